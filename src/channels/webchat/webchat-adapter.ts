@@ -1,0 +1,47 @@
+import { normaliseMessageText } from "../../domain/message-text.js";
+import type { InboundMessage } from "../../domain/inbound-message.js";
+import type { ChannelAdapter, OutboundDelivery, SendResult } from "../../ports/channel-adapter.js";
+import type { ReplyBus } from "../../ports/reply-bus.js";
+
+/** A message posted by the chat page or the terminal chat, already shape-checked by the route. */
+export interface WebchatEvent {
+  readonly channelKey: string;
+  readonly sessionId: string;
+  readonly clientMessageId: string;
+  readonly text: string;
+  readonly name?: string | undefined;
+}
+
+/**
+ * The built-in web chat. Inbound: the client's message id deduplicates retries. Outbound: the
+ * reply is already in PostgreSQL, so "sending" means telling the gateways (which hold the
+ * browsers' event streams) that it is there.
+ */
+export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
+  readonly kind = "webchat" as const;
+
+  constructor(
+    private readonly bus: ReplyBus,
+    private readonly maxMessageChars: number,
+  ) {}
+
+  toInbound(event: WebchatEvent): InboundMessage[] {
+    return [
+      {
+        channelKind: "webchat",
+        platformAccountId: event.channelKey,
+        platformMessageId: event.clientMessageId,
+        senderId: event.sessionId,
+        ...(event.name ? { senderName: event.name } : {}),
+        kind: "text",
+        text: normaliseMessageText(event.text, this.maxMessageChars),
+        sentAt: new Date(),
+      },
+    ];
+  }
+
+  async send(delivery: OutboundDelivery): Promise<SendResult> {
+    await this.bus.publish({ conversationId: delivery.conversationId, messageId: delivery.messageId });
+    return { platformMessageIds: [delivery.messageId] };
+  }
+}

@@ -1,0 +1,43 @@
+import os from "node:os";
+import { z } from "zod";
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === "" ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p)), {
+      message: `must start with ${protocols.join(" or ")}`,
+    });
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/** Every setting the system reads from the environment, with its default. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: int(3000, 0, 65535),
+  DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
+  REDIS_URL: optionalUrl(["redis://", "rediss://"]),
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only").default("parlor"),
+  DATA_DIR: z.string().default(".data"),
+  MODEL_PATH: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === "" ? undefined : v)),
+  MODEL_CACHE_DIR: z.string().default(".cache/models"),
+  LLM_THREADS: int(os.availableParallelism(), 1, 256),
+  LLM_CONTEXT_SIZE: int(4096, 512, 32768),
+  LLM_SEQUENCES: int(2, 1, 64),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  LLM_SEED: z.coerce.number().int().optional(),
+  REPLY_MAX_TOKENS: int(256, 8, 2048),
+  MAX_MESSAGE_CHARS: int(4000, 1, 100000),
+  HISTORY_CHUNK_TOKENS: int(512, 32, 8192),
+  TURN_LOCK_MS: int(120_000, 1000, 3_600_000),
+});
+
+export type Env = z.infer<typeof envSchema>;

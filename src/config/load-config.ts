@@ -1,0 +1,91 @@
+import path from "node:path";
+import { ZodError } from "zod";
+import { envSchema } from "./config-schema.js";
+
+/** Which process is starting: each needs a different subset of settings. */
+export type Role = "gateway" | "worker" | "demo" | "cli" | "test";
+
+export interface Config {
+  readonly role: Role;
+  readonly env: "development" | "production" | "test";
+  readonly logLevel: string;
+  readonly http: { readonly host: string; readonly port: number };
+  /** Undefined only where an embedded default may stand in (demo, cli). */
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly queuePrefix: string;
+  readonly dataDir: string;
+  readonly model: {
+    readonly path: string | undefined;
+    readonly cacheDir: string;
+    readonly threads: number;
+    readonly contextSize: number;
+    readonly sequences: number;
+    readonly temperature: number;
+    readonly seed: number | undefined;
+    readonly replyMaxTokens: number;
+    readonly historyChunkTokens: number;
+  };
+  readonly limits: { readonly maxMessageChars: number };
+  readonly turnLockMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const REQUIRED_BY_ROLE: Record<Role, Array<"DATABASE_URL" | "REDIS_URL" | "MODEL_PATH">> = {
+  gateway: ["DATABASE_URL", "REDIS_URL"],
+  worker: ["DATABASE_URL", "REDIS_URL", "MODEL_PATH"],
+  demo: [],
+  cli: [],
+  test: [],
+};
+
+/** The one reader of the environment: validates everything, reports every problem at once, freezes the result. */
+export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) problems.push(...formatZod(parsed.error));
+  for (const name of REQUIRED_BY_ROLE[role]) {
+    if (!source[name]?.trim()) problems.push(`${name}: required for the ${role}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  return deepFreeze({
+    role,
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT },
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    dataDir: path.resolve(e.DATA_DIR),
+    model: {
+      path: e.MODEL_PATH ? path.resolve(e.MODEL_PATH) : undefined,
+      cacheDir: path.resolve(e.MODEL_CACHE_DIR),
+      threads: e.LLM_THREADS,
+      contextSize: e.LLM_CONTEXT_SIZE,
+      sequences: e.LLM_SEQUENCES,
+      temperature: e.LLM_TEMPERATURE,
+      seed: e.LLM_SEED,
+      replyMaxTokens: e.REPLY_MAX_TOKENS,
+      historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
+    },
+    limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
+    turnLockMs: e.TURN_LOCK_MS,
+  });
+}
+
+function formatZod(error: ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const v of Object.values(value)) if (v && typeof v === "object") deepFreeze(v as object);
+  return Object.freeze(value);
+}

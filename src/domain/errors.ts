@@ -1,0 +1,43 @@
+/**
+ * Named errors with stable codes. Three families, so callers can decide what to do:
+ * - InputError: the request itself is wrong; retrying the same request never helps (4xx).
+ * - UnavailableError: a dependency (Redis, PostgreSQL) failed; the same request may succeed later (503).
+ * - FatalError: this will never succeed as configured (missing model file, prompt cannot fit).
+ */
+export abstract class AppError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class InputError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: 400 | 404 | 409 | 413 | 422 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(
+    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class FatalError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,31 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "../ports/logger.js";
+import { registerChatPageRoutes } from "./chat-page-routes.js";
+import { installErrorHandler } from "./error-handler.js";
+import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
+import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat-routes.js";
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly maxMessageChars: number;
+  readonly webchat: WebchatRouteDeps;
+  readonly readiness: Record<string, ReadinessCheck>;
+}
+
+/** The gateway's HTTP app, built without listening (tests use inject(); main/ listens). */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    // A message of maxMessageChars characters, 4 bytes each at worst, plus the JSON around it.
+    bodyLimit: deps.maxMessageChars * 4 + 4096,
+    // Fastify's own logger stays off: request URLs carry session ids. We log route patterns instead.
+    trustProxy: true,
+  });
+  installErrorHandler(app, deps.logger);
+  app.addHook("onResponse", async (request, reply) => {
+    deps.logger.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+  registerHealthRoutes(app, deps.readiness);
+  registerWebchatRoutes(app, deps.webchat);
+  registerChatPageRoutes(app);
+  return app;
+}

@@ -1,0 +1,102 @@
+import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
+import { FatalError } from "../domain/errors.js";
+import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
+import { checkModelFile } from "./check-model-file.js";
+import { SequencePool } from "./sequence-pool.js";
+import { toChatHistory } from "./to-chat-history.js";
+
+export interface LlamaChatModelOptions {
+  readonly modelPath: string;
+  readonly threads: number;
+  readonly contextSize: number;
+  readonly sequences: number;
+  readonly temperature: number;
+  readonly seed?: number | undefined;
+}
+
+// [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
+const TURN_TEMPLATE_TOKENS = 10;
+
+/** Llama-2-chat on node-llama-cpp: one model, one context, several sequences shared by the worker's turns. */
+export class LlamaChatModel implements ChatModel {
+  private readonly wrapper = new Llama2ChatWrapper();
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly pool: SequencePool,
+    private readonly options: LlamaChatModelOptions,
+  ) {}
+
+  static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
+    await checkModelFile(options.modelPath);
+    const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.error });
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: options.modelPath });
+    } catch (error) {
+      await llama.dispose();
+      throw new FatalError("MODEL_FILE_CORRUPT", `model file could not be loaded: ${options.modelPath} (${(error as Error).message})`, { cause: error });
+    }
+    const context = await model.createContext({
+      contextSize: options.contextSize,
+      sequences: options.sequences,
+      threads: options.threads,
+    });
+    const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
+    return new LlamaChatModel(llama, model, context, new SequencePool(sequences), options);
+  }
+
+  get contextSize(): number {
+    return Math.min(this.options.contextSize, this.context.contextSize);
+  }
+
+  get description(): string {
+    return `${this.model.filename ?? this.options.modelPath} (${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.options.threads} threads)`;
+  }
+
+  renderPrompt(prompt: ChatPrompt): string {
+    return this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) }).contextText.toString();
+  }
+
+  countPromptTokens(prompt: ChatPrompt): number {
+    return this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) }).contextText.tokenize(this.model.tokenizer).length;
+  }
+
+  countTurnTokens(turn: ChatTurn): number {
+    return this.model.tokenize(turn.text).length + TURN_TEMPLATE_TOKENS;
+  }
+
+  async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
+    const entry = await this.pool.acquire(options.conversationKey);
+    try {
+      const before = entry.sequence.tokenMeter.getState();
+      const response = await entry.chat.generateResponse(toChatHistory(prompt), {
+        maxTokens: options.maxTokens,
+        temperature: this.options.temperature,
+        ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+        ...(options.signal ? { signal: options.signal, stopOnAbortSignal: true } : {}),
+      });
+      const used = entry.sequence.tokenMeter.diff(before);
+      const stop = response.metadata.stopReason;
+      return {
+        text: response.response,
+        promptTokens: this.countPromptTokens(prompt),
+        evaluatedTokens: used.usedInputTokens,
+        generatedTokens: used.usedOutputTokens,
+        stopReason: stop === "maxTokens" ? "maxTokens" : stop === "abort" ? "abort" : "end",
+      };
+    } finally {
+      this.pool.release(entry);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.pool.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+import type { FastifyInstance } from "fastify";
+import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
+import type { Config } from "../config/index.js";
+import { buildApp } from "../http/build-app.js";
+import { acceptInbound } from "../ingest/accept-inbound.js";
+import type { Logger } from "../ports/logger.js";
+import { createRedis } from "../queue/redis-connection.js";
+import { RedisReplyBus } from "../queue/redis-reply-bus.js";
+import { BullTurnQueue } from "../queue/turn-queue.js";
+import { ConversationRepository } from "../storage/conversation-repository.js";
+import type { Db } from "../storage/create-db.js";
+import { InboundRepository } from "../storage/inbound-repository.js";
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Wires the gateway: HTTP in, PostgreSQL for storage, Redis for the turn queue and reply events. */
+export function composeGateway(deps: { config: Config; db: Db; redisUrl: string; logger: Logger }): Gateway {
+  const { config, db, logger } = deps;
+  const producer = createRedis(deps.redisUrl, "producer");
+  const subscriber = createRedis(deps.redisUrl, "subscriber");
+  producer.on("error", (error) => logger.warn({ err: error }, "redis (producer) error"));
+  subscriber.on("error", (error) => logger.warn({ err: error }, "redis (subscriber) error"));
+  const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
+  const store = new InboundRepository(db);
+  const bus = new RedisReplyBus(producer, subscriber, config.queuePrefix);
+  const app = buildApp({
+    logger,
+    maxMessageChars: config.limits.maxMessageChars,
+    webchat: {
+      adapter: new WebchatAdapter(bus, config.limits.maxMessageChars),
+      accept: (message) => acceptInbound({ store, queue }, message),
+      channels: store,
+      reader: new ConversationRepository(db),
+      bus,
+    },
+    readiness: {
+      database: async () => {
+        await db.$queryRaw`select 1`;
+      },
+      redis: async () => {
+        await producer.ping();
+      },
+    },
+  });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await queue.close();
+      producer.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

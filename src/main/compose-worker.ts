@@ -1,0 +1,77 @@
+import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
+import type { Config } from "../config/index.js";
+import type { ChannelKind } from "../domain/inbound-message.js";
+import type { ChannelAdapter } from "../ports/channel-adapter.js";
+import type { ChatModel } from "../ports/chat-model.js";
+import type { Logger } from "../ports/logger.js";
+import { BullOutboxQueue } from "../queue/outbox-queue.js";
+import { createRedis } from "../queue/redis-connection.js";
+import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
+import { RedisReplyBus } from "../queue/redis-reply-bus.js";
+import { startWorkers } from "../queue/start-workers.js";
+import type { Db } from "../storage/create-db.js";
+import { OutboxRepository } from "../storage/outbox-repository.js";
+import { TurnRepository } from "../storage/turn-repository.js";
+import { deliverReply } from "../worker/deliver-reply.js";
+import { handleTurn } from "../worker/handle-turn.js";
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+const SEND_RETRY_DELAY_MS = 2000;
+
+/** Wires a worker: BullMQ consumers, the model, PostgreSQL, and the adapters replies leave through. */
+export function composeWorker(deps: {
+  config: Config;
+  db: Db;
+  redisUrl: string;
+  model: ChatModel;
+  logger: Logger;
+  extraAdapters?: readonly ChannelAdapter[];
+}): RunningWorker {
+  const { config, db, model, logger } = deps;
+  const connection = createRedis(deps.redisUrl, "worker");
+  connection.on("error", (error) => logger.warn({ err: error }, "redis (worker) error"));
+  const bus = new RedisReplyBus(connection, null, config.queuePrefix);
+  const adapters = new Map<ChannelKind, ChannelAdapter>([["webchat", new WebchatAdapter(bus, config.limits.maxMessageChars)]]);
+  for (const adapter of deps.extraAdapters ?? []) adapters.set(adapter.kind, adapter);
+  const store = new TurnRepository(db);
+  const outboxQueue = new BullOutboxQueue(connection, config.queuePrefix, logger);
+  const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8 };
+  const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
+
+  const deliverOrSchedule = async (outboxId: string) => {
+    const outcome = await deliverReply(delivery, outboxId);
+    if (outcome === "retry") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
+    return outcome;
+  };
+  const workers = startWorkers(
+    {
+      handleTurn: (job) =>
+        handleTurn(
+          {
+            store,
+            model,
+            lock,
+            logger: logger.child({ component: "turn" }),
+            replyMaxTokens: config.model.replyMaxTokens,
+            chunkTokens: config.model.historyChunkTokens,
+            lockRenewMs: Math.floor(config.turnLockMs / 3),
+            deliver: deliverOrSchedule,
+          },
+          job,
+        ),
+      deliver: (outboxId) => deliverReply(delivery, outboxId),
+      onTurnFailed: (job, error) => store.markInboundFailed([job.messageId], error.message),
+    },
+    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: 250, logger },
+  );
+  return {
+    async close() {
+      await workers.close();
+      await outboxQueue.close();
+      connection.disconnect();
+    },
+  };
+}

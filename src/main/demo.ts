@@ -1,0 +1,85 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/index.js";
+import { startEmbeddedPostgres } from "../embedded/embedded-postgres.js";
+import { startEmbeddedRedis } from "../embedded/embedded-redis.js";
+import { LlamaChatModel } from "../llm/llama-chat-model.js";
+import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
+import { createLogger } from "../logging/create-logger.js";
+import { loadPersonaTemplate } from "../personas/load-persona-template.js";
+import { createDb } from "../storage/create-db.js";
+import { migrateDatabase } from "../storage/migrate-database.js";
+import { seedBusiness } from "../storage/seed-business.js";
+import { composeGateway } from "./compose-gateway.js";
+import { composeWorker } from "./compose-worker.js";
+import { runMain } from "./run-main.js";
+import { WebchatClient } from "./webchat-client.js";
+
+/**
+ * `npm run demo`: the whole system in one process on embedded defaults (a private redis-server,
+ * an embedded PostgreSQL, the tiny model) unless REDIS_URL, DATABASE_URL or MODEL_PATH say otherwise.
+ * `npm run demo -- --say "text"` sends one message through the pipeline, prints the reply and exits.
+ */
+runMain(async (onShutdown) => {
+  const { values } = parseArgs({ options: { say: { type: "string" }, persona: { type: "string", default: "bakery" } } });
+  const say = values.say;
+  const config = loadConfig("demo");
+  // With --say, stdout carries only the reply; everything else goes to stderr.
+  const status = (line: string) => (say === undefined ? process.stdout : process.stderr).write(`${line}\n`);
+  const logger = createLogger(say === undefined ? config.logLevel : "warn", "demo", process.stderr);
+
+  let redisUrl = config.redisUrl;
+  if (!redisUrl) {
+    const redis = await startEmbeddedRedis();
+    onShutdown(() => redis.stop());
+    redisUrl = redis.url;
+    status(`Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)`);
+  } else status(`Redis:      ${redactUrl(redisUrl)}`);
+
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const postgres = await startEmbeddedPostgres(path.join(config.dataDir, "pglite"));
+    onShutdown(() => postgres.stop());
+    databaseUrl = postgres.url;
+    status(`PostgreSQL: embedded (PGlite) with data in ${config.dataDir} (set DATABASE_URL to use your own)`);
+  } else status(`PostgreSQL: ${redactUrl(databaseUrl)}`);
+  const migration = await migrateDatabase(databaseUrl);
+  if (migration.applied) status(`            migrations applied: ${migration.migrations.join(", ")}`);
+
+  const db = createDb(databaseUrl, { maxConnections: 8 });
+  onShutdown(() => db.$disconnect());
+  const persona = await loadPersonaTemplate(values.persona!);
+  const seeded = await seedBusiness(db, persona, "demo");
+  status(`Business:   ${persona.meta.business}, persona ${persona.meta.name} (prompts/${persona.template}.md, version ${seeded.personaVersion})`);
+
+  let modelPath = config.model.path;
+  if (!modelPath) {
+    modelPath = await ensureTinyModel(config.model.cacheDir);
+    status("Model:      MODEL_PATH is not set, so this runs a tiny random-weight model: its replies are NOISE.");
+    status("            Set MODEL_PATH to a Llama-2-chat GGUF (npm run model:pull downloads Llama-2-7B-chat) for real answers.");
+  }
+  const model = await LlamaChatModel.load({ modelPath, ...config.model });
+  onShutdown(() => model.close());
+  if (config.model.path) status(`Model:      ${model.description}`);
+
+  const worker = composeWorker({ config, db, redisUrl, model, logger: logger.child({ role: "worker" }) });
+  onShutdown(() => worker.close());
+  const gateway = composeGateway({ config, db, redisUrl, logger: logger.child({ role: "gateway" }) });
+  onShutdown(() => gateway.close());
+  const address = await gateway.app.listen({ host: config.http.host, port: say === undefined ? config.http.port : 0 });
+
+  if (say !== undefined) {
+    const client = new WebchatClient(address, seeded.channelKey);
+    await client.send(say);
+    const reply = await client.waitForReply(600_000);
+    process.stdout.write(`${reply.text}\n`);
+    return "exit";
+  }
+  status(`\nChat page:  ${address}/chat/${seeded.channelKey}`);
+  status(`Terminal:   npm run chat -- --url ${address} --channel ${seeded.channelKey}`);
+  status("Ctrl-C to stop.");
+});
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}

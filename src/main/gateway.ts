@@ -1,0 +1,16 @@
+import { loadConfig } from "../config/index.js";
+import { createLogger } from "../logging/create-logger.js";
+import { createDb } from "../storage/create-db.js";
+import { composeGateway } from "./compose-gateway.js";
+import { runMain } from "./run-main.js";
+
+runMain(async (onShutdown) => {
+  const config = loadConfig("gateway");
+  const logger = createLogger(config.logLevel, "gateway");
+  const db = createDb(config.databaseUrl!);
+  onShutdown(() => db.$disconnect());
+  const gateway = composeGateway({ config, db, redisUrl: config.redisUrl!, logger });
+  onShutdown(() => gateway.close());
+  const address = await gateway.app.listen({ host: config.http.host, port: config.http.port });
+  logger.info({ address }, "gateway listening");
+});

@@ -1,0 +1,20 @@
+import { loadConfig } from "../config/index.js";
+import { startEmbeddedPostgres } from "../embedded/embedded-postgres.js";
+import { migrateDatabase } from "../storage/migrate-database.js";
+import path from "node:path";
+import { runMain } from "./run-main.js";
+
+/** `npm run db:migrate`: applies prisma/migrations to DATABASE_URL, or to the embedded database when unset. */
+runMain(async (onShutdown) => {
+  const config = loadConfig("cli");
+  let url = config.databaseUrl;
+  if (!url) {
+    const embedded = await startEmbeddedPostgres(path.join(config.dataDir, "pglite"));
+    onShutdown(() => embedded.stop());
+    url = embedded.url;
+    process.stdout.write(`DATABASE_URL is not set: migrating the embedded database in ${config.dataDir}\n`);
+  }
+  const outcome = await migrateDatabase(url);
+  process.stdout.write(outcome.applied ? `applied migrations: ${outcome.migrations.join(", ")}\n` : `database is up to date (${outcome.migrations.length} migrations)\n`);
+  return "exit";
+});

@@ -1,0 +1,19 @@
+import { loadConfig } from "../config/index.js";
+import { LlamaChatModel } from "../llm/llama-chat-model.js";
+import { createLogger } from "../logging/create-logger.js";
+import { createDb } from "../storage/create-db.js";
+import { composeWorker } from "./compose-worker.js";
+import { runMain } from "./run-main.js";
+
+runMain(async (onShutdown) => {
+  const config = loadConfig("worker");
+  const logger = createLogger(config.logLevel, "worker");
+  // Load the model first: a missing or corrupt file stops start-up before anything is consumed.
+  const model = await LlamaChatModel.load({ modelPath: config.model.path!, ...config.model });
+  onShutdown(() => model.close());
+  const db = createDb(config.databaseUrl!);
+  onShutdown(() => db.$disconnect());
+  const worker = composeWorker({ config, db, redisUrl: config.redisUrl!, model, logger });
+  onShutdown(() => worker.close());
+  logger.info({ model: model.description }, "worker started");
+});

@@ -1,0 +1,29 @@
+import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
+
+export interface GenerateOptions {
+  readonly maxTokens: number;
+  /** Conversation the prompt belongs to: lets the engine reuse what it already evaluated for it. */
+  readonly conversationKey?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface Generation {
+  readonly text: string;
+  readonly promptTokens: number;
+  /** Prompt tokens actually evaluated (the rest came from the KV cache). */
+  readonly evaluatedTokens: number;
+  readonly generatedTokens: number;
+  readonly stopReason: "end" | "maxTokens" | "abort";
+}
+
+/** A local chat model: counts tokens with its own tokenizer, renders and answers prompts. */
+export interface ChatModel {
+  readonly contextSize: number;
+  readonly description: string;
+  countPromptTokens(prompt: ChatPrompt): number;
+  countTurnTokens(turn: ChatTurn): number;
+  /** The exact text the model is given, rendered by the model's chat template. */
+  renderPrompt(prompt: ChatPrompt): string;
+  generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation>;
+  close(): Promise<void>;
+}

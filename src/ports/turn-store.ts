@@ -1,0 +1,54 @@
+import type { ChannelKind } from "../domain/inbound-message.js";
+
+export interface HistoryMessage {
+  readonly id: string;
+  readonly seq: bigint;
+  readonly direction: "inbound" | "outbound";
+  readonly text: string;
+  readonly status: string;
+}
+
+export interface TurnContext {
+  readonly conversationId: string;
+  readonly businessId: string;
+  readonly agentPaused: boolean;
+  readonly channel: {
+    readonly id: string;
+    readonly kind: ChannelKind;
+    readonly platformAccountId: string;
+    readonly credentialsRef: string | null;
+  };
+  readonly recipientId: string;
+  readonly persona: { readonly versionId: string; readonly version: number; readonly systemPrompt: string } | null;
+  /** Messages from the conversation's history start, oldest first (answered and pending). */
+  readonly history: readonly HistoryMessage[];
+  /** Inbound messages not yet answered, oldest first: this turn answers all of them. */
+  readonly pendingIds: readonly string[];
+}
+
+export interface SaveReplyInput {
+  readonly conversationId: string;
+  readonly businessId: string;
+  readonly channelId: string;
+  readonly answeredIds: readonly string[];
+  readonly text: string;
+  /** Seq of the first message the model was given; only ever moves forward. */
+  readonly historyStartSeq: bigint;
+}
+
+export interface SavedReply {
+  readonly replyId: string;
+  readonly outboxId: string;
+}
+
+/** Worker side of storage. */
+export interface TurnStore {
+  loadTurn(conversationId: string): Promise<TurnContext | null>;
+  /**
+   * Stores the reply, its outbox entry and marks the answered messages in one transaction.
+   * Returns null (and writes nothing) if any of them was answered meanwhile: the fence against
+   * a second worker answering the same messages.
+   */
+  saveReply(input: SaveReplyInput): Promise<SavedReply | null>;
+  markInboundFailed(messageIds: readonly string[], reason: string): Promise<void>;
+}

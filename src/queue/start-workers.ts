@@ -1,0 +1,72 @@
+import { DelayedError, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { FatalError } from "../domain/errors.js";
+import type { Logger } from "../ports/logger.js";
+import type { TurnJob } from "../ports/turn-queue.js";
+import type { DeliveryOutcome } from "../worker/deliver-reply.js";
+import type { TurnOutcome } from "../worker/handle-turn.js";
+import type { OutboxJob } from "./outbox-queue.js";
+import { OUTBOX_QUEUE, TURN_QUEUE } from "./queue-names.js";
+
+export interface WorkerHandlers {
+  readonly handleTurn: (job: TurnJob) => Promise<TurnOutcome>;
+  readonly deliver: (outboxId: string) => Promise<DeliveryOutcome>;
+  /** Called once a turn job has failed for good: the message is marked failed for the admin to see. */
+  readonly onTurnFailed: (job: TurnJob, error: Error) => Promise<void>;
+}
+
+export interface WorkerOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly concurrency: number;
+  /** How long a turn waits before checking again when its conversation is busy. */
+  readonly busyDelayMs: number;
+  readonly logger: Logger;
+}
+
+/** BullMQ consumers for turns and reply retries. Several processes may run these against one Redis. */
+export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): { close(): Promise<void> } {
+  const { connection, prefix, logger } = options;
+  const turns = new Worker<TurnJob, TurnOutcome["kind"]>(
+    TURN_QUEUE,
+    async (job, token) => {
+      let outcome: TurnOutcome;
+      try {
+        outcome = await handlers.handleTurn(job.data);
+      } catch (error) {
+        if (error instanceof FatalError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        throw error;
+      }
+      if (outcome.kind === "busy") {
+        await job.moveToDelayed(Date.now() + options.busyDelayMs, token);
+        throw new DelayedError();
+      }
+      return outcome.kind;
+    },
+    { connection, prefix, concurrency: options.concurrency, lockDuration: 60_000, maxStalledCount: 2 },
+  );
+  turns.on("failed", (job, error) => {
+    if (!job) return;
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    logger.error({ jobId: job.id, conversationId: job.data.conversationId, attempt: job.attemptsMade, final, err: error }, "turn failed");
+    if (final) handlers.onTurnFailed(job.data, error).catch((e: unknown) => logger.error({ err: e }, "could not record a failed turn"));
+  });
+  turns.on("error", (error) => logger.error({ err: error }, "turn worker error"));
+
+  const outbox = new Worker<OutboxJob, DeliveryOutcome>(
+    OUTBOX_QUEUE,
+    async (job) => {
+      const outcome = await handlers.deliver(job.data.outboxId);
+      if (outcome === "retry") throw new Error("reply send failed; retrying");
+      return outcome;
+    },
+    { connection, prefix, concurrency: 4 },
+  );
+  outbox.on("error", (error) => logger.error({ err: error }, "outbox worker error"));
+
+  return {
+    async close() {
+      await Promise.all([turns.close(), outbox.close()]);
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/client.js";
+
+export type Db = PrismaClient;
+
+/** Prisma over the pg driver adapter: no native query engine at run time. */
+export function createDb(databaseUrl: string, options: { maxConnections?: number } = {}): Db {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    // Fail fast when PostgreSQL is down, so callers can answer 503 instead of hanging.
+    connectionTimeoutMillis: 3000,
+  });
+  return new PrismaClient({ adapter });
+}

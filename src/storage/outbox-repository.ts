@@ -1,0 +1,56 @@
+import type { ClaimedDelivery, OutboxStore } from "../ports/outbox-store.js";
+import type { Db } from "./create-db.js";
+
+export class OutboxRepository implements OutboxStore {
+  constructor(private readonly db: Db) {}
+
+  async claim(outboxId: string): Promise<ClaimedDelivery | null> {
+    const claimed = await this.db.outboxEntry.updateMany({
+      where: { id: outboxId, status: "pending" },
+      data: { status: "sending", attempts: { increment: 1 } },
+    });
+    if (claimed.count === 0) return null;
+    const entry = await this.db.outboxEntry.findUniqueOrThrow({
+      where: { id: outboxId },
+      select: {
+        attempts: true,
+        message: {
+          select: {
+            id: true,
+            text: true,
+            conversationId: true,
+            channel: { select: { id: true, kind: true, platformAccountId: true, credentialsRef: true } },
+            conversation: { select: { contact: { select: { platformUserId: true } } } },
+          },
+        },
+      },
+    });
+    return {
+      outboxId,
+      attempt: entry.attempts,
+      channel: entry.message.channel,
+      conversationId: entry.message.conversationId,
+      recipientId: entry.message.conversation.contact.platformUserId,
+      messageId: entry.message.id,
+      text: entry.message.text,
+    };
+  }
+
+  async markSent(outboxId: string, platformMessageIds: readonly string[]): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "sent", sentAt: new Date(), lastError: null }, select: { messageId: true } });
+      await tx.message.update({ where: { id: entry.messageId }, data: { status: "sent", platformMessageId: platformMessageIds[0] ?? null } });
+    });
+  }
+
+  async release(outboxId: string, error: string): Promise<void> {
+    await this.db.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "pending", lastError: error.slice(0, 500) } });
+  }
+
+  async markFailed(outboxId: string, error: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "failed", lastError: error.slice(0, 500) }, select: { messageId: true } });
+      await tx.message.update({ where: { id: entry.messageId }, data: { status: "failed", error: error.slice(0, 500) } });
+    });
+  }
+}

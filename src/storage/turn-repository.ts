@@ -1,0 +1,109 @@
+import type { HistoryMessage, SavedReply, SaveReplyInput, TurnContext, TurnStore } from "../ports/turn-store.js";
+import type { Db } from "./create-db.js";
+
+class Fenced extends Error {}
+
+export class TurnRepository implements TurnStore {
+  constructor(private readonly db: Db) {}
+
+  async loadTurn(conversationId: string): Promise<TurnContext | null> {
+    const conversation = await this.db.conversation.findUnique({
+      where: { id: conversationId },
+      select: {
+        id: true,
+        businessId: true,
+        agentPaused: true,
+        historyStartSeq: true,
+        contact: { select: { platformUserId: true } },
+        channel: {
+          select: {
+            id: true,
+            kind: true,
+            platformAccountId: true,
+            credentialsRef: true,
+            persona: { select: { activeVersion: true } },
+          },
+        },
+      },
+    });
+    if (!conversation) return null;
+    const [history, persona] = await Promise.all([
+      this.db.message.findMany({
+        where: {
+          conversationId,
+          seq: { gte: conversation.historyStartSeq },
+          OR: [
+            { direction: "inbound", status: { in: ["received", "answered"] } },
+            { direction: "outbound", status: { not: "failed" } },
+          ],
+        },
+        orderBy: { seq: "asc" },
+        select: { id: true, seq: true, direction: true, text: true, status: true },
+      }),
+      conversation.channel.persona?.activeVersion ?? this.defaultPersona(conversation.businessId),
+    ]);
+    return {
+      conversationId,
+      businessId: conversation.businessId,
+      agentPaused: conversation.agentPaused,
+      channel: {
+        id: conversation.channel.id,
+        kind: conversation.channel.kind,
+        platformAccountId: conversation.channel.platformAccountId,
+        credentialsRef: conversation.channel.credentialsRef,
+      },
+      recipientId: conversation.contact.platformUserId,
+      persona: persona ? { versionId: persona.id, version: persona.version, systemPrompt: persona.systemPrompt } : null,
+      history: history satisfies HistoryMessage[],
+      pendingIds: history.filter((m) => m.direction === "inbound" && m.status === "received").map((m) => m.id),
+    };
+  }
+
+  async saveReply(input: SaveReplyInput): Promise<SavedReply | null> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const reply = await tx.message.create({
+          data: {
+            businessId: input.businessId,
+            conversationId: input.conversationId,
+            channelId: input.channelId,
+            direction: "outbound",
+            text: input.text,
+            status: "pending",
+          },
+          select: { id: true },
+        });
+        const answered = await tx.message.updateMany({
+          where: { id: { in: [...input.answeredIds] }, conversationId: input.conversationId, status: "received" },
+          data: { status: "answered", replyId: reply.id },
+        });
+        if (answered.count !== input.answeredIds.length) throw new Fenced();
+        const outbox = await tx.outboxEntry.create({ data: { messageId: reply.id }, select: { id: true } });
+        await tx.conversation.updateMany({
+          where: { id: input.conversationId, historyStartSeq: { lt: input.historyStartSeq } },
+          data: { historyStartSeq: input.historyStartSeq },
+        });
+        return { replyId: reply.id, outboxId: outbox.id };
+      });
+    } catch (error) {
+      if (error instanceof Fenced) return null;
+      throw error;
+    }
+  }
+
+  async markInboundFailed(messageIds: readonly string[], reason: string): Promise<void> {
+    await this.db.message.updateMany({
+      where: { id: { in: [...messageIds] }, status: "received" },
+      data: { status: "failed", error: reason.slice(0, 500) },
+    });
+  }
+
+  private async defaultPersona(businessId: string) {
+    const persona = await this.db.persona.findFirst({
+      where: { businessId, activeVersionId: { not: null } },
+      orderBy: { createdAt: "asc" },
+      select: { activeVersion: true },
+    });
+    return persona?.activeVersion ?? null;
+  }
+}

@@ -1,0 +1,124 @@
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
+import { WebchatClient } from "../../src/main/webchat-client.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { RecordingChatModel } from "../support/recording-chat-model.js";
+import { testConfig } from "../support/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
+import { createTestPrefix } from "../support/test-redis.js";
+
+// The whole way, for real: HTTP -> PostgreSQL -> Redis/BullMQ -> worker -> node-llama-cpp (tiny
+// model, real Llama-2 tokenizer and chat template) -> PostgreSQL -> reply bus -> HTTP.
+const redisPrefix = createTestPrefix();
+const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128" });
+const logger = createLogger("silent", "test");
+let database: TestDatabase;
+let model: RecordingChatModel;
+let gateway: Gateway;
+let worker: RunningWorker;
+let baseUrl: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
+  model = new RecordingChatModel(real);
+  worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
+  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  await gateway.app.listen({ host: "127.0.0.1", port: 0 });
+  baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await worker?.close();
+  await model?.close();
+  await database?.drop();
+  await redisPrefix.cleanup();
+});
+
+describe("web chat message through the whole pipeline", () => {
+  it("answers with the model's reply, stored, sent and linked to the question", async () => {
+    const client = new WebchatClient(baseUrl, "demo");
+    const messageId = await client.send("Hi! Are you open on Sunday?");
+    const reply = await client.waitForReply(60_000);
+
+    expect(reply.direction).toBe("outbound");
+    expect(reply.text.trim().length).toBeGreaterThan(0);
+    expect(reply.text).toBe(model.generations[0]!.text.trim() || reply.text);
+
+    const inbound = await database.db.message.findUniqueOrThrow({ where: { id: messageId } });
+    expect(inbound.status).toBe("answered");
+    expect(inbound.replyId).toBe(reply.id);
+    const outbound = await database.db.message.findUniqueOrThrow({ where: { id: reply.id }, include: { outbox: true } });
+    expect(outbound.status).toBe("sent");
+    expect(outbound.outbox?.status).toBe("sent");
+    expect(outbound.outbox?.attempts).toBe(1);
+
+    // The prompt the model got, rendered by node-llama-cpp's Llama2ChatWrapper.
+    expect(model.renderPrompt(model.prompts[0]!)).toMatchSnapshot();
+  });
+
+  it("gives the second turn the persona, the first exchange and the new message", async () => {
+    const client = new WebchatClient(baseUrl, "demo");
+    await client.send("Do you sell rye bread?");
+    const first = await client.waitForReply(60_000);
+    await client.send("And how much is a croissant?");
+    await client.waitForReply(60_000);
+
+    const prompt = model.prompts.at(-1)!;
+    expect(prompt.turns.map((t) => t.role)).toEqual(["user", "assistant", "user"]);
+    expect(prompt.turns[1]!.text).toBe(first.text);
+    // The model's reply is noise from random weights; the snapshot shows where it goes.
+    const rendered = model.renderPrompt(prompt).replace(first.text, "<first reply>");
+    expect(rendered).toMatchSnapshot();
+  });
+
+  it("trims a long conversation to the token budget, keeping the persona and the newest turns", async () => {
+    const client = new WebchatClient(baseUrl, "demo");
+    await client.send("Start of a long conversation.");
+    await client.waitForReply(60_000);
+    const conversation = await database.db.conversation.findFirstOrThrow({ where: { contact: { platformUserId: client.sessionId } } });
+    const seeded = await database.db.message.findFirstOrThrow({ where: { conversationId: conversation.id }, orderBy: { seq: "asc" } });
+    // 40 earlier exchanges, stored as if they had happened.
+    for (let i = 1; i <= 40; i++) {
+      for (const direction of ["inbound", "outbound"] as const) {
+        await database.db.message.create({
+          data: {
+            businessId: seeded.businessId,
+            conversationId: conversation.id,
+            channelId: seeded.channelId,
+            direction,
+            text: `${direction === "inbound" ? "Old question" : "Old answer"} ${i}: something about bread and cakes and opening hours.`,
+            status: direction === "inbound" ? "answered" : "sent",
+          },
+        });
+      }
+    }
+    const newest = await client.send("Newest question: is the lemon cake available?");
+    const newestSeq = (await database.db.message.findUniqueOrThrow({ where: { id: newest } })).seq;
+    // The inserted old answers are outbound too: read past them to the new reply.
+    let reply = await client.waitForReply(60_000);
+    while (BigInt(reply.seq) < newestSeq) reply = await client.waitForReply(60_000);
+
+    const prompt = model.prompts.at(-1)!;
+    const budget = model.contextSize - config.model.replyMaxTokens;
+    expect(model.countPromptTokens(prompt)).toBeLessThanOrEqual(budget);
+    expect(prompt.system).toContain("Sunrise Bakery");
+    expect(prompt.turns.at(-1)!.text).toBe("Newest question: is the lemon cake available?");
+    expect(prompt.turns.at(-2)!.text).toContain("Old answer 40");
+    const rendered = model.renderPrompt(prompt);
+    expect(rendered).not.toContain("Start of a long conversation.");
+    expect(rendered).not.toContain("Old question 1:");
+    // The conversation remembers where its history now starts, so the next turn loads less.
+    const after = await database.db.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+    expect(after.historyStartSeq).toBeGreaterThan(seeded.seq);
+  });
+});
