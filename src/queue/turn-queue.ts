@@ -13,22 +13,35 @@ export const TURN_JOB_OPTIONS = {
 } as const;
 
 export class BullTurnQueue implements TurnQueue {
-  readonly queue: Queue<TurnJob>;
+  private current: Queue<TurnJob> | null = null;
 
-  constructor(connection: Redis, prefix: string, logger: Logger) {
-    this.queue = new Queue<TurnJob>(TURN_QUEUE, { connection, prefix, skipWaitingForReady: true, defaultJobOptions: TURN_JOB_OPTIONS });
-    this.queue.on("error", (error) => logger.warn({ err: error }, "turn queue connection error"));
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The BullMQ queue; a new one after a failure, since BullMQ keeps a failed start-up for good. */
+  get queue(): Queue<TurnJob> {
+    if (!this.current) {
+      this.current = new Queue<TurnJob>(TURN_QUEUE, { connection: this.connection, prefix: this.prefix, skipWaitingForReady: true, defaultJobOptions: TURN_JOB_OPTIONS });
+      this.current.on("error", (error) => this.logger.warn({ err: error }, "turn queue connection error"));
+    }
+    return this.current;
   }
 
   async enqueueTurn(job: TurnJob): Promise<void> {
+    const queue = this.queue;
     try {
-      await this.queue.add("turn", job, { jobId: turnJobId(job.messageId) });
+      await queue.add("turn", job, { jobId: turnJobId(job.messageId) });
     } catch (error) {
+      if (this.current === queue) this.current = null;
+      void queue.close().catch(() => undefined);
       throw new UnavailableError("QUEUE_UNAVAILABLE", "the message queue is unreachable; retry later", { cause: error });
     }
   }
 
-  close(): Promise<void> {
-    return this.queue.close();
+  async close(): Promise<void> {
+    await this.current?.close();
   }
 }
