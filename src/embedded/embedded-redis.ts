@@ -13,7 +13,7 @@ export const REDIS_HOWTO =
   "Redis is needed: set REDIS_URL=redis://host:6379, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or run `docker compose up -d redis`.";
 
 export function findRedisServer(pathEnv = process.env.PATH ?? ""): string | null {
-  for (const dir of pathEnv.split(path.delimiter).concat(["/usr/bin", "/usr/local/bin", "/usr/sbin"])) {
+  for (const dir of pathEnv.split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, "redis-server");
     try {
       accessSync(candidate, constants.X_OK);
