@@ -34,10 +34,16 @@ export const envSchema = z.object({
   LLM_SEQUENCES: int(2, 1, 64),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   LLM_SEED: z.coerce.number().int().optional(),
+  LLM_KV_CACHE_TYPE: z.enum(["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]).optional(),
   REPLY_MAX_TOKENS: int(256, 8, 2048),
   MAX_MESSAGE_CHARS: int(4000, 1, 100000),
   HISTORY_CHUNK_TOKENS: int(512, 32, 8192),
   TURN_LOCK_MS: int(120_000, 1000, 3_600_000),
+  TURN_DEBOUNCE_MS: int(800, 0, 60_000),
+  TURN_INTERRUPT: z.enum(["wait", "restart"]).default("wait"),
+  TURN_INTERRUPT_POLL_MS: int(300, 20, 10_000),
+  TURN_MAX_RESTARTS: int(3, 0, 20),
+  TURN_BUSY_RETRY_MS: int(250, 10, 60_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -23,11 +23,22 @@ export interface Config {
     readonly sequences: number;
     readonly temperature: number;
     readonly seed: number | undefined;
+    readonly kvCacheType: string | undefined;
     readonly replyMaxTokens: number;
     readonly historyChunkTokens: number;
   };
   readonly limits: { readonly maxMessageChars: number };
   readonly turnLockMs: number;
+  readonly turns: {
+    /** A turn waits until the newest message is this old, so a burst gets one answer. */
+    readonly debounceMs: number;
+    /** A message arriving mid-generation waits for the next turn, or restarts this one. */
+    readonly interrupt: "wait" | "restart";
+    readonly interruptPollMs: number;
+    readonly maxRestarts: number;
+    /** How long a turn for a busy conversation waits before trying again. */
+    readonly busyRetryMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -73,11 +84,19 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       sequences: e.LLM_SEQUENCES,
       temperature: e.LLM_TEMPERATURE,
       seed: e.LLM_SEED,
+      kvCacheType: e.LLM_KV_CACHE_TYPE,
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
     turnLockMs: e.TURN_LOCK_MS,
+    turns: {
+      debounceMs: e.TURN_DEBOUNCE_MS,
+      interrupt: e.TURN_INTERRUPT,
+      interruptPollMs: e.TURN_INTERRUPT_POLL_MS,
+      maxRestarts: e.TURN_MAX_RESTARTS,
+      busyRetryMs: e.TURN_BUSY_RETRY_MS,
+    },
   });
 }
 

@@ -13,6 +13,8 @@ export interface LlamaChatModelOptions {
   readonly sequences: number;
   readonly temperature: number;
   readonly seed?: number | undefined;
+  /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
+  readonly kvCacheType?: string | undefined;
 }
 
 // [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
@@ -44,6 +46,7 @@ export class LlamaChatModel implements ChatModel {
       contextSize: options.contextSize,
       sequences: options.sequences,
       threads: options.threads,
+      ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
     });
     const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
     return new LlamaChatModel(llama, model, context, new SequencePool(sequences), options);
@@ -72,12 +75,14 @@ export class LlamaChatModel implements ChatModel {
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     const entry = await this.pool.acquire(options.conversationKey);
     try {
+      if (options.fresh) await entry.sequence.clearHistory();
       const before = entry.sequence.tokenMeter.getState();
       const response = await entry.chat.generateResponse(toChatHistory(prompt), {
         maxTokens: options.maxTokens,
         temperature: this.options.temperature,
         ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
         ...(options.signal ? { signal: options.signal, stopOnAbortSignal: true } : {}),
+        ...(options.onTextChunk ? { onTextChunk: options.onTextChunk } : {}),
       });
       const used = entry.sequence.tokenMeter.diff(before);
       const stop = response.metadata.stopReason;

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
 import type { Config } from "../config/index.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
@@ -41,6 +42,7 @@ export function composeWorker(deps: {
   const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8 };
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
 
+  const workerName = `${os.hostname()}:${process.pid}`;
   const deliverOrSchedule = async (outboxId: string) => {
     const outcome = await deliverReply(delivery, outboxId);
     if (outcome === "retry") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
@@ -58,6 +60,11 @@ export function composeWorker(deps: {
             replyMaxTokens: config.model.replyMaxTokens,
             chunkTokens: config.model.historyChunkTokens,
             lockRenewMs: Math.floor(config.turnLockMs / 3),
+            workerName,
+            debounceMs: config.turns.debounceMs,
+            interrupt: config.turns.interrupt,
+            interruptPollMs: config.turns.interruptPollMs,
+            maxRestarts: config.turns.maxRestarts,
             deliver: deliverOrSchedule,
           },
           job,
@@ -65,7 +72,7 @@ export function composeWorker(deps: {
       deliver: (outboxId) => deliverReply(delivery, outboxId),
       onTurnFailed: (job, error) => store.markInboundFailed([job.messageId], error.message),
     },
-    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: 250, logger },
+    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: config.turns.busyRetryMs, logger },
   );
   return {
     async close() {

@@ -5,6 +5,10 @@ export interface GenerateOptions {
   /** Conversation the prompt belongs to: lets the engine reuse what it already evaluated for it. */
   readonly conversationKey?: string;
   readonly signal?: AbortSignal;
+  /** Evaluate the whole prompt, ignoring cached tokens: the naive, stateless way (benchmarks). */
+  readonly fresh?: boolean;
+  /** Called with each piece of text as it is generated (first call = time to first token). */
+  readonly onTextChunk?: (text: string) => void;
 }
 
 export interface Generation {

@@ -6,6 +6,7 @@ export interface HistoryMessage {
   readonly direction: "inbound" | "outbound";
   readonly text: string;
   readonly status: string;
+  readonly createdAt: Date;
 }
 
 export interface TurnContext {
@@ -34,6 +35,18 @@ export interface SaveReplyInput {
   readonly text: string;
   /** Seq of the first message the model was given; only ever moves forward. */
   readonly historyStartSeq: bigint;
+  readonly stats: TurnStats;
+}
+
+/** What a turn cost and when it ran; stored with the reply. */
+export interface TurnStats {
+  readonly worker: string;
+  readonly promptTokens: number;
+  readonly evaluatedTokens: number;
+  readonly generatedTokens: number;
+  readonly startedAt: Date;
+  readonly generationStartedAt: Date;
+  readonly generationEndedAt: Date;
 }
 
 export interface SavedReply {
@@ -51,4 +64,6 @@ export interface TurnStore {
    */
   saveReply(input: SaveReplyInput): Promise<SavedReply | null>;
   markInboundFailed(messageIds: readonly string[], reason: string): Promise<void>;
+  /** Seq of the newest unanswered inbound message, to notice messages arriving mid-turn. */
+  newestPendingSeq(conversationId: string): Promise<bigint | null>;
 }

@@ -38,7 +38,7 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
         throw error;
       }
       if (outcome.kind === "busy") {
-        await job.moveToDelayed(Date.now() + options.busyDelayMs, token);
+        await job.moveToDelayed(Date.now() + (outcome.retryInMs ?? options.busyDelayMs), token);
         throw new DelayedError();
       }
       return outcome.kind;

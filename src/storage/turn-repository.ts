@@ -38,7 +38,7 @@ export class TurnRepository implements TurnStore {
           ],
         },
         orderBy: { seq: "asc" },
-        select: { id: true, seq: true, direction: true, text: true, status: true },
+        select: { id: true, seq: true, direction: true, text: true, status: true, createdAt: true },
       }),
       conversation.channel.persona?.activeVersion ?? this.defaultPersona(conversation.businessId),
     ]);
@@ -79,6 +79,15 @@ export class TurnRepository implements TurnStore {
         });
         if (answered.count !== input.answeredIds.length) throw new Fenced();
         const outbox = await tx.outboxEntry.create({ data: { messageId: reply.id }, select: { id: true } });
+        await tx.turn.create({
+          data: {
+            businessId: input.businessId,
+            conversationId: input.conversationId,
+            replyId: reply.id,
+            answeredCount: input.answeredIds.length,
+            ...input.stats,
+          },
+        });
         await tx.conversation.updateMany({
           where: { id: input.conversationId, historyStartSeq: { lt: input.historyStartSeq } },
           data: { historyStartSeq: input.historyStartSeq },
@@ -96,6 +105,15 @@ export class TurnRepository implements TurnStore {
       where: { id: { in: [...messageIds] }, status: "received" },
       data: { status: "failed", error: reason.slice(0, 500) },
     });
+  }
+
+  async newestPendingSeq(conversationId: string): Promise<bigint | null> {
+    const row = await this.db.message.findFirst({
+      where: { conversationId, direction: "inbound", status: "received" },
+      orderBy: { seq: "desc" },
+      select: { seq: true },
+    });
+    return row?.seq ?? null;
   }
 
   private async defaultPersona(businessId: string) {

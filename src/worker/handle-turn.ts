@@ -3,13 +3,13 @@ import type { ConversationLock } from "../ports/conversation-lock.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 import type { TurnStore } from "../ports/turn-store.js";
-import { buildPrompt } from "./build-prompt.js";
+import { generateReply, type ReplyOptions } from "./generate-reply.js";
 
 /** Said when the model produced nothing usable (for example only whitespace). */
 export const EMPTY_REPLY_FALLBACK = "Sorry, I couldn't put an answer together just now. Someone from the team will get back to you.";
 
 export type TurnOutcome =
-  | { readonly kind: "busy" }
+  | { readonly kind: "busy"; readonly retryInMs?: number }
   | { readonly kind: "nothing-pending" }
   | { readonly kind: "paused" }
   | { readonly kind: "fenced" }
@@ -18,19 +18,22 @@ export type TurnOutcome =
       readonly replyId: string;
       readonly outboxId: string;
       readonly answered: number;
+      readonly restarts: number;
       readonly promptTokens: number;
       readonly evaluatedTokens: number;
       readonly generatedTokens: number;
     };
 
-export interface TurnDeps {
+export interface TurnDeps extends ReplyOptions {
   readonly store: TurnStore;
   readonly model: ChatModel;
   readonly lock: ConversationLock;
   readonly logger: Logger;
-  readonly replyMaxTokens: number;
-  readonly chunkTokens: number;
   readonly lockRenewMs: number;
+  /** A turn starts only once the newest message is this old, so a burst gets one answer. */
+  readonly debounceMs: number;
+  /** Names this worker process in the turn record (host:pid). */
+  readonly workerName: string;
   /** Sends the stored reply (outbox). Runs while the conversation is still locked, so replies leave in order. */
   readonly deliver: (outboxId: string) => Promise<unknown>;
 }
@@ -43,47 +46,53 @@ export interface TurnDeps {
 export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutcome> {
   const lease = await deps.lock.tryAcquire(job.conversationId);
   if (!lease) return { kind: "busy" };
+  const startedAt = new Date();
   const renew = setInterval(() => void lease.extend().catch(() => undefined), deps.lockRenewMs);
   try {
     const context = await deps.store.loadTurn(job.conversationId);
     if (!context || context.pendingIds.length === 0) return { kind: "nothing-pending" };
     if (context.agentPaused) return { kind: "paused" };
-    const built = buildPrompt(context, deps.model, { replyMaxTokens: deps.replyMaxTokens, chunkTokens: deps.chunkTokens });
-    const generation = await deps.model.generate(built.prompt, { maxTokens: deps.replyMaxTokens, conversationKey: context.conversationId });
-    const text = generation.text.trim() || EMPTY_REPLY_FALLBACK;
+    const newest = context.history.filter((m) => m.direction === "inbound").at(-1)!;
+    const quietFor = Date.now() - newest.createdAt.getTime();
+    if (quietFor < deps.debounceMs) return { kind: "busy", retryInMs: deps.debounceMs - quietFor };
+
+    const result = await generateReply(deps, context, deps);
+    if (!result) return { kind: "nothing-pending" };
+    const { built, generation } = result;
     const saved = await deps.store.saveReply({
-      conversationId: context.conversationId,
-      businessId: context.businessId,
-      channelId: context.channel.id,
-      answeredIds: context.pendingIds,
-      text,
+      conversationId: result.context.conversationId,
+      businessId: result.context.businessId,
+      channelId: result.context.channel.id,
+      answeredIds: result.context.pendingIds,
+      text: generation.text.trim() || EMPTY_REPLY_FALLBACK,
       historyStartSeq: built.historyStartSeq,
+      stats: {
+        worker: deps.workerName,
+        promptTokens: built.promptTokens,
+        evaluatedTokens: generation.evaluatedTokens,
+        generatedTokens: generation.generatedTokens,
+        startedAt,
+        generationStartedAt: result.generationStartedAt,
+        generationEndedAt: result.generationEndedAt,
+      },
     });
     if (!saved) {
       deps.logger.warn({ conversationId: context.conversationId }, "turn fenced: its messages were answered by another turn");
       return { kind: "fenced" };
     }
     await deps.deliver(saved.outboxId);
-    deps.logger.info(
-      {
-        conversationId: context.conversationId,
-        answered: context.pendingIds.length,
-        promptTokens: built.promptTokens,
-        evaluatedTokens: generation.evaluatedTokens,
-        generatedTokens: generation.generatedTokens,
-        droppedTurns: built.droppedTurns,
-      },
-      "turn answered",
-    );
-    return {
+    const outcome = {
       kind: "answered",
       replyId: saved.replyId,
       outboxId: saved.outboxId,
-      answered: context.pendingIds.length,
+      answered: result.context.pendingIds.length,
+      restarts: result.restarts,
       promptTokens: built.promptTokens,
       evaluatedTokens: generation.evaluatedTokens,
       generatedTokens: generation.generatedTokens,
-    };
+    } as const;
+    deps.logger.info({ conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns }, "turn answered");
+    return outcome;
   } finally {
     clearInterval(renew);
     await lease.release().catch(() => undefined);

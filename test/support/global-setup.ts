@@ -24,17 +24,24 @@ export default async function setup(): Promise<void> {
   }
   try {
     const template = templateDatabaseName();
-    // Leftovers of interrupted runs.
-    const stale = await admin.query<{ datname: string }>(
-      `select datname from pg_database where (datname like 'parlor_t\\_%' or (datname like 'parlor_tpl\\_%' and datname <> $1))`,
-      [template],
-    );
-    for (const { datname } of stale.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+    // Leftovers of interrupted runs; other runs may be going on at the same time, so only old ones.
+    const cutoff = Math.floor(Date.now() / 1000) - 3 * 3600;
+    const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'parlor_t\\_%'`);
+    for (const { datname } of stale.rows) {
+      const created = Number(datname.split("_")[2]);
+      if (Number.isFinite(created) && created < cutoff) await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
     const exists = await admin.query(`select 1 from pg_database where datname = $1`, [template]);
     if (exists.rowCount === 0) {
-      await admin.query(`create database "${template}_wip"`);
-      await migrateDatabase(databaseUrl(`${template}_wip`));
-      await admin.query(`alter database "${template}_wip" rename to "${template}"`);
+      const wip = `${template}_wip_${process.pid}`;
+      await admin.query(`create database "${wip}"`);
+      await migrateDatabase(databaseUrl(wip));
+      try {
+        await admin.query(`alter database "${wip}" rename to "${template}"`);
+      } catch {
+        // A concurrent run built the same template first.
+        await admin.query(`drop database if exists "${wip}" with (force)`);
+      }
     }
   } finally {
     await admin.end();

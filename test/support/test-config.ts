@@ -10,6 +10,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LLM_THREADS: "2",
     LLM_SEQUENCES: "2",
     LLM_TEMPERATURE: "0",
+    TURN_DEBOUNCE_MS: "0",
     REPLY_MAX_TOKENS: "24",
     ...overrides,
   });

@@ -11,7 +11,7 @@ export interface TestDatabase {
 
 /** A fresh, migrated database for one test file, cloned from the run's template in milliseconds. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `parlor_t_${randomBytes(6).toString("hex")}`;
+  const name = `parlor_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`create database "${name}" template "${templateDatabaseName()}"`);
   const url = databaseUrl(name);
   const db = createDb(url, { maxConnections: 5 });

@@ -1,0 +1,71 @@
+import type { ChatModel, Generation } from "../ports/chat-model.js";
+import type { TurnContext, TurnStore } from "../ports/turn-store.js";
+import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
+
+/** What to do with a message that arrives while its conversation's reply is being generated. */
+export type InterruptMode = "wait" | "restart";
+
+export interface ReplyOptions {
+  readonly replyMaxTokens: number;
+  readonly chunkTokens: number;
+  readonly interrupt: InterruptMode;
+  /** How often a generating turn checks for newer messages (restart mode). */
+  readonly interruptPollMs: number;
+  /** After this many restarts the turn answers what it has, so a chatty sender cannot starve it. */
+  readonly maxRestarts: number;
+}
+
+export interface GeneratedReply {
+  readonly context: TurnContext;
+  readonly built: BuiltPrompt;
+  readonly generation: Generation;
+  readonly generationStartedAt: Date;
+  readonly generationEndedAt: Date;
+  readonly restarts: number;
+}
+
+/**
+ * Generates the reply for everything pending. In "restart" mode a message arriving mid-generation
+ * aborts it, and the turn starts again with that message included (one reply, never two racing).
+ * In "wait" mode the new message is left for the next turn.
+ */
+export async function generateReply(
+  deps: { store: TurnStore; model: ChatModel },
+  initial: TurnContext,
+  options: ReplyOptions,
+): Promise<GeneratedReply | null> {
+  let context = initial;
+  for (let restarts = 0; ; restarts++) {
+    const built = buildPrompt(context, deps.model, options);
+    const pending = new Set(context.pendingIds);
+    const lastPending = context.history.filter((m) => pending.has(m.id)).at(-1)!.seq;
+    const controller = new AbortController();
+    let interrupted = false;
+    const watch =
+      options.interrupt === "restart" && restarts < options.maxRestarts
+        ? setInterval(() => {
+            void deps.store.newestPendingSeq(context.conversationId).then((seq) => {
+              if (seq !== null && seq > lastPending && !controller.signal.aborted) {
+                interrupted = true;
+                controller.abort();
+              }
+            }, () => undefined);
+          }, options.interruptPollMs)
+        : undefined;
+    const generationStartedAt = new Date();
+    let generation: Generation;
+    try {
+      generation = await deps.model.generate(built.prompt, {
+        maxTokens: options.replyMaxTokens,
+        conversationKey: context.conversationId,
+        signal: controller.signal,
+      });
+    } finally {
+      clearInterval(watch);
+    }
+    if (!interrupted) return { context, built, generation, generationStartedAt, generationEndedAt: new Date(), restarts };
+    const reloaded = await deps.store.loadTurn(context.conversationId);
+    if (!reloaded || reloaded.pendingIds.length === 0) return null;
+    context = reloaded;
+  }
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { MODEL_CACHE_DIR } from "../support/test-env.js";
+
+// Counting, not timing: what the engine evaluates on a follow-up turn.
+const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00. Prices: croissant 2.20, rye 4.90.";
+let modelPath: string;
+beforeAll(async () => {
+  modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
+});
+
+const load = (sequences: number) => LlamaChatModel.load({ modelPath, threads: 2, contextSize: 2048, sequences, temperature: 0 });
+
+async function twoTurns(model: LlamaChatModel, key: string, between?: () => Promise<unknown>) {
+  const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
+  const g1 = await model.generate(first, { maxTokens: 12, conversationKey: key });
+  await between?.();
+  const second: ChatPrompt = {
+    system: SYSTEM,
+    turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }],
+  };
+  const g2 = await model.generate(second, { maxTokens: 12, conversationKey: key });
+  return { g1, g2, added: model.countPromptTokens(second) - model.countPromptTokens(first) };
+}
+
+describe("KV cache reuse", () => {
+  let model: LlamaChatModel;
+  afterAll(async () => model?.close());
+
+  it("evaluates only the new tokens on a follow-up turn", async () => {
+    model = await load(2);
+    const { g1, g2, added } = await twoTurns(model, "conversation-a");
+    // The prompt's last token is evaluated as the first step of generation.
+    expect(g1.evaluatedTokens).toBeGreaterThanOrEqual(g1.promptTokens - 1);
+    // The new user message, the previous reply as it is re-tokenized, and the turn markers; nothing before.
+    expect(g2.evaluatedTokens).toBeLessThanOrEqual(added + 2);
+    expect(g2.evaluatedTokens).toBeLessThan(g2.promptTokens / 2);
+  });
+
+  it("keeps a conversation's tokens while another conversation uses the other sequence", async () => {
+    const { g2, added } = await twoTurns(model, "conversation-b", () =>
+      model.generate({ system: SYSTEM, turns: [{ role: "user", text: "Someone else asking about cakes." }] }, { maxTokens: 8, conversationKey: "conversation-c" }),
+    );
+    expect(g2.evaluatedTokens).toBeLessThanOrEqual(added + 2);
+  });
+
+  it("the naive (fresh) way re-evaluates the whole prompt every turn", async () => {
+    const prompt: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Do you have croissants?" }] };
+    await model.generate(prompt, { maxTokens: 4, conversationKey: "conversation-d" });
+    const again = await model.generate(prompt, { maxTokens: 4, conversationKey: "conversation-d", fresh: true });
+    expect(again.evaluatedTokens).toBeGreaterThanOrEqual(again.promptTokens - 1);
+  });
+
+  it("evicts the least recently used conversation when sequences run out", async () => {
+    await model.close();
+    model = await load(1);
+    const { g2 } = await twoTurns(model, "conversation-e", () =>
+      model.generate({ system: "A different persona entirely, for another business.", turns: [{ role: "user", text: "Hello" }] }, { maxTokens: 4, conversationKey: "conversation-f" }),
+    );
+    // Only the shared start (BOS and "[INST] <<SYS>>") survives the other conversation.
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+  });
+});
