@@ -8,8 +8,32 @@ export interface ChatPrompt {
 }
 
 export interface StoredMessageForPrompt {
+  readonly id: string;
+  readonly seq: bigint;
   readonly direction: "inbound" | "outbound";
   readonly text: string;
+  /** For an inbound message: the reply that answered it, if any. */
+  readonly replyId: string | null;
+}
+
+/**
+ * The order the model should see: each answered message just before the reply that answered it,
+ * unanswered messages last. Storage order (seq) differs when a message arrives while the previous
+ * reply is being generated: it is stored before that reply but is not answered by it.
+ */
+export function conversationOrder<M extends StoredMessageForPrompt>(messages: readonly M[]): M[] {
+  const replySeq = new Map(messages.filter((m) => m.direction === "outbound").map((m) => [m.id, m.seq]));
+  const key = (m: M): [number, bigint, number, bigint] => {
+    if (m.direction === "outbound") return [0, m.seq, 1, 0n];
+    const answeredAt = m.replyId ? replySeq.get(m.replyId) : undefined;
+    return answeredAt === undefined ? [m.replyId ? 0 : 1, m.seq, 0, m.seq] : [0, answeredAt, 0, m.seq];
+  };
+  return [...messages].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+    return 0;
+  });
 }
 
 export interface GroupedTurn<M> {

@@ -7,6 +7,7 @@ export interface HistoryMessage {
   readonly text: string;
   readonly status: string;
   readonly createdAt: Date;
+  readonly replyId: string | null;
 }
 
 export interface TurnContext {
@@ -21,7 +22,7 @@ export interface TurnContext {
   };
   readonly recipientId: string;
   readonly persona: { readonly versionId: string; readonly version: number; readonly systemPrompt: string } | null;
-  /** Messages from the conversation's history start, oldest first (answered and pending). */
+  /** Messages from the conversation's history start (answered and pending), in storage (seq) order. */
   readonly history: readonly HistoryMessage[];
   /** Inbound messages not yet answered, oldest first: this turn answers all of them. */
   readonly pendingIds: readonly string[];

@@ -1,4 +1,4 @@
-import { groupTurns, type ChatPrompt } from "../domain/chat-prompt.js";
+import { conversationOrder, groupTurns, type ChatPrompt } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import { trimHistory } from "../domain/trim-history.js";
 import type { ChatModel } from "../ports/chat-model.js";
@@ -19,7 +19,7 @@ export function buildPrompt(
   options: { readonly replyMaxTokens: number; readonly chunkTokens: number },
 ): BuiltPrompt {
   if (!context.persona) throw new FatalError("PERSONA_MISSING", `business ${context.businessId} has no active persona`);
-  const grouped = groupTurns(context.history);
+  const grouped = groupTurns(conversationOrder(context.history));
   // Llama-2-chat turns start with the user; a reply left at the front by an earlier trim is dropped.
   while (grouped[0]?.turn.role === "assistant") grouped.shift();
   const result = trimHistory({

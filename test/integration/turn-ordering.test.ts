@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { createRedis } from "../../src/queue/redis-connection.js";
+import { BullTurnQueue } from "../../src/queue/turn-queue.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { testConfig } from "../support/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
+import { createTestPrefix } from "../support/test-redis.js";
+import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+
+// Three worker processes against one Redis and one PostgreSQL: 50 conversations x 5 rapid
+// messages. No conversation ever has two turns at once, replies leave in message order, and
+// every message is answered.
+const CONVERSATIONS = 50;
+const MESSAGES = 5;
+const redisPrefix = createTestPrefix();
+const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix });
+const logger = createLogger("silent", "test");
+const redis = createRedis(TEST_REDIS_URL, "producer");
+let database: TestDatabase;
+let gateway: Gateway;
+let workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  const modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
+  workers = [1, 2, 3].map(() =>
+    startWorkerProcess({
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: redisPrefix.prefix,
+      MODEL_PATH: modelPath,
+      LLM_THREADS: "1",
+      LLM_SEQUENCES: "2",
+      LLM_TEMPERATURE: "0",
+      REPLY_MAX_TOKENS: "8",
+      TURN_DEBOUNCE_MS: "0",
+      TURN_BUSY_RETRY_MS: "50",
+    }),
+  );
+  const queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);
+  try {
+    await waitFor(async () => (await queue.queue.getWorkers()).length >= 3, 60_000, () => workers.map((w) => w.output()).join("\n"));
+  } finally {
+    await queue.close();
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await gateway?.close();
+  redis.disconnect();
+  await database?.drop();
+  await redisPrefix.cleanup();
+});
+
+describe("per-conversation ordering across worker processes", () => {
+  it("answers every message, one turn per conversation at a time, replies in message order", async () => {
+    await Promise.all(
+      Array.from({ length: CONVERSATIONS }, async (_, c) => {
+        const sessionId = randomUUID().replaceAll("-", "");
+        for (let m = 1; m <= MESSAGES; m++) {
+          const res = await gateway.app.inject({
+            method: "POST",
+            url: "/api/webchat/demo/messages",
+            payload: { sessionId, clientMessageId: randomUUID(), text: `conversation ${c} message ${m}` },
+          });
+          expect(res.statusCode).toBe(202);
+        }
+      }),
+    );
+    const total = CONVERSATIONS * MESSAGES;
+    const progress = async () => {
+      const byStatus = await database.db.message.groupBy({ by: ["direction", "status"], _count: true });
+      const jobs = await new BullTurnQueue(redis, redisPrefix.prefix, logger).queue.getJobCounts();
+      return JSON.stringify({ byStatus: byStatus.map((g) => `${g.direction}/${g.status}=${g._count}`), jobs, turns: await database.db.turn.count() });
+    };
+    let last = "";
+    await waitFor(
+      async () => {
+        last = await progress();
+        return (await database.db.message.count({ where: { direction: "inbound", status: "answered" } })) === total;
+      },
+      150_000,
+      () => `${last}\n${workers.map((w) => w.output()).join("\n").slice(-3000)}`,
+    );
+    await waitFor(async () => (await database.db.outboxEntry.count({ where: { status: { not: "sent" } } })) === 0, 30_000);
+
+    const conversations = await database.db.conversation.findMany({
+      include: {
+        messages: { orderBy: { seq: "asc" }, include: { outbox: true } },
+        turns: { orderBy: { startedAt: "asc" } },
+      },
+    });
+    expect(conversations).toHaveLength(CONVERSATIONS);
+    const workersUsed = new Set<string>();
+    for (const conversation of conversations) {
+      const inbound = conversation.messages.filter((m) => m.direction === "inbound");
+      const replies = conversation.messages.filter((m) => m.direction === "outbound");
+      expect(inbound).toHaveLength(MESSAGES);
+      // Every message answered by exactly one stored and sent reply.
+      expect(inbound.every((m) => m.status === "answered" && m.replyId)).toBe(true);
+      expect(replies.every((r) => r.status === "sent" && r.outbox?.status === "sent")).toBe(true);
+      expect(conversation.turns).toHaveLength(replies.length);
+      // No reordering: a later message is never answered by an earlier reply.
+      const replySeq = new Map(replies.map((r) => [r.id, r.seq]));
+      const answeredBy = inbound.map((m) => replySeq.get(m.replyId!)!);
+      expect(answeredBy).toEqual([...answeredBy].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      // Replies were sent in the order they were stored.
+      const sentAt = replies.map((r) => r.outbox!.sentAt!.getTime());
+      expect(sentAt).toEqual([...sentAt].sort((a, b) => a - b));
+      // No overlap: each turn's generation ended before the next turn of the conversation started.
+      for (let i = 1; i < conversation.turns.length; i++) {
+        expect(conversation.turns[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(conversation.turns[i - 1]!.generationEndedAt.getTime());
+      }
+      for (const t of conversation.turns) workersUsed.add(t.worker);
+    }
+    expect(workersUsed.size).toBe(3);
+  }, 200_000);
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describe?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${describe ? `\n${describe()}` : ""}`);
+}
