@@ -18,7 +18,8 @@ export class ConversationRepository implements ConversationReader {
   listMessages(conversationId: string, afterSeq: number, limit: number): Promise<ConversationMessage[]> {
     return withDatabase(async () => {
       const rows = await this.db.message.findMany({
-        where: { conversationId, seq: { gt: BigInt(afterSeq) }, OR: [{ direction: "inbound" }, { direction: "outbound", status: { in: ["sent", "delivered", "read"] } }] },
+        // A web chat reply is "sent" by announcing it, which happens just before it is marked sent.
+        where: { conversationId, seq: { gt: BigInt(afterSeq) }, OR: [{ direction: "inbound" }, { direction: "outbound", status: { not: "failed" } }] },
         orderBy: { seq: "asc" },
         take: limit,
         select: { id: true, seq: true, direction: true, text: true, status: true, createdAt: true },
