@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { parseSecretKey } from "../secrets/secret-box.js";
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -10,6 +11,23 @@ const optionalUrl = (protocols: string[]) =>
     .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p)), {
       message: `must start with ${protocols.join(" or ")}`,
     });
+
+function optionalText() {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === "" ? undefined : v));
+}
+
+function isSecretKey(value: string): boolean {
+  try {
+    parseSecretKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -44,6 +62,19 @@ export const envSchema = z.object({
   TURN_INTERRUPT_POLL_MS: int(300, 20, 10_000),
   TURN_MAX_RESTARTS: int(3, 0, 20),
   TURN_BUSY_RETRY_MS: int(250, 10, 60_000),
+  META_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
+  META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, "like v23.0").default("v23.0"),
+  INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.instagram.com"),
+  WHATSAPP_APP_SECRET: optionalText(),
+  WHATSAPP_VERIFY_TOKEN: optionalText(),
+  INSTAGRAM_APP_SECRET: optionalText(),
+  INSTAGRAM_VERIFY_TOKEN: optionalText(),
+  META_WEBHOOK_BODY_LIMIT_BYTES: int(1_048_576, 1024, 16 * 1_048_576),
+  CHANNEL_SECRETS_KEY: optionalText().refine((v) => v === undefined || isSecretKey(v), "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+  CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
+  WHATSAPP_WEB_ENABLED: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1"),
+  WHATSAPP_WEB_DATA_DIR: optionalText(),
+  WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: int(1500, 0, 600_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

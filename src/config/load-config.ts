@@ -29,6 +29,18 @@ export interface Config {
   };
   readonly limits: { readonly maxMessageChars: number };
   readonly turnLockMs: number;
+  readonly channels: {
+    readonly graphBaseUrl: string;
+    readonly graphVersion: string;
+    readonly instagramGraphBaseUrl: string;
+    /** Webhook secrets of the Meta app(s); a webhook whose secrets are unset is not served. */
+    readonly whatsappWebhook: { readonly appSecret: string; readonly verifyToken: string } | undefined;
+    readonly instagramWebhook: { readonly appSecret: string; readonly verifyToken: string } | undefined;
+    readonly webhookBodyLimitBytes: number;
+    /** Base64 key that seals channel credentials at rest. */
+    readonly secretsKey: string | undefined;
+    readonly whatsappWeb: { readonly enabled: boolean; readonly dataDir: string; readonly chromiumPath: string; readonly minReplyIntervalMs: number };
+  };
   readonly turns: {
     /** A turn waits until the newest message is this old, so a burst gets one answer. */
     readonly debounceMs: number;
@@ -65,8 +77,14 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
   for (const name of REQUIRED_BY_ROLE[role]) {
     if (!source[name]?.trim()) problems.push(`${name}: required for the ${role}`);
   }
+  for (const app of ["WHATSAPP", "INSTAGRAM"]) {
+    if (Boolean(source[`${app}_APP_SECRET`]?.trim()) !== Boolean(source[`${app}_VERIFY_TOKEN`]?.trim())) {
+      problems.push(`${app}_APP_SECRET and ${app}_VERIFY_TOKEN: set both or neither`);
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
+  const pair = (appSecret: string | undefined, verifyToken: string | undefined) => (appSecret && verifyToken ? { appSecret, verifyToken } : undefined);
   return deepFreeze({
     role,
     env: e.NODE_ENV,
@@ -90,6 +108,21 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
     turnLockMs: e.TURN_LOCK_MS,
+    channels: {
+      graphBaseUrl: e.META_GRAPH_BASE_URL,
+      graphVersion: e.META_GRAPH_VERSION,
+      instagramGraphBaseUrl: e.INSTAGRAM_GRAPH_BASE_URL,
+      whatsappWebhook: pair(e.WHATSAPP_APP_SECRET, e.WHATSAPP_VERIFY_TOKEN),
+      instagramWebhook: pair(e.INSTAGRAM_APP_SECRET, e.INSTAGRAM_VERIFY_TOKEN),
+      webhookBodyLimitBytes: e.META_WEBHOOK_BODY_LIMIT_BYTES,
+      secretsKey: e.CHANNEL_SECRETS_KEY,
+      whatsappWeb: {
+        enabled: e.WHATSAPP_WEB_ENABLED,
+        dataDir: path.resolve(e.WHATSAPP_WEB_DATA_DIR ?? path.join(e.DATA_DIR, "wwebjs")),
+        chromiumPath: e.CHROMIUM_PATH,
+        minReplyIntervalMs: e.WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS,
+      },
+    },
     turns: {
       debounceMs: e.TURN_DEBOUNCE_MS,
       interrupt: e.TURN_INTERRUPT,

@@ -3,6 +3,7 @@ import type { Logger } from "../ports/logger.js";
 import { registerChatPageRoutes } from "./chat-page-routes.js";
 import { installErrorHandler } from "./error-handler.js";
 import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
+import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat-routes.js";
 
 export interface AppDeps {
@@ -10,6 +11,8 @@ export interface AppDeps {
   readonly maxMessageChars: number;
   readonly webchat: WebchatRouteDeps;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** WhatsApp Cloud API and Instagram webhooks (/webhooks/whatsapp, /webhooks/instagram). */
+  readonly meta?: MetaWebhookRouteDeps;
 }
 
 /** The gateway's HTTP app, built without listening (tests use inject(); main/ listens). */
@@ -26,6 +29,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.readiness);
   registerWebchatRoutes(app, deps.webchat);
+  if (deps.meta) registerMetaWebhookRoutes(app, deps.meta);
   registerChatPageRoutes(app);
   return app;
 }

@@ -17,6 +17,11 @@ export const REDACTED_PATHS = [
   "*.recipientId",
   "senderId",
   "*.senderId",
+  // WhatsApp message ids embed the customer's phone number.
+  "platformMessageId",
+  "*.platformMessageId",
+  "inboundPlatformMessageId",
+  "*.inboundPlatformMessageId",
   "token",
   "*.token",
   "secret",

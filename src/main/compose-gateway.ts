@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
 import type { Config } from "../config/index.js";
 import { buildApp } from "../http/build-app.js";
+import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
@@ -9,6 +10,7 @@ import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
 import type { Db } from "../storage/create-db.js";
+import { metaWebhookDeps } from "./compose-meta-channels.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
 
 export interface Gateway {
@@ -26,16 +28,18 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
   const store = new InboundRepository(db);
   const bus = new RedisReplyBus(producer, subscriber, config.queuePrefix);
+  const accept = (message: InboundMessage) => acceptInbound({ store, queue }, message);
   const app = buildApp({
     logger,
     maxMessageChars: config.limits.maxMessageChars,
     webchat: {
       adapter: new WebchatAdapter(bus, config.limits.maxMessageChars),
-      accept: (message) => acceptInbound({ store, queue }, message),
+      accept,
       channels: store,
       reader: new ConversationRepository(db),
       bus,
     },
+    meta: metaWebhookDeps(config, { db, store, accept, logger }),
     readiness: {
       database: async () => {
         await db.$queryRaw`select 1`;

@@ -15,6 +15,7 @@ import { OutboxRepository } from "../storage/outbox-repository.js";
 import { TurnRepository } from "../storage/turn-repository.js";
 import { deliverReply } from "../worker/deliver-reply.js";
 import { handleTurn } from "../worker/handle-turn.js";
+import { metaAdapters } from "./compose-meta-channels.js";
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -36,7 +37,7 @@ export function composeWorker(deps: {
   connection.on("error", (error) => logger.warn({ err: error }, "redis (worker) error"));
   const bus = new RedisReplyBus(connection, null, config.queuePrefix);
   const adapters = new Map<ChannelKind, ChannelAdapter>([["webchat", new WebchatAdapter(bus, config.limits.maxMessageChars)]]);
-  for (const adapter of deps.extraAdapters ?? []) adapters.set(adapter.kind, adapter);
+  for (const adapter of [...metaAdapters(config, db, logger), ...(deps.extraAdapters ?? [])]) adapters.set(adapter.kind, adapter);
   const store = new TurnRepository(db);
   const outboxQueue = new BullOutboxQueue(connection, config.queuePrefix, logger);
   const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8 };

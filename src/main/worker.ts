@@ -3,6 +3,7 @@ import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { createLogger } from "../logging/create-logger.js";
 import { createDb } from "../storage/create-db.js";
 import { composeWorker } from "./compose-worker.js";
+import { hostWhatsappWebChannels } from "./host-whatsapp-web.js";
 import { runMain } from "./run-main.js";
 
 runMain(async (onShutdown) => {
@@ -13,7 +14,11 @@ runMain(async (onShutdown) => {
   onShutdown(() => model.close());
   const db = createDb(config.databaseUrl!);
   onShutdown(() => db.$disconnect());
-  const worker = composeWorker({ config, db, redisUrl: config.redisUrl!, model, logger });
+  const whatsappWeb = config.channels.whatsappWeb.enabled
+    ? await hostWhatsappWebChannels({ config, db, redisUrl: config.redisUrl!, logger, print: (text) => process.stdout.write(text) })
+    : undefined;
+  if (whatsappWeb) onShutdown(() => whatsappWeb.stop());
+  const worker = composeWorker({ config, db, redisUrl: config.redisUrl!, model, logger, extraAdapters: whatsappWeb ? [whatsappWeb.adapter] : [] });
   onShutdown(() => worker.close());
   logger.info({ model: model.description }, "worker started");
 });

@@ -14,6 +14,10 @@ export interface OutboundDelivery {
   /** Our id of the reply; platforms that accept an idempotency key get this one. */
   readonly messageId: string;
   readonly text: string;
+  /** Platform id of the newest customer message being answered (WhatsApp marks it read). */
+  readonly inboundPlatformMessageId?: string;
+  /** When the customer last wrote: platforms with a customer-service window (24 h) need it. */
+  readonly lastInboundAt?: Date;
 }
 
 export interface SendResult {

@@ -25,9 +25,16 @@ export class OutboxRepository implements OutboxStore {
         },
       },
     });
+    const lastInbound = await this.db.message.findFirst({
+      where: { conversationId: entry.message.conversationId, direction: "inbound" },
+      orderBy: { seq: "desc" },
+      select: { platformMessageId: true, createdAt: true },
+    });
     return {
       outboxId,
       attempt: entry.attempts,
+      ...(lastInbound?.platformMessageId ? { inboundPlatformMessageId: lastInbound.platformMessageId } : {}),
+      ...(lastInbound ? { lastInboundAt: lastInbound.createdAt } : {}),
       channel: entry.message.channel,
       conversationId: entry.message.conversationId,
       recipientId: entry.message.conversation.contact.platformUserId,

@@ -1,3 +1,4 @@
+import { FatalError } from "../domain/errors.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import { PlatformRejectedError, type ChannelAdapter } from "../ports/channel-adapter.js";
 import type { Logger } from "../ports/logger.js";
@@ -33,7 +34,7 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
     return "sent";
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    if (error instanceof PlatformRejectedError || delivery.attempt >= deps.maxAttempts) {
+    if (error instanceof PlatformRejectedError || error instanceof FatalError || delivery.attempt >= deps.maxAttempts) {
       await deps.outbox.markFailed(outboxId, reason);
       log.error({ attempt: delivery.attempt, err: error }, "reply failed for good");
       return "failed";

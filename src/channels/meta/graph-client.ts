@@ -1,0 +1,115 @@
+import { PlatformRejectedError, PlatformTransportError } from "../../ports/channel-adapter.js";
+import { OutsideCustomerWindowError } from "./customer-window.js";
+import { asRecord, type JsonRecord } from "./json-fields.js";
+import { graphErrorOf, isRetryableGraphError, isWindowClosedError, retryAfterMs, type GraphErrorInfo } from "./graph-errors.js";
+
+export interface GraphClientOptions {
+  /** e.g. https://graph.facebook.com (Instagram Login apps: https://graph.instagram.com). */
+  readonly baseUrl: string;
+  /** e.g. v21.0 */
+  readonly version: string;
+  /** Tries per call, the first included. */
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  /** Longest wait between tries; a Retry-After beyond it gives up at once (the outbox retries later). */
+  readonly maxDelayMs?: number;
+  readonly timeoutMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** 0..1, for backoff jitter; tests pass a constant. */
+  readonly random?: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+/** The Graph API said no (4xx): resending the same request will not help. */
+export class GraphRejectedError extends PlatformRejectedError {
+  constructor(readonly status: number, readonly graph: GraphErrorInfo) {
+    super(`Graph API ${status}${graph.code !== undefined ? ` (code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ""})` : ""}: ${graph.message}`);
+    this.name = "GraphRejectedError";
+  }
+}
+
+/** Unreachable, timed out, throttled or failing (429/5xx) after all tries: safe to retry later. */
+export class GraphTransportError extends PlatformTransportError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+    /** What Meta asked us to wait before retrying, when it said (for the outbox's retry delay). */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, options);
+    this.name = "GraphTransportError";
+  }
+}
+
+/** A small JSON client for Graph API POSTs, with bounded exponential backoff that honours Retry-After. */
+export class GraphClient {
+  private readonly o: Required<Omit<GraphClientOptions, "fetch">> & { fetch: typeof fetch };
+
+  constructor(options: GraphClientOptions) {
+    this.o = {
+      maxAttempts: 4,
+      baseDelayMs: 500,
+      maxDelayMs: 20_000,
+      timeoutMs: 15_000,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
+      ...options,
+      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      fetch: options.fetch ?? globalThis.fetch,
+    };
+  }
+
+  /** POSTs JSON to `/{version}/{path}`; path segments must already be URL-encoded. */
+  async post(path: string, accessToken: string, body: object, options: { maxAttempts?: number } = {}): Promise<JsonRecord> {
+    const url = `${this.o.baseUrl}/${this.o.version}/${path}`;
+    const attempts = Math.max(1, options.maxAttempts ?? this.o.maxAttempts);
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.o.fetch(url, {
+          method: "POST",
+          headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+      } catch (error) {
+        const failure = new GraphTransportError(`Graph API unreachable: ${(error as Error).name ?? "Error"}`, undefined, { cause: error });
+        if (attempt >= attempts) throw failure;
+        await this.o.sleep(this.backoff(attempt));
+        continue;
+      }
+      const payload = await readJson(response);
+      if (response.ok) return asRecord(payload) ?? {};
+      const graph = graphErrorOf(payload);
+      if (response.status === 429 || response.status >= 500 || isRetryableGraphError(graph)) {
+        const asked = retryAfterMs(response.headers.get("retry-after"));
+        const failure = new GraphTransportError(`Graph API ${response.status}${graph.code !== undefined ? ` (code ${graph.code})` : ""}: ${graph.message}`, response.status, undefined, asked);
+        const wait = asked ?? this.backoff(attempt);
+        if (attempt >= attempts || wait > this.o.maxDelayMs) throw failure;
+        await this.o.sleep(wait);
+        continue;
+      }
+      if (isWindowClosedError(graph)) {
+        throw new OutsideCustomerWindowError(`the platform refused a free-form message outside the customer service window (code ${graph.code})`, {
+          cause: new GraphRejectedError(response.status, graph),
+        });
+      }
+      throw new GraphRejectedError(response.status, graph);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const full = Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(full / 2 + (full / 2) * this.o.random());
+  }
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    const text = await response.text();
+    return text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+import { asRecord, asString } from "./json-fields.js";
+
+/** The parts of a Graph API error body we act on: `{"error": {"message", "code", "error_subcode", "is_transient"}}`. */
+export interface GraphErrorInfo {
+  readonly message: string;
+  readonly code?: number;
+  readonly subcode?: number;
+  readonly transient?: boolean;
+}
+
+export function graphErrorOf(payload: unknown): GraphErrorInfo {
+  const error = asRecord(asRecord(payload)?.error);
+  const message = (asString(error?.message) ?? "no error message").slice(0, 300);
+  const code = typeof error?.code === "number" ? error.code : undefined;
+  const subcode = typeof error?.error_subcode === "number" ? error.error_subcode : undefined;
+  return {
+    message,
+    ...(code !== undefined ? { code } : {}),
+    ...(subcode !== undefined ? { subcode } : {}),
+    ...(error?.is_transient === true ? { transient: true } : {}),
+  };
+}
+
+// Throttling that Meta reports as 400 rather than 429: app/user/page call limits (4, 17, 32, 613),
+// WhatsApp account rate limit (80007), throughput (130429) and per-recipient pair rate limit (131056).
+const THROTTLING_CODES = new Set([4, 17, 32, 613, 80007, 130429, 131056]);
+
+export function isRetryableGraphError(error: GraphErrorInfo): boolean {
+  return error.transient === true || (error.code !== undefined && THROTTLING_CODES.has(error.code));
+}
+
+/** WhatsApp 131047 "Re-engagement message"; Instagram 10/2534022 "outside of allowed window". */
+export function isWindowClosedError(error: GraphErrorInfo): boolean {
+  return error.code === 131047 || (error.code === 10 && error.subcode === 2534022);
+}
+
+/** Retry-After in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

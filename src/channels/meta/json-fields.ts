@@ -1,0 +1,45 @@
+/** Defensive readers for untrusted webhook JSON: a wrong shape reads as "absent", never throws. */
+
+export type JsonRecord = Readonly<Record<string, unknown>>;
+
+export function asRecord(value: unknown): JsonRecord | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
+}
+
+export function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function asString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+// Platform ids end up in unique indexes: printable ASCII, bounded, or they are not ids.
+const ID = /^[\x21-\x7e]{1,256}$/;
+
+/** A platform id (message id, account id, user id): a string of 1-256 printable ASCII characters (Meta sends ids as strings). */
+export function asId(value: unknown): string | undefined {
+  return typeof value === "string" && ID.test(value) ? value : undefined;
+}
+
+// C0/C1 control characters; a display name has no use for them (PostgreSQL rejects NUL).
+const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/g;
+
+/** A display name from the platform, cleaned and bounded; undefined when nothing usable is left. */
+export function asDisplayName(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const name = value.normalize("NFC").replace(CONTROL_CHARS, "").trim().slice(0, 100).trim();
+  return name.length > 0 ? name : undefined;
+}
+
+/**
+ * A time from seconds (WhatsApp: a numeric string) or milliseconds (Instagram: a number). Lenient
+ * about string vs number, strict about sense: nothing before 2001 (1e9 s) is a message time.
+ */
+export function asTimestamp(value: unknown, unit: "s" | "ms"): Date | undefined {
+  const n = typeof value === "string" && /^\d{1,16}$/.test(value) ? Number(value) : typeof value === "number" ? value : NaN;
+  const ms = unit === "s" ? n * 1000 : n;
+  if (!Number.isFinite(ms) || ms < 1e12) return undefined;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

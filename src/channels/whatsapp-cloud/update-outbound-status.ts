@@ -1,0 +1,28 @@
+import type { OutboundStatus } from "../meta/webhook-batch.js";
+import type { Db } from "../../storage/create-db.js";
+
+// Receipts arrive out of order (read before delivered, retries): a status only moves a reply forward.
+const MAY_FOLLOW: Record<OutboundStatus, Array<"pending" | "sent" | "delivered">> = {
+  sent: ["pending"],
+  delivered: ["pending", "sent"],
+  read: ["pending", "sent", "delivered"],
+  failed: ["pending", "sent", "delivered"],
+};
+
+/**
+ * Applies a platform receipt to our stored reply, found by (channel, platform message id).
+ * Returns false when no reply matched or it is already further along (nothing written).
+ */
+export async function updateOutboundStatus(
+  db: Db,
+  channelId: string,
+  platformMessageId: string,
+  status: OutboundStatus,
+  error?: string,
+): Promise<boolean> {
+  const result = await db.message.updateMany({
+    where: { channelId, platformMessageId, direction: "outbound", status: { in: MAY_FOLLOW[status] } },
+    data: { status, ...(status === "failed" ? { error: (error ?? "the platform reported the message as failed").slice(0, 500) } : {}) },
+  });
+  return result.count > 0;
+}

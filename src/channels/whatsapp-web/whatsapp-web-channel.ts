@@ -1,0 +1,156 @@
+import { UnavailableError } from "../../domain/errors.js";
+import type { InboundMessage } from "../../domain/inbound-message.js";
+import { PlatformRejectedError, PlatformTransportError } from "../../ports/channel-adapter.js";
+import type { Logger } from "../../ports/logger.js";
+import { logRef } from "../meta/log-ref.js";
+import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
+import type { WwebClient, WwebMessage } from "./wweb-client.js";
+import { WwebConnection, type PairingState } from "./wweb-connection.js";
+import { mapWwebMessage, type WwebChannelConfig } from "./wweb-message-mapper.js";
+
+export interface WhatsappWebChannelOptions {
+  readonly client: WwebClient;
+  readonly channel: WwebChannelConfig;
+  /** Where customer messages go: acceptInbound. */
+  readonly accept: (message: InboundMessage) => Promise<unknown>;
+  readonly logger: Logger;
+  readonly print?: (text: string) => void;
+  readonly maxMessageChars?: number;
+  readonly textLimit?: number;
+  /** Least time between two messages to the same chat. */
+  readonly minReplyIntervalMs?: number;
+  /** How long "typing…" shows before a message goes out. */
+  readonly typingDelayMs?: (text: string) => number;
+  /** Tries to store a message while the database or queue is down (whatsapp-web.js does not redeliver). */
+  readonly acceptAttempts?: number;
+  readonly reconnectBaseDelayMs?: number;
+  readonly reconnectMaxDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** The chat never wrote to this channel: we do not start conversations. */
+export class RecipientNeverWroteError extends PlatformRejectedError {
+  constructor() {
+    super("this chat has not written to the channel; replies go only to chats that wrote first");
+    this.name = "RecipientNeverWroteError";
+  }
+}
+
+/**
+ * One WhatsApp number through whatsapp-web.js: its connection, its incoming messages (handed to
+ * `accept` in order) and its replies (typing indicator, paced per chat, split, chats that wrote first).
+ */
+export class WhatsappWebChannel {
+  readonly connection: WwebConnection;
+  private readonly log: Logger;
+  private readonly knownChats = new Set<string>();
+  private readonly lastSentAt = new Map<string, number>();
+  private readonly sending = new Map<string, Promise<unknown>>();
+  private inbound: Promise<void> = Promise.resolve();
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly o: WhatsappWebChannelOptions) {
+    this.log = o.logger.child({ component: "whatsapp-web", channelId: o.channel.id });
+    this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()));
+    this.now = o.now ?? Date.now;
+    this.connection = new WwebConnection(o.client, {
+      logger: this.log,
+      print: o.print ?? (() => undefined),
+      sleep: this.sleep,
+      ...(o.reconnectBaseDelayMs !== undefined ? { reconnectBaseDelayMs: o.reconnectBaseDelayMs } : {}),
+      ...(o.reconnectMaxDelayMs !== undefined ? { reconnectMaxDelayMs: o.reconnectMaxDelayMs } : {}),
+    });
+    o.client.on("message", (message) => {
+      this.inbound = this.inbound.then(() => this.receive(message));
+    });
+  }
+
+  get channel(): WwebChannelConfig {
+    return this.o.channel;
+  }
+
+  start(): void {
+    this.connection.start();
+  }
+
+  pairingState(): PairingState {
+    return this.connection.pairingState();
+  }
+
+  /** Resolves when received messages are handed over and no reconnection is running. */
+  async idle(): Promise<void> {
+    await this.inbound;
+    await this.connection.settled();
+  }
+
+  toInbound(message: WwebMessage): InboundMessage[] {
+    const mapped = mapWwebMessage(message, this.o.channel, this.o.maxMessageChars ?? 4000);
+    return "message" in mapped ? [mapped.message] : [];
+  }
+
+  /** Sends a reply to a chat; returns the ids of the messages sent (one per part). */
+  async sendText(chatId: string, text: string, options: { wroteBefore?: boolean } = {}): Promise<string[]> {
+    if (!this.connection.ready) throw new PlatformTransportError(`WhatsApp Web is not connected (${this.pairingState().state})`);
+    if (!this.knownChats.has(chatId) && !options.wroteBefore) throw new RecipientNeverWroteError();
+    const parts = splitMessage(text, this.o.textLimit ?? WHATSAPP_TEXT_LIMIT);
+    if (parts.length === 0) throw new PlatformRejectedError("the reply is empty");
+    // One reply at a time per chat, so pacing holds across concurrent deliveries.
+    const run = (this.sending.get(chatId) ?? Promise.resolve()).catch(() => undefined).then(() => this.sendParts(chatId, parts));
+    this.sending.set(chatId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.sending.get(chatId) === run) this.sending.delete(chatId);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.connection.stop();
+  }
+
+  private async sendParts(chatId: string, parts: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    const chat = await this.o.client.getChatById(chatId).catch(() => undefined);
+    for (const part of parts) {
+      const wait = (this.lastSentAt.get(chatId) ?? -Infinity) + (this.o.minReplyIntervalMs ?? 1500) - this.now();
+      if (wait > 0) await this.sleep(wait);
+      await chat?.sendStateTyping().catch(() => undefined);
+      await this.sleep(this.o.typingDelayMs?.(part) ?? Math.min(3000, 300 + part.length * 15));
+      let sent: { readonly id: { readonly _serialized: string } };
+      try {
+        sent = await this.o.client.sendMessage(chatId, part);
+      } catch (error) {
+        throw new PlatformTransportError(`WhatsApp Web could not send: ${(error as Error)?.name ?? "Error"}`, { cause: error });
+      }
+      this.lastSentAt.set(chatId, this.now());
+      ids.push(sent.id._serialized);
+    }
+    await chat?.clearState().catch(() => undefined);
+    return ids;
+  }
+
+  private async receive(message: WwebMessage): Promise<void> {
+    const mapped = mapWwebMessage(message, this.o.channel, this.o.maxMessageChars ?? 4000);
+    if ("skip" in mapped) {
+      this.log.debug({ reason: mapped.skip, type: mapped.type }, "whatsapp web message ignored");
+      return;
+    }
+    this.knownChats.add(mapped.message.senderId);
+    const attempts = this.o.acceptAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.accept(mapped.message);
+        return;
+      } catch (error) {
+        if (error instanceof UnavailableError && attempt < attempts) {
+          await this.sleep(1000 * 2 ** (attempt - 1));
+          continue;
+        }
+        this.log.error({ err: error, messageRef: logRef(mapped.message.platformMessageId), attempt }, "whatsapp web message could not be stored");
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { Config } from "../config/index.js";
+import { InstagramAdapter } from "../channels/instagram/instagram-adapter.js";
+import { GraphClient } from "../channels/meta/graph-client.js";
+import { createStatusUpdater } from "../channels/whatsapp-cloud/apply-status-updates.js";
+import { WhatsappCloudAdapter } from "../channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
+import { FatalError } from "../domain/errors.js";
+import type { InboundMessage } from "../domain/inbound-message.js";
+import type { MetaWebhookRouteDeps } from "../http/meta-webhook-routes.js";
+import type { ChannelAdapter } from "../ports/channel-adapter.js";
+import type { InboundStore } from "../ports/inbound-store.js";
+import type { Logger } from "../ports/logger.js";
+import { EncryptedChannelCredentials, type ChannelCredentials } from "../secrets/channel-credentials.js";
+import { parseSecretKey } from "../secrets/secret-box.js";
+import type { Db } from "../storage/create-db.js";
+
+/** Sealed credentials from ChannelSecret rows, opened with CHANNEL_SECRETS_KEY. */
+export function channelCredentials(config: Config, db: Db): ChannelCredentials {
+  const key = config.channels.secretsKey;
+  if (!key) {
+    return {
+      getCredentials: async (channel) => {
+        throw new FatalError("SECRETS_KEY_MISSING", `channel ${channel.id} needs its credentials: set CHANNEL_SECRETS_KEY`);
+      },
+    };
+  }
+  return new EncryptedChannelCredentials((ref) => db.channelSecret.findUnique({ where: { id: ref }, select: { ciphertext: true, iv: true, tag: true } }), parseSecretKey(key));
+}
+
+/** The worker's Meta adapters: replies to WhatsApp Cloud API and Instagram Direct conversations. */
+export function metaAdapters(config: Config, db: Db, logger: Logger): ChannelAdapter[] {
+  const credentials = channelCredentials(config, db);
+  const maxMessageChars = config.limits.maxMessageChars;
+  const { graphBaseUrl, graphVersion, instagramGraphBaseUrl } = config.channels;
+  return [
+    new WhatsappCloudAdapter({ graph: new GraphClient({ baseUrl: graphBaseUrl, version: graphVersion }), credentials, maxMessageChars, logger }),
+    new InstagramAdapter({ graph: new GraphClient({ baseUrl: instagramGraphBaseUrl, version: graphVersion }), credentials, maxMessageChars, logger }),
+  ];
+}
+
+/** The gateway's Meta webhook routes: inbound messages to the pipeline, receipts to stored replies. */
+export function metaWebhookDeps(
+  config: Config,
+  deps: { db: Db; store: InboundStore; accept: (m: InboundMessage) => Promise<unknown>; logger: Logger },
+): MetaWebhookRouteDeps {
+  return {
+    accept: deps.accept,
+    channels: deps.store,
+    onStatus: createStatusUpdater({ db: deps.db, channels: deps.store, logger: deps.logger }),
+    logger: deps.logger,
+    maxMessageChars: config.limits.maxMessageChars,
+    bodyLimitBytes: config.channels.webhookBodyLimitBytes,
+    ...(config.channels.whatsappWebhook ? { whatsapp: config.channels.whatsappWebhook } : {}),
+    ...(config.channels.instagramWebhook ? { instagram: config.channels.instagramWebhook } : {}),
+  };
+}

@@ -1,0 +1,56 @@
+import { createWwebClient } from "../channels/whatsapp-web/create-wweb-client.js";
+import { startWhatsappWebChannel } from "../channels/whatsapp-web/start-whatsapp-web-channel.js";
+import { WhatsappWebAdapter } from "../channels/whatsapp-web/whatsapp-web-adapter.js";
+import type { WhatsappWebChannel } from "../channels/whatsapp-web/whatsapp-web-channel.js";
+import type { Config } from "../config/index.js";
+import { acceptInbound } from "../ingest/accept-inbound.js";
+import type { Logger } from "../ports/logger.js";
+import { createRedis } from "../queue/redis-connection.js";
+import { BullTurnQueue } from "../queue/turn-queue.js";
+import type { Db } from "../storage/create-db.js";
+import { InboundRepository } from "../storage/inbound-repository.js";
+
+/**
+ * Runs the whatsapp-web.js sessions of every enabled whatsapp_web channel in this process (a
+ * WhatsApp Web session can live in one process only: enable it on exactly one worker). Messages
+ * enter the pipeline like any other channel's; replies leave through the returned adapter.
+ */
+export async function hostWhatsappWebChannels(deps: {
+  config: Config;
+  db: Db;
+  redisUrl: string;
+  logger: Logger;
+  print: (text: string) => void;
+}): Promise<{ adapter: WhatsappWebAdapter; stop(): Promise<void> }> {
+  const { config, db, logger } = deps;
+  const settings = config.channels.whatsappWeb;
+  const adapter = new WhatsappWebAdapter(config.limits.maxMessageChars);
+  const producer = createRedis(deps.redisUrl, "producer");
+  producer.on("error", (error) => logger.warn({ err: error }, "redis (whatsapp-web producer) error"));
+  const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
+  const store = new InboundRepository(db);
+  const rows = await db.channel.findMany({ where: { kind: "whatsapp_web", enabled: true }, select: { id: true, platformAccountId: true, settings: true } });
+  const running: WhatsappWebChannel[] = [];
+  for (const row of rows) {
+    const channel = startWhatsappWebChannel({
+      client: createWwebClient({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
+      channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown }).allowGroups === true },
+      accept: (message) => acceptInbound({ store, queue }, message),
+      logger: logger.child({ channelId: row.id }),
+      print: deps.print,
+      maxMessageChars: config.limits.maxMessageChars,
+      minReplyIntervalMs: settings.minReplyIntervalMs,
+    });
+    adapter.attach(channel);
+    running.push(channel);
+  }
+  logger.info({ channels: rows.length }, "whatsapp-web.js channels started");
+  return {
+    adapter,
+    async stop() {
+      await Promise.all(running.map((c) => c.stop()));
+      await queue.close();
+      producer.disconnect();
+    },
+  };
+}

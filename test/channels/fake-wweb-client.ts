@@ -1,0 +1,59 @@
+import type { WwebChat, WwebClient, WwebEvents, WwebMessage } from "../../src/channels/whatsapp-web/wweb-client.js";
+
+/** A whatsapp-web.js stand-in with the library's event names and message shapes; records what it is asked to do. */
+export class FakeWwebClient implements WwebClient {
+  /** "initialize", "destroy", "typing:<chat>", "send:<chat>", "clear:<chat>", in order. */
+  readonly calls: string[] = [];
+  readonly sent: Array<{ chatId: string; text: string }> = [];
+  /** How many of the next initialize() calls fail (as when Chromium cannot start). */
+  initializeFailures = 0;
+  private readonly listeners = new Map<string, Array<(...args: never[]) => void>>();
+  private counter = 0;
+
+  on<K extends keyof WwebEvents>(event: K, listener: (...args: WwebEvents[K]) => void): void {
+    const list = this.listeners.get(event) ?? [];
+    list.push(listener as (...args: never[]) => void);
+    this.listeners.set(event, list);
+  }
+
+  emit<K extends keyof WwebEvents>(event: K, ...args: WwebEvents[K]): void {
+    for (const listener of this.listeners.get(event) ?? []) (listener as (...a: WwebEvents[K]) => void)(...args);
+  }
+
+  async initialize(): Promise<void> {
+    this.calls.push("initialize");
+    if (this.initializeFailures > 0) {
+      this.initializeFailures--;
+      throw new Error("Failed to launch the browser process!");
+    }
+  }
+
+  async destroy(): Promise<void> {
+    this.calls.push("destroy");
+  }
+
+  async sendMessage(chatId: string, text: string) {
+    this.calls.push(`send:${chatId}`);
+    this.sent.push({ chatId, text });
+    const id = `3EB0${(++this.counter).toString(16).toUpperCase().padStart(16, "0")}`;
+    return { id: { fromMe: true, remote: chatId, id, _serialized: `true_${chatId}_${id}` } };
+  }
+
+  async getChatById(chatId: string): Promise<WwebChat> {
+    return {
+      sendStateTyping: async () => this.calls.push(`typing:${chatId}`),
+      clearState: async () => this.calls.push(`clear:${chatId}`),
+    };
+  }
+}
+
+let seq = 0;
+
+/** A received message as whatsapp-web.js delivers it (a private text chat unless overridden). */
+export function wwebMessage(overrides: Partial<WwebMessage> & { key?: string } = {}): WwebMessage {
+  const { key, ...rest } = overrides;
+  const from = rest.from ?? "15551234567@c.us";
+  const idPart = key ?? `3EB0C767D26A3D7F${(++seq).toString(16).toUpperCase().padStart(4, "0")}`;
+  const id = { fromMe: rest.fromMe ?? false, remote: from, id: idPart, _serialized: `${rest.fromMe ? "true" : "false"}_${from}_${idPart}` };
+  return { id, from, to: "15557654321@c.us", fromMe: false, body: "Hello, are you open today?", type: "chat", isStatus: false, timestamp: 1749416383, ...rest };
+}

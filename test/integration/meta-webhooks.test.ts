@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acceptInbound } from "../../src/ingest/accept-inbound.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { createRedis } from "../../src/queue/redis-connection.js";
+import { BullTurnQueue } from "../../src/queue/turn-queue.js";
+import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { buildMetaTestApp, signedPost } from "../channels/meta-test-app.js";
+import { seedMetaChannels } from "../channels/seed-meta-channels.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { TEST_REDIS_URL } from "../support/test-env.js";
+import { createTestPrefix } from "../support/test-redis.js";
+
+// Meta webhook routes -> acceptInbound -> PostgreSQL (InboundRepository) -> BullMQ turn queue, for real.
+const redisPrefix = createTestPrefix();
+const logger = createLogger("silent", "test");
+let database: TestDatabase;
+let redis: Redis;
+let queue: BullTurnQueue;
+let app: FastifyInstance;
+let channels: Awaited<ReturnType<typeof seedMetaChannels>>;
+const fixture = (name: string) => readFileSync(`test/fixtures/meta/${name}.json`, "utf8");
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  channels = await seedMetaChannels(database.db);
+  redis = createRedis(TEST_REDIS_URL, "producer");
+  queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);
+  const store = new InboundRepository(database.db);
+  app = buildMetaTestApp({ accept: (m) => acceptInbound({ store, queue }, m), channels: store, logger });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await queue?.close();
+  redis?.disconnect();
+  await database?.drop();
+  await redisPrefix.cleanup();
+});
+
+const inboundRows = () => database.db.message.findMany({ where: { direction: "inbound" }, orderBy: { seq: "asc" } });
+
+describe("Meta webhooks into the pipeline", () => {
+  it("stores a signed Cloud API text message once and enqueues exactly one turn", async () => {
+    const res = await app.inject(signedPost("/webhooks/whatsapp", fixture("whatsapp-text")));
+    expect(res.statusCode).toBe(200);
+    const rows = await inboundRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ channelId: channels.whatsappChannelId, text: "Does it come in another color?", status: "received", platformMessageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=" });
+    const contact = await database.db.contact.findFirstOrThrow({ where: { channelId: channels.whatsappChannelId } });
+    expect(contact).toMatchObject({ platformUserId: "16505551234", displayName: "Sheena Nelson" });
+    expect(await queue.queue.count()).toBe(1);
+  });
+
+  it("stores nothing new and enqueues nothing new when Meta redelivers the same payload", async () => {
+    const res = await app.inject(signedPost("/webhooks/whatsapp", fixture("whatsapp-text")));
+    expect(res.statusCode).toBe(200);
+    expect(await inboundRows()).toHaveLength(1);
+    expect(await queue.queue.count()).toBe(1);
+  });
+
+  it("answers 401 to a bad signature and stores nothing", async () => {
+    const body = fixture("whatsapp-text").replace("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=", "wamid.HBgLNEW");
+    const res = await app.inject(signedPost("/webhooks/whatsapp", body, "wrong-secret"));
+    expect(res.statusCode).toBe(401);
+    expect(await inboundRows()).toHaveLength(1);
+    expect(await queue.queue.count()).toBe(1);
+  });
+
+  it("stores only the text message of a mixed delivery, and an Instagram text", async () => {
+    expect((await app.inject(signedPost("/webhooks/whatsapp", fixture("whatsapp-non-text")))).statusCode).toBe(200);
+    expect((await app.inject(signedPost("/webhooks/instagram", fixture("instagram-attachments")))).statusCode).toBe(200);
+    expect((await app.inject(signedPost("/webhooks/instagram", fixture("instagram-echo")))).statusCode).toBe(200);
+    const texts = (await inboundRows()).map((r) => r.text);
+    expect(texts).toEqual(["Does it come in another color?", "Sorry, wrong photo. Do you have it in blue?", "The one in the photo, please 🍋"]);
+    expect(await queue.queue.count()).toBe(3);
+  });
+});

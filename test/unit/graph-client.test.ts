@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
+import { GraphClient, GraphRejectedError, GraphTransportError } from "../../src/channels/meta/graph-client.js";
+import { retryAfterMs } from "../../src/channels/meta/graph-errors.js";
+import { PlatformRejectedError, PlatformTransportError } from "../../src/ports/channel-adapter.js";
+import { FakeGraphServer } from "../support/fake-graph-server.js";
+
+let graph: FakeGraphServer;
+let sleeps: number[];
+const client = (extra: Partial<ConstructorParameters<typeof GraphClient>[0]> = {}) =>
+  new GraphClient({ baseUrl: graph.baseUrl, version: "v21.0", maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, random: () => 1, sleep: async (ms) => void sleeps.push(ms), ...extra });
+const send = (c: GraphClient) => c.post("106540352242922/messages", "tok", { messaging_product: "whatsapp", to: "16505551234", type: "text", text: { body: "hi" } });
+
+beforeAll(async () => {
+  graph = await FakeGraphServer.start();
+});
+afterAll(() => graph.close());
+beforeEach(() => {
+  graph.reset();
+  sleeps = [];
+});
+
+describe("GraphClient", () => {
+  it("posts JSON with the bearer token to /{version}/{path}", async () => {
+    const res = await send(client());
+    expect(res.messages).toEqual([{ id: expect.stringMatching(/^wamid\.HBgL/) }]);
+    expect(graph.requests[0]).toMatchObject({ method: "POST", path: "/v21.0/106540352242922/messages", headers: { authorization: "Bearer tok", "content-type": "application/json" } });
+  });
+
+  it("retries 429 honouring Retry-After, and 5xx with exponential backoff", async () => {
+    graph.failNext(1, { status: 429, retryAfter: "2" }).failNext(2, { status: 500 });
+    await send(client());
+    expect(graph.requests).toHaveLength(4);
+    expect(sleeps).toEqual([2000, 200, 400]);
+  });
+
+  it("gives up after the last try with a transport error", async () => {
+    graph.failNext(4, { status: 503 });
+    const error = await send(client()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphTransportError);
+    expect(error).toBeInstanceOf(PlatformTransportError);
+    expect(graph.requests).toHaveLength(4);
+  });
+
+  it("does not wait out a Retry-After longer than its bound: the outbox retries later", async () => {
+    graph.failNext(1, { status: 429, retryAfter: "3600" });
+    const error = await send(client()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphTransportError);
+    expect((error as GraphTransportError).retryAfterMs).toBe(3_600_000);
+    expect(graph.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("retries dropped connections, then reports a transport error", async () => {
+    graph.failNext(1, { drop: true });
+    await send(client());
+    expect(graph.requests).toHaveLength(2);
+    graph.failNext(4, { drop: true });
+    await expect(send(client())).rejects.toBeInstanceOf(PlatformTransportError);
+  });
+
+  it("treats other 4xx as rejected at once, with Graph's code in the message", async () => {
+    graph.failNext(1, { status: 400, body: { error: { message: "(#100) Invalid parameter", type: "OAuthException", code: 100, fbtrace_id: "x" } } });
+    const error = await send(client()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphRejectedError);
+    expect(error).toBeInstanceOf(PlatformRejectedError);
+    expect((error as Error).message).toBe("Graph API 400 (code 100): (#100) Invalid parameter");
+    expect(graph.requests).toHaveLength(1);
+  });
+
+  it("retries Meta's throttling codes sent as 400", async () => {
+    graph.failNext(1, { status: 400, body: { error: { message: "(#130429) Rate limit hit", code: 130429 } } });
+    await send(client());
+    expect(graph.requests).toHaveLength(2);
+  });
+
+  it("maps the closed customer window (WhatsApp 131047, Instagram 10/2534022) to OutsideCustomerWindowError", async () => {
+    graph.failNext(1, { status: 400, body: { error: { message: "Re-engagement message", code: 131047 } } });
+    await expect(send(client())).rejects.toBeInstanceOf(OutsideCustomerWindowError);
+    graph.failNext(1, { status: 400, body: { error: { message: "This message is sent outside of allowed window.", code: 10, error_subcode: 2534022 } } });
+    await expect(send(client())).rejects.toBeInstanceOf(OutsideCustomerWindowError);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date", () => {
+    expect(retryAfterMs("3")).toBe(3000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(retryAfterMs("soon")).toBeUndefined();
+    expect(retryAfterMs(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { InstagramAdapter } from "../../src/channels/instagram/instagram-adapter.js";
+import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
+import { GraphClient } from "../../src/channels/meta/graph-client.js";
+import type { MetaDelivery } from "../../src/channels/meta/meta-delivery.js";
+import { WhatsappCloudAdapter } from "../../src/channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { PlatformRejectedError } from "../../src/ports/channel-adapter.js";
+import { testCredentials } from "../channels/in-memory-credentials.js";
+import { FakeGraphServer } from "../support/fake-graph-server.js";
+
+const NOW = new Date("2026-01-10T12:00:00Z");
+const logger = createLogger("silent", "test");
+let graph: FakeGraphServer;
+let whatsapp: WhatsappCloudAdapter;
+let instagram: InstagramAdapter;
+
+const delivery = (kind: "whatsapp_cloud" | "instagram", extra: Partial<MetaDelivery> = {}): MetaDelivery => ({
+  channel: { id: "ch-1", kind, platformAccountId: kind === "instagram" ? "17841405822304914" : "106540352242922", credentialsRef: "cred-1" },
+  conversationId: "conv-1",
+  recipientId: kind === "instagram" ? "6578843942192093" : "16505551234",
+  messageId: "msg-1",
+  text: "Yes, we have it in blue.",
+  ...extra,
+});
+
+beforeAll(async () => {
+  graph = await FakeGraphServer.start();
+  const client = new GraphClient({ baseUrl: graph.baseUrl, version: "v21.0", sleep: async () => undefined });
+  const common = { graph: client, credentials: testCredentials(), maxMessageChars: 4000, logger, now: () => NOW };
+  whatsapp = new WhatsappCloudAdapter(common);
+  instagram = new InstagramAdapter(common);
+});
+afterAll(() => graph.close());
+beforeEach(() => graph.reset());
+
+describe("WhatsappCloudAdapter.send", () => {
+  it("marks the customer's message read, then sends the text; returns the wamid", async () => {
+    const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN1", lastInboundAt: new Date(NOW.getTime() - 60_000) }));
+    expect(graph.requests.map((r) => r.body)).toEqual([
+      { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN1" },
+      { messaging_product: "whatsapp", recipient_type: "individual", to: "16505551234", type: "text", text: { body: "Yes, we have it in blue.", preview_url: false } },
+    ]);
+    expect(graph.requests[1]?.path).toBe("/v21.0/106540352242922/messages");
+    expect(graph.requests[1]?.headers.authorization).toBe("Bearer EAAG-test-access-token");
+    expect(result.platformMessageIds).toEqual([expect.stringMatching(/^wamid\.HBgL/)]);
+  });
+
+  it("still sends when the read receipt fails", async () => {
+    graph.failNext(1, { status: 400, body: { error: { message: "(#100) Invalid parameter", code: 100 } } });
+    const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.GONE" }));
+    expect(result.platformMessageIds).toHaveLength(1);
+  });
+
+  it("splits a reply over 4096 characters into several messages", async () => {
+    const sentence = "This sentence is about bread and cakes. ";
+    const result = await whatsapp.send(delivery("whatsapp_cloud", { text: sentence.repeat(250) }));
+    const texts = graph.sentTexts();
+    expect(texts.length).toBe(3);
+    expect(texts.every((t) => t.length <= 4096 && t.endsWith("cakes."))).toBe(true);
+    expect(result.platformMessageIds).toHaveLength(3);
+  });
+
+  it("refuses a free-form reply more than 24 h after the customer's last message, without calling Meta", async () => {
+    const error = await whatsapp.send(delivery("whatsapp_cloud", { lastInboundAt: new Date(NOW.getTime() - 25 * 3_600_000) })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutsideCustomerWindowError);
+    expect(error).toBeInstanceOf(PlatformRejectedError);
+    expect((error as Error).name).toBe("OutsideCustomerWindowError");
+    expect(graph.requests).toEqual([]);
+  });
+
+  it("rejects a channel without credentials (never fixes itself)", async () => {
+    const d = delivery("whatsapp_cloud");
+    await expect(whatsapp.send({ ...d, channel: { ...d.channel, credentialsRef: null } })).rejects.toBeInstanceOf(PlatformRejectedError);
+  });
+});
+
+describe("InstagramAdapter.send", () => {
+  it("sends {recipient, message} to the account's messages edge and returns the mid", async () => {
+    const result = await instagram.send(delivery("instagram"));
+    expect(graph.requests[0]).toMatchObject({ path: "/v21.0/17841405822304914/messages", body: { recipient: { id: "6578843942192093" }, message: { text: "Yes, we have it in blue." } } });
+    expect(result.platformMessageIds).toEqual([expect.stringMatching(/^m_/)]);
+  });
+
+  it("splits at 1000 characters and respects the window", async () => {
+    await instagram.send(delivery("instagram", { text: "Short sentence here. ".repeat(120) }));
+    expect(graph.sentTexts().every((t) => t.length <= 1000)).toBe(true);
+    expect(graph.sentTexts().length).toBe(3);
+    await expect(instagram.send(delivery("instagram", { lastInboundAt: new Date(NOW.getTime() - 48 * 3_600_000) }))).rejects.toBeInstanceOf(OutsideCustomerWindowError);
+  });
+});
