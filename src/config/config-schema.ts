@@ -62,6 +62,12 @@ export const envSchema = z.object({
   TURN_INTERRUPT_POLL_MS: int(300, 20, 10_000),
   TURN_MAX_RESTARTS: int(3, 0, 20),
   TURN_BUSY_RETRY_MS: int(250, 10, 60_000),
+  NON_TEXT_REPLY: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    .default("Thanks! I can only read text messages for now. Could you write your question in a message?"),
   META_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, "like v23.0").default("v23.0"),
   INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.instagram.com"),

@@ -50,6 +50,8 @@ export interface Config {
     readonly maxRestarts: number;
     /** How long a turn for a busy conversation waits before trying again. */
     readonly busyRetryMs: number;
+    /** Said, without the model, when a customer sent only photos, voice notes, stickers... */
+    readonly nonTextReply: string;
   };
 }
 
@@ -129,6 +131,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       interruptPollMs: e.TURN_INTERRUPT_POLL_MS,
       maxRestarts: e.TURN_MAX_RESTARTS,
       busyRetryMs: e.TURN_BUSY_RETRY_MS,
+      nonTextReply: e.NON_TEXT_REPLY,
     },
   });
 }

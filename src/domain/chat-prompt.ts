@@ -14,6 +14,8 @@ export interface StoredMessageForPrompt {
   readonly text: string;
   /** For an inbound message: the reply that answered it, if any. */
   readonly replyId: string | null;
+  /** "received" means not answered yet. */
+  readonly status: string;
 }
 
 /**
@@ -25,8 +27,9 @@ export function conversationOrder<M extends StoredMessageForPrompt>(messages: re
   const replySeq = new Map(messages.filter((m) => m.direction === "outbound").map((m) => [m.id, m.seq]));
   const key = (m: M): [number, bigint, number, bigint] => {
     if (m.direction === "outbound") return [0, m.seq, 1, 0n];
+    if (m.status === "received") return [1, m.seq, 0, m.seq];
     const answeredAt = m.replyId ? replySeq.get(m.replyId) : undefined;
-    return answeredAt === undefined ? [m.replyId ? 0 : 1, m.seq, 0, m.seq] : [0, answeredAt, 0, m.seq];
+    return answeredAt === undefined ? [0, m.seq, 0, m.seq] : [0, answeredAt, 0, m.seq];
   };
   return [...messages].sort((a, b) => {
     const ka = key(a);

@@ -1,5 +1,26 @@
 export type ChannelKind = "webchat" | "whatsapp_web" | "whatsapp_cloud" | "instagram";
 
+/** What a customer sent. Anything but text is stored with its kind and a short placeholder text. */
+export type MessageKind = "text" | "image" | "voice" | "audio" | "video" | "sticker" | "location" | "document" | "contact" | "other";
+
+const PLACEHOLDER: Record<Exclude<MessageKind, "text">, string> = {
+  image: "[photo]",
+  voice: "[voice note]",
+  audio: "[audio]",
+  video: "[video]",
+  sticker: "[sticker]",
+  location: "[location]",
+  document: "[document]",
+  contact: "[contact card]",
+  other: "[attachment]",
+};
+
+/** The text stored (and shown to the model) for a non-text message: a placeholder plus its caption. */
+export function nonTextMessageText(kind: Exclude<MessageKind, "text">, caption?: string): string {
+  const trimmed = caption?.trim();
+  return trimmed ? `${PLACEHOLDER[kind]} ${trimmed}` : PLACEHOLDER[kind];
+}
+
 /** One message from a customer, normalised from whatever the platform sent. */
 export interface InboundMessage {
   readonly channelKind: ChannelKind;
@@ -10,7 +31,8 @@ export interface InboundMessage {
   /** The customer's id on the platform (phone number, IGSID, web chat session). Personal data. */
   readonly senderId: string;
   readonly senderName?: string;
-  readonly kind: "text";
+  readonly kind: MessageKind;
+  /** The message text; for other kinds a placeholder like "[photo]" and the caption, if any. */
   readonly text: string;
   readonly sentAt: Date;
 }

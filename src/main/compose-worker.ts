@@ -66,6 +66,7 @@ export function composeWorker(deps: {
             interrupt: config.turns.interrupt,
             interruptPollMs: config.turns.interruptPollMs,
             maxRestarts: config.turns.maxRestarts,
+            nonTextReply: config.turns.nonTextReply,
             deliver: deliverOrSchedule,
           },
           job,

@@ -8,6 +8,8 @@ export interface HistoryMessage {
   readonly status: string;
   readonly createdAt: Date;
   readonly replyId: string | null;
+  /** "text", or what else was sent ("image", "voice", ...), see MessageKind. */
+  readonly kind: string;
 }
 
 export interface TurnContext {

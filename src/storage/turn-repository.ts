@@ -38,7 +38,7 @@ export class TurnRepository implements TurnStore {
           ],
         },
         orderBy: { seq: "asc" },
-        select: { id: true, seq: true, direction: true, text: true, status: true, createdAt: true, replyId: true },
+        select: { id: true, seq: true, direction: true, text: true, status: true, createdAt: true, replyId: true, kind: true },
       }),
       conversation.channel.persona?.activeVersion ?? this.defaultPersona(conversation.businessId),
     ]);

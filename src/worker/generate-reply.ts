@@ -13,6 +13,8 @@ export interface ReplyOptions {
   readonly interruptPollMs: number;
   /** After this many restarts the turn answers what it has, so a chatty sender cannot starve it. */
   readonly maxRestarts: number;
+  /** The answer when everything pending is a photo, voice note, sticker...: the model is not asked. */
+  readonly nonTextReply: string;
 }
 
 export interface GeneratedReply {
@@ -37,6 +39,7 @@ export async function generateReply(
   let context = initial;
   for (let restarts = 0; ; restarts++) {
     const built = buildPrompt(context, deps.model, options);
+    if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
     const pending = new Set(context.pendingIds);
     const lastPending = context.history.filter((m) => pending.has(m.id)).at(-1)!.seq;
     const controller = new AbortController();
@@ -68,4 +71,15 @@ export async function generateReply(
     if (!reloaded || reloaded.pendingIds.length === 0) return null;
     context = reloaded;
   }
+}
+
+function onlyNonText(context: TurnContext): boolean {
+  const pending = new Set(context.pendingIds);
+  return context.history.every((m) => !pending.has(m.id) || m.kind !== "text");
+}
+
+function cannedReply(context: TurnContext, built: BuiltPrompt, text: string): GeneratedReply {
+  const now = new Date();
+  const generation: Generation = { text, promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, stopReason: "end" };
+  return { context, built: { ...built, promptTokens: 0 }, generation, generationStartedAt: now, generationEndedAt: now, restarts: 0 };
 }

@@ -120,6 +120,24 @@ describe("Meta channels through the pipeline", () => {
     expect(await database.db.message.count({ where: { channel: { kind: "instagram" }, direction: "inbound" } })).toBe(1);
   });
 
+  it("answers a photo-only message with the configured polite reply, without the model", async () => {
+    const path = `/v23.0/${WA_PHONE_NUMBER_ID}/messages`;
+    const payload = JSON.parse(fixture("whatsapp-non-text"));
+    const value = payload.entry[0].changes[0].value;
+    value.messages = value.messages.filter((m: { type: string }) => m.type === "image");
+    const before = graph.requests.length;
+    expect((await post("/webhooks/whatsapp", JSON.stringify(payload))).statusCode).toBe(200);
+    for (let i = 0; i < 100 && !graph.requests.slice(before).some((r) => r.path === path && (r.body as { type?: string }).type === "text"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const send = graph.requests.slice(before).find((r) => r.path === path && (r.body as { type?: string }).type === "text");
+    expect((send?.body as { text: { body: string } }).text.body).toBe("Thanks! I can only read text messages for now. Could you write your question in a message?");
+    const photo = await database.db.message.findFirstOrThrow({ where: { kind: "image" }, include: { reply: { include: { turn: true } } } });
+    expect(photo.text).toBe("[photo] This one");
+    expect(photo.status).toBe("answered");
+    expect(photo.reply?.turn?.evaluatedTokens).toBe(0);
+  });
+
   it("a wrong signature gets 401 and nothing is stored", async () => {
     const before = await database.db.message.count();
     const body = fixture("whatsapp-text").replace("Does it come in another color?", "forged");

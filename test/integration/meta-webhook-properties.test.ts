@@ -98,15 +98,21 @@ describe("Meta webhooks under hostile input", () => {
     );
   });
 
-  it("skips unknown and non-text message types", async () => {
+  it("stores any other message type once, as its kind with a placeholder text; reactions and blank types are skipped", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom("image", "audio", "sticker", "location", "reaction", "unsupported", "interactive"), fc.string({ maxLength: 40 })), async (type) => {
+      fc.asyncProperty(fc.oneof(fc.constantFrom("image", "audio", "sticker", "location", "reaction", "unsupported", "interactive", ""), fc.string({ maxLength: 40 })), async (type) => {
         fc.pre(type !== "text");
         const p = freshPayload("/webhooks/whatsapp");
         messageOf("/webhooks/whatsapp", p).type = type;
         const before = await rowCount();
         expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(p)))).statusCode).toBe(200);
-        expect(await rowCount()).toBe(before);
+        const skipped = type === "reaction" || type === "";
+        expect(await rowCount()).toBe(before + (skipped ? 0 : 1));
+        if (!skipped) {
+          const row = await database.db.message.findFirstOrThrow({ where: { direction: "inbound" }, orderBy: { seq: "desc" } });
+          expect(row.kind).not.toBe("text");
+          expect(row.text).toMatch(/^\[[a-z ]+\]/);
+        }
       }),
       { numRuns: 30 },
     );

@@ -70,12 +70,25 @@ describe("Meta webhooks into the pipeline", () => {
     expect(await queue.queue.count()).toBe(1);
   });
 
-  it("stores only the text message of a mixed delivery, and an Instagram text", async () => {
+  it("stores non-text messages with their kind and a placeholder text, and skips echoes and receipts", async () => {
     expect((await app.inject(signedPost("/webhooks/whatsapp", fixture("whatsapp-non-text")))).statusCode).toBe(200);
     expect((await app.inject(signedPost("/webhooks/instagram", fixture("instagram-attachments")))).statusCode).toBe(200);
     expect((await app.inject(signedPost("/webhooks/instagram", fixture("instagram-echo")))).statusCode).toBe(200);
-    const texts = (await inboundRows()).map((r) => r.text);
-    expect(texts).toEqual(["Does it come in another color?", "Sorry, wrong photo. Do you have it in blue?", "The one in the photo, please 🍋"]);
-    expect(await queue.queue.count()).toBe(3);
+    const rows = await inboundRows();
+    expect(rows.map((r) => r.text)).toEqual([
+      "Does it come in another color?",
+      "[photo] This one",
+      "[voice note]",
+      "[sticker]",
+      "[location] Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301",
+      "[attachment]",
+      "Sorry, wrong photo. Do you have it in blue?",
+      "[photo]",
+      "[audio]",
+      "[attachment]",
+      "The one in the photo, please 🍋",
+    ]);
+    expect(rows.map((r) => r.kind)).toEqual(["text", "image", "voice", "sticker", "location", "other", "text", "image", "audio", "other", "text"]);
+    expect(await queue.queue.count()).toBe(11);
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { conversationOrder, groupTurns, type StoredMessageForPrompt } from "../../src/domain/chat-prompt.js";
 
-const msg = (id: string, seq: number, direction: "inbound" | "outbound", replyId: string | null = null): StoredMessageForPrompt => ({
+const msg = (id: string, seq: number, direction: "inbound" | "outbound", replyId: string | null = null, status?: string): StoredMessageForPrompt => ({
   id,
   seq: BigInt(seq),
   direction,
   text: id,
   replyId,
+  status: status ?? (direction === "outbound" ? "sent" : replyId ? "answered" : "received"),
 });
 
 describe("conversationOrder", () => {
@@ -28,6 +29,11 @@ describe("conversationOrder", () => {
     ]);
     expect(ordered.map((m) => m.id)).toEqual(["a", "b", "r1", "c", "r2", "d"]);
     expect(groupTurns(ordered).map((g) => g.turn.text)).toEqual(["a\nb", "r1", "c", "r2", "d"]);
+  });
+
+  it("keeps answered messages without a reply link (answered elsewhere) in storage order", () => {
+    const ordered = conversationOrder([msg("a", 1, "inbound", null, "answered"), msg("r", 2, "outbound"), msg("b", 3, "inbound")]);
+    expect(ordered.map((m) => m.id)).toEqual(["a", "r", "b"]);
   });
 
   it("treats an inbound whose reply fell before the history start as earlier history", () => {

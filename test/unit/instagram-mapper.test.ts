@@ -32,10 +32,15 @@ describe("Instagram messaging webhook mapping", () => {
     expect(parseInstagramWebhook(p, 4000).messages).toEqual([]);
   });
 
-  it("skips attachments, unsupported messages and read receipts, logging them by type", () => {
+  it("maps attachments and unsupported messages to their kind with a placeholder, and skips read receipts", () => {
     const batch = parseInstagramWebhook(fixture("instagram-attachments"), 4000);
-    expect(batch.messages.map((m) => m.text)).toEqual(["The one in the photo, please 🍋"]);
-    expect(countSkipped(batch.skipped)).toEqual({ "non_text:image": 1, "non_text:audio": 1, "non_text:unsupported": 1, "not_a_message:read": 1 });
+    expect(batch.messages.map((m) => [m.kind, m.text])).toEqual([
+      ["image", "[photo]"],
+      ["audio", "[audio]"],
+      ["other", "[attachment]"],
+      ["text", "The one in the photo, please 🍋"],
+    ]);
+    expect(countSkipped(batch.skipped)).toEqual({ "not_a_message:read": 1 });
   });
 
   it("never throws on other objects, missing fields or wrong types", () => {

@@ -24,10 +24,17 @@ describe("WhatsApp Cloud API webhook mapping", () => {
     expect(batch.skipped).toEqual([]);
   });
 
-  it("skips image, voice, sticker, location and unsupported messages, counting them by type", () => {
+  it("maps image, voice, sticker, location and unsupported messages to their kind with a placeholder and caption", () => {
     const batch = parseCloudWebhook(fixture("whatsapp-non-text"), 4000);
-    expect(batch.messages.map((m) => m.text)).toEqual(["Sorry, wrong photo. Do you have it in blue?"]);
-    expect(countSkipped(batch.skipped)).toEqual({ "non_text:image": 1, "non_text:audio": 1, "non_text:sticker": 1, "non_text:location": 1, "non_text:unsupported": 1 });
+    expect(batch.messages.map((m) => [m.kind, m.text])).toEqual([
+      ["image", "[photo] This one"],
+      ["voice", "[voice note]"],
+      ["sticker", "[sticker]"],
+      ["location", "[location] Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301"],
+      ["other", "[attachment]"],
+      ["text", "Sorry, wrong photo. Do you have it in blue?"],
+    ]);
+    expect(batch.skipped).toEqual([]);
   });
 
   it("exposes sent/delivered/read/failed receipts with the failure's code and title", () => {

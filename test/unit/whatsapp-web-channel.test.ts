@@ -62,19 +62,37 @@ describe("whatsapp-web.js channel", () => {
     expect(result.platformMessageIds).toEqual([expect.stringMatching(new RegExp(`^true_${CHAT}_3EB0`))]);
   });
 
-  it("ignores its own messages, status broadcasts, groups, and non-text messages", async () => {
+  it("ignores its own messages, status broadcasts and groups", async () => {
     const { client, channel, accepted } = setup();
     client.emit("ready");
     for (const m of [
       wwebMessage({ fromMe: true }),
       wwebMessage({ from: "status@broadcast", isStatus: true }),
       wwebMessage({ from: "120363025246125486@g.us", author: "15550001111@c.us" }),
-      ...["image", "ptt", "sticker", "location"].map((type) => wwebMessage({ type, body: "" })),
     ]) {
       client.emit("message", m);
     }
     await channel.idle();
     expect(accepted).toEqual([]);
+  });
+
+  it("stores images, voice notes, stickers and locations with their kind and a placeholder text", async () => {
+    const { client, channel, accepted } = setup();
+    client.emit("ready");
+    const types = [
+      ["image", "This one please"],
+      ["ptt", ""],
+      ["sticker", ""],
+      ["location", "/9j/4AAQSkZJRgABAQ"],
+    ] as const;
+    for (const [type, body] of types) client.emit("message", wwebMessage({ type, body }));
+    await channel.idle();
+    expect(accepted.map((m) => [m.kind, m.text])).toEqual([
+      ["image", "[photo] This one please"],
+      ["voice", "[voice note]"],
+      ["sticker", "[sticker]"],
+      ["location", "[location]"],
+    ]);
   });
 
   it("answers groups when the channel enables them", async () => {

@@ -1,3 +1,4 @@
+import { nonTextMessageText, type MessageKind } from "../../domain/inbound-message.js";
 import { asArray, asId, asRecord, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
 import { emptyBatch, inboundText, safeType, type WebhookBatch } from "../meta/webhook-batch.js";
 
@@ -9,7 +10,7 @@ const OTHER_EVENTS = ["read", "reaction", "postback", "referral", "optin", "deli
 /**
  * Instagram messaging webhook -> normalised batch. Reads `entry[].messaging[]`; the business is
  * `entry[].id`, the customer `sender.id` (IGSID), the message id `message.mid`. Echoes of the
- * business's own sends, deletions and attachments without text are skipped. Never throws.
+ * business's own sends and deletions are skipped; attachments become non-text messages. Never throws.
  */
 export function parseInstagramWebhook(body: unknown, maxMessageChars: number): WebhookBatch {
   const batch = emptyBatch();
@@ -54,12 +55,19 @@ function mapEvent(event: JsonRecord | undefined, account: string, maxChars: numb
     batch.skipped.push({ reason: "deleted" });
     return;
   }
-  if (message.is_unsupported === true || typeof message.text !== "string") {
-    const attachment = asRecord(asArray(message.attachments)[0]);
-    batch.skipped.push({ reason: "non_text", type: message.is_unsupported === true ? "unsupported" : safeType(attachment?.type) });
+  let kind: MessageKind = "text";
+  let text: ReturnType<typeof inboundText>;
+  const attachments = asArray(message.attachments);
+  if (message.is_unsupported !== true && typeof message.text !== "string" && attachments.length === 0) {
+    batch.skipped.push({ reason: "malformed" });
     return;
   }
-  const text = inboundText(message.text, maxChars);
+  if (message.is_unsupported === true || typeof message.text !== "string") {
+    // Photos, voice notes, reels, story mentions...: stored with their kind, answered politely.
+    const type = message.is_unsupported === true ? "unsupported" : safeType(asRecord(attachments[0])?.type);
+    kind = IG_KINDS[type ?? ""] ?? "other";
+    text = { text: nonTextMessageText(kind) };
+  } else text = inboundText(message.text, maxChars);
   if ("skip" in text) {
     batch.skipped.push({ reason: text.skip, type: "text" });
     return;
@@ -69,8 +77,10 @@ function mapEvent(event: JsonRecord | undefined, account: string, maxChars: numb
     platformAccountId: account,
     platformMessageId: mid,
     senderId: sender,
-    kind: "text",
+    kind,
     text: text.text,
     sentAt,
   });
 }
+
+const IG_KINDS: Record<string, Exclude<MessageKind, "text">> = { image: "image", video: "video", audio: "audio", file: "document", sticker: "sticker" };

@@ -1,3 +1,4 @@
+import { nonTextMessageText, type MessageKind } from "../../domain/inbound-message.js";
 import { asArray, asDisplayName, asId, asRecord, asString, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
 import { emptyBatch, inboundText, safeType, type MetaStatusUpdate, type OutboundStatus, type WebhookBatch } from "../meta/webhook-batch.js";
 
@@ -7,7 +8,7 @@ const STATUSES: ReadonlySet<string> = new Set<OutboundStatus>(["sent", "delivere
 
 /**
  * WhatsApp Cloud API webhook -> normalised batch. Reads `entry[].changes[]` with field "messages":
- * `value.messages[]` (customer messages; text only for now) and `value.statuses[]` (receipts for
+ * `value.messages[]` (customer messages; non-text ones as their kind with a placeholder text) and `value.statuses[]` (receipts for
  * what we sent). The business is `value.metadata.phone_number_id`. Never throws on any input.
  */
 export function parseCloudWebhook(body: unknown, maxMessageChars: number): WebhookBatch {
@@ -46,11 +47,17 @@ function mapMessage(message: JsonRecord | undefined, account: string, names: Map
     batch.skipped.push({ reason: "malformed" });
     return;
   }
-  if (message.type !== "text") {
-    batch.skipped.push({ reason: "non_text", type: safeType(message.type) });
+  if (typeof message.type !== "string" || message.type === "") {
+    batch.skipped.push({ reason: "malformed" });
     return;
   }
-  const text = inboundText(asRecord(message.text)?.body, maxChars);
+  // A reaction is an emoji on an earlier message, not something to answer.
+  if (message.type === "reaction") {
+    batch.skipped.push({ reason: "not_a_message", type: "reaction" });
+    return;
+  }
+  const nonText = message.type === "text" ? undefined : cloudNonText(message);
+  const text = nonText ? { text: nonText.text.slice(0, maxChars) } : inboundText(asRecord(message.text)?.body, maxChars);
   if ("skip" in text) {
     batch.skipped.push({ reason: text.skip, type: "text" });
     return;
@@ -62,10 +69,35 @@ function mapMessage(message: JsonRecord | undefined, account: string, names: Map
     platformMessageId: id,
     senderId: from,
     ...(senderName ? { senderName } : {}),
-    kind: "text",
+    kind: nonText?.kind ?? "text",
     text: text.text,
     sentAt,
   });
+}
+
+const CLOUD_KINDS: Record<string, Exclude<MessageKind, "text">> = {
+  image: "image",
+  audio: "audio",
+  video: "video",
+  sticker: "sticker",
+  location: "location",
+  document: "document",
+  contacts: "contact",
+};
+
+/** Photos, voice notes, stickers, locations...: stored with their kind and caption, answered politely. */
+function cloudNonText(message: JsonRecord): { kind: Exclude<MessageKind, "text">; text: string } {
+  const type = typeof message.type === "string" ? message.type : "";
+  const media = asRecord(message[type]);
+  let kind = CLOUD_KINDS[type] ?? "other";
+  if (kind === "audio" && media?.voice === true) kind = "voice";
+  const caption =
+    kind === "location"
+      ? [media?.name, media?.address].filter((v): v is string => typeof v === "string" && v.trim() !== "").join(", ")
+      : typeof media?.caption === "string"
+        ? media.caption
+        : undefined;
+  return { kind, text: nonTextMessageText(kind, caption) };
 }
 
 function mapStatus(status: JsonRecord | undefined, account: string, batch: Batch): void {

@@ -1,4 +1,4 @@
-import type { InboundMessage } from "../../domain/inbound-message.js";
+import { nonTextMessageText, type InboundMessage, type MessageKind } from "../../domain/inbound-message.js";
 import { asId, asTimestamp } from "../meta/json-fields.js";
 import { inboundText, safeType, type SkipReason } from "../meta/webhook-batch.js";
 import type { WwebMessage } from "./wweb-client.js";
@@ -24,8 +24,9 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
   const id = asId(message.id?._serialized);
   const sentAt = asTimestamp(message.timestamp, "s");
   if (!id || !sentAt) return { skip: "malformed" };
-  if (message.type !== "chat") return { skip: "non_text", type: safeType(message.type) };
-  const text = inboundText(message.body, maxMessageChars);
+  const kind: MessageKind = message.type === "chat" ? "text" : (WWEB_KINDS[message.type ?? ""] ?? "other");
+  // Media captions arrive in `body`; non-text messages are stored with their kind, answered politely.
+  const text = kind === "text" ? inboundText(message.body, maxMessageChars) : { text: nonTextMessageText(kind, CAPTIONED.has(kind) && typeof message.body === "string" ? message.body : undefined).slice(0, maxMessageChars) };
   if ("skip" in text) return { skip: text.skip, type: "chat" };
   return {
     message: {
@@ -34,9 +35,23 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
       platformMessageId: id,
       // The chat id: replies go back to it (for a group, the group).
       senderId: from,
-      kind: "text",
+      kind,
       text: text.text,
       sentAt,
     },
   };
 }
+
+const WWEB_KINDS: Record<string, Exclude<MessageKind, "text">> = {
+  image: "image",
+  ptt: "voice",
+  audio: "audio",
+  video: "video",
+  sticker: "sticker",
+  location: "location",
+  document: "document",
+  vcard: "contact",
+  multi_vcard: "contact",
+};
+// Only these carry a caption in `body` (for a location, `body` is a thumbnail image).
+const CAPTIONED: ReadonlySet<MessageKind> = new Set(["image", "video", "document"]);
