@@ -1,24 +1,13 @@
 import type { InboundMessage } from "../../domain/inbound-message.js";
-import { PlatformRejectedError, type ChannelAdapter, type SendResult } from "../../ports/channel-adapter.js";
+import type { ChannelAdapter, SendResult } from "../../ports/channel-adapter.js";
 import type { Logger } from "../../ports/logger.js";
-import type { ChannelCredentials } from "../../secrets/channel-credentials.js";
-import { assertInsideCustomerWindow, CUSTOMER_WINDOW_MS } from "../meta/customer-window.js";
-import type { GraphClient } from "../meta/graph-client.js";
 import { asId } from "../meta/json-fields.js";
-import { loadCredentials } from "../meta/load-credentials.js";
 import type { MetaDelivery } from "../meta/meta-delivery.js";
-import { INSTAGRAM_TEXT_LIMIT, splitMessage } from "../meta/split-message.js";
+import { prepareMetaSend, sendParts, type MetaAdapterOptions } from "../meta/meta-send.js";
+import { INSTAGRAM_TEXT_LIMIT } from "../meta/split-message.js";
 import { parseInstagramWebhook } from "./instagram-webhook-mapper.js";
 
-export interface InstagramAdapterOptions {
-  readonly graph: GraphClient;
-  readonly credentials: ChannelCredentials;
-  readonly maxMessageChars: number;
-  readonly logger: Logger;
-  readonly now?: () => Date;
-  readonly windowMs?: number;
-  readonly textLimit?: number;
-}
+export type InstagramAdapterOptions = MetaAdapterOptions;
 
 /**
  * Instagram Direct through the Send API: `POST /{instagram account id}/messages` with
@@ -37,18 +26,12 @@ export class InstagramAdapter implements ChannelAdapter<unknown> {
   }
 
   async send(delivery: MetaDelivery): Promise<SendResult> {
-    assertInsideCustomerWindow(delivery.lastInboundAt, this.o.now?.() ?? new Date(), this.o.windowMs ?? CUSTOMER_WINDOW_MS);
-    const parts = splitMessage(delivery.text, this.o.textLimit ?? INSTAGRAM_TEXT_LIMIT);
-    if (parts.length === 0) throw new PlatformRejectedError("the reply is empty");
-    const { accessToken } = await loadCredentials(this.o.credentials, delivery.channel);
-    const path = `${encodeURIComponent(delivery.channel.platformAccountId)}/messages`;
-    const ids: string[] = [];
-    for (const [index, text] of parts.entries()) {
-      const response = await this.o.graph.post(path, accessToken, { recipient: { id: delivery.recipientId }, message: { text } });
-      const id = asId(response.message_id);
-      if (id) ids.push(id);
-      else this.log.warn({ messageId: delivery.messageId, part: index }, "sent, but the response carried no message id");
-    }
+    const prepared = await prepareMetaSend(this.o, delivery, INSTAGRAM_TEXT_LIMIT);
+    const ids = await sendParts(
+      prepared,
+      async (path, token, text) => asId((await this.o.graph.post(path, token, { recipient: { id: delivery.recipientId }, message: { text } })).message_id),
+      (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
+    );
     return { platformMessageIds: ids };
   }
 }

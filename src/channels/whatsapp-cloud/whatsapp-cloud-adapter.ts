@@ -1,25 +1,13 @@
 import type { InboundMessage } from "../../domain/inbound-message.js";
-import { PlatformRejectedError, type ChannelAdapter, type SendResult } from "../../ports/channel-adapter.js";
+import type { ChannelAdapter, SendResult } from "../../ports/channel-adapter.js";
 import type { Logger } from "../../ports/logger.js";
-import type { ChannelCredentials } from "../../secrets/channel-credentials.js";
-import { assertInsideCustomerWindow, CUSTOMER_WINDOW_MS } from "../meta/customer-window.js";
-import type { GraphClient } from "../meta/graph-client.js";
 import { asArray, asId, asRecord } from "../meta/json-fields.js";
-import { loadCredentials } from "../meta/load-credentials.js";
 import type { MetaDelivery } from "../meta/meta-delivery.js";
-import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
+import { prepareMetaSend, sendParts, type MetaAdapterOptions } from "../meta/meta-send.js";
+import { WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
 import { parseCloudWebhook } from "./cloud-webhook-mapper.js";
 
-export interface WhatsappCloudAdapterOptions {
-  readonly graph: GraphClient;
-  readonly credentials: ChannelCredentials;
-  /** Longest customer message accepted inbound (config limits.maxMessageChars). */
-  readonly maxMessageChars: number;
-  readonly logger: Logger;
-  readonly now?: () => Date;
-  readonly windowMs?: number;
-  readonly textLimit?: number;
-}
+export type WhatsappCloudAdapterOptions = MetaAdapterOptions;
 
 /**
  * WhatsApp Business Cloud API. Inbound: webhook payloads (see cloud-webhook-mapper). Outbound:
@@ -39,26 +27,16 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
   }
 
   async send(delivery: MetaDelivery): Promise<SendResult> {
-    assertInsideCustomerWindow(delivery.lastInboundAt, this.o.now?.() ?? new Date(), this.o.windowMs ?? CUSTOMER_WINDOW_MS);
-    const parts = splitMessage(delivery.text, this.o.textLimit ?? WHATSAPP_TEXT_LIMIT);
-    if (parts.length === 0) throw new PlatformRejectedError("the reply is empty");
-    const { accessToken } = await loadCredentials(this.o.credentials, delivery.channel);
-    const path = `${encodeURIComponent(delivery.channel.platformAccountId)}/messages`;
-    if (delivery.inboundPlatformMessageId) await this.markRead(path, accessToken, delivery);
-
-    const ids: string[] = [];
-    for (const [index, body] of parts.entries()) {
-      const response = await this.o.graph.post(path, accessToken, {
-        messaging_product: "whatsapp",
-        recipient_type: "individual",
-        to: delivery.recipientId,
-        type: "text",
-        text: { body, preview_url: false },
-      });
-      const id = asId(asRecord(asArray(response.messages)[0])?.id);
-      if (id) ids.push(id);
-      else this.log.warn({ messageId: delivery.messageId, part: index }, "sent, but the response carried no message id");
-    }
+    const prepared = await prepareMetaSend(this.o, delivery, WHATSAPP_TEXT_LIMIT);
+    if (delivery.inboundPlatformMessageId) await this.markRead(prepared.path, prepared.accessToken, delivery);
+    const ids = await sendParts(
+      prepared,
+      async (path, token, body) => {
+        const response = await this.o.graph.post(path, token, { messaging_product: "whatsapp", recipient_type: "individual", to: delivery.recipientId, type: "text", text: { body, preview_url: false } });
+        return asId(asRecord(asArray(response.messages)[0])?.id);
+      },
+      (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
+    );
     return { platformMessageIds: ids };
   }
 
