@@ -29,6 +29,17 @@ export interface Config {
   };
   readonly limits: { readonly maxMessageChars: number };
   readonly turnLockMs: number;
+  readonly reliability: {
+    /** BullMQ job lock: a worker that dies loses its job to another after about this long. */
+    readonly jobLockMs: number;
+    readonly stalledCheckMs: number;
+    /** On SIGTERM, how long to let a running turn finish before handing it back. */
+    readonly shutdownDeadlineMs: number;
+    /** How often a worker looks for messages that PostgreSQL holds but Redis lost. */
+    readonly reconcileIntervalMs: number;
+    /** A message unanswered, with no live job, for this long is queued again. */
+    readonly reconcileAfterMs: number;
+  };
   readonly channels: {
     readonly graphBaseUrl: string;
     readonly graphVersion: string;
@@ -110,6 +121,13 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
     turnLockMs: e.TURN_LOCK_MS,
+    reliability: {
+      jobLockMs: e.JOB_LOCK_MS,
+      stalledCheckMs: e.STALLED_CHECK_MS,
+      shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      reconcileAfterMs: e.RECONCILE_AFTER_MS,
+    },
     channels: {
       graphBaseUrl: e.META_GRAPH_BASE_URL,
       graphVersion: e.META_GRAPH_VERSION,

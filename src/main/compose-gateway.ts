@@ -6,6 +6,7 @@ import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
+import { checkRedisPolicy } from "../queue/check-redis-policy.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
@@ -49,6 +50,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       },
     },
   });
+  void checkRedisPolicy(producer, logger);
   return {
     app,
     async close() {

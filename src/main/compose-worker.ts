@@ -10,6 +10,11 @@ import { createRedis } from "../queue/redis-connection.js";
 import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { startWorkers } from "../queue/start-workers.js";
+import { checkRedisPolicy } from "../queue/check-redis-policy.js";
+import { startSingletonLoop } from "../queue/reconciler-loop.js";
+import { BullTurnQueue } from "../queue/turn-queue.js";
+import { ReconcileRepository } from "../storage/reconcile-repository.js";
+import { reconcile } from "../worker/reconcile.js";
 import type { Db } from "../storage/create-db.js";
 import { OutboxRepository } from "../storage/outbox-repository.js";
 import { TurnRepository } from "../storage/turn-repository.js";
@@ -74,11 +79,30 @@ export function composeWorker(deps: {
       deliver: (outboxId) => deliverReply(delivery, outboxId),
       onTurnFailed: (job, error) => store.markInboundFailed([job.messageId], error.message),
     },
-    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: config.turns.busyRetryMs, logger },
+    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: config.turns.busyRetryMs, jobLockMs: config.reliability.jobLockMs, stalledCheckMs: config.reliability.stalledCheckMs, logger },
   );
+  const turnQueue = new BullTurnQueue(connection, config.queuePrefix, logger);
+  const reconciler = startSingletonLoop({
+    redis: connection,
+    key: `${config.queuePrefix}:lock:reconciler`,
+    intervalMs: config.reliability.reconcileIntervalMs,
+    logger,
+    task: () =>
+      reconcile({
+        store: new ReconcileRepository(db),
+        requeueTurn: (job) => turnQueue.requeueTurn(job),
+        scheduleDelivery: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),
+        idempotentSendKinds: new Set(["webchat"]),
+        afterMs: config.reliability.reconcileAfterMs,
+        logger: logger.child({ component: "reconciler" }),
+      }),
+  });
+  void checkRedisPolicy(connection, logger);
   return {
     async close() {
-      await workers.close();
+      reconciler.stop();
+      await workers.close(config.reliability.shutdownDeadlineMs);
+      await turnQueue.close();
       await outboxQueue.close();
       connection.disconnect();
     },

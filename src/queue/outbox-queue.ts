@@ -20,7 +20,14 @@ export class BullOutboxQueue {
     this.queue.on("error", (error) => logger.warn({ err: error }, "outbox queue connection error"));
   }
 
+  /** Schedules a send of the entry; a finished job with the same id is replaced (BullMQ ignores known ids). */
   async scheduleRetry(outboxId: string, delayMs: number): Promise<void> {
+    const existing = await this.queue.getJob(outboxJobId(outboxId));
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== "completed" && state !== "failed") return;
+      await existing.remove().catch(() => undefined);
+    }
     await this.queue.add("deliver", { outboxId }, { jobId: outboxJobId(outboxId), delay: delayMs });
   }
 

@@ -21,11 +21,13 @@ export interface WorkerOptions {
   readonly concurrency: number;
   /** How long a turn waits before checking again when its conversation is busy. */
   readonly busyDelayMs: number;
+  readonly jobLockMs: number;
+  readonly stalledCheckMs: number;
   readonly logger: Logger;
 }
 
 /** BullMQ consumers for turns and reply retries. Several processes may run these against one Redis. */
-export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): { close(): Promise<void> } {
+export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): { close(deadlineMs?: number): Promise<void> } {
   const { connection, prefix, logger } = options;
   const turns = new Worker<TurnJob, TurnOutcome["kind"]>(
     TURN_QUEUE,
@@ -43,11 +45,21 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
       }
       return outcome.kind;
     },
-    { connection, prefix, concurrency: options.concurrency, lockDuration: 60_000, maxStalledCount: 2 },
+    {
+      connection,
+      prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.jobLockMs,
+      stalledInterval: options.stalledCheckMs,
+      // A turn whose worker died is picked up again; the reconciler covers one that stalls past this.
+      maxStalledCount: 5,
+    },
   );
   turns.on("failed", (job, error) => {
     if (!job) return;
-    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    // Stalls are crashes, not the message's fault: the reconciler queues it again.
+    const stalled = /stalled/i.test(error.message);
+    const final = !stalled && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1));
     logger.error({ jobId: job.id, conversationId: job.data.conversationId, attempt: job.attemptsMade, final, err: error }, "turn failed");
     if (final) handlers.onTurnFailed(job.data, error).catch((e: unknown) => logger.error({ err: e }, "could not record a failed turn"));
   });
@@ -60,13 +72,21 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
       if (outcome === "retry") throw new Error("reply send failed; retrying");
       return outcome;
     },
-    { connection, prefix, concurrency: 4 },
+    { connection, prefix, concurrency: 4, lockDuration: options.jobLockMs, stalledInterval: options.stalledCheckMs },
   );
   outbox.on("error", (error) => logger.error({ err: error }, "outbox worker error"));
 
   return {
-    async close() {
-      await Promise.all([turns.close(), outbox.close()]);
+    /** Stops taking jobs; waits up to `deadlineMs` for running ones, then hands them back (they stall and are retried). */
+    async close(deadlineMs = Number.POSITIVE_INFINITY) {
+      const graceful = Promise.all([turns.close(), outbox.close()]);
+      const timer = new Promise<"timeout">((resolve) => {
+        if (Number.isFinite(deadlineMs)) setTimeout(() => resolve("timeout"), deadlineMs).unref();
+      });
+      if ((await Promise.race([graceful, timer])) === "timeout") {
+        logger.warn({ deadlineMs }, "shutdown deadline reached: handing running turns back");
+        await Promise.all([turns.close(true), outbox.close(true)]);
+      }
     },
   };
 }

@@ -41,6 +41,21 @@ export class BullTurnQueue implements TurnQueue {
     }
   }
 
+  /**
+   * Queues the message's turn again unless a job for it is still waiting, delayed or running.
+   * A finished job with the same id is removed first (BullMQ ignores an add with a known id).
+   */
+  async requeueTurn(job: TurnJob): Promise<boolean> {
+    const existing = await this.queue.getJob(turnJobId(job.messageId));
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
+      await existing.remove().catch(() => undefined);
+    }
+    await this.enqueueTurn(job);
+    return true;
+  }
+
   async close(): Promise<void> {
     await this.current?.close();
   }

@@ -19,7 +19,8 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
     child,
     output: () => output,
     stop(signal = "SIGTERM") {
-      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      // A process killed by a signal has no exit code, only a signal code.
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
       return new Promise((resolve) => {
         child.once("exit", (code) => resolve(code));
         child.kill(signal);

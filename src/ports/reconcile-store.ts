@@ -1,0 +1,13 @@
+/** Read side of the reconciler: what PostgreSQL says should be happening. */
+export interface ReconcileStore {
+  /** The newest unanswered inbound message of each conversation with one older than `olderThan`. */
+  stalePending(olderThan: Date, limit: number): Promise<Array<{ messageId: string; conversationId: string; businessId: string }>>;
+  /** Outbox entries still pending (never claimed) since before `olderThan`. */
+  stalePendingOutbox(olderThan: Date, limit: number): Promise<string[]>;
+  /** Entries claimed for sending before `olderThan` and never confirmed: the send's outcome is unknown. */
+  staleSending(olderThan: Date, limit: number): Promise<Array<{ outboxId: string; channelKind: string }>>;
+  /** Puts an entry whose send can safely be repeated back to pending. */
+  requeueSending(outboxId: string): Promise<void>;
+  /** Gives up on an entry whose send may or may not have happened (never sent twice). */
+  failUnknownOutcome(outboxId: string): Promise<void>;
+}

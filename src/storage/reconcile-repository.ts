@@ -1,0 +1,45 @@
+import type { ReconcileStore } from "../ports/reconcile-store.js";
+import type { Db } from "./create-db.js";
+
+export class ReconcileRepository implements ReconcileStore {
+  constructor(private readonly db: Db) {}
+
+  async stalePending(olderThan: Date, limit: number) {
+    const rows = await this.db.message.findMany({
+      where: { direction: "inbound", status: "received", createdAt: { lt: olderThan } },
+      orderBy: { seq: "desc" },
+      distinct: ["conversationId"],
+      take: limit,
+      select: { id: true, conversationId: true, businessId: true },
+    });
+    return rows.map((r) => ({ messageId: r.id, conversationId: r.conversationId, businessId: r.businessId }));
+  }
+
+  async stalePendingOutbox(olderThan: Date, limit: number) {
+    const rows = await this.db.outboxEntry.findMany({ where: { status: "pending", createdAt: { lt: olderThan } }, take: limit, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
+  async staleSending(olderThan: Date, limit: number) {
+    const rows = await this.db.outboxEntry.findMany({
+      where: { status: "sending", updatedAt: { lt: olderThan } },
+      take: limit,
+      select: { id: true, message: { select: { channel: { select: { kind: true } } } } },
+    });
+    return rows.map((r) => ({ outboxId: r.id, channelKind: r.message.channel.kind }));
+  }
+
+  async requeueSending(outboxId: string) {
+    await this.db.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "pending", lastError: "reconciled: the worker stopped mid-send" } });
+  }
+
+  async failUnknownOutcome(outboxId: string) {
+    const reason = "UNKNOWN_OUTCOME: the worker stopped while sending; not resent to avoid a duplicate";
+    await this.db.$transaction(async (tx) => {
+      const entry = await tx.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "failed", lastError: reason } });
+      if (entry.count === 0) return;
+      const row = await tx.outboxEntry.findUniqueOrThrow({ where: { id: outboxId }, select: { messageId: true } });
+      await tx.message.update({ where: { id: row.messageId }, data: { status: "failed", error: reason } });
+    });
+  }
+}
