@@ -1,0 +1,156 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { PassThrough } from "node:stream";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedRedis, stopChild } from "../../src/embedded/embedded-redis.js";
+import { freePort } from "../../src/embedded/free-port.js";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway } from "../../src/main/compose-gateway.js";
+import { composeWorker } from "../../src/main/compose-worker.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { checkRedisPolicy } from "../../src/queue/check-redis-policy.js";
+import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { reconcile } from "../../src/worker/reconcile.js";
+import { testConfig } from "../support/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { MODEL_CACHE_DIR } from "../support/test-env.js";
+
+// A private redis-server that the test restarts: PostgreSQL keeps the truth, the reconciler restores the work.
+const logger = createLogger("silent", "test");
+let database: TestDatabase;
+let model: LlamaChatModel;
+let port: number;
+let redisChild: ChildProcess | undefined;
+
+function startRedis(extra: string[] = []): Promise<void> {
+  redisChild = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra], { stdio: "ignore" });
+  return waitForRedis();
+}
+
+async function waitForRedis(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on("error", () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error("redis-server did not start");
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 2048, sequences: 2, temperature: 0 });
+  port = await freePort();
+});
+
+afterAll(async () => {
+  if (redisChild) await stopChild(redisChild);
+  await model?.close();
+  await database?.drop();
+});
+
+describe("reconciler", () => {
+  it("answers a message whose job was lost when Redis restarted without persistence", async () => {
+    await startRedis();
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    const config = testConfig({ QUEUE_PREFIX: "reconcile", RECONCILE_INTERVAL_MS: "300", RECONCILE_AFTER_MS: "300", REPLY_MAX_TOKENS: "12" });
+    const gateway = composeGateway({ config, db: database.db, redisUrl, logger });
+    const res = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      payload: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "Are you open tomorrow?" },
+    });
+    expect(res.statusCode).toBe(202);
+    await gateway.close();
+
+    // Redis dies with the job in it and comes back empty.
+    await stopChild(redisChild!);
+    await startRedis();
+    const check = new Redis(redisUrl);
+    expect(await check.dbsize()).toBe(0);
+    check.disconnect();
+
+    const worker = composeWorker({ config, db: database.db, redisUrl, model, logger });
+    try {
+      for (let i = 0; i < 150; i++) {
+        const row = await database.db.message.findUniqueOrThrow({ where: { id: res.json().messageId } });
+        if (row.status === "answered") break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const row = await database.db.message.findUniqueOrThrow({ where: { id: res.json().messageId }, include: { reply: true } });
+      expect(row.status).toBe("answered");
+      expect(row.reply?.status).toMatch(/pending|sent/);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it("re-sends an interrupted web chat send, and fails an interrupted WhatsApp send instead of risking a duplicate", async () => {
+    const business = await database.db.business.findFirstOrThrow();
+    const channels = {
+      webchat: await database.db.channel.findFirstOrThrow({ where: { kind: "webchat" } }),
+      whatsapp_cloud: await database.db.channel.create({ data: { businessId: business.id, kind: "whatsapp_cloud", platformAccountId: "1065403522", name: "wa" } }),
+    };
+    const stuck: Record<string, string> = {};
+    for (const [kind, channel] of Object.entries(channels)) {
+      const contact = await database.db.contact.create({ data: { businessId: business.id, channelId: channel.id, platformUserId: `u-${kind}` } });
+      const conversation = await database.db.conversation.create({ data: { businessId: business.id, channelId: channel.id, contactId: contact.id } });
+      await database.db.message.create({ data: { businessId: business.id, conversationId: conversation.id, channelId: channel.id, direction: "inbound", text: "hi", status: "answered" } });
+      const reply = await database.db.message.create({
+        data: { businessId: business.id, conversationId: conversation.id, channelId: channel.id, direction: "outbound", text: "hello!", status: "pending" },
+      });
+      const entry = await database.db.outboxEntry.create({ data: { messageId: reply.id, status: "sending", attempts: 1 } });
+      // Claimed long ago and never confirmed: the worker died mid-send.
+      await database.db.$executeRaw`update "OutboxEntry" set "updatedAt" = now() - interval '10 minutes' where id = ${entry.id}::uuid`;
+      stuck[kind] = entry.id;
+    }
+    const scheduled: string[] = [];
+    const report = await reconcile({
+      store: new ReconcileRepository(database.db),
+      requeueTurn: async () => false,
+      scheduleDelivery: async (id) => void scheduled.push(id),
+      idempotentSendKinds: new Set(["webchat"]),
+      afterMs: 60_000,
+      logger,
+    });
+    expect(report).toEqual({ requeuedTurns: 0, requeuedDeliveries: 1, unknownOutcomes: 1 });
+    expect(scheduled).toEqual([stuck.webchat]);
+    expect((await database.db.outboxEntry.findUniqueOrThrow({ where: { id: stuck.webchat! } })).status).toBe("pending");
+    const whatsapp = await database.db.outboxEntry.findUniqueOrThrow({ where: { id: stuck.whatsapp_cloud! }, include: { message: true } });
+    expect(whatsapp.status).toBe("failed");
+    expect(whatsapp.message.status).toBe("failed");
+    expect(whatsapp.message.error).toMatch(/^UNKNOWN_OUTCOME/);
+  });
+
+  it("warns at start-up unless Redis maxmemory-policy is noeviction", async () => {
+    const lines = new PassThrough();
+    const output: string[] = [];
+    lines.on("data", (d: Buffer) => output.push(d.toString()));
+    const lru = await startEmbeddedRedis();
+    const client = new Redis(lru.url);
+    try {
+      await client.config("SET", "maxmemory-policy", "allkeys-lru");
+      expect(await checkRedisPolicy(client, createLogger("warn", "test", lines))).toBe("allkeys-lru");
+      expect(output.join("")).toContain("set it to noeviction");
+      output.length = 0;
+      await client.config("SET", "maxmemory-policy", "noeviction");
+      expect(await checkRedisPolicy(client, createLogger("warn", "test", lines))).toBe("noeviction");
+      expect(output.join("")).toBe("");
+    } finally {
+      client.disconnect();
+      await lru.stop();
+    }
+  });
+});
