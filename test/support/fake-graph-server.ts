@@ -7,6 +7,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: unknown;
+  /** The message id this server answered with (successful sends only). */
+  responseId?: string;
 }
 
 /** What the next request(s) get instead of success: an HTTP error, or a dropped connection. */
@@ -70,7 +72,8 @@ export class FakeGraphServer {
     } catch {
       body = undefined;
     }
-    this.requests.push({ method, path: url, headers, body });
+    const record: RecordedRequest = { method, path: url, headers, body };
+    this.requests.push(record);
     const failure = this.script.shift();
     if (failure && "drop" in failure) {
       res.socket?.destroy();
@@ -89,9 +92,11 @@ export class FakeGraphServer {
     const b = (body ?? {}) as { messaging_product?: string; status?: string; to?: string; recipient?: { id?: string } };
     if (b.messaging_product === "whatsapp") {
       if (b.status === "read") return json(res, 200, { success: true });
-      return json(res, 200, { messaging_product: "whatsapp", contacts: [{ input: b.to, wa_id: b.to }], messages: [{ id: wamid(b.to ?? "0") }] });
+      record.responseId = wamid(b.to ?? "0");
+      return json(res, 200, { messaging_product: "whatsapp", contacts: [{ input: b.to, wa_id: b.to }], messages: [{ id: record.responseId }] });
     }
-    return json(res, 200, { recipient_id: b.recipient?.id, message_id: `m_${randomBytes(24).toString("base64url")}` });
+    record.responseId = `m_${randomBytes(24).toString("base64url")}`;
+    return json(res, 200, { recipient_id: b.recipient?.id, message_id: record.responseId });
   }
 }
 

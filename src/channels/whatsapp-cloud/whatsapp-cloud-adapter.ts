@@ -32,7 +32,15 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
     const ids = await sendParts(
       prepared,
       async (path, token, body) => {
-        const response = await this.o.graph.post(path, token, { messaging_product: "whatsapp", recipient_type: "individual", to: delivery.recipientId, type: "text", text: { body, preview_url: false } });
+        const response = await this.o.graph.post(path, token, {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: delivery.recipientId,
+          type: "text",
+          text: { body, preview_url: false },
+          // Echoed back in status webhooks: ties Meta's receipts to our reply id.
+          biz_opaque_callback_data: delivery.messageId,
+        });
         return asId(asRecord(asArray(response.messages)[0])?.id);
       },
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
