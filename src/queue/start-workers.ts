@@ -6,6 +6,7 @@ import type { TurnJob } from "../ports/turn-queue.js";
 import type { DeliveryOutcome } from "../worker/deliver-reply.js";
 import type { TurnOutcome } from "../worker/handle-turn.js";
 import type { OutboxJob } from "./outbox-queue.js";
+import { BusinessFairness } from "./business-fairness.js";
 import { OUTBOX_QUEUE, TURN_QUEUE } from "./queue-names.js";
 
 export interface WorkerHandlers {
@@ -55,13 +56,18 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
       maxStalledCount: 5,
     },
   );
+  const fairness = new BusinessFairness(connection, prefix);
+  turns.on("completed", (job) => void fairness.done(job.data.businessId).catch(() => undefined));
   turns.on("failed", (job, error) => {
     if (!job) return;
     // Stalls are crashes, not the message's fault: the reconciler queues it again.
     const stalled = /stalled/i.test(error.message);
     const final = !stalled && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1));
     logger.error({ jobId: job.id, conversationId: job.data.conversationId, attempt: job.attemptsMade, final, err: error }, "turn failed");
-    if (final) handlers.onTurnFailed(job.data, error).catch((e: unknown) => logger.error({ err: e }, "could not record a failed turn"));
+    if (final) {
+      void fairness.done(job.data.businessId).catch(() => undefined);
+      handlers.onTurnFailed(job.data, error).catch((e: unknown) => logger.error({ err: e }, "could not record a failed turn"));
+    }
   });
   turns.on("error", (error) => logger.error({ err: error }, "turn worker error"));
 

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob, TurnQueue } from "../ports/turn-queue.js";
+import { BusinessFairness } from "./business-fairness.js";
 import { TURN_QUEUE, turnJobId } from "./queue-names.js";
 
 export const TURN_JOB_OPTIONS = {
@@ -14,12 +15,15 @@ export const TURN_JOB_OPTIONS = {
 
 export class BullTurnQueue implements TurnQueue {
   private current: Queue<TurnJob> | null = null;
+  private readonly fairness: BusinessFairness;
 
   constructor(
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.fairness = new BusinessFairness(connection, prefix);
+  }
 
   /** The BullMQ queue; a new one after a failure, since BullMQ keeps a failed start-up for good. */
   get queue(): Queue<TurnJob> {
@@ -33,7 +37,8 @@ export class BullTurnQueue implements TurnQueue {
   async enqueueTurn(job: TurnJob): Promise<void> {
     const queue = this.queue;
     try {
-      await queue.add("turn", job, { jobId: turnJobId(job.messageId) });
+      const priority = await this.fairness.nextPriority(job.businessId);
+      await queue.add("turn", job, { jobId: turnJobId(job.messageId), priority });
     } catch (error) {
       if (this.current === queue) this.current = null;
       void queue.close().catch(() => undefined);

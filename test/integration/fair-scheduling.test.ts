@@ -1,0 +1,59 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { composeWorker } from "../../src/main/compose-worker.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { testConfig } from "../support/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
+import { createTestPrefix } from "../support/test-redis.js";
+
+// One business floods the queue; another business's message is not stuck behind the flood.
+const redisPrefix = createTestPrefix();
+const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, LLM_SEQUENCES: "1", REPLY_MAX_TOKENS: "8" });
+const logger = createLogger("silent", "test");
+let database: TestDatabase;
+let gateway: Gateway;
+let model: LlamaChatModel;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const persona = await loadPersonaTemplate("bakery");
+  await seedBusiness(database.db, persona, "flooding-shop");
+  await seedBusiness(database.db, persona, "quiet-shop");
+  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await model?.close();
+  await database?.drop();
+  await redisPrefix.cleanup();
+});
+
+const post = (channel: string, text: string) =>
+  gateway.app.inject({ method: "POST", url: `/api/webchat/${channel}/messages`, payload: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text } });
+
+describe("fair scheduling across businesses", () => {
+  it("answers a quiet business's message right after the flood's first turns", async () => {
+    for (let i = 0; i < 30; i++) expect((await post("flooding-shop", `flood ${i}`)).statusCode).toBe(202);
+    expect((await post("quiet-shop", "just one question")).statusCode).toBe(202);
+
+    const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
+    try {
+      for (let i = 0; i < 600 && (await database.db.turn.count()) < 31; i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await worker.close();
+    }
+    const turns = await database.db.turn.findMany({ orderBy: { startedAt: "asc" }, include: { conversation: { include: { channel: true } } } });
+    expect(turns).toHaveLength(31);
+    const quietAt = turns.findIndex((t) => t.conversation.channel.platformAccountId === "quiet-shop");
+    // First-in-first-out would answer it 31st.
+    expect(quietAt).toBeLessThanOrEqual(2);
+  }, 120_000);
+});
