@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
@@ -26,7 +27,11 @@ const fixture = (name: string) => readFileSync(`test/fixtures/meta/${name}.json`
 const sign = (body: string, secret = APP_SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 const redisPrefix = createTestPrefix();
-const logger = createLogger("silent", "test");
+// Everything the gateway and worker log, at debug level, to check what never appears in logs.
+const logLines: string[] = [];
+const logStream = new PassThrough();
+logStream.on("data", (d: Buffer) => logLines.push(d.toString()));
+const logger = createLogger("debug", "test", logStream);
 let graph: FakeGraphServer;
 let database: TestDatabase;
 let model: LlamaChatModel;
@@ -136,6 +141,26 @@ describe("Meta channels through the pipeline", () => {
     expect(photo.text).toBe("[photo] This one");
     expect(photo.status).toBe("answered");
     expect(photo.reply?.turn?.evaluatedTokens).toBe(0);
+  });
+
+  it("keeps message text and phone numbers out of logs, and job payloads carry ids only", async () => {
+    const logs = logLines.join("");
+    expect(logs).toContain("turn answered");
+    for (const secret of ["Does it come in another color?", "Is the lemon cake available today?", "16505551234", "6578843942192093", "token-whatsapp_cloud"]) {
+      expect(logs).not.toContain(secret);
+    }
+    const { Queue } = await import("bullmq");
+    const { Redis } = await import("ioredis");
+    const connection = new Redis(TEST_REDIS_URL);
+    const queue = new Queue("turns", { connection, prefix: redisPrefix.prefix });
+    try {
+      const jobs = await queue.getJobs(["completed", "waiting", "delayed", "active", "prioritized"]);
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const job of jobs) expect(Object.keys(job.data).sort()).toEqual(["businessId", "conversationId", "messageId"]);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   });
 
   it("a wrong signature gets 401 and nothing is stored", async () => {
