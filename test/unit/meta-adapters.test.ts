@@ -39,7 +39,14 @@ describe("WhatsappCloudAdapter.send", () => {
     const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN1", lastInboundAt: new Date(NOW.getTime() - 60_000) }));
     expect(graph.requests.map((r) => r.body)).toEqual([
       { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN1" },
-      { messaging_product: "whatsapp", recipient_type: "individual", to: "16505551234", type: "text", text: { body: "Yes, we have it in blue.", preview_url: false } },
+      {
+        messaging_product: "whatsapp",
+        recipient_type: "individual",
+        to: "16505551234",
+        type: "text",
+        text: { body: "Yes, we have it in blue.", preview_url: false },
+        biz_opaque_callback_data: "msg-1",
+      },
     ]);
     expect(graph.requests[1]?.path).toBe("/v21.0/106540352242922/messages");
     expect(graph.requests[1]?.headers.authorization).toBe("Bearer EAAG-test-access-token");
