@@ -39,6 +39,7 @@ export const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),
+  DATABASE_POOL_MAX: int(10, 1, 500),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only").default("parlor"),
   DATA_DIR: z.string().default(".data"),
   MODEL_PATH: z

@@ -13,6 +13,8 @@ export interface Config {
   /** Undefined only where an embedded default may stand in (demo, cli). */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /** PostgreSQL connections per process; a request waits up to 3 s for one, then gets a 503. */
+  readonly databasePoolMax: number;
   readonly queuePrefix: string;
   readonly dataDir: string;
   readonly model: {
@@ -105,6 +107,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     http: { host: e.HOST, port: e.PORT },
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: path.resolve(e.DATA_DIR),
     model: {

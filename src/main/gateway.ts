@@ -7,7 +7,7 @@ import { runMain } from "./run-main.js";
 runMain(async (onShutdown) => {
   const config = loadConfig("gateway");
   const logger = createLogger(config.logLevel, "gateway");
-  const db = createDb(config.databaseUrl!);
+  const db = createDb(config.databaseUrl!, { maxConnections: config.databasePoolMax });
   onShutdown(() => db.$disconnect());
   const gateway = composeGateway({ config, db, redisUrl: config.redisUrl!, logger });
   onShutdown(() => gateway.close());

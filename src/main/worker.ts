@@ -12,7 +12,7 @@ runMain(async (onShutdown) => {
   // Load the model first: a missing or corrupt file stops start-up before anything is consumed.
   const model = await LlamaChatModel.load({ modelPath: config.model.path!, ...config.model });
   onShutdown(() => model.close());
-  const db = createDb(config.databaseUrl!);
+  const db = createDb(config.databaseUrl!, { maxConnections: config.databasePoolMax });
   onShutdown(() => db.$disconnect());
   const whatsappWeb = config.channels.whatsappWeb.enabled
     ? await hostWhatsappWebChannels({ config, db, redisUrl: config.redisUrl!, logger, print: (text) => process.stdout.write(text) })
