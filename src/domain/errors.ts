@@ -24,7 +24,7 @@ export class InputError extends AppError {
 
 export class UnavailableError extends AppError {
   constructor(
-    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE",
+    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TOKENIZER_LOADING",
     message: string,
     options?: { cause?: unknown },
   ) {

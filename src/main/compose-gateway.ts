@@ -6,7 +6,13 @@ import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
+import { registerAdminApi } from "../http/admin/register-admin-api.js";
+import { createLlama2TokenCounter } from "../llm/llama2-token-counter.js";
+import { defaultPersonaBudget } from "../personas/render-persona.js";
+import { BullOutboxQueue } from "../queue/outbox-queue.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
+import { parseSecretKey } from "../secrets/secret-box.js";
+import { createAdminStore } from "../storage/admin-store.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
@@ -50,12 +56,24 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       },
     },
   });
+  const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
+  registerAdminApi(app, {
+    store: createAdminStore(db),
+    logger,
+    countTokens: createLlama2TokenCounter(),
+    maxPersonaTokens: defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens),
+    channelSecretsKey: config.channels.secretsKey ? parseSecretKey(config.channels.secretsKey) : undefined,
+    // A human's reply goes out through the same outbox and channel adapters as the agent's.
+    deliver: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),
+    maxMessageChars: config.limits.maxMessageChars,
+  });
   void checkRedisPolicy(producer, logger);
   return {
     app,
     async close() {
       await app.close();
       await queue.close();
+      await outboxQueue.close();
       producer.disconnect();
       subscriber.disconnect();
     },

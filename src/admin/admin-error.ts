@@ -1,0 +1,19 @@
+import { InputError } from "../domain/errors.js";
+
+/** An InputError with machine-readable details (e.g. {field, tokens, limit}) for the response body. */
+export class AdminInputError extends InputError {
+  constructor(
+    code: string,
+    message: string,
+    status: 400 | 404 | 409 | 413 | 422,
+    readonly details: Readonly<Record<string, string | number | boolean>>,
+  ) {
+    super(code, message, status);
+  }
+}
+
+/** The same 404 whether the resource does not exist or belongs to a business the caller cannot see. */
+export function notFound(resource: "business" | "persona" | "persona version" | "channel" | "conversation" | "contact" | "API key"): InputError {
+  const code = `${resource.toUpperCase().replace(/ /g, "_")}_NOT_FOUND`;
+  return new InputError(code, `no such ${resource}`, 404);
+}

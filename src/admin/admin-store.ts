@@ -1,0 +1,203 @@
+import type { ChannelKind } from "../domain/inbound-message.js";
+import type { SealedSecret } from "../secrets/secret-box.js";
+
+// What the admin API reads and writes, as plain records: no Prisma types past src/storage.
+// Every method that takes a businessId only ever touches rows of that business.
+
+export interface BusinessRecord {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly timezone: string;
+  readonly createdAt: Date;
+}
+
+export interface BusinessStore {
+  /** All businesses, or only `onlyId` when given. */
+  list(onlyId: string | null): Promise<BusinessRecord[]>;
+  get(businessId: string): Promise<BusinessRecord | null>;
+  /** Throws a 409 InputError when the slug is taken. */
+  create(input: { slug: string; name: string; timezone: string }): Promise<BusinessRecord>;
+  update(businessId: string, patch: { name?: string | undefined; timezone?: string | undefined }): Promise<BusinessRecord | null>;
+}
+
+export interface PersonaVersionRecord {
+  readonly id: string;
+  readonly personaId: string;
+  readonly version: number;
+  readonly systemPrompt: string;
+  readonly createdAt: Date;
+  readonly active: boolean;
+}
+
+export interface PersonaRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly name: string;
+  readonly template: string | null;
+  readonly createdAt: Date;
+  readonly activeVersion: PersonaVersionRecord | null;
+  readonly versionCount: number;
+}
+
+/** Written into PersonaVersion.settings: where a version came from. */
+export type VersionOrigin = { readonly source: "admin-api"; readonly apiKeyId: string; readonly rolledBackFrom?: number };
+
+export interface PersonaStore {
+  list(businessId: string): Promise<PersonaRecord[]>;
+  get(businessId: string, personaId: string): Promise<PersonaRecord | null>;
+  /** A persona with version 1, active. Throws a 409 InputError when the name is taken. */
+  create(businessId: string, input: { name: string; template: string | null; systemPrompt: string; origin: VersionOrigin }): Promise<PersonaRecord>;
+  /** Newest first; null when the persona does not exist in this business. */
+  listVersions(businessId: string, personaId: string): Promise<PersonaVersionRecord[] | null>;
+  getVersion(businessId: string, personaId: string, version: number): Promise<PersonaVersionRecord | null>;
+  /** Appends version max+1 (optionally activating it); null when the persona does not exist here. */
+  addVersion(businessId: string, personaId: string, input: { systemPrompt: string; origin: VersionOrigin; activate: boolean }): Promise<PersonaVersionRecord | null>;
+  activate(businessId: string, personaId: string, version: number): Promise<PersonaVersionRecord | null>;
+}
+
+export interface ChannelRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly kind: ChannelKind;
+  readonly platformAccountId: string;
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly personaId: string | null;
+  readonly allowGroups: boolean;
+  /** Whether sealed credentials are stored; the credentials themselves never leave storage here. */
+  readonly hasCredentials: boolean;
+  readonly createdAt: Date;
+}
+
+export interface NewChannel {
+  readonly id: string;
+  readonly businessId: string;
+  readonly kind: ChannelKind;
+  readonly platformAccountId: string;
+  readonly name: string;
+  readonly personaId: string | null;
+  readonly allowGroups: boolean;
+}
+
+export interface ChannelStore {
+  list(businessId: string): Promise<ChannelRecord[]>;
+  get(businessId: string, channelId: string): Promise<ChannelRecord | null>;
+  /** The channel and its sealed credentials in one transaction. Throws a 409 InputError when the account is taken. */
+  create(channel: NewChannel, sealed: SealedSecret | null): Promise<ChannelRecord>;
+  update(businessId: string, channelId: string, patch: { name?: string | undefined; enabled?: boolean | undefined; personaId?: string | null | undefined }): Promise<ChannelRecord | null>;
+  /** Deletes the channel with its contacts, conversations and messages. */
+  delete(businessId: string, channelId: string): Promise<boolean>;
+}
+
+export interface PageCursor {
+  readonly at: Date;
+  readonly id: string;
+}
+
+export interface ConversationFilter {
+  readonly businessId: string;
+  readonly channelId?: string | undefined;
+  readonly contactId?: string | undefined;
+  readonly paused?: boolean | undefined;
+  /** true: has inbound messages still "received"; false: has none. */
+  readonly unanswered?: boolean | undefined;
+  /** Newest first by lastMessageAt, id; the page starts after this one. */
+  readonly after?: PageCursor | undefined;
+  readonly limit: number;
+}
+
+export interface ConversationRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly channel: { readonly id: string; readonly kind: ChannelKind; readonly name: string; readonly enabled: boolean };
+  readonly contact: { readonly id: string; readonly displayName: string | null };
+  readonly agentPaused: boolean;
+  readonly unansweredCount: number;
+  readonly lastMessageAt: Date;
+  readonly createdAt: Date;
+}
+
+export interface TranscriptMessage {
+  readonly id: string;
+  readonly seq: number;
+  readonly direction: "inbound" | "outbound";
+  /** customer (inbound), agent (a reply with a turn record), human (sent through the admin API). */
+  readonly author: "customer" | "agent" | "human";
+  readonly status: string;
+  readonly kind: string;
+  readonly text: string;
+  readonly error: string | null;
+  readonly createdAt: Date;
+}
+
+export interface HumanReply {
+  readonly messageId: string;
+  readonly outboxId: string;
+  readonly seq: number;
+  readonly answeredCount: number;
+  readonly createdAt: Date;
+}
+
+export interface ConversationStore {
+  list(filter: ConversationFilter): Promise<ConversationRecord[]>;
+  get(businessId: string, conversationId: string): Promise<ConversationRecord | null>;
+  /** Messages in seq order after `afterSeq`; null when the conversation does not exist here. */
+  transcript(businessId: string, conversationId: string, afterSeq: number, limit: number): Promise<TranscriptMessage[] | null>;
+  setPaused(businessId: string, conversationId: string, paused: boolean): Promise<ConversationRecord | null>;
+  /**
+   * One transaction: an outbound message, its outbox entry, and every inbound message still
+   * "received" before it marked answered by it (so the agent does not answer them too).
+   */
+  sendHumanReply(businessId: string, conversationId: string, text: string): Promise<HumanReply | null>;
+}
+
+export interface ContactRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly channel: { readonly id: string; readonly kind: ChannelKind; readonly name: string };
+  readonly displayName: string | null;
+  /** Phone number, Instagram-scoped id or web chat session id. Personal data. */
+  readonly platformUserId: string;
+  readonly createdAt: Date;
+}
+
+export interface ContactDetail extends ContactRecord {
+  readonly conversations: ReadonlyArray<{ readonly id: string; readonly agentPaused: boolean; readonly lastMessageAt: Date }>;
+}
+
+export interface ContactStore {
+  list(filter: { businessId: string; channelId?: string | undefined; after?: PageCursor | undefined; limit: number }): Promise<ContactRecord[]>;
+  get(businessId: string, contactId: string): Promise<ContactDetail | null>;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  /** null: an owner key. */
+  readonly businessId: string | null;
+  readonly name: string;
+  /** Hex SHA-256 of the secret part. */
+  readonly secretHash: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface ApiKeyStore {
+  insert(key: Omit<ApiKeyRecord, "lastUsedAt" | "revokedAt">): Promise<void>;
+  findById(id: string): Promise<ApiKeyRecord | null>;
+  /** Every key, or those of one business (null: owner keys). */
+  list(businessId?: string | null): Promise<ApiKeyRecord[]>;
+  /** Sets revokedAt unless already set; null when there is no such key. */
+  revoke(id: string, at: Date): Promise<ApiKeyRecord | null>;
+  touch(id: string, at: Date): Promise<void>;
+}
+
+export interface AdminStore {
+  readonly businesses: BusinessStore;
+  readonly personas: PersonaStore;
+  readonly channels: ChannelStore;
+  readonly conversations: ConversationStore;
+  readonly contacts: ContactStore;
+  readonly apiKeys: ApiKeyStore;
+}

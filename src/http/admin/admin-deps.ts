@@ -1,0 +1,23 @@
+import type { AdminStore } from "../../admin/admin-store.js";
+import type { SecretHasher } from "../../admin/api-key-secret.js";
+import type { Logger } from "../../ports/logger.js";
+
+/** What the admin API needs; compose-gateway builds it (createAdminStore(db) for the store). */
+export interface AdminApiDeps {
+  readonly store: AdminStore;
+  readonly logger: Logger;
+  /** The model's tokenizer, to refuse personas that do not fit the context budget. */
+  readonly countTokens: (text: string) => number;
+  readonly maxPersonaTokens: number;
+  /** CHANNEL_SECRETS_KEY (32 bytes); without it, channels that need credentials cannot be added. */
+  readonly channelSecretsKey: Buffer | undefined;
+  /** Hands a stored outbox entry (a human reply) to delivery: the outbox queue / worker. */
+  readonly deliver: (outboxId: string) => Promise<unknown>;
+  /** Longest message a person may send through takeover (MAX_MESSAGE_CHARS). */
+  readonly maxMessageChars: number;
+  /** Largest admin request body; default 1 MiB (persona texts are larger than chat messages). */
+  readonly bodyLimitBytes?: number;
+  /** Tests count hash compares through this; default SHA-256 + timingSafeEqual. */
+  readonly hasher?: SecretHasher;
+  readonly clock?: () => Date;
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from "fastify";
+import { ApiKeyAuthenticator } from "../../admin/authenticate-api-key.js";
+import { AdminAuth } from "./admin-auth.js";
+import type { AdminApiDeps } from "./admin-deps.js";
+import { installAdminErrorHandler } from "./admin-error-handler.js";
+import { registerAdminDocsRoutes } from "./docs-routes.js";
+import { mountAdminRoutes } from "./mount-admin-routes.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { adminRoutes } from "./routes/all-routes.js";
+
+export type { AdminApiDeps } from "./admin-deps.js";
+
+export const ADMIN_PREFIX = "/api/admin";
+
+/**
+ * The admin REST API under /api/admin, in its own encapsulated scope (own error and not-found
+ * handlers, own body limit). Every JSON route needs an API key; a business key only ever sees its
+ * own business (anything else is 404). /api/admin/openapi.json and /api/admin/docs are public.
+ */
+export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
+  const authenticator = new ApiKeyAuthenticator(deps.store.apiKeys, {
+    ...(deps.hasher ? { hasher: deps.hasher } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const auth = new AdminAuth(authenticator);
+  const logger = deps.logger.child({ component: "admin-api" });
+  void app.register(
+    async (scope) => {
+      installAdminErrorHandler(scope, logger);
+      mountAdminRoutes(scope, adminRoutes, { ...deps, logger }, auth);
+      registerAdminDocsRoutes(scope, ADMIN_PREFIX, buildOpenApiDocument(adminRoutes, ADMIN_PREFIX));
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}

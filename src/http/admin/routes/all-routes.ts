@@ -1,0 +1,21 @@
+import type { AdminRoute } from "../admin-route.js";
+import { apiKeyRoutes } from "./api-key-routes.js";
+import { businessRoutes } from "./business-routes.js";
+import { channelRoutes } from "./channel-routes.js";
+import { contactRoutes } from "./contact-routes.js";
+import { conversationRoutes } from "./conversation-routes.js";
+import { personaRoutes } from "./persona-routes.js";
+import { personaVersionRoutes } from "./persona-version-routes.js";
+import { takeoverRoutes } from "./takeover-routes.js";
+
+/** Every JSON route of the admin API, in the order the docs show them. */
+export const adminRoutes: readonly AdminRoute[] = [
+  ...businessRoutes,
+  ...personaRoutes,
+  ...personaVersionRoutes,
+  ...channelRoutes,
+  ...conversationRoutes,
+  ...takeoverRoutes,
+  ...contactRoutes,
+  ...apiKeyRoutes,
+];

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { notFound } from "../../../admin/admin-error.js";
+import { addChannel, assertPersonaInBusiness } from "../../../admin/add-channel.js";
+import type { ChannelRecord } from "../../../admin/admin-store.js";
+import { defineRoute } from "../admin-route.js";
+import { businessParams, channelKind, channelParams, id, iso, isoTime, label } from "../schemas.js";
+
+// Credentials go in (sealed at once) and never come out: responses only say whether there are some.
+const channel = z.object({
+  id,
+  businessId: id,
+  kind: channelKind,
+  platformAccountId: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  personaId: id.nullable(),
+  allowGroups: z.boolean(),
+  hasCredentials: z.boolean(),
+  createdAt: isoTime,
+});
+const toJson = (c: ChannelRecord) => ({ ...c, createdAt: iso(c.createdAt) });
+
+const token = (max: number) => z.string().regex(/^\S+$/, "no spaces").max(max);
+const common = { name: label(100).optional(), personaId: id.nullable().optional() };
+const accountId = z.string().regex(/^[A-Za-z0-9_.:+@-]{1,100}$/, "1-100 letters, digits or _.:+@-");
+const newChannel = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("webchat"), platformAccountId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "the chat page key: 1-100 letters, digits, _ or -"), ...common }),
+  z.object({
+    kind: z.enum(["whatsapp_cloud", "instagram"]),
+    platformAccountId: accountId,
+    ...common,
+    credentials: z.object({ accessToken: token(4096).min(8, "at least 8 characters"), appSecret: token(256).default(""), verifyToken: token(256).default("") }),
+  }),
+  z.object({ kind: z.literal("whatsapp_web"), platformAccountId: accountId, ...common, allowGroups: z.boolean().default(false) }),
+]);
+
+export const channelRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/businesses/:businessId/channels",
+    tag: "channels",
+    summary: "List channels (credentials are never returned)",
+    params: businessParams,
+    response: z.object({ items: z.array(channel) }),
+    errors: [404],
+    async handler({ params, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      return { items: (await deps.store.channels.list(params.businessId)).map(toJson) };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/businesses/:businessId/channels",
+    tag: "channels",
+    summary: "Connect a channel; Meta credentials are stored sealed with CHANNEL_SECRETS_KEY",
+    params: businessParams,
+    body: newChannel,
+    response: channel,
+    status: 201,
+    errors: [404, 409, 422],
+    async handler({ params, body, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      return toJson(await addChannel(deps.store, deps.channelSecretsKey, params.businessId, body));
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/businesses/:businessId/channels/:channelId",
+    tag: "channels",
+    summary: "Get a channel",
+    params: channelParams,
+    response: channel,
+    errors: [404],
+    async handler({ params, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      const found = await deps.store.channels.get(params.businessId, params.channelId);
+      if (!found) throw notFound("channel");
+      return toJson(found);
+    },
+  }),
+  defineRoute({
+    method: "PATCH",
+    path: "/businesses/:businessId/channels/:channelId",
+    tag: "channels",
+    summary: "Enable or disable a channel, rename it, or change its persona",
+    params: channelParams,
+    body: z.object({ enabled: z.boolean().optional(), name: label(100).optional(), personaId: id.nullable().optional() }),
+    response: channel,
+    errors: [404],
+    async handler({ params, body, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      await assertPersonaInBusiness(deps.store.personas, params.businessId, body.personaId);
+      const updated = await deps.store.channels.update(params.businessId, params.channelId, body);
+      if (!updated) throw notFound("channel");
+      return toJson(updated);
+    },
+  }),
+  defineRoute({
+    method: "DELETE",
+    path: "/businesses/:businessId/channels/:channelId",
+    tag: "channels",
+    summary: "Delete a channel with its contacts, conversations and messages",
+    params: channelParams,
+    response: null,
+    status: 204,
+    errors: [404],
+    async handler({ params, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      if (!(await deps.store.channels.delete(params.businessId, params.channelId))) throw notFound("channel");
+    },
+  }),
+];

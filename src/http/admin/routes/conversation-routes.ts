@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { notFound } from "../../../admin/admin-error.js";
+import type { ConversationRecord, TranscriptMessage } from "../../../admin/admin-store.js";
+import { toPage } from "../../../admin/page-cursor.js";
+import { defineRoute } from "../admin-route.js";
+import { businessParams, channelKind, conversationParams, id, iso, isoTime, pageQuery } from "../schemas.js";
+import { pageCursor } from "./page-query.js";
+
+export const conversation = z.object({
+  id,
+  businessId: id,
+  channel: z.object({ id, kind: channelKind, name: z.string(), enabled: z.boolean() }),
+  contact: z.object({ id, displayName: z.string().nullable() }),
+  agentPaused: z.boolean(),
+  unansweredCount: z.number().int(),
+  lastMessageAt: isoTime,
+  createdAt: isoTime,
+});
+export const conversationJson = (c: ConversationRecord) => ({ ...c, lastMessageAt: iso(c.lastMessageAt), createdAt: iso(c.createdAt) });
+
+const message = z.object({
+  id,
+  seq: z.number().int(),
+  direction: z.enum(["inbound", "outbound"]),
+  author: z.enum(["customer", "agent", "human"]),
+  status: z.string(),
+  kind: z.string(),
+  text: z.string(),
+  error: z.string().nullable(),
+  createdAt: isoTime,
+});
+const messageJson = (m: TranscriptMessage) => ({ ...m, createdAt: iso(m.createdAt) });
+const TRANSCRIPT_MAX = 1000;
+
+export const conversationRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/businesses/:businessId/conversations",
+    tag: "conversations",
+    summary: "List conversations, most recent first",
+    description: "Filters: channelId, contactId, status (paused: the agent is paused; active: it answers), unanswered=true (inbound messages not answered yet). Pass nextCursor as cursor for the next page.",
+    params: businessParams,
+    query: z.object({
+      channelId: id.optional(),
+      contactId: id.optional(),
+      status: z.enum(["paused", "active"]).optional(),
+      unanswered: z.enum(["true", "false"]).optional(),
+      ...pageQuery,
+    }),
+    response: z.object({ items: z.array(conversation), nextCursor: z.string().nullable() }),
+    errors: [404],
+    async handler({ params, query, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      if (query.channelId && !(await deps.store.channels.get(params.businessId, query.channelId))) throw notFound("channel");
+      if (query.contactId && !(await deps.store.contacts.get(params.businessId, query.contactId))) throw notFound("contact");
+      const rows = await deps.store.conversations.list({
+        businessId: params.businessId,
+        channelId: query.channelId,
+        contactId: query.contactId,
+        paused: query.status === undefined ? undefined : query.status === "paused",
+        unanswered: query.unanswered === undefined ? undefined : query.unanswered === "true",
+        after: pageCursor(query.cursor),
+        limit: query.limit + 1,
+      });
+      const page = toPage(rows, query.limit, (c) => ({ at: c.lastMessageAt, id: c.id }));
+      return { items: page.items.map(conversationJson), nextCursor: page.nextCursor };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/businesses/:businessId/conversations/:conversationId",
+    tag: "conversations",
+    summary: "Get a conversation",
+    params: conversationParams,
+    response: conversation,
+    errors: [404],
+    async handler({ params, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      const found = await deps.store.conversations.get(params.businessId, params.conversationId);
+      if (!found) throw notFound("conversation");
+      return conversationJson(found);
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/businesses/:businessId/conversations/:conversationId/messages",
+    tag: "conversations",
+    summary: "The transcript in order (seq); pass nextAfter as after for more",
+    params: conversationParams,
+    query: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(TRANSCRIPT_MAX).default(TRANSCRIPT_MAX) }),
+    response: z.object({ items: z.array(message), nextAfter: z.number().int().nullable() }),
+    errors: [404],
+    async handler({ params, query, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      const messages = await deps.store.conversations.transcript(params.businessId, params.conversationId, query.after, query.limit + 1);
+      if (!messages) throw notFound("conversation");
+      const items = messages.slice(0, query.limit);
+      return { items: items.map(messageJson), nextAfter: messages.length > query.limit ? items[items.length - 1]!.seq : null };
+    },
+  }),
+];

@@ -1,0 +1,86 @@
+import type { ChannelRecord, ChannelStore, NewChannel } from "../admin/admin-store.js";
+import { InputError } from "../domain/errors.js";
+import type { SealedSecret } from "../secrets/secret-box.js";
+import type { Db } from "./create-db.js";
+import { isUniqueViolation } from "./unique-violation.js";
+
+// credentialsRef is read only to say whether credentials exist; the sealed bytes are never read here.
+const select = {
+  id: true,
+  businessId: true,
+  kind: true,
+  platformAccountId: true,
+  name: true,
+  enabled: true,
+  personaId: true,
+  settings: true,
+  credentialsRef: true,
+  createdAt: true,
+} as const;
+
+type Row = Omit<ChannelRecord, "allowGroups" | "hasCredentials"> & { settings: unknown; credentialsRef: string | null };
+
+export class AdminChannelRepository implements ChannelStore {
+  constructor(private readonly db: Db) {}
+
+  async list(businessId: string): Promise<ChannelRecord[]> {
+    const rows = await this.db.channel.findMany({ where: { businessId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select });
+    return rows.map(toChannel);
+  }
+
+  async get(businessId: string, channelId: string): Promise<ChannelRecord | null> {
+    const row = await this.db.channel.findFirst({ where: { id: channelId, businessId }, select });
+    return row ? toChannel(row) : null;
+  }
+
+  async create(channel: NewChannel, sealed: SealedSecret | null): Promise<ChannelRecord> {
+    try {
+      const row = await this.db.$transaction(async (tx) => {
+        await tx.channel.create({
+          data: {
+            id: channel.id,
+            businessId: channel.businessId,
+            kind: channel.kind,
+            platformAccountId: channel.platformAccountId,
+            name: channel.name,
+            personaId: channel.personaId,
+            settings: channel.kind === "whatsapp_web" ? { allowGroups: channel.allowGroups } : {},
+          },
+        });
+        if (sealed) {
+          const secret = await tx.channelSecret.create({
+            data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) },
+            select: { id: true },
+          });
+          await tx.channel.update({ where: { id: channel.id }, data: { credentialsRef: secret.id } });
+        }
+        return tx.channel.findUniqueOrThrow({ where: { id: channel.id }, select });
+      });
+      return toChannel(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new InputError("CHANNEL_TAKEN", "body.platformAccountId: this platform account is already connected", 409);
+      throw error;
+    }
+  }
+
+  async update(businessId: string, channelId: string, patch: { name?: string | undefined; enabled?: boolean | undefined; personaId?: string | null | undefined }): Promise<ChannelRecord | null> {
+    const data = {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+      ...(patch.personaId !== undefined ? { personaId: patch.personaId } : {}),
+    };
+    const updated = await this.db.channel.updateMany({ where: { id: channelId, businessId }, data });
+    return updated.count === 0 ? null : this.get(businessId, channelId);
+  }
+
+  async delete(businessId: string, channelId: string): Promise<boolean> {
+    const deleted = await this.db.channel.deleteMany({ where: { id: channelId, businessId } });
+    return deleted.count > 0;
+  }
+}
+
+function toChannel(row: Row): ChannelRecord {
+  const { settings, credentialsRef, ...rest } = row;
+  const allowGroups = typeof settings === "object" && settings !== null && (settings as { allowGroups?: unknown }).allowGroups === true;
+  return { ...rest, allowGroups, hasCredentials: credentialsRef !== null };
+}

@@ -1,0 +1,33 @@
+import type { ContactDetail, ContactRecord, ContactStore, PageCursor } from "../admin/admin-store.js";
+import type { Db } from "./create-db.js";
+import type { Prisma } from "./generated/client.js";
+
+const select = {
+  id: true,
+  businessId: true,
+  displayName: true,
+  platformUserId: true,
+  createdAt: true,
+  channel: { select: { id: true, kind: true, name: true } },
+} as const;
+
+export class AdminContactRepository implements ContactStore {
+  constructor(private readonly db: Db) {}
+
+  list(filter: { businessId: string; channelId?: string | undefined; after?: PageCursor | undefined; limit: number }): Promise<ContactRecord[]> {
+    const where: Prisma.ContactWhereInput[] = [{ businessId: filter.businessId }];
+    if (filter.channelId) where.push({ channelId: filter.channelId });
+    if (filter.after) {
+      const { at, id } = filter.after;
+      where.push({ OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] });
+    }
+    return this.db.contact.findMany({ where: { AND: where }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: filter.limit, select });
+  }
+
+  get(businessId: string, contactId: string): Promise<ContactDetail | null> {
+    return this.db.contact.findFirst({
+      where: { id: contactId, businessId },
+      select: { ...select, conversations: { orderBy: { lastMessageAt: "desc" }, select: { id: true, agentPaused: true, lastMessageAt: true } } },
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import type { AdminStore } from "../admin/admin-store.js";
+import { AdminBusinessRepository } from "./admin-business-repository.js";
+import { AdminChannelRepository } from "./admin-channel-repository.js";
+import { AdminContactRepository } from "./admin-contact-repository.js";
+import { AdminConversationRepository } from "./admin-conversation-repository.js";
+import { AdminPersonaRepository } from "./admin-persona-repository.js";
+import { ApiKeyRepository } from "./api-key-repository.js";
+import type { Db } from "./create-db.js";
+
+/** Everything the admin API reads and writes, over one Prisma client. */
+export function createAdminStore(db: Db): AdminStore {
+  return {
+    businesses: new AdminBusinessRepository(db),
+    personas: new AdminPersonaRepository(db),
+    channels: new AdminChannelRepository(db),
+    conversations: new AdminConversationRepository(db),
+    contacts: new AdminContactRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+  };
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
+import type { TestDatabase } from "../support/test-database.js";
+
+// Tenant isolation across EVERY admin route: business A's key never reaches business B's data.
+// The case table below must name every registered route (checked against Fastify's onRoute),
+// so a new route without an isolation case fails this file.
+
+type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId", string>;
+type Smuggled = { ids: Ids; query?: Record<string, string>; body?: unknown };
+interface Case {
+  /** A valid body (so a 404 comes from scoping, not validation). */
+  body?: (own: Shop) => unknown;
+  query?: (ids: Ids) => Record<string, string>;
+  /** Owner-only routes answer a business key 403, whatever the ids. */
+  ownerOnly?: true;
+  /** The list of businesses: a business key sees only its own. */
+  list?: true;
+  /** Extra requests that smuggle B's ids in through the query or the body, on A's own business. */
+  smuggle?: (a: Ids, b: Ids) => Smuggled[];
+  /** Ids for the positive control with A's key (routes that delete use spare rows). */
+  own?: (a: Ids) => Ids;
+}
+
+let database: TestDatabase;
+let t: AdminTestApp;
+let a: Shop;
+let b: Shop;
+let owner: string;
+let spareChannelId: string;
+let spareKeyId: string;
+const PREFIX = "/api/admin";
+const uniq = () => randomUUID().slice(0, 8);
+
+const CASES: Record<string, Case> = {
+  "GET /businesses": { list: true },
+  "POST /businesses": { ownerOnly: true, body: () => ({ slug: `shop-${uniq()}`, name: "New shop" }) },
+  "GET /businesses/:businessId": {},
+  "PATCH /businesses/:businessId": { body: () => ({ name: "Renamed", timezone: "Europe/Madrid" }) },
+  "GET /businesses/:businessId/personas": {},
+  "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, systemPrompt: "You are helpful." }) },
+  "GET /businesses/:businessId/personas/:personaId": {},
+  "GET /businesses/:businessId/personas/:personaId/versions": {},
+  "POST /businesses/:businessId/personas/:personaId/versions": { body: () => ({ systemPrompt: "You are terse." }) },
+  "GET /businesses/:businessId/personas/:personaId/versions/:version": {},
+  "POST /businesses/:businessId/personas/:personaId/versions/:version/activate": {},
+  "POST /businesses/:businessId/personas/:personaId/rollback": { body: () => ({ version: 1 }) },
+  "GET /businesses/:businessId/personas/:personaId/diff": { query: () => ({ from: "1", to: "1" }) },
+  "GET /businesses/:businessId/channels": {},
+  "POST /businesses/:businessId/channels": {
+    body: () => ({ kind: "webchat", platformAccountId: `chat-${uniq()}` }),
+    smuggle: (ownIds, other) => [{ ids: ownIds, body: { kind: "webchat", platformAccountId: `chat-${uniq()}`, personaId: other.personaId } }],
+  },
+  "GET /businesses/:businessId/channels/:channelId": {},
+  "PATCH /businesses/:businessId/channels/:channelId": {
+    body: () => ({ enabled: true }),
+    smuggle: (ownIds, other) => [{ ids: ownIds, body: { personaId: other.personaId } }],
+  },
+  "DELETE /businesses/:businessId/channels/:channelId": { own: (ids) => ({ ...ids, channelId: spareChannelId }) },
+  "GET /businesses/:businessId/conversations": {
+    smuggle: (ownIds, other): Smuggled[] => [
+      { ids: ownIds, query: { channelId: other.channelId } },
+      { ids: ownIds, query: { contactId: other.contactId } },
+    ],
+  },
+  "GET /businesses/:businessId/conversations/:conversationId": {},
+  "GET /businesses/:businessId/conversations/:conversationId/messages": {},
+  "POST /businesses/:businessId/conversations/:conversationId/pause": {},
+  "POST /businesses/:businessId/conversations/:conversationId/resume": {},
+  "POST /businesses/:businessId/conversations/:conversationId/messages": { body: () => ({ text: "A person here, how can I help?" }) },
+  "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
+  "GET /businesses/:businessId/contacts/:contactId": {},
+  "GET /api-keys": { ownerOnly: true, query: (ids) => ({ businessId: ids.businessId }) },
+  "POST /api-keys": { ownerOnly: true, body: (shop) => ({ name: "another", businessId: shop.businessId }) },
+  "DELETE /api-keys/:keyId": { ownerOnly: true, own: (ids) => ({ ...ids, keyId: spareKeyId }) },
+};
+const PUBLIC = ["GET /openapi.json", "GET /docs", "GET /docs/docs.js", "GET /docs/docs.css"];
+
+const idsOf = (shop: Shop): Ids => ({
+  businessId: shop.businessId,
+  personaId: shop.personaId,
+  version: "1",
+  channelId: shop.channelId,
+  conversationId: shop.conversationId,
+  contactId: shop.contactId,
+  keyId: shop.keyId,
+});
+const randomIds = (): Ids => ({
+  businessId: randomUUID(),
+  personaId: randomUUID(),
+  version: "999",
+  channelId: randomUUID(),
+  conversationId: randomUUID(),
+  contactId: randomUUID(),
+  keyId: randomUUID(),
+});
+const fill = (path: string, ids: Ids) => path.replace(/:([A-Za-z]+)/g, (_m, name: keyof Ids) => ids[name]);
+
+async function call(key: string, method: string, path: string, ids: Ids, c: Case, extra: { query?: Record<string, string>; body?: unknown } = {}) {
+  const query = new URLSearchParams({ ...c.query?.(ids), ...extra.query }).toString();
+  const body = extra.body ?? c.body?.(a);
+  return t.app.inject({
+    method: method as "GET",
+    url: `${PREFIX}${fill(path, ids)}${query ? `?${query}` : ""}`,
+    headers: { authorization: key },
+    ...(body !== undefined && method !== "GET" && method !== "DELETE" ? { payload: body as object } : {}),
+  });
+}
+
+beforeAll(async () => {
+  database = await createAdminTestDatabase();
+  t = await buildAdminTestApp(database.db);
+  a = await seedShop(database.db, t.store, "shop-a");
+  b = await seedShop(database.db, t.store, "shop-b");
+  owner = await ownerAuth(t.store);
+  spareChannelId = (await database.db.channel.create({ data: { businessId: a.businessId, kind: "webchat", platformAccountId: "spare-a", name: "spare" } })).id;
+  spareKeyId = (await t.store.apiKeys.list(a.businessId))[0]!.id;
+});
+
+afterAll(async () => {
+  await t?.app.close();
+  await database?.drop();
+});
+
+describe("admin API tenant isolation", () => {
+  it("has an isolation case for every registered admin route, and no case for a route that does not exist", () => {
+    const registered = t.routes
+      .filter((r) => r.split(" ")[1]!.startsWith(PREFIX))
+      .map((r) => r.replace(` ${PREFIX}`, " "))
+      .filter((r) => !PUBLIC.includes(r))
+      .sort();
+    expect(registered).toEqual(Object.keys(CASES).sort());
+  });
+
+  it.each(Object.keys(CASES))("%s: business A's key gets 404 for business B's ids", async (key) => {
+    const [method, path] = key.split(" ") as [string, string];
+    const c = CASES[key]!;
+    const [own, other] = [idsOf(a), idsOf(b)];
+    if (c.list) {
+      const res = await call(a.auth, method, path, other, c);
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items.map((x: { id: string }) => x.id)).toEqual([a.businessId]);
+      return;
+    }
+    if (c.ownerOnly) {
+      for (const ids of [other, own]) {
+        const res = await call(a.auth, method, path, ids, c, { body: c.body?.(b) });
+        expect(res.statusCode).toBe(403);
+        expect(res.json().error.code).toBe("OWNER_ONLY");
+      }
+      return;
+    }
+    // B's business with B's resources; A's business with B's resources; B's ids smuggled in elsewhere.
+    const variants: Array<{ ids: Ids; query?: Record<string, string>; body?: unknown; like: Ids }> = [{ ids: other, like: randomIds() }];
+    if (/:(personaId|channelId|conversationId|contactId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
+    for (const s of c.smuggle?.(own, other) ?? []) variants.push({ ...s, like: own });
+    for (const v of variants) {
+      const res = await call(a.auth, method, path, v.ids, c, v);
+      expect(res.statusCode, `${key} with ${JSON.stringify(v)}`).toBe(404);
+      // Indistinguishable from an id that exists nowhere.
+      if (!v.query && !v.body) {
+        const unknown = await call(a.auth, method, path, v.like, c);
+        expect(res.json()).toEqual(unknown.json());
+      }
+    }
+  });
+
+  it.each(Object.keys(CASES))("%s: the same request on its own business succeeds (positive control)", async (key) => {
+    const [method, path] = key.split(" ") as [string, string];
+    const c = CASES[key]!;
+    const ids = c.own?.(idsOf(a)) ?? idsOf(a);
+    const res = await call(c.ownerOnly ? owner : a.auth, method, path, ids, c);
+    expect(res.statusCode, res.body).toBeLessThan(300);
+  });
+
+  it("left business B untouched, and an owner key still sees it", async () => {
+    const persona = await t.app.inject({ url: `${PREFIX}/businesses/${b.businessId}/personas/${b.personaId}`, headers: { authorization: owner } });
+    expect(persona.statusCode).toBe(200);
+    expect(persona.json()).toMatchObject({ versionCount: 1, activeVersion: { version: 1 } });
+    const business = await t.app.inject({ url: `${PREFIX}/businesses/${b.businessId}`, headers: { authorization: b.auth } });
+    expect(business.json()).toMatchObject({ name: "Sunrise Bakery", timezone: "UTC" });
+    const channel = await database.db.channel.findUniqueOrThrow({ where: { id: b.channelId } });
+    expect(channel).toMatchObject({ enabled: true, personaId: b.personaId });
+    expect(await database.db.channel.count({ where: { businessId: b.businessId } })).toBe(1);
+    expect(await database.db.persona.count({ where: { businessId: b.businessId } })).toBe(1);
+    const conversation = await database.db.conversation.findUniqueOrThrow({ where: { id: b.conversationId } });
+    expect(conversation.agentPaused).toBe(false);
+    expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(1);
+    expect((await database.db.message.findUniqueOrThrow({ where: { id: b.inboundMessageId } })).status).toBe("received");
+    const key = await t.store.apiKeys.findById(b.keyId);
+    expect(key?.revokedAt).toBeNull();
+    const all = await t.app.inject({ url: `${PREFIX}/businesses`, headers: { authorization: owner } });
+    expect(all.json().items.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([a.businessId, b.businessId]));
+  });
+});

@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { testConfig } from "../support/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { TEST_REDIS_URL } from "../support/test-env.js";
+import { createTestPrefix } from "../support/test-redis.js";
+
+// The admin API as the gateway serves it (composeGateway), over the migrated schema.
+const redisPrefix = createTestPrefix();
+const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix });
+let database: TestDatabase;
+let gateway: Gateway;
+let key: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
+  key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId: business.id, name: "test" })).key;
+  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await database?.drop();
+  await redisPrefix.cleanup();
+});
+
+describe("admin API in the gateway", () => {
+  it("serves the business's own data to its key and 401 without one", async () => {
+    const mine = await gateway.app.inject({ url: "/api/admin/businesses", headers: { authorization: `Bearer ${key}` } });
+    expect(mine.statusCode).toBe(200);
+    expect(JSON.stringify(mine.json())).toContain("Sunrise Bakery");
+    expect((await gateway.app.inject({ url: "/api/admin/businesses" })).statusCode).toBe(401);
+    expect((await gateway.app.inject({ url: "/api/admin/openapi.json" })).statusCode).toBe(200);
+  });
+
+  it("a human reply through the admin API is sent through the outbox, and the agent does not answer too", async () => {
+    const sessionId = randomUUID().replaceAll("-", "");
+    const posted = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: { sessionId, clientMessageId: randomUUID(), text: "Can a person help me?" } });
+    const inbound = await database.db.message.findUniqueOrThrow({ where: { id: posted.json().messageId } });
+    const base = `/api/admin/businesses/${inbound.businessId}/conversations/${inbound.conversationId}`;
+    const headers = { authorization: `Bearer ${key}` };
+    expect((await gateway.app.inject({ method: "POST", url: `${base}/pause`, headers })).statusCode).toBeLessThan(300);
+    const human = await gateway.app.inject({ method: "POST", url: `${base}/messages`, headers, payload: { text: "Hi, this is Ana from the bakery." } });
+    expect(human.statusCode).toBeLessThan(300);
+    const after = await database.db.message.findUniqueOrThrow({ where: { id: inbound.id } });
+    expect(after.status).toBe("answered");
+    const outbox = await database.db.outboxEntry.findMany({ where: { message: { conversationId: inbound.conversationId } } });
+    expect(outbox).toHaveLength(1);
+  });
+
+  it("stores lone surrogates in web chat text as U+FFFD instead of failing the insert", async () => {
+    const res = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      headers: { "content-type": "application/json" },
+      payload: `{"sessionId":"${randomUUID().replaceAll("-", "")}","clientMessageId":"${randomUUID()}","text":"hi \\ud800 there"}`,
+    });
+    expect(res.statusCode).toBe(202);
+    const row = await database.db.message.findUniqueOrThrow({ where: { id: res.json().messageId } });
+    expect(row.text).toBe("hi \ufffd there");
+  });
+});
