@@ -1,0 +1,63 @@
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/index.js";
+import { InputError } from "../domain/errors.js";
+import { formatCheckTable } from "../guardrails/checks/format-check-table.js";
+import { loadChecksFile } from "../guardrails/checks/load-checks-file.js";
+import { checksFileOf, runPersonaChecks } from "../guardrails/checks/run-persona-checks.js";
+import { LlamaChatModel } from "../llm/llama-chat-model.js";
+import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
+import { loadPersonaV2 } from "../personas/load-persona-v2.js";
+import { defaultPersonaBudget } from "../personas/render-persona.js";
+import { runMain } from "./run-main.js";
+
+const TINY_MODEL_REPLY_TOKENS = 32;
+
+/**
+ * `npm run persona:check prompts/<file>.md [--verbose]`: validates the persona file, renders it
+ * against the token budget, replays the scripted conversations in prompts/<file>.checks.yaml
+ * through the turn policy and the real model (MODEL_PATH, else the tiny noise model), and prints
+ * a pass/fail table. Exits 1 when any check fails.
+ */
+runMain(async (onShutdown) => {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { verbose: { type: "boolean", default: false }, "max-tokens": { type: "string" } },
+  });
+  const file = positionals[0];
+  const usage = "usage: npm run persona:check prompts/<persona>.md [--verbose] [--max-tokens N]";
+  if (!file || positionals.length > 1 || !file.endsWith(".md")) throw new InputError("USAGE", usage);
+  const maxTokensArg = values["max-tokens"] === undefined ? undefined : Number(values["max-tokens"]);
+  if (maxTokensArg !== undefined && !(Number.isInteger(maxTokensArg) && maxTokensArg > 0)) throw new InputError("USAGE", `--max-tokens must be a positive whole number; ${usage}`);
+  // A broken persona or checks file fails before the model is loaded.
+  await loadPersonaV2(file);
+  await loadChecksFile(checksFileOf(file));
+  const config = loadConfig("cli");
+  let modelPath = config.model.path;
+  let replyMaxTokens = maxTokensArg ?? config.model.replyMaxTokens;
+  if (!modelPath) {
+    modelPath = await ensureTinyModel(config.model.cacheDir);
+    // Noise is as good short as long, and the checks need many replies.
+    replyMaxTokens = maxTokensArg ?? Math.min(replyMaxTokens, TINY_MODEL_REPLY_TOKENS);
+    process.stderr.write(
+      `MODEL_PATH is not set: using the tiny random-weight model (replies of at most ${replyMaxTokens} tokens). Its replies are noise; the checked rules are enforced in code.\n`,
+    );
+  }
+  const model = await LlamaChatModel.load({ modelPath, ...config.model });
+  onShutdown(() => model.close());
+
+  const report = await runPersonaChecks(file, {
+    model,
+    replyMaxTokens,
+    chunkTokens: config.model.historyChunkTokens,
+    personaBudget: defaultPersonaBudget(model.contextSize, config.model.replyMaxTokens),
+  });
+  process.stdout.write(`${formatCheckTable(report)}\n`);
+  if (values.verbose) {
+    for (const { conversation, step, turn } of report.transcript) {
+      const sent = "text" in turn.outcome ? turn.outcome.text : "(nothing sent)";
+      process.stdout.write(`\n[${conversation} #${step}] > ${turn.texts.join(" / ")}\n< ${sent}\n`);
+    }
+  }
+  if (report.failed > 0) throw new InputError("PERSONA_CHECK_FAILED", `${report.failed} of ${report.rows.length} checks failed for ${file}`);
+  return "exit";
+});

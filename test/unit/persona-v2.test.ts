@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { loadPersonaV2 } from "../../src/personas/load-persona-v2.js";
+import { parsePersonaV2, PersonaFileError, type PersonaProblem } from "../../src/personas/parse-persona-v2.js";
+import { yamlKeyLine } from "../../src/personas/yaml-key-line.js";
+import { FAN_FRONT_MATTER, fanPersona, SUPPORT_FRONT_MATTER, supportPersona } from "../support/persona-fixtures.js";
+
+function problemsOf(source: string): PersonaProblem[] {
+  try {
+    parsePersonaV2(source, "prompts/x.md");
+  } catch (error) {
+    expect(error).toBeInstanceOf(PersonaFileError);
+    return [...(error as PersonaFileError).problems];
+  }
+  throw new Error("expected the persona to be refused");
+}
+
+const lineOf = (source: string, start: string) => source.split("\n").findIndex((l) => l.startsWith(start)) + 1;
+const file = (frontMatter: string, body = "A body that describes the voice of this persona.") => `---\n${frontMatter}\n---\n${body}\n`;
+
+describe("persona files, format v2", () => {
+  it("loads both shipped templates", async () => {
+    const support = await loadPersonaV2("prompts/support-bakery.md");
+    expect(support.template).toBe("support-bakery");
+    expect(support.meta.kind).toBe("support");
+    expect(support.meta.facts.hours).toContain("7:00-18:00");
+    expect(support.meta.handoff?.triggers).toEqual(["human", "refund", "complaint"]);
+    const fan = await loadPersonaV2("prompts/fan-creator.md");
+    expect(fan.meta.kind).toBe("fan");
+    expect(fan.meta.disclosure).toMatch(/AI/);
+    expect(fan.meta.limits.dailyMessagesPerFan).toBeGreaterThan(0);
+    expect(fan.body).toMatch(/Mia/);
+  });
+
+  it("fills defaults", () => {
+    const p = supportPersona();
+    expect(p.meta.language).toBe("English");
+    expect(p.meta.limits).toEqual({ blockedTopics: [], floodMessagesPerMinute: 10 });
+    expect(p.meta.replies).toEqual({});
+    expect(fanPersona().meta.limits.blockedTopics).toEqual(["politics", { topic: "family", keywords: ["your kids", "tus hijos"] }]);
+  });
+
+  it("names the field and its line for a wrong type", () => {
+    const source = file(FAN_FRONT_MATTER.replace("dailyMessagesPerFan: 3", "dailyMessagesPerFan: lots"));
+    const lines = source.split("\n");
+    const [problem] = problemsOf(source);
+    expect(problem).toEqual({ field: "limits.dailyMessagesPerFan", line: lines.findIndex((l) => l.includes("dailyMessagesPerFan")) + 1, message: expect.stringMatching(/whole number/) });
+  });
+
+  it("points at an unquoted time that YAML turned into a number, with the fix", () => {
+    const source = file(SUPPORT_FRONT_MATTER.replace('hours: "Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00"', "hours: 7:00"));
+    const [problem] = problemsOf(source);
+    expect(problem?.field).toBe("facts.hours");
+    expect(problem?.line).toBe(6);
+    expect(problem?.message).toMatch(/in quotes/);
+  });
+
+  it("reports every problem at once, each with its line", () => {
+    const source = file(["kind: fan", "name: Mia", "business: ''", "disclosur: Hi, I am an AI", "rules:", "  - fine", "  - 42", "owner:", "  channel: fax", "  to: x"].join("\n"));
+    const problems = problemsOf(source);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { field: "business", line: 4, message: "business is empty" },
+        { field: "disclosur", line: 5, message: expect.stringMatching(/unknown field/) },
+        { field: "rules.1", line: 8, message: expect.stringMatching(/must be text/) },
+        { field: "owner.channel", line: 10, message: expect.stringMatching(/admin, webchat/) },
+      ]),
+    );
+    expect(() => parsePersonaV2(source, "prompts/x.md")).toThrowError(/prompts\/x\.md:5: disclosur: unknown field/);
+  });
+
+  it("requires a disclosure that says AI, and a daily cap, for a fan agent", () => {
+    const without = FAN_FRONT_MATTER.replace(/disclosure: .*\n/, "").replace(/  dailyMessagesPerFan: 3\n/, "");
+    const problems = problemsOf(file(without));
+    expect(problems.map((p) => p.field).sort()).toEqual(["disclosure", "limits.dailyMessagesPerFan"]);
+    // Missing under limits: the line of limits itself.
+    expect(problems.find((p) => p.field === "limits.dailyMessagesPerFan")?.line).toBe(lineOf(file(without), "limits:"));
+    const vague = file(FAN_FRONT_MATTER.replace(/disclosure: .*/, 'disclosure: "Hi, it is Mia here!"'));
+    expect(problemsOf(vague)).toEqual([{ field: "disclosure", line: lineOf(vague, "disclosure:"), message: expect.stringMatching(/must say it is an AI/) }]);
+  });
+
+  it("requires handoff triggers for a business", () => {
+    const problems = problemsOf(file(SUPPORT_FRONT_MATTER.replace(/handoff:\n  triggers: .*\n/, "")));
+    expect(problems).toEqual([{ field: "handoff", line: 1, message: expect.stringMatching(/required when kind is support/) }]);
+  });
+
+  it("gives the YAML error's line", () => {
+    const problems = problemsOf(file("kind: support\nname: Rosa\nrules: [unclosed\nowner: x"));
+    expect(problems).toEqual([{ field: "front matter", line: 5, message: expect.stringMatching(/not valid YAML/) }]);
+  });
+
+  it("refuses a file without front matter or without a body", () => {
+    expect(problemsOf("Just a prompt.")).toEqual([{ field: "front matter", line: 1, message: expect.stringMatching(/must start/) }]);
+    expect(problemsOf(file(SUPPORT_FRONT_MATTER, "   "))[0]?.field).toBe("body");
+  });
+});
+
+describe("yamlKeyLine", () => {
+  const yaml = ["kind: fan", "limits:", "  blockedTopics:", "  - politics", "  - topic: family", "    keywords: [a, b]", "notes: |", "  kind: not a key", "tail: 1"].join("\n");
+  it("finds nested keys, list items at their key's indentation and keys inside items", () => {
+    expect(yamlKeyLine(yaml, ["kind"])).toBe(1);
+    expect(yamlKeyLine(yaml, ["limits", "blockedTopics", 0])).toBe(4);
+    expect(yamlKeyLine(yaml, ["limits", "blockedTopics", 1, "keywords"])).toBe(6);
+    expect(yamlKeyLine(yaml, ["tail"])).toBe(9);
+  });
+  it("falls back to the nearest ancestor, skips block scalars and offsets by the first line", () => {
+    expect(yamlKeyLine(yaml, ["limits", "blockedTopics", 1, "keywords", 1])).toBe(6);
+    expect(yamlKeyLine(yaml, ["limits", "maxReplyChars"])).toBe(2);
+    expect(yamlKeyLine(yaml, ["missing"])).toBeUndefined();
+    expect(yamlKeyLine(yaml, ["kind"], 10)).toBe(10);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { loadPersonaV2 } from "../../src/personas/load-persona-v2.js";
+import { defaultPersonaBudget, renderPersona } from "../../src/personas/render-persona.js";
+import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
+import { loadTinyChatModel } from "../support/tiny-chat-model.js";
+
+let model: LlamaChatModel;
+// Exact tokens of the prompt with this system text and an empty message, with the real Llama-2 tokenizer.
+const countTokens = (system: string) => model.countPromptTokens({ system, turns: [{ role: "user", text: "" }] });
+
+beforeAll(async () => {
+  model = await loadTinyChatModel({ contextSize: 1024 });
+});
+afterAll(async () => {
+  await model?.close();
+});
+
+describe("renderPersona", () => {
+  it("lists facts and rules, adds the AI rule and the handoff rule for a business", () => {
+    const { systemPrompt } = renderPersona(supportPersona(), { countTokens, budget: 1000 });
+    expect(systemPrompt).toMatch(/^You are Rosa, the AI assistant of Sunrise Bakery\./);
+    expect(systemPrompt).toContain("You chat with people in a friendly way");
+    expect(systemPrompt).toContain("- hours: Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00");
+    expect(systemPrompt).toContain("- bread: sourdough loaf 5.50, baguette 2.80");
+    expect(systemPrompt).toContain("- Answer in one to three short sentences.");
+    expect(systemPrompt).toContain("- You are an AI. Never claim to be a human.");
+    expect(systemPrompt).toContain('asks for a person, asks for a refund or their money back, makes a complaint or mentions "wholesale", say that the owner will reply personally');
+    expect(systemPrompt).not.toContain("In your first message");
+  });
+
+  it("tells a fan agent to disclose, not to be the creator, and which topics to avoid", () => {
+    const { systemPrompt } = renderPersona(fanPersona(), { countTokens, budget: 1000 });
+    expect(systemPrompt).toMatch(/^You are the AI assistant of Mia \(Mia Bakes\)/);
+    expect(systemPrompt).toContain("Never claim to be a human or to be Mia in person.");
+    expect(systemPrompt).toContain(`say: "Hi! I'm Mia's AI assistant, not Mia herself."`);
+    expect(systemPrompt).toContain("Do not talk about politics or family");
+    expect(systemPrompt).toContain("Keep every reply under 120 characters.");
+  });
+
+  it("counts tokens with the injected counter (the real tokenizer) and accepts a prompt that fits", () => {
+    const persona = supportPersona();
+    const rendered = renderPersona(persona, { countTokens, budget: 1000 });
+    expect(rendered.tokens).toBe(countTokens(rendered.systemPrompt));
+    expect(rendered.tokens).toBeGreaterThan(100);
+    expect(renderPersona(persona, { countTokens, budget: rendered.tokens }).tokens).toBe(rendered.tokens);
+  });
+
+  it("refuses a persona over the budget, naming the count and the limit", () => {
+    const persona = supportPersona();
+    const tokens = renderPersona(persona, { countTokens, budget: 10_000 }).tokens;
+    expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(
+      new RegExp(`test-support: the system prompt needs ${tokens} tokens; the limit is ${tokens - 1}`),
+    );
+  });
+
+  it("fits both shipped templates in the default budget of a 4096-token context", async () => {
+    const budget = defaultPersonaBudget(4096, 256);
+    expect(budget).toBe(1920);
+    for (const file of ["prompts/support-bakery.md", "prompts/fan-creator.md"]) {
+      expect(renderPersona(await loadPersonaV2(file), { countTokens, budget }).tokens).toBeLessThan(budget);
+    }
+  });
+});
