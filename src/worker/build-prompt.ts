@@ -1,6 +1,7 @@
 import { conversationOrder, groupTurns, type ChatPrompt } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import { trimHistory } from "../domain/trim-history.js";
+import { neutraliseControlText } from "../guardrails/neutralise-control-text.js";
 import type { ChatModel } from "../ports/chat-model.js";
 import type { TurnContext } from "../ports/turn-store.js";
 
@@ -19,7 +20,9 @@ export function buildPrompt(
   options: { readonly replyMaxTokens: number; readonly chunkTokens: number },
 ): BuiltPrompt {
   if (!context.persona) throw new FatalError("PERSONA_MISSING", `business ${context.businessId} has no active persona`);
-  const grouped = groupTurns(conversationOrder(context.history));
+  // Customers' text reaches the model with Llama-2 control markers ([INST], <<SYS>>...) made inert.
+  const history = context.history.map((m) => (m.direction === "inbound" ? { ...m, text: neutraliseControlText(m.text) } : m));
+  const grouped = groupTurns(conversationOrder(history));
   // Llama-2-chat turns start with the user; a reply left at the front by an earlier trim is dropped.
   while (grouped[0]?.turn.role === "assistant") grouped.shift();
   const result = trimHistory({
