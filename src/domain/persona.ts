@@ -14,4 +14,9 @@ export interface PersonaDefinition {
   readonly template: string;
   readonly meta: PersonaMeta;
   readonly systemPrompt: string;
+  /**
+   * A v2 persona file (front matter with `kind: support | fan`): its settings, which the code
+   * enforces around the model (guardrails). Absent for v1 files, which only set the prompt.
+   */
+  readonly v2?: { readonly meta: unknown; readonly body: string };
 }

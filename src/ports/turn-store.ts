@@ -23,7 +23,22 @@ export interface TurnContext {
     readonly credentialsRef: string | null;
   };
   readonly recipientId: string;
-  readonly persona: { readonly versionId: string; readonly version: number; readonly systemPrompt: string } | null;
+  readonly persona: {
+    readonly versionId: string;
+    readonly version: number;
+    readonly systemPrompt: string;
+    /** A v2 persona's settings ({meta, body}) as stored; the worker validates them. */
+    readonly v2?: unknown;
+  } | null;
+  /** What the guardrails need to know about the sender's activity. */
+  readonly activity: {
+    /** Inbound messages of this conversation in the last 24 hours, pending ones included. */
+    readonly lastDay: number;
+    /** Inbound messages of this conversation in the last minute, pending ones included. */
+    readonly lastMinute: number;
+    /** Whether no reply has gone out in this conversation yet. */
+    readonly noReplyYet: boolean;
+  };
   /** Messages from the conversation's history start (answered and pending), in storage (seq) order. */
   readonly history: readonly HistoryMessage[];
   /** Inbound messages not yet answered, oldest first: this turn answers all of them. */
@@ -67,6 +82,10 @@ export interface TurnStore {
    */
   saveReply(input: SaveReplyInput): Promise<SavedReply | null>;
   markInboundFailed(messageIds: readonly string[], reason: string): Promise<void>;
+  /** Marks messages that get no answer at all (over a daily cap, the rest of a flood). */
+  skipInbound(messageIds: readonly string[], reason: string): Promise<void>;
+  /** Pauses the agent in a conversation until a person resumes it (after a safety escalation). */
+  pauseAgent(conversationId: string): Promise<void>;
   /** Seq of the newest unanswered inbound message, to notice messages arriving mid-turn. */
   newestPendingSeq(conversationId: string): Promise<bigint | null>;
 }

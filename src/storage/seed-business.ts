@@ -23,7 +23,7 @@ export async function seedBusiness(db: Db, persona: PersonaDefinition, slug: str
       update: {},
       select: { id: true },
     });
-    const fileHash = createHash("sha256").update(JSON.stringify([persona.meta, persona.systemPrompt])).digest("hex");
+    const fileHash = createHash("sha256").update(JSON.stringify([persona.meta, persona.systemPrompt, persona.v2 ?? null])).digest("hex");
     const fromFile = await tx.personaVersion.findFirst({
       where: { personaId: row.id, settings: { path: ["fileHash"], equals: fileHash } },
       select: { version: true },
@@ -33,7 +33,12 @@ export async function seedBusiness(db: Db, persona: PersonaDefinition, slug: str
       const latest = await tx.personaVersion.findFirst({ where: { personaId: row.id }, orderBy: { version: "desc" }, select: { version: true } });
       version = (latest?.version ?? 0) + 1;
       const created = await tx.personaVersion.create({
-        data: { personaId: row.id, version, systemPrompt: persona.systemPrompt, settings: { fileHash, meta: persona.meta } },
+        data: {
+          personaId: row.id,
+          version,
+          systemPrompt: persona.systemPrompt,
+          settings: { fileHash, meta: persona.meta, ...(persona.v2 ? { v2: JSON.parse(JSON.stringify(persona.v2)) } : {}) },
+        },
         select: { id: true },
       });
       await tx.persona.update({ where: { id: row.id }, data: { activeVersionId: created.id } });

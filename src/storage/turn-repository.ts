@@ -27,7 +27,8 @@ export class TurnRepository implements TurnStore {
       },
     });
     if (!conversation) return null;
-    const [history, persona] = await Promise.all([
+    const now = Date.now();
+    const [history, persona, lastDay, lastMinute, replies] = await Promise.all([
       this.db.message.findMany({
         where: {
           conversationId,
@@ -41,6 +42,9 @@ export class TurnRepository implements TurnStore {
         select: { id: true, seq: true, direction: true, text: true, status: true, createdAt: true, replyId: true, kind: true },
       }),
       conversation.channel.persona?.activeVersion ?? this.defaultPersona(conversation.businessId),
+      this.db.message.count({ where: { conversationId, direction: "inbound", createdAt: { gte: new Date(now - 86_400_000) } } }),
+      this.db.message.count({ where: { conversationId, direction: "inbound", createdAt: { gte: new Date(now - 60_000) } } }),
+      this.db.message.count({ where: { conversationId, direction: "outbound", status: { not: "failed" } } }),
     ]);
     return {
       conversationId,
@@ -53,7 +57,10 @@ export class TurnRepository implements TurnStore {
         credentialsRef: conversation.channel.credentialsRef,
       },
       recipientId: conversation.contact.platformUserId,
-      persona: persona ? { versionId: persona.id, version: persona.version, systemPrompt: persona.systemPrompt } : null,
+      persona: persona
+        ? { versionId: persona.id, version: persona.version, systemPrompt: persona.systemPrompt, v2: (persona.settings as { v2?: unknown } | null)?.v2 }
+        : null,
+      activity: { lastDay, lastMinute, noReplyYet: replies === 0 },
       history: history satisfies HistoryMessage[],
       pendingIds: history.filter((m) => m.direction === "inbound" && m.status === "received").map((m) => m.id),
     };
@@ -105,6 +112,14 @@ export class TurnRepository implements TurnStore {
       where: { id: { in: [...messageIds] }, status: "received" },
       data: { status: "failed", error: reason.slice(0, 500) },
     });
+  }
+
+  async skipInbound(messageIds: readonly string[], reason: string): Promise<void> {
+    await this.db.message.updateMany({ where: { id: { in: [...messageIds] }, status: "received" }, data: { status: "skipped", error: reason.slice(0, 500) } });
+  }
+
+  async pauseAgent(conversationId: string): Promise<void> {
+    await this.db.conversation.update({ where: { id: conversationId }, data: { agentPaused: true } });
   }
 
   async newestPendingSeq(conversationId: string): Promise<bigint | null> {

@@ -1,5 +1,6 @@
 import type { ChatModel, Generation } from "../ports/chat-model.js";
 import type { TurnContext, TurnStore } from "../ports/turn-store.js";
+import { checkGeneratedReply, decideBeforeGeneration, personaPolicyOf } from "./apply-persona-policy.js";
 import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
 
 /** What to do with a message that arrives while its conversation's reply is being generated. */
@@ -21,6 +22,16 @@ export interface GeneratedReply {
   readonly context: TurnContext;
   readonly built: BuiltPrompt;
   readonly generation: Generation;
+  /** What to send: the model's reply as the guardrails left it, or a text decided in code. */
+  readonly text: string;
+  /** Send nothing and mark the pending messages skipped, for this reason (daily cap, flood). */
+  readonly skip?: string;
+  /** Why code answered instead of the model (handoff, safety, blocked topic...). */
+  readonly decidedBy?: string;
+  /** Why the model's reply was replaced by a fallback. */
+  readonly flagged?: string;
+  /** Pause the agent in this conversation (a safety escalation waits for a person). */
+  readonly pause?: boolean;
   readonly generationStartedAt: Date;
   readonly generationEndedAt: Date;
   readonly restarts: number;
@@ -40,6 +51,12 @@ export async function generateReply(
   for (let restarts = 0; ; restarts++) {
     const built = buildPrompt(context, deps.model, options);
     if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
+    const persona = personaPolicyOf(context);
+    const decision = persona ? decideBeforeGeneration(persona, context) : undefined;
+    if (decision?.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
+    if (decision?.action === "reply" || decision?.action === "handoff") {
+      return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason, pause: decision.reason.startsWith("safety") };
+    }
     const pending = new Set(context.pendingIds);
     const lastPending = context.history.filter((m) => pending.has(m.id)).at(-1)!.seq;
     const controller = new AbortController();
@@ -66,7 +83,11 @@ export async function generateReply(
     } finally {
       clearInterval(watch);
     }
-    if (!interrupted) return { context, built, generation, generationStartedAt, generationEndedAt: new Date(), restarts };
+    if (!interrupted) {
+      const checked = persona && decision?.action === "generate" ? checkGeneratedReply(persona, context, generation.text, decision) : undefined;
+      const text = checked?.text ?? generation.text;
+      return { context, built, generation, text, ...(checked?.flagged ? { flagged: checked.flagged } : {}), generationStartedAt, generationEndedAt: new Date(), restarts };
+    }
     const reloaded = await deps.store.loadTurn(context.conversationId);
     if (!reloaded || reloaded.pendingIds.length === 0) return null;
     context = reloaded;
@@ -81,5 +102,5 @@ function onlyNonText(context: TurnContext): boolean {
 function cannedReply(context: TurnContext, built: BuiltPrompt, text: string): GeneratedReply {
   const now = new Date();
   const generation: Generation = { text, promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, stopReason: "end" };
-  return { context, built: { ...built, promptTokens: 0 }, generation, generationStartedAt: now, generationEndedAt: now, restarts: 0 };
+  return { context, built: { ...built, promptTokens: 0 }, generation, text, generationStartedAt: now, generationEndedAt: now, restarts: 0 };
 }

@@ -13,6 +13,7 @@ export type TurnOutcome =
   | { readonly kind: "nothing-pending" }
   | { readonly kind: "paused" }
   | { readonly kind: "fenced" }
+  | { readonly kind: "skipped"; readonly reason: string }
   | {
       readonly kind: "answered";
       readonly replyId: string;
@@ -58,13 +59,18 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
 
     const result = await generateReply(deps, context, deps);
     if (!result) return { kind: "nothing-pending" };
+    if (result.skip) {
+      await deps.store.skipInbound(result.context.pendingIds, result.skip);
+      deps.logger.info({ conversationId: context.conversationId, reason: result.skip }, "messages skipped by the guardrails");
+      return { kind: "skipped", reason: result.skip };
+    }
     const { built, generation } = result;
     const saved = await deps.store.saveReply({
       conversationId: result.context.conversationId,
       businessId: result.context.businessId,
       channelId: result.context.channel.id,
       answeredIds: result.context.pendingIds,
-      text: generation.text.trim() || EMPTY_REPLY_FALLBACK,
+      text: result.text.trim() || EMPTY_REPLY_FALLBACK,
       historyStartSeq: built.historyStartSeq,
       stats: {
         worker: deps.workerName,
@@ -79,6 +85,10 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
     if (!saved) {
       deps.logger.warn({ conversationId: context.conversationId }, "turn fenced: its messages were answered by another turn");
       return { kind: "fenced" };
+    }
+    if (result.pause) await deps.store.pauseAgent(result.context.conversationId);
+    if (result.decidedBy || result.flagged) {
+      deps.logger.warn({ conversationId: context.conversationId, replyId: saved.replyId, decidedBy: result.decidedBy, flagged: result.flagged, paused: result.pause ?? false }, "guardrails acted on this turn");
     }
     await deps.deliver(saved.outboxId);
     const outcome = {
