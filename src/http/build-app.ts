@@ -4,6 +4,8 @@ import { registerChatPageRoutes } from "./chat-page-routes.js";
 import { installErrorHandler } from "./error-handler.js";
 import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
+import { registerMetricsRoutes } from "./metrics-routes.js";
+import type { MetricsSource } from "../ports/metrics-source.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat-routes.js";
 
 export interface AppDeps {
@@ -11,6 +13,8 @@ export interface AppDeps {
   readonly maxMessageChars: number;
   readonly webchat: WebchatRouteDeps;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** Figures for GET /metrics (Prometheus). */
+  readonly metrics?: MetricsSource;
   /** WhatsApp Cloud API and Instagram webhooks (/webhooks/whatsapp, /webhooks/instagram). */
   readonly meta?: MetaWebhookRouteDeps;
 }
@@ -28,6 +32,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.logger.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
   registerHealthRoutes(app, deps.readiness);
+  if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
   registerWebchatRoutes(app, deps.webchat);
   if (deps.meta) registerMetaWebhookRoutes(app, deps.meta);
   registerChatPageRoutes(app);

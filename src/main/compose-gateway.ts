@@ -19,6 +19,7 @@ import { ConversationRepository } from "../storage/conversation-repository.js";
 import type { Db } from "../storage/create-db.js";
 import { metaWebhookDeps } from "./compose-meta-channels.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
+import { MetricsRepository } from "../storage/metrics-repository.js";
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -35,6 +36,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
   const store = new InboundRepository(db);
   const bus = new RedisReplyBus(producer, subscriber, config.queuePrefix);
+  const metricsRepository = new MetricsRepository(db);
   const accept = (message: InboundMessage) => acceptInbound({ store, queue }, message);
   const app = buildApp({
     logger,
@@ -47,6 +49,11 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       bus,
     },
     meta: metaWebhookDeps(config, { db, store, accept, logger }),
+    metrics: {
+      queueDepth: () => queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
+      repliesByChannel: () => metricsRepository.repliesByChannel(),
+      recentTurns: (windowMs) => metricsRepository.recentTurns(windowMs),
+    },
     readiness: {
       database: async () => {
         await db.$queryRaw`select 1`;

@@ -138,4 +138,16 @@ describe("web chat message through the whole pipeline", () => {
     const after = await database.db.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
     expect(after.historyStartSeq).toBeGreaterThan(seeded.seq);
   }, 180_000);
+
+  it("reports queue depth, replies per channel, turn latency and tokens/s at /metrics", async () => {
+    const res = await fetch(`${baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const sent = Number(/parlor_replies\{channel="webchat",status="sent"\} (\d+)/.exec(text)?.[1]);
+    expect(sent).toBeGreaterThanOrEqual(3);
+    expect(text).toMatch(/parlor_queue_jobs\{state="waiting"\} \d+/);
+    expect(text).toMatch(/parlor_turn_latency_ms\{quantile="0.99"\} [\d.]+/);
+    expect(text).toMatch(/parlor_turn_wait_ms\{quantile="0.5"\} [\d.]+/);
+    expect(Number(/parlor_generated_tokens_per_second ([\d.e+]+)/.exec(text)?.[1])).toBeGreaterThan(0);
+  });
 });
