@@ -13,7 +13,7 @@ import { FakeGraphServer } from "../../test/support/fake-graph-server.js";
 import { startWorkerProcess, type WorkerProcess } from "../../test/support/worker-process.js";
 import { chaosFigures, type ChaosFigures } from "./chaos-figures.js";
 import { cloudTextWebhook, deliverWebhook } from "./chaos-traffic.js";
-import { PrivateRedis } from "./private-redis.js";
+import { PrivateRedis } from "../../test/support/private-redis.js";
 
 export interface ChaosOptions {
   readonly db: Db;

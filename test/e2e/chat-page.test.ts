@@ -1,42 +1,22 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import type { TestDatabase } from "../support/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The chat page in a real browser (Debian's Chromium) against the real pipeline.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = "test-results/screenshots";
-const redisPrefix = createTestPrefix();
-const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, REPLY_MAX_TOKENS: "12" });
-const logger = createLogger("silent", "test");
+let pipeline: TestPipeline;
 let database: TestDatabase;
-let model: LlamaChatModel;
-let gateway: Gateway;
-let worker: RunningWorker;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-  database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
-  model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
-  worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
-  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
-  await gateway.app.listen({ host: "127.0.0.1", port: 0 });
-  baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery" } });
+  ({ database, baseUrl } = pipeline);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -46,11 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await gateway?.close();
-  await worker?.close();
-  await model?.close();
-  await database?.drop();
-  await redisPrefix.cleanup();
+  await pipeline?.close();
 });
 
 describe("chat page", () => {

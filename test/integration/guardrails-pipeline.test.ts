@@ -1,44 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
-import { RecordingChatModel } from "../support/recording-chat-model.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import type { Gateway } from "../../src/main/compose-gateway.js";
+import type { RecordingChatModel } from "../support/recording-chat-model.js";
+import type { TestDatabase } from "../support/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The code-enforced rules of the two products, through the real pipeline (the tiny model's
 // replies are noise: whatever it says, these rules must hold).
-const redisPrefix = createTestPrefix();
-const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, REPLY_MAX_TOKENS: "16" });
-const logger = createLogger("silent", "test");
+let pipeline: TestPipeline;
 let database: TestDatabase;
 let model: RecordingChatModel;
 let gateway: Gateway;
-let worker: RunningWorker;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("fan-creator"), "mia");
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise");
-  model = new RecordingChatModel(await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model }));
-  worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
-  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "16" }, businesses: { mia: "fan-creator", sunrise: "support-bakery" } });
+  ({ database, model, gateway } = pipeline);
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  await worker?.close();
-  await model?.close();
-  await database?.drop();
-  await redisPrefix.cleanup();
-});
+afterAll(async () => pipeline?.close());
 
 /** Sends one message as a fresh (or given) web chat visitor and waits for the turn to finish. */
 async function say(channel: string, text: string, sessionId = randomUUID().replaceAll("-", "")) {

@@ -1,48 +1,24 @@
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
+import type { Config } from "../../src/config/index.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
-import { RecordingChatModel } from "../support/recording-chat-model.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import type { RecordingChatModel } from "../support/recording-chat-model.js";
+import type { TestDatabase } from "../support/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The whole way, for real: HTTP -> PostgreSQL -> Redis/BullMQ -> worker -> node-llama-cpp (tiny
 // model, real Llama-2 tokenizer and chat template) -> PostgreSQL -> reply bus -> HTTP.
-const redisPrefix = createTestPrefix();
-const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128" });
-const logger = createLogger("silent", "test");
+let pipeline: TestPipeline;
 let database: TestDatabase;
 let model: RecordingChatModel;
-let gateway: Gateway;
-let worker: RunningWorker;
 let baseUrl: string;
+let config: Config;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
-  const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
-  model = new RecordingChatModel(real);
-  worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
-  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
-  await gateway.app.listen({ host: "127.0.0.1", port: 0 });
-  baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+  pipeline = await startTestPipeline({ env: { LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128" }, businesses: { demo: "bakery" } });
+  ({ database, model, baseUrl, config } = pipeline);
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  await worker?.close();
-  await model?.close();
-  await database?.drop();
-  await redisPrefix.cleanup();
-});
+afterAll(async () => pipeline?.close());
 
 describe("web chat message through the whole pipeline", () => {
   it("answers with the model's reply, stored, sent and linked to the question", async () => {

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedRedis, stopChild } from "../../src/embedded/embedded-redis.js";
-import { freePort } from "../../src/embedded/free-port.js";
+import { startEmbeddedRedis } from "../../src/embedded/embedded-redis.js";
+import { PrivateRedis } from "../support/private-redis.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
@@ -23,48 +22,24 @@ import { MODEL_CACHE_DIR } from "../support/test-env.js";
 const logger = createLogger("silent", "test");
 let database: TestDatabase;
 let model: LlamaChatModel;
-let port: number;
-let redisChild: ChildProcess | undefined;
-
-function startRedis(extra: string[] = []): Promise<void> {
-  redisChild = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra], { stdio: "ignore" });
-  return waitForRedis();
-}
-
-async function waitForRedis(): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on("error", () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      probe.disconnect();
-    }
-  }
-  throw new Error("redis-server did not start");
-}
+let redis: PrivateRedis;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
   model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 2048, sequences: 2, temperature: 0 });
-  port = await freePort();
 });
 
 afterAll(async () => {
-  if (redisChild) await stopChild(redisChild);
+  await redis?.stop();
   await model?.close();
   await database?.drop();
 });
 
 describe("reconciler", () => {
   it("answers a message whose job was lost when Redis restarted without persistence", async () => {
-    await startRedis();
-    const redisUrl = `redis://127.0.0.1:${port}`;
+    redis = await PrivateRedis.start();
+    const redisUrl = redis.url;
     const config = testConfig({ QUEUE_PREFIX: "reconcile", RECONCILE_INTERVAL_MS: "300", RECONCILE_AFTER_MS: "300", REPLY_MAX_TOKENS: "12" });
     const gateway = composeGateway({ config, db: database.db, redisUrl, logger });
     const res = await gateway.app.inject({
@@ -76,8 +51,7 @@ describe("reconciler", () => {
     await gateway.close();
 
     // Redis dies with the job in it and comes back empty.
-    await stopChild(redisChild!);
-    await startRedis();
+    await redis.restart();
     const check = new Redis(redisUrl);
     expect(await check.dbsize()).toBe(0);
     check.disconnect();

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { stopChild } from "../../src/embedded/embedded-redis.js";
 import { freePort } from "../../src/embedded/free-port.js";
 
-/** A redis-server of the chaos run's own (loopback, nothing on disk), so it can be restarted. */
+/** A redis-server of a test's own (loopback, nothing on disk), so it can be restarted: chaos and crash tests. */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
 

@@ -1,0 +1,59 @@
+import type { AddressInfo } from "node:net";
+import type { Config } from "../../src/config/index.js";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
+import type { Logger } from "../../src/ports/logger.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { RecordingChatModel } from "./recording-chat-model.js";
+import { testConfig } from "./test-config.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "./test-env.js";
+import { createTestPrefix } from "./test-redis.js";
+
+export interface TestPipeline {
+  readonly config: Config;
+  readonly database: TestDatabase;
+  /** The real tiny model, recording every prompt it answers. */
+  readonly model: RecordingChatModel;
+  readonly gateway: Gateway;
+  readonly worker: RunningWorker;
+  /** The gateway listening on loopback. */
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole system for one test file, all real: its own database (cloned from the migrated
+ * template) seeded with businesses (slug -> prompts/ template), its own Redis prefix, the tiny
+ * model, a worker and a gateway listening on 127.0.0.1.
+ */
+export async function startTestPipeline(options: { env?: Record<string, string>; businesses: Record<string, string>; logger?: Logger }): Promise<TestPipeline> {
+  const prefix = createTestPrefix();
+  const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...options.env });
+  const logger = options.logger ?? createLogger("silent", "test");
+  const database = await createTestDatabase();
+  for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
+  const model = new RecordingChatModel(await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model }));
+  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
+  const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  await gateway.app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    config,
+    database,
+    model,
+    gateway,
+    worker,
+    baseUrl: `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`,
+    async close() {
+      await gateway.close();
+      await worker.close();
+      await model.close();
+      await database.drop();
+      await prefix.cleanup();
+    },
+  };
+}
