@@ -67,7 +67,16 @@ export interface ChannelRecord {
   readonly allowGroups: boolean;
   /** Whether sealed credentials are stored; the credentials themselves never leave storage here. */
   readonly hasCredentials: boolean;
+  /** whatsapp-web.js: the session's state, and the QR code (PNG data URL) while it waits to be paired. */
+  readonly connection: ChannelConnection | null;
   readonly createdAt: Date;
+}
+
+export interface ChannelConnection {
+  readonly state: string;
+  readonly at: string;
+  readonly lastDisconnectReason?: string;
+  readonly qrDataUrl?: string;
 }
 
 export interface NewChannel {

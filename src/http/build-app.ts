@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "../ports/logger.js";
 import { registerChatPageRoutes } from "./chat-page-routes.js";
+import { registerConsoleRoutes } from "./console/console-routes.js";
 import { installErrorHandler } from "./error-handler.js";
 import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
@@ -36,5 +37,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerWebchatRoutes(app, deps.webchat);
   if (deps.meta) registerMetaWebhookRoutes(app, deps.meta);
   registerChatPageRoutes(app);
+  registerConsoleRoutes(app);
   return app;
 }

@@ -40,6 +40,11 @@ export async function hostWhatsappWebChannels(deps: {
       print: deps.print,
       maxMessageChars: config.limits.maxMessageChars,
       minReplyIntervalMs: settings.minReplyIntervalMs,
+      // The state (and the QR to scan) is stored on the channel, where the admin API shows it.
+      onState: (state) =>
+        void db.channel
+          .update({ where: { id: row.id }, data: { connection: { ...state, at: new Date().toISOString() } } })
+          .catch((error: unknown) => logger.warn({ err: error, channelId: row.id }, "could not store the whatsapp-web state")),
     });
     adapter.attach(channel);
     running.push(channel);

@@ -1,4 +1,4 @@
-import type { ChannelRecord, ChannelStore, NewChannel } from "../admin/admin-store.js";
+import type { ChannelConnection, ChannelRecord, ChannelStore, NewChannel } from "../admin/admin-store.js";
 import { InputError } from "../domain/errors.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 import type { Db } from "./create-db.js";
@@ -15,10 +15,11 @@ const select = {
   personaId: true,
   settings: true,
   credentialsRef: true,
+  connection: true,
   createdAt: true,
 } as const;
 
-type Row = Omit<ChannelRecord, "allowGroups" | "hasCredentials"> & { settings: unknown; credentialsRef: string | null };
+type Row = Omit<ChannelRecord, "allowGroups" | "hasCredentials" | "connection"> & { settings: unknown; credentialsRef: string | null; connection: unknown };
 
 export class AdminChannelRepository implements ChannelStore {
   constructor(private readonly db: Db) {}
@@ -80,7 +81,20 @@ export class AdminChannelRepository implements ChannelStore {
 }
 
 function toChannel(row: Row): ChannelRecord {
-  const { settings, credentialsRef, ...rest } = row;
+  const { settings, credentialsRef, connection, ...rest } = row;
   const allowGroups = typeof settings === "object" && settings !== null && (settings as { allowGroups?: unknown }).allowGroups === true;
-  return { ...rest, allowGroups, hasCredentials: credentialsRef !== null };
+  return { ...rest, allowGroups, hasCredentials: credentialsRef !== null, connection: toConnection(connection) };
+}
+
+/** whatsapp-web.js session state as its worker stored it (see host-whatsapp-web). */
+function toConnection(value: unknown): ChannelConnection | null {
+  if (typeof value !== "object" || value === null) return null;
+  const c = value as Record<string, unknown>;
+  if (typeof c.state !== "string" || typeof c.at !== "string") return null;
+  return {
+    state: c.state,
+    at: c.at,
+    ...(typeof c.lastDisconnectReason === "string" ? { lastDisconnectReason: c.lastDisconnectReason } : {}),
+    ...(c.state === "pairing" && typeof c.qrDataUrl === "string" ? { qrDataUrl: c.qrDataUrl } : {}),
+  };
 }

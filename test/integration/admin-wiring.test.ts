@@ -41,6 +41,23 @@ describe("admin API in the gateway", () => {
     expect((await gateway.app.inject({ url: "/api/admin/openapi.json" })).statusCode).toBe(200);
   });
 
+  it("shows a whatsapp-web channel's stored state and pairing QR", async () => {
+    const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
+    await database.db.channel.create({
+      data: {
+        businessId: business.id,
+        kind: "whatsapp_web",
+        platformAccountId: "34600111222",
+        name: "Shop phone",
+        connection: { state: "pairing", qrDataUrl: "data:image/png;base64,iVBORw0KGgo=", at: new Date().toISOString() },
+      },
+    });
+    const res = await gateway.app.inject({ url: `/api/admin/businesses/${business.id}/channels`, headers: { authorization: `Bearer ${key}` } });
+    expect(res.statusCode).toBe(200);
+    const channel = (res.json().channels ?? res.json().items ?? res.json()).find((c: { kind: string }) => c.kind === "whatsapp_web");
+    expect(channel.connection).toMatchObject({ state: "pairing", qrDataUrl: "data:image/png;base64,iVBORw0KGgo=" });
+  });
+
   it("a human reply through the admin API is sent through the outbox, and the agent does not answer too", async () => {
     const sessionId = randomUUID().replaceAll("-", "");
     const posted = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: { sessionId, clientMessageId: randomUUID(), text: "Can a person help me?" } });

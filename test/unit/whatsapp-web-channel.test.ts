@@ -138,6 +138,19 @@ describe("whatsapp-web.js channel", () => {
     expect(channel.pairingState()).toEqual({ state: "ready" });
   });
 
+  it("reports every state change, with the QR code while pairing, so the worker can store it for the admin", async () => {
+    const states: Array<{ state: string; qrDataUrl?: string; lastDisconnectReason?: string }> = [];
+    const { client, channel } = setup({ onState: (s) => states.push(s) });
+    client.emit("qr", "2@abc,def,ghi");
+    await channel.idle();
+    for (let i = 0; i < 50 && !states.some((s) => s.qrDataUrl); i++) await new Promise((r) => setTimeout(r, 20));
+    client.emit("ready");
+    client.emit("disconnected", "NAVIGATION");
+    expect(states.find((s) => s.state === "pairing")?.qrDataUrl).toMatch(/^data:image\/png;base64,/);
+    expect(states.map((s) => s.state)).toEqual(expect.arrayContaining(["pairing", "ready", "disconnected"]));
+    expect(states.at(-1)).toMatchObject({ state: "disconnected", lastDisconnectReason: "NAVIGATION" });
+  });
+
   it("survives a disconnect: records why, reconnects with backoff, ready again", async () => {
     const { client, channel, sleeps } = setup();
     await channel.idle();

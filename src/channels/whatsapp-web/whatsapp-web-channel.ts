@@ -15,6 +15,8 @@ export interface WhatsappWebChannelOptions {
   readonly accept: (message: InboundMessage) => Promise<unknown>;
   readonly logger: Logger;
   readonly print?: (text: string) => void;
+  /** Every connection state change, to store for the admin (see WwebConnection). */
+  readonly onState?: (state: PairingState) => void;
   readonly maxMessageChars?: number;
   readonly textLimit?: number;
   /** Least time between two messages to the same chat. */
@@ -59,6 +61,7 @@ export class WhatsappWebChannel {
       logger: this.log,
       print: o.print ?? (() => undefined),
       sleep: this.sleep,
+      ...(o.onState ? { onState: o.onState } : {}),
       ...(o.reconnectBaseDelayMs !== undefined ? { reconnectBaseDelayMs: o.reconnectBaseDelayMs } : {}),
       ...(o.reconnectMaxDelayMs !== undefined ? { reconnectMaxDelayMs: o.reconnectMaxDelayMs } : {}),
     });

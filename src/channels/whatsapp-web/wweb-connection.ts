@@ -14,6 +14,8 @@ export interface PairingState {
 
 export interface WwebConnectionOptions {
   readonly logger: Logger;
+  /** Told every state change (pairing with its QR, ready, disconnected and why), to store it for the admin. */
+  readonly onState?: (state: PairingState) => void;
   /** Where the terminal QR code goes (the one place a console print is wanted). */
   readonly print: (text: string) => void;
   readonly reconnectBaseDelayMs?: number;
@@ -131,6 +133,7 @@ export class WwebConnection {
   private set(next: PairingState, message: string): void {
     const keep = next.lastDisconnectReason ?? this.current.lastDisconnectReason;
     this.current = { ...next, ...(keep ? { lastDisconnectReason: keep } : {}) };
+    this.o.onState?.(this.current);
     const level = next.state === "ready" || next.state === "pairing" ? "info" : "warn";
     this.o.logger[level]({ state: next.state, reason: next.lastDisconnectReason }, message);
   }

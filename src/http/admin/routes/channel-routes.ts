@@ -16,6 +16,10 @@ const channel = z.object({
   personaId: id.nullable(),
   allowGroups: z.boolean(),
   hasCredentials: z.boolean(),
+  connection: z
+    .object({ state: z.string(), at: z.string(), lastDisconnectReason: z.string().optional(), qrDataUrl: z.string().optional() })
+    .nullable()
+    .describe("whatsapp-web.js: pairing (with the QR code to scan), ready, disconnected or logged_out"),
   createdAt: isoTime,
 });
 const toJson = (c: ChannelRecord) => ({ ...c, createdAt: iso(c.createdAt) });

@@ -1,0 +1,149 @@
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels), sign out.
+import { api, onUnauthorized, session } from "./api.js";
+import { clear, errorBox, h, loading } from "./dom.js";
+import { mountChannels } from "./channels-page.js";
+import { mountInbox } from "./inbox-page.js";
+import { forgetDrafts, mountPersona } from "./persona-page.js";
+
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels };
+const DEFAULT_PAGE = "persona";
+
+const $ = (id) => document.getElementById(id);
+const boot = $("boot"), login = $("login"), shell = $("shell"), view = $("view");
+const loginForm = $("login-form"), keyInput = $("api-key"), loginError = $("login-error"), loginButton = $("login-submit");
+
+let businesses = [];
+let current = null; // { name, page: {destroy, update?} }
+
+function route() {
+  const [name = "", param] = location.hash.replace(/^#\/?/, "").split("/");
+  return { name: PAGES[name] ? name : DEFAULT_PAGE, param: param ? decodeURIComponent(param) : undefined };
+}
+
+function showLogin(message) {
+  unmount();
+  businesses = [];
+  session.clear();
+  forgetDrafts();
+  boot.hidden = true;
+  shell.hidden = true;
+  login.hidden = false;
+  loginError.hidden = !message;
+  loginError.textContent = message ?? "";
+  keyInput.value = "";
+  keyInput.focus();
+}
+
+function business() {
+  return businesses.find((b) => b.id === session.businessId()) ?? businesses[0];
+}
+
+function renderBusinessPicker() {
+  const slot = $("business-slot");
+  const selected = business();
+  if (businesses.length <= 1) {
+    clear(slot, h("span", { id: "business-name", class: "business-name", title: selected?.slug ?? "" }, selected?.name ?? "No business"));
+    return;
+  }
+  const select = h(
+    "select",
+    { id: "business-select", "aria-label": "Business", onchange: () => {
+      session.setBusinessId(select.value);
+      // Conversations belong to one business: a switch goes back to the section's start.
+      if (route().param) history.replaceState(null, "", `#/${route().name}`);
+      remount();
+    } },
+    businesses.map((b) => h("option", { value: b.id, selected: b.id === selected.id }, businesses.some((o) => o !== b && o.name === b.name) ? `${b.name} (${b.slug})` : b.name)),
+  );
+  clear(slot, select);
+}
+
+function showShell() {
+  boot.hidden = true;
+  login.hidden = true;
+  shell.hidden = false;
+  renderBusinessPicker();
+  remount();
+}
+
+function unmount() {
+  current?.page.destroy?.();
+  current = null;
+}
+
+function remount() {
+  unmount();
+  navigate();
+}
+
+function navigate() {
+  if (shell.hidden) return;
+  const { name, param } = route();
+  for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.route === name);
+  if (current?.name === name && current.page.update) return current.page.update(param);
+  unmount();
+  const selected = business();
+  if (!selected) {
+    clear(view, h("div", { class: "card" }, h("h2", {}, "No business yet"), h("p", {}, "This key does not see any business. Ask whoever runs Parlor to create one (npm run seed).")));
+    return;
+  }
+  clear(view);
+  current = { name, page: PAGES[name](view, { business: selected, businesses, param }) };
+}
+
+async function signIn(key) {
+  const { items } = await api("/businesses", { key });
+  session.setKey(key);
+  businesses = items;
+  if (!items.some((b) => b.id === session.businessId()) && items[0]) session.setBusinessId(items[0].id);
+  showShell();
+}
+
+loginForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const key = keyInput.value.trim();
+  if (!key) {
+    loginError.hidden = false;
+    loginError.textContent = "Paste your API key first.";
+    return;
+  }
+  loginButton.disabled = true;
+  loginButton.textContent = "Checking…";
+  loginError.hidden = true;
+  try {
+    await signIn(key);
+  } catch (error) {
+    loginError.hidden = false;
+    loginError.textContent = error.message;
+  } finally {
+    loginButton.disabled = false;
+    loginButton.textContent = "Sign in";
+  }
+});
+
+$("logout").addEventListener("click", (event) => {
+  event.preventDefault();
+  history.replaceState(null, "", location.pathname);
+  showLogin();
+});
+
+onUnauthorized(() => showLogin("Your API key is no longer accepted (it may have been revoked). Sign in again."));
+window.addEventListener("hashchange", () => {
+  if (location.hash === "#/logout") return;
+  navigate();
+});
+
+async function start() {
+  const key = session.key();
+  if (!key) return showLogin();
+  boot.hidden = false;
+  clear(boot, loading("Signing in…"));
+  try {
+    await signIn(key);
+  } catch (error) {
+    if (error.status === 401) return showLogin("Your API key is no longer accepted (it may have been revoked). Sign in again.");
+    clear(boot, errorBox(error.message, start));
+  }
+}
+
+start();

@@ -1,0 +1,82 @@
+// Channels: what is connected, and a switch to turn each one on or off.
+import { api, path } from "./api.js";
+import { CHANNEL_KINDS, clear, empty, errorBox, h, loading, when } from "./dom.js";
+
+export function mountChannels(view, { business }) {
+  const base = path`/businesses/${business.id}`;
+  const root = h("section", { class: "panel channels-page", "aria-labelledby": "channels-title" });
+  const state = h("div", {}, loading("Loading channels…"));
+  const list = h("ul", { id: "channel-list", class: "channel-list" });
+  clear(root, h("div", { class: "panel-head" }, h("h2", { id: "channels-title" }, "Channels")), h("p", { class: "small muted" }, "Where customers reach the agent. A channel that is off gets no answers and cannot be used to reply."), state, list);
+  view.append(root);
+  let destroyed = false;
+
+  async function load() {
+    clear(state, loading("Loading channels…"));
+    clear(list);
+    try {
+      const { items } = await api(`${base}/channels`);
+      if (destroyed) return;
+      clear(state, items.length === 0 ? empty("No channels yet. Ask whoever runs Parlor to connect one (npm run channel:add).") : null);
+      clear(list, items.map(card));
+    } catch (error) {
+      if (!destroyed) clear(state, errorBox(`Could not load the channels. ${error.message}`, load));
+    }
+  }
+
+  function card(channel) {
+    const toggle = h("input", { type: "checkbox", class: "switch-input", checked: channel.enabled, dataset: { channelId: channel.id }, "aria-label": `${channel.name} enabled` });
+    const stateText = h("span", { class: "switch-text" }, channel.enabled ? "On" : "Off");
+    const error = h("div", { class: "error-box", role: "alert", hidden: true });
+    const item = h(
+      "li",
+      { class: channel.enabled ? "channel" : "channel off", dataset: { kind: channel.kind, channelId: channel.id } },
+      h("div", { class: "channel-top" }, h("div", {}, h("strong", {}, channel.name), channel.name === CHANNEL_KINDS[channel.kind] ? null : h("div", { class: "small muted" }, CHANNEL_KINDS[channel.kind] ?? channel.kind)), h("label", { class: "switch" }, toggle, stateText)),
+      h("dl", { class: "facts" }, h("dt", {}, accountLabel(channel.kind)), h("dd", {}, h("code", {}, channel.platformAccountId)), h("dt", {}, "Added"), h("dd", {}, when(channel.createdAt)), ...details(channel)),
+      error,
+    );
+    toggle.addEventListener("change", async () => {
+      const enabled = toggle.checked;
+      toggle.disabled = true;
+      stateText.textContent = enabled ? "Turning on…" : "Turning off…";
+      error.hidden = true;
+      try {
+        const updated = await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "PATCH", body: { enabled } });
+        if (destroyed) return;
+        channel.enabled = updated.enabled;
+      } catch (e) {
+        if (destroyed) return;
+        error.hidden = false;
+        error.textContent = `Could not change it. ${e.message}`;
+      } finally {
+        toggle.checked = channel.enabled;
+        toggle.disabled = false;
+        stateText.textContent = channel.enabled ? "On" : "Off";
+        item.classList.toggle("off", !channel.enabled);
+      }
+    });
+    return item;
+  }
+
+  void load();
+  return {
+    destroy() {
+      destroyed = true;
+    },
+  };
+}
+
+function accountLabel(kind) {
+  return { webchat: "Chat page key", whatsapp_web: "Phone number", whatsapp_cloud: "Phone number ID", instagram: "Instagram account ID" }[kind] ?? "Account";
+}
+
+function details(channel) {
+  if (channel.kind === "webchat") {
+    const url = `/chat/${encodeURIComponent(channel.platformAccountId)}`;
+    return [h("dt", {}, "Chat page"), h("dd", {}, h("a", { href: url, target: "_blank", rel: "noopener" }, `${location.origin}${url}`))];
+  }
+  if (channel.kind === "whatsapp_web") {
+    return [h("dt", {}, "Phone link (QR code)"), h("dd", { class: "qr-state" }, h("span", { class: "badge" }, "not available yet"), " For now, ask whoever runs Parlor to link the phone.")];
+  }
+  return [h("dt", {}, "Access token"), h("dd", {}, channel.hasCredentials ? "stored (sealed)" : "missing: the channel cannot send")];
+}

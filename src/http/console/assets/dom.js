@@ -1,0 +1,79 @@
+// Small DOM helpers: every text goes in through textContent, never innerHTML.
+
+/**
+ * h("button", {class: "primary", onclick: fn, disabled: true}, "Save") -> <button>.
+ * Keys starting with "on" add listeners; class/text/dataset are special; value/checked/disabled/hidden
+ * are set as properties; anything else becomes an attribute (null/false leaves it out).
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (["value", "checked", "disabled", "hidden", "selected", "readOnly"].includes(key)) el[key] = value;
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export function loading(text) {
+  return h("p", { class: "loading", role: "status" }, text);
+}
+
+/** An error box with the message and an optional "Try again" button. */
+export function errorBox(message, retry) {
+  return h("div", { class: "error-box", role: "alert" }, h("span", { text: message }), retry ? h("button", { type: "button", class: "link-button", onclick: retry }, "Try again") : null);
+}
+
+export function empty(text) {
+  return h("p", { class: "empty" }, text);
+}
+
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+
+/** "14:02" today, "3 May, 14:02" otherwise. */
+export function when(iso) {
+  const date = new Date(iso);
+  return date.toDateString() === new Date().toDateString() ? TIME.format(date) : DATE_TIME.format(date);
+}
+
+export function clock() {
+  return new Date().toLocaleTimeString();
+}
+
+/** 32 random hex characters: works without a secure context, unlike crypto.randomUUID(). */
+export function randomId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const CHANNEL_KINDS = {
+  webchat: "Web chat",
+  whatsapp_web: "WhatsApp (linked phone)",
+  whatsapp_cloud: "WhatsApp Business (Cloud API)",
+  instagram: "Instagram",
+};
+
+/** "Web chat", or "Shop phone · WhatsApp (linked phone)" when the name says something the kind does not. */
+export function channelLabel(channel) {
+  const kind = CHANNEL_KINDS[channel.kind] ?? channel.kind;
+  return channel.name === kind ? kind : `${channel.name} · ${kind}`;
+}

@@ -1,0 +1,175 @@
+// Conversation inbox: filters, a list polled every few seconds, and the open conversation beside it.
+import { api, path } from "./api.js";
+import { channelLabel, clear, clock, empty, errorBox, h, loading, when } from "./dom.js";
+import { mountTranscript } from "./transcript.js";
+
+const POLL_MS = 3000;
+const PAGE = 50;
+const MAX_PAGE = 200;
+
+// Kept while the tab is open, so going to a conversation and back keeps the filters.
+const filters = { channelId: "", status: "", unanswered: false };
+
+export function mountInbox(view, { business, param }) {
+  const base = path`/businesses/${business.id}`;
+  let selectedId = param;
+  let destroyed = false;
+  let limit = PAGE;
+  let listBusy = false;
+  let listLoaded = false;
+  let transcript = null;
+  const rows = new Map();
+
+  const channelFilter = h("select", { id: "filter-channel", "aria-label": "Channel" }, h("option", { value: "" }, "All channels"));
+  const statusFilter = h(
+    "select",
+    { id: "filter-status", "aria-label": "Agent state" },
+    h("option", { value: "" }, "Agent on or paused"),
+    h("option", { value: "active" }, "Agent answering"),
+    h("option", { value: "paused" }, "Agent paused"),
+  );
+  const unanswered = h("input", { id: "filter-unanswered", type: "checkbox", checked: filters.unanswered });
+  const live = h("span", { id: "inbox-live", class: "small muted", role: "status" }, "Loading…");
+  const list = h("ul", { id: "conversation-list", class: "conv-list" });
+  const listState = h("div", { id: "conversation-list-state" }, loading("Loading conversations…"));
+  const more = h("button", { id: "show-more", type: "button", class: "secondary", hidden: true }, "Show more");
+  const pane = h("section", { id: "transcript-pane", class: "panel transcript-pane" });
+  const layout = h(
+    "div",
+    { class: "inbox" },
+    h(
+      "section",
+      { class: "panel conv-pane", "aria-labelledby": "inbox-title" },
+      h("div", { class: "panel-head" }, h("h2", { id: "inbox-title" }, "Conversations"), live),
+      h("div", { class: "filters" }, channelFilter, statusFilter, h("label", { class: "check" }, unanswered, " Waiting for an answer")),
+      listState,
+      list,
+      more,
+    ),
+    pane,
+  );
+  statusFilter.value = filters.status;
+  view.append(layout);
+
+  async function loadChannels() {
+    try {
+      const { items } = await api(`${base}/channels`);
+      if (destroyed) return;
+      channelFilter.append(...items.map((c) => h("option", { value: c.id }, channelLabel(c))));
+      if (items.some((c) => c.id === filters.channelId)) channelFilter.value = filters.channelId;
+      else filters.channelId = "";
+    } catch {
+      /* the list still works without the channel filter */
+    }
+  }
+
+  function query() {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (filters.channelId) q.set("channelId", filters.channelId);
+    if (filters.status) q.set("status", filters.status);
+    if (filters.unanswered) q.set("unanswered", "true");
+    return q.toString();
+  }
+
+  async function refreshList() {
+    if (listBusy || destroyed) return;
+    listBusy = true;
+    try {
+      const page = await api(`${base}/conversations?${query()}`);
+      if (destroyed) return;
+      renderList(page.items);
+      more.hidden = !page.nextCursor || limit >= MAX_PAGE;
+      live.textContent = `Live · updated ${clock()}`;
+      live.classList.remove("warn");
+    } catch (error) {
+      if (destroyed) return;
+      if (!listLoaded) clear(listState, errorBox(`Could not load the conversations. ${error.message}`, refreshList));
+      else {
+        live.textContent = "Connection problem, retrying…";
+        live.classList.add("warn");
+      }
+    } finally {
+      listBusy = false;
+    }
+  }
+
+  function renderList(items) {
+    listLoaded = true;
+    const filtered = filters.channelId || filters.status || filters.unanswered;
+    clear(listState, items.length === 0 ? empty(filtered ? "No conversation matches these filters." : "No conversations yet. They appear here as soon as a customer writes.") : null);
+    const keep = new Set(items.map((c) => c.id));
+    for (const [id, row] of rows) if (!keep.has(id)) (row.remove(), rows.delete(id));
+    for (const c of items) {
+      let row = rows.get(c.id);
+      if (!row) rows.set(c.id, (row = h("li", {}, h("a", { class: "conv", href: `#/inbox/${c.id}`, dataset: { id: c.id } }))));
+      fillRow(row.firstChild, c);
+      list.append(row); // moves existing rows into the new order without recreating them
+    }
+  }
+
+  function fillRow(link, c) {
+    link.classList.toggle("selected", c.id === selectedId);
+    link.classList.toggle("paused", c.agentPaused);
+    clear(
+      link,
+      h("span", { class: "conv-top" }, h("span", { class: "conv-name" }, c.contact.displayName ?? "Visitor"), h("span", { class: "conv-time small muted" }, when(c.lastMessageAt))),
+      h(
+        "span",
+        { class: "conv-meta small" },
+        h("span", { class: "muted" }, channelLabel(c.channel)),
+        c.agentPaused ? h("span", { class: "badge paused-badge" }, "agent paused") : null,
+        c.unansweredCount > 0 ? h("span", { class: "badge waiting-badge" }, `${c.unansweredCount} waiting`) : null,
+      ),
+    );
+  }
+
+  function select(id) {
+    selectedId = id;
+    layout.classList.toggle("has-selection", Boolean(id));
+    for (const [rowId, row] of rows) row.firstChild.classList.toggle("selected", rowId === id);
+    transcript?.destroy();
+    transcript = null;
+    if (!id) {
+      clear(pane, h("p", { class: "empty" }, "Pick a conversation to read it and to take over from the agent."));
+      return;
+    }
+    transcript = mountTranscript(pane, { base, conversationId: id, onChange: () => void refreshList() });
+    window.scrollTo(0, 0);
+  }
+
+  const onFilter = () => {
+    filters.channelId = channelFilter.value;
+    filters.status = statusFilter.value;
+    filters.unanswered = unanswered.checked;
+    limit = PAGE;
+    clear(listState, loading("Loading conversations…"));
+    void refreshList();
+  };
+  channelFilter.addEventListener("change", onFilter);
+  statusFilter.addEventListener("change", onFilter);
+  unanswered.addEventListener("change", onFilter);
+  more.addEventListener("click", () => {
+    limit = Math.min(MAX_PAGE, limit + PAGE);
+    void refreshList();
+  });
+
+  const timer = setInterval(() => {
+    if (document.hidden) return;
+    void refreshList();
+    transcript?.refresh();
+  }, POLL_MS);
+
+  select(selectedId);
+  void loadChannels().then(refreshList);
+
+  return {
+    update(param) {
+      if (param !== selectedId) select(param);
+    },
+    destroy() {
+      destroyed = true;
+      clearInterval(timer);
+      transcript?.destroy();
+    },
+  };
+}

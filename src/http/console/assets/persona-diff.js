@@ -1,0 +1,45 @@
+// A line diff between two persona versions, as the admin API computes it; long unchanged runs folded.
+import { h } from "./dom.js";
+
+const CONTEXT = 2;
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function renderDiff(diff) {
+  const head = h(
+    "div",
+    { class: "diff-head" },
+    h("strong", {}, `Version ${diff.from} → version ${diff.to}`),
+    h("span", { class: "diff-added" }, ` +${plural(diff.added, "line")} added`),
+    h("span", { class: "diff-removed" }, ` −${plural(diff.removed, "line")} removed`),
+  );
+  if (diff.added === 0 && diff.removed === 0) return h("div", { class: "diff" }, head, h("p", { class: "empty" }, "These two versions have the same text."));
+  const rows = [];
+  const lines = diff.lines;
+  for (let i = 0; i < lines.length; ) {
+    if (lines[i].op !== "equal") {
+      rows.push(line(lines[i]));
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < lines.length && lines[end].op === "equal") end++;
+    const keepHead = i === 0 ? 0 : CONTEXT;
+    const keepTail = end === lines.length ? 0 : CONTEXT;
+    if (end - i > keepHead + keepTail + 1) {
+      for (let k = i; k < i + keepHead; k++) rows.push(line(lines[k]));
+      rows.push(h("div", { class: "diff-line fold" }, `… ${plural(end - i - keepHead - keepTail, "unchanged line")} …`));
+      for (let k = end - keepTail; k < end; k++) rows.push(line(lines[k]));
+    } else {
+      for (let k = i; k < end; k++) rows.push(line(lines[k]));
+    }
+    i = end;
+  }
+  return h("div", { class: "diff" }, head, diff.exact ? null : h("p", { class: "small muted" }, "The texts are very different; the changed part is shown as replaced."), h("div", { class: "diff-lines" }, rows));
+}
+
+function line(l) {
+  const mark = l.op === "add" ? "+" : l.op === "remove" ? "−" : " ";
+  const spoken = l.op === "add" ? "added: " : l.op === "remove" ? "removed: " : "";
+  return h("div", { class: `diff-line ${l.op}` }, h("span", { class: "mark", "aria-hidden": "true" }, mark), h("span", { class: "diff-text" }, spoken ? h("span", { class: "sr-only" }, spoken) : null, l.text || " "));
+}

@@ -1,0 +1,177 @@
+// One conversation: its transcript (refreshed by the inbox's poll) and the takeover controls.
+import { api } from "./api.js";
+import { channelLabel, clear, errorBox, h, loading, when } from "./dom.js";
+
+const RECHECK = 50;
+const AUTHOR = { customer: "Customer", agent: "Agent", human: "Person (staff)" };
+const STATUS = {
+  received: "waiting for an answer",
+  answered: "",
+  skipped: "not answered",
+  pending: "sending…",
+  sent: "sent",
+  delivered: "delivered",
+  read: "read",
+  failed: "not delivered",
+};
+
+/** Mounts the conversation into pane; returns {refresh, destroy}. onChange: its state changed here (pause, resume, reply). */
+export function mountTranscript(pane, { base, conversationId, onChange }) {
+  const url = `${base}/conversations/${encodeURIComponent(conversationId)}`;
+  let destroyed = false;
+  let busy = false;
+  let again = false;
+  let loaded = false;
+  let refreshFrom = 0; // polls fetch the newest RECHECK messages again (their status changes) and anything newer
+  let conversation = null;
+  const bubbles = new Map();
+
+  const title = h("h2", { id: "conversation-title" }, "Conversation");
+  const subtitle = h("span", { class: "muted small" });
+  const banner = h("div", { id: "agent-state", class: "state-banner", role: "status" });
+  const pause = h("button", { id: "pause-agent", type: "button", class: "primary" }, "Pause agent");
+  const resume = h("button", { id: "resume-agent", type: "button", class: "primary" }, "Resume agent");
+  const noMessages = h("p", { class: "empty", hidden: true }, "No messages yet.");
+  const log = h("div", { id: "transcript", class: "chat-log transcript", "aria-live": "polite" }, noMessages);
+  const text = h("textarea", { id: "human-text", rows: "3", placeholder: "Write to the customer as a person from the business", "aria-label": "Your message" });
+  const send = h("button", { id: "send-human", type: "submit", class: "primary" }, "Send");
+  const hint = h("p", { id: "human-hint", class: "small muted" });
+  const sendError = h("div", { id: "human-error", class: "error-box", role: "alert", hidden: true });
+  const form = h("form", { id: "human-form", class: "human-form", novalidate: true }, text, send);
+  const body = h("div", { class: "transcript-body" }, banner, h("div", { class: "takeover" }, pause, resume), log, sendError, form, hint);
+  const state = h("div", {}, loading("Loading the conversation…"));
+  clear(pane, h("div", { class: "transcript-head" }, h("a", { href: "#/inbox", class: "back" }, "← All conversations"), h("div", {}, title, subtitle)), state);
+
+  function showConversation(c) {
+    conversation = c;
+    title.textContent = c.contact.displayName ?? "Visitor";
+    subtitle.textContent = `${channelLabel(c.channel)} · started ${when(c.createdAt)}`;
+    banner.classList.toggle("paused", c.agentPaused);
+    banner.textContent = c.agentPaused
+      ? "Agent paused: it will not answer here. You are in charge until you resume it."
+      : "The agent is answering this conversation.";
+    pause.hidden = c.agentPaused;
+    resume.hidden = !c.agentPaused;
+    const off = !c.channel.enabled;
+    text.disabled = off;
+    send.disabled = off;
+    hint.textContent = off
+      ? "This channel is turned off, so nothing can be sent. Turn it on in Channels to reply."
+      : c.agentPaused
+        ? "Your message goes to the customer through the same channel."
+        : "Tip: pause the agent first, so it does not answer the customer's next messages as well.";
+  }
+
+  function showMessage(m) {
+    let el = bubbles.get(m.id);
+    if (!el) {
+      el = h("div", { dataset: { id: m.id, seq: String(m.seq) } });
+      bubbles.set(m.id, el);
+      log.append(el);
+    }
+    const status = m.status === "failed" && m.error ? `not delivered: ${m.error}` : (STATUS[m.status] ?? m.status);
+    el.className = `bubble ${m.author} ${m.status}`;
+    clear(
+      el,
+      h("span", { class: "who" }, AUTHOR[m.author] ?? m.author),
+      h("span", { class: "text" }, m.text),
+      h("span", { class: "meta" }, when(m.createdAt), status ? ` · ${status}` : ""),
+    );
+  }
+
+  /** Every message after seq, following the API's pages (a long conversation has more than one). */
+  async function messagesSince(seq) {
+    const items = [];
+    for (let after = seq; after !== null; ) {
+      const page = await api(`${url}/messages?after=${after}`);
+      items.push(...page.items);
+      after = page.nextAfter;
+    }
+    return items;
+  }
+
+  async function refresh() {
+    if (destroyed) return;
+    if (busy) return void (again = true); // one more pass once the running one ends, so nothing is missed
+    busy = true;
+    again = false;
+    try {
+      const [c, items] = await Promise.all([api(url), messagesSince(refreshFrom)]);
+      if (destroyed) return;
+      const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+      if (!loaded) clear(state, body);
+      showConversation(c);
+      const before = bubbles.size;
+      for (const m of items) showMessage(m);
+      noMessages.hidden = bubbles.size > 0;
+      const seqs = [...bubbles.values()].map((el) => Number(el.dataset.seq));
+      refreshFrom = seqs.length > RECHECK ? seqs[seqs.length - RECHECK - 1] : 0;
+      if (!loaded || (atBottom && bubbles.size > before)) log.scrollTop = log.scrollHeight;
+      loaded = true;
+    } catch (error) {
+      if (destroyed) return;
+      if (error.status === 404) clear(state, errorBox("This conversation does not exist any more (or belongs to another business)."));
+      else if (!loaded) clear(state, errorBox(`Could not load the conversation. ${error.message}`, refresh));
+    } finally {
+      busy = false;
+      if (again) void refresh();
+    }
+  }
+
+  async function setPaused(paused) {
+    const button = paused ? pause : resume;
+    button.disabled = true;
+    button.textContent = paused ? "Pausing…" : "Resuming…";
+    try {
+      const updated = await api(`${url}/${paused ? "pause" : "resume"}`, { method: "POST" });
+      if (destroyed) return;
+      showConversation(updated);
+      onChange();
+    } catch (error) {
+      if (!destroyed) showError(error.message);
+    } finally {
+      button.disabled = false;
+      button.textContent = paused ? "Pause agent" : "Resume agent";
+    }
+  }
+
+  function showError(message) {
+    sendError.hidden = false;
+    sendError.textContent = message;
+  }
+
+  pause.addEventListener("click", () => setPaused(true));
+  resume.addEventListener("click", () => setPaused(false));
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = text.value.trim();
+    if (!message || !conversation) return;
+    send.disabled = true;
+    send.textContent = "Sending…";
+    sendError.hidden = true;
+    try {
+      await api(`${url}/messages`, { method: "POST", body: { text: message } });
+      if (destroyed) return;
+      text.value = "";
+      onChange();
+      await refresh();
+      log.scrollTop = log.scrollHeight;
+    } catch (error) {
+      if (!destroyed) showError(`Not sent. ${error.message}`);
+    } finally {
+      send.disabled = !conversation?.channel.enabled;
+      send.textContent = "Send";
+    }
+  });
+
+  void refresh();
+  return {
+    refresh: () => void refresh(),
+    destroy() {
+      destroyed = true;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// "Try it": the business's own web chat channel, through the real queue and worker, as a customer sees it.
+import { clear, h, randomId } from "./dom.js";
+
+const SLOW_REPLY_MS = 45_000;
+
+/** The persona a web chat channel answers with: its own, else the business's first persona with a live version (as the worker picks it). */
+export function channelPersona(channel, personas) {
+  if (channel?.personaId) return personas.find((p) => p.id === channel.personaId) ?? null;
+  return personas.find((p) => p.activeVersion) ?? null;
+}
+
+/** Mounts the try-it panel; returns {destroy, personaSaved(personaId, version)}. */
+export function mountTryChat(panel, { channels, personas }) {
+  const webchats = channels.filter((c) => c.kind === "webchat");
+  const channel = webchats.find((c) => c.enabled) ?? webchats[0];
+  const title = h("div", { class: "panel-head" }, h("h2", { id: "try-title" }, "Try it"));
+  panel.setAttribute("aria-labelledby", "try-title");
+
+  if (!channel) {
+    clear(panel, title, h("p", { class: "empty" }, "Try it chats through the business's web chat channel, and this business has none yet. Add a web chat channel to test the agent here."));
+    return { destroy() {}, personaSaved() {} };
+  }
+  if (!channel.enabled) {
+    clear(panel, title, h("p", { class: "empty" }, "The web chat channel is turned off, so Try it cannot reach the agent. Turn it on in ", h("a", { href: "#/channels" }, "Channels"), ", then come back."));
+    return { destroy() {}, personaSaved() {} };
+  }
+
+  const api = `/api/webchat/${encodeURIComponent(channel.platformAccountId)}`;
+  const persona = channelPersona(channel, personas);
+  let liveVersion = persona?.activeVersion?.version ?? null;
+  let sessionId = randomId();
+  let events = null;
+  let lastSeq = 0;
+  let awaiting = 0;
+  let slowTimer = null;
+  let destroyed = false;
+  const seen = new Set();
+
+  const version = h("p", { id: "try-version", class: "muted small" });
+  const log = h("div", { id: "try-log", class: "chat-log", "aria-live": "polite" });
+  const typing = h("div", { id: "try-typing", class: "typing", hidden: true }, "The agent is writing…");
+  const input = h("input", { id: "try-text", type: "text", autocomplete: "off", placeholder: "Write as a customer would", "aria-label": "Message to the agent", maxlength: "4000" });
+  const sendButton = h("button", { id: "try-send", type: "submit", class: "primary" }, "Send");
+  const form = h("form", { id: "try-form", class: "chat-form", novalidate: true }, input, sendButton);
+  const status = h("p", { id: "try-status", class: "small muted", role: "status" });
+  const reset = h("button", { id: "try-reset", type: "button", class: "secondary" }, "New conversation");
+  title.append(reset);
+  clear(panel, title, version, h("div", { class: "chat-box" }, log, typing), form, status);
+
+  function showVersion() {
+    const who = persona ? `${persona.name}${liveVersion ? `, version ${liveVersion}` : ""}` : "the business's persona";
+    version.textContent = `You are a customer on “${channel.name}”. Replies use ${who}.`;
+  }
+
+  function note(text) {
+    log.append(h("div", { class: "note" }, text));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function bubble(author, text, extra = "") {
+    const el = h("div", { class: `bubble ${author} ${extra}`.trim() }, h("span", { class: "who" }, author === "customer" ? "You (as customer)" : "Agent"), h("span", { class: "text" }, text));
+    log.append(el);
+    log.scrollTop = log.scrollHeight;
+    return el;
+  }
+
+  function setAwaiting(count) {
+    awaiting = Math.max(0, count);
+    typing.hidden = awaiting === 0;
+    clearTimeout(slowTimer);
+    if (awaiting > 0) slowTimer = setTimeout(() => (status.textContent = "Still no reply. The agent may be busy, or no worker is running."), SLOW_REPLY_MS);
+    else status.textContent = "";
+  }
+
+  function accept(message) {
+    lastSeq = Math.max(lastSeq, message.seq);
+    // Customer messages are already on screen (shown as they were sent); replies are new.
+    if (message.direction !== "outbound" || seen.has(message.id)) return;
+    seen.add(message.id);
+    bubble("agent", message.text, message.status === "failed" ? "failed" : "");
+    setAwaiting(0);
+  }
+
+  function listen() {
+    if (events || destroyed) return;
+    const stream = new EventSource(`${api}/sessions/${sessionId}/events?after=${lastSeq}`);
+    events = stream;
+    stream.addEventListener("message", (e) => events === stream && accept(JSON.parse(e.data)));
+    stream.onopen = () => events === stream && !awaiting && (status.textContent = "");
+    stream.onerror = () => events === stream && (status.textContent = "Connection lost, reconnecting…");
+  }
+
+  async function send(text) {
+    const clientMessageId = randomId();
+    const mine = sessionId;
+    const el = bubble("customer", text, "pending");
+    setAwaiting(awaiting + 1);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let res = null;
+      try {
+        res = await fetch(`${api}/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ sessionId: mine, clientMessageId, text, name: "Console try-it" }),
+        });
+      } catch {
+        /* offline: retried below with the same id, the server deduplicates */
+      }
+      if (destroyed || mine !== sessionId) return;
+      if (res?.ok) {
+        el.classList.remove("pending");
+        listen();
+        return;
+      }
+      if (res && res.status !== 503) {
+        const body = await res.json().catch(() => ({}));
+        el.classList.replace("pending", "failed");
+        setAwaiting(awaiting - 1);
+        note(res.status === 404 ? "The web chat channel is turned off or gone; turn it on in Channels." : (body.error?.message ?? `Could not send (HTTP ${res.status}).`));
+        return;
+      }
+      status.textContent = "The server is busy, retrying…";
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+    el.classList.replace("pending", "failed");
+    setAwaiting(awaiting - 1);
+    note("Could not send. Check your connection and try again.");
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    void send(text);
+  });
+
+  reset.addEventListener("click", () => {
+    events?.close();
+    events = null;
+    sessionId = randomId();
+    lastSeq = 0;
+    seen.clear();
+    setAwaiting(0);
+    clear(log);
+    note("New conversation: the agent does not remember the previous one.");
+    input.focus();
+  });
+
+  showVersion();
+  note("Send a message to see how the agent answers. This is a real conversation; it also shows up in the Inbox as “Console try-it”.");
+
+  return {
+    destroy() {
+      destroyed = true;
+      clearTimeout(slowTimer);
+      events?.close();
+      events = null;
+    },
+    personaSaved(personaId, newVersion) {
+      if (!persona || persona.id !== personaId) return;
+      liveVersion = newVersion;
+      showVersion();
+      note(`Version ${newVersion} is live now: the next replies use it.`);
+    },
+  };
+}

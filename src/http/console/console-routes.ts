@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { extname } from "node:path";
+import type { FastifyInstance, FastifyReply } from "fastify";
+
+/** Where the console's static files live: plain HTML, CSS and ES modules, no build step. */
+const ASSETS_DIR = new URL("./assets/", import.meta.url);
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+
+/**
+ * Scripts and styles only from files of this origin (no inline code, no CDN); the page talks to
+ * /api/admin and /api/webchat on the same origin only. form-action 'none': the forms are handled
+ * in script, so a form can never navigate (and put an API key in a URL) even if a script fails.
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+interface Asset {
+  readonly type: string;
+  readonly body: Buffer;
+}
+
+/** The files under assets/, read once: only these names are ever served (no path from the URL reaches the disk). */
+function loadAssets(): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  for (const name of readdirSync(ASSETS_DIR)) {
+    const type = CONTENT_TYPES[extname(name)];
+    if (type && /^[a-z0-9-]+\.[a-z]+$/.test(name)) assets.set(name, { type, body: readFileSync(new URL(name, ASSETS_DIR)) });
+  }
+  if (!assets.has("index.html")) throw new Error("console assets: index.html is missing");
+  return assets;
+}
+
+/**
+ * The admin web console under /console: static pages that call the admin API with the API key the
+ * user types in (kept in sessionStorage, sent as a Bearer header). The pages hold no data, so they
+ * are public; every API call still needs the key.
+ */
+export function registerConsoleRoutes(app: FastifyInstance): void {
+  const assets = loadAssets();
+  const send = (reply: FastifyReply, asset: Asset) =>
+    reply
+      .header("content-type", asset.type)
+      .header("content-security-policy", CONSOLE_CSP)
+      .header("x-content-type-options", "nosniff")
+      .header("referrer-policy", "no-referrer")
+      .header("cache-control", "no-cache")
+      .send(asset.body);
+  const index = assets.get("index.html")!;
+  app.get("/console", async (_request, reply) => send(reply, index));
+  app.get("/console/", async (_request, reply) => send(reply, index));
+  app.get<{ Params: { asset: string } }>("/console/:asset", async (request, reply) => {
+    const asset = assets.get(request.params.asset);
+    if (!asset) return reply.status(404).send({ error: { code: "NOT_FOUND", message: "no such console file" } });
+    return send(reply, asset);
+  });
+}

@@ -1,0 +1,342 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import type { Config } from "../../src/config/index.js";
+import type { Gateway } from "../../src/main/compose-gateway.js";
+import { defaultPersonaBudget } from "../../src/personas/render-persona.js";
+import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import type { TestDatabase } from "../support/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+
+// The admin console in a real browser (Debian's Chromium) against the real gateway, worker, queue and model.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = "test-results/screenshots";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+const REPLY_TIMEOUT = 60_000;
+let pipeline: TestPipeline;
+let config: Config;
+let database: TestDatabase;
+let gateway: Gateway;
+let browser: Browser;
+let baseUrl: string;
+let businessId: string;
+let personaId: string;
+let key: string;
+let ownerKey: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery", "corner-bakery": "bakery" } });
+  ({ config, database, gateway, baseUrl } = pipeline);
+  businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
+  personaId = (await database.db.persona.findFirstOrThrow({ where: { businessId } })).id;
+  const keys = new ApiKeyRepository(database.db);
+  key = (await issueApiKey(keys, { businessId, name: "console test" })).key;
+  ownerKey = (await issueApiKey(keys, { businessId: null, name: "console owner" })).key;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await pipeline?.close();
+});
+
+/** A page that records script errors and CSP refusals (network 4xx lines are expected: a wrong key is a 401). */
+async function openPage(viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(20_000);
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
+  });
+  return { page, problems };
+}
+
+async function signIn(page: Page, apiKey = key, hash = ""): Promise<void> {
+  await page.goto(`${baseUrl}/console${hash}`);
+  await page.locator("#api-key").waitFor();
+  await page.fill("#api-key", apiKey);
+  await page.click("#login-submit");
+  await page.locator("#shell").waitFor();
+}
+
+async function latestTurn() {
+  return database.db.turn.findFirst({ orderBy: { createdAt: "desc" } });
+}
+
+async function adminGet<T>(path: string): Promise<T> {
+  const res = await fetch(`${baseUrl}/api/admin${path}`, { headers: { authorization: `Bearer ${key}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
+}
+
+async function customerSays(sessionId: string, text: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/webchat/demo/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sessionId, clientMessageId: randomUUID(), text, name: "Ana" }),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { messageId: string }).messageId;
+}
+
+describe("admin console", () => {
+  it("serves its files with their content types, a strict CSP, and nothing else", async () => {
+    const index = await fetch(`${baseUrl}/console`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(index.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(index.headers.get("content-security-policy")).not.toContain("unsafe-inline");
+    const html = await index.text();
+    expect(html).not.toMatch(/<script>|<style>|\son[a-z]+=/i);
+    expect((await fetch(`${baseUrl}/console/app.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect((await fetch(`${baseUrl}/console/console.css`)).headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect((await fetch(`${baseUrl}/console/console-routes.ts`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/console/..%2Fconsole-routes.ts`)).status).toBe(404);
+  });
+
+  it("signs in with a key, refuses a wrong one clearly, signs out, and lets an owner key pick the business", async () => {
+    const { page, problems } = await openPage(PHONE);
+    await page.goto(`${baseUrl}/console`);
+    await page.locator("#login-form").waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/console-login-phone.png` });
+
+    await page.fill("#api-key", "pk_00000000-0000-0000-0000-000000000000_wrong");
+    await page.click("#login-submit");
+    await page.locator("#login-error", { hasText: "not accepted" }).waitFor();
+    expect(await page.locator("#shell").isHidden()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-login-error-phone.png` });
+
+    await page.fill("#api-key", key);
+    await page.click("#login-submit");
+    await page.locator("#business-name", { hasText: "Sunrise Bakery" }).waitFor();
+    await page.locator("#live-version", { hasText: "version 1" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("parlor-console-key"))).toBe(key);
+
+    await page.click("#logout");
+    await page.locator("#login-form").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await page.fill("#api-key", ownerKey);
+    await page.click("#login-submit");
+    await page.locator("#business-select").waitFor();
+    expect(await page.locator("#business-select option").count()).toBe(2);
+    await page.goto(`${baseUrl}/console#/channels`);
+    await page.selectOption("#business-select", { label: "Sunrise Bakery (corner-bakery)" });
+    await page.locator('#channel-list li[data-kind="webchat"]', { hasText: "corner-bakery" }).waitFor();
+    await page.selectOption("#business-select", { label: "Sunrise Bakery (demo)" });
+    await page.locator('#channel-list li[data-kind="webchat"]', { hasText: "/chat/demo" }).waitFor();
+    await page.click("#logout");
+    await page.locator("#login-form").waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it(
+    "saves a persona edit as a new version that the next try-it reply is generated with; compares, refuses a too-long text, rolls back",
+    async () => {
+      const { page, problems } = await openPage(DESKTOP);
+      await signIn(page, key, "#/persona");
+      await page.locator("#live-version", { hasText: "version 1" }).waitFor();
+      await page.locator("#try-version", { hasText: "version 1" }).waitFor();
+      const v1Text = await page.inputValue("#persona-text");
+      expect(v1Text.length).toBeGreaterThan(100);
+
+      // A try-it reply with version 1, through the gateway, queue, worker and model.
+      const question = "Hello! Are you open on Sunday morning?";
+      await page.fill("#try-text", question);
+      await page.press("#try-text", "Enter");
+      await page.locator("#try-log .bubble.agent").first().waitFor({ timeout: REPLY_TIMEOUT });
+      const before = await latestTurn();
+      expect(before).not.toBeNull();
+
+      // Edit and save: version 2 is live, in the editor, the version list and the try-it panel.
+      const addition = "This week only: every sourdough loaf comes with a free jar of homemade strawberry jam, while stocks last.";
+      await page.fill("#persona-text", `${v1Text}\n\n${addition}`);
+      await page.locator("#save-status", { hasText: "Unsaved changes" }).waitFor();
+      await page.click("#save-version");
+      await page.locator("#save-status", { hasText: "Saved as version 2" }).waitFor();
+      await page.locator("#live-version", { hasText: "version 2" }).waitFor();
+      await page.locator("#try-version", { hasText: "version 2" }).waitFor();
+      await page.locator('#versions li.active[data-version="2"]').waitFor();
+      const active = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
+      expect(active.activeVersion!.version).toBe(2);
+      expect(active.activeVersion!.systemPrompt).toContain("strawberry jam");
+
+      // A fresh try-it conversation with the same question: its prompt is longer by exactly what the edit added.
+      await page.click("#try-reset");
+      expect(await page.locator("#try-log .bubble").count()).toBe(0);
+      await page.fill("#try-text", question);
+      await page.press("#try-text", "Enter");
+      await page.locator("#try-log .bubble.agent").first().waitFor({ timeout: REPLY_TIMEOUT });
+      const after = await latestTurn();
+      expect(after!.id).not.toBe(before!.id);
+      expect(after!.startedAt.getTime()).toBeGreaterThanOrEqual(active.activeVersion!.createdAt.getTime());
+      const base = `/businesses/${businessId}/personas/${personaId}/versions`;
+      const [t1, t2] = await Promise.all([adminGet<{ tokens: number }>(`${base}/1`), adminGet<{ tokens: number }>(`${base}/2`)]);
+      const added = t2.tokens - t1.tokens;
+      expect(added).toBeGreaterThan(15);
+      expect(Math.abs(after!.promptTokens - before!.promptTokens - added)).toBeLessThanOrEqual(3);
+
+      // Compare version 1 with version 2.
+      await page.selectOption("#diff-from", "1");
+      await page.selectOption("#diff-to", "2");
+      await page.click("#show-diff");
+      await page.locator("#diff .diff-line.add", { hasText: "strawberry jam" }).waitFor();
+      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-desktop.png`, fullPage: true });
+
+      // Over the token budget: refused with the count and the limit, nothing saved.
+      const limit = defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens);
+      await page.fill("#persona-text", "fresh bread ".repeat(limit));
+      await page.click("#save-version");
+      const error = page.locator("#save-error");
+      await error.waitFor();
+      const message = (await error.textContent())!.replace(/[,.\u202f\u00a0](?=\d{3}\b)/g, "");
+      expect(message).toMatch(/Too long/);
+      expect(message).toMatch(new RegExp(`is \\d+ tokens and the limit is ${limit} tokens`));
+      await error.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-too-long-desktop.png` });
+      expect((await database.db.personaVersion.count({ where: { personaId } }))).toBe(2);
+
+      // Roll back to version 1 (two clicks: the second confirms): version 3, with version 1's text.
+      const rollback = page.locator('#versions li[data-version="1"] button.rollback');
+      await rollback.click();
+      await page.locator('#versions li[data-version="1"] button.rollback.danger').click();
+      await page.locator("#save-status", { hasText: "version 3 is live" }).waitFor();
+      await page.locator("#try-version", { hasText: "version 3" }).waitFor();
+      expect(await page.inputValue("#persona-text")).toBe(v1Text);
+      const rolledBack = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
+      expect(rolledBack.activeVersion!.version).toBe(3);
+      expect(rolledBack.activeVersion!.systemPrompt).toBe(v1Text);
+      expect(problems).toEqual([]);
+      await page.close();
+
+      const phone = await openPage(PHONE);
+      await signIn(phone.page, key, "#/persona");
+      await phone.page.locator("#live-version", { hasText: "version 3" }).waitFor();
+      await phone.page.screenshot({ path: `${SCREENSHOTS}/console-persona-phone.png`, fullPage: true });
+      expect(phone.problems).toEqual([]);
+      await phone.page.close();
+    },
+    240_000,
+  );
+
+  it(
+    "takes over a conversation: pause, the customer's new message shows up live, a human reply goes out, resume",
+    async () => {
+      // A customer writes on the web chat and the agent answers.
+      const sessionId = randomUUID().replaceAll("-", "");
+      const firstId = await customerSays(sessionId, "Do you have rye bread today?");
+      const first = await database.db.message.findUniqueOrThrow({ where: { id: firstId } });
+      const conversationId = first.conversationId;
+      await expect
+        .poll(async () => (await database.db.message.findUniqueOrThrow({ where: { id: firstId } })).status, { timeout: REPLY_TIMEOUT, interval: 250 })
+        .toBe("answered");
+
+      const { page, problems } = await openPage(PHONE);
+      await signIn(page, key, "#/inbox");
+      const row = page.locator(`#conversation-list a.conv[data-id="${conversationId}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain("Ana");
+      await page.screenshot({ path: `${SCREENSHOTS}/console-inbox-phone.png`, fullPage: true });
+
+      await row.click();
+      await page.locator("#conversation-title", { hasText: "Ana" }).waitFor();
+      await page.locator("#transcript .bubble.customer", { hasText: "Do you have rye bread today?" }).waitFor();
+      await page.locator("#transcript .bubble.agent").first().waitFor();
+      expect(await page.locator("#conversation-list").isVisible()).toBe(false); // a phone shows one pane at a time
+
+      await page.click("#pause-agent");
+      await page.locator("#agent-state", { hasText: "Agent paused" }).waitFor();
+      expect((await database.db.conversation.findUniqueOrThrow({ where: { id: conversationId } })).agentPaused).toBe(true);
+
+      // The customer writes again: the open transcript picks it up by itself; the paused agent stays quiet.
+      const secondId = await customerSays(sessionId, "Is it still warm from the oven?");
+      await page.locator("#transcript .bubble.customer.received", { hasText: "Is it still warm from the oven?" }).waitFor({ timeout: 20_000 });
+
+      const reply = "Hi Ana, this is Maria from the bakery. Yes, the rye loaves came out at nine.";
+      await page.fill("#human-text", reply);
+      await page.click("#send-human");
+      await page.locator("#transcript .bubble.human", { hasText: reply }).waitFor();
+      const stored = await database.db.message.findFirstOrThrow({ where: { conversationId, text: reply }, include: { turn: true } });
+      expect(stored.direction).toBe("outbound");
+      expect(stored.turn).toBeNull();
+      expect((await database.db.message.findUniqueOrThrow({ where: { id: secondId } })).status).toBe("answered");
+      await expect
+        .poll(async () => (await database.db.message.findUniqueOrThrow({ where: { id: stored.id } })).status, { timeout: 30_000, interval: 250 })
+        .toBe("sent");
+      await page.locator(`#transcript .bubble.human[data-id="${stored.id}"] .meta`, { hasText: "sent" }).waitFor({ timeout: 20_000 });
+      // The customer's chat shows the person's reply.
+      const chat = (await (await fetch(`${baseUrl}/api/webchat/demo/sessions/${sessionId}/messages`)).json()) as { messages: { text: string }[] };
+      expect(chat.messages.map((m) => m.text)).toContain(reply);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${SCREENSHOTS}/console-transcript-phone.png`, fullPage: true });
+
+      await page.click("#resume-agent");
+      await page.locator("#agent-state", { hasText: "The agent is answering" }).waitFor();
+      expect((await database.db.conversation.findUniqueOrThrow({ where: { id: conversationId } })).agentPaused).toBe(false);
+
+      // Back to the list; the paused filter no longer shows it.
+      await page.click("a.back");
+      await row.waitFor();
+      await page.selectOption("#filter-status", "paused");
+      await page.locator("#conversation-list-state", { hasText: "No conversation matches" }).waitFor();
+      await page.selectOption("#filter-status", "");
+      await row.waitFor();
+      expect(problems).toEqual([]);
+      await page.close();
+
+      const desktop = await openPage(DESKTOP);
+      await signIn(desktop.page, key, `#/inbox/${conversationId}`);
+      await desktop.page.locator("#transcript .bubble.human", { hasText: reply }).waitFor();
+      await desktop.page.locator(`#conversation-list a.conv.selected[data-id="${conversationId}"]`).waitFor();
+      await desktop.page.screenshot({ path: `${SCREENSHOTS}/console-inbox-desktop.png` });
+      expect(desktop.problems).toEqual([]);
+      await desktop.page.close();
+    },
+    180_000,
+  );
+
+  it("lists channels, turns one off, and says the WhatsApp QR link is not available yet", async () => {
+    const created = await fetch(`${baseUrl}/api/admin/businesses/${businessId}/channels`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "whatsapp_web", platformAccountId: "+34600111222", name: "Shop phone" }),
+    });
+    expect(created.status).toBe(201);
+    const channelId = ((await created.json()) as { id: string }).id;
+
+    const { page, problems } = await openPage(PHONE);
+    await signIn(page, key, "#/channels");
+    await page.locator('#channel-list li[data-kind="webchat"]', { hasText: "demo" }).waitFor();
+    const phone = page.locator(`#channel-list li[data-channel-id="${channelId}"]`);
+    await phone.locator(".qr-state", { hasText: "not available yet" }).waitFor();
+    expect(await phone.locator(".switch-input").isChecked()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-channels-phone.png`, fullPage: true });
+
+    await phone.locator(".switch").click();
+    await phone.locator(".switch-text", { hasText: "Off" }).waitFor();
+    await expect.poll(async () => (await database.db.channel.findUniqueOrThrow({ where: { id: channelId } })).enabled).toBe(false);
+    await page.reload();
+    await page.locator(`#channel-list li.off[data-channel-id="${channelId}"]`).waitFor();
+    expect(await page.locator('#channel-list li[data-kind="webchat"] .switch-input').isChecked()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+
+    const desktop = await openPage(DESKTOP);
+    await signIn(desktop.page, key, "#/channels");
+    await desktop.page.locator(`#channel-list li.off[data-channel-id="${channelId}"]`).waitFor();
+    await desktop.page.screenshot({ path: `${SCREENSHOTS}/console-channels-desktop.png` });
+    expect(desktop.problems).toEqual([]);
+    await desktop.page.close();
+  });
+});
