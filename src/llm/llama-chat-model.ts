@@ -23,6 +23,8 @@ const TURN_TEMPLATE_TOKENS = 10;
 /** Llama-2-chat on node-llama-cpp: one model, one context, several sequences shared by the worker's turns. */
 export class LlamaChatModel implements ChatModel {
   private readonly wrapper = new Llama2ChatWrapper();
+  /** Aborted on close, so a shutdown never waits for a long generation. */
+  private readonly closing = new AbortController();
 
   private constructor(
     private readonly llama: Llama,
@@ -81,9 +83,12 @@ export class LlamaChatModel implements ChatModel {
         maxTokens: options.maxTokens,
         temperature: this.options.temperature,
         ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
-        ...(options.signal ? { signal: options.signal, stopOnAbortSignal: true } : {}),
+        signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
+        stopOnAbortSignal: true,
         ...(options.onTextChunk ? { onTextChunk: options.onTextChunk } : {}),
       });
+      // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.
+      if (this.closing.signal.aborted) throw new Error("the model was closed during generation; the turn will be retried");
       const used = entry.sequence.tokenMeter.diff(before);
       const stop = response.metadata.stopReason;
       return {
@@ -99,6 +104,7 @@ export class LlamaChatModel implements ChatModel {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     this.pool.dispose();
     await this.context.dispose();
     await this.model.dispose();

@@ -24,7 +24,7 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
       return new Promise((resolve) => {
         child.once("exit", (code) => resolve(code));
         child.kill(signal);
-        setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
+        setTimeout(() => child.kill("SIGKILL"), 40_000).unref();
       });
     },
   };
