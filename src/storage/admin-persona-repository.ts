@@ -82,8 +82,9 @@ export class AdminPersonaRepository implements PersonaStore {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.$transaction(async (tx) => {
-          const persona = await tx.persona.findFirst({ where: { id: personaId, businessId }, select: { id: true } });
-          if (!persona) return null;
+          // Row lock: concurrent edits of one persona take their version numbers one after another.
+          const locked = await tx.$queryRaw<Array<{ id: string }>>`select id from "Persona" where id = ${personaId}::uuid and "businessId" = ${businessId}::uuid for update`;
+          if (locked.length === 0) return null;
           const latest = await tx.personaVersion.findFirst({ where: { personaId }, orderBy: { version: "desc" }, select: { version: true } });
           const created = await tx.personaVersion.create({
             data: { personaId, version: (latest?.version ?? 0) + 1, systemPrompt: input.systemPrompt, settings: { ...input.origin } },
