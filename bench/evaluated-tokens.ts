@@ -1,0 +1,144 @@
+import { performance } from "node:perf_hooks";
+import type { ChatPrompt } from "../src/domain/chat-prompt.js";
+import type { ChatModel, GenerateOptions, Generation } from "../src/ports/chat-model.js";
+import type { HistoryMessage, TurnContext } from "../src/ports/turn-store.js";
+import { buildPrompt } from "../src/worker/build-prompt.js";
+import { EMPTY_REPLY_FALLBACK } from "../src/worker/handle-turn.js";
+import { bakeryMessage } from "./support/bakery-script.js";
+import type { Deadline } from "./support/deadline.js";
+import { mean, percentile, round, sum } from "./support/stats.js";
+
+export interface ConversationOptions {
+  readonly system: string;
+  readonly turns: number;
+  readonly replyMaxTokens: number;
+  readonly chunkTokens: number;
+  readonly deadline: Deadline;
+}
+
+export interface ConversationResult {
+  readonly turnsPlanned: number;
+  readonly turnsRun: number;
+  readonly promptTokens: number[];
+  readonly ours: number[];
+  readonly naive: number[];
+  readonly oursTotal: number;
+  readonly naiveTotal: number;
+  /** naiveTotal / oursTotal. */
+  readonly ratio: number;
+  /** Turns (0-based) at which the history start moved forward (a trim). */
+  readonly trimmedAt: number[];
+  /** Per turn; null when the reply had no text at all. */
+  readonly ttftMs: { readonly ours: Array<number | null>; readonly naive: Array<number | null> };
+  readonly generatedTokens: { readonly ours: number[]; readonly naive: number[] };
+  /**
+   * Tokens of each stored reply when tokenized again. When it differs from the tokens generated, the
+   * KV cache holds a different token sequence than the next prompt, and reuse stops inside the reply.
+   */
+  readonly replyTokensRetokenized: number[];
+}
+
+interface Timed {
+  readonly generation: Generation;
+  readonly ttftMs: number | null;
+}
+
+/**
+ * Sections 1 and 2. One conversation, each turn answered twice on the same prompt: OURS (the
+ * conversation's own sequence, so only the new tokens are evaluated) and NAIVE (fresh: the
+ * sequence is cleared first, as a stateless API re-reads the whole prompt every turn). The
+ * prompt is built by the worker's own buildPrompt (trimHistory with the model's counters and
+ * historyStartSeq semantics); our reply text goes back into the history as the worker stores it.
+ */
+export async function runConversation(model: ChatModel, label: string, options: ConversationOptions): Promise<ConversationResult> {
+  const history: HistoryMessage[] = [];
+  let seq = 0n;
+  let historyStartSeq = 0n;
+  const r = { promptTokens: [] as number[], ours: [] as number[], naive: [] as number[], trimmedAt: [] as number[] };
+  const ttft = { ours: [] as Array<number | null>, naive: [] as Array<number | null> };
+  const generated = { ours: [] as number[], naive: [] as number[] };
+  const retokenized: number[] = [];
+  const emptyReply = model.countTurnTokens({ role: "assistant", text: "" });
+  for (let turn = 0; turn < options.turns && !options.deadline.passed(); turn++) {
+    const inbound = message(++seq, "inbound", bakeryMessage(turn), "received");
+    history.push(inbound);
+    const built = buildPrompt(turnContext(options.system, history.filter((m) => m.seq >= historyStartSeq), inbound.id), model, {
+      replyMaxTokens: options.replyMaxTokens,
+      chunkTokens: options.chunkTokens,
+    });
+    if (built.historyStartSeq > historyStartSeq) {
+      if (turn > 0) r.trimmedAt.push(turn);
+      historyStartSeq = built.historyStartSeq;
+    }
+    // Each conversation starts on a cleared sequence, so turn 0 costs the same both ways.
+    const ours = await timedGenerate(model, built.prompt, { maxTokens: options.replyMaxTokens, conversationKey: `bench-ours-${label}`, fresh: turn === 0 });
+    const naive = await timedGenerate(model, built.prompt, { maxTokens: options.replyMaxTokens, conversationKey: `bench-naive-${label}`, fresh: true });
+    const reply = message(++seq, "outbound", ours.generation.text.trim() || EMPTY_REPLY_FALLBACK, "sent");
+    inbound.status = "answered";
+    inbound.replyId = reply.id;
+    history.push(reply);
+    retokenized.push(model.countTurnTokens({ role: "assistant", text: reply.text }) - emptyReply);
+    r.promptTokens.push(built.promptTokens);
+    r.ours.push(ours.generation.evaluatedTokens);
+    r.naive.push(naive.generation.evaluatedTokens);
+    ttft.ours.push(ours.ttftMs === null ? null : round(ours.ttftMs, 3));
+    ttft.naive.push(naive.ttftMs === null ? null : round(naive.ttftMs, 3));
+    generated.ours.push(ours.generation.generatedTokens);
+    generated.naive.push(naive.generation.generatedTokens);
+  }
+  const oursTotal = sum(r.ours);
+  const naiveTotal = sum(r.naive);
+  return {
+    turnsPlanned: options.turns,
+    turnsRun: r.ours.length,
+    ...r,
+    oursTotal,
+    naiveTotal,
+    ratio: round(naiveTotal / oursTotal, 2),
+    ttftMs: ttft,
+    generatedTokens: generated,
+    replyTokensRetokenized: retokenized,
+  };
+}
+
+export function ttftSummary(result: ConversationResult) {
+  const s = (xs: Array<number | null>) => {
+    const known = xs.filter((x): x is number => x !== null);
+    return { p50: round(percentile(known, 50), 2), mean: round(mean(known), 2) };
+  };
+  return { ours: s(result.ttftMs.ours), naive: s(result.ttftMs.naive) };
+}
+
+async function timedGenerate(model: ChatModel, prompt: ChatPrompt, options: GenerateOptions): Promise<Timed> {
+  let first: number | null = null;
+  const started = performance.now();
+  const generation = await model.generate(prompt, {
+    ...options,
+    onTextChunk: () => {
+      first ??= performance.now() - started;
+    },
+  });
+  return { generation, ttftMs: first };
+}
+
+type MutableHistoryMessage = { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] };
+
+/** A stored message as TurnRepository.loadTurn returns it (asserted, so a field added to the port does not break the bench). */
+function message(seq: bigint, direction: "inbound" | "outbound", text: string, status: string): MutableHistoryMessage {
+  return { id: `m${seq}`, seq, direction, text, status, createdAt: new Date(), replyId: null, kind: "text" } as MutableHistoryMessage;
+}
+
+/** What loadTurn gives buildPrompt (asserted, so fields the prompt does not use can come and go in the port). */
+function turnContext(system: string, history: readonly HistoryMessage[], pendingId: string): TurnContext {
+  return {
+    conversationId: "bench",
+    businessId: "bench",
+    agentPaused: false,
+    channel: { id: "bench", kind: "webchat", platformAccountId: "bench", credentialsRef: null },
+    recipientId: "bench",
+    persona: { versionId: "bench", version: 1, systemPrompt: system },
+    activity: { lastDay: history.filter((m) => m.direction === "inbound").length, lastMinute: 1, noReplyYet: history.length === 1 },
+    history,
+    pendingIds: [pendingId],
+  } as TurnContext;
+}

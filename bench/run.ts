@@ -1,0 +1,166 @@
+/**
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M]`
+ * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig, type Config } from "../src/config/index.js";
+import { loadPersonaTemplate } from "../src/personas/load-persona-template.js";
+import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
+import { runIngest } from "./ingest.js";
+import { runMemory } from "./memory.js";
+import { runOverhead, type OverheadResult } from "./overhead.js";
+import { parseBenchArgs } from "./support/args.js";
+import { chooseModel, loadBenchModel } from "./support/bench-model.js";
+import { CpuMonitor, waitForQuiet } from "./support/cpu-monitor.js";
+import { Deadline } from "./support/deadline.js";
+import { describeMachine } from "./support/machine.js";
+import * as report from "./support/report.js";
+import { startPostgres, startRedis, type Service } from "./support/services.js";
+import { runThroughput, type ThroughputResult } from "./throughput.js";
+
+const REPLY_MAX_TOKENS = 48;
+const argv = process.argv.slice(2);
+const args = parseBenchArgs(argv);
+const config = loadConfig("cli");
+const choice = await chooseModel(config);
+const persona = await loadPersonaTemplate("bakery");
+const started = Date.now();
+const out: Record<string, unknown> = {
+  command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+  startedAt: new Date().toISOString(),
+  quick: args.quick,
+  sections: [...args.sections].sort(),
+  machine: await describeMachine(config, choice),
+};
+const targets: report.Target[] = [];
+const cpu: Record<string, unknown> = {};
+const cleanups: Array<() => Promise<void>> = [];
+const print = (title: string, body: string) => process.stdout.write(`\n== ${title}\n${body}\n`);
+const deadline = () => new Deadline(args.sectionMinutes);
+const has = (...sections: number[]) => sections.some((s) => args.sections.has(s));
+
+/** Runs one section: optionally waits for a quiet machine first, and records how busy the machine was meanwhile. */
+async function section<T>(name: string, body: () => Promise<T>): Promise<T> {
+  const quiet = args.waitQuiet ? await waitForQuiet(args.quietMinutes * 60_000) : null;
+  process.stderr.write(`[bench] section ${name}${quiet ? ` (waited ${quiet.waitedSec} s; machine busy ${quiet.busyCores} cores)` : ""}\n`);
+  const monitor = new CpuMonitor();
+  const result = await body();
+  const share = monitor.stop();
+  cpu[name] = { ...share, ...(quiet ? { busyCoresBefore: quiet.busyCores, waitedSec: quiet.waitedSec } : {}) };
+  process.stderr.write(`[bench] section ${name} took ${share.wallSec} s; machine busy ${share.machineBusyCores} of ${os.cpus().length} cores, this process ${share.benchProcessCores}\n`);
+  return result;
+}
+
+process.stdout.write(
+  `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; ` +
+    `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`,
+);
+
+try {
+  if (has(1, 2)) await section("1-2", evaluatedTokens);
+  if (has(3)) await section("3", throughput);
+  if (has(4, 5)) {
+    const redis = await startRedis(config);
+    cleanups.push(() => redis.stop());
+    const postgres = await startPostgres(config);
+    cleanups.push(() => postgres.stop());
+    out.services = { redis: redis.kind, postgres: postgres.kind };
+    process.stdout.write(`\nservices: Redis = ${redis.kind}; PostgreSQL = ${postgres.kind}\n`);
+    const urls = { redisUrl: redis.url, databaseUrl: postgres.url, ownRedis: redis.kind !== "REDIS_URL" };
+    if (has(4)) await section("4", () => overhead(urls));
+    if (has(5)) await section("5", () => ingest(urls));
+  }
+  if (has(6)) await section("6", memory);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => process.stderr.write(`cleanup failed: ${String(error)}\n`));
+}
+
+Object.assign(out, { targets, cpu, durationSec: Math.round((Date.now() - started) / 1000) });
+print("targets", report.targetsTable(targets));
+await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
+await writeFile(args.out, `${JSON.stringify(out, null, 2)}\n`);
+process.stdout.write(`\nwrote ${args.out} (${out.durationSec} s)\n`);
+
+async function evaluatedTokens(): Promise<void> {
+  const model = await loadBenchModel(config, choice, { sequences: 2 });
+  const contextSize = model.contextSize;
+  const runs: Array<readonly [string, ConversationResult]> = [];
+  try {
+    for (const turns of [10, 60]) {
+      const options = { system: persona.systemPrompt, turns, replyMaxTokens: REPLY_MAX_TOKENS, chunkTokens: config.model.historyChunkTokens, deadline: deadline() };
+      const result = await runConversation(model, String(turns), options);
+      runs.push([String(turns), result]);
+      print(`1/2: ${turns}-turn conversation, per turn`, report.perTurnTable(String(turns), result));
+    }
+  } finally {
+    await model.close();
+  }
+  const [ten, sixty] = [runs[0]![1], runs[1]![1]];
+  Object.assign(out, {
+    evaluatedTokensRatio10: ten.ratio,
+    evaluatedTokensRatio60: sixty.ratio,
+    ttftMs: { "10": ttftSummary(ten), "60": ttftSummary(sixty) },
+    evaluatedTokens: { replyMaxTokens: REPLY_MAX_TOKENS, contextSize, historyChunkTokens: config.model.historyChunkTokens, "10": ten, "60": sixty },
+  });
+  print("1/2: evaluated prompt tokens and time to first token, ours vs naive", report.conversationTable(runs));
+  targets.push({ figure: "evaluated tokens naive/ours, 10 turns", target: ">= 8x", measured: `${ten.ratio}x`, met: ten.ratio >= 8 });
+}
+
+async function throughput(): Promise<void> {
+  const options = { system: persona.systemPrompt, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 8, maxRounds: args.quick ? 3 : 30, deadline: deadline() };
+  const main = await runThroughput(config, choice, options);
+  // Evidence for the threads question: the same measurement with one llama.cpp thread.
+  const probe = config.model.threads !== 1 ? { threads: 1, result: await runThroughput(withThreads(config, 1), choice, { ...options, deadline: deadline() }) } : null;
+  const perLevel = (r: ThroughputResult) => Object.fromEntries(r.levels.map((l) => [String(l.concurrent), l.tokensPerSec]));
+  Object.assign(out, {
+    tokensPerSec: perLevel(main),
+    throughput: { threads: config.model.threads, ...main, ...(probe ? { threadsProbe: { threads: 1, tokensPerSec: perLevel(probe.result), ...probe.result } } : {}) },
+  });
+  print("3: aggregate generated tokens/s, one model with 8 sequences", report.throughputTable(main, probe, config.model.threads));
+  const speedup = main.levels.find((l) => l.concurrent === 4)?.speedupVsOne ?? Number.NaN;
+  targets.push({ figure: "tokens/s 4 concurrent vs 1", target: ">= 2x", measured: `${speedup}x`, met: speedup >= 2 });
+}
+
+async function overhead(urls: { redisUrl: string; databaseUrl: string; ownRedis: boolean }): Promise<void> {
+  const runs: OverheadResult[] = [];
+  const common = { warmup: 10, replyMaxTokens: 8, deadline: deadline() };
+  runs.push(await runOverhead(config, choice, persona, urls, { ...common, messages: args.quick ? 30 : 200, debounceMs: 0 }));
+  if (config.turns.debounceMs > 0) {
+    runs.push(await runOverhead(config, choice, persona, urls, { ...common, warmup: 2, messages: args.quick ? 5 : 20, debounceMs: config.turns.debounceMs }));
+  }
+  const pure = runs[0]!;
+  Object.assign(out, {
+    overheadP99Ms: { acceptToGeneration: pure.acceptToGeneration.p99, generationToSend: pure.generationToSend.p99 },
+    overheadP50Ms: { acceptToGeneration: pure.acceptToGeneration.p50, generationToSend: pure.generationToSend.p50 },
+    overhead: runs,
+  });
+  print("4: pipeline overhead outside the model (idle worker, one message at a time)", report.overheadTable(runs));
+  print("4: Prisma calls inside each part (debounce 0)", report.prismaCallsTable(pure));
+  targets.push({ figure: "overhead p99 (a) 202 -> generate()", target: "< 15 ms", measured: `${pure.acceptToGeneration.p99} ms`, met: pure.acceptToGeneration.p99 < 15 });
+  targets.push({ figure: "overhead p99 (b) generate() -> send()", target: "< 15 ms", measured: `${pure.generationToSend.p99} ms`, met: pure.generationToSend.p99 < 15 });
+}
+
+async function ingest(urls: { redisUrl: string; databaseUrl: string; ownRedis: boolean }): Promise<void> {
+  const result = await runIngest(config, persona, urls, { count: args.quick ? 500 : 5000, inflight: 32, rounds: args.quick ? 1 : 2, deadline: deadline() });
+  Object.assign(out, { ingestPerSec: result.perSec, ingest: result });
+  print("5: gateway ingest (store + dedupe + enqueue), 32 in flight, no worker", report.ingestTable(result));
+  targets.push({ figure: "ingest messages/s (ours)", target: ">= 2,000", measured: `${result.perSec.ours}/s`, met: result.perSec.ours >= 2000 });
+}
+
+async function memory(): Promise<void> {
+  const result = await runMemory({ conversations: args.conversations, minutes: args.sectionMinutes });
+  Object.assign(out, { rssGrowthMb: result.growthMb, memory: result });
+  print(`6: worker RSS over ${result.conversations.toLocaleString("en-US")} short conversations (separate process)`, report.memoryTable(result));
+  targets.push({
+    figure: "RSS growth, second half of the run",
+    target: "<= 10 MB (bounded)",
+    measured: `${result.growthSecondHalfMb} MB (total ${result.growthMb} MB)`,
+    met: result.growthSecondHalfMb <= 10,
+  });
+}
+
+function withThreads(base: Config, threads: number): Config {
+  return { ...base, model: { ...base.model, threads } };
+}

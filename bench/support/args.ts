@@ -1,0 +1,51 @@
+import { parseArgs } from "node:util";
+
+export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6] as const;
+
+export interface BenchArgs {
+  readonly quick: boolean;
+  /** Sections to run (1-6); 1 and 2 come from the same conversations. */
+  readonly sections: ReadonlySet<number>;
+  /** Short conversations for the memory section (6). */
+  readonly conversations: number;
+  /** Upper bound on the wall time of each section; a section stops early (and says so) when it is reached. */
+  readonly sectionMinutes: number;
+  readonly out: string;
+  /** Before each section, wait (up to quietMinutes) until other work on the machine has calmed down. */
+  readonly waitQuiet: boolean;
+  readonly quietMinutes: number;
+}
+
+/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      conversations: { type: "string" },
+      "section-minutes": { type: "string" },
+      out: { type: "string", default: "bench/results/latest.json" },
+      "wait-quiet": { type: "boolean", default: false },
+      "quiet-minutes": { type: "string" },
+    },
+  });
+  const quick = values.quick ?? false;
+  const sections = new Set<number>(values.only ? values.only.split(",").map((s) => positiveInt(s, "--only")) : ALL_SECTIONS);
+  for (const s of sections) if (s > 6) throw new Error(`--only: sections are 1-6, got ${s}`);
+  return {
+    quick,
+    sections,
+    conversations: values.conversations ? positiveInt(values.conversations, "--conversations") : quick ? 1000 : 10_000,
+    sectionMinutes: values["section-minutes"] ? positiveInt(values["section-minutes"], "--section-minutes") : quick ? 3 : 20,
+    out: values.out ?? "bench/results/latest.json",
+    waitQuiet: (values["wait-quiet"] ?? false) || values["quiet-minutes"] !== undefined,
+    quietMinutes: values["quiet-minutes"] ? positiveInt(values["quiet-minutes"], "--quiet-minutes") : 5,
+  };
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text.trim());
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got "${text}"`);
+  return n;
+}

@@ -1,0 +1,103 @@
+import { ttftSummary, type ConversationResult } from "../evaluated-tokens.js";
+import type { IngestResult } from "../ingest.js";
+import type { MemoryResult } from "../memory.js";
+import type { OverheadResult } from "../overhead.js";
+import type { ThroughputResult } from "../throughput.js";
+import { formatTable } from "./table.js";
+
+export interface Target {
+  readonly figure: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+export function conversationTable(results: ReadonlyArray<readonly [string, ConversationResult]>): string {
+  const rows: Array<Array<string | number>> = [["conversation", "turns", "trims at turn", "evaluated ours", "evaluated naive", "naive/ours", "TTFT p50 ours ms", "TTFT p50 naive ms", "TTFT mean ours ms", "TTFT mean naive ms"]];
+  for (const [label, r] of results) {
+    const ttft = ttftSummary(r);
+    rows.push([
+      `${label} turns`,
+      r.turnsRun,
+      r.trimmedAt.join(",") || "-",
+      r.oursTotal,
+      r.naiveTotal,
+      r.ratio,
+      ttft.ours.p50,
+      ttft.naive.p50,
+      ttft.ours.mean,
+      ttft.naive.mean,
+    ]);
+  }
+  return formatTable(rows);
+}
+
+export function perTurnTable(label: string, r: ConversationResult): string {
+  const rows: Array<Array<string | number>> = [["turn", "prompt tokens", "evaluated ours", "evaluated naive", "TTFT ours ms", "TTFT naive ms", "reply tokens gen/retok"]];
+  r.ours.forEach((ours, i) =>
+    rows.push([
+      `${label}:${i + 1}`,
+      r.promptTokens[i]!,
+      ours,
+      r.naive[i]!,
+      r.ttftMs.ours[i] ?? Number.NaN,
+      r.ttftMs.naive[i] ?? Number.NaN,
+      `${r.generatedTokens.ours[i]}/${r.replyTokensRetokenized[i]}`,
+    ]),
+  );
+  return formatTable(rows);
+}
+
+export function throughputTable(main: ThroughputResult, probe: { threads: number; result: ThroughputResult } | null, threads: number): string {
+  const rows: Array<Array<string | number>> = [["concurrent", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early"]];
+  const add = (t: number, r: ThroughputResult) => {
+    for (const l of r.levels) rows.push([l.concurrent, t, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly]);
+  };
+  add(threads, main);
+  if (probe) add(probe.threads, probe.result);
+  return formatTable(rows);
+}
+
+export function overheadTable(runs: readonly OverheadResult[]): string {
+  const rows: Array<Array<string | number>> = [["part", "debounce ms", "n", "p50 ms", "p99 ms", "mean ms", "max ms"]];
+  for (const r of runs) {
+    for (const [name, s] of [
+      ["(a) 202 -> generate()", r.acceptToGeneration],
+      ["(b) generate() done -> send()", r.generationToSend],
+      ["POST round trip", r.postRoundTrip],
+    ] as const) {
+      rows.push([name, r.debounceMs, s.n, s.p50, s.p99, s.mean, s.max]);
+    }
+  }
+  return formatTable(rows);
+}
+
+export function prismaCallsTable(r: OverheadResult): string {
+  const rows: Array<Array<string | number>> = [["part", "Prisma call", "calls/msg", "mean ms"]];
+  for (const [part, b] of [
+    ["(a)", r.prismaCalls.acceptToGeneration],
+    ["(b)", r.prismaCalls.generationToSend],
+  ] as const) {
+    for (const [name, op] of Object.entries(b.operations)) rows.push([part, name, op.perMessage, op.meanMs]);
+    rows.push([part, `all (sum of durations p50 ${b.callMsPerMessageP50} ms)`, b.callsPerMessage, Number.NaN]);
+  }
+  return formatTable(rows);
+}
+
+export function ingestTable(r: IngestResult): string {
+  const rows: Array<Array<string | number>> = [["run", "posted", "202", "200 dup", "errors", "jobs queued", "wall ms", "msg/s", "CPU ms/msg", "PG CPU ms/msg", "p50 ms", "p99 ms"]];
+  for (const run of r.runs) {
+    rows.push([run.mode, run.posted, run.accepted, run.duplicates, run.errors, run.jobsQueued, run.wallMs, run.perSec, run.cpuMsPerMessage, run.postgresCpuMsPerMessage ?? Number.NaN, run.latencyMs.p50, run.latencyMs.p99]);
+  }
+  return formatTable(rows);
+}
+
+export function memoryTable(r: MemoryResult): string {
+  const rows: Array<Array<string | number>> = [["conversations", "RSS MB", "heap MB", "external MB", "elapsed s"]];
+  for (const s of r.samples) rows.push([s.conversations, s.rssMb, s.heapUsedMb, s.externalMb, s.elapsedMs / 1000]);
+  return formatTable(rows);
+}
+
+export function targetsTable(targets: readonly Target[]): string {
+  return formatTable([["figure", "target", "measured", "met"], ...targets.map((t) => [t.figure, t.target, t.measured, t.met ? "yes" : "NO"])]);
+}
