@@ -1,0 +1,29 @@
+import type { ChatPrompt, ChatTurn } from "../../src/domain/chat-prompt.js";
+import type { ChatModel, GenerateOptions, Generation } from "../../src/ports/chat-model.js";
+
+/** A ChatModel passing everything to the real one; subclasses observe generate() (spies, not fakes). */
+export class DelegatingChatModel implements ChatModel {
+  constructor(protected readonly inner: ChatModel) {}
+
+  get contextSize() {
+    return this.inner.contextSize;
+  }
+  get description() {
+    return this.inner.description;
+  }
+  countPromptTokens(prompt: ChatPrompt) {
+    return this.inner.countPromptTokens(prompt);
+  }
+  countTurnTokens(turn: ChatTurn) {
+    return this.inner.countTurnTokens(turn);
+  }
+  renderPrompt(prompt: ChatPrompt) {
+    return this.inner.renderPrompt(prompt);
+  }
+  generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
+    return this.inner.generate(prompt, options);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
