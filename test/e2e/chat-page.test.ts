@@ -1,27 +1,19 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
 import type { TestDatabase } from "../support/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The chat page in a real browser (Debian's Chromium) against the real pipeline.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 let pipeline: TestPipeline;
 let database: TestDatabase;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery" } });
   ({ database, baseUrl } = pipeline);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

@@ -1,19 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import type { Config } from "../../src/config/index.js";
 import type { Gateway } from "../../src/main/compose-gateway.js";
 import { defaultPersonaBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS } from "../support/test-browser.js";
 import type { TestDatabase } from "../support/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The admin console in a real browser (Debian's Chromium) against the real gateway, worker, queue and model.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 const REPLY_TIMEOUT = 60_000;
@@ -29,7 +26,6 @@ let key: string;
 let ownerKey: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery", "corner-bakery": "bakery" } });
   ({ config, database, gateway, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
@@ -37,11 +33,7 @@ beforeAll(async () => {
   const keys = new ApiKeyRepository(database.db);
   key = (await issueApiKey(keys, { businessId, name: "console test" })).key;
   ownerKey = (await issueApiKey(keys, { businessId: null, name: "console owner" })).key;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {
@@ -49,16 +41,8 @@ afterAll(async () => {
   await pipeline?.close();
 });
 
-/** A page that records script errors and CSP refusals (network 4xx lines are expected: a wrong key is a 401). */
-async function openPage(viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport });
-  page.setDefaultTimeout(20_000);
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
-  });
-  return { page, problems };
+function openPage(viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
+  return openRecordedPage(browser, viewport);
 }
 
 async function signIn(page: Page, apiKey = key, hash = ""): Promise<void> {
