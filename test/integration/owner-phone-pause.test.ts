@@ -7,6 +7,7 @@ import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
+import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { FakeWwebClient, ownerMessage, wwebMessage } from "../channels/fake-wweb-client.js";
 import type { TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
@@ -149,5 +150,24 @@ describe("the owner writes from the business phone", () => {
     const deps = { store: new OwnerMessageRepository(database.db), quietMs: 60_000, logger: createLogger("silent", "test") };
     await expect(acceptOwnerMessage(deps, { channelKind: "whatsapp_web", platformAccountId: "no-such-phone", platformMessageId: "true_x_D1", recipientId: "1@c.us", kind: "text", text: "hi", sentAt: new Date() })).rejects.toMatchObject({ code: "UNKNOWN_CHANNEL" });
     expect(await database.db.message.count({ where: { platformMessageId: "true_x_D1" } })).toBe(0);
+  });
+
+  it("lets the reconciler requeue a paused conversation's waiting messages only once its pause has ended", async () => {
+    const channel = await database.db.channel.findUniqueOrThrow({ where: { id: channelId } });
+    const ref = { id: channel.id, businessId, kind: channel.kind, platformAccountId: PHONE, enabled: true };
+    const inbound = new InboundRepository(database.db);
+    const waiting = async (chat: string, pause: { agentPaused: boolean; pausedBy: string | null; pausedUntil: Date | null }) => {
+      const stored = await inbound.storeInbound(ref, { channelKind: "whatsapp_web", platformAccountId: PHONE, platformMessageId: `false_${chat}_R`, senderId: chat, kind: "text", text: "Still there?", sentAt: new Date() });
+      await database.db.conversation.update({ where: { id: stored.conversationId }, data: pause });
+      return stored.messageId;
+    };
+    const quiet = await waiting("15550003333@c.us", { agentPaused: true, pausedBy: "owner_phone", pausedUntil: new Date(Date.now() + 60_000) });
+    const over = await waiting("15550004444@c.us", { agentPaused: true, pausedBy: "owner_phone", pausedUntil: new Date(Date.now() - 1000) });
+    const admin = await waiting("15550005555@c.us", { agentPaused: true, pausedBy: "admin", pausedUntil: null });
+    const active = await waiting("15550006666@c.us", { agentPaused: false, pausedBy: null, pausedUntil: null });
+    const stale = (await new ReconcileRepository(database.db).stalePending(new Date(Date.now() + 1000), 500)).map((p) => p.messageId);
+    expect(stale).toEqual(expect.arrayContaining([over, active]));
+    expect(stale).not.toContain(quiet);
+    expect(stale).not.toContain(admin);
   });
 });
