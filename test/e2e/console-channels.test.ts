@@ -9,6 +9,7 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -167,5 +168,20 @@ describe("console channels page: linking the WhatsApp phone", () => {
     expect(owner.page.url()).not.toContain("pk_");
     expect(await owner.page.evaluate(() => document.cookie)).toBe("");
     await owner.page.close();
+  }, 60_000);
+
+  it("shows in the inbox that the owner took a conversation from the phone, and until when", async () => {
+    const store = new OwnerMessageRepository(database.db);
+    const channel = { id: channelId, businessId, kind: "whatsapp_web" as const, platformAccountId: "+34600111222", enabled: true };
+    const stored = await store.storeOwnerMessage(channel, { channelKind: "whatsapp_web", platformAccountId: "+34600111222", platformMessageId: "true_34611@c.us_E1", recipientId: "34611@c.us", kind: "text", text: "Maria here, I'll handle this", sentAt: new Date() }, new Date(Date.now() + 30 * 60_000));
+    const { page, problems } = await openPage();
+    await signIn(page, key, `#/inbox/${stored.conversationId}`);
+    await page.locator(`#conversation-list a[data-id="${stored.conversationId}"] .paused-badge`, { hasText: "owner on the phone" }).waitFor();
+    await page.locator("#agent-state", { hasText: "the owner wrote from the business phone" }).waitFor();
+    await page.locator("#agent-state", { hasText: "answers again after" }).waitFor();
+    await page.locator("#transcript .bubble.human", { hasText: "Maria here, I'll handle this" }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/console-inbox-owner-phone.png` });
+    expect(problems).toEqual([]);
+    await page.close();
   }, 60_000);
 });
