@@ -122,6 +122,10 @@ export interface ConversationRecord {
   readonly channel: { readonly id: string; readonly kind: ChannelKind; readonly name: string; readonly enabled: boolean };
   readonly contact: { readonly id: string; readonly displayName: string | null };
   readonly agentPaused: boolean;
+  /** Who paused it: "admin", "owner_phone", "safety", "handoff"; null when not paused (or paused before this was kept). */
+  readonly pausedBy: string | null;
+  /** The pause ends by itself then (the owner's quiet time); null: until someone resumes it. */
+  readonly pausedUntil: Date | null;
   readonly unansweredCount: number;
   readonly lastMessageAt: Date;
   readonly createdAt: Date;

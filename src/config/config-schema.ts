@@ -87,6 +87,8 @@ export const envSchema = z.object({
   WHATSAPP_WEB_ENABLED: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1"),
   WHATSAPP_WEB_DATA_DIR: optionalText(),
   WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: int(1500, 0, 600_000),
+  // The agent stays quiet in a conversation this long after the owner wrote there from the business phone (fractions allowed).
+  OWNER_QUIET_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -65,6 +65,8 @@ export interface Config {
     readonly busyRetryMs: number;
     /** Said, without the model, when a customer sent only photos, voice notes, stickers... */
     readonly nonTextReply: string;
+    /** How long the agent stays quiet in a conversation after the owner wrote there from the business phone. */
+    readonly ownerQuietMs: number;
   };
 }
 
@@ -153,6 +155,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       maxRestarts: e.TURN_MAX_RESTARTS,
       busyRetryMs: e.TURN_BUSY_RETRY_MS,
       nonTextReply: e.NON_TEXT_REPLY,
+      ownerQuietMs: Math.round(e.OWNER_QUIET_MINUTES * 60_000),
     },
   });
 }

@@ -20,6 +20,15 @@ import type { Db } from "../storage/create-db.js";
 import { metaWebhookDeps } from "./compose-meta-channels.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
 import { MetricsRepository } from "../storage/metrics-repository.js";
+import { Queue } from "bullmq";
+import { ApiKeyAuthenticator } from "../admin/authenticate-api-key.js";
+import { DashboardSessions } from "../admin/dashboard-sessions.js";
+import { registerQueueDashboard } from "../http/queues/register-queue-dashboard.js";
+import { OUTBOX_QUEUE, TURN_QUEUE } from "../queue/queue-names.js";
+import { RedisSessionStore } from "../queue/redis-session-store.js";
+
+/** How long a queue dashboard session lasts before the owner opens it from the console again. */
+const DASHBOARD_SESSION_MS = 30 * 60_000;
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -64,8 +73,9 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     },
   });
   const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
+  const adminStore = createAdminStore(db);
   registerAdminApi(app, {
-    store: createAdminStore(db),
+    store: adminStore,
     logger,
     countTokens: createLlama2TokenCounter(),
     maxPersonaTokens: defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens),
@@ -74,11 +84,23 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     deliver: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),
     maxMessageChars: config.limits.maxMessageChars,
   });
+  // The dashboard's own Queue objects: it only reads and manages jobs, never adds them.
+  const dashboardQueues = [TURN_QUEUE, OUTBOX_QUEUE].map((name) => {
+    const q = new Queue(name, { connection: producer, prefix: config.queuePrefix, skipWaitingForReady: true });
+    q.on("error", (error) => logger.warn({ err: error, queue: name }, "queue dashboard connection error"));
+    return q;
+  });
+  registerQueueDashboard(app, {
+    queues: dashboardQueues,
+    authenticator: new ApiKeyAuthenticator(adminStore.apiKeys),
+    sessions: new DashboardSessions(new RedisSessionStore(producer, config.queuePrefix), DASHBOARD_SESSION_MS),
+  });
   void checkRedisPolicy(producer, logger);
   return {
     app,
     async close() {
       await app.close();
+      await Promise.all(dashboardQueues.map((q) => q.close()));
       await queue.close();
       await outboxQueue.close();
       producer.disconnect();

@@ -1,14 +1,17 @@
-import { createWwebClient } from "../channels/whatsapp-web/create-wweb-client.js";
+import { createWwebClient, type WwebClientOptions } from "../channels/whatsapp-web/create-wweb-client.js";
 import { startWhatsappWebChannel } from "../channels/whatsapp-web/start-whatsapp-web-channel.js";
 import { WhatsappWebAdapter } from "../channels/whatsapp-web/whatsapp-web-adapter.js";
 import type { WhatsappWebChannel } from "../channels/whatsapp-web/whatsapp-web-channel.js";
+import type { WwebClient } from "../channels/whatsapp-web/wweb-client.js";
 import type { Config } from "../config/index.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
+import { acceptOwnerMessage } from "../ingest/accept-owner-message.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import type { Db } from "../storage/create-db.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
+import { OwnerMessageRepository } from "../storage/owner-message-repository.js";
 
 /**
  * Runs the whatsapp-web.js sessions of every enabled whatsapp_web channel in this process (a
@@ -21,21 +24,27 @@ export async function hostWhatsappWebChannels(deps: {
   redisUrl: string;
   logger: Logger;
   print: (text: string) => void;
+  /** The whatsapp-web.js client per channel; tests pass a fake of WhatsApp's side. */
+  createClient?: (options: WwebClientOptions) => WwebClient;
+  /** Attach the sessions to this adapter (one the worker already sends through) instead of a new one. */
+  adapter?: WhatsappWebAdapter;
 }): Promise<{ adapter: WhatsappWebAdapter; stop(): Promise<void> }> {
   const { config, db, logger } = deps;
   const settings = config.channels.whatsappWeb;
-  const adapter = new WhatsappWebAdapter(config.limits.maxMessageChars);
+  const adapter = deps.adapter ?? new WhatsappWebAdapter(config.limits.maxMessageChars);
   const producer = createRedis(deps.redisUrl, "producer");
   producer.on("error", (error) => logger.warn({ err: error }, "redis (whatsapp-web producer) error"));
   const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
   const store = new InboundRepository(db);
+  const owner = { store: new OwnerMessageRepository(db), quietMs: config.turns.ownerQuietMs, logger: logger.child({ component: "owner-phone" }) };
   const rows = await db.channel.findMany({ where: { kind: "whatsapp_web", enabled: true }, select: { id: true, platformAccountId: true, settings: true } });
   const running: WhatsappWebChannel[] = [];
   for (const row of rows) {
     const channel = startWhatsappWebChannel({
-      client: createWwebClient({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
+      client: (deps.createClient ?? createWwebClient)({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
       channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown }).allowGroups === true },
       accept: (message) => acceptInbound({ store, queue }, message),
+      acceptOwner: (message) => acceptOwnerMessage(owner, message),
       logger: logger.child({ channelId: row.id }),
       print: deps.print,
       maxMessageChars: config.limits.maxMessageChars,

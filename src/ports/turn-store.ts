@@ -16,6 +16,8 @@ export interface TurnContext {
   readonly conversationId: string;
   readonly businessId: string;
   readonly agentPaused: boolean;
+  /** A pause with an end (the owner's quiet time): the agent answers again after it. Null: until resumed. */
+  readonly pausedUntil?: Date | null;
   readonly channel: {
     readonly id: string;
     readonly kind: ChannelKind;
@@ -86,6 +88,8 @@ export interface TurnStore {
   skipInbound(messageIds: readonly string[], reason: string): Promise<void>;
   /** Pauses the agent in a conversation until a person resumes it (after a safety escalation). */
   pauseAgent(conversationId: string): Promise<void>;
+  /** Ends a pause whose end has passed, unless it was extended meanwhile; true if it ended it. */
+  resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean>;
   /** Seq of the newest unanswered inbound message, to notice messages arriving mid-turn. */
   newestPendingSeq(conversationId: string): Promise<bigint | null>;
 }

@@ -44,6 +44,11 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
         await job.moveToDelayed(Date.now() + (outcome.retryInMs ?? options.busyDelayMs), token);
         throw new DelayedError();
       }
+      // A pause that ends by itself: the turn waits for its end instead of being dropped.
+      if (outcome.kind === "paused" && outcome.resumeInMs !== undefined) {
+        await job.moveToDelayed(Date.now() + outcome.resumeInMs, token);
+        throw new DelayedError();
+      }
       return outcome.kind;
     },
     {

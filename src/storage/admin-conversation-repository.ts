@@ -8,6 +8,8 @@ const select = {
   id: true,
   businessId: true,
   agentPaused: true,
+  pausedBy: true,
+  pausedUntil: true,
   lastMessageAt: true,
   createdAt: true,
   channel: { select: { id: true, kind: true, name: true, enabled: true } },
@@ -53,7 +55,7 @@ export class AdminConversationRepository implements ConversationStore {
   }
 
   async setPaused(businessId: string, conversationId: string, paused: boolean): Promise<ConversationRecord | null> {
-    const updated = await this.db.conversation.updateMany({ where: { id: conversationId, businessId }, data: { agentPaused: paused } });
+    const updated = await this.db.conversation.updateMany({ where: { id: conversationId, businessId }, data: paused ? { agentPaused: true, pausedBy: "admin", pausedUntil: null } : { agentPaused: false, pausedBy: null, pausedUntil: null } });
     return updated.count === 0 ? null : this.get(businessId, conversationId);
   }
 

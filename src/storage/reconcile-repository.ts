@@ -6,7 +6,8 @@ export class ReconcileRepository implements ReconcileStore {
 
   async stalePending(olderThan: Date, limit: number) {
     const rows = await this.db.message.findMany({
-      where: { direction: "inbound", status: "received", createdAt: { lt: olderThan } },
+      // A paused agent answers nothing; a pause that ends by itself is picked up once it has ended.
+      where: { direction: "inbound", status: "received", createdAt: { lt: olderThan }, conversation: { OR: [{ agentPaused: false }, { pausedUntil: { lte: new Date() } }] } },
       orderBy: { seq: "desc" },
       distinct: ["conversationId"],
       take: limit,

@@ -13,6 +13,7 @@ export class TurnRepository implements TurnStore {
         id: true,
         businessId: true,
         agentPaused: true,
+        pausedUntil: true,
         historyStartSeq: true,
         contact: { select: { platformUserId: true } },
         channel: {
@@ -50,6 +51,7 @@ export class TurnRepository implements TurnStore {
       conversationId,
       businessId: conversation.businessId,
       agentPaused: conversation.agentPaused,
+      pausedUntil: conversation.pausedUntil,
       channel: {
         id: conversation.channel.id,
         kind: conversation.channel.kind,
@@ -120,6 +122,14 @@ export class TurnRepository implements TurnStore {
 
   async pauseAgent(conversationId: string): Promise<void> {
     await this.db.conversation.update({ where: { id: conversationId }, data: { agentPaused: true } });
+  }
+
+  async resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean> {
+    const resumed = await this.db.conversation.updateMany({
+      where: { id: conversationId, agentPaused: true, pausedUntil: { equals: pausedUntil, lte: new Date() } },
+      data: { agentPaused: false, pausedBy: null, pausedUntil: null },
+    });
+    return resumed.count > 0;
   }
 
   async newestPendingSeq(conversationId: string): Promise<bigint | null> {

@@ -11,7 +11,8 @@ export const EMPTY_REPLY_FALLBACK = "Sorry, I couldn't put an answer together ju
 export type TurnOutcome =
   | { readonly kind: "busy"; readonly retryInMs?: number }
   | { readonly kind: "nothing-pending" }
-  | { readonly kind: "paused" }
+  /** resumeInMs: the pause ends by itself then (the owner's quiet time); the job waits for it. */
+  | { readonly kind: "paused"; readonly resumeInMs?: number }
   | { readonly kind: "fenced" }
   | { readonly kind: "skipped"; readonly reason: string }
   | {
@@ -52,7 +53,15 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
   try {
     const context = await deps.store.loadTurn(job.conversationId);
     if (!context || context.pendingIds.length === 0) return { kind: "nothing-pending" };
-    if (context.agentPaused) return { kind: "paused" };
+    if (context.agentPaused) {
+      const until = context.pausedUntil;
+      if (!until) return { kind: "paused" };
+      const left = until.getTime() - Date.now();
+      if (left > 0) return { kind: "paused", resumeInMs: left };
+      // Extended by a newer owner message between our read and this write: look again.
+      if (!(await deps.store.resumeExpiredPause(context.conversationId, until))) return { kind: "paused", resumeInMs: 0 };
+      deps.logger.info({ conversationId: context.conversationId }, "quiet time over: the agent answers again");
+    }
     const newest = context.history.filter((m) => m.direction === "inbound").at(-1)!;
     const quietFor = Date.now() - newest.createdAt.getTime();
     if (quietFor < deps.debounceMs) return { kind: "busy", retryInMs: deps.debounceMs - quietFor };

@@ -36,7 +36,11 @@ export class FakeWwebClient implements WwebClient {
     this.calls.push(`send:${chatId}`);
     this.sent.push({ chatId, text });
     const id = `3EB0${(++this.counter).toString(16).toUpperCase().padStart(16, "0")}`;
-    return { id: { fromMe: true, remote: chatId, id, _serialized: `true_${chatId}_${id}` } };
+    const sent = { id: { fromMe: true, remote: chatId, id, _serialized: `true_${chatId}_${id}` } };
+    // Like the library: the page reports the new message (message_create) before sendMessage resolves.
+    this.emit("message_create", { ...wwebMessage({ key: id, fromMe: true, from: OWN_NUMBER, to: chatId, body: text }), id: sent.id, timestamp: Math.floor(Date.now() / 1000) });
+    await Promise.resolve();
+    return sent;
   }
 
   async getChatById(chatId: string): Promise<WwebChat> {
@@ -47,7 +51,19 @@ export class FakeWwebClient implements WwebClient {
   }
 }
 
+/** The business's own WhatsApp number in these fakes. */
+export const OWN_NUMBER = "15557654321@c.us";
+
 let seq = 0;
+
+/** What the owner typed on the business phone to a customer's chat, as message_create delivers it. */
+export function ownerMessage(overrides: Partial<WwebMessage> & { key?: string } = {}): WwebMessage {
+  const { key, ...rest } = overrides;
+  const to = rest.to ?? "15551234567@c.us";
+  const idPart = key ?? `3EB0A1B2C3D4E5F6${(++seq).toString(16).toUpperCase().padStart(4, "0")}`;
+  const id = { fromMe: true, remote: to, id: idPart, _serialized: `true_${to}_${idPart}` };
+  return { ...wwebMessage({ body: "Hi, this is Maria from the shop, I'll take it from here.", ...rest, fromMe: true, from: OWN_NUMBER, to }), id };
+}
 
 /** A received message as whatsapp-web.js delivers it (a private text chat unless overridden). */
 export function wwebMessage(overrides: Partial<WwebMessage> & { key?: string } = {}): WwebMessage {
@@ -55,5 +71,5 @@ export function wwebMessage(overrides: Partial<WwebMessage> & { key?: string } =
   const from = rest.from ?? "15551234567@c.us";
   const idPart = key ?? `3EB0C767D26A3D7F${(++seq).toString(16).toUpperCase().padStart(4, "0")}`;
   const id = { fromMe: rest.fromMe ?? false, remote: from, id: idPart, _serialized: `${rest.fromMe ? "true" : "false"}_${from}_${idPart}` };
-  return { id, from, to: "15557654321@c.us", fromMe: false, body: "Hello, are you open today?", type: "chat", isStatus: false, timestamp: 1749416383, ...rest };
+  return { id, from, to: OWN_NUMBER, fromMe: false, body: "Hello, are you open today?", type: "chat", isStatus: false, timestamp: 1749416383, ...rest };
 }

@@ -290,7 +290,7 @@ describe("admin console", () => {
     180_000,
   );
 
-  it("lists channels, turns one off, and says the WhatsApp QR link is not available yet", async () => {
+  it("lists channels, turns one off, and shows that the WhatsApp phone session has not reported yet", async () => {
     const created = await fetch(`${baseUrl}/api/admin/businesses/${businessId}/channels`, {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -303,7 +303,7 @@ describe("admin console", () => {
     await signIn(page, key, "#/channels");
     await page.locator('#channel-list li[data-kind="webchat"]', { hasText: "demo" }).waitFor();
     const phone = page.locator(`#channel-list li[data-channel-id="${channelId}"]`);
-    await phone.locator(".qr-state", { hasText: "not available yet" }).waitFor();
+    await phone.locator('.phone-link[data-state="waiting"]', { hasText: "waiting for the phone session" }).waitFor();
     expect(await phone.locator(".switch-input").isChecked()).toBe(true);
     await page.screenshot({ path: `${SCREENSHOTS}/console-channels-phone.png`, fullPage: true });
 

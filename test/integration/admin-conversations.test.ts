@@ -143,7 +143,7 @@ describe("conversations", () => {
     expect((await api("GET", `/conversations/${conversationId}`)).json()).toMatchObject({ agentPaused: false, unansweredCount: 2 });
 
     const paused = await api("POST", `/conversations/${conversationId}/pause`);
-    expect(paused.json()).toMatchObject({ agentPaused: true });
+    expect(paused.json()).toMatchObject({ agentPaused: true, pausedBy: "admin", pausedUntil: null });
     const sent = await api("POST", `/conversations/${conversationId}/messages`, { text: "  Hi, this is Marta from the bakery: coming out now!  " });
     expect(sent.statusCode).toBe(202);
     const reply = sent.json();
@@ -173,7 +173,7 @@ describe("conversations", () => {
     expect(rest.json().items.map((m: { id: string }) => m.id)).toEqual([reply.messageId]);
 
     const resumed = await api("POST", `/conversations/${conversationId}/resume`);
-    expect(resumed.json()).toMatchObject({ agentPaused: false, unansweredCount: 0 });
+    expect(resumed.json()).toMatchObject({ agentPaused: false, pausedBy: null, pausedUntil: null, unansweredCount: 0 });
   });
 
   it("stores the reply even when delivery cannot be reached, and says so", async () => {

@@ -1,18 +1,21 @@
 import { UnavailableError } from "../../domain/errors.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
+import type { OwnerMessage } from "../../domain/owner-message.js";
 import { PlatformRejectedError, PlatformTransportError } from "../../ports/channel-adapter.js";
 import type { Logger } from "../../ports/logger.js";
 import { logRef } from "../meta/log-ref.js";
 import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
 import type { WwebClient, WwebMessage } from "./wweb-client.js";
 import { WwebConnection, type PairingState } from "./wweb-connection.js";
-import { mapWwebMessage, type WwebChannelConfig } from "./wweb-message-mapper.js";
+import { mapWwebMessage, mapWwebOwnerMessage, type WwebChannelConfig } from "./wweb-message-mapper.js";
 
 export interface WhatsappWebChannelOptions {
   readonly client: WwebClient;
   readonly channel: WwebChannelConfig;
   /** Where customer messages go: acceptInbound. */
   readonly accept: (message: InboundMessage) => Promise<unknown>;
+  /** Where the owner's own messages from the business phone go (acceptOwnerMessage); ignored when unset. */
+  readonly acceptOwner?: (message: OwnerMessage) => Promise<unknown>;
   readonly logger: Logger;
   readonly print?: (text: string) => void;
   /** Every connection state change, to store for the admin (see WwebConnection). */
@@ -30,6 +33,9 @@ export interface WhatsappWebChannelOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
+
+// The message_create of a send arrives within seconds of it; this many ids cover any burst.
+const SENT_IDS_KEPT = 2000;
 
 /** The chat never wrote to this channel: we do not start conversations. */
 export class RecipientNeverWroteError extends PlatformRejectedError {
@@ -50,6 +56,10 @@ export class WhatsappWebChannel {
   private readonly lastSentAt = new Map<string, number>();
   private readonly sending = new Map<string, Promise<unknown>>();
   private inbound: Promise<void> = Promise.resolve();
+  /** Own messages wait here, apart from customers', since one may wait for a send to finish. */
+  private own: Promise<void> = Promise.resolve();
+  /** Ids of messages this channel sent (newest last, bounded): their `message_create` is not the owner. */
+  private readonly sentIds = new Set<string>();
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
@@ -68,6 +78,10 @@ export class WhatsappWebChannel {
     o.client.on("message", (message) => {
       this.inbound = this.inbound.then(() => this.receive(message));
     });
+    o.client.on("message_create", (message) => {
+      if (!message.fromMe) return; // customers' messages come through "message" as well
+      this.own = this.own.then(() => this.receiveOwn(message));
+    });
   }
 
   get channel(): WwebChannelConfig {
@@ -85,6 +99,7 @@ export class WhatsappWebChannel {
   /** Resolves when received messages are handed over and no reconnection is running. */
   async idle(): Promise<void> {
     await this.inbound;
+    await this.own;
     await this.connection.settled();
   }
 
@@ -129,6 +144,7 @@ export class WhatsappWebChannel {
       }
       this.lastSentAt.set(chatId, this.now());
       ids.push(sent.id._serialized);
+      this.rememberSent(sent.id._serialized);
     }
     await chat?.clearState().catch(() => undefined);
     return ids;
@@ -141,17 +157,50 @@ export class WhatsappWebChannel {
       return;
     }
     this.knownChats.add(mapped.message.senderId);
+    await this.handOver(mapped.message.platformMessageId, () => this.o.accept(mapped.message));
+  }
+
+  private async receiveOwn(message: WwebMessage): Promise<void> {
+    const acceptOwner = this.o.acceptOwner;
+    if (!acceptOwner) return;
+    const mapped = mapWwebOwnerMessage(message, this.o.channel, this.o.maxMessageChars ?? 4000);
+    if ("skip" in mapped) {
+      this.log.debug({ reason: mapped.skip }, "whatsapp web own message ignored");
+      return;
+    }
+    if (await this.sentByUs(mapped.owner.recipientId, mapped.owner.platformMessageId)) return;
+    await this.handOver(mapped.owner.platformMessageId, () => acceptOwner(mapped.owner));
+  }
+
+  /**
+   * Whether this channel sent the message. whatsapp-web.js emits `message_create` for our own
+   * sends, often before sendMessage resolves with the id: then wait for the chat's sends to finish.
+   */
+  private async sentByUs(chatId: string, messageId: string): Promise<boolean> {
+    if (this.sentIds.has(messageId)) return true;
+    const running = this.sending.get(chatId);
+    if (!running) return false;
+    await running.catch(() => undefined);
+    return this.sentIds.has(messageId);
+  }
+
+  private rememberSent(messageId: string): void {
+    this.sentIds.add(messageId);
+    if (this.sentIds.size > SENT_IDS_KEPT) this.sentIds.delete(this.sentIds.values().next().value as string);
+  }
+
+  private async handOver(platformMessageId: string, store: () => Promise<unknown>): Promise<void> {
     const attempts = this.o.acceptAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.o.accept(mapped.message);
+        await store();
         return;
       } catch (error) {
         if (error instanceof UnavailableError && attempt < attempts) {
           await this.sleep(1000 * 2 ** (attempt - 1));
           continue;
         }
-        this.log.error({ err: error, messageRef: logRef(mapped.message.platformMessageId), attempt }, "whatsapp web message could not be stored");
+        this.log.error({ err: error, messageRef: logRef(platformMessageId), attempt }, "whatsapp web message could not be stored");
         return;
       }
     }

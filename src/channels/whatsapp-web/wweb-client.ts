@@ -33,6 +33,8 @@ export interface WwebEvents {
   /** Reason: a WAState (e.g. CONFLICT, UNPAIRED, TIMEOUT), "LOGOUT", or "Max qrcode retries reached". */
   disconnected: [reason: string];
   message: [message: WwebMessage];
+  /** Every new message, the account's own included (sent from the phone, or by sendMessage: often before it resolves). */
+  message_create: [message: WwebMessage];
 }
 
 export interface WwebClient {

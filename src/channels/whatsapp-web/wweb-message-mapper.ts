@@ -1,4 +1,5 @@
 import { nonTextMessageText, type InboundMessage, type MessageKind } from "../../domain/inbound-message.js";
+import type { OwnerMessage } from "../../domain/owner-message.js";
 import { asId, asTimestamp } from "../meta/json-fields.js";
 import { inboundText, safeType, type SkipReason } from "../meta/webhook-batch.js";
 import type { WwebMessage } from "./wweb-client.js";
@@ -11,7 +12,7 @@ export interface WwebChannelConfig {
   readonly allowGroups?: boolean;
 }
 
-export type WwebSkip = { readonly skip: SkipReason | "from_me" | "status" | "group" | "broadcast"; readonly type?: string };
+export type WwebSkip = { readonly skip: SkipReason | "from_me" | "not_from_me" | "status" | "group" | "broadcast" | "self_chat"; readonly type?: string };
 
 /** One whatsapp-web.js message -> our message, or why it is not one. Pure. */
 export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number): { message: InboundMessage } | WwebSkip {
@@ -24,10 +25,8 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
   const id = asId(message.id?._serialized);
   const sentAt = asTimestamp(message.timestamp, "s");
   if (!id || !sentAt) return { skip: "malformed" };
-  const kind: MessageKind = message.type === "chat" ? "text" : (WWEB_KINDS[message.type ?? ""] ?? "other");
-  // Media captions arrive in `body`; non-text messages are stored with their kind, answered politely.
-  const text = kind === "text" ? inboundText(message.body, maxMessageChars) : { text: nonTextMessageText(kind, CAPTIONED.has(kind) && typeof message.body === "string" ? message.body : undefined).slice(0, maxMessageChars) };
-  if ("skip" in text) return { skip: text.skip, type: "chat" };
+  const content = messageContent(message, maxMessageChars);
+  if ("skip" in content) return { skip: content.skip, type: "chat" };
   return {
     message: {
       channelKind: "whatsapp_web",
@@ -35,11 +34,42 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
       platformMessageId: id,
       // The chat id: replies go back to it (for a group, the group).
       senderId: from,
-      kind,
-      text: text.text,
+      kind: content.kind,
+      text: content.text,
       sentAt,
     },
   };
+}
+
+/**
+ * A message the account itself wrote (`message_create` with fromMe) -> the owner's message in a
+ * one-to-one chat, or why it is not one. Whether it was the owner on the phone or this adapter's
+ * own send is decided by the channel (it knows the ids it sent). Pure.
+ */
+export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number): { owner: OwnerMessage } | WwebSkip {
+  if (!message.fromMe) return { skip: "not_from_me" };
+  const to = asId(message.to);
+  if (message.isStatus || to === "status@broadcast") return { skip: "status" };
+  if (!to) return { skip: "malformed" };
+  if (to.endsWith("@broadcast") || to.endsWith("@newsletter")) return { skip: "broadcast" };
+  // Groups are never paused by the owner: the agent does not answer them unless allowed, and then a group is shared.
+  if (to.endsWith("@g.us")) return { skip: "group" };
+  if (to === asId(message.from)) return { skip: "self_chat" };
+  const id = asId(message.id?._serialized);
+  const sentAt = asTimestamp(message.timestamp, "s");
+  if (!id || !sentAt) return { skip: "malformed" };
+  // The owner's word counts even when it is empty or long: it is stored shortened, and still pauses the agent.
+  const content = messageContent(message, maxMessageChars);
+  const { kind, text } = "skip" in content ? (content.skip === "text_too_long" ? { kind: "text" as const, text: String(message.body).trim().slice(0, maxMessageChars) } : { kind: "other" as const, text: nonTextMessageText("other") }) : content;
+  return { owner: { channelKind: "whatsapp_web", platformAccountId: channel.platformAccountId, platformMessageId: id, recipientId: to, kind, text, sentAt } };
+}
+
+function messageContent(message: WwebMessage, maxMessageChars: number): { kind: MessageKind; text: string } | { skip: SkipReason } {
+  const kind: MessageKind = message.type === "chat" ? "text" : (WWEB_KINDS[message.type ?? ""] ?? "other");
+  // Media captions arrive in `body`; non-text messages are stored with their kind, answered politely.
+  if (kind !== "text") return { kind, text: nonTextMessageText(kind, CAPTIONED.has(kind) && typeof message.body === "string" ? message.body : undefined).slice(0, maxMessageChars) };
+  const text = inboundText(message.body, maxMessageChars);
+  return "skip" in text ? text : { kind, text: text.text };
 }
 
 const WWEB_KINDS: Record<string, Exclude<MessageKind, "text">> = {

@@ -12,11 +12,13 @@ export const conversation = z.object({
   channel: z.object({ id, kind: channelKind, name: z.string(), enabled: z.boolean() }),
   contact: z.object({ id, displayName: z.string().nullable() }),
   agentPaused: z.boolean(),
+  pausedBy: z.string().nullable().describe('Who paused the agent: "admin", "owner_phone" (the owner wrote from the business phone), "safety", "handoff"'),
+  pausedUntil: isoTime.nullable().describe("When the agent resumes by itself (the owner's quiet time); null: until resumed"),
   unansweredCount: z.number().int(),
   lastMessageAt: isoTime,
   createdAt: isoTime,
 });
-export const conversationJson = (c: ConversationRecord) => ({ ...c, lastMessageAt: iso(c.lastMessageAt), createdAt: iso(c.createdAt) });
+export const conversationJson = (c: ConversationRecord) => ({ ...c, pausedUntil: c.pausedUntil ? iso(c.pausedUntil) : null, lastMessageAt: iso(c.lastMessageAt), createdAt: iso(c.createdAt) });
 
 const message = z.object({
   id,

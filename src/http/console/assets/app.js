@@ -4,6 +4,7 @@ import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
 import { mountInbox } from "./inbox-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
+import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
 
 const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels };
 const DEFAULT_PAGE = "persona";
@@ -25,6 +26,7 @@ function showLogin(message) {
   businesses = [];
   session.clear();
   forgetDrafts();
+  hideQueuesLink();
   boot.hidden = true;
   shell.hidden = true;
   login.hidden = false;
@@ -97,6 +99,7 @@ async function signIn(key) {
   businesses = items;
   if (!items.some((b) => b.id === session.businessId()) && items[0]) session.setBusinessId(items[0].id);
   showShell();
+  void showQueuesLinkIfOwner();
 }
 
 loginForm.addEventListener("submit", async (event) => {

@@ -1,6 +1,7 @@
 // Channels: what is connected, and a switch to turn each one on or off.
 import { api, path } from "./api.js";
 import { CHANNEL_KINDS, clear, empty, errorBox, h, loading, when } from "./dom.js";
+import { PHONE_LINK_POLL_MS, phoneLink } from "./phone-link.js";
 
 export function mountChannels(view, { business }) {
   const base = path`/businesses/${business.id}`;
@@ -10,18 +11,41 @@ export function mountChannels(view, { business }) {
   clear(root, h("div", { class: "panel-head" }, h("h2", { id: "channels-title" }, "Channels")), h("p", { class: "small muted" }, "Where customers reach the agent. A channel that is off gets no answers and cannot be used to reply."), state, list);
   view.append(root);
   let destroyed = false;
+  /** channel id -> its phone link block (whatsapp_web channels), refreshed while the page is open. */
+  const links = new Map();
+  let timer = null;
 
   async function load() {
     clear(state, loading("Loading channels…"));
     clear(list);
+    links.clear();
     try {
       const { items } = await api(`${base}/channels`);
       if (destroyed) return;
       clear(state, items.length === 0 ? empty("No channels yet. Ask whoever runs Parlor to connect one (npm run channel:add).") : null);
       clear(list, items.map(card));
+      schedule();
     } catch (error) {
       if (!destroyed) clear(state, errorBox(`Could not load the channels. ${error.message}`, load));
     }
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (!destroyed && links.size > 0) timer = setTimeout(refresh, PHONE_LINK_POLL_MS);
+  }
+
+  async function refresh() {
+    if (document.hidden) return schedule();
+    try {
+      const { items } = await api(`${base}/channels`);
+      if (destroyed) return;
+      for (const channel of items) links.get(channel.id)?.update(channel);
+    } catch (error) {
+      if (destroyed) return;
+      for (const link of links.values()) link.failed(error.message);
+    }
+    schedule();
   }
 
   function card(channel) {
@@ -33,6 +57,7 @@ export function mountChannels(view, { business }) {
       { class: channel.enabled ? "channel" : "channel off", dataset: { kind: channel.kind, channelId: channel.id } },
       h("div", { class: "channel-top" }, h("div", {}, h("strong", {}, channel.name), channel.name === CHANNEL_KINDS[channel.kind] ? null : h("div", { class: "small muted" }, CHANNEL_KINDS[channel.kind] ?? channel.kind)), h("label", { class: "switch" }, toggle, stateText)),
       h("dl", { class: "facts" }, h("dt", {}, accountLabel(channel.kind)), h("dd", {}, h("code", {}, channel.platformAccountId)), h("dt", {}, "Added"), h("dd", {}, when(channel.createdAt)), ...details(channel)),
+      linkBlock(channel),
       error,
     );
     toggle.addEventListener("change", async () => {
@@ -58,10 +83,19 @@ export function mountChannels(view, { business }) {
     return item;
   }
 
+  function linkBlock(channel) {
+    if (channel.kind !== "whatsapp_web") return null;
+    const link = phoneLink(channel);
+    link.update(channel);
+    links.set(channel.id, link);
+    return h("div", { class: "phone-link-wrap", dataset: { channelId: channel.id } }, h("h3", { class: "small" }, "Phone link"), link.root);
+  }
+
   void load();
   return {
     destroy() {
       destroyed = true;
+      clearTimeout(timer);
     },
   };
 }
@@ -75,8 +109,6 @@ function details(channel) {
     const url = `/chat/${encodeURIComponent(channel.platformAccountId)}`;
     return [h("dt", {}, "Chat page"), h("dd", {}, h("a", { href: url, target: "_blank", rel: "noopener" }, `${location.origin}${url}`))];
   }
-  if (channel.kind === "whatsapp_web") {
-    return [h("dt", {}, "Phone link (QR code)"), h("dd", { class: "qr-state" }, h("span", { class: "badge" }, "not available yet"), " For now, ask whoever runs Parlor to link the phone.")];
-  }
+  if (channel.kind === "whatsapp_web") return [h("dt", {}, "Groups"), h("dd", {}, channel.allowGroups ? "answered" : "ignored")];
   return [h("dt", {}, "Access token"), h("dd", {}, channel.hasCredentials ? "stored (sealed)" : "missing: the channel cannot send")];
 }

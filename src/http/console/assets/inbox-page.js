@@ -117,7 +117,7 @@ export function mountInbox(view, { business, param }) {
         "span",
         { class: "conv-meta small" },
         h("span", { class: "muted" }, channelLabel(c.channel)),
-        c.agentPaused ? h("span", { class: "badge paused-badge" }, "agent paused") : null,
+        c.agentPaused ? h("span", { class: "badge paused-badge" }, c.pausedBy === "owner_phone" ? "owner on the phone" : "agent paused") : null,
         c.unansweredCount > 0 ? h("span", { class: "badge waiting-badge" }, `${c.unansweredCount} waiting`) : null,
       ),
     );

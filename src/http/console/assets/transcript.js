@@ -47,9 +47,11 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     title.textContent = c.contact.displayName ?? "Visitor";
     subtitle.textContent = `${channelLabel(c.channel)} · started ${when(c.createdAt)}`;
     banner.classList.toggle("paused", c.agentPaused);
-    banner.textContent = c.agentPaused
-      ? "Agent paused: it will not answer here. You are in charge until you resume it."
-      : "The agent is answering this conversation.";
+    banner.textContent = !c.agentPaused
+      ? "The agent is answering this conversation."
+      : c.pausedUntil
+        ? `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`
+        : "Agent paused: it will not answer here. You are in charge until you resume it.";
     pause.hidden = c.agentPaused;
     resume.hidden = !c.agentPaused;
     const off = !c.channel.enabled;

@@ -1,0 +1,132 @@
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DashboardSessions } from "../../src/admin/dashboard-sessions.js";
+import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { RedisSessionStore } from "../../src/queue/redis-session-store.js";
+import { BullTurnQueue } from "../../src/queue/turn-queue.js";
+import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
+import { testConfig } from "../support/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { TEST_REDIS_URL } from "../support/test-env.js";
+import { createTestPrefix } from "../support/test-redis.js";
+
+// bull-board in the gateway over real HTTP: owner keys only, through a short-lived session cookie.
+const redisPrefix = createTestPrefix();
+const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix });
+let database: TestDatabase;
+let gateway: Gateway;
+let base: string;
+let businessKey: string;
+let businessKeyId: string;
+let ownerKey: string;
+let redis: Redis;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  const keys = new ApiKeyRepository(database.db);
+  const business = await issueApiKey(keys, { businessId: seeded.businessId, name: "shop" });
+  businessKey = business.key;
+  businessKeyId = business.record.id;
+  ownerKey = (await issueApiKey(keys, { businessId: null, name: "owner" })).key;
+  gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
+  await gateway.app.listen({ host: "127.0.0.1", port: 0 });
+  base = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+  redis = new Redis(TEST_REDIS_URL);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await gateway?.close();
+  await database?.drop();
+  await redisPrefix.cleanup();
+});
+
+const openSession = (authorization?: string) => fetch(`${base}/admin/queues/session`, { method: "POST", headers: authorization ? { authorization } : {} });
+const cookieOf = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
+
+describe("the queue dashboard (bull-board) at /admin/queues", () => {
+  it("answers 401 without a session, whatever the path (page, API, static files)", async () => {
+    for (const path of ["/admin/queues", "/admin/queues/", "/admin/queues/api/queues", "/admin/queues/queue/turns", "/admin/queues/static/favicon-32x32.png"]) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(401);
+      expect((await res.json()).error.code).toBe("UNAUTHORIZED");
+    }
+    // A made-up or malformed cookie is no session.
+    for (const cookie of ["parlor_queues=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "parlor_queues=../../etc", "parlor_queues="]) {
+      expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(401);
+    }
+  });
+
+  it("opens a session only for an owner key: 401 without or with a wrong key, 403 with a business key", async () => {
+    for (const auth of [undefined, "Bearer pk_nope", `Bearer ${ownerKey.slice(0, -2)}xx`, ownerKey]) {
+      const res = await openSession(auth);
+      expect(res.status, String(auth)).toBe(401);
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    const business = await openSession(`Bearer ${businessKey}`);
+    expect(business.status).toBe(403);
+    expect((await business.json()).error.code).toBe("OWNER_ONLY");
+    expect(business.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("lets an owner in: an HttpOnly, SameSite=Strict cookie for this path, the page and the queues through bull-board's API", async () => {
+    await new BullTurnQueue(redis, redisPrefix.prefix, createLogger("silent", "test")).enqueueTurn({ conversationId: "c-1", messageId: "m-1", businessId: "b-1" });
+    const res = await openSession(`Bearer ${ownerKey}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ url: "/admin/queues/" });
+    const setCookie = res.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(/^parlor_queues=[A-Za-z0-9_-]{43};/);
+    expect(setCookie).toContain("HttpOnly");
+    expect(setCookie).toContain("SameSite=Strict");
+    expect(setCookie).toContain("Path=/admin/queues");
+    expect(setCookie).toContain("Max-Age=1800");
+    const cookie = cookieOf(res);
+
+    const page = await fetch(`${base}/admin/queues/`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const html = await page.text();
+    expect(html).toContain("Parlor queues");
+    // The UI's own files load with the same cookie.
+    const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${base}/admin/queues/${script}`, { headers: { cookie } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toContain("javascript");
+    expect((await fetch(`${base}/admin/queues/${script}`)).status).toBe(401);
+
+    const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } });
+    expect(api.status).toBe(200);
+    const { queues } = (await api.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+    expect(queues.map((q) => q.name).sort()).toEqual(["outbox", "turns"]);
+    const turns = queues.find((q) => q.name === "turns")!;
+    expect(turns.counts.waiting! + (turns.counts.prioritized ?? 0)).toBe(1);
+
+    // Signing out ends the session.
+    const out = await fetch(`${base}/admin/queues/session`, { method: "DELETE", headers: { cookie } });
+    expect(out.status).toBe(204);
+    expect(out.headers.get("set-cookie")).toMatch(/parlor_queues=;.*Expires=Thu, 01 Jan 1970/);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("re-checks the key on every request: a revoked owner key's session stops working, a business key's session gets 403", async () => {
+    const keys = new ApiKeyRepository(database.db);
+    const temporary = await issueApiKey(keys, { businessId: null, name: "temporary owner" });
+    const cookie = cookieOf(await openSession(`Bearer ${temporary.key}`));
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(200);
+    await database.db.apiKey.update({ where: { id: temporary.record.id }, data: { revokedAt: new Date() } });
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(401);
+
+    // The session route never opens one for a business key; should one exist anyway, the dashboard refuses it.
+    const sessions = new DashboardSessions(new RedisSessionStore(redis, redisPrefix.prefix), 60_000);
+    const { token } = await sessions.open({ keyId: businessKeyId, businessId: "any" });
+    const res = await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie: `parlor_queues=${token}` } });
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.code).toBe("OWNER_ONLY");
+  });
+});
