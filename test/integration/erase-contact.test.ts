@@ -67,7 +67,8 @@ async function redisText(): Promise<string> {
     if (type === "string") parts.push(String(await queues.redis.get(key)));
     if (type === "hash") parts.push(JSON.stringify(await queues.redis.hgetall(key)));
     if (type === "list") parts.push(...(await queues.redis.lrange(key, 0, -1)));
-    if (type === "zset" || type === "set") parts.push(...(type === "zset" ? await queues.redis.zrange(key, 0, -1) : await queues.redis.smembers(key)));
+    if (type === "zset") parts.push(...(await queues.redis.zrange(key, "0", "-1")));
+    if (type === "set") parts.push(...(await queues.redis.smembers(key)));
   }
   return parts.join("\n");
 }
