@@ -87,7 +87,7 @@ beforeAll(async () => {
   erasure = { store: new ErasureRepository(database.db), work: queues.work, logger };
   model = new GatedChatModel(await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model }));
   worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   model?.release();
@@ -101,7 +101,7 @@ describe("erasure during a turn", () => {
   it("a worker generating a reply when its conversation is erased stores nothing and completes without retrying", async () => {
     const person = await newPerson("Could you tell me what the weather is like on your side of town this week?");
     await queues.turns.enqueueTurn({ conversationId: person.conversationId, messageId: person.messageId, businessId: person.businessId });
-    await Promise.race([model.started, new Promise((_, reject) => setTimeout(() => reject(new Error("the turn never reached the model")), 30_000))]);
+    await Promise.race([model.started, new Promise((_, reject) => setTimeout(() => reject(new Error("the turn never reached the model")), 60_000))]);
 
     // The worker holds the conversation's lock and its job is running: erase now.
     expect(await queues.redis.exists(conversationLockKey(queues.prefix, person.conversationId))).toBe(1);
@@ -114,7 +114,7 @@ describe("erasure during a turn", () => {
       const j = await queues.turns.queue.getJob(turnJobId(person.messageId));
       const state = await j?.getState();
       return state === "completed" || state === "failed" ? j : undefined;
-    }, 30_000);
+    }, 60_000);
     expect(await job.getState()).toBe("completed");
     expect(job.returnvalue).toBe("fenced");
     expect(job.failedReason ?? null).toBeNull();
@@ -127,9 +127,9 @@ describe("erasure during a turn", () => {
     expect(await database.db.outboxEntry.count()).toBe(0);
     // The job that was running keeps ids only, as every job does, until BullMQ trims finished jobs.
     expect(Object.keys(job.data).sort()).toEqual(["businessId", "conversationId", "messageId"]);
-  }, 60_000);
+  }, 150_000);
 
-  it("a reply saved at the same moment as the erasure is either erased with it (and counted) or not stored at all", async () => {
+  it("a reply saved at the same moment as the erasure is either erased with it (and counted) or not stored at all", { timeout: 60_000 }, async () => {
     const turns = new TurnRepository(database.db);
     for (let round = 0; round < 12; round++) {
       const person = await newPerson(`Round ${round}`);
