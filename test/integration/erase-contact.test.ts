@@ -9,6 +9,7 @@ import { createRedis } from "../../src/queue/redis-connection.js";
 import { conversationLockKey, RedisConversationLock } from "../../src/queue/redis-conversation-lock.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { OutboxRepository } from "../../src/storage/outbox-repository.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
 import { buildAdminTestApp, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -138,6 +139,18 @@ describe("erasing a contact", () => {
     expect(record.completedAt).toBeInstanceOf(Date);
     expect(record.subjectHash).toBe(createHash("sha256").update(`webchat:${victim.senderId}`).digest("hex"));
     expect(JSON.stringify(record)).not.toContain(victim.senderId);
+  });
+
+  it("a reply being sent while its contact is erased: recording the send's outcome is a no-op, not an error", async () => {
+    const outbox = new OutboxRepository(database.db);
+    const victim = await seedPerson("Send me the menu");
+    const claimed = await outbox.claim(victim.outboxIds[0]!);
+    expect(claimed?.text).toBe("We open at 8.");
+    expect((await erase(victim.contactId)).statusCode).toBe(200);
+    await expect(outbox.markSent(victim.outboxIds[0]!, ["platform-id"])).resolves.toBeUndefined();
+    await expect(outbox.markFailed(victim.outboxIds[0]!, "gone")).resolves.toBeUndefined();
+    expect(await outbox.claim(victim.outboxIds[0]!)).toBeNull();
+    expect(await database.db.message.count({ where: { id: { in: victim.messageIds } } })).toBe(0);
   });
 
   it("answers 404 for a contact that is already gone, and records nothing", async () => {
