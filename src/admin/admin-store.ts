@@ -1,4 +1,5 @@
 import type { ChannelKind } from "../domain/inbound-message.js";
+import type { ErasureStore } from "../ports/erasure-store.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 
 // What the admin API reads and writes, as plain records: no Prisma types past src/storage.
@@ -213,4 +214,6 @@ export interface AdminStore {
   readonly conversations: ConversationStore;
   readonly contacts: ContactStore;
   readonly apiKeys: ApiKeyStore;
+  /** Erasure requests; finding a contact to erase is scoped to a business like everything else. */
+  readonly erasures: ErasureStore;
 }

@@ -9,7 +9,8 @@ export interface Config {
   readonly role: Role;
   readonly env: "development" | "production" | "test";
   readonly logLevel: string;
-  readonly http: { readonly host: string; readonly port: number };
+  /** publicBaseUrl: how users reach the gateway (links Meta shows them); unset = from each request's host. */
+  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string | undefined };
   /** Undefined only where an embedded default may stand in (demo, cli). */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -106,7 +107,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     role,
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl: e.PUBLIC_BASE_URL },
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,

@@ -4,6 +4,7 @@ import { registerChatPageRoutes } from "./chat-page-routes.js";
 import { registerConsoleRoutes } from "./console/console-routes.js";
 import { installErrorHandler } from "./error-handler.js";
 import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
+import { registerMetaDataDeletionRoutes, type MetaDataDeletionRouteDeps } from "./meta-data-deletion-routes.js";
 import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
 import type { MetricsSource } from "../ports/metrics-source.js";
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly metrics?: MetricsSource;
   /** WhatsApp Cloud API and Instagram webhooks (/webhooks/whatsapp, /webhooks/instagram). */
   readonly meta?: MetaWebhookRouteDeps;
+  /** Meta's data-deletion callback (/meta/data-deletion), served when a Meta app secret is set. */
+  readonly metaDataDeletion?: MetaDataDeletionRouteDeps;
 }
 
 /** The gateway's HTTP app, built without listening (tests use inject(); main/ listens). */
@@ -36,6 +39,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
   registerWebchatRoutes(app, deps.webchat);
   if (deps.meta) registerMetaWebhookRoutes(app, deps.meta);
+  if (deps.metaDataDeletion) registerMetaDataDeletionRoutes(app, deps.metaDataDeletion);
   registerChatPageRoutes(app);
   registerConsoleRoutes(app);
   return app;

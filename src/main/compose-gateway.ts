@@ -17,7 +17,8 @@ import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
 import type { Db } from "../storage/create-db.js";
-import { metaWebhookDeps } from "./compose-meta-channels.js";
+import { metaDataDeletionDeps, metaWebhookDeps } from "./compose-meta-channels.js";
+import { BullQueuedWork } from "../queue/bull-queued-work.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
 import { MetricsRepository } from "../storage/metrics-repository.js";
 import { Queue } from "bullmq";
@@ -47,6 +48,9 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const bus = new RedisReplyBus(producer, subscriber, config.queuePrefix);
   const metricsRepository = new MetricsRepository(db);
   const accept = (message: InboundMessage) => acceptInbound({ store, queue }, message);
+  const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
+  const adminStore = createAdminStore(db);
+  const queuedWork = new BullQueuedWork(producer, config.queuePrefix, queue, outboxQueue);
   const app = buildApp({
     logger,
     maxMessageChars: config.limits.maxMessageChars,
@@ -58,6 +62,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       bus,
     },
     meta: metaWebhookDeps(config, { db, store, accept, logger }),
+    metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }),
     metrics: {
       queueDepth: () => queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
       repliesByChannel: () => metricsRepository.repliesByChannel(),
@@ -72,10 +77,9 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       },
     },
   });
-  const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
-  const adminStore = createAdminStore(db);
   registerAdminApi(app, {
     store: adminStore,
+    queuedWork,
     logger,
     countTokens: createLlama2TokenCounter(),
     maxPersonaTokens: defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens),

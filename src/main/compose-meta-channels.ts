@@ -5,6 +5,8 @@ import { createStatusUpdater } from "../channels/whatsapp-cloud/apply-status-upd
 import { WhatsappCloudAdapter } from "../channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
 import { FatalError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
+import type { ErasureDeps } from "../admin/erase-contacts.js";
+import type { MetaDataDeletionApp, MetaDataDeletionRouteDeps } from "../http/meta-data-deletion-routes.js";
 import type { MetaWebhookRouteDeps } from "../http/meta-webhook-routes.js";
 import type { ChannelAdapter } from "../ports/channel-adapter.js";
 import type { InboundStore } from "../ports/inbound-store.js";
@@ -52,4 +54,12 @@ export function metaWebhookDeps(
     ...(config.channels.whatsappWebhook ? { whatsapp: config.channels.whatsappWebhook } : {}),
     ...(config.channels.instagramWebhook ? { instagram: config.channels.instagramWebhook } : {}),
   };
+}
+
+/** Meta's data-deletion callback, signed with the secret of the WhatsApp and/or Instagram app; none set: not served. */
+export function metaDataDeletionDeps(config: Config, erasure: ErasureDeps): MetaDataDeletionRouteDeps | undefined {
+  const apps: MetaDataDeletionApp[] = [];
+  if (config.channels.whatsappWebhook) apps.push({ appSecret: config.channels.whatsappWebhook.appSecret, kinds: ["whatsapp_cloud"] });
+  if (config.channels.instagramWebhook) apps.push({ appSecret: config.channels.instagramWebhook.appSecret, kinds: ["instagram"] });
+  return apps.length > 0 ? { apps, erasure, publicBaseUrl: config.http.publicBaseUrl } : undefined;
 }

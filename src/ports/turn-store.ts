@@ -80,7 +80,8 @@ export interface TurnStore {
   /**
    * Stores the reply, its outbox entry and marks the answered messages in one transaction.
    * Returns null (and writes nothing) if any of them was answered meanwhile: the fence against
-   * a second worker answering the same messages.
+   * a second worker answering the same messages. Also null when the conversation was erased
+   * meanwhile: there is nothing left to answer.
    */
   saveReply(input: SaveReplyInput): Promise<SavedReply | null>;
   markInboundFailed(messageIds: readonly string[], reason: string): Promise<void>;

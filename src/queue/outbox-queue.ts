@@ -2,6 +2,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../ports/logger.js";
 import { OUTBOX_QUEUE, outboxJobId } from "./queue-names.js";
+import { inBatches } from "./in-batches.js";
 
 export interface OutboxJob {
   readonly outboxId: string;
@@ -29,6 +30,19 @@ export class BullOutboxQueue {
       await existing.remove().catch(() => undefined);
     }
     await this.queue.add("deliver", { outboxId }, { jobId: outboxJobId(outboxId), delay: delayMs });
+  }
+
+  /** Removes the send jobs of these entries (erasure); a job being sent right now stays and is counted as running. */
+  async remove(outboxIds: readonly string[]): Promise<{ removed: number; running: number }> {
+    let removed = 0;
+    let running = 0;
+    await inBatches(outboxIds, async (outboxId) => {
+      const job = await this.queue.getJob(outboxJobId(outboxId));
+      if (!job) return;
+      if ((await job.getState()) === "active" || (await this.queue.remove(job.id!)) === 0) running++;
+      else removed++;
+    });
+    return { removed, running };
   }
 
   close(): Promise<void> {

@@ -5,6 +5,8 @@ import type { ConversationLock, LockLease } from "../ports/conversation-lock.js"
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
+export const conversationLockKey = (prefix: string, conversationId: string) => `${prefix}:lock:conversation:${conversationId}`;
+
 /**
  * A lease per conversation (SET NX PX with a random token). Losing it on expiry is tolerated:
  * the database's conditional update of the answered messages is the real fence.
@@ -17,7 +19,7 @@ export class RedisConversationLock implements ConversationLock {
   ) {}
 
   async tryAcquire(conversationId: string): Promise<LockLease | null> {
-    const key = `${this.prefix}:lock:conversation:${conversationId}`;
+    const key = conversationLockKey(this.prefix, conversationId);
     const token = randomUUID();
     const ok = await this.redis.set(key, token, "PX", this.ttlMs, "NX");
     if (ok !== "OK") return null;

@@ -4,6 +4,7 @@ import { UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob, TurnQueue } from "../ports/turn-queue.js";
 import { BusinessFairness } from "./business-fairness.js";
+import { inBatches } from "./in-batches.js";
 import { TURN_QUEUE, turnJobId } from "./queue-names.js";
 
 export const TURN_JOB_OPTIONS = {
@@ -59,6 +60,25 @@ export class BullTurnQueue implements TurnQueue {
     }
     await this.enqueueTurn(job);
     return true;
+  }
+
+  /**
+   * Removes the turn jobs of these messages, in whatever state (erasure). A job a worker is running
+   * is locked and stays (counted as running); a removed job that never ran gives back its fairness slot.
+   */
+  async removeTurns(messageIds: readonly string[]): Promise<{ removed: number; running: number }> {
+    const queue = this.queue;
+    let removed = 0;
+    let running = 0;
+    await inBatches(messageIds, async (messageId) => {
+      const job = await queue.getJob(turnJobId(messageId));
+      if (!job) return;
+      const state = await job.getState();
+      if (state === "active" || (await queue.remove(job.id!)) === 0) return void running++;
+      removed++;
+      if (state !== "completed" && state !== "failed") await this.fairness.done(job.data.businessId);
+    });
+    return { removed, running };
   }
 
   async close(): Promise<void> {

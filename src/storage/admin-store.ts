@@ -6,6 +6,7 @@ import { AdminConversationRepository } from "./admin-conversation-repository.js"
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
 import { ApiKeyRepository } from "./api-key-repository.js";
 import type { Db } from "./create-db.js";
+import { ErasureRepository } from "./erasure-repository.js";
 
 /** Everything the admin API reads and writes, over one Prisma client. */
 export function createAdminStore(db: Db): AdminStore {
@@ -16,5 +17,6 @@ export function createAdminStore(db: Db): AdminStore {
     conversations: new AdminConversationRepository(db),
     contacts: new AdminContactRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    erasures: new ErasureRepository(db),
   };
 }

@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, OutboxStore } from "../ports/outbox-store.js";
 import type { Db } from "./create-db.js";
+import { isRecordNotFound } from "./row-gone.js";
 
 export class OutboxRepository implements OutboxStore {
   constructor(private readonly db: Db) {}
@@ -10,7 +11,7 @@ export class OutboxRepository implements OutboxStore {
       data: { status: "sending", attempts: { increment: 1 } },
     });
     if (claimed.count === 0) return null;
-    const entry = await this.db.outboxEntry.findUniqueOrThrow({
+    const entry = await this.db.outboxEntry.findUnique({
       where: { id: outboxId },
       select: {
         attempts: true,
@@ -25,6 +26,8 @@ export class OutboxRepository implements OutboxStore {
         },
       },
     });
+    // Erased between the claim and here: nothing to send.
+    if (!entry) return null;
     const lastInbound = await this.db.message.findFirst({
       where: { conversationId: entry.message.conversationId, direction: "inbound" },
       orderBy: { seq: "desc" },
@@ -44,10 +47,12 @@ export class OutboxRepository implements OutboxStore {
   }
 
   async markSent(outboxId: string, platformMessageIds: readonly string[]): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "sent", sentAt: new Date(), lastError: null }, select: { messageId: true } });
-      await tx.message.update({ where: { id: entry.messageId }, data: { status: "sent", platformMessageId: platformMessageIds[0] ?? null } });
-    });
+    await ignoreErased(
+      this.db.$transaction(async (tx) => {
+        const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "sent", sentAt: new Date(), lastError: null }, select: { messageId: true } });
+        await tx.message.update({ where: { id: entry.messageId }, data: { status: "sent", platformMessageId: platformMessageIds[0] ?? null } });
+      }),
+    );
   }
 
   async release(outboxId: string, error: string): Promise<void> {
@@ -55,9 +60,20 @@ export class OutboxRepository implements OutboxStore {
   }
 
   async markFailed(outboxId: string, error: string): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "failed", lastError: error.slice(0, 500) }, select: { messageId: true } });
-      await tx.message.update({ where: { id: entry.messageId }, data: { status: "failed", error: error.slice(0, 500) } });
-    });
+    await ignoreErased(
+      this.db.$transaction(async (tx) => {
+        const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "failed", lastError: error.slice(0, 500) }, select: { messageId: true } });
+        await tx.message.update({ where: { id: entry.messageId }, data: { status: "failed", error: error.slice(0, 500) } });
+      }),
+    );
+  }
+}
+
+/** An entry erased (with its contact) while it was being sent has nothing left to record. */
+async function ignoreErased(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (!isRecordNotFound(error)) throw error;
   }
 }

@@ -1,5 +1,6 @@
 import type { HistoryMessage, SavedReply, SaveReplyInput, TurnContext, TurnStore } from "../ports/turn-store.js";
 import type { Db } from "./create-db.js";
+import { isForeignKeyViolation } from "./row-gone.js";
 
 class Fenced extends Error {}
 
@@ -105,6 +106,8 @@ export class TurnRepository implements TurnStore {
       });
     } catch (error) {
       if (error instanceof Fenced) return null;
+      // The conversation was erased while the reply was generated: nothing to store, nothing to retry.
+      if (isForeignKeyViolation(error)) return null;
       throw error;
     }
   }
@@ -121,7 +124,7 @@ export class TurnRepository implements TurnStore {
   }
 
   async pauseAgent(conversationId: string): Promise<void> {
-    await this.db.conversation.update({ where: { id: conversationId }, data: { agentPaused: true } });
+    await this.db.conversation.updateMany({ where: { id: conversationId }, data: { agentPaused: true } });
   }
 
   async resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean> {

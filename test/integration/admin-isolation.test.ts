@@ -30,6 +30,7 @@ let b: Shop;
 let owner: string;
 let spareChannelId: string;
 let spareKeyId: string;
+let spareContactId: string;
 const PREFIX = "/api/admin";
 const uniq = () => randomUUID().slice(0, 8);
 
@@ -71,6 +72,7 @@ const CASES: Record<string, Case> = {
   "POST /businesses/:businessId/conversations/:conversationId/messages": { body: () => ({ text: "A person here, how can I help?" }) },
   "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
   "GET /businesses/:businessId/contacts/:contactId": {},
+  "POST /businesses/:businessId/contacts/:contactId/erase": { own: (ids) => ({ ...ids, contactId: spareContactId }) },
   "GET /api-keys": { ownerOnly: true, query: (ids) => ({ businessId: ids.businessId }) },
   "POST /api-keys": { ownerOnly: true, body: (shop) => ({ name: "another", businessId: shop.businessId }) },
   "DELETE /api-keys/:keyId": { ownerOnly: true, own: (ids) => ({ ...ids, keyId: spareKeyId }) },
@@ -116,6 +118,9 @@ beforeAll(async () => {
   owner = await ownerAuth(t.store);
   spareChannelId = (await database.db.channel.create({ data: { businessId: a.businessId, kind: "webchat", platformAccountId: "spare-a", name: "spare" } })).id;
   spareKeyId = (await t.store.apiKeys.list(a.businessId))[0]!.id;
+  const spare = await database.db.contact.create({ data: { businessId: a.businessId, channelId: a.channelId, platformUserId: `spare-${uniq()}` } });
+  await database.db.conversation.create({ data: { businessId: a.businessId, channelId: a.channelId, contactId: spare.id } });
+  spareContactId = spare.id;
 });
 
 afterAll(async () => {
@@ -188,6 +193,10 @@ describe("admin API tenant isolation", () => {
     expect(conversation.agentPaused).toBe(false);
     expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(1);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: b.inboundMessageId } })).status).toBe("received");
+    expect(await database.db.contact.count({ where: { id: b.contactId } })).toBe(1);
+    // Only the positive control's spare contact was erased; A's own contact is still there.
+    expect(await database.db.erasureRequest.count()).toBe(1);
+    expect(await database.db.contact.count({ where: { id: { in: [a.contactId, spareContactId] } } })).toBe(1);
     const key = await t.store.apiKeys.findById(b.keyId);
     expect(key?.revokedAt).toBeNull();
     const all = await t.app.inject({ url: `${PREFIX}/businesses`, headers: { authorization: owner } });

@@ -11,6 +11,7 @@ import type { Db } from "../../src/storage/create-db.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createTestQueues } from "./test-queued-work.js";
 
 /** A whitespace "tokenizer": enough to test the budget without a model. */
 export const countWords = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -38,6 +39,9 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
   const store = createAdminStore(db);
   const delivered: string[] = [];
   const secretsKey = randomBytes(32);
+  // Erasing a contact removes its jobs from the real queues (a prefix of this app's own).
+  const queues = overrides.queuedWork ? null : createTestQueues(logger);
+  if (queues) app.addHook("onClose", () => queues.close());
   registerAdminApi(app, {
     store,
     logger,
@@ -46,6 +50,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     channelSecretsKey: secretsKey,
     deliver: async (outboxId) => void delivered.push(outboxId),
     maxMessageChars: 500,
+    queuedWork: overrides.queuedWork ?? queues!.work,
     ...overrides,
   });
   await app.ready();

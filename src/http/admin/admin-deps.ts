@@ -1,6 +1,7 @@
 import type { AdminStore } from "../../admin/admin-store.js";
 import type { SecretHasher } from "../../admin/api-key-secret.js";
 import type { Logger } from "../../ports/logger.js";
+import type { QueuedWork } from "../../ports/queued-work.js";
 
 /** What the admin API needs; compose-gateway builds it (createAdminStore(db) for the store). */
 export interface AdminApiDeps {
@@ -13,6 +14,8 @@ export interface AdminApiDeps {
   readonly channelSecretsKey: Buffer | undefined;
   /** Hands a stored outbox entry (a human reply) to delivery: the outbox queue / worker. */
   readonly deliver: (outboxId: string) => Promise<unknown>;
+  /** The queue's jobs and locks of a contact being erased. */
+  readonly queuedWork: QueuedWork;
   /** Longest message a person may send through takeover (MAX_MESSAGE_CHARS). */
   readonly maxMessageChars: number;
   /** Largest admin request body; default 1 MiB (persona texts are larger than chat messages). */

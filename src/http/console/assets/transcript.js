@@ -31,6 +31,11 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   const banner = h("div", { id: "agent-state", class: "state-banner", role: "status" });
   const pause = h("button", { id: "pause-agent", type: "button", class: "primary" }, "Pause agent");
   const resume = h("button", { id: "resume-agent", type: "button", class: "primary" }, "Resume agent");
+  const erase = h("button", { id: "erase-contact", type: "button", class: "danger" }, "Erase contact…");
+  const eraseConfirm = h("button", { id: "erase-confirm", type: "button", class: "danger" }, "Erase for good");
+  const eraseCancel = h("button", { id: "erase-cancel", type: "button" }, "Cancel");
+  const eraseText = h("p", {});
+  const eraseBox = h("div", { id: "erase-box", class: "error-box", role: "alertdialog", hidden: true }, eraseText, h("div", { class: "takeover" }, eraseConfirm, eraseCancel));
   const noMessages = h("p", { class: "empty", hidden: true }, "No messages yet.");
   const log = h("div", { id: "transcript", class: "chat-log transcript", "aria-live": "polite" }, noMessages);
   const text = h("textarea", { id: "human-text", rows: "3", placeholder: "Write to the customer as a person from the business", "aria-label": "Your message" });
@@ -38,7 +43,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   const hint = h("p", { id: "human-hint", class: "small muted" });
   const sendError = h("div", { id: "human-error", class: "error-box", role: "alert", hidden: true });
   const form = h("form", { id: "human-form", class: "human-form", novalidate: true }, text, send);
-  const body = h("div", { class: "transcript-body" }, banner, h("div", { class: "takeover" }, pause, resume), log, sendError, form, hint);
+  const body = h("div", { class: "transcript-body" }, banner, h("div", { class: "takeover" }, pause, resume, erase), eraseBox, log, sendError, form, hint);
   const state = h("div", {}, loading("Loading the conversation…"));
   clear(pane, h("div", { class: "transcript-head" }, h("a", { href: "#/inbox", class: "back" }, "← All conversations"), h("div", {}, title, subtitle)), state);
 
@@ -92,6 +97,34 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     return items;
   }
 
+  // Erasing deletes the contact, every conversation of theirs and every message, in the database and the queue.
+  async function eraseContact() {
+    eraseConfirm.disabled = true;
+    eraseConfirm.textContent = "Erasing…";
+    try {
+      const done = await api(`${base}/contacts/${encodeURIComponent(conversation.contact.id)}/erase`, { method: "POST" });
+      destroyed = true; // the conversation is gone: stop polling it
+      title.textContent = "Contact erased";
+      subtitle.textContent = "";
+      clear(
+        state,
+        h(
+          "div",
+          { id: "erase-done", class: "state-banner", role: "status" },
+          h("p", {}, `Contact erased: ${done.erasedMessages} message${done.erasedMessages === 1 ? "" : "s"} deleted, with their conversations.`),
+          h("p", {}, "Confirmation code: ", h("strong", { id: "erase-code" }, done.confirmationCode)),
+        ),
+      );
+      onChange();
+    } catch (error) {
+      eraseBox.hidden = true;
+      showError(`Not erased. ${error.message}`);
+    } finally {
+      eraseConfirm.disabled = false;
+      eraseConfirm.textContent = "Erase for good";
+    }
+  }
+
   async function refresh() {
     if (destroyed) return;
     if (busy) return void (again = true); // one more pass once the running one ends, so nothing is missed
@@ -142,6 +175,13 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     sendError.textContent = message;
   }
 
+  erase.addEventListener("click", () => {
+    eraseText.textContent = `Erase ${conversation?.contact.displayName ?? "this visitor"}? Their contact, all their conversations and messages are deleted for good. This cannot be undone.`;
+    eraseBox.hidden = false;
+    eraseCancel.focus();
+  });
+  eraseCancel.addEventListener("click", () => (eraseBox.hidden = true));
+  eraseConfirm.addEventListener("click", () => void eraseContact());
   pause.addEventListener("click", () => setPaused(true));
   resume.addEventListener("click", () => setPaused(false));
   text.addEventListener("keydown", (event) => {

@@ -1,0 +1,39 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "../../src/ports/logger.js";
+import { BullQueuedWork } from "../../src/queue/bull-queued-work.js";
+import { BullOutboxQueue } from "../../src/queue/outbox-queue.js";
+import { createRedis } from "../../src/queue/redis-connection.js";
+import { BullTurnQueue } from "../../src/queue/turn-queue.js";
+import { TEST_REDIS_URL } from "./test-env.js";
+import { createTestPrefix } from "./test-redis.js";
+
+export interface TestQueues {
+  readonly prefix: string;
+  readonly redis: Redis;
+  readonly turns: BullTurnQueue;
+  readonly outbox: BullOutboxQueue;
+  /** The real Redis implementation of the QueuedWork port, over these queues. */
+  readonly work: BullQueuedWork;
+  /** Closes the queues and deletes every key under the prefix. */
+  close(): Promise<void>;
+}
+
+/** The real turn and outbox queues on the test Redis, under a prefix of their own. */
+export function createTestQueues(logger: Logger, prefix = createTestPrefix()): TestQueues {
+  const redis = createRedis(TEST_REDIS_URL, "producer");
+  const turns = new BullTurnQueue(redis, prefix.prefix, logger);
+  const outbox = new BullOutboxQueue(redis, prefix.prefix, logger);
+  return {
+    prefix: prefix.prefix,
+    redis,
+    turns,
+    outbox,
+    work: new BullQueuedWork(redis, prefix.prefix, turns, outbox),
+    async close() {
+      await turns.close();
+      await outbox.close();
+      redis.disconnect();
+      await prefix.cleanup();
+    },
+  };
+}
