@@ -16,6 +16,15 @@ export interface TurnContext {
   readonly conversationId: string;
   readonly businessId: string;
   readonly agentPaused: boolean;
+  /** What the outside-hours decision needs; openingHours as stored (validated by the worker). */
+  readonly business: {
+    readonly timezone: string;
+    readonly openingHours: unknown;
+    readonly outsideHours: "answer" | "away";
+    readonly awayMessage: string | null;
+  };
+  /** When this conversation last got the away message. */
+  readonly awaySentAt: Date | null;
   readonly channel: {
     readonly id: string;
     readonly kind: ChannelKind;
@@ -54,6 +63,8 @@ export interface SaveReplyInput {
   /** Seq of the first message the model was given; only ever moves forward. */
   readonly historyStartSeq: bigint;
   readonly stats: TurnStats;
+  /** Set on an away-message reply: recorded on the conversation in the same transaction. */
+  readonly awaySentAt?: Date;
 }
 
 /** What a turn cost and when it ran; stored with the reply. */

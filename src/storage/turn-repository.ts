@@ -13,7 +13,9 @@ export class TurnRepository implements TurnStore {
         id: true,
         businessId: true,
         agentPaused: true,
+        awaySentAt: true,
         historyStartSeq: true,
+        business: { select: { timezone: true, openingHours: true, outsideHours: true, awayMessage: true } },
         contact: { select: { platformUserId: true } },
         channel: {
           select: {
@@ -50,6 +52,8 @@ export class TurnRepository implements TurnStore {
       conversationId,
       businessId: conversation.businessId,
       agentPaused: conversation.agentPaused,
+      business: conversation.business,
+      awaySentAt: conversation.awaySentAt,
       channel: {
         id: conversation.channel.id,
         kind: conversation.channel.kind,
@@ -99,6 +103,7 @@ export class TurnRepository implements TurnStore {
           where: { id: input.conversationId, historyStartSeq: { lt: input.historyStartSeq } },
           data: { historyStartSeq: input.historyStartSeq },
         });
+        if (input.awaySentAt) await tx.conversation.update({ where: { id: input.conversationId }, data: { awaySentAt: input.awaySentAt } });
         return { replyId: reply.id, outboxId: outbox.id };
       });
     } catch (error) {
