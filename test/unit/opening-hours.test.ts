@@ -90,6 +90,13 @@ describe("open or closed", () => {
     expect(nextClosingAfter(hours, "UTC", at("2026-06-05T23:00:00Z"))).toEqual(at("2026-06-06T02:00:00Z"));
   });
 
+  it("open round the clock every day: never opens or closes", () => {
+    const hours = Object.fromEntries(DAYS.map((d) => [d, [["00:00", "24:00"]]])) as WeeklyHours;
+    expect(isOpenAt(hours, "Europe/Madrid", at("2026-03-29T01:30:00Z"))).toBe(true);
+    expect(nextOpeningAfter(hours, "Europe/Madrid", at("2026-03-29T01:30:00Z"))).toBeNull();
+    expect(nextClosingAfter(hours, "Europe/Madrid", at("2026-03-29T01:30:00Z"))).toBeNull();
+  });
+
   it("touching ranges are one open stretch: no opening at the seam", () => {
     const hours: WeeklyHours = { mon: [["20:00", "24:00"]], tue: [["00:00", "03:00"], ["09:00", "10:00"]] };
     expect(nextOpeningAfter(hours, "UTC", at("2026-06-01T21:00:00Z"))).toEqual(at("2026-06-02T09:00:00Z"));

@@ -26,6 +26,7 @@ function occurrencesAround(hours: WeeklyHours, timeZone: string, date: Date, day
   return out;
 }
 
+const WEEK_MS = 7 * 86_400_000;
 const covers = (o: Occurrence, t: number) => o.start.getTime() <= t && t < o.end.getTime();
 
 /** Whether the business is open at `date`. null hours: always open. */
@@ -53,11 +54,12 @@ export function nextOpeningAfter(hours: WeeklyHours | null, timeZone: string, da
 export function nextClosingAfter(hours: WeeklyHours | null, timeZone: string, date: Date): Date | null {
   if (hours === null) return null;
   const all = occurrencesAround(hours, timeZone, date, 1, 8);
-  let t = date.getTime();
-  // Follow touching or overlapping ranges to the end of the open stretch.
-  for (let guard = 0; guard < all.length + 1; guard++) {
+  const from = date.getTime();
+  let t = from;
+  // Follow touching or overlapping ranges to the end of the open stretch; one longer than a week never ends.
+  while (t - from <= WEEK_MS) {
     const ends = all.filter((o) => covers(o, t)).map((o) => o.end.getTime());
-    if (ends.length === 0) return guard === 0 ? null : new Date(t);
+    if (ends.length === 0) return t === from ? null : new Date(t);
     t = Math.max(...ends);
   }
   return null;
