@@ -134,6 +134,8 @@ function turnContext(system: string, history: readonly HistoryMessage[], pending
     conversationId: "bench",
     businessId: "bench",
     agentPaused: false,
+    business: { timezone: "UTC", openingHours: null, outsideHours: "answer", awayMessage: null },
+    awaySentAt: null,
     channel: { id: "bench", kind: "webchat", platformAccountId: "bench", credentialsRef: null },
     recipientId: "bench",
     persona: { versionId: "bench", version: 1, systemPrompt: system },

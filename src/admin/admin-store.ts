@@ -1,5 +1,6 @@
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { ErasureStore } from "../ports/erasure-store.js";
+import type { WeeklyHours } from "../domain/opening-hours/index.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 
 // What the admin API reads and writes, as plain records: no Prisma types past src/storage.
@@ -20,6 +21,28 @@ export interface BusinessStore {
   /** Throws a 409 InputError when the slug is taken. */
   create(input: { slug: string; name: string; timezone: string }): Promise<BusinessRecord>;
   update(businessId: string, patch: { name?: string | undefined; timezone?: string | undefined }): Promise<BusinessRecord | null>;
+}
+
+/** When a business is open and what the agent does outside those hours. */
+export interface BusinessHoursRecord {
+  readonly timezone: string;
+  /** As stored (the API only stores valid schedules); null: always open. */
+  readonly openingHours: unknown;
+  readonly outsideHours: "answer" | "away";
+  readonly awayMessage: string | null;
+}
+
+export interface BusinessHoursInput {
+  readonly timezone: string;
+  readonly openingHours: WeeklyHours | null;
+  readonly outsideHours: "answer" | "away";
+  readonly awayMessage: string | null;
+}
+
+export interface HoursStore {
+  get(businessId: string): Promise<BusinessHoursRecord | null>;
+  /** Replaces all four settings; null when the business does not exist. */
+  set(businessId: string, input: BusinessHoursInput): Promise<BusinessHoursRecord | null>;
 }
 
 export interface PersonaVersionRecord {
@@ -209,6 +232,7 @@ export interface ApiKeyStore {
 
 export interface AdminStore {
   readonly businesses: BusinessStore;
+  readonly hours: HoursStore;
   readonly personas: PersonaStore;
   readonly channels: ChannelStore;
   readonly conversations: ConversationStore;

@@ -1,10 +1,12 @@
 import type { z } from "zod";
 import { InputError } from "../domain/errors.js";
+import { fieldName } from "../domain/opening-hours/index.js";
 
 /** Validates request input, naming every bad field in one 400. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: "body" | "params" | "query"): z.infer<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => `${where}${i.path.length ? "." + i.path.join(".") : ""}: ${i.message}`);
+  // body.openingHours.tue[1]: list positions in brackets.
+  const fields = result.error.issues.map((i) => `${fieldName(where, i.path)}: ${i.message}`);
   throw new InputError("INVALID_REQUEST", fields.join("; "));
 }

@@ -18,6 +18,15 @@ export interface TurnContext {
   readonly agentPaused: boolean;
   /** A pause with an end (the owner's quiet time): the agent answers again after it. Null: until resumed. */
   readonly pausedUntil?: Date | null;
+  /** What the outside-hours decision needs; openingHours as stored (validated by the worker). */
+  readonly business: {
+    readonly timezone: string;
+    readonly openingHours: unknown;
+    readonly outsideHours: "answer" | "away";
+    readonly awayMessage: string | null;
+  };
+  /** When this conversation last got the away message. */
+  readonly awaySentAt: Date | null;
   readonly channel: {
     readonly id: string;
     readonly kind: ChannelKind;
@@ -56,6 +65,8 @@ export interface SaveReplyInput {
   /** Seq of the first message the model was given; only ever moves forward. */
   readonly historyStartSeq: bigint;
   readonly stats: TurnStats;
+  /** Set on an away-message reply: recorded on the conversation in the same transaction. */
+  readonly awaySentAt?: Date;
 }
 
 /** What a turn cost and when it ran; stored with the reply. */

@@ -1,6 +1,7 @@
 import type { AdminStore } from "../admin/admin-store.js";
 import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
+import { AdminHoursRepository } from "./admin-hours-repository.js";
 import { AdminContactRepository } from "./admin-contact-repository.js";
 import { AdminConversationRepository } from "./admin-conversation-repository.js";
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
@@ -12,6 +13,7 @@ import { ErasureRepository } from "./erasure-repository.js";
 export function createAdminStore(db: Db): AdminStore {
   return {
     businesses: new AdminBusinessRepository(db),
+    hours: new AdminHoursRepository(db),
     personas: new AdminPersonaRepository(db),
     channels: new AdminChannelRepository(db),
     conversations: new AdminConversationRepository(db),

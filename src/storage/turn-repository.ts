@@ -15,7 +15,9 @@ export class TurnRepository implements TurnStore {
         businessId: true,
         agentPaused: true,
         pausedUntil: true,
+        awaySentAt: true,
         historyStartSeq: true,
+        business: { select: { timezone: true, openingHours: true, outsideHours: true, awayMessage: true } },
         contact: { select: { platformUserId: true } },
         channel: {
           select: {
@@ -53,6 +55,8 @@ export class TurnRepository implements TurnStore {
       businessId: conversation.businessId,
       agentPaused: conversation.agentPaused,
       pausedUntil: conversation.pausedUntil,
+      business: conversation.business,
+      awaySentAt: conversation.awaySentAt,
       channel: {
         id: conversation.channel.id,
         kind: conversation.channel.kind,
@@ -102,6 +106,7 @@ export class TurnRepository implements TurnStore {
           where: { id: input.conversationId, historyStartSeq: { lt: input.historyStartSeq } },
           data: { historyStartSeq: input.historyStartSeq },
         });
+        if (input.awaySentAt) await tx.conversation.update({ where: { id: input.conversationId }, data: { awaySentAt: input.awaySentAt } });
         return { replyId: reply.id, outboxId: outbox.id };
       });
     } catch (error) {

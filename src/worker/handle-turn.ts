@@ -4,6 +4,7 @@ import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 import type { TurnStore } from "../ports/turn-store.js";
 import { generateReply, type ReplyOptions } from "./generate-reply.js";
+import { handleOutsideHours } from "./outside-hours.js";
 
 /** Said when the model produced nothing usable (for example only whitespace). */
 export const EMPTY_REPLY_FALLBACK = "Sorry, I couldn't put an answer together just now. Someone from the team will get back to you.";
@@ -15,6 +16,8 @@ export type TurnOutcome =
   | { readonly kind: "paused"; readonly resumeInMs?: number }
   | { readonly kind: "fenced" }
   | { readonly kind: "skipped"; readonly reason: string }
+  /** Closed: answered with the business's away message instead of the model. */
+  | { readonly kind: "away"; readonly replyId: string; readonly outboxId: string; readonly answered: number }
   | {
       readonly kind: "answered";
       readonly replyId: string;
@@ -38,6 +41,8 @@ export interface TurnDeps extends ReplyOptions {
   readonly workerName: string;
   /** Sends the stored reply (outbox). Runs while the conversation is still locked, so replies leave in order. */
   readonly deliver: (outboxId: string) => Promise<unknown>;
+  /** The clock for opening hours (tests); defaults to the system clock. */
+  readonly now?: () => Date;
 }
 
 /**
@@ -65,6 +70,8 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
     const newest = context.history.filter((m) => m.direction === "inbound").at(-1)!;
     const quietFor = Date.now() - newest.createdAt.getTime();
     if (quietFor < deps.debounceMs) return { kind: "busy", retryInMs: deps.debounceMs - quietFor };
+    const outsideHours = await handleOutsideHours(deps, context, startedAt);
+    if (outsideHours) return outsideHours;
 
     const result = await generateReply(deps, context, deps);
     if (!result) return { kind: "nothing-pending" };

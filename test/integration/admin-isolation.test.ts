@@ -39,6 +39,10 @@ const CASES: Record<string, Case> = {
   "POST /businesses": { ownerOnly: true, body: () => ({ slug: `shop-${uniq()}`, name: "New shop" }) },
   "GET /businesses/:businessId": {},
   "PATCH /businesses/:businessId": { body: () => ({ name: "Renamed", timezone: "Europe/Madrid" }) },
+  "GET /businesses/:businessId/hours": {},
+  "PUT /businesses/:businessId/hours": {
+    body: () => ({ timezone: "Europe/Madrid", openingHours: { mon: [["09:00", "18:00"]], sat: [["22:00", "02:00"]] }, outsideHours: "away", awayMessage: "Closed, back {opens}." }),
+  },
   "GET /businesses/:businessId/personas": {},
   "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, systemPrompt: "You are helpful." }) },
   "GET /businesses/:businessId/personas/:personaId": {},

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Caller } from "../../admin/caller.js";
 import type { AdminApiDeps } from "./admin-deps.js";
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface HandlerContext<P, Q, B> {
   readonly caller: Caller;

@@ -5,6 +5,7 @@ import { channelRoutes } from "./channel-routes.js";
 import { contactRoutes } from "./contact-routes.js";
 import { conversationRoutes } from "./conversation-routes.js";
 import { erasureRoutes } from "./erasure-routes.js";
+import { hoursRoutes } from "./hours-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
@@ -12,6 +13,7 @@ import { takeoverRoutes } from "./takeover-routes.js";
 /** Every JSON route of the admin API, in the order the docs show them. */
 export const adminRoutes: readonly AdminRoute[] = [
   ...businessRoutes,
+  ...hoursRoutes,
   ...personaRoutes,
   ...personaVersionRoutes,
   ...channelRoutes,

@@ -1,12 +1,13 @@
-// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels), sign out.
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours), sign out.
 import { api, onUnauthorized, session } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
+import { mountHours } from "./hours-page.js";
 import { mountInbox } from "./inbox-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
 import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels };
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours };
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);
