@@ -9,7 +9,12 @@ export interface Config {
   readonly role: Role;
   readonly env: "development" | "production" | "test";
   readonly logLevel: string;
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Base of links people open (the console link in a handoff notice to the owner), no trailing slash. */
+    readonly publicBaseUrl: string;
+  };
   /** Undefined only where an embedded default may stand in (demo, cli). */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -104,7 +109,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     role,
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, "") },
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,

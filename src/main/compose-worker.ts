@@ -73,6 +73,7 @@ export function composeWorker(deps: {
             maxRestarts: config.turns.maxRestarts,
             nonTextReply: config.turns.nonTextReply,
             deliver: deliverOrSchedule,
+            publicBaseUrl: config.http.publicBaseUrl,
           },
           job,
         ),

@@ -2,6 +2,8 @@ import type { AdminStore } from "../admin/admin-store.js";
 import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
 import { AdminContactRepository } from "./admin-contact-repository.js";
+import { AdminHandoffRepository } from "./admin-handoff-repository.js";
+import { AdminReplyFlagRepository } from "./admin-reply-flag-repository.js";
 import { AdminConversationRepository } from "./admin-conversation-repository.js";
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
 import { ApiKeyRepository } from "./api-key-repository.js";
@@ -16,5 +18,7 @@ export function createAdminStore(db: Db): AdminStore {
     conversations: new AdminConversationRepository(db),
     contacts: new AdminContactRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    handoffs: new AdminHandoffRepository(db),
+    replyFlags: new AdminReplyFlagRepository(db),
   };
 }

@@ -4,6 +4,7 @@ import { businessRoutes } from "./business-routes.js";
 import { channelRoutes } from "./channel-routes.js";
 import { contactRoutes } from "./contact-routes.js";
 import { conversationRoutes } from "./conversation-routes.js";
+import { handoffRoutes } from "./handoff-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
@@ -16,6 +17,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...channelRoutes,
   ...conversationRoutes,
   ...takeoverRoutes,
+  ...handoffRoutes,
   ...contactRoutes,
   ...apiKeyRoutes,
 ];
