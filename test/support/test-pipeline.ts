@@ -5,6 +5,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
+import type { ChatModel } from "../../src/ports/chat-model.js";
 import type { Logger } from "../../src/ports/logger.js";
 import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -31,13 +32,20 @@ export interface TestPipeline {
  * template) seeded with businesses (slug -> prompts/ template), its own Redis prefix, the tiny
  * model, a worker and a gateway listening on 127.0.0.1.
  */
-export async function startTestPipeline(options: { env?: Record<string, string>; businesses: Record<string, string>; logger?: Logger }): Promise<TestPipeline> {
+export async function startTestPipeline(options: {
+  env?: Record<string, string>;
+  businesses: Record<string, string>;
+  logger?: Logger;
+  /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
+  wrapModel?: (real: ChatModel) => ChatModel;
+}): Promise<TestPipeline> {
   const prefix = createTestPrefix();
   const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...options.env });
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
-  const model = new RecordingChatModel(await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model }));
+  const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
+  const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
