@@ -53,7 +53,7 @@ export class AdminConversationRepository implements ConversationStore {
   }
 
   async setPaused(businessId: string, conversationId: string, paused: boolean): Promise<ConversationRecord | null> {
-    const updated = await this.db.conversation.updateMany({ where: { id: conversationId, businessId }, data: { agentPaused: paused } });
+    const updated = await this.db.conversation.updateMany({ where: { id: conversationId, businessId }, data: { agentPaused: paused, pausedBy: paused ? "admin" : null } });
     return updated.count === 0 ? null : this.get(businessId, conversationId);
   }
 

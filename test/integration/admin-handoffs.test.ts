@@ -85,6 +85,11 @@ describe("POST /handoffs/:handoffId/resolve", () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: "resolved", agentPaused: false });
     expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: false, pausedBy: null });
+    // A pause from the console says who paused; resuming clears it.
+    expect((await api("POST", `/conversations/${shop.conversationId}/pause`)).statusCode).toBe(200);
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: true, pausedBy: "admin" });
+    expect((await api("POST", `/conversations/${shop.conversationId}/resume`)).statusCode).toBe(200);
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: false, pausedBy: null });
   });
 
   it("refuses a bad body or id with a 400 and an unknown handoff with a 404, changing nothing", async () => {
