@@ -38,7 +38,7 @@ export class AdminHandoffRepository implements HandoffStore {
       const found = await tx.handoff.findFirst({ where: { id: handoffId, businessId }, select: { conversationId: true } });
       if (!found) return null;
       await tx.handoff.updateMany({ where: { id: handoffId, status: { not: "resolved" } }, data: { status: "resolved", resolvedAt: new Date() } });
-      if (resume) await tx.conversation.update({ where: { id: found.conversationId }, data: { agentPaused: false, pausedBy: null } });
+      if (resume) await tx.conversation.update({ where: { id: found.conversationId }, data: { agentPaused: false, pausedBy: null, pausedUntil: null } });
       return toRecord(await tx.handoff.findUniqueOrThrow({ where: { id: handoffId }, select }));
     });
   }

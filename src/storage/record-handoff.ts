@@ -17,7 +17,8 @@ export async function recordHandoff(
   input: { readonly businessId: string; readonly conversationId: string; readonly handoff: HandoffToRecord },
 ): Promise<NonNullable<SavedReply["handoff"]>> {
   const { businessId, conversationId, handoff } = input;
-  await tx.conversation.update({ where: { id: conversationId }, data: { agentPaused: true, pausedBy: handoff.pausedBy } });
+  // Until a person resumes it: a handoff pause never lapses by itself (pausedUntil cleared).
+  await tx.conversation.update({ where: { id: conversationId }, data: { agentPaused: true, pausedBy: handoff.pausedBy, pausedUntil: null } });
   const base = { businessId, conversationId, reason: handoff.reason.slice(0, 200) };
   const target = parseOwnerReference(handoff.notify);
   if (target.channel === "admin") {
@@ -42,7 +43,7 @@ export async function recordHandoff(
   const ownerConversation = await tx.conversation.upsert({
     where: { channelId_contactId: { channelId: channel.id, contactId: contact.id } },
     create: { businessId, channelId: channel.id, contactId: contact.id, agentPaused: true, pausedBy: "admin", lastMessageAt: now },
-    update: { agentPaused: true, pausedBy: "admin", lastMessageAt: now },
+    update: { agentPaused: true, pausedBy: "admin", pausedUntil: null, lastMessageAt: now },
     select: { id: true },
   });
   const notice = await tx.message.create({
