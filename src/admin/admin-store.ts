@@ -230,6 +230,53 @@ export interface ApiKeyStore {
   touch(id: string, at: Date): Promise<void>;
 }
 
+export type HandoffStatus = "pending" | "notified" | "failed" | "resolved";
+
+export interface HandoffRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly conversationId: string;
+  /** "handoff:refund", "safety:self-harm", "handoff:contradicts-facts"... */
+  readonly reason: string;
+  /** The persona's owner reference at the time ("whatsapp_cloud:+34..."), or "admin" (console only). */
+  readonly notify: string;
+  readonly status: HandoffStatus;
+  /** Why the owner could not be told (no channel of that kind, the send failed...). */
+  readonly error: string | null;
+  /** The outbound notice to the owner, when one went through a channel. */
+  readonly noticeMessageId: string | null;
+  /** Whether the agent is paused in the conversation now. */
+  readonly agentPaused: boolean;
+  readonly createdAt: Date;
+  readonly notifiedAt: Date | null;
+  readonly resolvedAt: Date | null;
+}
+
+export interface HandoffStore {
+  /** Newest first by createdAt, id; `status` "open" means anything not resolved. */
+  list(filter: { businessId: string; status?: HandoffStatus | "open" | undefined; conversationId?: string | undefined; after?: PageCursor | undefined; limit: number }): Promise<HandoffRecord[]>;
+  /** Marks it resolved (kept as it was if already resolved), optionally resuming the agent; null when not in this business. */
+  resolve(businessId: string, handoffId: string, resume: boolean): Promise<HandoffRecord | null>;
+}
+
+export interface ReplyFlagRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly conversationId: string;
+  readonly replyId: string;
+  /** Why the guardrails replaced the model's reply ("system-prompt-leak", "blocklist: ..."). */
+  readonly reason: string;
+  /** What the model said. */
+  readonly modelText: string;
+  /** What the customer was sent instead. */
+  readonly sentText: string;
+  readonly createdAt: Date;
+}
+
+export interface ReplyFlagStore {
+  list(filter: { businessId: string; conversationId?: string | undefined; after?: PageCursor | undefined; limit: number }): Promise<ReplyFlagRecord[]>;
+}
+
 export interface AdminStore {
   readonly businesses: BusinessStore;
   readonly hours: HoursStore;
@@ -240,4 +287,6 @@ export interface AdminStore {
   readonly apiKeys: ApiKeyStore;
   /** Erasure requests; finding a contact to erase is scoped to a business like everything else. */
   readonly erasures: ErasureStore;
+  readonly handoffs: HandoffStore;
+  readonly replyFlags: ReplyFlagStore;
 }

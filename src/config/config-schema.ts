@@ -37,6 +37,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOST: z.string().default("127.0.0.1"),
   PORT: int(3000, 0, 65535),
+  /** Where people reach the gateway: Meta's data-deletion status link, console links sent to owners. */
   PUBLIC_BASE_URL: optionalUrl(["http://", "https://"]),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),

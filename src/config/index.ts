@@ -1,1 +1,1 @@
-export { loadConfig, ConfigError, type Config, type Role } from "./load-config.js";
+export { loadConfig, linkBaseUrl, ConfigError, type Config, type Role } from "./load-config.js";

@@ -9,7 +9,7 @@ export interface Config {
   readonly role: Role;
   readonly env: "development" | "production" | "test";
   readonly logLevel: string;
-  /** publicBaseUrl: how users reach the gateway (links Meta shows them); unset = from each request's host. */
+  /** publicBaseUrl: how people reach the gateway (links Meta shows them, console links to owners); unset = from each request's host. */
   readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string | undefined };
   /** Undefined only where an embedded default may stand in (demo, cli). */
   readonly databaseUrl: string | undefined;
@@ -168,4 +168,10 @@ function formatZod(error: ZodError): string[] {
 function deepFreeze<T extends object>(value: T): T {
   for (const v of Object.values(value)) if (v && typeof v === "object") deepFreeze(v as object);
   return Object.freeze(value);
+}
+
+/** The base of links sent to people outside a request (owner notices): PUBLIC_BASE_URL, else HOST:PORT. */
+export function linkBaseUrl(http: Config["http"]): string {
+  const host = http.host.includes(":") ? `[${http.host}]` : http.host;
+  return (http.publicBaseUrl ?? `http://${host}:${http.port}`).replace(/\/+$/, "");
 }

@@ -7,7 +7,8 @@ import type { AfterGeneration, AfterGenerationInput } from "./turn-policy.js";
 
 /**
  * Checks the model's reply and makes it safe to send: a reply that fails a check (checkReply) is
- * replaced by the persona's fallback and flagged; control text is made inert; the reply is cut to
+ * replaced by the persona's fallback and flagged (a support agent's reply that contradicts the
+ * facts is replaced by the handoff text instead, and hands the conversation to the owner); control text is made inert; the reply is cut to
  * maxReplyChars; and the disclosure line is put first when a fan agent's first reply, or any reply
  * to "are you a bot?", does not already say it is an AI.
  */
@@ -15,7 +16,8 @@ export function afterGeneration(input: AfterGenerationInput): AfterGeneration {
   const { persona } = input;
   const language = input.language ?? replyLanguage([input.reply], persona.meta.language);
   const flagged = checkReply({ reply: input.reply, persona, systemPrompt: input.systemPrompt });
-  let text = flagged ? policyReply(persona, "fallback", language) : neutraliseControlText(input.reply.trim());
+  const handoff = flagged?.startsWith("contradicts-facts") && persona.meta.kind === "support" ? { reason: "handoff:contradicts-facts", notify: `${persona.meta.owner.channel}:${persona.meta.owner.to}` } : undefined;
+  let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : neutraliseControlText(input.reply.trim());
   const mustDisclose = input.askedIfHuman || (persona.meta.kind === "fan" && input.isFirstReply);
   const max = persona.meta.limits.maxReplyChars;
   if (max !== undefined) {
@@ -23,7 +25,7 @@ export function afterGeneration(input: AfterGenerationInput): AfterGeneration {
     text = clip(text, Math.max(room, 1));
   }
   if (mustDisclose) text = withDisclosure(text, persona, language);
-  return flagged ? { text, flagged } : { text };
+  return flagged ? { text, flagged, ...(handoff ? { handoff } : {}) } : { text };
 }
 
 /** At most `max` characters, cut after a sentence when one ends in the second half, else at a space. */

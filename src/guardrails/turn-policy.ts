@@ -41,8 +41,13 @@ export interface AfterGenerationInput {
 export interface AfterGeneration {
   /** What to send. */
   readonly text: string;
-  /** Why the model's reply was replaced by the fallback, for the admin. */
+  /** Why the model's reply was replaced, for the admin. */
   readonly flagged?: string;
+  /**
+   * The reply quoted a price or time the persona's facts do not hold (support agents): the customer
+   * is told a person will answer, and the owner is told (`notify` as in beforeGeneration's handoff).
+   */
+  readonly handoff?: { readonly reason: string; readonly notify: string };
 }
 
 /** The rules of a turn that code enforces around the model. Pure: no I/O, no clock. */

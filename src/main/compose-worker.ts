@@ -1,6 +1,6 @@
 import os from "node:os";
 import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
-import type { Config } from "../config/index.js";
+import { linkBaseUrl, type Config } from "../config/index.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { ChannelAdapter } from "../ports/channel-adapter.js";
 import type { ChatModel } from "../ports/chat-model.js";
@@ -73,6 +73,7 @@ export function composeWorker(deps: {
             maxRestarts: config.turns.maxRestarts,
             nonTextReply: config.turns.nonTextReply,
             deliver: deliverOrSchedule,
+            publicBaseUrl: linkBaseUrl(config.http),
           },
           job,
         ),

@@ -67,6 +67,21 @@ export interface SaveReplyInput {
   readonly stats: TurnStats;
   /** Set on an away-message reply: recorded on the conversation in the same transaction. */
   readonly awaySentAt?: Date;
+  /** The turn hands the conversation to a person: recorded, the agent paused, the owner told, all with the reply. */
+  readonly handoff?: HandoffToRecord;
+  /** The guardrails replaced the model's reply: what it said is kept for the admin, with the reply. */
+  readonly flag?: { readonly reason: string; readonly modelText: string };
+}
+
+export interface HandoffToRecord {
+  /** "handoff:refund", "safety:self-harm", ... */
+  readonly reason: string;
+  /** The persona's owner reference, "<channel>:<to>" or "admin:..." (see parseOwnerReference). */
+  readonly notify: string;
+  /** Why the agent is paused in the conversation (Conversation.pausedBy). */
+  readonly pausedBy: "handoff" | "safety";
+  /** What the owner is sent when the reference names a channel. */
+  readonly noticeText: string;
 }
 
 /** What a turn cost and when it ran; stored with the reply. */
@@ -83,6 +98,8 @@ export interface TurnStats {
 export interface SavedReply {
   readonly replyId: string;
   readonly outboxId: string;
+  /** The handoff recorded with the reply, and the outbox entry of the owner's notice when one was stored. */
+  readonly handoff?: { readonly id: string; readonly status: "pending" | "notified" | "failed"; readonly noticeOutboxId?: string };
 }
 
 /** Worker side of storage. */
@@ -98,8 +115,6 @@ export interface TurnStore {
   markInboundFailed(messageIds: readonly string[], reason: string): Promise<void>;
   /** Marks messages that get no answer at all (over a daily cap, the rest of a flood). */
   skipInbound(messageIds: readonly string[], reason: string): Promise<void>;
-  /** Pauses the agent in a conversation until a person resumes it (after a safety escalation). */
-  pauseAgent(conversationId: string): Promise<void>;
   /** Ends a pause whose end has passed, unless it was extended meanwhile; true if it ended it. */
   resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean>;
   /** Seq of the newest unanswered inbound message, to notice messages arriving mid-turn. */

@@ -3,6 +3,8 @@ import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
 import { AdminHoursRepository } from "./admin-hours-repository.js";
 import { AdminContactRepository } from "./admin-contact-repository.js";
+import { AdminHandoffRepository } from "./admin-handoff-repository.js";
+import { AdminReplyFlagRepository } from "./admin-reply-flag-repository.js";
 import { AdminConversationRepository } from "./admin-conversation-repository.js";
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
 import { ApiKeyRepository } from "./api-key-repository.js";
@@ -20,5 +22,7 @@ export function createAdminStore(db: Db): AdminStore {
     contacts: new AdminContactRepository(db),
     apiKeys: new ApiKeyRepository(db),
     erasures: new ErasureRepository(db),
+    handoffs: new AdminHandoffRepository(db),
+    replyFlags: new AdminReplyFlagRepository(db),
   };
 }

@@ -1,6 +1,10 @@
 import type { ClaimedDelivery, OutboxStore } from "../ports/outbox-store.js";
 import type { Db } from "./create-db.js";
 import { isRecordNotFound } from "./row-gone.js";
+import { OWNER_NOTICE_KIND, settleHandoffNotice } from "./record-handoff.js";
+
+// An owner's handoff notice (kind owner-notice) carries its handoff's status along with it.
+const noticeFields = { id: true, businessId: true, kind: true } as const;
 
 export class OutboxRepository implements OutboxStore {
   constructor(private readonly db: Db) {}
@@ -50,7 +54,8 @@ export class OutboxRepository implements OutboxStore {
     await ignoreErased(
       this.db.$transaction(async (tx) => {
         const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "sent", sentAt: new Date(), lastError: null }, select: { messageId: true } });
-        await tx.message.update({ where: { id: entry.messageId }, data: { status: "sent", platformMessageId: platformMessageIds[0] ?? null } });
+        const message = await tx.message.update({ where: { id: entry.messageId }, data: { status: "sent", platformMessageId: platformMessageIds[0] ?? null }, select: noticeFields });
+        if (message.kind === OWNER_NOTICE_KIND) await settleHandoffNotice(tx, message, { sent: true });
       }),
     );
   }
@@ -63,7 +68,8 @@ export class OutboxRepository implements OutboxStore {
     await ignoreErased(
       this.db.$transaction(async (tx) => {
         const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "failed", lastError: error.slice(0, 500) }, select: { messageId: true } });
-        await tx.message.update({ where: { id: entry.messageId }, data: { status: "failed", error: error.slice(0, 500) } });
+        const message = await tx.message.update({ where: { id: entry.messageId }, data: { status: "failed", error: error.slice(0, 500) }, select: noticeFields });
+        if (message.kind === OWNER_NOTICE_KIND) await settleHandoffNotice(tx, message, { sent: false, error });
       }),
     );
   }

@@ -1,5 +1,6 @@
 import type { ReconcileStore } from "../ports/reconcile-store.js";
 import type { Db } from "./create-db.js";
+import { OWNER_NOTICE_KIND, settleHandoffNotice } from "./record-handoff.js";
 
 export class ReconcileRepository implements ReconcileStore {
   constructor(private readonly db: Db) {}
@@ -40,7 +41,8 @@ export class ReconcileRepository implements ReconcileStore {
       const entry = await tx.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "failed", lastError: reason } });
       if (entry.count === 0) return;
       const row = await tx.outboxEntry.findUniqueOrThrow({ where: { id: outboxId }, select: { messageId: true } });
-      await tx.message.update({ where: { id: row.messageId }, data: { status: "failed", error: reason } });
+      const message = await tx.message.update({ where: { id: row.messageId }, data: { status: "failed", error: reason }, select: { id: true, businessId: true, kind: true } });
+      if (message.kind === OWNER_NOTICE_KIND) await settleHandoffNotice(tx, message, { sent: false, error: reason });
     });
   }
 }

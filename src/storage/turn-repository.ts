@@ -1,6 +1,7 @@
 import type { HistoryMessage, SavedReply, SaveReplyInput, TurnContext, TurnStore } from "../ports/turn-store.js";
 import type { Db } from "./create-db.js";
 import { isForeignKeyViolation } from "./row-gone.js";
+import { recordHandoff } from "./record-handoff.js";
 
 class Fenced extends Error {}
 
@@ -107,7 +108,11 @@ export class TurnRepository implements TurnStore {
           data: { historyStartSeq: input.historyStartSeq },
         });
         if (input.awaySentAt) await tx.conversation.update({ where: { id: input.conversationId }, data: { awaySentAt: input.awaySentAt } });
-        return { replyId: reply.id, outboxId: outbox.id };
+        if (input.flag) {
+          await tx.replyFlag.create({ data: { businessId: input.businessId, conversationId: input.conversationId, replyId: reply.id, reason: input.flag.reason.slice(0, 500), modelText: input.flag.modelText } });
+        }
+        const handoff = input.handoff ? await recordHandoff(tx, { businessId: input.businessId, conversationId: input.conversationId, handoff: input.handoff }) : undefined;
+        return { replyId: reply.id, outboxId: outbox.id, ...(handoff ? { handoff } : {}) };
       });
     } catch (error) {
       if (error instanceof Fenced) return null;
@@ -126,10 +131,6 @@ export class TurnRepository implements TurnStore {
 
   async skipInbound(messageIds: readonly string[], reason: string): Promise<void> {
     await this.db.message.updateMany({ where: { id: { in: [...messageIds] }, status: "received" }, data: { status: "skipped", error: reason.slice(0, 500) } });
-  }
-
-  async pauseAgent(conversationId: string): Promise<void> {
-    await this.db.conversation.updateMany({ where: { id: conversationId }, data: { agentPaused: true } });
   }
 
   async resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean> {

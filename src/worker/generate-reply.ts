@@ -28,10 +28,10 @@ export interface GeneratedReply {
   readonly skip?: string;
   /** Why code answered instead of the model (handoff, safety, blocked topic...). */
   readonly decidedBy?: string;
-  /** Why the model's reply was replaced by a fallback. */
+  /** Why the model's reply was replaced (generation.text holds what the model said). */
   readonly flagged?: string;
-  /** Pause the agent in this conversation (a safety escalation waits for a person). */
-  readonly pause?: boolean;
+  /** The conversation goes to a person: the agent pauses and the owner is told (`notify`, the persona's owner). */
+  readonly handoff?: { readonly reason: string; readonly notify: string };
   readonly generationStartedAt: Date;
   readonly generationEndedAt: Date;
   readonly restarts: number;
@@ -54,8 +54,9 @@ export async function generateReply(
     const persona = personaPolicyOf(context);
     const decision = persona ? decideBeforeGeneration(persona, context) : undefined;
     if (decision?.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
-    if (decision?.action === "reply" || decision?.action === "handoff") {
-      return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason, pause: decision.reason.startsWith("safety") };
+    if (decision?.action === "reply") return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason };
+    if (decision?.action === "handoff") {
+      return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason, handoff: { reason: decision.reason, notify: decision.notify } };
     }
     const pending = new Set(context.pendingIds);
     const lastPending = context.history.filter((m) => pending.has(m.id)).at(-1)!.seq;
@@ -86,7 +87,17 @@ export async function generateReply(
     if (!interrupted) {
       const checked = persona && decision?.action === "generate" ? checkGeneratedReply(persona, context, generation.text, decision) : undefined;
       const text = checked?.text ?? generation.text;
-      return { context, built, generation, text, ...(checked?.flagged ? { flagged: checked.flagged } : {}), generationStartedAt, generationEndedAt: new Date(), restarts };
+      return {
+        context,
+        built,
+        generation,
+        text,
+        ...(checked?.flagged ? { flagged: checked.flagged } : {}),
+        ...(checked?.handoff ? { handoff: checked.handoff } : {}),
+        generationStartedAt,
+        generationEndedAt: new Date(),
+        restarts,
+      };
     }
     const reloaded = await deps.store.loadTurn(context.conversationId);
     if (!reloaded || reloaded.pendingIds.length === 0) return null;

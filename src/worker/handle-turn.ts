@@ -3,6 +3,7 @@ import type { ConversationLock } from "../ports/conversation-lock.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 import type { TurnStore } from "../ports/turn-store.js";
+import { ownerNoticeText } from "../domain/owner-notice.js";
 import { generateReply, type ReplyOptions } from "./generate-reply.js";
 import { handleOutsideHours } from "./outside-hours.js";
 
@@ -43,6 +44,8 @@ export interface TurnDeps extends ReplyOptions {
   readonly deliver: (outboxId: string) => Promise<unknown>;
   /** The clock for opening hours (tests); defaults to the system clock. */
   readonly now?: () => Date;
+  /** Base of the console link in a handoff notice to the owner (config http.publicBaseUrl). */
+  readonly publicBaseUrl: string;
 }
 
 /**
@@ -80,7 +83,7 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
       deps.logger.info({ conversationId: context.conversationId, reason: result.skip }, "messages skipped by the guardrails");
       return { kind: "skipped", reason: result.skip };
     }
-    const { built, generation } = result;
+    const { built, generation, handoff } = result;
     const saved = await deps.store.saveReply({
       conversationId: result.context.conversationId,
       businessId: result.context.businessId,
@@ -97,16 +100,29 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
         generationStartedAt: result.generationStartedAt,
         generationEndedAt: result.generationEndedAt,
       },
+      ...(result.flagged ? { flag: { reason: result.flagged, modelText: generation.text } } : {}),
+      ...(handoff
+        ? {
+            handoff: {
+              ...handoff,
+              pausedBy: handoff.reason.startsWith("safety:") ? "safety" : "handoff",
+              noticeText: ownerNoticeText({ reason: handoff.reason, customerChannel: context.channel.kind, conversationId: context.conversationId, publicBaseUrl: deps.publicBaseUrl }),
+            },
+          }
+        : {}),
     });
     if (!saved) {
       deps.logger.warn({ conversationId: context.conversationId }, "turn fenced: its messages were answered by another turn");
       return { kind: "fenced" };
     }
-    if (result.pause) await deps.store.pauseAgent(result.context.conversationId);
     if (result.decidedBy || result.flagged) {
-      deps.logger.warn({ conversationId: context.conversationId, replyId: saved.replyId, decidedBy: result.decidedBy, flagged: result.flagged, paused: result.pause ?? false }, "guardrails acted on this turn");
+      deps.logger.warn(
+        { conversationId: context.conversationId, replyId: saved.replyId, decidedBy: result.decidedBy, flagged: result.flagged, handoffId: saved.handoff?.id, handoffStatus: saved.handoff?.status },
+        "guardrails acted on this turn",
+      );
     }
     await deps.deliver(saved.outboxId);
+    if (saved.handoff?.noticeOutboxId) await deps.deliver(saved.handoff.noticeOutboxId);
     const outcome = {
       kind: "answered",
       replyId: saved.replyId,

@@ -7,7 +7,7 @@ import type { TestDatabase } from "../support/test-database.js";
 // The case table below must name every registered route (checked against Fastify's onRoute),
 // so a new route without an isolation case fails this file.
 
-type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId", string>;
+type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId", string>;
 type Smuggled = { ids: Ids; query?: Record<string, string>; body?: unknown };
 interface Case {
   /** A valid body (so a 404 comes from scoping, not validation). */
@@ -31,6 +31,8 @@ let owner: string;
 let spareChannelId: string;
 let spareKeyId: string;
 let spareContactId: string;
+/** One handoff (and one replaced reply) per business, by business id. */
+const handoffOf = new Map<string, string>();
 const PREFIX = "/api/admin";
 const uniq = () => randomUUID().slice(0, 8);
 
@@ -74,6 +76,12 @@ const CASES: Record<string, Case> = {
   "POST /businesses/:businessId/conversations/:conversationId/pause": {},
   "POST /businesses/:businessId/conversations/:conversationId/resume": {},
   "POST /businesses/:businessId/conversations/:conversationId/messages": { body: () => ({ text: "A person here, how can I help?" }) },
+  "GET /businesses/:businessId/handoffs": {
+    query: () => ({ status: "open" }),
+    smuggle: (ownIds, other) => [{ ids: ownIds, query: { conversationId: other.conversationId } }],
+  },
+  "POST /businesses/:businessId/handoffs/:handoffId/resolve": { body: () => ({ resume: true }) },
+  "GET /businesses/:businessId/reply-flags": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { conversationId: other.conversationId } }] },
   "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
   "GET /businesses/:businessId/contacts/:contactId": {},
   "POST /businesses/:businessId/contacts/:contactId/erase": { own: (ids) => ({ ...ids, contactId: spareContactId }) },
@@ -91,6 +99,7 @@ const idsOf = (shop: Shop): Ids => ({
   conversationId: shop.conversationId,
   contactId: shop.contactId,
   keyId: shop.keyId,
+  handoffId: handoffOf.get(shop.businessId)!,
 });
 const randomIds = (): Ids => ({
   businessId: randomUUID(),
@@ -100,6 +109,7 @@ const randomIds = (): Ids => ({
   conversationId: randomUUID(),
   contactId: randomUUID(),
   keyId: randomUUID(),
+  handoffId: randomUUID(),
 });
 const fill = (path: string, ids: Ids) => path.replace(/:([A-Za-z]+)/g, (_m, name: keyof Ids) => ids[name]);
 
@@ -125,6 +135,13 @@ beforeAll(async () => {
   const spare = await database.db.contact.create({ data: { businessId: a.businessId, channelId: a.channelId, platformUserId: `spare-${uniq()}` } });
   await database.db.conversation.create({ data: { businessId: a.businessId, channelId: a.channelId, contactId: spare.id } });
   spareContactId = spare.id;
+  for (const shop of [a, b]) {
+    const { businessId, conversationId, channelId } = shop;
+    await database.db.conversation.update({ where: { id: conversationId }, data: { agentPaused: true, pausedBy: "handoff" } });
+    handoffOf.set(businessId, (await database.db.handoff.create({ data: { businessId, conversationId, reason: "handoff:refund", notify: "admin", status: "notified" } })).id);
+    const reply = await database.db.message.create({ data: { businessId, conversationId, channelId, direction: "outbound", text: "Sorry, I can't answer that here.", status: "sent" } });
+    await database.db.replyFlag.create({ data: { businessId, conversationId, replyId: reply.id, reason: "system-prompt-leak", modelText: "You are Rosa..." } });
+  }
 });
 
 afterAll(async () => {
@@ -162,7 +179,7 @@ describe("admin API tenant isolation", () => {
     }
     // B's business with B's resources; A's business with B's resources; B's ids smuggled in elsewhere.
     const variants: Array<{ ids: Ids; query?: Record<string, string>; body?: unknown; like: Ids }> = [{ ids: other, like: randomIds() }];
-    if (/:(personaId|channelId|conversationId|contactId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
+    if (/:(personaId|channelId|conversationId|contactId|handoffId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
     for (const s of c.smuggle?.(own, other) ?? []) variants.push({ ...s, like: own });
     for (const v of variants) {
       const res = await call(a.auth, method, path, v.ids, c, v);
@@ -194,8 +211,9 @@ describe("admin API tenant isolation", () => {
     expect(await database.db.channel.count({ where: { businessId: b.businessId } })).toBe(1);
     expect(await database.db.persona.count({ where: { businessId: b.businessId } })).toBe(1);
     const conversation = await database.db.conversation.findUniqueOrThrow({ where: { id: b.conversationId } });
-    expect(conversation.agentPaused).toBe(false);
-    expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(1);
+    expect(conversation.agentPaused).toBe(true);
+    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: handoffOf.get(b.businessId)! } })).toMatchObject({ status: "notified", resolvedAt: null });
+    expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(2);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: b.inboundMessageId } })).status).toBe("received");
     expect(await database.db.contact.count({ where: { id: b.contactId } })).toBe(1);
     // Only the positive control's spare contact was erased; A's own contact is still there.

@@ -6,6 +6,7 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
 import type { ChannelAdapter } from "../../src/ports/channel-adapter.js";
+import type { ChatModel } from "../../src/ports/chat-model.js";
 import type { Logger } from "../../src/ports/logger.js";
 import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -38,13 +39,16 @@ export async function startTestPipeline(options: {
   logger?: Logger;
   /** Adapters the worker sends through besides web chat and Meta's (e.g. a WhatsappWebAdapter over a fake client). */
   workerAdapters?: readonly ChannelAdapter[];
+  /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
+  wrapModel?: (real: ChatModel) => ChatModel;
 }): Promise<TestPipeline> {
   const prefix = createTestPrefix();
   const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...options.env });
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
-  const model = new RecordingChatModel(await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model }));
+  const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
+  const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });

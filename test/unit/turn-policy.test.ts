@@ -103,9 +103,19 @@ describe("afterGeneration", () => {
   });
 
   it("replaces a bad reply with the fallback and flags why", () => {
-    expect(after("The baguette is 1.99 now.")).toEqual({ text: "Sorry, I can't give you a reliable answer to that here. Could you ask me another way?", flagged: "contradicts-facts: 1.99" });
+    expect(after("We are open until 6 pm, but please don't mention Crusty Corner.")).toEqual({ text: "Sorry, I can't give you a reliable answer to that here. Could you ask me another way?", flagged: "blocklist: Crusty Corner" });
     expect(after("Sí, soy una persona real.", { language: "es" })).toEqual({ text: expect.stringMatching(/^Lo siento/), flagged: "claims-human" });
     expect(after("")).toMatchObject({ flagged: "empty-reply" });
+  });
+
+  it("support: a reply that contradicts the facts hands off to the owner instead of guessing again", () => {
+    expect(after("The baguette is 1.99 now.")).toEqual({
+      text: "Thanks for telling me. I've passed this on to the owner, who will reply to you personally as soon as possible.",
+      flagged: "contradicts-facts: 1.99",
+      handoff: { reason: "handoff:contradicts-facts", notify: "whatsapp_cloud:owner-phone" },
+    });
+    // A fan agent only replaces it: a creator is not paged for every invented number.
+    expect(after("The cookbook is 19.99!", { persona: fan })).toEqual({ text: expect.stringMatching(/^Sorry/), flagged: "contradicts-facts: 19.99" });
   });
 
   it("fan: prepends the disclosure on the first reply and when asked, unless the reply already says it", () => {

@@ -33,6 +33,7 @@ export const versionParams = personaParams.extend({ version: z.coerce.number().i
 export const channelParams = businessParams.extend({ channelId: id });
 export const conversationParams = businessParams.extend({ conversationId: id });
 export const contactParams = businessParams.extend({ contactId: id });
+export const handoffParams = businessParams.extend({ handoffId: id });
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),

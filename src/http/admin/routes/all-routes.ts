@@ -6,6 +6,7 @@ import { contactRoutes } from "./contact-routes.js";
 import { conversationRoutes } from "./conversation-routes.js";
 import { erasureRoutes } from "./erasure-routes.js";
 import { hoursRoutes } from "./hours-routes.js";
+import { handoffRoutes } from "./handoff-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
@@ -19,6 +20,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...channelRoutes,
   ...conversationRoutes,
   ...takeoverRoutes,
+  ...handoffRoutes,
   ...contactRoutes,
   ...erasureRoutes,
   ...apiKeyRoutes,

@@ -1,6 +1,7 @@
 // Conversation inbox: filters, a list polled every few seconds, and the open conversation beside it.
 import { api, path } from "./api.js";
 import { channelLabel, clear, clock, empty, errorBox, h, loading, when } from "./dom.js";
+import { mountHandoffsPanel } from "./handoffs-panel.js";
 import { mountTranscript } from "./transcript.js";
 
 const POLL_MS = 3000;
@@ -34,6 +35,7 @@ export function mountInbox(view, { business, param }) {
   const listState = h("div", { id: "conversation-list-state" }, loading("Loading conversations…"));
   const more = h("button", { id: "show-more", type: "button", class: "secondary", hidden: true }, "Show more");
   const pane = h("section", { id: "transcript-pane", class: "panel transcript-pane" });
+  const attention = h("div", { id: "inbox-attention" });
   const layout = h(
     "div",
     { class: "inbox" },
@@ -41,6 +43,7 @@ export function mountInbox(view, { business, param }) {
       "section",
       { class: "panel conv-pane", "aria-labelledby": "inbox-title" },
       h("div", { class: "panel-head" }, h("h2", { id: "inbox-title" }, "Conversations"), live),
+      attention,
       h("div", { class: "filters" }, channelFilter, statusFilter, h("label", { class: "check" }, unanswered, " Waiting for an answer")),
       listState,
       list,
@@ -50,6 +53,7 @@ export function mountInbox(view, { business, param }) {
   );
   statusFilter.value = filters.status;
   view.append(layout);
+  const handoffs = mountHandoffsPanel(attention, { base, onChange: () => (void refreshList(), transcript?.refresh()) });
 
   async function loadChannels() {
     try {
@@ -156,6 +160,7 @@ export function mountInbox(view, { business, param }) {
   const timer = setInterval(() => {
     if (document.hidden) return;
     void refreshList();
+    void handoffs.refresh();
     transcript?.refresh();
   }, POLL_MS);
 
@@ -169,6 +174,7 @@ export function mountInbox(view, { business, param }) {
     destroy() {
       destroyed = true;
       clearInterval(timer);
+      handoffs.destroy();
       transcript?.destroy();
     },
   };

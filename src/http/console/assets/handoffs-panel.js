@@ -1,0 +1,91 @@
+// Above the inbox list: conversations handed to a person (open handoffs) and model replies the
+// guardrails replaced, newest first. Resolving can also hand the conversation back to the agent.
+import { api, path } from "./api.js";
+import { clear, h, when } from "./dom.js";
+
+const LIMIT = 20;
+
+const REASONS = {
+  "handoff:human": "asked for a person",
+  "handoff:refund": "refund",
+  "handoff:complaint": "complaint",
+  "handoff:contradicts-facts": "agent could not confirm a price or time",
+};
+const reasonLabel = (reason) => REASONS[reason] ?? reason.replace(/^(handoff|safety):/, (_m, kind) => (kind === "safety" ? "safety: " : ""));
+
+function statusLine(handoff) {
+  if (handoff.status === "failed") return h("span", { class: "handoff-error" }, `Owner not notified: ${handoff.error ?? "unknown error"}`);
+  if (handoff.status === "pending") return h("span", { class: "muted" }, "Sending the notice to the owner…");
+  return h("span", { class: "muted" }, handoff.notify === "admin" ? "Shown here (console only)" : "Owner notified");
+}
+
+export function mountHandoffsPanel(container, { base, onChange }) {
+  let destroyed = false;
+  let busy = false;
+  const handoffList = h("ul", { id: "handoff-list", class: "handoff-list" });
+  const handoffs = h("div", { id: "handoffs", class: "attention", hidden: true }, h("h3", {}, "Needs a person"), handoffList);
+  const flagList = h("ul", { id: "reply-flag-list", class: "handoff-list" });
+  const flagSummary = h("summary", {}, "Replaced replies");
+  const flags = h("details", { id: "reply-flags", class: "attention", hidden: true }, flagSummary, flagList);
+  container.append(handoffs, flags);
+
+  async function resolve(handoff, resume, button) {
+    button.disabled = true;
+    try {
+      await api(path`/businesses/${handoff.businessId}/handoffs/${handoff.id}/resolve`, { method: "POST", body: { resume } });
+      onChange?.();
+      await refresh();
+    } catch (error) {
+      button.disabled = false;
+      button.title = error.message;
+    }
+  }
+
+  function handoffRow(handoff) {
+    const resolveButton = h("button", { type: "button", class: "secondary small", onclick: () => void resolve(handoff, false, resolveButton) }, "Resolve");
+    const resumeButton = h("button", { type: "button", class: "secondary small", onclick: () => void resolve(handoff, true, resumeButton) }, "Resolve, agent answers again");
+    return h(
+      "li",
+      { class: handoff.reason.startsWith("safety:") ? "handoff safety" : "handoff", dataset: { id: handoff.id } },
+      h("div", { class: "conv-top" }, h("a", { href: `#/inbox/${handoff.conversationId}` }, reasonLabel(handoff.reason)), h("span", { class: "small muted" }, when(handoff.createdAt))),
+      h("div", { class: "small" }, statusLine(handoff)),
+      h("div", { class: "handoff-actions" }, resolveButton, handoff.agentPaused ? resumeButton : null),
+    );
+  }
+
+  function flagRow(flag) {
+    return h(
+      "li",
+      { class: "reply-flag", dataset: { id: flag.id } },
+      h("div", { class: "conv-top" }, h("a", { href: `#/inbox/${flag.conversationId}` }, flag.reason), h("span", { class: "small muted" }, when(flag.createdAt))),
+      h("div", { class: "small" }, h("strong", {}, "The model said: "), h("span", { class: "model-text" }, flag.modelText)),
+      h("div", { class: "small muted" }, h("strong", {}, "Sent instead: "), flag.sentText),
+    );
+  }
+
+  async function refresh() {
+    if (busy || destroyed) return;
+    busy = true;
+    try {
+      const [open, replaced] = await Promise.all([api(`${base}/handoffs?status=open&limit=${LIMIT}`), api(`${base}/reply-flags?limit=${LIMIT}`)]);
+      if (destroyed) return;
+      clear(handoffList, open.items.map(handoffRow));
+      handoffs.hidden = open.items.length === 0;
+      clear(flagList, replaced.items.map(flagRow));
+      flagSummary.textContent = `Replaced replies (${replaced.items.length}${replaced.nextCursor ? "+" : ""})`;
+      flags.hidden = replaced.items.length === 0;
+    } catch {
+      /* the inbox list shows connection problems; this panel keeps its last content */
+    } finally {
+      busy = false;
+    }
+  }
+
+  void refresh();
+  return {
+    refresh,
+    destroy() {
+      destroyed = true;
+    },
+  };
+}
