@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import QRCode from "qrcode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
@@ -11,6 +9,7 @@ import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
@@ -18,8 +17,6 @@ import { createTestPrefix } from "../support/test-redis.js";
 
 // The console's channels page in a real browser (Debian's Chromium) against the real gateway:
 // the WhatsApp pairing QR code and the live session state, as the worker stores them.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 const redisPrefix = createTestPrefix();
 let database: TestDatabase;
 let gateway: Gateway;
@@ -31,7 +28,6 @@ let ownerKey: string;
 let channelId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   database = await createTestDatabase();
   businessId = (await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo")).businessId;
   const keys = new ApiKeyRepository(database.db);
@@ -41,11 +37,7 @@ beforeAll(async () => {
   gateway = composeGateway({ config: testConfig({ QUEUE_PREFIX: redisPrefix.prefix }), db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchTestBrowser();
 }, 60_000);
 
 afterAll(async () => {
@@ -55,24 +47,12 @@ afterAll(async () => {
   await redisPrefix.cleanup();
 });
 
-/** A page that records script errors and CSP refusals. */
-async function openPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport });
-  page.setDefaultTimeout(20_000);
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
-  });
-  return { page, problems };
+function openPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
+  return openRecordedPage(browser, viewport);
 }
 
-async function signIn(page: Page, apiKey: string, hash = ""): Promise<void> {
-  await page.goto(`${baseUrl}/console${hash}`);
-  await page.locator("#api-key").waitFor();
-  await page.fill("#api-key", apiKey);
-  await page.click("#login-submit");
-  await page.locator("#shell").waitFor();
+function signIn(page: Page, apiKey: string, hash = ""): Promise<void> {
+  return signInToConsole(page, baseUrl, apiKey, hash);
 }
 
 const setConnection = (connection: object | null) =>

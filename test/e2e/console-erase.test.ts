@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
@@ -11,14 +9,13 @@ import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
+import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
 
 // The console's "Erase contact" action in a real browser against the real gateway, PostgreSQL and Redis.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 const prefix = createTestPrefix();
 let database: TestDatabase;
 let gateway: Gateway;
@@ -29,7 +26,6 @@ let conversationId: string;
 let contactId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   database = await createTestDatabase();
   const seeded = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "erase-console");
   const inbound = new InboundRepository(database.db);
@@ -50,10 +46,7 @@ beforeAll(async () => {
   gateway = composeGateway({ config: testConfig({ QUEUE_PREFIX: prefix.prefix }), db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {
@@ -76,7 +69,6 @@ describe("console: erase a contact", () => {
 
     await page.click("#erase-contact");
     await page.locator("#erase-box", { hasText: "Erase Marta?" }).waitFor();
-    await mkdir(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: `${SCREENSHOTS}/console-erase-confirm-desktop.png` });
     await page.click("#erase-cancel");
     await page.locator("#erase-box").waitFor({ state: "hidden" });

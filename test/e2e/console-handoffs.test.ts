@@ -1,23 +1,19 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
 import { AppendingChatModel } from "../support/appending-chat-model.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The inbox in a real browser shows open handoffs and replaced replies from real turns, and
 // resolving one there hands the conversation back to the agent.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 let pipeline: TestPipeline;
 let browser: Browser;
 let key: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   pipeline = await startTestPipeline({
     env: { REPLY_MAX_TOKENS: "12" },
     businesses: { sunrise: "support-bakery" },
@@ -25,11 +21,7 @@ beforeAll(async () => {
   });
   const businessId = (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug: "sunrise" } })).id;
   key = (await issueApiKey(new ApiKeyRepository(pipeline.database.db), { businessId, name: "console test" })).key;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

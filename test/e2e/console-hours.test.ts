@@ -1,15 +1,12 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import type { TestDatabase } from "../support/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The console's Hours page in a real browser (Debian's Chromium) against the real gateway and database.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 let pipeline: TestPipeline;
@@ -20,16 +17,11 @@ let businessId: string;
 let key: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery" } });
   ({ database, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId, name: "hours test" })).key;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {
@@ -37,23 +29,12 @@ afterAll(async () => {
   await pipeline?.close();
 });
 
-async function openPage(viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport });
-  page.setDefaultTimeout(20_000);
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
-  });
-  return { page, problems };
+function openPage(viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
+  return openRecordedPage(browser, viewport);
 }
 
-async function signIn(page: Page, hash: string): Promise<void> {
-  await page.goto(`${baseUrl}/console${hash}`);
-  await page.locator("#api-key").waitFor();
-  await page.fill("#api-key", key);
-  await page.click("#login-submit");
-  await page.locator("#shell").waitFor();
+function signIn(page: Page, hash: string): Promise<void> {
+  return signInToConsole(page, baseUrl, key, hash);
 }
 
 async function storedHours() {

@@ -6,7 +6,7 @@ import type { Config } from "../../src/config/index.js";
 import type { Gateway } from "../../src/main/compose-gateway.js";
 import { defaultPersonaBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, openRecordedPage, SCREENSHOTS } from "../support/test-browser.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import type { TestDatabase } from "../support/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
@@ -45,12 +45,8 @@ function openPage(viewport: { width: number; height: number }): Promise<{ page: 
   return openRecordedPage(browser, viewport);
 }
 
-async function signIn(page: Page, apiKey = key, hash = ""): Promise<void> {
-  await page.goto(`${baseUrl}/console${hash}`);
-  await page.locator("#api-key").waitFor();
-  await page.fill("#api-key", apiKey);
-  await page.click("#login-submit");
-  await page.locator("#shell").waitFor();
+function signIn(page: Page, apiKey = key, hash = ""): Promise<void> {
+  return signInToConsole(page, baseUrl, apiKey, hash);
 }
 
 async function latestTurn() {

@@ -31,3 +31,12 @@ export async function openRecordedPage(browser: Browser, viewport: { width: numb
   });
   return { page, problems };
 }
+
+/** Opens the console at `hash` and signs in with `apiKey`, waiting for the signed-in shell. */
+export async function signInToConsole(page: Page, baseUrl: string, apiKey: string, hash = ""): Promise<void> {
+  await page.goto(`${baseUrl}/console${hash}`);
+  await page.locator("#api-key").waitFor();
+  await page.fill("#api-key", apiKey);
+  await page.click("#login-submit");
+  await page.locator("#shell").waitFor();
+}
