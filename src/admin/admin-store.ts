@@ -202,6 +202,26 @@ export interface ApiKeyStore {
   touch(id: string, at: Date): Promise<void>;
 }
 
+export interface KnowledgeRecord {
+  readonly id: string;
+  readonly businessId: string;
+  readonly kind: "faq" | "document";
+  readonly title: string;
+  readonly body: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface KnowledgeAdminStore {
+  /** Oldest first. */
+  list(businessId: string): Promise<KnowledgeRecord[]>;
+  count(businessId: string): Promise<number>;
+  get(businessId: string, entryId: string): Promise<KnowledgeRecord | null>;
+  create(businessId: string, input: { kind: "faq" | "document"; title: string; body: string }): Promise<KnowledgeRecord>;
+  update(businessId: string, entryId: string, patch: { title?: string | undefined; body?: string | undefined }): Promise<KnowledgeRecord | null>;
+  delete(businessId: string, entryId: string): Promise<boolean>;
+}
+
 export interface AdminStore {
   readonly businesses: BusinessStore;
   readonly personas: PersonaStore;
@@ -209,4 +229,5 @@ export interface AdminStore {
   readonly conversations: ConversationStore;
   readonly contacts: ContactStore;
   readonly apiKeys: ApiKeyStore;
+  readonly knowledge: KnowledgeAdminStore;
 }

@@ -1,6 +1,7 @@
 import type { AdminStore } from "../admin/admin-store.js";
 import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
+import { AdminKnowledgeRepository } from "./admin-knowledge-repository.js";
 import { AdminContactRepository } from "./admin-contact-repository.js";
 import { AdminConversationRepository } from "./admin-conversation-repository.js";
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
@@ -16,5 +17,6 @@ export function createAdminStore(db: Db): AdminStore {
     conversations: new AdminConversationRepository(db),
     contacts: new AdminContactRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    knowledge: new AdminKnowledgeRepository(db),
   };
 }

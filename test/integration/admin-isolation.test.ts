@@ -7,7 +7,7 @@ import type { TestDatabase } from "../support/test-database.js";
 // The case table below must name every registered route (checked against Fastify's onRoute),
 // so a new route without an isolation case fails this file.
 
-type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId", string>;
+type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "entryId", string>;
 type Smuggled = { ids: Ids; query?: Record<string, string>; body?: unknown };
 interface Case {
   /** A valid body (so a 404 comes from scoping, not validation). */
@@ -30,6 +30,8 @@ let b: Shop;
 let owner: string;
 let spareChannelId: string;
 let spareKeyId: string;
+let spareEntryId: string;
+const entryIds = new Map<string, string>();
 const PREFIX = "/api/admin";
 const uniq = () => randomUUID().slice(0, 8);
 
@@ -71,6 +73,11 @@ const CASES: Record<string, Case> = {
   "POST /businesses/:businessId/conversations/:conversationId/messages": { body: () => ({ text: "A person here, how can I help?" }) },
   "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
   "GET /businesses/:businessId/contacts/:contactId": {},
+  "GET /businesses/:businessId/knowledge": {},
+  "POST /businesses/:businessId/knowledge": { body: () => ({ kind: "faq", title: "Do you open on Sundays?", body: "Yes, 8:00 to 14:00." }) },
+  "GET /businesses/:businessId/knowledge/:entryId": {},
+  "PATCH /businesses/:businessId/knowledge/:entryId": { body: () => ({ body: "Open every day." }) },
+  "DELETE /businesses/:businessId/knowledge/:entryId": { own: (ids) => ({ ...ids, entryId: spareEntryId }) },
   "GET /api-keys": { ownerOnly: true, query: (ids) => ({ businessId: ids.businessId }) },
   "POST /api-keys": { ownerOnly: true, body: (shop) => ({ name: "another", businessId: shop.businessId }) },
   "DELETE /api-keys/:keyId": { ownerOnly: true, own: (ids) => ({ ...ids, keyId: spareKeyId }) },
@@ -85,6 +92,7 @@ const idsOf = (shop: Shop): Ids => ({
   conversationId: shop.conversationId,
   contactId: shop.contactId,
   keyId: shop.keyId,
+  entryId: entryIds.get(shop.businessId)!,
 });
 const randomIds = (): Ids => ({
   businessId: randomUUID(),
@@ -94,6 +102,7 @@ const randomIds = (): Ids => ({
   conversationId: randomUUID(),
   contactId: randomUUID(),
   keyId: randomUUID(),
+  entryId: randomUUID(),
 });
 const fill = (path: string, ids: Ids) => path.replace(/:([A-Za-z]+)/g, (_m, name: keyof Ids) => ids[name]);
 
@@ -116,6 +125,8 @@ beforeAll(async () => {
   owner = await ownerAuth(t.store);
   spareChannelId = (await database.db.channel.create({ data: { businessId: a.businessId, kind: "webchat", platformAccountId: "spare-a", name: "spare" } })).id;
   spareKeyId = (await t.store.apiKeys.list(a.businessId))[0]!.id;
+  for (const shop of [a, b]) entryIds.set(shop.businessId, (await t.store.knowledge.create(shop.businessId, { kind: "faq", title: "Rye bread?", body: "Every day." })).id);
+  spareEntryId = (await t.store.knowledge.create(a.businessId, { kind: "document", title: "spare", body: "spare" })).id;
 });
 
 afterAll(async () => {
@@ -153,7 +164,7 @@ describe("admin API tenant isolation", () => {
     }
     // B's business with B's resources; A's business with B's resources; B's ids smuggled in elsewhere.
     const variants: Array<{ ids: Ids; query?: Record<string, string>; body?: unknown; like: Ids }> = [{ ids: other, like: randomIds() }];
-    if (/:(personaId|channelId|conversationId|contactId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
+    if (/:(personaId|channelId|conversationId|contactId|entryId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
     for (const s of c.smuggle?.(own, other) ?? []) variants.push({ ...s, like: own });
     for (const v of variants) {
       const res = await call(a.auth, method, path, v.ids, c, v);
@@ -187,6 +198,7 @@ describe("admin API tenant isolation", () => {
     const conversation = await database.db.conversation.findUniqueOrThrow({ where: { id: b.conversationId } });
     expect(conversation.agentPaused).toBe(false);
     expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(1);
+    expect(await database.db.knowledgeEntry.findMany({ where: { businessId: b.businessId }, select: { id: true, body: true } })).toEqual([{ id: entryIds.get(b.businessId), body: "Every day." }]);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: b.inboundMessageId } })).status).toBe("received");
     const key = await t.store.apiKeys.findById(b.keyId);
     expect(key?.revokedAt).toBeNull();

@@ -4,6 +4,7 @@ import { businessRoutes } from "./business-routes.js";
 import { channelRoutes } from "./channel-routes.js";
 import { contactRoutes } from "./contact-routes.js";
 import { conversationRoutes } from "./conversation-routes.js";
+import { knowledgeRoutes } from "./knowledge-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
@@ -17,5 +18,6 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...conversationRoutes,
   ...takeoverRoutes,
   ...contactRoutes,
+  ...knowledgeRoutes,
   ...apiKeyRoutes,
 ];
