@@ -44,7 +44,7 @@ export class LexicalIndex {
     const hits = this.search.search(query, {
       boost: { title: this.options.titleBoost },
       fuzzy: (term) => (term.length >= 4 ? this.options.fuzzy : false),
-      prefix: (term) => term.length >= 3,
+      prefix: (term) => term.length >= 4,
       combineWith: "OR",
     });
     return hits

@@ -20,9 +20,27 @@ export function knowledgeNotes(passages: readonly NotePassage[], budgetTokens: n
   const render = (items: readonly string[]) => `${HEADER}\n${items.join("\n")}\n\n${FOOTER}\n`;
   for (const p of passages) {
     const line = `- ${neutraliseControlText(p.title)}: ${neutraliseControlText(p.text).replace(/\s*\n\s*/g, " ")}`;
-    if (count(render([...lines, line])) > budgetTokens) continue;
-    lines.push(line);
+    const fits = (candidate: string) => count(render([...lines, candidate])) <= budgetTokens;
+    // The best passage is cut to fit rather than dropped; later ones only go in whole.
+    const placed = fits(line) ? line : lines.length === 0 ? longestFittingPrefix(line, fits) : null;
+    if (!placed) continue;
+    lines.push(placed);
     used.push(p.id);
   }
   return lines.length === 0 ? null : { text: render(lines), used };
 }
+
+/** The longest word-boundary prefix of `line` (ending in "…") that fits; null when not even a few words do. */
+function longestFittingPrefix(line: string, fits: (candidate: string) => boolean): string | null {
+  const words = line.split(" ");
+  const cut = (n: number) => `${words.slice(0, n).join(" ")} …`;
+  let [low, high] = [0, words.length - 1];
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(cut(mid))) low = mid;
+    else high = mid - 1;
+  }
+  return low >= MIN_WORDS ? cut(low) : null;
+}
+
+const MIN_WORDS = 8;
