@@ -74,6 +74,12 @@ describe("knowledge in the prompt", () => {
     expect(next.prompt.turns.map((t) => t.role)).toEqual(["user", "assistant", "user"]);
     expect(next.prompt.turns[0]!.text).toBe("does the almond croissant have nuts?");
     expect(lastUser(next.prompt)).toBe("ok thanks, see you");
+    // The persona prefix came from the KV cache: only the turns from the (now note-free) earlier
+    // user turn on were evaluated again.
+    const generation = pipeline.model.generations.at(-1)!;
+    const personaTokens = pipeline.model.countPromptTokens({ system: next.prompt.system, turns: [{ role: "user", text: "" }] }) - 10;
+    expect(generation.evaluatedTokens).toBeGreaterThan(0);
+    expect(generation.evaluatedTokens).toBeLessThanOrEqual(generation.promptTokens - personaTokens);
   });
 
   it("never offers one business's entries to another", async () => {
