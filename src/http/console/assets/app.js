@@ -1,11 +1,12 @@
-// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels), sign out.
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/knowledge), sign out.
 import { api, onUnauthorized, session } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
 import { mountInbox } from "./inbox-page.js";
+import { mountKnowledge } from "./knowledge-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels };
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, knowledge: mountKnowledge };
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);
