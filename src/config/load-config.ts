@@ -29,6 +29,8 @@ export interface Config {
     readonly kvCacheType: string | undefined;
     readonly replyMaxTokens: number;
     readonly historyChunkTokens: number;
+    /** Prompt tokens held back from the history for the business's knowledge passages (0: none). */
+    readonly knowledgeBudgetTokens: number;
   };
   readonly limits: { readonly maxMessageChars: number };
   readonly turnLockMs: number;
@@ -124,6 +126,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       kvCacheType: e.LLM_KV_CACHE_TYPE,
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
+      knowledgeBudgetTokens: e.KNOWLEDGE_BUDGET_TOKENS,
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
     turnLockMs: e.TURN_LOCK_MS,

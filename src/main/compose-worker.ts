@@ -18,6 +18,8 @@ import { reconcile } from "../worker/reconcile.js";
 import type { Db } from "../storage/create-db.js";
 import { OutboxRepository } from "../storage/outbox-repository.js";
 import { TurnRepository } from "../storage/turn-repository.js";
+import { KnowledgeRepository } from "../storage/knowledge-repository.js";
+import { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
 import { deliverReply } from "../worker/deliver-reply.js";
 import { handleTurn } from "../worker/handle-turn.js";
 import { metaAdapters } from "./compose-meta-channels.js";
@@ -44,6 +46,7 @@ export function composeWorker(deps: {
   const adapters = new Map<ChannelKind, ChannelAdapter>([["webchat", new WebchatAdapter(bus, config.limits.maxMessageChars)]]);
   for (const adapter of [...metaAdapters(config, db, logger), ...(deps.extraAdapters ?? [])]) adapters.set(adapter.kind, adapter);
   const store = new TurnRepository(db);
+  const knowledge = new KnowledgeRetriever(new KnowledgeRepository(db));
   const outboxQueue = new BullOutboxQueue(connection, config.queuePrefix, logger);
   const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8 };
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
@@ -65,6 +68,8 @@ export function composeWorker(deps: {
             logger: logger.child({ component: "turn" }),
             replyMaxTokens: config.model.replyMaxTokens,
             chunkTokens: config.model.historyChunkTokens,
+            knowledge,
+            knowledgeBudgetTokens: config.model.knowledgeBudgetTokens,
             lockRenewMs: Math.floor(config.turnLockMs / 3),
             workerName,
             debounceMs: config.turns.debounceMs,

@@ -2,6 +2,7 @@ import type { AdminStore } from "../admin/admin-store.js";
 import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
 import { AdminHoursRepository } from "./admin-hours-repository.js";
+import { AdminKnowledgeRepository } from "./admin-knowledge-repository.js";
 import { AdminContactRepository } from "./admin-contact-repository.js";
 import { AdminHandoffRepository } from "./admin-handoff-repository.js";
 import { AdminReplyFlagRepository } from "./admin-reply-flag-repository.js";
@@ -24,5 +25,6 @@ export function createAdminStore(db: Db): AdminStore {
     erasures: new ErasureRepository(db),
     handoffs: new AdminHandoffRepository(db),
     replyFlags: new AdminReplyFlagRepository(db),
+    knowledge: new AdminKnowledgeRepository(db),
   };
 }

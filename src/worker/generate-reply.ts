@@ -1,7 +1,8 @@
 import type { ChatModel, Generation } from "../ports/chat-model.js";
 import type { TurnContext, TurnStore } from "../ports/turn-store.js";
 import { checkGeneratedReply, decideBeforeGeneration, personaPolicyOf } from "./apply-persona-policy.js";
-import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
+import type { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
+import { buildPrompt, type BuiltPrompt, type PromptKnowledge } from "./build-prompt.js";
 
 /** What to do with a message that arrives while its conversation's reply is being generated. */
 export type InterruptMode = "wait" | "restart";
@@ -16,6 +17,8 @@ export interface ReplyOptions {
   readonly maxRestarts: number;
   /** The answer when everything pending is a photo, voice note, sticker...: the model is not asked. */
   readonly nonTextReply: string;
+  /** Most prompt tokens the business's knowledge passages may take (0 or unset: none). */
+  readonly knowledgeBudgetTokens?: number;
 }
 
 export interface GeneratedReply {
@@ -43,13 +46,13 @@ export interface GeneratedReply {
  * In "wait" mode the new message is left for the next turn.
  */
 export async function generateReply(
-  deps: { store: TurnStore; model: ChatModel },
+  deps: { store: TurnStore; model: ChatModel; knowledge?: KnowledgeRetriever | undefined },
   initial: TurnContext,
   options: ReplyOptions,
 ): Promise<GeneratedReply | null> {
   let context = initial;
   for (let restarts = 0; ; restarts++) {
-    const built = buildPrompt(context, deps.model, options);
+    const built = buildPrompt(context, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
     if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
     const persona = personaPolicyOf(context);
     const decision = persona ? decideBeforeGeneration(persona, context) : undefined;
@@ -103,6 +106,15 @@ export async function generateReply(
     if (!reloaded || reloaded.pendingIds.length === 0) return null;
     context = reloaded;
   }
+}
+
+/** The passages of the business's knowledge matching what the customer is waiting on. */
+async function knowledgeFor(retriever: KnowledgeRetriever | undefined, context: TurnContext, budgetTokens: number): Promise<PromptKnowledge | undefined> {
+  if (!retriever || budgetTokens <= 0) return undefined;
+  const pending = new Set(context.pendingIds);
+  const query = context.history.filter((m) => pending.has(m.id) && m.kind === "text").map((m) => m.text).join("\n");
+  const found = await retriever.retrieve(context.businessId, query);
+  return { hasKnowledge: found.hasKnowledge, passages: found.passages.map((r) => r.passage), budgetTokens };
 }
 
 function onlyNonText(context: TurnContext): boolean {

@@ -1,3 +1,4 @@
+import type { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
 import type { ChatModel } from "../ports/chat-model.js";
 import type { ConversationLock } from "../ports/conversation-lock.js";
 import type { Logger } from "../ports/logger.js";
@@ -33,6 +34,8 @@ export type TurnOutcome =
 export interface TurnDeps extends ReplyOptions {
   readonly store: TurnStore;
   readonly model: ChatModel;
+  /** The business's FAQ entries and documents, searched per turn; absent: no knowledge in prompts. */
+  readonly knowledge?: KnowledgeRetriever;
   readonly lock: ConversationLock;
   readonly logger: Logger;
   readonly lockRenewMs: number;
@@ -133,7 +136,7 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
       evaluatedTokens: generation.evaluatedTokens,
       generatedTokens: generation.generatedTokens,
     } as const;
-    deps.logger.info({ conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns }, "turn answered");
+    deps.logger.info({ conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns, knowledgePassages: built.knowledgePassageIds.length }, "turn answered");
     return outcome;
   } finally {
     clearInterval(renew);

@@ -7,7 +7,7 @@ import type { TestDatabase } from "../support/test-database.js";
 // The case table below must name every registered route (checked against Fastify's onRoute),
 // so a new route without an isolation case fails this file.
 
-type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId", string>;
+type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId" | "entryId", string>;
 type Smuggled = { ids: Ids; query?: Record<string, string>; body?: unknown };
 interface Case {
   /** A valid body (so a 404 comes from scoping, not validation). */
@@ -33,6 +33,8 @@ let spareKeyId: string;
 let spareContactId: string;
 /** One handoff (and one replaced reply) per business, by business id. */
 const handoffOf = new Map<string, string>();
+let spareEntryId: string;
+const entryIds = new Map<string, string>();
 const PREFIX = "/api/admin";
 const uniq = () => randomUUID().slice(0, 8);
 
@@ -85,6 +87,11 @@ const CASES: Record<string, Case> = {
   "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
   "GET /businesses/:businessId/contacts/:contactId": {},
   "POST /businesses/:businessId/contacts/:contactId/erase": { own: (ids) => ({ ...ids, contactId: spareContactId }) },
+  "GET /businesses/:businessId/knowledge": {},
+  "POST /businesses/:businessId/knowledge": { body: () => ({ kind: "faq", title: "Do you open on Sundays?", body: "Yes, 8:00 to 14:00." }) },
+  "GET /businesses/:businessId/knowledge/:entryId": {},
+  "PATCH /businesses/:businessId/knowledge/:entryId": { body: () => ({ body: "Open every day." }) },
+  "DELETE /businesses/:businessId/knowledge/:entryId": { own: (ids) => ({ ...ids, entryId: spareEntryId }) },
   "GET /api-keys": { ownerOnly: true, query: (ids) => ({ businessId: ids.businessId }) },
   "POST /api-keys": { ownerOnly: true, body: (shop) => ({ name: "another", businessId: shop.businessId }) },
   "DELETE /api-keys/:keyId": { ownerOnly: true, own: (ids) => ({ ...ids, keyId: spareKeyId }) },
@@ -100,6 +107,7 @@ const idsOf = (shop: Shop): Ids => ({
   contactId: shop.contactId,
   keyId: shop.keyId,
   handoffId: handoffOf.get(shop.businessId)!,
+  entryId: entryIds.get(shop.businessId)!,
 });
 const randomIds = (): Ids => ({
   businessId: randomUUID(),
@@ -110,6 +118,7 @@ const randomIds = (): Ids => ({
   contactId: randomUUID(),
   keyId: randomUUID(),
   handoffId: randomUUID(),
+  entryId: randomUUID(),
 });
 const fill = (path: string, ids: Ids) => path.replace(/:([A-Za-z]+)/g, (_m, name: keyof Ids) => ids[name]);
 
@@ -142,6 +151,8 @@ beforeAll(async () => {
     const reply = await database.db.message.create({ data: { businessId, conversationId, channelId, direction: "outbound", text: "Sorry, I can't answer that here.", status: "sent" } });
     await database.db.replyFlag.create({ data: { businessId, conversationId, replyId: reply.id, reason: "system-prompt-leak", modelText: "You are Rosa..." } });
   }
+  for (const shop of [a, b]) entryIds.set(shop.businessId, (await t.store.knowledge.create(shop.businessId, { kind: "faq", title: "Rye bread?", body: "Every day." })).id);
+  spareEntryId = (await t.store.knowledge.create(a.businessId, { kind: "document", title: "spare", body: "spare" })).id;
 });
 
 afterAll(async () => {
@@ -179,7 +190,7 @@ describe("admin API tenant isolation", () => {
     }
     // B's business with B's resources; A's business with B's resources; B's ids smuggled in elsewhere.
     const variants: Array<{ ids: Ids; query?: Record<string, string>; body?: unknown; like: Ids }> = [{ ids: other, like: randomIds() }];
-    if (/:(personaId|channelId|conversationId|contactId|handoffId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
+    if (/:(personaId|channelId|conversationId|contactId|handoffId|entryId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
     for (const s of c.smuggle?.(own, other) ?? []) variants.push({ ...s, like: own });
     for (const v of variants) {
       const res = await call(a.auth, method, path, v.ids, c, v);
@@ -214,6 +225,7 @@ describe("admin API tenant isolation", () => {
     expect(conversation.agentPaused).toBe(true);
     expect(await database.db.handoff.findUniqueOrThrow({ where: { id: handoffOf.get(b.businessId)! } })).toMatchObject({ status: "notified", resolvedAt: null });
     expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(2);
+    expect(await database.db.knowledgeEntry.findMany({ where: { businessId: b.businessId }, select: { id: true, body: true } })).toEqual([{ id: entryIds.get(b.businessId), body: "Every day." }]);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: b.inboundMessageId } })).status).toBe("received");
     expect(await database.db.contact.count({ where: { id: b.contactId } })).toBe(1);
     // Only the positive control's spare contact was erased; A's own contact is still there.

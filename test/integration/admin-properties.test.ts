@@ -11,6 +11,7 @@ let database: TestDatabase;
 let t: AdminTestApp;
 let shop: Shop;
 let owner: string;
+let entryId: string;
 
 const bodyRoutes = adminRoutes.filter((r) => r.body);
 const queryRoutes = adminRoutes.filter((r) => r.query && r.method === "GET");
@@ -56,6 +57,7 @@ function urlFor(path: string): string {
     conversationId: shop.conversationId,
     contactId: shop.contactId,
     keyId: shop.keyId,
+    entryId,
   };
   return `/api/admin${path.replace(/:([A-Za-z]+)/g, (_m, name: string) => ids[name]!)}`;
 }
@@ -74,6 +76,7 @@ beforeAll(async () => {
   t = await buildAdminTestApp(database.db);
   shop = await seedShop(database.db, t.store, "shop-a");
   owner = await ownerAuth(t.store);
+  entryId = (await t.store.knowledge.create(shop.businessId, { kind: "document", title: "Allergens", body: "Nuts in the almond croissant." })).id;
 });
 
 afterAll(async () => {

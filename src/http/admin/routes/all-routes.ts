@@ -7,6 +7,7 @@ import { conversationRoutes } from "./conversation-routes.js";
 import { erasureRoutes } from "./erasure-routes.js";
 import { hoursRoutes } from "./hours-routes.js";
 import { handoffRoutes } from "./handoff-routes.js";
+import { knowledgeRoutes } from "./knowledge-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
@@ -23,5 +24,6 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...handoffRoutes,
   ...contactRoutes,
   ...erasureRoutes,
+  ...knowledgeRoutes,
   ...apiKeyRoutes,
 ];

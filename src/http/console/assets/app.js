@@ -1,13 +1,14 @@
-// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours), sign out.
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge), sign out.
 import { api, onUnauthorized, session } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
 import { mountHours } from "./hours-page.js";
 import { mountInbox } from "./inbox-page.js";
+import { mountKnowledge } from "./knowledge-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
 import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours };
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, knowledge: mountKnowledge };
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);

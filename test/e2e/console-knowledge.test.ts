@@ -1,0 +1,109 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import type { TestDatabase } from "../support/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+
+// The console's Knowledge page in a real browser (Debian's Chromium) against the real gateway and PostgreSQL.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = "test-results/screenshots";
+let pipeline: TestPipeline;
+let database: TestDatabase;
+let browser: Browser;
+let businessId: string;
+let otherBusinessId: string;
+let key: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery", other: "bakery" } });
+  database = pipeline.database;
+  businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
+  otherBusinessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "other" } })).id;
+  await database.db.knowledgeEntry.create({ data: { businessId: otherBusinessId, kind: "faq", title: "Other shop's secret", body: "Not for demo." } });
+  key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId, name: "knowledge console test" })).key;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await pipeline?.close();
+});
+
+async function open(): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  page.setDefaultTimeout(20_000);
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
+  });
+  await page.goto(`${pipeline.baseUrl}/console#/knowledge`);
+  await page.fill("#api-key", key);
+  await page.click("#login-submit");
+  await page.locator("#knowledge-form").waitFor();
+  return { page, problems };
+}
+
+const stored = () => database.db.knowledgeEntry.findMany({ where: { businessId }, orderBy: { createdAt: "asc" }, select: { kind: true, title: true, body: true } });
+
+describe("console: knowledge", () => {
+  it("adds, edits and deletes FAQ entries and documents, showing only this business's", async () => {
+    const { page, problems } = await open();
+    await expect.poll(() => page.locator(".empty").textContent()).toContain("Nothing here yet");
+    expect(await page.locator("#knowledge-list").textContent()).not.toContain("Other shop");
+
+    await page.fill("#knowledge-title", "Do you deliver?");
+    await page.fill("#knowledge-body", "Within 5 km, for orders over 25 euros.");
+    await page.click("#knowledge-save");
+    await page.locator(".knowledge-entry", { hasText: "Do you deliver?" }).waitFor();
+
+    await page.selectOption("#knowledge-kind", "document");
+    expect(await page.locator("label[for=knowledge-body]").textContent()).toBe("Text");
+    await page.fill("#knowledge-title", "Allergens");
+    await page.fill("#knowledge-body", "Nuts: the almond croissant.\n\nSesame: the seeded rye.");
+    await page.click("#knowledge-save");
+    await page.locator(".knowledge-entry", { hasText: "Allergens" }).waitFor();
+    expect(await stored()).toEqual([
+      { kind: "faq", title: "Do you deliver?", body: "Within 5 km, for orders over 25 euros." },
+      { kind: "document", title: "Allergens", body: "Nuts: the almond croissant.\n\nSesame: the seeded rye." },
+    ]);
+
+    // Editing: an answer over the FAQ limit is refused with the server's reason, and nothing changes.
+    await page.locator(".knowledge-entry", { hasText: "Do you deliver?" }).locator("[data-action=edit]").click();
+    expect(await page.inputValue("#knowledge-title")).toBe("Do you deliver?");
+    await page.fill("#knowledge-body", "x".repeat(2001));
+    expect(await page.locator("#knowledge-count").textContent()).toBe("2001 / 2000 characters");
+    await page.click("#knowledge-save");
+    await expect.poll(() => page.locator("#knowledge-error").textContent()).toContain("at most 2000 characters");
+    expect((await stored())[0]!.body).toBe("Within 5 km, for orders over 25 euros.");
+    await page.fill("#knowledge-body", "Within 8 km now.");
+    await page.click("#knowledge-save");
+    await page.locator(".knowledge-entry", { hasText: "Within 8 km now." }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/console-knowledge-phone.png`, fullPage: true });
+
+    // Deleting takes a second click.
+    const remove = page.locator(".knowledge-entry", { hasText: "Allergens" }).locator("[data-action=delete]");
+    await remove.click();
+    expect(await stored()).toHaveLength(2);
+    await remove.click();
+    await expect.poll(() => page.locator(".knowledge-entry").count()).toBe(1);
+    expect(await stored()).toEqual([{ kind: "faq", title: "Do you deliver?", body: "Within 8 km now." }]);
+    expect(await database.db.knowledgeEntry.count({ where: { businessId: otherBusinessId } })).toBe(1);
+
+    // An empty question is refused, naming the field.
+    await page.fill("#knowledge-title", "");
+    await page.fill("#knowledge-body", "Yes.");
+    await page.click("#knowledge-save");
+    await expect.poll(() => page.locator("#knowledge-error").textContent()).toContain("body.title");
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
