@@ -1,15 +1,12 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import type { TestDatabase } from "../support/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The console's Knowledge page in a real browser (Debian's Chromium) against the real gateway and PostgreSQL.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = "test-results/screenshots";
 let pipeline: TestPipeline;
 let database: TestDatabase;
 let browser: Browser;
@@ -18,18 +15,13 @@ let otherBusinessId: string;
 let key: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery", other: "bakery" } });
   database = pipeline.database;
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   otherBusinessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "other" } })).id;
   await database.db.knowledgeEntry.create({ data: { businessId: otherBusinessId, kind: "faq", title: "Other shop's secret", body: "Not for demo." } });
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId, name: "knowledge console test" })).key;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {
@@ -38,18 +30,10 @@ afterAll(async () => {
 });
 
 async function open(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  page.setDefaultTimeout(20_000);
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(`${pipeline.baseUrl}/console#/knowledge`);
-  await page.fill("#api-key", key);
-  await page.click("#login-submit");
-  await page.locator("#knowledge-form").waitFor();
-  return { page, problems };
+  const recorded = await openRecordedPage(browser, { width: 390, height: 844 });
+  await signInToConsole(recorded.page, pipeline.baseUrl, key, "#/knowledge");
+  await recorded.page.locator("#knowledge-form").waitFor();
+  return recorded;
 }
 
 const stored = () => database.db.knowledgeEntry.findMany({ where: { businessId }, orderBy: { createdAt: "asc" }, select: { kind: true, title: true, body: true } });
