@@ -1,4 +1,5 @@
 import type { ClaimedDelivery, OutboxStore } from "../ports/outbox-store.js";
+import { claimOutboxStatement } from "./claim-outbox-statement.js";
 import type { Db } from "./create-db.js";
 import { isRecordNotFound } from "./row-gone.js";
 import { OWNER_NOTICE_KIND, settleHandoffNotice } from "./record-handoff.js";
@@ -9,45 +10,8 @@ const noticeFields = { id: true, businessId: true, kind: true } as const;
 export class OutboxRepository implements OutboxStore {
   constructor(private readonly db: Db) {}
 
-  async claim(outboxId: string): Promise<ClaimedDelivery | null> {
-    const claimed = await this.db.outboxEntry.updateMany({
-      where: { id: outboxId, status: "pending" },
-      data: { status: "sending", attempts: { increment: 1 } },
-    });
-    if (claimed.count === 0) return null;
-    const entry = await this.db.outboxEntry.findUnique({
-      where: { id: outboxId },
-      select: {
-        attempts: true,
-        message: {
-          select: {
-            id: true,
-            text: true,
-            conversationId: true,
-            channel: { select: { id: true, kind: true, platformAccountId: true, credentialsRef: true } },
-            conversation: { select: { contact: { select: { platformUserId: true } } } },
-          },
-        },
-      },
-    });
-    // Erased between the claim and here: nothing to send.
-    if (!entry) return null;
-    const lastInbound = await this.db.message.findFirst({
-      where: { conversationId: entry.message.conversationId, direction: "inbound" },
-      orderBy: { seq: "desc" },
-      select: { platformMessageId: true, createdAt: true },
-    });
-    return {
-      outboxId,
-      attempt: entry.attempts,
-      ...(lastInbound?.platformMessageId ? { inboundPlatformMessageId: lastInbound.platformMessageId } : {}),
-      ...(lastInbound ? { lastInboundAt: lastInbound.createdAt } : {}),
-      channel: entry.message.channel,
-      conversationId: entry.message.conversationId,
-      recipientId: entry.message.conversation.contact.platformUserId,
-      messageId: entry.message.id,
-      text: entry.message.text,
-    };
+  claim(outboxId: string): Promise<ClaimedDelivery | null> {
+    return claimOutboxStatement(this.db, outboxId);
   }
 
   async markSent(outboxId: string, platformMessageIds: readonly string[]): Promise<void> {

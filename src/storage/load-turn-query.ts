@@ -1,0 +1,92 @@
+import type { ChannelKind } from "../domain/inbound-message.js";
+import type { HistoryMessage, TurnContext } from "../ports/turn-store.js";
+import type { Db } from "./create-db.js";
+
+// The turn's read in two statements sent side by side (one round trip of waiting), instead of six
+// Prisma calls in two rounds: this runs before every generation, on the path bench section 4 times.
+
+interface ConversationRow {
+  businessId: string;
+  agentPaused: boolean;
+  pausedUntil: Date | null;
+  awaySentAt: Date | null;
+  timezone: string;
+  openingHours: unknown;
+  outsideHours: "answer" | "away";
+  awayMessage: string | null;
+  recipientId: string;
+  channelId: string;
+  channelKind: ChannelKind;
+  platformAccountId: string;
+  credentialsRef: string | null;
+  personaVersionId: string | null;
+  personaVersion: number | null;
+  systemPrompt: string | null;
+  personaSettings: unknown;
+  lastDay: bigint;
+  lastMinute: bigint;
+  replied: boolean;
+}
+
+/**
+ * The persona is the channel's own when it has an active version, else the business's oldest
+ * persona with one (as seeded). Activity counts use the caller's clock, like the guardrails do.
+ */
+function conversationRow(db: Db, conversationId: string, now: number): Promise<ConversationRow[]> {
+  const dayAgo = new Date(now - 86_400_000);
+  const minuteAgo = new Date(now - 60_000);
+  return db.$queryRaw<ConversationRow[]>`
+    select c."businessId", c."agentPaused", c."pausedUntil", c."awaySentAt",
+      b.timezone, b."openingHours", b."outsideHours"::text as "outsideHours", b."awayMessage",
+      ct."platformUserId" as "recipientId",
+      ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
+      pv.id as "personaVersionId", pv.version as "personaVersion", pv."systemPrompt", pv.settings as "personaSettings",
+      (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${dayAgo}::timestamp(3)) as "lastDay",
+      (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${minuteAgo}::timestamp(3)) as "lastMinute",
+      exists (select 1 from "Message" m where m."conversationId" = c.id and m.direction = 'outbound' and m.status <> 'failed') as "replied"
+    from "Conversation" c
+    join "Business" b on b.id = c."businessId"
+    join "Contact" ct on ct.id = c."contactId"
+    join "Channel" ch on ch.id = c."channelId"
+    left join lateral (
+      select v.id, v.version, v."systemPrompt", v.settings
+      from "Persona" p join "PersonaVersion" v on v.id = p."activeVersionId"
+      where p."businessId" = c."businessId"
+      order by (p.id = ch."personaId") desc nulls last, p."createdAt" asc
+      limit 1
+    ) pv on true
+    where c.id = ${conversationId}::uuid`;
+}
+
+/** Answered and pending customer messages and every reply not failed, from the history start. */
+function historyRows(db: Db, conversationId: string): Promise<HistoryMessage[]> {
+  return db.$queryRaw<HistoryMessage[]>`
+    select id, seq, direction::text as direction, text, status::text as status, "createdAt", "replyId", kind
+    from "Message"
+    where "conversationId" = ${conversationId}::uuid
+      and seq >= (select "historyStartSeq" from "Conversation" where id = ${conversationId}::uuid)
+      and ((direction = 'inbound' and status in ('received', 'answered')) or (direction = 'outbound' and status <> 'failed'))
+    order by seq`;
+}
+
+export async function loadTurnContext(db: Db, conversationId: string, now = Date.now()): Promise<TurnContext | null> {
+  const [[row], history] = await Promise.all([conversationRow(db, conversationId, now), historyRows(db, conversationId)]);
+  if (!row) return null;
+  return {
+    conversationId,
+    businessId: row.businessId,
+    agentPaused: row.agentPaused,
+    pausedUntil: row.pausedUntil,
+    business: { timezone: row.timezone, openingHours: row.openingHours, outsideHours: row.outsideHours, awayMessage: row.awayMessage },
+    awaySentAt: row.awaySentAt,
+    channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },
+    recipientId: row.recipientId,
+    persona:
+      row.personaVersionId !== null
+        ? { versionId: row.personaVersionId, version: row.personaVersion!, systemPrompt: row.systemPrompt!, v2: (row.personaSettings as { v2?: unknown } | null)?.v2 }
+        : null,
+    activity: { lastDay: Number(row.lastDay), lastMinute: Number(row.lastMinute), noReplyYet: !row.replied },
+    history,
+    pendingIds: history.filter((m) => m.direction === "inbound" && m.status === "received").map((m) => m.id),
+  };
+}
