@@ -3,6 +3,8 @@ import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
+import { generateOnSequence } from "./generate-on-sequence.js";
+import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
 import { SequencePool } from "./sequence-pool.js";
 import { toChatHistory } from "./to-chat-history.js";
 
@@ -77,26 +79,34 @@ export class LlamaChatModel implements ChatModel {
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     const entry = await this.pool.acquire(options.conversationKey);
     try {
-      if (options.fresh) await entry.sequence.clearHistory();
-      const before = entry.sequence.tokenMeter.getState();
-      const response = await entry.chat.generateResponse(toChatHistory(prompt), {
+      const { sequence } = entry;
+      if (options.fresh) {
+        await sequence.clearHistory();
+        entry.evaluated = undefined;
+      }
+      const state = this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });
+      const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
+      const before = sequence.tokenMeter.getState();
+      // Forget the old prompt first: if this generation fails half way, the cache no longer matches it.
+      entry.evaluated = undefined;
+      const result = await generateOnSequence(sequence, input, {
         maxTokens: options.maxTokens,
         temperature: this.options.temperature,
-        ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+        seed: this.options.seed,
         signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
-        stopOnAbortSignal: true,
-        ...(options.onTextChunk ? { onTextChunk: options.onTextChunk } : {}),
+        stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
+        onTextChunk: options.onTextChunk,
       });
+      entry.evaluated = { text: state.contextText, tokens: input };
       // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.
       if (this.closing.signal.aborted) throw new Error("the model was closed during generation; the turn will be retried");
-      const used = entry.sequence.tokenMeter.diff(before);
-      const stop = response.metadata.stopReason;
+      const used = sequence.tokenMeter.diff(before);
       return {
-        text: response.response,
+        text: result.text,
         promptTokens: this.countPromptTokens(prompt),
         evaluatedTokens: used.usedInputTokens,
         generatedTokens: used.usedOutputTokens,
-        stopReason: stop === "maxTokens" ? "maxTokens" : stop === "abort" ? "abort" : "end",
+        stopReason: result.stopReason,
       };
     } finally {
       this.pool.release(entry);
@@ -105,7 +115,7 @@ export class LlamaChatModel implements ChatModel {
 
   async close(): Promise<void> {
     this.closing.abort();
-    this.pool.dispose();
+    await this.pool.dispose();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();

@@ -1,9 +1,10 @@
 import type { LlamaContextSequence } from "node-llama-cpp";
-import { LlamaChat, Llama2ChatWrapper } from "node-llama-cpp";
+import type { EvaluatedPrompt } from "./reusable-prompt-tokens.js";
 
 export interface PooledSequence {
   readonly sequence: LlamaContextSequence;
-  readonly chat: LlamaChat;
+  /** The prompt last evaluated on this sequence; what follows it in the KV cache was generated. */
+  evaluated: EvaluatedPrompt | undefined;
   key: string | null;
   lastUsed: number;
   busy: boolean;
@@ -22,7 +23,7 @@ export class SequencePool {
   constructor(sequences: readonly LlamaContextSequence[]) {
     this.entries = sequences.map((sequence) => ({
       sequence,
-      chat: new LlamaChat({ contextSequence: sequence, chatWrapper: new Llama2ChatWrapper() }),
+      evaluated: undefined,
       key: null,
       lastUsed: 0,
       busy: false,
@@ -47,8 +48,8 @@ export class SequencePool {
     this.waiting.shift()?.();
   }
 
-  dispose(): void {
-    for (const e of this.entries) e.chat.dispose({ disposeSequence: true });
+  async dispose(): Promise<void> {
+    await Promise.all(this.entries.map((e) => e.sequence.dispose()));
   }
 
   private pick(key: string | undefined): PooledSequence | undefined {
