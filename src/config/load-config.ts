@@ -30,6 +30,8 @@ export interface Config {
     readonly historyChunkTokens: number;
   };
   readonly limits: { readonly maxMessageChars: number };
+  /** Inbound messages arriving together are stored with one statement and queued with one addBulk. */
+  readonly ingest: { readonly batchMax: number; readonly batchesInFlight: number };
   readonly turnLockMs: number;
   readonly reliability: {
     /** BullMQ job lock: a worker that dies loses its job to another after about this long. */
@@ -123,6 +125,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
+    ingest: { batchMax: e.INGEST_BATCH_MAX, batchesInFlight: e.INGEST_BATCHES_IN_FLIGHT },
     turnLockMs: e.TURN_LOCK_MS,
     reliability: {
       jobLockMs: e.JOB_LOCK_MS,
