@@ -53,6 +53,7 @@ export const envSchema = z.object({
   LLM_THREADS: int(Math.max(1, os.availableParallelism() - 1), 1, 256),
   LLM_CONTEXT_SIZE: int(4096, 512, 32768),
   LLM_SEQUENCES: int(2, 1, 64),
+  LLM_CONTEXTS: int(1, 1, 64),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   LLM_SEED: z.coerce.number().int().optional(),
   LLM_KV_CACHE_TYPE: z.enum(["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]).optional(),

@@ -23,6 +23,8 @@ export interface Config {
     readonly threads: number;
     readonly contextSize: number;
     readonly sequences: number;
+    /** llama.cpp contexts the sequences are spread over: contexts decode in parallel, each on `threads`. */
+    readonly contexts: number;
     readonly temperature: number;
     readonly seed: number | undefined;
     readonly kvCacheType: string | undefined;
@@ -118,6 +120,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       threads: e.LLM_THREADS,
       contextSize: e.LLM_CONTEXT_SIZE,
       sequences: e.LLM_SEQUENCES,
+      contexts: e.LLM_CONTEXTS,
       temperature: e.LLM_TEMPERATURE,
       seed: e.LLM_SEED,
       kvCacheType: e.LLM_KV_CACHE_TYPE,

@@ -1,4 +1,4 @@
-import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
@@ -13,6 +13,8 @@ export interface LlamaChatModelOptions {
   readonly threads: number;
   readonly contextSize: number;
   readonly sequences: number;
+  /** llama.cpp contexts the sequences are spread over; each decodes on its own `threads` (default 1). */
+  readonly contexts?: number | undefined;
   readonly temperature: number;
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
@@ -31,14 +33,14 @@ export class LlamaChatModel implements ChatModel {
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
-    private readonly context: LlamaContext,
+    private readonly contexts: readonly LlamaContext[],
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
   ) {}
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
-    const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.error });
+    const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads * Math.max(1, Math.min(options.contexts ?? 1, options.sequences)), logLevel: LlamaLogLevel.error });
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: options.modelPath });
@@ -46,22 +48,30 @@ export class LlamaChatModel implements ChatModel {
       await llama.dispose();
       throw new FatalError("MODEL_FILE_CORRUPT", `model file could not be loaded: ${options.modelPath} (${(error as Error).message})`, { cause: error });
     }
-    const context = await model.createContext({
-      contextSize: options.contextSize,
-      sequences: options.sequences,
-      threads: options.threads,
-      ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
-    });
-    const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
-    return new LlamaChatModel(llama, model, context, new SequencePool(sequences), options);
+    // Several contexts decode in parallel, each on its own threads; sequences are spread over them.
+    const contextCount = Math.max(1, Math.min(options.contexts ?? 1, options.sequences));
+    const contexts: LlamaContext[] = [];
+    const sequences: Array<{ sequence: LlamaContextSequence; group: number }> = [];
+    for (let c = 0; c < contextCount; c++) {
+      const perContext = Math.floor(options.sequences / contextCount) + (c < options.sequences % contextCount ? 1 : 0);
+      const context = await model.createContext({
+        contextSize: options.contextSize,
+        sequences: perContext,
+        threads: options.threads,
+        ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
+      });
+      contexts.push(context);
+      for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c });
+    }
+    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options);
   }
 
   get contextSize(): number {
-    return Math.min(this.options.contextSize, this.context.contextSize);
+    return Math.min(this.options.contextSize, ...this.contexts.map((c) => c.contextSize));
   }
 
   get description(): string {
-    return `${this.model.filename ?? this.options.modelPath} (${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.options.threads} threads)`;
+    return `${this.model.filename ?? this.options.modelPath} (${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
   }
 
   renderPrompt(prompt: ChatPrompt): string {
@@ -116,7 +126,7 @@ export class LlamaChatModel implements ChatModel {
   async close(): Promise<void> {
     this.closing.abort();
     await this.pool.dispose();
-    await this.context.dispose();
+    for (const context of this.contexts) await context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }

@@ -3,6 +3,8 @@ import type { EvaluatedPrompt } from "./reusable-prompt-tokens.js";
 
 export interface PooledSequence {
   readonly sequence: LlamaContextSequence;
+  /** The context it belongs to: contexts decode in parallel, so new conversations go to the least busy. */
+  readonly group: number;
   /** The prompt last evaluated on this sequence; what follows it in the KV cache was generated. */
   evaluated: EvaluatedPrompt | undefined;
   key: string | null;
@@ -20,9 +22,10 @@ export class SequencePool {
   private readonly waiting: Array<() => void> = [];
   private tick = 0;
 
-  constructor(sequences: readonly LlamaContextSequence[]) {
-    this.entries = sequences.map((sequence) => ({
+  constructor(sequences: ReadonlyArray<{ readonly sequence: LlamaContextSequence; readonly group: number }>) {
+    this.entries = sequences.map(({ sequence, group }) => ({
       sequence,
+      group,
       evaluated: undefined,
       key: null,
       lastUsed: 0,
@@ -58,6 +61,7 @@ export class SequencePool {
       const pinned = free.find((e) => e.key === key);
       if (pinned) return pinned;
     }
-    return free.sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    const busy = (group: number) => this.entries.filter((e) => e.busy && e.group === group).length;
+    return free.sort((a, b) => busy(a.group) - busy(b.group) || a.lastUsed - b.lastUsed)[0];
   }
 }
