@@ -11,7 +11,7 @@ beforeAll(async () => {
   modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
 });
 
-const load = (sequences: number) => LlamaChatModel.load({ modelPath, threads: 2, contextSize: 2048, sequences, temperature: 0 });
+const load = (sequences: number, contexts = 1) => LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences, contexts, temperature: 0 });
 
 async function twoTurns(model: LlamaChatModel, key: string, between?: () => Promise<unknown>) {
   const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
@@ -108,5 +108,14 @@ describe("KV cache reuse", () => {
     );
     // Only the shared start (BOS and "[INST] <<SYS>>") survives the other conversation.
     expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+  });
+
+  it("spreads sequences over several contexts and keeps each conversation's cache", async () => {
+    await model.close();
+    model = await load(2, 2);
+    expect(model.description).toContain("2 x 1 threads");
+    const [a, b] = await Promise.all([twoTurns(model, "conversation-j"), twoTurns(model, "conversation-k")]);
+    const newTurn = model.countTurnTokens({ role: "user", text: "And how much is a rye loaf?" }) + 3;
+    for (const { g2 } of [a, b]) expect(g2.evaluatedTokens).toBeLessThanOrEqual(newTurn);
   });
 });
