@@ -54,7 +54,7 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T> {
 }
 
 process.stdout.write(
-  `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; ` +
+  `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; contexts ${config.model.contexts}; ` +
     `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`,
 );
 
@@ -116,9 +116,9 @@ async function throughput(): Promise<void> {
   const perLevel = (r: ThroughputResult) => Object.fromEntries(r.levels.map((l) => [String(l.concurrent), l.tokensPerSec]));
   Object.assign(out, {
     tokensPerSec: perLevel(main),
-    throughput: { threads: config.model.threads, ...main, ...(probe ? { threadsProbe: { threads: 1, tokensPerSec: perLevel(probe.result), ...probe.result } } : {}) },
+    throughput: { threads: config.model.threads, contexts: config.model.contexts, ...main, ...(probe ? { threadsProbe: { threads: 1, tokensPerSec: perLevel(probe.result), ...probe.result } } : {}) },
   });
-  print("3: aggregate generated tokens/s, one model with 8 sequences", report.throughputTable(main, probe, config.model.threads));
+  print("3: aggregate generated tokens/s, one model with 8 sequences", report.throughputTable(main, probe, config.model.threads, config.model.contexts));
   const speedup = main.levels.find((l) => l.concurrent === 4)?.speedupVsOne ?? Number.NaN;
   targets.push({ figure: "tokens/s 4 concurrent vs 1", target: ">= 2x", measured: `${speedup}x`, met: speedup >= 2 });
 }

@@ -48,10 +48,10 @@ export function perTurnTable(label: string, r: ConversationResult): string {
   return formatTable(rows);
 }
 
-export function throughputTable(main: ThroughputResult, probe: { threads: number; result: ThroughputResult } | null, threads: number): string {
-  const rows: Array<Array<string | number>> = [["concurrent", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early"]];
+export function throughputTable(main: ThroughputResult, probe: { threads: number; result: ThroughputResult } | null, threads: number, contexts = 1): string {
+  const rows: Array<Array<string | number>> = [["concurrent", "contexts", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early"]];
   const add = (t: number, r: ThroughputResult) => {
-    for (const l of r.levels) rows.push([l.concurrent, t, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly]);
+    for (const l of r.levels) rows.push([l.concurrent, contexts, t, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly]);
   };
   add(threads, main);
   if (probe) add(probe.threads, probe.result);

@@ -50,14 +50,19 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v === "" ? undefined : v)),
   MODEL_CACHE_DIR: z.string().default(".cache/models"),
-  LLM_THREADS: int(os.availableParallelism(), 1, 256),
+  // One core is left for the event loop, PostgreSQL and Redis: on a 2-core machine 2 llama.cpp
+  // threads decode 5-6x slower than 1 (bench/README.md, section 3).
+  LLM_THREADS: int(Math.max(1, os.availableParallelism() - 1), 1, 256),
   LLM_CONTEXT_SIZE: int(4096, 512, 32768),
   LLM_SEQUENCES: int(2, 1, 64),
+  LLM_CONTEXTS: int(1, 1, 64),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   LLM_SEED: z.coerce.number().int().optional(),
   LLM_KV_CACHE_TYPE: z.enum(["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]).optional(),
   REPLY_MAX_TOKENS: int(256, 8, 2048),
   MAX_MESSAGE_CHARS: int(4000, 1, 100000),
+  INGEST_BATCH_MAX: int(128, 1, 1000),
+  INGEST_BATCHES_IN_FLIGHT: int(2, 1, 64),
   HISTORY_CHUNK_TOKENS: int(512, 32, 8192),
   KNOWLEDGE_BUDGET_TOKENS: int(300, 0, 4096),
   TURN_LOCK_MS: int(120_000, 1000, 3_600_000),

@@ -24,6 +24,8 @@ export interface Config {
     readonly threads: number;
     readonly contextSize: number;
     readonly sequences: number;
+    /** llama.cpp contexts the sequences are spread over: contexts decode in parallel, each on `threads`. */
+    readonly contexts: number;
     readonly temperature: number;
     readonly seed: number | undefined;
     readonly kvCacheType: string | undefined;
@@ -33,6 +35,8 @@ export interface Config {
     readonly knowledgeBudgetTokens: number;
   };
   readonly limits: { readonly maxMessageChars: number };
+  /** Inbound messages arriving together are stored with one statement and queued with one addBulk. */
+  readonly ingest: { readonly batchMax: number; readonly batchesInFlight: number };
   readonly turnLockMs: number;
   readonly reliability: {
     /** BullMQ job lock: a worker that dies loses its job to another after about this long. */
@@ -121,6 +125,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       threads: e.LLM_THREADS,
       contextSize: e.LLM_CONTEXT_SIZE,
       sequences: e.LLM_SEQUENCES,
+      contexts: e.LLM_CONTEXTS,
       temperature: e.LLM_TEMPERATURE,
       seed: e.LLM_SEED,
       kvCacheType: e.LLM_KV_CACHE_TYPE,
@@ -129,6 +134,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       knowledgeBudgetTokens: e.KNOWLEDGE_BUDGET_TOKENS,
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
+    ingest: { batchMax: e.INGEST_BATCH_MAX, batchesInFlight: e.INGEST_BATCHES_IN_FLIGHT },
     turnLockMs: e.TURN_LOCK_MS,
     reliability: {
       jobLockMs: e.JOB_LOCK_MS,

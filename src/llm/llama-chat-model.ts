@@ -1,8 +1,10 @@
-import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
+import { generateOnSequence } from "./generate-on-sequence.js";
+import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
 import { SequencePool } from "./sequence-pool.js";
 import { toChatHistory } from "./to-chat-history.js";
 
@@ -11,6 +13,8 @@ export interface LlamaChatModelOptions {
   readonly threads: number;
   readonly contextSize: number;
   readonly sequences: number;
+  /** llama.cpp contexts the sequences are spread over; each decodes on its own `threads` (default 1). */
+  readonly contexts?: number | undefined;
   readonly temperature: number;
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
@@ -29,14 +33,14 @@ export class LlamaChatModel implements ChatModel {
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
-    private readonly context: LlamaContext,
+    private readonly contexts: readonly LlamaContext[],
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
   ) {}
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
-    const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.error });
+    const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads * Math.max(1, Math.min(options.contexts ?? 1, options.sequences)), logLevel: LlamaLogLevel.error });
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: options.modelPath });
@@ -44,22 +48,30 @@ export class LlamaChatModel implements ChatModel {
       await llama.dispose();
       throw new FatalError("MODEL_FILE_CORRUPT", `model file could not be loaded: ${options.modelPath} (${(error as Error).message})`, { cause: error });
     }
-    const context = await model.createContext({
-      contextSize: options.contextSize,
-      sequences: options.sequences,
-      threads: options.threads,
-      ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
-    });
-    const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
-    return new LlamaChatModel(llama, model, context, new SequencePool(sequences), options);
+    // Several contexts decode in parallel, each on its own threads; sequences are spread over them.
+    const contextCount = Math.max(1, Math.min(options.contexts ?? 1, options.sequences));
+    const contexts: LlamaContext[] = [];
+    const sequences: Array<{ sequence: LlamaContextSequence; group: number }> = [];
+    for (let c = 0; c < contextCount; c++) {
+      const perContext = Math.floor(options.sequences / contextCount) + (c < options.sequences % contextCount ? 1 : 0);
+      const context = await model.createContext({
+        contextSize: options.contextSize,
+        sequences: perContext,
+        threads: options.threads,
+        ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
+      });
+      contexts.push(context);
+      for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c });
+    }
+    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options);
   }
 
   get contextSize(): number {
-    return Math.min(this.options.contextSize, this.context.contextSize);
+    return Math.min(this.options.contextSize, ...this.contexts.map((c) => c.contextSize));
   }
 
   get description(): string {
-    return `${this.model.filename ?? this.options.modelPath} (${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.options.threads} threads)`;
+    return `${this.model.filename ?? this.options.modelPath} (${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
   }
 
   renderPrompt(prompt: ChatPrompt): string {
@@ -77,26 +89,34 @@ export class LlamaChatModel implements ChatModel {
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     const entry = await this.pool.acquire(options.conversationKey);
     try {
-      if (options.fresh) await entry.sequence.clearHistory();
-      const before = entry.sequence.tokenMeter.getState();
-      const response = await entry.chat.generateResponse(toChatHistory(prompt), {
+      const { sequence } = entry;
+      if (options.fresh) {
+        await sequence.clearHistory();
+        entry.evaluated = undefined;
+      }
+      const state = this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });
+      const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
+      const before = sequence.tokenMeter.getState();
+      // Forget the old prompt first: if this generation fails half way, the cache no longer matches it.
+      entry.evaluated = undefined;
+      const result = await generateOnSequence(sequence, input, {
         maxTokens: options.maxTokens,
         temperature: this.options.temperature,
-        ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+        seed: this.options.seed,
         signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
-        stopOnAbortSignal: true,
-        ...(options.onTextChunk ? { onTextChunk: options.onTextChunk } : {}),
+        stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
+        onTextChunk: options.onTextChunk,
       });
+      entry.evaluated = { text: state.contextText, tokens: input };
       // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.
       if (this.closing.signal.aborted) throw new Error("the model was closed during generation; the turn will be retried");
-      const used = entry.sequence.tokenMeter.diff(before);
-      const stop = response.metadata.stopReason;
+      const used = sequence.tokenMeter.diff(before);
       return {
-        text: response.response,
+        text: result.text,
         promptTokens: this.countPromptTokens(prompt),
         evaluatedTokens: used.usedInputTokens,
         generatedTokens: used.usedOutputTokens,
-        stopReason: stop === "maxTokens" ? "maxTokens" : stop === "abort" ? "abort" : "end",
+        stopReason: result.stopReason,
       };
     } finally {
       this.pool.release(entry);
@@ -105,8 +125,8 @@ export class LlamaChatModel implements ChatModel {
 
   async close(): Promise<void> {
     this.closing.abort();
-    this.pool.dispose();
-    await this.context.dispose();
+    await this.pool.dispose();
+    for (const context of this.contexts) await context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }

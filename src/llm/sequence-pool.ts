@@ -1,9 +1,12 @@
 import type { LlamaContextSequence } from "node-llama-cpp";
-import { LlamaChat, Llama2ChatWrapper } from "node-llama-cpp";
+import type { EvaluatedPrompt } from "./reusable-prompt-tokens.js";
 
 export interface PooledSequence {
   readonly sequence: LlamaContextSequence;
-  readonly chat: LlamaChat;
+  /** The context it belongs to: contexts decode in parallel, so new conversations go to the least busy. */
+  readonly group: number;
+  /** The prompt last evaluated on this sequence; what follows it in the KV cache was generated. */
+  evaluated: EvaluatedPrompt | undefined;
   key: string | null;
   lastUsed: number;
   busy: boolean;
@@ -19,10 +22,11 @@ export class SequencePool {
   private readonly waiting: Array<() => void> = [];
   private tick = 0;
 
-  constructor(sequences: readonly LlamaContextSequence[]) {
-    this.entries = sequences.map((sequence) => ({
+  constructor(sequences: ReadonlyArray<{ readonly sequence: LlamaContextSequence; readonly group: number }>) {
+    this.entries = sequences.map(({ sequence, group }) => ({
       sequence,
-      chat: new LlamaChat({ contextSequence: sequence, chatWrapper: new Llama2ChatWrapper() }),
+      group,
+      evaluated: undefined,
       key: null,
       lastUsed: 0,
       busy: false,
@@ -47,8 +51,8 @@ export class SequencePool {
     this.waiting.shift()?.();
   }
 
-  dispose(): void {
-    for (const e of this.entries) e.chat.dispose({ disposeSequence: true });
+  async dispose(): Promise<void> {
+    await Promise.all(this.entries.map((e) => e.sequence.dispose()));
   }
 
   private pick(key: string | undefined): PooledSequence | undefined {
@@ -57,6 +61,7 @@ export class SequencePool {
       const pinned = free.find((e) => e.key === key);
       if (pinned) return pinned;
     }
-    return free.sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    const busy = (group: number) => this.entries.filter((e) => e.busy && e.group === group).length;
+    return free.sort((a, b) => busy(a.group) - busy(b.group) || a.lastUsed - b.lastUsed)[0];
   }
 }

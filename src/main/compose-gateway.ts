@@ -4,6 +4,9 @@ import type { Config } from "../config/index.js";
 import { buildApp } from "../http/build-app.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
+import { createBatchedAccept } from "../ingest/batched-accept.js";
+import { withDatabase } from "../storage/db-unavailable.js";
+import { storeInboundBatch } from "../storage/store-inbound-batch.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { registerAdminApi } from "../http/admin/register-admin-api.js";
@@ -47,7 +50,14 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const store = new InboundRepository(db);
   const bus = new RedisReplyBus(producer, subscriber, config.queuePrefix);
   const metricsRepository = new MetricsRepository(db);
-  const accept = (message: InboundMessage) => acceptInbound({ store, queue }, message);
+  const accept = createBatchedAccept(
+    {
+      storeBatch: (messages) => withDatabase(() => storeInboundBatch(db, messages)),
+      enqueueTurns: (jobs) => queue.enqueueTurns(jobs),
+      acceptOne: (message: InboundMessage) => acceptInbound({ store, queue }, message),
+    },
+    { maxBatch: config.ingest.batchMax, maxInFlight: config.ingest.batchesInFlight },
+  );
   const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
   const adminStore = createAdminStore(db);
   const queuedWork = new BullQueuedWork(producer, config.queuePrefix, queue, outboxQueue);

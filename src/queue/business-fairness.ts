@@ -22,6 +22,26 @@ export class BusinessFairness {
     return Math.min(Math.max(count, 1), MAX_PRIORITY);
   }
 
+  /** Priorities for several turns at once (one Redis round trip), in the order given. */
+  async nextPriorities(businessIds: readonly string[]): Promise<number[]> {
+    const counts = new Map<string, number>();
+    for (const id of businessIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const multi = this.redis.multi();
+    for (const [id, n] of counts) multi.incrby(this.key(id), n).pexpire(this.key(id), IDLE_EXPIRY_MS);
+    const replies = (await multi.exec()) ?? [];
+    const next = new Map<string, number>();
+    [...counts.keys()].forEach((id, i) => {
+      const [error, total] = replies[i * 2] as [Error | null, number];
+      if (error) throw error;
+      next.set(id, total - (counts.get(id) ?? 0) + 1);
+    });
+    return businessIds.map((id) => {
+      const n = next.get(id) ?? 1;
+      next.set(id, n + 1);
+      return Math.min(Math.max(n, 1), MAX_PRIORITY);
+    });
+  }
+
   async done(businessId: string): Promise<void> {
     const key = this.key(businessId);
     const left = await this.redis.decr(key);

@@ -47,6 +47,20 @@ export class BullTurnQueue implements TurnQueue {
     }
   }
 
+  /** Several turns with one priority round trip and one BullMQ addBulk; each is idempotent per message as with enqueueTurn. */
+  async enqueueTurns(jobs: readonly TurnJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const queue = this.queue;
+    try {
+      const priorities = await this.fairness.nextPriorities(jobs.map((job) => job.businessId));
+      await queue.addBulk(jobs.map((job, i) => ({ name: "turn", data: job, opts: { jobId: turnJobId(job.messageId), priority: priorities[i] } })));
+    } catch (error) {
+      if (this.current === queue) this.current = null;
+      void queue.close().catch(() => undefined);
+      throw new UnavailableError("QUEUE_UNAVAILABLE", "the message queue is unreachable; retry later", { cause: error });
+    }
+  }
+
   /**
    * Queues the message's turn again unless a job for it is still waiting, delayed or running.
    * A finished job with the same id is removed first (BullMQ ignores an add with a known id).

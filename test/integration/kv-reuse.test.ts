@@ -11,7 +11,7 @@ beforeAll(async () => {
   modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
 });
 
-const load = (sequences: number) => LlamaChatModel.load({ modelPath, threads: 2, contextSize: 2048, sequences, temperature: 0 });
+const load = (sequences: number, contexts = 1) => LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences, contexts, temperature: 0 });
 
 async function twoTurns(model: LlamaChatModel, key: string, between?: () => Promise<unknown>) {
   const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
@@ -39,6 +39,53 @@ describe("KV cache reuse", () => {
     expect(g2.evaluatedTokens).toBeLessThan(g2.promptTokens / 2);
   });
 
+  it("reuses the reply's generated tokens: a follow-up evaluates only the new turn", async () => {
+    // The tiny model's replies never re-tokenize to the tokens it generated, so this fails if the
+    // stored reply is tokenized again instead of matched to the tokens in the cache.
+    const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Do you bake sourdough on Mondays?" }] };
+    const g1 = await model.generate(first, { maxTokens: 16, conversationKey: "conversation-g" });
+    expect(g1.generatedTokens).toBeGreaterThan(1);
+    const next = { role: "user" as const, text: "And do you deliver to Oak Street?" };
+    let prompt: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text.trim() }, next] };
+    for (let turn = 2; turn <= 4; turn++) {
+      const g = await model.generate(prompt, { maxTokens: 16, conversationKey: "conversation-g" });
+      // The new turn is "</s><s>[INST] " (6 tokens), the message, " [/INST] " (6 tokens): the
+      // message's tokens + 12 = countTurnTokens + 2. Plus the previous reply's last token when it
+      // stopped at maxTokens: it was sampled but never evaluated. Nothing of the reply itself.
+      expect(g.evaluatedTokens).toBeLessThanOrEqual(model.countTurnTokens(next) + 3);
+      expect(g.evaluatedTokens).toBeGreaterThan(model.countTurnTokens(next) - 10);
+      prompt = { system: SYSTEM, turns: [...prompt.turns, { role: "assistant", text: g.text.trim() }, next] };
+    }
+  });
+
+  it("a reply stored differently from what was generated costs only the changed part", async () => {
+    const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Is the rye bread vegan?" }] };
+    const g1 = await model.generate(first, { maxTokens: 16, conversationKey: "conversation-h" });
+    const next = { role: "user" as const, text: "Thanks!" };
+    const rewritten = "Our rye bread is vegan, yes.";
+    const second: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: rewritten }, next] };
+    const g2 = await model.generate(second, { maxTokens: 4, conversationKey: "conversation-h" });
+    // The whole rewritten reply is evaluated (nothing generated spells it), but not the persona.
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(model.countTurnTokens({ role: "assistant", text: rewritten }) - 10);
+    expect(g2.evaluatedTokens).toBeLessThanOrEqual(model.countTurnTokens({ role: "assistant", text: rewritten }) + model.countTurnTokens(next));
+    expect(g1.text).not.toBe(rewritten);
+  });
+
+  it("an aborted generation leaves the cache consistent for the next turn", async () => {
+    const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Can I order a birthday cake?" }] };
+    const abort = new AbortController();
+    const g1 = await model.generate(first, { maxTokens: 64, conversationKey: "conversation-i", signal: abort.signal, onTextChunk: () => abort.abort() });
+    expect(g1.stopReason).toBe("abort");
+    expect(g1.generatedTokens).toBeLessThan(64);
+    const next = { role: "user" as const, text: "For Saturday, please." };
+    const second: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text.trim() || "(empty)" }, next] };
+    const g2 = await model.generate(second, { maxTokens: 4, conversationKey: "conversation-i" });
+    expect(g2.evaluatedTokens).toBeLessThanOrEqual(model.countTurnTokens(next) + model.countTurnTokens({ role: "assistant", text: g1.text.trim() || "(empty)" }));
+    // The same prompt answered from a cleared sequence evaluates everything: the cached part was real.
+    const fresh = await model.generate(second, { maxTokens: 4, conversationKey: "conversation-i", fresh: true });
+    expect(fresh.evaluatedTokens).toBeGreaterThanOrEqual(fresh.promptTokens - 1);
+  });
+
   it("keeps a conversation's tokens while another conversation uses the other sequence", async () => {
     const { g2, added } = await twoTurns(model, "conversation-b", () =>
       model.generate({ system: SYSTEM, turns: [{ role: "user", text: "Someone else asking about cakes." }] }, { maxTokens: 8, conversationKey: "conversation-c" }),
@@ -61,5 +108,14 @@ describe("KV cache reuse", () => {
     );
     // Only the shared start (BOS and "[INST] <<SYS>>") survives the other conversation.
     expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+  });
+
+  it("spreads sequences over several contexts and keeps each conversation's cache", async () => {
+    await model.close();
+    model = await load(2, 2);
+    expect(model.description).toContain("2 x 1 threads");
+    const [a, b] = await Promise.all([twoTurns(model, "conversation-j"), twoTurns(model, "conversation-k")]);
+    const newTurn = model.countTurnTokens({ role: "user", text: "And how much is a rye loaf?" }) + 3;
+    for (const { g2 } of [a, b]) expect(g2.evaluatedTokens).toBeLessThanOrEqual(newTurn);
   });
 });

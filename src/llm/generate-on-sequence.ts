@@ -1,0 +1,95 @@
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
+
+export interface SequenceGenerateOptions {
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly seed?: number | undefined;
+  readonly signal: AbortSignal;
+  /** Plain-text stop triggers of the chat template (Llama 2: "</s>" spelled as text). */
+  readonly stopTexts: readonly string[];
+  readonly onTextChunk?: ((text: string) => void) | undefined;
+}
+
+export interface SequenceGeneration {
+  readonly text: string;
+  readonly stopReason: "end" | "maxTokens" | "abort";
+}
+
+// LlamaChat's defaults: penalise the last 64 generated tokens, newlines excepted.
+const REPEAT_PENALTY_TOKENS = 64;
+const REPEAT_PENALTY = 1.1;
+
+/** Text that can be handed out now: no half UTF-8 character and no start of a stop trigger at the end. */
+function settledLength(text: string, stopTexts: readonly string[]): number {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "\uFFFD") end--;
+  for (const stop of stopTexts) {
+    for (let k = Math.min(stop.length - 1, end); k > 0; k--) {
+      if (text.slice(end - k, end) === stop.slice(0, k)) {
+        end -= k;
+        break;
+      }
+    }
+  }
+  return end;
+}
+
+/**
+ * Generates after `input` on a sequence: evaluates only the tokens after the longest prefix the
+ * sequence already holds (at least the last one, which yields the first new token), then samples
+ * until an end-of-generation token, a stop text, `maxTokens` or the signal. We drive the sequence
+ * ourselves rather than through LlamaChat, because LlamaChat tokenizes the whole history again on
+ * every call, and the prompt must be given as tokens to keep the generated reply's tokens.
+ */
+export async function generateOnSequence(sequence: LlamaContextSequence, input: readonly Token[], options: SequenceGenerateOptions): Promise<SequenceGeneration> {
+  const model = sequence.model;
+  if (input.length === 0) throw new Error("cannot generate after an empty prompt");
+  const room = sequence.context.contextSize - input.length;
+  if (room < 1) throw new Error(`the prompt (${input.length} tokens) does not fit the context of ${sequence.context.contextSize} tokens`);
+  const maxTokens = Math.min(options.maxTokens, room);
+
+  await sequence.adaptStateToTokens(input.slice(0, -1), false);
+  const toEvaluate = input.slice(sequence.nextTokenIndex);
+  const before = input.slice(-4);
+  const nl = model.tokens.nl;
+  const generated: Token[] = [];
+  let text = "";
+  let emitted = 0;
+  let stopReason: SequenceGeneration["stopReason"] = "maxTokens";
+  const tokens = sequence.evaluate(toEvaluate, {
+    temperature: options.temperature,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    repeatPenalty: {
+      punishTokens: () => generated.slice(-REPEAT_PENALTY_TOKENS).filter((t) => t !== nl),
+      maxPunishTokens: REPEAT_PENALTY_TOKENS,
+      penalty: REPEAT_PENALTY,
+    },
+    yieldEogToken: true,
+  });
+  for await (const token of tokens) {
+    if (options.signal.aborted) {
+      stopReason = "abort";
+      break;
+    }
+    if (model.isEogToken(token)) {
+      stopReason = "end";
+      break;
+    }
+    generated.push(token);
+    text = model.detokenize(generated, false, before);
+    const stopAt = Math.min(...options.stopTexts.map((s) => text.indexOf(s)).filter((i) => i >= 0));
+    if (Number.isFinite(stopAt)) {
+      text = text.slice(0, stopAt);
+      stopReason = "end";
+      break;
+    }
+    const settled = settledLength(text, options.stopTexts);
+    if (settled > emitted) {
+      options.onTextChunk?.(text.slice(emitted, settled));
+      emitted = settled;
+    }
+    if (generated.length >= maxTokens) break;
+  }
+  if (text.length > emitted) options.onTextChunk?.(text.slice(emitted));
+  return { text, stopReason };
+}
