@@ -66,6 +66,10 @@ export interface Config {
     /** Said, without the model, when a customer sent only photos, voice notes, stickers... */
     readonly nonTextReply: string;
   };
+  readonly personaCheck: {
+    /** persona:check's turn debounce: long enough to merge a scripted burst, short enough not to wait per step. */
+    readonly debounceMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -154,6 +158,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       busyRetryMs: e.TURN_BUSY_RETRY_MS,
       nonTextReply: e.NON_TEXT_REPLY,
     },
+    personaCheck: { debounceMs: e.PERSONA_CHECK_DEBOUNCE_MS },
   });
 }
 
