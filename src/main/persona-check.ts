@@ -42,7 +42,8 @@ runMain(async (onShutdown) => {
   await loadChecksFile(checksFileOf(file));
   const persona = await loadPersonaTemplate(path.basename(file, ".md"), path.dirname(path.resolve(file)));
   const config = loadConfig("cli");
-  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, "persona-check", process.stderr);
+  // The worker's routine warnings (every guardrail decision is one) would bury the table; LOG_LEVEL=warn shows them.
+  const logger = createLogger(config.logLevel === "info" ? "error" : config.logLevel, "persona-check", process.stderr);
 
   let modelPath = config.model.path;
   let replyMaxTokens = maxTokensArg ?? config.model.replyMaxTokens;
@@ -71,7 +72,7 @@ runMain(async (onShutdown) => {
       onShutdown(stopServices);
       const where = `${services.embedded.redis ? "private redis-server" : "REDIS_URL"}, ${services.embedded.postgres ? "embedded PGlite (temporary)" : "DATABASE_URL"}`;
       process.stderr.write(`Replaying the scripts through the pipeline on ${where}.\n`);
-      const pipeline = await startCheckPipeline({ config, redisUrl: services.redisUrl, databaseUrl: services.databaseUrl, model, persona, replyMaxTokens, logger, keep: values.keep });
+      const pipeline = await startCheckPipeline({ config, redisUrl: services.redisUrl, databaseUrl: services.databaseUrl, model, persona, replyMaxTokens, logger, keep: values.keep, databaseConnections: services.embedded.postgres ? 1 : 8 });
       if (values.keep) process.stderr.write(`Keeping business ${pipeline.business.businessSlug} (${pipeline.business.businessId}) and its conversations.\n`);
       return pipeline;
     },
@@ -80,7 +81,8 @@ runMain(async (onShutdown) => {
   if (values.verbose) {
     for (const { conversation, step, turn } of report.transcript) {
       const sent = "text" in turn.outcome ? turn.outcome.text : `(nothing sent: ${turn.outcome.reason})`;
-      process.stdout.write(`\n[${conversation} #${step}] > ${turn.texts.join(" / ")}\n< ${sent}\n`);
+      const said = new Set(turn.texts).size === 1 && turn.texts.length > 1 ? `${turn.texts[0]} (x${turn.texts.length})` : turn.texts.join(" / ");
+      process.stdout.write(`\n[${conversation} #${step}] > ${said}\n< ${sent}\n`);
     }
   }
   if (report.failed > 0) throw new InputError("PERSONA_CHECK_FAILED", `${report.failed} of ${report.rows.length} checks failed for ${file}`);

@@ -32,7 +32,7 @@ export const expectationSchema = z
 export const checkStepSchema = z.strictObject({
   /** One message, or several sent back to back (one burst, merged into one turn). Each step waits for the previous one's answer. */
   say: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  /** Send the message this many times back to back, as one burst: the worker answers it in as few turns as its debounce allows. */
+  /** Send the message this many times at once, as one burst (a flood): the worker answers it in as few turns as its debounce allows. */
   repeat: z.number().int().min(1).max(200).optional(),
   /** Before this step, the sender had already sent this many messages today. */
   alreadySentToday: z.number().int().min(0).optional(),

@@ -7,8 +7,11 @@ import { loadChecksFile } from "./load-checks-file.js";
 
 /** One scripted conversation driven through the pipeline (a web chat session). */
 export interface ScriptedConversation {
-  /** Sends the texts as one burst, waits until the worker has settled them, and returns the turns that did. */
-  step(texts: readonly string[], options: { alreadySentToday?: number }): Promise<TurnRecord[]>;
+  /**
+   * Sends the texts as one burst (back to back; `atOnce`: all together, a flood), waits until the
+   * worker has settled them, and returns the turns that did.
+   */
+  step(texts: readonly string[], options: { alreadySentToday?: number; atOnce?: boolean }): Promise<TurnRecord[]>;
 }
 
 /** The running system the scripts are replayed through. */
@@ -73,7 +76,10 @@ export async function runPersonaChecks(personaFile: string, deps: PersonaCheckDe
       const conversation = run.openConversation();
       for (const [s, step] of script.steps.entries()) {
         const texts = Array.from({ length: step.repeat ?? 1 }, () => [step.say].flat()).flat();
-        const turns = await conversation.step(texts, step.alreadySentToday === undefined ? {} : { alreadySentToday: step.alreadySentToday });
+        const turns = await conversation.step(texts, {
+          atOnce: step.repeat !== undefined,
+          ...(step.alreadySentToday === undefined ? {} : { alreadySentToday: step.alreadySentToday }),
+        });
         for (const turn of turns) transcript.push({ conversation: script.name, step: s + 1, turn });
         const said = [step.say].flat().join(" / ") + (step.repeat ? ` (x${step.repeat})` : "");
         const outcome = summarise(turns);

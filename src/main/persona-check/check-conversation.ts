@@ -38,15 +38,21 @@ export class CheckConversation {
 
   constructor(private readonly deps: CheckConversationDeps) {}
 
-  /** Sends `texts` back to back (one burst) and returns the turns that answered them. */
-  async step(texts: readonly string[], options: { alreadySentToday?: number } = {}): Promise<TurnRecord[]> {
+  /**
+   * Sends `texts` as one burst and returns the turns that settled them: back to back, or with
+   * `atOnce` all together in no particular order (a flood), once the conversation exists.
+   */
+  async step(texts: readonly string[], options: { alreadySentToday?: number; atOnce?: boolean } = {}): Promise<TurnRecord[]> {
     if (options.alreadySentToday) await this.recordEarlierToday(options.alreadySentToday);
     const seen = this.conversationId ? this.deps.outcomesOf(this.conversationId).length : 0;
     const ids: string[] = [];
-    for (const text of texts) {
-      ids.push(await this.post(text));
-      if (!this.conversationId) await this.listen(ids[0]!);
+    const rest = [...texts];
+    if (!this.conversationId) {
+      ids.push(await this.post(rest.shift()!));
+      await this.listen(ids[0]!);
     }
+    if (options.atOnce) ids.push(...(await Promise.all(rest.map((text) => this.post(text)))));
+    else for (const text of rest) ids.push(await this.post(text));
     const conversationId = this.conversationId!;
     const outcomes = await this.settled(conversationId, seen, ids);
     const messages = await this.deps.db.message.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" }, select: { text: true, status: true, replyId: true } });

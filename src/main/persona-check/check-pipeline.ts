@@ -26,6 +26,11 @@ export interface CheckPipelineOptions {
   readonly persona: PersonaDefinition;
   readonly replyMaxTokens: number;
   readonly logger: Logger;
+  /**
+   * Pool size; 1 for embedded PGlite: its socket server runs one session, and statements from
+   * several connections can interleave there (electric-sql/pglite#1046).
+   */
+  readonly databaseConnections: number;
   /** Leave the throwaway business (and its messages) in the database afterwards. */
   readonly keep?: boolean;
 }
@@ -57,7 +62,7 @@ export async function startCheckPipeline(options: CheckPipelineOptions): Promise
     turns: { ...base.turns, debounceMs: base.personaCheck.debounceMs, interrupt: "wait" },
   };
   await migrateDatabase(options.databaseUrl);
-  const db = createDb(options.databaseUrl, { maxConnections: 8 });
+  const db = createDb(options.databaseUrl, { maxConnections: options.databaseConnections });
   const business = await seedBusiness(db, options.persona, `persona-check-${options.persona.template}-${run}`);
 
   const model = new ModelCallLog(options.model);
