@@ -34,26 +34,22 @@ const EARLIER_TODAY_MS = 2 * 3_600_000;
 export class CheckConversation {
   private readonly sessionId = randomBytes(12).toString("hex");
   private conversationId: string | undefined;
+  private channelId: string | undefined;
   private readonly announced = new Set<string>();
 
   constructor(private readonly deps: CheckConversationDeps) {}
 
   /**
    * Sends `texts` as one burst and returns the turns that settled them: back to back, or with
-   * `atOnce` all together in no particular order (a flood), once the conversation exists.
+   * `atOnce` all together in no particular order (a flood).
    */
   async step(texts: readonly string[], options: { alreadySentToday?: number; atOnce?: boolean } = {}): Promise<TurnRecord[]> {
-    if (options.alreadySentToday) await this.recordEarlierToday(options.alreadySentToday);
-    const seen = this.conversationId ? this.deps.outcomesOf(this.conversationId).length : 0;
+    const conversationId = await this.open();
+    if (options.alreadySentToday) await this.recordEarlierToday(conversationId, options.alreadySentToday);
+    const seen = this.deps.outcomesOf(conversationId).length;
     const ids: string[] = [];
-    const rest = [...texts];
-    if (!this.conversationId) {
-      ids.push(await this.post(rest.shift()!));
-      await this.listen(ids[0]!);
-    }
-    if (options.atOnce) ids.push(...(await Promise.all(rest.map((text) => this.post(text)))));
-    else for (const text of rest) ids.push(await this.post(text));
-    const conversationId = this.conversationId!;
+    if (options.atOnce) ids.push(...(await Promise.all(texts.map((text) => this.post(text)))));
+    else for (const text of texts) ids.push(await this.post(text));
     const outcomes = await this.settled(conversationId, seen, ids);
     const messages = await this.deps.db.message.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" }, select: { text: true, status: true, replyId: true } });
     const conversation = await this.deps.db.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { agentPaused: true } });
@@ -95,11 +91,31 @@ export class CheckConversation {
     return body.messageId;
   }
 
-  /** Subscribes to the conversation's reply announcements as soon as its first message created it. */
-  private async listen(messageId: string): Promise<void> {
-    const row = await this.deps.db.message.findUniqueOrThrow({ where: { id: messageId }, select: { conversationId: true } });
-    this.conversationId = row.conversationId;
-    await this.deps.bus.subscribe(row.conversationId, (event) => this.announced.add(event.messageId));
+  /**
+   * The session's conversation, created as the gateway's ingest creates it (contact and conversation
+   * upserted on the same keys), so its reply announcements are heard from the first message on and
+   * a first step that is a flood arrives all at once.
+   */
+  private async open(): Promise<string> {
+    if (this.conversationId) return this.conversationId;
+    const { db, business } = this.deps;
+    const channel = await db.channel.findUniqueOrThrow({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: business.channelKey } }, select: { id: true } });
+    const contact = await db.contact.upsert({
+      where: { channelId_platformUserId: { channelId: channel.id, platformUserId: this.sessionId } },
+      create: { businessId: business.businessId, channelId: channel.id, platformUserId: this.sessionId },
+      update: {},
+      select: { id: true },
+    });
+    const conversation = await db.conversation.upsert({
+      where: { channelId_contactId: { channelId: channel.id, contactId: contact.id } },
+      create: { businessId: business.businessId, channelId: channel.id, contactId: contact.id },
+      update: {},
+      select: { id: true, channelId: true },
+    });
+    await this.deps.bus.subscribe(conversation.id, (event) => this.announced.add(event.messageId));
+    this.conversationId = conversation.id;
+    this.channelId = conversation.channelId;
+    return conversation.id;
   }
 
   /** Waits until the worker's turns have settled every message of the step. */
@@ -130,27 +146,13 @@ export class CheckConversation {
    * The sender's earlier messages today (a script's `alreadySentToday`): stored as inbound messages
    * from two hours ago that were skipped, so they count towards the daily cap and stay out of the prompt.
    */
-  private async recordEarlierToday(count: number): Promise<void> {
-    const { db, business } = this.deps;
-    const channel = await db.channel.findUniqueOrThrow({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: business.channelKey } }, select: { id: true } });
-    const contact = await db.contact.upsert({
-      where: { channelId_platformUserId: { channelId: channel.id, platformUserId: this.sessionId } },
-      create: { businessId: business.businessId, channelId: channel.id, platformUserId: this.sessionId },
-      update: {},
-      select: { id: true },
-    });
-    const conversation = await db.conversation.upsert({
-      where: { channelId_contactId: { channelId: channel.id, contactId: contact.id } },
-      create: { businessId: business.businessId, channelId: channel.id, contactId: contact.id },
-      update: {},
-      select: { id: true },
-    });
+  private async recordEarlierToday(conversationId: string, count: number): Promise<void> {
     const createdAt = new Date(Date.now() - EARLIER_TODAY_MS);
-    await db.message.createMany({
+    await this.deps.db.message.createMany({
       data: Array.from({ length: count }, (_, i) => ({
-        businessId: business.businessId,
-        conversationId: conversation.id,
-        channelId: channel.id,
+        businessId: this.deps.business.businessId,
+        conversationId,
+        channelId: this.channelId!,
         direction: "inbound" as const,
         text: `(earlier message ${i + 1})`,
         status: "skipped" as const,
@@ -158,10 +160,6 @@ export class CheckConversation {
         createdAt,
       })),
     });
-    if (!this.conversationId) {
-      this.conversationId = conversation.id;
-      await this.deps.bus.subscribe(conversation.id, (event) => this.announced.add(event.messageId));
-    }
   }
 }
 
