@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
 import { InputError } from "../domain/errors.js";
+import { copyMigratedPglite } from "../embedded/migrated-pglite.js";
 import { startServices } from "../embedded/start-services.js";
 import { formatCheckTable } from "../guardrails/checks/format-check-table.js";
 import { loadChecksFile } from "../guardrails/checks/load-checks-file.js";
@@ -64,6 +65,7 @@ runMain(async (onShutdown) => {
     personaBudget: defaultPersonaBudget(model.contextSize, config.model.replyMaxTokens),
     start: async () => {
       const scratch = config.databaseUrl ? undefined : await mkdtemp(path.join(tmpdir(), "persona-check-"));
+      if (scratch) await copyMigratedPglite(path.join(config.dataDir, "persona-check"), path.join(scratch, "pglite"));
       const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir: path.join(scratch ?? "", "pglite") });
       const stopServices = async () => {
         await services.stop();
