@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { ChatPrompt } from "../../domain/chat-prompt.js";
 import type { CheckedOutcome, TurnRecord } from "../../guardrails/checks/evaluate-expectations.js";
 import type { ModelCallLog } from "../../llm/model-call-log.js";
 import type { ReplyBus } from "../../ports/reply-bus.js";
@@ -62,7 +61,12 @@ export class CheckConversation {
       const asked = prompts.slice(promptsBefore, promptsSoFar);
       promptsBefore = promptsSoFar;
       const prompt = asked.at(-1);
-      const base = { modelCalls: asked.length, paused: conversation.agentPaused, userTurns: prompt ? prompt.turns.filter((t) => t.role === "user").length : 0, ...(prompt ? { renderedPrompt: this.renderPrompt(prompt) } : {}) };
+      const base = {
+        modelCalls: asked.length,
+        paused: conversation.agentPaused,
+        userTurns: prompt ? prompt.turns.filter((t) => t.role === "user").length : 0,
+        ...(prompt ? { renderedPrompt: this.deps.model.renderPrompt(prompt) } : {}),
+      };
       if (outcome.kind === "answered") {
         const text = await this.announcedText(outcome.replyId);
         const answered = messages.filter((m) => m.replyId === outcome.replyId).map((m) => m.text);
@@ -75,10 +79,6 @@ export class CheckConversation {
       }
     }
     return records;
-  }
-
-  private renderPrompt(prompt: ChatPrompt): string {
-    return this.deps.model.renderPrompt(prompt);
   }
 
   private async post(text: string): Promise<string> {
