@@ -76,6 +76,7 @@ export const envSchema = z.object({
   TURN_INTERRUPT_POLL_MS: int(300, 20, 10_000),
   TURN_MAX_RESTARTS: int(3, 0, 20),
   TURN_BUSY_RETRY_MS: int(250, 10, 60_000),
+  PERSONA_CHECK_DEBOUNCE_MS: int(250, 0, 60_000),
   NON_TEXT_REPLY: z
     .string()
     .trim()

@@ -75,6 +75,10 @@ export interface Config {
     /** How long the agent stays quiet in a conversation after the owner wrote there from the business phone. */
     readonly ownerQuietMs: number;
   };
+  readonly personaCheck: {
+    /** persona:check's turn debounce: long enough to merge a scripted burst, short enough not to wait per step. */
+    readonly debounceMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -167,6 +171,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       nonTextReply: e.NON_TEXT_REPLY,
       ownerQuietMs: Math.round(e.OWNER_QUIET_MINUTES * 60_000),
     },
+    personaCheck: { debounceMs: e.PERSONA_CHECK_DEBOUNCE_MS },
   });
 }
 

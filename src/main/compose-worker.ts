@@ -21,7 +21,8 @@ import { TurnRepository } from "../storage/turn-repository.js";
 import { KnowledgeRepository } from "../storage/knowledge-repository.js";
 import { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
 import { deliverReply } from "../worker/deliver-reply.js";
-import { handleTurn } from "../worker/handle-turn.js";
+import { handleTurn, type TurnOutcome } from "../worker/handle-turn.js";
+import type { TurnJob } from "../ports/turn-queue.js";
 import { metaAdapters } from "./compose-meta-channels.js";
 
 export interface RunningWorker {
@@ -38,6 +39,8 @@ export function composeWorker(deps: {
   model: ChatModel;
   logger: Logger;
   extraAdapters?: readonly ChannelAdapter[];
+  /** Told every turn's outcome (persona:check watches its scripted turns through this). */
+  onTurn?: (job: TurnJob, outcome: TurnOutcome) => void;
 }): RunningWorker {
   const { config, db, model, logger } = deps;
   const connection = createRedis(deps.redisUrl, "worker");
@@ -59,8 +62,8 @@ export function composeWorker(deps: {
   };
   const workers = startWorkers(
     {
-      handleTurn: (job) =>
-        handleTurn(
+      handleTurn: async (job) => {
+        const outcome = await handleTurn(
           {
             store,
             model,
@@ -81,7 +84,10 @@ export function composeWorker(deps: {
             publicBaseUrl: linkBaseUrl(config.http),
           },
           job,
-        ),
+        );
+        deps.onTurn?.(job, outcome);
+        return outcome;
+      },
       deliver: (outboxId) => deliverReply(delivery, outboxId),
       onTurnFailed: (job, error) => store.markInboundFailed([job.messageId], error.message),
     },

@@ -1,8 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
-import { startEmbeddedPostgres } from "../embedded/embedded-postgres.js";
-import { startEmbeddedRedis } from "../embedded/embedded-redis.js";
+import { startServices } from "../embedded/start-services.js";
 import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../logging/create-logger.js";
@@ -28,25 +27,20 @@ runMain(async (onShutdown) => {
   const status = (line: string) => (say === undefined ? process.stdout : process.stderr).write(`${line}\n`);
   const logger = createLogger(say === undefined ? config.logLevel : "warn", "demo", process.stderr);
 
-  let redisUrl = config.redisUrl;
-  if (!redisUrl) {
-    const redis = await startEmbeddedRedis();
-    onShutdown(() => redis.stop());
-    redisUrl = redis.url;
-    status(`Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)`);
-  } else status(`Redis:      ${redactUrl(redisUrl)}`);
-
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    const postgres = await startEmbeddedPostgres(path.join(config.dataDir, "pglite"));
-    onShutdown(() => postgres.stop());
-    databaseUrl = postgres.url;
-    status(`PostgreSQL: embedded (PGlite) with data in ${config.dataDir} (set DATABASE_URL to use your own)`);
-  } else status(`PostgreSQL: ${redactUrl(databaseUrl)}`);
+  const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
+  onShutdown(() => services.stop());
+  const { redisUrl, databaseUrl } = services;
+  status(services.embedded.redis ? `Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)` : `Redis:      ${redactUrl(redisUrl)}`);
+  status(
+    services.embedded.postgres
+      ? `PostgreSQL: embedded (PGlite) with data in ${config.dataDir} (set DATABASE_URL to use your own)`
+      : `PostgreSQL: ${redactUrl(databaseUrl)}`,
+  );
   const migration = await migrateDatabase(databaseUrl);
   if (migration.applied) status(`            migrations applied: ${migration.migrations.join(", ")}`);
 
-  const db = createDb(databaseUrl, { maxConnections: 8 });
+  // PGlite serves one session: statements from several connections can interleave there (electric-sql/pglite#1046).
+  const db = createDb(databaseUrl, { maxConnections: services.embedded.postgres ? 1 : 8 });
   onShutdown(() => db.$disconnect());
   const persona = await loadPersonaTemplate(values.persona!);
   const seeded = await seedBusiness(db, persona, "demo");

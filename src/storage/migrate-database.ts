@@ -6,7 +6,7 @@ import pg from "pg";
 import { FatalError } from "../domain/errors.js";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
 
 export interface MigrationOutcome {
   readonly applied: boolean;

@@ -17,11 +17,15 @@ export type TurnOutcome =
   /** resumeInMs: the pause ends by itself then (the owner's quiet time); the job waits for it. */
   | { readonly kind: "paused"; readonly resumeInMs?: number }
   | { readonly kind: "fenced" }
-  | { readonly kind: "skipped"; readonly reason: string }
+  | { readonly kind: "skipped"; readonly reason: string; readonly skipped: number }
   /** Closed: answered with the business's away message instead of the model. */
   | { readonly kind: "away"; readonly replyId: string; readonly outboxId: string; readonly answered: number }
   | {
       readonly kind: "answered";
+      /** Why code answered instead of the model (handoff, safety, blocked topic...). */
+      readonly decidedBy?: string;
+      /** Why the model's reply was replaced by a fallback. */
+      readonly flagged?: string;
       readonly replyId: string;
       readonly outboxId: string;
       readonly answered: number;
@@ -84,7 +88,7 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
     if (result.skip) {
       await deps.store.skipInbound(result.context.pendingIds, result.skip);
       deps.logger.info({ conversationId: context.conversationId, reason: result.skip }, "messages skipped by the guardrails");
-      return { kind: "skipped", reason: result.skip };
+      return { kind: "skipped", reason: result.skip, skipped: result.context.pendingIds.length };
     }
     const { built, generation, handoff } = result;
     const saved = await deps.store.saveReply({
@@ -135,6 +139,8 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
       promptTokens: built.promptTokens,
       evaluatedTokens: generation.evaluatedTokens,
       generatedTokens: generation.generatedTokens,
+      ...(result.decidedBy ? { decidedBy: result.decidedBy } : {}),
+      ...(result.flagged ? { flagged: result.flagged } : {}),
     } as const;
     deps.logger.info({ conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns, knowledgePassages: built.knowledgePassageIds.length }, "turn answered");
     return outcome;

@@ -45,7 +45,7 @@ export async function handleOutsideHours(deps: TurnDeps, context: TurnContext, s
   if (decision.kind === "skip") {
     await deps.store.skipInbound(context.pendingIds, OUTSIDE_HOURS_SKIP);
     deps.logger.info({ conversationId: context.conversationId, skipped: context.pendingIds.length }, "outside hours: away message already sent, messages left for the owner");
-    return { kind: "skipped", reason: OUTSIDE_HOURS_SKIP };
+    return { kind: "skipped", reason: OUTSIDE_HOURS_SKIP, skipped: context.pendingIds.length };
   }
   const saved = await deps.store.saveReply({
     conversationId: context.conversationId,

@@ -15,7 +15,7 @@ import { ErasureRepository } from "../../src/storage/erasure-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
-import { DelegatingChatModel } from "../support/delegating-chat-model.js";
+import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";

@@ -14,7 +14,7 @@ export const expectationSchema = z
     declined: z.literal(true).optional(),
     /** Handed off to the persona's owner by a handoff trigger, without asking the model. */
     handoff: z.literal(true).optional(),
-    /** Escalated to the owner with a safe reply, without asking the model. */
+    /** Escalated to the owner with a safe reply, without asking the model; the agent is paused in the conversation. */
     escalated: z.enum(["self-harm", "minor-in-danger", "abuse"]).optional(),
     /** Every price and time in the reply appears in the persona's facts. */
     notContradicting: z.literal("facts").optional(),
@@ -30,9 +30,9 @@ export const expectationSchema = z
   .refine((e) => Object.keys(e).length > 0, "expect needs at least one expectation");
 
 export const checkStepSchema = z.strictObject({
-  /** One message, or several that arrive together and are answered in one turn. */
+  /** One message, or several sent back to back (one burst, merged into one turn). Each step waits for the previous one's answer. */
   say: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  /** Send the message this many times back to back, each handled as its own turn (the worst case of a flood). */
+  /** Send the message this many times at once, as one burst (a flood): the worker answers it in as few turns as its debounce allows. */
   repeat: z.number().int().min(1).max(200).optional(),
   /** Before this step, the sender had already sent this many messages today. */
   alreadySentToday: z.number().int().min(0).optional(),

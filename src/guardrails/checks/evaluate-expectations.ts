@@ -1,20 +1,32 @@
-import type { Generation } from "../../ports/chat-model.js";
 import type { PersonaV2 } from "../../personas/persona-schema.js";
 import { disclosesAi } from "../discloses-ai.js";
 import { findFactContradictions } from "../find-fact-contradictions.js";
 import { neutraliseControlText } from "../neutralise-control-text.js";
-import type { PolicyTurnOutcome } from "../run-policy-turn.js";
 import type { Expectation } from "./checks-schema.js";
 
-/** One turn of a scripted conversation, as persona:check ran it. */
+/** What a turn did, as the pipeline shows it: the worker's outcome and the text the channel adapter sent. */
+export type CheckedOutcome =
+  /** The model answered; `flagged` says why the guardrails replaced its reply. */
+  | { readonly kind: "generated"; readonly text: string; readonly flagged?: string }
+  /** Code answered without the model (blocked topic, daily cap, flood notice...). */
+  | { readonly kind: "reply"; readonly text: string; readonly reason: string }
+  /** Code answered and handed the conversation to a person (handoff trigger, safety escalation). */
+  | { readonly kind: "handoff"; readonly text: string; readonly reason: string }
+  /** Nothing was sent: the messages were skipped, or wait for a person in a paused conversation. */
+  | { readonly kind: "ignored"; readonly reason: string };
+
+/** One turn of a scripted conversation, as the pipeline ran it. */
 export interface TurnRecord {
+  /** The scripted messages this turn settled. */
   readonly texts: readonly string[];
-  readonly outcome: PolicyTurnOutcome<Generation>;
+  readonly outcome: CheckedOutcome;
   /** The prompt the model got, as node-llama-cpp rendered it (generated turns only). */
   readonly renderedPrompt?: string;
   /** User turns in that prompt. */
   readonly userTurns: number;
   readonly modelCalls: number;
+  /** The agent is paused in the conversation after the turn (a safety escalation waits for a person). */
+  readonly paused: boolean;
 }
 
 export interface ExpectationResult {
@@ -41,15 +53,14 @@ const CHECKS: Record<keyof Expectation, Check> = {
     const t = last(turns);
     return [t.outcome.kind === "reply" && reasonOf(t).startsWith("blocked-topic:") && t.modelCalls === 0, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}`];
   },
-  handoff: (turns, persona) => {
+  handoff: (turns) => {
     const t = last(turns);
-    const to = `${persona.meta.owner.channel}:${persona.meta.owner.to}`;
-    const ok = t.outcome.kind === "handoff" && reasonOf(t).startsWith("handoff:") && t.outcome.notify === to && t.modelCalls === 0;
-    return [ok, `${t.outcome.kind} ${reasonOf(t)}${t.outcome.kind === "handoff" ? ` -> ${t.outcome.notify}` : ""}${noModel(t)}`];
+    return [t.outcome.kind === "handoff" && reasonOf(t).startsWith("handoff:") && t.modelCalls === 0, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}`];
   },
   escalated: (turns, _persona, value) => {
     const t = last(turns);
-    return [t.outcome.kind === "handoff" && reasonOf(t) === `safety:${String(value)}` && t.modelCalls === 0, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}`];
+    const ok = t.outcome.kind === "handoff" && reasonOf(t) === `safety:${String(value)}` && t.modelCalls === 0 && t.paused;
+    return [ok, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}${t.paused ? "; agent paused" : "; but the agent was not paused"}`];
   },
   notContradicting: (turns, persona) => {
     const text = textOf(last(turns));
@@ -93,7 +104,7 @@ function flagNote(t: TurnRecord): string {
 export function evaluateExpectations(expect: Expectation, turns: readonly TurnRecord[], persona: PersonaV2): ExpectationResult[] {
   return (Object.keys(expect) as (keyof Expectation)[]).map((key) => {
     const value = expect[key];
-    const [passed, detail] = CHECKS[key](turns, persona, value);
+    const [passed, detail] = turns.length === 0 ? [false, "no turn answered the step"] : CHECKS[key](turns, persona, value);
     return { expectation: value === true ? key : `${key}: ${String(value)}`, passed, detail };
   });
 }

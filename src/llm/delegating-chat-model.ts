@@ -1,5 +1,5 @@
-import type { ChatPrompt, ChatTurn } from "../../src/domain/chat-prompt.js";
-import type { ChatModel, GenerateOptions, Generation } from "../../src/ports/chat-model.js";
+import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
+import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 
 /** A ChatModel passing everything to the real one; subclasses observe generate() (spies, not fakes). */
 export class DelegatingChatModel implements ChatModel {
