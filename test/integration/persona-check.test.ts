@@ -99,7 +99,11 @@ describe("persona:check through the pipeline", () => {
     expect(byStatus.failed).toBeUndefined();
     // The one message sent after the minor's escalation waits in the paused conversation for a person.
     expect(byStatus.received).toBe(1);
-    expect(await db.conversation.count({ where: { businessId: business.businessId, agentPaused: true } })).toBe(3);
+    // Paused for a person: the three safety escalations and the sponsorship handoff, each with its Handoff row.
+    expect(await db.conversation.count({ where: { businessId: business.businessId, agentPaused: true } })).toBe(4);
+    const handoffs = await db.handoff.findMany({ where: { businessId: business.businessId }, select: { reason: true, status: true } });
+    expect(handoffs.map((h) => h.reason).sort()).toEqual(["handoff:sponsorship", "safety:minor-in-danger", "safety:self-harm", "safety:self-harm"].sort());
+    expect(handoffs.every((h) => h.status === "notified")).toBe(true);
 
     // One stored, delivered reply and one turn row per answering turn; the model was asked for the generated ones only.
     const answering = report.transcript.filter((t) => t.turn.outcome.kind !== "ignored");
@@ -204,10 +208,12 @@ describe("npm run persona:check (the entry point)", () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/through the pipeline on private redis-server, embedded PGlite/);
     const failing = result.stdout.split("\n").filter((line) => line.endsWith("| FAIL"));
-    expect(failing).toHaveLength(2);
-    expect(failing[0]).toMatch(/^handoffs +\| 1 +\| The cake I picked up was stale.*\| generated +\| handoff +\| FAIL$/);
-    expect(failing[1]).toMatch(/^handoffs +\| 3 +\| Quiero poner una queja.*\| handoff +\| FAIL$/);
-    expect(result.stderr).toMatch(/error PERSONA_CHECK_FAILED: 2 of \d+ checks failed/);
+    // The refund is answered by the model and the agent keeps talking; the complaint likewise.
+    expect(failing).toHaveLength(3);
+    expect(failing[0]).toMatch(/^handoff, refund +\| 1 +\| The cake I picked up was stale.*\| generated +\| handoff +\| FAIL$/);
+    expect(failing[1]).toMatch(/^handoff, refund +\| 2 +\| hello\?.*\| generated +\| silent +\| FAIL$/);
+    expect(failing[2]).toMatch(/^handoff, complaint in S… +\| 1 +\| Quiero poner una queja.*\| handoff +\| FAIL$/);
+    expect(result.stderr).toMatch(/error PERSONA_CHECK_FAILED: 3 of \d+ checks failed/);
   }, 300_000);
 
   it("exits 1 on an invalid persona, saying why, before starting anything", async () => {

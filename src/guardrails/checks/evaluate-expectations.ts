@@ -27,12 +27,22 @@ export interface TurnRecord {
   readonly modelCalls: number;
   /** The agent is paused in the conversation after the turn (a safety escalation waits for a person). */
   readonly paused: boolean;
+  /** The Handoff row this turn stored, and whether the owner was told (status, error). */
+  readonly handoffRecorded?: { readonly reason: string; readonly status: string; readonly notify: string; readonly error: string | null };
 }
 
 export interface ExpectationResult {
   readonly expectation: string;
   readonly passed: boolean;
   readonly detail: string;
+}
+
+/** What the pipeline did about the person who must take over: the pause, the Handoff row, the owner's notice. */
+function handedOver(t: TurnRecord): string {
+  const pause = t.paused ? "; agent paused" : "; but the agent was not paused";
+  const h = t.handoffRecorded;
+  if (!h) return `${pause}; no handoff recorded`;
+  return `${pause}; owner (${h.notify}) ${h.status}${h.error ? `: ${h.error}` : ""}`;
 }
 
 type Check = (turns: readonly TurnRecord[], persona: PersonaV2, value: unknown) => [boolean, string];
@@ -55,12 +65,13 @@ const CHECKS: Record<keyof Expectation, Check> = {
   },
   handoff: (turns) => {
     const t = last(turns);
-    return [t.outcome.kind === "handoff" && reasonOf(t).startsWith("handoff:") && t.modelCalls === 0, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}`];
+    const ok = t.outcome.kind === "handoff" && reasonOf(t).startsWith("handoff:") && t.modelCalls === 0 && t.paused && t.handoffRecorded !== undefined;
+    return [ok, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}${handedOver(t)}`];
   },
   escalated: (turns, _persona, value) => {
     const t = last(turns);
-    const ok = t.outcome.kind === "handoff" && reasonOf(t) === `safety:${String(value)}` && t.modelCalls === 0 && t.paused;
-    return [ok, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}${t.paused ? "; agent paused" : "; but the agent was not paused"}`];
+    const ok = t.outcome.kind === "handoff" && reasonOf(t) === `safety:${String(value)}` && t.modelCalls === 0 && t.paused && t.handoffRecorded !== undefined;
+    return [ok, `${t.outcome.kind} ${reasonOf(t)}${noModel(t)}${handedOver(t)}`];
   },
   notContradicting: (turns, persona) => {
     const text = textOf(last(turns));

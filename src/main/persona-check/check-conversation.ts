@@ -36,6 +36,7 @@ export class CheckConversation {
   private conversationId: string | undefined;
   private channelId: string | undefined;
   private readonly announced = new Set<string>();
+  private handoffsSeen = 0;
 
   constructor(private readonly deps: CheckConversationDeps) {}
 
@@ -54,6 +55,9 @@ export class CheckConversation {
     const messages = await this.deps.db.message.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" }, select: { text: true, status: true, replyId: true } });
     const conversation = await this.deps.db.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { agentPaused: true } });
     const prompts = this.deps.model.promptsFor(conversationId);
+    const handoffs = await this.deps.db.handoff.findMany({ where: { conversationId }, orderBy: { createdAt: "asc" }, select: { reason: true, status: true, notify: true, error: true } });
+    const freshHandoffs = handoffs.slice(this.handoffsSeen);
+    this.handoffsSeen = handoffs.length;
     const skipped = messages.filter((m) => m.status === "skipped").map((m) => m.text);
     const records: TurnRecord[] = [];
     let promptsBefore = seen > 0 ? this.deps.outcomesOf(conversationId)[seen - 1]!.promptsSoFar : 0;
@@ -70,7 +74,9 @@ export class CheckConversation {
       if (outcome.kind === "answered") {
         const text = await this.announcedText(outcome.replyId);
         const answered = messages.filter((m) => m.replyId === outcome.replyId).map((m) => m.text);
-        records.push({ ...base, texts: answered, outcome: answeredOutcome(outcome, text, asked.length) });
+        const checked = answeredOutcome(outcome, text, asked.length);
+        const recorded = checked.kind === "handoff" ? freshHandoffs.find((h) => h.reason === checked.reason) : undefined;
+        records.push({ ...base, texts: answered, outcome: checked, ...(recorded ? { handoffRecorded: recorded } : {}) });
       } else if (outcome.kind === "skipped") {
         records.push({ ...base, texts: skipped.splice(0, outcome.skipped), outcome: { kind: "ignored", reason: outcome.reason } });
       } else if (outcome.kind === "paused") {
