@@ -1,4 +1,4 @@
-import type { KnowledgeStore } from "../ports/knowledge-store.js";
+import type { KnowledgeStamp, KnowledgeStore } from "../ports/knowledge-store.js";
 import { LexicalIndex, type RankedPassage } from "./lexical-index.js";
 import { splitPassages } from "./split-passages.js";
 
@@ -37,17 +37,20 @@ export class KnowledgeRetriever {
     private readonly options: RetrieverOptions = DEFAULT_RETRIEVER,
   ) {}
 
-  /** Whether the business has any knowledge, and the passages matching `query`, best first. */
-  async retrieve(businessId: string, query: string): Promise<{ hasKnowledge: boolean; passages: RankedPassage[] }> {
-    const index = await this.indexOf(businessId);
+  /**
+   * Whether the business has any knowledge, and the passages matching `query`, best first.
+   * `known`: the business's stamp when the caller read it already (the worker's turn query does).
+   */
+  async retrieve(businessId: string, query: string, known?: KnowledgeStamp): Promise<{ hasKnowledge: boolean; passages: RankedPassage[] }> {
+    const index = await this.indexOf(businessId, known);
     if (index.size === 0) return { hasKnowledge: false, passages: [] };
     const ranked = index.rank(query, this.options.maxPassages, this.options.minScore);
     const cut = (ranked[0]?.score ?? 0) * this.options.minShareOfBest;
     return { hasKnowledge: true, passages: ranked.filter((r) => r.score >= cut) };
   }
 
-  private async indexOf(businessId: string): Promise<LexicalIndex> {
-    const { count, latestUpdate } = await this.store.stamp(businessId);
+  private async indexOf(businessId: string, known?: KnowledgeStamp): Promise<LexicalIndex> {
+    const { count, latestUpdate } = known ?? (await this.store.stamp(businessId));
     const stamp = `${count}:${latestUpdate?.getTime() ?? 0}`;
     const cached = this.cache.get(businessId);
     this.cache.delete(businessId);

@@ -1,4 +1,5 @@
 import type { ChannelKind } from "../domain/inbound-message.js";
+import type { KnowledgeStamp } from "./knowledge-store.js";
 
 export interface HistoryMessage {
   readonly id: string;
@@ -50,6 +51,8 @@ export interface TurnContext {
     /** Whether no reply has gone out in this conversation yet. */
     readonly noReplyYet: boolean;
   };
+  /** The business's knowledge entries as of this read (count, newest edit), read with the turn. */
+  readonly knowledge?: KnowledgeStamp;
   /** Messages from the conversation's history start (answered and pending), in storage (seq) order. */
   readonly history: readonly HistoryMessage[];
   /** Inbound messages not yet answered, oldest first: this turn answers all of them. */

@@ -26,6 +26,8 @@ interface ConversationRow {
   lastDay: bigint;
   lastMinute: bigint;
   replied: boolean;
+  knowledgeCount: bigint;
+  knowledgeUpdatedAt: Date | null;
 }
 
 /**
@@ -43,7 +45,9 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
       pv.id as "personaVersionId", pv.version as "personaVersion", pv."systemPrompt", pv.settings as "personaSettings",
       (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${dayAgo}::timestamp(3)) as "lastDay",
       (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${minuteAgo}::timestamp(3)) as "lastMinute",
-      exists (select 1 from "Message" m where m."conversationId" = c.id and m.direction = 'outbound' and m.status <> 'failed') as "replied"
+      exists (select 1 from "Message" m where m."conversationId" = c.id and m.direction = 'outbound' and m.status <> 'failed') as "replied",
+      (select count(*) from "KnowledgeEntry" k where k."businessId" = c."businessId") as "knowledgeCount",
+      (select max(k."updatedAt") from "KnowledgeEntry" k where k."businessId" = c."businessId") as "knowledgeUpdatedAt"
     from "Conversation" c
     join "Business" b on b.id = c."businessId"
     join "Contact" ct on ct.id = c."contactId"
@@ -86,6 +90,7 @@ export async function loadTurnContext(db: Db, conversationId: string, now = Date
         ? { versionId: row.personaVersionId, version: row.personaVersion!, systemPrompt: row.systemPrompt!, v2: (row.personaSettings as { v2?: unknown } | null)?.v2 }
         : null,
     activity: { lastDay: Number(row.lastDay), lastMinute: Number(row.lastMinute), noReplyYet: !row.replied },
+    knowledge: { count: Number(row.knowledgeCount), latestUpdate: row.knowledgeUpdatedAt },
     history,
     pendingIds: history.filter((m) => m.direction === "inbound" && m.status === "received").map((m) => m.id),
   };

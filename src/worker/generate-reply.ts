@@ -113,7 +113,7 @@ async function knowledgeFor(retriever: KnowledgeRetriever | undefined, context: 
   if (!retriever || budgetTokens <= 0) return undefined;
   const pending = new Set(context.pendingIds);
   const query = context.history.filter((m) => pending.has(m.id) && m.kind === "text").map((m) => m.text).join("\n");
-  const found = await retriever.retrieve(context.businessId, query);
+  const found = await retriever.retrieve(context.businessId, query, context.knowledge);
   return { hasKnowledge: found.hasKnowledge, passages: found.passages.map((r) => r.passage), budgetTokens };
 }
 
