@@ -4,6 +4,7 @@ import type { Config } from "../config/index.js";
 import { buildApp } from "../http/build-app.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
+import { announceStored } from "../ingest/announce-stored.js";
 import { createBatchedAccept } from "../ingest/batched-accept.js";
 import { withDatabase } from "../storage/db-unavailable.js";
 import { storeInboundBatch } from "../storage/store-inbound-batch.js";
@@ -16,6 +17,7 @@ import { BullOutboxQueue } from "../queue/outbox-queue.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
 import { parseSecretKey } from "../secrets/secret-box.js";
 import { createAdminStore } from "../storage/admin-store.js";
+import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
@@ -50,7 +52,8 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const store = new InboundRepository(db);
   const bus = new RedisReplyBus(producer, subscriber, config.queuePrefix);
   const metricsRepository = new MetricsRepository(db);
-  const accept = createBatchedAccept(
+  const events = new RedisConversationEvents(producer, subscriber, config.queuePrefix);
+  const batched = createBatchedAccept(
     {
       storeBatch: (messages) => withDatabase(() => storeInboundBatch(db, messages)),
       enqueueTurns: (jobs) => queue.enqueueTurns(jobs),
@@ -58,6 +61,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     },
     { maxBatch: config.ingest.batchMax, maxInFlight: config.ingest.batchesInFlight },
   );
+  const accept = announceStored(batched, events);
   const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
   const adminStore = createAdminStore(db);
   const queuedWork = new BullQueuedWork(producer, config.queuePrefix, queue, outboxQueue);
@@ -90,6 +94,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   registerAdminApi(app, {
     store: adminStore,
     queuedWork,
+    events,
     logger,
     countTokens: createLlama2TokenCounter(),
     maxPersonaTokens: defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens),

@@ -8,6 +8,7 @@ import type { Logger } from "../ports/logger.js";
 import { BullOutboxQueue } from "../queue/outbox-queue.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
+import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { startWorkers } from "../queue/start-workers.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
@@ -51,7 +52,8 @@ export function composeWorker(deps: {
   const store = new TurnRepository(db);
   const knowledge = new KnowledgeRetriever(new KnowledgeRepository(db));
   const outboxQueue = new BullOutboxQueue(connection, config.queuePrefix, logger);
-  const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8 };
+  const events = new RedisConversationEvents(connection, null, config.queuePrefix);
+  const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8, events };
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
 
   const workerName = `${os.hostname()}:${process.pid}`;
@@ -85,11 +87,15 @@ export function composeWorker(deps: {
           },
           job,
         );
+        if (outcome.kind === "answered" || outcome.kind === "away" || outcome.kind === "skipped") events.publish(job);
         deps.onTurn?.(job, outcome);
         return outcome;
       },
       deliver: (outboxId) => deliverReply(delivery, outboxId),
-      onTurnFailed: (job, error) => store.markInboundFailed([job.messageId], error.message),
+      onTurnFailed: async (job, error) => {
+        await store.markInboundFailed([job.messageId], error.message);
+        events.publish(job);
+      },
     },
     { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: config.turns.busyRetryMs, jobLockMs: config.reliability.jobLockMs, stalledCheckMs: config.reliability.stalledCheckMs, logger },
   );

@@ -1,3 +1,4 @@
+import type { InboundMessage } from "../domain/inbound-message.js";
 import { createWwebClient, type WwebClientOptions } from "../channels/whatsapp-web/create-wweb-client.js";
 import { startWhatsappWebChannel } from "../channels/whatsapp-web/start-whatsapp-web-channel.js";
 import { WhatsappWebAdapter } from "../channels/whatsapp-web/whatsapp-web-adapter.js";
@@ -5,6 +6,8 @@ import type { WhatsappWebChannel } from "../channels/whatsapp-web/whatsapp-web-c
 import type { WwebClient } from "../channels/whatsapp-web/wweb-client.js";
 import type { Config } from "../config/index.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
+import { announceStored } from "../ingest/announce-stored.js";
+import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { acceptOwnerMessage } from "../ingest/accept-owner-message.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
@@ -36,6 +39,7 @@ export async function hostWhatsappWebChannels(deps: {
   producer.on("error", (error) => logger.warn({ err: error }, "redis (whatsapp-web producer) error"));
   const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
   const store = new InboundRepository(db);
+  const events = new RedisConversationEvents(producer, null, config.queuePrefix);
   const owner = { store: new OwnerMessageRepository(db), quietMs: config.turns.ownerQuietMs, logger: logger.child({ component: "owner-phone" }) };
   const rows = await db.channel.findMany({ where: { kind: "whatsapp_web", enabled: true }, select: { id: true, platformAccountId: true, settings: true } });
   const running: WhatsappWebChannel[] = [];
@@ -43,7 +47,7 @@ export async function hostWhatsappWebChannels(deps: {
     const channel = startWhatsappWebChannel({
       client: (deps.createClient ?? createWwebClient)({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
       channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown }).allowGroups === true },
-      accept: (message) => acceptInbound({ store, queue }, message),
+      accept: announceStored((message: InboundMessage) => acceptInbound({ store, queue }, message), events),
       acceptOwner: (message) => acceptOwnerMessage(owner, message),
       logger: logger.child({ channelId: row.id }),
       print: deps.print,

@@ -3,6 +3,7 @@ import type { OutboundDelivery } from "./channel-adapter.js";
 export interface ClaimedDelivery extends OutboundDelivery {
   readonly outboxId: string;
   readonly attempt: number;
+  readonly businessId: string;
 }
 
 /** The outbox: each entry is sent at most once by whoever claims it. */

@@ -3,6 +3,7 @@ import type { ClaimedDelivery } from "../ports/outbox-store.js";
 import type { Db } from "./create-db.js";
 
 interface ClaimRow {
+  businessId: string;
   attempts: number;
   messageId: string;
   text: string;
@@ -27,7 +28,7 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
       where id = ${outboxId}::uuid and status = 'pending'
       returning attempts, "messageId"
     )
-    select c.attempts, m.id as "messageId", m.text, m."conversationId",
+    select c.attempts, m."businessId", m.id as "messageId", m.text, m."conversationId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
       ct."platformUserId" as "recipientId",
       li."platformMessageId" as "inboundPlatformMessageId", li."createdAt" as "lastInboundAt"
@@ -48,6 +49,7 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
     ...(row.inboundPlatformMessageId ? { inboundPlatformMessageId: row.inboundPlatformMessageId } : {}),
     ...(row.lastInboundAt ? { lastInboundAt: row.lastInboundAt } : {}),
     channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },
+    businessId: row.businessId,
     conversationId: row.conversationId,
     recipientId: row.recipientId,
     messageId: row.messageId,

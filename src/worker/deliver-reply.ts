@@ -1,6 +1,7 @@
 import { FatalError } from "../domain/errors.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import { PlatformRejectedError, type ChannelAdapter } from "../ports/channel-adapter.js";
+import type { ConversationEvents } from "../ports/conversation-events.js";
 import type { Logger } from "../ports/logger.js";
 import type { OutboxStore } from "../ports/outbox-store.js";
 
@@ -11,6 +12,8 @@ export interface DeliveryDeps {
   readonly adapters: ReadonlyMap<ChannelKind, ChannelAdapter>;
   readonly logger: Logger;
   readonly maxAttempts: number;
+  /** Told when a reply's status changed (sent, failed), for the admin console. */
+  readonly events?: ConversationEvents;
 }
 
 /**
@@ -30,12 +33,14 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
   try {
     const result = await adapter.send(delivery);
     await deps.outbox.markSent(outboxId, result.platformMessageIds);
+    deps.events?.publish(delivery);
     log.debug({ attempt: delivery.attempt }, "reply sent");
     return "sent";
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     if (error instanceof PlatformRejectedError || error instanceof FatalError || delivery.attempt >= deps.maxAttempts) {
       await deps.outbox.markFailed(outboxId, reason);
+      deps.events?.publish(delivery);
       log.error({ attempt: delivery.attempt, err: error }, "reply failed for good");
       return "failed";
     }

@@ -224,6 +224,8 @@ describe("admin console", () => {
 
       const { page, problems } = await openPage(PHONE);
       await signIn(page, key, "#/inbox");
+      // The inbox follows the business's event stream; while it is open, polling is only every 30 s.
+      await page.locator('#inbox-live[data-stream="open"]').waitFor();
       const row = page.locator(`#conversation-list a.conv[data-id="${conversationId}"]`);
       await row.waitFor();
       expect(await row.textContent()).toContain("Ana");
@@ -239,9 +241,10 @@ describe("admin console", () => {
       await page.locator("#agent-state", { hasText: "Agent paused" }).waitFor();
       expect((await database.db.conversation.findUniqueOrThrow({ where: { id: conversationId } })).agentPaused).toBe(true);
 
-      // The customer writes again: the open transcript picks it up by itself; the paused agent stays quiet.
+      // The customer writes again: the open transcript shows it within seconds (the event stream,
+      // not the 30 s safety poll); the paused agent stays quiet.
       const secondId = await customerSays(sessionId, "Is it still warm from the oven?");
-      await page.locator("#transcript .bubble.customer.received", { hasText: "Is it still warm from the oven?" }).waitFor({ timeout: 20_000 });
+      await page.locator("#transcript .bubble.customer.received", { hasText: "Is it still warm from the oven?" }).waitFor({ timeout: 10_000 });
 
       const reply = "Hi Ana, this is Maria from the bakery. Yes, the rye loaves came out at nine.";
       await page.fill("#human-text", reply);

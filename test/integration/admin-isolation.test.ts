@@ -19,6 +19,8 @@ interface Case {
   list?: true;
   /** Extra requests that smuggle B's ids in through the query or the body, on A's own business. */
   smuggle?: (a: Ids, b: Ids) => Smuggled[];
+  /** A Server-Sent Events stream: the positive control reads its headers and hangs up. */
+  stream?: true;
   /** Ids for the positive control with A's key (routes that delete use spare rows). */
   own?: (a: Ids) => Ids;
 }
@@ -87,6 +89,7 @@ const CASES: Record<string, Case> = {
   "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
   "GET /businesses/:businessId/contacts/:contactId": {},
   "POST /businesses/:businessId/contacts/:contactId/erase": { own: (ids) => ({ ...ids, contactId: spareContactId }) },
+  "GET /businesses/:businessId/events": { stream: true },
   "GET /businesses/:businessId/knowledge": {},
   "POST /businesses/:businessId/knowledge": { body: () => ({ kind: "faq", title: "Do you open on Sundays?", body: "Yes, 8:00 to 14:00." }) },
   "GET /businesses/:businessId/knowledge/:entryId": {},
@@ -207,6 +210,13 @@ describe("admin API tenant isolation", () => {
     const [method, path] = key.split(" ") as [string, string];
     const c = CASES[key]!;
     const ids = c.own?.(idsOf(a)) ?? idsOf(a);
+    if (c.stream) {
+      const res = await t.app.inject({ method: "GET", url: `${PREFIX}${fill(path, ids)}`, headers: { authorization: a.auth }, payloadAsStream: true });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["content-type"]).toBe("text/event-stream");
+      res.stream().destroy();
+      return;
+    }
     const res = await call(c.ownerOnly ? owner : a.auth, method, path, ids, c);
     expect(res.statusCode, res.body).toBeLessThan(300);
   });

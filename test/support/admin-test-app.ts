@@ -40,7 +40,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
   const delivered: string[] = [];
   const secretsKey = randomBytes(32);
   // Erasing a contact removes its jobs from the real queues (a prefix of this app's own).
-  const queues = overrides.queuedWork ? null : createTestQueues(logger);
+  const queues = overrides.queuedWork && overrides.events ? null : createTestQueues(logger);
   if (queues) app.addHook("onClose", () => queues.close());
   registerAdminApi(app, {
     store,
@@ -51,6 +51,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     deliver: async (outboxId) => void delivered.push(outboxId),
     maxMessageChars: 500,
     queuedWork: overrides.queuedWork ?? queues!.work,
+    events: overrides.events ?? queues!.events,
     ...overrides,
   });
   await app.ready();

@@ -3,6 +3,7 @@ import type { Logger } from "../../src/ports/logger.js";
 import { BullQueuedWork } from "../../src/queue/bull-queued-work.js";
 import { BullOutboxQueue } from "../../src/queue/outbox-queue.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
+import { RedisConversationEvents } from "../../src/queue/redis-conversation-events.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { TEST_REDIS_URL } from "./test-env.js";
 import { createTestPrefix } from "./test-redis.js";
@@ -14,6 +15,8 @@ export interface TestQueues {
   readonly outbox: BullOutboxQueue;
   /** The real Redis implementation of the QueuedWork port, over these queues. */
   readonly work: BullQueuedWork;
+  /** Conversation events on the same prefix (its own subscriber connection). */
+  readonly events: RedisConversationEvents;
   /** Closes the queues and deletes every key under the prefix. */
   close(): Promise<void>;
 }
@@ -23,16 +26,19 @@ export function createTestQueues(logger: Logger, prefix = createTestPrefix()): T
   const redis = createRedis(TEST_REDIS_URL, "producer");
   const turns = new BullTurnQueue(redis, prefix.prefix, logger);
   const outbox = new BullOutboxQueue(redis, prefix.prefix, logger);
+  const subscriber = createRedis(TEST_REDIS_URL, "subscriber");
   return {
     prefix: prefix.prefix,
     redis,
     turns,
     outbox,
     work: new BullQueuedWork(redis, prefix.prefix, turns, outbox),
+    events: new RedisConversationEvents(redis, subscriber, prefix.prefix),
     async close() {
       await turns.close();
       await outbox.close();
       redis.disconnect();
+      subscriber.disconnect();
       await prefix.cleanup();
     },
   };

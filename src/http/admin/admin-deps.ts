@@ -1,5 +1,6 @@
 import type { AdminStore } from "../../admin/admin-store.js";
 import type { SecretHasher } from "../../admin/api-key-secret.js";
+import type { ConversationEvents } from "../../ports/conversation-events.js";
 import type { Logger } from "../../ports/logger.js";
 import type { QueuedWork } from "../../ports/queued-work.js";
 
@@ -14,6 +15,8 @@ export interface AdminApiDeps {
   readonly channelSecretsKey: Buffer | undefined;
   /** Hands a stored outbox entry (a human reply) to delivery: the outbox queue / worker. */
   readonly deliver: (outboxId: string) => Promise<unknown>;
+  /** Live "this conversation changed" events for the console (GET /businesses/:id/events). */
+  readonly events: ConversationEvents;
   /** The queue's jobs and locks of a contact being erased. */
   readonly queuedWork: QueuedWork;
   /** Longest message a person may send through takeover (MAX_MESSAGE_CHARS). */

@@ -30,7 +30,7 @@ export function mountAdminRoutes(scope: FastifyInstance, routes: readonly AdminR
 }
 
 /** A business key sees its own business only; for anything else the answer is the same 404 as for a business that does not exist. */
-async function requireBusiness(deps: AdminApiDeps, caller: Caller, businessId: string): Promise<void> {
+export async function requireBusiness(deps: AdminApiDeps, caller: Caller, businessId: string): Promise<void> {
   if (!canAccessBusiness(caller, businessId)) throw notFound("business");
   // A business key's own business exists (deleting it deletes the key); an owner may name any id.
   if (caller.businessId === null && !(await deps.store.businesses.get(businessId))) throw notFound("business");

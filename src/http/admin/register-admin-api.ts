@@ -3,6 +3,7 @@ import { ApiKeyAuthenticator } from "../../admin/authenticate-api-key.js";
 import { AdminAuth } from "./admin-auth.js";
 import type { AdminApiDeps } from "./admin-deps.js";
 import { installAdminErrorHandler } from "./admin-error-handler.js";
+import { registerConversationEventsRoute } from "./conversation-events-route.js";
 import { registerAdminDocsRoutes } from "./docs-routes.js";
 import { mountAdminRoutes } from "./mount-admin-routes.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -28,6 +29,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
     async (scope) => {
       installAdminErrorHandler(scope, logger);
       mountAdminRoutes(scope, adminRoutes, { ...deps, logger }, auth);
+      registerConversationEventsRoute(scope, { ...deps, logger }, auth);
       registerAdminDocsRoutes(scope, ADMIN_PREFIX, buildOpenApiDocument(adminRoutes, ADMIN_PREFIX));
     },
     { prefix: ADMIN_PREFIX },

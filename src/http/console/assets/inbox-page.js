@@ -1,10 +1,15 @@
-// Conversation inbox: filters, a list polled every few seconds, and the open conversation beside it.
+// Conversation inbox: filters, a list kept live by the business's event stream (polled every few
+// seconds while the stream is down), and the open conversation beside it.
 import { api, path } from "./api.js";
 import { channelLabel, clear, clock, empty, errorBox, h, loading, when } from "./dom.js";
 import { mountHandoffsPanel } from "./handoffs-panel.js";
+import { followConversationEvents } from "./live-events.js";
 import { mountTranscript } from "./transcript.js";
 
 const POLL_MS = 3000;
+// With the event stream open, polling only guards against a missed event.
+const POLL_LIVE_MS = 30000;
+const EVENT_DEBOUNCE_MS = 150;
 const PAGE = 50;
 const MAX_PAGE = 200;
 
@@ -157,12 +162,39 @@ export function mountInbox(view, { business, param }) {
     void refreshList();
   });
 
-  const timer = setInterval(() => {
-    if (document.hidden) return;
+  let streamOpen = false;
+  let lastPoll = 0;
+  const poll = () => {
+    lastPoll = Date.now();
     void refreshList();
     void handoffs.refresh();
     transcript?.refresh();
+  };
+  const timer = setInterval(() => {
+    if (document.hidden || Date.now() - lastPoll < (streamOpen ? POLL_LIVE_MS : POLL_MS)) return;
+    poll();
   }, POLL_MS);
+  let pending = null;
+  let touched = new Set();
+  const stream = followConversationEvents(base, {
+    onOpen(open) {
+      streamOpen = open;
+      live.dataset.stream = open ? "open" : "closed";
+    },
+    onEvent({ conversationId }) {
+      touched.add(conversationId);
+      if (pending) return;
+      pending = setTimeout(() => {
+        const changed = touched;
+        pending = null;
+        touched = new Set();
+        lastPoll = Date.now();
+        void refreshList();
+        void handoffs.refresh();
+        if (selectedId && changed.has(selectedId)) transcript?.refresh();
+      }, EVENT_DEBOUNCE_MS);
+    },
+  });
 
   select(selectedId);
   void loadChannels().then(refreshList);
@@ -174,6 +206,8 @@ export function mountInbox(view, { business, param }) {
     destroy() {
       destroyed = true;
       clearInterval(timer);
+      clearTimeout(pending);
+      stream.close();
       handoffs.destroy();
       transcript?.destroy();
     },

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from "fastify";
+import type { ConversationEvents } from "../../ports/conversation-events.js";
+import { parseInput } from "../parse-input.js";
+import type { AdminAuth } from "./admin-auth.js";
+import type { AdminApiDeps } from "./admin-deps.js";
+import { requireBusiness } from "./mount-admin-routes.js";
+import { businessParams } from "./schemas.js";
+
+const HEARTBEAT_MS = 25_000;
+export const CONVERSATION_EVENTS_PATH = "/businesses/:businessId/events";
+
+/**
+ * GET /api/admin/businesses/:businessId/events: Server-Sent Events, one `conversation` event
+ * ({conversationId}) whenever a conversation of the business changes (a message stored, answered,
+ * sent or failed). Ids only: the console fetches what changed through the JSON API. Same auth and
+ * scoping as every admin route; the console reads it with fetch(), which can send the key.
+ */
+export function registerConversationEventsRoute(scope: FastifyInstance, deps: AdminApiDeps, auth: AdminAuth): void {
+  scope.route({
+    method: "GET",
+    url: CONVERSATION_EVENTS_PATH,
+    exposeHeadRoute: false,
+    onRequest: auth.hook(false),
+    handler: async (request, reply) => {
+      const { businessId } = parseInput(businessParams, request.params, "params");
+      await requireBusiness(deps, auth.callerOf(request), businessId);
+      reply.hijack();
+      await streamEvents(reply.raw, deps.events, businessId);
+    },
+  });
+}
+
+async function streamEvents(res: import("node:http").ServerResponse, events: ConversationEvents, businessId: string): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
+  res.write("retry: 3000\n\n");
+  let unsubscribe: (() => Promise<void>) | undefined;
+  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  res.on("close", () => {
+    clearInterval(heartbeat);
+    void unsubscribe?.();
+  });
+  try {
+    unsubscribe = await events.subscribe(businessId, (event) => res.write(`event: conversation\ndata: ${JSON.stringify({ conversationId: event.conversationId })}\n\n`));
+  } catch {
+    // Redis is unreachable: end the stream; the console keeps polling and reconnects later.
+    res.end();
+    return;
+  }
+  if (res.destroyed) await unsubscribe();
+  else res.write("event: ready\ndata: {}\n\n");
+}
