@@ -1,4 +1,5 @@
 import type { InboundMessage } from "../domain/inbound-message.js";
+import type { OwnerMessage } from "../domain/owner-message.js";
 import { createWwebClient, type WwebClientOptions } from "../channels/whatsapp-web/create-wweb-client.js";
 import { startWhatsappWebChannel } from "../channels/whatsapp-web/start-whatsapp-web-channel.js";
 import { WhatsappWebAdapter } from "../channels/whatsapp-web/whatsapp-web-adapter.js";
@@ -48,7 +49,7 @@ export async function hostWhatsappWebChannels(deps: {
       client: (deps.createClient ?? createWwebClient)({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
       channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown }).allowGroups === true },
       accept: announceStored((message: InboundMessage) => acceptInbound({ store, queue }, message), events),
-      acceptOwner: (message) => acceptOwnerMessage(owner, message),
+      acceptOwner: announceStored((message: OwnerMessage) => acceptOwnerMessage(owner, message), events),
       logger: logger.child({ channelId: row.id }),
       print: deps.print,
       maxMessageChars: config.limits.maxMessageChars,

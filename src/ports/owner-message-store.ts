@@ -5,6 +5,7 @@ import type { ChannelRef } from "./inbound-store.js";
 export interface StoredOwnerMessage {
   readonly messageId: string;
   readonly conversationId: string;
+  readonly businessId: string;
   /** This platform message id was stored already (a redelivery, or one of our own replies): nothing changed. */
   readonly duplicate: boolean;
   /** Customer messages it answered (they were waiting for a reply when the owner wrote). */

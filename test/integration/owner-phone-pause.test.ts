@@ -4,6 +4,8 @@ import { WhatsappWebAdapter } from "../../src/channels/whatsapp-web/whatsapp-web
 import { acceptOwnerMessage } from "../../src/ingest/accept-owner-message.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
+import { RedisConversationEvents } from "../../src/queue/redis-conversation-events.js";
+import { createRedis } from "../../src/queue/redis-connection.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
@@ -71,7 +73,10 @@ describe("the owner writes from the business phone", () => {
     expect(await conversation()).toMatchObject({ agentPaused: false, pausedBy: null, pausedUntil: null });
     expect(first).toHaveLength(1);
 
-    // 2. The owner answers from the phone: stored in the transcript, the agent pauses.
+    // 2. The owner answers from the phone: stored in the transcript, the agent pauses, the console hears of it.
+    const subscriber = createRedis(TEST_REDIS_URL, "subscriber");
+    const heard: string[] = [];
+    const stopListening = await new RedisConversationEvents(subscriber, subscriber, pipeline.config.queuePrefix).subscribe(businessId, (e) => heard.push(e.conversationId));
     const before = Date.now();
     const typed = ownerMessage({ to: CUSTOMER, body: "Maria here: yes, fresh rye until noon!" });
     client.emit("message_create", typed);
@@ -81,6 +86,10 @@ describe("the owner writes from the business phone", () => {
     expect(paused.pausedUntil!.getTime()).toBeLessThanOrEqual(Date.now() + QUIET_MS);
     const stored = await database.db.message.findUniqueOrThrow({ where: { channelId_platformMessageId: { channelId, platformMessageId: typed.id._serialized } } });
     expect(stored).toMatchObject({ direction: "outbound", status: "sent", text: "Maria here: yes, fresh rye until noon!", conversationId: paused.id });
+    await until("the owner's message announced to the console", async () => heard.length, (n) => n > 0);
+    expect(heard).toContain(paused.id);
+    await stopListening();
+    subscriber.disconnect();
     // A second report of the same message changes nothing.
     client.emit("message_create", typed);
 
