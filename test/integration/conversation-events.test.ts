@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { buildAdminTestApp, seedShop } from "../support/admin-test-app.js";
+import { createTestDatabase } from "../support/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // The console's live inbox: GET /api/admin/businesses/:id/events over real HTTP, fed by the real
@@ -130,5 +133,33 @@ describe("live conversation events for the console", () => {
     const other = await fetch(url, { headers: { authorization: `Bearer ${shops.bakery!.key}` } });
     expect(other.status).toBe(404);
     expect(other.headers.get("content-type")).toContain("application/json");
+  });
+});
+
+describe("an open event stream", () => {
+  it("ends at the next heartbeat once its key is revoked", async () => {
+    const database = await createTestDatabase();
+    const t = await buildAdminTestApp(database.db, { eventsHeartbeatMs: 100 });
+    try {
+      const shop = await seedShop(database.db, t.store, "revoked-shop");
+      await t.app.listen({ host: "127.0.0.1", port: 0 });
+      const { port } = t.app.server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/api/admin/businesses/${shop.businessId}/events`, { headers: { authorization: shop.auth } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let seen = "";
+      while (!seen.includes("keep-alive")) seen += decoder.decode((await reader.read()).value, { stream: true });
+      await t.store.apiKeys.revoke(shop.keyId, new Date());
+      const started = Date.now();
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+      }
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await t.app.close();
+      await database.drop();
+    }
   });
 });

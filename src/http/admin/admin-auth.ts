@@ -21,6 +21,11 @@ export class AdminAuth {
     };
   }
 
+  /** Whether the request's key still works (a long-lived stream checks it now and then). */
+  async stillValid(request: FastifyRequest): Promise<boolean> {
+    return (await this.authenticator.authenticate(request.headers.authorization)) !== null;
+  }
+
   callerOf(request: FastifyRequest): Caller {
     const caller = this.callers.get(request);
     if (!caller) throw new Error("admin route reached without an authenticated caller");

@@ -17,6 +17,8 @@ export interface AdminApiDeps {
   readonly deliver: (outboxId: string) => Promise<unknown>;
   /** Live "this conversation changed" events for the console (GET /businesses/:id/events). */
   readonly events: ConversationEvents;
+  /** How often an open event stream sends a keep-alive and re-checks its key; default 25 s. */
+  readonly eventsHeartbeatMs?: number;
   /** The queue's jobs and locks of a contact being erased. */
   readonly queuedWork: QueuedWork;
   /** Longest message a person may send through takeover (MAX_MESSAGE_CHARS). */

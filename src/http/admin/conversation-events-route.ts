@@ -6,7 +6,7 @@ import type { AdminApiDeps } from "./admin-deps.js";
 import { requireBusiness } from "./mount-admin-routes.js";
 import { businessParams } from "./schemas.js";
 
-const HEARTBEAT_MS = 25_000;
+const DEFAULT_HEARTBEAT_MS = 25_000;
 export const CONVERSATION_EVENTS_PATH = "/businesses/:businessId/events";
 
 /**
@@ -25,16 +25,22 @@ export function registerConversationEventsRoute(scope: FastifyInstance, deps: Ad
       const { businessId } = parseInput(businessParams, request.params, "params");
       await requireBusiness(deps, auth.callerOf(request), businessId);
       reply.hijack();
-      await streamEvents(reply.raw, deps.events, businessId);
+      await streamEvents(reply.raw, deps.events, businessId, deps.eventsHeartbeatMs ?? DEFAULT_HEARTBEAT_MS, () => auth.stillValid(request));
     },
   });
 }
 
-async function streamEvents(res: import("node:http").ServerResponse, events: ConversationEvents, businessId: string): Promise<void> {
+/** `keyStillValid` is asked at every heartbeat: a revoked key ends the stream. */
+async function streamEvents(res: import("node:http").ServerResponse, events: ConversationEvents, businessId: string, heartbeatMs: number, keyStillValid: () => Promise<boolean>): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write("retry: 3000\n\n");
   let unsubscribe: (() => Promise<void>) | undefined;
-  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    void keyStillValid().then(
+      (valid) => (valid ? res.write(": keep-alive\n\n") : res.end()),
+      () => res.write(": keep-alive\n\n"),
+    );
+  }, heartbeatMs);
   res.on("close", () => {
     clearInterval(heartbeat);
     void unsubscribe?.();
