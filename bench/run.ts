@@ -9,6 +9,7 @@ import { loadConfig, type Config } from "../src/config/index.js";
 import { loadPersonaTemplate } from "../src/personas/load-persona-template.js";
 import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
 import { runIngest } from "./ingest.js";
+import { runKvDisk } from "./kv-disk.js";
 import { runMemory } from "./memory.js";
 import { runOverhead, type OverheadResult } from "./overhead.js";
 import { parseBenchArgs } from "./support/args.js";
@@ -73,6 +74,7 @@ try {
     if (has(5)) await section("5", () => ingest(urls));
   }
   if (has(6)) await section("6", memory);
+  if (has(7)) await section("7", kvDisk);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => process.stderr.write(`cleanup failed: ${String(error)}\n`));
 }
@@ -158,6 +160,26 @@ async function memory(): Promise<void> {
     target: "<= 10 MB (bounded)",
     measured: `${result.growthSecondHalfMb} MB (total ${result.growthMb} MB)`,
     met: result.growthSecondHalfMb <= 10,
+  });
+}
+
+async function kvDisk(): Promise<void> {
+  const result = await runKvDisk(config, choice, {
+    system: persona.systemPrompt,
+    sizes: [500, 1000, 2000, 3500],
+    repetitions: args.quick ? 3 : 7,
+    dir: path.join(config.dataDir, "bench"),
+    deadline: deadline(),
+  });
+  Object.assign(out, { kvDisk: result });
+  print(`7: evicted conversation, re-evaluate vs restore the sequence state from disk (${result.kvCacheType} KV, ${result.threads} threads)`, report.kvDiskTable(result));
+  const at = result.sizes.find((s) => s.promptTokens === 2000) ?? result.sizes.at(-1);
+  const speedup = at ? Math.min(at.speedupWarm, result.coldCacheDrop ? at.speedupCold : at.speedupWarm) : Number.NaN;
+  targets.push({
+    figure: `restore from disk vs re-evaluate, ${at?.promptTokens ?? "?"} tokens (worse of warm/cold)`,
+    target: ">= 2x faster (worth keeping)",
+    measured: `${speedup}x`,
+    met: speedup >= 2,
   });
 }
 

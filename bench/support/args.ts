@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 
-export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6] as const;
+export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 export interface BenchArgs {
   readonly quick: boolean;
-  /** Sections to run (1-6); 1 and 2 come from the same conversations. */
+  /** Sections to run (1-7); 1 and 2 come from the same conversations. */
   readonly sections: ReadonlySet<number>;
   /** Short conversations for the memory section (6). */
   readonly conversations: number;
@@ -32,7 +32,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   });
   const quick = values.quick ?? false;
   const sections = new Set<number>(values.only ? values.only.split(",").map((s) => positiveInt(s, "--only")) : ALL_SECTIONS);
-  for (const s of sections) if (s > 6) throw new Error(`--only: sections are 1-6, got ${s}`);
+  for (const s of sections) if (s > 7) throw new Error(`--only: sections are 1-7, got ${s}`);
   return {
     quick,
     sections,
