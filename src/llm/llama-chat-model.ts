@@ -4,6 +4,7 @@ import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
+import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
 import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
 import { SequencePool } from "./sequence-pool.js";
 import { toChatHistory } from "./to-chat-history.js";
@@ -19,6 +20,8 @@ export interface LlamaChatModelOptions {
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
   readonly kvCacheType?: string | undefined;
+  /** Keep an evicted conversation's KV cache on disk and load it on its next turn (off when undefined). */
+  readonly kvDisk?: KvDiskOptions | undefined;
 }
 
 // [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
@@ -36,6 +39,7 @@ export class LlamaChatModel implements ChatModel {
     private readonly contexts: readonly LlamaContext[],
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
+    private readonly kvDisk: KvDiskStore | undefined,
   ) {}
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
@@ -63,7 +67,8 @@ export class LlamaChatModel implements ChatModel {
       contexts.push(context);
       for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c });
     }
-    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options);
+    const kvDisk = options.kvDisk ? new KvDiskStore(options.kvDisk, await KvDiskStore.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
+    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvDisk);
   }
 
   get contextSize(): number {
@@ -90,9 +95,15 @@ export class LlamaChatModel implements ChatModel {
     const entry = await this.pool.acquire(options.conversationKey);
     try {
       const { sequence } = entry;
+      if (this.kvDisk && entry.evictedKey !== null && entry.evaluated) await this.kvDisk.save(entry.evictedKey, sequence, entry.evaluated);
       if (options.fresh) {
         await sequence.clearHistory();
         entry.evaluated = undefined;
+        if (this.kvDisk && options.conversationKey !== undefined) await this.kvDisk.forget(options.conversationKey);
+      } else if (this.kvDisk && options.conversationKey !== undefined && !entry.pinned) {
+        const restored = await this.kvDisk.restore(options.conversationKey, sequence);
+        if (restored) entry.evaluated = restored;
+        else if (sequence.contextTokens.length === 0) entry.evaluated = undefined;
       }
       const state = this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });
       const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
