@@ -119,9 +119,27 @@ export class KvDiskStore {
     await Promise.all([rm(`${base}${STATE}`, { force: true }), rm(`${base}${SIDECAR}`, { force: true })]);
   }
 
-  /** Deletes stale files, then the oldest until the directory fits the byte cap. */
-  private async prune(): Promise<void> {
-    const names = await readdir(this.dir);
+  /** Deletes stale files, then the oldest until the directory fits the byte cap; never throws. */
+  async prune(): Promise<void> {
+    await this.pruneOwn().catch(() => undefined);
+  }
+
+  /** At startup: stale files left by other models (another fingerprint directory) are deleted too. */
+  async pruneOtherModels(): Promise<void> {
+    const dirs = await readdir(this.options.dir, { withFileTypes: true }).catch(() => []);
+    for (const d of dirs) {
+      const sub = path.join(this.options.dir, d.name);
+      if (!d.isDirectory() || sub === this.dir) continue;
+      for (const name of await readdir(sub).catch(() => [] as string[])) {
+        const file = path.join(sub, name);
+        const s = await stat(file).catch(() => undefined);
+        if (s?.isFile() && Date.now() - s.mtimeMs > this.options.maxAgeMs) await rm(file, { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async pruneOwn(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
     const files: Array<{ base: string; size: number; mtimeMs: number }> = [];
     for (const name of names) {
       const s = await stat(path.join(this.dir, name)).catch(() => undefined);

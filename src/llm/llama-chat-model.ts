@@ -32,6 +32,8 @@ export class LlamaChatModel implements ChatModel {
   private readonly wrapper = new Llama2ChatWrapper();
   /** Aborted on close, so a shutdown never waits for a long generation. */
   private readonly closing = new AbortController();
+  /** Stale KV files are deleted even when no conversation is evicted for a while: they hold conversation text. */
+  private readonly pruning: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly llama: Llama,
@@ -40,7 +42,12 @@ export class LlamaChatModel implements ChatModel {
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
     private readonly kvDisk: KvDiskStore | undefined,
-  ) {}
+  ) {
+    if (kvDisk && options.kvDisk) {
+      const every = Math.max(1000, Math.min(options.kvDisk.maxAgeMs / 4, 15 * 60_000));
+      this.pruning = setInterval(() => void kvDisk.prune(), every).unref();
+    }
+  }
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
@@ -68,6 +75,8 @@ export class LlamaChatModel implements ChatModel {
       for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c });
     }
     const kvDisk = options.kvDisk ? new KvDiskStore(options.kvDisk, await KvDiskStore.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
+    await kvDisk?.prune();
+    await kvDisk?.pruneOtherModels();
     return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvDisk);
   }
 
@@ -136,6 +145,7 @@ export class LlamaChatModel implements ChatModel {
 
   async close(): Promise<void> {
     this.closing.abort();
+    clearInterval(this.pruning);
     await this.pool.dispose();
     for (const context of this.contexts) await context.dispose();
     await this.model.dispose();

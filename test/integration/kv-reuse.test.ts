@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -137,9 +137,9 @@ describe("KV cache on disk for evicted conversations", () => {
   });
 
   /** One sequence, so every other conversation evicts; the cache goes to its own folder under `dir`. */
-  async function loadWithDisk(name: string, maxBytes = 2 ** 30) {
+  async function loadWithDisk(name: string, maxBytes = 2 ** 30, maxAgeMs = 60_000) {
     const kvDir = path.join(dir, name);
-    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes, maxAgeMs: 60_000 } });
+    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes, maxAgeMs } });
     models.push(m);
     return { model: m, kvDir };
   }
@@ -231,5 +231,32 @@ describe("KV cache on disk for evicted conversations", () => {
     const small = await twoTurns(tiny, "conversation-capped-small", () => tiny.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-capped-other" }));
     expect(small.g2.evaluatedTokens).toBeGreaterThanOrEqual(small.g2.promptTokens - 12);
     expect(await stateFiles(kvDir)).toEqual([]);
+  });
+
+  it("a stale state file is not restored and is deleted", async () => {
+    const { model: m, kvDir } = await loadWithDisk("stale", 2 ** 30, 200);
+    const { g2 } = await twoTurns(m, "conversation-stale", async () => {
+      await m.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-stale-other" });
+      expect(await stateFiles(kvDir)).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    });
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+    expect((await stateFiles(kvDir)).some((f) => path.basename(f).startsWith(hashed("conversation-stale")))).toBe(false);
+    // The other conversation's file, written by that same turn, goes once it is stale too, without another eviction.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await stateFiles(kvDir)).toEqual([]);
+  });
+
+  it("at load, stale files of another model are deleted and recent ones kept", async () => {
+    const kvDir = path.join(dir, "startup");
+    const other = path.join(kvDir, "another-model-fingerprint");
+    await mkdir(other, { recursive: true });
+    await writeFile(path.join(other, "old.kv"), "x");
+    await writeFile(path.join(other, "recent.kv"), "x");
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(path.join(other, "old.kv"), hourAgo, hourAgo);
+    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 512, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes: 2 ** 20, maxAgeMs: 60_000 } });
+    models.push(m);
+    expect(await readdir(other)).toEqual(["recent.kv"]);
   });
 });
