@@ -1,18 +1,20 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M]`
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N]`
  * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config/index.js";
+import { ensureRandomLlama } from "../src/llm/tiny-model/build-tiny-model.js";
 import { loadPersonaTemplate } from "../src/personas/load-persona-template.js";
 import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
 import { runIngest } from "./ingest.js";
+import { runKvDisk } from "./kv-disk.js";
 import { runMemory } from "./memory.js";
 import { runOverhead, type OverheadResult } from "./overhead.js";
 import { parseBenchArgs } from "./support/args.js";
-import { chooseModel, loadBenchModel } from "./support/bench-model.js";
+import { chooseModel, loadBenchModel, type ModelChoice } from "./support/bench-model.js";
 import { CpuMonitor, waitForQuiet } from "./support/cpu-monitor.js";
 import { Deadline } from "./support/deadline.js";
 import { describeMachine } from "./support/machine.js";
@@ -55,7 +57,8 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T> {
 
 process.stdout.write(
   `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; contexts ${config.model.contexts}; ` +
-    `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`,
+    `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}` +
+    `${choice.tiny && args.kvWidth && has(7) ? `; section 7 on a random-weight ${args.kvWidth}-wide model` : ""}\n`,
 );
 
 try {
@@ -73,6 +76,7 @@ try {
     if (has(5)) await section("5", () => ingest(urls));
   }
   if (has(6)) await section("6", memory);
+  if (has(7)) await section("7", kvDisk);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => process.stderr.write(`cleanup failed: ${String(error)}\n`));
 }
@@ -158,6 +162,31 @@ async function memory(): Promise<void> {
     target: "<= 10 MB (bounded)",
     measured: `${result.growthSecondHalfMb} MB (total ${result.growthMb} MB)`,
     met: result.growthSecondHalfMb <= 10,
+  });
+}
+
+async function kvDisk(): Promise<void> {
+  // A 64-wide model has unrepresentatively little to compute per KV byte; --kv-width builds a wider one.
+  const kvChoice: ModelChoice =
+    choice.tiny && args.kvWidth
+      ? { tiny: false, path: await ensureRandomLlama(config.model.cacheDir, { embeddingLength: args.kvWidth, blockCount: 2, headCount: args.kvWidth / 64, feedForwardLength: Math.round((args.kvWidth * 2.6875) / 64) * 64 }) }
+      : choice;
+  const result = await runKvDisk(config, kvChoice, {
+    system: persona.systemPrompt,
+    sizes: [500, 1000, 2000, 3500],
+    repetitions: args.quick ? 3 : 7,
+    dir: path.join(config.dataDir, "bench"),
+    deadline: deadline(),
+  });
+  Object.assign(out, { kvDisk: result });
+  print(`7: evicted conversation, re-evaluate vs restore the sequence state from disk (${path.basename(kvChoice.path)}, ${result.kvCacheType} KV, ${result.threads} threads)`, report.kvDiskTable(result));
+  const at = result.sizes.find((s) => s.promptTokens === 2000) ?? result.sizes.at(-1);
+  const speedup = at ? Math.min(at.speedupWarm, result.coldCacheDrop ? at.speedupCold : at.speedupWarm) : Number.NaN;
+  targets.push({
+    figure: `restore from disk vs re-evaluate, ${at?.promptTokens ?? "?"} tokens (worse of warm/cold)`,
+    target: ">= 2x faster (worth keeping)",
+    measured: `${speedup}x`,
+    met: speedup >= 2,
   });
 }
 

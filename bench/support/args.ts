@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 
-export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6] as const;
+export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 export interface BenchArgs {
   readonly quick: boolean;
-  /** Sections to run (1-6); 1 and 2 come from the same conversations. */
+  /** Sections to run (1-7); 1 and 2 come from the same conversations. */
   readonly sections: ReadonlySet<number>;
   /** Short conversations for the memory section (6). */
   readonly conversations: number;
@@ -14,9 +14,11 @@ export interface BenchArgs {
   /** Before each section, wait (up to quietMinutes) until other work on the machine has calmed down. */
   readonly waitQuiet: boolean;
   readonly quietMinutes: number;
+  /** Section 7 without MODEL_PATH: a random-weight Llama this wide (2 blocks) instead of the 64-wide tiny model. */
+  readonly kvWidth: number | undefined;
 }
 
-/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M. */
+/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -28,11 +30,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       out: { type: "string", default: "bench/results/latest.json" },
       "wait-quiet": { type: "boolean", default: false },
       "quiet-minutes": { type: "string" },
+      "kv-width": { type: "string" },
     },
   });
   const quick = values.quick ?? false;
   const sections = new Set<number>(values.only ? values.only.split(",").map((s) => positiveInt(s, "--only")) : ALL_SECTIONS);
-  for (const s of sections) if (s > 6) throw new Error(`--only: sections are 1-6, got ${s}`);
+  for (const s of sections) if (s > 7) throw new Error(`--only: sections are 1-7, got ${s}`);
   return {
     quick,
     sections,
@@ -41,7 +44,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     out: values.out ?? "bench/results/latest.json",
     waitQuiet: (values["wait-quiet"] ?? false) || values["quiet-minutes"] !== undefined,
     quietMinutes: values["quiet-minutes"] ? positiveInt(values["quiet-minutes"], "--quiet-minutes") : 5,
+    kvWidth: values["kv-width"] ? multipleOf64(values["kv-width"]) : undefined,
   };
+}
+
+function multipleOf64(text: string): number {
+  const n = positiveInt(text, "--kv-width");
+  if (n % 64 !== 0) throw new Error(`--kv-width: expected a multiple of 64 (heads of 64), got ${n}`);
+  return n;
 }
 
 function positiveInt(text: string, flag: string): number {

@@ -1,5 +1,6 @@
 import { ttftSummary, type ConversationResult } from "../evaluated-tokens.js";
 import type { IngestResult } from "../ingest.js";
+import type { KvDiskResult } from "../kv-disk.js";
 import type { MemoryResult } from "../memory.js";
 import type { OverheadResult } from "../overhead.js";
 import type { ThroughputResult } from "../throughput.js";
@@ -95,6 +96,29 @@ export function ingestTable(r: IngestResult): string {
 export function memoryTable(r: MemoryResult): string {
   const rows: Array<Array<string | number>> = [["conversations", "RSS MB", "heap MB", "external MB", "elapsed s"]];
   for (const s of r.samples) rows.push([s.conversations, s.rssMb, s.heapUsedMb, s.externalMb, s.elapsedMs / 1000]);
+  return formatTable(rows);
+}
+
+export function kvDiskTable(r: KvDiskResult): string {
+  const rows: Array<Array<string | number>> = [
+    ["prompt tokens", "reps", "(a) re-evaluate p50 ms", "(b) save p50 ms", "fdatasync p50 ms", "file MB", "KV bytes/token", "(c) restore warm p50 ms", "(c) restore cold p50 ms", "a/c warm", "a/c cold", "same 1st token"],
+  ];
+  for (const s of r.sizes) {
+    rows.push([
+      s.promptTokens,
+      s.repetitions,
+      s.reevaluateMs.p50,
+      s.saveMs.p50,
+      s.syncMs.p50,
+      s.fileMb,
+      s.kvBytesPerToken,
+      s.restoreWarmMs.p50,
+      r.coldCacheDrop ? s.restoreColdMs.p50 : "-",
+      s.speedupWarm,
+      r.coldCacheDrop ? s.speedupCold : "-",
+      `${s.sameFirstToken}/${s.repetitions}`,
+    ]);
+  }
   return formatTable(rows);
 }
 

@@ -59,6 +59,11 @@ export const envSchema = z.object({
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   LLM_SEED: z.coerce.number().int().optional(),
   LLM_KV_CACHE_TYPE: z.enum(["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]).optional(),
+  // Evicted conversations' KV caches on disk (bench section 7); unset = off. Files grow with the
+  // model's KV size per token (Llama-2-7B, F16: 0.5 MB per token), hence the cap.
+  LLM_KV_DISK_DIR: optionalText(),
+  LLM_KV_DISK_MAX_MB: int(4096, 1, 1_048_576),
+  LLM_KV_DISK_MAX_AGE_MINUTES: int(60, 1, 10_080),
   REPLY_MAX_TOKENS: int(256, 8, 2048),
   MAX_MESSAGE_CHARS: int(4000, 1, 100000),
   INGEST_BATCH_MAX: int(128, 1, 1000),

@@ -29,6 +29,8 @@ export interface Config {
     readonly temperature: number;
     readonly seed: number | undefined;
     readonly kvCacheType: string | undefined;
+    /** Evicted conversations' KV caches kept on disk; undefined = off. */
+    readonly kvDisk: { readonly dir: string; readonly maxBytes: number; readonly maxAgeMs: number } | undefined;
     readonly replyMaxTokens: number;
     readonly historyChunkTokens: number;
     /** Prompt tokens held back from the history for the business's knowledge passages (0: none). */
@@ -133,6 +135,9 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       temperature: e.LLM_TEMPERATURE,
       seed: e.LLM_SEED,
       kvCacheType: e.LLM_KV_CACHE_TYPE,
+      kvDisk: e.LLM_KV_DISK_DIR
+        ? { dir: path.resolve(e.LLM_KV_DISK_DIR), maxBytes: e.LLM_KV_DISK_MAX_MB * 2 ** 20, maxAgeMs: e.LLM_KV_DISK_MAX_AGE_MINUTES * 60_000 }
+        : undefined,
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
       knowledgeBudgetTokens: e.KNOWLEDGE_BUDGET_TOKENS,

@@ -4,6 +4,7 @@ import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
+import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
 import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
 import { SequencePool } from "./sequence-pool.js";
 import { toChatHistory } from "./to-chat-history.js";
@@ -19,6 +20,8 @@ export interface LlamaChatModelOptions {
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
   readonly kvCacheType?: string | undefined;
+  /** Keep an evicted conversation's KV cache on disk and load it on its next turn (off when undefined). */
+  readonly kvDisk?: KvDiskOptions | undefined;
 }
 
 // [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
@@ -29,6 +32,8 @@ export class LlamaChatModel implements ChatModel {
   private readonly wrapper = new Llama2ChatWrapper();
   /** Aborted on close, so a shutdown never waits for a long generation. */
   private readonly closing = new AbortController();
+  /** Stale KV files are deleted even when no conversation is evicted for a while: they hold conversation text. */
+  private readonly pruning: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly llama: Llama,
@@ -36,7 +41,13 @@ export class LlamaChatModel implements ChatModel {
     private readonly contexts: readonly LlamaContext[],
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
-  ) {}
+    private readonly kvDisk: KvDiskStore | undefined,
+  ) {
+    if (kvDisk && options.kvDisk) {
+      const every = Math.max(1000, Math.min(options.kvDisk.maxAgeMs / 4, 15 * 60_000));
+      this.pruning = setInterval(() => void kvDisk.prune(), every).unref();
+    }
+  }
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
@@ -63,7 +74,10 @@ export class LlamaChatModel implements ChatModel {
       contexts.push(context);
       for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c });
     }
-    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options);
+    const kvDisk = options.kvDisk ? new KvDiskStore(options.kvDisk, await KvDiskStore.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
+    await kvDisk?.prune();
+    await kvDisk?.pruneOtherModels();
+    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvDisk);
   }
 
   get contextSize(): number {
@@ -90,9 +104,15 @@ export class LlamaChatModel implements ChatModel {
     const entry = await this.pool.acquire(options.conversationKey);
     try {
       const { sequence } = entry;
+      if (this.kvDisk && entry.evictedKey !== null && entry.evaluated) await this.kvDisk.save(entry.evictedKey, sequence, entry.evaluated);
       if (options.fresh) {
         await sequence.clearHistory();
         entry.evaluated = undefined;
+        if (this.kvDisk && options.conversationKey !== undefined) await this.kvDisk.forget(options.conversationKey);
+      } else if (this.kvDisk && options.conversationKey !== undefined && !entry.pinned) {
+        const restored = await this.kvDisk.restore(options.conversationKey, sequence);
+        if (restored) entry.evaluated = restored;
+        else if (sequence.contextTokens.length === 0) entry.evaluated = undefined;
       }
       const state = this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });
       const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
@@ -125,6 +145,7 @@ export class LlamaChatModel implements ChatModel {
 
   async close(): Promise<void> {
     this.closing.abort();
+    clearInterval(this.pruning);
     await this.pool.dispose();
     for (const context of this.contexts) await context.dispose();
     await this.model.dispose();

@@ -8,6 +8,10 @@ export interface PooledSequence {
   /** The prompt last evaluated on this sequence; what follows it in the KV cache was generated. */
   evaluated: EvaluatedPrompt | undefined;
   key: string | null;
+  /** Set by acquire: the conversation whose cache this sequence held before it was handed to another one. */
+  evictedKey: string | null;
+  /** Set by acquire: the sequence last served this same conversation, so its cache is already there. */
+  pinned: boolean;
   lastUsed: number;
   busy: boolean;
 }
@@ -28,6 +32,8 @@ export class SequencePool {
       group,
       evaluated: undefined,
       key: null,
+      evictedKey: null,
+      pinned: false,
       lastUsed: 0,
       busy: false,
     }));
@@ -38,6 +44,8 @@ export class SequencePool {
       const entry = this.pick(key);
       if (entry) {
         entry.busy = true;
+        entry.pinned = key !== undefined && entry.key === key;
+        entry.evictedKey = entry.key !== null && !entry.pinned && entry.evaluated !== undefined ? entry.key : null;
         entry.key = key ?? null;
         entry.lastUsed = ++this.tick;
         return entry;

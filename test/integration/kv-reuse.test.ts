@@ -1,3 +1,7 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
@@ -117,5 +121,142 @@ describe("KV cache reuse", () => {
     const [a, b] = await Promise.all([twoTurns(model, "conversation-j"), twoTurns(model, "conversation-k")]);
     const newTurn = model.countTurnTokens({ role: "user", text: "And how much is a rye loaf?" }) + 3;
     for (const { g2 } of [a, b]) expect(g2.evaluatedTokens).toBeLessThanOrEqual(newTurn);
+  });
+});
+
+describe("KV cache on disk for evicted conversations", () => {
+  const OTHER: ChatPrompt = { system: "A different persona entirely, for another business.", turns: [{ role: "user", text: "Hello" }] };
+  let dir: string;
+  const models: LlamaChatModel[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "kv-disk-test-"));
+  });
+  afterAll(async () => {
+    for (const m of models) await m.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** One sequence, so every other conversation evicts; the cache goes to its own folder under `dir`. */
+  async function loadWithDisk(name: string, maxBytes = 2 ** 30, maxAgeMs = 60_000) {
+    const kvDir = path.join(dir, name);
+    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes, maxAgeMs } });
+    models.push(m);
+    return { model: m, kvDir };
+  }
+
+  async function stateFiles(kvDir: string): Promise<string[]> {
+    const entries = await readdir(kvDir, { recursive: true }).catch(() => [] as string[]);
+    return entries.filter((e) => e.endsWith(".kv") || e.endsWith(".json")).map((e) => path.join(kvDir, e));
+  }
+
+  it("restores an evicted conversation: the follow-up evaluates only its new tokens and replies as if never evicted", async () => {
+    const { model: disk, kvDir } = await loadWithDisk("restore");
+    const restored = await twoTurns(disk, "conversation-disk-a", async () => {
+      await disk.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-b" });
+      // The evicted conversation's state and sidecar, named by a hash: never the key or message text.
+      const files = await stateFiles(kvDir);
+      expect(files.map((f) => path.extname(f)).sort()).toEqual([".json", ".kv"]);
+      for (const f of files) expect(path.basename(f)).toMatch(/^[0-9a-f]{32}\.(kv|json)$/);
+    });
+    expect(restored.g2.evaluatedTokens).toBeLessThanOrEqual(restored.added + 2);
+    expect(restored.g2.evaluatedTokens).toBeLessThan(restored.g2.promptTokens / 2);
+
+    // The same two turns on a model with a sequence for each conversation (no eviction at all):
+    // the restored cache is bit for bit the one that was saved, so greedy decoding must agree.
+    const pinned = await load(2);
+    models.push(pinned);
+    const kept = await twoTurns(pinned, "conversation-disk-a", () => pinned.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-b" }));
+    expect(restored.g1.text).toBe(kept.g1.text);
+    expect(restored.g2.text).toBe(kept.g2.text);
+    expect(restored.g2.evaluatedTokens).toBe(kept.g2.evaluatedTokens);
+
+    // A state is used once: A's file is gone; B's (evicted by A's second turn) is there.
+    const left = await stateFiles(kvDir);
+    expect(left).toHaveLength(2);
+    const b = await disk.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-b" });
+    expect(b.evaluatedTokens).toBeLessThanOrEqual(2);
+  });
+
+  const hashed = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 32);
+
+  async function evictedThen(name: string, damage: (files: string[]) => Promise<void>) {
+    const { model: disk, kvDir } = await loadWithDisk(name);
+    const { g2 } = await twoTurns(disk, `conversation-${name}`, async () => {
+      await disk.generate(OTHER, { maxTokens: 4, conversationKey: `conversation-${name}-other` });
+      await damage(await stateFiles(kvDir));
+    });
+    return { g2, left: await stateFiles(kvDir) };
+  }
+
+  // Only the shared start (BOS and "[INST] <<SYS>>") survives the other conversation.
+  it("a missing state file falls back to re-evaluating the prompt", async () => {
+    const { g2 } = await evictedThen("missing", async (files) => {
+      for (const f of files) if (f.endsWith(".kv")) await rm(f);
+    });
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+    expect(g2.text.length).toBeGreaterThan(0);
+  });
+
+  it("a truncated state file is not loaded; the prompt is re-evaluated and the file deleted", async () => {
+    const { g2, left } = await evictedThen("truncated", async (files) => {
+      const kv = files.find((f) => f.endsWith(".kv"))!;
+      await truncate(kv, (await stat(kv)).size - 100);
+    });
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+    // Deleted, not left to fail again; what is left is the other conversation's pair, evicted by this turn.
+    expect(left.some((f) => path.basename(f).startsWith(hashed("conversation-truncated")))).toBe(false);
+    expect(left.filter((f) => path.basename(f).startsWith(hashed("conversation-truncated-other")))).toHaveLength(2);
+  });
+
+  it("a corrupt state file of the right size is rejected by the engine; the prompt is re-evaluated", async () => {
+    const { g2 } = await evictedThen("corrupt", async (files) => {
+      const kv = files.find((f) => f.endsWith(".kv"))!;
+      await writeFile(kv, Buffer.alloc((await stat(kv)).size, 0xab));
+    });
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+    expect(g2.text.length).toBeGreaterThan(0);
+  });
+
+  it("a sidecar that does not match the state (another model or KV type) is not loaded", async () => {
+    const { g2 } = await evictedThen("foreign", async (files) => {
+      const sidecar = files.find((f) => f.endsWith(".json"))!;
+      const json = JSON.parse(await readFile(sidecar, "utf8")) as { fingerprint: string };
+      await writeFile(sidecar, JSON.stringify({ ...json, fingerprint: `${json.fingerprint}-other-model` }));
+    });
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+  });
+
+  it("keeps no more than the size cap: a state larger than the cap is deleted at once", async () => {
+    const { model: tiny, kvDir } = await loadWithDisk("cap-1-byte", 1);
+    const small = await twoTurns(tiny, "conversation-capped-small", () => tiny.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-capped-other" }));
+    expect(small.g2.evaluatedTokens).toBeGreaterThanOrEqual(small.g2.promptTokens - 12);
+    expect(await stateFiles(kvDir)).toEqual([]);
+  });
+
+  it("a stale state file is not restored and is deleted", async () => {
+    const { model: m, kvDir } = await loadWithDisk("stale", 2 ** 30, 200);
+    const { g2 } = await twoTurns(m, "conversation-stale", async () => {
+      await m.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-stale-other" });
+      expect(await stateFiles(kvDir)).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    });
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+    expect((await stateFiles(kvDir)).some((f) => path.basename(f).startsWith(hashed("conversation-stale")))).toBe(false);
+    // The other conversation's file, written by that same turn, goes once it is stale too, without another eviction.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await stateFiles(kvDir)).toEqual([]);
+  });
+
+  it("at load, stale files of another model are deleted and recent ones kept", async () => {
+    const kvDir = path.join(dir, "startup");
+    const other = path.join(kvDir, "another-model-fingerprint");
+    await mkdir(other, { recursive: true });
+    await writeFile(path.join(other, "old.kv"), "x");
+    await writeFile(path.join(other, "recent.kv"), "x");
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(path.join(other, "old.kv"), hourAgo, hourAgo);
+    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 512, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes: 2 ** 20, maxAgeMs: 60_000 } });
+    models.push(m);
+    expect(await readdir(other)).toEqual(["recent.kv"]);
   });
 });

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 
@@ -26,5 +27,16 @@ describe("loadConfig", () => {
   it("requires DATABASE_URL and REDIS_URL for the gateway but not a model", () => {
     expect(() => loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379" })).not.toThrow();
     expect(() => loadConfig("gateway", {})).toThrowError(/DATABASE_URL[\s\S]*REDIS_URL/);
+  });
+
+  it("keeps evicted KV caches on disk only when LLM_KV_DISK_DIR is set, with a size cap and a maximum age", () => {
+    expect(loadConfig("demo", {}).model.kvDisk).toBeUndefined();
+    expect(loadConfig("demo", { LLM_KV_DISK_DIR: "  " }).model.kvDisk).toBeUndefined();
+    const on = loadConfig("demo", { LLM_KV_DISK_DIR: ".data/kv", LLM_KV_DISK_MAX_MB: "512", LLM_KV_DISK_MAX_AGE_MINUTES: "30" }).model.kvDisk;
+    expect(on).toEqual({ dir: path.resolve(".data/kv"), maxBytes: 512 * 2 ** 20, maxAgeMs: 30 * 60_000 });
+    expect(loadConfig("demo", { LLM_KV_DISK_DIR: "x" }).model.kvDisk?.maxBytes).toBe(4096 * 2 ** 20);
+    // A cap of 0 or a non-number is refused rather than read as "no cap".
+    expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_MB: "0" })).toThrowError(/LLM_KV_DISK_MAX_MB/);
+    expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_AGE_MINUTES: "soon" })).toThrowError(/LLM_KV_DISK_MAX_AGE_MINUTES/);
   });
 });

@@ -65,7 +65,42 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function tinyModelContents(): Promise<{
+/** Width and depth of a random-weight Llama; the tiny model's by default. */
+export interface RandomLlamaShape {
+  readonly embeddingLength: number;
+  readonly blockCount: number;
+  readonly headCount: number;
+  readonly feedForwardLength: number;
+}
+
+const TINY_MODEL_SHAPE: RandomLlamaShape = {
+  embeddingLength: TINY_MODEL_EMBEDDING_LENGTH,
+  blockCount: TINY_MODEL_BLOCK_COUNT,
+  headCount: TINY_MODEL_HEAD_COUNT,
+  feedForwardLength: TINY_MODEL_FEED_FORWARD_LENGTH,
+};
+
+/**
+ * A wider or deeper random-weight model with the same tokenizer, for measurements whose outcome
+ * depends on the model's size (bench section 7: KV bytes per token vs evaluation cost). Built into
+ * `dir` once under a name that spells the shape; it still generates noise.
+ */
+export async function ensureRandomLlama(dir: string, shape: RandomLlamaShape): Promise<string> {
+  const modelPath = join(dir, `random-llama2-${shape.embeddingLength}x${shape.blockCount}-h${shape.headCount}-ff${shape.feedForwardLength}.gguf`);
+  if (await isFile(modelPath)) return modelPath;
+  await mkdir(dir, { recursive: true });
+  const tmpPath = `${modelPath}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeGguf(tmpPath, await tinyModelContents(shape));
+    await rename(tmpPath, modelPath);
+  } catch (err) {
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  return modelPath;
+}
+
+async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE): Promise<{
   metadata: GgufMetadataEntry[];
   tensors: GgufF32Tensor[];
 }> {
@@ -101,12 +136,12 @@ async function tinyModelContents(): Promise<{
     { key: "general.name", value: { type: "string", value: TINY_MODEL_NAME } },
     { key: "general.file_type", value: u32(0) }, // all F32
     { key: `${arch}.context_length`, value: u32(TINY_MODEL_CONTEXT_LENGTH) },
-    { key: `${arch}.embedding_length`, value: u32(TINY_MODEL_EMBEDDING_LENGTH) },
-    { key: `${arch}.block_count`, value: u32(TINY_MODEL_BLOCK_COUNT) },
-    { key: `${arch}.feed_forward_length`, value: u32(TINY_MODEL_FEED_FORWARD_LENGTH) },
-    { key: `${arch}.attention.head_count`, value: u32(TINY_MODEL_HEAD_COUNT) },
-    { key: `${arch}.attention.head_count_kv`, value: u32(TINY_MODEL_HEAD_COUNT_KV) },
-    { key: `${arch}.rope.dimension_count`, value: u32(TINY_MODEL_ROPE_DIMENSION_COUNT) },
+    { key: `${arch}.embedding_length`, value: u32(shape.embeddingLength) },
+    { key: `${arch}.block_count`, value: u32(shape.blockCount) },
+    { key: `${arch}.feed_forward_length`, value: u32(shape.feedForwardLength) },
+    { key: `${arch}.attention.head_count`, value: u32(shape.headCount) },
+    { key: `${arch}.attention.head_count_kv`, value: u32(shape.headCount) },
+    { key: `${arch}.rope.dimension_count`, value: u32(shape.embeddingLength / shape.headCount) },
     {
       key: `${arch}.attention.layer_norm_rms_epsilon`,
       value: { type: "float32", value: TINY_MODEL_RMS_EPSILON },
@@ -134,16 +169,16 @@ async function tinyModelContents(): Promise<{
     data: () => new Float32Array(n).fill(1),
   });
 
-  const embd = TINY_MODEL_EMBEDDING_LENGTH;
-  const ff = TINY_MODEL_FEED_FORWARD_LENGTH;
-  const kvDim = (embd / TINY_MODEL_HEAD_COUNT) * TINY_MODEL_HEAD_COUNT_KV;
+  const embd = shape.embeddingLength;
+  const ff = shape.feedForwardLength;
+  const kvDim = embd; // head_count_kv = head_count
   // GGUF dims are ne order: ne[0] is the input (fastest) dimension of a weight matrix.
   const tensors: GgufF32Tensor[] = [
     random("token_embd.weight", [embd, TINY_MODEL_VOCAB_SIZE]),
     ones("output_norm.weight", embd),
     random("output.weight", [embd, TINY_MODEL_VOCAB_SIZE]),
   ];
-  for (let b = 0; b < TINY_MODEL_BLOCK_COUNT; b++) {
+  for (let b = 0; b < shape.blockCount; b++) {
     tensors.push(
       ones(`blk.${b}.attn_norm.weight`, embd),
       random(`blk.${b}.attn_q.weight`, [embd, embd]),
