@@ -3,6 +3,7 @@ import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
+import { DecodeLockstep } from "./decode-lockstep.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
 import { SequencePool } from "./sequence-pool.js";
@@ -19,6 +20,8 @@ export interface LlamaChatModelOptions {
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
   readonly kvCacheType?: string | undefined;
+  /** Step a context's generations together so each decode carries all of them (default true; false only to measure). */
+  readonly lockstep?: boolean | undefined;
 }
 
 // [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
@@ -29,6 +32,8 @@ export class LlamaChatModel implements ChatModel {
   private readonly wrapper = new Llama2ChatWrapper();
   /** Aborted on close, so a shutdown never waits for a long generation. */
   private readonly closing = new AbortController();
+  /** One per context: its generations step together, so each decode batches all of them. */
+  private readonly locksteps: readonly DecodeLockstep[];
 
   private constructor(
     private readonly llama: Llama,
@@ -36,7 +41,9 @@ export class LlamaChatModel implements ChatModel {
     private readonly contexts: readonly LlamaContext[],
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
-  ) {}
+  ) {
+    this.locksteps = contexts.map(() => new DecodeLockstep());
+  }
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
@@ -106,6 +113,7 @@ export class LlamaChatModel implements ChatModel {
         signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
         stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
         onTextChunk: options.onTextChunk,
+        lockstep: this.options.lockstep === false ? undefined : this.locksteps[entry.group],
       });
       entry.evaluated = { text: state.contextText, tokens: input };
       // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.
