@@ -1,4 +1,6 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import type { DecodeLockstep } from "./decode-lockstep.js";
+import { IncrementalDetokenizer } from "./incremental-detokenizer.js";
 
 export interface SequenceGenerateOptions {
   readonly maxTokens: number;
@@ -8,6 +10,8 @@ export interface SequenceGenerateOptions {
   /** Plain-text stop triggers of the chat template (Llama 2: "</s>" spelled as text). */
   readonly stopTexts: readonly string[];
   readonly onTextChunk?: ((text: string) => void) | undefined;
+  /** Shared by the generations of one context, so they ask for their next tokens together. */
+  readonly lockstep?: DecodeLockstep | undefined;
 }
 
 export interface SequenceGeneration {
@@ -34,6 +38,16 @@ function settledLength(text: string, stopTexts: readonly string[]): number {
   return end;
 }
 
+/** Where the first stop text starts in `text`, looking only at matches that end at or after `from`. */
+function stopIndex(text: string, stopTexts: readonly string[], from: number): number {
+  let first = -1;
+  for (const stop of stopTexts) {
+    const at = text.indexOf(stop, Math.max(0, from - stop.length + 1));
+    if (at >= 0 && (first < 0 || at < first)) first = at;
+  }
+  return first;
+}
+
 /**
  * Generates after `input` on a sequence: evaluates only the tokens after the longest prefix the
  * sequence already holds (at least the last one, which yields the first new token), then samples
@@ -53,7 +67,10 @@ export async function generateOnSequence(sequence: LlamaContextSequence, input: 
   const before = input.slice(-4);
   const nl = model.tokens.nl;
   const generated: Token[] = [];
+  const detokenizer = new IncrementalDetokenizer(model, before);
   let text = "";
+  // Text before this offset has been searched for stop texts (it ends before any half character).
+  let searched = 0;
   let emitted = 0;
   let stopReason: SequenceGeneration["stopReason"] = "maxTokens";
   const tokens = sequence.evaluate(toEvaluate, {
@@ -66,29 +83,45 @@ export async function generateOnSequence(sequence: LlamaContextSequence, input: 
     },
     yieldEogToken: true,
   });
-  for await (const token of tokens) {
-    if (options.signal.aborted) {
-      stopReason = "abort";
-      break;
+  const lockstep = options.lockstep;
+  let stepping = false;
+  try {
+    for await (const token of tokens) {
+      if (options.signal.aborted) {
+        stopReason = "abort";
+        break;
+      }
+      if (model.isEogToken(token)) {
+        stopReason = "end";
+        break;
+      }
+      generated.push(token);
+      text = detokenizer.push(token);
+      const stopAt = stopIndex(text, options.stopTexts, searched);
+      if (stopAt >= 0) {
+        text = text.slice(0, stopAt);
+        stopReason = "end";
+        break;
+      }
+      searched = text.length;
+      while (searched > 0 && text[searched - 1] === "\uFFFD") searched--;
+      const settled = settledLength(text, options.stopTexts);
+      if (settled > emitted) {
+        options.onTextChunk?.(text.slice(emitted, settled));
+        emitted = settled;
+      }
+      if (generated.length >= maxTokens) break;
+      if (lockstep) {
+        if (!stepping) {
+          lockstep.join();
+          stepping = true;
+        }
+        const together = lockstep.arrive();
+        if (together) await together;
+      }
     }
-    if (model.isEogToken(token)) {
-      stopReason = "end";
-      break;
-    }
-    generated.push(token);
-    text = model.detokenize(generated, false, before);
-    const stopAt = Math.min(...options.stopTexts.map((s) => text.indexOf(s)).filter((i) => i >= 0));
-    if (Number.isFinite(stopAt)) {
-      text = text.slice(0, stopAt);
-      stopReason = "end";
-      break;
-    }
-    const settled = settledLength(text, options.stopTexts);
-    if (settled > emitted) {
-      options.onTextChunk?.(text.slice(emitted, settled));
-      emitted = settled;
-    }
-    if (generated.length >= maxTokens) break;
+  } finally {
+    if (stepping) lockstep?.leave();
   }
   if (text.length > emitted) options.onTextChunk?.(text.slice(emitted));
   return { text, stopReason };

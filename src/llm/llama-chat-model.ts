@@ -3,6 +3,7 @@ import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
+import { DecodeLockstep } from "./decode-lockstep.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
 import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
@@ -22,6 +23,8 @@ export interface LlamaChatModelOptions {
   readonly kvCacheType?: string | undefined;
   /** Keep an evicted conversation's KV cache on disk and load it on its next turn (off when undefined). */
   readonly kvDisk?: KvDiskOptions | undefined;
+  /** Step a context's generations together so each decode carries all of them (default true; false only to measure). */
+  readonly lockstep?: boolean | undefined;
 }
 
 // [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
@@ -34,6 +37,8 @@ export class LlamaChatModel implements ChatModel {
   private readonly closing = new AbortController();
   /** Stale KV files are deleted even when no conversation is evicted for a while: they hold conversation text. */
   private readonly pruning: NodeJS.Timeout | undefined;
+  /** One per context: its generations step together, so each decode batches all of them. */
+  private readonly locksteps: readonly DecodeLockstep[];
 
   private constructor(
     private readonly llama: Llama,
@@ -47,6 +52,7 @@ export class LlamaChatModel implements ChatModel {
       const every = Math.max(1000, Math.min(options.kvDisk.maxAgeMs / 4, 15 * 60_000));
       this.pruning = setInterval(() => void kvDisk.prune(), every).unref();
     }
+    this.locksteps = contexts.map(() => new DecodeLockstep());
   }
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
@@ -126,6 +132,7 @@ export class LlamaChatModel implements ChatModel {
         signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
         stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
         onTextChunk: options.onTextChunk,
+        lockstep: this.options.lockstep === false ? undefined : this.locksteps[entry.group],
       });
       entry.evaluated = { text: state.contextText, tokens: input };
       // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { MODEL_CACHE_DIR } from "../support/test-env.js";
+
+// Concurrent conversations on one context, on the real engine (tiny model, greedy).
+const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00.";
+const prompt = (i: number): ChatPrompt => ({ system: SYSTEM, turns: [{ role: "user", text: `Hi, do you have ${["rye", "croissants", "cake", "bagels"][i]} today?` }] });
+let modelPath: string;
+const models: LlamaChatModel[] = [];
+beforeAll(async () => {
+  modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
+});
+afterAll(async () => {
+  for (const m of models) await m.close();
+});
+
+async function load() {
+  const model = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 1024, sequences: 4, temperature: 0 });
+  models.push(model);
+  return model;
+}
+
+/** Counts the context's native decode calls (node-llama-cpp 3.21.1 internals: `_ctx.decodeBatch`). */
+function countDecodes(model: LlamaChatModel): { count: number } {
+  const counter = { count: 0 };
+  for (const context of (model as unknown as { contexts: Array<{ _ctx: Record<string, (...a: unknown[]) => unknown> }> }).contexts) {
+    const native = context._ctx;
+    context._ctx = new Proxy(native, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== "function") return value;
+        const fn = (value as (...a: unknown[]) => unknown).bind(target);
+        return name === "decodeBatch" ? (...a: unknown[]) => (counter.count++, fn(...a)) : fn;
+      },
+    });
+  }
+  return counter;
+}
+
+describe("concurrent generations on one context", () => {
+  it("decode their tokens together: one decode per step for 4 conversations", async () => {
+    const model = await load();
+    // Prompts evaluated first, so the measured decodes are generation steps.
+    await Promise.all([0, 1, 2, 3].map((i) => model.generate(prompt(i), { maxTokens: 1, conversationKey: `c${i}` })));
+    const decodes = countDecodes(model);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => model.generate(prompt(i), { maxTokens: 24, conversationKey: `c${i}` })));
+    const longest = Math.max(...results.map((r) => r.generatedTokens));
+    // Each step decodes all running conversations at once (plus at most the first step's prompt tail).
+    expect(decodes.count).toBeLessThanOrEqual(longest + 1);
+    expect(results.reduce((n, r) => n + r.generatedTokens, 0)).toBeGreaterThan(decodes.count * 2);
+  }, 60_000);
+
+  it("give each conversation the reply it gets alone, and stream exactly that text", async () => {
+    const model = await load();
+    const alone = [];
+    for (let i = 0; i < 4; i++) alone.push((await model.generate(prompt(i), { maxTokens: 20, conversationKey: `a${i}`, fresh: true })).text);
+    const chunks: string[][] = [[], [], [], []];
+    const together = await Promise.all(
+      [0, 1, 2, 3].map((i) => model.generate(prompt(i), { maxTokens: 20, conversationKey: `a${i}`, fresh: true, onTextChunk: (t) => chunks[i]!.push(t) })),
+    );
+    expect(together.map((g) => g.text)).toEqual(alone);
+    expect(chunks.map((c) => c.join(""))).toEqual(alone);
+  }, 60_000);
+
+  it("keep going when one conversation stops early or is aborted mid-way", async () => {
+    const model = await load();
+    const abort = new AbortController();
+    let seen = 0;
+    const results = await Promise.all([
+      model.generate(prompt(0), { maxTokens: 40, conversationKey: "s0" }),
+      model.generate(prompt(1), { maxTokens: 3, conversationKey: "s1" }),
+      model.generate(prompt(2), { maxTokens: 40, conversationKey: "s2", signal: abort.signal, onTextChunk: () => ++seen === 3 && abort.abort() }),
+      model.generate(prompt(3), { maxTokens: 17, conversationKey: "s3" }),
+    ]);
+    expect(results[1]!.generatedTokens).toBeLessThanOrEqual(3);
+    expect(results[2]!.stopReason).toBe("abort");
+    expect(results[3]!.generatedTokens).toBeLessThanOrEqual(17);
+    // The lockstep is free again: a later lone generation does not wait for anyone.
+    const later = await model.generate(prompt(0), { maxTokens: 8, conversationKey: "s0" });
+    expect(later.generatedTokens).toBeGreaterThan(0);
+  }, 60_000);
+});
