@@ -23,6 +23,9 @@ export class DelegatingChatModel implements ChatModel {
   generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     return this.inner.generate(prompt, options);
   }
+  forget(conversationKey: string) {
+    return this.inner.forget(conversationKey);
+  }
   close() {
     return this.inner.close();
   }

@@ -150,6 +150,11 @@ export class LlamaChatModel implements ChatModel {
     }
   }
 
+  async forget(conversationKey: string): Promise<void> {
+    await this.pool.forget(conversationKey);
+    await this.kvDisk?.forget(conversationKey);
+  }
+
   async close(): Promise<void> {
     this.closing.abort();
     clearInterval(this.pruning);

@@ -14,6 +14,8 @@ export interface PooledSequence {
   pinned: boolean;
   lastUsed: number;
   busy: boolean;
+  /** Its conversation was erased while a turn ran on it: cleared when that turn lets go. */
+  forgetOnRelease: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export class SequencePool {
       pinned: false,
       lastUsed: 0,
       busy: false,
+      forgetOnRelease: false,
     }));
   }
 
@@ -55,6 +58,31 @@ export class SequencePool {
   }
 
   release(entry: PooledSequence): void {
+    if (!entry.forgetOnRelease) return this.free(entry);
+    entry.forgetOnRelease = false;
+    void this.clear(entry).finally(() => this.free(entry));
+  }
+
+  /** Clears the sequences holding `key`'s tokens now, or when the turn running on one lets go. */
+  async forget(key: string): Promise<void> {
+    for (const entry of this.entries.filter((e) => e.key === key)) {
+      if (entry.busy) {
+        entry.forgetOnRelease = true;
+        continue;
+      }
+      entry.busy = true;
+      await this.clear(entry).finally(() => this.free(entry));
+    }
+  }
+
+  private async clear(entry: PooledSequence): Promise<void> {
+    entry.key = null;
+    entry.evaluated = undefined;
+    entry.evictedKey = null;
+    await entry.sequence.clearHistory().catch(() => undefined);
+  }
+
+  private free(entry: PooledSequence): void {
     entry.busy = false;
     this.waiting.shift()?.();
   }

@@ -8,6 +8,7 @@ import type { Logger } from "../ports/logger.js";
 import { BullOutboxQueue } from "../queue/outbox-queue.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
+import { listenForErasedConversations } from "../queue/erased-conversations.js";
 import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { startWorkers } from "../queue/start-workers.js";
@@ -47,6 +48,15 @@ export function composeWorker(deps: {
   const connection = createRedis(deps.redisUrl, "worker");
   connection.on("error", (error) => logger.warn({ err: error }, "redis (worker) error"));
   const bus = new RedisReplyBus(connection, null, config.queuePrefix);
+  // An erased contact's conversations leave the model's memory (and its saved states) too.
+  const subscriber = createRedis(deps.redisUrl, "subscriber");
+  subscriber.on("error", (error) => logger.warn({ err: error }, "redis (worker subscriber) error"));
+  const stopListening = listenForErasedConversations(subscriber, config.queuePrefix, (conversationId) => {
+    void model.forget(conversationId).catch((error: unknown) => logger.warn({ err: error, conversationId }, "could not drop an erased conversation's model state"));
+  }).catch((error: unknown) => {
+    logger.warn({ err: error }, "not listening for erased conversations: Redis refused the subscription");
+    return undefined;
+  });
   const adapters = new Map<ChannelKind, ChannelAdapter>([["webchat", new WebchatAdapter(bus, config.limits.maxMessageChars)]]);
   for (const adapter of [...metaAdapters(config, db, logger), ...(deps.extraAdapters ?? [])]) adapters.set(adapter.kind, adapter);
   const store = new TurnRepository(db);
@@ -122,6 +132,8 @@ export function composeWorker(deps: {
       await workers.close(config.reliability.shutdownDeadlineMs);
       await turnQueue.close();
       await outboxQueue.close();
+      await (await stopListening)?.().catch(() => undefined);
+      subscriber.disconnect();
       connection.disconnect();
     },
   };

@@ -29,5 +29,7 @@ export interface ChatModel {
   /** The exact text the model is given, rendered by the model's chat template. */
   renderPrompt(prompt: ChatPrompt): string;
   generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation>;
+  /** Drops everything kept of a conversation (its KV cache in memory and on disk): the contact was erased. */
+  forget(conversationKey: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -14,8 +14,8 @@ export interface RemovedWork {
 
 /**
  * Work the queue holds for conversations, found by our ids (job payloads carry ids only): turn
- * jobs of the messages, reply-retry jobs of the outbox entries, and the conversations' locks.
- * Used to erase a contact.
+ * jobs of the messages, reply-retry jobs of the outbox entries, and the conversations' locks; the
+ * workers are told to forget the conversations' model state. Used to erase a contact.
  */
 export interface QueuedWork {
   removeWork(ids: WorkIds): Promise<RemovedWork>;

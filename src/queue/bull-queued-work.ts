@@ -2,13 +2,15 @@ import type { Redis } from "ioredis";
 import { UnavailableError } from "../domain/errors.js";
 import type { QueuedWork, RemovedWork, WorkIds } from "../ports/queued-work.js";
 import type { BullOutboxQueue } from "./outbox-queue.js";
+import { announceErasedConversations } from "./erased-conversations.js";
 import { conversationLockKey } from "./redis-conversation-lock.js";
 import type { BullTurnQueue } from "./turn-queue.js";
 
 /**
  * Every Redis key our code derives from a conversation, message or outbox id: turn jobs
  * (turn-<messageId>), reply-retry jobs (outbox-<outboxId>) and conversation locks. Reply events are
- * pub/sub (nothing stored); the fairness counters are per business, not per contact.
+ * pub/sub (nothing stored); the fairness counters are per business, not per contact. Workers are
+ * told of the erased conversations, to drop their model state.
  */
 export class BullQueuedWork implements QueuedWork {
   constructor(
@@ -31,6 +33,7 @@ export class BullQueuedWork implements QueuedWork {
     const sends = await this.outbox.remove(ids.outboxIds);
     // A worker still holding a lock finds the conversation gone; its release is a no-op then.
     if (ids.conversationIds.length > 0) await this.redis.del(...ids.conversationIds.map((id) => conversationLockKey(this.prefix, id)));
+    await announceErasedConversations(this.redis, this.prefix, ids.conversationIds);
     return { removedJobs: turns.removed + sends.removed, runningJobs: turns.running + sends.running };
   }
 }

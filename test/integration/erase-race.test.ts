@@ -28,6 +28,8 @@ import { createTestPrefix } from "../support/test-redis.js";
 /** The real model, held at the start of generate() until the test opens the gate. */
 class GatedChatModel extends DelegatingChatModel {
   calls = 0;
+  /** Conversations the worker was told to forget (an erasure reached it through Redis). */
+  readonly forgotten: string[] = [];
   private onStart: () => void = () => undefined;
   private open: () => void = () => undefined;
   readonly started = new Promise<void>((resolve) => (this.onStart = resolve));
@@ -35,6 +37,11 @@ class GatedChatModel extends DelegatingChatModel {
 
   release(): void {
     this.open();
+  }
+
+  override forget(conversationKey: string): Promise<void> {
+    this.forgotten.push(conversationKey);
+    return super.forget(conversationKey);
   }
 
   override async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
@@ -125,6 +132,8 @@ describe("erasure during a turn", () => {
     expect(await database.db.contact.count({ where: { id: person.contactId } })).toBe(0);
     expect(await database.db.turn.count({ where: { conversationId: person.conversationId } })).toBe(0);
     expect(await database.db.outboxEntry.count()).toBe(0);
+    // The worker that served the conversation was told to drop its model state (KV cache, saved state).
+    expect(model.forgotten).toContain(person.conversationId);
     // The job that was running keeps ids only, as every job does, until BullMQ trims finished jobs.
     expect(Object.keys(job.data).sort()).toEqual(["businessId", "conversationId", "messageId"]);
   }, 150_000);

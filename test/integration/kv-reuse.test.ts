@@ -97,6 +97,24 @@ describe("KV cache reuse", () => {
     expect(g2.evaluatedTokens).toBeLessThanOrEqual(added + 2);
   });
 
+  it("forgets an erased conversation: its next turn starts from nothing, even if erased mid-turn", async () => {
+    // A persona of its own, so no other sequence shares more than the template's first markers.
+    const own = (user: string): ChatPrompt => ({ system: "You answer for Erased Example Shop, a shop that sells spelt only.", turns: [{ role: "user", text: user }] });
+    const markers = 12;
+    await model.generate(own("Do you sell spelt bread?"), { maxTokens: 6, conversationKey: "conversation-erased" });
+    const warm = await model.generate(own("Do you sell spelt bread?"), { maxTokens: 6, conversationKey: "conversation-erased" });
+    expect(warm.evaluatedTokens).toBeLessThan(markers);
+    await model.forget("conversation-erased");
+    const cold = await model.generate(own("Do you sell spelt bread?"), { maxTokens: 6, conversationKey: "conversation-erased" });
+    expect(cold.evaluatedTokens).toBeGreaterThanOrEqual(cold.promptTokens - markers);
+    // Erased while its turn is generating: the sequence is cleared when the turn lets go of it.
+    const running = model.generate(own("Is it whole grain?"), { maxTokens: 8, conversationKey: "conversation-erased" });
+    await model.forget("conversation-erased");
+    await running;
+    const after = await model.generate(own("Is it whole grain?"), { maxTokens: 4, conversationKey: "conversation-erased" });
+    expect(after.evaluatedTokens).toBeGreaterThanOrEqual(after.promptTokens - markers);
+  });
+
   it("the naive (fresh) way re-evaluates the whole prompt every turn", async () => {
     const prompt: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Do you have croissants?" }] };
     await model.generate(prompt, { maxTokens: 4, conversationKey: "conversation-d" });
@@ -148,6 +166,15 @@ describe("KV cache on disk for evicted conversations", () => {
     const entries = await readdir(kvDir, { recursive: true }).catch(() => [] as string[]);
     return entries.filter((e) => e.endsWith(".kv") || e.endsWith(".json")).map((e) => path.join(kvDir, e));
   }
+
+  it("deletes an evicted conversation's saved state when the conversation is erased", async () => {
+    const { model: disk, kvDir } = await loadWithDisk("erase");
+    await disk.generate({ system: SYSTEM, turns: [{ role: "user", text: "Hi there" }] }, { maxTokens: 4, conversationKey: "conversation-disk-erased" });
+    await disk.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-other" });
+    expect(await stateFiles(kvDir)).toHaveLength(2);
+    await disk.forget("conversation-disk-erased");
+    expect(await stateFiles(kvDir)).toEqual([]);
+  });
 
   it("restores an evicted conversation: the follow-up evaluates only its new tokens and replies as if never evicted", async () => {
     const { model: disk, kvDir } = await loadWithDisk("restore");
