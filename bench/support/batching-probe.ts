@@ -16,6 +16,7 @@ import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js
 import { bakeryMessage } from "./bakery-script.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { chooseModel } from "./bench-model.js";
+import { spyOnNativeContexts } from "../../test/support/native-context-spy.js";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "4" }, levels: { type: "string", default: "1,4" }, tokens: { type: "string", default: "128" }, passes: { type: "string", default: "3" } },
@@ -32,39 +33,33 @@ const zero = (): Timing => ({ decodeMs: 0, decodes: 0, batchTokens: 0, sampleMs:
 let timing = zero();
 let samplingSince: number | undefined;
 let samplingOpen = 0;
-for (const context of Object.values(models).flatMap((m) => (m as unknown as { contexts: Array<{ _ctx: Record<string, (...a: unknown[]) => unknown> }> }).contexts)) {
-  const native = context._ctx;
-  context._ctx = new Proxy(native, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      const fn = (value as (...a: unknown[]) => unknown).bind(target);
-      if (name === "initBatch") return (size: number) => ((timing.batchTokens += size), fn(size));
-      if (name === "decodeBatch")
-        return async () => {
-          const t = performance.now();
-          try {
-            return await fn();
-          } finally {
-            timing.decodeMs += performance.now() - t;
-            timing.decodes++;
-          }
-        };
-      if (name === "sampleToken")
-        return async (...a: unknown[]) => {
-          const t = performance.now();
-          if (samplingOpen++ === 0) samplingSince = t;
-          try {
-            return await fn(...a);
-          } finally {
-            const end = performance.now();
-            timing.sampleMs += end - t;
-            timing.samples++;
-            if (--samplingOpen === 0) timing.samplePhaseMs += end - (samplingSince ?? end);
-          }
-        };
-      return fn;
-    },
+for (const model of Object.values(models)) {
+  spyOnNativeContexts(model, (name, fn) => {
+    if (name === "initBatch") return (size) => ((timing.batchTokens += size as number), fn(size));
+    if (name === "decodeBatch")
+      return async () => {
+        const t = performance.now();
+        try {
+          return await fn();
+        } finally {
+          timing.decodeMs += performance.now() - t;
+          timing.decodes++;
+        }
+      };
+    if (name === "sampleToken")
+      return async (...a: unknown[]) => {
+        const t = performance.now();
+        if (samplingOpen++ === 0) samplingSince = t;
+        try {
+          return await fn(...a);
+        } finally {
+          const end = performance.now();
+          timing.sampleMs += end - t;
+          timing.samples++;
+          if (--samplingOpen === 0) timing.samplePhaseMs += end - (samplingSince ?? end);
+        }
+      };
+    return fn;
   });
 }
 const maxTokens = Number(values.tokens);

@@ -3,6 +3,7 @@ import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { spyOnNativeContexts } from "../support/native-context-spy.js";
 
 // Concurrent conversations on one context, on the real engine (tiny model, greedy).
 const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00.";
@@ -22,20 +23,10 @@ async function load() {
   return model;
 }
 
-/** Counts the context's native decode calls (node-llama-cpp 3.21.1 internals: `_ctx.decodeBatch`). */
+/** Counts the contexts' native decode calls. */
 function countDecodes(model: LlamaChatModel): { count: number } {
   const counter = { count: 0 };
-  for (const context of (model as unknown as { contexts: Array<{ _ctx: Record<string, (...a: unknown[]) => unknown> }> }).contexts) {
-    const native = context._ctx;
-    context._ctx = new Proxy(native, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver) as unknown;
-        if (typeof value !== "function") return value;
-        const fn = (value as (...a: unknown[]) => unknown).bind(target);
-        return name === "decodeBatch" ? (...a: unknown[]) => (counter.count++, fn(...a)) : fn;
-      },
-    });
-  }
+  spyOnNativeContexts(model, (name, call) => (name === "decodeBatch" ? (...a: unknown[]) => (counter.count++, call(...a)) : call));
   return counter;
 }
 
