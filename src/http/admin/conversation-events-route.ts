@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { ConversationEvents } from "../../ports/conversation-events.js";
 import { parseInput } from "../parse-input.js";
@@ -31,7 +32,7 @@ export function registerConversationEventsRoute(scope: FastifyInstance, deps: Ad
 }
 
 /** `keyStillValid` is asked at every heartbeat: a revoked key ends the stream. */
-async function streamEvents(res: import("node:http").ServerResponse, events: ConversationEvents, businessId: string, heartbeatMs: number, keyStillValid: () => Promise<boolean>): Promise<void> {
+async function streamEvents(res: ServerResponse, events: ConversationEvents, businessId: string, heartbeatMs: number, keyStillValid: () => Promise<boolean>): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write("retry: 3000\n\n");
   let unsubscribe: (() => Promise<void>) | undefined;
