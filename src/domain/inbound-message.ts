@@ -3,6 +3,14 @@ export type ChannelKind = "webchat" | "whatsapp_web" | "whatsapp_cloud" | "insta
 /** What a customer sent. Anything but text is stored with its kind and a short placeholder text. */
 export type MessageKind = "text" | "image" | "voice" | "audio" | "video" | "sticker" | "location" | "document" | "contact" | "other";
 
+/**
+ * A platform's message type as our kind, "other" when the table has no entry of its own: a type
+ * is sender-controlled, and a plain lookup of "__proto__" or "constructor" finds Object's members.
+ */
+export function kindOfPlatformType(table: Readonly<Record<string, Exclude<MessageKind, "text">>>, type: string | undefined): Exclude<MessageKind, "text"> {
+  return type !== undefined && Object.hasOwn(table, type) ? table[type]! : "other";
+}
+
 const PLACEHOLDER: Record<Exclude<MessageKind, "text">, string> = {
   image: "[photo]",
   voice: "[voice note]",

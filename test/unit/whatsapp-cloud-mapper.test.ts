@@ -37,6 +37,17 @@ describe("WhatsApp Cloud API webhook mapping", () => {
     expect(batch.skipped).toEqual([]);
   });
 
+  it("maps a type named like an Object member (__proto__, constructor) to other, not to Object's members", () => {
+    // Found by meta-webhook-properties.test.ts: type "__proto__" once answered 500.
+    for (const type of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      type Payload = { entry: Array<{ changes: Array<{ value: { messages: Array<Record<string, unknown>> } }> }> };
+      const payload = fixture("whatsapp-non-text") as Payload;
+      const value = payload.entry[0]!.changes[0]!.value;
+      value.messages = [{ ...value.messages[0]!, type }];
+      expect(parseCloudWebhook(payload, 4000).messages.map((m) => [m.kind, m.text])).toEqual([["other", "[attachment]"]]);
+    }
+  });
+
   it("exposes sent/delivered/read/failed receipts with the failure's code and title", () => {
     const batch = parseCloudWebhook(fixture("whatsapp-statuses"), 4000);
     expect(batch.messages).toEqual([]);

@@ -1,4 +1,4 @@
-import { nonTextMessageText, type MessageKind } from "../../domain/inbound-message.js";
+import { kindOfPlatformType, nonTextMessageText, type MessageKind } from "../../domain/inbound-message.js";
 import { asArray, asId, asRecord, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
 import { emptyBatch, inboundText, safeType, type WebhookBatch } from "../meta/webhook-batch.js";
 
@@ -65,7 +65,7 @@ function mapEvent(event: JsonRecord | undefined, account: string, maxChars: numb
   if (message.is_unsupported === true || typeof message.text !== "string") {
     // Photos, voice notes, reels, story mentions...: stored with their kind, answered politely.
     const type = message.is_unsupported === true ? "unsupported" : safeType(asRecord(attachments[0])?.type);
-    kind = IG_KINDS[type ?? ""] ?? "other";
+    kind = kindOfPlatformType(IG_KINDS, type);
     text = { text: nonTextMessageText(kind) };
   } else text = inboundText(message.text, maxChars);
   if ("skip" in text) {

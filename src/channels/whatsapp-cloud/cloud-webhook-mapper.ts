@@ -1,4 +1,4 @@
-import { nonTextMessageText, type MessageKind } from "../../domain/inbound-message.js";
+import { kindOfPlatformType, nonTextMessageText, type MessageKind } from "../../domain/inbound-message.js";
 import { asArray, asDisplayName, asId, asRecord, asString, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
 import { emptyBatch, inboundText, safeType, type MetaStatusUpdate, type OutboundStatus, type WebhookBatch } from "../meta/webhook-batch.js";
 
@@ -89,7 +89,7 @@ const CLOUD_KINDS: Record<string, Exclude<MessageKind, "text">> = {
 function cloudNonText(message: JsonRecord): { kind: Exclude<MessageKind, "text">; text: string } {
   const type = typeof message.type === "string" ? message.type : "";
   const media = asRecord(message[type]);
-  let kind = CLOUD_KINDS[type] ?? "other";
+  let kind = kindOfPlatformType(CLOUD_KINDS, type);
   if (kind === "audio" && media?.voice === true) kind = "voice";
   const caption =
     kind === "location"

@@ -1,4 +1,4 @@
-import { nonTextMessageText, type InboundMessage, type MessageKind } from "../../domain/inbound-message.js";
+import { kindOfPlatformType, nonTextMessageText, type InboundMessage, type MessageKind } from "../../domain/inbound-message.js";
 import type { OwnerMessage } from "../../domain/owner-message.js";
 import { asId, asTimestamp } from "../meta/json-fields.js";
 import { inboundText, safeType, type SkipReason } from "../meta/webhook-batch.js";
@@ -65,7 +65,7 @@ export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelCo
 }
 
 function messageContent(message: WwebMessage, maxMessageChars: number): { kind: MessageKind; text: string } | { skip: SkipReason } {
-  const kind: MessageKind = message.type === "chat" ? "text" : (WWEB_KINDS[message.type ?? ""] ?? "other");
+  const kind: MessageKind = message.type === "chat" ? "text" : kindOfPlatformType(WWEB_KINDS, message.type);
   // Media captions arrive in `body`; non-text messages are stored with their kind, answered politely.
   if (kind !== "text") return { kind, text: nonTextMessageText(kind, CAPTIONED.has(kind) && typeof message.body === "string" ? message.body : undefined).slice(0, maxMessageChars) };
   const text = inboundText(message.body, maxMessageChars);
