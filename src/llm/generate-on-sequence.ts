@@ -1,6 +1,7 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { DecodeLockstep } from "./decode-lockstep.js";
 import { IncrementalDetokenizer } from "./incremental-detokenizer.js";
+import { slotPriority } from "./sequence-order-strategy.js";
 
 export interface SequenceGenerateOptions {
   readonly maxTokens: number;
@@ -12,6 +13,8 @@ export interface SequenceGenerateOptions {
   readonly onTextChunk?: ((text: string) => void) | undefined;
   /** Shared by the generations of one context, so they ask for their next tokens together. */
   readonly lockstep?: DecodeLockstep | undefined;
+  /** The sequence's id within its context: its tokens take this place in a batch (see sequence-order-strategy.ts). */
+  readonly slot?: number | undefined;
 }
 
 export interface SequenceGeneration {
@@ -82,6 +85,7 @@ export async function generateOnSequence(sequence: LlamaContextSequence, input: 
       penalty: REPEAT_PENALTY,
     },
     yieldEogToken: true,
+    ...(options.slot !== undefined ? { evaluationPriority: slotPriority(options.slot) } : {}),
   });
   const lockstep = options.lockstep;
   let stepping = false;

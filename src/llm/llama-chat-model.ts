@@ -4,6 +4,7 @@ import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
 import { DecodeLockstep } from "./decode-lockstep.js";
+import { inSequenceOrder } from "./sequence-order-strategy.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
 import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
@@ -68,17 +69,18 @@ export class LlamaChatModel implements ChatModel {
     // Several contexts decode in parallel, each on its own threads; sequences are spread over them.
     const contextCount = Math.max(1, Math.min(options.contexts ?? 1, options.sequences));
     const contexts: LlamaContext[] = [];
-    const sequences: Array<{ sequence: LlamaContextSequence; group: number }> = [];
+    const sequences: Array<{ sequence: LlamaContextSequence; group: number; slot: number }> = [];
     for (let c = 0; c < contextCount; c++) {
       const perContext = Math.floor(options.sequences / contextCount) + (c < options.sequences % contextCount ? 1 : 0);
       const context = await model.createContext({
         contextSize: options.contextSize,
         sequences: perContext,
         threads: options.threads,
+        batching: { itemPrioritizationStrategy: inSequenceOrder },
         ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
       });
       contexts.push(context);
-      for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c });
+      for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c, slot: i });
     }
     const kvDisk = options.kvDisk ? new KvDiskStore(options.kvDisk, await KvDiskStore.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
     await kvDisk?.prune();
@@ -133,6 +135,7 @@ export class LlamaChatModel implements ChatModel {
         stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
         onTextChunk: options.onTextChunk,
         lockstep: this.options.lockstep === false ? undefined : this.locksteps[entry.group],
+        slot: entry.slot,
       });
       entry.evaluated = { text: state.contextText, tokens: input };
       // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.

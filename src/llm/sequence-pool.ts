@@ -5,6 +5,8 @@ export interface PooledSequence {
   readonly sequence: LlamaContextSequence;
   /** The context it belongs to: contexts decode in parallel, so new conversations go to the least busy. */
   readonly group: number;
+  /** Its llama.cpp sequence id within that context (node-llama-cpp hands out 0, 1, 2, ... in getSequence order). */
+  readonly slot: number;
   /** The prompt last evaluated on this sequence; what follows it in the KV cache was generated. */
   evaluated: EvaluatedPrompt | undefined;
   key: string | null;
@@ -28,10 +30,11 @@ export class SequencePool {
   private readonly waiting: Array<() => void> = [];
   private tick = 0;
 
-  constructor(sequences: ReadonlyArray<{ readonly sequence: LlamaContextSequence; readonly group: number }>) {
-    this.entries = sequences.map(({ sequence, group }) => ({
+  constructor(sequences: ReadonlyArray<{ readonly sequence: LlamaContextSequence; readonly group: number; readonly slot: number }>) {
+    this.entries = sequences.map(({ sequence, group, slot }) => ({
       sequence,
       group,
+      slot,
       evaluated: undefined,
       key: null,
       evictedKey: null,

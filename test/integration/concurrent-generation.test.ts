@@ -43,6 +43,25 @@ describe("concurrent generations on one context", () => {
     expect(results.reduce((n, r) => n + r.generatedTokens, 0)).toBeGreaterThan(decodes.count * 2);
   }, 60_000);
 
+  it("queue each step's tokens in ascending sequence id, so llama.cpp computes the batch in one pass", async () => {
+    // llama.cpp (KV cache per sequence) splits a batch at every break in increasing, consecutive
+    // sequence ids (split_equal in llama-batch.cpp); the tokens used to arrive in sampling order.
+    const model = await load();
+    await Promise.all([0, 1, 2, 3].map((i) => model.generate(prompt(i), { maxTokens: 1, conversationKey: `o${i}` })));
+    const batches: number[][] = [];
+    spyOnNativeContexts(model, (name, call) => {
+      if (name === "initBatch") return (...a: unknown[]) => (batches.push([]), call(...a));
+      if (name === "addToBatch") return (...a: unknown[]) => (batches.at(-1)!.push(a[0] as number), call(...a));
+      return call;
+    });
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([3, 1, 2, 0].map((i) => model.generate(prompt((i + round) % 4), { maxTokens: 16, conversationKey: `o${i}` })));
+    }
+    const full = batches.filter((b) => b.length === 4);
+    expect(full.length).toBeGreaterThan(30);
+    for (const b of batches) expect(b).toEqual([...b].sort((x, y) => x - y));
+  }, 60_000);
+
   it("give each conversation its own reply, and stream exactly that text", async () => {
     // Not compared with the replies each conversation gets alone: llama.cpp's results depend on
     // how tokens are batched (a batch of several tokens takes other matrix kernels than one token),
