@@ -1,12 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N]`
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N]`
  * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config/index.js";
-import { ensureRandomLlama } from "../src/llm/tiny-model/build-tiny-model.js";
 import { loadPersonaTemplate } from "../src/personas/load-persona-template.js";
 import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
 import { runIngest } from "./ingest.js";
@@ -14,7 +13,7 @@ import { runKvDisk } from "./kv-disk.js";
 import { runMemory } from "./memory.js";
 import { runOverhead, type OverheadResult } from "./overhead.js";
 import { parseBenchArgs } from "./support/args.js";
-import { chooseModel, loadBenchModel, type ModelChoice } from "./support/bench-model.js";
+import { chooseModel, loadBenchModel, wideRandomModel, type ModelChoice } from "./support/bench-model.js";
 import { CpuMonitor, waitForQuiet } from "./support/cpu-monitor.js";
 import { Deadline } from "./support/deadline.js";
 import { describeMachine } from "./support/machine.js";
@@ -58,7 +57,8 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T> {
 process.stdout.write(
   `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; contexts ${config.model.contexts}; ` +
     `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}` +
-    `${choice.tiny && args.kvWidth && has(7) ? `; section 7 on a random-weight ${args.kvWidth}-wide model` : ""}\n`,
+    `${choice.tiny && args.kvWidth && has(7) ? `; section 7 on a random-weight ${args.kvWidth}-wide model` : ""}` +
+    `${choice.tiny && args.throughputWidth && has(3) ? `; section 3 also on a random-weight ${args.throughputWidth}-wide model` : ""}\n`,
 );
 
 try {
@@ -117,12 +117,21 @@ async function throughput(): Promise<void> {
   const main = await runThroughput(config, choice, options);
   // Evidence for the threads question: the same measurement with one llama.cpp thread.
   const probe = config.model.threads !== 1 ? { threads: 1, result: await runThroughput(withThreads(config, 1), choice, { ...options, deadline: deadline() }) } : null;
+  // The tiny model's weights fit in the CPU cache, so batching has no weight reads to share; a wider one shows what batching does where they do not.
+  const wide = choice.tiny && args.throughputWidth ? { width: args.throughputWidth, result: await runThroughput(config, await wideRandomModel(config, args.throughputWidth), { ...options, deadline: deadline() }) } : null;
   const perLevel = (r: ThroughputResult) => Object.fromEntries(r.levels.map((l) => [String(l.concurrent), l.tokensPerSec]));
   Object.assign(out, {
     tokensPerSec: perLevel(main),
-    throughput: { threads: config.model.threads, contexts: config.model.contexts, ...main, ...(probe ? { threadsProbe: { threads: 1, tokensPerSec: perLevel(probe.result), ...probe.result } } : {}) },
+    throughput: {
+      threads: config.model.threads,
+      contexts: config.model.contexts,
+      ...main,
+      ...(probe ? { threadsProbe: { threads: 1, tokensPerSec: perLevel(probe.result), ...probe.result } } : {}),
+      ...(wide ? { wideModel: { width: wide.width, tokensPerSec: perLevel(wide.result), ...wide.result } } : {}),
+    },
   });
   print("3: aggregate generated tokens/s, one model with 8 sequences", report.throughputTable(main, probe, config.model.threads, config.model.contexts));
+  if (wide) print(`3: the same on a random-weight ${wide.width}-wide model (2 blocks)`, report.throughputTable(wide.result, null, config.model.threads, config.model.contexts));
   const speedup = main.levels.find((l) => l.concurrent === 4)?.speedupVsOne ?? Number.NaN;
   targets.push({ figure: "tokens/s 4 concurrent vs 1", target: ">= 2x", measured: `${speedup}x`, met: speedup >= 2 });
 }
@@ -167,10 +176,7 @@ async function memory(): Promise<void> {
 
 async function kvDisk(): Promise<void> {
   // A 64-wide model has unrepresentatively little to compute per KV byte; --kv-width builds a wider one.
-  const kvChoice: ModelChoice =
-    choice.tiny && args.kvWidth
-      ? { tiny: false, path: await ensureRandomLlama(config.model.cacheDir, { embeddingLength: args.kvWidth, blockCount: 2, headCount: args.kvWidth / 64, feedForwardLength: Math.round((args.kvWidth * 2.6875) / 64) * 64 }) }
-      : choice;
+  const kvChoice: ModelChoice = choice.tiny && args.kvWidth ? await wideRandomModel(config, args.kvWidth) : choice;
   const result = await runKvDisk(config, kvChoice, {
     system: persona.systemPrompt,
     sizes: [500, 1000, 2000, 3500],

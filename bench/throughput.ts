@@ -3,14 +3,19 @@ import type { Config } from "../src/config/index.js";
 import type { ChatModel } from "../src/ports/chat-model.js";
 import { bakeryMessage } from "./support/bakery-script.js";
 import { loadBenchModel, type ModelChoice } from "./support/bench-model.js";
+import { measureDecodeOnly, type DecodeOnlyLevel } from "./support/decode-only.js";
 import type { Deadline } from "./support/deadline.js";
 import { round, sum } from "./support/stats.js";
 
 export const THROUGHPUT_SEQUENCES = 8;
 export const CONCURRENCY_LEVELS = [1, 2, 4, 8] as const;
+/** 4 conversations whose sequences are not neighbours: llama.cpp computes each run of consecutive ids in its own pass. */
+export const SCATTERED_SLOTS = [0, 2, 4, 6] as const;
 
 export interface LevelResult {
   readonly concurrent: number;
+  /** The sequences the conversations sit on. */
+  readonly slots: readonly number[];
   readonly rounds: number;
   readonly generatedTokens: number;
   readonly wallMs: number;
@@ -23,17 +28,24 @@ export interface LevelResult {
 export interface ThroughputResult {
   readonly maxTokens: number;
   readonly contextSize: number;
+  /** Conversations on sequences 0..n-1 (neighbours). */
   readonly levels: LevelResult[];
+  /** 4 conversations on sequences 0, 2, 4, 6. */
+  readonly scattered: LevelResult | undefined;
+  /** The engine alone: one decode per step of one token per sequence, no sampling (support/decode-only.ts). */
+  readonly decodeOnly: DecodeOnlyLevel[];
   readonly truncated: boolean;
 }
 
 /**
  * Section 3. One LlamaChatModel with 8 sequences; for each level, that many generate() calls run
- * at once (distinct conversation keys, same persona, fixed maxTokens). Rounds of the levels are
- * interleaved (1, 2, 4, 8, 1, 2, ...) until each level has run for at least `minSeconds`, so a
+ * at once (distinct conversation keys, same persona, fixed maxTokens), on sequences 0..n-1, and
+ * once more for 4 conversations on sequences 0, 2, 4, 6. Rounds of the levels are interleaved
+ * (1, 2, 4, 8, scattered, 1, 2, ...) until each level has run for at least `minSeconds`, so a
  * burst of other work on the machine spreads over all levels. Figure: sum of
  * Generation.generatedTokens / wall time. Every sequence first answers a short warm-up turn, so
- * the persona is already in its KV cache and the measured time is mostly generation.
+ * the persona is already in its KV cache and the measured time is mostly generation. Then the
+ * same levels are measured on the engine alone (decode only), for the ceiling.
  */
 export async function runThroughput(
   config: Config,
@@ -43,13 +55,16 @@ export async function runThroughput(
   // Prompts here stay under ~700 tokens; a smaller per-sequence context keeps 8 sequences' KV cache small on a real model.
   const contextSize = Math.min(config.model.contextSize, 2048);
   const model = await loadBenchModel(config, choice, { sequences: THROUGHPUT_SEQUENCES, contextSize });
+  // With several contexts the warm-up deals the keys out over them, so "scattered" would not be.
+  const slotSets = [...CONCURRENCY_LEVELS.map((n) => Array.from({ length: n }, (_, i) => i)), ...(config.model.contexts === 1 ? [[...SCATTERED_SLOTS]] : [])];
+  const totals = slotSets.map((slots) => ({ slots, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 }));
+  let truncated = false;
+  let systemText: string;
   try {
-    await Promise.all(
-      Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => model.generate(prompt(options.system, i), { maxTokens: 4, conversationKey: key(i) })),
-    );
-    const totals = CONCURRENCY_LEVELS.map((concurrent) => ({ concurrent, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 }));
-    let truncated = false;
-    for (let pass = 0; pass < options.maxRounds; pass++) {
+    systemText = model.renderPrompt({ system: options.system, turns: [{ role: "user", text: bakeryMessage(0) }] });
+    // With one context, key i lands on sequence i: the warm-up's calls pick their sequences in call order while all are empty.
+    await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => model.generate(prompt(options.system, i), { maxTokens: 4, conversationKey: key(i) })));
+    for (let pass = 0; pass < options.maxRounds && !truncated; pass++) {
       const pending = totals.filter((t) => t.wallMs < options.minSeconds * 1000);
       if (pending.length === 0) break;
       for (const total of pending) {
@@ -57,39 +72,46 @@ export async function runThroughput(
           truncated = true;
           break;
         }
-        const run = await concurrentRound(model, options.system, total.concurrent, pass, options.maxTokens);
+        const run = await concurrentRound(model, options.system, total.slots, pass, options.maxTokens);
         total.tokens += run.tokens;
         total.wallMs += run.wallMs;
         total.stoppedEarly += run.stoppedEarly;
         total.rounds++;
       }
-      if (truncated) break;
     }
-    const levels: LevelResult[] = [];
-    for (const t of totals.filter((x) => x.rounds > 0)) {
-      const tokensPerSec = round(t.tokens / (t.wallMs / 1000), 1);
-      const base = levels[0]?.tokensPerSec ?? tokensPerSec;
-      levels.push({
-        concurrent: t.concurrent,
-        rounds: t.rounds,
-        generatedTokens: t.tokens,
-        wallMs: round(t.wallMs, 1),
-        tokensPerSec,
-        stoppedEarly: t.stoppedEarly,
-        speedupVsOne: round(tokensPerSec / base, 2),
-      });
-    }
-    return { maxTokens: options.maxTokens, contextSize: model.contextSize, levels, truncated };
   } finally {
     await model.close();
   }
+  const perSec = (t: (typeof totals)[number]) => t.tokens / (t.wallMs / 1000);
+  const base = totals[0]!.rounds > 0 ? perSec(totals[0]!) : Number.NaN;
+  const result = (t: (typeof totals)[number]): LevelResult => ({
+    concurrent: t.slots.length,
+    slots: t.slots,
+    rounds: t.rounds,
+    generatedTokens: t.tokens,
+    wallMs: round(t.wallMs, 1),
+    tokensPerSec: round(perSec(t), 1),
+    stoppedEarly: t.stoppedEarly,
+    speedupVsOne: round(perSec(t) / base, 2),
+  });
+  const measured = totals.filter((t) => t.rounds > 0);
+  const decodeOnly = truncated
+    ? []
+    : await measureDecodeOnly(choice.path, { threads: config.model.threads, promptText: systemText, levels: CONCURRENCY_LEVELS, steps: options.maxTokens, passes: 3 });
+  return {
+    maxTokens: options.maxTokens,
+    contextSize,
+    levels: measured.filter((t) => t.slots !== slotSets[CONCURRENCY_LEVELS.length]).map(result),
+    scattered: measured.filter((t) => t.slots === slotSets[CONCURRENCY_LEVELS.length]).map(result)[0],
+    decodeOnly,
+    truncated,
+  };
 }
 
-async function concurrentRound(model: ChatModel, system: string, concurrent: number, roundNo: number, maxTokens: number) {
+/** One generate() per slot at once; conversation key(i) sits on sequence i since the warm-up (one context). */
+async function concurrentRound(model: ChatModel, system: string, slots: readonly number[], roundNo: number, maxTokens: number) {
   const started = performance.now();
-  const generations = await Promise.all(
-    Array.from({ length: concurrent }, (_, i) => model.generate(prompt(system, roundNo * THROUGHPUT_SEQUENCES + i), { maxTokens, conversationKey: key(i) })),
-  );
+  const generations = await Promise.all(slots.map((i) => model.generate(prompt(system, roundNo * THROUGHPUT_SEQUENCES + i), { maxTokens, conversationKey: key(i) })));
   const wallMs = performance.now() - started;
   return {
     tokens: sum(generations.map((g) => g.generatedTokens)),

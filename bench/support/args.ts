@@ -16,9 +16,11 @@ export interface BenchArgs {
   readonly quietMinutes: number;
   /** Section 7 without MODEL_PATH: a random-weight Llama this wide (2 blocks) instead of the 64-wide tiny model. */
   readonly kvWidth: number | undefined;
+  /** Section 3 without MODEL_PATH: measured again on a random-weight Llama this wide, besides the tiny model. */
+  readonly throughputWidth: number | undefined;
 }
 
-/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N. */
+/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -31,6 +33,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "wait-quiet": { type: "boolean", default: false },
       "quiet-minutes": { type: "string" },
       "kv-width": { type: "string" },
+      "throughput-width": { type: "string" },
     },
   });
   const quick = values.quick ?? false;
@@ -44,13 +47,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     out: values.out ?? "bench/results/latest.json",
     waitQuiet: (values["wait-quiet"] ?? false) || values["quiet-minutes"] !== undefined,
     quietMinutes: values["quiet-minutes"] ? positiveInt(values["quiet-minutes"], "--quiet-minutes") : 5,
-    kvWidth: values["kv-width"] ? multipleOf64(values["kv-width"]) : undefined,
+    kvWidth: values["kv-width"] ? multipleOf64(values["kv-width"], "--kv-width") : undefined,
+    throughputWidth: values["throughput-width"] ? multipleOf64(values["throughput-width"], "--throughput-width") : undefined,
   };
 }
 
-function multipleOf64(text: string): number {
-  const n = positiveInt(text, "--kv-width");
-  if (n % 64 !== 0) throw new Error(`--kv-width: expected a multiple of 64 (heads of 64), got ${n}`);
+function multipleOf64(text: string, flag: string): number {
+  const n = positiveInt(text, flag);
+  if (n % 64 !== 0) throw new Error(`${flag}: expected a multiple of 64 (heads of 64), got ${n}`);
   return n;
 }
 

@@ -1,6 +1,6 @@
 import type { Config } from "../../src/config/index.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { ensureRandomLlama, ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 
 export interface ModelChoice {
   readonly path: string;
@@ -12,6 +12,16 @@ export interface ModelChoice {
 export async function chooseModel(config: Config): Promise<ModelChoice> {
   if (config.model.path) return { path: config.model.path, tiny: false };
   return { path: await ensureTinyModel(config.model.cacheDir), tiny: true };
+}
+
+/**
+ * A random-weight Llama `width` wide with the tiny model's tokenizer, 2 blocks, 64-wide heads and
+ * Llama-2's feed-forward ratio, built into the model cache once (1,024 wide: ~0.4 GB). The tiny
+ * model is 64 wide: far less to compute per token, and weights that fit in the CPU cache.
+ */
+export async function wideRandomModel(config: Config, width: number): Promise<ModelChoice> {
+  const shape = { embeddingLength: width, blockCount: 2, headCount: width / 64, feedForwardLength: Math.round((width * 2.6875) / 64) * 64 };
+  return { tiny: false, path: await ensureRandomLlama(config.model.cacheDir, shape) };
 }
 
 /** One LlamaChatModel with the configured threads, temperature, seed and KV type; sequences/context as the section needs. */

@@ -50,9 +50,15 @@ export function perTurnTable(label: string, r: ConversationResult): string {
 }
 
 export function throughputTable(main: ThroughputResult, probe: { threads: number; result: ThroughputResult } | null, threads: number, contexts = 1): string {
-  const rows: Array<Array<string | number>> = [["concurrent", "contexts", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early"]];
+  const rows: Array<Array<string | number>> = [
+    ["concurrent", "conversations", "contexts", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early", "decode only tokens/s", "decode only x vs 1"],
+  ];
   const add = (t: number, r: ThroughputResult) => {
-    for (const l of r.levels) rows.push([l.concurrent, contexts, t, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly]);
+    for (const l of [...r.levels, ...(r.scattered ? [r.scattered] : [])]) {
+      const engine = l === r.scattered ? undefined : r.decodeOnly.find((d) => d.concurrent === l.concurrent);
+      const slots = l === r.scattered || l.slots.length === 1 ? l.slots.join(",") : `${l.slots[0]}-${l.slots.at(-1)}`;
+      rows.push([l.concurrent, slots, contexts, t, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly, engine?.tokensPerSec ?? Number.NaN, engine?.speedupVsOne ?? Number.NaN]);
+    }
   };
   add(threads, main);
   if (probe) add(probe.threads, probe.result);
