@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { inSequenceOrder, slotPriority } from "../../src/llm/sequence-order-strategy.js";
 
 const item = (slot: number, tokens: number): BatchItem => ({
-  tokens: Array.from({ length: tokens }, (_, i) => i) as BatchItem["tokens"],
+  tokens: Array.from({ length: tokens }, (_, i) => i) as unknown as BatchItem["tokens"],
   logits: [],
   evaluationPriority: slotPriority(slot),
 });
