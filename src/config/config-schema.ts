@@ -30,6 +30,7 @@ function isSecretKey(value: string): boolean {
 }
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const flag = (def: boolean) => z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1");
 
 /** Every setting the system reads from the environment, with its default. */
 export const envSchema = z.object({
@@ -58,6 +59,8 @@ export const envSchema = z.object({
   LLM_CONTEXTS: int(1, 1, 64),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   LLM_SEED: z.coerce.number().int().optional(),
+  // After a trim, erase the dropped turns from the KV cache and shift the kept ones (bench section 1).
+  LLM_TRIM_SHIFT: flag(true),
   LLM_KV_CACHE_TYPE: z.enum(["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]).optional(),
   // Evicted conversations' KV caches on disk (bench section 7); unset = off. Files grow with the
   // model's KV size per token (Llama-2-7B, F16: 0.5 MB per token), hence the cap.
@@ -98,7 +101,7 @@ export const envSchema = z.object({
   META_WEBHOOK_BODY_LIMIT_BYTES: int(1_048_576, 1024, 16 * 1_048_576),
   CHANNEL_SECRETS_KEY: optionalText().refine((v) => v === undefined || isSecretKey(v), "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
-  WHATSAPP_WEB_ENABLED: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1"),
+  WHATSAPP_WEB_ENABLED: flag(false),
   WHATSAPP_WEB_DATA_DIR: optionalText(),
   WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: int(1500, 0, 600_000),
   // The agent stays quiet in a conversation this long after the owner wrote there from the business phone (fractions allowed).

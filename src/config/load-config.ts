@@ -29,6 +29,7 @@ export interface Config {
     readonly temperature: number;
     readonly seed: number | undefined;
     readonly kvCacheType: string | undefined;
+    readonly trimShift: boolean;
     /** Evicted conversations' KV caches kept on disk; undefined = off. */
     readonly kvDisk: { readonly dir: string; readonly maxBytes: number; readonly maxAgeMs: number } | undefined;
     readonly replyMaxTokens: number;
@@ -135,6 +136,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       temperature: e.LLM_TEMPERATURE,
       seed: e.LLM_SEED,
       kvCacheType: e.LLM_KV_CACHE_TYPE,
+      trimShift: e.LLM_TRIM_SHIFT,
       kvDisk: e.LLM_KV_DISK_DIR
         ? { dir: path.resolve(e.LLM_KV_DISK_DIR), maxBytes: e.LLM_KV_DISK_MAX_MB * 2 ** 20, maxAgeMs: e.LLM_KV_DISK_MAX_AGE_MINUTES * 60_000 }
         : undefined,

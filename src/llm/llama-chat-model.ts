@@ -1,4 +1,4 @@
-import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
+import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LlamaText } from "node-llama-cpp";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
@@ -7,8 +7,9 @@ import { DecodeLockstep } from "./decode-lockstep.js";
 import { inSequenceOrder } from "./sequence-order-strategy.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
-import { reusablePromptTokens } from "./reusable-prompt-tokens.js";
-import { SequencePool } from "./sequence-pool.js";
+import { reusablePromptTokens, startsWith } from "./reusable-prompt-tokens.js";
+import { SequencePool, type PooledSequence } from "./sequence-pool.js";
+import { planTrimShift } from "./trim-shift.js";
 import { toChatHistory } from "./to-chat-history.js";
 
 export interface LlamaChatModelOptions {
@@ -26,6 +27,8 @@ export interface LlamaChatModelOptions {
   readonly kvDisk?: KvDiskOptions | undefined;
   /** Step a context's generations together so each decode carries all of them (default true; false only to measure). */
   readonly lockstep?: boolean | undefined;
+  /** After a trim, shift the kept turns' KV cells instead of reading them again (default true). */
+  readonly trimShift?: boolean | undefined;
 }
 
 // [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
@@ -123,6 +126,7 @@ export class LlamaChatModel implements ChatModel {
         else if (sequence.contextTokens.length === 0) entry.evaluated = undefined;
       }
       const state = this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });
+      const shiftedTokens = options.fresh ? 0 : await this.shiftTrimmedTurns(entry, state.contextText);
       const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
       const before = sequence.tokenMeter.getState();
       // Forget the old prompt first: if this generation fails half way, the cache no longer matches it.
@@ -146,11 +150,32 @@ export class LlamaChatModel implements ChatModel {
         promptTokens: this.countPromptTokens(prompt),
         evaluatedTokens: used.usedInputTokens,
         generatedTokens: used.usedOutputTokens,
+        ...(shiftedTokens > 0 ? { shiftedTokens } : {}),
         stopReason: result.stopReason,
       };
     } finally {
       this.pool.release(entry);
     }
+  }
+
+  /**
+   * The history was trimmed since this sequence's last prompt: erase the dropped turns from its KV
+   * cache and shift the kept ones into place (trim-shift.ts), so they are not read again. Returns
+   * how many tokens moved. Off with `trimShift: false`, or when the shapes do not line up.
+   */
+  private async shiftTrimmedTurns(entry: PooledSequence, next: LlamaText): Promise<number> {
+    if (this.options.trimShift === false || entry.evaluated === undefined) return 0;
+    const { sequence } = entry;
+    const plan = planTrimShift(this.model, entry.evaluated, next, sequence.contextTokens);
+    if (!plan) return 0;
+    const moved = sequence.contextTokens.length - plan.end;
+    const expected = [...plan.evaluated.tokens, ...sequence.contextTokens.slice(entry.evaluated.tokens.length)];
+    entry.evaluated = undefined;
+    await sequence.eraseContextTokenRanges([{ start: plan.start, end: plan.end }]);
+    // node-llama-cpp re-evaluates by itself when the cells could not be removed; then nothing moved as planned.
+    if (sequence.contextTokens.length !== expected.length || !startsWith(sequence.contextTokens, expected)) return 0;
+    entry.evaluated = plan.evaluated;
+    return moved;
   }
 
   async forget(conversationKey: string): Promise<void> {

@@ -8,12 +8,12 @@ export interface EvaluatedPrompt {
 
 type TextValue = LlamaText["values"][number];
 
-function sameValue(a: TextValue | undefined, b: TextValue | undefined): boolean {
+export function sameValue(a: TextValue | undefined, b: TextValue | undefined): boolean {
   if (typeof a === "string" || typeof b === "string") return a === b;
   return a !== undefined && b !== undefined && a.constructor === b.constructor && a.value === b.value;
 }
 
-function startsWith(tokens: readonly Token[], prefix: readonly Token[]): boolean {
+export function startsWith(tokens: readonly Token[], prefix: readonly Token[]): boolean {
   if (prefix.length > tokens.length) return false;
   for (let i = 0; i < prefix.length; i++) if (tokens[i] !== prefix[i]) return false;
   return true;

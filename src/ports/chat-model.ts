@@ -16,6 +16,8 @@ export interface Generation {
   readonly promptTokens: number;
   /** Prompt tokens actually evaluated (the rest came from the KV cache). */
   readonly evaluatedTokens: number;
+  /** Cached tokens moved to new positions instead of evaluated again, after older turns were trimmed. */
+  readonly shiftedTokens?: number;
   readonly generatedTokens: number;
   readonly stopReason: "end" | "maxTokens" | "abort";
 }
