@@ -22,6 +22,8 @@ export interface ConversationResult {
   readonly promptTokens: number[];
   readonly ours: number[];
   readonly naive: number[];
+  /** Per turn: cached tokens ours moved into place after a trim instead of evaluating them (not in `ours`). */
+  readonly shifted: number[];
   readonly oursTotal: number;
   readonly naiveTotal: number;
   /** naiveTotal / oursTotal. */
@@ -54,7 +56,7 @@ export async function runConversation(model: ChatModel, label: string, options: 
   const history: HistoryMessage[] = [];
   let seq = 0n;
   let historyStartSeq = 0n;
-  const r = { promptTokens: [] as number[], ours: [] as number[], naive: [] as number[], trimmedAt: [] as number[] };
+  const r = { promptTokens: [] as number[], ours: [] as number[], naive: [] as number[], shifted: [] as number[], trimmedAt: [] as number[] };
   const ttft = { ours: [] as Array<number | null>, naive: [] as Array<number | null> };
   const generated = { ours: [] as number[], naive: [] as number[] };
   const retokenized: number[] = [];
@@ -81,6 +83,7 @@ export async function runConversation(model: ChatModel, label: string, options: 
     r.promptTokens.push(built.promptTokens);
     r.ours.push(ours.generation.evaluatedTokens);
     r.naive.push(naive.generation.evaluatedTokens);
+    r.shifted.push(ours.generation.shiftedTokens ?? 0);
     ttft.ours.push(ours.ttftMs === null ? null : round(ours.ttftMs, 3));
     ttft.naive.push(naive.ttftMs === null ? null : round(naive.ttftMs, 3));
     generated.ours.push(ours.generation.generatedTokens);

@@ -34,12 +34,13 @@ export function conversationTable(results: ReadonlyArray<readonly [string, Conve
 }
 
 export function perTurnTable(label: string, r: ConversationResult): string {
-  const rows: Array<Array<string | number>> = [["turn", "prompt tokens", "evaluated ours", "evaluated naive", "TTFT ours ms", "TTFT naive ms", "reply tokens gen/retok"]];
+  const rows: Array<Array<string | number>> = [["turn", "prompt tokens", "evaluated ours", "shifted ours", "evaluated naive", "TTFT ours ms", "TTFT naive ms", "reply tokens gen/retok"]];
   r.ours.forEach((ours, i) =>
     rows.push([
       `${label}:${i + 1}`,
       r.promptTokens[i]!,
       ours,
+      r.shifted[i]!,
       r.naive[i]!,
       r.ttftMs.ours[i] ?? Number.NaN,
       r.ttftMs.naive[i] ?? Number.NaN,
