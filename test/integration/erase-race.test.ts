@@ -117,10 +117,10 @@ describe("erasure during a turn", () => {
     expect(await queues.redis.exists(conversationLockKey(queues.prefix, person.conversationId))).toBe(0);
 
     model.release();
+    // The state first, then the job: a job read while still active keeps returnvalue null.
     const job = await waitFor(async () => {
-      const j = await queues.turns.queue.getJob(turnJobId(person.messageId));
-      const state = await j?.getState();
-      return state === "completed" || state === "failed" ? j : undefined;
+      const state = await queues.turns.queue.getJobState(turnJobId(person.messageId));
+      return state === "completed" || state === "failed" ? queues.turns.queue.getJob(turnJobId(person.messageId)) : undefined;
     }, 60_000);
     expect(await job.getState()).toBe("completed");
     expect(job.returnvalue).toBe("fenced");
