@@ -55,9 +55,11 @@ export async function runThroughput(
   // Prompts here stay under ~700 tokens; a smaller per-sequence context keeps 8 sequences' KV cache small on a real model.
   const contextSize = Math.min(config.model.contextSize, 2048);
   const model = await loadBenchModel(config, choice, { sequences: THROUGHPUT_SEQUENCES, contextSize });
+  const total = (slots: readonly number[]) => ({ slots, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 });
+  const levelTotals = CONCURRENCY_LEVELS.map((n) => total(Array.from({ length: n }, (_, i) => i)));
   // With several contexts the warm-up deals the keys out over them, so "scattered" would not be.
-  const slotSets = [...CONCURRENCY_LEVELS.map((n) => Array.from({ length: n }, (_, i) => i)), ...(config.model.contexts === 1 ? [[...SCATTERED_SLOTS]] : [])];
-  const totals = slotSets.map((slots) => ({ slots, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 }));
+  const scatteredTotal = config.model.contexts === 1 ? total(SCATTERED_SLOTS) : undefined;
+  const totals = [...levelTotals, ...(scatteredTotal ? [scatteredTotal] : [])];
   let truncated = false;
   let systemText: string;
   try {
@@ -82,9 +84,9 @@ export async function runThroughput(
   } finally {
     await model.close();
   }
-  const perSec = (t: (typeof totals)[number]) => t.tokens / (t.wallMs / 1000);
-  const base = totals[0]!.rounds > 0 ? perSec(totals[0]!) : Number.NaN;
-  const result = (t: (typeof totals)[number]): LevelResult => ({
+  const perSec = (t: ReturnType<typeof total>) => t.tokens / (t.wallMs / 1000);
+  const base = levelTotals[0]!.rounds > 0 ? perSec(levelTotals[0]!) : Number.NaN;
+  const result = (t: ReturnType<typeof total>): LevelResult => ({
     concurrent: t.slots.length,
     slots: t.slots,
     rounds: t.rounds,
@@ -94,15 +96,14 @@ export async function runThroughput(
     stoppedEarly: t.stoppedEarly,
     speedupVsOne: round(perSec(t) / base, 2),
   });
-  const measured = totals.filter((t) => t.rounds > 0);
   const decodeOnly = truncated
     ? []
     : await measureDecodeOnly(choice.path, { threads: config.model.threads, promptText: systemText, levels: CONCURRENCY_LEVELS, steps: options.maxTokens, passes: 3 });
   return {
     maxTokens: options.maxTokens,
     contextSize,
-    levels: measured.filter((t) => t.slots !== slotSets[CONCURRENCY_LEVELS.length]).map(result),
-    scattered: measured.filter((t) => t.slots === slotSets[CONCURRENCY_LEVELS.length]).map(result)[0],
+    levels: levelTotals.filter((t) => t.rounds > 0).map(result),
+    scattered: scatteredTotal && scatteredTotal.rounds > 0 ? result(scatteredTotal) : undefined,
     decodeOnly,
     truncated,
   };

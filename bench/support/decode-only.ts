@@ -1,6 +1,5 @@
 import { performance } from "node:perf_hooks";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
-import { inSequenceOrder } from "../../src/llm/sequence-order-strategy.js";
 import { round } from "./stats.js";
 
 export interface DecodeOnlyLevel {
@@ -32,7 +31,7 @@ export async function measureDecodeOnly(
   const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath });
   const maxLevel = Math.max(...options.levels);
-  const context = await model.createContext({ contextSize: 2048, sequences: maxLevel, threads: options.threads, batching: { itemPrioritizationStrategy: inSequenceOrder } });
+  const context = await model.createContext({ contextSize: 2048, sequences: maxLevel, threads: options.threads });
   try {
     const promptTokens = model.tokenize(options.promptText, true);
     const sequences = Array.from({ length: maxLevel }, () => context.getSequence());

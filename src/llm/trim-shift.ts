@@ -24,12 +24,13 @@ export interface TrimShift {
  * Anything else (a changed persona, a merged or edited turn) gives undefined: read it again.
  */
 export function planTrimShift(model: LlamaModel, last: EvaluatedPrompt, next: LlamaText, contextTokens: readonly Token[]): TrimShift | undefined {
-  if (!startsWith(contextTokens, last.tokens)) return undefined;
   const held = last.text.values;
   const wanted = next.values;
   let header = 0;
   while (header < held.length && header < wanted.length && sameValue(held[header], wanted[header])) header++;
+  // A prompt that continues the last one (every turn but a trim) stops here, before any token work.
   if (header === 0 || header >= held.length || header >= wanted.length) return undefined;
+  if (!startsWith(contextTokens, last.tokens)) return undefined;
 
   // The fewest leading values to drop so that what is left of the held prompt starts the next one.
   let drop = 1;
