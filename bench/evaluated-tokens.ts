@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { ChatPrompt } from "../src/domain/chat-prompt.js";
 import type { ChatModel, GenerateOptions, Generation } from "../src/ports/chat-model.js";
-import type { HistoryMessage, TurnContext } from "../src/ports/turn-store.js";
-import { buildPrompt } from "../src/worker/build-prompt.js";
+import type { HistoryMessage } from "../src/ports/turn-store.js";
+import { buildPrompt, type PromptContext } from "../src/worker/build-prompt.js";
 import { EMPTY_REPLY_FALLBACK } from "../src/worker/handle-turn.js";
 import { bakeryMessage } from "./support/bakery-script.js";
 import type { Deadline } from "./support/deadline.js";
@@ -132,7 +132,7 @@ function message(seq: bigint, direction: "inbound" | "outbound", text: string, s
 }
 
 /** What loadTurn gives buildPrompt (asserted, so fields the prompt does not use can come and go in the port). */
-function turnContext(system: string, history: readonly HistoryMessage[], pendingId: string): TurnContext {
+function turnContext(system: string, history: readonly HistoryMessage[], pendingId: string): PromptContext {
   return {
     conversationId: "bench",
     businessId: "bench",
@@ -145,5 +145,5 @@ function turnContext(system: string, history: readonly HistoryMessage[], pending
     activity: { lastDay: history.filter((m) => m.direction === "inbound").length, lastMinute: 1, noReplyYet: history.length === 1 },
     history,
     pendingIds: [pendingId],
-  } as TurnContext;
+  } as PromptContext;
 }

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import type { Config } from "../src/config/index.js";
 import { createLogger } from "../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../src/main/compose-gateway.js";
-import type { PersonaDefinition } from "../src/domain/persona.js";
+import type { PersonaTemplate } from "../src/personas/persona-templates.js";
 import { createRedis } from "../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../src/queue/turn-queue.js";
 import { createDb } from "../src/storage/create-db.js";
@@ -70,7 +70,7 @@ const DB_POOL = 10;
  */
 export async function runIngest(
   config: Config,
-  persona: PersonaDefinition,
+  persona: PersonaTemplate,
   services: { readonly redisUrl: string; readonly databaseUrl: string; readonly ownRedis: boolean },
   options: { readonly count: number; readonly inflight: number; readonly rounds: number; readonly deadline: Deadline },
 ): Promise<IngestResult> {

@@ -7,7 +7,7 @@ import type { Config } from "../src/config/index.js";
 import { createLogger } from "../src/logging/create-logger.js";
 import { composeGateway } from "../src/main/compose-gateway.js";
 import { composeWorker } from "../src/main/compose-worker.js";
-import type { PersonaDefinition } from "../src/domain/persona.js";
+import type { PersonaTemplate } from "../src/personas/persona-templates.js";
 import { createRedis } from "../src/queue/redis-connection.js";
 import { RedisReplyBus } from "../src/queue/redis-reply-bus.js";
 import { createDb } from "../src/storage/create-db.js";
@@ -66,7 +66,7 @@ interface Marks {
 export async function runOverhead(
   config: Config,
   choice: ModelChoice,
-  persona: PersonaDefinition,
+  persona: PersonaTemplate,
   services: { readonly redisUrl: string; readonly databaseUrl: string; readonly ownRedis: boolean },
   options: { readonly messages: number; readonly warmup: number; readonly replyMaxTokens: number; readonly debounceMs: number; readonly deadline: Deadline },
 ): Promise<OverheadResult> {

@@ -6,7 +6,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config/index.js";
-import { loadPersonaTemplate } from "../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../src/personas/persona-templates.js";
+import { renderSystemPrompt } from "../src/personas/render-persona.js";
 import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
 import { runIngest } from "./ingest.js";
 import { runKvDisk } from "./kv-disk.js";
@@ -26,7 +27,8 @@ const argv = process.argv.slice(2);
 const args = parseBenchArgs(argv);
 const config = loadConfig("cli");
 const choice = await chooseModel(config);
-const persona = await loadPersonaTemplate("bakery");
+const persona = await loadPersonaTemplate("support-bakery");
+const systemPrompt = renderSystemPrompt(persona.persona);
 const started = Date.now();
 const out: Record<string, unknown> = {
   command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
@@ -93,7 +95,7 @@ async function evaluatedTokens(): Promise<void> {
   const runs: Array<readonly [string, ConversationResult]> = [];
   try {
     for (const turns of [10, 60]) {
-      const options = { system: persona.systemPrompt, turns, replyMaxTokens: REPLY_MAX_TOKENS, chunkTokens: config.model.historyChunkTokens, deadline: deadline() };
+      const options = { system: systemPrompt, turns, replyMaxTokens: REPLY_MAX_TOKENS, chunkTokens: config.model.historyChunkTokens, deadline: deadline() };
       const result = await runConversation(model, String(turns), options);
       runs.push([String(turns), result]);
       print(`1/2: ${turns}-turn conversation, per turn`, report.perTurnTable(String(turns), result));
@@ -113,7 +115,7 @@ async function evaluatedTokens(): Promise<void> {
 }
 
 async function throughput(): Promise<void> {
-  const options = { system: persona.systemPrompt, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 8, maxRounds: args.quick ? 3 : 30, deadline: deadline() };
+  const options = { system: systemPrompt, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 8, maxRounds: args.quick ? 3 : 30, deadline: deadline() };
   const main = await runThroughput(config, choice, options);
   // Evidence for the threads question: the same measurement with one llama.cpp thread.
   const probe = config.model.threads !== 1 ? { threads: 1, result: await runThroughput(withThreads(config, 1), choice, { ...options, deadline: deadline() }) } : null;
@@ -178,7 +180,7 @@ async function kvDisk(): Promise<void> {
   // A 64-wide model has unrepresentatively little to compute per KV byte; --kv-width builds a wider one.
   const kvChoice: ModelChoice = choice.tiny && args.kvWidth ? await wideRandomModel(config, args.kvWidth) : choice;
   const result = await runKvDisk(config, kvChoice, {
-    system: persona.systemPrompt,
+    system: systemPrompt,
     sizes: [500, 1000, 2000, 3500],
     repetitions: args.quick ? 3 : 7,
     dir: path.join(config.dataDir, "bench"),

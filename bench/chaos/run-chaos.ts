@@ -4,7 +4,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway } from "../../src/main/compose-gateway.js";
 import { loadConfig } from "../../src/config/index.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import type { Db } from "../../src/storage/create-db.js";
@@ -72,7 +72,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     MODEL_CACHE_DIR: o.modelCacheDir,
   };
   const config = loadConfig("test", env);
-  const { businessId } = await seedBusiness(o.db, await loadPersonaTemplate("bakery"), "chaos");
+  const { businessId } = await seedBusiness(o.db, await loadPersonaTemplate("support-bakery"), "chaos");
   const channel = await o.db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: PHONE_NUMBER_ID, name: "WhatsApp" } });
   const sealed = sealChannelCredentials({ accessToken: "chaos-token", appSecret: "", verifyToken: "" }, parseSecretKey(secretsKey), channel.id);
   const secret = await o.db.channelSecret.create({ data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) } });

@@ -12,7 +12,8 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../src/config/index.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { bakeryMessage } from "./bakery-script.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { chooseModel } from "./bench-model.js";
@@ -22,7 +23,7 @@ const { values } = parseArgs({
   options: { rounds: { type: "string", default: "4" }, levels: { type: "string", default: "1,4" }, tokens: { type: "string", default: "128" }, passes: { type: "string", default: "3" } },
 });
 const config = loadConfig("cli");
-const system = (await loadPersonaTemplate("bakery")).systemPrompt;
+const system = renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona);
 const choice = await chooseModel(config);
 const models = {
   lockstep: await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 8, contextSize: 2048, lockstep: true }),

@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { createDb } from "../../src/storage/create-db.js";
@@ -27,7 +27,7 @@ const prefix = `bench-${randomBytes(4).toString("hex")}-probe`;
 const queue = new BullTurnQueue(redis, prefix, createLogger("silent", "bench"));
 try {
   await raw.connect();
-  await seedBusiness(db, await loadPersonaTemplate("bakery"), "bench");
+  await seedBusiness(db, await loadPersonaTemplate("support-bakery"), "bench");
   const channel = await db.channel.findFirstOrThrow({ where: { platformAccountId: "bench" } });
   let n = 0;
   const probes: Array<[string, () => Promise<unknown>]> = [

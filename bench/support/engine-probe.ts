@@ -9,12 +9,13 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { getLlama, LlamaChat, Llama2ChatWrapper, LlamaLogLevel } from "node-llama-cpp";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 
 const { values } = parseArgs({ options: { threads: { type: "string", default: "1" }, persona: { type: "boolean", default: false }, model: { type: "string" } } });
 const threads = Number(values.threads);
 const modelPath = values.model ?? ".cache/models/tiny-llama2-chat.gguf";
-const system = values.persona ? (await loadPersonaTemplate("bakery")).systemPrompt : "You are Rosa, the assistant of Sunrise Bakery.";
+const system = values.persona ? renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona) : "You are Rosa, the assistant of Sunrise Bakery.";
 const TOKENS = 128;
 const llama = await getLlama({ gpu: false, build: "never", maxThreads: threads, logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath });

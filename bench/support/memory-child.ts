@@ -5,7 +5,8 @@
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config/index.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { bakeryMessage } from "./bakery-script.js";
 import { chooseModel, loadBenchModel } from "./bench-model.js";
 
@@ -22,7 +23,8 @@ const total = Number(values.conversations ?? 10_000);
 const deadline = Date.now() + Number(values.minutes ?? 20) * 60_000;
 const maxTokens = Number(values["max-tokens"] ?? 4);
 const config = loadConfig("cli");
-const persona = await loadPersonaTemplate("bakery");
+const persona = await loadPersonaTemplate("support-bakery");
+const systemPrompt = renderSystemPrompt(persona.persona);
 const model = await loadBenchModel(config, await chooseModel(config), { sequences: config.model.sequences });
 const every = Math.min(1000, Math.max(1, Math.ceil(total / 10)));
 const started = performance.now();
@@ -46,7 +48,7 @@ const loop = async () => {
     }
     const i = next++;
     const generation = await model.generate(
-      { system: persona.systemPrompt, turns: [{ role: "user", text: `${bakeryMessage(i)} (customer ${i})` }] },
+      { system: systemPrompt, turns: [{ role: "user", text: `${bakeryMessage(i)} (customer ${i})` }] },
       { maxTokens, conversationKey: `bench-memory-${i}` },
     );
     generatedTokens += generation.generatedTokens;

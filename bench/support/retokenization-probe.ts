@@ -8,7 +8,8 @@
 import { getLlama, LlamaChat, Llama2ChatWrapper, LlamaLogLevel } from "node-llama-cpp";
 import type { ChatTurn } from "../../src/domain/chat-prompt.js";
 import { toChatHistory } from "../../src/llm/to-chat-history.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { BAKERY_MESSAGES } from "./bakery-script.js";
 
 const modelPath = process.argv[2] ?? ".cache/models/tiny-llama2-chat.gguf";
@@ -18,7 +19,7 @@ const context = await model.createContext({ contextSize: 4096, sequences: 1, thr
 const sequence = context.getSequence();
 const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: new Llama2ChatWrapper() });
 const wrapper = new Llama2ChatWrapper();
-const system = (await loadPersonaTemplate("bakery")).systemPrompt;
+const system = renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona);
 const turns: ChatTurn[] = [];
 const show = (tokens: readonly number[], at: number) =>
   tokens

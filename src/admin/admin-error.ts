@@ -1,14 +1,10 @@
-import { InputError } from "../domain/errors.js";
+import { InputError, type ErrorDetails } from "../domain/errors.js";
 
-/** An InputError with machine-readable details (e.g. {field, tokens, limit}) for the response body. */
+/** An InputError that always has machine-readable details (e.g. {field, tokens, limit}) for the response body. */
 export class AdminInputError extends InputError {
-  constructor(
-    code: string,
-    message: string,
-    status: 400 | 404 | 409 | 413 | 422,
-    readonly details: Readonly<Record<string, string | number | boolean>>,
-  ) {
-    super(code, message, status);
+  declare readonly details: ErrorDetails;
+  constructor(code: string, message: string, status: 400 | 404 | 409 | 413 | 422, details: ErrorDetails) {
+    super(code, message, status, details);
   }
 }
 

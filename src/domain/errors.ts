@@ -12,11 +12,15 @@ export abstract class AppError extends Error {
   }
 }
 
+/** Machine-readable details of an InputError for the response body, e.g. {tokens, limit} or {problems: [...]}. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | readonly Readonly<Record<string, string | number>>[]>>;
+
 export class InputError extends AppError {
   constructor(
     readonly code: string,
     message: string,
     readonly status: 400 | 404 | 409 | 413 | 422 = 400,
+    readonly details?: ErrorDetails,
   ) {
     super(message);
   }

@@ -9,6 +9,9 @@ export type OwnerTarget =
   /** The reference cannot be used; `error` says why (shown to the admin, holds no address). */
   | { readonly channel: "invalid"; readonly error: string };
 
+/** The handoff reason (and Conversation.pausedBy) of a turn whose persona could not be read or validated. */
+export const PERSONA_INVALID = "persona_invalid";
+
 const CHANNELS: readonly ChannelKind[] = ["webchat", "whatsapp_web", "whatsapp_cloud", "instagram"];
 
 /**
@@ -36,6 +39,7 @@ const CHANNEL_NAMES: Record<ChannelKind, string> = { webchat: "web chat", whatsa
 
 /** "refund", "self-harm", "a contradicted price or time": what the admin reads after "Handoff (". */
 function reasonLabel(reason: string): string {
+  if (reason === PERSONA_INVALID) return "the agent's persona cannot be used; open it in the console";
   const what = reason.slice(reason.indexOf(":") + 1);
   return what === "contradicts-facts" ? "the agent could not confirm a price or time" : what;
 }

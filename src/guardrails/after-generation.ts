@@ -14,12 +14,12 @@ import type { AfterGeneration, AfterGenerationInput } from "./turn-policy.js";
  */
 export function afterGeneration(input: AfterGenerationInput): AfterGeneration {
   const { persona } = input;
-  const language = input.language ?? replyLanguage([input.reply], persona.meta.language);
-  const flagged = checkReply({ reply: input.reply, persona, systemPrompt: input.systemPrompt });
-  const handoff = flagged?.startsWith("contradicts-facts") && persona.meta.kind === "support" ? { reason: "handoff:contradicts-facts", notify: `${persona.meta.owner.channel}:${persona.meta.owner.to}` } : undefined;
+  const language = input.language ?? replyLanguage([input.reply], persona.settings.language);
+  const flagged = checkReply({ reply: input.reply, persona, systemPrompt: input.systemPrompt, ...(input.knownFigures ? { knownFigures: input.knownFigures } : {}) });
+  const handoff = flagged?.startsWith("contradicts-facts") && persona.settings.kind === "support" ? { reason: "handoff:contradicts-facts", notify: `${persona.settings.owner.channel}:${persona.settings.owner.to}` } : undefined;
   let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : neutraliseControlText(input.reply.trim());
-  const mustDisclose = input.askedIfHuman || (persona.meta.kind === "fan" && input.isFirstReply);
-  const max = persona.meta.limits.maxReplyChars;
+  const mustDisclose = input.askedIfHuman || (persona.settings.kind === "fan" && input.isFirstReply);
+  const max = persona.settings.limits.maxReplyChars;
   if (max !== undefined) {
     const room = mustDisclose && !disclosesAi(text, persona) ? max - disclosureLine(persona, language).length - 1 : max;
     text = clip(text, Math.max(room, 1));

@@ -1,4 +1,4 @@
-import type { PersonaV2 } from "../personas/persona-schema.js";
+import type { Persona } from "../personas/persona-schema.js";
 import { classifyInbound } from "./classify-inbound.js";
 import { withDisclosure } from "./discloses-ai.js";
 import type { SafetyConcern } from "./inbound-patterns.js";
@@ -18,22 +18,22 @@ export function beforeGeneration(input: BeforeGenerationInput): BeforeGeneration
   const { persona } = input;
   const texts = input.pending.map((p) => p.text);
   if (texts.length === 0) return { action: "ignore", reason: "nothing-pending" };
-  const language = replyLanguage(texts, persona.meta.language);
+  const language = replyLanguage(texts, persona.settings.language);
   const signals = classifyInbound(texts.join("\n"), persona);
   const askedIfHuman = signals.askedIfHuman || (signals.wantsHuman && signals.handoff === undefined);
-  const mustDisclose = askedIfHuman || (persona.meta.kind === "fan" && input.isFirstReply);
+  const mustDisclose = askedIfHuman || (persona.settings.kind === "fan" && input.isFirstReply);
   const say = (key: PolicyReplyKey) => {
     const text = policyReply(persona, key, language);
     return mustDisclose ? withDisclosure(text, persona, language) : text;
   };
-  const notify = `${persona.meta.owner.channel}:${persona.meta.owner.to}`;
+  const notify = `${persona.settings.owner.channel}:${persona.settings.owner.to}`;
 
   if (signals.safety) return { action: "handoff", text: say(SAFETY_REPLY[signals.safety]), reason: `safety:${signals.safety}`, notify };
 
-  if (input.burstSize > persona.meta.limits.floodMessagesPerMinute) {
+  if (input.burstSize > persona.settings.limits.floodMessagesPerMinute) {
     return lastReplyWas(input, persona, "floodNotice") ? { action: "ignore", reason: "flood" } : { action: "reply", text: say("floodNotice"), reason: "flood" };
   }
-  const cap = persona.meta.limits.dailyMessagesPerFan;
+  const cap = persona.settings.limits.dailyMessagesPerFan;
   if (cap !== undefined && input.senderMessagesToday - texts.length >= cap) {
     return lastReplyWas(input, persona, "capNotice") ? { action: "ignore", reason: "daily-cap" } : { action: "reply", text: say("capNotice"), reason: "daily-cap" };
   }
@@ -46,7 +46,7 @@ export function beforeGeneration(input: BeforeGenerationInput): BeforeGeneration
  * Whether the newest reply in the conversation is this notice (in either language, with or
  * without a disclosure line before it): the notice goes out once, then the sender gets silence.
  */
-function lastReplyWas(input: BeforeGenerationInput, persona: PersonaV2, key: PolicyReplyKey): boolean {
+function lastReplyWas(input: BeforeGenerationInput, persona: Persona, key: PolicyReplyKey): boolean {
   const last = input.history.findLast((m) => m.direction === "outbound")?.text.trim();
   return last !== undefined && (["en", "es"] as const).some((language) => last.endsWith(policyReply(persona, key, language)));
 }

@@ -1,4 +1,4 @@
-import type { PersonaV2 } from "../personas/persona-schema.js";
+import type { Persona } from "../personas/persona-schema.js";
 import { findBlockedTopic } from "./find-blocked-topic.js";
 import { foldText, phrasePattern } from "./fold-text.js";
 import { INBOUND_PATTERNS, type HandoffCategory, type SafetyConcern } from "./inbound-patterns.js";
@@ -21,7 +21,7 @@ export interface InboundSignals {
 const matchesAny = (folded: string, patterns: readonly RegExp[]) => patterns.some((p) => p.test(folded));
 
 /** What a customer's or fan's message asks for, by the keyword floor in INBOUND_PATTERNS. */
-export function classifyInbound(text: string, persona: PersonaV2): InboundSignals {
+export function classifyInbound(text: string, persona: Persona): InboundSignals {
   const folded = foldText(text);
   const { safety, handoff, askedIfHuman } = INBOUND_PATTERNS;
   const concern: SafetyConcern | undefined = matchesAny(folded, safety.selfHarm)
@@ -31,11 +31,11 @@ export function classifyInbound(text: string, persona: PersonaV2): InboundSignal
       : matchesAny(folded, safety.abuse)
         ? "abuse"
         : undefined;
-  const trigger = persona.meta.handoff?.triggers.find((t) => {
+  const trigger = persona.settings.handoff?.triggers.find((t) => {
     const category = foldText(t) as HandoffCategory;
     return Object.hasOwn(handoff, category) ? matchesAny(folded, handoff[category]) : phrasePattern(t).test(folded);
   });
-  const topic = findBlockedTopic(text, persona.meta.limits.blockedTopics);
+  const topic = findBlockedTopic(text, persona.settings.limits.blockedTopics);
   return {
     ...(concern ? { safety: concern } : {}),
     ...(trigger ? { handoff: trigger } : {}),

@@ -12,13 +12,18 @@ interface Figure {
 }
 
 /**
- * Prices and times in a reply that appear nowhere in the persona's facts: what the model invented.
- * Returns them as written ("9.99", "6 pm"); an empty list means nothing contradicts the facts.
+ * Prices and times in a reply that are not among the `known` ones (figureValues of what the owner
+ * wrote: facts, voice, knowledge base): what the model invented. Returns them as written ("9.99",
+ * "6 pm"); an empty list means nothing contradicts what the owner wrote.
  */
-export function findFactContradictions(reply: string, facts: Readonly<Record<string, string>>): string[] {
-  const known = new Set(figures(Object.values(facts).join("\n")).map((f) => f.value));
+export function findFactContradictions(reply: string, known: ReadonlySet<number>): string[] {
   const invented = figures(reply).filter((f) => !known.has(f.value));
   return [...new Set(invented.map((f) => f.text.trim()))];
+}
+
+/** The prices and times a text holds, as hundredths (see above). */
+export function figureValues(text: string): Set<number> {
+  return new Set(figures(text).map((f) => f.value));
 }
 
 function figures(text: string): Figure[] {

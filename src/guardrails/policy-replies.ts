@@ -1,7 +1,7 @@
-import type { PersonaV2 } from "../personas/persona-schema.js";
+import type { Persona } from "../personas/persona-schema.js";
 import type { ReplyLanguage } from "./reply-language.js";
 
-type OwnReplyKey = keyof PersonaV2["meta"]["replies"];
+type OwnReplyKey = keyof Persona["settings"]["replies"];
 export type PolicyReplyKey = OwnReplyKey | "selfHarm" | "minorInDanger" | "abuse";
 
 // {who} is "the owner" / "equipo de <business>" for a business, "<name>'s team" / "equipo de <name>"
@@ -40,15 +40,15 @@ const WHO: Record<ReplyLanguage, { support: string; fan: (name: string) => strin
 };
 
 /** A text the code says without the model: the persona's own wording if it has one, else the default. */
-export function policyReply(persona: PersonaV2, key: PolicyReplyKey, language: ReplyLanguage): string {
-  const own = Object.hasOwn(persona.meta.replies, key) ? persona.meta.replies[key as OwnReplyKey] : undefined;
-  const who = persona.meta.kind === "fan" ? WHO[language].fan(persona.meta.name) : WHO[language].support;
-  return (own ?? DEFAULTS[language][key]).replaceAll("{who}", who).replaceAll("{name}", persona.meta.name).replaceAll("{business}", persona.meta.business);
+export function policyReply(persona: Persona, key: PolicyReplyKey, language: ReplyLanguage): string {
+  const own = Object.hasOwn(persona.settings.replies, key) ? persona.settings.replies[key as OwnReplyKey] : undefined;
+  const who = persona.settings.kind === "fan" ? WHO[language].fan(persona.settings.name) : WHO[language].support;
+  return (own ?? DEFAULTS[language][key]).replaceAll("{who}", who).replaceAll("{name}", persona.settings.name).replaceAll("{business}", persona.settings.business);
 }
 
 /** The persona's disclosure line, or for a business without one: "I'm Rosa, the AI assistant of Sunrise Bakery." */
-export function disclosureLine(persona: PersonaV2, language: ReplyLanguage): string {
-  const m = persona.meta;
+export function disclosureLine(persona: Persona, language: ReplyLanguage): string {
+  const m = persona.settings;
   if (m.disclosure) return m.disclosure;
   return language === "es" ? `Soy ${m.name}, el asistente de IA de ${m.business}.` : `I'm ${m.name}, the AI assistant of ${m.business}.`;
 }

@@ -1,10 +1,10 @@
-import type { PersonaV2 } from "../personas/persona-schema.js";
+import type { Persona } from "../personas/persona-schema.js";
 import { afterGeneration } from "./after-generation.js";
 import { beforeGeneration } from "./before-generation.js";
 import type { ReplyLanguage } from "./reply-language.js";
 
 export interface BeforeGenerationInput {
-  readonly persona: PersonaV2;
+  readonly persona: Persona;
   /** The unanswered messages this turn answers, oldest first. */
   readonly pending: readonly { readonly text: string }[];
   /** Earlier messages of the conversation (not the pending ones), oldest first. */
@@ -28,7 +28,7 @@ export type BeforeGeneration =
   | { readonly action: "ignore"; readonly reason: string };
 
 export interface AfterGenerationInput {
-  readonly persona: PersonaV2;
+  readonly persona: Persona;
   readonly reply: string;
   readonly isFirstReply: boolean;
   /** From beforeGeneration's "generate" decision. */
@@ -36,6 +36,8 @@ export interface AfterGenerationInput {
   readonly systemPrompt: string;
   /** From beforeGeneration's "generate" decision; guessed from the reply when absent. */
   readonly language?: ReplyLanguage;
+  /** Prices and times (figureValues) of the business's knowledge base: quoting one is not inventing it. */
+  readonly knownFigures?: ReadonlySet<number>;
 }
 
 export interface AfterGeneration {
@@ -44,7 +46,7 @@ export interface AfterGeneration {
   /** Why the model's reply was replaced, for the admin. */
   readonly flagged?: string;
   /**
-   * The reply quoted a price or time the persona's facts do not hold (support agents): the customer
+   * The reply quoted a price or time that neither the persona nor the knowledge base holds (support agents): the customer
    * is told a person will answer, and the owner is told (`notify` as in beforeGeneration's handoff).
    */
   readonly handoff?: { readonly reason: string; readonly notify: string };

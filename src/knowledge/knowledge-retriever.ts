@@ -1,3 +1,4 @@
+import { figureValues } from "../guardrails/find-fact-contradictions.js";
 import type { KnowledgeStamp, KnowledgeStore } from "../ports/knowledge-store.js";
 import { LexicalIndex, type RankedPassage } from "./lexical-index.js";
 import { splitPassages } from "./split-passages.js";
@@ -22,6 +23,12 @@ export interface RetrieverOptions {
   readonly cacheSize: number;
 }
 
+interface KnowledgeIndex {
+  readonly stamp: string;
+  readonly index: LexicalIndex;
+  readonly figures: ReadonlySet<number>;
+}
+
 export const DEFAULT_RETRIEVER: RetrieverOptions = { maxPassages: 3, minScore: KNOWLEDGE_MIN_SCORE, minShareOfBest: KNOWLEDGE_MIN_SHARE_OF_BEST, cacheSize: 64 };
 
 /**
@@ -30,7 +37,7 @@ export const DEFAULT_RETRIEVER: RetrieverOptions = { maxPassages: 3, minScore: K
  * each business has its own: passages of one business are never offered to another.
  */
 export class KnowledgeRetriever {
-  private readonly cache = new Map<string, { stamp: string; index: LexicalIndex }>();
+  private readonly cache = new Map<string, KnowledgeIndex>();
 
   constructor(
     private readonly store: KnowledgeStore,
@@ -42,26 +49,31 @@ export class KnowledgeRetriever {
    * `known`: the business's stamp when the caller read it already (the worker's turn query does).
    */
   async retrieve(businessId: string, query: string, known?: KnowledgeStamp): Promise<{ hasKnowledge: boolean; passages: RankedPassage[] }> {
-    const index = await this.indexOf(businessId, known);
+    const { index } = await this.indexOf(businessId, known);
     if (index.size === 0) return { hasKnowledge: false, passages: [] };
     const ranked = index.rank(query, this.options.maxPassages, this.options.minScore);
     const cut = (ranked[0]?.score ?? 0) * this.options.minShareOfBest;
     return { hasKnowledge: true, passages: ranked.filter((r) => r.score >= cut) };
   }
 
-  private async indexOf(businessId: string, known?: KnowledgeStamp): Promise<LexicalIndex> {
+  /** Every price and time (figureValues) in the business's entries: a reply quoting one did not invent it. */
+  async figures(businessId: string, known?: KnowledgeStamp): Promise<ReadonlySet<number>> {
+    return (await this.indexOf(businessId, known)).figures;
+  }
+
+  private async indexOf(businessId: string, known?: KnowledgeStamp): Promise<KnowledgeIndex> {
     const { count, latestUpdate } = known ?? (await this.store.stamp(businessId));
     const stamp = `${count}:${latestUpdate?.getTime() ?? 0}`;
     const cached = this.cache.get(businessId);
     this.cache.delete(businessId);
     if (cached?.stamp === stamp) {
       this.cache.set(businessId, cached);
-      return cached.index;
+      return cached;
     }
     const entries = count === 0 ? [] : await this.store.entries(businessId);
-    const index = new LexicalIndex(entries.flatMap((e) => splitPassages(e)));
-    this.cache.set(businessId, { stamp, index });
+    const built = { stamp, index: new LexicalIndex(entries.flatMap((e) => splitPassages(e))), figures: figureValues(entries.map((e) => `${e.title}\n${e.body}`).join("\n")) };
+    this.cache.set(businessId, built);
     while (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-    return index;
+    return built;
   }
 }

@@ -12,7 +12,7 @@ import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { registerAdminApi } from "../http/admin/register-admin-api.js";
 import { createLlama2TokenCounter } from "../llm/llama2-token-counter.js";
-import { defaultPersonaBudget } from "../personas/render-persona.js";
+import { personaTokenBudget } from "../personas/render-persona.js";
 import { BullOutboxQueue } from "../queue/outbox-queue.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
 import { parseSecretKey } from "../secrets/secret-box.js";
@@ -97,7 +97,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     events,
     logger,
     countTokens: createLlama2TokenCounter(),
-    maxPersonaTokens: defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens),
+    maxPersonaTokens: personaTokenBudget(config.model.contextSize, config.model.replyMaxTokens),
     channelSecretsKey: config.channels.secretsKey ? parseSecretKey(config.channels.secretsKey) : undefined,
     // A human's reply goes out through the same outbox and channel adapters as the agent's.
     deliver: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),

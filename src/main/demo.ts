@@ -5,12 +5,13 @@ import { startServices } from "../embedded/start-services.js";
 import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../logging/create-logger.js";
-import { loadPersonaTemplate } from "../personas/load-persona-template.js";
+import { DEFAULT_PERSONA_TEMPLATE, loadPersonaTemplate } from "../personas/persona-templates.js";
 import { createDb } from "../storage/create-db.js";
 import { migrateDatabase } from "../storage/migrate-database.js";
 import { seedBusiness } from "../storage/seed-business.js";
 import { composeGateway } from "./compose-gateway.js";
 import { composeWorker } from "./compose-worker.js";
+import { personaConversionLines } from "./persona-conversion-lines.js";
 import { runMain } from "./run-main.js";
 import { WebchatClient } from "./webchat-client.js";
 
@@ -20,7 +21,7 @@ import { WebchatClient } from "./webchat-client.js";
  * `npm run demo -- --say "text"` sends one message through the pipeline, prints the reply and exits.
  */
 runMain(async (onShutdown) => {
-  const { values } = parseArgs({ options: { say: { type: "string" }, persona: { type: "string", default: "bakery" } } });
+  const { values } = parseArgs({ options: { say: { type: "string" }, persona: { type: "string", default: DEFAULT_PERSONA_TEMPLATE } } });
   const say = values.say;
   const config = loadConfig("demo");
   // With --say, stdout carries only the reply; everything else goes to stderr.
@@ -38,13 +39,14 @@ runMain(async (onShutdown) => {
   );
   const migration = await migrateDatabase(databaseUrl);
   if (migration.applied) status(`            migrations applied: ${migration.migrations.join(", ")}`);
+  for (const line of personaConversionLines(migration.personas)) status(`            ${line}`);
 
   // PGlite serves one session: statements from several connections can interleave there (electric-sql/pglite#1046).
   const db = createDb(databaseUrl, { maxConnections: services.embedded.postgres ? 1 : 8 });
   onShutdown(() => db.$disconnect());
-  const persona = await loadPersonaTemplate(values.persona!);
-  const seeded = await seedBusiness(db, persona, "demo");
-  status(`Business:   ${persona.meta.business}, persona ${persona.meta.name} (prompts/${persona.template}.md, version ${seeded.personaVersion})`);
+  const { template, persona } = await loadPersonaTemplate(values.persona!);
+  const seeded = await seedBusiness(db, { template, persona }, "demo");
+  status(`Business:   ${persona.settings.business}, persona ${persona.settings.name} (prompts/${template}.md, version ${seeded.personaVersion})`);
 
   let modelPath = config.model.path;
   if (!modelPath) {

@@ -2,6 +2,7 @@ import { loadConfig } from "../config/index.js";
 import { startEmbeddedPostgres } from "../embedded/embedded-postgres.js";
 import { migrateDatabase } from "../storage/migrate-database.js";
 import path from "node:path";
+import { personaConversionLines } from "./persona-conversion-lines.js";
 import { runMain } from "./run-main.js";
 
 /** `npm run db:migrate`: applies prisma/migrations to DATABASE_URL, or to the embedded database when unset. */
@@ -16,5 +17,6 @@ runMain(async (onShutdown) => {
   }
   const outcome = await migrateDatabase(url);
   process.stdout.write(outcome.applied ? `applied migrations: ${outcome.migrations.join(", ")}\n` : `database is up to date (${outcome.migrations.length} migrations)\n`);
+  for (const line of personaConversionLines(outcome.personas)) process.stdout.write(`${line}\n`);
   return "exit";
 });

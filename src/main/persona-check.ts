@@ -12,9 +12,8 @@ import { checksFileOf, runPersonaChecks } from "../guardrails/checks/run-persona
 import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../logging/create-logger.js";
-import { loadPersonaTemplate } from "../personas/load-persona-template.js";
-import { loadPersonaV2 } from "../personas/load-persona-v2.js";
-import { defaultPersonaBudget } from "../personas/render-persona.js";
+import { readPersonaFile } from "../personas/persona-file.js";
+import { personaTokenBudget } from "../personas/render-persona.js";
 import { startCheckPipeline } from "./persona-check/check-pipeline.js";
 import { runMain } from "./run-main.js";
 
@@ -39,9 +38,8 @@ runMain(async (onShutdown) => {
   const maxTokensArg = values["max-tokens"] === undefined ? undefined : Number(values["max-tokens"]);
   if (maxTokensArg !== undefined && !(Number.isInteger(maxTokensArg) && maxTokensArg > 0)) throw new InputError("USAGE", `--max-tokens must be a positive whole number; ${usage}`);
   // A broken persona or checks file fails before anything is started.
-  await loadPersonaV2(file);
+  const persona = { template: path.basename(file, ".md"), persona: await readPersonaFile(file) };
   await loadChecksFile(checksFileOf(file));
-  const persona = await loadPersonaTemplate(path.basename(file, ".md"), path.dirname(path.resolve(file)));
   const config = loadConfig("cli");
   // The worker's routine warnings (every guardrail decision is one) would bury the table; LOG_LEVEL=warn shows them.
   const logger = createLogger(config.logLevel === "info" ? "error" : config.logLevel, "persona-check", process.stderr);
@@ -62,7 +60,7 @@ runMain(async (onShutdown) => {
   const report = await runPersonaChecks(file, {
     model,
     replyMaxTokens,
-    personaBudget: defaultPersonaBudget(model.contextSize, config.model.replyMaxTokens),
+    personaBudget: personaTokenBudget(model.contextSize, config.model.replyMaxTokens),
     start: async () => {
       const scratch = config.databaseUrl ? undefined : await mkdtemp(path.join(tmpdir(), "persona-check-"));
       if (scratch) await copyMigratedPglite(path.join(config.dataDir, "persona-check"), path.join(scratch, "pglite"));

@@ -1,11 +1,18 @@
 import { z } from "zod";
 
+// C0/C1 controls except tab and newline, and lone UTF-16 surrogates: PostgreSQL refuses NUL and
+// Prisma fails on lone surrogates, and none of them mean anything in a persona.
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const clean = (value: string) => value.replace(LONE_SURROGATE, "\ufffd").normalize("NFC").replace(/\r\n?/g, "\n").replace(CONTROL, "").trim();
+
 // YAML turns unquoted 7:00 into 420 (base 60) and 5.50 into 5.5, so text fields refuse numbers.
 const text = (what: string) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be text (put values like "7:00", "5.50" or "+34 600" in quotes)`) })
-    .trim()
-    .min(1, `${what} is empty`);
+    .overwrite(clean)
+    .min(1, `${what} is empty`)
+    .max(2000, `${what} has at most 2000 characters`);
 
 const wholeNumber = (what: string, min: number, max: number) =>
   z
@@ -15,7 +22,7 @@ const wholeNumber = (what: string, min: number, max: number) =>
     .max(max, `${what} must be at most ${max}`);
 
 /** Topics a fan agent declines: a name (built-in names like "politics" bring their own keywords) or a name with keywords. */
-export const blockedTopicSchema = z.union([text("a blocked topic"), z.strictObject({ topic: text("topic"), keywords: z.array(text("a keyword")).min(1, "keywords needs at least one entry") })]);
+export const blockedTopicSchema = z.union([text("a blocked topic"), z.strictObject({ topic: text("topic"), keywords: z.array(text("a keyword")).min(1, "keywords needs at least one entry").max(50, "at most 50 keywords") })]);
 
 /** Where a handoff or an escalation is announced: a reference the worker resolves, never a credential. */
 export const ownerSchema = z.strictObject({
@@ -34,8 +41,11 @@ export const personaRepliesSchema = z.strictObject({
 
 const AI_WORD = /\b(ai|a\.i\.|ia|bot|chatbot|artificial|virtual assistant|asistente virtual)\b/i;
 
-/** Front matter of a persona file, format v2 (prompts/*.md). */
-export const personaV2MetaSchema = z
+/**
+ * A persona's settings: what the code enforces around the model (guardrails) and what the system
+ * prompt says. In a persona file they are the YAML front matter; in the database, a version's `settings`.
+ */
+export const personaSettingsSchema = z
   .strictObject({
     kind: z.enum(["support", "fan"], { error: "kind must be support or fan" }),
     name: text("name"),
@@ -43,22 +53,25 @@ export const personaV2MetaSchema = z
     language: text("language").default("English"),
     tone: text("tone").default("friendly and brief"),
     /** label -> text: hours, prices, address, links. The only numbers the agent may quote. */
-    facts: z.record(z.string(), text("a fact")).default({}),
-    rules: z.array(text("a rule")).default([]),
-    handoff: z.strictObject({ triggers: z.array(text("a trigger")).min(1, "triggers needs at least one entry") }).optional(),
+    facts: z
+      .record(z.string().overwrite(clean).min(1, "a fact needs a label").max(100, "a fact's label has at most 100 characters"), text("a fact"))
+      .refine((f) => Object.keys(f).length <= 100, "at most 100 facts")
+      .default({}),
+    rules: z.array(text("a rule")).max(50, "at most 50 rules").default([]),
+    handoff: z.strictObject({ triggers: z.array(text("a trigger")).min(1, "triggers needs at least one entry").max(50, "at most 50 triggers") }).optional(),
     /** The line a fan agent must say on its first reply and whenever asked whether it is a person. */
     disclosure: text("disclosure").refine((v) => AI_WORD.test(v), "disclosure must say it is an AI (AI, IA, bot, virtual assistant)").optional(),
     limits: z
       .strictObject({
         dailyMessagesPerFan: wholeNumber("dailyMessagesPerFan", 1, 10_000).optional(),
-        blockedTopics: z.array(blockedTopicSchema).default([]),
+        blockedTopics: z.array(blockedTopicSchema).max(50, "at most 50 blocked topics").default([]),
         maxReplyChars: wholeNumber("maxReplyChars", 40, 4000).optional(),
         /** More messages than this from one sender within a minute get one notice, then silence. */
         floodMessagesPerMinute: wholeNumber("floodMessagesPerMinute", 2, 1000).default(10),
       })
       .default({ blockedTopics: [], floodMessagesPerMinute: 10 }),
     /** Words or phrases no reply may contain (competitors, swear words...). */
-    blocklist: z.array(text("a blocklist entry")).default([]),
+    blocklist: z.array(text("a blocklist entry")).max(200, "at most 200 blocklist entries").default([]),
     owner: ownerSchema,
     replies: personaRepliesSchema.default({}),
   })
@@ -73,13 +86,27 @@ export const personaV2MetaSchema = z
     }
   });
 
-export type PersonaV2Meta = z.infer<typeof personaV2MetaSchema>;
-export type BlockedTopic = z.infer<typeof blockedTopicSchema>;
+/** Most characters of the voice text; the token budget (checkPersonaFits) is the limit that matters. */
+export const MAX_VOICE_CHARS = 20_000;
 
-/** A validated persona file: settings from the front matter, the markdown body as written. */
-export interface PersonaV2 {
-  /** File name without .md, e.g. "support-bakery". */
-  readonly template: string;
-  readonly meta: PersonaV2Meta;
-  readonly body: string;
+/** The persona's voice: free text in the owner's words, the body of a persona file. */
+export const voiceSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? "the voice text is required" : "the voice must be text") })
+  .overwrite(clean)
+  .min(1, "the voice text is empty: describe how the agent talks")
+  .max(MAX_VOICE_CHARS, `the voice text has at most ${MAX_VOICE_CHARS} characters`);
+
+/** One persona version, whole: its settings and its voice, validated together. */
+export const personaSchema = z.strictObject({ settings: personaSettingsSchema, voice: voiceSchema });
+
+export type PersonaSettings = z.infer<typeof personaSettingsSchema>;
+/** What a caller may send: defaults not yet filled in. */
+export type PersonaInput = z.input<typeof personaSchema>;
+export type BlockedTopic = z.infer<typeof blockedTopicSchema>;
+export type Owner = z.infer<typeof ownerSchema>;
+
+/** A validated persona: everything the worker, the guardrails and the system prompt need. */
+export interface Persona {
+  readonly settings: PersonaSettings;
+  readonly voice: string;
 }

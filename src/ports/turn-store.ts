@@ -1,4 +1,5 @@
 import type { ChannelKind } from "../domain/inbound-message.js";
+import type { TurnPersona } from "../personas/stored-persona.js";
 import type { KnowledgeStamp } from "./knowledge-store.js";
 
 export interface HistoryMessage {
@@ -35,13 +36,8 @@ export interface TurnContext {
     readonly credentialsRef: string | null;
   };
   readonly recipientId: string;
-  readonly persona: {
-    readonly versionId: string;
-    readonly version: number;
-    readonly systemPrompt: string;
-    /** A v2 persona's settings ({meta, body}) as stored; the worker validates them. */
-    readonly v2?: unknown;
-  } | null;
+  /** The persona version the turn runs with, validated as it was read; "invalid" turns never reach the model. */
+  readonly persona: TurnPersona;
   /** What the guardrails need to know about the sender's activity. */
   readonly activity: {
     /** Inbound messages of this conversation in the last 24 hours, pending ones included. */
@@ -82,7 +78,7 @@ export interface HandoffToRecord {
   /** The persona's owner reference, "<channel>:<to>" or "admin:..." (see parseOwnerReference). */
   readonly notify: string;
   /** Why the agent is paused in the conversation (Conversation.pausedBy). */
-  readonly pausedBy: "handoff" | "safety";
+  readonly pausedBy: "handoff" | "safety" | "persona_invalid";
   /** What the owner is sent when the reference names a channel. */
   readonly noticeText: string;
 }

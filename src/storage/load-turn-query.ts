@@ -1,4 +1,5 @@
 import type { ChannelKind } from "../domain/inbound-message.js";
+import { readStoredPersona } from "../personas/stored-persona.js";
 import type { HistoryMessage, TurnContext } from "../ports/turn-store.js";
 import type { Db } from "./create-db.js";
 
@@ -21,8 +22,9 @@ interface ConversationRow {
   credentialsRef: string | null;
   personaVersionId: string | null;
   personaVersion: number | null;
-  systemPrompt: string | null;
   personaSettings: unknown;
+  personaVoice: string | null;
+  personaDraftReason: string | null;
   lastDay: bigint;
   lastMinute: bigint;
   replied: boolean;
@@ -31,8 +33,10 @@ interface ConversationRow {
 }
 
 /**
- * The persona is the channel's own when it has an active version, else the business's oldest
- * persona with one (as seeded). Activity counts use the caller's clock, like the guardrails do.
+ * The persona is the channel's own (none when it has no active version: the turn then fails
+ * closed, it never borrows another persona's rules), else, for a channel without one, the
+ * business's oldest persona with an active version (as seeded). Activity counts use the caller's
+ * clock, like the guardrails do.
  */
 function conversationRow(db: Db, conversationId: string, now: number): Promise<ConversationRow[]> {
   const dayAgo = new Date(now - 86_400_000);
@@ -42,7 +46,7 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
       b.timezone, b."openingHours", b."outsideHours"::text as "outsideHours", b."awayMessage",
       ct."platformUserId" as "recipientId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
-      pv.id as "personaVersionId", pv.version as "personaVersion", pv."systemPrompt", pv.settings as "personaSettings",
+      pv.id as "personaVersionId", pv.version as "personaVersion", pv.settings as "personaSettings", pv.voice as "personaVoice", pv."draftReason" as "personaDraftReason",
       (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${dayAgo}::timestamp(3)) as "lastDay",
       (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${minuteAgo}::timestamp(3)) as "lastMinute",
       exists (select 1 from "Message" m where m."conversationId" = c.id and m.direction = 'outbound' and m.status <> 'failed') as "replied",
@@ -53,10 +57,10 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
     join "Contact" ct on ct.id = c."contactId"
     join "Channel" ch on ch.id = c."channelId"
     left join lateral (
-      select v.id, v.version, v."systemPrompt", v.settings
+      select v.id, v.version, v.settings, v.voice, v."draftReason"
       from "Persona" p join "PersonaVersion" v on v.id = p."activeVersionId"
-      where p."businessId" = c."businessId"
-      order by (p.id = ch."personaId") desc nulls last, p."createdAt" asc
+      where p."businessId" = c."businessId" and (ch."personaId" is null or p.id = ch."personaId")
+      order by p."createdAt" asc, p.id asc
       limit 1
     ) pv on true
     where c.id = ${conversationId}::uuid`;
@@ -85,10 +89,11 @@ export async function loadTurnContext(db: Db, conversationId: string, now = Date
     awaySentAt: row.awaySentAt,
     channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },
     recipientId: row.recipientId,
-    persona:
-      row.personaVersionId !== null
-        ? { versionId: row.personaVersionId, version: row.personaVersion!, systemPrompt: row.systemPrompt!, v2: (row.personaSettings as { v2?: unknown } | null)?.v2 }
-        : null,
+    persona: readStoredPersona(
+      row.personaVersionId === null
+        ? null
+        : { versionId: row.personaVersionId, version: row.personaVersion!, settings: row.personaSettings, voice: row.personaVoice, draftReason: row.personaDraftReason },
+    ),
     activity: { lastDay: Number(row.lastDay), lastMinute: Number(row.lastMinute), noReplyYet: !row.replied },
     knowledge: { count: Number(row.knowledgeCount), latestUpdate: row.knowledgeUpdatedAt },
     history,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PersonaDefinition } from "../domain/persona.js";
+import type { PersonaTemplate } from "../personas/persona-templates.js";
 import type { Db } from "./create-db.js";
 
 export interface SeededBusiness {
@@ -11,21 +11,22 @@ export interface SeededBusiness {
 
 /**
  * Idempotently creates a business with a web chat channel and a persona whose first version comes
- * from a prompts/ template. A template that changed on disk becomes a new, active version; versions
- * edited in the database stay active while the file is unchanged.
+ * from a persona file (already validated). A file that changed on disk becomes a new, active
+ * version; versions edited in the console stay active while the file is unchanged.
  */
-export async function seedBusiness(db: Db, persona: PersonaDefinition, slug: string): Promise<SeededBusiness> {
+export async function seedBusiness(db: Db, { template, persona }: PersonaTemplate, slug: string): Promise<SeededBusiness> {
+  const { name, business: businessName } = persona.settings;
   return db.$transaction(async (tx) => {
-    const business = await tx.business.upsert({ where: { slug }, create: { slug, name: persona.meta.business }, update: {}, select: { id: true } });
+    const business = await tx.business.upsert({ where: { slug }, create: { slug, name: businessName }, update: {}, select: { id: true } });
     const row = await tx.persona.upsert({
-      where: { businessId_name: { businessId: business.id, name: persona.meta.name } },
-      create: { businessId: business.id, name: persona.meta.name, template: persona.template },
+      where: { businessId_name: { businessId: business.id, name } },
+      create: { businessId: business.id, name, template },
       update: {},
       select: { id: true },
     });
-    const fileHash = createHash("sha256").update(JSON.stringify([persona.meta, persona.systemPrompt, persona.v2 ?? null])).digest("hex");
+    const fileHash = createHash("sha256").update(JSON.stringify([persona.settings, persona.voice])).digest("hex");
     const fromFile = await tx.personaVersion.findFirst({
-      where: { personaId: row.id, settings: { path: ["fileHash"], equals: fileHash } },
+      where: { personaId: row.id, origin: { path: ["fileHash"], equals: fileHash } },
       select: { version: true },
     });
     let version = fromFile?.version;
@@ -33,12 +34,7 @@ export async function seedBusiness(db: Db, persona: PersonaDefinition, slug: str
       const latest = await tx.personaVersion.findFirst({ where: { personaId: row.id }, orderBy: { version: "desc" }, select: { version: true } });
       version = (latest?.version ?? 0) + 1;
       const created = await tx.personaVersion.create({
-        data: {
-          personaId: row.id,
-          version,
-          systemPrompt: persona.systemPrompt,
-          settings: { fileHash, meta: persona.meta, ...(persona.v2 ? { v2: JSON.parse(JSON.stringify(persona.v2)) } : {}) },
-        },
+        data: { personaId: row.id, version, settings: persona.settings, voice: persona.voice, origin: { source: "file", template, fileHash } },
         select: { id: true },
       });
       await tx.persona.update({ where: { id: row.id }, data: { activeVersionId: created.id } });

@@ -30,13 +30,15 @@ export interface PromptKnowledge {
  * prompt: the persona and earlier turns stay the same prefix, so the engine's KV cache of them
  * is reused across turns.
  */
+/** A turn whose persona could be used: its rendered system prompt is what the prompt starts with. */
+export type PromptContext = Omit<TurnContext, "persona"> & { readonly persona: { readonly systemPrompt: string } };
+
 export function buildPrompt(
-  context: TurnContext,
+  context: PromptContext,
   model: ChatModel,
   options: { readonly replyMaxTokens: number; readonly chunkTokens: number },
   knowledge?: PromptKnowledge,
 ): BuiltPrompt {
-  if (!context.persona) throw new FatalError("PERSONA_MISSING", `business ${context.businessId} has no active persona`);
   // Customers' text reaches the model with Llama-2 control markers ([INST], <<SYS>>...) made inert.
   const history = context.history.map((m) => (m.direction === "inbound" ? { ...m, text: neutraliseControlText(m.text) } : m));
   const grouped = groupTurns(conversationOrder(history));
@@ -45,7 +47,7 @@ export function buildPrompt(
   const budget = model.contextSize - options.replyMaxTokens;
   const trim = (reserve: number): TrimResult =>
     trimHistory({
-      system: context.persona!.systemPrompt,
+      system: context.persona.systemPrompt,
       turns: grouped.map((g) => g.turn),
       budget: budget - reserve,
       chunkTokens: options.chunkTokens,

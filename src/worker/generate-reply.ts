@@ -1,6 +1,8 @@
 import type { ChatModel, Generation } from "../ports/chat-model.js";
+import { PERSONA_INVALID } from "../domain/owner-notice.js";
+import type { TurnPersona } from "../personas/stored-persona.js";
 import type { TurnContext, TurnStore } from "../ports/turn-store.js";
-import { checkGeneratedReply, decideBeforeGeneration, personaPolicyOf } from "./apply-persona-policy.js";
+import { checkGeneratedReply, decideBeforeGeneration } from "./apply-persona-policy.js";
 import type { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
 import { buildPrompt, type BuiltPrompt, type PromptKnowledge } from "./build-prompt.js";
 
@@ -52,13 +54,16 @@ export async function generateReply(
 ): Promise<GeneratedReply | null> {
   let context = initial;
   for (let restarts = 0; ; restarts++) {
-    const built = buildPrompt(context, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
+    // Fail closed: a persona that cannot be read or validated never reaches the model.
+    if (context.persona.status === "invalid") return personaInvalidReply(context, context.persona);
+    const valid = { ...context, persona: context.persona };
+    const persona = valid.persona.persona;
+    const built = buildPrompt(valid, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
     if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
-    const persona = personaPolicyOf(context);
-    const decision = persona ? decideBeforeGeneration(persona, context) : undefined;
-    if (decision?.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
-    if (decision?.action === "reply") return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason };
-    if (decision?.action === "handoff") {
+    const decision = decideBeforeGeneration(persona, context);
+    if (decision.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
+    if (decision.action === "reply") return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason };
+    if (decision.action === "handoff") {
       return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason, handoff: { reason: decision.reason, notify: decision.notify } };
     }
     const pending = new Set(context.pendingIds);
@@ -88,15 +93,15 @@ export async function generateReply(
       clearInterval(watch);
     }
     if (!interrupted) {
-      const checked = persona && decision?.action === "generate" ? checkGeneratedReply(persona, context, generation.text, decision) : undefined;
-      const text = checked?.text ?? generation.text;
+      const knownFigures = deps.knowledge ? await deps.knowledge.figures(context.businessId, context.knowledge) : new Set<number>();
+      const checked = checkGeneratedReply(persona, valid, generation.text, decision, knownFigures);
       return {
         context,
         built,
         generation,
-        text,
-        ...(checked?.flagged ? { flagged: checked.flagged } : {}),
-        ...(checked?.handoff ? { handoff: checked.handoff } : {}),
+        text: checked.text,
+        ...(checked.flagged ? { flagged: checked.flagged } : {}),
+        ...(checked.handoff ? { handoff: checked.handoff } : {}),
         generationStartedAt,
         generationEndedAt: new Date(),
         restarts,
@@ -121,6 +126,20 @@ function onlyNonText(context: TurnContext): boolean {
   const pending = new Set(context.pendingIds);
   return context.history.every((m) => !pending.has(m.id) || m.kind !== "text");
 }
+
+/**
+ * The persona's own handoff text when its stored settings still have one, else the built-in one;
+ * the conversation goes to a person (PERSONA_INVALID) and the owner is told like any handoff.
+ */
+function personaInvalidReply(context: TurnContext, persona: Extract<TurnPersona, { status: "invalid" }>): GeneratedReply {
+  const first = context.history[0]?.seq ?? 0n;
+  const built: BuiltPrompt = { prompt: { system: "", turns: [] }, promptTokens: 0, historyStartSeq: first, droppedTurns: 0, knowledgePassageIds: [] };
+  const text = persona.fallback.handoffText ?? PERSONA_INVALID_REPLY;
+  return { ...cannedReply(context, built, text), decidedBy: PERSONA_INVALID, handoff: { reason: PERSONA_INVALID, notify: persona.fallback.notify } };
+}
+
+/** Said when the persona cannot be used and has no handoff text of its own. */
+export const PERSONA_INVALID_REPLY = "Thanks for your message. A person from the team will reply to you here as soon as possible.";
 
 function cannedReply(context: TurnContext, built: BuiltPrompt, text: string): GeneratedReply {
   const now = new Date();

@@ -4,7 +4,7 @@ import type { ConversationLock } from "../ports/conversation-lock.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 import type { TurnStore } from "../ports/turn-store.js";
-import { ownerNoticeText } from "../domain/owner-notice.js";
+import { ownerNoticeText, PERSONA_INVALID } from "../domain/owner-notice.js";
 import { generateReply, type ReplyOptions } from "./generate-reply.js";
 import { handleOutsideHours } from "./outside-hours.js";
 
@@ -85,6 +85,10 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
 
     const result = await generateReply(deps, context, deps);
     if (!result) return { kind: "nothing-pending" };
+    if (result.context.persona.status === "invalid") {
+      const { versionId, problem } = result.context.persona;
+      deps.logger.error({ conversationId: context.conversationId, personaVersionId: versionId, problem }, "persona cannot be used: the conversation goes to a person, the model is not asked");
+    }
     if (result.skip) {
       await deps.store.skipInbound(result.context.pendingIds, result.skip);
       deps.logger.info({ conversationId: context.conversationId, reason: result.skip }, "messages skipped by the guardrails");
@@ -112,7 +116,7 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
         ? {
             handoff: {
               ...handoff,
-              pausedBy: handoff.reason.startsWith("safety:") ? "safety" : "handoff",
+              pausedBy: handoff.reason === PERSONA_INVALID ? PERSONA_INVALID : handoff.reason.startsWith("safety:") ? "safety" : "handoff",
               noticeText: ownerNoticeText({ reason: handoff.reason, customerChannel: context.channel.kind, conversationId: context.conversationId, publicBaseUrl: deps.publicBaseUrl }),
             },
           }

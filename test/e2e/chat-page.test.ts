@@ -11,7 +11,7 @@ let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery" } });
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery" } });
   ({ database, baseUrl } = pipeline);
   browser = await launchTestBrowser();
 });

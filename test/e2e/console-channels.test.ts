@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -29,7 +29,7 @@ let channelId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  businessId = (await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo")).businessId;
+  businessId = (await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo")).businessId;
   const keys = new ApiKeyRepository(database.db);
   key = (await issueApiKey(keys, { businessId, name: "console test" })).key;
   ownerKey = (await issueApiKey(keys, { businessId: null, name: "console owner" })).key;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -27,7 +27,7 @@ let contactId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "erase-console");
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "erase-console");
   const inbound = new InboundRepository(database.db);
   const channel = (await inbound.findChannel("webchat", seeded.channelKey))!;
   const stored = await inbound.storeInbound(channel, {

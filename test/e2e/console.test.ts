@@ -26,7 +26,7 @@ let key: string;
 let ownerKey: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "bakery", "corner-bakery": "bakery" } });
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery", "corner-bakery": "support-bakery" } });
   ({ config, database, gateway, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   personaId = (await database.db.persona.findFirstOrThrow({ where: { businessId } })).id;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPersonaFile } from "../../src/personas/persona-file.js";
 import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import type { TestDatabase } from "../support/test-database.js";
 
@@ -39,6 +40,8 @@ let spareEntryId: string;
 const entryIds = new Map<string, string>();
 const PREFIX = "/api/admin";
 const uniq = () => randomUUID().slice(0, 8);
+const bakery = await readPersonaFile("prompts/support-bakery.md");
+const personaBody = (voice: string) => ({ settings: bakery.settings, voice });
 
 const CASES: Record<string, Case> = {
   "GET /businesses": { list: true },
@@ -50,10 +53,11 @@ const CASES: Record<string, Case> = {
     body: () => ({ timezone: "Europe/Madrid", openingHours: { mon: [["09:00", "18:00"]], sat: [["22:00", "02:00"]] }, outsideHours: "away", awayMessage: "Closed, back {opens}." }),
   },
   "GET /businesses/:businessId/personas": {},
-  "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, systemPrompt: "You are helpful." }) },
+  "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, persona: personaBody("You are helpful.") }) },
   "GET /businesses/:businessId/personas/:personaId": {},
   "GET /businesses/:businessId/personas/:personaId/versions": {},
-  "POST /businesses/:businessId/personas/:personaId/versions": { body: () => ({ systemPrompt: "You are terse." }) },
+  "POST /businesses/:businessId/personas/:personaId/versions": { body: () => ({ persona: personaBody("You are terse.") }) },
+  "GET /businesses/:businessId/personas/:personaId/versions/:version/file": {},
   "GET /businesses/:businessId/personas/:personaId/versions/:version": {},
   "POST /businesses/:businessId/personas/:personaId/versions/:version/activate": {},
   "POST /businesses/:businessId/personas/:personaId/rollback": { body: () => ({ version: 1 }) },

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/embedded/free-port.js";
 import { adminRoutes } from "../../src/http/admin/routes/all-routes.js";
 import { createDb } from "../../src/storage/create-db.js";
-import { buildAdminTestApp, createAdminTestDatabase, MAX_PERSONA_TOKENS, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { buildAdminTestApp, countWords, createAdminTestDatabase, MAX_PERSONA_TOKENS, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import type { TestDatabase } from "../support/test-database.js";
 
 // Businesses, personas and their versions, the OpenAPI document and the docs page.
@@ -59,56 +60,87 @@ describe("businesses", () => {
 
 describe("personas", () => {
   const base = () => `/businesses/${shop.businessId}/personas`;
-
-  it("creates a persona whose text is version 1, active, with its token count", async () => {
-    const res = await api("POST", base(), { name: "Night shift", systemPrompt: "You are Luna.\nYou answer at night.\r\nBe brief." });
-    expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({
-      name: "Night shift",
-      template: null,
-      versionCount: 1,
-      activeVersion: { version: 1, active: true, systemPrompt: "You are Luna.\nYou answer at night.\nBe brief.", tokens: 9 },
-    });
-    expect((await api("POST", base(), { name: "Night shift", systemPrompt: "x" })).statusCode).toBe(409);
-    const list = await api("GET", base());
-    expect(list.json().items.map((p: { name: string }) => p.name)).toEqual(["Rosa", "Night shift"]);
-    expect(list.json().items[1].activeVersion).not.toHaveProperty("systemPrompt");
+  type Settings = Record<string, unknown> & { facts: Record<string, string>; handoff: { triggers: string[] } };
+  /** The shipped bakery persona, as a console form would send it, with changes. */
+  const bakery = (change: (s: Settings) => void = () => undefined, voice = "You answer at night, briefly.") => {
+    const settings = structuredClone(bakeryPersona.settings) as unknown as Settings;
+    change(settings);
+    return { settings, voice };
+  };
+  let bakeryPersona: Awaited<ReturnType<typeof loadPersonaTemplate>>["persona"];
+  beforeAll(async () => {
+    bakeryPersona = (await loadPersonaTemplate("support-bakery")).persona;
   });
 
-  it("edits by adding versions, lists them, diffs them, rolls back and activates", async () => {
-    const created = (await api("POST", base(), { name: "Editor", systemPrompt: "line one\nline two\nline three" })).json();
+  it("creates a persona whose whole settings and voice are version 1, live, with its rendered prompt and tokens", async () => {
+    const persona = bakery((s) => (s.name = "Luna"), "You answer at night.\r\nBe brief.");
+    const res = await api("POST", base(), { name: "Night shift", persona });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body).toMatchObject({ name: "Night shift", template: null, versionCount: 1, activeVersion: { version: 1, active: true, usable: true, unusable: null, limit: MAX_PERSONA_TOKENS } });
+    expect(body.activeVersion.persona.voice).toBe("You answer at night.\nBe brief.");
+    expect(body.activeVersion.persona.settings).toMatchObject({ kind: "support", name: "Luna", handoff: { triggers: ["human", "refund", "complaint"] }, blocklist: ["Crusty Corner"] });
+    expect(body.activeVersion.systemPrompt).toMatch(/^You are Luna, the AI assistant of Sunrise Bakery/);
+    expect(body.activeVersion.systemPrompt).toContain("- hours: Tuesday to Saturday 7:00-18:00");
+    expect(body.activeVersion.tokens).toBe(countWords(body.activeVersion.systemPrompt));
+    // The stored row is the persona, whole; the prompt is rendered from it, never stored.
+    const row = await database.db.personaVersion.findFirstOrThrow({ where: { personaId: body.id } });
+    expect(row).toMatchObject({ settings: body.activeVersion.persona.settings, voice: "You answer at night.\nBe brief.", legacyText: null, draftReason: null });
+    expect((await api("POST", base(), { name: "Night shift", persona })).statusCode).toBe(409);
+    // The name defaults to the persona's own.
+    expect((await api("POST", base(), { persona: bakery((s) => (s.name = "Sol")) })).json().name).toBe("Sol");
+    const list = await api("GET", base());
+    expect(list.json().items.map((p: { name: string }) => p.name)).toEqual(["Rosa", "Night shift", "Sol"]);
+    expect(list.json().items[1].activeVersion).not.toHaveProperty("persona");
+  });
+
+  it("names every bad field of a persona, in the words of the form, and stores nothing", async () => {
+    const before = await database.db.personaVersion.count();
+    const res = await api("POST", base(), {
+      persona: { settings: { ...bakery().settings, kind: "robot", facts: { hours: 7 }, owner: { channel: "fax", to: "x" }, extra: 1 }, voice: "  " },
+    });
+    expect(res.statusCode).toBe(400);
+    const fields = res.json().error.details.problems.map((p: { field: string }) => p.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(["body.persona.settings.kind", "body.persona.settings.facts.hours", "body.persona.settings.owner.channel", "body.persona.settings", "body.persona.voice"]),
+    );
+    expect(res.json().error.details.problems.find((p: { field: string }) => p.field === "body.persona.settings.facts.hours").message).toMatch(/must be text/);
+    expect((await api("POST", base(), { persona: bakery(), markdown: "---" })).statusCode).toBe(400);
+    expect(await database.db.personaVersion.count()).toBe(before);
+  });
+
+  it("edits whole versions: the settings change with the text, a rollback and an activation restore a whole version", async () => {
+    const created = (await api("POST", base(), { name: "Editor", persona: bakery() })).json();
     const url = `${base()}/${created.id}`;
-    const v2 = await api("POST", `${url}/versions`, { systemPrompt: "line one\nline 2\nline three\nline four" });
+    const v2 = await api("POST", `${url}/versions`, { persona: bakery((s) => (s.facts = { ...s.facts, croissants: "croissant 2.40" }), "You answer at night.\nBe brief."), baseVersion: 1 });
     expect(v2.statusCode).toBe(201);
-    expect(v2.json()).toMatchObject({ version: 2, active: true });
-    const draft = await api("POST", `${url}/versions`, { systemPrompt: "draft", activate: false });
+    expect(v2.json()).toMatchObject({ version: 2, active: true, persona: { settings: { facts: { croissants: "croissant 2.40" } } } });
+    const draft = await api("POST", `${url}/versions`, { persona: bakery(), activate: false });
     expect(draft.json()).toMatchObject({ version: 3, active: false });
     expect((await api("GET", url)).json().activeVersion).toMatchObject({ version: 2 });
-
     const versions = (await api("GET", `${url}/versions`)).json().items;
     expect(versions.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([[3, false], [2, true], [1, false]]);
-    expect((await api("GET", `${url}/versions/1`)).json().systemPrompt).toBe("line one\nline two\nline three");
+    expect((await api("GET", `${url}/versions/1`)).json().persona).toEqual(created.activeVersion.persona);
 
-    const diff = await api("GET", `${url}/diff?from=1&to=2`);
-    expect(diff.statusCode).toBe(200);
-    expect(diff.json()).toMatchObject({ from: 1, to: 2, added: 2, removed: 1, exact: true });
-    expect(diff.json().lines.map((l: { op: string; text: string }) => `${l.op} ${l.text}`)).toEqual([
-      "equal line one",
-      "remove line two",
-      "add line 2",
-      "equal line three",
-      "add line four",
+    // The diff compares the versions as persona files: settings lines and voice lines.
+    const diff = (await api("GET", `${url}/diff?from=1&to=2`)).json();
+    expect(diff).toMatchObject({ from: 1, to: 2, exact: true, weakenings: [] });
+    expect(diff.lines.filter((l: { op: string }) => l.op !== "equal").map((l: { op: string; text: string }) => `${l.op} ${l.text}`)).toEqual([
+      "add   croissants: croissant 2.40",
+      "remove You answer at night, briefly.",
+      "add You answer at night.",
+      "add Be brief.",
     ]);
 
     const rollback = await api("POST", `${url}/rollback`, { version: 1 });
     expect(rollback.statusCode).toBe(201);
-    expect(rollback.json()).toMatchObject({ version: 4, active: true, systemPrompt: "line one\nline two\nline three" });
+    expect(rollback.json()).toMatchObject({ version: 4, active: true, rolledBackFrom: 1, persona: created.activeVersion.persona });
     const origin = await database.db.personaVersion.findFirstOrThrow({ where: { personaId: created.id, version: 4 } });
-    expect(origin.settings).toMatchObject({ source: "admin-api", rolledBackFrom: 1, apiKeyId: shop.keyId });
+    expect(origin.origin).toMatchObject({ source: "admin-api", rolledBackFrom: 1, apiKeyId: shop.keyId });
 
-    const activated = await api("POST", `${url}/versions/2/activate`);
+    const activated = await api("POST", `${url}/versions/2/activate`, {});
     expect(activated.statusCode).toBe(200);
-    expect((await api("GET", url)).json()).toMatchObject({ versionCount: 4, activeVersion: { version: 2 } });
+    expect((await api("GET", url)).json()).toMatchObject({ versionCount: 4, activeVersion: { version: 2, persona: v2.json().persona } });
     expect((await api("GET", `${url}/versions/9`)).statusCode).toBe(404);
     expect((await api("GET", `${url}/diff?from=1&to=9`)).statusCode).toBe(404);
     const badQuery = await api("GET", `${url}/diff?from=one`);
@@ -116,30 +148,78 @@ describe("personas", () => {
     expect(badQuery.json().error.message).toMatch(/query\.from.*query\.to|query\.to.*query\.from/s);
   });
 
+  it("says what an edit, a rollback or an activation stops enforcing, and saves it only once confirmed", async () => {
+    const created = (await api("POST", base(), { name: "Guarded", persona: bakery() })).json();
+    const url = `${base()}/${created.id}`;
+    const weaker = bakery((s) => {
+      s.handoff.triggers = ["human"];
+      s.blocklist = [];
+    });
+    const refused = await api("POST", `${url}/versions`, { persona: weaker });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe("PERSONA_WEAKENED");
+    const keys = refused.json().error.details.weakenings.map((w: { key: string }) => w.key);
+    expect(keys).toEqual(["handoff.triggers:refund", "handoff.triggers:complaint", "blocklist:Crusty Corner"]);
+    expect(refused.json().error.details.weakenings[0].message).toMatch(/refund" will no longer be handed to a person/);
+    expect((await api("GET", `${url}/versions`)).json().items).toHaveLength(1);
+    // Confirming only part of it is not enough.
+    expect((await api("POST", `${url}/versions`, { persona: weaker, confirmWeakenings: keys.slice(0, 1) })).statusCode).toBe(409);
+    const saved = await api("POST", `${url}/versions`, { persona: weaker, confirmWeakenings: keys });
+    expect(saved.statusCode).toBe(201);
+    expect((await api("GET", `${url}/diff?from=1&to=2`)).json().weakenings.map((w: { key: string }) => w.key)).toEqual(keys);
+    // Going back to version 1 adds rules: nothing to confirm. Activating version 2 again removes them.
+    expect((await api("POST", `${url}/rollback`, { version: 1 })).statusCode).toBe(201);
+    const activate = await api("POST", `${url}/versions/2/activate`, {});
+    expect([activate.statusCode, activate.json().error.code]).toEqual([409, "PERSONA_WEAKENED"]);
+    expect((await api("POST", `${url}/versions/2/activate`, { confirmWeakenings: keys })).statusCode).toBe(200);
+  });
+
+  it("refuses an edit made on a version that is no longer live", async () => {
+    const created = (await api("POST", base(), { name: "Two tabs", persona: bakery() })).json();
+    const url = `${base()}/${created.id}/versions`;
+    expect((await api("POST", url, { persona: bakery(undefined, "First tab."), baseVersion: 1 })).statusCode).toBe(201);
+    const stale = await api("POST", url, { persona: bakery(undefined, "Second tab."), baseVersion: 1 });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({ code: "CONCURRENT_EDIT", details: { live: 2 } });
+  });
+
+  it("exports a version as a persona file and imports one, with each problem's line", async () => {
+    const url = `${base()}/${shop.personaId}`;
+    const exported = await api("GET", `${url}/versions/1/file`);
+    expect(exported.statusCode).toBe(200);
+    expect(exported.json().fileName).toBe("rosa-v1.md");
+    expect(exported.json().markdown).toMatch(/^---\nkind: support\nname: Rosa\n/);
+    const imported = await api("POST", base(), { name: "Imported", markdown: exported.json().markdown.replace("croissant 2.20", "croissant 2.30") });
+    expect(imported.statusCode).toBe(201);
+    expect(imported.json().activeVersion.persona.settings.facts.pastries).toBe("croissant 2.30, cinnamon roll 3.10");
+    const broken = await api("POST", base(), { name: "Broken", markdown: "---\nkind: support\nname: Rosa\nbusiness: B\nowner: {channel: admin, to: x}\n---\nVoice." });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().error).toMatchObject({ code: "PERSONA_INVALID", details: { problems: [{ field: "handoff", line: 1, message: expect.stringMatching(/required when kind is support/) }] } });
+  });
+
   it("refuses a persona over the token budget with the count and the limit, storing nothing", async () => {
     const long = Array.from({ length: MAX_PERSONA_TOKENS + 5 }, (_, i) => `w${i}`).join(" ");
-    const created = await api("POST", base(), { name: "Too long", systemPrompt: long });
+    const created = await api("POST", base(), { name: "Too long", persona: bakery(undefined, long) });
     expect(created.statusCode).toBe(422);
-    expect(created.json().error).toEqual({
-      code: "PERSONA_TOO_LONG",
-      message: `body.systemPrompt: the persona is ${MAX_PERSONA_TOKENS + 5} tokens; the limit is ${MAX_PERSONA_TOKENS}`,
-      details: { field: "body.systemPrompt", tokens: MAX_PERSONA_TOKENS + 5, limit: MAX_PERSONA_TOKENS },
-    });
+    const error = created.json().error;
+    expect(error).toMatchObject({ code: "PERSONA_TOO_LONG", details: { field: "persona", limit: MAX_PERSONA_TOKENS } });
+    expect(error.details.tokens).toBeGreaterThan(MAX_PERSONA_TOKENS + 5);
+    expect(error.message).toContain(`the limit is ${MAX_PERSONA_TOKENS}`);
     expect(await database.db.persona.count({ where: { name: "Too long" } })).toBe(0);
     const before = await database.db.personaVersion.count({ where: { personaId: shop.personaId } });
-    const edit = await api("POST", `${base()}/${shop.personaId}/versions`, { systemPrompt: long });
+    const edit = await api("POST", `${base()}/${shop.personaId}/versions`, { persona: bakery(undefined, long) });
     expect(edit.statusCode).toBe(422);
-    expect(edit.json().error.details).toMatchObject({ tokens: MAX_PERSONA_TOKENS + 5, limit: MAX_PERSONA_TOKENS });
+    expect(edit.json().error.code).toBe("PERSONA_TOO_LONG");
     expect(await database.db.personaVersion.count({ where: { personaId: shop.personaId } })).toBe(before);
   });
 
   it("names the bad fields of an edit", async () => {
-    const res = await api("POST", `${base()}/${shop.personaId}/versions`, { systemPrompt: "   ", activate: "yes" });
+    const res = await api("POST", `${base()}/${shop.personaId}/versions`, { persona: { settings: bakery().settings, voice: "   " }, activate: "yes" });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toContain("body.systemPrompt");
+    expect(res.json().error.message).toContain("body.persona.voice");
     expect(res.json().error.message).toContain("body.activate");
     const missing = await api("POST", `${base()}/${shop.personaId}/versions`, {});
-    expect(missing.json().error.message).toContain("body.systemPrompt");
+    expect(missing.json().error.message).toContain("either persona or markdown");
     const version = await api("GET", `${base()}/${shop.personaId}/versions/zero`);
     expect(version.statusCode).toBe(400);
     expect(version.json().error.message).toContain("params.version");
@@ -147,7 +227,7 @@ describe("personas", () => {
 
   it("gives versions created concurrently distinct numbers", async () => {
     const url = `${base()}/${shop.personaId}/versions`;
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => api("POST", url, { systemPrompt: `concurrent ${i}` })));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => api("POST", url, { persona: bakery(undefined, `concurrent ${i}`), activate: false })));
     expect(results.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
     const numbers = results.map((r) => r.json().version as number);
     expect(new Set(numbers).size).toBe(6);
@@ -190,7 +270,9 @@ describe("OpenAPI document and docs page", () => {
     expect(operations.sort()).toEqual(adminRoutes.map((r) => `${r.method} /api/admin${r.path.replace(/:([A-Za-z]+)/g, "{$1}")}`).sort());
     const createPersona = doc.paths["/api/admin/businesses/{businessId}/personas"].post;
     expect(createPersona.parameters).toEqual([expect.objectContaining({ name: "businessId", in: "path", required: true })]);
-    expect(createPersona.requestBody.content["application/json"].schema).toMatchObject({ type: "object", required: expect.arrayContaining(["name", "systemPrompt"]) });
+    const createBody = createPersona.requestBody.content["application/json"].schema;
+    expect(createBody.properties.persona.properties.settings.properties).toHaveProperty("handoff");
+    expect(createBody.properties.persona.properties.settings.required).toEqual(expect.arrayContaining(["kind", "name", "business", "owner"]));
     expect(createPersona.responses["201"].content["application/json"].schema.properties).toHaveProperty("activeVersion");
     expect(createPersona.responses["422"]).toEqual({ $ref: "#/components/responses/Error422" });
     const list = doc.paths["/api/admin/businesses/{businessId}/conversations"].get;

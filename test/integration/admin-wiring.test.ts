@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig } from "../support/test-config.js";
@@ -20,7 +20,7 @@ let key: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId: business.id, name: "test" })).key;
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });

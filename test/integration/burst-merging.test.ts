@@ -6,7 +6,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import type { GenerateOptions } from "../../src/ports/chat-model.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -39,7 +39,7 @@ class HookedModel extends RecordingChatModel {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 4096, sequences: 2, temperature: 0 });
 });
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -24,7 +24,7 @@ const started: WorkerProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
 });

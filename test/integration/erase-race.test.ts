@@ -8,7 +8,7 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
 import type { GenerateOptions, Generation } from "../../src/ports/chat-model.js";
 import type { ChannelRef } from "../../src/ports/inbound-store.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { turnJobId } from "../../src/queue/queue-names.js";
 import { conversationLockKey } from "../../src/queue/redis-conversation-lock.js";
 import { ErasureRepository } from "../../src/storage/erasure-repository.js";
@@ -88,7 +88,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "race");
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "race");
   channel = (await new InboundRepository(database.db).findChannel("webchat", seeded.channelKey))!;
   queues = createTestQueues(logger, prefix);
   erasure = { store: new ErasureRepository(database.db), work: queues.work, logger };

@@ -5,7 +5,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { composeWorker } from "../../src/main/compose-worker.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -22,7 +22,7 @@ let model: LlamaChatModel;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const persona = await loadPersonaTemplate("bakery");
+  const persona = await loadPersonaTemplate("support-bakery");
   await seedBusiness(database.db, persona, "flooding-shop");
   await seedBusiness(database.db, persona, "quiet-shop");
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });

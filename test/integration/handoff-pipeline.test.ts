@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
@@ -35,9 +35,8 @@ let sunriseId: string;
 
 /** A prompts/ template with its owner replaced, as a business would configure it. */
 async function personaWithOwner(template: string, owner: { channel: string; to: string }) {
-  const persona = await loadPersonaTemplate(template);
-  const v2 = persona.v2 as { meta: Record<string, unknown>; body: string };
-  return { ...persona, v2: { ...v2, meta: { ...v2.meta, owner } } };
+  const { persona } = await loadPersonaTemplate(template);
+  return { template, persona: { ...persona, settings: { ...persona.settings, owner: owner as typeof persona.settings.owner } } };
 }
 
 async function addWhatsappChannel(businessId: string, phoneNumberId: string) {

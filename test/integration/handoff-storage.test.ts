@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateOutboundStatus } from "../../src/channels/whatsapp-cloud/update-outbound-status.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import type { SaveReplyInput } from "../../src/ports/turn-store.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OutboxRepository } from "../../src/storage/outbox-repository.js";

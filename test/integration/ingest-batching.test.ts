@@ -6,7 +6,7 @@ import { acceptInbound } from "../../src/ingest/accept-inbound.js";
 import { createBatchedAccept } from "../../src/ingest/batched-accept.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import type { TurnJob } from "../../src/ports/turn-queue.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { turnJobId } from "../../src/queue/queue-names.js";
@@ -32,7 +32,7 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
 });

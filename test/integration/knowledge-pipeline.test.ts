@@ -28,7 +28,7 @@ async function ask(slug: string, text: string, client = new WebchatClient(pipeli
 beforeAll(async () => {
   pipeline = await startTestPipeline({
     env: { LLM_CONTEXT_SIZE: String(CONTEXT), HISTORY_CHUNK_TOKENS: "128", KNOWLEDGE_BUDGET_TOKENS: String(BUDGET) },
-    businesses: { bakery: "bakery", salon: "bakery" },
+    businesses: { bakery: "support-bakery", salon: "support-bakery" },
   });
   db = pipeline.database.db;
   bakeryId = (await db.business.findUniqueOrThrow({ where: { slug: "bakery" } })).id;
@@ -115,7 +115,16 @@ describe("knowledge in the prompt", () => {
     for (let i = 1; i <= 30; i++) {
       for (const direction of ["inbound", "outbound"] as const) {
         await db.message.create({
-          data: { businessId: bakeryId, conversationId: conversation.id, channelId: seeded.channelId, direction, text: `Old ${direction} ${i}: something about bread, cakes and opening hours.`, status: direction === "inbound" ? "answered" : "sent" },
+          // Days ago: 30 messages within the last minute would be a flood, answered without the model.
+          data: {
+            businessId: bakeryId,
+            conversationId: conversation.id,
+            channelId: seeded.channelId,
+            direction,
+            text: `Old ${direction} ${i}: something about bread, cakes and opening hours.`,
+            status: direction === "inbound" ? "answered" : "sent",
+            createdAt: new Date(Date.now() - 2 * 86_400_000 + i * 1000),
+          },
         });
       }
     }

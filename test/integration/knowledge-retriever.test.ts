@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnowledgeRetriever, DEFAULT_RETRIEVER } from "../../src/knowledge/knowledge-retriever.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { KnowledgeRepository } from "../../src/storage/knowledge-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -22,7 +22,7 @@ let b: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const persona = await loadPersonaTemplate("bakery");
+  const persona = await loadPersonaTemplate("support-bakery");
   a = (await seedBusiness(database.db, persona, "shop-a")).businessId;
   b = (await seedBusiness(database.db, persona, "shop-b")).businessId;
   repository = new CountingRepository(database.db);
@@ -63,7 +63,7 @@ describe("KnowledgeRetriever", () => {
   });
 
   it("says when a business has no knowledge, without loading entries", async () => {
-    const empty = (await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "shop-c")).businessId;
+    const empty = (await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "shop-c")).businessId;
     repository.loads = [];
     expect(await new KnowledgeRetriever(repository).retrieve(empty, "delivery?")).toEqual({ hasKnowledge: false, passages: [] });
     expect(repository.loads).toEqual([]);

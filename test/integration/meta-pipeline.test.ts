@@ -7,7 +7,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -52,7 +52,7 @@ beforeAll(async () => {
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
   });
   database = await createTestDatabase();
-  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "sunrise");
+  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise");
   for (const [kind, account] of [["whatsapp_cloud", WA_PHONE_NUMBER_ID], ["instagram", IG_ACCOUNT_ID]] as const) {
     const channel = await database.db.channel.create({ data: { businessId, kind, platformAccountId: account, name: kind } });
     const sealed = sealChannelCredentials({ accessToken: `token-${kind}`, appSecret: APP_SECRET, verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);

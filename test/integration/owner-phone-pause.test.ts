@@ -34,7 +34,7 @@ beforeAll(async () => {
   const adapter = new WhatsappWebAdapter(4000);
   pipeline = await startTestPipeline({
     env: { OWNER_QUIET_MINUTES: String(QUIET_MS / 60_000), WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: "0", REPLY_MAX_TOKENS: "8" },
-    businesses: { demo: "bakery" },
+    businesses: { demo: "support-bakery" },
     workerAdapters: [adapter],
   });
   database = pipeline.database;

@@ -8,7 +8,7 @@ import { runPersonaChecks } from "../../src/guardrails/checks/run-persona-checks
 import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { startCheckPipeline, type CheckPipeline } from "../../src/main/persona-check/check-pipeline.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { RecordingChatModel } from "../support/recording-chat-model.js";
 import { runEntry } from "../support/run-entry.js";
 import { testConfig } from "../support/test-config.js";
@@ -88,7 +88,7 @@ describe("persona:check through the pipeline", () => {
     const db = database.db;
     const persona = await loadPersonaTemplate("fan-creator");
     const version = await db.personaVersion.findFirstOrThrow({ where: { persona: { businessId: business.businessId } } });
-    expect([version.version, version.systemPrompt]).toEqual([1, persona.systemPrompt]);
+    expect([version.version, version.settings, version.voice]).toEqual([1, persona.persona.settings, persona.persona.voice]);
     await db.channel.findUniqueOrThrow({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: business.channelKey } } });
 
     // Every scripted message was stored once and settled by the worker; nothing failed or was lost.
@@ -166,7 +166,7 @@ describe("persona:check through the pipeline", () => {
   it("refuses a persona whose prompt does not fit the budget, before starting anything", async () => {
     const start = () => Promise.reject(new Error("the pipeline must not start"));
     await expect(runPersonaChecks("prompts/fan-creator.md", { model: real, replyMaxTokens: 8, personaBudget: 100, start })).rejects.toThrowError(
-      /fan-creator: the system prompt needs \d+ tokens; the limit is 100/,
+      /fan-creator.md: the persona's system prompt is \d+ tokens; the limit is 100/,
     );
   });
 });

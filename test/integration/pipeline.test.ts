@@ -14,7 +14,7 @@ let baseUrl: string;
 let config: Config;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128" }, businesses: { demo: "bakery" } });
+  pipeline = await startTestPipeline({ env: { LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128" }, businesses: { demo: "support-bakery" } });
   ({ database, model, baseUrl, config } = pipeline);
 });
 
@@ -80,7 +80,8 @@ describe("web chat message through the whole pipeline", () => {
     await client.waitForReply(60_000);
     const conversation = await database.db.conversation.findFirstOrThrow({ where: { contact: { platformUserId: client.sessionId } } });
     const seeded = await database.db.message.findFirstOrThrow({ where: { conversationId: conversation.id }, orderBy: { seq: "asc" } });
-    // 30 earlier exchanges (well over the 1000-token budget), stored as if they had happened.
+    // 30 earlier exchanges (well over the 1000-token budget), stored as if they had happened days ago
+    // (30 messages within the last minute would be a flood the guardrails answer without the model).
     for (let i = 1; i <= 30; i++) {
       for (const direction of ["inbound", "outbound"] as const) {
         await database.db.message.create({
@@ -91,6 +92,7 @@ describe("web chat message through the whole pipeline", () => {
             direction,
             text: `${direction === "inbound" ? "Old question" : "Old answer"} ${i}: something about bread and cakes and opening hours.`,
             status: direction === "inbound" ? "answered" : "sent",
+            createdAt: new Date(Date.now() - 2 * 86_400_000 + i * 1000),
           },
         });
       }

@@ -5,7 +5,7 @@ import { DashboardSessions } from "../../src/admin/dashboard-sessions.js";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { RedisSessionStore } from "../../src/queue/redis-session-store.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
@@ -28,7 +28,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   const keys = new ApiKeyRepository(database.db);
   const business = await issueApiKey(keys, { businessId: seeded.businessId, name: "shop" });
   businessKey = business.key;

@@ -9,7 +9,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway } from "../../src/main/compose-gateway.js";
 import { composeWorker } from "../../src/main/compose-worker.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { checkRedisPolicy } from "../../src/queue/check-redis-policy.js";
 import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -26,7 +26,7 @@ let redis: PrivateRedis;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 2048, sequences: 2, temperature: 0 });
 });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
@@ -28,7 +28,7 @@ let workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   const modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
   workers = [1, 2, 3].map(() =>

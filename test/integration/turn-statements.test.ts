@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import type { SaveReplyInput } from "../../src/ports/turn-store.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OutboxRepository } from "../../src/storage/outbox-repository.js";
@@ -17,7 +18,7 @@ let channelId: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   turns = new TurnRepository(database.db);
-  ({ businessId } = await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "corner"));
+  ({ businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "corner"));
   channelId = (await database.db.channel.findFirstOrThrow({ where: { businessId, kind: "webchat" } })).id;
 });
 
@@ -64,7 +65,7 @@ describe("loadTurn", () => {
       business: { timezone: "UTC", openingHours: null, outsideHours: "answer", awayMessage: null },
       channel: { id: channelId, kind: "webchat", platformAccountId: "corner", credentialsRef: null },
       recipientId: first.senderId,
-      persona: { versionId: persona.activeVersionId, version: 1, systemPrompt: persona.activeVersion!.systemPrompt },
+      persona: { status: "valid", versionId: persona.activeVersionId, version: 1, systemPrompt: renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona) },
       activity: { lastDay: 2, lastMinute: 2, noReplyYet: true },
       pendingIds: [first.messageId, second.messageId],
     });
@@ -74,18 +75,49 @@ describe("loadTurn", () => {
     ]);
   });
 
-  it("prefers the channel's persona, and falls back to the business's oldest active one", async () => {
+  it("uses the channel's persona, never another one's rules; a channel without one gets the business's oldest", async () => {
     const stored = await customerSays("hello");
     const own = await database.db.persona.create({ data: { businessId, name: `channel-${randomUUID().slice(0, 6)}` } });
-    const version = await database.db.personaVersion.create({ data: { personaId: own.id, version: 1, systemPrompt: "You are the channel's own persona." } });
-    await database.db.channel.update({ where: { id: channelId }, data: { personaId: own.id } });
+    const { persona: fan } = await loadPersonaTemplate("fan-creator");
+    const version = await database.db.personaVersion.create({ data: { personaId: own.id, version: 1, settings: fan.settings, voice: fan.voice } });
     try {
-      // Without an active version of its own, the channel falls back to the business's persona.
-      expect((await turns.loadTurn(stored.conversationId))!.persona?.systemPrompt).toContain("Sunrise Bakery");
+      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ status: "valid", systemPrompt: expect.stringContaining("Sunrise Bakery") });
+      await database.db.channel.update({ where: { id: channelId }, data: { personaId: own.id } });
+      // Its own persona has no live version: the turn fails closed rather than borrow the bakery's.
+      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ status: "invalid", versionId: null, problem: expect.stringMatching(/no active version/) });
       await database.db.persona.update({ where: { id: own.id }, data: { activeVersionId: version.id } });
-      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ versionId: version.id, systemPrompt: "You are the channel's own persona." });
+      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ status: "valid", versionId: version.id, systemPrompt: renderSystemPrompt(fan) });
     } finally {
       await database.db.channel.update({ where: { id: channelId }, data: { personaId: null } });
+      await database.db.persona.delete({ where: { id: own.id } });
+    }
+  });
+
+  it("reads a broken, draft or unconverted version as invalid, with what is wrong and whom to tell", async () => {
+    const stored = await customerSays("hello again");
+    const own = await database.db.persona.create({ data: { businessId, name: `broken-${randomUUID().slice(0, 6)}` } });
+    const { persona: support } = await loadPersonaTemplate("support-bakery");
+    const owner = { channel: "whatsapp_cloud", to: "+34 600 000 111" };
+    const cases = [
+      { data: { settings: { ...support.settings, owner, kind: "robot" }, voice: support.voice }, problem: /version 1 has invalid settings: settings.kind/ },
+      { data: { settings: { ...support.settings, owner }, voice: support.voice, draftReason: "it has no text" }, problem: /version 2 is a draft that cannot be used: it has no text/ },
+      { data: { settings: { owner }, legacyText: "You are Rosa." }, problem: /version 3 is in the old text-only format/ },
+    ];
+    await database.db.channel.update({ where: { id: channelId }, data: { personaId: own.id } });
+    try {
+      for (const [i, c] of cases.entries()) {
+        const version = await database.db.personaVersion.create({ data: { personaId: own.id, version: i + 1, ...c.data } });
+        await database.db.persona.update({ where: { id: own.id }, data: { activeVersionId: version.id } });
+        expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({
+          status: "invalid",
+          versionId: version.id,
+          problem: expect.stringMatching(c.problem),
+          fallback: { notify: "whatsapp_cloud:+34 600 000 111" },
+        });
+      }
+    } finally {
+      await database.db.channel.update({ where: { id: channelId }, data: { personaId: null } });
+      await database.db.persona.update({ where: { id: own.id }, data: { activeVersionId: null } });
       await database.db.persona.delete({ where: { id: own.id } });
     }
   });

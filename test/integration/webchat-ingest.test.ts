@@ -4,7 +4,7 @@ import { startEmbeddedRedis, type EmbeddedService } from "../../src/embedded/emb
 import { freePort } from "../../src/embedded/free-port.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { createDb } from "../../src/storage/create-db.js";
@@ -25,7 +25,7 @@ const redis = createRedis(TEST_REDIS_URL, "producer");
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
   await database.db.channel.update({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: "demo" } }, data: {} });
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);

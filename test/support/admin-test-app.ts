@@ -5,7 +5,7 @@ import type { AdminStore } from "../../src/admin/admin-store.js";
 import { installErrorHandler } from "../../src/http/error-handler.js";
 import { registerAdminApi, type AdminApiDeps } from "../../src/http/admin/register-admin-api.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
 import type { Db } from "../../src/storage/create-db.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
@@ -74,7 +74,7 @@ export interface Shop {
 
 /** A business as the seed CLI makes it, plus one customer message and one API key. */
 export async function seedShop(db: Db, store: AdminStore, slug: string): Promise<Shop> {
-  const seeded = await seedBusiness(db, await loadPersonaTemplate("bakery"), slug);
+  const seeded = await seedBusiness(db, await loadPersonaTemplate("support-bakery"), slug);
   const inbound = new InboundRepository(db);
   const channel = await inbound.findChannel("webchat", seeded.channelKey);
   const stored = await inbound.storeInbound(channel!, {

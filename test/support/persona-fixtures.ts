@@ -1,5 +1,5 @@
-import { parsePersonaV2 } from "../../src/personas/parse-persona-v2.js";
-import type { PersonaV2 } from "../../src/personas/persona-schema.js";
+import { parsePersonaFile } from "../../src/personas/persona-file.js";
+import type { Persona } from "../../src/personas/persona-schema.js";
 
 export const SUPPORT_FRONT_MATTER = `kind: support
 name: Rosa
@@ -37,9 +37,9 @@ owner: { channel: admin, to: mia-team }`;
 const BODY = "You chat with people in a friendly way about baking and nothing else at all.";
 
 /** A persona parsed from front matter text the way a file would be. */
-export function personaFrom(frontMatter: string, body = BODY, file = "prompts/test-persona.md"): PersonaV2 {
-  return parsePersonaV2(`---\n${frontMatter}\n---\n${body}\n`, file);
+export function personaFrom(frontMatter: string, body = BODY, file = "prompts/test-persona.md"): Persona {
+  return parsePersonaFile(`---\n${frontMatter}\n---\n${body}\n`, file);
 }
 
-export const supportPersona = (): PersonaV2 => personaFrom(SUPPORT_FRONT_MATTER, BODY, "prompts/test-support.md");
-export const fanPersona = (): PersonaV2 => personaFrom(FAN_FRONT_MATTER, BODY, "prompts/test-fan.md");
+export const supportPersona = (): Persona => personaFrom(SUPPORT_FRONT_MATTER, BODY, "prompts/test-support.md");
+export const fanPersona = (): Persona => personaFrom(FAN_FRONT_MATTER, BODY, "prompts/test-fan.md");

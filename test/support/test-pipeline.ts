@@ -8,7 +8,7 @@ import { composeWorker, type RunningWorker } from "../../src/main/compose-worker
 import type { ChannelAdapter } from "../../src/ports/channel-adapter.js";
 import type { ChatModel } from "../../src/ports/chat-model.js";
 import type { Logger } from "../../src/ports/logger.js";
-import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
+import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { RecordingChatModel } from "./recording-chat-model.js";
 import { testConfig } from "./test-config.js";

@@ -1,19 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { checkReply } from "../../src/guardrails/check-reply.js";
 import { disclosesAi, withDisclosure } from "../../src/guardrails/discloses-ai.js";
-import { findFactContradictions } from "../../src/guardrails/find-fact-contradictions.js";
+import { figureValues, findFactContradictions } from "../../src/guardrails/find-fact-contradictions.js";
 import { findIdentityClaim } from "../../src/guardrails/find-identity-claim.js";
 import { findPromptLeak } from "../../src/guardrails/find-prompt-leak.js";
-import { renderPersona } from "../../src/personas/render-persona.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
 
 const support = supportPersona();
 const fan = fanPersona();
 const words = (t: string) => t.split(/\s+/).length;
-const systemOf = (p = support) => renderPersona(p, { countTokens: words, budget: 10_000 }).systemPrompt;
+const systemOf = (p = support) => renderSystemPrompt(p);
 
 describe("findFactContradictions", () => {
-  const facts = support.meta.facts;
+  const facts = figureValues(Object.values(support.settings.facts).join("\n"));
   it.each([
     "We open at 7:00 and close at 18:00.",
     "A sourdough loaf is 5.50 and a baguette 2,80 €.",
@@ -42,7 +42,7 @@ describe("findPromptLeak", () => {
     expect(findPromptLeak(reply, system, [])).toBeDefined();
   });
   it("allows quoting facts and short overlaps", () => {
-    expect(findPromptLeak("Our hours: Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00. See you soon!", system, Object.entries(support.meta.facts).map(([l, t]) => `${l}: ${t}`))).toBeUndefined();
+    expect(findPromptLeak("Our hours: Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00. See you soon!", system, Object.entries(support.settings.facts).map(([l, t]) => `${l}: ${t}`))).toBeUndefined();
     expect(findPromptLeak("I'm the AI assistant of Sunrise Bakery.", system, [])).toBeUndefined();
   });
 });
@@ -108,5 +108,13 @@ describe("checkReply", () => {
     expect(check("Yes, I'm a real person.")).toBe("claims-human");
     expect(check("This is really Mia typing!", fan)).toBe("claims-creator");
     expect(check("A sourdough loaf is 3.99 today.")).toBe("contradicts-facts: 3.99");
+  });
+  it("takes a price or time the knowledge base or the voice holds as quoted, not invented", () => {
+    const reply = "The gluten-free loaf is 6.40 on Thursdays.";
+    expect(check(reply)).toBe("contradicts-facts: 6.40");
+    expect(checkReply({ reply, persona: support, systemPrompt: systemOf(), knownFigures: figureValues("Gluten-free buckwheat loaf: 6,40 €") })).toBeUndefined();
+    const voiced = { ...support, voice: `${support.voice} Coffee is 1.80 with any pastry.` };
+    expect(checkReply({ reply: "Coffee is 1.80 with a pastry.", persona: voiced, systemPrompt: systemOf(voiced) })).toBeUndefined();
+    expect(checkReply({ reply: "Coffee is 1.80 with a pastry.", persona: support, systemPrompt: systemOf() })).toBe("contradicts-facts: 1.80");
   });
 });

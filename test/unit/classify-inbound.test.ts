@@ -100,7 +100,7 @@ describe("classifyInbound: safety", () => {
 
 describe("blocked topics", () => {
   it("match a built-in topic's keywords, a listed topic's keywords, in English and Spanish", () => {
-    const topics = fan.meta.limits.blockedTopics;
+    const topics = fan.settings.limits.blockedTopics;
     expect(findBlockedTopic("Who will you vote for?", topics)).toBe("politics");
     expect(findBlockedTopic("¿Qué opinas de las elecciones?", topics)).toBe("politics");
     expect(findBlockedTopic("The Political situation", topics)).toBe("politics");
@@ -109,7 +109,7 @@ describe("blocked topics", () => {
     expect(classifyInbound("who do you vote for", fan).blockedTopic).toBe("politics");
   });
   it("leave other talk alone", () => {
-    const topics = fan.meta.limits.blockedTopics;
+    const topics = fan.settings.limits.blockedTopics;
     for (const text of ["I'm devoted to your channel", "Best cookie recipe?", "¿Cuál es tu receta favorita?", "Kids love your cookies"]) {
       expect(findBlockedTopic(text, topics)).toBeUndefined();
     }

@@ -1,29 +1,33 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { listPersonaTemplates, loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
-import { parsePersonaFile } from "../../src/personas/parse-persona-file.js";
+import { parsePersonaFile } from "../../src/personas/persona-file.js";
+import { DEFAULT_PERSONA_TEMPLATE, listPersonaTemplates, loadPersonaTemplate, PROMPTS_DIR } from "../../src/personas/persona-templates.js";
 
-describe("persona files", () => {
-  it("loads every shipped template", async () => {
+describe("persona templates in prompts/", () => {
+  it("every shipped file is a whole persona: settings that the code enforces, and a voice", async () => {
     const names = await listPersonaTemplates();
-    expect(names).toContain("bakery");
+    expect(names).toEqual(expect.arrayContaining(["support-bakery", "fan-creator"]));
+    expect(names).toContain(DEFAULT_PERSONA_TEMPLATE);
     for (const name of names) {
-      const persona = await loadPersonaTemplate(name);
-      expect(persona.systemPrompt.length).toBeGreaterThan(50);
-      expect(persona.meta.name).toBeTruthy();
+      const { template, persona } = await loadPersonaTemplate(name);
+      expect(template).toBe(name);
+      expect(persona.voice.length).toBeGreaterThan(50);
+      expect(["support", "fan"]).toContain(persona.settings.kind);
+      // A support agent hands off; a fan agent discloses: no shipped persona runs without rules.
+      expect(persona.settings.handoff?.triggers.length ?? 0).toBeGreaterThan(0);
+      if (persona.settings.kind === "fan") expect(persona.settings.disclosure).toBeTruthy();
+      // Each has the scripted checks persona:check replays.
+      await expect(readFile(`${PROMPTS_DIR}/${name}.checks.yaml`, "utf8")).resolves.toContain("conversations:");
     }
   });
 
-  it("names the missing field", () => {
-    expect(() => parsePersonaFile("---\nname: Rosa\n---\nYou are Rosa.", "x")).toThrowError(/x: business/);
-  });
-
-  it("rejects an empty body and broken front matter", () => {
-    expect(() => parsePersonaFile("---\nname: Rosa\nbusiness: B\n---\n  \n", "x")).toThrowError(/body/);
-    expect(() => parsePersonaFile("---\nname: [unclosed\n---\nhi", "x")).toThrowError(/YAML/);
+  it("refuses the old text-only format, naming what is missing", () => {
+    expect(() => parsePersonaFile("---\nname: Rosa\nbusiness: B\n---\nYou are Rosa.", "old.md")).toThrowError(/old\.md:1: kind: kind must be support or fan/);
   });
 
   it("refuses unknown template names and path tricks", async () => {
     await expect(loadPersonaTemplate("../package")).rejects.toThrowError(/lower-case/);
-    await expect(loadPersonaTemplate("nope")).rejects.toThrowError(/known: .*bakery/);
+    await expect(loadPersonaTemplate("nope")).rejects.toThrowError(/known: .*support-bakery/);
+    await expect(loadPersonaTemplate("bakery")).rejects.toThrowError(/no persona template bakery/);
   });
 });

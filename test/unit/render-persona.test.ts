@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { loadPersonaV2 } from "../../src/personas/load-persona-v2.js";
-import { defaultPersonaBudget, renderPersona } from "../../src/personas/render-persona.js";
+import { readPersonaFile } from "../../src/personas/persona-file.js";
+import type { Persona } from "../../src/personas/persona-schema.js";
+import { checkPersonaFits, personaTokenBudget, PersonaTooLongError, renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
 import { loadTinyChatModel } from "../support/tiny-chat-model.js";
 
@@ -16,7 +17,9 @@ afterAll(async () => {
   await model?.close();
 });
 
-describe("renderPersona", () => {
+const renderPersona = (persona: Persona, o: { countTokens: (s: string) => number; budget: number }) => checkPersonaFits(persona, { countTokens: o.countTokens, maxPersonaTokens: o.budget });
+
+describe("renderSystemPrompt and checkPersonaFits", () => {
   it("lists facts and rules, adds the AI rule and the handoff rule for a business", () => {
     const { systemPrompt } = renderPersona(supportPersona(), { countTokens, budget: 1000 });
     expect(systemPrompt).toMatch(/^You are Rosa, the AI assistant of Sunrise Bakery\./);
@@ -38,6 +41,11 @@ describe("renderPersona", () => {
     expect(systemPrompt).toContain("Keep every reply under 120 characters.");
   });
 
+  it("renders the same text as checkPersonaFits returns: one rendering for the prompt and the budget", () => {
+    const persona = fanPersona();
+    expect(renderPersona(persona, { countTokens, budget: 1000 }).systemPrompt).toBe(renderSystemPrompt(persona));
+  });
+
   it("counts tokens with the injected counter (the real tokenizer) and accepts a prompt that fits", () => {
     const persona = supportPersona();
     const rendered = renderPersona(persona, { countTokens, budget: 1000 });
@@ -49,16 +57,20 @@ describe("renderPersona", () => {
   it("refuses a persona over the budget, naming the count and the limit", () => {
     const persona = supportPersona();
     const tokens = renderPersona(persona, { countTokens, budget: 10_000 }).tokens;
-    expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(
-      new RegExp(`test-support: the system prompt needs ${tokens} tokens; the limit is ${tokens - 1}`),
-    );
+    expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(PersonaTooLongError);
+    expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(new RegExp(`system prompt is ${tokens} tokens; the limit is ${tokens - 1}`));
+    try {
+      renderPersona(persona, { countTokens, budget: tokens - 1 });
+    } catch (error) {
+      expect(error).toMatchObject({ code: "PERSONA_TOO_LONG", status: 422, details: { tokens, limit: tokens - 1 } });
+    }
   });
 
   it("fits both shipped templates in the default budget of a 4096-token context", async () => {
-    const budget = defaultPersonaBudget(4096, 256);
+    const budget = personaTokenBudget(4096, 256);
     expect(budget).toBe(1920);
     for (const file of ["prompts/support-bakery.md", "prompts/fan-creator.md"]) {
-      expect(renderPersona(await loadPersonaV2(file), { countTokens, budget }).tokens).toBeLessThan(budget);
+      expect(renderPersona(await readPersonaFile(file), { countTokens, budget }).tokens).toBeLessThan(budget);
     }
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { turnPolicy, type BeforeGenerationInput } from "../../src/guardrails/turn-policy.js";
-import { renderPersona } from "../../src/personas/render-persona.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
 
 const support = supportPersona();
 const fan = fanPersona();
 const DISCLOSURE = "Hi! I'm Mia's AI assistant, not Mia herself.";
-const systemOf = (p = support) => renderPersona(p, { countTokens: (t) => t.length, budget: 100_000 }).systemPrompt;
+const systemOf = (p = support) => renderSystemPrompt(p);
 
 function before(overrides: Partial<BeforeGenerationInput> & { say?: string | string[] } = {}) {
   const { say = "Hello!", ...rest } = overrides;

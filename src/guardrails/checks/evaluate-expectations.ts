@@ -1,5 +1,6 @@
-import type { PersonaV2 } from "../../personas/persona-schema.js";
+import type { Persona } from "../../personas/persona-schema.js";
 import { disclosesAi } from "../discloses-ai.js";
+import { ownerFigures } from "../check-reply.js";
 import { findFactContradictions } from "../find-fact-contradictions.js";
 import { neutraliseControlText } from "../neutralise-control-text.js";
 import type { Expectation } from "./checks-schema.js";
@@ -45,7 +46,7 @@ function handedOver(t: TurnRecord): string {
   return `${pause}; owner (${h.notify}) ${h.status}${h.error ? `: ${h.error}` : ""}`;
 }
 
-type Check = (turns: readonly TurnRecord[], persona: PersonaV2, value: unknown) => [boolean, string];
+type Check = (turns: readonly TurnRecord[], persona: Persona, value: unknown) => [boolean, string];
 
 const textOf = (t: TurnRecord) => ("text" in t.outcome ? t.outcome.text : undefined);
 const reasonOf = (t: TurnRecord) => ("reason" in t.outcome ? t.outcome.reason : t.outcome.kind === "generated" ? (t.outcome.flagged ?? "") : "");
@@ -76,7 +77,7 @@ const CHECKS: Record<keyof Expectation, Check> = {
   notContradicting: (turns, persona) => {
     const text = textOf(last(turns));
     if (text === undefined) return [false, "nothing was sent"];
-    const invented = findFactContradictions(text, persona.meta.facts);
+    const invented = findFactContradictions(text, ownerFigures(persona));
     return [invented.length === 0, invented.length === 0 ? `no invented figures${flagNote(last(turns))}` : `invented: ${invented.join(", ")}`];
   },
   neutralised: (turns) => {
@@ -112,7 +113,7 @@ function flagNote(t: TurnRecord): string {
 }
 
 /** Checks a step's expectations against the turns it produced. */
-export function evaluateExpectations(expect: Expectation, turns: readonly TurnRecord[], persona: PersonaV2): ExpectationResult[] {
+export function evaluateExpectations(expect: Expectation, turns: readonly TurnRecord[], persona: Persona): ExpectationResult[] {
   return (Object.keys(expect) as (keyof Expectation)[]).map((key) => {
     const value = expect[key];
     const [passed, detail] = turns.length === 0 ? [false, "no turn answered the step"] : CHECKS[key](turns, persona, value);

@@ -17,7 +17,7 @@ export function formatCheckTable(report: PersonaCheckReport): string {
   };
   const line = (cells: readonly string[]) => cells.map((c, i) => cell(c, COLUMNS[i]!.width)).join(" | ").trimEnd();
   const out = [
-    `${report.persona.template} (${report.persona.meta.kind}): system prompt ${report.systemPromptTokens} of ${report.budget} tokens; checks from ${report.checksFile}`,
+    `${report.template} (${report.persona.settings.kind}): system prompt ${report.systemPromptTokens} of ${report.budget} tokens; checks from ${report.checksFile}`,
     "",
     line(COLUMNS.map((c) => c.title)),
     COLUMNS.map((c) => "-".repeat(c.width)).join("-+-"),

@@ -1,7 +1,7 @@
 import type { ChatModel } from "../../ports/chat-model.js";
-import { loadPersonaV2 } from "../../personas/load-persona-v2.js";
-import type { PersonaV2 } from "../../personas/persona-schema.js";
-import { defaultPersonaBudget, renderPersona } from "../../personas/render-persona.js";
+import { readPersonaFile } from "../../personas/persona-file.js";
+import type { Persona } from "../../personas/persona-schema.js";
+import { checkPersonaFits, personaTokenBudget, PersonaTooLongError } from "../../personas/render-persona.js";
 import { evaluateExpectations, type ExpectationResult, type TurnRecord } from "./evaluate-expectations.js";
 import { loadChecksFile } from "./load-checks-file.js";
 
@@ -38,7 +38,9 @@ export interface CheckRow extends ExpectationResult {
 }
 
 export interface PersonaCheckReport {
-  readonly persona: PersonaV2;
+  /** The persona file's name without .md. */
+  readonly template: string;
+  readonly persona: Persona;
   readonly checksFile: string;
   readonly systemPromptTokens: number;
   readonly budget: number;
@@ -59,14 +61,17 @@ export function checksFileOf(personaFile: string): string {
  * checks each step's expectations against what the worker did and the channel sent.
  */
 export async function runPersonaChecks(personaFile: string, deps: PersonaCheckDeps): Promise<PersonaCheckReport> {
-  const persona = await loadPersonaV2(personaFile);
+  const persona = await readPersonaFile(personaFile);
   const checksFile = checksFileOf(personaFile);
   const checks = await loadChecksFile(checksFile);
-  const budget = deps.personaBudget ?? defaultPersonaBudget(deps.model.contextSize, deps.replyMaxTokens);
-  const rendered = renderPersona(persona, {
-    budget,
-    countTokens: (system) => deps.model.countPromptTokens({ system, turns: [{ role: "user", text: "" }] }),
-  });
+  const budget = deps.personaBudget ?? personaTokenBudget(deps.model.contextSize, deps.replyMaxTokens);
+  let rendered: ReturnType<typeof checkPersonaFits>;
+  try {
+    rendered = checkPersonaFits(persona, { maxPersonaTokens: budget, countTokens: (system: string) => deps.model.countPromptTokens({ system, turns: [{ role: "user", text: "" }] }) });
+  } catch (error) {
+    if (error instanceof PersonaTooLongError) throw new PersonaTooLongError(error.tokens, error.limit, personaFile);
+    throw error;
+  }
 
   const run = await deps.start();
   const rows: CheckRow[] = [];
@@ -89,7 +94,8 @@ export async function runPersonaChecks(personaFile: string, deps: PersonaCheckDe
   } finally {
     await run.close();
   }
-  return { persona, checksFile, systemPromptTokens: rendered.tokens, budget, rows, transcript, failed: rows.filter((r) => !r.passed).length };
+  const template = personaFile.replace(/^.*[\\/]/, "").replace(/\.md$/, "");
+  return { template, persona, checksFile, systemPromptTokens: rendered.tokens, budget, rows, transcript, failed: rows.filter((r) => !r.passed).length };
 }
 
 function summarise(turns: readonly TurnRecord[]): string {

@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { AdminInputError } from "../../admin/admin-error.js";
 import { InputError, UnavailableError } from "../../domain/errors.js";
 import type { Logger } from "../../ports/logger.js";
 import { isDatabaseUnreachable } from "../../storage/db-unavailable.js";
@@ -11,7 +10,7 @@ import { isDatabaseUnreachable } from "../../storage/db-unavailable.js";
 export function installAdminErrorHandler(scope: FastifyInstance, logger: Logger): void {
   scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof InputError) {
-      const details = error instanceof AdminInputError ? { details: error.details } : {};
+      const details = error.details ? { details: error.details } : {};
       return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...details } });
     }
     if (error instanceof UnavailableError || isDatabaseUnreachable(error)) {

@@ -44,7 +44,7 @@ export const errorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.union([z.string(), z.number()])))])).optional(),
   }),
 });
 

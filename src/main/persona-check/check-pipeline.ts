@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../../config/index.js";
-import type { PersonaDefinition } from "../../domain/persona.js";
 import { ModelCallLog } from "../../llm/model-call-log.js";
 import type { ChatModel } from "../../ports/chat-model.js";
+import type { PersonaTemplate } from "../../personas/persona-templates.js";
 import type { Logger } from "../../ports/logger.js";
 import { createRedis } from "../../queue/redis-connection.js";
 import { RedisReplyBus } from "../../queue/redis-reply-bus.js";
@@ -23,7 +23,7 @@ export interface CheckPipelineOptions {
   readonly redisUrl: string;
   readonly databaseUrl: string;
   readonly model: ChatModel;
-  readonly persona: PersonaDefinition;
+  readonly persona: PersonaTemplate;
   readonly replyMaxTokens: number;
   readonly logger: Logger;
   /**

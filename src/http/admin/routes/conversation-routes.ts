@@ -12,7 +12,7 @@ export const conversation = z.object({
   channel: z.object({ id, kind: channelKind, name: z.string(), enabled: z.boolean() }),
   contact: z.object({ id, displayName: z.string().nullable() }),
   agentPaused: z.boolean(),
-  pausedBy: z.string().nullable().describe('Who paused the agent: "admin", "owner_phone" (the owner wrote from the business phone), "safety", "handoff"'),
+  pausedBy: z.string().nullable().describe('Who paused the agent: "admin", "owner_phone" (the owner wrote from the business phone), "safety", "handoff", "persona_invalid" (the persona could not be used)'),
   pausedUntil: isoTime.nullable().describe("When the agent resumes by itself (the owner's quiet time); null: until resumed"),
   unansweredCount: z.number().int(),
   lastMessageAt: isoTime,

@@ -1,31 +1,9 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { PersonaRecord, PersonaVersionRecord } from "../../../admin/admin-store.js";
-import { assertPersonaFits } from "../../../admin/persona-budget.js";
-import type { AdminApiDeps } from "../admin-deps.js";
+import { checkPersonaChange, personaOfPayload } from "../../../admin/persona-edit.js";
 import { defineRoute } from "../admin-route.js";
-import { businessParams, id, iso, isoTime, label, longText, personaParams } from "../schemas.js";
-
-/** Characters accepted before the tokenizer runs; the token budget is the real limit. */
-export const MAX_PERSONA_CHARS = 100_000;
-
-export const versionSummary = z.object({ id, version: z.number().int(), active: z.boolean(), createdAt: isoTime });
-export const versionDetail = versionSummary.extend({ systemPrompt: z.string(), tokens: z.number().int() });
-const personaSummary = z.object({
-  id,
-  businessId: id,
-  name: z.string(),
-  template: z.string().nullable(),
-  versionCount: z.number().int(),
-  activeVersion: versionSummary.nullable(),
-  createdAt: isoTime,
-});
-const personaDetail = personaSummary.extend({ activeVersion: versionDetail.nullable() });
-
-export const versionSummaryJson = (v: PersonaVersionRecord) => ({ id: v.id, version: v.version, active: v.active, createdAt: iso(v.createdAt) });
-export const versionDetailJson = (v: PersonaVersionRecord, deps: AdminApiDeps) => ({ ...versionSummaryJson(v), systemPrompt: v.systemPrompt, tokens: deps.countTokens(v.systemPrompt) });
-const summaryJson = (p: PersonaRecord) => ({ ...p, createdAt: iso(p.createdAt), activeVersion: p.activeVersion ? versionSummaryJson(p.activeVersion) : null });
-const detailJson = (p: PersonaRecord, deps: AdminApiDeps) => ({ ...summaryJson(p), activeVersion: p.activeVersion ? versionDetailJson(p.activeVersion, deps) : null });
+import { businessParams, label, personaParams } from "../schemas.js";
+import { ONE_OF, personaDetail, personaDetailJson, personaName, personaOrMarkdown, personaPayload, personaSummary, personaSummaryJson } from "./persona-json.js";
 
 export const personaRoutes = [
   defineRoute({
@@ -38,31 +16,40 @@ export const personaRoutes = [
     errors: [404],
     async handler({ params, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
-      return { items: (await deps.store.personas.list(params.businessId)).map(summaryJson) };
+      return { items: (await deps.store.personas.list(params.businessId)).map(personaSummaryJson) };
     },
   }),
   defineRoute({
     method: "POST",
     path: "/businesses/:businessId/personas",
     tag: "personas",
-    summary: "Create a persona (its text becomes version 1, active)",
+    summary: "Create a persona (version 1, live): its settings and voice, or a persona file to import",
+    description: "422 PERSONA_INVALID lists each problem of an imported file (field, line); 422 PERSONA_TOO_LONG when the system prompt does not fit.",
     params: businessParams,
-    body: z.object({ name: label(100), systemPrompt: longText(MAX_PERSONA_CHARS), template: label(100).nullable().default(null) }),
+    body: z
+      .object({ name: personaName.optional().describe("Defaults to the persona's settings.name"), template: label(100).nullable().default(null), ...personaPayload })
+      .refine(personaOrMarkdown, ONE_OF),
     response: personaDetail,
     status: 201,
     errors: [404, 409, 422],
     async handler({ caller, params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
-      assertPersonaFits(body.systemPrompt, deps, "body.systemPrompt");
-      const created = await deps.store.personas.create(params.businessId, { ...body, origin: { source: "admin-api", apiKeyId: caller.keyId } });
-      return detailJson(created, deps);
+      const persona = personaOfPayload(body);
+      checkPersonaChange(persona, null, [], deps);
+      const created = await deps.store.personas.create(params.businessId, {
+        name: body.name ?? persona.settings.name,
+        template: body.template,
+        persona,
+        origin: { source: "admin-api", apiKeyId: caller.keyId },
+      });
+      return personaDetailJson(created, deps);
     },
   }),
   defineRoute({
     method: "GET",
     path: "/businesses/:businessId/personas/:personaId",
     tag: "personas",
-    summary: "Get a persona with the text of its active version",
+    summary: "Get a persona with its live version, whole",
     params: personaParams,
     response: personaDetail,
     errors: [404],
@@ -70,7 +57,7 @@ export const personaRoutes = [
       await requireBusiness(params.businessId);
       const persona = await deps.store.personas.get(params.businessId, params.personaId);
       if (!persona) throw notFound("persona");
-      return detailJson(persona, deps);
+      return personaDetailJson(persona, deps);
     },
   }),
 ];

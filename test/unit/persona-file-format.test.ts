@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { loadPersonaV2 } from "../../src/personas/load-persona-v2.js";
-import { parsePersonaV2, PersonaFileError, type PersonaProblem } from "../../src/personas/parse-persona-v2.js";
+import { parsePersonaFile, PersonaFileError, personaToMarkdown, readPersonaFile } from "../../src/personas/persona-file.js";
+import type { PersonaProblem } from "../../src/personas/validate-persona.js";
 import { yamlKeyLine } from "../../src/personas/yaml-key-line.js";
 import { FAN_FRONT_MATTER, fanPersona, SUPPORT_FRONT_MATTER, supportPersona } from "../support/persona-fixtures.js";
 
 function problemsOf(source: string): PersonaProblem[] {
   try {
-    parsePersonaV2(source, "prompts/x.md");
+    parsePersonaFile(source, "prompts/x.md");
   } catch (error) {
     expect(error).toBeInstanceOf(PersonaFileError);
     return [...(error as PersonaFileError).problems];
@@ -17,26 +17,35 @@ function problemsOf(source: string): PersonaProblem[] {
 const lineOf = (source: string, start: string) => source.split("\n").findIndex((l) => l.startsWith(start)) + 1;
 const file = (frontMatter: string, body = "A body that describes the voice of this persona.") => `---\n${frontMatter}\n---\n${body}\n`;
 
-describe("persona files, format v2", () => {
+describe("persona files", () => {
   it("loads both shipped templates", async () => {
-    const support = await loadPersonaV2("prompts/support-bakery.md");
-    expect(support.template).toBe("support-bakery");
-    expect(support.meta.kind).toBe("support");
-    expect(support.meta.facts.hours).toContain("7:00-18:00");
-    expect(support.meta.handoff?.triggers).toEqual(["human", "refund", "complaint"]);
-    const fan = await loadPersonaV2("prompts/fan-creator.md");
-    expect(fan.meta.kind).toBe("fan");
-    expect(fan.meta.disclosure).toMatch(/AI/);
-    expect(fan.meta.limits.dailyMessagesPerFan).toBeGreaterThan(0);
-    expect(fan.body).toMatch(/Mia/);
+    const support = await readPersonaFile("prompts/support-bakery.md");
+    expect(support.settings.kind).toBe("support");
+    expect(support.settings.facts.hours).toContain("7:00-18:00");
+    expect(support.settings.handoff?.triggers).toEqual(["human", "refund", "complaint"]);
+    const fan = await readPersonaFile("prompts/fan-creator.md");
+    expect(fan.settings.kind).toBe("fan");
+    expect(fan.settings.disclosure).toMatch(/AI/);
+    expect(fan.settings.limits.dailyMessagesPerFan).toBeGreaterThan(0);
+    expect(fan.voice).toMatch(/Mia/);
+  });
+
+  it("exports a persona as a file that reads back the same, settings and voice", async () => {
+    for (const persona of [supportPersona(), fanPersona(), await readPersonaFile("prompts/fan-creator.md")]) {
+      const markdown = personaToMarkdown(persona);
+      expect(markdown).toMatch(/^---\nkind: /);
+      expect(parsePersonaFile(markdown, "exported.md")).toEqual(persona);
+    }
+    // Defaults and empty sections are left out of the file.
+    expect(personaToMarkdown(supportPersona())).not.toMatch(/replies:|blockedTopics: \[\]/);
   });
 
   it("fills defaults", () => {
     const p = supportPersona();
-    expect(p.meta.language).toBe("English");
-    expect(p.meta.limits).toEqual({ blockedTopics: [], floodMessagesPerMinute: 10 });
-    expect(p.meta.replies).toEqual({});
-    expect(fanPersona().meta.limits.blockedTopics).toEqual(["politics", { topic: "family", keywords: ["your kids", "tus hijos"] }]);
+    expect(p.settings.language).toBe("English");
+    expect(p.settings.limits).toEqual({ blockedTopics: [], floodMessagesPerMinute: 10 });
+    expect(p.settings.replies).toEqual({});
+    expect(fanPersona().settings.limits.blockedTopics).toEqual(["politics", { topic: "family", keywords: ["your kids", "tus hijos"] }]);
   });
 
   it("names the field and its line for a wrong type", () => {
@@ -65,7 +74,7 @@ describe("persona files, format v2", () => {
         { field: "owner.channel", line: 10, message: expect.stringMatching(/admin, webchat/) },
       ]),
     );
-    expect(() => parsePersonaV2(source, "prompts/x.md")).toThrowError(/prompts\/x\.md:5: disclosur: unknown field/);
+    expect(() => parsePersonaFile(source, "prompts/x.md")).toThrowError(/prompts\/x\.md:5: disclosur: unknown field/);
   });
 
   it("requires a disclosure that says AI, and a daily cap, for a fan agent", () => {
