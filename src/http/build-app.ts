@@ -26,8 +26,9 @@ export interface AppDeps {
 /** The gateway's HTTP app, built without listening (tests use inject(); main/ listens). */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
-    // A message of maxMessageChars characters, 4 bytes each at worst, plus the JSON around it.
-    bodyLimit: deps.maxMessageChars * 4 + 4096,
+    // A message of maxMessageChars characters (code points) plus the JSON around it: 12 bytes is
+    // the most one can take in JSON (a surrogate pair written as "\ud83d\ude00"), 4 in plain UTF-8.
+    bodyLimit: deps.maxMessageChars * 12 + 4096,
     // Fastify's own logger stays off: request URLs carry session ids. We log route patterns instead.
     trustProxy: true,
   });

@@ -11,7 +11,7 @@ export const MAX_MESSAGE_CHARS = 4000;
 /** The gateway's app shape (same global body limit and error handler) with only the Meta routes. */
 export function buildMetaTestApp(deps: Partial<MetaWebhookRouteDeps> & Pick<MetaWebhookRouteDeps, "accept" | "channels">): FastifyInstance {
   const logger = deps.logger ?? createLogger("silent", "test");
-  const app = Fastify({ bodyLimit: MAX_MESSAGE_CHARS * 4 + 4096 });
+  const app = Fastify({ bodyLimit: MAX_MESSAGE_CHARS * 12 + 4096 });
   installErrorHandler(app, logger);
   registerMetaWebhookRoutes(app, {
     onStatus: async () => undefined,

@@ -1,3 +1,5 @@
+import { normaliseDisplayName } from "../../domain/message-text.js";
+
 /** Defensive readers for untrusted webhook JSON: a wrong shape reads as "absent", never throws. */
 
 export type JsonRecord = Readonly<Record<string, unknown>>;
@@ -22,14 +24,9 @@ export function asId(value: unknown): string | undefined {
   return typeof value === "string" && ID.test(value) ? value : undefined;
 }
 
-// C0/C1 control characters; a display name has no use for them (PostgreSQL rejects NUL).
-const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/g;
-
 /** A display name from the platform, cleaned and bounded; undefined when nothing usable is left. */
 export function asDisplayName(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const name = value.normalize("NFC").replace(CONTROL_CHARS, "").trim().slice(0, 100).trim();
-  return name.length > 0 ? name : undefined;
+  return normaliseDisplayName(value, 100);
 }
 
 /**

@@ -1,7 +1,10 @@
-import { normaliseMessageText } from "../../domain/message-text.js";
+import { normaliseDisplayName, normaliseMessageText } from "../../domain/message-text.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
 import type { ChannelAdapter, OutboundDelivery, SendResult } from "../../ports/channel-adapter.js";
 import type { ReplyBus } from "../../ports/reply-bus.js";
+
+/** Longest visitor name kept, in characters as message text counts them. */
+export const NAME_MAX_CHARS = 80;
 
 /** A message posted by the chat page or the terminal chat, already shape-checked by the route. */
 export interface WebchatEvent {
@@ -26,13 +29,14 @@ export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
   ) {}
 
   toInbound(event: WebchatEvent): InboundMessage[] {
+    const senderName = normaliseDisplayName(event.name, NAME_MAX_CHARS);
     return [
       {
         channelKind: "webchat",
         platformAccountId: event.channelKey,
         platformMessageId: event.clientMessageId,
         senderId: event.sessionId,
-        ...(event.name ? { senderName: event.name } : {}),
+        ...(senderName ? { senderName } : {}),
         kind: "text",
         text: normaliseMessageText(event.text, this.maxMessageChars),
         sentAt: new Date(),
