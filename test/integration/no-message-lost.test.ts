@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/embedded/free-port.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
+import { createDb } from "../../src/storage/create-db.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { INSTAGRAM_APP, signedPost, WHATSAPP_APP } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
@@ -50,6 +52,80 @@ async function jobCount(): Promise<number> {
   const counts = await queue.queue.getJobCounts("waiting", "delayed", "active", "completed", "failed", "prioritized");
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
+const rowsWith = (platformMessageId: string) => database.db.message.count({ where: { platformMessageId } });
+
+/** The WhatsApp text fixture as one message with this id, sender and timestamp. */
+function whatsappText(id: string, options: { from?: string; timestamp?: string } = {}): string {
+  const p = JSON.parse(readFileSync("test/fixtures/meta/whatsapp-text.json", "utf8"));
+  const value = p.entry[0].changes[0].value;
+  Object.assign(value.messages[0], { id, ...(options.from ? { from: options.from } : {}), ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}) });
+  if (options.from) value.contacts[0].wa_id = options.from;
+  return JSON.stringify(p);
+}
+
+describe("WhatsApp Cloud messages with odd timestamps", () => {
+  it("stores a message timed in milliseconds and one timed '1', answers 200, queues each once", async () => {
+    const jobs = await jobCount();
+    const before = Date.now();
+    const ms = await gateway.app.inject(signedPost("/webhooks/whatsapp", whatsappText("wamid.ms-time", { from: "15550000001", timestamp: "1749416383519" })));
+    const one = await gateway.app.inject(signedPost("/webhooks/whatsapp", whatsappText("wamid.one-time", { from: "15550000002", timestamp: "1" })));
+    expect([ms.statusCode, one.statusCode]).toEqual([200, 200]);
+    expect([ms.json(), one.json()]).toEqual([{ received: 1 }, { received: 1 }]);
+    expect([await rowsWith("wamid.ms-time"), await rowsWith("wamid.one-time")]).toEqual([1, 1]);
+    expect(await jobCount()).toBe(jobs + 2);
+    // The conversation is dated by the platform's time when it is one, else by when it arrived.
+    const dated = async (sender: string) => (await database.db.conversation.findFirstOrThrow({ where: { contact: { platformUserId: sender } } })).lastMessageAt.getTime();
+    expect(await dated("15550000001")).toBe(1749416383519);
+    expect(await dated("15550000002")).toBeGreaterThanOrEqual(before - 1000);
+  });
+});
+
+describe("a message that could not be stored", () => {
+  it("answers 500 when PostgreSQL refuses one message, stores the rest, and stores it once when Meta redelivers", async () => {
+    // A fault inside PostgreSQL for this one message id: neither the batch statement nor the one-by-one path can store it.
+    await database.db.$executeRawUnsafe(`
+      create function refuse_message() returns trigger language plpgsql as $$
+      begin
+        if new."platformMessageId" = 'wamid.refused' then raise exception 'refused for the test'; end if;
+        return new;
+      end $$`);
+    await database.db.$executeRawUnsafe(`create trigger refuse_message before insert on "Message" for each row execute function refuse_message()`);
+    const payload = JSON.parse(whatsappText("wamid.refused", { from: "15550000003" }));
+    const messages = payload.entry[0].changes[0].value.messages;
+    messages.push({ ...messages[0], id: "wamid.beside-refused" });
+    const body = JSON.stringify(payload);
+    const jobs = await jobCount();
+    try {
+      const res = await gateway.app.inject(signedPost("/webhooks/whatsapp", body));
+      expect(res.statusCode).toBe(500);
+      expect(res.json().error.code).toBe("STORE_FAILED");
+      expect([await rowsWith("wamid.refused"), await rowsWith("wamid.beside-refused")]).toEqual([0, 1]);
+    } finally {
+      await database.db.$executeRawUnsafe(`drop trigger refuse_message on "Message"`);
+    }
+    // Meta redelivers the same payload: the refused message is stored now, the other is not stored twice.
+    for (let i = 0; i < 2; i++) expect((await gateway.app.inject(signedPost("/webhooks/whatsapp", body))).statusCode).toBe(200);
+    expect([await rowsWith("wamid.refused"), await rowsWith("wamid.beside-refused")]).toEqual([1, 1]);
+    expect(await jobCount()).toBe(jobs + 2);
+  });
+
+  it("answers 503 when PostgreSQL is unreachable, and the redelivery is stored once", async () => {
+    const deadDb = createDb(`postgresql://root@127.0.0.1:${await freePort()}/nothing`);
+    const noDb = composeGateway({ config, db: deadDb, redisUrl: TEST_REDIS_URL, logger });
+    const body = whatsappText("wamid.while-db-down", { from: "15550000004" });
+    try {
+      const res = await noDb.app.inject(signedPost("/webhooks/whatsapp", body));
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe("DATABASE_UNAVAILABLE");
+    } finally {
+      await noDb.close();
+      await deadDb.$disconnect();
+    }
+    expect(await rowsWith("wamid.while-db-down")).toBe(0);
+    for (let i = 0; i < 2; i++) expect((await gateway.app.inject(signedPost("/webhooks/whatsapp", body))).statusCode).toBe(200);
+    expect(await rowsWith("wamid.while-db-down")).toBe(1);
+  });
+});
 
 describe("web chat sessions", () => {
   const post = (body: object) => gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: body });
