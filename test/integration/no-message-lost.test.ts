@@ -8,6 +8,7 @@ import { loadPersonaTemplate } from "../../src/personas/load-persona-template.js
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { createDb } from "../../src/storage/create-db.js";
+import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { INSTAGRAM_APP, signedPost, WHATSAPP_APP } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
@@ -131,6 +132,24 @@ describe("web chat sessions", () => {
   const post = (body: object) => gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: body });
   const sessionId = () => randomUUID().replaceAll("-", "");
 
+  it("stores and queues two visitors' messages that reuse one client message id; a repeat within a session is a duplicate", async () => {
+    const jobs = await jobCount();
+    const clientMessageId = "1";
+    const [alice, bob] = [sessionId(), sessionId()];
+    const first = await post({ sessionId: alice, clientMessageId, text: "Do you have rye bread?" });
+    const second = await post({ sessionId: bob, clientMessageId, text: "Are you open on Sunday?" });
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    expect(first.json().messageId).not.toBe(second.json().messageId);
+    const stored = await database.db.message.findMany({ where: { id: { in: [first.json().messageId, second.json().messageId] } }, orderBy: { seq: "asc" } });
+    expect(stored.map((m) => m.text)).toEqual(["Do you have rye bread?", "Are you open on Sunday?"]);
+    expect(await jobCount()).toBe(jobs + 2);
+
+    const again = await post({ sessionId: alice, clientMessageId, text: "Do you have rye bread?" });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ duplicate: true, messageId: first.json().messageId });
+    expect(await jobCount()).toBe(jobs + 2);
+  });
+
   it("counts length as a person does: 2,001 emoji are 2,001 characters, within the 4,000 limit; 4,001 are refused", async () => {
     const ok = await post({ sessionId: sessionId(), clientMessageId: randomUUID(), text: "😀".repeat(2001) });
     expect(ok.statusCode).toBe(202);
@@ -153,5 +172,30 @@ describe("web chat sessions", () => {
       expect((await database.db.contact.findFirstOrThrow({ where: { platformUserId: visitor } })).displayName).toBe(kept);
     }
     expect((await post({ sessionId: sessionId(), clientMessageId: randomUUID(), text: "Hi", name: "😀".repeat(81) })).statusCode).toBe(400);
+  });
+
+  it("keeps deduplicating messages stored before the per-session keys, once the migration rewrote them", async () => {
+    const old = await createTestDatabase();
+    const oldGateway = composeGateway({ config, db: old.db, redisUrl: TEST_REDIS_URL, logger });
+    try {
+      await seedBusiness(old.db, await loadPersonaTemplate("bakery"), "demo");
+      const channel = await old.db.channel.findFirstOrThrow({ where: { kind: "webchat", platformAccountId: "demo" } });
+      // Stored as the code before this change stored it: the client's id alone.
+      const [visitor, clientMessageId] = [sessionId(), randomUUID()];
+      const stored = await new InboundRepository(old.db).storeInbound(
+        { id: channel.id, businessId: channel.businessId, kind: "webchat", platformAccountId: "demo", enabled: true },
+        { channelKind: "webchat", platformAccountId: "demo", platformMessageId: clientMessageId, senderId: visitor, kind: "text", text: "Hello?", sentAt: new Date() },
+      );
+      await old.db.$executeRawUnsafe(readFileSync("prisma/migrations/20261202110000_inbound_dedup/migration.sql", "utf8"));
+      const post = (body: object) => oldGateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: body });
+      const redelivered = await post({ sessionId: visitor, clientMessageId, text: "Hello?" });
+      expect(redelivered.statusCode).toBe(200);
+      expect(redelivered.json()).toMatchObject({ duplicate: true, messageId: stored.messageId });
+      expect((await post({ sessionId: sessionId(), clientMessageId, text: "Hello?" })).statusCode).toBe(202);
+      expect(await old.db.message.count({ where: { direction: "inbound" } })).toBe(2);
+    } finally {
+      await oldGateway.close();
+      await old.drop();
+    }
   });
 });

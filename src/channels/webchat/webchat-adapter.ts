@@ -15,8 +15,15 @@ export interface WebchatEvent {
   readonly name?: string | undefined;
 }
 
+/** The stored platform message id of a web chat message: the client's id is unique only within its session. */
+export function webchatMessageKey(sessionId: string, clientMessageId: string): string {
+  // Session ids have no ":", so the key splits back at its first ":".
+  return `${sessionId}:${clientMessageId}`;
+}
+
 /**
- * The built-in web chat. Inbound: the client's message id deduplicates retries. Outbound: the
+ * The built-in web chat. Inbound: the client's message id deduplicates retries of one session (two
+ * visitors whose pages happen to pick the same id are two messages). Outbound: the
  * reply is already in PostgreSQL, so "sending" means telling the gateways (which hold the
  * browsers' event streams) that it is there.
  */
@@ -34,7 +41,7 @@ export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
       {
         channelKind: "webchat",
         platformAccountId: event.channelKey,
-        platformMessageId: event.clientMessageId,
+        platformMessageId: webchatMessageKey(event.sessionId, event.clientMessageId),
         senderId: event.sessionId,
         ...(senderName ? { senderName } : {}),
         kind: "text",
