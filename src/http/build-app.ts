@@ -7,6 +7,7 @@ import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { registerMetaDataDeletionRoutes, type MetaDataDeletionRouteDeps } from "./meta-data-deletion-routes.js";
 import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
+import { readRejectedBodies } from "./read-rejected-body.js";
 import type { MetricsSource } from "../ports/metrics-source.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat-routes.js";
 
@@ -33,6 +34,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     trustProxy: true,
   });
   installErrorHandler(app, deps.logger);
+  readRejectedBodies(app);
   app.addHook("onResponse", async (request, reply) => {
     deps.logger.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });

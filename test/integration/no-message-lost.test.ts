@@ -16,6 +16,7 @@ import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
+import { postWholeThenRead } from "../support/write-then-read-client.js";
 
 // Issue #13: no customer message lost, or refused for the wrong reason. The real gateway
 // (composeGateway: batched ingest, PostgreSQL, BullMQ), listening on loopback where it matters.
@@ -32,12 +33,15 @@ const redis = createRedis(TEST_REDIS_URL, "producer");
 let database: TestDatabase;
 let gateway: Gateway;
 let queue: BullTurnQueue;
+let port: number;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedMetaChannels(database.db);
   await seedBusiness(database.db, await loadPersonaTemplate("bakery"), "demo");
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  await gateway.app.listen({ host: "127.0.0.1", port: 0 });
+  port = (gateway.app.server.address() as { port: number }).port;
   queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);
 });
 
@@ -197,5 +201,27 @@ describe("web chat sessions", () => {
       await oldGateway.close();
       await old.drop();
     }
+  });
+});
+
+describe("a 4 MB body", () => {
+  const big = Buffer.alloc(4 * 1024 * 1024, "a");
+  const routes = ["/webhooks/whatsapp", "/webhooks/instagram", "/api/webchat/demo/messages"];
+
+  it.each(routes.flatMap((path) => [{ path, chunked: false }, { path, chunked: true }]))(
+    "$path answers a readable 413 to a client that writes it all before reading (chunked: $chunked), and the connection still serves",
+    async ({ path, chunked }) => {
+      const [tooLarge, next] = await postWholeThenRead(port, path, big, { chunked, then: { path: "/api/webchat/demo/messages", body: "{}" } });
+      expect(tooLarge!.status).toBe(413);
+      expect(JSON.parse(tooLarge!.body).error.code).toBe("FST_ERR_CTP_BODY_TOO_LARGE");
+      expect(JSON.parse(tooLarge!.body).error.message).toMatch(/larger than this route's limit of \d+ bytes/);
+      expect(next!.status).toBe(400);
+    },
+  );
+
+  it("answers 413 to Node's own HTTP client too", async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/webhooks/whatsapp`, { method: "POST", headers: { "content-type": "application/json" }, body: big });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe("FST_ERR_CTP_BODY_TOO_LARGE");
   });
 });
