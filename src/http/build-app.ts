@@ -7,6 +7,7 @@ import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { registerMetaDataDeletionRoutes, type MetaDataDeletionRouteDeps } from "./meta-data-deletion-routes.js";
 import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
+import { readRejectedBodies } from "./read-rejected-body.js";
 import type { MetricsSource } from "../ports/metrics-source.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat-routes.js";
 
@@ -26,12 +27,14 @@ export interface AppDeps {
 /** The gateway's HTTP app, built without listening (tests use inject(); main/ listens). */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
-    // A message of maxMessageChars characters, 4 bytes each at worst, plus the JSON around it.
-    bodyLimit: deps.maxMessageChars * 4 + 4096,
+    // A message of maxMessageChars characters (code points) plus the JSON around it: 12 bytes is
+    // the most one can take in JSON (a surrogate pair written as "\ud83d\ude00"), 4 in plain UTF-8.
+    bodyLimit: deps.maxMessageChars * 12 + 4096,
     // Fastify's own logger stays off: request URLs carry session ids. We log route patterns instead.
     trustProxy: true,
   });
   installErrorHandler(app, deps.logger);
+  readRejectedBodies(app);
   app.addHook("onResponse", async (request, reply) => {
     deps.logger.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });

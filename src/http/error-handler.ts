@@ -13,7 +13,9 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = (error as FastifyError).code ?? "BAD_REQUEST";
-      return reply.status(status).send({ error: { code, message: error.message } });
+      const limit = request.routeOptions.bodyLimit;
+      const message = code === "FST_ERR_CTP_BODY_TOO_LARGE" && limit ? `the request body is larger than this route's limit of ${limit} bytes` : error.message;
+      return reply.status(status).send({ error: { code, message } });
     }
     logger.error({ err: error, route: request.routeOptions.url }, "unhandled error");
     return reply.status(500).send({ error: { code: "INTERNAL", message: "internal error" } });

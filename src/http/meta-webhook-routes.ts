@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { acceptWebhookBatch } from "../channels/meta/accept-webhook-batch.js";
+import { acceptWebhookBatch, type BatchOutcome } from "../channels/meta/accept-webhook-batch.js";
 import { verifyMetaSignature } from "../channels/meta/meta-signature.js";
 import { answerVerifyChallenge } from "../channels/meta/verify-challenge.js";
 import { countSkipped, type MetaStatusUpdate, type WebhookBatch } from "../channels/meta/webhook-batch.js";
@@ -30,7 +30,7 @@ export interface MetaWebhookRouteDeps {
   readonly bodyLimitBytes?: number;
 }
 
-const HOOKS: ReadonlyArray<{ path: string; key: "whatsapp" | "instagram"; kind: ChannelKind; parse: (body: unknown, maxChars: number) => WebhookBatch }> = [
+const HOOKS: ReadonlyArray<{ path: string; key: "whatsapp" | "instagram"; kind: ChannelKind; parse: (body: unknown, maxChars: number, receivedAt: Date) => WebhookBatch }> = [
   { path: "/webhooks/whatsapp", key: "whatsapp", kind: "whatsapp_cloud", parse: parseCloudWebhook },
   { path: "/webhooks/instagram", key: "instagram", kind: "instagram", parse: parseInstagramWebhook },
 ];
@@ -80,18 +80,29 @@ async function receive(
   } catch {
     return problem(reply, 400, "INVALID_JSON", "the body is not valid JSON");
   }
-  const batch = hook.parse(body, deps.maxMessageChars);
+  const batch = hook.parse(body, deps.maxMessageChars, new Date());
+  let outcome: BatchOutcome;
   try {
-    const outcome = await acceptWebhookBatch({ kind: hook.kind, accept: deps.accept, channels: deps.channels, logger: log }, batch.messages);
+    outcome = await acceptWebhookBatch({ kind: hook.kind, accept: deps.accept, channels: deps.channels, logger: log }, batch.messages);
     if (batch.statuses.length > 0) await deps.onStatus(batch.statuses).catch((error: unknown) => log.warn({ err: error }, "status updates not applied"));
-    log.info({ channel: hook.kind, ...outcome, statuses: batch.statuses.length, skipped: countSkipped(batch.skipped) }, "webhook received");
-    return reply.status(200).send({ received: outcome.accepted });
   } catch (error) {
     const code = error instanceof UnavailableError ? error.code : "PROCESSING_FAILED";
     if (!(error instanceof UnavailableError)) log.error({ err: error, channel: hook.kind }, "webhook processing failed");
     // Meta redelivers on non-2xx; the stored messages are deduplicated then.
     return problem(reply.header("retry-after", "5"), 503, code, "could not store the messages now; retry later");
   }
+  const summary = { channel: hook.kind, ...outcome, statuses: batch.statuses.length, skipped: countSkipped(batch.skipped), unusable: countSkipped(batch.unusable), adjusted: countSkipped(batch.adjusted) };
+  // A customer's message that was not stored must not be answered 2xx: Meta would never send it again.
+  if (outcome.failed > 0) {
+    log.error(summary, "webhook received; messages could not be stored");
+    return problem(reply, 500, "STORE_FAILED", `${outcome.failed} message(s) could not be stored; the others were (a redelivery stores each once)`);
+  }
+  // A message without an id, sender, account or text can never be stored, so a redelivery cannot
+  // help: answering non-2xx would only make Meta resend the whole delivery for days, and a webhook
+  // that keeps failing gets disabled for every business. It is logged as an error and counted.
+  if (batch.unusable.length > 0) log.error(summary, "webhook received; messages without an id, sender, account or text could not be stored");
+  else log.info(summary, "webhook received");
+  return reply.status(200).send({ received: outcome.accepted, ...(batch.unusable.length > 0 ? { unusable: batch.unusable.length } : {}) });
 }
 
 function problem(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {

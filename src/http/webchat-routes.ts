@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import type { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
+import { NAME_MAX_CHARS, type WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
+import { countChars } from "../domain/message-text.js";
 import { InputError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import type { ConversationMessage, ConversationReader } from "../ports/conversation-reader.js";
@@ -24,7 +25,11 @@ const postBody = z.object({
   sessionId,
   clientMessageId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "1-128 letters, digits or _.:-"),
   text: z.string({ error: "text must be a string" }),
-  name: z.string().trim().max(80).optional(),
+  name: z
+    .string()
+    .trim()
+    .refine((name) => countChars(name) <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
+    .optional(),
 });
 const afterQuery = z.object({ after: z.coerce.number().int().min(0).default(0) });
 

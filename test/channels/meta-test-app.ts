@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { signMetaPayload } from "../../src/channels/meta/meta-signature.js";
 import { installErrorHandler } from "../../src/http/error-handler.js";
+import { readRejectedBodies } from "../../src/http/read-rejected-body.js";
 import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "../../src/http/meta-webhook-routes.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 
@@ -11,8 +12,9 @@ export const MAX_MESSAGE_CHARS = 4000;
 /** The gateway's app shape (same global body limit and error handler) with only the Meta routes. */
 export function buildMetaTestApp(deps: Partial<MetaWebhookRouteDeps> & Pick<MetaWebhookRouteDeps, "accept" | "channels">): FastifyInstance {
   const logger = deps.logger ?? createLogger("silent", "test");
-  const app = Fastify({ bodyLimit: MAX_MESSAGE_CHARS * 4 + 4096 });
+  const app = Fastify({ bodyLimit: MAX_MESSAGE_CHARS * 12 + 4096 });
   installErrorHandler(app, logger);
+  readRejectedBodies(app);
   registerMetaWebhookRoutes(app, {
     onStatus: async () => undefined,
     maxMessageChars: MAX_MESSAGE_CHARS,

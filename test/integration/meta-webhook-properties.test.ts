@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asId } from "../../src/channels/meta/json-fields.js";
 import { normaliseMessageText } from "../../src/domain/message-text.js";
 import { acceptInbound } from "../../src/ingest/accept-inbound.js";
 import type { TurnJob, TurnQueue } from "../../src/ports/turn-queue.js";
@@ -73,40 +74,47 @@ describe("Meta webhooks under hostile input", () => {
     );
   });
 
-  it("skips messages with a required field missing or of the wrong type", async () => {
-    const required = { "/webhooks/whatsapp": ["id", "from", "timestamp", "type", "text"], "/webhooks/instagram": ["mid", "text"] } as const;
+  it("stores nothing (200, counted as unusable) for a customer message without its id or sender or with text of the wrong type; stores it despite an odd time or type", async () => {
+    // What each field's absence or wrong type does: "refused", or "stored" (time: the received one; type: "other").
+    const fields = {
+      "/webhooks/whatsapp": { id: "refused", from: "refused", text: "refused", timestamp: "stored", type: "stored" },
+      "/webhooks/instagram": { mid: "refused", text: "refused" },
+    } as const;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...PATHS),
         fc.nat(4),
-        // Ids must be strings; a number is as wrong as null. (A plausible numeric timestamp is accepted by design.)
+        // Ids must be strings; a number is as wrong as null.
         fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ max: 0 }), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.constant({})),
         async (path, pick, value) => {
           const p = freshPayload(path);
-          const fields = required[path];
-          const field = fields[pick % fields.length]!;
+          const names = Object.keys(fields[path]) as Array<keyof (typeof fields)[typeof path]>;
+          const field = names[pick % names.length]!;
           const message = messageOf(path, p);
           if (value === undefined) delete message[field];
           else message[field] = value;
+          // An Instagram message with no text at all is an attachment we cannot describe: stored as "other".
+          const outcome = path === "/webhooks/instagram" && field === "text" && value === undefined ? "stored" : fields[path][field];
           const before = await rowCount();
           const res = await app.inject(signedPost(path, JSON.stringify(p)));
           expect(res.statusCode).toBe(200);
-          expect(await rowCount()).toBe(before);
+          expect(res.json().unusable).toBe(outcome === "stored" ? undefined : 1);
+          expect(await rowCount()).toBe(before + (outcome === "stored" ? 1 : 0));
         },
       ),
       { numRuns: 50 },
     );
   });
 
-  it("stores any other message type once, as its kind with a placeholder text; reactions and blank types are skipped", async () => {
+  it("stores any other message type once, as its kind with a placeholder text; reactions and system notices are skipped", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom("image", "audio", "sticker", "location", "reaction", "unsupported", "interactive", ""), fc.string({ maxLength: 40 })), async (type) => {
+      fc.asyncProperty(fc.oneof(fc.constantFrom("image", "audio", "sticker", "location", "reaction", "system", "unsupported", "interactive", ""), fc.string({ maxLength: 40 })), async (type) => {
         fc.pre(type !== "text");
         const p = freshPayload("/webhooks/whatsapp");
         messageOf("/webhooks/whatsapp", p).type = type;
         const before = await rowCount();
         expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(p)))).statusCode).toBe(200);
-        const skipped = type === "reaction" || type === "";
+        const skipped = type === "reaction" || type === "system";
         expect(await rowCount()).toBe(before + (skipped ? 0 : 1));
         if (!skipped) {
           const row = await database.db.message.findFirstOrThrow({ where: { direction: "inbound" }, orderBy: { seq: "desc" } });
@@ -118,7 +126,7 @@ describe("Meta webhooks under hostile input", () => {
     );
   });
 
-  it("stores any Unicode text normalised (or skips it when blank), and odd ids never cause a 500", async () => {
+  it("stores any Unicode text normalised (or skips it when blank), and counts odd ids as unusable, never a 500", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...PATHS),
@@ -132,8 +140,13 @@ describe("Meta webhooks under hostile input", () => {
           if (oddId !== undefined) message[path === "/webhooks/whatsapp" ? "id" : "mid"] = oddId;
           const before = await rowCount();
           const res = await app.inject(signedPost(path, JSON.stringify(p)));
-          expect(res.statusCode).toBe(200);
           const added = (await rowCount()) - before;
+          if (oddId !== undefined && asId(oddId) === undefined) {
+            expect([res.statusCode, res.json().unusable]).toEqual([200, 1]);
+            expect(added).toBe(0);
+            return;
+          }
+          expect(res.statusCode).toBe(200);
           let expected: string | null;
           try {
             expected = normaliseMessageText(text, 4000);

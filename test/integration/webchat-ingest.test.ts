@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webchatMessageKey } from "../../src/channels/webchat/webchat-adapter.js";
 import { startEmbeddedRedis, type EmbeddedService } from "../../src/embedded/embedded-redis.js";
 import { freePort } from "../../src/embedded/free-port.js";
 import { createLogger } from "../../src/logging/create-logger.js";
@@ -129,7 +130,7 @@ describe("when Redis is unreachable", () => {
       expect(res.statusCode).toBe(503);
       expect(res.headers["retry-after"]).toBe("1");
       expect(res.json().error.code).toBe("QUEUE_UNAVAILABLE");
-      const stored = await database.db.message.count({ where: { platformMessageId: body.clientMessageId } });
+      const stored = await database.db.message.count({ where: { platformMessageId: webchatMessageKey(body.sessionId, body.clientMessageId) } });
       expect(stored).toBe(1);
       const ready = await down.app.inject({ method: "GET", url: "/readyz" });
       expect(ready.statusCode).toBe(503);
@@ -141,7 +142,7 @@ describe("when Redis is unreachable", () => {
       expect(retry.statusCode).toBe(200);
       expect(retry.json()).toMatchObject({ duplicate: true, status: "queued" });
       expect(await jobCount()).toBe(before + 1);
-      expect(await database.db.message.count({ where: { platformMessageId: body.clientMessageId } })).toBe(1);
+      expect(await database.db.message.count({ where: { platformMessageId: webchatMessageKey(body.sessionId, body.clientMessageId) } })).toBe(1);
     } finally {
       await down.close();
     }

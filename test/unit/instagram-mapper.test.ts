@@ -22,8 +22,8 @@ describe("Instagram messaging webhook mapping", () => {
   });
 
   it("drops the business's own messages (is_echo) and deleted messages", () => {
-    expect(parseInstagramWebhook(fixture("instagram-echo"), 4000)).toEqual({ messages: [], statuses: [], skipped: [{ reason: "echo" }] });
-    expect(parseInstagramWebhook(fixture("instagram-deleted"), 4000)).toEqual({ messages: [], statuses: [], skipped: [{ reason: "deleted" }] });
+    expect(parseInstagramWebhook(fixture("instagram-echo"), 4000)).toEqual({ messages: [], statuses: [], skipped: [{ reason: "echo" }], unusable: [], adjusted: [] });
+    expect(parseInstagramWebhook(fixture("instagram-deleted"), 4000)).toEqual({ messages: [], statuses: [], skipped: [{ reason: "deleted" }], unusable: [], adjusted: [] });
   });
 
   it("treats a message from the account itself as an echo even without the flag", () => {
@@ -41,6 +41,41 @@ describe("Instagram messaging webhook mapping", () => {
       ["text", "The one in the photo, please 🍋"],
     ]);
     expect(countSkipped(batch.skipped)).toEqual({ "not_a_message:read": 1 });
+  });
+
+  it("stores a message whose time is in seconds or nonsense, with the received time where it is unusable", () => {
+    const receivedAt = new Date("2026-12-02T10:00:00Z");
+    const withTimestamp = (timestamp: unknown) => {
+      const p = fixture("instagram-text") as { entry: Array<{ messaging: Array<Record<string, unknown>> }> };
+      p.entry[0]!.messaging[0]!.timestamp = timestamp;
+      return parseInstagramWebhook(p, 4000, receivedAt);
+    };
+    expect(withTimestamp(1749416383).messages.map((m) => m.sentAt)).toEqual([new Date(1749416383000)]);
+    for (const bad of [1, "1", null, undefined, 1e20, receivedAt.getTime() + 3 * 86400_000]) {
+      const batch = withTimestamp(bad);
+      expect(batch.messages.map((m) => [m.text, m.sentAt])).toEqual([["Hi! Is the lemon cake available today?", receivedAt]]);
+      expect(batch.adjusted).toEqual([{ reason: "received_time" }]);
+    }
+  });
+
+  it("refuses customer messages without a mid, sender or account; stores one with neither text nor attachments as other", () => {
+    type Payload = { entry: Array<{ id?: unknown; messaging: Array<{ sender: { id?: unknown }; message: Record<string, unknown> }> }> };
+    const patched = (patch: (p: Payload) => void) => {
+      const p = fixture("instagram-text") as Payload;
+      patch(p);
+      return parseInstagramWebhook(p, 4000);
+    };
+    expect(patched((p) => delete p.entry[0]!.messaging[0]!.message.mid).unusable).toEqual([{ reason: "no_id" }]);
+    expect(patched((p) => delete p.entry[0]!.messaging[0]!.sender.id).unusable).toEqual([{ reason: "no_sender" }]);
+    expect(patched((p) => delete p.entry[0]!.id).unusable).toEqual([{ reason: "no_account" }]);
+    expect(patched((p) => (p.entry[0]!.messaging[0]!.message.text = 5)).unusable).toEqual([{ reason: "no_text" }]);
+    const bare = patched((p) => delete p.entry[0]!.messaging[0]!.message.text);
+    expect(bare.messages.map((m) => [m.kind, m.text])).toEqual([["other", "[attachment]"]]);
+    const long = fixture("instagram-text") as Payload;
+    long.entry[0]!.messaging[0]!.message.text = "🍋".repeat(30);
+    const cut = parseInstagramWebhook(long, 20);
+    expect(cut.messages.map((m) => m.text)).toEqual(["🍋".repeat(20)]);
+    expect(cut.adjusted).toEqual([{ reason: "text_cut" }]);
   });
 
   it("never throws on other objects, missing fields or wrong types", () => {

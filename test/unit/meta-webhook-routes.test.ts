@@ -121,6 +121,45 @@ describe("Meta webhook deliveries", () => {
     expect(res.statusCode).toBe(503);
   });
 
+  it("answers 500 (Meta redelivers) when one message could not be stored, after storing the others", async () => {
+    const payload = JSON.parse(fixture("whatsapp-text"));
+    const first = payload.entry[0].changes[0].value.messages[0];
+    payload.entry[0].changes[0].value.messages = [{ ...first, id: "wamid.breaks" }, { ...first, id: "wamid.fine" }];
+    const { app, accepted } = setup(async (m) => {
+      if (m.platformMessageId === "wamid.breaks") throw new Error("a bug in storage");
+      return {};
+    });
+    const res = await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(payload)));
+    expect(res.statusCode).toBe(500);
+    expect(res.json().error.code).toBe("STORE_FAILED");
+    expect(accepted.map((m) => m.platformMessageId)).toEqual(["wamid.breaks", "wamid.fine"]);
+  });
+
+  it("stores the others and answers 200 with the count of messages without an id or sender, which no redelivery could store", async () => {
+    const payload = JSON.parse(fixture("whatsapp-text"));
+    const first = payload.entry[0].changes[0].value.messages[0];
+    payload.entry[0].changes[0].value.messages = [{ ...first, id: undefined }, first];
+    const { app, accepted } = setup();
+    const res = await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(payload)));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: 1, unusable: 1 });
+    expect(accepted.map((m) => m.platformMessageId)).toEqual([first.id]);
+    payload.entry[0].changes[0].value.messages = [{ ...first, type: "reaction", reaction: { emoji: "👍" } }];
+    expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(payload)))).statusCode).toBe(200);
+  });
+
+  it("stores a message with a millisecond or nonsense timestamp and answers 200", async () => {
+    const { app, accepted } = setup();
+    for (const [id, timestamp] of [["wamid.ms", "1749416383519"], ["wamid.one", "1"]] as const) {
+      const payload = JSON.parse(fixture("whatsapp-text"));
+      Object.assign(payload.entry[0].changes[0].value.messages[0], { id, timestamp });
+      expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(payload)))).statusCode).toBe(200);
+    }
+    expect(accepted.map((m) => m.platformMessageId)).toEqual(["wamid.ms", "wamid.one"]);
+    expect(accepted[0]!.sentAt).toEqual(new Date(1749416383519));
+    expect(Math.abs(accepted[1]!.sentAt.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
   it("drops Instagram echoes and deletions, stores customer texts", async () => {
     const { app, accepted } = setup();
     for (const name of ["instagram-echo", "instagram-deleted", "instagram-text"]) {

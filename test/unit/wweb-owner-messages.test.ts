@@ -28,7 +28,23 @@ describe("the owner's own messages (message_create, fromMe)", () => {
     expect(mapWwebOwnerMessage(ownerMessage({ to: "120363111@newsletter" }), CHANNEL, 4000)).toEqual({ skip: "broadcast" });
     expect(mapWwebOwnerMessage(ownerMessage({ to: OWN_NUMBER }), CHANNEL, 4000)).toEqual({ skip: "self_chat" });
     expect(mapWwebOwnerMessage({ ...ownerMessage(), to: 42 as unknown as string }, CHANNEL, 4000)).toEqual({ skip: "malformed" });
-    expect(mapWwebOwnerMessage({ ...ownerMessage(), timestamp: Number.NaN }, CHANNEL, 4000)).toEqual({ skip: "malformed" });
+    expect(mapWwebOwnerMessage({ ...ownerMessage(), id: { _serialized: "" } }, CHANNEL, 4000)).toEqual({ skip: "malformed" });
+  });
+
+  it("keeps a message whose time is unusable, with the time it was received (owner's and customer's alike)", () => {
+    const receivedAt = new Date("2026-12-02T10:00:00Z");
+    for (const timestamp of [Number.NaN, 1, 1749416383519, 1e20]) {
+      const own = mapWwebOwnerMessage({ ...ownerMessage(), timestamp }, CHANNEL, 4000, receivedAt);
+      const customer = mapWwebMessage({ ...wwebMessage(), timestamp }, CHANNEL, 4000, receivedAt);
+      const expected = timestamp === 1749416383519 ? new Date(1749416383519) : receivedAt;
+      expect("owner" in own && own.owner.sentAt).toEqual(expected);
+      expect("message" in customer && customer.message.sentAt).toEqual(expected);
+    }
+  });
+
+  it("keeps a customer's over-long text cut to the limit instead of ignoring it", () => {
+    const mapped = mapWwebMessage(wwebMessage({ body: "😀".repeat(30) }), CHANNEL, 20);
+    expect("message" in mapped && mapped.message.text).toBe("😀".repeat(20));
   });
 
   it("keeps a photo, an over-long text and an empty text as the owner's word (stored shortened or as a placeholder)", () => {

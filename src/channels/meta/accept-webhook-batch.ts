@@ -10,7 +10,7 @@ export interface BatchOutcome {
   readonly unknownAccount: number;
   /** Refused by acceptInbound as input (e.g. the channel was disabled meanwhile). */
   readonly rejected: number;
-  /** Unexpected errors for single messages, logged. */
+  /** Unexpected errors for single messages, logged; the webhook is then refused, so Meta redelivers them. */
   readonly failed: number;
 }
 
@@ -24,7 +24,8 @@ export interface AcceptBatchDeps {
 /**
  * Hands a webhook's messages to acceptInbound one by one, in order (a conversation keeps its
  * order). UnavailableError (database or queue down) propagates so the caller answers 503 and Meta
- * redelivers; redelivered messages are deduplicated by their platform ids.
+ * redelivers; any other failure of one message is counted and the rest are still stored (the caller
+ * refuses the webhook then too). Redelivered messages are deduplicated by their platform ids.
  */
 export async function acceptWebhookBatch(deps: AcceptBatchDeps, messages: readonly InboundMessage[]): Promise<BatchOutcome> {
   const enabled = new Map<string, boolean>();

@@ -1,7 +1,10 @@
-import { normaliseMessageText } from "../../domain/message-text.js";
+import { normaliseDisplayName, normaliseMessageText } from "../../domain/message-text.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
 import type { ChannelAdapter, OutboundDelivery, SendResult } from "../../ports/channel-adapter.js";
 import type { ReplyBus } from "../../ports/reply-bus.js";
+
+/** Longest visitor name kept, in characters as message text counts them. */
+export const NAME_MAX_CHARS = 80;
 
 /** A message posted by the chat page or the terminal chat, already shape-checked by the route. */
 export interface WebchatEvent {
@@ -12,8 +15,15 @@ export interface WebchatEvent {
   readonly name?: string | undefined;
 }
 
+/** The stored platform message id of a web chat message: the client's id is unique only within its session. */
+export function webchatMessageKey(sessionId: string, clientMessageId: string): string {
+  // Session ids have no ":", so the key splits back at its first ":".
+  return `${sessionId}:${clientMessageId}`;
+}
+
 /**
- * The built-in web chat. Inbound: the client's message id deduplicates retries. Outbound: the
+ * The built-in web chat. Inbound: the client's message id deduplicates retries of one session (two
+ * visitors whose pages happen to pick the same id are two messages). Outbound: the
  * reply is already in PostgreSQL, so "sending" means telling the gateways (which hold the
  * browsers' event streams) that it is there.
  */
@@ -26,13 +36,14 @@ export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
   ) {}
 
   toInbound(event: WebchatEvent): InboundMessage[] {
+    const senderName = normaliseDisplayName(event.name, NAME_MAX_CHARS);
     return [
       {
         channelKind: "webchat",
         platformAccountId: event.channelKey,
-        platformMessageId: event.clientMessageId,
+        platformMessageId: webchatMessageKey(event.sessionId, event.clientMessageId),
         senderId: event.sessionId,
-        ...(event.name ? { senderName: event.name } : {}),
+        ...(senderName ? { senderName } : {}),
         kind: "text",
         text: normaliseMessageText(event.text, this.maxMessageChars),
         sentAt: new Date(),

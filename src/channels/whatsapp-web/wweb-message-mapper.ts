@@ -1,7 +1,7 @@
 import { kindOfPlatformType, nonTextMessageText, type InboundMessage, type MessageKind } from "../../domain/inbound-message.js";
 import type { OwnerMessage } from "../../domain/owner-message.js";
 import { asId, asTimestamp } from "../meta/json-fields.js";
-import { inboundText, safeType, type SkipReason } from "../meta/webhook-batch.js";
+import { inboundText, nonTextText, type SkipReason } from "../meta/webhook-batch.js";
 import type { WwebMessage } from "./wweb-client.js";
 
 export interface WwebChannelConfig {
@@ -14,8 +14,11 @@ export interface WwebChannelConfig {
 
 export type WwebSkip = { readonly skip: SkipReason | "from_me" | "not_from_me" | "status" | "group" | "broadcast" | "self_chat"; readonly type?: string };
 
-/** One whatsapp-web.js message -> our message, or why it is not one. Pure. */
-export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number): { message: InboundMessage } | WwebSkip {
+/**
+ * One whatsapp-web.js message -> our message, or why it is not one. Pure. A message keeps what can
+ * be kept: an unusable time becomes `receivedAt`, an overlong text is cut to the limit.
+ */
+export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number, receivedAt: Date = new Date()): { message: InboundMessage } | WwebSkip {
   if (message.fromMe) return { skip: "from_me" };
   const from = asId(message.from);
   if (message.isStatus || from === "status@broadcast") return { skip: "status" };
@@ -23,10 +26,10 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
   if (from.endsWith("@broadcast") || from.endsWith("@newsletter")) return { skip: "broadcast" };
   if (from.endsWith("@g.us") && !channel.allowGroups) return { skip: "group" };
   const id = asId(message.id?._serialized);
-  const sentAt = asTimestamp(message.timestamp, "s");
-  if (!id || !sentAt) return { skip: "malformed" };
+  if (!id) return { skip: "malformed" };
   const content = messageContent(message, maxMessageChars);
   if ("skip" in content) return { skip: content.skip, type: "chat" };
+  const sentAt = asTimestamp(message.timestamp, receivedAt) ?? receivedAt;
   return {
     message: {
       channelKind: "whatsapp_web",
@@ -46,7 +49,7 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
  * one-to-one chat, or why it is not one. Whether it was the owner on the phone or this adapter's
  * own send is decided by the channel (it knows the ids it sent). Pure.
  */
-export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number): { owner: OwnerMessage } | WwebSkip {
+export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number, receivedAt: Date = new Date()): { owner: OwnerMessage } | WwebSkip {
   if (!message.fromMe) return { skip: "not_from_me" };
   const to = asId(message.to);
   if (message.isStatus || to === "status@broadcast") return { skip: "status" };
@@ -56,19 +59,20 @@ export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelCo
   if (to.endsWith("@g.us")) return { skip: "group" };
   if (to === asId(message.from)) return { skip: "self_chat" };
   const id = asId(message.id?._serialized);
-  const sentAt = asTimestamp(message.timestamp, "s");
-  if (!id || !sentAt) return { skip: "malformed" };
-  // The owner's word counts even when it is empty or long: it is stored shortened, and still pauses the agent.
+  if (!id) return { skip: "malformed" };
+  const sentAt = asTimestamp(message.timestamp, receivedAt) ?? receivedAt;
+  // The owner's word counts even when it is empty: it is stored as "other", and still pauses the agent.
   const content = messageContent(message, maxMessageChars);
-  const { kind, text } = "skip" in content ? (content.skip === "text_too_long" ? { kind: "text" as const, text: String(message.body).trim().slice(0, maxMessageChars) } : { kind: "other" as const, text: nonTextMessageText("other") }) : content;
+  const { kind, text } = "skip" in content ? { kind: "other" as const, text: nonTextMessageText("other") } : content;
   return { owner: { channelKind: "whatsapp_web", platformAccountId: channel.platformAccountId, platformMessageId: id, recipientId: to, kind, text, sentAt } };
 }
 
 function messageContent(message: WwebMessage, maxMessageChars: number): { kind: MessageKind; text: string } | { skip: SkipReason } {
   const kind: MessageKind = message.type === "chat" ? "text" : kindOfPlatformType(WWEB_KINDS, message.type);
   // Media captions arrive in `body`; non-text messages are stored with their kind, answered politely.
-  if (kind !== "text") return { kind, text: nonTextMessageText(kind, CAPTIONED.has(kind) && typeof message.body === "string" ? message.body : undefined).slice(0, maxMessageChars) };
+  if (kind !== "text") return { kind, text: nonTextText(kind, CAPTIONED.has(kind) ? message.body : undefined, maxMessageChars) };
   const text = inboundText(message.body, maxMessageChars);
+  if ("unusable" in text) return { skip: "malformed" };
   return "skip" in text ? text : { kind, text: text.text };
 }
 

@@ -39,7 +39,7 @@ export function mountTryChat(panel, { channels, personas }) {
   const version = h("p", { id: "try-version", class: "muted small" });
   const log = h("div", { id: "try-log", class: "chat-log", "aria-live": "polite" });
   const typing = h("div", { id: "try-typing", class: "typing", hidden: true }, "The agent is writing…");
-  const input = h("input", { id: "try-text", type: "text", autocomplete: "off", placeholder: "Write as a customer would", "aria-label": "Message to the agent", maxlength: "4000" });
+  const input = h("input", { id: "try-text", type: "text", autocomplete: "off", placeholder: "Write as a customer would", "aria-label": "Message to the agent" });
   const sendButton = h("button", { id: "try-send", type: "submit", class: "primary" }, "Send");
   const form = h("form", { id: "try-form", class: "chat-form", novalidate: true }, input, sendButton);
   const status = h("p", { id: "try-status", class: "small muted", role: "status" });
