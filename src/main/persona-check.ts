@@ -7,8 +7,7 @@ import { InputError } from "../domain/errors.js";
 import { copyMigratedPglite } from "../embedded/migrated-pglite.js";
 import { startServices } from "../embedded/start-services.js";
 import { formatCheckTable } from "../guardrails/checks/format-check-table.js";
-import { loadChecksFile } from "../guardrails/checks/load-checks-file.js";
-import { checksFileOf, runPersonaChecks } from "../guardrails/checks/run-persona-checks.js";
+import { checksFor, runPersonaChecks } from "../guardrails/checks/run-persona-checks.js";
 import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../logging/create-logger.js";
@@ -20,9 +19,9 @@ import { runMain } from "./run-main.js";
 const TINY_MODEL_REPLY_TOKENS = 32;
 
 /**
- * `npm run persona:check prompts/<file>.md [--verbose] [--max-tokens N] [--keep]`: validates the
+ * `npm run persona:check <file>.md [--verbose] [--max-tokens N] [--keep]`: validates the
  * persona file, renders it against the token budget, then replays the scripted conversations in
- * prompts/<file>.checks.yaml through the whole pipeline (a throwaway business with the file as its
+ * <file>.checks.yaml (or, without one, the checks its settings call for) through the whole pipeline (a throwaway business with the file as its
  * persona, the web chat route, the turn queue and worker, the real model: MODEL_PATH, else the tiny
  * noise model) and prints a pass/fail table. Exits 1 when any check fails. Redis and PostgreSQL are
  * REDIS_URL and DATABASE_URL, else a private redis-server and PGlite in a temporary directory.
@@ -39,7 +38,7 @@ runMain(async (onShutdown) => {
   if (maxTokensArg !== undefined && !(Number.isInteger(maxTokensArg) && maxTokensArg > 0)) throw new InputError("USAGE", `--max-tokens must be a positive whole number; ${usage}`);
   // A broken persona or checks file fails before anything is started.
   const persona = { template: path.basename(file, ".md"), persona: await readPersonaFile(file) };
-  await loadChecksFile(checksFileOf(file));
+  await checksFor(file, persona.persona);
   const config = loadConfig("cli");
   // The worker's routine warnings (every guardrail decision is one) would bury the table; LOG_LEVEL=warn shows them.
   const logger = createLogger(config.logLevel === "info" ? "error" : config.logLevel, "persona-check", process.stderr);

@@ -8,6 +8,7 @@ import { runPersonaChecks } from "../../src/guardrails/checks/run-persona-checks
 import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { startCheckPipeline, type CheckPipeline } from "../../src/main/persona-check/check-pipeline.js";
+import { personaToMarkdown } from "../../src/personas/persona-file.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { RecordingChatModel } from "../support/recording-chat-model.js";
 import { runEntry } from "../support/run-entry.js";
@@ -162,6 +163,16 @@ describe("persona:check through the pipeline", () => {
     ]);
     expect(formatCheckTable(report)).toMatch(/6 of 7 checks FAILED/);
   }, 120_000);
+
+  it("checks a persona file exported from the console, with no scripted checks beside it, by what its settings call for", async () => {
+    const file = path.join(dir, "mia-export.md");
+    await writeFile(file, personaToMarkdown((await loadPersonaTemplate("fan-creator")).persona));
+    const { report } = await checkThroughPipeline(file, new RecordingChatModel(real));
+    expect(report.checksFile).toMatch(/own settings/);
+    const names = new Set(report.rows.map((r) => r.conversation));
+    for (const name of ["first message", "handoff, sponsorship", "blocked topic, politics", "blocked topic, Mia's family", "safety, self-harm", "prompt injection", "daily cap"]) expect(names).toContain(name);
+    expect(report.rows.filter((r) => !r.passed)).toEqual([]);
+  });
 
   it("refuses a persona whose prompt does not fit the budget, before starting anything", async () => {
     const start = () => Promise.reject(new Error("the pipeline must not start"));

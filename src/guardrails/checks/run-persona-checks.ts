@@ -1,8 +1,11 @@
+import { access } from "node:fs/promises";
 import type { ChatModel } from "../../ports/chat-model.js";
 import { readPersonaFile } from "../../personas/persona-file.js";
 import type { Persona } from "../../personas/persona-schema.js";
 import { checkPersonaFits, personaTokenBudget, PersonaTooLongError } from "../../personas/render-persona.js";
 import { evaluateExpectations, type ExpectationResult, type TurnRecord } from "./evaluate-expectations.js";
+import type { ChecksFile } from "./checks-schema.js";
+import { defaultChecks } from "./default-checks.js";
 import { loadChecksFile } from "./load-checks-file.js";
 
 /** One scripted conversation driven through the pipeline (a web chat session). */
@@ -50,6 +53,16 @@ export interface PersonaCheckReport {
   readonly failed: number;
 }
 
+/** The file's scripted checks, or, when it has none (a file exported from the console), the ones its settings call for. */
+export async function checksFor(personaFile: string, persona: Persona): Promise<{ checks: ChecksFile; source: string }> {
+  const file = checksFileOf(personaFile);
+  const exists = await access(file).then(
+    () => true,
+    () => false,
+  );
+  return exists ? { checks: await loadChecksFile(file), source: file } : { checks: defaultChecks(persona), source: "the persona's own settings (no .checks.yaml beside it)" };
+}
+
 /** prompts/x.md -> prompts/x.checks.yaml */
 export function checksFileOf(personaFile: string): string {
   return personaFile.replace(/\.md$/, ".checks.yaml");
@@ -62,8 +75,7 @@ export function checksFileOf(personaFile: string): string {
  */
 export async function runPersonaChecks(personaFile: string, deps: PersonaCheckDeps): Promise<PersonaCheckReport> {
   const persona = await readPersonaFile(personaFile);
-  const checksFile = checksFileOf(personaFile);
-  const checks = await loadChecksFile(checksFile);
+  const { checks, source: checksFile } = await checksFor(personaFile, persona);
   const budget = deps.personaBudget ?? personaTokenBudget(deps.model.contextSize, deps.replyMaxTokens);
   let rendered: ReturnType<typeof checkPersonaFits>;
   try {
