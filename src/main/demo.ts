@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
+import { describeTakeOver } from "../embedded/data-dir-lock.js";
 import { startServices } from "../embedded/start-services.js";
 import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
@@ -27,7 +28,8 @@ runMain(async (onShutdown) => {
   const status = (line: string) => (say === undefined ? process.stdout : process.stderr).write(`${line}\n`);
   const logger = createLogger(say === undefined ? config.logLevel : "warn", "demo", process.stderr);
 
-  const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
+  const pgliteDir = path.join(config.dataDir, "pglite");
+  const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir });
   onShutdown(() => services.stop());
   const { redisUrl, databaseUrl } = services;
   status(services.embedded.redis ? `Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)` : `Redis:      ${redactUrl(redisUrl)}`);
@@ -36,6 +38,7 @@ runMain(async (onShutdown) => {
       ? `PostgreSQL: embedded (PGlite) with data in ${config.dataDir} (set DATABASE_URL to use your own)`
       : `PostgreSQL: ${redactUrl(databaseUrl)}`,
   );
+  if (services.tookOverPostgresFrom) status(`            ${describeTakeOver(pgliteDir, services.tookOverPostgresFrom)}`);
   const migration = await migrateDatabase(databaseUrl);
   if (migration.applied) status(`            migrations applied: ${migration.migrations.join(", ")}`);
 
