@@ -12,7 +12,7 @@ import { migrateDatabase } from "../storage/migrate-database.js";
 import { seedBusiness } from "../storage/seed-business.js";
 import { composeGateway } from "./compose-gateway.js";
 import { composeWorker } from "./compose-worker.js";
-import { runMain } from "./run-main.js";
+import { runMain, STOP_MARGIN_MS } from "./run-main.js";
 import { WebchatClient } from "./webchat-client.js";
 
 /**
@@ -20,13 +20,15 @@ import { WebchatClient } from "./webchat-client.js";
  * an embedded PostgreSQL, the tiny model) unless REDIS_URL, DATABASE_URL or MODEL_PATH say otherwise.
  * `npm run demo -- --say "text"` sends one message through the pipeline, prints the reply and exits.
  */
-runMain(async (onShutdown) => {
+runMain(async (onShutdown, controls) => {
   const { values } = parseArgs({ options: { say: { type: "string" }, persona: { type: "string", default: "bakery" } } });
   const say = values.say;
   const config = loadConfig("demo");
   // With --say, stdout carries only the reply; everything else goes to stderr.
   const status = (line: string) => (say === undefined ? process.stdout : process.stderr).write(`${line}\n`);
   const logger = createLogger(say === undefined ? config.logLevel : "warn", "demo", process.stderr);
+  controls.useLogger(logger);
+  controls.setDeadline(config.reliability.shutdownDeadlineMs + STOP_MARGIN_MS);
 
   const pgliteDir = path.join(config.dataDir, "pglite");
   const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir });
