@@ -1,3 +1,4 @@
+import type { LockOwner } from "./data-dir-lock.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { startEmbeddedRedis } from "./embedded-redis.js";
 
@@ -6,6 +7,8 @@ export interface Services {
   readonly databaseUrl: string;
   /** Which of the two were started here (embedded) rather than given. */
   readonly embedded: { readonly redis: boolean; readonly postgres: boolean };
+  /** The embedded database's lock was taken over from this process, which had died holding it. */
+  readonly tookOverPostgresFrom?: LockOwner;
   stop(): Promise<void>;
 }
 
@@ -26,6 +29,7 @@ export async function startServices(given: { redisUrl: string | undefined; datab
     redisUrl: given.redisUrl ?? redis!.url,
     databaseUrl: given.databaseUrl ?? postgres!.url,
     embedded: { redis: redis !== undefined, postgres: postgres !== undefined },
+    ...(postgres?.tookOverFrom ? { tookOverPostgresFrom: postgres.tookOverFrom } : {}),
     async stop() {
       await postgres?.stop();
       await redis?.stop();

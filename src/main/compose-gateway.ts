@@ -32,17 +32,23 @@ import { DashboardSessions } from "../admin/dashboard-sessions.js";
 import { registerQueueDashboard } from "../http/queues/register-queue-dashboard.js";
 import { OUTBOX_QUEUE, TURN_QUEUE } from "../queue/queue-names.js";
 import { RedisSessionStore } from "../queue/redis-session-store.js";
+import { drainableHttp, type HttpStopSummary } from "./http-drain.js";
 
 /** How long a queue dashboard session lasts before the owner opens it from the console again. */
 const DASHBOARD_SESSION_MS = 30 * 60_000;
 
 export interface Gateway {
   readonly app: FastifyInstance;
-  close(): Promise<void>;
+  close(): Promise<unknown>;
+}
+
+export interface RunningGateway extends Gateway {
+  /** Stops taking requests, answers the ones in flight (cut off after SHUTDOWN_DEADLINE_MS), ends event streams, closes Redis. */
+  close(): Promise<HttpStopSummary>;
 }
 
 /** Wires the gateway: HTTP in, PostgreSQL for storage, Redis for the turn queue and reply events. */
-export function composeGateway(deps: { config: Config; db: Db; redisUrl: string; logger: Logger }): Gateway {
+export function composeGateway(deps: { config: Config; db: Db; redisUrl: string; logger: Logger }): RunningGateway {
   const { config, db, logger } = deps;
   const producer = createRedis(deps.redisUrl, "producer");
   const subscriber = createRedis(deps.redisUrl, "subscriber");
@@ -114,16 +120,18 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     authenticator: new ApiKeyAuthenticator(adminStore.apiKeys),
     sessions: new DashboardSessions(new RedisSessionStore(producer, config.queuePrefix), DASHBOARD_SESSION_MS),
   });
+  const http = drainableHttp(app);
   void checkRedisPolicy(producer, logger);
   return {
     app,
     async close() {
-      await app.close();
+      const drained = await http.close(config.reliability.shutdownDeadlineMs);
       await Promise.all(dashboardQueues.map((q) => q.close()));
       await queue.close();
       await outboxQueue.close();
       producer.disconnect();
       subscriber.disconnect();
+      return drained;
     },
   };
 }

@@ -11,7 +11,7 @@ import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
 import { listenForErasedConversations } from "../queue/erased-conversations.js";
 import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
-import { startWorkers } from "../queue/start-workers.js";
+import { startWorkers, type DrainSummary } from "../queue/start-workers.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
 import { startSingletonLoop } from "../queue/reconciler-loop.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
@@ -25,10 +25,17 @@ import { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
 import { deliverReply } from "../worker/deliver-reply.js";
 import { handleTurn, type TurnOutcome } from "../worker/handle-turn.js";
 import type { TurnJob } from "../ports/turn-queue.js";
+import { abortableModel } from "./abortable-model.js";
 import { metaAdapters } from "./compose-meta-channels.js";
 
+export interface WorkerStopSummary extends DrainSummary {
+  /** Replies sent (or given up) during the stop, by turns finishing and by outbox jobs. */
+  readonly sendsFinished: number;
+}
+
 export interface RunningWorker {
-  close(): Promise<void>;
+  /** Stops taking turns; running ones get SHUTDOWN_DEADLINE_MS to finish, then are handed back. */
+  close(): Promise<WorkerStopSummary>;
 }
 
 const SEND_RETRY_DELAY_MS = 2000;
@@ -67,8 +74,19 @@ export function composeWorker(deps: {
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
 
   const workerName = `${os.hostname()}:${process.pid}`;
+  // Set while stopping: counts the sends that finish during the drain; aborts generations at its deadline.
+  let stopping: { sendsFinished: number } | undefined;
+  const handBack = new AbortController();
+  const turnModel = abortableModel(model, handBack.signal);
+  const deliver = async (outboxId: string) => {
+    try {
+      return await deliverReply(delivery, outboxId);
+    } finally {
+      if (stopping) stopping.sendsFinished += 1;
+    }
+  };
   const deliverOrSchedule = async (outboxId: string) => {
-    const outcome = await deliverReply(delivery, outboxId);
+    const outcome = await deliver(outboxId);
     if (outcome === "retry") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
     return outcome;
   };
@@ -78,7 +96,7 @@ export function composeWorker(deps: {
         const outcome = await handleTurn(
           {
             store,
-            model,
+            model: turnModel,
             lock,
             logger: logger.child({ component: "turn" }),
             replyMaxTokens: config.model.replyMaxTokens,
@@ -101,7 +119,8 @@ export function composeWorker(deps: {
         deps.onTurn?.(job, outcome);
         return outcome;
       },
-      deliver: (outboxId) => deliverReply(delivery, outboxId),
+      deliver,
+      abortRunning: () => handBack.abort(),
       onTurnFailed: async (job, error) => {
         await store.markInboundFailed([job.messageId], error.message);
         events.publish(job);
@@ -128,13 +147,15 @@ export function composeWorker(deps: {
   void checkRedisPolicy(connection, logger);
   return {
     async close() {
+      stopping = { sendsFinished: 0 };
       reconciler.stop();
-      await workers.close(config.reliability.shutdownDeadlineMs);
+      const drained = await workers.close(config.reliability.shutdownDeadlineMs);
       await turnQueue.close();
       await outboxQueue.close();
       await (await stopListening)?.().catch(() => undefined);
       subscriber.disconnect();
       connection.disconnect();
+      return { ...drained, sendsFinished: stopping.sendsFinished };
     },
   };
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
+import { describeTakeOver } from "../embedded/data-dir-lock.js";
 import { startServices } from "../embedded/start-services.js";
 import { LlamaChatModel } from "../llm/llama-chat-model.js";
 import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
@@ -12,7 +13,7 @@ import { seedBusiness } from "../storage/seed-business.js";
 import { composeGateway } from "./compose-gateway.js";
 import { composeWorker } from "./compose-worker.js";
 import { personaConversionLines } from "./persona-conversion-lines.js";
-import { runMain } from "./run-main.js";
+import { runMain, STOP_MARGIN_MS } from "./run-main.js";
 import { WebchatClient } from "./webchat-client.js";
 
 /**
@@ -20,15 +21,18 @@ import { WebchatClient } from "./webchat-client.js";
  * an embedded PostgreSQL, the tiny model) unless REDIS_URL, DATABASE_URL or MODEL_PATH say otherwise.
  * `npm run demo -- --say "text"` sends one message through the pipeline, prints the reply and exits.
  */
-runMain(async (onShutdown) => {
+runMain(async (onShutdown, controls) => {
   const { values } = parseArgs({ options: { say: { type: "string" }, persona: { type: "string", default: DEFAULT_PERSONA_TEMPLATE } } });
   const say = values.say;
   const config = loadConfig("demo");
   // With --say, stdout carries only the reply; everything else goes to stderr.
   const status = (line: string) => (say === undefined ? process.stdout : process.stderr).write(`${line}\n`);
   const logger = createLogger(say === undefined ? config.logLevel : "warn", "demo", process.stderr);
+  controls.useLogger(logger);
+  controls.setDeadline(config.reliability.shutdownDeadlineMs + STOP_MARGIN_MS);
 
-  const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
+  const pgliteDir = path.join(config.dataDir, "pglite");
+  const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir });
   onShutdown(() => services.stop());
   const { redisUrl, databaseUrl } = services;
   status(services.embedded.redis ? `Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)` : `Redis:      ${redactUrl(redisUrl)}`);
@@ -37,6 +41,7 @@ runMain(async (onShutdown) => {
       ? `PostgreSQL: embedded (PGlite) with data in ${config.dataDir} (set DATABASE_URL to use your own)`
       : `PostgreSQL: ${redactUrl(databaseUrl)}`,
   );
+  if (services.tookOverPostgresFrom) status(`            ${describeTakeOver(pgliteDir, services.tookOverPostgresFrom)}`);
   const migration = await migrateDatabase(databaseUrl);
   if (migration.applied) status(`            migrations applied: ${migration.migrations.join(", ")}`);
   for (const line of personaConversionLines(migration.personas)) status(`            ${line}`);

@@ -2,11 +2,13 @@ import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging/create-logger.js";
 import { createDb } from "../storage/create-db.js";
 import { composeGateway } from "./compose-gateway.js";
-import { runMain } from "./run-main.js";
+import { runMain, STOP_MARGIN_MS } from "./run-main.js";
 
-runMain(async (onShutdown) => {
+runMain(async (onShutdown, controls) => {
   const config = loadConfig("gateway");
   const logger = createLogger(config.logLevel, "gateway");
+  controls.useLogger(logger);
+  controls.setDeadline(config.reliability.shutdownDeadlineMs + STOP_MARGIN_MS);
   const db = createDb(config.databaseUrl!, { maxConnections: config.databasePoolMax });
   onShutdown(() => db.$disconnect());
   const gateway = composeGateway({ config, db, redisUrl: config.redisUrl!, logger });

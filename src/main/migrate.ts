@@ -1,4 +1,5 @@
 import { loadConfig } from "../config/index.js";
+import { describeTakeOver } from "../embedded/data-dir-lock.js";
 import { startEmbeddedPostgres } from "../embedded/embedded-postgres.js";
 import { migrateDatabase } from "../storage/migrate-database.js";
 import path from "node:path";
@@ -10,10 +11,12 @@ runMain(async (onShutdown) => {
   const config = loadConfig("cli");
   let url = config.databaseUrl;
   if (!url) {
-    const embedded = await startEmbeddedPostgres(path.join(config.dataDir, "pglite"));
+    const dir = path.join(config.dataDir, "pglite");
+    const embedded = await startEmbeddedPostgres(dir);
     onShutdown(() => embedded.stop());
     url = embedded.url;
     process.stdout.write(`DATABASE_URL is not set: migrating the embedded database in ${config.dataDir}\n`);
+    if (embedded.tookOverFrom) process.stdout.write(`${describeTakeOver(dir, embedded.tookOverFrom)}\n`);
   }
   const outcome = await migrateDatabase(url);
   process.stdout.write(outcome.applied ? `applied migrations: ${outcome.migrations.join(", ")}\n` : `database is up to date (${outcome.migrations.length} migrations)\n`);

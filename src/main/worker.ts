@@ -4,11 +4,13 @@ import { createLogger } from "../logging/create-logger.js";
 import { createDb } from "../storage/create-db.js";
 import { composeWorker } from "./compose-worker.js";
 import { hostWhatsappWebChannels } from "./host-whatsapp-web.js";
-import { runMain } from "./run-main.js";
+import { runMain, STOP_MARGIN_MS } from "./run-main.js";
 
-runMain(async (onShutdown) => {
+runMain(async (onShutdown, controls) => {
   const config = loadConfig("worker");
   const logger = createLogger(config.logLevel, "worker");
+  controls.useLogger(logger);
+  controls.setDeadline(config.reliability.shutdownDeadlineMs + STOP_MARGIN_MS);
   // Load the model first: a missing or corrupt file stops start-up before anything is consumed.
   const model = await LlamaChatModel.load({ modelPath: config.model.path!, ...config.model });
   onShutdown(() => model.close());

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { FatalError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
@@ -14,6 +14,8 @@ export interface WorkerHandlers {
   readonly deliver: (outboxId: string) => Promise<DeliveryOutcome>;
   /** Called once a turn job has failed for good: the message is marked failed for the admin to see. */
   readonly onTurnFailed: (job: TurnJob, error: Error) => Promise<void>;
+  /** Called when the shutdown deadline passes: make the running turns end at once (they are then handed back). */
+  readonly abortRunning?: () => void;
 }
 
 export interface WorkerOptions {
@@ -27,29 +29,65 @@ export interface WorkerOptions {
   readonly logger: Logger;
 }
 
+/** What a stop finished and handed back (counted from the moment it began). */
+export interface DrainSummary {
+  /** Turns that ended here: answered, skipped, failed. */
+  readonly turnsFinished: number;
+  /** Turns put back in the queue for any worker: cut short at the deadline, or waiting on a busy conversation. */
+  readonly turnsHandedBack: number;
+  /** Turns still running after the hand-back grace: another worker takes them over once their job lock lapses. */
+  readonly turnsLeftToStall: number;
+}
+
+/** How long turns cut short at the deadline get to put their jobs back before they are left to stall. */
+const HAND_BACK_GRACE_MS = 5000;
+
 /** BullMQ consumers for turns and reply retries. Several processes may run these against one Redis. */
-export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): { close(deadlineMs?: number): Promise<void> } {
+export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): { close(deadlineMs?: number): Promise<DrainSummary> } {
   const { connection, prefix, logger } = options;
+  const running = new Set<string>();
+  let drain: { handingBack: boolean; turnsFinished: number; turnsHandedBack: number } | undefined;
+  const processTurn = async (job: Job<TurnJob>, token: string | undefined): Promise<TurnOutcome["kind"]> => {
+    let outcome: TurnOutcome;
+    try {
+      outcome = await handlers.handleTurn(job.data);
+    } catch (error) {
+      if (error instanceof FatalError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      throw error;
+    }
+    if (outcome.kind === "busy") {
+      await job.moveToDelayed(Date.now() + (outcome.retryInMs ?? options.busyDelayMs), token);
+      throw new DelayedError();
+    }
+    // A pause that ends by itself: the turn waits for its end instead of being dropped.
+    if (outcome.kind === "paused" && outcome.resumeInMs !== undefined) {
+      await job.moveToDelayed(Date.now() + outcome.resumeInMs, token);
+      throw new DelayedError();
+    }
+    return outcome.kind;
+  };
   const turns = new Worker<TurnJob, TurnOutcome["kind"]>(
     TURN_QUEUE,
     async (job, token) => {
-      let outcome: TurnOutcome;
+      const key = job.id ?? "";
+      running.add(key);
       try {
-        outcome = await handlers.handleTurn(job.data);
+        const kind = await processTurn(job, token);
+        if (drain) drain.turnsFinished += 1;
+        return kind;
       } catch (error) {
-        if (error instanceof FatalError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        if (error instanceof DelayedError) {
+          if (drain) drain.turnsHandedBack += 1;
+        } else if (drain?.handingBack) {
+          // Cut short by the shutdown deadline: back in the queue now, for another worker, without costing an attempt.
+          await job.moveToDelayed(Date.now(), token);
+          drain.turnsHandedBack += 1;
+          throw new DelayedError();
+        } else if (drain) drain.turnsFinished += 1;
         throw error;
+      } finally {
+        running.delete(key);
       }
-      if (outcome.kind === "busy") {
-        await job.moveToDelayed(Date.now() + (outcome.retryInMs ?? options.busyDelayMs), token);
-        throw new DelayedError();
-      }
-      // A pause that ends by itself: the turn waits for its end instead of being dropped.
-      if (outcome.kind === "paused" && outcome.resumeInMs !== undefined) {
-        await job.moveToDelayed(Date.now() + outcome.resumeInMs, token);
-        throw new DelayedError();
-      }
-      return outcome.kind;
     },
     {
       connection,
@@ -88,16 +126,31 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
   outbox.on("error", (error) => logger.error({ err: error }, "outbox worker error"));
 
   return {
-    /** Stops taking jobs; waits up to `deadlineMs` for running ones, then hands them back (they stall and are retried). */
+    /**
+     * Stops taking jobs and waits up to `deadlineMs` for running ones. Past it, asks the running
+     * turns to stop (handlers.abortRunning) and puts them back in the queue for another worker.
+     */
     async close(deadlineMs = Number.POSITIVE_INFINITY) {
-      const graceful = Promise.all([turns.close(), outbox.close()]);
-      const timer = new Promise<"timeout">((resolve) => {
-        if (Number.isFinite(deadlineMs)) setTimeout(() => resolve("timeout"), deadlineMs).unref();
-      });
-      if ((await Promise.race([graceful, timer])) === "timeout") {
-        logger.warn({ deadlineMs }, "shutdown deadline reached: handing running turns back");
-        await Promise.all([turns.close(true), outbox.close(true)]);
+      drain = { handingBack: false, turnsFinished: 0, turnsHandedBack: 0 };
+      const graceful = Promise.all([turns.close(), outbox.close()]).then(() => "closed" as const);
+      let turnsLeftToStall = 0;
+      if ((await Promise.race([graceful, delay(deadlineMs)])) === "timeout") {
+        logger.warn({ deadlineMs, running: running.size }, "shutdown deadline reached: handing running turns back to the queue");
+        drain.handingBack = true;
+        handlers.abortRunning?.();
+        if ((await Promise.race([graceful, delay(HAND_BACK_GRACE_MS)])) === "timeout") {
+          // BullMQ cannot force a close once a graceful one began; their job locks lapse and another worker takes them over.
+          turnsLeftToStall = running.size;
+          logger.warn({ turnsLeftToStall }, "turns still running after the hand-back grace: leaving them to stall recovery");
+        }
       }
+      return { turnsFinished: drain.turnsFinished, turnsHandedBack: drain.turnsHandedBack, turnsLeftToStall };
     },
   };
+}
+
+function delay(ms: number): Promise<"timeout"> {
+  return new Promise((resolve) => {
+    if (Number.isFinite(ms)) setTimeout(() => resolve("timeout"), ms).unref();
+  });
 }

@@ -6,7 +6,7 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `npm run worker` as its own OS process (what production runs), with the given environment. */
+/** The worker entry point from src/ (through tsx) as its own OS process, with the given environment. Production runs the compiled one: see production-stop.test.ts. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main/worker.ts"], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", ...env },
