@@ -11,7 +11,7 @@ export type WhatsappCloudAdapterOptions = MetaAdapterOptions;
 
 /**
  * WhatsApp Business Cloud API. Inbound: webhook payloads (see cloud-webhook-mapper). Outbound:
- * marks the customer's message read, then sends the reply as one or more text messages through
+ * marks the customer's message read (first attempt only), then sends the reply as one or more text messages through
  * `POST /{phone_number_id}/messages`, inside the 24-hour customer service window only.
  */
 export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
@@ -28,7 +28,8 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
 
   async send(delivery: MetaDelivery): Promise<SendResult> {
     const prepared = await prepareMetaSend(this.o, delivery, WHATSAPP_TEXT_LIMIT);
-    if (delivery.inboundPlatformMessageId) await this.markRead(prepared.path, prepared.accessToken, delivery);
+    // Once per reply: a retry (markRead false) or a later part does not repeat it.
+    if (delivery.inboundPlatformMessageId && delivery.markRead !== false) await this.markRead(prepared.path, prepared.accessToken, delivery);
     const ids = await sendParts(
       prepared,
       async (path, token, body) => {
@@ -44,6 +45,7 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
         return asId(asRecord(asArray(response.messages)[0])?.id);
       },
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
+      delivery.partsSent,
     );
     return { platformMessageIds: ids };
   }

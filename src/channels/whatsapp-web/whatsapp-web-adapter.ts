@@ -41,7 +41,11 @@ export class WhatsappWebAdapter implements ChannelAdapter<WwebEvent> {
     const channel = this.channels.get(delivery.channel.id);
     if (!channel) throw new PlatformTransportError("no WhatsApp Web session for this channel in this process");
     // A stored inbound message proves the chat wrote first, even before a restart.
-    const ids = await channel.sendText(delivery.recipientId, delivery.text, { wroteBefore: delivery.lastInboundAt !== undefined });
+    const ids = await channel.sendText(delivery.recipientId, delivery.text, {
+      wroteBefore: delivery.lastInboundAt !== undefined,
+      ...(delivery.partsSent ? { partsSent: delivery.partsSent } : {}),
+      markSeen: delivery.markRead !== false,
+    });
     return { platformMessageIds: ids };
   }
 }
