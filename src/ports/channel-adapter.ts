@@ -20,8 +20,6 @@ export interface OutboundDelivery {
   readonly lastInboundAt?: Date;
   /** Parts of the split text that an earlier attempt already sent: this send starts after them. */
   readonly partsSent?: number;
-  /** Whether this send marks the customer's message read (default true); retries do not repeat it. */
-  readonly markRead?: boolean;
 }
 
 export interface SendResult {
@@ -43,6 +41,11 @@ export interface ChannelAdapter<Event = unknown> {
   readonly kind: ChannelKind;
   toInbound(event: Event): InboundMessage[];
   send(delivery: OutboundDelivery): Promise<SendResult>;
+  /**
+   * Marks the customer's message (`inboundPlatformMessageId`) read, on platforms that show it;
+   * rejects when that did not happen. The outbox calls it once per reply, before sending.
+   */
+  markRead?(delivery: OutboundDelivery): Promise<void>;
 }
 
 /** The platform refused the message: resending the same thing will not help. */

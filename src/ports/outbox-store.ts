@@ -6,12 +6,15 @@ export interface ClaimedDelivery extends OutboundDelivery {
   readonly businessId: string;
   /** Ids of the parts earlier attempts sent (see OutboundDelivery.partsSent). */
   readonly sentPlatformMessageIds: readonly string[];
+  /** An earlier attempt marked the customer's message read. */
+  readonly readMarked: boolean;
 }
 
-/** How far a split reply got before its send stopped. */
+/** How far a reply got before its send stopped: parts of a split reply sent, read receipt done. */
 export interface SendProgress {
   readonly partsSent: number;
   readonly platformMessageIds: readonly string[];
+  readonly readMarked: boolean;
 }
 
 export interface SentRecord {

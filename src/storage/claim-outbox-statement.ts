@@ -7,6 +7,7 @@ interface ClaimRow {
   attempts: number;
   partsSent: number;
   platformMessageIds: string[] | null;
+  readMarked: boolean;
   messageId: string;
   text: string;
   conversationId: string;
@@ -28,9 +29,9 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
     with claimed as (
       update "OutboxEntry" set status = 'sending', attempts = attempts + 1, "updatedAt" = ${new Date()}::timestamp(3)
       where id = ${outboxId}::uuid and status = 'pending'
-      returning attempts, "messageId", "partsSent", "platformMessageIds"
+      returning attempts, "messageId", "partsSent", "platformMessageIds", "readMarked"
     )
-    select c.attempts, c."partsSent", c."platformMessageIds", m."businessId", m.id as "messageId", m.text, m."conversationId",
+    select c.attempts, c."partsSent", c."platformMessageIds", c."readMarked", m."businessId", m.id as "messageId", m.text, m."conversationId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
       ct."platformUserId" as "recipientId",
       li."platformMessageId" as "inboundPlatformMessageId", li."createdAt" as "lastInboundAt"
@@ -50,6 +51,7 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
     attempt: row.attempts,
     ...(row.partsSent > 0 ? { partsSent: row.partsSent } : {}),
     sentPlatformMessageIds: row.platformMessageIds ?? [],
+    readMarked: row.readMarked,
     ...(row.inboundPlatformMessageId ? { inboundPlatformMessageId: row.inboundPlatformMessageId } : {}),
     ...(row.lastInboundAt ? { lastInboundAt: row.lastInboundAt } : {}),
     channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },

@@ -8,7 +8,8 @@ import { OWNER_NOTICE_KIND, settleHandoffNotice } from "./record-handoff.js";
 // An owner's handoff notice (kind owner-notice) carries its handoff's status along with it.
 const noticeFields = { id: true, businessId: true, kind: true } as const;
 
-const progressFields = (progress?: SendProgress) => (progress ? { partsSent: progress.partsSent, platformMessageIds: [...progress.platformMessageIds] } : {});
+const progressFields = (progress?: SendProgress) =>
+  progress ? { partsSent: progress.partsSent, platformMessageIds: [...progress.platformMessageIds], readMarked: progress.readMarked } : {};
 
 export class OutboxRepository implements OutboxStore {
   constructor(private readonly db: Db) {}

@@ -47,12 +47,19 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
     log.error({}, "reply not sent: no adapter for this channel kind");
     return "failed";
   }
+  // Once per reply, recorded with the outcome, so a retry does not mark the message read again.
+  let readMarked = delivery.readMarked;
+  if (!readMarked && delivery.inboundPlatformMessageId && adapter.markRead) {
+    readMarked = await adapter.markRead(delivery).then(
+      () => true,
+      (error: unknown) => (log.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, "could not mark the customer's message read"), false),
+    );
+  }
   let platformMessageIds: readonly string[];
   try {
-    // The customer's message is marked read once, with the first attempt.
-    ({ platformMessageIds } = await adapter.send({ ...delivery, markRead: delivery.attempt === 1 }));
+    ({ platformMessageIds } = await adapter.send(delivery));
   } catch (error) {
-    return settleUnsent(deps, delivery, error, log);
+    return settleUnsent(deps, delivery, error, readMarked, log);
   }
   return settleSent(deps, delivery, [...delivery.sentPlatformMessageIds, ...platformMessageIds], log);
 }
@@ -87,12 +94,13 @@ async function settleSent(deps: DeliveryDeps, delivery: ClaimedDelivery, ids: re
   return "sent";
 }
 
-async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error: unknown, log: Logger): Promise<DeliveryOutcome> {
+async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error: unknown, readMarked: boolean, log: Logger): Promise<DeliveryOutcome> {
   const partial = error instanceof PartialSendError ? error : undefined;
   const cause = partial ? partial.cause : error;
-  const progress: SendProgress | undefined = partial && {
-    partsSent: partial.partsSent,
-    platformMessageIds: [...delivery.sentPlatformMessageIds, ...partial.platformMessageIds],
+  const progress: SendProgress = {
+    partsSent: partial?.partsSent ?? delivery.partsSent ?? 0,
+    platformMessageIds: [...delivery.sentPlatformMessageIds, ...(partial?.platformMessageIds ?? [])],
+    readMarked,
   };
   const reason = describe(error);
   const repeatable = cause instanceof PlatformTransportError || (deps.idempotentSendKinds ?? IDEMPOTENT_SEND_KINDS).has(delivery.channel.kind);
@@ -100,13 +108,13 @@ async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error
 
   if (!refused && repeatable && delivery.attempt < deps.maxAttempts) {
     if (!(await persist(deps, log, "could not put the reply back for a retry", () => deps.outbox.release(delivery.outboxId, reason, progress)))) return "unrecorded";
-    log.warn({ attempt: delivery.attempt, partsSent: progress?.partsSent, err: error }, "the platform did not take the reply; will retry");
+    log.warn({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error }, "the platform did not take the reply; will retry");
     return "retry";
   }
   const failure = refused || repeatable ? reason : `UNKNOWN_OUTCOME: the platform may have taken the reply (${reason}); not resent to avoid a duplicate`;
   if (!(await persist(deps, log, "could not record the failed send", () => deps.outbox.markFailed(delivery.outboxId, failure, progress)))) return "unrecorded";
   deps.events?.publish(delivery);
-  log.error({ attempt: delivery.attempt, partsSent: progress?.partsSent, err: error, unknownOutcome: !refused && !repeatable }, "reply failed for good");
+  log.error({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error, unknownOutcome: !refused && !repeatable }, "reply failed for good");
   return "failed";
 }
 

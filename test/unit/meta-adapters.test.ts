@@ -37,7 +37,9 @@ beforeEach(() => graph.reset());
 
 describe("WhatsappCloudAdapter.send", () => {
   it("marks the customer's message read, then sends the text; returns the wamid", async () => {
-    const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN1", lastInboundAt: new Date(NOW.getTime() - 60_000) }));
+    const d = delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN1", lastInboundAt: new Date(NOW.getTime() - 60_000) });
+    await whatsapp.markRead(d);
+    const result = await whatsapp.send(d);
     expect(graph.requests.map((r) => r.body)).toEqual([
       { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN1" },
       {
@@ -56,7 +58,9 @@ describe("WhatsappCloudAdapter.send", () => {
 
   it("still sends when the read receipt fails", async () => {
     graph.failNext(1, { status: 400, body: { error: { message: "(#100) Invalid parameter", code: 100 } } });
-    const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.GONE" }));
+    const d = delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.GONE" });
+    await expect(whatsapp.markRead(d)).rejects.toBeInstanceOf(PlatformRejectedError);
+    const result = await whatsapp.send(d);
     expect(result.platformMessageIds).toHaveLength(1);
   });
 
@@ -69,10 +73,18 @@ describe("WhatsappCloudAdapter.send", () => {
     expect(result.platformMessageIds).toHaveLength(3);
   });
 
-  it("marks read only when asked (a retry does not repeat the read receipt)", async () => {
-    await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2", markRead: false }));
+  it("marks read in its own call, one try (the outbox records it and does not repeat it)", async () => {
+    await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }));
     expect(graph.readReceipts()).toHaveLength(0);
-    expect(graph.received()).toHaveLength(1);
+    graph.failNext(1, { status: 503 });
+    await expect(whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }))).rejects.toBeInstanceOf(SendOutcomeUnknownError);
+    await whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }));
+    expect(graph.requests.map((r) => r.body)).toEqual([
+      expect.objectContaining({ type: "text" }),
+      { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN2" },
+      { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN2" },
+    ]);
+    expect(graph.readReceipts()).toHaveLength(1);
   });
 
   it("resumes a split reply after the parts an earlier attempt sent, and says how far a failed one got", async () => {

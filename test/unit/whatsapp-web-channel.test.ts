@@ -124,15 +124,15 @@ describe("whatsapp-web.js channel", () => {
     expect(client.sent.slice(2).every((s) => s.text.length <= 4096)).toBe(true);
   });
 
-  it("marks the chat read once per reply (not per part, not on a retry)", async () => {
+  it("marks the chat read only when asked (not with every message, as the library does by default)", async () => {
     const { client, channel, adapter, delivery } = setup();
     client.emit("ready");
     client.emit("message", wwebMessage());
     await channel.idle();
     await adapter.send(delivery("A sentence about opening hours. ".repeat(200)));
     expect(client.sent).toHaveLength(2);
-    expect(client.seen).toEqual([CHAT]);
-    await adapter.send(delivery("Again.", { markRead: false }));
+    expect(client.seen).toEqual([]);
+    await adapter.markRead(delivery("Hi"));
     expect(client.seen).toEqual([CHAT]);
   });
 
@@ -159,7 +159,7 @@ describe("whatsapp-web.js channel", () => {
     expect((partial as PartialSendError).partsSent).toBe(1);
     expect((partial as PartialSendError).cause).toBeInstanceOf(SendOutcomeUnknownError);
     client.sendMessage = original;
-    const rest = await adapter.send(delivery(long, { partsSent: 1, markRead: false }));
+    const rest = await adapter.send(delivery(long, { partsSent: 1 }));
     expect(rest.platformMessageIds).toHaveLength(1);
     expect(client.sent.map((s) => s.text)).toEqual(splitMessage(long, WHATSAPP_TEXT_LIMIT));
     expect(client.sent).toHaveLength(2);

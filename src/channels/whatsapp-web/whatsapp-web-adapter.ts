@@ -44,8 +44,13 @@ export class WhatsappWebAdapter implements ChannelAdapter<WwebEvent> {
     const ids = await channel.sendText(delivery.recipientId, delivery.text, {
       wroteBefore: delivery.lastInboundAt !== undefined,
       ...(delivery.partsSent ? { partsSent: delivery.partsSent } : {}),
-      markSeen: delivery.markRead !== false,
     });
     return { platformMessageIds: ids };
+  }
+
+  async markRead(delivery: WwebDelivery): Promise<void> {
+    const channel = this.channels.get(delivery.channel.id);
+    if (!channel) throw new PlatformTransportError("no WhatsApp Web session for this channel in this process");
+    await channel.markSeen(delivery.recipientId);
   }
 }

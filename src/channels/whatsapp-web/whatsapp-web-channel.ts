@@ -108,19 +108,27 @@ export class WhatsappWebChannel {
     return "message" in mapped ? [mapped.message] : [];
   }
 
+  /** Marks the chat read (blue ticks on the customer's messages). */
+  async markSeen(chatId: string): Promise<void> {
+    if (!this.connection.ready) throw new PlatformTransportError(`WhatsApp Web is not connected (${this.pairingState().state})`);
+    const chat = await this.o.client.getChatById(chatId);
+    if (!chat) throw new PlatformRejectedError("WhatsApp Web has no such chat");
+    await chat.sendSeen();
+  }
+
   /**
    * Sends a reply to a chat; returns the ids of the messages sent (one per part). `partsSent`
-   * parts (an earlier attempt's) are skipped; `markSeen` marks the chat read first (once per reply).
-   * A failed sendMessage is an unknown outcome: the page may have queued the message before failing.
+   * parts (an earlier attempt's) are skipped. A failed sendMessage is an unknown outcome: the page
+   * may have queued the message before failing.
    */
-  async sendText(chatId: string, text: string, options: { wroteBefore?: boolean; partsSent?: number; markSeen?: boolean } = {}): Promise<string[]> {
+  async sendText(chatId: string, text: string, options: { wroteBefore?: boolean; partsSent?: number } = {}): Promise<string[]> {
     if (!this.connection.ready) throw new PlatformTransportError(`WhatsApp Web is not connected (${this.pairingState().state})`);
     if (!this.knownChats.has(chatId) && !options.wroteBefore) throw new RecipientNeverWroteError();
     const parts = splitMessage(text, this.o.textLimit ?? WHATSAPP_TEXT_LIMIT);
     if (parts.length === 0) throw new PlatformRejectedError("the reply is empty");
     const startAt = Math.min(options.partsSent ?? 0, parts.length);
     // One reply at a time per chat, so pacing holds across concurrent deliveries.
-    const run = (this.sending.get(chatId) ?? Promise.resolve()).catch(() => undefined).then(() => this.sendParts(chatId, parts, startAt, options.markSeen ?? true));
+    const run = (this.sending.get(chatId) ?? Promise.resolve()).catch(() => undefined).then(() => this.sendParts(chatId, parts, startAt));
     this.sending.set(chatId, run);
     try {
       return await run;
@@ -133,10 +141,9 @@ export class WhatsappWebChannel {
     await this.connection.stop();
   }
 
-  private async sendParts(chatId: string, parts: readonly string[], startAt: number, markSeen: boolean): Promise<string[]> {
+  private async sendParts(chatId: string, parts: readonly string[], startAt: number): Promise<string[]> {
     const ids: string[] = [];
     const chat = await this.o.client.getChatById(chatId).catch(() => undefined);
-    if (markSeen) await chat?.sendSeen().catch(() => undefined);
     for (let index = startAt; index < parts.length; index++) {
       try {
         const id = await this.sendPart(chatId, chat, parts[index]!);
