@@ -174,6 +174,22 @@ async function lockReply(messageId: string, ms: number): Promise<{ released: Pro
   return { released };
 }
 
+/** Terminates the worker's PostgreSQL sessions again and again for `ms`; resolves with how many it ended. */
+async function killWorkerConnections(ms: number): Promise<number> {
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  let killed = 0;
+  try {
+    for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(10)) {
+      const result = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [WORKER_APP]);
+      killed += result.rowCount ?? 0;
+    }
+  } finally {
+    await admin.end();
+  }
+  return killed;
+}
+
 const replyIdOf = (r: RecordedRequest) => (r.body as { biz_opaque_callback_data?: string }).biz_opaque_callback_data;
 
 describe("the platform took the reply, then recording it failed", () => {
@@ -195,18 +211,14 @@ describe("the platform took the reply, then recording it failed", () => {
   }, 90_000);
 
   it("the worker's database connections killed right after the send: received once, recorded as sent", async () => {
-    let killed = 0;
-    graph.beforeAnswer = async (r) => {
-      if (!(r.body as { type?: string }).type || killed > 0) return;
-      const admin = new pg.Client({ connectionString: database.url });
-      await admin.connect();
-      const result = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [WORKER_APP]);
-      killed = result.rowCount ?? 0;
-      await admin.end();
+    let killing: Promise<number> | undefined;
+    graph.beforeAnswer = (r) => {
+      // From just before the answer, for half a second: the worker records the send meanwhile.
+      if (replyIdOf(r) && !killing) killing = killWorkerConnections(500);
     };
     const customer = await customerWrites();
     const reply = await settled(customer);
-    expect(killed).toBeGreaterThan(0);
+    expect(await killing).toBeGreaterThan(0);
     expect(receivedBy(customer)).toHaveLength(1);
     expect(reply.outbox).toMatchObject({ status: "sent", attempts: 1 });
     expect(reply.status).toBe("sent");
@@ -372,6 +384,8 @@ async function setReadOnly(on: boolean, app = DIRECT_APP): Promise<void> {
   } finally {
     await admin.end();
   }
+  // Let the pools see their closed idle connections before the next query.
+  await sleep(300);
 }
 
 /** A stored, unsent reply (and its pending outbox entry) to a new customer's message. */

@@ -12,8 +12,9 @@ export type WhatsappCloudAdapterOptions = MetaAdapterOptions;
 
 /**
  * WhatsApp Business Cloud API. Inbound: webhook payloads (see cloud-webhook-mapper). Outbound:
- * sends the reply as one or more text messages through
- * `POST /{phone_number_id}/messages`, inside the 24-hour customer service window only.
+ * the reply as one or more text messages through `POST /{phone_number_id}/messages`, inside the
+ * 24-hour customer service window only; markRead marks the customer's message read (the outbox
+ * calls it once per reply, before the send).
  */
 export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
   readonly kind = "whatsapp_cloud" as const;
