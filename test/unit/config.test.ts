@@ -39,4 +39,10 @@ describe("loadConfig", () => {
     expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_MB: "0" })).toThrowError(/LLM_KV_DISK_MAX_MB/);
     expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_AGE_MINUTES: "soon" })).toThrowError(/LLM_KV_DISK_MAX_AGE_MINUTES/);
   });
+
+  it("bounds a Graph API call by META_GRAPH_TIMEOUT_MS (15 s unless set)", () => {
+    expect(loadConfig("worker", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", MODEL_PATH: "m.gguf" }).channels.graphTimeoutMs).toBe(15_000);
+    expect(loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "1500" }).channels.graphTimeoutMs).toBe(1500);
+    expect(() => loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "0" })).toThrowError(/META_GRAPH_TIMEOUT_MS/);
+  });
 });
