@@ -42,17 +42,23 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
     select c.attempts, c."partsSent", c."platformMessageIds", c."readMarked", m."businessId", m.id as "messageId", m.text, m."conversationId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
       ct."platformUserId" as "recipientId",
-      li."platformMessageId" as "inboundPlatformMessageId", li."createdAt" as "lastInboundAt"
+      answered."platformMessageId" as "inboundPlatformMessageId", li."createdAt" as "lastInboundAt"
     from claimed c
     join "Message" m on m.id = c."messageId"
     join "Channel" ch on ch.id = m."channelId"
     join "Conversation" cv on cv.id = m."conversationId"
     join "Contact" ct on ct.id = cv."contactId"
     left join lateral (
-      select i."platformMessageId", i."createdAt" from "Message" i
+      select i."createdAt" from "Message" i
       where i."conversationId" = m."conversationId" and i.direction = 'inbound'
       order by i.seq desc limit 1
-    ) li on true`;
+    ) li on true
+    -- The newest message this reply answers (the one it marks read), not a newer one that the next reply answers.
+    left join lateral (
+      select a."platformMessageId" from "Message" a
+      where a."conversationId" = m."conversationId" and a.direction = 'inbound' and a.seq < m.seq and a."replyId" = m.id
+      order by a.seq desc limit 1
+    ) answered on true`;
   if (!row) {
     // Still pending after the claim found nothing: an earlier reply goes first.
     const entry = await db.outboxEntry.findUnique({ where: { id: outboxId }, select: { status: true } });

@@ -317,6 +317,27 @@ describe("replies reach the phone in the order of the messages they answer", () 
     expect(settledReplies[0]!.outbox!.attempts).toBe(3);
     expect(receivedBy(customer).map(replyIdOf)).toEqual(settledReplies.map((r) => r.id));
   }, 90_000);
+
+  it("replies that waited for an earlier one each mark their own message read, once", async () => {
+    graph.failNext(2, { status: 429, retryAfter: "60" }, "send");
+    const customer = await customerWrites("Do you have rye bread today?");
+    const replies = () =>
+      database.db.message.findMany({ where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } }, orderBy: { seq: "asc" }, include: { outbox: true } });
+    for (let i = 0; i < 300 && !graph.requests.some((r) => textTo(r) === customer && r.fault); i++) await sleep(100);
+    // The second reply is stored (and waits for the first) before the third message arrives.
+    await writeAs(customer, `wamid.in.${customer}.2`, "And croissants?");
+    for (let i = 0; i < 300 && (await replies()).length < 2; i++) await sleep(100);
+    await writeAs(customer, `wamid.in.${customer}.3`, "And cinnamon rolls?");
+    for (let i = 0; i < 600; i++) {
+      const now = await replies();
+      if (now.length === 3 && now.every((r) => r.outbox?.status === "sent" || r.outbox?.status === "failed")) break;
+      await sleep(100);
+    }
+    await sleep(1000);
+    expect((await replies()).map((r) => r.outbox?.status)).toEqual(["sent", "sent", "sent"]);
+    const marked = graph.readReceipts().map((r) => (r.body as { message_id?: string }).message_id).filter((id) => id?.startsWith(`wamid.in.${customer}`));
+    expect(marked.sort()).toEqual([`wamid.in.${customer}`, `wamid.in.${customer}.2`, `wamid.in.${customer}.3`]);
+  }, 90_000);
 });
 
 describe("the database refuses writes for longer than the worker's retries", () => {
