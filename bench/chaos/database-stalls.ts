@@ -24,6 +24,8 @@ export class DatabaseStalls {
 
   /** Locks the reply and its outbox entry (FOR UPDATE) for `holdMs`; resolves once they are held, so the platform answers only then. */
   async lockReply(replyId: string, holdMs: number): Promise<void> {
+    // Counted at once, so that concurrent sends do not both take the last one; uncounted if it fails.
+    this.locks++;
     const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 2000 });
     client.on("error", () => undefined);
     try {
@@ -32,11 +34,11 @@ export class DatabaseStalls {
       await client.query(`select 1 from "Message" where id = $1::uuid for update`, [replyId]);
       await client.query(`select 1 from "OutboxEntry" where "messageId" = $1::uuid for update`, [replyId]);
     } catch {
+      this.locks--;
       this.failed++;
       await client.end().catch(() => undefined);
       return;
     }
-    this.locks++;
     this.track(
       sleep(holdMs).then(async () => {
         await client.query("commit").catch(() => undefined);
@@ -45,7 +47,7 @@ export class DatabaseStalls {
     );
   }
 
-  /** Ends every worker session, again every 20 ms, for `forMs`, in the background. */
+  /** Ends every worker session, again every 20 ms, for `forMs`, in the background (counted at once; uncounted if PostgreSQL cannot be reached). */
   terminateWorkerSessions(forMs: number): void {
     this.terminations++;
     this.track(
@@ -54,6 +56,13 @@ export class DatabaseStalls {
         admin.on("error", () => undefined);
         try {
           await admin.connect();
+        } catch {
+          // Not set up: a later send tries again.
+          this.terminations--;
+          this.failed++;
+          return;
+        }
+        try {
           for (const deadline = Date.now() + forMs; Date.now() < deadline; await sleep(20)) {
             const result = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [this.workerApp]);
             this.sessionsEnded += result.rowCount ?? 0;

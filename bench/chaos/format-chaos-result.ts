@@ -27,6 +27,7 @@ export function formatChaosResult(r: ChaosResult): string {
     ["PostgreSQL restarts", r.events.postgresRestarts],
     ["row locks past tx timeout", r.events.lockStalls],
     ["worker sessions terminated", `${r.events.sessionKills} times (${r.events.sessionsEnded} sessions)`],
+    ["stalls not set up (PostgreSQL down)", r.events.stallsFailed],
     ["platform refusing connections", r.events.platformRefusals],
     ["duplicate deliveries", r.events.duplicateDeliveries],
     ...Object.entries(r.platformFaults)

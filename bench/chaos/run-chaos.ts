@@ -66,6 +66,8 @@ export interface ChaosEvents {
   lockStalls: number;
   sessionKills: number;
   sessionsEnded: number;
+  /** Stalls that could not be set up (PostgreSQL was down): tried again on a later send. */
+  stallsFailed: number;
   platformRefusals: number;
   duplicateDeliveries: number;
 }
@@ -138,7 +140,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const postgres = await PrivatePostgres.start({ key: `chaos-${templateDatabaseName()}`, database: "chaos", prepare: migrate });
   const cleanup: Array<() => Promise<unknown>> = [() => postgres.destroy()];
   say("build, model and a migrated PostgreSQL cluster ready");
-  const events: ChaosEvents = { workerKills: 0, gatewayKills: 0, redisRestarts: 0, postgresRestarts: 0, lockStalls: 0, sessionKills: 0, sessionsEnded: 0, platformRefusals: 0, duplicateDeliveries: 0 };
+  const events: ChaosEvents = { workerKills: 0, gatewayKills: 0, redisRestarts: 0, postgresRestarts: 0, lockStalls: 0, sessionKills: 0, sessionsEnded: 0, stallsFailed: 0, platformRefusals: 0, duplicateDeliveries: 0 };
   try {
     const redis = await PrivateRedis.start();
     cleanup.push(() => redis.stop());
@@ -289,6 +291,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     events.lockStalls = stalls.locks;
     events.sessionKills = stalls.terminations;
     events.sessionsEnded = stalls.sessionsEnded;
+    events.stallsFailed = stalls.failed;
     const quiescent = await waitForQuiescence(db, redis.url, graph, o.timeoutMs - (Date.now() - started));
     say(quiescent ? "quiescent" : "NOT quiescent within the time limit");
 

@@ -1,5 +1,5 @@
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { mersenne } from "pure-rand/generator/mersenne";
 
 /** Numbers in [0, 1) from a seed: the same seed gives the same sequence. */
 export interface SeededRandom {
@@ -15,7 +15,8 @@ export interface SeededRandom {
  * platform makes, does not shift the schedule of the others.
  */
 export function seededRandom(seed: number, stream = 0): SeededRandom {
-  const rng = xoroshiro128plus((seed ^ Math.imul(stream + 1, 0x9e3779b1)) | 0);
+  // Mersenne Twister's own seeding spreads nearby seeds apart (xoroshiro's first draws barely differ).
+  const rng = mersenne((seed ^ Math.imul(stream + 1, 0x9e3779b1)) | 0);
   const next = (() => uniformFloat64(rng)) as SeededRandom;
   next.int = (n) => Math.floor(next() * n);
   next.pick = (items) => items[next.int(items.length)]!;

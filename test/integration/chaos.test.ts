@@ -30,7 +30,7 @@ describe("chaos, small", () => {
       postgresDownMs: 1500,
       lockStalls: 1,
       sessionKills: 1,
-      stallRate: 0.3,
+      stallRate: 0.5,
       platformFaultRate: 0.03,
       eachPlatformFault: 1,
       platformRefusals: 1,
