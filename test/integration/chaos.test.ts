@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,6 +16,8 @@ import { MODEL_CACHE_DIR } from "../support/test-env.js";
 describe("chaos, small", () => {
   it("sends nothing twice, loses nothing, keeps every customer's replies in order, shows every unknown outcome", async () => {
     const lines: string[] = [];
+    // Each process's output, kept when the test fails.
+    const logDir = await mkdtemp(path.join(os.tmpdir(), "parlor-chaos-"));
     const result = await runChaos({
       seed: 20261202,
       conversations: 8,
@@ -37,10 +39,10 @@ describe("chaos, small", () => {
       duplicates: 2,
       timeoutMs: 100_000,
       modelCacheDir: MODEL_CACHE_DIR,
-      logDir: await mkdtemp(path.join(os.tmpdir(), "parlor-chaos-")),
+      logDir,
       log: (line) => lines.push(line),
     });
-    const report = `${lines.join("\n")}\n${formatChaosResult(result)}`;
+    const report = `process logs in ${logDir}\n${lines.join("\n")}\n${formatChaosResult(result)}`;
     // Every fault happened.
     expect(result.events, report).toMatchObject({ workerKills: 1, gatewayKills: 1, redisRestarts: 1, postgresRestarts: 1, lockStalls: 1, sessionKills: 1, platformRefusals: 1, duplicateDeliveries: 2 });
     expect(result.events.sessionsEnded, report).toBeGreaterThan(0);
@@ -52,5 +54,6 @@ describe("chaos, small", () => {
     // The ambiguous faults (500 and 503, too slow, dropped) left replies the admin sees as UNKNOWN_OUTCOME.
     expect(result.unknownOutcome, report).toBeGreaterThanOrEqual(5);
     expect(result.answered, report).toBeGreaterThan(12);
+    await rm(logDir, { recursive: true, force: true });
   }, 240_000);
 });
