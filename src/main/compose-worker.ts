@@ -103,6 +103,7 @@ export function composeWorker(deps: {
             chunkTokens: config.model.historyChunkTokens,
             knowledge,
             knowledgeBudgetTokens: config.model.knowledgeBudgetTokens,
+            fansPerAddress: config.webchat.fansPerAddress,
             lockRenewMs: Math.floor(config.turnLockMs / 3),
             workerName,
             debounceMs: config.turns.debounceMs,

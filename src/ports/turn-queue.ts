@@ -5,7 +5,10 @@ export interface TurnJob {
   readonly businessId: string;
 }
 
+/** A turn to queue: the job, and who sent its message (web chat sender key), which orders it but is not stored in the job. */
+export type TurnRequest = TurnJob & { readonly senderKey?: string | undefined };
+
 export interface TurnQueue {
   /** Idempotent per message id: enqueueing the same message twice creates one job. */
-  enqueueTurn(job: TurnJob): Promise<void>;
+  enqueueTurn(job: TurnRequest): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
-import type { TurnJob, TurnQueue } from "../ports/turn-queue.js";
+import type { TurnJob, TurnQueue, TurnRequest } from "../ports/turn-queue.js";
 import { BusinessFairness } from "./business-fairness.js";
 import { inBatches } from "./in-batches.js";
 import { TURN_QUEUE, turnJobId } from "./queue-names.js";
@@ -35,11 +35,12 @@ export class BullTurnQueue implements TurnQueue {
     return this.current;
   }
 
-  async enqueueTurn(job: TurnJob): Promise<void> {
+  async enqueueTurn(request: TurnRequest): Promise<void> {
+    const { senderKey, ...job } = request;
     const queue = this.queue;
     try {
-      const priority = await this.fairness.nextPriority(job.businessId);
-      await queue.add("turn", job, { jobId: turnJobId(job.messageId), priority });
+      const [priority] = await this.fairness.nextPriorities([job.businessId], [senderKey]);
+      await queue.add("turn", job, { jobId: turnJobId(job.messageId), priority: priority! });
     } catch (error) {
       if (this.current === queue) this.current = null;
       void queue.close().catch(() => undefined);
@@ -48,11 +49,15 @@ export class BullTurnQueue implements TurnQueue {
   }
 
   /** Several turns with one priority round trip and one BullMQ addBulk; each is idempotent per message as with enqueueTurn. */
-  async enqueueTurns(jobs: readonly TurnJob[]): Promise<void> {
-    if (jobs.length === 0) return;
+  async enqueueTurns(requests: readonly TurnRequest[]): Promise<void> {
+    if (requests.length === 0) return;
     const queue = this.queue;
     try {
-      const priorities = await this.fairness.nextPriorities(jobs.map((job) => job.businessId));
+      const priorities = await this.fairness.nextPriorities(
+        requests.map((r) => r.businessId),
+        requests.map((r) => r.senderKey),
+      );
+      const jobs = requests.map(({ senderKey: _senderKey, ...job }): TurnJob => job);
       await queue.addBulk(jobs.map((job, i) => ({ name: "turn", data: job, opts: { jobId: turnJobId(job.messageId), priority: priorities[i] } })));
     } catch (error) {
       if (this.current === queue) this.current = null;
@@ -93,6 +98,11 @@ export class BullTurnQueue implements TurnQueue {
       if (state !== "completed" && state !== "failed") await this.fairness.done(job.data.businessId);
     });
     return { removed, running };
+  }
+
+  /** Turns queued for the business and not finished yet (the fairness count), for the per-business cap. */
+  queuedFor(businessId: string): Promise<number> {
+    return this.fairness.queued(businessId);
   }
 
   async close(): Promise<void> {
