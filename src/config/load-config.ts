@@ -38,6 +38,8 @@ export interface Config {
     readonly streamsPerIp: number;
     /** Conversation reads (GET messages) per minute from one address. */
     readonly readsPerMinutePerIp: number;
+    /** Messages from one address on a chat still waiting for their answer: one more is refused (429) until they are answered. */
+    readonly pendingPerAddress: number;
     /** One network address gets this many fans' flood and daily allowance (the persona's limits count per session and per address). */
     readonly fansPerAddress: number;
     /** CSP frame-ancestors of the chat page: 'none', or the sites that may embed it. */
@@ -182,6 +184,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       streamsPerIp: e.WEBCHAT_STREAMS_PER_IP,
       readsPerMinutePerIp: e.WEBCHAT_READS_PER_MINUTE_PER_IP,
       fansPerAddress: e.WEBCHAT_FANS_PER_ADDRESS,
+      pendingPerAddress: e.WEBCHAT_PENDING_PER_ADDRESS,
       frameAncestors: e.WEBCHAT_FRAME_ANCESTORS,
       abandonedAfterMs: e.WEBCHAT_ABANDONED_DAYS * 86_400_000,
       retentionIntervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000,

@@ -12,6 +12,8 @@ export interface WebchatLimitSettings {
   readonly streamsPerSession: number;
   readonly streamsPerIp: number;
   readonly businessQueuedTurnsMax: number;
+  /** Unanswered messages one address may have waiting on a chat. */
+  readonly pendingPerAddress: number;
 }
 
 /**

@@ -52,6 +52,9 @@ const afterQuery = z.object({ after: z.coerce.number().int().min(0).default(0) }
 const PAGE_SIZE = 200;
 /** A queue-full answer's Retry-After: about the time a worker takes for a few turns. */
 const QUEUE_FULL_RETRY_S = 30;
+/** Messages waiting longer than this no longer count against their address (a turn that failed, a reconcile pending). */
+const PENDING_WINDOW_MS = 10 * 60_000;
+const PENDING_RETRY_S = 2;
 /** Channel lookups are cached this long: a channel switched off stops taking reads and streams within it (posts at once). */
 const CHANNEL_CACHE_MS = 5000;
 
@@ -73,15 +76,19 @@ export function registerWebchatRoutes(app: FastifyInstance, deps: WebchatRouteDe
 function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
   const limits = new WebchatRateLimits(scope, deps.limits);
   const openStreams = new OpenStreamCounts(deps.limits);
-  const channelCache = new LRUCache<string, { channel: ChannelRef | null }>({ max: 10_000, ttl: CHANNEL_CACHE_MS });
+  // The lookup itself is cached, so concurrent requests share one query and go on in the order they came.
+  const channelCache = new LRUCache<string, { lookup: Promise<ChannelRef | null> }>({ max: 10_000, ttl: CHANNEL_CACHE_MS });
   const findChannel = async (key: string): Promise<ChannelRef> => {
     let cached = channelCache.get(key);
     if (!cached) {
-      cached = { channel: await deps.channels.findChannel("webchat", key) };
+      const lookup = deps.channels.findChannel("webchat", key);
+      cached = { lookup };
       channelCache.set(key, cached);
+      lookup.catch(() => channelCache.get(key) === cached && channelCache.delete(key));
     }
-    if (!cached.channel || !cached.channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active webchat channel ${key}`, 404);
-    return cached.channel;
+    const channel = await cached.lookup;
+    if (!channel || !channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active webchat channel ${key}`, 404);
+    return channel;
   };
   const findConversation = async (key: string, session: string) => deps.reader.findConversationId((await findChannel(key)).id, session);
 
@@ -94,6 +101,10 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
       throw new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
     }
     const senderKey = deps.pseudonyms.of("webchat-sender", `${key}|${clientAddress(request)}`);
+    // One address's messages waiting for an answer: a flood from new session ids queues a few turns, not hundreds.
+    if ((await deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, deps.limits.pendingPerAddress)) >= deps.limits.pendingPerAddress) {
+      throw new LimitError("WAIT_FOR_ANSWER", `${deps.limits.pendingPerAddress} messages from this address are still waiting for an answer; send again once they are answered`, PENDING_RETRY_S);
+    }
     const [message] = deps.adapter.toInbound({ channelKey: key, ...body, senderKey });
     const stored = await deps.accept(message!);
     return reply.status(stored.duplicate ? 200 : 202).send({

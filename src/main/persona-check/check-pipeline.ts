@@ -73,6 +73,7 @@ export async function startCheckPipeline(options: CheckPipelineOptions): Promise
       readsPerMinutePerIp: UNLIMITED,
       streamsPerIp: UNLIMITED,
       fansPerAddress: UNLIMITED,
+      pendingPerAddress: UNLIMITED,
     },
     businessQueuedTurnsMax: UNLIMITED,
   };
