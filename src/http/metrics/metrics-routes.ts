@@ -38,5 +38,4 @@ function digest(value: string): Buffer {
 /** The metrics listener (METRICS_PORT): /metrics alone, open unless METRICS_TOKEN is set too. */
 export function registerMetricsListenerRoutes(app: FastifyInstance, scrape: MetricsScrape, token: string | undefined): void {
   registerMetricsRoutes(app, { scrape, token, open: token === undefined });
-  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: { code: "NOT_FOUND", message: "only /metrics is served here" } }));
 }
