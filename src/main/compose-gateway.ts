@@ -57,7 +57,7 @@ export interface RunningGateway extends Gateway {
   /** The metrics listener (METRICS_PORT), built but not listening: main/ (or a test) listens on config.metrics. */
   readonly metricsApp: FastifyInstance | undefined;
   /** What the web chat's event streams hold on this gateway (tests, operators). */
-  streamStats(): StreamStats & { readonly openStreamSlots: number };
+  streamStats(): StreamStats;
   /** Stops taking requests, answers the ones in flight (cut off after SHUTDOWN_DEADLINE_MS), ends event streams, closes Redis. */
   close(): Promise<HttpStopSummary>;
 }
@@ -192,10 +192,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   return {
     app,
     metricsApp,
-    streamStats: () => {
-      const slots = webchat.streams.stats();
-      return { ...slots, openStreamSlots: slots.streams };
-    },
+    streamStats: () => webchat.streams.stats(),
     async close() {
       const drained = await http.close(config.reliability.shutdownDeadlineMs);
       await metricsApp?.close();

@@ -13,6 +13,10 @@ CREATE INDEX "Turn_createdAt_idx" ON "Turn"("createdAt");
 -- Meta's data-deletion callback finds a person's contacts by platform user id across businesses.
 CREATE INDEX "Contact_platformUserId_idx" ON "Contact"("platformUserId");
 
+-- A contact's conversations (erasure, Meta's data-deletion callback, and the cascade when a contact
+-- is deleted) were found by scanning every conversation: the unique index leads with the channel.
+CREATE INDEX "Conversation_contactId_idx" ON "Conversation"("contactId");
+
 -- Deleting a conversation (erasure, retention) looks up its reply flags.
 CREATE INDEX "ReplyFlag_conversationId_idx" ON "ReplyFlag"("conversationId");
 
