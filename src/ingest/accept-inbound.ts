@@ -13,7 +13,7 @@ export async function acceptInbound(deps: { store: InboundStore; queue: TurnQueu
   if (!channel || !channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
   const stored = await deps.store.storeInbound(channel, message);
   if (!stored.answered) {
-    await deps.queue.enqueueTurn({ conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId, senderKey: message.senderKey });
+    await deps.queue.enqueueTurn({ conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
   }
   return stored;
 }

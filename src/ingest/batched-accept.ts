@@ -1,7 +1,7 @@
 import { InputError, UnavailableError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import type { StoredInbound } from "../ports/inbound-store.js";
-import type { TurnRequest } from "../ports/turn-queue.js";
+import type { TurnJob } from "../ports/turn-queue.js";
 import type { BatchStoreResult } from "../storage/store-inbound-batch.js";
 import { isDatabaseUnreachable } from "../storage/db-unavailable.js";
 import { MicroBatcher, type MicroBatcherOptions } from "./micro-batcher.js";
@@ -10,7 +10,7 @@ export interface BatchedAcceptDeps {
   /** One statement for the whole batch (storeInboundBatch). */
   readonly storeBatch: (messages: readonly InboundMessage[]) => Promise<BatchStoreResult[]>;
   /** One round trip for all the batch's turns (BullTurnQueue.enqueueTurns). */
-  readonly enqueueTurns: (jobs: readonly TurnRequest[]) => Promise<void>;
+  readonly enqueueTurns: (jobs: readonly TurnJob[]) => Promise<void>;
   /** The one-message path (acceptInbound), for what a batch cannot settle on its own. */
   readonly acceptOne: (message: InboundMessage) => Promise<StoredInbound>;
 }
@@ -69,11 +69,9 @@ async function acceptBatch(deps: BatchedAcceptDeps, messages: readonly InboundMe
     else results.push(await deps.acceptOne(m).catch((e: unknown) => asError(e)));
   }
   // acceptOne already queued what it stored; queue the turns of the rest in one go.
-  const jobs = distinct.flatMap((m, i) => {
+  const jobs = distinct.flatMap((_, i) => {
     const r = stored[i];
-    return r?.outcome === "stored" && !r.stored.answered
-      ? [{ conversationId: r.stored.conversationId, messageId: r.stored.messageId, businessId: r.stored.businessId, senderKey: m.senderKey }]
-      : [];
+    return r?.outcome === "stored" && !r.stored.answered ? [{ conversationId: r.stored.conversationId, messageId: r.stored.messageId, businessId: r.stored.businessId }] : [];
   });
   let queueError: Error | undefined;
   try {

@@ -5,10 +5,7 @@ export interface TurnJob {
   readonly businessId: string;
 }
 
-/** A turn to queue: the job, and who sent its message (web chat sender key), which orders it but is not stored in the job. */
-export type TurnRequest = TurnJob & { readonly senderKey?: string | undefined };
-
 export interface TurnQueue {
   /** Idempotent per message id: enqueueing the same message twice creates one job. */
-  enqueueTurn(job: TurnRequest): Promise<void>;
+  enqueueTurn(job: TurnJob): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
-import type { TurnJob, TurnQueue, TurnRequest } from "../ports/turn-queue.js";
+import type { TurnJob, TurnQueue } from "../ports/turn-queue.js";
 import { BusinessFairness } from "./business-fairness.js";
 import { inBatches } from "./in-batches.js";
 import { TURN_QUEUE, turnJobId } from "./queue-names.js";
@@ -35,12 +35,11 @@ export class BullTurnQueue implements TurnQueue {
     return this.current;
   }
 
-  async enqueueTurn(request: TurnRequest): Promise<void> {
-    const { senderKey, ...job } = request;
+  async enqueueTurn(job: TurnJob): Promise<void> {
     const queue = this.queue;
     try {
-      const [priority] = await this.fairness.nextPriorities([job.businessId], [senderKey]);
-      await queue.add("turn", job, { jobId: turnJobId(job.messageId), priority: priority! });
+      const priority = await this.fairness.nextPriority(job.businessId);
+      await queue.add("turn", job, { jobId: turnJobId(job.messageId), priority });
     } catch (error) {
       if (this.current === queue) this.current = null;
       void queue.close().catch(() => undefined);
@@ -49,15 +48,11 @@ export class BullTurnQueue implements TurnQueue {
   }
 
   /** Several turns with one priority round trip and one BullMQ addBulk; each is idempotent per message as with enqueueTurn. */
-  async enqueueTurns(requests: readonly TurnRequest[]): Promise<void> {
-    if (requests.length === 0) return;
+  async enqueueTurns(jobs: readonly TurnJob[]): Promise<void> {
+    if (jobs.length === 0) return;
     const queue = this.queue;
     try {
-      const priorities = await this.fairness.nextPriorities(
-        requests.map((r) => r.businessId),
-        requests.map((r) => r.senderKey),
-      );
-      const jobs = requests.map(({ senderKey: _senderKey, ...job }): TurnJob => job);
+      const priorities = await this.fairness.nextPriorities(jobs.map((job) => job.businessId));
       await queue.addBulk(jobs.map((job, i) => ({ name: "turn", data: job, opts: { jobId: turnJobId(job.messageId), priority: priorities[i] } })));
     } catch (error) {
       if (this.current === queue) this.current = null;

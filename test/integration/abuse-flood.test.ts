@@ -97,14 +97,19 @@ describe("a web chat flood from new session ids", () => {
     // A refused message leaves no rows behind.
     expect(await pipeline.database.db.contact.count()).toBe(contactsBefore + accepted + VISITORS_A.length + VISITORS_B.length);
 
-    const report = { idleA, idleB, floodA: median(underA), floodB: median(underB), idleAll, idleBll, underA, underB, accepted };
-    expect(median(underA), JSON.stringify(report)).toBeLessThanOrEqual(2 * idleA);
-    expect(median(underB), JSON.stringify(report)).toBeLessThanOrEqual(2 * idleB);
+    // Idle again once the flood's work is done: the machine is shared, and a baseline from before
+    // alone would blame the flood for load that came from elsewhere meanwhile.
     await settle();
+    const [againA, againB] = await Promise.all([latencies(VISITORS_A, "shop-a"), latencies(VISITORS_B, "shop-b")]);
+    const baseA = Math.max(idleA, median(againA));
+    const baseB = Math.max(idleB, median(againB));
+    const report = { baseA, baseB, floodA: median(underA), floodB: median(underB), idleAll, againA, underA, idleBll, againB, underB, accepted };
+    expect(median(underA), JSON.stringify(report)).toBeLessThanOrEqual(2 * baseA);
+    expect(median(underB), JSON.stringify(report)).toBeLessThanOrEqual(2 * baseB);
   }, 300_000);
 
   it("a flood from many addresses meets the business's queue cap (429 BUSINESS_BUSY + Retry-After); another business is not held up", async () => {
-    const idleB = median(await latencies(VISITORS_B, "shop-b"));
+    const idleBefore = median(await latencies(VISITORS_B, "shop-b"));
     const botnet = Array.from({ length: 30 }, (_, i) => `127.0.1.${i + 1}`);
     const results = await flood(botnet, "shop-a", 300, 30);
     const underB = await latencies(VISITORS_B, "shop-b");
@@ -112,7 +117,8 @@ describe("a web chat flood from new session ids", () => {
     expect(busy.length).toBeGreaterThan(0);
     for (const r of busy) expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
     expect(results.filter((r) => r.status === 202).length).toBeLessThanOrEqual(60);
-    expect(median(underB), JSON.stringify({ idleB, underB })).toBeLessThanOrEqual(2 * idleB);
     await settle();
+    const idleB = Math.max(idleBefore, median(await latencies(VISITORS_B, "shop-b")));
+    expect(median(underB), JSON.stringify({ idleB, underB })).toBeLessThanOrEqual(2 * idleB);
   }, 300_000);
 });

@@ -92,25 +92,34 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
   };
   const findConversation = async (key: string, session: string) => deps.reader.findConversationId((await findChannel(key)).id, session);
 
+  // A session's posts are checked and handed to ingest one after the other, in the order they
+  // came: the checks wait on Redis and PostgreSQL, and two messages sent together must still be
+  // stored in the order they were sent.
+  const inOrder = new SessionOrder();
+
   scope.post("/api/webchat/:channelKey/messages", { onRequest: [limits.postByAddress, limits.postByChannel] }, async (request, reply) => {
     const { channelKey: key } = parseInput(keyParams, request.params, "params");
     const body = parseInput(postBody, request.body, "body");
-    const channel = await findChannel(key);
-    const queued = await deps.queuedTurns(channel.businessId).catch(() => 0);
-    if (queued >= deps.limits.businessQueuedTurnsMax) {
-      throw new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
-    }
-    const senderKey = deps.pseudonyms.of("webchat-sender", `${key}|${clientAddress(request)}`);
-    // One address's messages waiting for an answer: a flood from new session ids queues a few turns, not hundreds.
-    if ((await deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, deps.limits.pendingPerAddress)) >= deps.limits.pendingPerAddress) {
-      throw new LimitError("WAIT_FOR_ANSWER", `${deps.limits.pendingPerAddress} messages from this address are still waiting for an answer; send again once they are answered`, PENDING_RETRY_S);
-    }
-    const [message] = deps.adapter.toInbound({ channelKey: key, ...body, senderKey });
-    const stored = await deps.accept(message!);
-    return reply.status(stored.duplicate ? 200 : 202).send({
-      messageId: stored.messageId,
-      duplicate: stored.duplicate,
-      status: stored.answered ? "answered" : "queued",
+    const { stored } = await inOrder.run(`${key}:${body.sessionId}`, async () => {
+      const channel = await findChannel(key);
+      const queued = await deps.queuedTurns(channel.businessId).catch(() => 0);
+      if (queued >= deps.limits.businessQueuedTurnsMax) {
+        throw new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
+      }
+      const senderKey = deps.pseudonyms.of("webchat-sender", `${key}|${clientAddress(request)}`);
+      // One address's messages waiting for an answer: a flood from new session ids queues a few turns, not hundreds.
+      if ((await deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, deps.limits.pendingPerAddress)) >= deps.limits.pendingPerAddress) {
+        throw new LimitError("WAIT_FOR_ANSWER", `${deps.limits.pendingPerAddress} messages from this address are still waiting for an answer; send again once they are answered`, PENDING_RETRY_S);
+      }
+      const [message] = deps.adapter.toInbound({ channelKey: key, ...body, senderKey });
+      // Handed over now, awaited outside: the next post of the session need not wait for the storage.
+      return { stored: deps.accept(message!) };
+    });
+    const result = await stored;
+    return reply.status(result.duplicate ? 200 : 202).send({
+      messageId: result.messageId,
+      duplicate: result.duplicate,
+      status: result.answered ? "answered" : "queued",
     });
   });
 
@@ -160,4 +169,20 @@ function sessionFromHeader(request: FastifyRequest): string {
   const parsed = sessionId.safeParse(request.headers[SESSION_HEADER]);
   if (!parsed.success) throw new InputError("INVALID_REQUEST", `header ${SESSION_HEADER}: the session id, 16-128 letters, digits, _ or -`, 400);
   return parsed.data;
+}
+
+/** Runs tasks of one key one after the other, in the order they were given; keys run independently. */
+class SessionOrder {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
 }
