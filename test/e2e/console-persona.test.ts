@@ -142,6 +142,16 @@ describe("console: persona form", () => {
     await signInToConsole(page, baseUrl, key, "#/persona");
     await page.locator("#live-version", { hasText: "version 3" }).waitFor();
 
+    // Unsaved edits stay while the tab is open, across sections.
+    await page.fill("#pf-tone", "sleepy");
+    await page.click('a[data-route="inbox"]');
+    await page.click('a[data-route="persona"]');
+    await page.locator("#save-status", { hasText: "Unsaved changes" }).waitFor();
+    expect(await page.inputValue("#pf-tone")).toBe("sleepy");
+    await page.click("#discard-edits");
+    expect(await page.inputValue("#pf-tone")).toBe((await version(3)).settings.tone);
+    expect(await page.isDisabled("#save-version")).toBe(true);
+
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-live")]);
     expect(download.suggestedFilename()).toBe("mia-v3.md");
     const exported = await readFile((await download.path())!, "utf8");
@@ -184,6 +194,8 @@ describe("console: persona form", () => {
     await page.click("#save-version");
     await concurrent.getByRole("button", { name: "Keep my edits" }).click();
     await page.locator("#save-status", { hasText: "Saving now replaces version 5" }).waitFor();
+    await page.locator("#live-version", { hasText: "version 5" }).waitFor();
+    expect(await page.inputValue("#pf-tone")).toBe("calm and kind");
     await page.click("#save-version");
     await page.locator("#save-status", { hasText: "Saved as version 6" }).waitFor();
     expect(await version(6)).toEqual({ settings: { ...theirs.settings, tone: "calm and kind" }, voice: theirs.voice });

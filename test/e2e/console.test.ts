@@ -199,6 +199,13 @@ describe("admin console", () => {
       await page.screenshot({ path: `${SCREENSHOTS}/console-persona-field-error-desktop.png` });
       await delivery.locator(".remove-row").click();
       expect(await page.isDisabled("#save-version")).toBe(true);
+      // A support agent that hands nothing over: said in owner words at the handoff section.
+      for (const reason of ["human", "refund", "complaint"]) await page.uncheck(`#pf-trigger-${reason}`);
+      await page.locator("#pf-triggers .row .remove-row").click();
+      await page.click("#save-version");
+      await page.locator("#pf-section-handoff .field-error", { hasText: "A support agent must hand some conversations to a person" }).waitFor();
+      expect(await database.db.personaVersion.count({ where: { personaId } })).toBe(2);
+      await page.click("#discard-edits");
 
       // A voice over the token budget: refused with the count and the limit, at the voice; nothing saved.
       const limit = personaTokenBudget(config.model.contextSize, config.model.replyMaxTokens);

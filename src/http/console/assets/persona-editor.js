@@ -152,9 +152,17 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
       await load(current.id);
       return;
     }
-    baseVersion = liveNow;
-    drafts.set(current.id, { values: form.values(), baseVersion });
-    status.textContent = `Your edits are kept. Saving now replaces version ${liveNow}.`;
+    // The page shows the newer version as live (what "Discard edits" and the versions compare with); the form keeps the edits.
+    try {
+      const persona = await api(personaUrl());
+      if (destroyed) return;
+      setLive(persona.activeVersion);
+    } catch {
+      baseVersion = liveNow;
+    }
+    refresh();
+    void versions.load(personaUrl());
+    status.textContent = `Your edits are kept. Saving now replaces version ${baseVersion}.`;
   }
 
   async function handleError(error, where) {
