@@ -43,7 +43,7 @@ const keywordList = (text) => text.split(",").map((k) => k.trim()).filter(Boolea
 const SIMPLE = ["kind", "name", "business", "language", "tone", "disclosure", "voice", "daily", "maxReply", "flood", "ownerChannel", "ownerTo"];
 
 /** The values with text trimmed, empty rows left out and keys in one order: equal when the persona they make is the same. */
-export function normalised(values) {
+function normalised(values) {
   const out = {};
   for (const key of SIMPLE) out[key] = (values[key] ?? "").trim();
   out.builtIns = Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, Boolean(values.builtIns[t])]));
@@ -78,8 +78,8 @@ export function personaOf(values) {
 
   const settings = { kind: v.kind, name: v.name, business: v.business, language: v.language, tone: v.tone };
   at("settings.kind", { field: "kind" }, "Kind of agent");
-  at("settings.name", { field: "name" }, "Agent's name");
-  at("settings.business", { field: "business" }, fan ? "Creator or channel" : "Business");
+  at("settings.name", { field: "name" }, fan ? "Creator's name" : "Agent's name");
+  at("settings.business", { field: "business" }, fan ? "Channel or brand" : "Business");
   at("settings.language", { field: "language" }, "Language");
   at("settings.tone", { field: "tone" }, "Tone");
 
