@@ -11,6 +11,7 @@ import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
 import { listenForErasedConversations } from "../queue/erased-conversations.js";
 import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
+import { RedisUnrecordedSends } from "../queue/redis-unrecorded-sends.js";
 import { startWorkers, type DrainSummary } from "../queue/start-workers.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
 import { startSingletonLoop } from "../queue/reconciler-loop.js";
@@ -72,7 +73,10 @@ export function composeWorker(deps: {
   const knowledge = new KnowledgeRetriever(new KnowledgeRepository(db));
   const outboxQueue = new BullOutboxQueue(connection, config.queuePrefix, logger);
   const events = new RedisConversationEvents(connection, null, config.queuePrefix);
-  const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8, events };
+  // Where a repeated send is invisible to the customer (the page dedups by message id).
+  const idempotentSendKinds = new Set(["webchat"]);
+  const unrecorded = new RedisUnrecordedSends(connection, config.queuePrefix);
+  const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8, events, idempotentSendKinds, unrecorded };
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
 
   const workerName = `${os.hostname()}:${process.pid}`;
@@ -142,7 +146,8 @@ export function composeWorker(deps: {
         store: new ReconcileRepository(db),
         requeueTurn: (job) => turnQueue.requeueTurn(job),
         scheduleDelivery: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),
-        idempotentSendKinds: new Set(["webchat"]),
+        idempotentSendKinds,
+        unrecorded,
         afterMs: config.reliability.reconcileAfterMs,
         logger: logger.child({ component: "reconciler" }),
       }),

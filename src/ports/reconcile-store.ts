@@ -8,6 +8,8 @@ export interface ReconcileStore {
   staleSending(olderThan: Date, limit: number): Promise<Array<{ outboxId: string; channelKind: string }>>;
   /** Puts an entry whose send can safely be repeated back to pending. */
   requeueSending(outboxId: string): Promise<void>;
+  /** Records a send the platform took but the worker could not record (see UnrecordedSends); false: the entry was erased. */
+  recordSent(outboxId: string, platformMessageIds: readonly string[]): Promise<boolean>;
   /** Gives up on an entry whose send may or may not have happened (never sent twice). */
   failUnknownOutcome(outboxId: string): Promise<void>;
 }

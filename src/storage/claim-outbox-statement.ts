@@ -5,6 +5,9 @@ import type { Db } from "./create-db.js";
 interface ClaimRow {
   businessId: string;
   attempts: number;
+  partsSent: number;
+  platformMessageIds: string[] | null;
+  readMarked: boolean;
   messageId: string;
   text: string;
   conversationId: string;
@@ -26,9 +29,9 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
     with claimed as (
       update "OutboxEntry" set status = 'sending', attempts = attempts + 1, "updatedAt" = ${new Date()}::timestamp(3)
       where id = ${outboxId}::uuid and status = 'pending'
-      returning attempts, "messageId"
+      returning attempts, "messageId", "partsSent", "platformMessageIds", "readMarked"
     )
-    select c.attempts, m."businessId", m.id as "messageId", m.text, m."conversationId",
+    select c.attempts, c."partsSent", c."platformMessageIds", c."readMarked", m."businessId", m.id as "messageId", m.text, m."conversationId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
       ct."platformUserId" as "recipientId",
       li."platformMessageId" as "inboundPlatformMessageId", li."createdAt" as "lastInboundAt"
@@ -46,6 +49,9 @@ export async function claimOutboxStatement(db: Db, outboxId: string): Promise<Cl
   return {
     outboxId,
     attempt: row.attempts,
+    ...(row.partsSent > 0 ? { partsSent: row.partsSent } : {}),
+    sentPlatformMessageIds: row.platformMessageIds ?? [],
+    readMarked: row.readMarked,
     ...(row.inboundPlatformMessageId ? { inboundPlatformMessageId: row.inboundPlatformMessageId } : {}),
     ...(row.lastInboundAt ? { lastInboundAt: row.lastInboundAt } : {}),
     channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },

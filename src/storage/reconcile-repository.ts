@@ -1,6 +1,7 @@
 import type { ReconcileStore } from "../ports/reconcile-store.js";
 import type { Db } from "./create-db.js";
 import { OWNER_NOTICE_KIND, settleHandoffNotice } from "./record-handoff.js";
+import { recordSent } from "./record-sent.js";
 
 export class ReconcileRepository implements ReconcileStore {
   constructor(private readonly db: Db) {}
@@ -33,6 +34,10 @@ export class ReconcileRepository implements ReconcileStore {
 
   async requeueSending(outboxId: string) {
     await this.db.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "pending", lastError: "reconciled: the worker stopped mid-send" } });
+  }
+
+  async recordSent(outboxId: string, platformMessageIds: readonly string[]) {
+    return (await recordSent(this.db, outboxId, platformMessageIds)) !== undefined;
   }
 
   async failUnknownOutcome(outboxId: string) {

@@ -1,11 +1,13 @@
 import { FatalError } from "../domain/errors.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
-import { PlatformRejectedError, type ChannelAdapter } from "../ports/channel-adapter.js";
+import { PartialSendError, PlatformRejectedError, PlatformTransportError, type ChannelAdapter } from "../ports/channel-adapter.js";
 import type { ConversationEvents } from "../ports/conversation-events.js";
 import type { Logger } from "../ports/logger.js";
-import type { OutboxStore } from "../ports/outbox-store.js";
+import type { ClaimedDelivery, OutboxStore, SendProgress } from "../ports/outbox-store.js";
+import type { UnrecordedSends } from "../ports/unrecorded-sends.js";
 
-export type DeliveryOutcome = "sent" | "not-pending" | "failed" | "retry";
+/** "unrecorded": the platform has the reply, but the database would not take the outcome yet (the reconciler records it). */
+export type DeliveryOutcome = "sent" | "not-pending" | "failed" | "retry" | "unrecorded";
 
 export interface DeliveryDeps {
   readonly outbox: OutboxStore;
@@ -14,11 +16,26 @@ export interface DeliveryDeps {
   readonly maxAttempts: number;
   /** Told when a reply's status changed (sent, failed), for the admin console. */
   readonly events?: ConversationEvents;
+  /** Channel kinds where sending again is invisible to the customer (web chat: the page dedups by id). */
+  readonly idempotentSendKinds?: ReadonlySet<string>;
+  /** Where a send the database would not record waits for the reconciler. */
+  readonly unrecorded?: UnrecordedSends;
+  /** Waits between tries to write a send's outcome. */
+  readonly recordRetryDelaysMs?: readonly number[];
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
+const IDEMPOTENT_SEND_KINDS: ReadonlySet<string> = new Set(["webchat"]);
+// ~16 s of waiting (plus each try's own time, up to the 5 s transaction timeout): a stall or a
+// failover rides through; a longer outage leaves the send to the reconciler.
+const RECORD_RETRY_DELAYS_MS = [200, 500, 1000, 2000, 4000, 8000];
+
 /**
- * Sends one outbox entry through the adapter of the channel it belongs to. The claim makes it
- * at-most-once per entry; a transient failure puts it back for a later retry ("retry").
+ * Sends one outbox entry through the adapter of its channel, at most once per claim. Once the
+ * platform took the reply, nothing sends it again: the outcome is written with bounded retries
+ * and, failing that, left for the reconciler. A failed send is tried again only when the platform
+ * provably did not take it (or, on the web chat, where a repeat is invisible); when it may have,
+ * the entry fails as UNKNOWN_OUTCOME for the admin to see.
  */
 export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promise<DeliveryOutcome> {
   const delivery = await deps.outbox.claim(outboxId);
@@ -30,22 +47,94 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
     log.error({}, "reply not sent: no adapter for this channel kind");
     return "failed";
   }
+  // Once per reply, recorded with the outcome, so a retry does not mark the message read again.
+  let readMarked = delivery.readMarked;
+  if (!readMarked && delivery.inboundPlatformMessageId && adapter.markRead) {
+    readMarked = await adapter.markRead(delivery).then(
+      () => true,
+      (error: unknown) => (log.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, "could not mark the customer's message read"), false),
+    );
+  }
+  let platformMessageIds: readonly string[];
   try {
-    const result = await adapter.send(delivery);
-    await deps.outbox.markSent(outboxId, result.platformMessageIds);
-    deps.events?.publish(delivery);
-    log.debug({ attempt: delivery.attempt }, "reply sent");
-    return "sent";
+    ({ platformMessageIds } = await adapter.send(delivery));
   } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    if (error instanceof PlatformRejectedError || error instanceof FatalError || delivery.attempt >= deps.maxAttempts) {
-      await deps.outbox.markFailed(outboxId, reason);
-      deps.events?.publish(delivery);
-      log.error({ attempt: delivery.attempt, err: error }, "reply failed for good");
-      return "failed";
+    return settleUnsent(deps, delivery, error, readMarked, log);
+  }
+  return settleSent(deps, delivery, [...delivery.sentPlatformMessageIds, ...platformMessageIds], log);
+}
+
+async function settleSent(deps: DeliveryDeps, delivery: ClaimedDelivery, ids: readonly string[], log: Logger): Promise<DeliveryOutcome> {
+  let remembered = false;
+  const written = await persist(deps, log, "sent, but recording it failed", async () => {
+    const record = await deps.outbox.markSent(delivery.outboxId, ids);
+    if (record && record.keptApart.length > 0) {
+      log.warn({ keptApart: record.keptApart.length }, "the platform answered with a message id another message already holds; kept on the outbox entry only");
     }
-    await deps.outbox.release(outboxId, reason);
-    log.warn({ attempt: delivery.attempt, err: error }, "reply send failed; will retry");
+  }, async () => {
+    // After the first failed write: the send must survive this process too.
+    if (remembered || !deps.unrecorded) return;
+    remembered = await deps.unrecorded.remember(delivery.outboxId, ids).then(
+      () => true,
+      (error: unknown) => (log.error({ err: error }, "could not keep the unrecorded send in Redis either"), false),
+    );
+  });
+  if (!written) {
+    log.error(
+      { remembered },
+      remembered
+        ? "sent, but the database would not record it; the reconciler records it once the database is back"
+        : "sent, but neither PostgreSQL nor Redis would record it; it stays 'sending' (the reconciler fails it as UNKNOWN_OUTCOME, never resends)",
+    );
+    return "unrecorded";
+  }
+  if (remembered) await deps.unrecorded?.forget(delivery.outboxId).catch(() => undefined);
+  deps.events?.publish(delivery);
+  log.debug({ attempt: delivery.attempt }, "reply sent");
+  return "sent";
+}
+
+async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error: unknown, readMarked: boolean, log: Logger): Promise<DeliveryOutcome> {
+  const partial = error instanceof PartialSendError ? error : undefined;
+  const cause = partial ? partial.cause : error;
+  const progress: SendProgress = {
+    partsSent: partial?.partsSent ?? delivery.partsSent ?? 0,
+    platformMessageIds: [...delivery.sentPlatformMessageIds, ...(partial?.platformMessageIds ?? [])],
+    readMarked,
+  };
+  const reason = describe(error);
+  const repeatable = cause instanceof PlatformTransportError || (deps.idempotentSendKinds ?? IDEMPOTENT_SEND_KINDS).has(delivery.channel.kind);
+  const refused = cause instanceof PlatformRejectedError || cause instanceof FatalError;
+
+  if (!refused && repeatable && delivery.attempt < deps.maxAttempts) {
+    if (!(await persist(deps, log, "could not put the reply back for a retry", () => deps.outbox.release(delivery.outboxId, reason, progress)))) return "unrecorded";
+    log.warn({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error }, "the platform did not take the reply; will retry");
     return "retry";
   }
+  const failure = refused || repeatable ? reason : `UNKNOWN_OUTCOME: the platform may have taken the reply (${reason}); not resent to avoid a duplicate`;
+  if (!(await persist(deps, log, "could not record the failed send", () => deps.outbox.markFailed(delivery.outboxId, failure, progress)))) return "unrecorded";
+  deps.events?.publish(delivery);
+  log.error({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error, unknownOutcome: !refused && !repeatable }, "reply failed for good");
+  return "failed";
+}
+
+/** Writes an outcome, trying again with backoff; false when the database would not take it. */
+async function persist(deps: DeliveryDeps, log: Logger, what: string, write: () => Promise<unknown>, afterFirstFailure?: () => Promise<void>): Promise<boolean> {
+  const delays = deps.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      await afterFirstFailure?.();
+      if (attempt >= delays.length) return false;
+      log.warn({ err: error, attempt: attempt + 1 }, `${what}; trying again`);
+      await sleep(delays[attempt]!);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -4,7 +4,15 @@ import type { WwebChat, WwebClient, WwebEvents, WwebMessage } from "../../src/ch
 export class FakeWwebClient implements WwebClient {
   /** "initialize", "destroy", "typing:<chat>", "send:<chat>", "clear:<chat>", in order. */
   readonly calls: string[] = [];
+  /** What reached the customer's phone. */
   readonly sent: Array<{ chatId: string; text: string }> = [];
+  /** Chats marked read (sendSeen), in order. */
+  readonly seen: string[] = [];
+  /**
+   * How the next sendMessage calls fail: `delivered` says whether the message reached the phone
+   * before the call failed (the page queued it, then the browser died).
+   */
+  readonly sendFailures: Array<{ readonly delivered: boolean }> = [];
   /** How many of the next initialize() calls fail (as when Chromium cannot start). */
   initializeFailures = 0;
   private readonly listeners = new Map<string, Array<(...args: never[]) => void>>();
@@ -34,7 +42,10 @@ export class FakeWwebClient implements WwebClient {
 
   async sendMessage(chatId: string, text: string) {
     this.calls.push(`send:${chatId}`);
+    const failure = this.sendFailures.shift();
+    if (failure && !failure.delivered) throw new Error("Protocol error (Runtime.callFunctionOn): Target closed.");
     this.sent.push({ chatId, text });
+    if (failure) throw new Error("Protocol error (Runtime.callFunctionOn): Target closed.");
     const id = `3EB0${(++this.counter).toString(16).toUpperCase().padStart(16, "0")}`;
     const sent = { id: { fromMe: true, remote: chatId, id, _serialized: `true_${chatId}_${id}` } };
     // Like the library: the page reports the new message (message_create) before sendMessage resolves.
@@ -45,6 +56,7 @@ export class FakeWwebClient implements WwebClient {
 
   async getChatById(chatId: string): Promise<WwebChat> {
     return {
+      sendSeen: async () => this.seen.push(chatId),
       sendStateTyping: async () => this.calls.push(`typing:${chatId}`),
       clearState: async () => this.calls.push(`clear:${chatId}`),
     };

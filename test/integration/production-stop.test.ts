@@ -334,6 +334,8 @@ describe("development commands", () => {
     } finally {
       if (left.length > 0) process.kill(-npm.pid, "SIGKILL");
     }
+    // The gateway (npm's grandchild) writes its last line into the same pipe: read to its end.
+    await npm.outputClosed;
     expect(npm.logLines().find((l) => l.msg === "stopped")).toMatchObject({ signal: "SIGTERM" });
     expect(await healthz(url)).toBe("refused");
   }, 60_000);

@@ -99,7 +99,7 @@ describe("reconciler", () => {
       afterMs: 60_000,
       logger,
     });
-    expect(report).toEqual({ requeuedTurns: 0, requeuedDeliveries: 1, unknownOutcomes: 1 });
+    expect(report).toEqual({ requeuedTurns: 0, requeuedDeliveries: 1, unknownOutcomes: 1, recordedSends: 0 });
     expect(scheduled).toEqual([stuck.webchat]);
     expect((await database.db.outboxEntry.findUniqueOrThrow({ where: { id: stuck.webchat! } })).status).toBe("pending");
     const whatsapp = await database.db.outboxEntry.findUniqueOrThrow({ where: { id: stuck.whatsapp_cloud! }, include: { message: true } });

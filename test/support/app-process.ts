@@ -25,6 +25,8 @@ export interface AppProcess {
   /** Waits up to `timeoutMs` for `text` to appear in the output. */
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   readonly exited: Promise<Exit>;
+  /** Both output pipes closed: every process that held them (children included) is gone and all it printed is read. */
+  readonly outputClosed: Promise<void>;
   signal(signal: NodeJS.Signals): void;
 }
 
@@ -45,6 +47,8 @@ export function startApp(argv: readonly string[], env: Record<string, string>, o
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+  const closed = (stream: NodeJS.ReadableStream | null) => new Promise<void>((resolve) => (stream ? stream.once("close", () => resolve()) : resolve()));
+  const outputClosed = Promise.all([closed(child.stdout), closed(child.stderr)]).then(() => undefined);
   const waitUntil = async (done: () => boolean, what: string, timeoutMs: number) => {
     for (const deadline = Date.now() + timeoutMs; !done(); ) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process exited before printing ${what}:\n${output}`);
@@ -73,6 +77,7 @@ export function startApp(argv: readonly string[], env: Record<string, string>, o
     },
     waitForOutput: (text, timeoutMs = 60_000) => waitUntil(() => output.includes(text), JSON.stringify(text), timeoutMs),
     exited,
+    outputClosed,
     signal: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

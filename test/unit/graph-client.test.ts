@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
-import { GraphClient, GraphRejectedError, GraphTransportError } from "../../src/channels/meta/graph-client.js";
+import { GraphClient, GraphOutcomeUnknownError, GraphRejectedError, GraphTransportError } from "../../src/channels/meta/graph-client.js";
 import { retryAfterMs } from "../../src/channels/meta/graph-errors.js";
-import { PlatformRejectedError, PlatformTransportError } from "../../src/ports/channel-adapter.js";
+import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
 
 let graph: FakeGraphServer;
@@ -27,19 +27,33 @@ describe("GraphClient", () => {
     expect(graph.requests[0]).toMatchObject({ method: "POST", path: "/v21.0/106540352242922/messages", headers: { authorization: "Bearer tok", "content-type": "application/json" } });
   });
 
-  it("retries 429 honouring Retry-After, and 5xx with exponential backoff", async () => {
-    graph.failNext(1, { status: 429, retryAfter: "2" }).failNext(2, { status: 500 });
+  it("retries 429 honouring Retry-After, and throttling codes with exponential backoff", async () => {
+    graph.failNext(1, { status: 429, retryAfter: "2" }).failNext(2, { status: 400, body: { error: { message: "(#130429) Rate limit hit", code: 130429 } } });
     await send(client());
     expect(graph.requests).toHaveLength(4);
     expect(sleeps).toEqual([2000, 200, 400]);
   });
 
-  it("gives up after the last try with a transport error", async () => {
-    graph.failNext(4, { status: 503 });
+  it("gives up after the last try with a transport error (the platform took nothing: safe to send later)", async () => {
+    graph.failNext(4, { status: 429 });
     const error = await send(client()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphTransportError);
     expect(error).toBeInstanceOf(PlatformTransportError);
     expect(graph.requests).toHaveLength(4);
+  });
+
+  it("never repeats a request after a 5xx: the message may have gone out (unknown outcome)", async () => {
+    for (const status of [500, 503]) {
+      graph.reset();
+      graph.failNext(1, { status, processed: true });
+      const error = await send(client()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GraphOutcomeUnknownError);
+      expect(error).toBeInstanceOf(SendOutcomeUnknownError);
+      expect((error as SendOutcomeUnknownError).code).toBe("UNKNOWN_OUTCOME");
+      expect((error as GraphOutcomeUnknownError).status).toBe(status);
+      expect(graph.requests).toHaveLength(1);
+    }
+    expect(sleeps).toEqual([]);
   });
 
   it("does not wait out a Retry-After longer than its bound: the outbox retries later", async () => {
@@ -51,12 +65,45 @@ describe("GraphClient", () => {
     expect(sleeps).toEqual([]);
   });
 
-  it("retries dropped connections, then reports a transport error", async () => {
-    graph.failNext(1, { drop: true });
-    await send(client());
-    expect(graph.requests).toHaveLength(2);
-    graph.failNext(4, { drop: true });
-    await expect(send(client())).rejects.toBeInstanceOf(PlatformTransportError);
+  it("a connection dropped or reset after the request was written is an unknown outcome, not retried", async () => {
+    graph.failNext(1, { drop: true, processed: true });
+    const dropped = await send(client()).catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(GraphOutcomeUnknownError);
+    expect((dropped as Error).message).toContain("UND_ERR_SOCKET");
+    expect(graph.requests).toHaveLength(1);
+    expect(graph.received()).toHaveLength(1);
+  });
+
+  it("a timeout after the request was written is an unknown outcome, not retried", async () => {
+    graph.failNext(1, { delayMs: 1500 });
+    const error = await send(client({ timeoutMs: 300 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphOutcomeUnknownError);
+    expect((error as Error).message).toContain("TimeoutError");
+    expect(graph.requests).toHaveLength(1);
+    expect(graph.received()).toHaveLength(1);
+  });
+
+  it("retries a refused connection (the request never left), then reports a transport error", async () => {
+    await graph.refuseConnections();
+    try {
+      const error = await send(client()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GraphTransportError);
+      expect((error as Error).message).toContain("ECONNREFUSED");
+      expect(sleeps).toHaveLength(3);
+    } finally {
+      await graph.acceptConnections();
+    }
+    // Refused for the first tries only: the call gets through once the server listens again.
+    await graph.refuseConnections();
+    const reopening = client({
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (sleeps.length === 5) await graph.acceptConnections();
+      },
+    });
+    const res = await send(reopening);
+    expect(res.messages).toEqual([{ id: expect.stringMatching(/^wamid\./) }]);
+    expect(graph.received()).toHaveLength(1);
   });
 
   it("treats other 4xx as rejected at once, with Graph's code in the message", async () => {

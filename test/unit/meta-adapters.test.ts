@@ -3,9 +3,10 @@ import { InstagramAdapter } from "../../src/channels/instagram/instagram-adapter
 import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
 import { GraphClient } from "../../src/channels/meta/graph-client.js";
 import type { MetaDelivery } from "../../src/channels/meta/meta-delivery.js";
+import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/channels/meta/split-message.js";
 import { WhatsappCloudAdapter } from "../../src/channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { PlatformRejectedError } from "../../src/ports/channel-adapter.js";
+import { PartialSendError, PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
 import { testCredentials } from "../channels/in-memory-credentials.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
 
@@ -36,7 +37,9 @@ beforeEach(() => graph.reset());
 
 describe("WhatsappCloudAdapter.send", () => {
   it("marks the customer's message read, then sends the text; returns the wamid", async () => {
-    const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN1", lastInboundAt: new Date(NOW.getTime() - 60_000) }));
+    const d = delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN1", lastInboundAt: new Date(NOW.getTime() - 60_000) });
+    await whatsapp.markRead(d);
+    const result = await whatsapp.send(d);
     expect(graph.requests.map((r) => r.body)).toEqual([
       { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN1" },
       {
@@ -55,7 +58,9 @@ describe("WhatsappCloudAdapter.send", () => {
 
   it("still sends when the read receipt fails", async () => {
     graph.failNext(1, { status: 400, body: { error: { message: "(#100) Invalid parameter", code: 100 } } });
-    const result = await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.GONE" }));
+    const d = delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.GONE" });
+    await expect(whatsapp.markRead(d)).rejects.toBeInstanceOf(PlatformRejectedError);
+    const result = await whatsapp.send(d);
     expect(result.platformMessageIds).toHaveLength(1);
   });
 
@@ -66,6 +71,44 @@ describe("WhatsappCloudAdapter.send", () => {
     expect(texts.length).toBe(3);
     expect(texts.every((t) => t.length <= 4096 && t.endsWith("cakes."))).toBe(true);
     expect(result.platformMessageIds).toHaveLength(3);
+  });
+
+  it("marks read in its own call, one try (the outbox records it and does not repeat it)", async () => {
+    await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }));
+    expect(graph.readReceipts()).toHaveLength(0);
+    graph.failNext(1, { status: 503 });
+    await expect(whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }))).rejects.toBeInstanceOf(SendOutcomeUnknownError);
+    await whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }));
+    expect(graph.requests.map((r) => r.body)).toEqual([
+      expect.objectContaining({ type: "text" }),
+      { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN2" },
+      { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN2" },
+    ]);
+    expect(graph.readReceipts()).toHaveLength(1);
+  });
+
+  it("resumes a split reply after the parts an earlier attempt sent, and says how far a failed one got", async () => {
+    const text = Array.from({ length: 250 }, (_, i) => `Sentence ${i} is about bread and cakes.`).join(" ");
+    // Part 2 is throttled (not taken): the error carries part 1's id and how many parts went out.
+    graph.failNext(4, { status: 429 }, () => graph.received().length === 1);
+    const partial = await whatsapp.send(delivery("whatsapp_cloud", { text })).catch((e: unknown) => e);
+    expect(partial).toBeInstanceOf(PartialSendError);
+    expect((partial as PartialSendError).partsSent).toBe(1);
+    expect((partial as PartialSendError).platformMessageIds).toHaveLength(1);
+    expect((partial as PartialSendError).cause).toBeInstanceOf(PlatformTransportError);
+    const resumed = await whatsapp.send(delivery("whatsapp_cloud", { text, partsSent: 1 }));
+    expect(resumed.platformMessageIds).toHaveLength(2);
+    const received = graph.received().map((r) => (r.body as { text: { body: string } }).text.body);
+    expect(received).toEqual(splitMessage(text, WHATSAPP_TEXT_LIMIT));
+    expect(received).toHaveLength(3);
+  });
+
+  it("a 5xx on the send is an unknown outcome (not retried: the phone may have it)", async () => {
+    graph.failNext(1, { status: 500, processed: true }, "send");
+    const error = await whatsapp.send(delivery("whatsapp_cloud")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SendOutcomeUnknownError);
+    expect(graph.received()).toHaveLength(1);
+    expect(graph.requests).toHaveLength(1);
   });
 
   it("refuses a free-form reply more than 24 h after the customer's last message, without calling Meta", async () => {

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { startWhatsappWebChannel } from "../../src/channels/whatsapp-web/start-whatsapp-web-channel.js";
 import { WhatsappWebAdapter, type WwebDelivery } from "../../src/channels/whatsapp-web/whatsapp-web-adapter.js";
 import { RecipientNeverWroteError, type WhatsappWebChannelOptions } from "../../src/channels/whatsapp-web/whatsapp-web-channel.js";
+import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/channels/meta/split-message.js";
 import { UnavailableError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { PlatformTransportError } from "../../src/ports/channel-adapter.js";
+import { PartialSendError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
 import { FakeWwebClient, wwebMessage } from "../channels/fake-wweb-client.js";
 
 const CHANNEL = { id: "0b7c9a52-3a55-4d9b-a7a9-2b3f8e0f2d11", platformAccountId: "shop-phone" };
@@ -121,6 +122,47 @@ describe("whatsapp-web.js channel", () => {
     const result = await adapter.send(delivery(long));
     expect(result.platformMessageIds).toHaveLength(2);
     expect(client.sent.slice(2).every((s) => s.text.length <= 4096)).toBe(true);
+  });
+
+  it("marks the chat read only when asked (not with every message, as the library does by default)", async () => {
+    const { client, channel, adapter, delivery } = setup();
+    client.emit("ready");
+    client.emit("message", wwebMessage());
+    await channel.idle();
+    await adapter.send(delivery("A sentence about opening hours. ".repeat(200)));
+    expect(client.sent).toHaveLength(2);
+    expect(client.seen).toEqual([]);
+    await adapter.markRead(delivery("Hi"));
+    expect(client.seen).toEqual([CHAT]);
+  });
+
+  it("a failed sendMessage is an unknown outcome (the page may have sent it); later parts say how far it got", async () => {
+    const { client, channel, adapter, delivery } = setup();
+    client.emit("ready");
+    client.emit("message", wwebMessage());
+    await channel.idle();
+    client.sendFailures.push({ delivered: true });
+    await expect(adapter.send(delivery("Hi"))).rejects.toBeInstanceOf(SendOutcomeUnknownError);
+    expect(client.sent).toHaveLength(1);
+
+    const long = Array.from({ length: 200 }, (_, i) => `Sentence ${i} about opening hours.`).join(" ");
+    client.sent.length = 0;
+    const sends = client.calls.length;
+    // Part 1 goes out, part 2 fails before reaching the phone.
+    const original = client.sendMessage.bind(client);
+    client.sendMessage = async (chatId, text) => {
+      if (client.calls.length - sends >= 3) client.sendFailures.push({ delivered: false });
+      return original(chatId, text);
+    };
+    const partial = await adapter.send(delivery(long)).catch((e: unknown) => e);
+    expect(partial).toBeInstanceOf(PartialSendError);
+    expect((partial as PartialSendError).partsSent).toBe(1);
+    expect((partial as PartialSendError).cause).toBeInstanceOf(SendOutcomeUnknownError);
+    client.sendMessage = original;
+    const rest = await adapter.send(delivery(long, { partsSent: 1 }));
+    expect(rest.platformMessageIds).toHaveLength(1);
+    expect(client.sent.map((s) => s.text)).toEqual(splitMessage(long, WHATSAPP_TEXT_LIMIT));
+    expect(client.sent).toHaveLength(2);
   });
 
   it("refuses to send while disconnected (the outbox retries)", async () => {

@@ -31,6 +31,7 @@ export class InstagramAdapter implements ChannelAdapter<unknown> {
       prepared,
       async (path, token, text) => asId((await this.o.graph.post(path, token, { recipient: { id: delivery.recipientId }, message: { text } })).message_id),
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
+      delivery.partsSent,
     );
     return { platformMessageIds: ids };
   }

@@ -1,7 +1,8 @@
-import { PlatformRejectedError, PlatformTransportError } from "../../ports/channel-adapter.js";
+import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../ports/channel-adapter.js";
 import { OutsideCustomerWindowError } from "./customer-window.js";
+import { fetchFailureCode, requestNeverWritten } from "./fetch-failure.js";
 import { asRecord, type JsonRecord } from "./json-fields.js";
-import { graphErrorOf, isRetryableGraphError, isWindowClosedError, retryAfterMs, type GraphErrorInfo } from "./graph-errors.js";
+import { graphErrorOf, isRetryableGraphError, isThrottlingError, isWindowClosedError, retryAfterMs, type GraphErrorInfo } from "./graph-errors.js";
 
 export interface GraphClientOptions {
   /** e.g. https://graph.facebook.com (Instagram Login apps: https://graph.instagram.com). */
@@ -28,7 +29,7 @@ export class GraphRejectedError extends PlatformRejectedError {
   }
 }
 
-/** Unreachable, timed out, throttled or failing (429/5xx) after all tries: safe to retry later. */
+/** Not processed: unreachable before the request left, or throttled (429, Meta's rate-limit codes), after all tries. Safe to send again later. */
 export class GraphTransportError extends PlatformTransportError {
   constructor(
     message: string,
@@ -42,7 +43,27 @@ export class GraphTransportError extends PlatformTransportError {
   }
 }
 
-/** A small JSON client for Graph API POSTs, with bounded exponential backoff that honours Retry-After. */
+/**
+ * The request left, but its outcome is unknown: a timeout or dropped connection after it was
+ * written, or a 5xx (Meta may have sent the message before failing). Sending again could deliver twice.
+ */
+export class GraphOutcomeUnknownError extends SendOutcomeUnknownError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "GraphOutcomeUnknownError";
+  }
+}
+
+/**
+ * A small JSON client for Graph API POSTs. It tries again (bounded exponential backoff, honouring
+ * Retry-After) only what Meta provably did not process: a connection that never opened, a 429 or
+ * a throttling code, a 4xx flagged transient. Message sends are not idempotent, so an ambiguous
+ * failure is never repeated here.
+ */
 export class GraphClient {
   private readonly o: Required<Omit<GraphClientOptions, "fetch">> & { fetch: typeof fetch };
 
@@ -74,7 +95,9 @@ export class GraphClient {
           signal: AbortSignal.timeout(this.o.timeoutMs),
         });
       } catch (error) {
-        const failure = new GraphTransportError(`Graph API unreachable: ${(error as Error).name ?? "Error"}`, undefined, { cause: error });
+        const code = fetchFailureCode(error) ?? (error as Error)?.name ?? "Error";
+        if (!requestNeverWritten(error)) throw new GraphOutcomeUnknownError(`Graph API call interrupted after the request was sent (${code})`, undefined, { cause: error });
+        const failure = new GraphTransportError(`Graph API unreachable (${code})`, undefined, { cause: error });
         if (attempt >= attempts) throw failure;
         await this.o.sleep(this.backoff(attempt));
         continue;
@@ -82,14 +105,16 @@ export class GraphClient {
       const payload = await readJson(response);
       if (response.ok) return asRecord(payload) ?? {};
       const graph = graphErrorOf(payload);
-      if (response.status === 429 || response.status >= 500 || isRetryableGraphError(graph)) {
+      const summary = `Graph API ${response.status}${graph.code !== undefined ? ` (code ${graph.code})` : ""}: ${graph.message}`;
+      if (response.status === 429 || isThrottlingError(graph) || (response.status < 500 && isRetryableGraphError(graph))) {
         const asked = retryAfterMs(response.headers.get("retry-after"));
-        const failure = new GraphTransportError(`Graph API ${response.status}${graph.code !== undefined ? ` (code ${graph.code})` : ""}: ${graph.message}`, response.status, undefined, asked);
+        const failure = new GraphTransportError(summary, response.status, undefined, asked);
         const wait = asked ?? this.backoff(attempt);
         if (attempt >= attempts || wait > this.o.maxDelayMs) throw failure;
         await this.o.sleep(wait);
         continue;
       }
+      if (response.status >= 500) throw new GraphOutcomeUnknownError(summary, response.status);
       if (isWindowClosedError(graph)) {
         throw new OutsideCustomerWindowError(`the platform refused a free-form message outside the customer service window (code ${graph.code})`, {
           cause: new GraphRejectedError(response.status, graph),

@@ -21,12 +21,20 @@ export function graphErrorOf(payload: unknown): GraphErrorInfo {
   };
 }
 
-// Throttling that Meta reports as 400 rather than 429: app/user/page call limits (4, 17, 32, 613),
-// WhatsApp account rate limit (80007), throughput (130429) and per-recipient pair rate limit (131056).
+// Throttling, often reported as 400 rather than 429: app/user/page call limits (4, 17, 32, 613),
+// WhatsApp account rate limit (80007), throughput (130429) and per-recipient pair rate limit
+// (131056). Meta documents these as "message failed to send because..." / calls refused: the
+// request was not processed, so sending it again cannot duplicate anything.
 const THROTTLING_CODES = new Set([4, 17, 32, 613, 80007, 130429, 131056]);
 
+/** Meta refused the call for a rate limit: it did not act on it. */
+export function isThrottlingError(error: GraphErrorInfo): boolean {
+  return error.code !== undefined && THROTTLING_CODES.has(error.code);
+}
+
+/** Throttled, or flagged `is_transient` by Meta: worth trying again later. */
 export function isRetryableGraphError(error: GraphErrorInfo): boolean {
-  return error.transient === true || (error.code !== undefined && THROTTLING_CODES.has(error.code));
+  return error.transient === true || isThrottlingError(error);
 }
 
 /** WhatsApp 131047 "Re-engagement message"; Instagram 10/2534022 "outside of allowed window". */

@@ -1,4 +1,4 @@
-import { PlatformRejectedError } from "../../ports/channel-adapter.js";
+import { PartialSendError, PlatformRejectedError } from "../../ports/channel-adapter.js";
 import type { Logger } from "../../ports/logger.js";
 import type { ChannelCredentials } from "../../secrets/channel-credentials.js";
 import { assertInsideCustomerWindow, CUSTOMER_WINDOW_MS } from "./customer-window.js";
@@ -35,15 +35,25 @@ export async function prepareMetaSend(o: MetaAdapterOptions, delivery: MetaDeliv
   return { parts, accessToken, path: `${encodeURIComponent(delivery.channel.platformAccountId)}/messages` };
 }
 
-/** Sends each part in order, collecting the platform ids. */
+/**
+ * Sends each part in order from `startAt` (parts an earlier attempt sent are skipped), collecting
+ * the platform ids. A failure after some parts went out says how far it got (PartialSendError).
+ */
 export async function sendParts(
   prepared: PreparedSend,
   post: (path: string, token: string, text: string) => Promise<string | undefined>,
   onMissingId: (part: number) => void,
+  startAt = 0,
 ): Promise<string[]> {
   const ids: string[] = [];
-  for (const [index, text] of prepared.parts.entries()) {
-    const id = await post(prepared.path, prepared.accessToken, text);
+  for (let index = startAt; index < prepared.parts.length; index++) {
+    let id: string | undefined;
+    try {
+      id = await post(prepared.path, prepared.accessToken, prepared.parts[index]!);
+    } catch (error) {
+      if (index === startAt || !(error instanceof Error)) throw error;
+      throw new PartialSendError(index, ids, error);
+    }
     if (id) ids.push(id);
     else onMissingId(index);
   }

@@ -11,8 +11,10 @@ const MAY_FOLLOW: Record<OutboundStatus, Array<"pending" | "sent" | "delivered">
 };
 
 /**
- * Applies a platform receipt to our stored reply, found by (channel, platform message id).
- * Returns false when no reply matched or it is already further along (nothing written).
+ * Applies a platform receipt to our stored reply, found by (channel, platform message id): the
+ * id on the message, or one its outbox entry keeps (later parts of a split reply; an id the
+ * platform repeated, which only one message can hold). Returns false when no reply matched or it
+ * is already further along (nothing written).
  */
 export async function updateOutboundStatus(
   db: Db,
@@ -22,14 +24,21 @@ export async function updateOutboundStatus(
   error?: string,
 ): Promise<boolean> {
   const reason = (error ?? "the platform reported the message as failed").slice(0, 500);
-  const result = await db.message.updateMany({
-    where: { channelId, platformMessageId, direction: "outbound", status: { in: MAY_FOLLOW[status] } },
-    data: { status, ...(status === "failed" ? { error: reason } : {}) },
+  const data = { status, ...(status === "failed" ? { error: reason } : {}) };
+  const base = { channelId, direction: "outbound" as const, status: { in: MAY_FOLLOW[status] } };
+  const byMessage = await db.message.updateMany({ where: { ...base, platformMessageId }, data });
+  const byOutbox = await db.message.updateMany({
+    where: { ...base, OR: [{ platformMessageId: null }, { platformMessageId: { not: platformMessageId } }], outbox: { is: { platformMessageIds: { has: platformMessageId } } } },
+    data,
   });
-  if (result.count > 0 && status === "failed") {
+  const count = byMessage.count + byOutbox.count;
+  if (count > 0 && status === "failed") {
     // A handoff notice the platform reports undelivered after all: its handoff is failed too.
-    const notice = await db.message.findFirst({ where: { channelId, platformMessageId, kind: OWNER_NOTICE_KIND }, select: { id: true, businessId: true } });
-    if (notice) await settleHandoffNotice(db, notice, { sent: false, error: reason });
+    const notices = await db.message.findMany({
+      where: { channelId, kind: OWNER_NOTICE_KIND, OR: [{ platformMessageId }, { outbox: { is: { platformMessageIds: { has: platformMessageId } } } }] },
+      select: { id: true, businessId: true },
+    });
+    for (const notice of notices) await settleHandoffNotice(db, notice, { sent: false, error: reason });
   }
-  return result.count > 0;
+  return count > 0;
 }

@@ -2,6 +2,7 @@ import type { InboundMessage } from "../../domain/inbound-message.js";
 import type { ChannelAdapter, SendResult } from "../../ports/channel-adapter.js";
 import type { Logger } from "../../ports/logger.js";
 import { asArray, asId, asRecord } from "../meta/json-fields.js";
+import { loadCredentials } from "../meta/load-credentials.js";
 import type { MetaDelivery } from "../meta/meta-delivery.js";
 import { prepareMetaSend, sendParts, type MetaAdapterOptions } from "../meta/meta-send.js";
 import { WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
@@ -11,8 +12,9 @@ export type WhatsappCloudAdapterOptions = MetaAdapterOptions;
 
 /**
  * WhatsApp Business Cloud API. Inbound: webhook payloads (see cloud-webhook-mapper). Outbound:
- * marks the customer's message read, then sends the reply as one or more text messages through
- * `POST /{phone_number_id}/messages`, inside the 24-hour customer service window only.
+ * the reply as one or more text messages through `POST /{phone_number_id}/messages`, inside the
+ * 24-hour customer service window only; markRead marks the customer's message read (the outbox
+ * calls it once per reply, before the send).
  */
 export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
   readonly kind = "whatsapp_cloud" as const;
@@ -28,7 +30,6 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
 
   async send(delivery: MetaDelivery): Promise<SendResult> {
     const prepared = await prepareMetaSend(this.o, delivery, WHATSAPP_TEXT_LIMIT);
-    if (delivery.inboundPlatformMessageId) await this.markRead(prepared.path, prepared.accessToken, delivery);
     const ids = await sendParts(
       prepared,
       async (path, token, body) => {
@@ -44,16 +45,16 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
         return asId(asRecord(asArray(response.messages)[0])?.id);
       },
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
+      delivery.partsSent,
     );
     return { platformMessageIds: ids };
   }
 
-  /** Best effort, one try: a failed read receipt must not hold the reply back. */
-  private async markRead(path: string, accessToken: string, delivery: MetaDelivery): Promise<void> {
-    try {
-      await this.o.graph.post(path, accessToken, { messaging_product: "whatsapp", status: "read", message_id: delivery.inboundPlatformMessageId }, { maxAttempts: 1 });
-    } catch (error) {
-      this.log.warn({ messageId: delivery.messageId, err: { name: (error as Error).name, message: (error as Error).message } }, "could not mark the customer's message read");
-    }
+  /** One try (the caller decides about another): `POST /{phone_number_id}/messages` with status read. */
+  async markRead(delivery: MetaDelivery): Promise<void> {
+    if (!delivery.inboundPlatformMessageId) return;
+    const { accessToken } = await loadCredentials(this.o.credentials, delivery.channel);
+    const path = `${encodeURIComponent(delivery.channel.platformAccountId)}/messages`;
+    await this.o.graph.post(path, accessToken, { messaging_product: "whatsapp", status: "read", message_id: delivery.inboundPlatformMessageId }, { maxAttempts: 1 });
   }
 }

@@ -29,7 +29,8 @@ export function createWwebClient(options: WwebClientOptions): WwebClient {
     },
     initialize: () => client.initialize(),
     destroy: () => client.destroy(),
-    sendMessage: (chatId, text) => client.sendMessage(chatId, text),
+    // The library marks the chat read with every message by default; the channel does it once per reply.
+    sendMessage: (chatId, text) => client.sendMessage(chatId, text, { sendSeen: false }),
     getChatById: (chatId) => client.getChatById(chatId),
   };
 }

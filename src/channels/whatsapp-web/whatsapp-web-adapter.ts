@@ -41,7 +41,16 @@ export class WhatsappWebAdapter implements ChannelAdapter<WwebEvent> {
     const channel = this.channels.get(delivery.channel.id);
     if (!channel) throw new PlatformTransportError("no WhatsApp Web session for this channel in this process");
     // A stored inbound message proves the chat wrote first, even before a restart.
-    const ids = await channel.sendText(delivery.recipientId, delivery.text, { wroteBefore: delivery.lastInboundAt !== undefined });
+    const ids = await channel.sendText(delivery.recipientId, delivery.text, {
+      wroteBefore: delivery.lastInboundAt !== undefined,
+      ...(delivery.partsSent ? { partsSent: delivery.partsSent } : {}),
+    });
     return { platformMessageIds: ids };
+  }
+
+  async markRead(delivery: WwebDelivery): Promise<void> {
+    const channel = this.channels.get(delivery.channel.id);
+    if (!channel) throw new PlatformTransportError("no WhatsApp Web session for this channel in this process");
+    await channel.markSeen(delivery.recipientId);
   }
 }

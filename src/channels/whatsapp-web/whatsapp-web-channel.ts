@@ -1,11 +1,11 @@
 import { UnavailableError } from "../../domain/errors.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
 import type { OwnerMessage } from "../../domain/owner-message.js";
-import { PlatformRejectedError, PlatformTransportError } from "../../ports/channel-adapter.js";
+import { PartialSendError, PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../ports/channel-adapter.js";
 import type { Logger } from "../../ports/logger.js";
 import { logRef } from "../meta/log-ref.js";
 import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
-import type { WwebClient, WwebMessage } from "./wweb-client.js";
+import type { WwebChat, WwebClient, WwebMessage } from "./wweb-client.js";
 import { WwebConnection, type PairingState } from "./wweb-connection.js";
 import { mapWwebMessage, mapWwebOwnerMessage, type WwebChannelConfig } from "./wweb-message-mapper.js";
 
@@ -108,14 +108,27 @@ export class WhatsappWebChannel {
     return "message" in mapped ? [mapped.message] : [];
   }
 
-  /** Sends a reply to a chat; returns the ids of the messages sent (one per part). */
-  async sendText(chatId: string, text: string, options: { wroteBefore?: boolean } = {}): Promise<string[]> {
+  /** Marks the chat read (blue ticks on the customer's messages). */
+  async markSeen(chatId: string): Promise<void> {
+    if (!this.connection.ready) throw new PlatformTransportError(`WhatsApp Web is not connected (${this.pairingState().state})`);
+    const chat = await this.o.client.getChatById(chatId);
+    if (!chat) throw new PlatformRejectedError("WhatsApp Web has no such chat");
+    await chat.sendSeen();
+  }
+
+  /**
+   * Sends a reply to a chat; returns the ids of the messages sent (one per part). `partsSent`
+   * parts (an earlier attempt's) are skipped. A failed sendMessage is an unknown outcome: the page
+   * may have queued the message before failing.
+   */
+  async sendText(chatId: string, text: string, options: { wroteBefore?: boolean; partsSent?: number } = {}): Promise<string[]> {
     if (!this.connection.ready) throw new PlatformTransportError(`WhatsApp Web is not connected (${this.pairingState().state})`);
     if (!this.knownChats.has(chatId) && !options.wroteBefore) throw new RecipientNeverWroteError();
     const parts = splitMessage(text, this.o.textLimit ?? WHATSAPP_TEXT_LIMIT);
     if (parts.length === 0) throw new PlatformRejectedError("the reply is empty");
+    const startAt = Math.min(options.partsSent ?? 0, parts.length);
     // One reply at a time per chat, so pacing holds across concurrent deliveries.
-    const run = (this.sending.get(chatId) ?? Promise.resolve()).catch(() => undefined).then(() => this.sendParts(chatId, parts));
+    const run = (this.sending.get(chatId) ?? Promise.resolve()).catch(() => undefined).then(() => this.sendParts(chatId, parts, startAt));
     this.sending.set(chatId, run);
     try {
       return await run;
@@ -128,26 +141,40 @@ export class WhatsappWebChannel {
     await this.connection.stop();
   }
 
-  private async sendParts(chatId: string, parts: readonly string[]): Promise<string[]> {
+  private async sendParts(chatId: string, parts: readonly string[], startAt: number): Promise<string[]> {
     const ids: string[] = [];
     const chat = await this.o.client.getChatById(chatId).catch(() => undefined);
-    for (const part of parts) {
-      const wait = (this.lastSentAt.get(chatId) ?? -Infinity) + (this.o.minReplyIntervalMs ?? 1500) - this.now();
-      if (wait > 0) await this.sleep(wait);
-      await chat?.sendStateTyping().catch(() => undefined);
-      await this.sleep(this.o.typingDelayMs?.(part) ?? Math.min(3000, 300 + part.length * 15));
-      let sent: { readonly id: { readonly _serialized: string } };
+    for (let index = startAt; index < parts.length; index++) {
       try {
-        sent = await this.o.client.sendMessage(chatId, part);
+        const id = await this.sendPart(chatId, chat, parts[index]!);
+        ids.push(id);
       } catch (error) {
-        throw new PlatformTransportError(`WhatsApp Web could not send: ${(error as Error)?.name ?? "Error"}`, { cause: error });
+        await chat?.clearState().catch(() => undefined);
+        if (index === startAt) throw error;
+        throw new PartialSendError(index, ids, error as Error);
       }
-      this.lastSentAt.set(chatId, this.now());
-      ids.push(sent.id._serialized);
-      this.rememberSent(sent.id._serialized);
     }
     await chat?.clearState().catch(() => undefined);
     return ids;
+  }
+
+  private async sendPart(chatId: string, chat: WwebChat | undefined, part: string): Promise<string> {
+    const wait = (this.lastSentAt.get(chatId) ?? -Infinity) + (this.o.minReplyIntervalMs ?? 1500) - this.now();
+    if (wait > 0) await this.sleep(wait);
+    // Checked before each part: a session that dropped meanwhile has provably not sent this one.
+    if (!this.connection.ready) throw new PlatformTransportError(`WhatsApp Web is not connected (${this.pairingState().state})`);
+    await chat?.sendStateTyping().catch(() => undefined);
+    await this.sleep(this.o.typingDelayMs?.(part) ?? Math.min(3000, 300 + part.length * 15));
+    let sent: { readonly id: { readonly _serialized: string } } | undefined;
+    try {
+      sent = await this.o.client.sendMessage(chatId, part);
+    } catch (error) {
+      throw new SendOutcomeUnknownError(`WhatsApp Web send interrupted: ${(error as Error)?.name ?? "Error"}`, { cause: error });
+    }
+    if (!sent) throw new SendOutcomeUnknownError("WhatsApp Web returned no message for the send");
+    this.lastSentAt.set(chatId, this.now());
+    this.rememberSent(sent.id._serialized);
+    return sent.id._serialized;
   }
 
   private async receive(message: WwebMessage): Promise<void> {

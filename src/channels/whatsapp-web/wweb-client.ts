@@ -21,6 +21,8 @@ export interface WwebMessage {
 }
 
 export interface WwebChat {
+  /** Marks the chat read (blue ticks on the customer's messages). */
+  sendSeen(): Promise<unknown>;
   sendStateTyping(): Promise<unknown>;
   clearState(): Promise<unknown>;
 }
@@ -41,6 +43,7 @@ export interface WwebClient {
   on<K extends keyof WwebEvents>(event: K, listener: (...args: WwebEvents[K]) => void): void;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
-  sendMessage(chatId: string, text: string): Promise<{ readonly id: { readonly _serialized: string } }>;
+  /** Sends without marking the chat read (the library's default sendSeen is off); undefined when the page sent nothing it reports. */
+  sendMessage(chatId: string, text: string): Promise<{ readonly id: { readonly _serialized: string } } | undefined>;
   getChatById(chatId: string): Promise<WwebChat | undefined>;
 }
