@@ -1,11 +1,10 @@
-import { WebchatAdapter } from "../../src/channels/webchat/webchat-adapter.js";
 import type { Config } from "../../src/config/index.js";
 import { InputError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import { buildApp } from "../../src/http/build-app.js";
 import type { StoredInbound } from "../../src/ports/inbound-store.js";
 import type { Logger } from "../../src/ports/logger.js";
-import type { Gateway } from "../../src/main/compose-gateway.js";
+import { httpSettings, webchatRouteDeps, type Gateway } from "../../src/main/compose-gateway.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
@@ -28,8 +27,10 @@ export function composeNaiveGateway(deps: { config: Config; db: Db; redisUrl: st
   const app = buildApp({
     logger,
     maxMessageChars: config.limits.maxMessageChars,
-    webchat: {
-      adapter: new WebchatAdapter(bus, config.limits.maxMessageChars),
+    http: httpSettings(config),
+    webchat: webchatRouteDeps(config, {
+      bus,
+      logger,
       accept: async (message) => {
         const stored = await storeInTransaction(db, message);
         if (!stored.answered) await queue.queue.add("turn", { conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
@@ -37,8 +38,7 @@ export function composeNaiveGateway(deps: { config: Config; db: Db; redisUrl: st
       },
       channels: new InboundRepository(db),
       reader: new ConversationRepository(db),
-      bus,
-    },
+    }),
     readiness: {},
   });
   return {

@@ -1,9 +1,8 @@
-import { WebchatAdapter } from "../../src/channels/webchat/webchat-adapter.js";
 import type { Config } from "../../src/config/index.js";
 import { InputError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import { buildApp } from "../../src/http/build-app.js";
-import type { Gateway } from "../../src/main/compose-gateway.js";
+import { httpSettings, webchatRouteDeps, type Gateway } from "../../src/main/compose-gateway.js";
 import type { ChannelRef, StoredInbound } from "../../src/ports/inbound-store.js";
 import type { Logger } from "../../src/ports/logger.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
@@ -40,8 +39,10 @@ export function composeOneStatementGateway(deps: { config: Config; db: Db; redis
   const app = buildApp({
     logger,
     maxMessageChars: config.limits.maxMessageChars,
-    webchat: {
-      adapter: new WebchatAdapter(bus, config.limits.maxMessageChars),
+    http: httpSettings(config),
+    webchat: webchatRouteDeps(config, {
+      bus,
+      logger,
       accept: async (message) => {
         const channel = await findChannel(message.channelKind, message.platformAccountId);
         if (!channel?.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
@@ -51,8 +52,7 @@ export function composeOneStatementGateway(deps: { config: Config; db: Db; redis
       },
       channels,
       reader: new ConversationRepository(db),
-      bus,
-    },
+    }),
     readiness: {},
   });
   return {

@@ -4,6 +4,7 @@ import type { KvDiskResult } from "../kv-disk.js";
 import type { MemoryResult } from "../memory.js";
 import type { OverheadResult } from "../overhead.js";
 import type { ThroughputResult } from "../throughput.js";
+import { SCALE_OPERATIONS, type ScaleResult } from "../scale.js";
 import { formatTable } from "./table.js";
 
 export interface Target {
@@ -131,4 +132,14 @@ export function kvDiskTable(r: KvDiskResult): string {
 
 export function targetsTable(targets: readonly Target[]): string {
   return formatTable([["figure", "target", "measured", "met"], ...targets.map((t) => [t.figure, t.target, t.measured, t.met ? "yes" : "NO"])]);
+}
+
+export function scaleTable(r: ScaleResult): string {
+  const rows: Array<Array<string | number>> = [["operation", "empty p50 ms", "empty p99 ms", "loaded p50 ms", "loaded p99 ms", "p50 loaded/empty", "p99 loaded/empty", "samples"]];
+  for (const op of SCALE_OPERATIONS) {
+    const e = r.empty.latencyMs[op];
+    const l = r.loaded.latencyMs[op];
+    rows.push([op, e.p50, e.p99, l.p50, l.p99, r.ratio[op].p50, r.ratio[op].p99, l.n]);
+  }
+  return formatTable(rows);
 }

@@ -131,8 +131,11 @@ export interface NewChannel {
 export interface ChannelStore {
   list(businessId: string): Promise<ChannelRecord[]>;
   get(businessId: string, channelId: string): Promise<ChannelRecord | null>;
-  /** The channel and its sealed credentials in one transaction. Throws a 409 InputError when the account is taken. */
-  create(channel: NewChannel, sealed: SealedSecret | null): Promise<ChannelRecord>;
+  /**
+   * The channel and its sealed credentials in one transaction. Throws a 409 InputError when the
+   * account is taken (CHANNEL_TAKEN) or the business already has `maxPerBusiness` channels (CHANNEL_LIMIT).
+   */
+  create(channel: NewChannel, sealed: SealedSecret | null, maxPerBusiness?: number): Promise<ChannelRecord>;
   update(businessId: string, channelId: string, patch: { name?: string | undefined; enabled?: boolean | undefined; personaId?: string | null | undefined }): Promise<ChannelRecord | null>;
   /** Deletes the channel with its contacts, conversations and messages. */
   delete(businessId: string, channelId: string): Promise<boolean>;

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { ErasureSource, ErasureStore } from "../ports/erasure-store.js";
 import type { Logger } from "../ports/logger.js";
 import type { QueuedWork, WorkIds } from "../ports/queued-work.js";
+import type { Pseudonyms } from "../secrets/pseudonyms.js";
 
 export interface ErasureDeps {
   readonly store: ErasureStore;
@@ -16,9 +17,12 @@ export interface ErasureResult {
   readonly erasedMessages: number;
 }
 
-/** What the erasure record keeps of the person: a SHA-256 of channel kind and platform user id. */
-export function subjectHash(kind: ChannelKind | string, platformUserId: string): string {
-  return createHash("sha256").update(`${kind}:${platformUserId}`).digest("hex");
+/**
+ * What the erasure record keeps of the person: an HMAC under PSEUDONYM_KEY of channel kind and
+ * platform user id (a plain hash of a phone number is reversed in seconds), or nothing without a key.
+ */
+export function subjectHash(pseudonyms: Pick<Pseudonyms, "durable">, kind: ChannelKind | string, platformUserId: string): string | null {
+  return pseudonyms.durable("erasure-subject", `${kind}:${platformUserId}`);
 }
 
 /** Alphanumeric, as Meta requires of a confirmation code; 80 random bits. */
@@ -40,7 +44,7 @@ export function newConfirmationCode(): string {
  */
 export async function eraseContacts(
   deps: ErasureDeps,
-  request: { source: ErasureSource; subjectHash: string; contactIds: readonly string[] },
+  request: { source: ErasureSource; subjectHash: string | null; contactIds: readonly string[] },
 ): Promise<ErasureResult> {
   const confirmationCode = newConfirmationCode();
   const log = deps.logger.child({ component: "erasure", confirmationCode, source: request.source });

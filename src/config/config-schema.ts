@@ -30,6 +30,27 @@ function isSecretKey(value: string): boolean {
 }
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const optionalInt = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? undefined : Number(v)))
+    .refine((v) => v === undefined || (Number.isInteger(v) && v >= min && v <= max), `an integer from ${min} to ${max}`);
+
+// false (default: the peer is the client), true (trust every X-Forwarded-For hop: only when nothing
+// but the proxy can reach the gateway), a number of proxy hops, or the proxies' addresses / CIDRs.
+const trustProxy = z
+  .string()
+  .trim()
+  .default("false")
+  .transform((v): boolean | number | string[] => {
+    if (v === "" || v === "false" || v === "0") return false;
+    if (v === "true") return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(",").map((s) => s.trim()).filter(Boolean);
+  })
+  .refine((v) => !Array.isArray(v) || v.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s)), "false, true, a number of hops, or comma-separated proxy addresses / CIDRs");
 const flag = (def: boolean) => z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1");
 
 /** Every setting the system reads from the environment, with its default. */
@@ -38,6 +59,35 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOST: z.string().default("127.0.0.1"),
   PORT: int(3000, 0, 65535),
+  TRUST_PROXY: trustProxy,
+  // Server limits: a slow body, an idle socket or a flood of connections cannot hold the gateway.
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
+  HTTP_CONNECTION_TIMEOUT_MS: int(60_000, 20_000, 3_600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(72_000, 1000, 600_000),
+  HTTP_MAX_REQUESTS_PER_SOCKET: int(1000, 1, 1_000_000),
+  HTTP_MAX_CONNECTIONS: int(2000, 10, 1_000_000),
+  // /metrics: behind a bearer token on the public listener, or on a listener of its own.
+  METRICS_TOKEN: optionalText().refine((v) => v === undefined || v.length >= 16, "at least 16 characters"),
+  METRICS_PORT: optionalInt(0, 65535),
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  METRICS_CACHE_MS: int(5000, 0, 600_000),
+  // Keyed hashes of personal data (web chat sender keys, erasure records): base64, 32 bytes.
+  PSEUDONYM_KEY: optionalText().refine((v) => v === undefined || isSecretKey(v), "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+  WEBCHAT_POSTS_PER_MINUTE_PER_IP: int(20, 1, 100_000),
+  WEBCHAT_POSTS_PER_MINUTE_PER_CHANNEL: int(600, 1, 1_000_000),
+  WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_IP: int(30, 1, 100_000),
+  WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_CHANNEL: int(1200, 1, 1_000_000),
+  WEBCHAT_STREAMS_PER_SESSION: int(3, 1, 1000),
+  WEBCHAT_STREAMS_PER_IP: int(20, 1, 100_000),
+  WEBCHAT_PENDING_PER_ADDRESS: int(3, 1, 1_000_000),
+  WEBCHAT_FANS_PER_ADDRESS: int(5, 1, 1_000_000),
+  WEBCHAT_READS_PER_MINUTE_PER_IP: int(300, 1, 1_000_000),
+  WEBCHAT_FRAME_ANCESTORS: z.string().trim().default("'none'"),
+  WEBCHAT_ABANDONED_DAYS: int(7, 1, 3650),
+  RETENTION_INTERVAL_MINUTES: int(60, 1, 10_080),
+  BUSINESS_QUEUED_TURNS_MAX: int(200, 1, 1_000_000),
+  CHANNELS_PER_BUSINESS_MAX: int(10, 1, 10_000),
+  META_SIGNED_REQUEST_MAX_AGE_S: int(3600, 60, 7 * 86_400),
   /** Where people reach the gateway: Meta's data-deletion status link, console links sent to owners. */
   PUBLIC_BASE_URL: optionalUrl(["http://", "https://"]),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),

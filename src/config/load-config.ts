@@ -10,7 +10,47 @@ export interface Config {
   readonly env: "development" | "production" | "test";
   readonly logLevel: string;
   /** publicBaseUrl: how people reach the gateway (links Meta shows them, console links to owners); unset = from each request's host. */
-  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string | undefined };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicBaseUrl: string | undefined;
+    /** Fastify's trustProxy: false = the TCP peer is the client; else which X-Forwarded-For hops to believe. */
+    readonly trustProxy: boolean | number | readonly string[];
+    /** Whole request (headers and body) must arrive within this. */
+    readonly requestTimeoutMs: number;
+    /** A socket with no traffic either way for this long is closed (event streams send a heartbeat every 15 s). */
+    readonly connectionTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxRequestsPerSocket: number;
+    /** Connections beyond this are dropped at accept. */
+    readonly maxConnections: number;
+  };
+  /** GET /metrics: token = bearer token required on it; port = served on its own listener (host) instead of the public one. */
+  readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly host: string; readonly cacheMs: number };
+  /** HMAC key for pseudonyms of personal data (web chat sender keys, erasure records); undefined = none kept across restarts. */
+  readonly pseudonymKey: string | undefined;
+  readonly webchat: {
+    readonly postsPerMinutePerIp: number;
+    readonly postsPerMinutePerChannel: number;
+    readonly streamOpensPerMinutePerIp: number;
+    readonly streamOpensPerMinutePerChannel: number;
+    readonly streamsPerSession: number;
+    readonly streamsPerIp: number;
+    /** Conversation reads (GET messages) per minute from one address. */
+    readonly readsPerMinutePerIp: number;
+    /** Messages from one address on a chat still waiting for their answer: one more is refused (429) until they are answered. */
+    readonly pendingPerAddress: number;
+    /** One network address gets this many fans' flood and daily allowance (the persona's limits count per session and per address). */
+    readonly fansPerAddress: number;
+    /** CSP frame-ancestors of the chat page: 'none', or the sites that may embed it. */
+    readonly frameAncestors: string;
+    /** Web chat sessions that never got a reply are deleted this long after their last message. */
+    readonly abandonedAfterMs: number;
+    readonly retentionIntervalMs: number;
+  };
+  /** Turns queued for one business beyond which its web chat answers 429. */
+  readonly businessQueuedTurnsMax: number;
+  readonly channelsPerBusinessMax: number;
   /** Undefined only where an embedded default may stand in (demo, cli). */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -62,6 +102,8 @@ export interface Config {
     readonly whatsappWebhook: { readonly appSecret: string; readonly verifyToken: string } | undefined;
     readonly instagramWebhook: { readonly appSecret: string; readonly verifyToken: string } | undefined;
     readonly webhookBodyLimitBytes: number;
+    /** A signed data-deletion request older than this (issued_at) is refused. */
+    readonly signedRequestMaxAgeMs: number;
     /** Base64 key that seals channel credentials at rest. */
     readonly secretsKey: string | undefined;
     readonly whatsappWeb: { readonly enabled: boolean; readonly dataDir: string; readonly chromiumPath: string; readonly minReplyIntervalMs: number };
@@ -122,7 +164,35 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     role,
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl: e.PUBLIC_BASE_URL },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicBaseUrl: e.PUBLIC_BASE_URL,
+      trustProxy: e.TRUST_PROXY,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST, cacheMs: e.METRICS_CACHE_MS },
+    pseudonymKey: e.PSEUDONYM_KEY,
+    webchat: {
+      postsPerMinutePerIp: e.WEBCHAT_POSTS_PER_MINUTE_PER_IP,
+      postsPerMinutePerChannel: e.WEBCHAT_POSTS_PER_MINUTE_PER_CHANNEL,
+      streamOpensPerMinutePerIp: e.WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_IP,
+      streamOpensPerMinutePerChannel: e.WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_CHANNEL,
+      streamsPerSession: e.WEBCHAT_STREAMS_PER_SESSION,
+      streamsPerIp: e.WEBCHAT_STREAMS_PER_IP,
+      readsPerMinutePerIp: e.WEBCHAT_READS_PER_MINUTE_PER_IP,
+      fansPerAddress: e.WEBCHAT_FANS_PER_ADDRESS,
+      pendingPerAddress: e.WEBCHAT_PENDING_PER_ADDRESS,
+      frameAncestors: e.WEBCHAT_FRAME_ANCESTORS,
+      abandonedAfterMs: e.WEBCHAT_ABANDONED_DAYS * 86_400_000,
+      retentionIntervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000,
+    },
+    businessQueuedTurnsMax: e.BUSINESS_QUEUED_TURNS_MAX,
+    channelsPerBusinessMax: e.CHANNELS_PER_BUSINESS_MAX,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
@@ -164,6 +234,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       whatsappWebhook: pair(e.WHATSAPP_APP_SECRET, e.WHATSAPP_VERIFY_TOKEN),
       instagramWebhook: pair(e.INSTAGRAM_APP_SECRET, e.INSTAGRAM_VERIFY_TOKEN),
       webhookBodyLimitBytes: e.META_WEBHOOK_BODY_LIMIT_BYTES,
+      signedRequestMaxAgeMs: e.META_SIGNED_REQUEST_MAX_AGE_S * 1000,
       secretsKey: e.CHANNEL_SECRETS_KEY,
       whatsappWeb: {
         enabled: e.WHATSAPP_WEB_ENABLED,

@@ -26,9 +26,20 @@ export class InputError extends AppError {
   }
 }
 
+/** Over a rate limit or quota: the same request may succeed after `retryAfterSeconds` (429). */
+export class LimitError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 export class UnavailableError extends AppError {
   constructor(
-    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TOKENIZER_LOADING",
+    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TOKENIZER_LOADING" | "PLATFORM_UNAVAILABLE",
     message: string,
     options?: { cause?: unknown },
   ) {

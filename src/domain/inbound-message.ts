@@ -43,4 +43,9 @@ export interface InboundMessage {
   /** The message text; for other kinds a placeholder like "[photo]" and the caption, if any. */
   readonly text: string;
   readonly sentAt: Date;
+  /**
+   * Web chat: a pseudonym of the channel and the visitor's network address (never the address), so
+   * limits count a sender across session ids. Absent on platforms whose sender id is the person.
+   */
+  readonly senderKey?: string;
 }

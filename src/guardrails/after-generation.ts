@@ -1,6 +1,7 @@
 import { checkReply } from "./check-reply.js";
 import { disclosesAi, withDisclosure } from "./discloses-ai.js";
 import { neutraliseControlText } from "./neutralise-control-text.js";
+import { printableText } from "./printable-text.js";
 import { disclosureLine, policyReply } from "./policy-replies.js";
 import { replyLanguage } from "./reply-language.js";
 import type { AfterGeneration, AfterGenerationInput } from "./turn-policy.js";
@@ -14,10 +15,12 @@ import type { AfterGeneration, AfterGenerationInput } from "./turn-policy.js";
  */
 export function afterGeneration(input: AfterGenerationInput): AfterGeneration {
   const { persona } = input;
-  const language = input.language ?? replyLanguage([input.reply], persona.settings.language);
-  const flagged = checkReply({ reply: input.reply, persona, systemPrompt: input.systemPrompt, ...(input.knownFigures ? { knownFigures: input.knownFigures } : {}) });
+  const language = input.language ?? replyLanguage([printableText(input.reply)], persona.settings.language);
+  // A NUL in the model's text made the reply's transaction fail and the whole turn be generated again, five times.
+  const reply = printableText(input.reply);
+  const flagged = checkReply({ reply, persona, systemPrompt: input.systemPrompt, ...(input.knownFigures ? { knownFigures: input.knownFigures } : {}) });
   const handoff = flagged?.startsWith("contradicts-facts") && persona.settings.kind === "support" ? { reason: "handoff:contradicts-facts", notify: `${persona.settings.owner.channel}:${persona.settings.owner.to}` } : undefined;
-  let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : neutraliseControlText(input.reply.trim());
+  let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : neutraliseControlText(reply.trim());
   const mustDisclose = input.askedIfHuman || (persona.settings.kind === "fan" && input.isFirstReply);
   const max = persona.settings.limits.maxReplyChars;
   if (max !== undefined) {

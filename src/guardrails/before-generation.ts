@@ -30,16 +30,19 @@ export function beforeGeneration(input: BeforeGenerationInput): BeforeGeneration
 
   if (signals.safety) return { action: "handoff", text: say(SAFETY_REPLY[signals.safety]), reason: `safety:${signals.safety}`, notify };
 
-  if (input.burstSize > persona.settings.limits.floodMessagesPerMinute) {
+  const { address } = input;
+  const flood = persona.settings.limits.floodMessagesPerMinute;
+  if (input.burstSize > flood || (address && address.burstSize > flood * address.fansPerAddress)) {
     return lastReplyWas(input, persona, "floodNotice") ? { action: "ignore", reason: "flood" } : { action: "reply", text: say("floodNotice"), reason: "flood" };
   }
   const cap = persona.settings.limits.dailyMessagesPerFan;
-  if (cap !== undefined && input.senderMessagesToday - texts.length >= cap) {
+  const overCap = (today: number, allowance: number) => today - texts.length >= allowance;
+  if (cap !== undefined && (overCap(input.senderMessagesToday, cap) || (address && overCap(address.messagesToday, cap * address.fansPerAddress)))) {
     return lastReplyWas(input, persona, "capNotice") ? { action: "ignore", reason: "daily-cap" } : { action: "reply", text: say("capNotice"), reason: "daily-cap" };
   }
   if (signals.handoff) return { action: "handoff", text: say("handoff"), reason: `handoff:${signals.handoff}`, notify };
   if (signals.blockedTopic) return { action: "reply", text: say("decline"), reason: `blocked-topic:${signals.blockedTopic}` };
-  return { action: "generate", userTexts: texts.map(neutraliseControlText), askedIfHuman, language };
+  return { action: "generate", userTexts: texts.map(neutraliseControlText), askedIfHuman, language, controlText: signals.controlText };
 }
 
 /**

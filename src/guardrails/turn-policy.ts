@@ -15,11 +15,17 @@ export interface BeforeGenerationInput {
   readonly senderMessagesToday: number;
   /** Messages this sender sent in the last minute, the pending ones included. */
   readonly burstSize: number;
+  /**
+   * Web chat: the same counts for every session from the sender's network address, and how many
+   * fans' allowance one address gets (visitors behind one NAT share it). A new session id does not
+   * reset these.
+   */
+  readonly address?: { readonly messagesToday: number; readonly burstSize: number; readonly fansPerAddress: number };
 }
 
 export type BeforeGeneration =
-  /** Ask the model, giving it `userTexts` (the pending texts with control text made inert). */
-  | { readonly action: "generate"; readonly userTexts: string[]; readonly askedIfHuman: boolean; readonly language: ReplyLanguage }
+  /** Ask the model, giving it `userTexts` (the pending texts with control text made inert; `controlText`: there was some). */
+  | { readonly action: "generate"; readonly userTexts: string[]; readonly askedIfHuman: boolean; readonly language: ReplyLanguage; readonly controlText: boolean }
   /** Send `text` instead of asking the model. */
   | { readonly action: "reply"; readonly text: string; readonly reason: string }
   /** Send `text`, and tell the owner (`notify`: "<channel>:<reference>" from the persona's owner). */

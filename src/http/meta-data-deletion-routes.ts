@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { eraseContacts, subjectHash, type ErasureDeps } from "../admin/erase-contacts.js";
 import { parseSignedRequest } from "../channels/meta/signed-request.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { ErasureRecord } from "../ports/erasure-store.js";
+import type { Pseudonyms } from "../secrets/pseudonyms.js";
 
 /** One Meta app: its secret signs the callback; its channels are where the person's data lives. */
 export interface MetaDataDeletionApp {
@@ -15,11 +17,20 @@ export interface MetaDataDeletionRouteDeps {
   readonly erasure: ErasureDeps;
   /** PUBLIC_BASE_URL; unset: the status link is built from the request's (forwarded) protocol and host. */
   readonly publicBaseUrl?: string | undefined;
+  /** A request whose issued_at is older than this is refused; one seen again within it gets its first answer. */
+  readonly maxAgeMs: number;
+  /** Where answered requests are remembered (by a hash of the signed request) for maxAgeMs. */
+  readonly answered: { recall(key: string): Promise<string | null>; remember(key: string, answer: string, ttlMs: number): Promise<void> };
+  /** The erasure record's subject hash (HMAC under PSEUDONYM_KEY, or none). */
+  readonly pseudonyms: Pick<Pseudonyms, "durable">;
+  readonly now?: () => number;
 }
 
 const STATUS_PATH = "/meta/data-deletion/status";
 const CODE = /^[A-Za-z0-9]{1,64}$/;
 const FORM_LIMIT_BYTES = 16 * 1024;
+/** issued_at may be this far ahead of our clock. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Meta's data-deletion callback: POST /meta/data-deletion (form field signed_request) erases every
@@ -40,15 +51,33 @@ export function registerMetaDataDeletionRoutes(app: FastifyInstance, deps: MetaD
         log.warn({ code: parsed.code }, "data-deletion callback refused");
         return reply.status(parsed.status).send({ error: { code: parsed.code, message: parsed.message } });
       }
-      const kinds = [...new Set(parsed.signedBy.flatMap((i) => deps.apps[i]!.kinds))].sort();
-      const contacts = await deps.erasure.store.findContactsByPlatformUser(kinds, parsed.payload.userId);
-      const erased = await eraseContacts(deps.erasure, {
-        source: "meta",
-        subjectHash: subjectHash(kinds.join("+"), parsed.payload.userId),
-        contactIds: contacts.map((c) => c.id),
-      });
-      const url = `${baseUrl(request, deps.publicBaseUrl)}${STATUS_PATH}?code=${erased.confirmationCode}`;
-      return reply.header("cache-control", "no-store").send({ url, confirmation_code: erased.confirmationCode });
+      // A signed request is valid for maxAgeMs from issued_at: without the check, one captured request erases on every replay, forever.
+      const now = deps.now?.() ?? Date.now();
+      const issuedAtMs = parsed.payload.issuedAt === undefined ? undefined : parsed.payload.issuedAt * 1000;
+      if (issuedAtMs === undefined) {
+        log.warn({ code: "ISSUED_AT_MISSING" }, "data-deletion callback refused");
+        return reply.status(400).send({ error: { code: "ISSUED_AT_MISSING", message: "the signed request has no issued_at" } });
+      }
+      if (issuedAtMs < now - deps.maxAgeMs || issuedAtMs > now + CLOCK_SKEW_MS) {
+        log.warn({ code: "SIGNED_REQUEST_EXPIRED" }, "data-deletion callback refused");
+        return reply.status(400).send({ error: { code: "SIGNED_REQUEST_EXPIRED", message: "the signed request was issued too long ago (or in the future); ask Meta to send it again" } });
+      }
+      // Within that time, the same request again gets the same confirmation code, and nothing is done twice.
+      const replayKey = `meta-data-deletion:${createHash("sha256").update(field as string).digest("hex")}`;
+      let confirmationCode = await deps.answered.recall(replayKey).catch(() => null);
+      if (!confirmationCode) {
+        const kinds = [...new Set(parsed.signedBy.flatMap((i) => deps.apps[i]!.kinds))].sort();
+        const contacts = await deps.erasure.store.findContactsByPlatformUser(kinds, parsed.payload.userId);
+        const erased = await eraseContacts(deps.erasure, {
+          source: "meta",
+          subjectHash: subjectHash(deps.pseudonyms, kinds.join("+"), parsed.payload.userId),
+          contactIds: contacts.map((c) => c.id),
+        });
+        confirmationCode = erased.confirmationCode;
+        await deps.answered.remember(replayKey, confirmationCode, issuedAtMs + deps.maxAgeMs - now + CLOCK_SKEW_MS).catch(() => undefined);
+      }
+      const url = `${baseUrl(request, deps.publicBaseUrl)}${STATUS_PATH}?code=${confirmationCode}`;
+      return reply.header("cache-control", "no-store").send({ url, confirmation_code: confirmationCode });
     });
     scope.get(STATUS_PATH, async (request, reply) => {
       const code = (request.query as Record<string, unknown>).code;

@@ -1,6 +1,8 @@
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
+import { channelNotVerified } from "../admin/add-channel.js";
+import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
 import { InputError } from "../domain/errors.js";
 import { sealChannelCredentials } from "../secrets/channel-credentials.js";
 import { parseSecretKey } from "../secrets/secret-box.js";
@@ -28,6 +30,23 @@ runMain(async (onShutdown) => {
   onShutdown(() => db.$disconnect());
   const business = await db.business.findUnique({ where: { slug: values.business }, select: { id: true } });
   if (!business) throw new InputError("UNKNOWN_BUSINESS", `no business ${values.business} (create one with npm run seed)`);
+  let accessToken = "";
+  if (kind !== "whatsapp_web") {
+    if (!config.channels.secretsKey) throw new InputError("USAGE", "set CHANNEL_SECRETS_KEY (openssl rand -base64 32) to store channel credentials");
+    process.stderr.write("access token (read from standard input): ");
+    accessToken = (await text(process.stdin)).trim();
+    process.stderr.write("\n");
+    if (!accessToken) throw new InputError("USAGE", "no access token on standard input");
+    // The Graph API must confirm the token controls this number or account before it is connected.
+    const { graphBaseUrl, instagramGraphBaseUrl, graphVersion } = config.channels;
+    const check = await new GraphAccountVerifier({ graphBaseUrl, instagramGraphBaseUrl, version: graphVersion }).verify(kind, values.account, accessToken);
+    if (!check.ok) throw check.reason === "unreachable" ? new InputError("PLATFORM_UNAVAILABLE", "the Graph API could not be reached to confirm the account; try again") : channelNotVerified();
+  }
+  const existing = await db.channel.findUnique({ where: { kind_platformAccountId: { kind, platformAccountId: values.account } }, select: { businessId: true } });
+  if (existing && existing.businessId !== business.id) throw kind === "whatsapp_web" ? new InputError("CHANNEL_TAKEN", "this platform account is connected to another business") : channelNotVerified();
+  if (!existing && (await db.channel.count({ where: { businessId: business.id } })) >= config.channelsPerBusinessMax) {
+    throw new InputError("CHANNEL_LIMIT", `this business already has ${config.channelsPerBusinessMax} channels, the most this server allows (CHANNELS_PER_BUSINESS_MAX)`);
+  }
   const channel = await db.channel.upsert({
     where: { kind_platformAccountId: { kind, platformAccountId: values.account } },
     create: { businessId: business.id, kind, platformAccountId: values.account, name: values.name ?? kind, settings: { allowGroups: values["allow-groups"] } },
@@ -35,16 +54,11 @@ runMain(async (onShutdown) => {
   });
   if (channel.businessId !== business.id) throw new InputError("CHANNEL_TAKEN", "this platform account is connected to another business");
   if (kind !== "whatsapp_web") {
-    if (!config.channels.secretsKey) throw new InputError("USAGE", "set CHANNEL_SECRETS_KEY (openssl rand -base64 32) to store channel credentials");
-    process.stderr.write("access token (read from standard input): ");
-    const accessToken = (await text(process.stdin)).trim();
-    if (!accessToken) throw new InputError("USAGE", "no access token on standard input");
-    const sealed = sealChannelCredentials({ accessToken, appSecret: "", verifyToken: "" }, parseSecretKey(config.channels.secretsKey), channel.id);
+    const sealed = sealChannelCredentials({ accessToken, appSecret: "", verifyToken: "" }, parseSecretKey(config.channels.secretsKey!), channel.id);
     const secret = await db.channelSecret.create({
       data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) },
     });
     await db.channel.update({ where: { id: channel.id }, data: { credentialsRef: secret.id } });
-    process.stderr.write("\n");
   }
   process.stdout.write(`channel ${kind} ${values.account} connected to ${values.business}\n`);
   return "exit";

@@ -1,7 +1,18 @@
 import type { FastifyInstance } from "fastify";
 import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
 import type { Config } from "../config/index.js";
-import { buildApp } from "../http/build-app.js";
+import { buildApp, createServer, type HttpServerSettings } from "../http/build-app.js";
+import { MetricsScrape } from "../http/metrics/metrics-scrape.js";
+import { registerMetricsListenerRoutes } from "../http/metrics/metrics-routes.js";
+import { ConversationStreams, type StreamStats } from "../http/webchat/conversation-streams.js";
+import type { WebchatRouteDeps } from "../http/webchat/webchat-routes.js";
+import { installErrorHandler } from "../http/error-handler.js";
+import { RedisAnswerMemory } from "../queue/redis-answer-memory.js";
+import { Pseudonyms } from "../secrets/pseudonyms.js";
+import type { ConversationReader } from "../ports/conversation-reader.js";
+import type { InboundStore, StoredInbound } from "../ports/inbound-store.js";
+import type { ReplyBus } from "../ports/reply-bus.js";
+import type { Redis } from "ioredis";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
 import { announceStored } from "../ingest/announce-stored.js";
@@ -22,7 +33,7 @@ import { RedisReplyBus } from "../queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
 import type { Db } from "../storage/create-db.js";
-import { metaDataDeletionDeps, metaWebhookDeps } from "./compose-meta-channels.js";
+import { channelVerifier, metaDataDeletionDeps, metaWebhookDeps } from "./compose-meta-channels.js";
 import { BullQueuedWork } from "../queue/bull-queued-work.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
 import { MetricsRepository } from "../storage/metrics-repository.js";
@@ -43,8 +54,43 @@ export interface Gateway {
 }
 
 export interface RunningGateway extends Gateway {
+  /** The metrics listener (METRICS_PORT), built but not listening: main/ (or a test) listens on config.metrics. */
+  readonly metricsApp: FastifyInstance | undefined;
+  /** What the web chat's event streams hold on this gateway (tests, operators). */
+  streamStats(): StreamStats;
   /** Stops taking requests, answers the ones in flight (cut off after SHUTDOWN_DEADLINE_MS), ends event streams, closes Redis. */
   close(): Promise<HttpStopSummary>;
+}
+
+/** The HTTP server limits from config (also for the bench's gateways). */
+export function httpSettings(config: Config): HttpServerSettings {
+  return config.http;
+}
+
+/** The web chat routes' dependencies other than storage: limits, pseudonyms, event streams. */
+export function webchatRouteDeps(
+  config: Config,
+  deps: {
+    bus: ReplyBus;
+    accept: (message: InboundMessage) => Promise<StoredInbound>;
+    channels: Pick<InboundStore, "findChannel">;
+    reader: ConversationReader;
+    logger: Logger;
+    redis?: Redis;
+    queuedTurns?: (businessId: string) => Promise<number>;
+  },
+): WebchatRouteDeps {
+  return {
+    adapter: new WebchatAdapter(deps.bus, config.limits.maxMessageChars),
+    accept: deps.accept,
+    channels: deps.channels,
+    reader: deps.reader,
+    streams: new ConversationStreams({ reader: deps.reader, bus: deps.bus, logger: deps.logger }),
+    limits: { ...config.webchat, businessQueuedTurnsMax: config.businessQueuedTurnsMax },
+    ...(deps.redis ? { rateLimitStore: { redis: deps.redis, prefix: config.queuePrefix } } : {}),
+    queuedTurns: deps.queuedTurns ?? (async () => 0),
+    pseudonyms: Pseudonyms.fromKey(config.pseudonymKey),
+  };
 }
 
 /** Wires the gateway: HTTP in, PostgreSQL for storage, Redis for the turn queue and reply events. */
@@ -71,23 +117,35 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const outboxQueue = new BullOutboxQueue(producer, config.queuePrefix, logger);
   const adminStore = createAdminStore(db);
   const queuedWork = new BullQueuedWork(producer, config.queuePrefix, queue, outboxQueue);
-  const app = buildApp({
-    logger,
-    maxMessageChars: config.limits.maxMessageChars,
-    webchat: {
-      adapter: new WebchatAdapter(bus, config.limits.maxMessageChars),
-      accept,
-      channels: store,
-      reader: new ConversationRepository(db),
-      bus,
-    },
-    meta: metaWebhookDeps(config, { db, store, accept, logger }),
-    metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }),
-    metrics: {
+  const pseudonyms = Pseudonyms.fromKey(config.pseudonymKey);
+  if (!pseudonyms.persistent) logger.warn({}, "PSEUDONYM_KEY is not set: web chat limits per address do not hold across gateways and restarts, and erasure records keep no subject hash");
+  const scrape = new MetricsScrape(
+    {
       queueDepth: () => queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
       repliesByChannel: () => metricsRepository.repliesByChannel(),
       recentTurns: (windowMs) => metricsRepository.recentTurns(windowMs),
     },
+    config.metrics.cacheMs,
+  );
+  const webchat = webchatRouteDeps(config, {
+    bus,
+    accept,
+    channels: store,
+    reader: new ConversationRepository(db),
+    logger,
+    redis: producer,
+    queuedTurns: (businessId) => queue.queuedFor(businessId),
+  });
+  const app = buildApp({
+    logger,
+    maxMessageChars: config.limits.maxMessageChars,
+    http: httpSettings(config),
+    webchat: { ...webchat, pseudonyms },
+    chatPageFrameAncestors: config.webchat.frameAncestors,
+    meta: metaWebhookDeps(config, { db, store, accept, logger }),
+    metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }, { answered: new RedisAnswerMemory(producer, config.queuePrefix), pseudonyms }),
+    // On the public listener only with its token; with METRICS_PORT, only on that listener.
+    ...(config.metrics.port === undefined ? { metrics: { scrape, token: config.metrics.token } } : {}),
     readiness: {
       database: async () => {
         await db.$queryRaw`select 1`;
@@ -108,6 +166,9 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     // A human's reply goes out through the same outbox and channel adapters as the agent's.
     deliver: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),
     maxMessageChars: config.limits.maxMessageChars,
+    pseudonyms,
+    channelVerifier: channelVerifier(config),
+    channelsPerBusinessMax: config.channelsPerBusinessMax,
   });
   // The dashboard's own Queue objects: it only reads and manages jobs, never adds them.
   const dashboardQueues = [TURN_QUEUE, OUTBOX_QUEUE].map((name) => {
@@ -121,11 +182,20 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     sessions: new DashboardSessions(new RedisSessionStore(producer, config.queuePrefix), DASHBOARD_SESSION_MS),
   });
   const http = drainableHttp(app);
+  let metricsApp: FastifyInstance | undefined;
+  if (config.metrics.port !== undefined) {
+    metricsApp = createServer(httpSettings(config));
+    installErrorHandler(metricsApp, logger);
+    registerMetricsListenerRoutes(metricsApp, scrape, config.metrics.token);
+  }
   void checkRedisPolicy(producer, logger);
   return {
     app,
+    metricsApp,
+    streamStats: () => webchat.streams.stats(),
     async close() {
       const drained = await http.close(config.reliability.shutdownDeadlineMs);
+      await metricsApp?.close();
       await Promise.all(dashboardQueues.map((q) => q.close()));
       await queue.close();
       await outboxQueue.close();

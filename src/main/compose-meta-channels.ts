@@ -1,5 +1,6 @@
 import type { Config } from "../config/index.js";
 import { InstagramAdapter } from "../channels/instagram/instagram-adapter.js";
+import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
 import { GraphClient } from "../channels/meta/graph-client.js";
 import { createStatusUpdater } from "../channels/whatsapp-cloud/apply-status-updates.js";
 import { WhatsappCloudAdapter } from "../channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
@@ -57,9 +58,19 @@ export function metaWebhookDeps(
 }
 
 /** Meta's data-deletion callback, signed with the secret of the WhatsApp and/or Instagram app; none set: not served. */
-export function metaDataDeletionDeps(config: Config, erasure: ErasureDeps): MetaDataDeletionRouteDeps | undefined {
+export function metaDataDeletionDeps(
+  config: Config,
+  erasure: ErasureDeps,
+  more: Pick<MetaDataDeletionRouteDeps, "answered" | "pseudonyms">,
+): MetaDataDeletionRouteDeps | undefined {
   const apps: MetaDataDeletionApp[] = [];
   if (config.channels.whatsappWebhook) apps.push({ appSecret: config.channels.whatsappWebhook.appSecret, kinds: ["whatsapp_cloud"] });
   if (config.channels.instagramWebhook) apps.push({ appSecret: config.channels.instagramWebhook.appSecret, kinds: ["instagram"] });
-  return apps.length > 0 ? { apps, erasure, publicBaseUrl: config.http.publicBaseUrl } : undefined;
+  return apps.length > 0 ? { apps, erasure, publicBaseUrl: config.http.publicBaseUrl, maxAgeMs: config.channels.signedRequestMaxAgeMs, ...more } : undefined;
+}
+
+/** Proves WhatsApp Cloud numbers and Instagram accounts against the Graph API before they are connected. */
+export function channelVerifier(config: Config): GraphAccountVerifier {
+  const { graphBaseUrl, instagramGraphBaseUrl, graphVersion } = config.channels;
+  return new GraphAccountVerifier({ graphBaseUrl, instagramGraphBaseUrl, version: graphVersion });
 }

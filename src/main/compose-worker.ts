@@ -15,6 +15,8 @@ import { RedisUnrecordedSends } from "../queue/redis-unrecorded-sends.js";
 import { startWorkers, type DrainSummary } from "../queue/start-workers.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
 import { startSingletonLoop } from "../queue/reconciler-loop.js";
+import { inRounds, startMaintenance } from "../queue/maintenance-queue.js";
+import { WebchatRetentionRepository } from "../storage/webchat-retention-repository.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ReconcileRepository } from "../storage/reconcile-repository.js";
 import { reconcile } from "../worker/reconcile.js";
@@ -107,6 +109,7 @@ export function composeWorker(deps: {
             chunkTokens: config.model.historyChunkTokens,
             knowledge,
             knowledgeBudgetTokens: config.model.knowledgeBudgetTokens,
+            fansPerAddress: config.webchat.fansPerAddress,
             lockRenewMs: Math.floor(config.turnLockMs / 3),
             workerName,
             debounceMs: config.turns.debounceMs,
@@ -149,11 +152,21 @@ export function composeWorker(deps: {
         logger: logger.child({ component: "reconciler" }),
       }),
   });
+  // Abandoned web chat sessions (never answered, idle for WEBCHAT_ABANDONED_DAYS) go, in bounded batches.
+  const retention = new WebchatRetentionRepository(db);
+  const maintenance = startMaintenance(
+    { connection, prefix: config.queuePrefix, logger: logger.child({ component: "maintenance" }), retentionIntervalMs: config.webchat.retentionIntervalMs },
+    { webchatRetention: () => inRounds((limit) => retention.deleteAbandoned(new Date(Date.now() - config.webchat.abandonedAfterMs), limit), 500, 20) },
+  ).catch((error: unknown) => {
+    logger.warn({ err: error }, "maintenance jobs not scheduled: Redis refused");
+    return undefined;
+  });
   void checkRedisPolicy(connection, logger);
   return {
     async close() {
       stopping = { sendsFinished: 0 };
       reconciler.stop();
+      await (await maintenance)?.close();
       const drained = await workers.close(config.reliability.shutdownDeadlineMs);
       await turnQueue.close();
       await outboxQueue.close();

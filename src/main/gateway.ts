@@ -15,4 +15,10 @@ runMain(async (onShutdown, controls) => {
   onShutdown(() => gateway.close());
   const address = await gateway.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, "gateway listening");
+  if (gateway.metricsApp && config.metrics.port !== undefined) {
+    const metricsAddress = await gateway.metricsApp.listen({ host: config.metrics.host, port: config.metrics.port });
+    logger.info({ address: metricsAddress }, "metrics listening");
+  } else if (!config.metrics.token) {
+    logger.info({}, "GET /metrics answers 401: set METRICS_TOKEN, or METRICS_PORT for a listener of its own");
+  }
 });

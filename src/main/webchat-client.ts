@@ -46,7 +46,8 @@ export class WebchatClient {
   async waitForReply(timeoutMs: number): Promise<ChatLine> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const res = await fetch(`${this.api()}/sessions/${this.sessionId}/messages?after=${this.lastSeq}`);
+      // The session id goes in a header, never in the URL.
+      const res = await fetch(`${this.api()}/messages?after=${this.lastSeq}`, { headers: { "x-webchat-session": this.sessionId } });
       if (res.ok) {
         const { messages } = (await res.json()) as { messages: ChatLine[] };
         for (const m of messages) {
@@ -54,7 +55,8 @@ export class WebchatClient {
           if (m.direction === "outbound") return m;
         }
       }
-      await sleep(150);
+      // Within the web chat's read limit per address (WEBCHAT_READS_PER_MINUTE_PER_IP, 300 by default).
+      await sleep(400);
     }
     throw new Error(`no reply within ${Math.round(timeoutMs / 1000)} s`);
   }

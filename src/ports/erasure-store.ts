@@ -4,7 +4,7 @@ import type { WorkIds } from "./queued-work.js";
 export type ErasureSource = "admin" | "meta";
 export type ErasureStatus = "pending" | "completed" | "failed";
 
-/** What is kept of an erasure: no personal data, only a hash of the subject and the outcome. */
+/** What is kept of an erasure: no personal data, only a keyed hash of the subject (or none) and the outcome. */
 export interface ErasureRecord {
   readonly confirmationCode: string;
   readonly source: ErasureSource;
@@ -36,7 +36,7 @@ export interface ErasureStore {
    * messages, outbox entries, turns, handoffs and reply flags. Returns how many messages went.
    */
   deleteContacts(contactIds: readonly string[]): Promise<{ erasedMessages: number; work: WorkIds }>;
-  begin(request: { confirmationCode: string; source: ErasureSource; subjectHash: string }): Promise<void>;
+  begin(request: { confirmationCode: string; source: ErasureSource; subjectHash: string | null }): Promise<void>;
   complete(confirmationCode: string, erasedMessages: number): Promise<void>;
   fail(confirmationCode: string, error: string): Promise<void>;
   find(confirmationCode: string): Promise<ErasureRecord | null>;

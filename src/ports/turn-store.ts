@@ -46,6 +46,11 @@ export interface TurnContext {
     readonly lastMinute: number;
     /** Whether no reply has gone out in this conversation yet. */
     readonly noReplyYet: boolean;
+    /**
+     * Web chat: inbound messages on this channel from the same network address (sender key) in the
+     * last 24 hours and minute, across every session it used. Absent elsewhere.
+     */
+    readonly address?: { readonly lastDay: number; readonly lastMinute: number };
   };
   /** The business's knowledge entries as of this read (count, newest edit), read with the turn. */
   readonly knowledge?: KnowledgeStamp;

@@ -42,6 +42,11 @@ export class BusinessFairness {
     });
   }
 
+  /** Turns queued and not yet finished for the business (approximate: see the class comment). */
+  async queued(businessId: string): Promise<number> {
+    return Number((await this.redis.get(this.key(businessId))) ?? 0);
+  }
+
   async done(businessId: string): Promise<void> {
     const key = this.key(businessId);
     const left = await this.redis.decr(key);

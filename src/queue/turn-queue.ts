@@ -95,6 +95,11 @@ export class BullTurnQueue implements TurnQueue {
     return { removed, running };
   }
 
+  /** Turns queued for the business and not finished yet (the fairness count), for the per-business cap. */
+  queuedFor(businessId: string): Promise<number> {
+    return this.fairness.queued(businessId);
+  }
+
   async close(): Promise<void> {
     await this.current?.close();
   }

@@ -14,10 +14,9 @@ const select = {
   createdAt: true,
   channel: { select: { id: true, kind: true, name: true, enabled: true } },
   contact: { select: { id: true, displayName: true } },
-  _count: { select: { messages: { where: PENDING } } },
 } as const;
 
-type Row = Omit<ConversationRecord, "unansweredCount"> & { _count: { messages: number } };
+type Row = Omit<ConversationRecord, "unansweredCount">;
 
 export class AdminConversationRepository implements ConversationStore {
   constructor(private readonly db: Db) {}
@@ -34,12 +33,27 @@ export class AdminConversationRepository implements ConversationStore {
       where.push({ OR: [{ lastMessageAt: { lt: at } }, { lastMessageAt: at, id: { lt: id } }] });
     }
     const rows = await this.db.conversation.findMany({ where: { AND: where }, orderBy: [{ lastMessageAt: "desc" }, { id: "desc" }], take: filter.limit, select });
-    return rows.map(toConversation);
+    return this.withUnanswered(rows);
   }
 
   async get(businessId: string, conversationId: string): Promise<ConversationRecord | null> {
     const row = await this.db.conversation.findFirst({ where: { id: conversationId, businessId }, select });
-    return row ? toConversation(row) : null;
+    return row ? (await this.withUnanswered([row]))[0]! : null;
+  }
+
+  /**
+   * The page's unanswered counts in one indexed query over its own conversations. (Prisma's
+   * relation `_count` with a filter aggregates the whole Message table and joins the result: its
+   * cost grew with every business's pending messages.)
+   */
+  private async withUnanswered(rows: Row[]): Promise<ConversationRecord[]> {
+    if (rows.length === 0) return [];
+    const counts = await this.db.$queryRaw<Array<{ id: string; n: bigint }>>`
+      select "conversationId"::text as id, count(*) as n from "Message"
+      where "conversationId" = any(${rows.map((r) => r.id)}::uuid[]) and direction = 'inbound' and status = 'received'
+      group by "conversationId"`;
+    const byId = new Map(counts.map((c) => [c.id, Number(c.n)]));
+    return rows.map((row) => ({ ...row, unansweredCount: byId.get(row.id) ?? 0 }));
   }
 
   async transcript(businessId: string, conversationId: string, afterSeq: number, limit: number): Promise<TranscriptMessage[] | null> {
@@ -80,7 +94,3 @@ export class AdminConversationRepository implements ConversationStore {
   }
 }
 
-function toConversation(row: Row): ConversationRecord {
-  const { _count, ...rest } = row;
-  return { ...rest, unansweredCount: _count.messages };
-}

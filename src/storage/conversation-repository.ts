@@ -27,4 +27,18 @@ export class ConversationRepository implements ConversationReader {
       return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
     });
   }
+
+  pendingFromSender(channelId: string, senderKey: string, withinMs: number, atMost: number): Promise<number> {
+    return withDatabase(async () => {
+      const since = new Date(Date.now() - withinMs);
+      const [row] = await this.db.$queryRaw<Array<{ n: bigint }>>`
+        select count(*) as n from (
+          select 1 from "Message" m join "Conversation" c on c.id = m."conversationId" and not c."agentPaused"
+          where m."channelId" = ${channelId}::uuid and m."senderKey" = ${senderKey} and m."createdAt" >= ${since}::timestamp(3)
+            and m.direction = 'inbound' and m.status = 'received'
+          limit ${atMost}
+        ) pending`;
+      return Number(row?.n ?? 0);
+    });
+  }
 }

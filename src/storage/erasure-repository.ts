@@ -49,7 +49,7 @@ export class ErasureRepository implements ErasureStore {
     );
   }
 
-  async begin(request: { confirmationCode: string; source: ErasureSource; subjectHash: string }): Promise<void> {
+  async begin(request: { confirmationCode: string; source: ErasureSource; subjectHash: string | null }): Promise<void> {
     await withDatabase(() => this.db.erasureRequest.create({ data: { ...request, status: "pending" } }));
   }
 

@@ -44,6 +44,7 @@ export class InboundRepository implements InboundStore {
             text: message.text,
             platformMessageId: message.platformMessageId,
             status: "received",
+            senderKey: message.senderKey ?? null,
           },
         ],
         skipDuplicates: true,

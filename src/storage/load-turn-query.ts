@@ -27,6 +27,8 @@ interface ConversationRow {
   personaDraftReason: string | null;
   lastDay: bigint;
   lastMinute: bigint;
+  addressDay: bigint | null;
+  addressMinute: bigint | null;
   replied: boolean;
   knowledgeCount: bigint;
   knowledgeUpdatedAt: Date | null;
@@ -49,6 +51,8 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
       pv.id as "personaVersionId", pv.version as "personaVersion", pv.settings as "personaSettings", pv.voice as "personaVoice", pv."draftReason" as "personaDraftReason",
       (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${dayAgo}::timestamp(3)) as "lastDay",
       (select count(*) from "Message" m where m."conversationId" = c.id and m.direction = 'inbound' and m."createdAt" >= ${minuteAgo}::timestamp(3)) as "lastMinute",
+      (select count(*) from "Message" m where m."channelId" = c."channelId" and m."senderKey" = sk.key and m.direction = 'inbound' and m."createdAt" >= ${dayAgo}::timestamp(3)) as "addressDay",
+      (select count(*) from "Message" m where m."channelId" = c."channelId" and m."senderKey" = sk.key and m.direction = 'inbound' and m."createdAt" >= ${minuteAgo}::timestamp(3)) as "addressMinute",
       exists (select 1 from "Message" m where m."conversationId" = c.id and m.direction = 'outbound' and m.status <> 'failed') as "replied",
       (select count(*) from "KnowledgeEntry" k where k."businessId" = c."businessId") as "knowledgeCount",
       (select max(k."updatedAt") from "KnowledgeEntry" k where k."businessId" = c."businessId") as "knowledgeUpdatedAt"
@@ -56,6 +60,12 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
     join "Business" b on b.id = c."businessId"
     join "Contact" ct on ct.id = c."contactId"
     join "Channel" ch on ch.id = c."channelId"
+    -- Web chat: the sender key (a pseudonym of the visitor's address) of the newest message.
+    left join lateral (
+      select m."senderKey" as key from "Message" m
+      where ch.kind = 'webchat' and m."conversationId" = c.id and m.direction = 'inbound' and m."senderKey" is not null
+      order by m.seq desc limit 1
+    ) sk on true
     left join lateral (
       select v.id, v.version, v.settings, v.voice, v."draftReason"
       from "Persona" p join "PersonaVersion" v on v.id = p."activeVersionId"
@@ -94,7 +104,14 @@ export async function loadTurnContext(db: Db, conversationId: string, now = Date
         ? null
         : { versionId: row.personaVersionId, version: row.personaVersion!, settings: row.personaSettings, voice: row.personaVoice, draftReason: row.personaDraftReason },
     ),
-    activity: { lastDay: Number(row.lastDay), lastMinute: Number(row.lastMinute), noReplyYet: !row.replied },
+    activity: {
+      lastDay: Number(row.lastDay),
+      lastMinute: Number(row.lastMinute),
+      noReplyYet: !row.replied,
+      ...(row.addressDay !== null && row.addressMinute !== null && Number(row.addressDay) > 0
+        ? { address: { lastDay: Number(row.addressDay), lastMinute: Number(row.addressMinute) } }
+        : {}),
+    },
     knowledge: { count: Number(row.knowledgeCount), latestUpdate: row.knowledgeUpdatedAt },
     history,
     pendingIds: history.filter((m) => m.direction === "inbound" && m.status === "received").map((m) => m.id),

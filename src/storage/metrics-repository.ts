@@ -5,17 +5,19 @@ import type { Db } from "./create-db.js";
 export class MetricsRepository implements Omit<MetricsSource, "queueDepth"> {
   constructor(private readonly db: Db) {}
 
+  /** From "ReplyCount", which triggers keep as replies are stored, change status and go (one row per channel and status). */
   async repliesByChannel() {
     const rows = await this.db.$queryRaw<Array<{ channel: string; status: string; count: bigint }>>`
-      select c.kind::text as channel, m.status::text as status, count(*) as count
-      from "Message" m join "Channel" c on c.id = m."channelId"
-      where m.direction = 'outbound'
-      group by c.kind, m.status`;
+      select c.kind::text as channel, r.status::text as status, sum(r.count)::bigint as count
+      from "ReplyCount" r join "Channel" c on c.id = r."channelId"
+      group by c.kind, r.status
+      having sum(r.count) > 0`;
     return rows.map((r) => ({ channel: r.channel, status: r.status, count: Number(r.count) }));
   }
 
   async recentTurns(windowMs: number) {
-    // Wait: from the oldest message a turn answered to the turn's start.
+    // Wait: from the oldest message a turn answered to the turn's start. Both lookups are indexed
+    // ("Turn"."createdAt", "Message"."replyId"): the cost follows the turns of the window, not the table.
     const rows = await this.db.$queryRaw<
       Array<{ wait_ms: number; turn_ms: number; generation_ms: number; generated: number; evaluated: number }>
     >`

@@ -33,8 +33,8 @@ export async function storeInboundBatch(db: Db, messages: readonly InboundMessag
       select * from unnest(
         ${col((m) => m.channelKind)}::text[], ${col((m) => m.platformAccountId)}::text[], ${col((m) => m.platformMessageId)}::text[],
         ${col((m) => m.senderId)}::text[], ${col((m) => m.senderName ?? null)}::text[], ${col((m) => m.sentAt.toISOString())}::timestamptz[],
-        ${col((m) => m.kind)}::text[], ${col((m) => m.text)}::text[]
-      ) with ordinality as i(channel_kind, account, pmid, sender, sender_name, sent_at, kind, text, ord)
+        ${col((m) => m.kind)}::text[], ${col((m) => m.text)}::text[], ${col((m) => m.senderKey ?? null)}::text[]
+      ) with ordinality as i(channel_kind, account, pmid, sender, sender_name, sent_at, kind, text, sender_key, ord)
     ), routed as (
       select i.*, ch.id as channel_id, ch."businessId" as business_id
       from input i join "Channel" ch on ch.kind::text = i.channel_kind and ch."platformAccountId" = i.account and ch.enabled
@@ -62,8 +62,8 @@ export async function storeInboundBatch(db: Db, messages: readonly InboundMessag
       on conflict ("channelId", "contactId") do update set "lastMessageAt" = now() at time zone 'UTC'
       returning id, "contactId"
     ), inserted as (
-      insert into "Message" (id, "businessId", "conversationId", "channelId", direction, kind, text, "platformMessageId", status, "updatedAt")
-      select gen_random_uuid(), f.business_id, v.id, f.channel_id, 'inbound'::"MessageDirection", f.kind, f.text, f.pmid, 'received'::"MessageStatus", now() at time zone 'UTC'
+      insert into "Message" (id, "businessId", "conversationId", "channelId", direction, kind, text, "platformMessageId", status, "senderKey", "updatedAt")
+      select gen_random_uuid(), f.business_id, v.id, f.channel_id, 'inbound'::"MessageDirection", f.kind, f.text, f.pmid, 'received'::"MessageStatus", f.sender_key, now() at time zone 'UTC'
       from fresh f
       join contact c on c."channelId" = f.channel_id and c."platformUserId" = f.sender
       join conversation v on v."contactId" = c.id

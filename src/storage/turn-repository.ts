@@ -7,6 +7,8 @@ import { saveReplyStatement } from "./save-reply-statement.js";
 
 class Fenced extends Error {}
 
+const withoutNul = (text: string) => text.replaceAll("\u0000", "");
+
 export class TurnRepository implements TurnStore {
   constructor(private readonly db: Db) {}
 
@@ -14,7 +16,9 @@ export class TurnRepository implements TurnStore {
     return loadTurnContext(this.db, conversationId);
   }
 
-  async saveReply(input: SaveReplyInput): Promise<SavedReply | null> {
+  async saveReply(raw: SaveReplyInput): Promise<SavedReply | null> {
+    // PostgreSQL refuses NUL in text: a reply (or the model text kept with a flag) holding one would fail its transaction on every retry.
+    const input: SaveReplyInput = { ...raw, text: withoutNul(raw.text), ...(raw.flag ? { flag: { ...raw.flag, modelText: withoutNul(raw.flag.modelText) } } : {}) };
     try {
       if (!input.flag && !input.handoff) return await saveReplyStatement(this.db, input);
       return await this.db.$transaction(async (tx) => {

@@ -2,9 +2,13 @@ import { turnPolicy, type BeforeGeneration, type TurnPolicy } from "../guardrail
 import type { Persona } from "../personas/persona-schema.js";
 import type { TurnContext } from "../ports/turn-store.js";
 
+/** How many fans' allowance (flood limit, daily cap) one web chat network address gets when none is configured. */
+export const DEFAULT_FANS_PER_ADDRESS = 5;
+
 /** The guardrails' decision before asking the model, from what the conversation holds. */
-export function decideBeforeGeneration(persona: Persona, context: TurnContext, policy: TurnPolicy = turnPolicy): BeforeGeneration {
+export function decideBeforeGeneration(persona: Persona, context: TurnContext, policy: TurnPolicy = turnPolicy, fansPerAddress = DEFAULT_FANS_PER_ADDRESS): BeforeGeneration {
   const pending = new Set(context.pendingIds);
+  const address = context.activity.address;
   return policy.beforeGeneration({
     persona,
     pending: context.history.filter((m) => pending.has(m.id)),
@@ -12,6 +16,7 @@ export function decideBeforeGeneration(persona: Persona, context: TurnContext, p
     isFirstReply: context.activity.noReplyYet,
     senderMessagesToday: context.activity.lastDay,
     burstSize: context.activity.lastMinute,
+    ...(address ? { address: { messagesToday: address.lastDay, burstSize: address.lastMinute, fansPerAddress } } : {}),
   });
 }
 

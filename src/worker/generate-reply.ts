@@ -21,6 +21,8 @@ export interface ReplyOptions {
   readonly nonTextReply: string;
   /** Most prompt tokens the business's knowledge passages may take (0 or unset: none). */
   readonly knowledgeBudgetTokens?: number;
+  /** Web chat: how many fans' flood and daily allowance one network address gets (default 5). */
+  readonly fansPerAddress?: number;
 }
 
 export interface GeneratedReply {
@@ -35,6 +37,8 @@ export interface GeneratedReply {
   readonly decidedBy?: string;
   /** Why the model's reply was replaced (generation.text holds what the model said). */
   readonly flagged?: string;
+  /** The customer's messages held chat-template control text, made inert before the model saw them. */
+  readonly controlText?: boolean;
   /** The conversation goes to a person: the agent pauses and the owner is told (`notify`, the persona's owner). */
   readonly handoff?: { readonly reason: string; readonly notify: string };
   readonly generationStartedAt: Date;
@@ -60,7 +64,7 @@ export async function generateReply(
     const persona = valid.persona.persona;
     const built = buildPrompt(valid, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
     if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
-    const decision = decideBeforeGeneration(persona, context);
+    const decision = decideBeforeGeneration(persona, context, undefined, options.fansPerAddress);
     if (decision.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
     if (decision.action === "reply") return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason };
     if (decision.action === "handoff") {
@@ -102,6 +106,7 @@ export async function generateReply(
         text: checked.text,
         ...(checked.flagged ? { flagged: checked.flagged } : {}),
         ...(checked.handoff ? { handoff: checked.handoff } : {}),
+        ...(decision.controlText ? { controlText: true } : {}),
         generationStartedAt,
         generationEndedAt: new Date(),
         restarts,

@@ -126,9 +126,18 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
       deps.logger.warn({ conversationId: context.conversationId }, "turn fenced: its messages were answered by another turn");
       return { kind: "fenced" };
     }
-    if (result.decidedBy || result.flagged) {
+    if (result.decidedBy || result.flagged || result.controlText) {
       deps.logger.warn(
-        { conversationId: context.conversationId, replyId: saved.replyId, decidedBy: result.decidedBy, flagged: result.flagged, handoffId: saved.handoff?.id, handoffStatus: saved.handoff?.status },
+        {
+          conversationId: context.conversationId,
+          replyId: saved.replyId,
+          decidedBy: result.decidedBy,
+          flagged: result.flagged,
+          // Chat-template control text in what the customer wrote: an injection attempt, made inert.
+          controlText: result.controlText,
+          handoffId: saved.handoff?.id,
+          handoffStatus: saved.handoff?.status,
+        },
         "guardrails acted on this turn",
       );
     }

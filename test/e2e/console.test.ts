@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import type { Config } from "../../src/config/index.js";
 import type { Gateway } from "../../src/main/compose-gateway.js";
-import { defaultPersonaBudget } from "../../src/personas/render-persona.js";
+import type { Persona } from "../../src/personas/persona-schema.js";
+import { personaTokenBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import type { TestDatabase } from "../support/test-database.js";
@@ -122,81 +123,142 @@ describe("admin console", () => {
   });
 
   it(
-    "saves a persona edit as a new version that the next try-it reply is generated with; compares, refuses a too-long text, rolls back",
+    "edits the persona as a form: a new fact and handoff word go live, Try it follows them; field errors, a too-long voice, compare, view, roll back",
     async () => {
       const { page, problems } = await openPage(DESKTOP);
       await signIn(page, key, "#/persona");
       await page.locator("#live-version", { hasText: "version 1" }).waitFor();
-      await page.locator("#try-version", { hasText: "version 1" }).waitFor();
-      const v1Text = await page.inputValue("#persona-text");
-      expect(v1Text.length).toBeGreaterThan(100);
+      await page.locator("#try-version", { hasText: "You are a customer" }).waitFor();
+      const personaUrl = `/businesses/${businessId}/personas/${personaId}`;
+      const v1 = (await adminGet<{ persona: Persona }>(`${personaUrl}/versions/1`)).persona;
+      // The form shows version 1, whole; nothing to save yet.
+      expect(await page.inputValue("#pf-name")).toBe("Rosa");
+      expect(await page.isChecked("#pf-kind-support")).toBe(true);
+      expect(await page.locator("#pf-facts .row").count()).toBe(Object.keys(v1.settings.facts).length);
+      expect(await page.inputValue("#pf-voice")).toBe(v1.voice);
+      expect(await page.isChecked("#pf-trigger-refund")).toBe(true);
+      expect(await page.isHidden("#pf-disclosure")).toBe(true); // a support agent without one: not asked for
+      expect(await page.isDisabled("#save-version")).toBe(true);
 
-      // A try-it reply with version 1, through the gateway, queue, worker and model.
-      const question = "Hello! Are you open on Sunday morning?";
-      await page.fill("#try-text", question);
-      await page.press("#try-text", "Enter");
-      await page.locator("#try-log .bubble.agent").first().waitFor({ timeout: REPLY_TIMEOUT });
-      const before = await latestTurn();
-      expect(before).not.toBeNull();
-
-      // Edit and save: version 2 is live, in the editor, the version list and the try-it panel.
-      const addition = "This week only: every sourdough loaf comes with a free jar of homemade strawberry jam, while stocks last.";
-      await page.fill("#persona-text", `${v1Text}\n\n${addition}`);
+      // Add a fact and a handoff word, save: version 2 is live, in the form, the list, the API, the database and Try it.
+      const jam = "This week every sourdough loaf comes with a free jar of homemade strawberry jam.";
+      await page.click("#pf-facts-add");
+      await page.locator("#pf-facts .row").last().locator(".row-label").fill("jam");
+      await page.locator("#pf-facts .row").last().locator(".row-text").fill(jam);
+      await page.click("#pf-triggers-add");
+      await page.locator("#pf-triggers .row").last().locator("input").fill("allergy");
       await page.locator("#save-status", { hasText: "Unsaved changes" }).waitFor();
       await page.click("#save-version");
       await page.locator("#save-status", { hasText: "Saved as version 2" }).waitFor();
       await page.locator("#live-version", { hasText: "version 2" }).waitFor();
       await page.locator("#try-version", { hasText: "version 2" }).waitFor();
       await page.locator('#versions li.active[data-version="2"]').waitFor();
-      const active = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
-      expect(active.activeVersion!.version).toBe(2);
-      expect(active.activeVersion!.systemPrompt).toContain("strawberry jam");
+      expect(await page.isDisabled("#save-version")).toBe(true);
+      const live = (await adminGet<{ activeVersion: { version: number; persona: Persona } }>(personaUrl)).activeVersion;
+      expect(live.version).toBe(2);
+      expect(live.persona.settings).toEqual({ ...v1.settings, facts: { ...v1.settings.facts, jam }, handoff: { triggers: ["human", "refund", "complaint", "allergy"] } });
+      expect(live.persona.voice).toBe(v1.voice);
+      const row = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
+      expect(row.activeVersion).toMatchObject({ version: 2, settings: live.persona.settings, voice: v1.voice });
 
-      // A fresh try-it conversation with the same question: its prompt is longer by exactly what the edit added.
-      await page.click("#try-reset");
-      expect(await page.locator("#try-log .bubble").count()).toBe(0);
-      await page.fill("#try-text", question);
+      // Try it: the model is asked with the new fact in its prompt.
+      const asked = pipeline.model.prompts.length;
+      await page.fill("#try-text", "Hello! Do you have sourdough today?");
       await page.press("#try-text", "Enter");
       await page.locator("#try-log .bubble.agent").first().waitFor({ timeout: REPLY_TIMEOUT });
-      const after = await latestTurn();
-      expect(after!.id).not.toBe(before!.id);
-      expect(after!.startedAt.getTime()).toBeGreaterThanOrEqual(active.activeVersion!.createdAt.getTime());
-      const base = `/businesses/${businessId}/personas/${personaId}/versions`;
-      const [t1, t2] = await Promise.all([adminGet<{ tokens: number }>(`${base}/1`), adminGet<{ tokens: number }>(`${base}/2`)]);
-      const added = t2.tokens - t1.tokens;
-      expect(added).toBeGreaterThan(15);
-      expect(Math.abs(after!.promptTokens - before!.promptTokens - added)).toBeLessThanOrEqual(3);
+      expect(pipeline.model.prompts.length).toBe(asked + 1);
+      expect(pipeline.model.prompts.at(-1)!.system).toContain(`- jam: ${jam}`);
+      // The new handoff word: the reply is the handoff text and the model is not asked.
+      await page.click("#try-reset");
+      await page.fill("#try-text", "My son has a nut allergy, what is in the cinnamon rolls?");
+      await page.press("#try-text", "Enter");
+      const handoff = page.locator("#try-log .bubble.agent").first();
+      await handoff.waitFor({ timeout: REPLY_TIMEOUT });
+      expect(await handoff.locator(".text").textContent()).toBe("Thanks for telling me. I've passed this on to the owner, who will reply to you personally as soon as possible.");
+      expect(pipeline.model.prompts.length).toBe(asked + 1);
+      const handoffTurn = (await latestTurn())!;
+      expect(handoffTurn.evaluatedTokens).toBe(0);
+      const handedOver = await database.db.conversation.findUniqueOrThrow({ where: { id: handoffTurn.conversationId } });
+      expect(handedOver).toMatchObject({ agentPaused: true, pausedBy: "handoff" });
+      // Resumed, so the inbox test below starts without a paused conversation.
+      const resumed = await fetch(`${baseUrl}/api/admin/businesses/${businessId}/conversations/${handedOver.id}/resume`, { method: "POST", headers: { authorization: `Bearer ${key}` } });
+      expect(resumed.status).toBe(200);
 
-      // Compare version 1 with version 2.
+      // A fact with a label and no text: the error is next to it and in the summary, nothing is saved.
+      await page.click("#pf-facts-add");
+      const delivery = page.locator("#pf-facts .row").last();
+      await delivery.locator(".row-label").fill("delivery");
+      await page.click("#save-version");
+      await page.locator("#persona-problems", { hasText: "Not saved: one thing to fix." }).waitFor();
+      await delivery.locator(".field-error", { hasText: "Fill this in, or remove the row." }).waitFor();
+      expect(await delivery.locator(".row-text").getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator("#persona-problems").textContent()).not.toMatch(/body\.|settings\./);
+      await page.locator("#persona-problems button", { hasText: "Fact “delivery”" }).click();
+      expect(await delivery.locator(".row-text").evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await database.db.personaVersion.count({ where: { personaId } })).toBe(2);
+      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-field-error-desktop.png` });
+      await delivery.locator(".remove-row").click();
+      expect(await page.isDisabled("#save-version")).toBe(true);
+      // A support agent that hands nothing over: said in owner words at the handoff section.
+      for (const reason of ["human", "refund", "complaint"]) await page.uncheck(`#pf-trigger-${reason}`);
+      await page.locator("#pf-triggers .row .remove-row").click();
+      await page.click("#save-version");
+      await page.locator("#pf-section-handoff .field-error", { hasText: "A support agent must hand some conversations to a person" }).waitFor();
+      expect(await database.db.personaVersion.count({ where: { personaId } })).toBe(2);
+      await page.click("#discard-edits");
+
+      // A voice over the token budget: refused with the count and the limit, at the voice; nothing saved.
+      const limit = personaTokenBudget(config.model.contextSize, config.model.replyMaxTokens);
+      await page.fill("#pf-voice", Array.from({ length: limit }, (_, i) => `loaf${i}`).join(" "));
+      await page.click("#save-version");
+      await page.locator("#persona-problems", { hasText: "Length" }).waitFor();
+      const voiceError = (await page.locator("#pf-section-voice .field-error").textContent())!.replace(/[,.\u202f\u00a0](?=\d{3}\b)/g, "");
+      expect(voiceError).toMatch(new RegExp(`The whole persona is (\\d+) tokens and the limit is ${limit}\\.`));
+      expect(Number(voiceError.match(/is (\d+) tokens/)![1])).toBeGreaterThan(limit);
+      await page.locator("#pf-section-voice .field-error").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-too-long-desktop.png` });
+      expect(await database.db.personaVersion.count({ where: { personaId } })).toBe(2);
+      await page.click("#discard-edits");
+      expect(await page.inputValue("#pf-voice")).toBe(v1.voice);
+
+      // Compare version 1 with version 2: the settings lines that changed.
       await page.selectOption("#diff-from", "1");
       await page.selectOption("#diff-to", "2");
       await page.click("#show-diff");
-      await page.locator("#diff .diff-line.add", { hasText: "strawberry jam" }).waitFor();
-      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-desktop.png`, fullPage: true });
+      await page.locator("#version-output .diff-line.add", { hasText: "jam:" }).waitFor();
+      expect(await page.locator("#diff-weakenings").count()).toBe(0);
 
-      // Over the token budget: refused with the count and the limit, nothing saved.
-      const limit = defaultPersonaBudget(config.model.contextSize, config.model.replyMaxTokens);
-      await page.fill("#persona-text", "fresh bread ".repeat(limit));
-      await page.click("#save-version");
-      const error = page.locator("#save-error");
-      await error.waitFor();
-      const message = (await error.textContent())!.replace(/[,.\u202f\u00a0](?=\d{3}\b)/g, "");
-      expect(message).toMatch(/Too long/);
-      expect(message).toMatch(new RegExp(`is \\d+ tokens and the limit is ${limit} tokens`));
-      await error.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-too-long-desktop.png` });
-      expect((await database.db.personaVersion.count({ where: { personaId } }))).toBe(2);
-
-      // Roll back to version 1 (two clicks: the second confirms): version 3, with version 1's text.
-      const rollback = page.locator('#versions li[data-version="1"] button.rollback');
-      await rollback.click();
-      await page.locator('#versions li[data-version="1"] button.rollback.danger').click();
+      // Roll back to version 1: the confirmation says what stops, then version 3 is version 1 whole.
+      await page.locator('#versions li[data-version="1"] button.make-live').click();
+      const confirm = page.locator("#confirm-live");
+      await confirm.locator("li", { hasText: 'Messages about "allergy" will no longer be handed to a person.' }).waitFor();
+      await confirm.getByRole("button", { name: "Roll back anyway" }).click();
       await page.locator("#save-status", { hasText: "version 3 is live" }).waitFor();
       await page.locator("#try-version", { hasText: "version 3" }).waitFor();
-      expect(await page.inputValue("#persona-text")).toBe(v1Text);
+      expect(await page.inputValue("#pf-voice")).toBe(v1.voice);
+      expect(await page.locator("#pf-facts .row-label").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(Object.keys(v1.settings.facts));
+      expect(await page.locator("#pf-triggers .row").count()).toBe(0);
       const rolledBack = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
-      expect(rolledBack.activeVersion!.version).toBe(3);
-      expect(rolledBack.activeVersion!.systemPrompt).toBe(v1Text);
+      expect(rolledBack.activeVersion).toMatchObject({ version: 3, settings: v1.settings, voice: v1.voice });
+
+      // Compared with the live version, version 2 adds the fact; what version 3 stopped compared with 2
+      // is listed above the lines; version 2 can be viewed whole and copied back into the form.
+      await page.locator('#versions li[data-version="2"] button.compare-live').click();
+      await page.locator("#version-output .diff-head", { hasText: "Version 3 → version 2" }).waitFor();
+      await page.locator("#version-output .diff-line.add", { hasText: "jam:" }).waitFor();
+      await page.selectOption("#diff-from", "2");
+      await page.selectOption("#diff-to", "3");
+      await page.click("#show-diff");
+      await page.locator("#diff-weakenings", { hasText: 'Messages about "allergy" will no longer be handed to a person.' }).waitFor();
+      await page.locator('#versions li[data-version="2"] button.view-version').click();
+      await page.locator("#version-output .persona-view", { hasText: jam }).waitFor();
+      await page.click("#copy-version");
+      await page.locator("#save-status", { hasText: "Version 2 is in the form" }).waitFor();
+      expect(await page.locator("#pf-facts .row-label").last().inputValue()).toBe("jam");
+      expect(await page.isEnabled("#save-version")).toBe(true);
+      await page.click("#discard-edits");
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-desktop.png`, fullPage: true });
       expect(problems).toEqual([]);
       await page.close();
 

@@ -26,6 +26,7 @@ async function customerWrites(text: string, channelKey = shop.channelKey, sender
 beforeAll(async () => {
   database = await createAdminTestDatabase();
   t = await buildAdminTestApp(database.db);
+  t.graph.grant(TOKEN, { whatsapp: ["106540352242922"], instagram: "17841405822304914" });
   shop = await seedShop(database.db, t.store, "shop-a");
 });
 

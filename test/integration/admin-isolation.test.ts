@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPersonaFile } from "../../src/personas/persona-file.js";
 import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
@@ -54,6 +55,7 @@ const CASES: Record<string, Case> = {
   },
   "GET /businesses/:businessId/personas": {},
   "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, persona: personaBody("You are helpful.") }) },
+  "POST /businesses/:businessId/personas/parse-file": { body: () => ({ markdown: readFileSync("prompts/support-bakery.md", "utf8") }) },
   "GET /businesses/:businessId/personas/:personaId": {},
   "GET /businesses/:businessId/personas/:personaId/versions": {},
   "POST /businesses/:businessId/personas/:personaId/versions": { body: () => ({ persona: personaBody("You are terse.") }) },

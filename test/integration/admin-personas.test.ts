@@ -195,6 +195,18 @@ describe("personas", () => {
     const broken = await api("POST", base(), { name: "Broken", markdown: "---\nkind: support\nname: Rosa\nbusiness: B\nowner: {channel: admin, to: x}\n---\nVoice." });
     expect(broken.statusCode).toBe(422);
     expect(broken.json().error).toMatchObject({ code: "PERSONA_INVALID", details: { problems: [{ field: "handoff", line: 1, message: expect.stringMatching(/required when kind is support/) }] } });
+
+    // Reading a file for the console's form saves nothing: the persona and its tokens, or the problems with their lines.
+    const before = await database.db.personaVersion.count();
+    const read = await api("POST", `${base()}/parse-file`, { markdown: exported.json().markdown });
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual({ persona: (await api("GET", `${url}/versions/1`)).json().persona, tokens: expect.any(Number), limit: MAX_PERSONA_TOKENS });
+    expect(read.json().tokens).toBeGreaterThan(100);
+    const unreadable = await api("POST", `${base()}/parse-file`, { markdown: "---\nkind: support\nname: Rosa\nfacts:\n  hours: 7:00\n---\n" });
+    expect(unreadable.statusCode).toBe(422);
+    const lines = unreadable.json().error.details.problems.map((p: { field: string; line: number }) => `${p.line} ${p.field}`);
+    expect(lines).toEqual(expect.arrayContaining(["5 facts.hours", "1 business", "1 owner", "7 body"]));
+    expect(await database.db.personaVersion.count()).toBe(before);
   });
 
   it("refuses a persona over the token budget with the count and the limit, storing nothing", async () => {

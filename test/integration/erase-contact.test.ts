@@ -11,6 +11,7 @@ import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OutboxRepository } from "../../src/storage/outbox-repository.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
+import { Pseudonyms } from "../../src/secrets/pseudonyms.js";
 import { buildAdminTestApp, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { createTestQueues, type TestQueues } from "../support/test-queued-work.js";
@@ -21,6 +22,7 @@ const logger = createLogger("silent", "test");
 let database: TestDatabase;
 let queues: TestQueues;
 let t: AdminTestApp;
+const PSEUDONYM_KEY = randomBytes(32).toString("base64");
 let shop: Shop;
 let channel: ChannelRef;
 
@@ -80,7 +82,7 @@ const erase = (contactId: string, auth = shop.auth, businessId = shop.businessId
 beforeAll(async () => {
   database = await createTestDatabase();
   queues = createTestQueues(logger);
-  t = await buildAdminTestApp(database.db, { queuedWork: queues.work });
+  t = await buildAdminTestApp(database.db, { queuedWork: queues.work, pseudonyms: Pseudonyms.fromKey(PSEUDONYM_KEY) });
   shop = await seedShop(database.db, t.store, "erase-shop");
   channel = (await new InboundRepository(database.db).findChannel("webchat", shop.channelKey))!;
 });
@@ -133,11 +135,13 @@ describe("erasing a contact", () => {
     // The removed turn never ran: its business's fairness count gives its slot back.
     expect(await queues.redis.get(`${queues.prefix}:fair:${shop.businessId}`)).toBe("1");
 
-    // What is kept: the code, a hash of the subject, the count. Not the id itself.
+    // What is kept: the code, a keyed hash of the subject (HMAC under PSEUDONYM_KEY), the count.
+    // Not the id itself, nor its plain SHA-256, which a phone number's small key space reverses.
     const record = await db.erasureRequest.findUniqueOrThrow({ where: { confirmationCode: body.confirmationCode } });
     expect(record).toMatchObject({ source: "admin", status: "completed", erasedMessages: 3, error: null });
     expect(record.completedAt).toBeInstanceOf(Date);
-    expect(record.subjectHash).toBe(createHash("sha256").update(`webchat:${victim.senderId}`).digest("hex"));
+    expect(record.subjectHash).toBe(Pseudonyms.fromKey(PSEUDONYM_KEY).of("erasure-subject", `webchat:${victim.senderId}`));
+    expect(record.subjectHash).not.toBe(createHash("sha256").update(`webchat:${victim.senderId}`).digest("hex"));
     expect(JSON.stringify(record)).not.toContain(victim.senderId);
   });
 

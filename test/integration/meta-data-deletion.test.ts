@@ -1,4 +1,5 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
+import { Pseudonyms } from "../../src/secrets/pseudonyms.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelKind } from "../../src/domain/inbound-message.js";
 import { createLogger } from "../../src/logging/create-logger.js";
@@ -18,7 +19,8 @@ const WA_SECRET = "wa-app-secret-for-deletion-tests";
 const IG_SECRET = "ig-app-secret-for-deletion-tests";
 const logger = createLogger("silent", "test");
 const prefix = createTestPrefix();
-const env = { QUEUE_PREFIX: prefix.prefix, WHATSAPP_APP_SECRET: WA_SECRET, WHATSAPP_VERIFY_TOKEN: "wa", INSTAGRAM_APP_SECRET: IG_SECRET, INSTAGRAM_VERIFY_TOKEN: "ig" };
+const PSEUDONYM_KEY = randomBytes(32).toString("base64");
+const env = { QUEUE_PREFIX: prefix.prefix, PSEUDONYM_KEY, WHATSAPP_APP_SECRET: WA_SECRET, WHATSAPP_VERIFY_TOKEN: "wa", INSTAGRAM_APP_SECRET: IG_SECRET, INSTAGRAM_VERIFY_TOKEN: "ig" };
 let database: TestDatabase;
 let queues: TestQueues;
 let gateway: Gateway;
@@ -111,6 +113,28 @@ describe("Meta data-deletion callback", () => {
     expect(await kindsOf("IGUSER1")).toEqual(["webchat"]);
   });
 
+  it("the same signed request again gets the same confirmation code, and erases nothing twice", async () => {
+    await wrote("instagram", IG_ACCOUNT_ID, "IGUSER4");
+    const request = form(signed(payloadFor("IGUSER4"), IG_SECRET));
+    const first = await callback(gateway.app, request);
+    expect(first.statusCode, first.body).toBe(200);
+    const requests = await database.db.erasureRequest.count();
+    await wrote("instagram", IG_ACCOUNT_ID, "IGUSER4");
+    const again = await callback(gateway.app, request);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().confirmation_code).toBe(first.json().confirmation_code);
+    expect(await database.db.erasureRequest.count()).toBe(requests);
+    // What the person wrote after the first request is theirs to ask about again: the replay did not erase it.
+    expect(await kindsOf("IGUSER4")).toEqual(["instagram"]);
+  });
+
+  it("keeps an HMAC of the subject under PSEUDONYM_KEY, never the reversible SHA-256", async () => {
+    const res = await callback(gateway.app, form(signed(payloadFor("IGUSER5"), IG_SECRET)));
+    const record = await database.db.erasureRequest.findUniqueOrThrow({ where: { confirmationCode: res.json().confirmation_code } });
+    expect(record.subjectHash).toBe(Pseudonyms.fromKey(PSEUDONYM_KEY).of("erasure-subject", "instagram:IGUSER5"));
+    expect(record.subjectHash).not.toBe(createHash("sha256").update("instagram:IGUSER5").digest("hex"));
+  });
+
   it("an unknown user still gets a confirmation code: a completed erasure of nothing", async () => {
     const res = await callback(gateway.app, form(signed(payloadFor("NOBODY"), IG_SECRET)));
     expect(res.statusCode).toBe(200);
@@ -130,6 +154,9 @@ describe("Meta data-deletion callback", () => {
       ["a payload changed after signing", () => ({ body: form(`${signed(payloadFor("SOMEONE"), IG_SECRET).split(".")[0]}.${b64url(JSON.stringify(payloadFor("IGUSER3")))}`) }), 401, "BAD_SIGNATURE"],
       ["another algorithm", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), algorithm: "HMAC-SHA1" }, IG_SECRET)) }), 400, "UNSUPPORTED_ALGORITHM"],
       ["no user id", () => ({ body: form(signed({ algorithm: "HMAC-SHA256", issued_at: 1 }, IG_SECRET)) }), 400, "USER_ID_MISSING"],
+      ["no issued_at", () => ({ body: form(signed({ algorithm: "HMAC-SHA256", user_id: "IGUSER3" }, IG_SECRET)) }), 400, "ISSUED_AT_MISSING"],
+      ["a request issued two hours ago (a replay of an old one)", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) - 7200 }, IG_SECRET)) }), 400, "SIGNED_REQUEST_EXPIRED"],
+      ["a request issued tomorrow", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) + 86_400 }, IG_SECRET)) }), 400, "SIGNED_REQUEST_EXPIRED"],
       ["a body over 16 KiB", () => ({ body: form(signed(payloadFor("IGUSER3"), IG_SECRET)) + "&pad=" + "x".repeat(17_000) }), 413, "FST_ERR_CTP_BODY_TOO_LARGE"],
       ["plain text instead of a form (no signed_request field)", () => ({ body: signed(payloadFor("IGUSER3"), IG_SECRET), headers: { "content-type": "text/plain" } }), 400, "SIGNED_REQUEST_MISSING"],
       ["an unknown content type", () => ({ body: "x", headers: { "content-type": "application/xml" } }), 415, "FST_ERR_CTP_INVALID_MEDIA_TYPE"],
@@ -155,15 +182,21 @@ describe("Meta data-deletion callback", () => {
   });
 
   it("builds the status link from the request's forwarded host without PUBLIC_BASE_URL, and is not served without a Meta app secret", async () => {
-    const fromRequest = composeGateway({ config: testConfig(env), db: database.db, redisUrl: TEST_REDIS_URL, logger });
+    // Behind a proxy the operator trusts (TRUST_PROXY): its X-Forwarded-Proto counts.
+    const fromRequest = composeGateway({ config: testConfig({ ...env, TRUST_PROXY: "true" }), db: database.db, redisUrl: TEST_REDIS_URL, logger });
     const withoutMeta = composeGateway({ config: testConfig({ QUEUE_PREFIX: prefix.prefix }), db: database.db, redisUrl: TEST_REDIS_URL, logger });
+    // TRUST_PROXY off (the default): anyone can send X-Forwarded-* headers, so they count for nothing.
+    const untrusting = composeGateway({ config: testConfig(env), db: database.db, redisUrl: TEST_REDIS_URL, logger });
     try {
+      const direct = await callback(untrusting.app, form(signed(payloadFor("NOBODY-2"), WA_SECRET)), { host: "gw.example.org:8443", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" });
+      expect(direct.json().url).toBe(`http://gw.example.org:8443/meta/data-deletion/status?code=${direct.json().confirmation_code}`);
       const res = await callback(fromRequest.app, form(signed(payloadFor("NOBODY"), WA_SECRET)), { host: "gw.example.org:8443", "x-forwarded-proto": "https" });
       expect(res.json().url).toBe(`https://gw.example.org:8443/meta/data-deletion/status?code=${res.json().confirmation_code}`);
       expect((await callback(withoutMeta.app, form(signed(payloadFor("NOBODY"), WA_SECRET)))).statusCode).toBe(404);
     } finally {
       await fromRequest.close();
       await withoutMeta.close();
+      await untrusting.close();
     }
   });
 });

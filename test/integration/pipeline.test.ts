@@ -7,6 +7,7 @@ import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.j
 
 // The whole way, for real: HTTP -> PostgreSQL -> Redis/BullMQ -> worker -> node-llama-cpp (tiny
 // model, real Llama-2 tokenizer and chat template) -> PostgreSQL -> reply bus -> HTTP.
+const METRICS_TOKEN = "pipeline-test-metrics-token";
 let pipeline: TestPipeline;
 let database: TestDatabase;
 let model: RecordingChatModel;
@@ -14,7 +15,7 @@ let baseUrl: string;
 let config: Config;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128" }, businesses: { demo: "support-bakery" } });
+  pipeline = await startTestPipeline({ env: { LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128", METRICS_TOKEN }, businesses: { demo: "support-bakery" } });
   ({ database, model, baseUrl, config } = pipeline);
 });
 
@@ -118,11 +119,15 @@ describe("web chat message through the whole pipeline", () => {
   }, 180_000);
 
   it("reports queue depth, replies per channel, turn latency and tokens/s at /metrics", async () => {
-    const res = await fetch(`${baseUrl}/metrics`);
+    expect((await fetch(`${baseUrl}/metrics`)).status).toBe(401);
+    const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     const text = await res.text();
+    // The reply counts (kept by triggers) agree with the messages themselves.
+    const stored = await pipeline.database.db.message.count({ where: { direction: "outbound", status: "sent", channel: { kind: "webchat" } } });
     const sent = Number(/parlor_replies\{channel="webchat",status="sent"\} (\d+)/.exec(text)?.[1]);
     expect(sent).toBeGreaterThanOrEqual(3);
+    expect(sent).toBe(stored);
     expect(text).toMatch(/parlor_queue_jobs\{state="waiting"\} \d+/);
     expect(text).toMatch(/parlor_turn_latency_ms\{quantile="0.99"\} [\d.]+/);
     expect(text).toMatch(/parlor_turn_wait_ms\{quantile="0.5"\} [\d.]+/);

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { GraphAccountVerifier } from "../../src/channels/meta/graph-account-verifier.js";
 import type { AdminStore } from "../../src/admin/admin-store.js";
 import { installErrorHandler } from "../../src/http/error-handler.js";
 import { registerAdminApi, type AdminApiDeps } from "../../src/http/admin/register-admin-api.js";
@@ -12,6 +13,7 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestQueues } from "./test-queued-work.js";
+import { FakeGraphAccounts } from "./fake-graph-accounts.js";
 
 /** A whitespace "tokenizer": enough to test the budget without a model. */
 export const countWords = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -25,6 +27,8 @@ export interface AdminTestApp {
   /** Outbox ids handed to deliver(). */
   readonly delivered: string[];
   readonly secretsKey: Buffer;
+  /** The Graph API the channel routes prove WhatsApp Cloud numbers and Instagram accounts against. */
+  readonly graph: FakeGraphAccounts;
 }
 
 /** The admin plugin on a bare Fastify app with the gateway's error handler, as build-app would mount it. */
@@ -42,6 +46,8 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
   // Erasing a contact removes its jobs from the real queues (a prefix of this app's own).
   const queues = overrides.queuedWork && overrides.events ? null : createTestQueues(logger);
   if (queues) app.addHook("onClose", () => queues.close());
+  const graph = await FakeGraphAccounts.start();
+  app.addHook("onClose", () => graph.close());
   registerAdminApi(app, {
     store,
     logger,
@@ -52,10 +58,12 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     maxMessageChars: 500,
     queuedWork: overrides.queuedWork ?? queues!.work,
     events: overrides.events ?? queues!.events,
+    channelVerifier: new GraphAccountVerifier({ graphBaseUrl: graph.baseUrl, instagramGraphBaseUrl: graph.baseUrl, version: "v23.0" }),
+    channelsPerBusinessMax: 10,
     ...overrides,
   });
   await app.ready();
-  return { app, store, routes, delivered, secretsKey };
+  return { app, store, routes, delivered, secretsKey, graph };
 }
 
 export interface Shop {

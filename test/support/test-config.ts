@@ -12,6 +12,33 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LLM_TEMPERATURE: "0",
     TURN_DEBOUNCE_MS: "0",
     REPLY_MAX_TOKENS: "24",
+    // Every test posts from 127.0.0.1: the web chat's limits per address are the abuse suite's
+    // subject (test/integration/abuse-*.test.ts), which sets them back to the defaults.
+    WEBCHAT_POSTS_PER_MINUTE_PER_IP: "100000",
+    WEBCHAT_POSTS_PER_MINUTE_PER_CHANNEL: "100000",
+    WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_IP: "100000",
+    WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_CHANNEL: "100000",
+    WEBCHAT_READS_PER_MINUTE_PER_IP: "100000",
+    WEBCHAT_STREAMS_PER_IP: "10000",
+    WEBCHAT_FANS_PER_ADDRESS: "100000",
+    WEBCHAT_PENDING_PER_ADDRESS: "100000",
+    BUSINESS_QUEUED_TURNS_MAX: "100000",
     ...overrides,
   });
+}
+
+/** The web chat's limits as production has them by default (testConfig lifts them for everything else). */
+export function defaultWebchatLimitsEnv(): Record<string, string> {
+  const d = loadConfig("test", {});
+  return {
+    WEBCHAT_POSTS_PER_MINUTE_PER_IP: String(d.webchat.postsPerMinutePerIp),
+    WEBCHAT_POSTS_PER_MINUTE_PER_CHANNEL: String(d.webchat.postsPerMinutePerChannel),
+    WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_IP: String(d.webchat.streamOpensPerMinutePerIp),
+    WEBCHAT_STREAM_OPENS_PER_MINUTE_PER_CHANNEL: String(d.webchat.streamOpensPerMinutePerChannel),
+    WEBCHAT_READS_PER_MINUTE_PER_IP: String(d.webchat.readsPerMinutePerIp),
+    WEBCHAT_STREAMS_PER_IP: String(d.webchat.streamsPerIp),
+    WEBCHAT_FANS_PER_ADDRESS: String(d.webchat.fansPerAddress),
+    WEBCHAT_PENDING_PER_ADDRESS: String(d.webchat.pendingPerAddress),
+    BUSINESS_QUEUED_TURNS_MAX: String(d.businessQueuedTurnsMax),
+  };
 }

@@ -3,7 +3,7 @@ import type { Config } from "../../src/config/index.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
+import { composeGateway, type RunningGateway } from "../../src/main/compose-gateway.js";
 import { composeWorker, type RunningWorker } from "../../src/main/compose-worker.js";
 import type { ChannelAdapter } from "../../src/ports/channel-adapter.js";
 import type { ChatModel } from "../../src/ports/chat-model.js";
@@ -21,7 +21,7 @@ export interface TestPipeline {
   readonly database: TestDatabase;
   /** The real tiny model, recording every prompt it answers. */
   readonly model: RecordingChatModel;
-  readonly gateway: Gateway;
+  readonly gateway: RunningGateway;
   readonly worker: RunningWorker;
   /** The gateway listening on loopback. */
   readonly baseUrl: string;

@@ -9,7 +9,8 @@ export interface WorkerProcess {
 /** The worker entry point from src/ (through tsx) as its own OS process, with the given environment. Production runs the compiled one: see production-stop.test.ts. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main/worker.ts"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", ...env },
+    // Test clients all write from 127.0.0.1: one address's flood allowance would cover all of them (see testConfig).
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", WEBCHAT_FANS_PER_ADDRESS: "100000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

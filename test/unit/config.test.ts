@@ -45,4 +45,23 @@ describe("loadConfig", () => {
     expect(loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "1500" }).channels.graphTimeoutMs).toBe(1500);
     expect(() => loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "0" })).toThrowError(/META_GRAPH_TIMEOUT_MS/);
   });
+
+  it("trusts no proxy unless TRUST_PROXY says so, and reads hops or addresses", () => {
+    expect(loadConfig("demo", {}).http.trustProxy).toBe(false);
+    expect(loadConfig("demo", { TRUST_PROXY: "true" }).http.trustProxy).toBe(true);
+    expect(loadConfig("demo", { TRUST_PROXY: "1" }).http.trustProxy).toBe(1);
+    expect(loadConfig("demo", { TRUST_PROXY: "10.0.0.0/8, 127.0.0.1" }).http.trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1"]);
+    expect(() => loadConfig("demo", { TRUST_PROXY: "yes please" })).toThrowError(/TRUST_PROXY/);
+  });
+
+  it("sets the public surface's limits, and refuses a short metrics token or a bad pseudonym key", () => {
+    const c = loadConfig("demo", {});
+    expect(c.http).toMatchObject({ requestTimeoutMs: 30_000, maxConnections: 2000 });
+    expect(c.metrics).toEqual({ token: undefined, port: undefined, host: "127.0.0.1", cacheMs: 5000 });
+    expect(c.webchat).toMatchObject({ postsPerMinutePerIp: 20, pendingPerAddress: 3, streamsPerSession: 3, abandonedAfterMs: 7 * 86_400_000 });
+    expect(loadConfig("demo", { METRICS_PORT: "9464" }).metrics.port).toBe(9464);
+    expect(() => loadConfig("demo", { METRICS_TOKEN: "short" })).toThrowError(/METRICS_TOKEN/);
+    expect(() => loadConfig("demo", { PSEUDONYM_KEY: "not-a-key" })).toThrowError(/PSEUDONYM_KEY/);
+    expect(() => loadConfig("demo", { HTTP_CONNECTION_TIMEOUT_MS: "5000" })).toThrowError(/HTTP_CONNECTION_TIMEOUT_MS/);
+  });
 });

@@ -13,6 +13,8 @@ export interface WebchatEvent {
   readonly clientMessageId: string;
   readonly text: string;
   readonly name?: string | undefined;
+  /** A pseudonym of the channel and the visitor's address (never the address itself). */
+  readonly senderKey?: string | undefined;
 }
 
 /** The stored platform message id of a web chat message: the client's id is unique only within its session. */
@@ -47,6 +49,7 @@ export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
         kind: "text",
         text: normaliseMessageText(event.text, this.maxMessageChars),
         sentAt: new Date(),
+        ...(event.senderKey ? { senderKey: event.senderKey } : {}),
       },
     ];
   }

@@ -2,7 +2,12 @@ import type { AdminStore } from "../../admin/admin-store.js";
 import type { SecretHasher } from "../../admin/api-key-secret.js";
 import type { ConversationEvents } from "../../ports/conversation-events.js";
 import type { Logger } from "../../ports/logger.js";
+import type { ChannelAccountVerifier } from "../../ports/channel-account-verifier.js";
 import type { QueuedWork } from "../../ports/queued-work.js";
+import { Pseudonyms } from "../../secrets/pseudonyms.js";
+
+/** Without PSEUDONYM_KEY: erasure records keep no subject hash. */
+export const NO_PSEUDONYMS = Pseudonyms.fromKey(undefined);
 
 /** What the admin API needs; compose-gateway builds it (createAdminStore(db) for the store). */
 export interface AdminApiDeps {
@@ -28,4 +33,10 @@ export interface AdminApiDeps {
   /** Tests count hash compares through this; default SHA-256 + timingSafeEqual. */
   readonly hasher?: SecretHasher;
   readonly clock?: () => Date;
+  /** Keyed hashes for the erasure record (PSEUDONYM_KEY); default: none kept. */
+  readonly pseudonyms?: Pseudonyms;
+  /** Asks the platform whether an access token controls the account a new Meta channel names. */
+  readonly channelVerifier: ChannelAccountVerifier;
+  /** Most channels one business may have (CHANNELS_PER_BUSINESS_MAX). */
+  readonly channelsPerBusinessMax: number;
 }

@@ -18,6 +18,8 @@ import { CheckConversation, type ObservedOutcome } from "./check-conversation.js
 /** A step on a slow machine with a real 7B model can take a while; a stuck one must not hang CI. */
 const STEP_TIMEOUT_MS = 300_000;
 
+const UNLIMITED = 1_000_000;
+
 export interface CheckPipelineOptions {
   readonly config: Config;
   readonly redisUrl: string;
@@ -60,6 +62,20 @@ export async function startCheckPipeline(options: CheckPipelineOptions): Promise
     queuePrefix: `${base.queuePrefix}:persona-check-${run}`,
     model: { ...base.model, replyMaxTokens: options.replyMaxTokens },
     turns: { ...base.turns, debounceMs: base.personaCheck.debounceMs, interrupt: "wait" },
+    // A private gateway on loopback where each scripted conversation stands for another person,
+    // all from this machine's address: the web chat's limits per address would count them as one.
+    webchat: {
+      ...base.webchat,
+      postsPerMinutePerIp: UNLIMITED,
+      postsPerMinutePerChannel: UNLIMITED,
+      streamOpensPerMinutePerIp: UNLIMITED,
+      streamOpensPerMinutePerChannel: UNLIMITED,
+      readsPerMinutePerIp: UNLIMITED,
+      streamsPerIp: UNLIMITED,
+      fansPerAddress: UNLIMITED,
+      pendingPerAddress: UNLIMITED,
+    },
+    businessQueuedTurnsMax: UNLIMITED,
   };
   await migrateDatabase(options.databaseUrl);
   const db = createDb(options.databaseUrl, { maxConnections: options.databaseConnections });

@@ -57,6 +57,8 @@ export const channelRoutes = [
     path: "/businesses/:businessId/channels",
     tag: "channels",
     summary: "Connect a channel; Meta credentials are stored sealed with CHANNEL_SECRETS_KEY",
+    description:
+      "A WhatsApp Cloud phone number id or Instagram account id is connected only once the Graph API confirms that the access token controls it; a refused token and an account already connected get the same 422 CHANNEL_NOT_VERIFIED. 409 CHANNEL_LIMIT past CHANNELS_PER_BUSINESS_MAX; 503 PLATFORM_UNAVAILABLE when the Graph API cannot be reached.",
     params: businessParams,
     body: newChannel,
     response: channel,
@@ -64,7 +66,8 @@ export const channelRoutes = [
     errors: [404, 409, 422],
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
-      return toJson(await addChannel(deps.store, deps.channelSecretsKey, params.businessId, body));
+      const admission = { verifier: deps.channelVerifier, maxPerBusiness: deps.channelsPerBusinessMax };
+      return toJson(await addChannel(deps.store, deps.channelSecretsKey, params.businessId, body, admission));
     },
   }),
   defineRoute({

@@ -3,7 +3,9 @@ import { notFound } from "../../../admin/admin-error.js";
 import { checkPersonaChange, personaOfPayload } from "../../../admin/persona-edit.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, label, personaParams } from "../schemas.js";
-import { ONE_OF, personaDetail, personaDetailJson, personaName, personaOrMarkdown, personaPayload, personaSummary, personaSummaryJson } from "./persona-json.js";
+import { renderSystemPrompt } from "../../../personas/render-persona.js";
+import { personaSchema } from "../../../personas/persona-schema.js";
+import { MAX_PERSONA_FILE_CHARS, ONE_OF, personaDetail, personaDetailJson, personaName, personaOrMarkdown, personaPayload, personaSummary, personaSummaryJson } from "./persona-json.js";
 
 export const personaRoutes = [
   defineRoute({
@@ -58,6 +60,22 @@ export const personaRoutes = [
       const persona = await deps.store.personas.get(params.businessId, params.personaId);
       if (!persona) throw notFound("persona");
       return personaDetailJson(persona, deps);
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/businesses/:businessId/personas/parse-file",
+    tag: "personas",
+    summary: "Read a persona file without saving anything: its persona and tokens (the console's import into its form)",
+    description: "422 PERSONA_INVALID lists each problem of the file (field, line). A persona over the token budget is returned with its tokens and the limit; saving it is what refuses it.",
+    params: businessParams,
+    body: z.object({ markdown: z.string().max(MAX_PERSONA_FILE_CHARS) }),
+    response: z.object({ persona: personaSchema, tokens: z.number().int(), limit: z.number().int() }),
+    errors: [404, 422],
+    async handler({ params, body, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      const persona = personaOfPayload({ markdown: body.markdown });
+      return { persona, tokens: deps.countTokens(renderSystemPrompt(persona)), limit: deps.maxPersonaTokens };
     },
   }),
 ];

@@ -1,4 +1,5 @@
-// A line diff between two persona versions, as the admin API computes it; long unchanged runs folded.
+// A line diff between two persona versions (their persona files: settings, then voice), as the admin
+// API computes it, with what the newer one stops enforcing above it; long unchanged runs folded.
 import { h } from "./dom.js";
 
 const CONTEXT = 2;
@@ -13,7 +14,10 @@ export function renderDiff(diff) {
     h("span", { class: "diff-added" }, ` +${plural(diff.added, "line")} added`),
     h("span", { class: "diff-removed" }, ` −${plural(diff.removed, "line")} removed`),
   );
-  if (diff.added === 0 && diff.removed === 0) return h("div", { class: "diff" }, head, h("p", { class: "empty" }, "These two versions have the same text."));
+  const weaker = diff.weakenings?.length
+    ? h("div", { class: "weakened", id: "diff-weakenings" }, h("strong", {}, `With version ${diff.to} instead of version ${diff.from}, the agent stops doing this:`), h("ul", { class: "weakenings" }, diff.weakenings.map((w) => h("li", {}, w.message))))
+    : null;
+  if (diff.added === 0 && diff.removed === 0) return h("div", { class: "diff" }, head, h("p", { class: "empty" }, "These two versions are the same."));
   const rows = [];
   const lines = diff.lines;
   for (let i = 0; i < lines.length; ) {
@@ -35,7 +39,7 @@ export function renderDiff(diff) {
     }
     i = end;
   }
-  return h("div", { class: "diff" }, head, diff.exact ? null : h("p", { class: "small muted" }, "The texts are very different; the changed part is shown as replaced."), h("div", { class: "diff-lines" }, rows));
+  return h("div", { class: "diff" }, head, weaker, diff.exact ? null : h("p", { class: "small muted" }, "The texts are very different; the changed part is shown as replaced."), h("div", { class: "diff-lines" }, rows));
 }
 
 function line(l) {

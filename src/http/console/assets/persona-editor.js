@@ -1,12 +1,17 @@
-// The persona editor: every save is a new version; list, view, compare and roll back versions.
+// The persona editor: the whole persona as a form; every save is a new version, checked by the admin API.
 import { api } from "./api.js";
-import { clear, empty, errorBox, h, loading, when } from "./dom.js";
-import { renderDiff } from "./persona-diff.js";
+import { clear, errorBox, h, loading } from "./dom.js";
+import { sendConfirmed } from "./persona-confirm.js";
+import { ask, weakeningList } from "./persona-dialog.js";
+import { fileSection } from "./persona-files.js";
+import { personaForm } from "./persona-form.js";
+import { blankValues, personaOf, sameValues, valuesOf } from "./persona-model.js";
+import { formProblems, renderSummary, tooLongProblem } from "./persona-problems.js";
+import { dayAndTime, versionsSection } from "./persona-versions.js";
 
-const CONFIRM_MS = 6000;
 const number = new Intl.NumberFormat();
 
-// Unsaved edits per persona, kept while the tab is signed in: leaving the page and coming back keeps them.
+// Unsaved edits per persona ({values, baseVersion}), kept while the tab is signed in.
 const drafts = new Map();
 export function forgetDrafts() {
   drafts.clear();
@@ -20,225 +25,238 @@ export function editorLeft() {
   dirtyEditor = false;
 }
 
-/** Mounts the editor for one of personas into panel; onSaved(personaId, version) after a save or roll back. */
+/** Mounts the editor for one of personas into panel; onSaved(personaId, version, kind) after anything makes a version live. */
 export function mountEditor(panel, { base, personas, personaId, onSaved }) {
   let current = personas.find((p) => p.id === personaId) ?? personas[0];
-  let saved = ""; // the live version's text, to tell whether there are unsaved changes
-  let versions = [];
+  let live = null; // the live version, whole (or null)
+  let liveValues = blankValues(); // the form values of the live version: what "unsaved changes" compares with
+  let baseVersion; // the live version the edit started from
   let destroyed = false;
+  const personaUrl = () => `${base}/personas/${encodeURIComponent(current.id)}`;
 
   const picker =
     personas.length > 1
-      ? h("select", { id: "persona-select", "aria-label": "Persona", onchange: () => select(picker.value) }, personas.map((p) => h("option", { value: p.id, selected: p.id === current.id }, p.name)))
+      ? h("select", { id: "persona-select", "aria-label": "Persona", onchange: () => load(picker.value) }, personas.map((p) => h("option", { value: p.id, selected: p.id === current.id }, p.name)))
       : h("span", { id: "persona-name", class: "persona-name" }, current.name);
-  const live = h("p", { id: "live-version", class: "live" });
-  const text = h("textarea", { id: "persona-text", rows: "16", spellcheck: "true", "aria-describedby": "live-version" });
+  const liveLine = h("p", { id: "live-version", class: "live" });
+  const summary = h("div", { id: "persona-problems", class: "error-box", role: "alert", tabindex: "-1", hidden: true });
+  const form = personaForm({ onChange: edited });
   const save = h("button", { id: "save-version", type: "button", class: "primary", disabled: true }, "Save as new version");
+  const discard = h("button", { id: "discard-edits", type: "button", class: "link-button", hidden: true }, "Discard edits");
   const status = h("span", { id: "save-status", class: "status", role: "status" });
-  const saveError = h("div", { id: "save-error", class: "error-box", role: "alert", hidden: true });
-  const list = h("ul", { id: "versions", class: "versions" });
-  const from = h("select", { id: "diff-from", "aria-label": "Compare version" });
-  const to = h("select", { id: "diff-to", "aria-label": "with version" });
-  const compare = h("button", { id: "show-diff", type: "button", class: "secondary" }, "Show differences");
-  const output = h("div", { id: "diff", class: "diff-output" });
+  const versions = versionsSection({ makeLive, copy });
+  const files = fileSection({ base, personaUrl, liveVersion: () => live?.version, onImported: imported });
   const body = h("div", { class: "editor-body" }, loading("Loading…"));
+  const content = [liveLine, summary, form.el, h("div", { class: "save-bar" }, save, discard, status), versions.el, files.el];
+  clear(panel, h("div", { class: "panel-head" }, h("h2", { id: "persona-title" }, "Persona"), picker), body);
 
-  clear(
-    panel,
-    h("div", { class: "panel-head" }, h("h2", { id: "persona-title" }, "Persona"), picker),
-    body,
-  );
-  const content = [
-    live,
-    h("label", { for: "persona-text" }, "What the agent knows and how it talks (its instructions)"),
-    text,
-    h("div", { class: "actions" }, save, status),
-    saveError,
-    h("h3", {}, "Versions"),
-    h("p", { class: "small muted" }, "Every save is kept. Roll back to bring an older text back as a new version."),
-    list,
-    h("div", { class: "compare" }, h("span", {}, "Compare"), from, h("span", {}, "with"), to, compare),
-    output,
-  ];
+  function dirty() {
+    return !live?.persona || !sameValues(form.values(), liveValues);
+  }
 
-  function refreshDirty() {
-    const dirty = text.value.trim() !== saved.trim();
-    dirtyEditor = dirty;
-    if (dirty) drafts.set(current.id, text.value);
+  /** Save and discard as the form's state says; unsaved edits kept for this persona. True when there are some. */
+  function refresh() {
+    const changed = !sameValues(form.values(), liveValues);
+    dirtyEditor = changed;
+    if (changed) drafts.set(current.id, { values: form.values(), baseVersion });
     else drafts.delete(current.id);
-    save.disabled = !dirty;
-    if (dirty) status.textContent = "Unsaved changes";
-    else if (status.textContent === "Unsaved changes") status.textContent = "";
+    save.disabled = !dirty();
+    discard.hidden = !changed || !live?.persona;
+    return changed;
   }
 
-  function showLive(version) {
-    live.textContent = version
-      ? `Live now: version ${version.version} · ${number.format(version.tokens)} tokens · saved ${when(version.createdAt)}`
-      : "No live version: the agent cannot answer with this persona yet.";
+  function edited() {
+    status.textContent = refresh() ? "Unsaved changes" : "";
   }
 
-  function showError(error) {
-    saveError.hidden = false;
-    if (error.code === "PERSONA_TOO_LONG" && error.details.tokens) {
-      const { tokens, limit } = error.details;
-      const over = tokens - limit;
-      clear(
-        saveError,
-        h("strong", {}, "Too long, not saved. "),
-        `This text is ${number.format(tokens)} tokens and the limit is ${number.format(limit)} tokens. `,
-        `Remove about ${number.format(over)} tokens (roughly ${number.format(Math.ceil(over * 0.75))} words) and save again. The live version has not changed.`,
-      );
-    } else {
-      clear(saveError, h("strong", {}, "Not saved. "), error.message);
-    }
+  function showLive() {
+    liveLine.classList.toggle("unusable", Boolean(live && !live.persona));
+    if (!live) liveLine.textContent = "No live version: the agent cannot answer with this persona yet. Fill in the form and save.";
+    else if (!live.persona) liveLine.textContent = `Live now: version ${live.version}, which cannot be used (${live.unusable.reason}). Every conversation goes to a person until you save a version that works; its old text is in the voice below.`;
+    else liveLine.textContent = `Live now: version ${live.version} · ${number.format(live.tokens)} of ${number.format(live.limit)} tokens · saved ${dayAndTime(live.createdAt)}`;
+    files.setLive(live?.version);
+  }
+
+  function setLive(version) {
+    live = version;
+    liveValues = live?.persona ? valuesOf(live.persona) : blankValues(live?.unusable?.text ?? "");
+    baseVersion = live?.version;
+    showLive();
   }
 
   async function load(personaId) {
     clear(body, loading("Loading the persona…"));
     try {
-      const [persona, history] = await Promise.all([api(`${base}/personas/${encodeURIComponent(personaId)}`), api(`${base}/personas/${encodeURIComponent(personaId)}/versions`)]);
+      const persona = await api(`${base}/personas/${encodeURIComponent(personaId)}`);
       if (destroyed) return;
       current = persona;
-      versions = history.items;
-      saved = persona.activeVersion?.systemPrompt ?? "";
+      setLive(persona.activeVersion);
       const draft = drafts.get(persona.id);
-      text.value = draft ?? saved;
-      showLive(persona.activeVersion);
-      status.textContent = draft !== undefined && draft.trim() !== saved.trim() ? "Unsaved changes" : "";
-      saveError.hidden = true;
-      clear(output);
+      if (draft) baseVersion = draft.baseVersion;
+      form.set(draft?.values ?? liveValues);
+      status.textContent = draft ? "Unsaved changes" : "";
+      hideSummary();
       clear(body, content);
-      renderVersions();
-      refreshDirty();
+      versions.clearOutput();
+      refresh();
+      void versions.load(personaUrl());
     } catch (error) {
       if (!destroyed) clear(body, errorBox(`Could not load the persona. ${error.message}`, () => load(personaId)));
     }
   }
 
-  async function reloadVersions() {
-    const history = await api(`${base}/personas/${encodeURIComponent(current.id)}/versions`);
-    if (destroyed) return;
-    versions = history.items;
-    renderVersions();
+  /** A version just went live (saved, rolled back, activated): the form shows it, Try it is told. */
+  function wentLive(version, message) {
+    setLive(version);
+    drafts.delete(current.id);
+    form.set(liveValues);
+    hideSummary();
+    status.textContent = message;
+    refresh();
+    onSaved(current.id, version.version, version.persona?.settings.kind);
+    void versions.load(personaUrl());
   }
 
-  function renderVersions() {
-    if (versions.length === 0) {
-      clear(list, empty("No versions yet."));
-    } else {
-      clear(list, versions.map(versionRow));
-    }
-    const options = (selected) => versions.map((v) => h("option", { value: String(v.version), selected: v.version === selected }, `Version ${v.version}${v.active ? " (live)" : ""}`));
-    clear(from, options(versions[1]?.version ?? versions[0]?.version));
-    clear(to, options(versions[0]?.version));
-    compare.disabled = versions.length < 2;
+  function hideSummary() {
+    summary.hidden = true;
+    form.clearMarks();
   }
 
-  function versionRow(v) {
-    const liveVersion = versions.find((x) => x.active);
-    const actions = h("div", { class: "row-actions" }, h("button", { type: "button", class: "link-button", onclick: () => view(v.version) }, "View"));
-    if (!v.active && liveVersion) actions.append(h("button", { type: "button", class: "link-button", onclick: () => showDiff(v.version, liveVersion.version) }, "Compare with live"));
-    if (!v.active) actions.append(rollbackButton(v.version));
-    return h(
-      "li",
-      { class: v.active ? "version active" : "version", dataset: { version: String(v.version) } },
-      h("div", {}, h("strong", {}, `Version ${v.version}`), v.active ? h("span", { class: "badge live-badge" }, "live") : null, h("span", { class: "muted small" }, ` ${when(v.createdAt)}`)),
-      actions,
-    );
+  function showProblems(problems) {
+    form.mark(problems);
+    renderSummary(summary, problems, { title: `Not saved: ${problems.length === 1 ? "one thing" : `${problems.length} things`} to fix.`, focus: form.focus });
+    summary.scrollIntoView({ block: "start" });
+    summary.focus({ preventScroll: true });
   }
 
-  function rollbackButton(version) {
-    let armed = null;
-    const button = h("button", { type: "button", class: "link-button rollback", dataset: { version: String(version) } }, "Roll back to this");
-    button.addEventListener("click", async () => {
-      if (!armed) {
-        button.textContent = `Yes, make version ${version} live again`;
-        button.classList.add("danger");
-        armed = setTimeout(() => {
-          armed = null;
-          button.textContent = "Roll back to this";
-          button.classList.remove("danger");
-        }, CONFIRM_MS);
-        return;
-      }
-      clearTimeout(armed);
-      button.disabled = true;
-      button.textContent = "Rolling back…";
-      try {
-        const created = await api(`${base}/personas/${encodeURIComponent(current.id)}/rollback`, { method: "POST", body: { version } });
-        if (destroyed) return;
-        drafts.delete(current.id);
-        await load(current.id);
-        status.textContent = `Rolled back: version ${created.version} is live, a copy of version ${version}.`;
-        onSaved(current.id, created.version);
-      } catch (error) {
-        if (destroyed) return;
-        showError(error);
-        button.disabled = false;
-        button.textContent = "Roll back to this";
-        button.classList.remove("danger");
-        armed = null;
-      }
+  function showFailure(message) {
+    summary.hidden = false;
+    clear(summary, h("strong", {}, "Not saved. "), message);
+    summary.scrollIntoView({ block: "start" });
+  }
+
+  /** Someone else made another version live since this edit started: load it, or keep these edits on top of it. */
+  async function concurrent(liveNow) {
+    const answer = await ask({
+      id: "concurrent-edit",
+      title: "Someone else saved meanwhile",
+      body: h("p", {}, `Version ${liveNow} was made live while you were editing version ${baseVersion}, so your edit was not saved. Load version ${liveNow} to see it (your unsaved edits are dropped), or keep your edits: saving them then replaces version ${liveNow}.`),
+      actions: [
+        { label: `Load version ${liveNow}`, value: "reload", primary: true },
+        { label: "Keep my edits", value: "keep" },
+      ],
+      cancel: "keep",
     });
-    return button;
-  }
-
-  async function view(version) {
-    clear(output, loading(`Loading version ${version}…`));
+    if (answer === "reload") {
+      drafts.delete(current.id);
+      await load(current.id);
+      return;
+    }
+    // The page shows the newer version as live (what "Discard edits" and the versions compare with); the form keeps the edits.
     try {
-      const v = await api(`${base}/personas/${encodeURIComponent(current.id)}/versions/${version}`);
+      const persona = await api(personaUrl());
       if (destroyed) return;
-      const copy = h("button", { type: "button", class: "secondary" }, "Copy into the editor");
-      copy.addEventListener("click", () => {
-        text.value = v.systemPrompt;
-        refreshDirty();
-        text.focus();
-      });
-      clear(output, h("div", { class: "diff-head" }, h("strong", {}, `Version ${v.version}`), h("span", { class: "muted small" }, ` ${number.format(v.tokens)} tokens · ${when(v.createdAt)}`), copy), h("pre", { class: "version-text" }, v.systemPrompt));
-    } catch (error) {
-      if (!destroyed) clear(output, errorBox(error.message));
+      setLive(persona.activeVersion);
+    } catch {
+      baseVersion = liveNow;
     }
+    refresh();
+    void versions.load(personaUrl());
+    status.textContent = `Your edits are kept. Saving now replaces version ${baseVersion}.`;
   }
 
-  async function showDiff(a, b) {
-    from.value = String(a);
-    to.value = String(b);
-    clear(output, loading("Comparing…"));
-    try {
-      const diff = await api(`${base}/personas/${encodeURIComponent(current.id)}/diff?from=${a}&to=${b}`);
-      if (!destroyed) clear(output, renderDiff(diff));
-    } catch (error) {
-      if (!destroyed) clear(output, errorBox(error.message));
-    }
+  async function handleError(error, where) {
+    if (error.code === "INVALID_REQUEST" && Array.isArray(error.details.problems)) showProblems(formProblems(error.details.problems, where));
+    else if (error.code === "PERSONA_TOO_LONG" && error.details.tokens) showProblems([tooLongProblem(error.details)]);
+    else if (error.code === "CONCURRENT_EDIT") await concurrent(error.details.live);
+    else showFailure(error.message);
   }
 
-  function select(personaId) {
-    void load(personaId);
-  }
-
-  text.addEventListener("input", refreshDirty);
-  compare.addEventListener("click", () => showDiff(Number(from.value), Number(to.value)));
   save.addEventListener("click", async () => {
+    hideSummary();
+    const { persona, where, problems } = personaOf(form.values());
+    if (problems.length > 0) return showProblems(problems);
     save.disabled = true;
-    saveError.hidden = true;
     status.textContent = "Saving…";
     try {
-      const created = await api(`${base}/personas/${encodeURIComponent(current.id)}/versions`, { method: "POST", body: { systemPrompt: text.value } });
+      const send = (keys) => api(`${personaUrl()}/versions`, { method: "POST", body: { persona, confirmWeakenings: keys, ...(baseVersion ? { baseVersion } : {}) } });
+      const created = await sendConfirmed(send, { verb: "save this", confirm: "Save anyway", cancel: "Keep editing" });
       if (destroyed) return;
-      saved = created.systemPrompt;
-      text.value = created.systemPrompt;
-      showLive(created);
-      status.textContent = `Saved as version ${created.version}. New replies use it now.`;
-      onSaved(current.id, created.version);
-      reloadVersions().catch((error) => !destroyed && clear(list, errorBox(`Saved, but the version list could not be refreshed. ${error.message}`, reloadVersions)));
+      if (!created) status.textContent = "Not saved. Your edits are still in the form.";
+      else wentLive(created, `Saved as version ${created.version}. New replies use it now.`);
     } catch (error) {
       if (destroyed) return;
       status.textContent = "";
-      showError(error);
+      await handleError(error, where);
     } finally {
-      if (!destroyed) refreshDirty();
+      if (!destroyed) refresh();
     }
   });
+
+  discard.addEventListener("click", () => {
+    drafts.delete(current.id);
+    baseVersion = live?.version;
+    form.set(liveValues);
+    hideSummary();
+    status.textContent = "";
+    refresh();
+  });
+
+  /** Makes an existing usable version live: older ones are copied as a new version (roll back), newer ones activated. */
+  async function makeLive(v) {
+    const liveNow = live?.version;
+    const rollback = liveNow === undefined || v.version < liveNow;
+    const diff = live?.persona ? await api(`${personaUrl()}/diff?from=${liveNow}&to=${v.version}`) : { weakenings: [] };
+    const weakenings = diff.weakenings ?? [];
+    const edited = !sameValues(form.values(), liveValues);
+    const answer = await ask({
+      id: "confirm-live",
+      title: rollback ? `Make version ${v.version} live again?` : `Make version ${v.version} live?`,
+      body: [
+        h("p", {}, rollback ? `Its settings and its voice become live, whole, saved as a new version (a copy of version ${v.version}).` : `Its settings and its voice replace version ${liveNow}.`),
+        weakenings.length ? [h("p", {}, "The agent will stop doing this:"), weakeningList(weakenings)] : null,
+        edited ? h("p", { class: "weakened" }, "Your unsaved edits in the form are dropped.") : null,
+      ],
+      actions: [
+        { label: "Cancel", value: "cancel" },
+        { label: rollback ? (weakenings.length ? "Roll back anyway" : "Roll back") : weakenings.length ? "Make it live anyway" : "Make it live", value: "go", primary: !weakenings.length, danger: weakenings.length > 0 },
+      ],
+      cancel: "cancel",
+    });
+    if (answer !== "go" || destroyed) return;
+    const confirmed = weakenings.map((w) => w.key);
+    const body = (keys) => ({ confirmWeakenings: keys, ...(liveNow ? { baseVersion: liveNow } : {}) });
+    const send = rollback
+      ? (keys) => api(`${personaUrl()}/rollback`, { method: "POST", body: { version: v.version, ...body(keys) } })
+      : (keys) => api(`${personaUrl()}/versions/${v.version}/activate`, { method: "POST", body: body(keys) });
+    try {
+      const done = await sendConfirmed(send, { verb: "do this", confirm: "Do it anyway", cancel: "Cancel", confirmed });
+      if (!done || destroyed) return;
+      wentLive(done, rollback ? `Rolled back: version ${done.version} is live, a copy of version ${v.version}.` : `Version ${done.version} is live.`);
+    } catch (error) {
+      if (error.code === "CONCURRENT_EDIT") {
+        await load(current.id);
+        throw new Error(`Someone else made version ${error.details.live} live meanwhile; the page now shows it. Check it and try again.`);
+      }
+      throw error;
+    }
+  }
+
+  function copy(version) {
+    hideSummary();
+    form.set(valuesOf(version.persona));
+    refresh();
+    status.textContent = `Version ${version.version} is in the form: change what you need, then save.`;
+    form.el.scrollIntoView({ block: "start" });
+  }
+
+  function imported(persona, fileName, { tokens, limit }) {
+    hideSummary();
+    form.set(valuesOf(persona));
+    refresh();
+    status.textContent = `${fileName} is in the form${tokens > limit ? `, but it is ${number.format(tokens)} tokens and the limit is ${number.format(limit)}: shorten it before saving` : ": check it, then save"}.`;
+    form.el.scrollIntoView({ block: "start" });
+  }
 
   void load(current.id);
   return {

@@ -1,4 +1,4 @@
-// Persona editor (every save is a new version; list, compare, roll back) beside the live "Try it" chat.
+// Persona editor (the whole persona as a form; every save is a new version; list, compare, roll back) beside the live "Try it" chat.
 import { api, path } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { editorLeft, mountEditor } from "./persona-editor.js";
@@ -28,9 +28,9 @@ export function mountPersona(view, { business }) {
       const chatPanel = h("section", { id: "try-panel", class: "panel try-it" });
       const jump = h("button", { id: "jump-try", type: "button", class: "link-button", onclick: () => chatPanel.scrollIntoView({ behavior: "smooth", block: "start" }) }, "Go to Try it ↓");
       clear(root, h("div", { class: "jump" }, jump), h("div", { class: "two-columns" }, editorPanel, chatPanel));
-      chat = mountTryChat(chatPanel, { channels, personas });
+      chat = mountTryChat(chatPanel, { base, channels, personas });
       const preferred = channelPersona(channels.find((c) => c.kind === "webchat" && c.enabled), personas) ?? personas[0];
-      editor = mountEditor(editorPanel, { base, personas, personaId: preferred.id, onSaved: (personaId, version) => chat?.personaSaved(personaId, version) });
+      editor = mountEditor(editorPanel, { base, personas, personaId: preferred.id, onSaved: (personaId, version, kind) => chat?.personaSaved(personaId, version, kind) });
     } catch (error) {
       if (!destroyed) clear(root, errorBox(`Could not load the persona. ${error.message}`, load));
     }

@@ -1,4 +1,5 @@
-// "Try it": the business's own web chat channel, through the real queue and worker, as a customer sees it.
+// "Try it": the business's own web chat channel, through the real queue and worker, as a customer (or fan) sees it.
+import { api as adminApi } from "./api.js";
 import { clear, h, randomId } from "./dom.js";
 
 const SLOW_REPLY_MS = 45_000;
@@ -9,8 +10,8 @@ export function channelPersona(channel, personas) {
   return personas.find((p) => p.activeVersion) ?? null;
 }
 
-/** Mounts the try-it panel; returns {destroy, personaSaved(personaId, version)}. */
-export function mountTryChat(panel, { channels, personas }) {
+/** Mounts the try-it panel; returns {destroy, personaSaved(personaId, version, kind)}. */
+export function mountTryChat(panel, { base, channels, personas }) {
   const webchats = channels.filter((c) => c.kind === "webchat");
   const channel = webchats.find((c) => c.enabled) ?? webchats[0];
   const title = h("div", { class: "panel-head" }, h("h2", { id: "try-title" }, "Try it"));
@@ -28,6 +29,8 @@ export function mountTryChat(panel, { channels, personas }) {
   const api = `/api/webchat/${encodeURIComponent(channel.platformAccountId)}`;
   const persona = channelPersona(channel, personas);
   let liveVersion = persona?.activeVersion?.version ?? null;
+  // Who the person writing is, in the persona's words: a fan agent's people are fans.
+  let person = "customer";
   let sessionId = randomId();
   let events = null;
   let lastSeq = 0;
@@ -39,7 +42,7 @@ export function mountTryChat(panel, { channels, personas }) {
   const version = h("p", { id: "try-version", class: "muted small" });
   const log = h("div", { id: "try-log", class: "chat-log", "aria-live": "polite" });
   const typing = h("div", { id: "try-typing", class: "typing", hidden: true }, "The agent is writing…");
-  const input = h("input", { id: "try-text", type: "text", autocomplete: "off", placeholder: "Write as a customer would", "aria-label": "Message to the agent" });
+  const input = h("input", { id: "try-text", type: "text", autocomplete: "off", "aria-label": "Message to the agent" });
   const sendButton = h("button", { id: "try-send", type: "submit", class: "primary" }, "Send");
   const form = h("form", { id: "try-form", class: "chat-form", novalidate: true }, input, sendButton);
   const status = h("p", { id: "try-status", class: "small muted", role: "status" });
@@ -49,7 +52,15 @@ export function mountTryChat(panel, { channels, personas }) {
 
   function showVersion() {
     const who = persona ? `${persona.name}${liveVersion ? `, version ${liveVersion}` : ""}` : "the business's persona";
-    version.textContent = `You are a customer on “${channel.name}”. Replies use ${who}.`;
+    version.textContent = `You are a ${person} on “${channel.name}”. Replies use ${who}.`;
+    input.placeholder = `Write as a ${person} would`;
+  }
+
+  function setKind(kind) {
+    if (!kind) return;
+    person = kind === "fan" ? "fan" : "customer";
+    for (const who of log.querySelectorAll(".bubble.customer .who")) who.textContent = `You (as ${person})`;
+    showVersion();
   }
 
   function note(text) {
@@ -58,7 +69,7 @@ export function mountTryChat(panel, { channels, personas }) {
   }
 
   function bubble(author, text, extra = "") {
-    const el = h("div", { class: `bubble ${author} ${extra}`.trim() }, h("span", { class: "who" }, author === "customer" ? "You (as customer)" : "Agent"), h("span", { class: "text" }, text));
+    const el = h("div", { class: `bubble ${author} ${extra}`.trim() }, h("span", { class: "who" }, author === "customer" ? `You (as ${person})` : "Agent"), h("span", { class: "text" }, text));
     log.append(el);
     log.scrollTop = log.scrollHeight;
     return el;
@@ -148,6 +159,11 @@ export function mountTryChat(panel, { channels, personas }) {
   });
 
   showVersion();
+  if (persona?.activeVersion) {
+    adminApi(`${base}/personas/${encodeURIComponent(persona.id)}`)
+      .then((detail) => !destroyed && setKind(detail.activeVersion?.persona?.settings.kind))
+      .catch(() => undefined); // the wording stays "customer"; the chat itself works without it
+  }
   note("Send a message to see how the agent answers. This is a real conversation; it also shows up in the Inbox as “Console try-it”.");
 
   return {
@@ -157,9 +173,10 @@ export function mountTryChat(panel, { channels, personas }) {
       events?.close();
       events = null;
     },
-    personaSaved(personaId, newVersion) {
+    personaSaved(personaId, newVersion, kind) {
       if (!persona || persona.id !== personaId) return;
       liveVersion = newVersion;
+      setKind(kind);
       showVersion();
       note(`Version ${newVersion} is live now: the next replies use it.`);
     },
