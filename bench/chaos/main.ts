@@ -1,77 +1,78 @@
+import { randomInt } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
-import { createDb } from "../../src/storage/create-db.js";
-import { migrateDatabase } from "../../src/storage/migrate-database.js";
+import { chaosVerdict, formatChaosResult } from "./format-chaos-result.js";
 import { runChaos } from "./run-chaos.js";
 
 /**
- * `npm run chaos`: 500 messages over 100 conversations through the gateway, 3 worker processes
- * and a fake WhatsApp, with SIGKILLs, a Redis restart and duplicate deliveries; loopback only,
- * bounded in count and time. Uses a scratch database on the local PostgreSQL (--pg).
+ * `npm run chaos`: 500 messages over 100 conversations through 2 gateways, 3 workers and a fake
+ * WhatsApp, with every fault at once (see README.md); loopback only, bounded in count and time.
+ * `--seed N` repeats a run's texts, fault schedule and fault draws.
  */
 const { values } = parseArgs({
   options: {
-    pg: { type: "string", default: "postgresql://root@127.0.0.1:5432/postgres" },
+    seed: { type: "string" },
     conversations: { type: "string", default: "100" },
     messages: { type: "string", default: "5" },
+    "traffic-s": { type: "string", default: "60" },
+    gateways: { type: "string", default: "2" },
     workers: { type: "string", default: "3" },
-    kills: { type: "string", default: "5" },
+    "worker-kills": { type: "string", default: "5" },
+    "gateway-kills": { type: "string", default: "1" },
+    "redis-restarts": { type: "string", default: "1" },
+    "postgres-restarts": { type: "string", default: "2" },
+    "postgres-down-ms": { type: "string", default: "3000" },
+    "lock-stalls": { type: "string", default: "10" },
+    "session-kills": { type: "string", default: "5" },
+    "stall-rate": { type: "string", default: "0.1" },
+    "platform-fault-rate": { type: "string", default: "0.05" },
+    "each-platform-fault": { type: "string", default: "2" },
+    "platform-refusals": { type: "string", default: "2" },
     duplicates: { type: "string", default: "50" },
-    "timeout-s": { type: "string", default: "600" },
+    "timeout-s": { type: "string", default: "900" },
+    "log-dir": { type: "string", default: "bench/results/chaos-logs" },
   },
 });
 
-const admin = new pg.Client({ connectionString: values.pg });
-await admin.connect();
-const name = `parlor_chaos_${Date.now()}`;
-await admin.query(`create database "${name}"`);
-const url = new URL(values.pg!);
-url.pathname = `/${name}`;
-const databaseUrl = url.toString();
-const db = createDb(databaseUrl);
-try {
-  await migrateDatabase(databaseUrl);
-  const result = await runChaos({
-    db,
-    databaseUrl,
-    conversations: Number(values.conversations),
-    messagesPerConversation: Number(values.messages),
-    workers: Number(values.workers),
-    kills: Number(values.kills),
-    duplicates: Number(values.duplicates),
-    restartRedis: true,
-    timeoutMs: Number(values["timeout-s"]) * 1000,
-    modelCacheDir: path.resolve(".cache/models"),
-    log: (line) => process.stdout.write(`  ${line}\n`),
-  });
-  const rows: Array<[string, string | number | boolean]> = [
-    ["received", result.received],
-    ["answered", result.answered],
-    ["duplicate sends", result.duplicateSends],
-    ["lost", result.lost],
-    ["order violations", result.orderViolations],
-    ["failed, visible to the admin", result.failedVisible],
-    ["worker SIGKILLs", result.kills],
-    ["Redis restarts", result.redisRestarts],
-    ["duplicate deliveries", result.duplicatesDelivered],
-    ["max answer latency (ms)", result.maxLatencyMs],
-    ["p99 answer latency (ms)", result.p99LatencyMs],
-    ["quiescent", result.quiescent],
-    ["duration (s)", Math.round(result.durationMs / 1000)],
-  ];
-  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(30)} ${value}\n`);
-  await mkdir("bench/results", { recursive: true });
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  await writeFile("bench/results/chaos.json", `${JSON.stringify({ command: "npm run chaos", machine, ...result }, null, 2)}\n`);
-  process.stdout.write(
-    `chaos: received=${result.received} answered=${result.answered} duplicate_sends=${result.duplicateSends} lost=${result.lost} order_violations=${result.orderViolations}\n`,
-  );
-  process.exitCode = result.lost === 0 && result.duplicateSends === 0 && result.orderViolations === 0 && result.quiescent ? 0 : 1;
-} finally {
-  await db.$disconnect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.end();
-}
+const seed = values.seed !== undefined ? Number(values.seed) : randomInt(2 ** 31);
+const logDir = path.resolve(values["log-dir"]!, `seed-${seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+await mkdir(logDir, { recursive: true });
+process.stdout.write(`chaos run, seed ${seed} (repeat it with --seed ${seed}); process logs in ${path.relative(".", logDir)}\n`);
+const loadBefore = os.loadavg();
+const result = await runChaos({
+  seed,
+  conversations: Number(values.conversations),
+  messagesPerConversation: Number(values.messages),
+  trafficMs: Number(values["traffic-s"]) * 1000,
+  gateways: Number(values.gateways),
+  workers: Number(values.workers),
+  workerKills: Number(values["worker-kills"]),
+  gatewayKills: Number(values["gateway-kills"]),
+  redisRestarts: Number(values["redis-restarts"]),
+  postgresRestarts: Number(values["postgres-restarts"]),
+  postgresDownMs: Number(values["postgres-down-ms"]),
+  lockStalls: Number(values["lock-stalls"]),
+  sessionKills: Number(values["session-kills"]),
+  stallRate: Number(values["stall-rate"]),
+  platformFaultRate: Number(values["platform-fault-rate"]),
+  eachPlatformFault: Number(values["each-platform-fault"]),
+  platformRefusals: Number(values["platform-refusals"]),
+  duplicates: Number(values.duplicates),
+  timeoutMs: Number(values["timeout-s"]) * 1000,
+  modelCacheDir: path.resolve(".cache/models"),
+  logDir,
+  log: (line) => process.stdout.write(`  ${line}\n`),
+});
+const loadAfter = os.loadavg();
+process.stdout.write(`${formatChaosResult(result)}\n`);
+process.stdout.write(`load average (1 min) before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}\n`);
+await mkdir("bench/results", { recursive: true });
+const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: { before: loadBefore, after: loadAfter } };
+const args = process.argv.slice(2).filter((arg, i, all) => arg !== "--log-dir" && all[i - 1] !== "--log-dir");
+const command = `npm run chaos -- ${values.seed === undefined ? `--seed ${seed} ` : ""}${args.join(" ")}`.trim();
+await writeFile("bench/results/chaos.json", `${JSON.stringify({ command, machine, ...result }, null, 2)}\n`);
+const verdict = chaosVerdict(result);
+if (verdict.length > 0) process.stdout.write(`targets missed: ${verdict.join("; ")}\n`);
+process.exitCode = verdict.length === 0 ? 0 : 1;

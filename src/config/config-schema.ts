@@ -144,6 +144,8 @@ export const envSchema = z.object({
   META_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, "like v23.0").default("v23.0"),
   INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.instagram.com"),
+  // A Graph API call not answered within this is an unknown outcome (never resent on WhatsApp/Instagram).
+  META_GRAPH_TIMEOUT_MS: int(15_000, 100, 120_000),
   WHATSAPP_APP_SECRET: optionalText(),
   WHATSAPP_VERIFY_TOKEN: optionalText(),
   INSTAGRAM_APP_SECRET: optionalText(),

@@ -96,6 +96,8 @@ export interface Config {
     readonly graphBaseUrl: string;
     readonly graphVersion: string;
     readonly instagramGraphBaseUrl: string;
+    /** A Graph API call not answered within this has an unknown outcome. */
+    readonly graphTimeoutMs: number;
     /** Webhook secrets of the Meta app(s); a webhook whose secrets are unset is not served. */
     readonly whatsappWebhook: { readonly appSecret: string; readonly verifyToken: string } | undefined;
     readonly instagramWebhook: { readonly appSecret: string; readonly verifyToken: string } | undefined;
@@ -228,6 +230,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       graphBaseUrl: e.META_GRAPH_BASE_URL,
       graphVersion: e.META_GRAPH_VERSION,
       instagramGraphBaseUrl: e.INSTAGRAM_GRAPH_BASE_URL,
+      graphTimeoutMs: e.META_GRAPH_TIMEOUT_MS,
       whatsappWebhook: pair(e.WHATSAPP_APP_SECRET, e.WHATSAPP_VERIFY_TOKEN),
       instagramWebhook: pair(e.INSTAGRAM_APP_SECRET, e.INSTAGRAM_VERIFY_TOKEN),
       webhookBodyLimitBytes: e.META_WEBHOOK_BODY_LIMIT_BYTES,

@@ -33,10 +33,10 @@ export function channelCredentials(config: Config, db: Db): ChannelCredentials {
 export function metaAdapters(config: Config, db: Db, logger: Logger): ChannelAdapter[] {
   const credentials = channelCredentials(config, db);
   const maxMessageChars = config.limits.maxMessageChars;
-  const { graphBaseUrl, graphVersion, instagramGraphBaseUrl } = config.channels;
+  const { graphBaseUrl, graphVersion, instagramGraphBaseUrl, graphTimeoutMs: timeoutMs } = config.channels;
   return [
-    new WhatsappCloudAdapter({ graph: new GraphClient({ baseUrl: graphBaseUrl, version: graphVersion }), credentials, maxMessageChars, logger }),
-    new InstagramAdapter({ graph: new GraphClient({ baseUrl: instagramGraphBaseUrl, version: graphVersion }), credentials, maxMessageChars, logger }),
+    new WhatsappCloudAdapter({ graph: new GraphClient({ baseUrl: graphBaseUrl, version: graphVersion, timeoutMs }), credentials, maxMessageChars, logger }),
+    new InstagramAdapter({ graph: new GraphClient({ baseUrl: instagramGraphBaseUrl, version: graphVersion, timeoutMs }), credentials, maxMessageChars, logger }),
   ];
 }
 

@@ -93,7 +93,7 @@ export function composeWorker(deps: {
   };
   const deliverOrSchedule = async (outboxId: string) => {
     const outcome = await deliver(outboxId);
-    if (outcome === "retry") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
+    if (outcome === "retry" || outcome === "waiting") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
     return outcome;
   };
   const workers = startWorkers(

@@ -24,8 +24,12 @@ export interface SentRecord {
 
 /** The outbox: each entry is sent at most once by whoever claims it. */
 export interface OutboxStore {
-  /** Moves a pending entry to sending and returns what to send; null if it is not pending. */
-  claim(outboxId: string): Promise<ClaimedDelivery | null>;
+  /**
+   * Moves a pending entry to sending and returns what to send; null if it is not pending;
+   * "waiting" while an earlier reply of its conversation is still to be sent (pending or sending),
+   * so that replies reach the customer in order.
+   */
+  claim(outboxId: string): Promise<ClaimedDelivery | "waiting" | null>;
   /**
    * Records the platform's acceptance (idempotent; also over a failure the reconciler recorded
    * meanwhile). Undefined: the entry was erased, nothing left to record.

@@ -119,6 +119,7 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
     async (job) => {
       const outcome = await handlers.deliver(job.data.outboxId);
       if (outcome === "retry") throw new Error("reply send failed; retrying");
+      if (outcome === "waiting") throw new Error("an earlier reply of the conversation is not sent yet; retrying");
       return outcome;
     },
     { connection, prefix, concurrency: 4, lockDuration: options.jobLockMs, stalledInterval: options.stalledCheckMs },

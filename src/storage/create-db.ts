@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/client.js";
 import { releaseDeadClients } from "./release-dead-clients.js";
+import { tolerateLostRollback } from "./tolerate-lost-rollback.js";
 
 export type Db = PrismaClient;
 
@@ -14,6 +15,7 @@ export function createDb(databaseUrl: string, options: { maxConnections?: number
     connectionTimeoutMillis: 3000,
   });
   releaseDeadClients(pool);
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  // A timed-out transaction's ROLLBACK on a dead connection must not end the process.
+  const adapter = tolerateLostRollback(new PrismaPg(pool, { disposeExternalPool: true }));
   return new PrismaClient({ adapter });
 }

@@ -14,7 +14,7 @@ const progressFields = (progress?: SendProgress) =>
 export class OutboxRepository implements OutboxStore {
   constructor(private readonly db: Db) {}
 
-  claim(outboxId: string): Promise<ClaimedDelivery | null> {
+  claim(outboxId: string): Promise<ClaimedDelivery | "waiting" | null> {
     return claimOutboxStatement(this.db, outboxId);
   }
 

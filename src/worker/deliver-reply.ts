@@ -6,8 +6,11 @@ import type { Logger } from "../ports/logger.js";
 import type { ClaimedDelivery, OutboxStore, SendProgress } from "../ports/outbox-store.js";
 import type { UnrecordedSends } from "../ports/unrecorded-sends.js";
 
-/** "unrecorded": the platform has the reply, but the database would not take the outcome yet (the reconciler records it). */
-export type DeliveryOutcome = "sent" | "not-pending" | "failed" | "retry" | "unrecorded";
+/**
+ * "unrecorded": the platform has the reply, but the database would not take the outcome yet (the
+ * reconciler records it). "waiting": not sent yet, an earlier reply of the conversation goes first.
+ */
+export type DeliveryOutcome = "sent" | "not-pending" | "failed" | "retry" | "waiting" | "unrecorded";
 
 export interface DeliveryDeps {
   readonly outbox: OutboxStore;
@@ -40,6 +43,7 @@ const RECORD_RETRY_DELAYS_MS = [200, 500, 1000, 2000, 4000, 8000];
 export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promise<DeliveryOutcome> {
   const delivery = await deps.outbox.claim(outboxId);
   if (!delivery) return "not-pending";
+  if (delivery === "waiting") return "waiting";
   const log = deps.logger.child({ outboxId, conversationId: delivery.conversationId, channel: delivery.channel.kind });
   const adapter = deps.adapters.get(delivery.channel.kind);
   if (!adapter) {

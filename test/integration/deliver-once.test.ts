@@ -105,6 +105,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A new customer writes one WhatsApp message (a signed webhook to the gateway); returns their number. */
 async function customerWrites(text = "Do you have rye bread today?"): Promise<string> {
   const from = `1555${String(++customers).padStart(7, "0")}`;
+  await writeAs(from, `wamid.in.${from}`, text);
+  return from;
+}
+
+/** One WhatsApp message from `from`. */
+async function writeAs(from: string, wamid: string, text: string): Promise<void> {
   const body = JSON.stringify({
     object: "whatsapp_business_account",
     entry: [
@@ -117,7 +123,7 @@ async function customerWrites(text = "Do you have rye bread today?"): Promise<st
               messaging_product: "whatsapp",
               metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
               contacts: [{ profile: { name: "Customer" }, wa_id: from }],
-              messages: [{ from, id: `wamid.in.${from}`, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+              messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
             },
           },
         ],
@@ -125,7 +131,6 @@ async function customerWrites(text = "Do you have rye bread today?"): Promise<st
     ],
   });
   await postWebhook(body);
-  return from;
 }
 
 async function postWebhook(body: string): Promise<void> {
@@ -289,6 +294,49 @@ describe("a send is repeated only where the platform provably did not take it", 
     expect(shown.status).toBe("failed");
     expect(shown.error).toMatch(/^UNKNOWN_OUTCOME/);
     expect(readsOf(customer)).toHaveLength(1);
+  }, 90_000);
+});
+
+describe("replies reach the phone in the order of the messages they answer", () => {
+  it("a reply put back for a retry (429) is not overtaken by the reply to the customer's next message", async () => {
+    // The first reply meets 429s beyond the client's bound twice: put back, retried later.
+    graph.failNext(2, { status: 429, retryAfter: "60" }, "send");
+    const customer = await customerWrites("Do you have rye bread today?");
+    for (let i = 0; i < 300 && !graph.requests.some((r) => textTo(r) === customer && r.fault); i++) await sleep(100);
+    await writeAs(customer, `wamid.in.${customer}.2`, "And croissants?");
+    const replies = () =>
+      database.db.message.findMany({ where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } }, orderBy: { seq: "asc" }, include: { outbox: true } });
+    for (let i = 0; i < 600; i++) {
+      const now = await replies();
+      if (now.length === 2 && now.every((r) => r.outbox?.status === "sent" || r.outbox?.status === "failed")) break;
+      await sleep(100);
+    }
+    await sleep(1000);
+    const settledReplies = await replies();
+    expect(settledReplies.map((r) => r.outbox?.status)).toEqual(["sent", "sent"]);
+    expect(settledReplies[0]!.outbox!.attempts).toBe(3);
+    expect(receivedBy(customer).map(replyIdOf)).toEqual(settledReplies.map((r) => r.id));
+  }, 90_000);
+
+  it("replies that waited for an earlier one each mark their own message read, once", async () => {
+    graph.failNext(2, { status: 429, retryAfter: "60" }, "send");
+    const customer = await customerWrites("Do you have rye bread today?");
+    const replies = () =>
+      database.db.message.findMany({ where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } }, orderBy: { seq: "asc" }, include: { outbox: true } });
+    for (let i = 0; i < 300 && !graph.requests.some((r) => textTo(r) === customer && r.fault); i++) await sleep(100);
+    // The second reply is stored (and waits for the first) before the third message arrives.
+    await writeAs(customer, `wamid.in.${customer}.2`, "And croissants?");
+    for (let i = 0; i < 300 && (await replies()).length < 2; i++) await sleep(100);
+    await writeAs(customer, `wamid.in.${customer}.3`, "And cinnamon rolls?");
+    for (let i = 0; i < 600; i++) {
+      const now = await replies();
+      if (now.length === 3 && now.every((r) => r.outbox?.status === "sent" || r.outbox?.status === "failed")) break;
+      await sleep(100);
+    }
+    await sleep(1000);
+    expect((await replies()).map((r) => r.outbox?.status)).toEqual(["sent", "sent", "sent"]);
+    const marked = graph.readReceipts().map((r) => (r.body as { message_id?: string }).message_id).filter((id) => id?.startsWith(`wamid.in.${customer}`));
+    expect(marked.sort()).toEqual([`wamid.in.${customer}`, `wamid.in.${customer}.2`, `wamid.in.${customer}.3`]);
   }, 90_000);
 });
 

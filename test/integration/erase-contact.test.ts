@@ -149,7 +149,7 @@ describe("erasing a contact", () => {
     const outbox = new OutboxRepository(database.db);
     const victim = await seedPerson("Send me the menu");
     const claimed = await outbox.claim(victim.outboxIds[0]!);
-    expect(claimed?.text).toBe("We open at 8.");
+    expect(claimed).toMatchObject({ text: "We open at 8." });
     expect((await erase(victim.contactId)).statusCode).toBe(200);
     await expect(outbox.markSent(victim.outboxIds[0]!, ["platform-id"])).resolves.toBeUndefined();
     await expect(outbox.markFailed(victim.outboxIds[0]!, "gone")).resolves.toBeUndefined();

@@ -98,8 +98,10 @@ describe("saving a reply with a handoff", () => {
 });
 
 describe("the handoff follows its notice", () => {
+  let owners = 0;
+  // Each to an owner of its own: an owner's notices go out in order, one waits for the one before.
   async function savedNotice() {
-    const saved = await new TurnRepository(database.db).saveReply(replyInput(await pendingMessage()));
+    const saved = await new TurnRepository(database.db).saveReply(replyInput(await pendingMessage(), `whatsapp_cloud:+34 611 000 ${String(++owners).padStart(3, "0")}`));
     return { handoffId: saved!.handoff!.id, outboxId: saved!.handoff!.noticeOutboxId! };
   }
   const handoff = (id: string) => database.db.handoff.findUniqueOrThrow({ where: { id } });
@@ -107,7 +109,7 @@ describe("the handoff follows its notice", () => {
   it("sent -> notified; WhatsApp reporting it failed later -> failed", async () => {
     const { handoffId, outboxId } = await savedNotice();
     const outbox = new OutboxRepository(database.db);
-    expect(await outbox.claim(outboxId)).not.toBeNull();
+    expect(await outbox.claim(outboxId)).toMatchObject({ outboxId });
     await outbox.markSent(outboxId, ["wamid.notice-1"]);
     expect(await handoff(handoffId)).toMatchObject({ status: "notified", error: null });
     const waChannel = await database.db.channel.findFirstOrThrow({ where: { platformAccountId: WA } });

@@ -173,7 +173,7 @@ describe("claiming an outbox entry", () => {
     const saved = (await turns.saveReply(reply(a.conversationId, [a.messageId], "Hi!")))!;
     const outbox = new OutboxRepository(database.db);
     const claims = await Promise.all([outbox.claim(saved.outboxId), outbox.claim(saved.outboxId)]);
-    const claimed = claims.find((c) => c !== null)!;
+    const claimed = claims.find((c) => c !== null && c !== "waiting")!;
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
     expect(claimed).toMatchObject({
       outboxId: saved.outboxId,
@@ -187,5 +187,29 @@ describe("claiming an outbox entry", () => {
     expect(claimed.lastInboundAt).toBeInstanceOf(Date);
     expect(await database.db.outboxEntry.findUniqueOrThrow({ where: { id: saved.outboxId } })).toMatchObject({ status: "sending", attempts: 1 });
     expect(await outbox.claim(randomUUID())).toBeNull();
+  });
+
+  it("waits while an earlier reply of the conversation is not sent yet, so the customer gets them in order", async () => {
+    const a = await customerSays("hi there");
+    const first = (await turns.saveReply(reply(a.conversationId, [a.messageId], "Hi!")))!;
+    const b = await customerSays("open on sunday?", a.senderId);
+    const second = (await turns.saveReply(reply(b.conversationId, [b.messageId], "8 to 1.")))!;
+    const outbox = new OutboxRepository(database.db);
+    // The first is pending (e.g. put back for a retry): the second waits, untouched.
+    expect(await outbox.claim(second.outboxId)).toBe("waiting");
+    expect(await database.db.outboxEntry.findUniqueOrThrow({ where: { id: second.outboxId } })).toMatchObject({ status: "pending", attempts: 0 });
+    // Being sent: still waiting.
+    expect(await outbox.claim(first.outboxId)).toMatchObject({ text: "Hi!" });
+    expect(await outbox.claim(second.outboxId)).toBe("waiting");
+    // Put back for a retry, then failed for good: the second goes.
+    await outbox.release(first.outboxId, "429");
+    expect(await outbox.claim(second.outboxId)).toBe("waiting");
+    await outbox.claim(first.outboxId);
+    await outbox.markFailed(first.outboxId, "UNKNOWN_OUTCOME: test");
+    expect(await outbox.claim(second.outboxId)).toMatchObject({ text: "8 to 1.", attempt: 1 });
+    // Another conversation's unsent reply holds nothing up.
+    const other = await customerSays("hello");
+    const third = (await turns.saveReply(reply(other.conversationId, [other.messageId], "Hello!")))!;
+    expect(await outbox.claim(third.outboxId)).toMatchObject({ text: "Hello!" });
   });
 });

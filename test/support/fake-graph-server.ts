@@ -7,6 +7,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: unknown;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
   /** The message id this server answered with (successful sends only). */
   responseId?: string;
   /** The platform acted on it: a message the customer's phone received, a read receipt applied. */
@@ -170,7 +172,7 @@ export class FakeGraphServer {
     } catch {
       body = undefined;
     }
-    const record: RecordedRequest = { method, path: url, headers, body, processed: false };
+    const record: RecordedRequest = { method, path: url, headers, body, at: Date.now(), processed: false };
     this.requests.push(record);
     const fault = this.nextFault(record);
     if (fault) record.fault = fault;

@@ -40,6 +40,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_AGE_MINUTES: "soon" })).toThrowError(/LLM_KV_DISK_MAX_AGE_MINUTES/);
   });
 
+  it("bounds a Graph API call by META_GRAPH_TIMEOUT_MS (15 s unless set)", () => {
+    expect(loadConfig("worker", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", MODEL_PATH: "m.gguf" }).channels.graphTimeoutMs).toBe(15_000);
+    expect(loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "1500" }).channels.graphTimeoutMs).toBe(1500);
+    expect(() => loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "0" })).toThrowError(/META_GRAPH_TIMEOUT_MS/);
+  });
+
   it("trusts no proxy unless TRUST_PROXY says so, and reads hops or addresses", () => {
     expect(loadConfig("demo", {}).http.trustProxy).toBe(false);
     expect(loadConfig("demo", { TRUST_PROXY: "true" }).http.trustProxy).toBe(true);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { InstagramAdapter } from "../../src/channels/instagram/instagram-adapter.js";
 import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
@@ -5,8 +6,12 @@ import { GraphClient } from "../../src/channels/meta/graph-client.js";
 import type { MetaDelivery } from "../../src/channels/meta/meta-delivery.js";
 import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/channels/meta/split-message.js";
 import { WhatsappCloudAdapter } from "../../src/channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
+import { loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/logging/create-logger.js";
+import { metaAdapters } from "../../src/main/compose-meta-channels.js";
 import { PartialSendError, PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
+import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
+import type { Db } from "../../src/storage/create-db.js";
 import { testCredentials } from "../channels/in-memory-credentials.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
 
@@ -137,5 +142,21 @@ describe("InstagramAdapter.send", () => {
     expect(graph.sentTexts().every((t) => t.length <= 1000)).toBe(true);
     expect(graph.sentTexts().length).toBe(3);
     await expect(instagram.send(delivery("instagram", { lastInboundAt: new Date(NOW.getTime() - 48 * 3_600_000) }))).rejects.toBeInstanceOf(OutsideCustomerWindowError);
+  });
+});
+
+describe("the worker's Meta adapters (metaAdapters)", () => {
+  it("give up on a Graph API call after META_GRAPH_TIMEOUT_MS: an unknown outcome, not a wait of 15 s", async () => {
+    const key = randomBytes(32);
+    const sealed = sealChannelCredentials({ accessToken: "EAAG-token", appSecret: "", verifyToken: "" }, key, "ch-1");
+    // Only the sealed credentials are read from the database.
+    const db = { channelSecret: { findUnique: async () => ({ ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) }) } } as unknown as Db;
+    const config = loadConfig("test", { META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl, META_GRAPH_TIMEOUT_MS: "300", CHANNEL_SECRETS_KEY: key.toString("base64") });
+    for (const adapter of metaAdapters(config, db, logger)) {
+      graph.failNext(1, { delayMs: 3000 });
+      const started = Date.now();
+      await expect(adapter.send(delivery(adapter.kind as "whatsapp_cloud" | "instagram", { lastInboundAt: new Date(Date.now() - 60_000) }))).rejects.toBeInstanceOf(SendOutcomeUnknownError);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
   });
 });
