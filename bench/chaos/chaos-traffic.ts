@@ -1,27 +1,6 @@
 import { createHmac } from "node:crypto";
 
-/** A WhatsApp Cloud API webhook for one customer text, as Meta sends it (see test/fixtures/meta). */
-export function cloudTextWebhook(phoneNumberId: string, from: string, wamid: string, text: string): string {
-  return JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
-              contacts: [{ profile: { name: `Customer ${from.slice(-4)}` }, wa_id: from }],
-              messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
+export { cloudTextWebhook } from "../../test/support/cloud-webhooks.js";
 
 export interface WebhookDelivery {
   /** A gateway answered 200: Meta stops redelivering. */

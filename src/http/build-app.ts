@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
+import type { Config } from "../config/index.js";
 import type { Logger } from "../ports/logger.js";
 import { registerChatPageRoutes } from "./chat-page-routes.js";
 import { registerConsoleRoutes } from "./console/console-routes.js";
@@ -11,14 +12,7 @@ import { readRejectedBodies } from "./read-rejected-body.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat/webchat-routes.js";
 
 /** The HTTP server's own limits (config http.*): nothing slow or idle holds a connection for long. */
-export interface HttpServerSettings {
-  readonly trustProxy: boolean | number | readonly string[];
-  readonly requestTimeoutMs: number;
-  readonly connectionTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
-  readonly maxRequestsPerSocket: number;
-  readonly maxConnections: number;
-}
+export type HttpServerSettings = Pick<Config["http"], "trustProxy" | "requestTimeoutMs" | "connectionTimeoutMs" | "keepAliveTimeoutMs" | "maxRequestsPerSocket" | "maxConnections">;
 
 export const DEFAULT_HTTP_SETTINGS: HttpServerSettings = {
   trustProxy: false,

@@ -22,6 +22,7 @@ import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { deliverReply } from "../../src/worker/deliver-reply.js";
 import { reconcile } from "../../src/worker/reconcile.js";
+import { cloudStatusWebhook, cloudTextWebhook } from "../support/cloud-webhooks.js";
 import { FakeGraphServer, type RecordedRequest } from "../support/fake-graph-server.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -111,26 +112,7 @@ async function customerWrites(text = "Do you have rye bread today?"): Promise<st
 
 /** One WhatsApp message from `from`. */
 async function writeAs(from: string, wamid: string, text: string): Promise<void> {
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
-              contacts: [{ profile: { name: "Customer" }, wa_id: from }],
-              messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  await postWebhook(body);
+  await postWebhook(cloudTextWebhook(PHONE_NUMBER_ID, from, wamid, text, "Customer"));
 }
 
 async function postWebhook(body: string): Promise<void> {
@@ -244,7 +226,7 @@ describe("the platform took the reply, then recording it failed", () => {
     // One message can hold the id (it is unique per channel); the others keep it on their outbox entry.
     expect(replies.filter((r) => r.platformMessageId === "wamid.HBgLSAMEIDFORALL")).toHaveLength(1);
     // A receipt for that id reaches every reply that got it.
-    await postWebhook(statusWebhook("wamid.HBgLSAMEIDFORALL", "delivered"));
+    await postWebhook(cloudStatusWebhook(PHONE_NUMBER_ID, "wamid.HBgLSAMEIDFORALL", "delivered"));
     const after = await database.db.message.findMany({ where: { id: { in: replies.map((r) => r.id) } } });
     expect(after.map((m) => m.status)).toEqual(["delivered", "delivered", "delivered", "delivered", "delivered"]);
   }, 120_000);
@@ -447,23 +429,3 @@ async function storedReply(text: string): Promise<{ messageId: string; outboxId:
   return { messageId: reply.id, outboxId: entry.id };
 }
 
-function statusWebhook(platformMessageId: string, status: string): string {
-  return JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
-              statuses: [{ id: platformMessageId, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "15550000001" }],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
