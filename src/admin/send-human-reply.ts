@@ -3,7 +3,7 @@ import { normaliseMessageText } from "../domain/message-text.js";
 import type { Logger } from "../ports/logger.js";
 import { notFound } from "./admin-error.js";
 import type { ConversationStore, HumanReply } from "./admin-store.js";
-import { wellFormed } from "./well-formed.js";
+import { wellFormed } from "../domain/clean-text.js";
 
 export interface HumanReplyDeps {
   readonly conversations: Pick<ConversationStore, "get" | "sendHumanReply">;

@@ -1,9 +1,6 @@
+import { cleanText, wellFormed } from "./clean-text.js";
 import { InputError } from "./errors.js";
 
-// C0/C1 control characters except tab and newline; they carry no meaning in chat text.
-const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-// Lone UTF-16 surrogates (JSON allows "\ud800") are not text, and PostgreSQL refuses them.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * A message's length as the limit counts it: Unicode code points, not UTF-16 units, so an emoji
@@ -71,14 +68,14 @@ const NAME_CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/g;
 /** A display name (from a platform profile or the web chat form): cleaned like text, cut to `maxChars`; undefined when nothing is left. */
 export function normaliseDisplayName(raw: unknown, maxChars: number): string | undefined {
   if (typeof raw !== "string") return undefined;
-  const cleaned = raw.normalize("NFC").replace(NAME_CONTROL_CHARS, "").replace(LONE_SURROGATE, "\ufffd").trim();
+  const cleaned = wellFormed(raw.normalize("NFC").replace(NAME_CONTROL_CHARS, "")).trim();
   const name = cutText(cleaned, maxChars).trim();
   return name.length > 0 ? name : undefined;
 }
 
 function cleanMessageText(raw: unknown): string {
   if (typeof raw !== "string") throw new InputError("TEXT_REQUIRED", "text must be a string");
-  const text = raw.normalize("NFC").replace(/\r\n?/g, "\n").replace(CONTROL_CHARS, "").replace(LONE_SURROGATE, "\ufffd").trim();
+  const text = cleanText(raw).trim();
   if (text.length === 0) throw new InputError("TEXT_EMPTY", "text is empty");
   return text;
 }

@@ -1,7 +1,7 @@
 import { checkReply } from "./check-reply.js";
 import { disclosesAi, withDisclosure } from "./discloses-ai.js";
 import { neutraliseControlText } from "./neutralise-control-text.js";
-import { printableText } from "./printable-text.js";
+import { printableText } from "../domain/clean-text.js";
 import { disclosureLine, policyReply } from "./policy-replies.js";
 import { replyLanguage } from "./reply-language.js";
 import type { AfterGeneration, AfterGenerationInput } from "./turn-policy.js";

@@ -1,10 +1,7 @@
 import { z } from "zod";
+import { cleanText } from "../domain/clean-text.js";
 
-// C0/C1 controls except tab and newline, and lone UTF-16 surrogates: PostgreSQL refuses NUL and
-// Prisma fails on lone surrogates, and none of them mean anything in a persona.
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const clean = (value: string) => value.replace(LONE_SURROGATE, "\ufffd").normalize("NFC").replace(/\r\n?/g, "\n").replace(CONTROL, "").trim();
+const clean = (value: string) => cleanText(value).trim();
 
 // YAML turns unquoted 7:00 into 420 (base 60) and 5.50 into 5.5, so text fields refuse numbers.
 const text = (what: string) =>

@@ -4,7 +4,7 @@ import { generateApiKey, parseApiKey, parseBearer, sha256Hasher, type SecretHash
 import { ApiKeyAuthenticator } from "../../src/admin/authenticate-api-key.js";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { decodeCursor, encodeCursor } from "../../src/admin/page-cursor.js";
-import { wellFormed } from "../../src/admin/well-formed.js";
+import { wellFormed } from "../../src/domain/clean-text.js";
 
 class MemoryKeys implements Pick<ApiKeyStore, "insert" | "findById" | "touch"> {
   readonly rows = new Map<string, ApiKeyRecord>();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { wellFormed } from "../../admin/well-formed.js";
+import { cleanText } from "../../domain/clean-text.js";
 
 // Shared pieces of the admin API's request and response schemas.
 
@@ -7,15 +7,12 @@ export const id = z.uuid({ error: "must be a UUID" });
 export const isoTime = z.iso.datetime();
 export const iso = (date: Date): string => date.toISOString();
 
-// C0/C1 control characters except tab and newline; NUL would also fail in PostgreSQL text.
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-const clean = (value: string) => wellFormed(value).normalize("NFC").replace(/\r\n?/g, "\n").replace(CONTROL, "");
 
 /** One-line text (a name): cleaned, trimmed, 1..max characters. */
 export const label = (max: number) =>
   z
     .string()
-    .overwrite((v) => clean(v).replace(/\s+/g, " ").trim())
+    .overwrite((v) => cleanText(v).replace(/\s+/g, " ").trim())
     .min(1, "must not be empty")
     .max(max, `at most ${max} characters`);
 
@@ -23,7 +20,7 @@ export const label = (max: number) =>
 export const longText = (max: number) =>
   z
     .string()
-    .overwrite((v) => clean(v).trim())
+    .overwrite((v) => cleanText(v).trim())
     .min(1, "must not be empty")
     .max(max, `at most ${max} characters`);
 
