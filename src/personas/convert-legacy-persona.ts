@@ -1,3 +1,4 @@
+import { personaFileHash } from "./persona-hash.js";
 import type { Persona } from "./persona-schema.js";
 import { FACTS_HEADING, RULES_HEADING, generatedRules, renderSystemPrompt } from "./render-persona.js";
 import { validatePersona } from "./validate-persona.js";
@@ -54,7 +55,10 @@ export function convertLegacyVersions(versions: readonly LegacyVersion[], names:
       continue;
     }
     done.set(v.version, (base = checked.persona));
-    out.push({ id: v.id, version: v.version, ok: true, persona: checked.persona, origin, how: attempt.how });
+    // A version seeded from a file is fingerprinted as seed does now, so re-seeding the unchanged
+    // file after the upgrade finds it instead of making the file's version live over a console edit.
+    const fingerprinted = origin.source === "file" ? { ...origin, fileHash: personaFileHash(checked.persona) } : origin;
+    out.push({ id: v.id, version: v.version, ok: true, persona: checked.persona, origin: fingerprinted, how: attempt.how });
   }
   return out;
 }

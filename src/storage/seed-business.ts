@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { personaFileHash } from "../personas/persona-hash.js";
 import type { PersonaTemplate } from "../personas/persona-templates.js";
 import type { Db } from "./create-db.js";
 
@@ -24,7 +24,7 @@ export async function seedBusiness(db: Db, { template, persona }: PersonaTemplat
       update: {},
       select: { id: true },
     });
-    const fileHash = createHash("sha256").update(JSON.stringify([persona.settings, persona.voice])).digest("hex");
+    const fileHash = personaFileHash(persona);
     const fromFile = await tx.personaVersion.findFirst({
       where: { personaId: row.id, origin: { path: ["fileHash"], equals: fileHash } },
       select: { version: true },

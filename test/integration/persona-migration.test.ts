@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPersonaFile } from "../../src/personas/persona-file.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { migrateDatabase } from "../../src/storage/migrate-database.js";
+import { seedBusiness } from "../../src/storage/seed-business.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -117,6 +118,12 @@ describe("upgrading stored personas to settings + voice", () => {
     expect(miaTurn!.persona).toMatchObject({ status: "valid", version: 2, persona: { settings: { kind: "fan", disclosure: fan.settings.disclosure } } });
     expect(miaTurn!.persona.status === "valid" && miaTurn!.persona.systemPrompt).toBe(edited);
     expect((await turns.loadTurn(await conversationOn(broken.personaId)))!.persona).toMatchObject({ status: "invalid", problem: expect.stringMatching(/no active version/) });
+
+    // Re-seeding the unchanged file after the upgrade (a deploy script running `seed` again) finds
+    // its version: the console edit stays live and no version is added.
+    await seedBusiness(database.db, { template: "fan-creator", persona: fan }, "old-shop");
+    expect((await rows(mia.personaId)).length).toBe(3);
+    expect((await client.query(`select "activeVersionId" from "Persona" where id = $1`, [mia.personaId])).rows[0].activeVersionId).toBe(mia.versionIds[1]);
 
     // Running migrate again finds nothing left to convert.
     expect((await migrateDatabase(database.url)).personas).toEqual({ converted: [], drafts: [] });

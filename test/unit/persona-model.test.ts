@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { convertLegacyVersions, readRenderedPrompt } from "../../src/personas/convert-legacy-persona.js";
+import { personaFileHash } from "../../src/personas/persona-hash.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { weakeningsOf } from "../../src/personas/persona-weakenings.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
@@ -102,7 +103,8 @@ describe("converting the old single-text format", () => {
       ["support", ["human", "refund", "complaint"], "You are Rosa."],
       ["support", ["human", "refund", "complaint"], "You are Rosa. Be brief."],
     ]);
-    expect(out[0]).toMatchObject({ origin: { source: "file", fileHash: "h", converted: true } });
+    // Fingerprinted as seed fingerprints a file now, so re-seeding an unchanged file finds it.
+    expect(out[0]).toMatchObject({ origin: { source: "file", fileHash: out[0]!.ok ? personaFileHash(out[0]!.persona) : "", converted: true } });
   });
 
   it("keeps what cannot be converted apart, with the reason, and never invents settings for it", () => {
