@@ -11,6 +11,7 @@ import type { ConversationReader } from "../../ports/conversation-reader.js";
 import type { ChannelRef, InboundStore, StoredInbound } from "../../ports/inbound-store.js";
 import type { Pseudonyms } from "../../secrets/pseudonyms.js";
 import { parseInput } from "../parse-input.js";
+import { AdmissionCap } from "./admission-cap.js";
 import { messageJson, type ConversationStreams } from "./conversation-streams.js";
 import { clientAddress, OpenStreamCounts, WebchatRateLimits, type WebchatLimitSettings } from "./webchat-limits.js";
 
@@ -50,11 +51,14 @@ const postBody = z.object({
 const afterQuery = z.object({ after: z.coerce.number().int().min(0).default(0) });
 
 const PAGE_SIZE = 200;
-/** A queue-full answer's Retry-After: about the time a worker takes for a few turns. */
-const QUEUE_FULL_RETRY_S = 30;
 /** Messages waiting longer than this no longer count against their address (a turn that failed, a reconcile pending). */
 const PENDING_WINDOW_MS = 10 * 60_000;
 const PENDING_RETRY_S = 2;
+/** A queue-full answer's Retry-After: about the time a worker takes for a few turns. */
+const QUEUE_FULL_RETRY_S = 30;
+const businessBusy = () => new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
+const waitForAnswer = (max: number) =>
+  new LimitError("WAIT_FOR_ANSWER", `${max} messages from this address are still waiting for an answer; send again once they are answered`, PENDING_RETRY_S);
 /** Channel lookups are cached this long: a channel switched off stops taking reads and streams within it (posts at once). */
 const CHANNEL_CACHE_MS = 5000;
 
@@ -96,24 +100,33 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
   // came: the checks wait on Redis and PostgreSQL, and two messages sent together must still be
   // stored in the order they were sent.
   const inOrder = new SessionOrder();
+  // Posts checked at once count each other (per gateway), or thirty of them pass on one reading.
+  const admission = new AdmissionCap();
 
   scope.post("/api/webchat/:channelKey/messages", { onRequest: [limits.postByAddress, limits.postByChannel] }, async (request, reply) => {
     const { channelKey: key } = parseInput(keyParams, request.params, "params");
     const body = parseInput(postBody, request.body, "body");
     const { stored } = await inOrder.run(`${key}:${body.sessionId}`, async () => {
       const channel = await findChannel(key);
-      const queued = await deps.queuedTurns(channel.businessId).catch(() => 0);
-      if (queued >= deps.limits.businessQueuedTurnsMax) {
-        throw new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
-      }
+      const { businessId } = channel;
       const senderKey = deps.pseudonyms.of("webchat-sender", `${key}|${clientAddress(request)}`);
-      // One address's messages waiting for an answer: a flood from new session ids queues a few turns, not hundreds.
-      if ((await deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, deps.limits.pendingPerAddress)) >= deps.limits.pendingPerAddress) {
-        throw new LimitError("WAIT_FOR_ANSWER", `${deps.limits.pendingPerAddress} messages from this address are still waiting for an answer; send again once they are answered`, PENDING_RETRY_S);
+      // The queue unreachable: the post's own enqueue answers that, with a clearer error.
+      const releaseQueued = await admission.admit(`business:${businessId}`, () => deps.queuedTurns(businessId).catch(() => 0), deps.limits.businessQueuedTurnsMax, businessBusy);
+      let releaseSender = () => {};
+      const release = () => (releaseQueued(), releaseSender());
+      try {
+        // One address's messages waiting for an answer: a flood from new session ids queues a few turns, not hundreds.
+        const pendingMax = deps.limits.pendingPerAddress;
+        releaseSender = await admission.admit(`sender:${channel.id}:${senderKey}`, () => deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, pendingMax), pendingMax, () => waitForAnswer(pendingMax));
+        const [message] = deps.adapter.toInbound({ channelKey: key, ...body, senderKey });
+        // Handed over now, awaited outside: the next post of the session need not wait for the storage.
+        const stored = deps.accept(message!);
+        void stored.then(release, release);
+        return { stored };
+      } catch (error) {
+        release();
+        throw error;
       }
-      const [message] = deps.adapter.toInbound({ channelKey: key, ...body, senderKey });
-      // Handed over now, awaited outside: the next post of the session need not wait for the storage.
-      return { stored: deps.accept(message!) };
     });
     const result = await stored;
     return reply.status(result.duplicate ? 200 : 202).send({
