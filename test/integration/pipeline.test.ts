@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/index.js";
+import { printableText } from "../../src/domain/clean-text.js";
+import { neutraliseControlText } from "../../src/guardrails/neutralise-control-text.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import type { RecordingChatModel } from "../support/recording-chat-model.js";
 import type { TestDatabase } from "../support/test-database.js";
@@ -29,7 +31,11 @@ describe("web chat message through the whole pipeline", () => {
 
     expect(reply.direction).toBe("outbound");
     expect(reply.text.trim().length).toBeGreaterThan(0);
-    expect(reply.text).toBe(model.generations[0]!.text.trim() || reply.text);
+    // The reply is this generation's text, made safe; or, when a check replaced it, the flag keeps it.
+    const generated = model.generations[0]!.text;
+    const flag = await database.db.replyFlag.findUnique({ where: { replyId: reply.id } });
+    if (flag) expect(flag.modelText).toBe(generated.replaceAll("\u0000", ""));
+    else expect(reply.text).toBe(neutraliseControlText(printableText(generated).trim()));
 
     const inbound = await database.db.message.findUniqueOrThrow({ where: { id: messageId } });
     expect(inbound.status).toBe("answered");
