@@ -39,6 +39,8 @@ export async function startTestPipeline(options: {
   logger?: Logger;
   /** Adapters the worker sends through besides web chat and Meta's (e.g. a WhatsappWebAdapter over a fake client). */
   workerAdapters?: readonly ChannelAdapter[];
+  /** Another model file than the tiny Llama-2-chat one (e.g. a tiny model with another chat template). */
+  modelPath?: string;
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
   wrapModel?: (real: ChatModel) => ChatModel;
 }): Promise<TestPipeline> {
@@ -47,7 +49,7 @@ export async function startTestPipeline(options: {
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
-  const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
+  const real = await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
