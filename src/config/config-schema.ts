@@ -93,9 +93,10 @@ export const envSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   /** PostgreSQL itself when DATABASE_URL is a pooler in transaction mode: migrations hold a session lock. */
   DATABASE_DIRECT_URL: optionalUrl(["postgres://", "postgresql://"]),
-  REDIS_URL: optionalUrl(["redis://", "rediss://"]),
+  /** One Redis, or a cluster: redis+cluster://host:port,host:port (seed nodes). */
+  REDIS_URL: optionalUrl(["redis://", "rediss://", "redis+cluster://", "rediss+cluster://"]),
   DATABASE_POOL_MAX: int(10, 1, 500),
-  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only").default("parlor"),
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_{}-]+$/, "letters, digits, : _ - { } only").default("parlor"),
   DATA_DIR: z.string().default(".data"),
   MODEL_PATH: z
     .string()

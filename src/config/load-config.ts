@@ -1,6 +1,7 @@
 import path from "node:path";
 import { ZodError } from "zod";
 import { envSchema } from "./config-schema.js";
+import { clusterQueuePrefix, isClusterUrl } from "./redis-url.js";
 
 /** Which process is starting: each needs a different subset of settings. */
 export type Role = "gateway" | "worker" | "demo" | "cli" | "test";
@@ -199,7 +200,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     migrationDatabaseUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    queuePrefix: e.QUEUE_PREFIX,
+    queuePrefix: e.REDIS_URL && isClusterUrl(e.REDIS_URL) ? clusterQueuePrefix(e.QUEUE_PREFIX) : e.QUEUE_PREFIX,
     dataDir: path.resolve(e.DATA_DIR),
     model: {
       path: e.MODEL_PATH ? path.resolve(e.MODEL_PATH) : undefined,

@@ -12,7 +12,7 @@ import { Pseudonyms } from "../secrets/pseudonyms.js";
 import type { ConversationReader } from "../ports/conversation-reader.js";
 import type { InboundStore, StoredInbound } from "../ports/inbound-store.js";
 import type { ReplyBus } from "../ports/reply-bus.js";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/redis-connection.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
 import { announceStored } from "../ingest/announce-stored.js";
@@ -76,7 +76,7 @@ export function webchatRouteDeps(
     channels: Pick<InboundStore, "findChannel">;
     reader: ConversationReader;
     logger: Logger;
-    redis?: Redis;
+    redis?: RedisClient;
     queuedTurns?: (businessId: string) => Promise<number>;
   },
 ): WebchatRouteDeps {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import { UnavailableError } from "../domain/errors.js";
 import type { QueuedWork, RemovedWork, WorkIds } from "../ports/queued-work.js";
 import type { BullOutboxQueue } from "./outbox-queue.js";
@@ -14,7 +14,7 @@ import type { BullTurnQueue } from "./turn-queue.js";
  */
 export class BullQueuedWork implements QueuedWork {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly turns: BullTurnQueue,
     private readonly outbox: BullOutboxQueue,

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 // BullMQ's lowest priority number is 1 (first); the largest it accepts is 2^21.
 const MAX_PRIORITY = 2_097_152;
@@ -12,7 +12,7 @@ const IDLE_EXPIRY_MS = 3_600_000;
  */
 export class BusinessFairness {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

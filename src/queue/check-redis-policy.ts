@@ -1,11 +1,11 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { Logger } from "../ports/logger.js";
 
 /**
  * BullMQ loses jobs silently if Redis evicts keys under memory pressure: warn at start-up unless
  * maxmemory-policy is noeviction. Returns the policy ("unknown" where CONFIG is not allowed).
  */
-export async function checkRedisPolicy(redis: Redis, logger: Logger): Promise<string> {
+export async function checkRedisPolicy(redis: RedisClient, logger: Logger): Promise<string> {
   let policy = "unknown";
   try {
     const reply = (await redis.config("GET", "maxmemory-policy")) as string[];

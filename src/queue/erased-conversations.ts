@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import { RedisFanout } from "./redis-fanout.js";
 
 // Erasure happens in a gateway; the model state of a conversation (KV cache in memory, a saved
@@ -6,12 +6,12 @@ import { RedisFanout } from "./redis-fanout.js";
 
 export const erasedConversationsChannel = (prefix: string) => `${prefix}:erased-conversations`;
 
-export async function announceErasedConversations(redis: Redis, prefix: string, conversationIds: readonly string[]): Promise<void> {
+export async function announceErasedConversations(redis: RedisClient, prefix: string, conversationIds: readonly string[]): Promise<void> {
   if (conversationIds.length > 0) await redis.publish(erasedConversationsChannel(prefix), JSON.stringify({ conversationIds }));
 }
 
 /** Calls `onErased` for every conversation a gateway erased; returns the unsubscribe. */
-export function listenForErasedConversations(subscriber: Redis, prefix: string, onErased: (conversationId: string) => void): Promise<() => Promise<void>> {
+export function listenForErasedConversations(subscriber: RedisClient, prefix: string, onErased: (conversationId: string) => void): Promise<() => Promise<void>> {
   return new RedisFanout<{ conversationIds?: unknown }>(subscriber).listen(erasedConversationsChannel(prefix), (event) => {
     if (!Array.isArray(event.conversationIds)) return;
     for (const id of event.conversationIds) if (typeof id === "string") onErased(id);

@@ -1,5 +1,5 @@
 import { Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { Logger } from "../ports/logger.js";
 
 export const MAINTENANCE_QUEUE = "maintenance";
@@ -15,7 +15,7 @@ export interface MaintenanceTasks {
  * worker at start, so there is one however many run), each run is one job that one worker takes.
  */
 export async function startMaintenance(
-  deps: { connection: Redis; prefix: string; logger: Logger; retentionIntervalMs: number },
+  deps: { connection: RedisClient; prefix: string; logger: Logger; retentionIntervalMs: number },
   tasks: MaintenanceTasks,
 ): Promise<{ close(): Promise<void> }> {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: deps.connection, prefix: deps.prefix });

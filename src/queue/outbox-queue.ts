@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { Logger } from "../ports/logger.js";
 import { OUTBOX_QUEUE, outboxJobId } from "./queue-names.js";
 import { inBatches } from "./in-batches.js";
@@ -12,7 +12,7 @@ export interface OutboxJob {
 export class BullOutboxQueue {
   readonly queue: Queue<OutboxJob>;
 
-  constructor(connection: Redis, prefix: string, logger: Logger) {
+  constructor(connection: RedisClient, prefix: string, logger: Logger) {
     this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE, {
       connection,
       prefix,

@@ -1,11 +1,11 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { Logger } from "../ports/logger.js";
 
 /**
  * Runs `task` every `intervalMs` in at most one process at a time (a Redis lease per round), so
  * any number of workers can host it.
  */
-export function startSingletonLoop(deps: { redis: Redis; key: string; intervalMs: number; logger: Logger; task: () => Promise<unknown> }): { stop(): void } {
+export function startSingletonLoop(deps: { redis: RedisClient; key: string; intervalMs: number; logger: Logger; task: () => Promise<unknown> }): { stop(): void } {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;

@@ -1,12 +1,12 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 /**
- * Remembers an answer under a key for a while (Redis, shared by every gateway): a request seen
+ * Remembers an answer under a key for a while (RedisClient, shared by every gateway): a request seen
  * again within that time gets the first answer instead of being carried out again.
  */
 export class RedisAnswerMemory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,21 +1,54 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { isClusterUrl } from "../config/redis-url.js";
 
 export type RedisRole = "producer" | "worker" | "subscriber";
+
+/**
+ * One Redis or a Redis Cluster, as REDIS_URL says (`redis+cluster://host:port,host:port`). Both
+ * speak the same commands; in a cluster every key of ours carries the queue prefix's hash tag
+ * (`{parlor}`, see clusterQueuePrefix), so BullMQ's scripts and our transactions stay in one slot.
+ */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Producers (the gateway) fail fast so an HTTP request gets a 503 instead of hanging; workers and
  * subscribers wait and reconnect forever, as BullMQ requires (`maxRetriesPerRequest: null`).
  */
-export function createRedis(url: string, role: RedisRole): Redis {
+function roleOptions(role: RedisRole): RedisOptions {
   if (role === "producer") {
     // The offline queue stays on (BullMQ sends commands while connecting), but a command waits for
     // at most one reconnection attempt and two seconds before it fails.
-    return new Redis(url, {
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      commandTimeout: 2000,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
+    return { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, retryStrategy: (times) => Math.min(times * 200, 2000) };
   }
-  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 5000) });
+  return { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 5000) };
+}
+
+/** `redis+cluster://[user:password@]host:port,host:port`: the seed nodes and the credentials. */
+export function parseClusterUrl(url: string): { nodes: Array<{ host: string; port: number }>; username?: string; password?: string; tls: boolean } {
+  const match = /^(rediss?)\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)/.exec(url);
+  if (!match) throw new Error("a cluster URL is redis+cluster://host:port,host:port");
+  const nodes = match[4]!.split(",").map((hostPort) => {
+    const node = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(hostPort);
+    return { host: node?.[1] ?? node?.[2] ?? "", port: node?.[3] ? Number(node[3]) : node ? 6379 : NaN };
+  });
+  if (nodes.some((n) => !n.host || !Number.isInteger(n.port) || n.port <= 0 || n.port > 65535)) throw new Error("a cluster URL lists host:port pairs");
+  return {
+    nodes,
+    ...(match[2] ? { username: decodeURIComponent(match[2]) } : {}),
+    ...(match[3] ? { password: decodeURIComponent(match[3]) } : {}),
+    tls: match[1] === "rediss",
+  };
+}
+
+export function createRedis(url: string, role: RedisRole): RedisClient {
+  if (!isClusterUrl(url)) return new Redis(url, roleOptions(role));
+  const { nodes, username, password, tls } = parseClusterUrl(url);
+  const { retryStrategy, ...options } = roleOptions(role);
+  return new Cluster(nodes, {
+    clusterRetryStrategy: retryStrategy,
+    // A failover moves slots: commands wait for the new primary instead of failing at once.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    redisOptions: { ...options, ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tls ? { tls: {} } : {}) },
+  });
 }

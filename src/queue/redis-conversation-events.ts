@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { ConversationEvent, ConversationEvents } from "../ports/conversation-events.js";
 import { RedisFanout } from "./redis-fanout.js";
 
@@ -7,8 +7,8 @@ export class RedisConversationEvents implements ConversationEvents {
   private readonly fanout: RedisFanout<ConversationEvent>;
 
   constructor(
-    private readonly publisher: Redis,
-    subscriber: Redis | null,
+    private readonly publisher: RedisClient,
+    subscriber: RedisClient | null,
     private readonly prefix: string,
   ) {
     this.fanout = new RedisFanout(subscriber);

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 /**
  * Many local listeners per Redis pub/sub channel over one subscriber connection: a channel is
@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 export class RedisFanout<T> {
   private readonly handlers = new Map<string, Set<(event: T) => void>>();
 
-  constructor(private readonly subscriber: Redis | null) {
+  constructor(private readonly subscriber: RedisClient | null) {
     subscriber?.on("message", (channel: string, payload: string) => {
       const set = this.handlers.get(channel);
       if (!set) return;

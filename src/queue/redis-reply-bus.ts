@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { ReplyBus, ReplyEvent } from "../ports/reply-bus.js";
 import { RedisFanout } from "./redis-fanout.js";
 
@@ -7,8 +7,8 @@ export class RedisReplyBus implements ReplyBus {
   private readonly fanout: RedisFanout<ReplyEvent>;
 
   constructor(
-    private readonly publisher: Redis,
-    subscriber: Redis | null,
+    private readonly publisher: RedisClient,
+    subscriber: RedisClient | null,
     private readonly prefix: string,
   ) {
     this.fanout = new RedisFanout(subscriber);

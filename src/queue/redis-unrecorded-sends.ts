@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { UnrecordedSends } from "../ports/unrecorded-sends.js";
 
 // The worker's connection waits for Redis forever (BullMQ needs that); a delivery must not.
@@ -13,7 +13,7 @@ export class RedisUnrecordedSends implements UnrecordedSends {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = `${prefix}:outbox:unrecorded`;

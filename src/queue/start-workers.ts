@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import { FatalError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
@@ -19,7 +19,7 @@ export interface WorkerHandlers {
 }
 
 export interface WorkerOptions {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly prefix: string;
   readonly concurrency: number;
   /** How long a turn waits before checking again when its conversation is busy. */

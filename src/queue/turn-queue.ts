@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import { UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob, TurnQueue } from "../ports/turn-queue.js";
@@ -19,7 +19,7 @@ export class BullTurnQueue implements TurnQueue {
   private readonly fairness: BusinessFairness;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {

@@ -42,21 +42,24 @@ export async function startTestPipeline(options: {
   workerAdapters?: readonly ChannelAdapter[];
   /** The URL the gateway and worker reach the database by, given the direct one (e.g. through a PgBouncer); the test's own `database` stays direct. */
   runtimeDatabaseUrl?: (directUrl: string) => string;
+  /** Another Redis than the test one (e.g. a private cluster); its keys are not cleaned up. */
+  redisUrl?: string;
   /** Another model file than the tiny Llama-2-chat one (e.g. a tiny model with another chat template). */
   modelPath?: string;
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
   wrapModel?: (real: ChatModel) => ChatModel;
 }): Promise<TestPipeline> {
   const prefix = createTestPrefix();
-  const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...options.env });
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env });
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
   const real = await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
-  const worker = composeWorker({ config, db: runtimeDb, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
-  const gateway = composeGateway({ config, db: runtimeDb, redisUrl: TEST_REDIS_URL, logger });
+  const worker = composeWorker({ config, db: runtimeDb, redisUrl, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
+  const gateway = composeGateway({ config, db: runtimeDb, redisUrl, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {
     config,

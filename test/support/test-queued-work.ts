@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "../../src/ports/logger.js";
 import { BullQueuedWork } from "../../src/queue/bull-queued-work.js";
 import { BullOutboxQueue } from "../../src/queue/outbox-queue.js";
-import { createRedis } from "../../src/queue/redis-connection.js";
+import { createRedis, type RedisClient } from "../../src/queue/redis-connection.js";
 import { RedisConversationEvents } from "../../src/queue/redis-conversation-events.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { TEST_REDIS_URL } from "./test-env.js";
@@ -10,7 +9,7 @@ import { createTestPrefix } from "./test-redis.js";
 
 export interface TestQueues {
   readonly prefix: string;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly turns: BullTurnQueue;
   readonly outbox: BullOutboxQueue;
   /** The real Redis implementation of the QueuedWork port, over these queues. */

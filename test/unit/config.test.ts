@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { parseClusterUrl } from "../../src/queue/redis-connection.js";
 
 describe("loadConfig", () => {
   it("gives the demo working defaults with nothing set", () => {
@@ -22,6 +23,20 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
     for (const name of ["PORT", "REDIS_URL", "LLM_TEMPERATURE", "DATABASE_URL", "MODEL_PATH"]) expect(problems).toContain(name);
+  });
+
+  it("takes a Redis Cluster as REDIS_URL, and makes the queue prefix a hash tag so every key is in one slot", () => {
+    const config = loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis+cluster://10.0.0.1:7000,10.0.0.2:7000", QUEUE_PREFIX: "parlor" });
+    expect(config.queuePrefix).toBe("{parlor}");
+    expect(loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis+cluster://h:7000", QUEUE_PREFIX: "{shop}:eu" }).queuePrefix).toBe("{shop}:eu");
+    expect(loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", QUEUE_PREFIX: "parlor" }).queuePrefix).toBe("parlor");
+    expect(parseClusterUrl("rediss+cluster://app:s%40cret@10.0.0.1:7000,[::1]:7001,cache,[::2]")).toEqual({
+      nodes: [{ host: "10.0.0.1", port: 7000 }, { host: "::1", port: 7001 }, { host: "cache", port: 6379 }, { host: "::2", port: 6379 }],
+      username: "app",
+      password: "s@cret",
+      tls: true,
+    });
+    expect(() => parseClusterUrl("redis+cluster://h:99999")).toThrow(/host:port/);
   });
 
   it("runs migrations on DATABASE_DIRECT_URL when the app goes through a pooler, else on DATABASE_URL", () => {

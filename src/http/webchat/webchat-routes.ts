@@ -1,6 +1,6 @@
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../queue/redis-connection.js";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { NAME_MAX_CHARS, type WebchatAdapter } from "../../channels/webchat/webchat-adapter.js";
@@ -24,7 +24,7 @@ export interface WebchatRouteDeps {
   readonly streams: ConversationStreams;
   readonly limits: WebchatLimitSettings;
   /** Where the rate-limit counters live (shared by every gateway); absent: in this process. */
-  readonly rateLimitStore?: { readonly redis: Redis; readonly prefix: string };
+  readonly rateLimitStore?: { readonly redis: RedisClient; readonly prefix: string };
   /** Turns queued for a business and not finished (for the per-business cap). */
   readonly queuedTurns: (businessId: string) => Promise<number>;
   /** Pseudonyms of the visitors' addresses (sender keys). */
@@ -65,7 +65,7 @@ const CHANNEL_CACHE_MS = 5000;
 /**
  * The built-in web chat's API: post a message, read the conversation, stream new messages (SSE).
  * Everyone can reach it, so every route is limited per address and per chat (shared by all
- * gateways through Redis), event streams are capped per session and per address, and a business
+ * gateways through RedisClient), event streams are capped per session and per address, and a business
  * with too many turns waiting gets 429 instead of a longer queue.
  */
 export function registerWebchatRoutes(app: FastifyInstance, deps: WebchatRouteDeps): void {

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
+import { PrivateRedisCluster } from "../support/private-redis-cluster.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+
+// Issue #17 (3): REDIS_URL naming a Redis Cluster. The gateway and the worker run on a real
+// cluster (three primaries, a replica each); the queue prefix becomes a hash tag so every key of
+// ours is in one slot; then that slot's primary is killed and its replica takes over.
+let cluster: PrivateRedisCluster;
+let pipeline: TestPipeline;
+
+beforeAll(async () => {
+  cluster = await PrivateRedisCluster.start();
+  pipeline = await startTestPipeline({ businesses: { demo: "support-bakery" }, redisUrl: cluster.url, env: { RECONCILE_INTERVAL_MS: "2000", RECONCILE_AFTER_MS: "3000" } });
+}, 120_000);
+
+afterAll(async () => {
+  await pipeline?.close();
+  await cluster?.stop();
+});
+
+async function transcript(client: WebchatClient): Promise<ChatLine[]> {
+  const res = await fetch(`${pipeline.baseUrl}/api/webchat/demo/messages?after=0`, { headers: { "x-webchat-session": client.sessionId } });
+  return ((await res.json()) as { messages: ChatLine[] }).messages;
+}
+
+async function talk(clients: readonly WebchatClient[], text: string): Promise<void> {
+  await Promise.all(
+    clients.map(async (client) => {
+      await client.send(text);
+      await client.waitForReply(90_000);
+    }),
+  );
+}
+
+describe("on a Redis Cluster", () => {
+  let clients: WebchatClient[];
+
+  it("keys carry the prefix's hash tag, all in one slot, and conversations are answered", async () => {
+    expect(pipeline.config.queuePrefix).toMatch(/^\{test-[0-9a-f]+\}$/);
+    clients = Array.from({ length: 6 }, () => new WebchatClient(pipeline.baseUrl, "demo"));
+    await talk(clients, "Hi! Are you open on Sunday?");
+    // BullMQ's queues and our own keys (fairness, locks, send records) all live in the tag's slot.
+    expect(await cluster.keysInSlotOf(pipeline.config.queuePrefix)).toBeGreaterThan(5);
+  }, 120_000);
+
+  it("the slot's primary is killed: its replica takes over, and every message is still answered exactly once", async () => {
+    const primary = await cluster.primaryFor(`${pipeline.config.queuePrefix}:anything`);
+    await cluster.kill(primary);
+    // Customers write while the cluster notices and promotes the replica.
+    await talk(clients, "And how much is a sourdough loaf?");
+    await cluster.waitUntilHealthy();
+    expect(await cluster.primaryFor(`${pipeline.config.queuePrefix}:anything`)).not.toBe(primary);
+    await talk(clients, "Thanks, see you then");
+    await expect.poll(() => pipeline.database.db.outboxEntry.count({ where: { status: { not: "sent" } } }), { timeout: 30_000 }).toBe(0);
+    for (const client of clients) {
+      expect((await transcript(client)).map((l) => l.direction)).toEqual(["inbound", "outbound", "inbound", "outbound", "inbound", "outbound"]);
+    }
+  }, 240_000);
+});

@@ -1,0 +1,141 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { stopChild } from "../../src/embedded/embedded-redis.js";
+import { freePort } from "../../src/embedded/free-port.js";
+
+const run = promisify(execFile);
+
+/**
+ * A real Redis Cluster of a test's own: Debian's redis-server, three primaries with a replica each
+ * on loopback, joined by `redis-cli --cluster create`. A primary can be killed to see its replica
+ * take over, as a failover in production.
+ */
+export class PrivateRedisCluster {
+  private constructor(
+    private readonly dir: string,
+    private readonly nodes: Map<number, ChildProcess>,
+  ) {}
+
+  static async start(): Promise<PrivateRedisCluster> {
+    const dir = await mkdtemp(join(tmpdir(), "redis-cluster-"));
+    const ports: number[] = [];
+    while (ports.length < 6) {
+      const port = await freePort();
+      // The cluster bus listens on port + 10000, which must be free too.
+      if (port < 55_000 && !ports.includes(port)) ports.push(port);
+    }
+    const nodes = new Map<number, ChildProcess>();
+    for (const port of ports) {
+      nodes.set(
+        port,
+        spawn(
+          "redis-server",
+          ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "1500", "--save", "", "--appendonly", "no", "--dir", dir, "--maxmemory-policy", "noeviction"],
+          { stdio: "ignore" },
+        ),
+      );
+    }
+    const cluster = new PrivateRedisCluster(dir, nodes);
+    try {
+      for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
+      await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes"], { timeout: 30_000 });
+      for (const port of ports) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** REDIS_URL for the app: every node as a seed. */
+  get url(): string {
+    return `redis+cluster://${[...this.nodes.keys()].map((p) => `127.0.0.1:${p}`).join(",")}`;
+  }
+
+  /** The port of the primary serving `key`'s slot. */
+  async primaryFor(key: string): Promise<number> {
+    const redis = new Redis(this.livePort(), "127.0.0.1");
+    try {
+      const slot = (await redis.call("cluster", "keyslot", key)) as number;
+      const slots = (await redis.call("cluster", "slots")) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
+      const range = slots.find(([from, to]) => slot >= from && slot <= to);
+      if (!range) throw new Error(`no node serves slot ${slot}`);
+      return range[2][1];
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** How many keys the primary serving `key`'s slot holds in that slot. */
+  async keysInSlotOf(key: string): Promise<number> {
+    const probe = new Redis(this.livePort(), "127.0.0.1");
+    const slot = (await probe.call("cluster", "keyslot", key)) as number;
+    probe.disconnect();
+    const primary = new Redis(await this.primaryFor(key), "127.0.0.1");
+    try {
+      return (await primary.call("cluster", "countkeysinslot", slot)) as number;
+    } finally {
+      primary.disconnect();
+    }
+  }
+
+  private livePort(): number {
+    return [...this.nodes.entries()].find(([, c]) => c.exitCode === null && c.signalCode === null)![0];
+  }
+
+  /** Kills a node outright (SIGKILL, no save): its replica is promoted after the node timeout. */
+  async kill(port: number): Promise<void> {
+    const child = this.nodes.get(port);
+    if (!child) throw new Error(`no node on ${port}`);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve)));
+  }
+
+  /** Waits until the cluster serves every slot again (after a failover). */
+  async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
+    const alive = [...this.nodes.entries()].filter(([, c]) => c.exitCode === null && c.signalCode === null).map(([p]) => p);
+    for (const port of alive) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((c) => (c.exitCode === null && c.signalCode === null ? stopChild(c) : undefined)));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function ping(port: number): Promise<boolean> {
+  const redis = new Redis(port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function info(port: number): Promise<string> {
+  const redis = new Redis(port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    return String(await redis.call("cluster", "info"));
+  } catch {
+    return "";
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    if (await check()) return;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
