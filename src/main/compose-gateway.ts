@@ -30,6 +30,7 @@ import { parseSecretKey } from "../secrets/secret-box.js";
 import { createAdminStore } from "../storage/admin-store.js";
 import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
+import { ChatProfileRepository } from "../storage/chat-profile-repository.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
 import type { Db } from "../storage/create-db.js";
@@ -142,6 +143,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     http: httpSettings(config),
     webchat: { ...webchat, pseudonyms },
     chatPageFrameAncestors: config.webchat.frameAncestors,
+    chatProfiles: new ChatProfileRepository(db),
     meta: metaWebhookDeps(config, { db, store, accept, logger }),
     metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }, { answered: new RedisAnswerMemory(producer, config.queuePrefix), pseudonyms }),
     // On the public listener only with its token; with METRICS_PORT, only on that listener.
