@@ -195,7 +195,7 @@ describe("conversations", () => {
     const before = await database.db.message.count();
     const empty = await api("POST", url, { text: " \n " });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json().error).toMatchObject({ code: "TEXT_EMPTY", message: expect.stringContaining("body.text") });
+    expect(empty.json().error).toMatchObject({ code: "TEXT_EMPTY", field: "body.text", message: "Text is empty." });
     expect((await api("POST", url, { text: "x".repeat(501) })).statusCode).toBe(413);
     const notText = await api("POST", url, { text: 7 });
     expect(notText.statusCode).toBe(400);

@@ -125,7 +125,7 @@ export const channelRoutes = [
       if (body.chatPage) {
         const current = await deps.store.channels.get(params.businessId, params.channelId);
         if (!current) throw notFound("channel");
-        if (current.kind !== "webchat") throw new InputError("NOT_WEBCHAT", "body.chatPage: only a web chat channel has a chat page to style", 422);
+        if (current.kind !== "webchat") throw new InputError("NOT_WEBCHAT", "body.chatPage: this is not a web chat channel, and only a web chat has a page to style", 422);
       }
       const updated = await deps.store.channels.update(params.businessId, params.channelId, body);
       if (!updated) throw notFound("channel");

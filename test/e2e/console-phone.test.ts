@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+
+// The console on a 390×844 phone (touch) and on a desktop, against the real gateway, worker and
+// model: every section reachable by tapping its tab, the active tab in view, nothing wider than
+// the screen, and every control at least 44 px each way (measured in the page).
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+const SECTIONS = [
+  ["persona", "Persona"],
+  ["inbox", "Inbox"],
+  ["channels", "Channels"],
+  ["hours", "Hours"],
+  ["knowledge", "Knowledge"],
+] as const;
+const TAP_MIN = 44;
+
+let pipeline: TestPipeline;
+let browser: Browser;
+let baseUrl: string;
+let key: string;
+
+beforeAll(async () => {
+  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery" } });
+  baseUrl = pipeline.baseUrl;
+  const businessId = (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
+  key = (await issueApiKey(new ApiKeyRepository(pipeline.database.db), { businessId, name: "phone test" })).key;
+  // A conversation in the inbox, so its list and transcript have something to lay out.
+  const res = await fetch(`${baseUrl}/api/webchat/demo/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "Do you bake gluten-free bread on Saturdays?", name: "Ana" }),
+  });
+  expect(res.status).toBe(202);
+  browser = await launchTestBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pipeline?.close();
+});
+
+async function openPage(viewport: { width: number; height: number }, touch: boolean): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, hasTouch: touch, isMobile: touch });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("console", (m) => void (m.type() === "error" && !m.text().startsWith("Failed to load resource") && problems.push(`console: ${m.text()}`)));
+  return { page, problems };
+}
+
+/** Controls smaller than TAP_MIN either way: a radio or checkbox counts with its label, a link inside running text is exempt (WCAG 2.5.5). */
+function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate((min) => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("a[href], button, select, input:not([type=hidden]), textarea, summary"))) {
+      const target = el instanceof HTMLInputElement && (el.type === "radio" || el.type === "checkbox") ? (el.closest("label") ?? el) : el;
+      if (el instanceof HTMLInputElement && el.type === "file" && el.labels?.[0]) continue; // the visible control is its label
+      const r = target.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(target).visibility === "hidden") continue;
+      if (el.tagName === "A" && getComputedStyle(el).display === "inline" && el.parentElement && (el.parentElement.textContent ?? "").trim() !== (el.textContent ?? "").trim()) continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className ? `.${String(el.className).split(" ").join(".")}` : ""} "${(el.textContent ?? (el as HTMLInputElement).value ?? "").trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return out;
+  }, TAP_MIN);
+}
+
+const overflow = (page: Page) => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+
+async function settled(page: Page): Promise<void> {
+  await page.locator("#view .loading").first().waitFor({ state: "detached" }).catch(() => undefined);
+  await page.waitForTimeout(300);
+}
+
+describe("console on a phone and a desktop", () => {
+  for (const [size, viewport, touch] of [
+    ["phone", PHONE, true],
+    ["desktop", DESKTOP, false],
+  ] as const) {
+    it(`reaches every section by tapping its tab, shows which one is open, and fits the screen (${size})`, async () => {
+      const { page, problems } = await openPage(viewport, touch);
+      await signInToConsole(page, baseUrl, key);
+      const failures: string[] = [];
+      for (const [route, label] of SECTIONS) {
+        const tab = page.locator(`.tabs a[data-route=${route}]`);
+        // In view without scrolling the strip: a person can see it and tap it.
+        const box = (await tab.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+        expect(await tab.textContent()).toContain(label);
+        if (touch) await tab.tap();
+        else await tab.click();
+        await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/${route}`);
+        await settled(page);
+        const active = page.locator(".tabs a.active");
+        expect(await active.getAttribute("data-route")).toBe(route);
+        const activeBox = (await active.boundingBox())!;
+        expect(activeBox.x + activeBox.width).toBeLessThanOrEqual(viewport.width);
+        expect(await active.evaluate((el) => getComputedStyle(el).borderBottomColor)).not.toBe(await page.locator(".tabs a:not(.active)").first().evaluate((el) => getComputedStyle(el).borderBottomColor));
+        const { scroll, viewport: width } = await overflow(page);
+        if (scroll > width) failures.push(`${route}: ${scroll} px wide at ${width}`);
+        for (const small of await smallTargets(page)) failures.push(`${route}: ${small}`);
+        await page.screenshot({ path: `${SCREENSHOTS}/console-${route}-${size}.png`, fullPage: true });
+      }
+      // The inbox with a conversation open.
+      await page.goto(`${baseUrl}/console#/inbox`);
+      await page.locator(".conv").first().waitFor();
+      if (touch) await page.locator(".conv").first().tap();
+      else await page.locator(".conv").first().click();
+      await page.locator(".transcript").first().waitFor();
+      await settled(page);
+      const { scroll, viewport: width } = await overflow(page);
+      if (scroll > width) failures.push(`conversation: ${scroll} px wide at ${width}`);
+      for (const small of await smallTargets(page)) failures.push(`conversation: ${small}`);
+      await page.screenshot({ path: `${SCREENSHOTS}/console-conversation-${size}.png`, fullPage: true });
+      expect(failures).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }, 180_000);
+
+    it(`lays the API docs out to fit the screen (${size})`, async () => {
+      const { page, problems } = await openPage(viewport, touch);
+      await page.goto(`${baseUrl}/api/admin/docs`);
+      await page.locator("details.op").first().waitFor();
+      await page.locator("details.op > summary").first().click();
+      const { scroll, viewport: width } = await overflow(page);
+      expect(scroll).toBeLessThanOrEqual(width);
+      expect(await smallTargets(page)).toEqual([]);
+      await page.screenshot({ path: `${SCREENSHOTS}/api-docs-${size}.png` });
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }, 60_000);
+  }
+});
