@@ -85,8 +85,12 @@ describe("console on a phone and a desktop", () => {
   ] as const) {
     it(`reaches every section by tapping its tab, shows which one is open, and fits the screen (${size})`, async () => {
       const { page, problems } = await openPage(viewport, touch);
-      await signInToConsole(page, baseUrl, key);
       const failures: string[] = [];
+      await page.goto(`${baseUrl}/console`);
+      await page.locator("#api-key").waitFor();
+      for (const small of await smallTargets(page)) failures.push(`sign in: ${small}`);
+      await page.screenshot({ path: `${SCREENSHOTS}/console-sign-in-${size}.png` });
+      await signInToConsole(page, baseUrl, key);
       for (const [route, label] of SECTIONS) {
         const tab = page.locator(`.tabs a[data-route=${route}]`);
         // In view without scrolling the strip: a person can see it and tap it.
