@@ -60,8 +60,9 @@ export function when(iso) {
   return (date.getFullYear() === now.getFullYear() ? DATE_TIME : DATE_TIME_YEAR).format(date);
 }
 
+/** Now, with its day: "today 14:02:05". */
 export function clock() {
-  return new Date().toLocaleTimeString();
+  return `today ${new Date().toLocaleTimeString()}`;
 }
 
 /** 32 random hex characters: works without a secure context, unlike crypto.randomUUID(). */

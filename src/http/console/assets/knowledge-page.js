@@ -30,7 +30,7 @@ export function mountKnowledge(view, { business }) {
     "section",
     { class: "panel knowledge-page", "aria-labelledby": "knowledge-title-heading" },
     h("div", { class: "panel-head" }, h("h2", { id: "knowledge-title-heading" }, "Knowledge")),
-    h("p", { class: "small muted" }, "Answers the agent can quote. For each customer message it is given the few entries that match best, so keep each one about one thing."),
+    h("p", { class: "small muted" }, "Answers the agent can quote. For each message it is given the few entries that match best, so keep each one about one thing."),
     form,
     state,
     list,
@@ -112,7 +112,7 @@ export function mountKnowledge(view, { business }) {
     try {
       const { items } = await api(base);
       if (destroyed) return;
-      clear(state, items.length === 0 ? empty("Nothing here yet. Add your opening hours, prices, delivery area: whatever customers ask about.") : null);
+      clear(state, items.length === 0 ? empty("Nothing here yet. Add what people ask about: opening hours, prices, delivery area, upload days.") : null);
       clear(list, items.map(card));
     } catch (error) {
       if (!destroyed) clear(state, errorBox(`Could not load the knowledge base. ${error.message}`, load));
