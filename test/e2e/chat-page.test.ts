@@ -198,6 +198,10 @@ describe("widget", () => {
       expect((await reply.locator(".bubble").textContent())!.trim().length).toBeGreaterThan(0);
       expect(await overflows(page)).toBe(false);
       await page.screenshot({ path: `${SCREENSHOTS}/widget-open-${size}.png` });
+      // The bubble closes it again.
+      await bubble.click();
+      await expect.poll(() => page.locator("div[data-parlor=panel]").isHidden()).toBe(true);
+      expect(await bubble.getAttribute("aria-expanded")).toBe("false");
       // Only the site itself and the chat server were contacted.
       expect([...hosts].sort()).toEqual([baseUrl, siteUrl].sort());
       expect(problems).toEqual([]);
