@@ -1,10 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { InputError } from "../domain/errors.js";
-import type { ChatProfile, ChatProfileReader } from "../ports/chat-profile-reader.js";
-import { parseInput } from "./parse-input.js";
+import type { ChatProfileReader } from "../ports/chat-profile-reader.js";
 
 const PAGES = new URL("./pages/", import.meta.url);
 const CHAT_PAGE = readFileSync(new URL("chat.html", PAGES), "utf8");
@@ -15,8 +12,6 @@ const ASSETS: Record<string, { type: string; body: string }> = {
   "chat.css": { type: "text/css; charset=utf-8", body: readFileSync(new URL("chat.css", PAGES), "utf8") },
 };
 
-/** A channel's look and status reach pages within this long of an owner's change. */
-const PROFILE_CACHE_MS = 5000;
 const keyParams = z.object({ channelKey: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "letters, digits, _ and - (1-100)") });
 
 /**
@@ -40,35 +35,17 @@ function secured(reply: FastifyReply, csp: string): FastifyReply {
   return reply.header("content-security-policy", csp).header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer");
 }
 
-/** What a visitor's page may know: no sites list (that is for headers), nothing about other channels. */
-function profileJson(p: ChatProfile) {
-  return { businessName: p.businessName, agentName: p.agentName, disclosure: p.disclosure, personaKind: p.personaKind, color: p.color, logoUrl: p.logoUrl, open: p.open };
-}
-
 /**
- * GET /chat/:channelKey, the visitor's chat page, and its files; GET /api/webchat/:channelKey/profile,
- * the business, agent and look the page shows; GET /widget.js, the script a business puts on its
- * own site to open the chat in a bubble.
+ * GET /chat/:channelKey, the visitor's chat page, and its files (the business, agent and look it
+ * shows come from /api/webchat/:channelKey/profile); GET /widget.js, the script a business puts
+ * on its own site to open the chat in a bubble.
  */
 export function registerChatPageRoutes(app: FastifyInstance, options: { frameAncestors: string; profiles: ChatProfileReader }): void {
   const csp = chatPageCsp(options.frameAncestors);
-  // Misses are cached too: a flood of made-up keys costs one query per key per PROFILE_CACHE_MS.
-  const cache = new LRUCache<string, { lookup: Promise<ChatProfile | null> }>({ max: 10_000, ttl: PROFILE_CACHE_MS });
-  const profileOf = (key: string): Promise<ChatProfile | null> => {
-    let cached = cache.get(key);
-    if (!cached) {
-      const lookup = options.profiles.chatProfile(key);
-      cached = { lookup };
-      cache.set(key, cached);
-      lookup.catch(() => cache.get(key) === cached && cache.delete(key));
-    }
-    return cached.lookup;
-  };
-
   app.get("/chat/:channelKey", async (request, reply) => {
     const parsed = keyParams.safeParse(request.params);
     // An unknown key still gets the page: it says so in words.
-    const profile = parsed.success ? await profileOf(parsed.data.channelKey).catch(() => null) : null;
+    const profile = parsed.success ? await options.profiles.chatProfile(parsed.data.channelKey).catch(() => null) : null;
     const pageCsp = profile ? chatPageCsp(frameAncestorsFor(options.frameAncestors, profile.sites), profile.logoUrl ? new URL(profile.logoUrl).origin : undefined) : csp;
     return secured(reply, pageCsp).header("content-type", "text/html; charset=utf-8").header("cache-control", "no-cache").send(CHAT_PAGE);
   });
@@ -76,13 +53,6 @@ export function registerChatPageRoutes(app: FastifyInstance, options: { frameAnc
     const asset = Object.hasOwn(ASSETS, (request.params as { file: string }).file) ? ASSETS[(request.params as { file: string }).file] : undefined;
     if (!asset) return reply.status(404).send({ error: { code: "NOT_FOUND", message: "no such file" } });
     return secured(reply, csp).header("content-type", asset.type).header("cache-control", "no-cache").send(asset.body);
-  });
-  app.get("/api/webchat/:channelKey/profile", async (request, reply) => {
-    const { channelKey } = parseInput(keyParams, request.params, "params");
-    const profile = await profileOf(channelKey);
-    if (!profile) throw new InputError("UNKNOWN_CHANNEL", "This chat does not exist. Check the link you were given.", 404);
-    // Public facts the widget on the business's own site reads (colour, name) from another origin.
-    return reply.header("access-control-allow-origin", "*").header("cache-control", "no-cache").send(profileJson(profile));
   });
   // Loaded by the business's own pages, so it is served for any site; it loads nothing but the chat page.
   app.get("/widget.js", async (_request, reply) =>
