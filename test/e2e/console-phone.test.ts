@@ -78,7 +78,38 @@ async function settled(page: Page): Promise<void> {
   await page.waitForTimeout(300);
 }
 
+async function admin(method: string, path: string, body?: object): Promise<any> {
+  const res = await fetch(`${baseUrl}/api/admin${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  expect(res.ok, `${method} ${path}: ${res.status}`).toBe(true);
+  return res.json();
+}
+
 describe("console on a phone and a desktop", () => {
+  it("offers to go back only to older versions: a newer one is made live, an older one made live again", async () => {
+    const businessId = (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
+    const personaUrl = `/businesses/${businessId}/personas/${(await pipeline.database.db.persona.findFirstOrThrow({ where: { businessId } })).id}`;
+    const live = (await admin("GET", personaUrl)).activeVersion;
+    // A newer version saved without making it live.
+    await admin("POST", `${personaUrl}/versions`, { persona: { ...live.persona, settings: { ...live.persona.settings, tone: "short and sweet" } }, activate: false });
+    const { page, problems } = await openPage(PHONE, true);
+    await signInToConsole(page, baseUrl, key, "#/persona");
+    const newer = page.locator('#versions li[data-version="2"] button.make-live');
+    await newer.waitFor();
+    expect(await newer.textContent()).toBe("Make this version live");
+    expect(await page.locator('#versions li[data-version="1"] button.make-live').count()).toBe(0);
+    await newer.tap();
+    const confirm = page.locator("#confirm-live");
+    await confirm.getByText("Make version 2 live?").waitFor();
+    expect(await confirm.textContent()).not.toMatch(/roll back/i);
+    await confirm.getByRole("button", { name: "Make it live", exact: true }).tap();
+    await page.locator("#live-version", { hasText: "version 2" }).waitFor();
+    expect(await page.locator('#versions li[data-version="1"] button.make-live').textContent()).toBe("Make this version live again");
+    expect(await page.locator('#versions li[data-version="2"] button.make-live').count()).toBe(0);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-persona-versions-phone.png` });
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   for (const [size, viewport, touch] of [
     ["phone", PHONE, true],
     ["desktop", DESKTOP, false],
