@@ -1,4 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +49,21 @@ let baseUrl: string;
 let held: HeldChatModel;
 let site: Server;
 let siteUrl: string;
+let logoHost: Server;
+let logoUrl: string;
+
+/** The business's logo on its own https host (a self-signed certificate the test browser is told to accept). */
+async function startLogoHost(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "parlor-logo-"));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="20" fill="#f4b400"/><text x="20" y="27" font-size="18" text-anchor="middle" fill="#7a2e8e">M</text></svg>';
+  logoHost = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (_req, res) => {
+    res.writeHead(200, { "content-type": "image/svg+xml" });
+    res.end(svg);
+  });
+  await new Promise<void>((resolve) => logoHost.listen(0, "localhost", resolve));
+  logoUrl = `https://localhost:${(logoHost.address() as AddressInfo).port}/logo.svg`;
+}
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
@@ -61,12 +81,15 @@ beforeAll(async () => {
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
   await database.db.channel.updateMany({ where: { kind: "webchat", platformAccountId: "demo" }, data: { chatColor: "#7a2e8e", chatSites: [siteUrl] } });
   await database.db.channel.updateMany({ where: { kind: "webchat", platformAccountId: "shut" }, data: { enabled: false } });
+  await startLogoHost();
+  await database.db.channel.updateMany({ where: { kind: "webchat", platformAccountId: "fans" }, data: { chatLogoUrl: logoUrl, chatColor: "#f4b400" } });
   browser = await launchTestBrowser();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => site?.close(resolve));
+  await new Promise((resolve) => logoHost?.close(resolve));
   await pipeline?.close();
 });
 
@@ -134,16 +157,25 @@ describe("chat page", () => {
     }, 180_000);
   }
 
-  it("shows a fan agent's own AI disclosure before the first message", async () => {
-    const { page, problems } = await openRecordedPage(browser, PHONE);
-    await page.goto(`${baseUrl}/chat/fans`);
-    await expect.poll(() => page.locator("#status").textContent()).toBe("say hello");
-    const settings = (await database.db.personaVersion.findFirstOrThrow({ where: { persona: { business: { slug: "fans" } } } })).settings as { disclosure: string };
-    expect(await page.locator("#notice").textContent()).toBe(settings.disclosure);
-    await page.screenshot({ path: `${SCREENSHOTS}/chat-page-fan-phone.png` });
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+  for (const [size, viewport] of SIZES) {
+    it(`shows a fan agent's own AI disclosure before the first message, the creator's logo and a light tint with dark text (${size})`, async () => {
+      const { page, problems } = await openRecordedPage(browser, viewport, { ignoreHTTPSErrors: true });
+      await page.goto(`${baseUrl}/chat/fans`);
+      await expect.poll(() => page.locator("#status").textContent()).toBe("say hello");
+      const settings = (await database.db.personaVersion.findFirstOrThrow({ where: { persona: { business: { slug: "fans" } } } })).settings as { disclosure: string };
+      expect(await page.locator("#notice").textContent()).toBe(settings.disclosure);
+      const logo = page.locator("#logo");
+      await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+      expect(await logo.isVisible()).toBe(true);
+      expect(await logo.getAttribute("src")).toBe(logoUrl);
+      // A light colour gets dark text, so the header stays readable.
+      expect(await page.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(244, 180, 0)");
+      expect(await page.locator("header").evaluate((el) => getComputedStyle(el).color)).toBe("rgb(29, 29, 27)");
+      await page.screenshot({ path: `${SCREENSHOTS}/chat-page-fan-${size}.png` });
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+  }
 
   it("says a switched-off chat is closed, and a wrong link goes nowhere", async () => {
     for (const [size, viewport] of SIZES) {
@@ -165,6 +197,7 @@ describe("chat page", () => {
     expect(page.headers.get("content-security-policy")).toContain("img-src 'self';");
     const other = await fetch(`${baseUrl}/chat/fans`);
     expect(other.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(other.headers.get("content-security-policy")).toContain(`img-src 'self' ${new URL(logoUrl).origin};`);
     await database.db.channel.updateMany({ where: { platformAccountId: "fans" }, data: { chatLogoUrl: "https://cdn.fans.example/logo.png" } });
     // The profile is cached for a few seconds.
     await expect.poll(async () => (await fetch(`${baseUrl}/chat/fans`)).headers.get("content-security-policy"), { timeout: 10_000 }).toContain("img-src 'self' https://cdn.fans.example;");
