@@ -110,6 +110,48 @@ describe("console on a phone and a desktop", () => {
     await page.context().close();
   }, 60_000);
 
+  it("styles the chat page and lists the owner's website from the Channels page, with problems in words by their field", async () => {
+    const { page, problems } = await openPage(PHONE, true);
+    await signInToConsole(page, baseUrl, key, "#/channels");
+    const look = page.locator(".chat-look");
+    await look.locator("summary").tap();
+    const save = look.locator("[data-action=save-look]");
+    expect(await save.isDisabled()).toBe(true);
+    const channelId = await look.getAttribute("data-channel-id");
+    // A logo that is not https cannot be saved, and the form says why.
+    await page.fill(`#look-logo-${channelId}`, "http://shop.example/logo.png");
+    expect(await save.isDisabled()).toBe(true);
+    expect(await look.locator("[data-role=look-why]").textContent()).toContain("must start with https://");
+    await page.fill(`#look-logo-${channelId}`, "");
+    // A site with a page path: the server refuses it, in words, next to the sites.
+    await page.fill(`#look-color-${channelId}`, "#7a2e8e");
+    await page.fill(`#look-sites-${channelId}`, "https://shop.example/menu");
+    await save.tap();
+    const sitesError = page.locator(`#look-sites-${channelId}-error`);
+    await expect.poll(() => sitesError.textContent()).toBe("A site is its address without a path, like https://shop.example.");
+    expect(await page.getAttribute(`#look-sites-${channelId}`, "aria-invalid")).toBe("true");
+    const row = () => pipeline.database.db.channel.findFirstOrThrow({ where: { id: channelId! } });
+    expect((await row()).chatColor).toBeNull();
+    await page.fill(`#look-sites-${channelId}`, "https://shop.example/");
+    await save.tap();
+    await look.getByText("Saved.").waitFor();
+    expect(await sitesError.isHidden()).toBe(true);
+    expect(await row()).toMatchObject({ chatColor: "#7a2e8e", chatLogoUrl: null, chatSites: ["https://shop.example"] });
+    expect(await look.locator("[data-role=widget-snippet]").textContent()).toBe(`<script src="${baseUrl}/widget.js" data-channel="demo" async></script>`);
+    expect(await overflow(page).then(({ scroll, viewport }) => scroll <= viewport)).toBe(true);
+    expect(await smallTargets(page)).toEqual([]);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${SCREENSHOTS}/console-chat-look-phone.png`, fullPage: true });
+
+    // The chat page takes the colour, and lets the site frame it.
+    const chat = await page.context().newPage();
+    await chat.goto(`${baseUrl}/chat/demo`);
+    await expect.poll(async () => { await chat.reload(); return chat.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor); }, { timeout: 15_000 }).toBe("rgb(122, 46, 142)");
+    expect((await fetch(`${baseUrl}/chat/demo`)).headers.get("content-security-policy")).toContain("frame-ancestors https://shop.example");
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 90_000);
+
   for (const [size, viewport, touch] of [
     ["phone", PHONE, true],
     ["desktop", DESKTOP, false],
