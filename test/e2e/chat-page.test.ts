@@ -73,9 +73,10 @@ beforeAll(async () => {
   });
   ({ database, baseUrl } = pipeline);
   // The business's own website: a second loopback origin (localhost vs 127.0.0.1) with the widget on its page.
-  site = createServer((_req, res) => {
+  site = createServer((req, res) => {
+    const channel = new URL(req.url ?? "/", "http://site").searchParams.get("channel") ?? "demo";
     res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": `default-src 'self'; script-src ${baseUrl}; connect-src ${baseUrl}; frame-src ${baseUrl}` });
-    res.end(`<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Corner Bakery</title></head><body><h1>Corner Bakery</h1><p>Fresh bread every morning.</p><script src="${baseUrl}/widget.js" data-channel="demo" async></script></body></html>`);
+    res.end(`<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Corner Bakery</title></head><body><h1>Corner Bakery</h1><p>Fresh bread every morning.</p><script src="${baseUrl}/widget.js" data-channel="${channel}" async></script></body></html>`);
   });
   await new Promise<void>((resolve) => site.listen(0, "localhost", resolve));
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
@@ -209,6 +210,17 @@ describe("chat page", () => {
 });
 
 describe("widget", () => {
+  it("shows no bubble for a chat the business switched off", async () => {
+    const { page, problems } = await openRecordedPage(browser, PHONE);
+    const profile = page.waitForResponse((res) => res.url().endsWith("/api/webchat/shut/profile"));
+    await page.goto(`${siteUrl}/?channel=shut`);
+    expect((await (await profile).json()).open).toBe(false);
+    await expect.poll(() => page.locator("button[data-parlor=bubble]").isVisible()).toBe(false);
+    expect(await page.locator("iframe").count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   for (const [size, viewport] of SIZES) {
     it(`opens the chat in a bubble on the business's own site, and a message gets the agent's reply (${size})`, async () => {
       const { page, problems } = await openRecordedPage(browser, viewport);

@@ -86,9 +86,15 @@
 
   // The business's colour and name, from the same server.
   fetch(`${origin}/api/webchat/${encodeURIComponent(key)}/profile`)
-    .then((res) => (res.ok ? res.json() : null))
+    .then((res) => (res.ok ? res.json() : res.status === 404 ? { missing: true } : null))
     .then((profile) => {
       if (!profile) return;
+      // A chat the business switched off, or a key that names none: no bubble that leads nowhere.
+      if (profile.missing || profile.open === false) {
+        button.style.display = "none";
+        panel.hidden = true;
+        return;
+      }
       if (/^#[0-9a-f]{6}$/i.test(profile.color || "")) tint = profile.color;
       title = `Chat with ${profile.businessName}`;
       button.style.background = tint;
