@@ -1,4 +1,5 @@
 import type { Config } from "../../src/config/index.js";
+import { ChatProfileRepository } from "../../src/storage/chat-profile-repository.js";
 import { InputError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import { buildApp } from "../../src/http/build-app.js";
@@ -28,6 +29,7 @@ export function composeNaiveGateway(deps: { config: Config; db: Db; redisUrl: st
     logger,
     maxMessageChars: config.limits.maxMessageChars,
     http: httpSettings(config),
+    chatProfiles: new ChatProfileRepository(db),
     webchat: webchatRouteDeps(config, {
       bus,
       logger,

@@ -1,4 +1,5 @@
 import type { Config } from "../../src/config/index.js";
+import { ChatProfileRepository } from "../../src/storage/chat-profile-repository.js";
 import { InputError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import { buildApp } from "../../src/http/build-app.js";
@@ -40,6 +41,7 @@ export function composeOneStatementGateway(deps: { config: Config; db: Db; redis
     logger,
     maxMessageChars: config.limits.maxMessageChars,
     http: httpSettings(config),
+    chatProfiles: new ChatProfileRepository(db),
     webchat: webchatRouteDeps(config, {
       bus,
       logger,

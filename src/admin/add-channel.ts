@@ -21,7 +21,7 @@ export interface ChannelAdmission {
   readonly maxPerBusiness: number;
 }
 
-const DEFAULT_NAMES: Record<ChannelKind, string> = {
+export const DEFAULT_NAMES: Record<ChannelKind, string> = {
   webchat: "Web chat",
   whatsapp_cloud: "WhatsApp",
   whatsapp_web: "WhatsApp (web)",

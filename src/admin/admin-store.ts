@@ -108,7 +108,25 @@ export interface ChannelRecord {
   readonly hasCredentials: boolean;
   /** whatsapp-web.js: the session's state, and the QR code (PNG data URL) while it waits to be paired. */
   readonly connection: ChannelConnection | null;
+  /** Web chat only (null for other kinds): how its page looks and which sites may embed it. */
+  readonly chatPage: ChatPageLook | null;
   readonly createdAt: Date;
+}
+
+export interface ChatPageLook {
+  /** #rrggbb */
+  readonly color: string | null;
+  /** An https URL. */
+  readonly logoUrl: string | null;
+  /** Origins (https://shop.example) whose pages may show the chat through the widget script. */
+  readonly sites: readonly string[];
+}
+
+export interface ChannelPatch {
+  readonly name?: string | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly personaId?: string | null | undefined;
+  readonly chatPage?: { readonly color?: string | null | undefined; readonly logoUrl?: string | null | undefined; readonly sites?: readonly string[] | undefined } | undefined;
 }
 
 export interface ChannelConnection {
@@ -136,7 +154,7 @@ export interface ChannelStore {
    * account is taken (CHANNEL_TAKEN) or the business already has `maxPerBusiness` channels (CHANNEL_LIMIT).
    */
   create(channel: NewChannel, sealed: SealedSecret | null, maxPerBusiness?: number): Promise<ChannelRecord>;
-  update(businessId: string, channelId: string, patch: { name?: string | undefined; enabled?: boolean | undefined; personaId?: string | null | undefined }): Promise<ChannelRecord | null>;
+  update(businessId: string, channelId: string, patch: ChannelPatch): Promise<ChannelRecord | null>;
   /** Deletes the channel with its contacts, conversations and messages. */
   delete(businessId: string, channelId: string): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "../config/index.js";
+import type { ChatProfileReader } from "../ports/chat-profile-reader.js";
 import type { Logger } from "../ports/logger.js";
 import { registerChatPageRoutes } from "./chat-page-routes.js";
 import { registerConsoleRoutes } from "./console/console-routes.js";
@@ -28,8 +29,10 @@ export interface AppDeps {
   readonly maxMessageChars: number;
   readonly http?: HttpServerSettings;
   readonly webchat: WebchatRouteDeps;
-  /** CSP frame-ancestors of the chat page ('none' unless sites may embed it). */
+  /** CSP frame-ancestors of the chat page ('none' unless sites may embed it); a channel's own sites are added. */
   readonly chatPageFrameAncestors?: string;
+  /** The business, agent and look each web chat page shows. */
+  readonly chatProfiles: ChatProfileReader;
   readonly readiness: Record<string, ReadinessCheck>;
   /** GET /metrics on this (public) listener: only with its bearer token; absent: not served here (404). */
   readonly metrics?: MetricsRouteOptions;
@@ -82,7 +85,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerWebchatRoutes(app, deps.webchat);
   if (deps.meta) registerMetaWebhookRoutes(app, deps.meta);
   if (deps.metaDataDeletion) registerMetaDataDeletionRoutes(app, deps.metaDataDeletion);
-  registerChatPageRoutes(app, { frameAncestors: deps.chatPageFrameAncestors ?? "'none'" });
+  registerChatPageRoutes(app, { frameAncestors: deps.chatPageFrameAncestors ?? "'none'", profiles: deps.chatProfiles });
   registerConsoleRoutes(app);
   return app;
 }

@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { AppError, InputError, LimitError, UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
+import { plainError } from "./plain-error.js";
 
 /** Maps errors to stable JSON bodies: {error: {code, message}}. Never a stack trace or a secret. */
 export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    if (error instanceof InputError) return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
+    if (error instanceof InputError) return reply.status(error.status).send({ error: { code: error.code, ...plainError(error) } });
     if (error instanceof LimitError) {
       return reply.status(429).header("retry-after", String(Math.max(1, Math.ceil(error.retryAfterSeconds)))).send({ error: { code: error.code, message: error.message } });
     }

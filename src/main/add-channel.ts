@@ -1,7 +1,7 @@
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
-import { channelNotVerified } from "../admin/add-channel.js";
+import { channelNotVerified, DEFAULT_NAMES } from "../admin/add-channel.js";
 import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
 import { InputError } from "../domain/errors.js";
 import { sealChannelCredentials } from "../secrets/channel-credentials.js";
@@ -49,8 +49,8 @@ runMain(async (onShutdown) => {
   }
   const channel = await db.channel.upsert({
     where: { kind_platformAccountId: { kind, platformAccountId: values.account } },
-    create: { businessId: business.id, kind, platformAccountId: values.account, name: values.name ?? kind, settings: { allowGroups: values["allow-groups"] } },
-    update: { name: values.name ?? kind, settings: { allowGroups: values["allow-groups"] } },
+    create: { businessId: business.id, kind, platformAccountId: values.account, name: values.name ?? DEFAULT_NAMES[kind], settings: { allowGroups: values["allow-groups"] } },
+    update: { ...(values.name ? { name: values.name } : {}), settings: { allowGroups: values["allow-groups"] } },
   });
   if (channel.businessId !== business.id) throw new InputError("CHANNEL_TAKEN", "this platform account is connected to another business");
   if (kind !== "whatsapp_web") {

@@ -30,6 +30,9 @@ import { parseSecretKey } from "../secrets/secret-box.js";
 import { createAdminStore } from "../storage/admin-store.js";
 import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
 import { RedisReplyBus } from "../queue/redis-reply-bus.js";
+import { ChatProfileRepository } from "../storage/chat-profile-repository.js";
+import { CachedChatProfiles } from "../http/webchat/cached-chat-profiles.js";
+import type { ChatProfileReader } from "../ports/chat-profile-reader.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import { ConversationRepository } from "../storage/conversation-repository.js";
 import type { Db } from "../storage/create-db.js";
@@ -78,6 +81,7 @@ export function webchatRouteDeps(
     logger: Logger;
     redis?: RedisClient;
     queuedTurns?: (businessId: string) => Promise<number>;
+    profiles?: ChatProfileReader;
   },
 ): WebchatRouteDeps {
   return {
@@ -90,6 +94,7 @@ export function webchatRouteDeps(
     ...(deps.redis ? { rateLimitStore: { redis: deps.redis, prefix: config.queuePrefix } } : {}),
     queuedTurns: deps.queuedTurns ?? (async () => 0),
     pseudonyms: Pseudonyms.fromKey(config.pseudonymKey),
+    ...(deps.profiles ? { profiles: deps.profiles } : {}),
   };
 }
 
@@ -127,7 +132,9 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     },
     config.metrics.cacheMs,
   );
+  const chatProfiles = new CachedChatProfiles(new ChatProfileRepository(db));
   const webchat = webchatRouteDeps(config, {
+    profiles: chatProfiles,
     bus,
     accept,
     channels: store,
@@ -142,6 +149,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     http: httpSettings(config),
     webchat: { ...webchat, pseudonyms },
     chatPageFrameAncestors: config.webchat.frameAncestors,
+    chatProfiles,
     meta: metaWebhookDeps(config, { db, store, accept, logger }),
     metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }, { answered: new RedisAnswerMemory(producer, config.queuePrefix), pseudonyms }),
     // On the public listener only with its token; with METRICS_PORT, only on that listener.

@@ -67,7 +67,8 @@ export function composeWorker(deps: {
     logger.warn({ err: error }, "not listening for erased conversations: Redis refused the subscription");
     return undefined;
   });
-  const adapters = new Map<ChannelKind, ChannelAdapter>([["webchat", new WebchatAdapter(bus, config.limits.maxMessageChars)]]);
+  const webchat = new WebchatAdapter(bus, config.limits.maxMessageChars);
+  const adapters = new Map<ChannelKind, ChannelAdapter>([["webchat", webchat]]);
   for (const adapter of [...metaAdapters(config, db, logger), ...(deps.extraAdapters ?? [])]) adapters.set(adapter.kind, adapter);
   const store = new TurnRepository(db);
   const knowledge = new KnowledgeRetriever(new KnowledgeRepository(db));
@@ -99,6 +100,8 @@ export function composeWorker(deps: {
   const workers = startWorkers(
     {
       handleTurn: async (job) => {
+        let typing = false;
+        const typingOff = () => typing && void webchat.typing(job.conversationId, false).catch(() => undefined);
         const outcome = await handleTurn(
           {
             store,
@@ -119,9 +122,14 @@ export function composeWorker(deps: {
             nonTextReply: config.turns.nonTextReply,
             deliver: deliverOrSchedule,
             publicBaseUrl: linkBaseUrl(config.http),
+            onAnswering: (conversationId, kind) => {
+              if (kind !== "webchat") return;
+              typing = true;
+              void webchat.typing(conversationId, true).catch(() => undefined);
+            },
           },
           job,
-        );
+        ).finally(typingOff);
         if (outcome.kind === "answered" || outcome.kind === "away" || outcome.kind === "skipped") events.publish(job);
         deps.onTurn?.(job, outcome);
         return outcome;

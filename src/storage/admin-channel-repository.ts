@@ -1,4 +1,4 @@
-import type { ChannelConnection, ChannelRecord, ChannelStore, NewChannel } from "../admin/admin-store.js";
+import type { ChannelConnection, ChannelPatch, ChannelRecord, ChannelStore, NewChannel } from "../admin/admin-store.js";
 import { InputError } from "../domain/errors.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 import type { Db } from "./create-db.js";
@@ -16,10 +16,20 @@ const select = {
   settings: true,
   credentialsRef: true,
   connection: true,
+  chatColor: true,
+  chatLogoUrl: true,
+  chatSites: true,
   createdAt: true,
 } as const;
 
-type Row = Omit<ChannelRecord, "allowGroups" | "hasCredentials" | "connection"> & { settings: unknown; credentialsRef: string | null; connection: unknown };
+type Row = Omit<ChannelRecord, "allowGroups" | "hasCredentials" | "connection" | "chatPage"> & {
+  settings: unknown;
+  credentialsRef: string | null;
+  connection: unknown;
+  chatColor: string | null;
+  chatLogoUrl: string | null;
+  chatSites: string[];
+};
 
 export class AdminChannelRepository implements ChannelStore {
   constructor(private readonly db: Db) {}
@@ -70,11 +80,15 @@ export class AdminChannelRepository implements ChannelStore {
     }
   }
 
-  async update(businessId: string, channelId: string, patch: { name?: string | undefined; enabled?: boolean | undefined; personaId?: string | null | undefined }): Promise<ChannelRecord | null> {
+  async update(businessId: string, channelId: string, patch: ChannelPatch): Promise<ChannelRecord | null> {
+    const look = patch.chatPage;
     const data = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
       ...(patch.personaId !== undefined ? { personaId: patch.personaId } : {}),
+      ...(look?.color !== undefined ? { chatColor: look.color } : {}),
+      ...(look?.logoUrl !== undefined ? { chatLogoUrl: look.logoUrl } : {}),
+      ...(look?.sites !== undefined ? { chatSites: [...look.sites] } : {}),
     };
     const updated = await this.db.channel.updateMany({ where: { id: channelId, businessId }, data });
     return updated.count === 0 ? null : this.get(businessId, channelId);
@@ -87,9 +101,10 @@ export class AdminChannelRepository implements ChannelStore {
 }
 
 function toChannel(row: Row): ChannelRecord {
-  const { settings, credentialsRef, connection, ...rest } = row;
+  const { settings, credentialsRef, connection, chatColor, chatLogoUrl, chatSites, ...rest } = row;
   const allowGroups = typeof settings === "object" && settings !== null && (settings as { allowGroups?: unknown }).allowGroups === true;
-  return { ...rest, allowGroups, hasCredentials: credentialsRef !== null, connection: toConnection(connection) };
+  const chatPage = rest.kind === "webchat" ? { color: chatColor, logoUrl: chatLogoUrl, sites: chatSites } : null;
+  return { ...rest, allowGroups, hasCredentials: credentialsRef !== null, connection: toConnection(connection), chatPage };
 }
 
 /** whatsapp-web.js session state as its worker stored it (see host-whatsapp-web). */

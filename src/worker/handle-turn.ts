@@ -53,6 +53,8 @@ export interface TurnDeps extends ReplyOptions {
   readonly now?: () => Date;
   /** Base of the console link in a handoff notice to the owner (config http.publicBaseUrl). */
   readonly publicBaseUrl: string;
+  /** Told when the agent starts writing an answer (the web chat shows "typing…"). */
+  readonly onAnswering?: (conversationId: string, channelKind: string) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
     const outsideHours = await handleOutsideHours(deps, context, startedAt);
     if (outsideHours) return outsideHours;
 
+    deps.onAnswering?.(context.conversationId, context.channel.kind);
     const result = await generateReply(deps, context, deps);
     if (!result) return { kind: "nothing-pending" };
     if (result.context.persona.status === "invalid") {

@@ -8,7 +8,7 @@ import { WhatsappCloudAdapter } from "../../src/channels/whatsapp-cloud/whatsapp
 import { startWhatsappWebChannel } from "../../src/channels/whatsapp-web/start-whatsapp-web-channel.js";
 import { WhatsappWebAdapter, type WwebEvent } from "../../src/channels/whatsapp-web/whatsapp-web-adapter.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import type { ReplyEvent } from "../../src/ports/reply-bus.js";
+import { isTypingEvent, type ReplyEvent } from "../../src/ports/reply-bus.js";
 import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
@@ -27,7 +27,7 @@ export async function webchatHarness(): Promise<ContractHarness<WebchatEvent>> {
   const subscriber = new Redis(TEST_REDIS_URL);
   const bus = new RedisReplyBus(publisher, subscriber, prefix.prefix);
   const events: ReplyEvent[] = [];
-  const unsubscribe = await bus.subscribe("conv-contract", (e) => events.push(e));
+  const unsubscribe = await bus.subscribe("conv-contract", (e) => void (isTypingEvent(e) || events.push(e)));
   const texts = new Map<string, string>();
   let consumed = 0;
   let n = 0;

@@ -60,13 +60,13 @@ describe("console: knowledge", () => {
       { kind: "document", title: "Allergens", body: "Nuts: the almond croissant.\n\nSesame: the seeded rye." },
     ]);
 
-    // Editing: an answer over the FAQ limit is refused with the server's reason, and nothing changes.
+    // Editing: an answer over the FAQ limit cannot be saved, and the page says why.
     await page.locator(".knowledge-entry", { hasText: "Do you deliver?" }).locator("[data-action=edit]").click();
     expect(await page.inputValue("#knowledge-title")).toBe("Do you deliver?");
     await page.fill("#knowledge-body", "x".repeat(2001));
-    expect(await page.locator("#knowledge-count").textContent()).toBe("2001 / 2000 characters");
-    await page.click("#knowledge-save");
-    await expect.poll(() => page.locator("#knowledge-error").textContent()).toContain("at most 2000 characters");
+    expect(await page.locator("#knowledge-count").textContent()).toBe("2001 / 2000 characters: 1 too many, shorten it");
+    expect(await page.locator("#knowledge-save").isDisabled()).toBe(true);
+    expect(await page.locator("#knowledge-why").textContent()).toBe("Shorten the answer to save it.");
     expect((await stored())[0]!.body).toBe("Within 5 km, for orders over 25 euros.");
     await page.fill("#knowledge-body", "Within 8 km now.");
     await page.click("#knowledge-save");
@@ -82,11 +82,17 @@ describe("console: knowledge", () => {
     expect(await stored()).toEqual([{ kind: "faq", title: "Do you deliver?", body: "Within 8 km now." }]);
     expect(await database.db.knowledgeEntry.count({ where: { businessId: otherBusinessId } })).toBe(1);
 
-    // An empty question is refused, naming the field.
+    // An empty question cannot be added; one the server finds empty (only an invisible control
+    // character) is refused in plain words next to the question.
     await page.fill("#knowledge-title", "");
     await page.fill("#knowledge-body", "Yes.");
+    expect(await page.locator("#knowledge-save").isDisabled()).toBe(true);
+    expect(await page.locator("#knowledge-why").textContent()).toBe("Write the question to add it.");
+    await page.fill("#knowledge-title", "\u0007");
     await page.click("#knowledge-save");
-    await expect.poll(() => page.locator("#knowledge-error").textContent()).toContain("body.title");
+    await expect.poll(() => page.locator("#knowledge-title-error").textContent()).toBe("Title can't be empty: fill it in.");
+    expect(await page.locator("#knowledge-title").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("#knowledge-error").isHidden()).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000);

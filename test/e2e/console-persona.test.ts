@@ -85,12 +85,17 @@ describe("console: persona form", () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
       await page.screenshot({ path: `${SCREENSHOTS}/console-persona-fan-phone.png` });
 
-      // Without the disclosure a fan agent is refused, next to the field.
+      // Without the disclosure a fan agent cannot be saved, and the bar says what is missing.
       await page.fill("#pf-disclosure", "");
+      expect(await page.isDisabled("#save-version")).toBe(true);
+      expect(await page.locator("#save-why").textContent()).toBe("To save, fill in: Saying it is an AI.");
+      // A disclosure that does not say it is an AI is refused by the server, next to the field.
+      await page.fill("#pf-disclosure", "Hi, I'm Mia's helper.");
       await page.click("#save-version");
-      await page.locator('.field[data-field="disclosure"] .field-error', { hasText: "A fan agent must tell fans it is an AI" }).waitFor();
+      await page.locator('.field[data-field="disclosure"] .field-error', { hasText: "The line must say it is an AI" }).waitFor();
       await page.locator("#persona-problems", { hasText: "Saying it is an AI" }).waitFor();
       expect(await versionCount()).toBe(1);
+      await page.fill("#pf-disclosure", "");
 
       // As a support agent without a disclosure it is valid, but weaker: the owner is asked first.
       await page.check("#pf-kind-support");
@@ -228,10 +233,9 @@ describe("console: persona form", () => {
     await signInToConsole(again.page, baseUrl, key, "#/persona");
     await again.page.locator("#live-version.unusable", { hasText: `version ${next}, which cannot be used` }).waitFor();
     expect(await again.page.inputValue("#pf-voice")).toBe(oldText);
-    await again.page.click("#save-version");
-    for (const label of ["Agent's name: Fill this in.", "Business: Fill this in.", "Where handoffs are announced: address: Fill this in."]) {
-      await again.page.locator("#persona-problems li", { hasText: label }).waitFor();
-    }
+    // Save stays off until what a persona needs is there, and the bar says what that is.
+    expect(await again.page.isDisabled("#save-version")).toBe(true);
+    expect(await again.page.locator("#save-why").textContent()).toBe("To save, fill in: Agent's name, Business, Where handoffs are announced: address.");
     await again.page.fill("#pf-name", "Mia");
     await again.page.fill("#pf-business", "Mia Bakes");
     await again.page.fill("#pf-ownerTo", "mia-team");

@@ -199,11 +199,11 @@ describe("admin console", () => {
       await page.screenshot({ path: `${SCREENSHOTS}/console-persona-field-error-desktop.png` });
       await delivery.locator(".remove-row").click();
       expect(await page.isDisabled("#save-version")).toBe(true);
-      // A support agent that hands nothing over: said in owner words at the handoff section.
+      // A support agent that hands nothing over cannot be saved, and the save bar says what is missing.
       for (const reason of ["human", "refund", "complaint"]) await page.uncheck(`#pf-trigger-${reason}`);
       await page.locator("#pf-triggers .row .remove-row").click();
-      await page.click("#save-version");
-      await page.locator("#pf-section-handoff .field-error", { hasText: "A support agent must hand some conversations to a person" }).waitFor();
+      expect(await page.isDisabled("#save-version")).toBe(true);
+      expect(await page.locator("#save-why").textContent()).toBe("To save, fill in: Handing over to a person.");
       expect(await database.db.personaVersion.count({ where: { personaId } })).toBe(2);
       await page.click("#discard-edits");
 

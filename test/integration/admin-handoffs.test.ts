@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import type { TestDatabase } from "../support/test-database.js";
+import { errorFields } from "../support/error-fields.js";
 
 // The admin API over handoffs and replaced replies, against a real database: filters, pages,
 // resolving (with and without resuming the agent), and what each bad input gets.
@@ -53,13 +54,13 @@ describe("GET /handoffs", () => {
   it("refuses bad input with a 400 naming the field, and an unknown conversation with a 404", async () => {
     const bad = await api("GET", "/handoffs?status=closed&limit=0");
     expect(bad.statusCode).toBe(400);
-    for (const field of ["query.status", "query.limit"]) expect(bad.json().error.message).toContain(field);
+    for (const field of ["query.status", "query.limit"]) expect(errorFields(bad.json())).toContain(field);
     const badCursor = await api("GET", "/handoffs?cursor=not-a-cursor");
     expect(badCursor.statusCode).toBe(400);
-    expect(badCursor.json().error.message).toContain("query.cursor");
+    expect(errorFields(badCursor.json())).toContain("query.cursor");
     const badId = await api("GET", "/handoffs?conversationId=123");
     expect(badId.statusCode).toBe(400);
-    expect(badId.json().error.message).toContain("query.conversationId");
+    expect(errorFields(badId.json())).toContain("query.conversationId");
     const unknown = await api("GET", `/handoffs?conversationId=${randomUUID()}`);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe("CONVERSATION_NOT_FOUND");
@@ -95,10 +96,10 @@ describe("POST /handoffs/:handoffId/resolve", () => {
   it("refuses a bad body or id with a 400 and an unknown handoff with a 404, changing nothing", async () => {
     const bad = await api("POST", `/handoffs/${ids.failed}/resolve`, { resume: "yes" });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.message).toContain("body.resume");
+    expect(errorFields(bad.json())).toContain("body.resume");
     const badId = await api("POST", "/handoffs/42/resolve");
     expect(badId.statusCode).toBe(400);
-    expect(badId.json().error.message).toContain("params.handoffId");
+    expect(errorFields(badId.json())).toContain("params.handoffId");
     const unknown = await api("POST", `/handoffs/${randomUUID()}/resolve`);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe("HANDOFF_NOT_FOUND");
@@ -121,7 +122,7 @@ describe("GET /reply-flags", () => {
   it("refuses a bad page size, a bad cursor and an unknown conversation", async () => {
     const bad = await api("GET", "/reply-flags?limit=500");
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.message).toContain("query.limit");
+    expect(errorFields(bad.json())).toContain("query.limit");
     expect((await api("GET", "/reply-flags?cursor=%%%")).statusCode).toBe(400);
     expect((await api("GET", `/reply-flags?conversationId=${randomUUID()}`)).statusCode).toBe(404);
   });

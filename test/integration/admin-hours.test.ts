@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextOpeningAfter } from "../../src/domain/opening-hours/index.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import type { TestDatabase } from "../support/test-database.js";
+import { errorFields } from "../support/error-fields.js";
 
 // GET/PUT /businesses/:businessId/hours: what is stored, what is refused (and that a refusal
 // changes nothing), and the open-now / next-opening figures the console shows.
@@ -89,7 +90,7 @@ describe("business hours", () => {
       const res = await put(payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().error.code).toBe("INVALID_REQUEST");
-      for (const field of fields) expect(res.json().error.message).toContain(field);
+      for (const field of fields) expect(errorFields(res.json())).toContain(field);
     }
     expect((await get()).json()).toEqual(before);
   });

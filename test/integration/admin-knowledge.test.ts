@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWLEDGE_LIMITS } from "../../src/http/admin/routes/knowledge-routes.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import type { TestDatabase } from "../support/test-database.js";
+import { errorFields } from "../support/error-fields.js";
 
 // FAQ entries and short documents of a business, through the admin API on a real PostgreSQL.
 let database: TestDatabase;
@@ -60,7 +61,7 @@ describe("knowledge entries", () => {
     for (const [payload, field] of cases) {
       const res = await api("POST", "", payload);
       expect(res.statusCode, JSON.stringify(payload).slice(0, 80)).toBe(400);
-      expect(res.json().error.message).toContain(field);
+      expect(errorFields(res.json())).toContain(field);
     }
     expect(await database.db.knowledgeEntry.count()).toBe(before);
   });
@@ -73,13 +74,13 @@ describe("knowledge entries", () => {
     expect(tooLong.statusCode).toBe(400);
     expect(tooLong.json().error).toMatchObject({ details: { field: "body.body", limit: KNOWLEDGE_LIMITS.faqBodyChars } });
     expect((await api("GET", `/${faq.id}`)).json().body).toBe("Yes.");
-    expect((await api("PATCH", `/${doc.json().id}`, { title: "" })).json().error.message).toContain("body.title");
+    expect(errorFields((await api("PATCH", `/${doc.json().id}`, { title: "" })).json())).toContain("body.title");
   });
 
   it("answers 400 for an entry id that is not a UUID", async () => {
     const res = await api("GET", "/not-a-uuid");
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toContain("params.entryId");
+    expect(errorFields(res.json())).toContain("params.entryId");
   });
 
   it("stops at the per-business entry limit with a 422, storing nothing more", async () => {

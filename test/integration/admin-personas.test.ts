@@ -6,6 +6,7 @@ import { createDb } from "../../src/storage/create-db.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { buildAdminTestApp, countWords, createAdminTestDatabase, MAX_PERSONA_TOKENS, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
 import type { TestDatabase } from "../support/test-database.js";
+import { errorFields } from "../support/error-fields.js";
 
 // Businesses, personas and their versions, the OpenAPI document and the docs page.
 let database: TestDatabase;
@@ -38,7 +39,7 @@ describe("businesses", () => {
     const bad = await api("POST", "/businesses", { slug: "Not A Slug", name: "", timezone: "Mars/Olympus" }, owner);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe("INVALID_REQUEST");
-    for (const field of ["body.slug", "body.name", "body.timezone"]) expect(bad.json().error.message).toContain(field);
+    for (const field of ["body.slug", "body.name", "body.timezone"]) expect(errorFields(bad.json())).toContain(field);
   });
 
   it("lets a business key rename its business and change its time zone", async () => {
@@ -54,7 +55,7 @@ describe("businesses", () => {
     expect(res.json()).toEqual({ error: { code: "BUSINESS_NOT_FOUND", message: "no such business" } });
     const badId = await api("GET", "/businesses/not-a-uuid");
     expect(badId.statusCode).toBe(400);
-    expect(badId.json().error.message).toContain("params.businessId");
+    expect(errorFields(badId.json())).toContain("params.businessId");
   });
 });
 
@@ -145,7 +146,7 @@ describe("personas", () => {
     expect((await api("GET", `${url}/diff?from=1&to=9`)).statusCode).toBe(404);
     const badQuery = await api("GET", `${url}/diff?from=one`);
     expect(badQuery.statusCode).toBe(400);
-    expect(badQuery.json().error.message).toMatch(/query\.from.*query\.to|query\.to.*query\.from/s);
+    expect(errorFields(badQuery.json())).toMatch(/query\.from.*query\.to|query\.to.*query\.from/s);
   });
 
   it("says what an edit, a rollback or an activation stops enforcing, and saves it only once confirmed", async () => {
@@ -228,13 +229,16 @@ describe("personas", () => {
   it("names the bad fields of an edit", async () => {
     const res = await api("POST", `${base()}/${shop.personaId}/versions`, { persona: { settings: bakery().settings, voice: "   " }, activate: "yes" });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toContain("body.persona.voice");
-    expect(res.json().error.message).toContain("body.activate");
+    expect(errorFields(res.json())).toContain("body.persona.voice");
+    expect(errorFields(res.json())).toContain("body.activate");
+    // For people: the fields in words, no paths or codes; the path is in `field`.
+    expect(res.json().error.message).not.toMatch(/body\.|INVALID_REQUEST/);
+    expect(res.json().error.field).toBe("body.persona.voice");
     const missing = await api("POST", `${base()}/${shop.personaId}/versions`, {});
     expect(missing.json().error.message).toContain("either persona or markdown");
     const version = await api("GET", `${base()}/${shop.personaId}/versions/zero`);
     expect(version.statusCode).toBe(400);
-    expect(version.json().error.message).toContain("params.version");
+    expect(errorFields(version.json())).toContain("params.version");
   });
 
   it("gives versions created concurrently distinct numbers", async () => {

@@ -14,6 +14,7 @@ import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
+import { errorFields } from "../support/error-fields.js";
 
 // The gateway alone (no worker): what is stored and what is enqueued for each kind of input.
 const redisPrefix = createTestPrefix();
@@ -87,7 +88,7 @@ describe("web chat ingest", () => {
 
   it("names the bad field", async () => {
     const res = await post(gateway.app, { sessionId: sessionId(), text: "hi" });
-    expect(res.json().error.message).toContain("body.clientMessageId");
+    expect(errorFields(res.json())).toContain("body.clientMessageId");
   });
 
   it("rejects a body larger than the request limit and malformed JSON", async () => {

@@ -21,8 +21,8 @@ export async function launchTestBrowser(): Promise<Browser> {
 }
 
 /** A page that records script errors and CSP refusals (network 4xx lines are expected: a wrong key is a 401). */
-export async function openRecordedPage(browser: Browser, viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport });
+export async function openRecordedPage(browser: Browser, viewport: { width: number; height: number }, options: { ignoreHTTPSErrors?: boolean } = {}): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport, ...options });
   page.setDefaultTimeout(20_000);
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));

@@ -54,6 +54,11 @@ export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
     ];
   }
 
+  /** The page shows "typing…" while the agent works on an answer (best effort: a lost event only hides the indicator). */
+  async typing(conversationId: string, on: boolean): Promise<void> {
+    await this.bus.publish({ conversationId, typing: on });
+  }
+
   async send(delivery: OutboundDelivery): Promise<SendResult> {
     await this.bus.publish({ conversationId: delivery.conversationId, messageId: delivery.messageId });
     return { platformMessageIds: [delivery.messageId] };

@@ -40,7 +40,8 @@ export const pageQuery = {
 export const errorBody = z.object({
   error: z.object({
     code: z.string(),
-    message: z.string(),
+    message: z.string().describe("What is wrong, in plain words for people (no field paths or codes)"),
+    field: z.string().optional().describe("The request field the error is about, e.g. body.name (the first one when there are several: see details.problems)"),
     details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.union([z.string(), z.number()])))])).optional(),
   }),
 });

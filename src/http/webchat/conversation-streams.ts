@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { ConversationMessage, ConversationReader } from "../../ports/conversation-reader.js";
 import type { Logger } from "../../ports/logger.js";
-import type { ReplyBus } from "../../ports/reply-bus.js";
+import { isTypingEvent, type ReplyBus } from "../../ports/reply-bus.js";
 
 const PAGE_SIZE = 200;
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -73,6 +73,11 @@ export class ConversationStreams {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
     res.write("retry: 2000\n\n");
     this.read(feed);
+    // After the subscription, so a turn starting meanwhile is seen one way or the other.
+    void feed.subscription
+      .then(() => this.deps.bus.isTyping(conversationId))
+      .then((typing) => typing && !res.destroyed && !res.writableEnded && res.write(typingFrame(true)))
+      .catch(() => undefined);
   }
 
   stats(): StreamStats {
@@ -88,7 +93,7 @@ export class ConversationStreams {
       reading: null,
       again: false,
       // Redis unreachable: the streams still get what is stored now and the heartbeat; their clients reconnect later.
-      subscription: this.deps.bus.subscribe(conversationId, () => this.read(feed)).catch((error: unknown) => {
+      subscription: this.deps.bus.subscribe(conversationId, (event) => (isTypingEvent(event) ? this.typing(feed, event.typing) : this.read(feed))).catch((error: unknown) => {
         this.deps.logger.warn({ err: error, conversationId }, "web chat stream could not subscribe to replies");
         return null;
       }),
@@ -139,6 +144,11 @@ export class ConversationStreams {
     if (messages.length === PAGE_SIZE) feed.again = true;
   }
 
+  private typing(feed: Feed, on: boolean): void {
+    const frame = typingFrame(on);
+    for (const s of feed.streams) if (!s.res.destroyed && !s.res.writableEnded) s.res.write(frame);
+  }
+
   private startHeartbeat(): void {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => {
@@ -151,6 +161,8 @@ export class ConversationStreams {
     this.heartbeat = null;
   }
 }
+
+const typingFrame = (on: boolean) => `event: typing\ndata: ${JSON.stringify({ typing: on })}\n\n`;
 
 /** A message as the web chat API shows it. */
 export function messageJson(m: ConversationMessage) {

@@ -7,6 +7,7 @@ import { NAME_MAX_CHARS, type WebchatAdapter } from "../../channels/webchat/webc
 import { countChars } from "../../domain/message-text.js";
 import { InputError, LimitError } from "../../domain/errors.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
+import type { ChatProfile, ChatProfileReader } from "../../ports/chat-profile-reader.js";
 import type { ConversationReader } from "../../ports/conversation-reader.js";
 import type { ChannelRef, InboundStore, StoredInbound } from "../../ports/inbound-store.js";
 import type { Pseudonyms } from "../../secrets/pseudonyms.js";
@@ -29,6 +30,8 @@ export interface WebchatRouteDeps {
   readonly queuedTurns: (businessId: string) => Promise<number>;
   /** Pseudonyms of the visitors' addresses (sender keys). */
   readonly pseudonyms: Pseudonyms;
+  /** What a chat page shows of its business (GET .../profile); absent: not served. */
+  readonly profiles?: ChatProfileReader;
 }
 
 /** Where a page sends its session id for reads and streams: a header, so it stays out of URLs (and so out of proxy logs and referrers). */
@@ -166,6 +169,17 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
     await openStream(request, reply, key, sessionFromHeader(request));
   });
 
+  const profiles = deps.profiles;
+  if (profiles) {
+    scope.get("/api/webchat/:channelKey/profile", { onRequest: limits.readByAddress }, async (request, reply) => {
+      const { channelKey: key } = parseInput(keyParams, request.params, "params");
+      const profile = await profiles.chatProfile(key);
+      if (!profile) throw new InputError("UNKNOWN_CHANNEL", "This chat does not exist. Check the link you were given.", 404);
+      // Public facts the widget on the business's own site reads (colour, name) from another origin.
+      return reply.header("access-control-allow-origin", "*").header("cache-control", "no-cache").send(profileJson(profile));
+    });
+  }
+
   // The first form, with the session id in the path: kept for clients that cannot send a header
   // (EventSource); the chat page and the terminal chat use the ones above.
   scope.get("/api/webchat/:channelKey/sessions/:sessionId/messages", { onRequest: limits.readByAddress }, async (request) => {
@@ -176,6 +190,11 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
     const p = parseInput(sessionParams, request.params, "params");
     await openStream(request, reply, p.channelKey, p.sessionId);
   });
+}
+
+/** What a visitor's page may know: not the sites list (that is for the page's headers). */
+function profileJson(p: ChatProfile) {
+  return { businessName: p.businessName, agentName: p.agentName, disclosure: p.disclosure, personaKind: p.personaKind, color: p.color, logoUrl: p.logoUrl, open: p.open };
 }
 
 function sessionFromHeader(request: FastifyRequest): string {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { CheckedOutcome, TurnRecord } from "../../guardrails/checks/evaluate-expectations.js";
 import type { ModelCallLog } from "../../llm/model-call-log.js";
-import type { ReplyBus } from "../../ports/reply-bus.js";
+import { isTypingEvent, type ReplyBus } from "../../ports/reply-bus.js";
 import type { Db } from "../../storage/create-db.js";
 import type { SeededBusiness } from "../../storage/seed-business.js";
 import type { TurnOutcome } from "../../worker/handle-turn.js";
@@ -119,7 +119,7 @@ export class CheckConversation {
       update: {},
       select: { id: true, channelId: true },
     });
-    await this.deps.bus.subscribe(conversation.id, (event) => this.announced.add(event.messageId));
+    await this.deps.bus.subscribe(conversation.id, (event) => void (isTypingEvent(event) || this.announced.add(event.messageId)));
     this.conversationId = conversation.id;
     this.channelId = conversation.channelId;
     return conversation.id;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
+import { InputError } from "../../../domain/errors.js";
 import { addChannel, assertPersonaInBusiness } from "../../../admin/add-channel.js";
 import type { ChannelRecord } from "../../../admin/admin-store.js";
 import { defineRoute } from "../admin-route.js";
@@ -20,9 +21,13 @@ const channel = z.object({
     .object({ state: z.string(), at: z.string(), lastDisconnectReason: z.string().optional(), qrDataUrl: z.string().optional() })
     .nullable()
     .describe("whatsapp-web.js: pairing (with the QR code to scan), ready, disconnected or logged_out"),
+  chatPage: z
+    .object({ color: z.string().nullable(), logoUrl: z.string().nullable(), sites: z.array(z.string()) })
+    .nullable()
+    .describe("Web chat only: the chat page's colour and logo, and the sites whose pages may embed it with /widget.js"),
   createdAt: isoTime,
 });
-const toJson = (c: ChannelRecord) => ({ ...c, createdAt: iso(c.createdAt) });
+const toJson = (c: ChannelRecord) => ({ ...c, chatPage: c.chatPage ? { ...c.chatPage, sites: [...c.chatPage.sites] } : null, createdAt: iso(c.createdAt) });
 
 const token = (max: number) => z.string().regex(/^\S+$/, "no spaces").max(max);
 const common = { name: label(100).optional(), personaId: id.nullable().optional() };
@@ -37,6 +42,25 @@ const newChannel = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("whatsapp_web"), platformAccountId: accountId, ...common, allowGroups: z.boolean().default(false) }),
 ]);
+
+/** Loopback sites (http) are accepted for trying the widget on one's own machine. */
+const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
+const site = z
+  .string()
+  .trim()
+  .max(200, "at most 200 characters")
+  .refine((v) => /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(v) || LOOPBACK.test(v), "a site is its address without a path, like https://shop.example");
+const chatPageLook = z.object({
+  color: z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, "a colour is written #rrggbb, like #1a7f5a").transform((v) => v.toLowerCase()).nullable().optional(),
+  logoUrl: z
+    .string()
+    .trim()
+    .max(2000, "at most 2000 characters")
+    .refine((v) => URL.canParse(v) && new URL(v).protocol === "https:" && new URL(v).username === "" && new URL(v).password === "", "a logo address starts with https://")
+    .nullable()
+    .optional(),
+  sites: z.array(site).max(20, "at most 20 sites").optional(),
+});
 
 export const channelRoutes = [
   defineRoute({
@@ -89,14 +113,20 @@ export const channelRoutes = [
     method: "PATCH",
     path: "/businesses/:businessId/channels/:channelId",
     tag: "channels",
-    summary: "Enable or disable a channel, rename it, or change its persona",
+    summary: "Enable or disable a channel, rename it, change its persona, or (web chat) style its page",
+    description: "chatPage (web chat only): color #rrggbb, logoUrl an https address (null removes either), sites the origins whose pages may embed the chat with /widget.js (their CSP frame-ancestors).",
     params: channelParams,
-    body: z.object({ enabled: z.boolean().optional(), name: label(100).optional(), personaId: id.nullable().optional() }),
+    body: z.object({ enabled: z.boolean().optional(), name: label(100).optional(), personaId: id.nullable().optional(), chatPage: chatPageLook.optional() }),
     response: channel,
-    errors: [404],
+    errors: [404, 422],
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       await assertPersonaInBusiness(deps.store.personas, params.businessId, body.personaId);
+      if (body.chatPage) {
+        const current = await deps.store.channels.get(params.businessId, params.channelId);
+        if (!current) throw notFound("channel");
+        if (current.kind !== "webchat") throw new InputError("NOT_WEBCHAT", "body.chatPage: this is not a web chat channel, and only a web chat has a page to style", 422);
+      }
       const updated = await deps.store.channels.update(params.businessId, params.channelId, body);
       if (!updated) throw notFound("channel");
       return toJson(updated);

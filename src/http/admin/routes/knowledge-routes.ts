@@ -23,7 +23,8 @@ const toJson = (e: KnowledgeRecord) => ({ ...e, createdAt: iso(e.createdAt), upd
 function checkBodyFits(entryKind: "faq" | "document", body: string | undefined): void {
   const limit = entryKind === "faq" ? KNOWLEDGE_LIMITS.faqBodyChars : KNOWLEDGE_LIMITS.documentBodyChars;
   if (body !== undefined && body.length > limit) {
-    throw new AdminInputError("INVALID_REQUEST", `body.body: a ${entryKind} answer has at most ${limit} characters`, 400, { field: "body.body", chars: body.length, limit });
+    const what = entryKind === "faq" ? "An FAQ answer" : "A document";
+    throw new AdminInputError("INVALID_REQUEST", `body.body: ${what} has at most ${limit} characters: shorten it by ${body.length - limit}`, 400, { field: "body.body", chars: body.length, limit });
   }
 }
 

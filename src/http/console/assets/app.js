@@ -88,7 +88,7 @@ function navigate() {
   unmount();
   const selected = business();
   if (!selected) {
-    clear(view, h("div", { class: "card" }, h("h2", {}, "No business yet"), h("p", {}, "This key does not see any business. Ask whoever runs Parlor to create one (npm run seed).")));
+    clear(view, h("div", { class: "card" }, h("h2", {}, "No business yet"), h("p", {}, "This key does not open any business. Ask the person who set up this server to create yours, or to give you the key for it.")));
     return;
   }
   clear(view);

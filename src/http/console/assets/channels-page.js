@@ -1,6 +1,7 @@
 // Channels: what is connected, and a switch to turn each one on or off.
 import { api, path } from "./api.js";
 import { CHANNEL_KINDS, clear, empty, errorBox, h, loading, when } from "./dom.js";
+import { chatLookBlock } from "./chat-look.js";
 import { PHONE_LINK_POLL_MS, phoneLink } from "./phone-link.js";
 
 export function mountChannels(view, { business }) {
@@ -58,6 +59,7 @@ export function mountChannels(view, { business }) {
       h("div", { class: "channel-top" }, h("div", {}, h("strong", {}, channel.name), channel.name === CHANNEL_KINDS[channel.kind] ? null : h("div", { class: "small muted" }, CHANNEL_KINDS[channel.kind] ?? channel.kind)), h("label", { class: "switch" }, toggle, stateText)),
       h("dl", { class: "facts" }, h("dt", {}, accountLabel(channel.kind)), h("dd", {}, h("code", {}, channel.platformAccountId)), h("dt", {}, "Added"), h("dd", {}, when(channel.createdAt)), ...details(channel)),
       linkBlock(channel),
+      chatLookBlock(channel, base),
       error,
     );
     toggle.addEventListener("change", async () => {

@@ -47,16 +47,22 @@ export function empty(text) {
 }
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const DATE_TIME_YEAR = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 
-/** "14:02" today, "3 May, 14:02" otherwise. */
+/** Always with its day: "today 14:02", "yesterday 14:02", "Tue 3 Dec, 14:02", with the year when it is not this one. */
 export function when(iso) {
   const date = new Date(iso);
-  return date.toDateString() === new Date().toDateString() ? TIME.format(date) : DATE_TIME.format(date);
+  const now = new Date();
+  const days = Math.round((new Date(now.getFullYear(), now.getMonth(), now.getDate()) - new Date(date.getFullYear(), date.getMonth(), date.getDate())) / 86_400_000);
+  if (days === 0) return `today ${TIME.format(date)}`;
+  if (days === 1) return `yesterday ${TIME.format(date)}`;
+  return (date.getFullYear() === now.getFullYear() ? DATE_TIME : DATE_TIME_YEAR).format(date);
 }
 
+/** Now, with its day: "today 14:02:05". */
 export function clock() {
-  return new Date().toLocaleTimeString();
+  return `today ${new Date().toLocaleTimeString()}`;
 }
 
 /** 32 random hex characters: works without a secure context, unlike crypto.randomUUID(). */
@@ -75,5 +81,6 @@ export const CHANNEL_KINDS = {
 /** "Web chat", or "Shop phone · WhatsApp (linked phone)" when the name says something the kind does not. */
 export function channelLabel(channel) {
   const kind = CHANNEL_KINDS[channel.kind] ?? channel.kind;
-  return channel.name === kind ? kind : `${channel.name} · ${kind}`;
+  // A channel added without a name is named after its kind's code ("whatsapp_web"): that says nothing more.
+  return channel.name === kind || channel.name === channel.kind || !channel.name ? kind : `${channel.name} · ${kind}`;
 }

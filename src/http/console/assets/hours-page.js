@@ -90,7 +90,7 @@ export function mountHours(view, { business }) {
         saved.textContent = "Saved ✓";
       } catch (e) {
         if (destroyed) return;
-        showError(e.status === 400 ? readable(e.message, rows) : `Could not save. ${e.message}`);
+        showError(e.status === 400 ? readable((e.details?.problems ?? []).map((p) => `${p.field}: ${p.message}`).join("; ") || e.message, rows) : `Could not save. ${e.message}`);
       } finally {
         save.disabled = false;
         save.textContent = "Save";

@@ -15,19 +15,22 @@ export function mountKnowledge(view, { business }) {
   const title = h("input", { id: "knowledge-title", name: "title", type: "text", maxlength: String(LIMITS.title), autocomplete: "off" });
   const bodyLabel = h("label", { for: "knowledge-body" }, "Answer");
   const body = h("textarea", { id: "knowledge-body", name: "body", rows: "5" });
-  const counter = h("span", { id: "knowledge-count", class: "small muted" });
+  const counter = h("span", { id: "knowledge-count", class: "small muted", "aria-live": "polite" });
+  const titleError = h("p", { id: "knowledge-title-error", class: "field-error", hidden: true });
+  const bodyError = h("p", { id: "knowledge-body-error", class: "field-error", hidden: true });
+  const why = h("p", { id: "knowledge-why", class: "small muted" });
   const formError = h("div", { id: "knowledge-error", class: "error-box", role: "alert", hidden: true });
   const submit = h("button", { id: "knowledge-save", type: "submit", class: "primary" }, "Add");
   const cancel = h("button", { id: "knowledge-cancel", type: "button", class: "link-button", hidden: true, onclick: () => reset() }, "Cancel");
   const formTitle = h("h3", {}, "Add to the knowledge base");
-  const form = h("form", { id: "knowledge-form", class: "knowledge-form", novalidate: true }, formTitle, h("label", { for: "knowledge-kind" }, "Kind"), kind, titleLabel, title, bodyLabel, body, counter, formError, h("div", { class: "row-actions" }, submit, cancel));
+  const form = h("form", { id: "knowledge-form", class: "knowledge-form", novalidate: true }, formTitle, h("label", { for: "knowledge-kind" }, "Kind"), kind, titleLabel, title, titleError, bodyLabel, body, counter, bodyError, formError, h("div", { class: "row-actions" }, submit, cancel), why);
   const state = h("div", {}, loading("Loading the knowledge base…"));
   const list = h("ul", { id: "knowledge-list", class: "knowledge-list" });
   const root = h(
     "section",
     { class: "panel knowledge-page", "aria-labelledby": "knowledge-title-heading" },
     h("div", { class: "panel-head" }, h("h2", { id: "knowledge-title-heading" }, "Knowledge")),
-    h("p", { class: "small muted" }, "Answers the agent can quote. For each customer message it is given the few entries that match best, so keep each one about one thing."),
+    h("p", { class: "small muted" }, "Answers the agent can quote. For each message it is given the few entries that match best, so keep each one about one thing."),
     form,
     state,
     list,
@@ -35,14 +38,35 @@ export function mountKnowledge(view, { business }) {
   view.append(root);
 
   const limit = () => LIMITS[editing?.kind ?? kind.value];
+  let saving = false;
+  /** Labels, the counter, and Add/Save usable only when the entry can be saved (the server still checks). */
   function refreshLabels() {
     const faq = (editing?.kind ?? kind.value) === "faq";
     titleLabel.textContent = faq ? "Question" : "Title";
     bodyLabel.textContent = faq ? "Answer" : "Text";
-    counter.textContent = `${body.value.length} / ${limit()} characters`;
-    counter.classList.toggle("over", body.value.length > limit());
+    const over = body.value.length - limit();
+    counter.textContent = over > 0 ? `${body.value.length} / ${limit()} characters: ${over} too many, shorten it` : `${body.value.length} / ${limit()} characters`;
+    counter.classList.toggle("over", over > 0);
+    const missing = [title.value.trim() ? null : faq ? "the question" : "a title", body.value.trim() ? null : faq ? "the answer" : "the text"].filter(Boolean);
+    why.textContent = missing.length > 0 ? `Write ${missing.join(" and ")} to ${editing ? "save" : "add"} it.` : over > 0 ? `Shorten the ${faq ? "answer" : "text"} to ${editing ? "save" : "add"} it.` : "";
+    submit.disabled = saving || missing.length > 0 || over > 0;
+  }
+  function fieldProblem(el, box, message) {
+    box.textContent = message;
+    box.hidden = false;
+    el.setAttribute("aria-invalid", "true");
+    el.setAttribute("aria-describedby", box.id);
+  }
+  function clearProblems() {
+    for (const [el, box] of [[title, titleError], [body, bodyError]]) {
+      box.hidden = true;
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
+    formError.hidden = true;
   }
   kind.addEventListener("change", refreshLabels);
+  title.addEventListener("input", refreshLabels);
   body.addEventListener("input", refreshLabels);
 
   function reset() {
@@ -52,14 +76,15 @@ export function mountKnowledge(view, { business }) {
     formTitle.textContent = "Add to the knowledge base";
     submit.textContent = "Add";
     cancel.hidden = true;
-    formError.hidden = true;
+    clearProblems();
     refreshLabels();
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    formError.hidden = true;
-    submit.disabled = true;
+    clearProblems();
+    saving = true;
+    refreshLabels();
     try {
       if (editing) await api(`${base}/${encodeURIComponent(editing.id)}`, { method: "PATCH", body: { title: title.value, body: body.value } });
       else await api(base, { method: "POST", body: { kind: kind.value, title: title.value, body: body.value } });
@@ -68,10 +93,17 @@ export function mountKnowledge(view, { business }) {
       await load();
     } catch (error) {
       if (destroyed) return;
-      formError.hidden = false;
-      formError.textContent = `Not saved. ${error.message}`;
+      // The server names the field: its message goes next to that input.
+      const field = error.details?.problems?.[0]?.field ?? error.details?.field;
+      if (field === "body.title") fieldProblem(title, titleError, error.message);
+      else if (field === "body.body") fieldProblem(body, bodyError, error.message);
+      else {
+        formError.hidden = false;
+        formError.textContent = `Not saved. ${error.message}`;
+      }
     } finally {
-      submit.disabled = false;
+      saving = false;
+      refreshLabels();
     }
   });
 
@@ -80,7 +112,7 @@ export function mountKnowledge(view, { business }) {
     try {
       const { items } = await api(base);
       if (destroyed) return;
-      clear(state, items.length === 0 ? empty("Nothing here yet. Add your opening hours, prices, delivery area: whatever customers ask about.") : null);
+      clear(state, items.length === 0 ? empty("Nothing here yet. Add what people ask about: opening hours, prices, delivery area, upload days.") : null);
       clear(list, items.map(card));
     } catch (error) {
       if (!destroyed) clear(state, errorBox(`Could not load the knowledge base. ${error.message}`, load));
@@ -128,7 +160,7 @@ export function mountKnowledge(view, { business }) {
     formTitle.textContent = "Edit entry";
     submit.textContent = "Save";
     cancel.hidden = false;
-    formError.hidden = true;
+    clearProblems();
     refreshLabels();
     title.focus();
   }

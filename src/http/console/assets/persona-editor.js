@@ -5,7 +5,7 @@ import { sendConfirmed } from "./persona-confirm.js";
 import { ask, weakeningList } from "./persona-dialog.js";
 import { fileSection } from "./persona-files.js";
 import { personaForm } from "./persona-form.js";
-import { blankValues, personaOf, sameValues, valuesOf } from "./persona-model.js";
+import { blankValues, missingFields, personaOf, sameValues, valuesOf } from "./persona-model.js";
 import { formProblems, renderSummary, tooLongProblem } from "./persona-problems.js";
 import { dayAndTime, versionsSection } from "./persona-versions.js";
 
@@ -44,10 +44,11 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
   const save = h("button", { id: "save-version", type: "button", class: "primary", disabled: true }, "Save as new version");
   const discard = h("button", { id: "discard-edits", type: "button", class: "link-button", hidden: true }, "Discard edits");
   const status = h("span", { id: "save-status", class: "status", role: "status" });
+  const why = h("p", { id: "save-why", class: "hint save-why", hidden: true });
   const versions = versionsSection({ makeLive, copy });
   const files = fileSection({ base, personaUrl, liveVersion: () => live?.version, onImported: imported });
   const body = h("div", { class: "editor-body" }, loading("Loading…"));
-  const content = [liveLine, summary, form.el, h("div", { class: "save-bar" }, save, discard, status), versions.el, files.el];
+  const content = [liveLine, summary, form.el, h("div", { class: "save-bar" }, save, discard, status, why), versions.el, files.el];
   clear(panel, h("div", { class: "panel-head" }, h("h2", { id: "persona-title" }, "Persona"), picker), body);
 
   function dirty() {
@@ -60,7 +61,11 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     dirtyEditor = changed;
     if (changed) drafts.set(current.id, { values: form.values(), baseVersion });
     else drafts.delete(current.id);
-    save.disabled = !dirty();
+    // Nothing to save, or something a save needs is empty: the button says so by being off, the hint says what.
+    const missing = missingFields(form.values());
+    save.disabled = !dirty() || missing.length > 0;
+    why.hidden = missing.length === 0;
+    why.textContent = missing.length ? `To save, fill in: ${missing.join(", ")}.` : "";
     discard.hidden = !changed || !live?.persona;
     return changed;
   }

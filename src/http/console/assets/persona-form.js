@@ -110,6 +110,8 @@ export function personaForm({ onChange }) {
     labels.business.textContent = fan ? "Channel or brand" : "Business";
     labels.daily.textContent = fan ? "Messages answered per fan per day" : "Messages answered per customer per day (optional)";
     dailyHint.textContent = fan ? "Required for a fan agent: after this many, the fan gets one notice and then silence until tomorrow." : "Leave empty for no limit.";
+    const languageHint = el.querySelector("#pf-language-hint");
+    if (languageHint) languageHint.textContent = `It answers in the ${fan ? "fan's" : "customer's"} language; this one when unsure.`;
   }
 
   function showOwner() {

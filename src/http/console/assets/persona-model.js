@@ -162,3 +162,18 @@ function normalisedKeepingRows(values) {
   for (const list of Object.keys(LISTS)) out[list] = values[list].map((row) => Object.fromEntries(Object.entries(row).map(([k, s]) => [k, s.trim()])));
   return out;
 }
+
+/** What must be filled in before a save can work, by the names the form shows ([] when nothing is missing). */
+export function missingFields(values) {
+  const v = normalised(values);
+  const fan = v.kind === "fan";
+  const missing = [];
+  if (!v.name) missing.push(fan ? "Creator's name" : "Agent's name");
+  if (!v.business) missing.push(fan ? "Channel or brand" : "Business");
+  if (fan && !v.disclosure) missing.push("Saying it is an AI");
+  if (fan && !v.daily) missing.push("Messages per fan per day");
+  if (!fan && !Object.values(v.builtIns).some(Boolean) && v.triggers.length === 0) missing.push("Handing over to a person");
+  if (!v.ownerTo) missing.push("Where handoffs are announced: address");
+  if (!v.voice) missing.push("Voice");
+  return missing;
+}

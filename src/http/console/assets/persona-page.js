@@ -21,7 +21,7 @@ export function mountPersona(view, { business }) {
       const [{ items: personas }, { items: channels }] = await Promise.all([api(`${base}/personas`), api(`${base}/channels`)]);
       if (destroyed) return;
       if (personas.length === 0) {
-        clear(root, h("div", { class: "card" }, h("h2", {}, "No persona yet"), h("p", {}, "This business has no persona, so the agent has nothing to say. Ask whoever runs Parlor to add one (npm run seed).")));
+        clear(root, h("div", { class: "card" }, h("h2", {}, "No persona yet"), h("p", {}, "This business has no persona yet, so the agent cannot answer anyone. Ask the person who set up this server to add one for you.")));
         return;
       }
       const editorPanel = h("section", { class: "panel editor", "aria-labelledby": "persona-title" });

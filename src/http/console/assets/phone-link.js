@@ -46,7 +46,7 @@ export function phoneLink(channel) {
 
 function describe(c, enabled) {
   const off = enabled ? "" : " The channel is off: turn it on to connect.";
-  if (!c) return { state: "waiting", badge: "waiting-badge", label: "waiting for the phone session", help: `No WhatsApp Web session has reported yet. It starts on the worker that hosts WhatsApp Web (WHATSAPP_WEB_ENABLED=true); the QR code to scan appears here.${off}` };
+  if (!c) return { state: "waiting", badge: "waiting-badge", label: "waiting for the phone session", help: `No WhatsApp Web session has reported yet. It starts once the server runs WhatsApp Web (ask the person who set up this server to switch it on); the QR code to scan appears here.${off}` };
   if (c.state === "pairing" && c.qrDataUrl) return { state: "scan", badge: "waiting-badge", label: "scan this code" };
   if (c.state === "pairing") return { state: "connecting", badge: "waiting-badge", label: "connecting…", help: `Starting WhatsApp Web; a QR code appears here if the phone must be linked.${off}` };
   if (c.state === "ready") return { state: "connected", badge: "live-badge", label: "connected", help: "The phone is linked: messages to this number reach the agent." };
