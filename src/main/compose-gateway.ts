@@ -158,6 +158,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   registerAdminApi(app, {
     store: adminStore,
     queuedWork,
+    requeueTurn: (job) => queue.requeueTurn(job),
     events,
     logger,
     countTokens: createLlama2TokenCounter(),

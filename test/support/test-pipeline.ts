@@ -41,6 +41,8 @@ export async function startTestPipeline(options: {
   workerAdapters?: readonly ChannelAdapter[];
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
   wrapModel?: (real: ChatModel) => ChatModel;
+  /** The worker's clock for opening hours (a test moves it to an opening); default the system clock. */
+  now?: () => Date;
 }): Promise<TestPipeline> {
   const prefix = createTestPrefix();
   const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...options.env });
@@ -49,7 +51,7 @@ export async function startTestPipeline(options: {
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
   const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
-  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
+  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}), ...(options.now ? { now: options.now } : {}) });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {
