@@ -126,3 +126,61 @@ it(
   },
   240_000,
 );
+
+it(
+  "Try it outside opening hours says the shop is closed, never shows writing when no turn will run, and can try as if open; its chats are kept apart",
+  async () => {
+    const db = pipeline.database.db;
+    await db.business.update({ where: { id: businessId }, data: { timezone: "UTC", openingHours: closedNow(), outsideHours: "away", awayMessage: "Closed now, back {opens}." } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(20_000);
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+    await page.goto(`${pipeline.baseUrl}/console#/persona`);
+    await page.fill("#api-key", key);
+    await page.click("#login-submit");
+    await page.locator("#try-closed", { hasText: "The shop is closed now" }).waitFor();
+
+    const agentBubbles = page.locator("#try-log .bubble.agent");
+    await page.fill("#try-text", "Hello, are you there?");
+    await page.press("#try-text", "Enter");
+    await agentBubbles.first().waitFor({ timeout: 60_000 });
+    expect(await agentBubbles.first().locator(".text").textContent()).toMatch(/^Closed now, back (today|tomorrow) at /);
+    expect(await page.isHidden("#try-typing")).toBe(true);
+
+    // After the away message no turn runs: nothing is "writing", and the chat says where the message went.
+    const asked = pipeline.model.prompts.length;
+    await page.fill("#try-text", "Can I order a cake?");
+    await page.press("#try-text", "Enter");
+    await page.locator("#try-log .note", { hasText: "waits for you in the Inbox" }).waitFor();
+    expect(await page.isHidden("#try-typing")).toBe(true);
+    await page.waitForTimeout(3000);
+    expect(await page.isHidden("#try-typing")).toBe(true);
+    expect(await page.locator("#try-status").textContent()).toBe("");
+    expect(await agentBubbles.count()).toBe(1);
+
+    // As if open: a new chat the agent answers with the model, hours or not.
+    await page.click("#try-as-open");
+    await page.locator("#try-closed", { hasText: "answers as if you were open" }).waitFor();
+    await page.fill("#try-text", "Do you have rye bread?");
+    await page.press("#try-text", "Enter");
+    expect(await page.isVisible("#try-typing")).toBe(true);
+    await agentBubbles.first().waitFor({ timeout: 60_000 });
+    expect(pipeline.model.prompts.length).toBe(asked + 1);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-try-closed-desktop.png` });
+
+    // The inbox keeps these apart from customers'.
+    await page.goto(`${pipeline.baseUrl}/console#/inbox`);
+    const rows = page.locator("#conversation-list a.conv");
+    await rows.first().waitFor();
+    expect(await rows.allTextContents()).not.toContainEqual(expect.stringContaining("You (try it"));
+    await page.selectOption("#filter-kind", "try");
+    await expect.poll(async () => (await rows.allTextContents()).map((t) => t.match(/You \(try it[^)]*\)/)?.[0]).sort()).toEqual(["You (try it)", "You (try it, as if open)"]);
+    const tries = await db.conversation.findMany({ where: { businessId, tryIt: { not: null } }, select: { tryIt: true } });
+    expect(tries.map((c) => c.tryIt).sort()).toEqual(["hours", "open"]);
+    await page.selectOption("#filter-kind", "customers");
+    expect(problems).toEqual([]);
+    await page.close();
+  },
+  240_000,
+);

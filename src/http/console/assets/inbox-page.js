@@ -177,7 +177,7 @@ export function mountInbox(view, { business, param }) {
         badge ? h("span", { class: `badge ${badge[0]}` }, badge[1]) : null,
         c.unansweredCount > 0 ? h("span", { class: "badge count-badge", title: "Customer messages not answered yet" }, String(c.unansweredCount)) : null,
         c.agentPaused ? h("span", { class: "badge paused-badge" }, c.pausedBy === "owner_phone" ? "owner on the phone" : "agent paused") : null,
-        c.state === "waiting" && c.waitingUntil && !c.agentPaused ? h("span", { class: "muted" }, `agent answers ${when(c.waitingUntil)}`) : null,
+        c.state === "waiting" && c.waitingUntil && !c.agentPaused ? h("span", { class: "muted" }, `agent answers at ${when(c.waitingUntil)}`) : null,
       ),
     );
   }

@@ -61,7 +61,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     const waitingForOpening = !c.agentPaused && c.state === "waiting" && c.waitingUntil;
     banner.classList.toggle("paused", c.agentPaused || Boolean(waitingForOpening));
     banner.textContent = waitingForOpening
-      ? `Closed now: the away message went out, and ${c.unansweredCount === 1 ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${c.unansweredCount === 1 ? "it" : "them"} when you open (${when(c.waitingUntil)}), unless you reply first.`
+      ? `Closed now: the away message went out, and ${c.unansweredCount === 1 ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${c.unansweredCount === 1 ? "it" : "them"} when you open, at ${when(c.waitingUntil)}, unless you reply first.`
       : !c.agentPaused
       ? "The agent is answering this conversation."
       : c.pausedUntil

@@ -64,7 +64,8 @@ export function mountTryChat(panel, { base, channels, personas }) {
     const closed = Boolean(hours && !hours.openNow && hours.outsideHours === "away");
     closedNote.hidden = !closed;
     if (!closed) return;
-    const opens = hours.nextOpening ? ` (you open ${when(hours.nextOpening)})` : "";
+    const opens = hours.nextOpening ? ` (it opens at ${when(hours.nextOpening)})` : "";
+    closedNote.classList.toggle("paused", !asIfOpen);
     closedText.textContent = asIfOpen
       ? `The shop is closed now${opens}. This chat ignores your opening hours, so the agent answers as if you were open.`
       : `The shop is closed now${opens}. A customer gets your away message, and what they write after it waits for you in the Inbox; the agent answers it when you open.`;
