@@ -1,7 +1,7 @@
 import type { ConversationFilter, ConversationRecord, ConversationState, ConversationStore, HumanReply, TranscriptMessage } from "../admin/admin-store.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
-import { searchQuery } from "./search-words.js";
+import { businessSearchQuery } from "./search-words.js";
 
 const PENDING = { direction: "inbound", status: "received" } as const;
 const PREVIEW_CHARS = 140;
@@ -84,12 +84,14 @@ export class AdminConversationRepository implements ConversationStore {
   /** Name contains the words' text, or a message of the business has every word (the last one as a prefix). */
   private async searchWhere(businessId: string, search: string): Promise<Prisma.ConversationWhereInput> {
     const byName: Prisma.ConversationWhereInput = { contact: { displayName: { contains: search, mode: "insensitive" } } };
-    const words = searchQuery(search);
-    if (!words) return byName;
+    const query = businessSearchQuery(businessId, search);
+    if (!query) return byName;
+    // The same expression as the index Message_words_idx, so the index keeps to this business.
     const matches = await this.db.$queryRaw<Array<{ id: string }>>`
       select distinct "conversationId"::text as id from (
         select "conversationId" from "Message"
-        where "businessId" = ${businessId}::uuid and to_tsvector('simple', text) @@ to_tsquery('simple', ${words})
+        where "businessId" = ${businessId}::uuid
+          and (to_tsvector('simple', text) || to_tsvector('simple', 'b' || replace("businessId"::text, '-', ''))) @@ to_tsquery('simple', ${query})
         limit ${SEARCH_MATCHES_MAX}
       ) m`;
     return { OR: [byName, { id: { in: matches.map((m) => m.id) } }] };

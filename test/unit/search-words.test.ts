@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { searchQuery } from "../../src/storage/search-words.js";
+import { businessSearchQuery, searchQuery } from "../../src/storage/search-words.js";
 
 describe("inbox search words", () => {
   it("needs every word, the last one as a prefix", () => {
@@ -15,7 +15,14 @@ describe("inbox search words", () => {
   });
 
   it("keeps the query bounded", () => {
-    expect(searchQuery("a b c d e f g h").split(" & ")).toHaveLength(6);
+    expect(searchQuery("a b c d e f g h")!.split(" & ")).toHaveLength(6);
     expect(searchQuery("x".repeat(500))).toBe(`${"x".repeat(40)}:*`);
+  });
+});
+
+describe("search within a business", () => {
+  it("asks the index for the business's own word with the typed ones", () => {
+    expect(businessSearchQuery("3FA2C1D4-1111-2222-3333-444455556666", "croiss")).toBe("b3fa2c1d4111122223333444455556666 & croiss:*");
+    expect(businessSearchQuery("3fa2c1d4-1111-2222-3333-444455556666", "!!")).toBeNull();
   });
 });

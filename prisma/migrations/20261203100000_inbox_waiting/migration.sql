@@ -22,9 +22,12 @@ ALTER TABLE "ConversationRead" ADD CONSTRAINT "ConversationRead_apiKeyId_fkey" F
 ALTER TABLE "ConversationRead" ADD CONSTRAINT "ConversationRead_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "Conversation"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Inbox search by message words: a full-text index over the words as written (the simple
--- configuration: no language stemming, customers write in any language). Prisma cannot describe an
--- expression index, so it lives here only.
-CREATE INDEX "Message_text_words_idx" ON "Message" USING GIN (to_tsvector('simple', "text"));
+-- configuration: no language stemming, customers write in any language), with the business as one
+-- more word ("b" and its id's hex digits). A search asks for that word too, so the index itself
+-- keeps to the business: a common word across every business reads only this one's rows.
+-- Prisma cannot describe an expression index, so it lives here only (src/storage/search-words.ts
+-- writes the same expression).
+CREATE INDEX "Message_words_idx" ON "Message" USING GIN ((to_tsvector('simple', "text") || to_tsvector('simple', 'b' || replace("businessId"::text, '-', ''))));
 
 -- Inbox search by name, within a business.
 CREATE INDEX "Contact_businessId_displayName_idx" ON "Contact"("businessId", "displayName");
