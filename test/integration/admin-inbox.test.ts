@@ -17,7 +17,7 @@ let queues: TestQueues;
 let shop: Shop;
 let other: Shop;
 
-const api = (method: "GET" | "POST" | "PATCH", url: string, payload?: object, auth = shop.auth, businessId = shop.businessId) =>
+const api = (method: "GET" | "POST" | "PATCH" | "PUT", url: string, payload?: object, auth = shop.auth, businessId = shop.businessId) =>
   t.app.inject({ method, url: `/api/admin/businesses/${businessId}${url}`, headers: { authorization: auth }, ...(payload ? { payload } : {}) });
 
 async function customerWrites(text: string, senderId = randomBytes(12).toString("hex"), senderName?: string, channelKey = shop.channelKey) {
@@ -119,6 +119,19 @@ describe("the conversation list reads like an inbox", () => {
     expect((await api("PATCH", `/contacts/${shop.contactId}`, { displayName: 3 })).statusCode).toBe(400);
     expect((await api("PATCH", `/contacts/${other.contactId}`, { displayName: "Mine now" })).statusCode).toBe(404);
     expect((await database.db.contact.findUniqueOrThrow({ where: { id: other.contactId } })).displayName).toBe("Ana");
+  });
+
+  it("judges waiting messages again when the hours change: the old opening's mark goes", async () => {
+    const waiting = await customerWrites("Are you open on Sunday?", undefined, "Eva");
+    await database.db.conversation.update({ where: { id: waiting.conversationId }, data: { waitingUntil: new Date(Date.now() + 3_600_000) } });
+    expect((await api("GET", `/conversations/${waiting.conversationId}`)).json()).toMatchObject({ state: "waiting", waitingUntil: expect.any(String) });
+    const put = await api("PUT", "/hours", { timezone: "UTC", openingHours: null, outsideHours: "away", awayMessage: null });
+    expect(put.statusCode).toBe(200);
+    expect((await api("GET", `/conversations/${waiting.conversationId}`)).json()).toMatchObject({ state: "open", waitingUntil: null });
+    // Another business's marks stay.
+    await database.db.conversation.update({ where: { id: other.conversationId }, data: { waitingUntil: new Date(Date.now() + 3_600_000) } });
+    expect((await api("PUT", "/hours", { timezone: "UTC", openingHours: null, outsideHours: "answer", awayMessage: null })).statusCode).toBe(200);
+    expect((await database.db.conversation.findUniqueOrThrow({ where: { id: other.conversationId } })).waitingUntil).not.toBeNull();
   });
 
   it("starts Try it chats that are listed apart from customers', and keeps every route inside its business", async () => {
