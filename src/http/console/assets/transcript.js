@@ -16,6 +16,20 @@ const STATUS = {
   failed: "not delivered",
 };
 
+const messages = (n) => (n === 1 ? "message" : `${n} messages`);
+
+/** Closed after the away message: what waits, and when the agent answers it. */
+function openingText(c) {
+  const one = c.unansweredCount === 1;
+  return `Closed now: the away message went out, and ${one ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${one ? "it" : "them"} when you open, at ${when(c.waitingUntil)}, unless you reply first.`;
+}
+
+function pausedText(c) {
+  if (c.pausedUntil) return `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`;
+  const then = c.unansweredCount > 0 ? `; then it answers the ${messages(c.unansweredCount)} waiting` : "";
+  return `Agent paused: it will not answer here. You are in charge until you resume it${then}.`;
+}
+
 /** Mounts the conversation into pane; returns {refresh, destroy}. onChange: its state changed here (pause, resume, reply). */
 export function mountTranscript(pane, { base, conversationId, onChange }) {
   const url = `${base}/conversations/${encodeURIComponent(conversationId)}`;
@@ -60,13 +74,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     subtitle.textContent = `${channelLabel(c.channel)} · started ${when(c.createdAt)}${c.tryIt ? ` · your Try it chat${c.tryIt === "open" ? ", as if open" : ""}` : ""}`;
     const waitingForOpening = !c.agentPaused && c.state === "waiting" && c.waitingUntil;
     banner.classList.toggle("paused", c.agentPaused || Boolean(waitingForOpening));
-    banner.textContent = waitingForOpening
-      ? `Closed now: the away message went out, and ${c.unansweredCount === 1 ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${c.unansweredCount === 1 ? "it" : "them"} when you open, at ${when(c.waitingUntil)}, unless you reply first.`
-      : !c.agentPaused
-      ? "The agent is answering this conversation."
-      : c.pausedUntil
-        ? `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`
-        : `Agent paused: it will not answer here. You are in charge until you resume it${c.unansweredCount > 0 ? `; then it answers the ${c.unansweredCount === 1 ? "message" : `${c.unansweredCount} messages`} waiting` : ""}.`;
+    banner.textContent = waitingForOpening ? openingText(c) : c.agentPaused ? pausedText(c) : "The agent is answering this conversation.";
     pause.hidden = c.agentPaused;
     resume.hidden = !c.agentPaused;
     const off = !c.channel.enabled;
