@@ -91,6 +91,8 @@ export const envSchema = z.object({
   /** Where people reach the gateway: Meta's data-deletion status link, console links sent to owners. */
   PUBLIC_BASE_URL: optionalUrl(["http://", "https://"]),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
+  /** PostgreSQL itself when DATABASE_URL is a pooler in transaction mode: migrations hold a session lock. */
+  DATABASE_DIRECT_URL: optionalUrl(["postgres://", "postgresql://"]),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),
   DATABASE_POOL_MAX: int(10, 1, 500),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only").default("parlor"),

@@ -53,6 +53,8 @@ export interface Config {
   readonly channelsPerBusinessMax: number;
   /** Undefined only where an embedded default may stand in (demo, cli). */
   readonly databaseUrl: string | undefined;
+  /** Where migrations run: DATABASE_DIRECT_URL, else DATABASE_URL (a pooler in transaction mode cannot hold their session lock). */
+  readonly migrationDatabaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
   /** PostgreSQL connections per process; a request waits up to 3 s for one, then gets a 503. */
   readonly databasePoolMax: number;
@@ -194,6 +196,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     businessQueuedTurnsMax: e.BUSINESS_QUEUED_TURNS_MAX,
     channelsPerBusinessMax: e.CHANNELS_PER_BUSINESS_MAX,
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     queuePrefix: e.QUEUE_PREFIX,

@@ -1,6 +1,6 @@
 import { checkReply } from "./check-reply.js";
 import { disclosesAi, withDisclosure } from "./discloses-ai.js";
-import { neutraliseControlText } from "./neutralise-control-text.js";
+import { commonControlText } from "./neutralise-control-text.js";
 import { printableText } from "../domain/clean-text.js";
 import { disclosureLine, policyReply } from "./policy-replies.js";
 import { replyLanguage } from "./reply-language.js";
@@ -20,7 +20,7 @@ export function afterGeneration(input: AfterGenerationInput): AfterGeneration {
   const reply = printableText(input.reply);
   const flagged = checkReply({ reply, persona, systemPrompt: input.systemPrompt, ...(input.knownFigures ? { knownFigures: input.knownFigures } : {}) });
   const handoff = flagged?.startsWith("contradicts-facts") && persona.settings.kind === "support" ? { reason: "handoff:contradicts-facts", notify: `${persona.settings.owner.channel}:${persona.settings.owner.to}` } : undefined;
-  let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : neutraliseControlText(reply.trim());
+  let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : (input.controlText ?? commonControlText).neutralise(reply.trim());
   const mustDisclose = input.askedIfHuman || (persona.settings.kind === "fan" && input.isFirstReply);
   const max = persona.settings.limits.maxReplyChars;
   if (max !== undefined) {

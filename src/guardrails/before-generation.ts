@@ -2,7 +2,7 @@ import type { Persona } from "../personas/persona-schema.js";
 import { classifyInbound } from "./classify-inbound.js";
 import { withDisclosure } from "./discloses-ai.js";
 import type { SafetyConcern } from "./inbound-patterns.js";
-import { neutraliseControlText } from "./neutralise-control-text.js";
+import { commonControlText } from "./neutralise-control-text.js";
 import { policyReply, type PolicyReplyKey } from "./policy-replies.js";
 import { replyLanguage } from "./reply-language.js";
 import type { BeforeGeneration, BeforeGenerationInput } from "./turn-policy.js";
@@ -19,7 +19,8 @@ export function beforeGeneration(input: BeforeGenerationInput): BeforeGeneration
   const texts = input.pending.map((p) => p.text);
   if (texts.length === 0) return { action: "ignore", reason: "nothing-pending" };
   const language = replyLanguage(texts, persona.settings.language);
-  const signals = classifyInbound(texts.join("\n"), persona);
+  const controlText = input.controlText ?? commonControlText;
+  const signals = classifyInbound(texts.join("\n"), persona, controlText);
   const askedIfHuman = signals.askedIfHuman || (signals.wantsHuman && signals.handoff === undefined);
   const mustDisclose = askedIfHuman || (persona.settings.kind === "fan" && input.isFirstReply);
   const say = (key: PolicyReplyKey) => {
@@ -42,7 +43,7 @@ export function beforeGeneration(input: BeforeGenerationInput): BeforeGeneration
   }
   if (signals.handoff) return { action: "handoff", text: say("handoff"), reason: `handoff:${signals.handoff}`, notify };
   if (signals.blockedTopic) return { action: "reply", text: say("decline"), reason: `blocked-topic:${signals.blockedTopic}` };
-  return { action: "generate", userTexts: texts.map(neutraliseControlText), askedIfHuman, language, controlText: signals.controlText };
+  return { action: "generate", userTexts: texts.map((text) => controlText.neutralise(text)), askedIfHuman, language, controlText: signals.controlText };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Persona } from "../personas/persona-schema.js";
 import { findBlockedTopic } from "./find-blocked-topic.js";
 import { foldText, phrasePattern } from "./fold-text.js";
 import { INBOUND_PATTERNS, type HandoffCategory, type SafetyConcern } from "./inbound-patterns.js";
-import { hasControlText } from "./neutralise-control-text.js";
+import { commonControlText, type ControlText } from "./neutralise-control-text.js";
 
 export interface InboundSignals {
   /** Escalate to the owner or creator; the model does not answer. */
@@ -21,7 +21,7 @@ export interface InboundSignals {
 const matchesAny = (folded: string, patterns: readonly RegExp[]) => patterns.some((p) => p.test(folded));
 
 /** What a customer's or fan's message asks for, by the keyword floor in INBOUND_PATTERNS. */
-export function classifyInbound(text: string, persona: Persona): InboundSignals {
+export function classifyInbound(text: string, persona: Persona, controlText: ControlText = commonControlText): InboundSignals {
   const folded = foldText(text);
   const { safety, handoff, askedIfHuman } = INBOUND_PATTERNS;
   const concern: SafetyConcern | undefined = matchesAny(folded, safety.selfHarm)
@@ -42,6 +42,6 @@ export function classifyInbound(text: string, persona: Persona): InboundSignals 
     wantsHuman: matchesAny(folded, handoff.human),
     askedIfHuman: matchesAny(folded, askedIfHuman),
     ...(topic ? { blockedTopic: topic } : {}),
-    controlText: hasControlText(text),
+    controlText: controlText.has(text),
   };
 }

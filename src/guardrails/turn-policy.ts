@@ -1,10 +1,13 @@
 import type { Persona } from "../personas/persona-schema.js";
 import { afterGeneration } from "./after-generation.js";
 import { beforeGeneration } from "./before-generation.js";
+import type { ControlText } from "./neutralise-control-text.js";
 import type { ReplyLanguage } from "./reply-language.js";
 
 export interface BeforeGenerationInput {
   readonly persona: Persona;
+  /** The loaded model's control markup (controlTextOf); the common templates' when absent. */
+  readonly controlText?: ControlText;
   /** The unanswered messages this turn answers, oldest first. */
   readonly pending: readonly { readonly text: string }[];
   /** Earlier messages of the conversation (not the pending ones), oldest first. */
@@ -35,6 +38,8 @@ export type BeforeGeneration =
 
 export interface AfterGenerationInput {
   readonly persona: Persona;
+  /** The loaded model's control markup (controlTextOf); the common templates' when absent. */
+  readonly controlText?: ControlText;
   readonly reply: string;
   readonly isFirstReply: boolean;
   /** From beforeGeneration's "generate" decision. */

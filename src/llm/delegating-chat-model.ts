@@ -11,6 +11,9 @@ export class DelegatingChatModel implements ChatModel {
   get description() {
     return this.inner.description;
   }
+  get controlMarkers() {
+    return this.inner.controlMarkers;
+  }
   countPromptTokens(prompt: ChatPrompt) {
     return this.inner.countPromptTokens(prompt);
   }

@@ -22,9 +22,12 @@ export interface SequenceGeneration {
   readonly stopReason: "end" | "maxTokens" | "abort";
 }
 
-// LlamaChat's defaults: penalise the last 64 generated tokens, newlines excepted.
+// LlamaChat's defaults: penalise the last 64 generated tokens, newlines excepted. The penalty itself
+// is ours: node-llama-cpp documents 1.1 as LlamaChat's default but passes none, so the native
+// sampler applies 1.0 (no penalty); 1.1 keeps a 7B chat model out of loops.
+// test/unit/generation-loop-pin.test.ts holds this to LlamaChat's output.
 const REPEAT_PENALTY_TOKENS = 64;
-const REPEAT_PENALTY = 1.1;
+export const REPEAT_PENALTY = 1.1;
 
 /** Text that can be handed out now: no half UTF-8 character and no start of a stop trigger at the end. */
 function settledLength(text: string, stopTexts: readonly string[]): number {

@@ -1,10 +1,11 @@
-import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LlamaText } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LlamaText } from "node-llama-cpp";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
 import { DecodeLockstep } from "./decode-lockstep.js";
 import { inSequenceOrder } from "./sequence-order-strategy.js";
+import { chatTemplateOf, type ChatTemplate } from "./chat-template.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
 import { reusablePromptTokens, startsWith } from "./reusable-prompt-tokens.js";
@@ -31,12 +32,11 @@ export interface LlamaChatModelOptions {
   readonly trimShift?: boolean | undefined;
 }
 
-// [INST], [/INST], </s><s> and spacing around a turn: a cheap upper bound used only to choose where to trim.
-const TURN_TEMPLATE_TOKENS = 10;
 
-/** Llama-2-chat on node-llama-cpp: one model, one context, several sequences shared by the worker's turns. */
+/** A chat model on node-llama-cpp (Llama-2-chat by default, any chat GGUF by its own template): one model, one context, several sequences shared by the worker's turns. */
 export class LlamaChatModel implements ChatModel {
-  private readonly wrapper = new Llama2ChatWrapper();
+  /** From the model file: any chat GGUF gets its own template (Llama-2-chat's when it names none). */
+  private readonly template: ChatTemplate;
   /** Aborted on close, so a shutdown never waits for a long generation. */
   private readonly closing = new AbortController();
   /** Stale KV files are deleted even when no conversation is evicted for a while: they hold conversation text. */
@@ -57,6 +57,15 @@ export class LlamaChatModel implements ChatModel {
       this.pruning = setInterval(() => void kvDisk.prune(), every).unref();
     }
     this.locksteps = contexts.map(() => new DecodeLockstep());
+    this.template = chatTemplateOf(model);
+  }
+
+  private get wrapper() {
+    return this.template.wrapper;
+  }
+
+  get controlMarkers(): readonly string[] {
+    return this.template.controlMarkers;
   }
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
@@ -96,7 +105,7 @@ export class LlamaChatModel implements ChatModel {
   }
 
   get description(): string {
-    return `${this.model.filename ?? this.options.modelPath} (${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
+    return `${this.model.filename ?? this.options.modelPath} (${this.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
   }
 
   renderPrompt(prompt: ChatPrompt): string {
@@ -108,7 +117,7 @@ export class LlamaChatModel implements ChatModel {
   }
 
   countTurnTokens(turn: ChatTurn): number {
-    return this.model.tokenize(turn.text).length + TURN_TEMPLATE_TOKENS;
+    return this.model.tokenize(turn.text).length + this.template.turnTemplateTokens;
   }
 
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {

@@ -12,9 +12,6 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
-export const DEFAULT_MODEL_URL =
-  "https://huggingface.co/TheBloke/Llama-2-7B-Chat-GGUF/resolve/main/llama-2-7b-chat.Q4_K_M.gguf";
-
 const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
 
 export interface PullProgress {

@@ -23,6 +23,9 @@ export function abortableModel(model: ChatModel, signal: AbortSignal): ChatModel
     get description() {
       return model.description;
     },
+    get controlMarkers() {
+      return model.controlMarkers;
+    },
     countPromptTokens: (prompt) => model.countPromptTokens(prompt),
     countTurnTokens: (turn) => model.countTurnTokens(turn),
     renderPrompt: (prompt) => model.renderPrompt(prompt),

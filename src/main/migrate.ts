@@ -6,10 +6,10 @@ import path from "node:path";
 import { personaConversionLines } from "./persona-conversion-lines.js";
 import { runMain } from "./run-main.js";
 
-/** `npm run db:migrate`: applies prisma/migrations to DATABASE_URL, or to the embedded database when unset. */
+/** `npm run db:migrate`: applies prisma/migrations to DATABASE_DIRECT_URL or DATABASE_URL, or to the embedded database when unset. */
 runMain(async (onShutdown) => {
   const config = loadConfig("cli");
-  let url = config.databaseUrl;
+  let url = config.migrationDatabaseUrl;
   if (!url) {
     const dir = path.join(config.dataDir, "pglite");
     const embedded = await startEmbeddedPostgres(dir);

@@ -1,6 +1,7 @@
 /**
- * `npm run model:pull [-- --url <url>] [-- --out <path>]`: downloads the Llama-2-7B-chat
- * Q4_K_M GGUF (resumable), then prints the MODEL_PATH line to set.
+ * `npm run model:pull [-- --model <name> | --url <url>] [-- --out <path>]`: downloads a chat
+ * GGUF (Llama-2-7B-chat Q4_K_M by default; `--list` shows the ones known by name), resumable,
+ * then prints the MODEL_PATH line to set.
  *
  * Progress goes to stderr (a bar on a terminal, periodic lines otherwise); the result goes to
  * stdout. Ctrl-C stops and keeps the .part file; running again resumes it.
@@ -10,13 +11,16 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { DEFAULT_MODEL_URL, ModelPullError, pullModel, type PullProgress } from "../llm/model-pull.js";
+import { catalogListing, catalogModel, MODEL_CATALOG } from "../llm/model-catalog.js";
+import { ModelPullError, pullModel, type PullProgress } from "../llm/model-pull.js";
 
-export const DEFAULT_MODEL_OUT = "models/llama-2-7b-chat.Q4_K_M.gguf";
+const DEFAULT_MODEL = MODEL_CATALOG[0]!;
+export const DEFAULT_MODEL_OUT = `models/${DEFAULT_MODEL.file}`;
 
-const USAGE = `usage: npm run model:pull -- [--url <url>] [--out <path>]
-  --url  GGUF file to download (default: ${DEFAULT_MODEL_URL})
-  --out  where to save it (default: ${DEFAULT_MODEL_OUT}, relative to the current directory)`;
+const USAGE = `usage: npm run model:pull -- [--model <name> | --url <url>] [--out <path>] [--list]
+  --model  a chat model by name (default: ${DEFAULT_MODEL.name}); --list shows them
+  --url    any other GGUF file to download
+  --out    where to save it (default: models/<its file name>, relative to the current directory)`;
 
 const LINE_INTERVAL_MS = 5_000;
 const SPEED_WINDOW_MS = 5_000;
@@ -28,7 +32,7 @@ export async function runModelPull(argv: string[]): Promise<number> {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { url: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { model: { type: "string" }, url: { type: "string" }, out: { type: "string" }, list: { type: "boolean" }, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: false,
     });
@@ -36,8 +40,15 @@ export async function runModelPull(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    url = values.url ?? DEFAULT_MODEL_URL;
-    out = resolve(values.out ?? DEFAULT_MODEL_OUT);
+    if (values.list) {
+      process.stdout.write(`Chat models by name (Q4_K_M; the template is read from the file):\n${catalogListing()}\n`);
+      return 0;
+    }
+    if (values.model !== undefined && values.url !== undefined) throw new Error("give --model or --url, not both");
+    const chosen = values.model === undefined ? (values.url === undefined ? DEFAULT_MODEL : undefined) : catalogModel(values.model);
+    if (values.model !== undefined && !chosen) throw new Error(`no model named "${values.model}"; these are known:\n${catalogListing()}`);
+    url = values.url ?? chosen!.url;
+    out = resolve(values.out ?? (chosen ? `models/${chosen.file}` : DEFAULT_MODEL_OUT));
   } catch (err) {
     process.stderr.write(`model:pull: ${(err as Error).message}\n${USAGE}\n`);
     return 2;

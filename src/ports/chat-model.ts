@@ -26,6 +26,8 @@ export interface Generation {
 export interface ChatModel {
   readonly contextSize: number;
   readonly description: string;
+  /** The text of the model's control tokens ("<|im_start|>", "</s>"...): customer text spelling one is made inert. */
+  readonly controlMarkers: readonly string[];
   countPromptTokens(prompt: ChatPrompt): number;
   countTurnTokens(turn: ChatTurn): number;
   /** The exact text the model is given, rendered by the model's chat template. */

@@ -1,3 +1,4 @@
+import type { ControlText } from "../guardrails/neutralise-control-text.js";
 import { turnPolicy, type BeforeGeneration, type TurnPolicy } from "../guardrails/turn-policy.js";
 import type { Persona } from "../personas/persona-schema.js";
 import type { TurnContext } from "../ports/turn-store.js";
@@ -6,11 +7,18 @@ import type { TurnContext } from "../ports/turn-store.js";
 export const DEFAULT_FANS_PER_ADDRESS = 5;
 
 /** The guardrails' decision before asking the model, from what the conversation holds. */
-export function decideBeforeGeneration(persona: Persona, context: TurnContext, policy: TurnPolicy = turnPolicy, fansPerAddress = DEFAULT_FANS_PER_ADDRESS): BeforeGeneration {
+export function decideBeforeGeneration(
+  persona: Persona,
+  context: TurnContext,
+  policy: TurnPolicy = turnPolicy,
+  fansPerAddress = DEFAULT_FANS_PER_ADDRESS,
+  controlText?: ControlText,
+): BeforeGeneration {
   const pending = new Set(context.pendingIds);
   const address = context.activity.address;
   return policy.beforeGeneration({
     persona,
+    ...(controlText ? { controlText } : {}),
     pending: context.history.filter((m) => pending.has(m.id)),
     history: context.history.filter((m) => !pending.has(m.id)),
     isFirstReply: context.activity.noReplyYet,
@@ -28,9 +36,11 @@ export function checkGeneratedReply(
   decision: Extract<BeforeGeneration, { action: "generate" }>,
   knownFigures: ReadonlySet<number>,
   policy: TurnPolicy = turnPolicy,
+  controlText?: ControlText,
 ) {
   return policy.afterGeneration({
     persona,
+    ...(controlText ? { controlText } : {}),
     reply,
     isFirstReply: context.activity.noReplyYet,
     askedIfHuman: decision.askedIfHuman,

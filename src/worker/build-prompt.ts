@@ -1,7 +1,7 @@
 import { conversationOrder, groupTurns, type ChatPrompt, type ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import { trimHistory, type TrimResult } from "../domain/trim-history.js";
-import { neutraliseControlText } from "../guardrails/neutralise-control-text.js";
+import { controlTextOf } from "../guardrails/neutralise-control-text.js";
 import type { ChatModel } from "../ports/chat-model.js";
 import type { TurnContext } from "../ports/turn-store.js";
 import { knowledgeNotes, type NotePassage } from "./knowledge-notes.js";
@@ -39,8 +39,9 @@ export function buildPrompt(
   options: { readonly replyMaxTokens: number; readonly chunkTokens: number },
   knowledge?: PromptKnowledge,
 ): BuiltPrompt {
-  // Customers' text reaches the model with Llama-2 control markers ([INST], <<SYS>>...) made inert.
-  const history = context.history.map((m) => (m.direction === "inbound" ? { ...m, text: neutraliseControlText(m.text) } : m));
+  // Customers' text reaches the model with control markup ([INST], <|im_start|>, the model's own control tokens) made inert.
+  const controlText = controlTextOf(model);
+  const history = context.history.map((m) => (m.direction === "inbound" ? { ...m, text: controlText.neutralise(m.text) } : m));
   const grouped = groupTurns(conversationOrder(history));
   // Llama-2-chat turns start with the user; a reply left at the front by an earlier trim is dropped.
   while (grouped[0]?.turn.role === "assistant") grouped.shift();
@@ -69,7 +70,7 @@ export function buildPrompt(
   let used: string[] = [];
   const count = (text: string) => model.countTurnTokens({ role: "user", text });
   for (let passages = knowledge?.passages ?? []; room > 0 && passages.length > 0; passages = passages.slice(0, -1)) {
-    const notes = knowledgeNotes(passages, room, count);
+    const notes = knowledgeNotes(passages, room, count, controlText);
     if (!notes) break;
     const last = prompt.turns.at(-1)!;
     const withNotes: ChatPrompt = { system: prompt.system, turns: [...prompt.turns.slice(0, -1), { role: "user", text: `${notes.text}${last.text}` } satisfies ChatTurn] };

@@ -2,6 +2,7 @@ import type { ChatModel, Generation } from "../ports/chat-model.js";
 import { PERSONA_INVALID } from "../domain/owner-notice.js";
 import type { TurnPersona } from "../personas/stored-persona.js";
 import type { TurnContext, TurnStore } from "../ports/turn-store.js";
+import { controlTextOf } from "../guardrails/neutralise-control-text.js";
 import { checkGeneratedReply, decideBeforeGeneration } from "./apply-persona-policy.js";
 import type { KnowledgeRetriever } from "../knowledge/knowledge-retriever.js";
 import { buildPrompt, type BuiltPrompt, type PromptKnowledge } from "./build-prompt.js";
@@ -64,7 +65,8 @@ export async function generateReply(
     const persona = valid.persona.persona;
     const built = buildPrompt(valid, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
     if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
-    const decision = decideBeforeGeneration(persona, context, undefined, options.fansPerAddress);
+    const controlText = controlTextOf(deps.model);
+    const decision = decideBeforeGeneration(persona, context, undefined, options.fansPerAddress, controlText);
     if (decision.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
     if (decision.action === "reply") return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason };
     if (decision.action === "handoff") {
@@ -98,7 +100,7 @@ export async function generateReply(
     }
     if (!interrupted) {
       const knownFigures = deps.knowledge ? await deps.knowledge.figures(context.businessId, context.knowledge) : new Set<number>();
-      const checked = checkGeneratedReply(persona, valid, generation.text, decision, knownFigures);
+      const checked = checkGeneratedReply(persona, valid, generation.text, decision, knownFigures, undefined, controlText);
       return {
         context,
         built,

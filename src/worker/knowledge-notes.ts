@@ -1,4 +1,4 @@
-import { neutraliseControlText } from "../guardrails/neutralise-control-text.js";
+import { commonControlText, type ControlText } from "../guardrails/neutralise-control-text.js";
 
 export interface NotePassage {
   readonly id: string;
@@ -14,12 +14,17 @@ const FOOTER = "Customer's message:";
  * as many as fit in `budgetTokens` (counted by `count`, the model's tokenizer). Passage text is
  * made inert like customer text, since a business's documents could hold template markers too.
  */
-export function knowledgeNotes(passages: readonly NotePassage[], budgetTokens: number, count: (text: string) => number): { text: string; used: string[] } | null {
+export function knowledgeNotes(
+  passages: readonly NotePassage[],
+  budgetTokens: number,
+  count: (text: string) => number,
+  controlText: ControlText = commonControlText,
+): { text: string; used: string[] } | null {
   const lines: string[] = [];
   const used: string[] = [];
   const render = (items: readonly string[]) => `${HEADER}\n${items.join("\n")}\n\n${FOOTER}\n`;
   for (const p of passages) {
-    const line = `- ${neutraliseControlText(p.title)}: ${neutraliseControlText(p.text).replace(/\s*\n\s*/g, " ")}`;
+    const line = `- ${controlText.neutralise(p.title)}: ${controlText.neutralise(p.text).replace(/\s*\n\s*/g, " ")}`;
     const fits = (candidate: string) => count(render([...lines, candidate])) <= budgetTokens;
     // The best passage is cut to fit rather than dropped; later ones only go in whole.
     const placed = fits(line) ? line : lines.length === 0 ? longestFittingPrefix(line, fits) : null;

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "../../src/config/index.js";
+import { createDb } from "../../src/storage/create-db.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
@@ -39,6 +40,10 @@ export async function startTestPipeline(options: {
   logger?: Logger;
   /** Adapters the worker sends through besides web chat and Meta's (e.g. a WhatsappWebAdapter over a fake client). */
   workerAdapters?: readonly ChannelAdapter[];
+  /** The URL the gateway and worker reach the database by, given the direct one (e.g. through a PgBouncer); the test's own `database` stays direct. */
+  runtimeDatabaseUrl?: (directUrl: string) => string;
+  /** Another model file than the tiny Llama-2-chat one (e.g. a tiny model with another chat template). */
+  modelPath?: string;
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
   wrapModel?: (real: ChatModel) => ChatModel;
   /** The worker's clock for opening hours (a test moves it to an opening); default the system clock. */
@@ -49,10 +54,11 @@ export async function startTestPipeline(options: {
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
-  const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
+  const real = await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
-  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}), ...(options.now ? { now: options.now } : {}) });
-  const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
+  const worker = composeWorker({ config, db: runtimeDb, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}), ...(options.now ? { now: options.now } : {}) });
+  const gateway = composeGateway({ config, db: runtimeDb, redisUrl: TEST_REDIS_URL, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {
     config,
@@ -65,6 +71,7 @@ export async function startTestPipeline(options: {
       await gateway.close();
       await worker.close();
       await model.close();
+      if (runtimeDb !== database.db) await runtimeDb.$disconnect();
       await database.drop();
       await prefix.cleanup();
     },

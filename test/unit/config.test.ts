@@ -24,6 +24,13 @@ describe("loadConfig", () => {
     for (const name of ["PORT", "REDIS_URL", "LLM_TEMPERATURE", "DATABASE_URL", "MODEL_PATH"]) expect(problems).toContain(name);
   });
 
+  it("runs migrations on DATABASE_DIRECT_URL when the app goes through a pooler, else on DATABASE_URL", () => {
+    const pooled = loadConfig("cli", { DATABASE_URL: "postgresql://u@pgbouncer:6432/parlor", DATABASE_DIRECT_URL: "postgresql://u@postgres:5432/parlor" });
+    expect(pooled.databaseUrl).toBe("postgresql://u@pgbouncer:6432/parlor");
+    expect(pooled.migrationDatabaseUrl).toBe("postgresql://u@postgres:5432/parlor");
+    expect(loadConfig("cli", { DATABASE_URL: "postgresql://u@postgres:5432/parlor" }).migrationDatabaseUrl).toBe("postgresql://u@postgres:5432/parlor");
+  });
+
   it("requires DATABASE_URL and REDIS_URL for the gateway but not a model", () => {
     expect(() => loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379" })).not.toThrow();
     expect(() => loadConfig("gateway", {})).toThrowError(/DATABASE_URL[\s\S]*REDIS_URL/);

@@ -31,6 +31,15 @@ export const TINY_MODEL_UNK_TOKEN_ID = 0;
 export const TINY_MODEL_WEIGHT_SEED = 0x11a3a2;
 export const TINY_MODEL_WEIGHT_STD = 0.02;
 
+/** A chat template family for a tiny model: its control tokens, BOS/EOS among them, and its Jinja template. */
+export interface TinyChatFamily {
+  readonly name: string;
+  readonly controlTokens?: readonly string[];
+  readonly bos?: string;
+  readonly eos?: string;
+  readonly chatTemplate?: string;
+}
+
 /** SentencePiece token types as stored in `tokenizer.ggml.token_type`. */
 const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, byte: 6 } as const;
 const BYTE_TOKEN = /^<0x[0-9A-F]{2}>$/;
@@ -100,18 +109,45 @@ export async function ensureRandomLlama(dir: string, shape: RandomLlamaShape): P
   return modelPath;
 }
 
-async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE): Promise<{
+/**
+ * The tiny model with another chat template: the Llama-2 vocabulary plus the family's control
+ * tokens appended (as a real model's added tokens are), its BOS/EOS, and its
+ * `tokenizer.chat_template`, so the template is found from the file as it is for a real model.
+ * Built into `dir` once, named after the family.
+ */
+export async function ensureTinyChatModel(dir: string, family: TinyChatFamily): Promise<string> {
+  if (family.name === "llama2") return ensureTinyModel(dir);
+  const modelPath = join(dir, `tiny-${family.name}-chat.gguf`);
+  if (await isFile(modelPath)) return modelPath;
+  await mkdir(dir, { recursive: true });
+  const tmpPath = `${modelPath}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeGguf(tmpPath, await tinyModelContents(TINY_MODEL_SHAPE, family));
+    await rename(tmpPath, modelPath);
+  } catch (err) {
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  return modelPath;
+}
+
+async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE, family?: TinyChatFamily): Promise<{
   metadata: GgufMetadataEntry[];
   tensors: GgufF32Tensor[];
 }> {
   // Imported lazily: decoding the vocabulary and merges takes a noticeable moment.
   const { default: llamaTokenizer } = await import("llama-tokenizer-js");
-  const tokens = llamaTokenizer.vocabById;
-  if (tokens.length !== TINY_MODEL_VOCAB_SIZE) {
+  const base = llamaTokenizer.vocabById;
+  if (base.length !== TINY_MODEL_VOCAB_SIZE) {
     throw new Error(
-      `llama-tokenizer-js vocabulary has ${tokens.length} pieces, expected ${TINY_MODEL_VOCAB_SIZE}`,
+      `llama-tokenizer-js vocabulary has ${base.length} pieces, expected ${TINY_MODEL_VOCAB_SIZE}`,
     );
   }
+  const added = family?.controlTokens ?? [];
+  const tokens = [...base, ...added];
+  const idOf = (text: string | undefined, fallback: number) => (text === undefined ? fallback : TINY_MODEL_VOCAB_SIZE + added.indexOf(text));
+  const bosId = idOf(family?.bos, TINY_MODEL_BOS_TOKEN_ID);
+  const eosId = idOf(family?.eos, TINY_MODEL_EOS_TOKEN_ID);
   const scores = new Float32Array(tokens.length);
   const tokenTypes = new Int32Array(tokens.length);
   tokens.forEach((piece, id) => {
@@ -120,7 +156,9 @@ async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE): Pr
     // runs of spaces before words and disagree with the reference tokenizer on "a  b".
     scores[id] = id < 259 ? 0 : WHITESPACE_RUN.test(piece) ? WHITESPACE_RUN_SCORE : -(id - 259);
     tokenTypes[id] =
-      id === TINY_MODEL_UNK_TOKEN_ID
+      id >= TINY_MODEL_VOCAB_SIZE
+        ? TOKEN_TYPE.control
+        : id === TINY_MODEL_UNK_TOKEN_ID
         ? TOKEN_TYPE.unknown
         : id === TINY_MODEL_BOS_TOKEN_ID || id === TINY_MODEL_EOS_TOKEN_ID
           ? TOKEN_TYPE.control
@@ -133,7 +171,7 @@ async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE): Pr
   const arch = TINY_MODEL_ARCHITECTURE;
   const metadata: GgufMetadataEntry[] = [
     { key: "general.architecture", value: { type: "string", value: arch } },
-    { key: "general.name", value: { type: "string", value: TINY_MODEL_NAME } },
+    { key: "general.name", value: { type: "string", value: family ? `tiny-${family.name}-chat (random weights, test only)` : TINY_MODEL_NAME } },
     { key: "general.file_type", value: u32(0) }, // all F32
     { key: `${arch}.context_length`, value: u32(TINY_MODEL_CONTEXT_LENGTH) },
     { key: `${arch}.embedding_length`, value: u32(shape.embeddingLength) },
@@ -150,11 +188,12 @@ async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE): Pr
     { key: "tokenizer.ggml.tokens", value: { type: "string[]", value: tokens } },
     { key: "tokenizer.ggml.scores", value: { type: "float32[]", value: scores } },
     { key: "tokenizer.ggml.token_type", value: { type: "int32[]", value: tokenTypes } },
-    { key: "tokenizer.ggml.bos_token_id", value: u32(TINY_MODEL_BOS_TOKEN_ID) },
-    { key: "tokenizer.ggml.eos_token_id", value: u32(TINY_MODEL_EOS_TOKEN_ID) },
+    { key: "tokenizer.ggml.bos_token_id", value: u32(bosId) },
+    { key: "tokenizer.ggml.eos_token_id", value: u32(eosId) },
     { key: "tokenizer.ggml.unknown_token_id", value: u32(TINY_MODEL_UNK_TOKEN_ID) },
     { key: "tokenizer.ggml.add_bos_token", value: { type: "bool", value: true } },
     { key: "tokenizer.ggml.add_eos_token", value: { type: "bool", value: false } },
+    ...(family?.chatTemplate ? [{ key: "tokenizer.chat_template", value: { type: "string", value: family.chatTemplate } } as const] : []),
   ];
 
   const rand = normalSampler(TINY_MODEL_WEIGHT_SEED, TINY_MODEL_WEIGHT_STD);
@@ -174,9 +213,9 @@ async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE): Pr
   const kvDim = embd; // head_count_kv = head_count
   // GGUF dims are ne order: ne[0] is the input (fastest) dimension of a weight matrix.
   const tensors: GgufF32Tensor[] = [
-    random("token_embd.weight", [embd, TINY_MODEL_VOCAB_SIZE]),
+    random("token_embd.weight", [embd, tokens.length]),
     ones("output_norm.weight", embd),
-    random("output.weight", [embd, TINY_MODEL_VOCAB_SIZE]),
+    random("output.weight", [embd, tokens.length]),
   ];
   for (let b = 0; b < shape.blockCount; b++) {
     tensors.push(
