@@ -31,6 +31,7 @@ export function mountInbox(view, { business, param }) {
   let destroyed = false;
   let limit = PAGE;
   let listBusy = false;
+  let listAgain = false; // asked while a load ran (a filter or search changed): one more load after it, with the new query
   let listLoaded = false;
   let transcript = null;
   const rows = new Map();
@@ -111,8 +112,10 @@ export function mountInbox(view, { business, param }) {
   }
 
   async function refreshList() {
-    if (listBusy || destroyed) return;
+    if (destroyed) return;
+    if (listBusy) return void (listAgain = true);
     listBusy = true;
+    listAgain = false;
     try {
       const page = await api(`${base}/conversations?${query()}`);
       if (destroyed) return;
@@ -129,6 +132,7 @@ export function mountInbox(view, { business, param }) {
       }
     } finally {
       listBusy = false;
+      if (listAgain) void refreshList();
     }
   }
 
