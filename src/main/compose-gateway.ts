@@ -45,6 +45,7 @@ import { ApiKeyAuthenticator } from "../admin/authenticate-api-key.js";
 import { DashboardSessions } from "../admin/dashboard-sessions.js";
 import { registerQueueDashboard } from "../http/queues/register-queue-dashboard.js";
 import { OUTBOX_QUEUE, TURN_QUEUE } from "../queue/queue-names.js";
+import { OPENING_QUEUE } from "../queue/opening-queue.js";
 import { RedisSessionStore } from "../queue/redis-session-store.js";
 import { drainableHttp, type HttpStopSummary } from "./http-drain.js";
 
@@ -166,6 +167,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   registerAdminApi(app, {
     store: adminStore,
     queuedWork,
+    requeueTurn: (job) => queue.requeueTurn(job),
     events,
     logger,
     countTokens: createLlama2TokenCounter(),
@@ -179,7 +181,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     channelsPerBusinessMax: config.channelsPerBusinessMax,
   });
   // The dashboard's own Queue objects: it only reads and manages jobs, never adds them.
-  const dashboardQueues = [TURN_QUEUE, OUTBOX_QUEUE].map((name) => {
+  const dashboardQueues = [TURN_QUEUE, OUTBOX_QUEUE, OPENING_QUEUE].map((name) => {
     const q = new Queue(name, { connection: producer, prefix: config.queuePrefix, skipWaitingForReady: true });
     q.on("error", (error) => logger.warn({ err: error, queue: name }, "queue dashboard connection error"));
     return q;

@@ -18,6 +18,8 @@ import { startSingletonLoop } from "../queue/reconciler-loop.js";
 import { inRounds, startMaintenance } from "../queue/maintenance-queue.js";
 import { WebchatRetentionRepository } from "../storage/webchat-retention-repository.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
+import { BullOpeningQueue, startOpeningWorker } from "../queue/opening-queue.js";
+import { OpeningRepository } from "../storage/opening-repository.js";
 import { ReconcileRepository } from "../storage/reconcile-repository.js";
 import { reconcile } from "../worker/reconcile.js";
 import type { Db } from "../storage/create-db.js";
@@ -42,6 +44,8 @@ export interface RunningWorker {
 }
 
 const SEND_RETRY_DELAY_MS = 2000;
+const OPENING_BATCH = 200;
+const OPENING_ROUNDS = 25;
 
 /** Wires a worker: BullMQ consumers, the model, PostgreSQL, and the adapters replies leave through. */
 export function composeWorker(deps: {
@@ -53,6 +57,8 @@ export function composeWorker(deps: {
   extraAdapters?: readonly ChannelAdapter[];
   /** Told every turn's outcome (persona:check watches its scripted turns through this). */
   onTurn?: (job: TurnJob, outcome: TurnOutcome) => void;
+  /** The clock opening hours are judged by (tests move it to an opening); default the system clock. */
+  now?: () => Date;
 }): RunningWorker {
   const { config, db, model, logger } = deps;
   const connection = createRedis(deps.redisUrl, "worker");
@@ -97,6 +103,7 @@ export function composeWorker(deps: {
     if (outcome === "retry" || outcome === "waiting") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
     return outcome;
   };
+  const openings = new BullOpeningQueue(connection, config.queuePrefix, logger, deps.now);
   const workers = startWorkers(
     {
       handleTurn: async (job) => {
@@ -127,10 +134,12 @@ export function composeWorker(deps: {
               typing = true;
               void webchat.typing(conversationId, true).catch(() => undefined);
             },
+            scheduleOpening: (businessId, opensAt) => openings.schedule(businessId, opensAt),
+            ...(deps.now ? { now: deps.now } : {}),
           },
           job,
         ).finally(typingOff);
-        if (outcome.kind === "answered" || outcome.kind === "away" || outcome.kind === "skipped") events.publish(job);
+        if (outcome.kind === "answered" || outcome.kind === "away" || outcome.kind === "skipped" || outcome.kind === "waiting") events.publish(job);
         deps.onTurn?.(job, outcome);
         return outcome;
       },
@@ -144,6 +153,22 @@ export function composeWorker(deps: {
     { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: config.turns.busyRetryMs, jobLockMs: config.reliability.jobLockMs, stalledCheckMs: config.reliability.stalledCheckMs, logger },
   );
   const turnQueue = new BullTurnQueue(connection, config.queuePrefix, logger);
+  const openingStore = new OpeningRepository(db);
+  const openingWorker = startOpeningWorker({
+    connection,
+    prefix: config.queuePrefix,
+    logger: logger.child({ component: "opening" }),
+    // Bounded rounds; whatever is left past them is the reconciler's once the opening has passed.
+    answer: async ({ businessId, opensAt }) => {
+      let queued = 0;
+      for (let round = 0; round < OPENING_ROUNDS; round++) {
+        const { taken, turns } = await openingStore.takeWaiting(businessId, new Date(opensAt), OPENING_BATCH);
+        for (const turn of turns) if (await turnQueue.requeueTurn(turn)) queued++;
+        if (taken < OPENING_BATCH) break;
+      }
+      return queued;
+    },
+  });
   const reconciler = startSingletonLoop({
     redis: connection,
     key: `${config.queuePrefix}:lock:reconciler`,
@@ -175,8 +200,10 @@ export function composeWorker(deps: {
       stopping = { sendsFinished: 0 };
       reconciler.stop();
       await (await maintenance)?.close();
+      await openingWorker.close();
       const drained = await workers.close(config.reliability.shutdownDeadlineMs);
       await turnQueue.close();
+      await openings.close();
       await outboxQueue.close();
       await (await stopListening)?.().catch(() => undefined);
       subscriber.disconnect();

@@ -17,8 +17,8 @@ export class WebchatClient {
     readonly sessionId = randomUUID().replaceAll("-", ""),
   ) {}
 
-  /** Sends with retries on 503 and network errors; the client message id makes retries safe. */
-  async send(text: string): Promise<string> {
+  /** Sends with retries on 503 and network errors; the client message id makes retries safe. name: the visitor's, optional. */
+  async send(text: string, name?: string): Promise<string> {
     const clientMessageId = randomUUID();
     for (let attempt = 0; ; attempt++) {
       let status = 0;
@@ -27,7 +27,7 @@ export class WebchatClient {
         const res = await fetch(`${this.api()}/messages`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ sessionId: this.sessionId, clientMessageId, text }),
+          body: JSON.stringify({ sessionId: this.sessionId, clientMessageId, text, ...(name ? { name } : {}) }),
         });
         status = res.status;
         body = (await res.json().catch(() => ({}))) as typeof body;

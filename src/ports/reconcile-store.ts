@@ -1,6 +1,6 @@
 /** Read side of the reconciler: what PostgreSQL says should be happening. */
 export interface ReconcileStore {
-  /** The newest unanswered inbound message of each conversation with one older than `olderThan` whose agent is not paused (or whose pause has ended). */
+  /** The newest unanswered inbound message of each conversation with one older than `olderThan` whose agent is not paused (or whose pause has ended) and that waits for no opening still ahead. */
   stalePending(olderThan: Date, limit: number): Promise<Array<{ messageId: string; conversationId: string; businessId: string }>>;
   /** Outbox entries still pending (never claimed) since before `olderThan`. */
   stalePendingOutbox(olderThan: Date, limit: number): Promise<string[]>;

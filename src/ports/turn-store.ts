@@ -29,6 +29,8 @@ export interface TurnContext {
   };
   /** When this conversation last got the away message. */
   readonly awaySentAt: Date | null;
+  /** A console Try it chat: "open" answers as if open; null for customers. */
+  readonly tryIt?: "hours" | "open" | null;
   readonly channel: {
     readonly id: string;
     readonly kind: ChannelKind;
@@ -119,6 +121,8 @@ export interface TurnStore {
   markInboundFailed(messageIds: readonly string[], reason: string): Promise<void>;
   /** Marks messages that get no answer at all (over a daily cap, the rest of a flood). */
   skipInbound(messageIds: readonly string[], reason: string): Promise<void>;
+  /** Leaves the pending messages for a person until `until` (the next opening): the reconciler passes them by till then. */
+  waitForOpening(conversationId: string, until: Date): Promise<void>;
   /** Ends a pause whose end has passed, unless it was extended meanwhile; true if it ended it. */
   resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean>;
   /** Seq of the newest unanswered inbound message, to notice messages arriving mid-turn. */

@@ -24,6 +24,11 @@ export class AdminContactRepository implements ContactStore {
     return this.db.contact.findMany({ where: { AND: where }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: filter.limit, select });
   }
 
+  async rename(businessId: string, contactId: string, displayName: string | null): Promise<boolean> {
+    const updated = await this.db.contact.updateMany({ where: { id: contactId, businessId }, data: { displayName } });
+    return updated.count > 0;
+  }
+
   get(businessId: string, contactId: string): Promise<ContactDetail | null> {
     return this.db.contact.findFirst({
       where: { id: contactId, businessId },

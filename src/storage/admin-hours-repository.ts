@@ -12,15 +12,19 @@ export class AdminHoursRepository implements HoursStore {
   }
 
   async set(businessId: string, input: BusinessHoursInput): Promise<BusinessHoursRecord | null> {
-    const updated = await this.db.business.updateMany({
-      where: { id: businessId },
-      data: {
-        timezone: input.timezone,
-        openingHours: input.openingHours === null ? Prisma.DbNull : (input.openingHours as Prisma.InputJsonValue),
-        outsideHours: input.outsideHours,
-        awayMessage: input.awayMessage,
-      },
-    });
+    const [updated] = await this.db.$transaction([
+      this.db.business.updateMany({
+        where: { id: businessId },
+        data: {
+          timezone: input.timezone,
+          openingHours: input.openingHours === null ? Prisma.DbNull : (input.openingHours as Prisma.InputJsonValue),
+          outsideHours: input.outsideHours,
+          awayMessage: input.awayMessage,
+        },
+      }),
+      // Messages waiting for the old schedule's opening are judged again by the new one (the reconciler's next round).
+      this.db.conversation.updateMany({ where: { businessId, waitingUntil: { not: null } }, data: { waitingUntil: null } }),
+    ]);
     return updated.count === 0 ? null : this.get(businessId);
   }
 }

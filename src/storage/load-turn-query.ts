@@ -11,6 +11,7 @@ interface ConversationRow {
   agentPaused: boolean;
   pausedUntil: Date | null;
   awaySentAt: Date | null;
+  tryIt: string | null;
   timezone: string;
   openingHours: unknown;
   outsideHours: "answer" | "away";
@@ -44,7 +45,7 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
   const dayAgo = new Date(now - 86_400_000);
   const minuteAgo = new Date(now - 60_000);
   return db.$queryRaw<ConversationRow[]>`
-    select c."businessId", c."agentPaused", c."pausedUntil", c."awaySentAt",
+    select c."businessId", c."agentPaused", c."pausedUntil", c."awaySentAt", c."tryIt",
       b.timezone, b."openingHours", b."outsideHours"::text as "outsideHours", b."awayMessage",
       ct."platformUserId" as "recipientId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
@@ -97,6 +98,7 @@ export async function loadTurnContext(db: Db, conversationId: string, now = Date
     pausedUntil: row.pausedUntil,
     business: { timezone: row.timezone, openingHours: row.openingHours, outsideHours: row.outsideHours, awayMessage: row.awayMessage },
     awaySentAt: row.awaySentAt,
+    tryIt: row.tryIt === "open" || row.tryIt === "hours" ? row.tryIt : null,
     channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },
     recipientId: row.recipientId,
     persona: readStoredPersona(

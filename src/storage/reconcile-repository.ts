@@ -8,8 +8,19 @@ export class ReconcileRepository implements ReconcileStore {
 
   async stalePending(olderThan: Date, limit: number) {
     const rows = await this.db.message.findMany({
-      // A paused agent answers nothing; a pause that ends by itself is picked up once it has ended.
-      where: { direction: "inbound", status: "received", createdAt: { lt: olderThan }, conversation: { OR: [{ agentPaused: false }, { pausedUntil: { lte: new Date() } }] } },
+      where: {
+        direction: "inbound",
+        status: "received",
+        createdAt: { lt: olderThan },
+        conversation: {
+          AND: [
+            // A paused agent answers nothing; a pause that ends by itself is picked up once it has ended.
+            { OR: [{ agentPaused: false }, { pausedUntil: { lte: new Date() } }] },
+            // Left for the next opening: its job answers them then; past it (the job lost), the reconciler does.
+            { OR: [{ waitingUntil: null }, { waitingUntil: { lte: new Date() } }] },
+          ],
+        },
+      },
       orderBy: { seq: "desc" },
       distinct: ["conversationId"],
       take: limit,

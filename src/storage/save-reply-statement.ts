@@ -47,7 +47,8 @@ export async function saveReplyStatement(sql: Sql, input: SaveReplyInput): Promi
     ), conversation as (
       update "Conversation"
       set "historyStartSeq" = greatest("historyStartSeq", ${input.historyStartSeq}::bigint),
-          "awaySentAt" = coalesce(${input.awaySentAt ?? null}::timestamp(3), "awaySentAt")
+          "awaySentAt" = coalesce(${input.awaySentAt ?? null}::timestamp(3), "awaySentAt"),
+          "waitingUntil" = null
       where id = ${input.conversationId}::uuid and (select ok from fence)
     )
     select ok from fence`;

@@ -49,6 +49,10 @@ export class TurnRepository implements TurnStore {
     await this.db.message.updateMany({ where: { id: { in: [...messageIds] }, status: "received" }, data: { status: "skipped", error: reason.slice(0, 500) } });
   }
 
+  async waitForOpening(conversationId: string, until: Date): Promise<void> {
+    await this.db.conversation.updateMany({ where: { id: conversationId }, data: { waitingUntil: until } });
+  }
+
   async resumeExpiredPause(conversationId: string, pausedUntil: Date): Promise<boolean> {
     const resumed = await this.db.conversation.updateMany({
       where: { id: conversationId, agentPaused: true, pausedUntil: { equals: pausedUntil, lte: new Date() } },

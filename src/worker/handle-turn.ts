@@ -18,6 +18,8 @@ export type TurnOutcome =
   | { readonly kind: "paused"; readonly resumeInMs?: number }
   | { readonly kind: "fenced" }
   | { readonly kind: "skipped"; readonly reason: string; readonly skipped: number }
+  /** Closed, the away message already sent: the messages wait for a person, or the agent at `until` (the opening job). */
+  | { readonly kind: "waiting"; readonly waiting: number; readonly until: Date }
   /** Closed: answered with the business's away message instead of the model. */
   | { readonly kind: "away"; readonly replyId: string; readonly outboxId: string; readonly answered: number }
   | {
@@ -49,6 +51,8 @@ export interface TurnDeps extends ReplyOptions {
   readonly workerName: string;
   /** Sends the stored reply (outbox). Runs while the conversation is still locked, so replies leave in order. */
   readonly deliver: (outboxId: string) => Promise<unknown>;
+  /** Makes sure the business's opening job runs at `opensAt` (idempotent per business and time). */
+  readonly scheduleOpening: (businessId: string, opensAt: Date) => Promise<void>;
   /** The clock for opening hours (tests); defaults to the system clock. */
   readonly now?: () => Date;
   /** Base of the console link in a handoff notice to the owner (config http.publicBaseUrl). */

@@ -81,10 +81,12 @@ describe("POST /handoffs/:handoffId/resolve", () => {
     expect(open.json().items.map((h: { id: string }) => h.id)).toEqual([ids.safety, ids.failed]);
   });
 
-  it("resume: true lets the agent answer again", async () => {
+  it("resume: true lets the agent answer again, and resolves the conversation's other open handoffs", async () => {
     const res = await api("POST", `/handoffs/${ids.safety}/resolve`, { resume: true });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: "resolved", agentPaused: false });
+    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: ids.failed } })).toMatchObject({ status: "resolved", resolvedAt: expect.any(Date) });
+    expect((await api("GET", "/handoffs?status=open")).json().items).toEqual([]);
     expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: false, pausedBy: null });
     // A pause from the console says who paused; resuming clears it.
     expect((await api("POST", `/conversations/${shop.conversationId}/pause`)).statusCode).toBe(200);
@@ -94,6 +96,7 @@ describe("POST /handoffs/:handoffId/resolve", () => {
   });
 
   it("refuses a bad body or id with a 400 and an unknown handoff with a 404, changing nothing", async () => {
+    const before = await database.db.handoff.findMany({ orderBy: { id: "asc" } });
     const bad = await api("POST", `/handoffs/${ids.failed}/resolve`, { resume: "yes" });
     expect(bad.statusCode).toBe(400);
     expect(errorFields(bad.json())).toContain("body.resume");
@@ -103,7 +106,7 @@ describe("POST /handoffs/:handoffId/resolve", () => {
     const unknown = await api("POST", `/handoffs/${randomUUID()}/resolve`);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe("HANDOFF_NOT_FOUND");
-    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: ids.failed } })).toMatchObject({ status: "failed", resolvedAt: null });
+    expect(await database.db.handoff.findMany({ orderBy: { id: "asc" } })).toEqual(before);
   });
 });
 

@@ -85,6 +85,8 @@ const CASES: Record<string, Case> = {
   "GET /businesses/:businessId/conversations/:conversationId/messages": {},
   "POST /businesses/:businessId/conversations/:conversationId/pause": {},
   "POST /businesses/:businessId/conversations/:conversationId/resume": {},
+  "POST /businesses/:businessId/conversations/:conversationId/read": { body: () => ({}) },
+  "POST /businesses/:businessId/try-it": { body: () => ({ asIfOpen: false }), smuggle: (ownIds, other) => [{ ids: ownIds, body: { asIfOpen: true, channelId: other.channelId } }] },
   "POST /businesses/:businessId/conversations/:conversationId/messages": { body: () => ({ text: "A person here, how can I help?" }) },
   "GET /businesses/:businessId/handoffs": {
     query: () => ({ status: "open" }),
@@ -94,6 +96,7 @@ const CASES: Record<string, Case> = {
   "GET /businesses/:businessId/reply-flags": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { conversationId: other.conversationId } }] },
   "GET /businesses/:businessId/contacts": { smuggle: (ownIds, other) => [{ ids: ownIds, query: { channelId: other.channelId } }] },
   "GET /businesses/:businessId/contacts/:contactId": {},
+  "PATCH /businesses/:businessId/contacts/:contactId": { body: () => ({ displayName: "Ana" }) },
   "POST /businesses/:businessId/contacts/:contactId/erase": { own: (ids) => ({ ...ids, contactId: spareContactId }) },
   "GET /businesses/:businessId/events": { stream: true },
   "GET /businesses/:businessId/knowledge": {},

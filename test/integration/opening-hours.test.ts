@@ -53,7 +53,7 @@ async function sentStatus(replyId: string) {
 }
 
 describe("outside opening hours", () => {
-  it("closed + away: the customer gets the away message with the next opening, not a model reply; the next message in the same closed period is left unanswered", async () => {
+  it("closed + away: the customer gets the away message with the next opening, not a model reply; the next message in the same closed period waits for a person or the opening", async () => {
     await setHours({ openingHours: closedNow(), outsideHours: "away" });
     const promptsBefore = model.prompts.length;
     const client = new WebchatClient(baseUrl, "demo");
@@ -70,10 +70,11 @@ describe("outside opening hours", () => {
     expect(model.prompts.length).toBe(promptsBefore);
 
     const secondId = await client.send("Hello? Anyone there?");
-    const second = await settled(secondId);
-    expect(second.status).toBe("skipped");
-    expect(second.error).toBe("outside_hours");
+    await expect.poll(async () => (await database.db.message.findUniqueOrThrow({ where: { id: secondId }, include: { conversation: true } })).conversation.waitingUntil, { timeout: 30_000 }).not.toBeNull();
+    const second = await database.db.message.findUniqueOrThrow({ where: { id: secondId }, include: { conversation: true } });
+    expect(second.status).toBe("received");
     expect(second.replyId).toBeNull();
+    expect(second.conversation.waitingUntil!.toISOString()).toMatch(new RegExp(`T${hh(2)}:00\.000Z$`));
     // Nothing more went out in this conversation, and the model was never asked.
     const outbound = await database.db.message.count({ where: { conversationId: second.conversationId, direction: "outbound" } });
     expect(outbound).toBe(1);

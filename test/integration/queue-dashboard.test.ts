@@ -103,7 +103,7 @@ describe("the queue dashboard (bull-board) at /admin/queues", () => {
     const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } });
     expect(api.status).toBe(200);
     const { queues } = (await api.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
-    expect(queues.map((q) => q.name).sort()).toEqual(["outbox", "turns"]);
+    expect(queues.map((q) => q.name).sort()).toEqual(["openings", "outbox", "turns"]);
     const turns = queues.find((q) => q.name === "turns")!;
     expect(turns.counts.waiting! + (turns.counts.prioritized ?? 0)).toBe(1);
 

@@ -71,6 +71,22 @@ describe("reconciler", () => {
     }
   }, 60_000);
 
+  it("leaves messages waiting for the opening to the opening job, and takes them once the opening has passed (the job lost)", async () => {
+    const business = await database.db.business.findFirstOrThrow();
+    const channel = await database.db.channel.findFirstOrThrow({ where: { businessId: business.id } });
+    const contact = await database.db.contact.create({ data: { businessId: business.id, channelId: channel.id, platformUserId: randomUUID() } });
+    const conversation = await database.db.conversation.create({ data: { businessId: business.id, channelId: channel.id, contactId: contact.id, waitingUntil: new Date(Date.now() + 3_600_000) } });
+    const message = await database.db.message.create({
+      data: { businessId: business.id, conversationId: conversation.id, channelId: channel.id, direction: "inbound", text: "Also 4 croissants please", status: "received", createdAt: new Date(Date.now() - 120_000) },
+    });
+    const store = new ReconcileRepository(database.db);
+    const stale = async () => (await store.stalePending(new Date(Date.now() - 60_000), 500)).map((p) => p.messageId);
+    expect(await stale()).not.toContain(message.id);
+    await database.db.conversation.update({ where: { id: conversation.id }, data: { waitingUntil: new Date(Date.now() - 1000) } });
+    expect(await stale()).toContain(message.id);
+    await database.db.conversation.delete({ where: { id: conversation.id } });
+  });
+
   it("re-sends an interrupted web chat send, and fails an interrupted WhatsApp send instead of risking a duplicate", async () => {
     const business = await database.db.business.findFirstOrThrow();
     const channels = {

@@ -7,6 +7,7 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { inRounds, MAINTENANCE_QUEUE, startMaintenance } from "../../src/queue/maintenance-queue.js";
 import { MetricsRepository } from "../../src/storage/metrics-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
+import { businessSearchQuery } from "../../src/storage/search-words.js";
 import { WebchatRetentionRepository } from "../../src/storage/webchat-retention-repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
@@ -76,6 +77,12 @@ describe("indexes for the lookups anyone can trigger", () => {
       expect(await plan(`select id from "Message" where "replyId" = '${randomUUID()}'`)).toContain("Message_replyId_idx");
       expect(await plan(`select id from "Turn" where "createdAt" > now() - interval '5 minutes'`)).toContain("Turn_createdAt_idx");
       expect(await plan(`select id from "Contact" where "platformUserId" = 'x'`)).toContain("Contact_platformUserId_idx");
+      // Inbox search: the business is a word of the index, so the index scan itself keeps to it.
+      const search = await plan(
+        `select "conversationId" from "Message" where "businessId" = '${businessId}' and (to_tsvector('simple', text) || to_tsvector('simple', 'b' || replace("businessId"::text, '-', ''))) @@ to_tsquery('simple', '${businessSearchQuery(businessId, "croiss")}') limit 1000`,
+      );
+      expect(search).toMatch(/Index Cond:.*@@ '''b[0-9a-f]{32}'' & ''croiss'':\*'/);
+      expect(search).toContain("Message_words_idx");
     } finally {
       await database.db.$executeRawUnsafe(`set enable_seqscan = on`);
     }

@@ -57,6 +57,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     deliver: async (outboxId) => void delivered.push(outboxId),
     maxMessageChars: 500,
     queuedWork: overrides.queuedWork ?? queues!.work,
+    requeueTurn: (job) => (queues ? queues.turns.requeueTurn(job) : Promise.resolve(false)),
     events: overrides.events ?? queues!.events,
     channelVerifier: new GraphAccountVerifier({ graphBaseUrl: graph.baseUrl, instagramGraphBaseUrl: graph.baseUrl, version: "v23.0" }),
     channelsPerBusinessMax: 10,

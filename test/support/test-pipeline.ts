@@ -48,6 +48,8 @@ export async function startTestPipeline(options: {
   modelPath?: string;
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
   wrapModel?: (real: ChatModel) => ChatModel;
+  /** The worker's clock for opening hours (a test moves it to an opening); default the system clock. */
+  now?: () => Date;
 }): Promise<TestPipeline> {
   const prefix = createTestPrefix();
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
@@ -58,7 +60,7 @@ export async function startTestPipeline(options: {
   const real = await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
-  const worker = composeWorker({ config, db: runtimeDb, redisUrl, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
+  const worker = composeWorker({ config, db: runtimeDb, redisUrl, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}), ...(options.now ? { now: options.now } : {}) });
   const gateway = composeGateway({ config, db: runtimeDb, redisUrl, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {

@@ -21,16 +21,21 @@ describe("what a turn does outside opening hours", () => {
 
   it("sends the away message with the next opening once per closed period", () => {
     expect(decideOutsideHours({ business: shop(), awaySentAt: null }, mondayNight)).toEqual({ kind: "away", text: "Closed, back tomorrow at 09:00." });
-    // Sent an hour ago, still closed since: skip.
-    expect(decideOutsideHours({ business: shop(), awaySentAt: at("2026-06-01T19:00:00Z") }, mondayNight)).toEqual({ kind: "skip" });
+    // Sent an hour ago, still closed since: the messages wait for the opening (Tuesday 09:00 Madrid).
+    expect(decideOutsideHours({ business: shop(), awaySentAt: at("2026-06-01T19:00:00Z") }, mondayNight)).toEqual({ kind: "wait", opens: at("2026-06-02T07:00:00Z") });
     // Sent the night before; the shop was open on Monday in between: a new closed period.
     expect(decideOutsideHours({ business: shop(), awaySentAt: at("2026-05-31T20:00:00Z") }, mondayNight).kind).toBe("away");
-    // Never opens: one away message, then skip for good.
+    // Never opens: one away message, then the messages wait for a person.
     const never = shop({ openingHours: {}, awayMessage: null });
     const first = decideOutsideHours({ business: never, awaySentAt: null }, mondayNight);
     expect(first.kind).toBe("away");
     expect((first as { text: string }).text).not.toContain("{opens}");
-    expect(decideOutsideHours({ business: never, awaySentAt: at("2026-01-01T00:00:00Z") }, mondayNight)).toEqual({ kind: "skip" });
+    expect(decideOutsideHours({ business: never, awaySentAt: at("2026-01-01T00:00:00Z") }, mondayNight)).toEqual({ kind: "wait", opens: null });
+  });
+
+  it("answers a console try-it chat started as if open, whatever the hours", () => {
+    expect(decideOutsideHours({ business: shop(), awaySentAt: null, tryIt: "open" }, mondayNight)).toEqual({ kind: "answer" });
+    expect(decideOutsideHours({ business: shop(), awaySentAt: null, tryIt: "hours" }, mondayNight).kind).toBe("away");
   });
 
   it("keeps answering, and says why, when the stored schedule is invalid", () => {

@@ -4,6 +4,7 @@ import type { ConversationEvents } from "../../ports/conversation-events.js";
 import type { Logger } from "../../ports/logger.js";
 import type { ChannelAccountVerifier } from "../../ports/channel-account-verifier.js";
 import type { QueuedWork } from "../../ports/queued-work.js";
+import type { TurnJob } from "../../ports/turn-queue.js";
 import { Pseudonyms } from "../../secrets/pseudonyms.js";
 
 /** Without PSEUDONYM_KEY: erasure records keep no subject hash. */
@@ -24,6 +25,8 @@ export interface AdminApiDeps {
   readonly events: ConversationEvents;
   /** How often an open event stream sends a keep-alive and re-checks its key; default 25 s. */
   readonly eventsHeartbeatMs?: number;
+  /** Queues the agent's turn for a message unless one is queued already (resume answers what waited); true if it queued one. */
+  readonly requeueTurn: (job: TurnJob) => Promise<boolean>;
   /** The queue's jobs and locks of a contact being erased. */
   readonly queuedWork: QueuedWork;
   /** Longest message a person may send through takeover (MAX_MESSAGE_CHARS). */

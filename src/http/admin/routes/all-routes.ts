@@ -11,6 +11,7 @@ import { knowledgeRoutes } from "./knowledge-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
+import { tryItRoutes } from "./try-it-routes.js";
 
 /** Every JSON route of the admin API, in the order the docs show them. */
 export const adminRoutes: readonly AdminRoute[] = [
@@ -21,6 +22,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...channelRoutes,
   ...conversationRoutes,
   ...takeoverRoutes,
+  ...tryItRoutes,
   ...handoffRoutes,
   ...contactRoutes,
   ...erasureRoutes,

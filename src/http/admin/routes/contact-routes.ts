@@ -5,6 +5,9 @@ import { toPage } from "../../../admin/page-cursor.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, channelKind, contactParams, id, iso, isoTime, pageQuery } from "../schemas.js";
 import { pageCursor } from "./page-query.js";
+import { normaliseDisplayName } from "../../../domain/message-text.js";
+
+const NAME_MAX_CHARS = 80;
 
 const contact = z.object({
   id,
@@ -54,6 +57,25 @@ export const contactRoutes = [
       const found = await deps.store.contacts.get(params.businessId, params.contactId);
       if (!found) throw notFound("contact");
       return { ...toJson(found), conversations: found.conversations.map((c) => ({ ...c, lastMessageAt: iso(c.lastMessageAt) })) };
+    },
+  }),
+  defineRoute({
+    method: "PATCH",
+    path: "/businesses/:businessId/contacts/:contactId",
+    tag: "contacts",
+    summary: "Name the contact (how staff see them in the inbox); null clears the name",
+    description: "The name is cleaned like a message (control characters removed) and cut to 80 characters; a name of only spaces clears it.",
+    params: contactParams,
+    body: z.object({ displayName: z.string({ error: "must be a string or null" }).max(1000, "at most 1000 characters").nullable() }),
+    response: contact,
+    errors: [404],
+    async handler({ params, body, deps, requireBusiness }) {
+      await requireBusiness(params.businessId);
+      const name = body.displayName === null ? null : (normaliseDisplayName(body.displayName, NAME_MAX_CHARS) ?? null);
+      if (!(await deps.store.contacts.rename(params.businessId, params.contactId, name))) throw notFound("contact");
+      const found = await deps.store.contacts.get(params.businessId, params.contactId);
+      if (!found) throw notFound("contact");
+      return toJson(found);
     },
   }),
 ];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
 import type { HandoffRecord, ReplyFlagRecord } from "../../../admin/admin-store.js";
+import { answerWaiting } from "../../../admin/answer-waiting.js";
 import { toPage } from "../../../admin/page-cursor.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, handoffParams, id, iso, isoTime, pageQuery } from "../schemas.js";
@@ -17,6 +18,8 @@ const handoff = z.object({
   error: z.string().nullable(),
   noticeMessageId: id.nullable(),
   agentPaused: z.boolean(),
+  contactName: z.string().nullable().describe("Who: the contact's display name, null when none is known"),
+  customerText: z.string().nullable().describe("The customer's own words that led to the handoff (their newest message up to it), cut short"),
   createdAt: isoTime,
   notifiedAt: isoTime.nullable(),
   resolvedAt: isoTime.nullable(),
@@ -57,7 +60,8 @@ export const handoffRoutes = [
     path: "/businesses/:businessId/handoffs/:handoffId/resolve",
     tag: "handoffs",
     summary: "Mark a handoff resolved; resume: true also lets the agent answer in that conversation again",
-    description: "Resolving an already resolved handoff changes nothing (its resolvedAt stays). Without resume the agent stays paused, so a person can keep answering.",
+    description:
+      "Resolving an already resolved handoff changes nothing (its resolvedAt stays). Without resume the agent stays paused, so a person can keep answering. With resume the conversation's other open handoffs are resolved too, and the agent's turn is queued at once for the customer's messages still waiting.",
     params: handoffParams,
     body: z.object({ resume: z.boolean({ error: "must be true or false" }).default(false) }).default({ resume: false }),
     response: handoff,
@@ -66,6 +70,7 @@ export const handoffRoutes = [
       await requireBusiness(params.businessId);
       const resolved = await deps.store.handoffs.resolve(params.businessId, params.handoffId, body.resume);
       if (!resolved) throw notFound("handoff");
+      if (body.resume) await answerWaiting({ conversations: deps.store.conversations, requeueTurn: deps.requeueTurn, logger: deps.logger }, params.businessId, resolved.conversationId);
       return handoffJson(resolved);
     },
   }),

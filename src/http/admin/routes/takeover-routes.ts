@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
+import { answerWaiting } from "../../../admin/answer-waiting.js";
 import { sendHumanReply } from "../../../admin/send-human-reply.js";
 import { defineRoute } from "../admin-route.js";
 import { conversationParams, id, iso, isoTime } from "../schemas.js";
@@ -12,13 +13,17 @@ const pauseRoute = (paused: boolean) =>
     path: `/businesses/:businessId/conversations/:conversationId/${paused ? "pause" : "resume"}`,
     tag: "conversations",
     summary: paused ? "Pause the agent in this conversation (a person takes over)" : "Resume the agent in this conversation",
+    ...(paused
+      ? {}
+      : { description: "Also resolves the conversation's open handoffs, and queues the agent's turn at once for the customer's messages still waiting (outside opening hours they keep waiting for the opening)." }),
     params: conversationParams,
     response: conversation,
     errors: [404],
-    async handler({ params, deps, requireBusiness }) {
+    async handler({ params, deps, caller, requireBusiness }) {
       await requireBusiness(params.businessId);
-      const updated = await deps.store.conversations.setPaused(params.businessId, params.conversationId, paused);
+      const updated = await deps.store.conversations.setPaused(params.businessId, params.conversationId, paused, caller.keyId);
       if (!updated) throw notFound("conversation");
+      if (!paused) await answerWaiting({ conversations: deps.store.conversations, requeueTurn: deps.requeueTurn, logger: deps.logger }, params.businessId, params.conversationId);
       return conversationJson(updated);
     },
   });

@@ -1,17 +1,10 @@
 // Above the inbox list: conversations handed to a person (open handoffs) and model replies the
 // guardrails replaced, newest first. Resolving can also hand the conversation back to the agent.
 import { api, path } from "./api.js";
+import { handoffReason } from "./conversation-words.js";
 import { clear, h, when } from "./dom.js";
 
 const LIMIT = 20;
-
-const REASONS = {
-  "handoff:human": "asked for a person",
-  "handoff:refund": "refund",
-  "handoff:complaint": "complaint",
-  "handoff:contradicts-facts": "agent could not confirm a price or time",
-};
-const reasonLabel = (reason) => REASONS[reason] ?? reason.replace(/^(handoff|safety):/, (_m, kind) => (kind === "safety" ? "safety: " : ""));
 
 function statusLine(handoff) {
   if (handoff.status === "failed") return h("span", { class: "handoff-error" }, `Owner not notified: ${handoff.error ?? "unknown error"}`);
@@ -47,7 +40,13 @@ export function mountHandoffsPanel(container, { base, onChange }) {
     return h(
       "li",
       { class: handoff.reason.startsWith("safety:") ? "handoff safety" : "handoff", dataset: { id: handoff.id } },
-      h("div", { class: "conv-top" }, h("a", { href: `#/inbox/${handoff.conversationId}` }, reasonLabel(handoff.reason)), h("span", { class: "small muted" }, when(handoff.createdAt))),
+      h(
+        "div",
+        { class: "conv-top" },
+        h("a", { href: `#/inbox/${handoff.conversationId}` }, h("strong", {}, handoff.contactName ?? "A customer"), ` ${handoffReason(handoff.reason)}`),
+        h("span", { class: "small muted" }, when(handoff.createdAt)),
+      ),
+      handoff.customerText ? h("blockquote", { class: "handoff-words small" }, `“${handoff.customerText}”`) : null,
       h("div", { class: "small" }, statusLine(handoff)),
       h("div", { class: "handoff-actions" }, resolveButton, handoff.agentPaused ? resumeButton : null),
     );

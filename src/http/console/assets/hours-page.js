@@ -61,7 +61,7 @@ export function mountHours(view, { business }) {
       h("h3", {}, "When a customer writes while you are closed"),
       h("div", { class: "choices" },
         h("label", { class: "check choice" }, answer, h("span", {}, h("strong", {}, "Keep answering"), h("span", { class: "small muted" }, " – the agent replies as usual"))),
-        h("label", { class: "check choice" }, away, h("span", {}, h("strong", {}, "Send an away message"), h("span", { class: "small muted" }, " – once per closed period; later messages wait for you in the inbox")))),
+        h("label", { class: "check choice" }, away, h("span", {}, h("strong", {}, "Send an away message"), h("span", { class: "small muted" }, " – once per closed period; later messages wait for you in the inbox, and the agent answers them when you open unless you reply first")))),
       h("label", { for: "away-message" }, "Away message"),
       message,
       h("p", { class: "small muted" }, "Write {opens} where the next opening time should go (for example “tomorrow at 09:00”). Leave it empty for the default text."),

@@ -5,6 +5,7 @@ import { channelLabel, clear, clock, empty, errorBox, h, loading, when } from ".
 import { mountHandoffsPanel } from "./handoffs-panel.js";
 import { followConversationEvents } from "./live-events.js";
 import { mountTranscript } from "./transcript.js";
+import { contactName, handoffReason } from "./conversation-words.js";
 
 const POLL_MS = 3000;
 // With the event stream open, polling only guards against a missed event.
@@ -12,9 +13,17 @@ const POLL_LIVE_MS = 30000;
 const EVENT_DEBOUNCE_MS = 150;
 const PAGE = 50;
 const MAX_PAGE = 200;
+const SEARCH_DEBOUNCE_MS = 300;
 
 // Kept while the tab is open, so going to a conversation and back keeps the filters.
-const filters = { channelId: "", status: "", unanswered: false };
+const filters = { channelId: "", status: "", unanswered: false, state: "", kind: "customers", q: "" };
+
+const STATE_BADGE = {
+  waiting: ["waiting-badge", "waiting for you"],
+  handed_off: ["handoff-badge", "handed off"],
+  open: ["open-badge", "agent answering"],
+  resolved: null,
+};
 
 export function mountInbox(view, { business, param }) {
   const base = path`/businesses/${business.id}`;
@@ -22,6 +31,7 @@ export function mountInbox(view, { business, param }) {
   let destroyed = false;
   let limit = PAGE;
   let listBusy = false;
+  let listAgain = false; // asked while a load ran (a filter or search changed): one more load after it, with the new query
   let listLoaded = false;
   let transcript = null;
   const rows = new Map();
@@ -34,6 +44,22 @@ export function mountInbox(view, { business, param }) {
     h("option", { value: "active" }, "Agent answering"),
     h("option", { value: "paused" }, "Agent paused"),
   );
+  const stateFilter = h(
+    "select",
+    { id: "filter-state", "aria-label": "Conversation state" },
+    h("option", { value: "" }, "Every state"),
+    h("option", { value: "waiting" }, "Waiting for you"),
+    h("option", { value: "handed_off" }, "Handed off"),
+    h("option", { value: "open" }, "Agent answering"),
+    h("option", { value: "resolved" }, "Nothing to answer"),
+  );
+  const kindFilter = h(
+    "select",
+    { id: "filter-kind", "aria-label": "Whose chats" },
+    h("option", { value: "customers" }, "Customers"),
+    h("option", { value: "try" }, "Your Try it chats"),
+  );
+  const search = h("input", { id: "inbox-search", type: "search", placeholder: "Search names and messages", "aria-label": "Search names and messages", value: filters.q });
   const unanswered = h("input", { id: "filter-unanswered", type: "checkbox", checked: filters.unanswered });
   const live = h("span", { id: "inbox-live", class: "small muted", role: "status" }, "Loading…");
   const list = h("ul", { id: "conversation-list", class: "conv-list" });
@@ -49,7 +75,7 @@ export function mountInbox(view, { business, param }) {
       { class: "panel conv-pane", "aria-labelledby": "inbox-title" },
       h("div", { class: "panel-head" }, h("h2", { id: "inbox-title" }, "Conversations"), live),
       attention,
-      h("div", { class: "filters" }, channelFilter, statusFilter, h("label", { class: "check" }, unanswered, " Waiting for an answer")),
+      h("div", { class: "filters" }, search, kindFilter, stateFilter, channelFilter, statusFilter, h("label", { class: "check" }, unanswered, " Not answered yet")),
       listState,
       list,
       more,
@@ -57,6 +83,8 @@ export function mountInbox(view, { business, param }) {
     pane,
   );
   statusFilter.value = filters.status;
+  stateFilter.value = filters.state;
+  kindFilter.value = filters.kind;
   view.append(layout);
   const handoffs = mountHandoffsPanel(attention, { base, onChange: () => (void refreshList(), transcript?.refresh()) });
 
@@ -77,12 +105,17 @@ export function mountInbox(view, { business, param }) {
     if (filters.channelId) q.set("channelId", filters.channelId);
     if (filters.status) q.set("status", filters.status);
     if (filters.unanswered) q.set("unanswered", "true");
+    if (filters.state) q.set("state", filters.state);
+    q.set("tryIt", filters.kind === "try" ? "true" : "false");
+    if (filters.q) q.set("q", filters.q.slice(0, 100));
     return q.toString();
   }
 
   async function refreshList() {
-    if (listBusy || destroyed) return;
+    if (destroyed) return;
+    if (listBusy) return void (listAgain = true);
     listBusy = true;
+    listAgain = false;
     try {
       const page = await api(`${base}/conversations?${query()}`);
       if (destroyed) return;
@@ -99,13 +132,19 @@ export function mountInbox(view, { business, param }) {
       }
     } finally {
       listBusy = false;
+      if (listAgain) void refreshList();
     }
   }
 
   function renderList(items) {
     listLoaded = true;
-    const filtered = filters.channelId || filters.status || filters.unanswered;
-    clear(listState, items.length === 0 ? empty(filtered ? "No conversation matches these filters." : "No conversations yet. They appear here as soon as a customer writes.") : null);
+    const filtered = filters.channelId || filters.status || filters.unanswered || filters.state || filters.q;
+    const none = filtered
+      ? "No conversation matches these filters."
+      : filters.kind === "try"
+        ? "No Try it chats yet. Start one from the Persona page."
+        : "No conversations yet. They appear here as soon as a customer writes.";
+    clear(listState, items.length === 0 ? empty(none) : null);
     const keep = new Set(items.map((c) => c.id));
     for (const [id, row] of rows) if (!keep.has(id)) (row.remove(), rows.delete(id));
     for (const c of items) {
@@ -119,15 +158,30 @@ export function mountInbox(view, { business, param }) {
   function fillRow(link, c) {
     link.classList.toggle("selected", c.id === selectedId);
     link.classList.toggle("paused", c.agentPaused);
+    // Read here right now: the transcript marks it read as it shows it.
+    const unread = c.unread && c.id !== selectedId;
+    link.classList.toggle("unread", unread);
+    link.dataset.state = c.state;
+    const badge = STATE_BADGE[c.state];
+    const preview = c.preview ? `${c.preview.direction === "outbound" ? "↪ " : ""}${c.preview.text}` : "No messages yet";
     clear(
       link,
-      h("span", { class: "conv-top" }, h("span", { class: "conv-name" }, c.contact.displayName ?? "Visitor"), h("span", { class: "conv-time small muted" }, when(c.lastMessageAt))),
+      h(
+        "span",
+        { class: "conv-top" },
+        h("span", { class: "conv-name" }, unread ? h("span", { class: "unread-dot", title: "Unread" }, "● ") : null, contactName(c)),
+        h("span", { class: "conv-time small muted" }, when(c.lastMessageAt)),
+      ),
+      h("span", { class: "conv-preview small" }, preview),
+      c.handoff ? h("span", { class: "conv-handoff small" }, `${handoffReason(c.handoff.reason)}${c.handoff.customerText ? `: “${c.handoff.customerText}”` : ""}`) : null,
       h(
         "span",
         { class: "conv-meta small" },
         h("span", { class: "muted" }, channelLabel(c.channel)),
+        badge ? h("span", { class: `badge ${badge[0]}` }, badge[1]) : null,
+        c.unansweredCount > 0 ? h("span", { class: "badge count-badge", title: "Customer messages not answered yet" }, String(c.unansweredCount)) : null,
         c.agentPaused ? h("span", { class: "badge paused-badge" }, c.pausedBy === "owner_phone" ? "owner on the phone" : "agent paused") : null,
-        c.unansweredCount > 0 ? h("span", { class: "badge waiting-badge" }, `${c.unansweredCount} waiting`) : null,
+        c.state === "waiting" && c.waitingUntil && !c.agentPaused ? h("span", { class: "muted" }, `agent answers at ${when(c.waitingUntil)}`) : null,
       ),
     );
   }
@@ -150,6 +204,9 @@ export function mountInbox(view, { business, param }) {
     filters.channelId = channelFilter.value;
     filters.status = statusFilter.value;
     filters.unanswered = unanswered.checked;
+    filters.state = stateFilter.value;
+    filters.kind = kindFilter.value;
+    filters.q = search.value.trim();
     limit = PAGE;
     clear(listState, loading("Loading conversations…"));
     void refreshList();
@@ -157,6 +214,13 @@ export function mountInbox(view, { business, param }) {
   channelFilter.addEventListener("change", onFilter);
   statusFilter.addEventListener("change", onFilter);
   unanswered.addEventListener("change", onFilter);
+  stateFilter.addEventListener("change", onFilter);
+  kindFilter.addEventListener("change", onFilter);
+  let searchTimer = null;
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(onFilter, SEARCH_DEBOUNCE_MS);
+  });
   more.addEventListener("click", () => {
     limit = Math.min(MAX_PAGE, limit + PAGE);
     void refreshList();
@@ -207,6 +271,7 @@ export function mountInbox(view, { business, param }) {
       destroyed = true;
       clearInterval(timer);
       clearTimeout(pending);
+      clearTimeout(searchTimer);
       stream.close();
       handoffs.destroy();
       transcript?.destroy();

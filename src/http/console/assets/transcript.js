@@ -1,6 +1,7 @@
 // One conversation: its transcript (refreshed by the inbox's poll) and the takeover controls.
 import { api } from "./api.js";
 import { channelLabel, clear, errorBox, h, loading, when } from "./dom.js";
+import { contactName } from "./conversation-words.js";
 
 const RECHECK = 50;
 const AUTHOR = { customer: "Customer", agent: "Agent", human: "Person (staff)" };
@@ -15,6 +16,20 @@ const STATUS = {
   failed: "not delivered",
 };
 
+const messages = (n) => (n === 1 ? "message" : `${n} messages`);
+
+/** Closed after the away message: what waits, and when the agent answers it. */
+function openingText(c) {
+  const one = c.unansweredCount === 1;
+  return `Closed now: the away message went out, and ${one ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${one ? "it" : "them"} when you open, at ${when(c.waitingUntil)}, unless you reply first.`;
+}
+
+function pausedText(c) {
+  if (c.pausedUntil) return `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`;
+  const then = c.unansweredCount > 0 ? `; then it answers the ${messages(c.unansweredCount)} waiting` : "";
+  return `Agent paused: it will not answer here. You are in charge until you resume it${then}.`;
+}
+
 /** Mounts the conversation into pane; returns {refresh, destroy}. onChange: its state changed here (pause, resume, reply). */
 export function mountTranscript(pane, { base, conversationId, onChange }) {
   const url = `${base}/conversations/${encodeURIComponent(conversationId)}`;
@@ -27,6 +42,12 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   const bubbles = new Map();
 
   const title = h("h2", { id: "conversation-title" }, "Conversation");
+  const rename = h("button", { id: "rename-contact", type: "button", class: "secondary small", title: "Name this contact" }, "Rename");
+  const nameInput = h("input", { id: "contact-name", type: "text", maxlength: "80", "aria-label": "Contact name", placeholder: "Name" });
+  const nameSave = h("button", { id: "contact-name-save", type: "submit", class: "primary small" }, "Save");
+  const nameCancel = h("button", { id: "contact-name-cancel", type: "button", class: "small" }, "Cancel");
+  const nameForm = h("form", { id: "contact-name-form", class: "inline-form", hidden: true, novalidate: true }, nameInput, nameSave, nameCancel);
+  let readSeq = 0;
   const subtitle = h("span", { class: "muted small" });
   const banner = h("div", { id: "agent-state", class: "state-banner", role: "status" });
   const pause = h("button", { id: "pause-agent", type: "button", class: "primary" }, "Pause agent");
@@ -45,18 +66,15 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   const form = h("form", { id: "human-form", class: "human-form", novalidate: true }, text, send);
   const body = h("div", { class: "transcript-body" }, banner, h("div", { class: "takeover" }, pause, resume, erase), eraseBox, log, sendError, form, hint);
   const state = h("div", {}, loading("Loading the conversation…"));
-  clear(pane, h("div", { class: "transcript-head" }, h("a", { href: "#/inbox", class: "back" }, "← All conversations"), h("div", {}, title, subtitle)), state);
+  clear(pane, h("div", { class: "transcript-head" }, h("a", { href: "#/inbox", class: "back" }, "← All conversations"), h("div", {}, h("div", { class: "title-row" }, title, rename), nameForm, subtitle)), state);
 
   function showConversation(c) {
     conversation = c;
-    title.textContent = c.contact.displayName ?? "Visitor";
-    subtitle.textContent = `${channelLabel(c.channel)} · started ${when(c.createdAt)}`;
-    banner.classList.toggle("paused", c.agentPaused);
-    banner.textContent = !c.agentPaused
-      ? "The agent is answering this conversation."
-      : c.pausedUntil
-        ? `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`
-        : "Agent paused: it will not answer here. You are in charge until you resume it.";
+    title.textContent = contactName(c);
+    subtitle.textContent = `${channelLabel(c.channel)} · started ${when(c.createdAt)}${c.tryIt ? ` · your Try it chat${c.tryIt === "open" ? ", as if open" : ""}` : ""}`;
+    const waitingForOpening = !c.agentPaused && c.state === "waiting" && c.waitingUntil;
+    banner.classList.toggle("paused", c.agentPaused || Boolean(waitingForOpening));
+    banner.textContent = waitingForOpening ? openingText(c) : c.agentPaused ? pausedText(c) : "The agent is answering this conversation.";
     pause.hidden = c.agentPaused;
     resume.hidden = !c.agentPaused;
     const off = !c.channel.enabled;
@@ -76,7 +94,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
       bubbles.set(m.id, el);
       log.append(el);
     }
-    const status = m.status === "failed" && m.error ? `not delivered: ${m.error}` : (STATUS[m.status] ?? m.status);
+    const waiting = m.status === "received" && conversation?.state === "waiting";
+    const status = m.status === "failed" && m.error ? `not delivered: ${m.error}` : waiting ? "waiting for you" : (STATUS[m.status] ?? m.status);
     el.className = `bubble ${m.author} ${m.status}`;
     clear(
       el,
@@ -143,6 +162,14 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
       refreshFrom = seqs.length > RECHECK ? seqs[seqs.length - RECHECK - 1] : 0;
       if (!loaded || (atBottom && bubbles.size > before)) log.scrollTop = log.scrollHeight;
       loaded = true;
+      const newest = Math.max(0, ...seqs);
+      // Shown on screen to a person looking at it: read, for this key.
+      if (newest > readSeq && !document.hidden) {
+        readSeq = newest;
+        api(`${url}/read`, { method: "POST", body: { seq: newest } })
+          .then(() => onChange())
+          .catch(() => (readSeq = 0)); // tried again on the next refresh
+      }
     } catch (error) {
       if (destroyed) return;
       if (error.status === 404) clear(state, errorBox("This conversation does not exist any more (or belongs to another business)."));
@@ -182,6 +209,34 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   });
   eraseCancel.addEventListener("click", () => (eraseBox.hidden = true));
   eraseConfirm.addEventListener("click", () => void eraseContact());
+  rename.addEventListener("click", () => {
+    nameInput.value = conversation?.contact.displayName ?? "";
+    nameForm.hidden = false;
+    rename.hidden = true;
+    nameInput.focus();
+  });
+  const closeName = () => {
+    nameForm.hidden = true;
+    rename.hidden = false;
+  };
+  nameCancel.addEventListener("click", closeName);
+  nameForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!conversation) return;
+    nameSave.disabled = true;
+    try {
+      const value = nameInput.value.trim();
+      await api(`${base}/contacts/${encodeURIComponent(conversation.contact.id)}`, { method: "PATCH", body: { displayName: value || null } });
+      if (destroyed) return;
+      closeName();
+      onChange();
+      await refresh();
+    } catch (error) {
+      if (!destroyed) showError(`Name not saved. ${error.message}`);
+    } finally {
+      nameSave.disabled = false;
+    }
+  });
   pause.addEventListener("click", () => setPaused(true));
   resume.addEventListener("click", () => setPaused(false));
   text.addEventListener("keydown", (event) => {

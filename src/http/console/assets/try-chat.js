@@ -1,6 +1,6 @@
 // "Try it": the business's own web chat channel, through the real queue and worker, as a customer (or fan) sees it.
 import { api as adminApi } from "./api.js";
-import { clear, h, randomId } from "./dom.js";
+import { clear, h, randomId, when } from "./dom.js";
 
 const SLOW_REPLY_MS = 45_000;
 
@@ -31,7 +31,11 @@ export function mountTryChat(panel, { base, channels, personas }) {
   let liveVersion = persona?.activeVersion?.version ?? null;
   // Who the person writing is, in the persona's words: a fan agent's people are fans.
   let person = "customer";
-  let sessionId = randomId();
+  let sessionId = null;
+  let session = null; // the Try it session being started: sends wait for it
+  let asIfOpen = false;
+  let hours = null; // {openNow, nextOpening, outsideHours}: what a customer writing now would meet
+  let awayReceived = false; // closed, and the away message already came: no turn runs for later messages
   let events = null;
   let lastSeq = 0;
   let awaiting = 0;
@@ -47,8 +51,40 @@ export function mountTryChat(panel, { base, channels, personas }) {
   const form = h("form", { id: "try-form", class: "chat-form", novalidate: true }, input, sendButton);
   const status = h("p", { id: "try-status", class: "small muted", role: "status" });
   const reset = h("button", { id: "try-reset", type: "button", class: "secondary" }, "New conversation");
+  const openButton = h("button", { id: "try-as-open", type: "button", class: "secondary small" }, "Try as if open");
+  const closedText = h("span", {});
+  const closedNote = h("p", { id: "try-closed", class: "state-banner small", role: "status", hidden: true }, closedText, " ", openButton);
   title.append(reset);
-  clear(panel, title, version, h("div", { class: "chat-box" }, log, typing), form, status);
+  clear(panel, title, version, closedNote, h("div", { class: "chat-box" }, log, typing), form, status);
+
+  /** Whether a customer writing now gets the away message (and, after it, no reply until opening). */
+  const closedForThisChat = () => Boolean(hours && !hours.openNow && hours.outsideHours === "away" && !asIfOpen);
+
+  function showClosed() {
+    const closed = Boolean(hours && !hours.openNow && hours.outsideHours === "away");
+    closedNote.hidden = !closed;
+    if (!closed) return;
+    const opens = hours.nextOpening ? ` (it opens at ${when(hours.nextOpening)})` : "";
+    closedNote.classList.toggle("paused", !asIfOpen);
+    closedText.textContent = asIfOpen
+      ? `The shop is closed now${opens}. This chat ignores your opening hours, so the agent answers as if you were open.`
+      : `The shop is closed now${opens}. A customer gets your away message, and what they write after it waits for you in the Inbox; the agent answers it when you open.`;
+    openButton.hidden = asIfOpen;
+  }
+
+  /** A Try it session of the business's own (kept apart from customers in the Inbox); a random one if that fails. */
+  function startSession() {
+    const started = adminApi(`${base}/try-it`, { method: "POST", body: { asIfOpen, channelId: channel.id } })
+      .then((s) => s.sessionId)
+      .catch(() => randomId())
+      .then((id) => {
+        if (session === started) sessionId = id;
+        return id;
+      });
+    session = started;
+    sessionId = null;
+    return started;
+  }
 
   function showVersion() {
     const who = persona ? `${persona.name}${liveVersion ? `, version ${liveVersion}` : ""}` : "the business's persona";
@@ -89,6 +125,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
     if (message.direction !== "outbound" || seen.has(message.id)) return;
     seen.add(message.id);
     bubble("agent", message.text, message.status === "failed" ? "failed" : "");
+    if (closedForThisChat()) awayReceived = true;
     setAwaiting(0);
   }
 
@@ -103,21 +140,26 @@ export function mountTryChat(panel, { base, channels, personas }) {
 
   async function send(text) {
     const clientMessageId = randomId();
-    const mine = sessionId;
+    const mySession = session;
     const el = bubble("customer", text, "pending");
-    setAwaiting(awaiting + 1);
+    const mine = await session;
+    if (destroyed || mySession !== session) return;
+    // Closed and the away message came already: no turn runs now, so nothing is "writing".
+    const waitsForOpening = closedForThisChat() && awayReceived;
+    if (waitsForOpening) note("The shop is closed: this message waits for you in the Inbox (as a customer's would), and the agent answers it when you open. Use “Try as if open” to see the agent's answer now.");
+    else setAwaiting(awaiting + 1);
     for (let attempt = 0; attempt < 5; attempt++) {
       let res = null;
       try {
         res = await fetch(`${api}/messages`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ sessionId: mine, clientMessageId, text, name: "Console try-it" }),
+          body: JSON.stringify({ sessionId: mine, clientMessageId, text }),
         });
       } catch {
         /* offline: retried below with the same id, the server deduplicates */
       }
-      if (destroyed || mine !== sessionId) return;
+      if (destroyed || mySession !== session) return;
       if (res?.ok) {
         el.classList.remove("pending");
         listen();
@@ -126,7 +168,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
       if (res && res.status !== 503) {
         const body = await res.json().catch(() => ({}));
         el.classList.replace("pending", "failed");
-        setAwaiting(awaiting - 1);
+        if (!waitsForOpening) setAwaiting(awaiting - 1);
         note(res.status === 404 ? "The web chat channel is turned off or gone; turn it on in Channels." : (body.error?.message ?? `Could not send (HTTP ${res.status}).`));
         return;
       }
@@ -134,7 +176,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
       await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
     }
     el.classList.replace("pending", "failed");
-    setAwaiting(awaiting - 1);
+    if (!waitsForOpening) setAwaiting(awaiting - 1);
     note("Could not send. Check your connection and try again.");
   }
 
@@ -146,16 +188,23 @@ export function mountTryChat(panel, { base, channels, personas }) {
     void send(text);
   });
 
-  reset.addEventListener("click", () => {
+  function newConversation(message) {
     events?.close();
     events = null;
-    sessionId = randomId();
+    void startSession();
     lastSeq = 0;
+    awayReceived = false;
     seen.clear();
     setAwaiting(0);
     clear(log);
-    note("New conversation: the agent does not remember the previous one.");
+    showClosed();
+    note(message);
     input.focus();
+  }
+  reset.addEventListener("click", () => newConversation("New conversation: the agent does not remember the previous one."));
+  openButton.addEventListener("click", () => {
+    asIfOpen = true;
+    newConversation("New conversation, as if open: your opening hours are ignored in this chat.");
   });
 
   showVersion();
@@ -164,7 +213,15 @@ export function mountTryChat(panel, { base, channels, personas }) {
       .then((detail) => !destroyed && setKind(detail.activeVersion?.persona?.settings.kind))
       .catch(() => undefined); // the wording stays "customer"; the chat itself works without it
   }
-  note("Send a message to see how the agent answers. This is a real conversation; it also shows up in the Inbox as “Console try-it”.");
+  void startSession();
+  adminApi(`${base}/hours`)
+    .then((h) => {
+      if (destroyed) return;
+      hours = h;
+      showClosed();
+    })
+    .catch(() => undefined); // without the hours the chat still works; it just cannot warn that the shop is closed
+  note("Send a message to see how the agent answers. This is a real conversation; it shows up in the Inbox under “Your Try it chats”.");
 
   return {
     destroy() {
