@@ -10,6 +10,7 @@ import { handoffRoutes } from "./handoff-routes.js";
 import { knowledgeRoutes } from "./knowledge-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
+import { sessionRoutes } from "./session-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
 
 /** Every JSON route of the admin API, in the order the docs show them. */
@@ -26,4 +27,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...erasureRoutes,
   ...knowledgeRoutes,
   ...apiKeyRoutes,
+  ...sessionRoutes,
 ];

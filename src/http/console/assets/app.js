@@ -1,5 +1,5 @@
 // The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge), sign out.
-import { api, onUnauthorized, session } from "./api.js";
+import { api, onUnauthorized, session, signIn as exchangeKey, signOut, whoAmI } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
 import { mountHours } from "./hours-page.js";
@@ -26,7 +26,6 @@ function route() {
 function showLogin(message) {
   unmount();
   businesses = [];
-  session.clear();
   forgetDrafts();
   hideQueuesLink();
   boot.hidden = true;
@@ -95,13 +94,17 @@ function navigate() {
   current = { name, page: PAGES[name](view, { business: selected, businesses, param }) };
 }
 
-async function signIn(key) {
-  const { items } = await api("/businesses", { key });
-  session.setKey(key);
+/** Opens the console for whoever the session cookie signs in ({owner}). */
+async function enter(who) {
+  const { items } = await api("/businesses");
   businesses = items;
   if (!items.some((b) => b.id === session.businessId()) && items[0]) session.setBusinessId(items[0].id);
   showShell();
-  void showQueuesLinkIfOwner();
+  showQueuesLinkIfOwner(who.owner);
+}
+
+async function signIn(key) {
+  await enter(await exchangeKey(key));
 }
 
 loginForm.addEventListener("submit", async (event) => {
@@ -126,27 +129,31 @@ loginForm.addEventListener("submit", async (event) => {
   }
 });
 
-$("logout").addEventListener("click", (event) => {
+$("logout").addEventListener("click", async (event) => {
   event.preventDefault();
   history.replaceState(null, "", location.pathname);
+  try {
+    await signOut();
+  } catch {
+    // Signed out already, or the server is unreachable: the sign-in page shows either way.
+  }
+  session.clear();
   showLogin();
 });
 
-onUnauthorized(() => showLogin("Your API key is no longer accepted (it may have been revoked). Sign in again."));
+onUnauthorized(() => showLogin("You were signed out (signed out elsewhere, expired, or the API key was revoked). Sign in again."));
 window.addEventListener("hashchange", () => {
   if (location.hash === "#/logout") return;
   navigate();
 });
 
 async function start() {
-  const key = session.key();
-  if (!key) return showLogin();
   boot.hidden = false;
   clear(boot, loading("Signing in…"));
   try {
-    await signIn(key);
+    await enter(await whoAmI());
   } catch (error) {
-    if (error.status === 401) return showLogin("Your API key is no longer accepted (it may have been revoked). Sign in again.");
+    if (error.status === 401) return showLogin();
     clear(boot, errorBox(error.message, start));
   }
 }
