@@ -4,6 +4,7 @@ import type { ErasureStore } from "../ports/erasure-store.js";
 import type { WeeklyHours } from "../domain/opening-hours/index.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 import type { ConsoleSessionStore } from "./console-sessions.js";
+import type { PushStore } from "../alerts/push-store.js";
 
 // What the admin API reads and writes, as plain records: no Prisma types past src/storage.
 // Every method that takes a businessId only ever touches rows of that business.
@@ -331,4 +332,6 @@ export interface AdminStore {
   readonly knowledge: KnowledgeAdminStore;
   /** Console sign-ins (session cookies), per API key. */
   readonly consoleSessions: ConsoleSessionStore;
+  /** Web Push: alert settings per key and browsers' subscriptions. */
+  readonly push: PushStore;
 }

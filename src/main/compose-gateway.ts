@@ -44,6 +44,7 @@ import { AdminAuth } from "../http/admin/admin-auth.js";
 import { registerQueueDashboard } from "../http/queues/register-queue-dashboard.js";
 import { OUTBOX_QUEUE, TURN_QUEUE } from "../queue/queue-names.js";
 import { drainableHttp, type HttpStopSummary } from "./http-drain.js";
+import { composeOwnerAlerts } from "./compose-alerts.js";
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -157,6 +158,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   const publicBaseUrl = config.http.publicBaseUrl;
   registerAdminApi(app, {
     sessions,
+    alerts: composeOwnerAlerts(config, db, logger),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     store: adminStore,
     queuedWork,

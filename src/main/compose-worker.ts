@@ -29,6 +29,10 @@ import { deliverReply } from "../worker/deliver-reply.js";
 import { handleTurn, type TurnOutcome } from "../worker/handle-turn.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 import { abortableModel } from "./abortable-model.js";
+import type { Agent } from "node:https";
+import { turnAlerts } from "../alerts/turn-alerts.js";
+import { AlertContextRepository } from "../storage/alert-context-repository.js";
+import { composeOwnerAlerts } from "./compose-alerts.js";
 import { metaAdapters } from "./compose-meta-channels.js";
 
 export interface WorkerStopSummary extends DrainSummary {
@@ -53,6 +57,8 @@ export function composeWorker(deps: {
   extraAdapters?: readonly ChannelAdapter[];
   /** Told every turn's outcome (persona:check watches its scripted turns through this). */
   onTurn?: (job: TurnJob, outcome: TurnOutcome) => void;
+  /** TLS agent for Web Push services (tests: trusts the fake push service). */
+  pushAgent?: Agent;
 }): RunningWorker {
   const { config, db, model, logger } = deps;
   const connection = createRedis(deps.redisUrl, "worker");
@@ -78,6 +84,14 @@ export function composeWorker(deps: {
   const unrecorded = new RedisUnrecordedSends(connection, config.queuePrefix);
   const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8, events, idempotentSendKinds, unrecorded };
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
+
+  // Owners' devices hear of handoffs and of customers waiting in paused conversations.
+  const alerts = turnAlerts({
+    alerts: composeOwnerAlerts(config, db, logger, deps.pushAgent),
+    context: new AlertContextRepository(db),
+    firstTime: async (key) => (await connection.set(`${config.queuePrefix}:alerted:${key}`, "1", "EX", 86_400, "NX")) === "OK",
+    logger,
+  });
 
   const workerName = `${os.hostname()}:${process.pid}`;
   // Set while stopping: counts the sends that finish during the drain; aborts generations at its deadline.
@@ -123,6 +137,9 @@ export function composeWorker(deps: {
           job,
         );
         if (outcome.kind === "answered" || outcome.kind === "away" || outcome.kind === "skipped") events.publish(job);
+        if (outcome.kind === "answered" && outcome.handoffId) alerts.handoff(job);
+        // Paused until a person resumes it (not the owner's quiet time): the customer waits for a person.
+        if (outcome.kind === "paused" && outcome.resumeInMs === undefined) alerts.waiting(job);
         deps.onTurn?.(job, outcome);
         return outcome;
       },

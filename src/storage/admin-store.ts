@@ -10,6 +10,7 @@ import { AdminConversationRepository } from "./admin-conversation-repository.js"
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
 import { ApiKeyRepository } from "./api-key-repository.js";
 import { ConsoleSessionRepository } from "./console-session-repository.js";
+import { PushRepository } from "./push-repository.js";
 import type { Db } from "./create-db.js";
 import { ErasureRepository } from "./erasure-repository.js";
 
@@ -28,5 +29,6 @@ export function createAdminStore(db: Db): AdminStore {
     replyFlags: new AdminReplyFlagRepository(db),
     knowledge: new AdminKnowledgeRepository(db),
     consoleSessions: new ConsoleSessionRepository(db),
+    push: new PushRepository(db),
   };
 }

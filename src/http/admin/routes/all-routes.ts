@@ -1,4 +1,5 @@
 import type { AdminRoute } from "../admin-route.js";
+import { alertRoutes } from "./alert-routes.js";
 import { apiKeyRoutes } from "./api-key-routes.js";
 import { businessRoutes } from "./business-routes.js";
 import { channelRoutes } from "./channel-routes.js";
@@ -28,4 +29,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...knowledgeRoutes,
   ...apiKeyRoutes,
   ...sessionRoutes,
+  ...alertRoutes,
 ];
