@@ -1,3 +1,4 @@
+import type { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../../src/config/index.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
@@ -41,6 +42,8 @@ export async function startTestPipeline(options: {
   workerAdapters?: readonly ChannelAdapter[];
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
   wrapModel?: (real: ChatModel) => ChatModel;
+  /** TLS agent the worker's Web Push sends use (trusting a FakePushService). */
+  pushAgent?: Agent;
 }): Promise<TestPipeline> {
   const prefix = createTestPrefix();
   const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...options.env });
@@ -49,7 +52,7 @@ export async function startTestPipeline(options: {
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
   const real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
-  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}) });
+  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}), ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}) });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {

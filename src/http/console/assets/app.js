@@ -1,4 +1,4 @@
-// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge), sign out.
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge, #/alerts), sign out.
 import { api, onUnauthorized, session, signIn as exchangeKey, signOut, whoAmI } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
@@ -7,8 +7,10 @@ import { mountInbox } from "./inbox-page.js";
 import { mountKnowledge } from "./knowledge-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
 import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
+import { mountAlerts, registerServiceWorker, unsubscribeHere } from "./alerts-page.js";
+import { watchAttention } from "./attention.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, knowledge: mountKnowledge };
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, knowledge: mountKnowledge, alerts: mountAlerts };
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +19,7 @@ const loginForm = $("login-form"), keyInput = $("api-key"), loginError = $("logi
 
 let businesses = [];
 let current = null; // { name, page: {destroy, update?} }
+let attention = null; // the title count of the selected business
 
 function route() {
   const [name = "", param] = location.hash.replace(/^#\/?/, "").split("/");
@@ -25,6 +28,7 @@ function route() {
 
 function showLogin(message) {
   unmount();
+  watch(null);
   businesses = [];
   forgetDrafts();
   hideQueuesLink();
@@ -74,6 +78,12 @@ function unmount() {
   current = null;
 }
 
+function watch(selected) {
+  if (attention?.businessId === selected?.id) return;
+  attention?.stop();
+  attention = selected ? { businessId: selected.id, ...watchAttention(selected) } : null;
+}
+
 function remount() {
   unmount();
   navigate();
@@ -86,6 +96,7 @@ function navigate() {
   if (current?.name === name && current.page.update) return current.page.update(param);
   unmount();
   const selected = business();
+  watch(selected);
   if (!selected) {
     clear(view, h("div", { class: "card" }, h("h2", {}, "No business yet"), h("p", {}, "This key does not see any business. Ask whoever runs Parlor to create one (npm run seed).")));
     return;
@@ -133,6 +144,7 @@ $("logout").addEventListener("click", async (event) => {
   event.preventDefault();
   history.replaceState(null, "", location.pathname);
   try {
+    await unsubscribeHere();
     await signOut();
   } catch {
     // Signed out already, or the server is unreachable: the sign-in page shows either way.
@@ -158,4 +170,5 @@ async function start() {
   }
 }
 
+void registerServiceWorker();
 start();
