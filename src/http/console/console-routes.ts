@@ -56,7 +56,8 @@ export function registerConsoleRoutes(app: FastifyInstance): void {
       .header("cache-control", "no-cache")
       .send(asset.body);
   const index = assets.get("index.html")!;
-  app.get("/console", async (_request, reply) => send(reply, index));
+  // The service worker's scope is /console/: a page at /console would be outside it (no alerts there).
+  app.get("/console", async (_request, reply) => reply.redirect("/console/", 301));
   app.get("/console/", async (_request, reply) => send(reply, index));
   app.get<{ Params: { asset: string } }>("/console/:asset", async (request, reply) => {
     const asset = assets.get(request.params.asset);

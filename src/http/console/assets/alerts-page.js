@@ -18,7 +18,6 @@ function base64UrlToBytes(text) {
 async function currentSubscription() {
   const registration = await registerServiceWorker();
   if (!registration) return { registration: null, subscription: null };
-  await navigator.serviceWorker.ready;
   return { registration, subscription: await registration.pushManager.getSubscription() };
 }
 
@@ -28,6 +27,7 @@ async function subscribeHere(publicKey) {
   if (permission !== "granted") throw new Error("Notifications are blocked for this site. Allow them in the browser's site settings, then try again.");
   const { registration } = await currentSubscription();
   if (!registration) throw new Error("This browser cannot show alerts from this page.");
+  await navigator.serviceWorker.ready;
   const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(publicKey) });
   const json = subscription.toJSON();
   await api("/alerts/subscriptions", { method: "POST", body: { endpoint: json.endpoint, keys: json.keys } });

@@ -1,0 +1,218 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { FakePushService, type ReceivedPush } from "../support/fake-push-service.js";
+import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
+import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+
+// The owner's console in a real browser against the real gateway, worker, queue and database:
+// sign in once and stay signed in (a new tab too), get a push notification for a new handoff
+// through the console's service worker, and add, rename and remove a web chat channel. No page
+// asks any host but the gateway for anything.
+//
+// The push path is real from the worker to the service worker but for one step: Chromium's own
+// push service is Google's (FCM), which this closed network cannot reach, so PushManager.subscribe
+// is answered in the page with a subscription of a loopback push service (FakePushService). The
+// worker encrypts and signs the alert with web-push and POSTs it there; the service decrypts it as
+// a browser would and hands the payload to Chromium's push event (DevTools' deliverPushMessage,
+// what DevTools' "Push" button does); the console's service worker shows the notification.
+let pipeline: TestPipeline;
+let push: FakePushService;
+let browser: Browser;
+let key: string;
+let ownerKey: string;
+let businessId: string;
+
+beforeAll(async () => {
+  push = await FakePushService.start();
+  pipeline = await startTestPipeline({
+    env: { REPLY_MAX_TOKENS: "12", CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64") },
+    businesses: { sunrise: "support-bakery" },
+    pushAgent: push.agent,
+  });
+  businessId = (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug: "sunrise" } })).id;
+  const keys = new ApiKeyRepository(pipeline.database.db);
+  key = (await issueApiKey(keys, { businessId, name: "shop phone" })).key;
+  ownerKey = (await issueApiKey(keys, { businessId: null, name: "owner" })).key;
+  browser = await launchTestBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pipeline?.close();
+  await push?.close();
+});
+
+/** A browser profile (cookies, service workers) that records every request its pages and workers make. */
+async function newProfile(): Promise<{ context: BrowserContext; requests: string[]; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await context.grantPermissions(["notifications"], { origin: pipeline.baseUrl });
+  const requests: string[] = [];
+  const problems: string[] = [];
+  context.on("request", (request) => requests.push(request.url()));
+  context.on("page", (page) => {
+    page.setDefaultTimeout(20_000);
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  });
+  return { context, requests, problems };
+}
+
+/** Every request went to the gateway (or stayed in the page: data:, blob:). */
+function offSite(requests: string[]): string[] {
+  return requests.filter((url) => /^(https?|wss?):/.test(url) && !url.startsWith(`${pipeline.baseUrl}/`));
+}
+
+async function customerSays(text: string): Promise<string> {
+  const res = await fetch(`${pipeline.baseUrl}/api/webchat/sunrise/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text }),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { messageId: string }).messageId;
+}
+
+/** Chromium's push event for the console's service worker, with this payload. */
+async function deliverToServiceWorker(cdp: CDPSession, registrationId: () => string | undefined, payload: string): Promise<void> {
+  await expect.poll(registrationId, { timeout: 10_000 }).toBeTruthy();
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin: pipeline.baseUrl, registrationId: registrationId()!, data: payload });
+}
+
+describe("console: sign in once, alerts, channels", () => {
+  it("stays signed in across tabs, until signing out", async () => {
+    const { context, requests, problems } = await newProfile();
+    const first = await context.newPage();
+    await signInToConsole(first, pipeline.baseUrl, key, "#/inbox");
+    // The key is nowhere the page's scripts can read; the cookie is HttpOnly.
+    const stored = await first.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    expect(stored).not.toContain("pk_");
+    expect(await first.evaluate(() => document.cookie)).toBe("");
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: "parlor_session", httpOnly: true, sameSite: "Strict", path: "/" });
+    expect(cookie!.expires * 1000 - Date.now()).toBeGreaterThan(29 * 86_400_000);
+
+    // A new tab (a later visit on a phone): straight into the console, no key asked.
+    const second = await context.newPage();
+    await second.goto(`${pipeline.baseUrl}/console#/channels`);
+    await second.locator("#shell").waitFor();
+    await second.locator("#channel-list li").first().waitFor();
+    expect(await second.locator("#login").isHidden()).toBe(true);
+    await second.screenshot({ path: `${SCREENSHOTS}/console-new-tab-signed-in-phone.png` });
+
+    // Signing out in one tab ends it for the others.
+    await second.click("#logout");
+    await second.locator("#login-form").waitFor();
+    expect(await context.cookies()).toEqual([]);
+    await first.reload();
+    await first.locator("#login-form").waitFor();
+    expect(offSite(requests)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it("turns alerts on, and a new handoff reaches the service worker as a notification; the tab title counts it", async () => {
+    const { context, requests, problems } = await newProfile();
+    const device = push.newSubscription();
+    // Chromium's PushManager.subscribe would ask Google's push service: it gets the loopback one's subscription.
+    await context.addInitScript((sub) => {
+      let current: PushSubscription | null = null;
+      const fake = { endpoint: sub.endpoint, toJSON: () => ({ endpoint: sub.endpoint, keys: sub.keys }), unsubscribe: async () => ((current = null), true) };
+      PushManager.prototype.subscribe = async function () {
+        current = fake as unknown as PushSubscription;
+        return current;
+      };
+      PushManager.prototype.getSubscription = async function () {
+        return current;
+      };
+    }, { endpoint: device.endpoint, keys: device.keys });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    let registration: string | undefined;
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      for (const r of registrations) if (r.scopeURL === `${pipeline.baseUrl}/console/` && !r.isDeleted) registration = r.registrationId;
+    });
+    await cdp.send("ServiceWorker.enable");
+    await signInToConsole(page, pipeline.baseUrl, key, "#/alerts");
+    await page.locator("#alerts-status", { hasText: "Alerts are off" }).waitFor();
+    await page.click("#alerts-on");
+    await page.locator("#alerts-status", { hasText: "Alerts are on" }).waitFor();
+    expect(await pipeline.database.db.pushSubscription.count()).toBe(1);
+    await page.locator("#sessions li", { hasText: "this browser" }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/console-alerts-phone.png`, fullPage: true });
+    expect(await page.title()).toBe("Parlor console");
+
+    // A customer asks for a refund: the worker hands off and pushes.
+    const pushed = new Promise<ReceivedPush>((resolve) => push.onPush((p) => p.subscriptionId === device.id && resolve(p)));
+    await customerSays("I want a refund for my cake, call me on +34 600 111 222");
+    const received = await pushed;
+    const alert = JSON.parse(received.payload) as { kind: string; title: string; body: string; conversationId: string; url: string };
+    expect(alert).toMatchObject({ kind: "handoff", title: "Sunrise Bakery: a customer needs you", url: `/console/#/inbox/${alert.conversationId}` });
+    expect(alert.body).toContain("I want a refund for my cake");
+    // No phone number in what a notification shows.
+    expect(received.payload).not.toMatch(/600|111 222/);
+
+    await deliverToServiceWorker(cdp, () => registration, received.payload);
+    const shown = async () =>
+      page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: (n.data as { url: string }).url })));
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([{ title: alert.title, body: alert.body, tag: alert.conversationId, url: alert.url }]);
+    // The tab's title counts what waits for a person.
+    await expect.poll(() => page.title(), { timeout: 10_000 }).toBe("(1) Parlor console");
+    expect(offSite(requests)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it("adds, renames and removes a web chat channel", async () => {
+    const { context, requests, problems } = await newProfile();
+    const page = await context.newPage();
+    await signInToConsole(page, pipeline.baseUrl, key, "#/channels");
+    await page.locator("#channel-list li").first().waitFor();
+    await page.selectOption("#new-channel-kind", { label: "Web chat" });
+    await page.fill("#new-channel-name", "Website chat");
+    await page.fill("#new-channel-account", "sunrise-site");
+    await page.click("#new-channel-submit");
+    const card = page.locator("#channel-list li", { hasText: "Website chat" });
+    await card.waitFor();
+    await card.locator("a", { hasText: "/chat/sunrise-site" }).waitFor();
+    const channel = await pipeline.database.db.channel.findFirstOrThrow({ where: { businessId, platformAccountId: "sunrise-site" } });
+    expect(channel).toMatchObject({ kind: "webchat", name: "Website chat", enabled: true });
+
+    // The same address again: a plain answer, nothing added.
+    await page.fill("#new-channel-account", "sunrise-site");
+    await page.click("#new-channel-submit");
+    await page.locator("#new-channel-error", { hasText: "used by another channel" }).waitFor();
+    expect(await pipeline.database.db.channel.count({ where: { businessId } })).toBe(2);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-channels-add-phone.png`, fullPage: true });
+
+    await card.locator(".rename-channel").click();
+    await card.locator(".channel-name-input").fill("Shop site chat");
+    await card.locator("button", { hasText: "Save name" }).click();
+    const renamed = page.locator(`#channel-list li[data-channel-id="${channel.id}"]`, { hasText: "Shop site chat" });
+    await renamed.waitFor();
+    expect((await pipeline.database.db.channel.findUniqueOrThrow({ where: { id: channel.id } })).name).toBe("Shop site chat");
+
+    await renamed.locator(".remove-channel").click();
+    await renamed.locator(".confirm-remove").click();
+    await page.locator(`#channel-list li[data-channel-id="${channel.id}"]`).waitFor({ state: "detached" });
+    expect(await pipeline.database.db.channel.findUnique({ where: { id: channel.id } })).toBeNull();
+    expect(offSite(requests)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it("opens the queue dashboard for an owner with the same sign-in, its fonts from the gateway", async () => {
+    const { context, requests } = await newProfile();
+    const page = await context.newPage();
+    await signInToConsole(page, pipeline.baseUrl, ownerKey, "#/channels");
+    await page.locator("#queues-link").waitFor({ state: "visible" });
+    await page.click("#queues-link");
+    await page.waitForURL(`${pipeline.baseUrl}/admin/queues/`);
+    await page.getByText("turns").first().waitFor();
+    await expect.poll(() => page.evaluate(() => document.fonts.check("16px 'IBM Plex Sans'")), { timeout: 10_000 }).toBe(true);
+    expect(requests.some((url) => url.includes("/admin/queues/fonts/"))).toBe(true);
+    expect(offSite(requests)).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
