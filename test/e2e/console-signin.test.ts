@@ -3,7 +3,12 @@ import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
+import { FakeWwebClient } from "../channels/fake-wweb-client.js";
+import { FakeGraphAccounts } from "../support/fake-graph-accounts.js";
 import { FakePushService, type ReceivedPush } from "../support/fake-push-service.js";
+import { TEST_REDIS_URL } from "../support/test-env.js";
 import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
@@ -20,6 +25,10 @@ import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.j
 // what DevTools' "Push" button does); the console's service worker shows the notification.
 let pipeline: TestPipeline;
 let push: FakePushService;
+let graph: FakeGraphAccounts;
+let phones: Awaited<ReturnType<typeof hostWhatsappWebChannels>>;
+/** WhatsApp's side of each linked phone, by channel id. */
+const wweb = new Map<string, FakeWwebClient>();
 let browser: Browser;
 let key: string;
 let ownerKey: string;
@@ -27,8 +36,9 @@ let businessId: string;
 
 beforeAll(async () => {
   push = await FakePushService.start();
+  graph = await FakeGraphAccounts.start();
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "12", CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64") },
+    env: { REPLY_MAX_TOKENS: "12", CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"), META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl },
     businesses: { sunrise: "support-bakery" },
     pushAgent: push.agent,
   });
@@ -36,13 +46,29 @@ beforeAll(async () => {
   const keys = new ApiKeyRepository(pipeline.database.db);
   key = (await issueApiKey(keys, { businessId, name: "shop phone" })).key;
   ownerKey = (await issueApiKey(keys, { businessId: null, name: "owner" })).key;
+  // The worker's WhatsApp Web host, with WhatsApp's side faked per phone.
+  phones = await hostWhatsappWebChannels({
+    config: pipeline.config,
+    db: pipeline.database.db,
+    redisUrl: TEST_REDIS_URL,
+    logger: createLogger("silent", "test"),
+    print: () => undefined,
+    createClient: (options) => {
+      const client = new FakeWwebClient();
+      wweb.set(options.clientId, client);
+      return client;
+    },
+    rescanMs: 200,
+  });
   browser = await launchTestBrowser();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
+  await phones?.stop();
   await pipeline?.close();
   await push?.close();
+  await graph?.close();
 });
 
 /** A browser profile (cookies, service workers) that records every request its pages and workers make. */
@@ -159,6 +185,35 @@ describe("console: sign in once, alerts, channels", () => {
     await expect.poll(shown, { timeout: 10_000 }).toEqual([{ title: alert.title, body: alert.body, tag: alert.conversationId, url: alert.url }]);
     // The tab's title counts what waits for a person.
     await expect.poll(() => page.title(), { timeout: 10_000 }).toBe("(1) Parlor console");
+
+    // The customer writes again while the agent is paused for them: "waiting for you", once.
+    const conversation = await pipeline.database.db.conversation.findUniqueOrThrow({ where: { id: alert.conversationId }, include: { contact: true } });
+    const waiting = new Promise<ReceivedPush>((resolve) => push.onPush((p) => p.subscriptionId === device.id && JSON.parse(p.payload).kind === "waiting" && resolve(p)));
+    const res = await fetch(`${pipeline.baseUrl}/api/webchat/sunrise/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sessionId: conversation.contact.platformUserId, clientMessageId: randomUUID(), text: "Hello? Anyone there?" }),
+    });
+    expect(res.status).toBe(202);
+    const second = JSON.parse((await waiting).payload) as { title: string; body: string; conversationId: string };
+    expect(second).toMatchObject({ title: "Sunrise Bakery: a customer is waiting for you", conversationId: alert.conversationId });
+    expect(second.body).toContain("Hello? Anyone there?");
+    await deliverToServiceWorker(cdp, () => registration, (await waiting).payload);
+    // One notification per conversation: the newer one replaced the handoff's.
+    await expect.poll(async () => (await shown()).map((n) => n.title), { timeout: 10_000 }).toEqual([second.title]);
+
+    // Installable: the manifest and its icons (drawn PNGs) load.
+    const manifest = await page.evaluate(async () => (await fetch((document.querySelector('link[rel="manifest"]') as HTMLLinkElement).href)).json());
+    expect(manifest).toMatchObject({ start_url: "/console/#/inbox", scope: "/console/", display: "standalone" });
+    for (const icon of manifest.icons as Array<{ src: string; sizes: string }>) {
+      const size = await page.evaluate(async (src) => {
+        const img = new Image();
+        img.src = src;
+        await img.decode();
+        return `${img.naturalWidth}x${img.naturalHeight}`;
+      }, icon.src);
+      expect(size).toBe(icon.sizes);
+    }
     expect(offSite(requests)).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
@@ -201,6 +256,51 @@ describe("console: sign in once, alerts, channels", () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it("links a WhatsApp phone with the QR code shown live, and adds a WhatsApp Business API number only with a token Meta confirms", async () => {
+    const { context, requests, problems } = await newProfile();
+    const page = await context.newPage();
+    await signInToConsole(page, pipeline.baseUrl, key, "#/channels");
+    await page.locator("#channel-list li").first().waitFor();
+    await page.selectOption("#new-channel-kind", { label: "WhatsApp (your phone)" });
+    await page.fill("#new-channel-name", "Shop phone");
+    await page.fill("#new-channel-account", "+34 600 111 333");
+    await page.click("#new-channel-submit");
+    const card = page.locator("#channel-list li", { hasText: "Shop phone" });
+    await card.waitFor();
+    const channel = await pipeline.database.db.channel.findFirstOrThrow({ where: { businessId, kind: "whatsapp_web" } });
+    expect(channel.platformAccountId).toBe("+34600111333");
+    // The worker starts the session; WhatsApp shows a code to scan; the card shows it without a reload.
+    await expect.poll(() => wweb.get(channel.id)?.calls.includes("initialize") ?? false, { timeout: 10_000 }).toBe(true);
+    wweb.get(channel.id)!.emit("qr", "2@console-added-phone");
+    const qr = card.locator("img.qr-code");
+    await qr.waitFor({ timeout: 15_000 });
+    expect(await qr.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-channels-new-phone-qr.png`, fullPage: true });
+    wweb.get(channel.id)!.emit("ready");
+    await card.locator(".badge", { hasText: "connected" }).waitFor({ timeout: 15_000 });
+
+    // WhatsApp Business API: a token Meta does not confirm is refused plainly; a confirmed one is added.
+    await page.selectOption("#new-channel-kind", { label: "WhatsApp Business API" });
+    await page.fill("#new-channel-account", "106540352242922");
+    await page.fill("#new-channel-token", "EAAG-not-this-one");
+    await page.click("#new-channel-submit");
+    await page.locator("#new-channel-error", { hasText: "Meta did not confirm" }).waitFor();
+    graph.grant("EAAG-the-right-token", { whatsapp: ["106540352242922"] });
+    await page.fill("#new-channel-token", "EAAG-the-right-token");
+    await page.click("#new-channel-submit");
+    await page.locator("#channel-list li", { hasText: "106540352242922" }).waitFor();
+    expect(await pipeline.database.db.channel.count({ where: { businessId, kind: "whatsapp_cloud", platformAccountId: "106540352242922" } })).toBe(1);
+    expect(graph.lookups.map((l) => l.token)).toEqual(["EAAG-not-this-one", "EAAG-the-right-token"]);
+
+    // Removing the phone stops its session.
+    await card.locator(".remove-channel").click();
+    await card.locator(".confirm-remove").click();
+    await expect.poll(() => wweb.get(channel.id)!.calls.includes("destroy"), { timeout: 10_000 }).toBe(true);
+    expect(offSite(requests)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
 
   it("opens the queue dashboard for an owner with the same sign-in, its fonts from the gateway", async () => {
     const { context, requests } = await newProfile();
