@@ -148,7 +148,7 @@ const endpointHash = (endpoint: string) => createHash("sha256").update(endpoint)
 
 /** Digit runs that could be a phone number (6+ digits, spaces, dots, dashes, brackets) become "…". */
 export function maskPhoneNumbers(text: string): string {
-  return text.replace(/\+?\d[\d\s().-]{4,}\d/g, (run) => (run.replace(/\D/g, "").length >= 6 ? "…" : run));
+  return text.replace(/[+(]?\d[\d\s().-]{4,}\d/g, (run) => (run.replace(/\D/g, "").length >= 6 ? "…" : run));
 }
 
 /** The customer's words as a short notification line. */

@@ -7,8 +7,14 @@ const FIELDS = { id: true, apiKeyId: true, device: true, createdAt: true, expire
 export class ConsoleSessionRepository implements ConsoleSessionStore {
   constructor(private readonly db: Db) {}
 
+  /** Also forgets the key's sessions that ended (expired or signed out), so rows do not pile up. */
   async insert(session: Omit<ConsoleSessionRecord, "lastUsedAt" | "revokedAt"> & { readonly tokenHash: string }): Promise<void> {
-    await withDatabase(() => this.db.consoleSession.create({ data: session, select: { id: true } }));
+    await withDatabase(() =>
+      this.db.$transaction([
+        this.db.consoleSession.deleteMany({ where: { apiKeyId: session.apiKeyId, OR: [{ expiresAt: { lt: session.createdAt } }, { revokedAt: { not: null } }] } }),
+        this.db.consoleSession.create({ data: session, select: { id: true } }),
+      ]),
+    );
   }
 
   async findByTokenHash(tokenHash: string): Promise<ConsoleSessionWithKey | null> {

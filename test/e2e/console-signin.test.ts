@@ -131,6 +131,7 @@ describe("console: sign in once, alerts, channels", () => {
     await second.click("#logout");
     await second.locator("#login-form").waitFor();
     expect(await context.cookies()).toEqual([]);
+    await first.locator("#login-error", { hasText: "You logged out in another tab." }).waitFor();
     await first.reload();
     await first.locator("#login-form").waitFor();
     expect(offSite(requests)).toEqual([]);

@@ -150,7 +150,14 @@ $("logout").addEventListener("click", async (event) => {
     // Signed out already, or the server is unreachable: the sign-in page shows either way.
   }
   session.clear();
+  signedOutElsewhere?.postMessage("signed-out");
   showLogin();
+});
+
+// Other console tabs of this browser show the sign-in at once when one tab logs out.
+const signedOutElsewhere = "BroadcastChannel" in window ? new BroadcastChannel("parlor-console") : null;
+signedOutElsewhere?.addEventListener("message", (event) => {
+  if (event.data === "signed-out" && login.hidden) showLogin("You logged out in another tab.");
 });
 
 onUnauthorized(() => showLogin("You were signed out (signed out elsewhere, expired, or the API key was revoked). Sign in again."));
