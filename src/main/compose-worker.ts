@@ -31,6 +31,7 @@ import type { TurnJob } from "../ports/turn-queue.js";
 import { abortableModel } from "./abortable-model.js";
 import type { Agent } from "node:https";
 import { turnAlerts } from "../alerts/turn-alerts.js";
+import { OUTSIDE_HOURS_SKIP } from "../worker/outside-hours.js";
 import { AlertContextRepository } from "../storage/alert-context-repository.js";
 import { composeOwnerAlerts } from "./compose-alerts.js";
 import { metaAdapters } from "./compose-meta-channels.js";
@@ -140,6 +141,8 @@ export function composeWorker(deps: {
         if (outcome.kind === "answered" && outcome.handoffId) alerts.handoff(job);
         // Paused until a person resumes it (not the owner's quiet time): the customer waits for a person.
         if (outcome.kind === "paused" && outcome.resumeInMs === undefined) alerts.waiting(job);
+        // Closed, the away message already sent: the message is left for the owner.
+        if (outcome.kind === "skipped" && outcome.reason === OUTSIDE_HOURS_SKIP) alerts.waiting(job);
         deps.onTurn?.(job, outcome);
         return outcome;
       },
