@@ -12,7 +12,7 @@ export interface BrowserSubscription {
   readonly keys: { readonly p256dh: string; readonly auth: string };
 }
 
-/** One alert. title and body are shown as written: no phone numbers (callers use maskPhoneNumbers on customer words). */
+/** One alert. Digit runs that could be phone numbers are masked in title and body before sending. */
 export interface OwnerAlert {
   readonly kind: AlertKind;
   readonly conversationId: string;
@@ -76,7 +76,9 @@ export class OwnerAlerts {
     try {
       const vapid = await this.vapidKeys();
       const rows = await this.options.store.subscriptionsToAlert(businessId, alert.kind);
-      const payload = JSON.stringify({ ...alert, businessId, url: `/console/#/inbox/${encodeURIComponent(alert.conversationId)}` });
+      // Whatever the caller wrote (a channel named after its number, a customer's words): no phone numbers shown.
+      const shown = { title: maskPhoneNumbers(alert.title).slice(0, 120), body: maskPhoneNumbers(alert.body).slice(0, 240) };
+      const payload = JSON.stringify({ ...alert, ...shown, businessId, url: `/console/#/inbox/${encodeURIComponent(alert.conversationId)}` });
       const sent: string[] = [];
       await Promise.all(
         rows.map(async (row) => {

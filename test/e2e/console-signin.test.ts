@@ -266,6 +266,12 @@ describe("console: sign in once, alerts, channels", () => {
     await renamed.locator(".confirm-remove").click();
     await page.locator(`#channel-list li[data-channel-id="${channel.id}"]`).waitFor({ state: "detached" });
     expect(await pipeline.database.db.channel.findUnique({ where: { id: channel.id } })).toBeNull();
+
+    // The other pages a browser opens here ask nothing of another host either.
+    for (const url of ["/chat/sunrise", "/api/admin/docs"]) {
+      await page.goto(`${pipeline.baseUrl}${url}`, { waitUntil: "networkidle" });
+    }
+    expect(requests.some((url) => url.includes("/chat/assets/"))).toBe(true);
     expect(offSite(requests)).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();

@@ -104,7 +104,13 @@ describe("owner alerts by Web Push", () => {
     expect(again.statusCode).toBe(404);
   });
 
-  it("masks phone numbers in what a notification shows", () => {
+  it("masks phone numbers in what a notification shows, whoever wrote it", async () => {
     expect(maskPhoneNumbers("call me on +34 600 111 222 or 612-345-678 before 5, order 42")).toBe("call me on … or … before 5, order 42");
+    const owner = await issueApiKey(t.store.apiKeys, { businessId: null, name: "owner 2" });
+    const device = push.newSubscription();
+    await alerts.subscribe(owner.record.id, device);
+    await alerts.notifyOwners(other.businessId, { kind: "handoff", conversationId: other.conversationId, title: "+34 600 111 222: a customer needs you", body: "WhatsApp +34600111222: “ring me 612 345 678”" });
+    const payload = JSON.parse(push.received.filter((p) => p.subscriptionId === device.id).at(-1)!.payload);
+    expect(payload).toMatchObject({ title: "…: a customer needs you", body: "WhatsApp …: “ring me …”" });
   });
 });
