@@ -72,15 +72,19 @@ export async function hostWhatsappWebChannels(deps: {
    * too, and stops those removed or switched off: a new phone's QR code appears within rescanMs.
    */
   const sync = async () => {
-    const rows = await db.channel.findMany({ where: { kind: "whatsapp_web", enabled: true }, select: { id: true, platformAccountId: true, settings: true } });
+    const all = await db.channel.findMany({ where: { kind: "whatsapp_web" }, select: { id: true, platformAccountId: true, settings: true, enabled: true } });
+    const rows = all.filter((r) => r.enabled);
     const wanted = new Set(rows.map((r) => r.id));
+    const exists = new Set(all.map((r) => r.id));
     for (const row of rows) if (!running.has(row.id)) start(row);
     for (const [id, channel] of running) {
       if (wanted.has(id)) continue;
       running.delete(id);
       adapter.detach(id);
-      await channel.stop().catch((error: unknown) => logger.warn({ err: error, channelId: id }, "could not stop a removed whatsapp-web session"));
-      logger.info({ channelId: id }, "whatsapp-web.js channel stopped: removed or switched off");
+      // Removed: unlink the phone too. Switched off: only stop (switching it on again needs no new scan).
+      const removed = !exists.has(id);
+      await (removed ? channel.unlink() : channel.stop()).catch((error: unknown) => logger.warn({ err: error, channelId: id }, "could not stop a whatsapp-web session"));
+      logger.info({ channelId: id, removed }, removed ? "whatsapp-web.js channel removed: phone unlinked" : "whatsapp-web.js channel switched off: session stopped");
     }
     return rows.length;
   };

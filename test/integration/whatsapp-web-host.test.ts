@@ -51,10 +51,25 @@ describe("whatsapp-web.js host", () => {
       .poll(async () => (await database.db.channel.findUniqueOrThrow({ where: { id: channel.id } })).connection as { state?: string; qrDataUrl?: string } | null, { timeout: 5000 })
       .toMatchObject({ state: "pairing", qrDataUrl: expect.stringMatching(/^data:image\/png;base64,/) });
 
+    // Scanned, then removed: the phone's linked device is logged out, then the session ends.
+    clients.get(channel.id)!.emit("ready");
     await database.db.channel.delete({ where: { id: channel.id } });
     await expect.poll(() => clients.get(channel.id)!.calls.includes("destroy"), { timeout: 5000 }).toBe(true);
+    expect(clients.get(channel.id)!.calls.slice(-2)).toEqual(["logout", "destroy"]);
     // Not started again.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(clients.get(channel.id)!.calls.filter((c) => c === "initialize")).toHaveLength(1);
+  });
+
+  it("only stops a channel switched off (the phone stays linked), and starts it again when switched on", async () => {
+    const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111444", name: "Second phone" } });
+    await expect.poll(() => clients.get(channel.id)?.calls.includes("initialize") ?? false, { timeout: 5000 }).toBe(true);
+    const first = clients.get(channel.id)!;
+    first.emit("ready");
+    await database.db.channel.update({ where: { id: channel.id }, data: { enabled: false } });
+    await expect.poll(() => first.calls.includes("destroy"), { timeout: 5000 }).toBe(true);
+    expect(first.calls).not.toContain("logout");
+    await database.db.channel.update({ where: { id: channel.id }, data: { enabled: true } });
+    await expect.poll(() => clients.get(channel.id) !== first && (clients.get(channel.id)?.calls.includes("initialize") ?? false), { timeout: 5000 }).toBe(true);
   });
 });
