@@ -3,6 +3,8 @@ import type { Persona } from "../personas/persona-schema.js";
 import type { ErasureStore } from "../ports/erasure-store.js";
 import type { WeeklyHours } from "../domain/opening-hours/index.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
+import type { ConsoleSessionStore } from "./console-sessions.js";
+import type { PushStore } from "../alerts/push-store.js";
 
 // What the admin API reads and writes, as plain records: no Prisma types past src/storage.
 // Every method that takes a businessId only ever touches rows of that business.
@@ -386,4 +388,8 @@ export interface AdminStore {
   readonly handoffs: HandoffStore;
   readonly replyFlags: ReplyFlagStore;
   readonly knowledge: KnowledgeAdminStore;
+  /** Console sign-ins (session cookies), per API key. */
+  readonly consoleSessions: ConsoleSessionStore;
+  /** Web Push: alert settings per key and browsers' subscriptions. */
+  readonly push: PushStore;
 }

@@ -42,14 +42,4 @@ export class ApiKeyAuthenticator {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= this.touchEveryMs) await this.keys.touch(row.id, now);
     return { keyId: row.id, businessId: row.businessId };
   }
-
-  /**
-   * A key that already proved its secret (a dashboard session was opened with it): still there
-   * and not revoked? Revoking a key thus ends its sessions at once.
-   */
-  async recheck(keyId: string): Promise<Caller | null> {
-    const row = await this.keys.findById(keyId);
-    if (!row || row.revokedAt) return null;
-    return { keyId: row.id, businessId: row.businessId };
-  }
 }

@@ -159,6 +159,14 @@ export const envSchema = z.object({
   WHATSAPP_WEB_ENABLED: flag(false),
   WHATSAPP_WEB_DATA_DIR: optionalText(),
   WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: int(1500, 0, 600_000),
+  // Console sign-in: how long the session cookie an API key is exchanged for lasts.
+  CONSOLE_SESSION_DAYS: int(30, 1, 365),
+  // Owner alerts by Web Push: the server's VAPID key pair (base64url, as web-push generates them).
+  // Unset: generated once and stored, the private key sealed with CHANNEL_SECRETS_KEY.
+  WEB_PUSH_VAPID_PUBLIC_KEY: optionalText().refine((v) => v === undefined || /^[A-Za-z0-9_-]{87}$/.test(v), "a base64url P-256 public key (87 characters)"),
+  WEB_PUSH_VAPID_PRIVATE_KEY: optionalText().refine((v) => v === undefined || /^[A-Za-z0-9_-]{43}$/.test(v), "a base64url P-256 private key (43 characters)"),
+  // Who push services may contact about this server's pushes: mailto: or https:.
+  WEB_PUSH_SUBJECT: optionalUrl(["mailto:", "https://"]),
   // The agent stays quiet in a conversation this long after the owner wrote there from the business phone (fractions allowed).
   OWNER_QUIET_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(30),
 });

@@ -95,6 +95,13 @@ export interface Config {
     /** A message unanswered, with no live job, for this long is queued again. */
     readonly reconcileAfterMs: number;
   };
+  /** The owner console: how long a sign-in lasts, and the Web Push (VAPID) identity for owner alerts. */
+  readonly console: {
+    readonly sessionTtlMs: number;
+    /** From config; undefined: generated once and stored sealed (needs channels.secretsKey). */
+    readonly vapidKeys: { readonly publicKey: string; readonly privateKey: string } | undefined;
+    readonly pushSubject: string;
+  };
   readonly channels: {
     readonly graphBaseUrl: string;
     readonly graphVersion: string;
@@ -152,6 +159,9 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
   const problems: string[] = [];
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) problems.push(...formatZod(parsed.error));
+  if (Boolean(source.WEB_PUSH_VAPID_PUBLIC_KEY?.trim()) !== Boolean(source.WEB_PUSH_VAPID_PRIVATE_KEY?.trim())) {
+    problems.push("WEB_PUSH_VAPID_PUBLIC_KEY, WEB_PUSH_VAPID_PRIVATE_KEY: set both or neither");
+  }
   for (const name of REQUIRED_BY_ROLE[role]) {
     if (!source[name]?.trim()) problems.push(`${name}: required for the ${role}`);
   }
@@ -229,6 +239,11 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       reconcileAfterMs: e.RECONCILE_AFTER_MS,
+    },
+    console: {
+      sessionTtlMs: e.CONSOLE_SESSION_DAYS * 86_400_000,
+      vapidKeys: e.WEB_PUSH_VAPID_PUBLIC_KEY && e.WEB_PUSH_VAPID_PRIVATE_KEY ? { publicKey: e.WEB_PUSH_VAPID_PUBLIC_KEY, privateKey: e.WEB_PUSH_VAPID_PRIVATE_KEY } : undefined,
+      pushSubject: e.WEB_PUSH_SUBJECT ?? (e.PUBLIC_BASE_URL?.startsWith("https://") ? e.PUBLIC_BASE_URL : "mailto:owner@parlor.invalid"),
     },
     channels: {
       graphBaseUrl: e.META_GRAPH_BASE_URL,

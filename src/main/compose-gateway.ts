@@ -42,15 +42,13 @@ import { InboundRepository } from "../storage/inbound-repository.js";
 import { MetricsRepository } from "../storage/metrics-repository.js";
 import { Queue } from "bullmq";
 import { ApiKeyAuthenticator } from "../admin/authenticate-api-key.js";
-import { DashboardSessions } from "../admin/dashboard-sessions.js";
+import { ConsoleSessions } from "../admin/console-sessions.js";
+import { AdminAuth } from "../http/admin/admin-auth.js";
 import { registerQueueDashboard } from "../http/queues/register-queue-dashboard.js";
 import { OUTBOX_QUEUE, TURN_QUEUE } from "../queue/queue-names.js";
 import { OPENING_QUEUE } from "../queue/opening-queue.js";
-import { RedisSessionStore } from "../queue/redis-session-store.js";
 import { drainableHttp, type HttpStopSummary } from "./http-drain.js";
-
-/** How long a queue dashboard session lasts before the owner opens it from the console again. */
-const DASHBOARD_SESSION_MS = 30 * 60_000;
+import { composeOwnerAlerts } from "./compose-alerts.js";
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -164,7 +162,13 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       },
     },
   });
+  // One console sign-in for the admin API, its event stream and the queue dashboard.
+  const sessions = new ConsoleSessions(adminStore.consoleSessions, config.console.sessionTtlMs);
+  const publicBaseUrl = config.http.publicBaseUrl;
   registerAdminApi(app, {
+    sessions,
+    alerts: composeOwnerAlerts(config, db, logger),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
     store: adminStore,
     queuedWork,
     requeueTurn: (job) => queue.requeueTurn(job),
@@ -188,8 +192,8 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   });
   registerQueueDashboard(app, {
     queues: dashboardQueues,
-    authenticator: new ApiKeyAuthenticator(adminStore.apiKeys),
-    sessions: new DashboardSessions(new RedisSessionStore(producer, config.queuePrefix), DASHBOARD_SESSION_MS),
+    auth: new AdminAuth(new ApiKeyAuthenticator(adminStore.apiKeys), { sessions, ...(publicBaseUrl ? { publicBaseUrl } : {}) }),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
   });
   const http = drainableHttp(app);
   let metricsApp: FastifyInstance | undefined;

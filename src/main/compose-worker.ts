@@ -31,6 +31,10 @@ import { deliverReply } from "../worker/deliver-reply.js";
 import { handleTurn, type TurnOutcome } from "../worker/handle-turn.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 import { abortableModel } from "./abortable-model.js";
+import type { Agent } from "node:https";
+import { turnAlerts } from "../alerts/turn-alerts.js";
+import { AlertContextRepository } from "../storage/alert-context-repository.js";
+import { composeOwnerAlerts } from "./compose-alerts.js";
 import { metaAdapters } from "./compose-meta-channels.js";
 
 export interface WorkerStopSummary extends DrainSummary {
@@ -59,6 +63,8 @@ export function composeWorker(deps: {
   onTurn?: (job: TurnJob, outcome: TurnOutcome) => void;
   /** The clock opening hours are judged by (tests move it to an opening); default the system clock. */
   now?: () => Date;
+  /** TLS agent for Web Push services (tests: trusts the fake push service). */
+  pushAgent?: Agent;
 }): RunningWorker {
   const { config, db, model, logger } = deps;
   const connection = createRedis(deps.redisUrl, "worker");
@@ -85,6 +91,14 @@ export function composeWorker(deps: {
   const unrecorded = new RedisUnrecordedSends(connection, config.queuePrefix);
   const delivery = { outbox: new OutboxRepository(db), adapters, logger, maxAttempts: 8, events, idempotentSendKinds, unrecorded };
   const lock = new RedisConversationLock(connection, config.queuePrefix, config.turnLockMs);
+
+  // Owners' devices hear of handoffs and of customers waiting in paused conversations.
+  const alerts = turnAlerts({
+    alerts: composeOwnerAlerts(config, db, logger, deps.pushAgent),
+    context: new AlertContextRepository(db),
+    firstTime: async (key) => (await connection.set(`${config.queuePrefix}:alerted:${key}`, "1", "EX", 86_400, "NX")) === "OK",
+    logger,
+  });
 
   const workerName = `${os.hostname()}:${process.pid}`;
   // Set while stopping: counts the sends that finish during the drain; aborts generations at its deadline.
@@ -140,6 +154,11 @@ export function composeWorker(deps: {
           job,
         ).finally(typingOff);
         if (outcome.kind === "answered" || outcome.kind === "away" || outcome.kind === "skipped" || outcome.kind === "waiting") events.publish(job);
+        if (outcome.kind === "answered" && outcome.handoffId) alerts.handoff(job);
+        // Paused until a person resumes it (not the owner's quiet time): the customer waits for a person.
+        if (outcome.kind === "paused" && outcome.resumeInMs === undefined) alerts.waiting(job);
+        // Closed, the away message already sent: the message waits for the owner (or the opening).
+        if (outcome.kind === "waiting") alerts.waiting(job);
         deps.onTurn?.(job, outcome);
         return outcome;
       },

@@ -17,6 +17,9 @@ import type { Db } from "../storage/create-db.js";
 import { InboundRepository } from "../storage/inbound-repository.js";
 import { OwnerMessageRepository } from "../storage/owner-message-repository.js";
 
+/** How often the host looks for whatsapp_web channels added or removed (e.g. from the console). */
+const RESCAN_MS = 5000;
+
 /**
  * Runs the whatsapp-web.js sessions of every enabled whatsapp_web channel in this process (a
  * WhatsApp Web session can live in one process only: enable it on exactly one worker). Messages
@@ -32,6 +35,8 @@ export async function hostWhatsappWebChannels(deps: {
   createClient?: (options: WwebClientOptions) => WwebClient;
   /** Attach the sessions to this adapter (one the worker already sends through) instead of a new one. */
   adapter?: WhatsappWebAdapter;
+  /** How often to look for channels added or removed meanwhile (default RESCAN_MS). */
+  rescanMs?: number;
 }): Promise<{ adapter: WhatsappWebAdapter; stop(): Promise<void> }> {
   const { config, db, logger } = deps;
   const settings = config.channels.whatsappWeb;
@@ -42,12 +47,11 @@ export async function hostWhatsappWebChannels(deps: {
   const store = new InboundRepository(db);
   const events = new RedisConversationEvents(producer, null, config.queuePrefix);
   const owner = { store: new OwnerMessageRepository(db), quietMs: config.turns.ownerQuietMs, logger: logger.child({ component: "owner-phone" }) };
-  const rows = await db.channel.findMany({ where: { kind: "whatsapp_web", enabled: true }, select: { id: true, platformAccountId: true, settings: true } });
-  const running: WhatsappWebChannel[] = [];
-  for (const row of rows) {
+  const running = new Map<string, WhatsappWebChannel>();
+  const start = (row: { id: string; platformAccountId: string; settings: unknown }) => {
     const channel = startWhatsappWebChannel({
       client: (deps.createClient ?? createWwebClient)({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
-      channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown }).allowGroups === true },
+      channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown } | null)?.allowGroups === true },
       accept: announceStored((message: InboundMessage) => acceptInbound({ store, queue }, message), events),
       acceptOwner: announceStored((message: OwnerMessage) => acceptOwnerMessage(owner, message), events),
       logger: logger.child({ channelId: row.id }),
@@ -57,17 +61,45 @@ export async function hostWhatsappWebChannels(deps: {
       // The state (and the QR to scan) is stored on the channel, where the admin API shows it.
       onState: (state) =>
         void db.channel
-          .update({ where: { id: row.id }, data: { connection: { ...state, at: new Date().toISOString() } } })
+          .updateMany({ where: { id: row.id }, data: { connection: { ...state, at: new Date().toISOString() } } })
           .catch((error: unknown) => logger.warn({ err: error, channelId: row.id }, "could not store the whatsapp-web state")),
     });
     adapter.attach(channel);
-    running.push(channel);
-  }
-  logger.info({ channels: rows.length }, "whatsapp-web.js channels started");
+    running.set(row.id, channel);
+  };
+  /**
+   * Starts the sessions of channels added (or switched on) since the last look, from the console
+   * too, and stops those removed or switched off: a new phone's QR code appears within rescanMs.
+   */
+  const sync = async () => {
+    const all = await db.channel.findMany({ where: { kind: "whatsapp_web" }, select: { id: true, platformAccountId: true, settings: true, enabled: true } });
+    const rows = all.filter((r) => r.enabled);
+    const wanted = new Set(rows.map((r) => r.id));
+    const exists = new Set(all.map((r) => r.id));
+    for (const row of rows) if (!running.has(row.id)) start(row);
+    for (const [id, channel] of running) {
+      if (wanted.has(id)) continue;
+      running.delete(id);
+      adapter.detach(id);
+      // Removed: unlink the phone too. Switched off: only stop (switching it on again needs no new scan).
+      const removed = !exists.has(id);
+      await (removed ? channel.unlink() : channel.stop()).catch((error: unknown) => logger.warn({ err: error, channelId: id }, "could not stop a whatsapp-web session"));
+      logger.info({ channelId: id, removed }, removed ? "whatsapp-web.js channel removed: phone unlinked" : "whatsapp-web.js channel switched off: session stopped");
+    }
+    return rows.length;
+  };
+  logger.info({ channels: await sync() }, "whatsapp-web.js channels started");
+  let syncing = Promise.resolve();
+  const timer = setInterval(() => {
+    syncing = syncing.then(() => sync().then(() => undefined, (error: unknown) => logger.warn({ err: error }, "could not look for new whatsapp-web channels")));
+  }, deps.rescanMs ?? RESCAN_MS);
+  timer.unref();
   return {
     adapter,
     async stop() {
-      await Promise.all(running.map((c) => c.stop()));
+      clearInterval(timer);
+      await syncing;
+      await Promise.all([...running.values()].map((c) => c.stop()));
       await queue.close();
       producer.disconnect();
     },

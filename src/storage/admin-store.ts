@@ -9,6 +9,8 @@ import { AdminReplyFlagRepository } from "./admin-reply-flag-repository.js";
 import { AdminConversationRepository } from "./admin-conversation-repository.js";
 import { AdminPersonaRepository } from "./admin-persona-repository.js";
 import { ApiKeyRepository } from "./api-key-repository.js";
+import { ConsoleSessionRepository } from "./console-session-repository.js";
+import { PushRepository } from "./push-repository.js";
 import type { Db } from "./create-db.js";
 import { ErasureRepository } from "./erasure-repository.js";
 
@@ -26,5 +28,7 @@ export function createAdminStore(db: Db): AdminStore {
     handoffs: new AdminHandoffRepository(db),
     replyFlags: new AdminReplyFlagRepository(db),
     knowledge: new AdminKnowledgeRepository(db),
+    consoleSessions: new ConsoleSessionRepository(db),
+    push: new PushRepository(db),
   };
 }

@@ -28,6 +28,8 @@ export type TurnOutcome =
       readonly decidedBy?: string;
       /** Why the model's reply was replaced by a fallback. */
       readonly flagged?: string;
+      /** The handoff this turn recorded (the owners are alerted). */
+      readonly handoffId?: string;
       readonly replyId: string;
       readonly outboxId: string;
       readonly answered: number;
@@ -161,6 +163,7 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
       generatedTokens: generation.generatedTokens,
       ...(result.decidedBy ? { decidedBy: result.decidedBy } : {}),
       ...(result.flagged ? { flagged: result.flagged } : {}),
+      ...(saved.handoff ? { handoffId: saved.handoff.id } : {}),
     } as const;
     deps.logger.info({ conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns, knowledgePassages: built.knowledgePassageIds.length }, "turn answered");
     return outcome;

@@ -40,6 +40,10 @@ export class FakeWwebClient implements WwebClient {
     this.calls.push("destroy");
   }
 
+  async logout(): Promise<void> {
+    this.calls.push("logout");
+  }
+
   async sendMessage(chatId: string, text: string) {
     this.calls.push(`send:${chatId}`);
     const failure = this.sendFailures.shift();

@@ -101,11 +101,13 @@ describe("admin console", () => {
     await page.click("#login-submit");
     await page.locator("#business-name", { hasText: "Sunrise Bakery" }).waitFor();
     await page.locator("#live-version", { hasText: "version 1" }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem("parlor-console-key"))).toBe(key);
+    // Signed in by an HttpOnly cookie: the key itself is kept nowhere a script can read.
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }) + document.cookie)).not.toContain("pk_");
+    expect((await page.context().cookies()).map((c) => c.name)).toEqual(["parlor_session"]);
 
     await page.click("#logout");
     await page.locator("#login-form").waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.context().cookies()).toEqual([]);
 
     await page.fill("#api-key", ownerKey);
     await page.click("#login-submit");

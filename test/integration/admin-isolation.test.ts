@@ -9,7 +9,7 @@ import type { TestDatabase } from "../support/test-database.js";
 // The case table below must name every registered route (checked against Fastify's onRoute),
 // so a new route without an isolation case fails this file.
 
-type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId" | "entryId", string>;
+type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId" | "entryId" | "sessionId", string>;
 type Smuggled = { ids: Ids; query?: Record<string, string>; body?: unknown };
 interface Case {
   /** A valid body (so a 404 comes from scoping, not validation). */
@@ -25,6 +25,12 @@ interface Case {
   stream?: true;
   /** Ids for the positive control with A's key (routes that delete use spare rows). */
   own?: (a: Ids) => Ids;
+  /**
+   * About the calling key itself (its sign-ins, its alerts), not a business: what names B's things
+   * (a session id in the path, B's push endpoint in `otherBody`) is 404; what names nothing must not
+   * show any of B's ids.
+   */
+  self?: { otherBody?: () => unknown };
 }
 
 let database: TestDatabase;
@@ -38,6 +44,12 @@ let spareContactId: string;
 /** One handoff (and one replaced reply) per business, by business id. */
 const handoffOf = new Map<string, string>();
 let spareEntryId: string;
+let spareSessionId: string;
+let spareOwnerSessionId: string;
+const sessionIds = new Map<string, string>();
+/** A push subscription endpoint of each business's key. */
+const endpoints = new Map<string, string>();
+const subscriptionKeys = { p256dh: `B${"A".repeat(86)}`, auth: "AAAAAAAAAAAAAAAAAAAAAA" };
 const entryIds = new Map<string, string>();
 const PREFIX = "/api/admin";
 const uniq = () => randomUUID().slice(0, 8);
@@ -104,11 +116,22 @@ const CASES: Record<string, Case> = {
   "GET /businesses/:businessId/knowledge/:entryId": {},
   "PATCH /businesses/:businessId/knowledge/:entryId": { body: () => ({ body: "Open every day." }) },
   "DELETE /businesses/:businessId/knowledge/:entryId": { own: (ids) => ({ ...ids, entryId: spareEntryId }) },
+  // Before the api-keys routes: the positive control of DELETE /api-keys/:keyId revokes A's key.
+  "GET /api-keys/:keyId/sessions": { ownerOnly: true },
+  "DELETE /api-keys/:keyId/sessions/:sessionId": { ownerOnly: true, own: (ids) => ({ ...ids, sessionId: spareOwnerSessionId }) },
+  "GET /session": { self: {} },
+  "GET /sessions": { self: {} },
+  "DELETE /sessions/:sessionId": { self: {}, own: (ids) => ({ ...ids, sessionId: spareSessionId }) },
+  "GET /alerts": { self: {} },
+  "PUT /alerts": { self: {}, body: () => ({ handoffs: true, waiting: false }) },
+  "POST /alerts/subscriptions": { self: {}, body: () => ({ endpoint: `https://push.example/${uniq()}`, keys: subscriptionKeys }) },
+  "DELETE /alerts/subscriptions": { self: { otherBody: () => ({ endpoint: endpoints.get(b.businessId) }) }, body: () => ({ endpoint: endpoints.get(a.businessId) }) },
   "GET /api-keys": { ownerOnly: true, query: (ids) => ({ businessId: ids.businessId }) },
   "POST /api-keys": { ownerOnly: true, body: (shop) => ({ name: "another", businessId: shop.businessId }) },
   "DELETE /api-keys/:keyId": { ownerOnly: true, own: (ids) => ({ ...ids, keyId: spareKeyId }) },
 };
-const PUBLIC = ["GET /openapi.json", "GET /docs", "GET /docs/docs.js", "GET /docs/docs.css"];
+// Sign-in (a key for a cookie) and sign-out answer anyone; console-sessions.test.ts covers them.
+const PUBLIC = ["GET /openapi.json", "GET /docs", "GET /docs/docs.js", "GET /docs/docs.css", "POST /session", "DELETE /session"];
 
 const idsOf = (shop: Shop): Ids => ({
   businessId: shop.businessId,
@@ -120,6 +143,7 @@ const idsOf = (shop: Shop): Ids => ({
   keyId: shop.keyId,
   handoffId: handoffOf.get(shop.businessId)!,
   entryId: entryIds.get(shop.businessId)!,
+  sessionId: sessionIds.get(shop.businessId)!,
 });
 const randomIds = (): Ids => ({
   businessId: randomUUID(),
@@ -131,6 +155,7 @@ const randomIds = (): Ids => ({
   keyId: randomUUID(),
   handoffId: randomUUID(),
   entryId: randomUUID(),
+  sessionId: randomUUID(),
 });
 const fill = (path: string, ids: Ids) => path.replace(/:([A-Za-z]+)/g, (_m, name: keyof Ids) => ids[name]);
 
@@ -141,7 +166,7 @@ async function call(key: string, method: string, path: string, ids: Ids, c: Case
     method: method as "GET",
     url: `${PREFIX}${fill(path, ids)}${query ? `?${query}` : ""}`,
     headers: { authorization: key },
-    ...(body !== undefined && method !== "GET" && method !== "DELETE" ? { payload: body as object } : {}),
+    ...(body !== undefined && method !== "GET" ? { payload: body as object } : {}),
   });
 }
 
@@ -165,6 +190,19 @@ beforeAll(async () => {
   }
   for (const shop of [a, b]) entryIds.set(shop.businessId, (await t.store.knowledge.create(shop.businessId, { kind: "faq", title: "Rye bread?", body: "Every day." })).id);
   spareEntryId = (await t.store.knowledge.create(a.businessId, { kind: "document", title: "spare", body: "spare" })).id;
+  const session = async (keyId: string) => {
+    const id = randomUUID();
+    await t.store.consoleSessions.insert({ id, apiKeyId: keyId, tokenHash: randomUUID(), device: "test", createdAt: new Date(), expiresAt: new Date(Date.now() + 86_400_000) });
+    return id;
+  };
+  for (const shop of [a, b]) {
+    sessionIds.set(shop.businessId, await session(shop.keyId));
+    const endpoint = `https://push.example/${shop.slug}`;
+    await t.alerts.subscribe(shop.keyId, { endpoint, keys: subscriptionKeys });
+    endpoints.set(shop.businessId, endpoint);
+  }
+  spareSessionId = await session(a.keyId);
+  spareOwnerSessionId = await session(a.keyId);
 });
 
 afterAll(async () => {
@@ -190,6 +228,17 @@ describe("admin API tenant isolation", () => {
       const res = await call(a.auth, method, path, other, c);
       expect(res.statusCode).toBe(200);
       expect(res.json().items.map((x: { id: string }) => x.id)).toEqual([a.businessId]);
+      return;
+    }
+    if (c.self && !path.includes(":sessionId")) {
+      if (c.self.otherBody) {
+        const res = await call(a.auth, method, path, own, c, { body: c.self.otherBody() });
+        expect(res.statusCode).toBe(404);
+        return;
+      }
+      const res = await call(a.auth, method, path, own, c);
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      for (const id of [b.businessId, b.keyId, other.sessionId, endpoints.get(b.businessId)!]) expect(res.body).not.toContain(id);
       return;
     }
     if (c.ownerOnly) {
@@ -252,6 +301,9 @@ describe("admin API tenant isolation", () => {
     expect(await database.db.contact.count({ where: { id: { in: [a.contactId, spareContactId] } } })).toBe(1);
     const key = await t.store.apiKeys.findById(b.keyId);
     expect(key?.revokedAt).toBeNull();
+    expect(await t.store.consoleSessions.listLive(b.keyId, new Date())).toHaveLength(1);
+    expect(await t.store.push.getSettings(b.keyId)).toEqual({ handoffs: true, waiting: true });
+    expect(await t.store.push.countFor(b.keyId)).toBe(1);
     const all = await t.app.inject({ url: `${PREFIX}/businesses`, headers: { authorization: owner } });
     expect(all.json().items.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([a.businessId, b.businessId]));
   });

@@ -14,6 +14,8 @@ import { seedBusiness } from "../../src/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestQueues } from "./test-queued-work.js";
 import { FakeGraphAccounts } from "./fake-graph-accounts.js";
+import { OwnerAlerts } from "../../src/alerts/owner-alerts.js";
+import { PushRepository } from "../../src/storage/push-repository.js";
 
 /** A whitespace "tokenizer": enough to test the budget without a model. */
 export const countWords = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -29,6 +31,8 @@ export interface AdminTestApp {
   readonly secretsKey: Buffer;
   /** The Graph API the channel routes prove WhatsApp Cloud numbers and Instagram accounts against. */
   readonly graph: FakeGraphAccounts;
+  /** Owner alerts (Web Push) over this app's database, sealing with secretsKey. */
+  readonly alerts: OwnerAlerts;
 }
 
 /** The admin plugin on a bare Fastify app with the gateway's error handler, as build-app would mount it. */
@@ -47,6 +51,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
   const queues = overrides.queuedWork && overrides.events ? null : createTestQueues(logger);
   if (queues) app.addHook("onClose", () => queues.close());
   const graph = await FakeGraphAccounts.start();
+  const alerts = overrides.alerts ?? new OwnerAlerts({ store: new PushRepository(db), secretsKey, subject: "mailto:owner@example.com", logger });
   app.addHook("onClose", () => graph.close());
   registerAdminApi(app, {
     store,
@@ -61,10 +66,11 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     events: overrides.events ?? queues!.events,
     channelVerifier: new GraphAccountVerifier({ graphBaseUrl: graph.baseUrl, instagramGraphBaseUrl: graph.baseUrl, version: "v23.0" }),
     channelsPerBusinessMax: 10,
+    alerts,
     ...overrides,
   });
   await app.ready();
-  return { app, store, routes, delivered, secretsKey, graph };
+  return { app, store, routes, delivered, secretsKey, graph, alerts };
 }
 
 export interface Shop {

@@ -1,3 +1,4 @@
+import type { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../../src/config/index.js";
 import { createDb } from "../../src/storage/create-db.js";
@@ -50,6 +51,8 @@ export async function startTestPipeline(options: {
   wrapModel?: (real: ChatModel) => ChatModel;
   /** The worker's clock for opening hours (a test moves it to an opening); default the system clock. */
   now?: () => Date;
+  /** TLS agent the worker's Web Push sends use (trusting a FakePushService). */
+  pushAgent?: Agent;
 }): Promise<TestPipeline> {
   const prefix = createTestPrefix();
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
@@ -60,7 +63,16 @@ export async function startTestPipeline(options: {
   const real = await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
-  const worker = composeWorker({ config, db: runtimeDb, redisUrl, model, logger, ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}), ...(options.now ? { now: options.now } : {}) });
+  const worker = composeWorker({
+    config,
+    db: runtimeDb,
+    redisUrl,
+    model,
+    logger,
+    ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+  });
   const gateway = composeGateway({ config, db: runtimeDb, redisUrl, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {

@@ -29,6 +29,7 @@ export function createWwebClient(options: WwebClientOptions): WwebClient {
     },
     initialize: () => client.initialize(),
     destroy: () => client.destroy(),
+    logout: () => client.logout(),
     // The library marks the chat read with every message by default; the channel does it once per reply.
     sendMessage: (chatId, text) => client.sendMessage(chatId, text, { sendSeen: false }),
     getChatById: (chatId) => client.getChatById(chatId),

@@ -141,6 +141,11 @@ export class WhatsappWebChannel {
     await this.connection.stop();
   }
 
+  /** The channel was removed: log the phone's linked device out, then stop. */
+  async unlink(): Promise<void> {
+    await this.connection.unlink();
+  }
+
   private async sendParts(chatId: string, parts: readonly string[], startAt: number): Promise<string[]> {
     const ids: string[] = [];
     const chat = await this.o.client.getChatById(chatId).catch(() => undefined);

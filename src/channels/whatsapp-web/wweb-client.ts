@@ -43,6 +43,8 @@ export interface WwebClient {
   on<K extends keyof WwebEvents>(event: K, listener: (...args: WwebEvents[K]) => void): void;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
+  /** Unlinks this device from the phone (WhatsApp > Linked devices) and forgets the stored session. */
+  logout(): Promise<void>;
   /** Sends without marking the chat read (the library's default sendSeen is off); undefined when the page sent nothing it reports. */
   sendMessage(chatId: string, text: string): Promise<{ readonly id: { readonly _serialized: string } } | undefined>;
   getChatById(chatId: string): Promise<WwebChat | undefined>;

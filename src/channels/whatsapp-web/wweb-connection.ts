@@ -79,6 +79,14 @@ export class WwebConnection {
     await this.client.destroy().catch(() => undefined);
   }
 
+  /** Stops for good: a linked session is logged out first, so the phone no longer lists this device. */
+  async unlink(): Promise<void> {
+    const linked = this.ready;
+    this.stopped = true;
+    if (linked) await this.client.logout().catch(() => undefined);
+    await this.client.destroy().catch(() => undefined);
+  }
+
   private connect(afterDelay: boolean): void {
     if (this.stopped) return;
     if (this.loop) {

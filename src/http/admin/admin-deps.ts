@@ -1,5 +1,7 @@
 import type { AdminStore } from "../../admin/admin-store.js";
 import type { SecretHasher } from "../../admin/api-key-secret.js";
+import type { ConsoleSessions } from "../../admin/console-sessions.js";
+import type { OwnerAlerts } from "../../alerts/owner-alerts.js";
 import type { ConversationEvents } from "../../ports/conversation-events.js";
 import type { Logger } from "../../ports/logger.js";
 import type { ChannelAccountVerifier } from "../../ports/channel-account-verifier.js";
@@ -42,4 +44,12 @@ export interface AdminApiDeps {
   readonly channelVerifier: ChannelAccountVerifier;
   /** Most channels one business may have (CHANNELS_PER_BUSINESS_MAX). */
   readonly channelsPerBusinessMax: number;
+  /** Console sign-ins; default: over store.consoleSessions, lasting sessionTtlMs. */
+  readonly sessions?: ConsoleSessions;
+  /** How long a console sign-in lasts (CONSOLE_SESSION_DAYS); default 30 days. */
+  readonly sessionTtlMs?: number;
+  /** Owner alerts by Web Push (subscriptions of the calling key); absent: the alert routes answer 422. */
+  readonly alerts?: OwnerAlerts;
+  /** PUBLIC_BASE_URL: its origin is the console's own too (the Origin check of cookie requests). */
+  readonly publicBaseUrl?: string;
 }

@@ -28,14 +28,17 @@ export function buildOpenApiDocument(routes: readonly AdminRoute[], prefix: stri
       title: "Parlor admin API",
       version: "1",
       description:
-        "Businesses, personas, channels, conversations and contacts. Authenticate with `Authorization: Bearer pk_<id>_<secret>`. A business key sees only its own business: anything else answers 404.",
+        "Businesses, personas, channels, conversations and contacts. Authenticate with `Authorization: Bearer pk_<id>_<secret>`. A business key sees only its own business: anything else answers 404. Browsers (the console) sign in once with `POST /api/admin/session` and that header, get an HttpOnly `parlor_session` cookie and send it instead; a request with the cookie that is not a GET or HEAD must carry this site's `Origin` (403 CROSS_SITE_REQUEST otherwise). `DELETE /api/admin/session` signs out.",
     },
     servers: [{ url: "/" }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { consoleSession: [] }],
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", bearerFormat: "pk_<id>_<secret>" } },
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", bearerFormat: "pk_<id>_<secret>" },
+        consoleSession: { type: "apiKey", in: "cookie", name: "parlor_session", description: "what POST /api/admin/session sets for a valid key" },
+      },
       schemas: { Error: schemaOf(errorBody, "output") },
       responses: Object.fromEntries(
         Object.entries(ERROR_TEXT).map(([status, description]) => [

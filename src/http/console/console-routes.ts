@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { appIconPng } from "./app-icon.js";
 
 /** Where the console's static files live: plain HTML, CSS and ES modules, no build step. */
 const ASSETS_DIR = new URL("./assets/", import.meta.url);
@@ -10,6 +11,7 @@ const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".svg": "image/svg+xml",
+  ".webmanifest": "application/manifest+json",
 };
 
 /**
@@ -18,7 +20,7 @@ const CONTENT_TYPES: Record<string, string> = {
  * in script, so a form can never navigate (and put an API key in a URL) even if a script fails.
  */
 export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 interface Asset {
   readonly type: string;
@@ -33,13 +35,15 @@ function loadAssets(): Map<string, Asset> {
     if (type && /^[a-z0-9-]+\.[a-z]+$/.test(name)) assets.set(name, { type, body: readFileSync(new URL(name, ASSETS_DIR)) });
   }
   if (!assets.has("index.html")) throw new Error("console assets: index.html is missing");
+  // The app icons (manifest, notifications) are drawn at start rather than kept as binary files.
+  for (const size of [192, 512]) assets.set(`icon-${size}.png`, { type: "image/png", body: appIconPng(size) });
   return assets;
 }
 
 /**
- * The admin web console under /console: static pages that call the admin API with the API key the
- * user types in (kept in sessionStorage, sent as a Bearer header). The pages hold no data, so they
- * are public; every API call still needs the key.
+ * The admin web console under /console: static pages that call the admin API signed in by the
+ * session cookie the typed API key was exchanged for. The pages hold no data, so they are public;
+ * every API call still needs the sign-in. sw.js (alerts) is served from /console/, its scope.
  */
 export function registerConsoleRoutes(app: FastifyInstance): void {
   const assets = loadAssets();
@@ -52,7 +56,8 @@ export function registerConsoleRoutes(app: FastifyInstance): void {
       .header("cache-control", "no-cache")
       .send(asset.body);
   const index = assets.get("index.html")!;
-  app.get("/console", async (_request, reply) => send(reply, index));
+  // The service worker's scope is /console/: a page at /console would be outside it (no alerts there).
+  app.get("/console", async (_request, reply) => reply.redirect("/console/", 301));
   app.get("/console/", async (_request, reply) => send(reply, index));
   app.get<{ Params: { asset: string } }>("/console/:asset", async (request, reply) => {
     const asset = assets.get(request.params.asset);

@@ -4,63 +4,57 @@ import { FastifyAdapter } from "@bull-board/fastify";
 import fastifyCookie from "@fastify/cookie";
 import type { Queue } from "bullmq";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ApiKeyAuthenticator } from "../../admin/authenticate-api-key.js";
-import type { DashboardSessions } from "../../admin/dashboard-sessions.js";
-import { AdminAuth } from "../admin/admin-auth.js";
+import type { AdminAuth } from "../admin/admin-auth.js";
+import { sameOrigin } from "../admin/session-cookie.js";
+import { selfHostedBoardViews } from "./board-views.js";
 
 export const QUEUE_DASHBOARD_PATH = "/admin/queues";
-export const DASHBOARD_COOKIE = "parlor_queues";
 
 export interface QueueDashboardDeps {
   readonly queues: readonly Queue[];
-  readonly authenticator: ApiKeyAuthenticator;
-  readonly sessions: DashboardSessions;
+  /** The admin API's auth: the console's session cookie (or a Bearer key) gets in. */
+  readonly auth: AdminAuth;
+  readonly publicBaseUrl?: string;
 }
 
-const NO_SESSION = { error: { code: "UNAUTHORIZED", message: "open the queue dashboard from the console with an owner key (POST /admin/queues/session with Authorization: Bearer pk_...)" } };
+const NO_SESSION = { error: { code: "UNAUTHORIZED", message: "sign in to the console with an owner key first, then open Queues from it" } };
 const OWNER_ONLY = { error: { code: "OWNER_ONLY", message: "the queue dashboard needs an owner key: its jobs span every business" } };
+const CROSS_SITE = { error: { code: "CROSS_SITE_REQUEST", message: "a change to the queues must come from the dashboard's own site (Origin header)" } };
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * BullMQ's dashboard (bull-board) under /admin/queues, for owner keys only (the jobs hold only
- * ids, but of every business). A page opened by navigation cannot send a Bearer header, so the
- * console first POSTs the key to /admin/queues/session (checked by the admin API's own auth) and
- * gets a short-lived session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site
- * can make the browser send it, which also keeps the dashboard's own POSTs safe from CSRF), and
- * scoped to this path. Every dashboard request re-checks that the key is still valid.
+ * ids, but of every business). It is a page opened by navigation: it reads the console's own
+ * session cookie (HttpOnly, SameSite=Strict), and its own changes (retry, clean) must carry this
+ * site's Origin. Every request re-checks the session and its key. Its fonts are served from here
+ * (board-views.ts): the page makes no request to another host.
  */
 export function registerQueueDashboard(app: FastifyInstance, deps: QueueDashboardDeps): void {
-  const adminAuth = new AdminAuth(deps.authenticator);
   void app.register(async (scope) => {
     await scope.register(fastifyCookie);
-    const cookieOptions = (request: FastifyRequest) => ({ path: QUEUE_DASHBOARD_PATH, httpOnly: true, sameSite: "strict" as const, secure: request.protocol === "https" });
-
-    scope.post(`${QUEUE_DASHBOARD_PATH}/session`, { onRequest: adminAuth.hook(true) }, async (request, reply) => {
-      const { token, expiresAt } = await deps.sessions.open(adminAuth.callerOf(request));
-      void reply.setCookie(DASHBOARD_COOKIE, token, { ...cookieOptions(request), maxAge: Math.floor(deps.sessions.ttlMs / 1000) });
-      return reply.header("cache-control", "no-store").send({ url: `${QUEUE_DASHBOARD_PATH}/`, expiresAt: expiresAt.toISOString() });
+    scope.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+      const found = await deps.auth.identify(request);
+      if (!found) return reply.status(401).header("cache-control", "no-store").send(NO_SESSION);
+      if (found.caller.businessId !== null) return reply.status(403).header("cache-control", "no-store").send(OWNER_ONLY);
+      if (found.session && !SAFE_METHODS.has(request.method) && !sameOrigin(request, deps.publicBaseUrl)) return reply.status(403).send(CROSS_SITE);
+      void reply.header("referrer-policy", "no-referrer").header("x-frame-options", "DENY").header("x-content-type-options", "nosniff");
     });
-    scope.delete(`${QUEUE_DASHBOARD_PATH}/session`, async (request, reply) => {
-      await deps.sessions.close(request.cookies[DASHBOARD_COOKIE]);
-      void reply.clearCookie(DASHBOARD_COOKIE, cookieOptions(request));
-      return reply.status(204).send();
+    const views = selfHostedBoardViews();
+    scope.get(`${QUEUE_DASHBOARD_PATH}/fonts/:file`, async (request, reply) => {
+      const font = views.fonts.get((request.params as { file: string }).file);
+      if (!font) return reply.status(404).send({ error: { code: "NOT_FOUND", message: "no such font" } });
+      const file = (request.params as { file: string }).file;
+      return reply.header("content-type", file.endsWith(".css") ? "text/css; charset=utf-8" : "font/woff2").header("cache-control", "public, max-age=604800").send(font);
     });
-
-    await scope.register(async (board) => {
-      board.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-        const keyId = await deps.sessions.keyIdOf(request.cookies[DASHBOARD_COOKIE]);
-        const caller = keyId ? await deps.authenticator.recheck(keyId) : null;
-        if (!caller) return reply.status(401).header("cache-control", "no-store").send(NO_SESSION);
-        if (caller.businessId !== null) return reply.status(403).header("cache-control", "no-store").send(OWNER_ONLY);
-        void reply.header("referrer-policy", "no-referrer").header("x-frame-options", "DENY").header("x-content-type-options", "nosniff");
-      });
-      const serverAdapter = new FastifyAdapter();
-      serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
-      createBullBoard({
-        queues: deps.queues.map((queue) => new BullMQAdapter(queue)),
-        serverAdapter,
-        options: { uiConfig: { boardTitle: "Parlor queues" } },
-      });
-      await board.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
+    const serverAdapter = new FastifyAdapter();
+    serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+    createBullBoard({
+      queues: deps.queues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: "Parlor queues" } },
     });
+    // After createBullBoard, which sets its own views folder.
+    serverAdapter.setViewsPath(views.viewsDir);
+    await scope.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
   });
 }

@@ -1,4 +1,5 @@
 import type { AdminRoute } from "../admin-route.js";
+import { alertRoutes } from "./alert-routes.js";
 import { apiKeyRoutes } from "./api-key-routes.js";
 import { businessRoutes } from "./business-routes.js";
 import { channelRoutes } from "./channel-routes.js";
@@ -10,6 +11,7 @@ import { handoffRoutes } from "./handoff-routes.js";
 import { knowledgeRoutes } from "./knowledge-routes.js";
 import { personaRoutes } from "./persona-routes.js";
 import { personaVersionRoutes } from "./persona-version-routes.js";
+import { sessionRoutes } from "./session-routes.js";
 import { takeoverRoutes } from "./takeover-routes.js";
 import { tryItRoutes } from "./try-it-routes.js";
 
@@ -28,4 +30,6 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...erasureRoutes,
   ...knowledgeRoutes,
   ...apiKeyRoutes,
+  ...sessionRoutes,
+  ...alertRoutes,
 ];

@@ -1,6 +1,6 @@
-// The admin API client: the key lives in sessionStorage (this tab only) and goes out as a Bearer header.
+// The admin API client. Signing in exchanges the API key once for a session cookie (HttpOnly: no
+// script here can read it); every call after that, in this tab or a new one, sends the cookie.
 
-const KEY_ITEM = "parlor-console-key";
 const BUSINESS_ITEM = "parlor-console-business";
 
 export class ApiError extends Error {
@@ -12,42 +12,62 @@ export class ApiError extends Error {
   }
 }
 
+/** The business picked last, kept for new tabs (the sign-in itself is the cookie). */
 export const session = {
-  key: () => sessionStorage.getItem(KEY_ITEM),
-  setKey: (key) => sessionStorage.setItem(KEY_ITEM, key),
-  businessId: () => sessionStorage.getItem(BUSINESS_ITEM),
-  setBusinessId: (id) => sessionStorage.setItem(BUSINESS_ITEM, id),
+  businessId: () => localStorage.getItem(BUSINESS_ITEM),
+  setBusinessId: (id) => localStorage.setItem(BUSINESS_ITEM, id),
   clear() {
-    sessionStorage.removeItem(KEY_ITEM);
-    sessionStorage.removeItem(BUSINESS_ITEM);
+    localStorage.removeItem(BUSINESS_ITEM);
   },
 };
 
 let unauthorized = () => {};
-/** Called when a stored key stops working (revoked): the app signs out with a message. */
+/** Called when the sign-in stops working (signed out elsewhere, expired, key revoked): the app shows the sign-in. */
 export function onUnauthorized(handler) {
   unauthorized = handler;
 }
 
-/**
- * fetch(/api/admin + path) with the key; resolves to the JSON body (null for 204), rejects with an
- * ApiError whose message a person can read. Pass key to try a key that is not stored yet (sign in).
- */
-export async function api(path, { method = "GET", body, key } = {}) {
-  const headers = { authorization: `Bearer ${key ?? session.key() ?? ""}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
+async function call(url, { method = "GET", body, headers = {} } = {}) {
+  const sent = { ...headers };
+  if (body !== undefined) sent["content-type"] = "application/json";
   let res;
   try {
-    res = await fetch(`/api/admin${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+    res = await fetch(url, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", credentials: "same-origin" });
   } catch {
     throw new ApiError(0, "NETWORK", "Can't reach the server. Check your connection and try again.");
   }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => null);
   if (res.ok) return data;
-  const error = new ApiError(res.status, data?.error?.code ?? `HTTP_${res.status}`, readable(res.status, data?.error?.message), data?.error?.details);
-  if (res.status === 401 && key === undefined) unauthorized(error);
-  throw error;
+  throw new ApiError(res.status, data?.error?.code ?? `HTTP_${res.status}`, readable(res.status, data?.error?.message), data?.error?.details);
+}
+
+/**
+ * fetch(/api/admin + path) signed in by the cookie; resolves to the JSON body (null for 204),
+ * rejects with an ApiError whose message a person can read.
+ */
+export async function api(path, options = {}) {
+  try {
+    return await call(`/api/admin${path}`, options);
+  } catch (error) {
+    if (error.status === 401) unauthorized(error);
+    throw error;
+  }
+}
+
+/** Exchanges the key for the session cookie; resolves to who signed in ({keyId, businessId, owner}). */
+export function signIn(key) {
+  return call("/api/admin/session", { method: "POST", headers: { authorization: `Bearer ${key}` } });
+}
+
+/** Who is signed in on this browser; rejects with status 401 when nobody is. */
+export function whoAmI() {
+  return call("/api/admin/session");
+}
+
+/** Ends this browser's session on the server and drops the cookie. */
+export function signOut() {
+  return call("/api/admin/session", { method: "DELETE" });
 }
 
 function readable(status, message) {

@@ -1,5 +1,5 @@
-// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge), sign out.
-import { api, onUnauthorized, session } from "./api.js";
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge, #/alerts), sign out.
+import { api, onUnauthorized, session, signIn as exchangeKey, signOut, whoAmI } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
 import { mountHours } from "./hours-page.js";
@@ -7,8 +7,10 @@ import { mountInbox } from "./inbox-page.js";
 import { mountKnowledge } from "./knowledge-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
 import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
+import { mountAlerts, registerServiceWorker, unsubscribeHere } from "./alerts-page.js";
+import { watchAttention } from "./attention.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, knowledge: mountKnowledge };
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, knowledge: mountKnowledge, alerts: mountAlerts };
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +19,7 @@ const loginForm = $("login-form"), keyInput = $("api-key"), loginError = $("logi
 
 let businesses = [];
 let current = null; // { name, page: {destroy, update?} }
+let attention = null; // the title count of the selected business
 
 function route() {
   const [name = "", param] = location.hash.replace(/^#\/?/, "").split("/");
@@ -25,8 +28,8 @@ function route() {
 
 function showLogin(message) {
   unmount();
+  watch(null);
   businesses = [];
-  session.clear();
   forgetDrafts();
   hideQueuesLink();
   boot.hidden = true;
@@ -75,6 +78,12 @@ function unmount() {
   current = null;
 }
 
+function watch(selected) {
+  if (attention?.businessId === selected?.id) return;
+  attention?.stop();
+  attention = selected ? { businessId: selected.id, ...watchAttention(selected) } : null;
+}
+
 function remount() {
   unmount();
   navigate();
@@ -87,6 +96,7 @@ function navigate() {
   if (current?.name === name && current.page.update) return current.page.update(param);
   unmount();
   const selected = business();
+  watch(selected);
   if (!selected) {
     clear(view, h("div", { class: "card" }, h("h2", {}, "No business yet"), h("p", {}, "This key does not open any business. Ask the person who set up this server to create yours, or to give you the key for it.")));
     return;
@@ -95,13 +105,17 @@ function navigate() {
   current = { name, page: PAGES[name](view, { business: selected, businesses, param }) };
 }
 
-async function signIn(key) {
-  const { items } = await api("/businesses", { key });
-  session.setKey(key);
+/** Opens the console for whoever the session cookie signs in ({owner}). */
+async function enter(who) {
+  const { items } = await api("/businesses");
   businesses = items;
   if (!items.some((b) => b.id === session.businessId()) && items[0]) session.setBusinessId(items[0].id);
   showShell();
-  void showQueuesLinkIfOwner();
+  showQueuesLinkIfOwner(who.owner);
+}
+
+async function signIn(key) {
+  await enter(await exchangeKey(key));
 }
 
 loginForm.addEventListener("submit", async (event) => {
@@ -126,29 +140,42 @@ loginForm.addEventListener("submit", async (event) => {
   }
 });
 
-$("logout").addEventListener("click", (event) => {
+$("logout").addEventListener("click", async (event) => {
   event.preventDefault();
   history.replaceState(null, "", location.pathname);
+  try {
+    await unsubscribeHere();
+    await signOut();
+  } catch {
+    // Signed out already, or the server is unreachable: the sign-in page shows either way.
+  }
+  session.clear();
+  signedOutElsewhere?.postMessage("signed-out");
   showLogin();
 });
 
-onUnauthorized(() => showLogin("Your API key is no longer accepted (it may have been revoked). Sign in again."));
+// Other console tabs of this browser show the sign-in at once when one tab logs out.
+const signedOutElsewhere = "BroadcastChannel" in window ? new BroadcastChannel("parlor-console") : null;
+signedOutElsewhere?.addEventListener("message", (event) => {
+  if (event.data === "signed-out" && login.hidden) showLogin("You logged out in another tab.");
+});
+
+onUnauthorized(() => showLogin("You were signed out (signed out elsewhere, expired, or the API key was revoked). Sign in again."));
 window.addEventListener("hashchange", () => {
   if (location.hash === "#/logout") return;
   navigate();
 });
 
 async function start() {
-  const key = session.key();
-  if (!key) return showLogin();
   boot.hidden = false;
   clear(boot, loading("Signing in…"));
   try {
-    await signIn(key);
+    await enter(await whoAmI());
   } catch (error) {
-    if (error.status === 401) return showLogin("Your API key is no longer accepted (it may have been revoked). Sign in again.");
+    if (error.status === 401) return showLogin();
     clear(boot, errorBox(error.message, start));
   }
 }
 
+void registerServiceWorker();
 start();

@@ -1,6 +1,8 @@
-// Channels: what is connected, and a switch to turn each one on or off.
+// Channels: what is connected, a switch to turn each one on or off, and adding, renaming and
+// removing them (a WhatsApp phone is linked here too: its QR code shows on its card).
 import { api, path } from "./api.js";
 import { CHANNEL_KINDS, clear, empty, errorBox, h, loading, when } from "./dom.js";
+import { addChannelForm } from "./channel-form.js";
 import { chatLookBlock } from "./chat-look.js";
 import { PHONE_LINK_POLL_MS, phoneLink } from "./phone-link.js";
 
@@ -9,7 +11,10 @@ export function mountChannels(view, { business }) {
   const root = h("section", { class: "panel channels-page", "aria-labelledby": "channels-title" });
   const state = h("div", {}, loading("Loading channels…"));
   const list = h("ul", { id: "channel-list", class: "channel-list" });
-  clear(root, h("div", { class: "panel-head" }, h("h2", { id: "channels-title" }, "Channels")), h("p", { class: "small muted" }, "Where customers reach the agent. A channel that is off gets no answers and cannot be used to reply."), state, list);
+  const form = addChannelForm(base, (created) => {
+    void load().then(() => document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(created.id)}"]`)?.scrollIntoView({ block: "nearest" }));
+  });
+  clear(root, h("div", { class: "panel-head" }, h("h2", { id: "channels-title" }, "Channels")), h("p", { class: "small muted" }, "Where customers reach the agent. A channel that is off gets no answers and cannot be used to reply."), state, list, form);
   view.append(root);
   let destroyed = false;
   /** channel id -> its phone link block (whatsapp_web channels), refreshed while the page is open. */
@@ -23,7 +28,7 @@ export function mountChannels(view, { business }) {
     try {
       const { items } = await api(`${base}/channels`);
       if (destroyed) return;
-      clear(state, items.length === 0 ? empty("No channels yet. Ask whoever runs Parlor to connect one (npm run channel:add).") : null);
+      clear(state, items.length === 0 ? empty("No channels yet. Add one below.") : null);
       clear(list, items.map(card));
       schedule();
     } catch (error) {
@@ -60,6 +65,7 @@ export function mountChannels(view, { business }) {
       h("dl", { class: "facts" }, h("dt", {}, accountLabel(channel.kind)), h("dd", {}, h("code", {}, channel.platformAccountId)), h("dt", {}, "Added"), h("dd", {}, when(channel.createdAt)), ...details(channel)),
       linkBlock(channel),
       chatLookBlock(channel, base),
+      manageRow(channel),
       error,
     );
     toggle.addEventListener("change", async () => {
@@ -83,6 +89,55 @@ export function mountChannels(view, { business }) {
       }
     });
     return item;
+  }
+
+  /** Rename and remove, each asked in place (no pop-up). */
+  function manageRow(channel) {
+    const row = h("div", { class: "channel-manage" });
+    const problem = h("div", { class: "error-box", role: "alert", hidden: true });
+    const fail = (e) => {
+      problem.hidden = false;
+      problem.textContent = e.message;
+    };
+    function idle() {
+      clear(row, h("button", { type: "button", class: "link-button rename-channel", onclick: renaming }, "Rename"), h("button", { type: "button", class: "link-button danger remove-channel", onclick: removing }, "Remove"), problem);
+    }
+    function renaming() {
+      problem.hidden = true;
+      const input = h("input", { type: "text", class: "channel-name-input", value: channel.name, maxlength: 100, "aria-label": "New name" });
+      const save = h("button", { type: "submit", class: "primary" }, "Save name");
+      const formEl = h("form", { class: "inline-form" }, input, save, h("button", { type: "button", onclick: idle }, "Cancel"));
+      formEl.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        save.disabled = true;
+        try {
+          await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "PATCH", body: { name: input.value } });
+          if (!destroyed) await load();
+        } catch (e) {
+          save.disabled = false;
+          fail(e);
+        }
+      });
+      clear(row, formEl, problem);
+      input.focus();
+    }
+    function removing() {
+      problem.hidden = true;
+      const confirm = h("button", { type: "button", class: "danger confirm-remove" }, "Remove it");
+      confirm.addEventListener("click", async () => {
+        confirm.disabled = true;
+        try {
+          await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "DELETE" });
+          if (!destroyed) await load();
+        } catch (e) {
+          confirm.disabled = false;
+          fail(e);
+        }
+      });
+      clear(row, h("p", { class: "small" }, `Remove “${channel.name}”? Its conversations and messages are deleted too${channel.kind === "whatsapp_web" ? ", and the phone is unlinked" : ""}. This cannot be undone.`), confirm, h("button", { type: "button", onclick: idle }, "Keep it"), problem);
+    }
+    idle();
+    return row;
   }
 
   function linkBlock(channel) {

@@ -73,8 +73,8 @@ export function randomId() {
 
 export const CHANNEL_KINDS = {
   webchat: "Web chat",
-  whatsapp_web: "WhatsApp (linked phone)",
-  whatsapp_cloud: "WhatsApp Business (Cloud API)",
+  whatsapp_web: "WhatsApp (your phone)",
+  whatsapp_cloud: "WhatsApp Business API",
   instagram: "Instagram",
 };
 

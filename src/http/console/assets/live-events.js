@@ -1,69 +1,60 @@
-// Live updates: the admin API's Server-Sent Events read with fetch(), because EventSource cannot
-// send the API key. Reconnects with a growing pause; stops for good when the key is refused.
-import { session } from "./api.js";
+// Live updates: the admin API's Server-Sent Events through the browser's own EventSource, signed
+// in by the session cookie. The browser reconnects by itself after a drop; when the server refuses
+// the stream (signed out, no such business) it stops, and we look again after a growing pause.
+import { api } from "./api.js";
 
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 30000;
 
-/** Calls onEvent({conversationId}) for every change in the business; onOpen(open) when the stream opens or drops. */
+/**
+ * Calls onEvent({conversationId}) for every change in the business; onOpen(open) when the stream
+ * opens or drops. A stream refused because nobody is signed in any more signs the console out.
+ */
 export function followConversationEvents(businessPath, { onEvent, onOpen }) {
-  const controller = new AbortController();
+  let source = null;
+  let timer = null;
   let retryMs = RETRY_MIN_MS;
   let closed = false;
 
-  async function connect() {
-    while (!closed) {
+  function connect() {
+    if (closed) return;
+    source = new EventSource(`/api/admin${businessPath}/events`);
+    source.addEventListener("ready", () => {
+      retryMs = RETRY_MIN_MS;
+      onOpen(true);
+    });
+    source.addEventListener("conversation", (event) => {
       try {
-        const res = await fetch(`/api/admin${businessPath}/events`, {
-          headers: { authorization: `Bearer ${session.key() ?? ""}`, accept: "text/event-stream" },
-          signal: controller.signal,
-          cache: "no-store",
-        });
-        if (res.status === 401 || res.status === 403 || res.status === 404) return onOpen(false);
-        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-        await read(res.body.getReader(), () => {
-          retryMs = RETRY_MIN_MS;
-          onOpen(true);
-        });
+        onEvent(JSON.parse(event.data));
       } catch {
-        if (closed) return;
+        // a malformed event is skipped; the next poll catches up
       }
+    });
+    source.addEventListener("error", () => {
       onOpen(false);
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
-      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
-    }
+      // CONNECTING: the browser retries by itself. CLOSED: refused (or not an event stream).
+      if (source.readyState !== EventSource.CLOSED) return;
+      source = null;
+      // A 401 here signs the console out (api's handler); anything else: try again later.
+      api("/session").then(
+        () => schedule(),
+        (error) => (error.status === 401 ? undefined : schedule()),
+      );
+    });
   }
 
-  async function read(reader, opened) {
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event === "ready") opened();
-        else if (event === "conversation" && data) {
-          try {
-            onEvent(JSON.parse(data));
-          } catch {
-            // a malformed event is skipped; the next poll catches up
-          }
-        }
-      }
-    }
+  function schedule() {
+    if (closed) return;
+    timer = setTimeout(connect, retryMs);
+    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
   }
 
-  void connect();
+  connect();
   return {
     close() {
       closed = true;
-      controller.abort();
+      clearTimeout(timer);
+      source?.close();
     },
   };
 }
