@@ -63,7 +63,7 @@ it(
     await page.click("#reply-flags summary");
     const flag = page.locator("#reply-flag-list li").first();
     await flag.waitFor();
-    expect(await flag.textContent()).toContain("blocklist: Crusty Corner");
+    expect(await flag.textContent()).toContain("The agent named Crusty Corner, which you asked it never to mention");
     expect(await flag.locator(".model-text").textContent()).toContain("Try Crusty Corner instead.");
     await page.screenshot({ path: `${SCREENSHOTS}/console-handoffs-desktop.png` });
 

@@ -1,7 +1,7 @@
 // Above the inbox list: conversations handed to a person (open handoffs) and model replies the
 // guardrails replaced, newest first. Resolving can also hand the conversation back to the agent.
 import { api, path } from "./api.js";
-import { handoffReason } from "./conversation-words.js";
+import { flagReason, handoffReason } from "./conversation-words.js";
 import { clear, h, when } from "./dom.js";
 
 const LIMIT = 20;
@@ -56,7 +56,7 @@ export function mountHandoffsPanel(container, { base, onChange }) {
     return h(
       "li",
       { class: "reply-flag", dataset: { id: flag.id } },
-      h("div", { class: "conv-top" }, h("a", { href: `#/inbox/${flag.conversationId}` }, flag.reason), h("span", { class: "small muted" }, when(flag.createdAt))),
+      h("div", { class: "conv-top" }, h("a", { href: `#/inbox/${flag.conversationId}`, title: flag.reason }, flagReason(flag.reason)), h("span", { class: "small muted" }, when(flag.createdAt))),
       h("div", { class: "small" }, h("strong", {}, "The model said: "), h("span", { class: "model-text" }, flag.modelText)),
       h("div", { class: "small muted" }, h("strong", {}, "Sent instead: "), flag.sentText),
     );

@@ -32,6 +32,19 @@ function pausedText(c) {
 
 /** Mounts the conversation into pane; returns {refresh, destroy}. onChange: its state changed here (pause, resume, reply). */
 export function mountTranscript(pane, { base, conversationId, onChange }) {
+  // A creator's fan agent talks with fans: the label follows the live persona's kind.
+  let customerLabel = AUTHOR.customer;
+  api(`${base}/personas`)
+    .then((list) => {
+      const live = list.items.find((p) => p.activeVersion);
+      return live ? api(`${base}/personas/${encodeURIComponent(live.id)}`) : null;
+    })
+    .then((detail) => {
+      if (detail?.activeVersion?.persona?.settings.kind !== "fan") return;
+      customerLabel = "Fan";
+      for (const who of pane.querySelectorAll(".bubble.customer .who")) who.textContent = customerLabel;
+    })
+    .catch(() => undefined); // the label stays "Customer"; the transcript works without it
   const url = `${base}/conversations/${encodeURIComponent(conversationId)}`;
   let destroyed = false;
   let busy = false;
@@ -99,7 +112,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     el.className = `bubble ${m.author} ${m.status}`;
     clear(
       el,
-      h("span", { class: "who" }, AUTHOR[m.author] ?? m.author),
+      h("span", { class: "who" }, m.author === "customer" ? customerLabel : (AUTHOR[m.author] ?? m.author)),
       h("span", { class: "text" }, m.text),
       h("span", { class: "meta" }, when(m.createdAt), status ? ` · ${status}` : ""),
     );
