@@ -104,6 +104,15 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v === "" ? undefined : v)),
   MODEL_CACHE_DIR: z.string().default(".cache/models"),
+  // Where the model runs: in the worker (node-llama-cpp), or on an inference engine over the
+  // OpenAI-compatible API (llama-server, vLLM, ...); MODEL_PATH then only gives its tokenizer.
+  LLM_ENGINE: z.enum(["embedded", "openai"]).default("embedded"),
+  LLM_BASE_URL: optionalUrl(["http://", "https://"]),
+  LLM_API_KEY: optionalText(),
+  LLM_MODEL: optionalText(),
+  LLM_ENGINE_SLOTS: int(0, 0, 1024),
+  LLM_ENGINE_TIMEOUT_MS: int(60_000, 1000, 600_000),
+  LLM_ENGINE_ATTEMPTS: int(4, 1, 20),
   // One core is left for the event loop, PostgreSQL and Redis: on a 2-core machine 2 llama.cpp
   // threads decode 5-6x slower than 1 (bench/README.md, section 3).
   LLM_THREADS: int(Math.max(1, os.availableParallelism() - 1), 1, 256),

@@ -63,6 +63,10 @@ export interface Config {
   readonly dataDir: string;
   readonly model: {
     readonly path: string | undefined;
+    /** Where it runs: in this process, or on an OpenAI-compatible engine (MODEL_PATH then gives its tokenizer). */
+    readonly engine:
+      | { readonly kind: "embedded" }
+      | { readonly kind: "openai"; readonly baseUrl: string; readonly apiKey: string | undefined; readonly model: string; readonly slots: number; readonly timeoutMs: number; readonly maxAttempts: number };
     readonly cacheDir: string;
     readonly threads: number;
     readonly contextSize: number;
@@ -170,6 +174,9 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       problems.push(`${app}_APP_SECRET and ${app}_VERIFY_TOKEN: set both or neither`);
     }
   }
+  if (source.LLM_ENGINE === "openai") {
+    for (const name of ["LLM_BASE_URL", "LLM_MODEL"]) if (!source[name]?.trim()) problems.push(`${name}: required with LLM_ENGINE=openai`);
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const pair = (appSecret: string | undefined, verifyToken: string | undefined) => (appSecret && verifyToken ? { appSecret, verifyToken } : undefined);
@@ -214,6 +221,10 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     dataDir: path.resolve(e.DATA_DIR),
     model: {
       path: e.MODEL_PATH ? path.resolve(e.MODEL_PATH) : undefined,
+      engine:
+        e.LLM_ENGINE === "openai"
+          ? { kind: "openai" as const, baseUrl: e.LLM_BASE_URL!, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL!, slots: e.LLM_ENGINE_SLOTS, timeoutMs: e.LLM_ENGINE_TIMEOUT_MS, maxAttempts: e.LLM_ENGINE_ATTEMPTS }
+          : { kind: "embedded" as const },
       cacheDir: path.resolve(e.MODEL_CACHE_DIR),
       threads: e.LLM_THREADS,
       contextSize: e.LLM_CONTEXT_SIZE,

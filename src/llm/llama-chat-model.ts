@@ -5,13 +5,12 @@ import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model
 import { checkModelFile } from "./check-model-file.js";
 import { DecodeLockstep } from "./decode-lockstep.js";
 import { inSequenceOrder } from "./sequence-order-strategy.js";
-import { chatTemplateOf, type ChatTemplate } from "./chat-template.js";
+import { PromptFormat } from "./prompt-format.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
 import { reusablePromptTokens, startsWith } from "./reusable-prompt-tokens.js";
 import { SequencePool, type PooledSequence } from "./sequence-pool.js";
 import { planTrimShift } from "./trim-shift.js";
-import { toChatHistory } from "./to-chat-history.js";
 
 export interface LlamaChatModelOptions {
   readonly modelPath: string;
@@ -36,7 +35,7 @@ export interface LlamaChatModelOptions {
 /** A chat model on node-llama-cpp (Llama-2-chat by default, any chat GGUF by its own template): one model, one context, several sequences shared by the worker's turns. */
 export class LlamaChatModel implements ChatModel {
   /** From the model file: any chat GGUF gets its own template (Llama-2-chat's when it names none). */
-  private readonly template: ChatTemplate;
+  private readonly format: PromptFormat;
   /** Aborted on close, so a shutdown never waits for a long generation. */
   private readonly closing = new AbortController();
   /** Stale KV files are deleted even when no conversation is evicted for a while: they hold conversation text. */
@@ -57,15 +56,11 @@ export class LlamaChatModel implements ChatModel {
       this.pruning = setInterval(() => void kvDisk.prune(), every).unref();
     }
     this.locksteps = contexts.map(() => new DecodeLockstep());
-    this.template = chatTemplateOf(model);
-  }
-
-  private get wrapper() {
-    return this.template.wrapper;
+    this.format = new PromptFormat(model);
   }
 
   get controlMarkers(): readonly string[] {
-    return this.template.controlMarkers;
+    return this.format.template.controlMarkers;
   }
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
@@ -105,19 +100,19 @@ export class LlamaChatModel implements ChatModel {
   }
 
   get description(): string {
-    return `${this.model.filename ?? this.options.modelPath} (${this.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
+    return `${this.model.filename ?? this.options.modelPath} (${this.format.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
   }
 
   renderPrompt(prompt: ChatPrompt): string {
-    return this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) }).contextText.toString();
+    return this.format.render(prompt);
   }
 
   countPromptTokens(prompt: ChatPrompt): number {
-    return this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) }).contextText.tokenize(this.model.tokenizer).length;
+    return this.format.countPrompt(prompt);
   }
 
   countTurnTokens(turn: ChatTurn): number {
-    return this.model.tokenize(turn.text).length + this.template.turnTemplateTokens;
+    return this.format.countTurn(turn);
   }
 
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
@@ -134,7 +129,7 @@ export class LlamaChatModel implements ChatModel {
         if (restored) entry.evaluated = restored;
         else if (sequence.contextTokens.length === 0) entry.evaluated = undefined;
       }
-      const state = this.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });
+      const state = this.format.contextState(prompt);
       const shiftedTokens = options.fresh ? 0 : await this.shiftTrimmedTurns(entry, state.contextText);
       const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
       const before = sequence.tokenMeter.getState();

@@ -1,5 +1,5 @@
 import { loadConfig } from "../config/index.js";
-import { LlamaChatModel } from "../llm/llama-chat-model.js";
+import { loadChatModel } from "./load-chat-model.js";
 import { createLogger } from "../logging/create-logger.js";
 import { createDb } from "../storage/create-db.js";
 import { composeWorker } from "./compose-worker.js";
@@ -12,7 +12,7 @@ runMain(async (onShutdown, controls) => {
   controls.useLogger(logger);
   controls.setDeadline(config.reliability.shutdownDeadlineMs + STOP_MARGIN_MS);
   // Load the model first: a missing or corrupt file stops start-up before anything is consumed.
-  const model = await LlamaChatModel.load({ modelPath: config.model.path!, ...config.model });
+  const model = await loadChatModel(config);
   onShutdown(() => model.close());
   const db = createDb(config.databaseUrl!, { maxConnections: config.databasePoolMax });
   onShutdown(() => db.$disconnect());

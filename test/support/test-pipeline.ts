@@ -45,6 +45,8 @@ export async function startTestPipeline(options: {
   runtimeDatabaseUrl?: (directUrl: string) => string;
   /** Another Redis than the test one (e.g. a private cluster); its keys are not cleaned up. */
   redisUrl?: string;
+  /** Another model than the embedded one (e.g. an OpenAiChatModel on a llama-server); the pipeline closes it. */
+  loadModel?: (config: Config) => Promise<ChatModel>;
   /** Another model file than the tiny Llama-2-chat one (e.g. a tiny model with another chat template). */
   modelPath?: string;
   /** Wraps the real model (a DelegatingChatModel that observes or alters its real replies). */
@@ -60,7 +62,7 @@ export async function startTestPipeline(options: {
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
-  const real = await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
+  const real = options.loadModel ? await options.loadModel(config) : await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
   const worker = composeWorker({

@@ -39,6 +39,14 @@ describe("loadConfig", () => {
     expect(() => parseClusterUrl("redis+cluster://h:99999")).toThrow(/host:port/);
   });
 
+  it("LLM_ENGINE=openai needs the engine's address and model name, and keeps the key out of the rest", () => {
+    const base = { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", MODEL_PATH: "models/m.gguf" };
+    expect(() => loadConfig("worker", { ...base, LLM_ENGINE: "openai" })).toThrowError(/LLM_BASE_URL[\s\S]*LLM_MODEL/);
+    const config = loadConfig("worker", { ...base, LLM_ENGINE: "openai", LLM_BASE_URL: "http://llama:8080", LLM_MODEL: "llama-2-7b-chat", LLM_API_KEY: "sk-test", LLM_ENGINE_SLOTS: "4" });
+    expect(config.model.engine).toMatchObject({ kind: "openai", baseUrl: "http://llama:8080", model: "llama-2-7b-chat", apiKey: "sk-test", slots: 4 });
+    expect(loadConfig("worker", base).model.engine).toEqual({ kind: "embedded" });
+  });
+
   it("runs migrations on DATABASE_DIRECT_URL when the app goes through a pooler, else on DATABASE_URL", () => {
     const pooled = loadConfig("cli", { DATABASE_URL: "postgresql://u@pgbouncer:6432/parlor", DATABASE_DIRECT_URL: "postgresql://u@postgres:5432/parlor" });
     expect(pooled.databaseUrl).toBe("postgresql://u@pgbouncer:6432/parlor");
