@@ -124,8 +124,14 @@ describe("chat page", () => {
       expect(sendBox.height).toBeGreaterThanOrEqual(44);
       await page.screenshot({ path: `${SCREENSHOTS}/chat-page-empty-${size}.png` });
 
+      // An optional name before the first message: the business's inbox shows it.
+      expect(await page.locator("#name-row").isVisible()).toBe(true);
+      expect((await page.locator("#name").boundingBox())!.height).toBeGreaterThanOrEqual(44);
+      await page.fill("#name", `Lena ${size}`);
       held.hold();
       await send(page, `Hello, hold on, do you have croissants? (${size})`);
+      expect(await page.locator("#name-row").isVisible()).toBe(false);
+      await expect.poll(() => database.db.contact.count({ where: { displayName: `Lena ${size}` } })).toBe(1);
       await page.locator(".msg.inbound:not(.pending)").first().waitFor();
       await page.locator("#typing").waitFor({ state: "visible", timeout: REPLY_TIMEOUT });
       expect(await page.locator("#typing").textContent()).toContain(`${settings.name} is typing`);

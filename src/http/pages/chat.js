@@ -121,11 +121,13 @@ async function listen() {
     await sleep(Math.min(retryMs * 2 ** Math.min(failures, 4), 30_000));
   }
 }
-async function send(text, clientMessageId) {
+/** The visitor's name, asked once before the first message (the business sees it in its inbox); optional. */
+const nameRow = $("name-row"), nameInput = $("name");
+async function send(text, clientMessageId, name) {
   for (let attempt = 0; attempt < 6; attempt++) {
     let wait = 1000 * 2 ** attempt;
     try {
-      const res = await fetch(`${api}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sessionId, clientMessageId, text }) });
+      const res = await fetch(`${api}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sessionId, clientMessageId, text, ...(name ? { name } : {}) }) });
       const body = await res.json().catch(() => ({}));
       const el = shown.get(clientMessageId);
       if (res.ok) {
@@ -149,14 +151,16 @@ form.addEventListener("submit", (e) => {
   if (!text) return;
   input.value = "";
   const clientMessageId = crypto.randomUUID();
+  const name = nameRow.hidden ? "" : nameInput.value.trim();
+  nameRow.hidden = true;
   render({ direction: "inbound", text, pending: true }, clientMessageId);
-  send(text, clientMessageId);
+  send(text, clientMessageId, name);
 });
 input.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
 try {
   const profile = await loadProfile();
   if (profile?.open) {
     const state = await load();
-    if (state === "history") listen(); else if (state === "empty") setStatus("say hello");
+    if (state === "history") listen(); else if (state === "empty") { setStatus("say hello"); nameRow.hidden = false; }
   }
 } catch (e) { setStatus("offline"); note(`The chat could not be loaded. Check your connection and reload the page.`); }
