@@ -292,7 +292,7 @@ describe("OpenAPI document and docs page", () => {
     expect(createPersona.responses["201"].content["application/json"].schema.properties).toHaveProperty("activeVersion");
     expect(createPersona.responses["422"]).toEqual({ $ref: "#/components/responses/Error422" });
     const list = doc.paths["/api/admin/businesses/{businessId}/conversations"].get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["businessId", "channelId", "contactId", "status", "unanswered", "limit", "cursor"]);
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["businessId", "channelId", "contactId", "status", "unanswered", "state", "tryIt", "q", "limit", "cursor"]);
     const ids = new Set<string>();
     for (const ops of Object.values(doc.paths as Record<string, Record<string, { operationId: string; responses: object }>>)) {
       for (const op of Object.values(ops)) {
