@@ -49,6 +49,8 @@ export function createRedis(url: string, role: RedisRole): RedisClient {
     // A failover moves slots: commands wait for the new primary instead of failing at once.
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 300,
+    // Learn the new primary soon after a failover, not only when a command is redirected.
+    slotsRefreshInterval: 1000,
     redisOptions: { ...options, ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tls ? { tls: {} } : {}) },
   });
 }

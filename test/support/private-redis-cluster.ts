@@ -11,8 +11,7 @@ const run = promisify(execFile);
 
 /**
  * A real Redis Cluster of a test's own: Debian's redis-server, three primaries with a replica each
- * on loopback, joined by `redis-cli --cluster create`. A primary can be killed to see its replica
- * take over, as a failover in production.
+ * on loopback, joined by `redis-cli --cluster create`.
  */
 export class PrivateRedisCluster {
   private constructor(
@@ -29,16 +28,7 @@ export class PrivateRedisCluster {
       if (port < 55_000 && !ports.includes(port)) ports.push(port);
     }
     const nodes = new Map<number, ChildProcess>();
-    for (const port of ports) {
-      nodes.set(
-        port,
-        spawn(
-          "redis-server",
-          ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "1500", "--save", "", "--appendonly", "no", "--dir", dir, "--maxmemory-policy", "noeviction"],
-          { stdio: "ignore" },
-        ),
-      );
-    }
+    for (const port of ports) nodes.set(port, spawnNode(dir, port));
     const cluster = new PrivateRedisCluster(dir, nodes);
     try {
       for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
@@ -87,24 +77,18 @@ export class PrivateRedisCluster {
     return [...this.nodes.entries()].find(([, c]) => c.exitCode === null && c.signalCode === null)![0];
   }
 
-  /** Kills a node outright (SIGKILL, no save): its replica is promoted after the node timeout. */
-  async kill(port: number): Promise<void> {
-    const child = this.nodes.get(port);
-    if (!child) throw new Error(`no node on ${port}`);
-    child.kill("SIGKILL");
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve)));
-  }
-
-  /** Waits until the cluster serves every slot again (after a failover). */
-  async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
-    const alive = [...this.nodes.entries()].filter(([, c]) => c.exitCode === null && c.signalCode === null).map(([p]) => p);
-    for (const port of alive) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`, timeoutMs);
-  }
-
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((c) => (c.exitCode === null && c.signalCode === null ? stopChild(c) : undefined)));
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function spawnNode(dir: string, port: number): ChildProcess {
+  return spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "1500", "--save", "", "--appendonly", "no", "--dir", dir, "--maxmemory-policy", "noeviction"],
+    { stdio: "ignore" },
+  );
 }
 
 async function ping(port: number): Promise<boolean> {
