@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
 
 // Nothing hides, in a real browser (issue #15): a bakery owner opens the inbox after a closed
@@ -59,13 +59,8 @@ it(
     // Open again for the resume below (the stored marks still say Ana's and Bruno's messages wait for the opening).
     await db.$executeRaw`UPDATE "Business" SET "openingHours" = NULL WHERE id = ${businessId}::uuid`;
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    await page.goto(`${pipeline.baseUrl}/console#/inbox`);
-    await page.fill("#api-key", key);
-    await page.click("#login-submit");
+    const { page, problems } = await openRecordedPage(browser, { width: 1280, height: 900 });
+    await signInToConsole(page, pipeline.baseUrl, key, "#/inbox");
 
     const rows = page.locator("#conversation-list a.conv");
     await expect.poll(() => rows.count()).toBe(3);
@@ -132,13 +127,8 @@ it(
   async () => {
     const db = pipeline.database.db;
     await db.business.update({ where: { id: businessId }, data: { timezone: "UTC", openingHours: closedNow(), outsideHours: "away", awayMessage: "Closed now, back {opens}." } });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    await page.goto(`${pipeline.baseUrl}/console#/persona`);
-    await page.fill("#api-key", key);
-    await page.click("#login-submit");
+    const { page, problems } = await openRecordedPage(browser, { width: 1280, height: 900 });
+    await signInToConsole(page, pipeline.baseUrl, key, "#/persona");
     await page.locator("#try-closed", { hasText: "The shop is closed now" }).waitFor();
 
     const agentBubbles = page.locator("#try-log .bubble.agent");
