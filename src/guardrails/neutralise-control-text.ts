@@ -103,36 +103,44 @@ export class ControlText {
   private readonly markers: readonly RegExp[];
 
   constructor(modelMarkers: readonly string[] = []) {
-    const punctuated = modelMarkers.filter((m) => /[<>[\]|\uFF5C]/u.test(m));
-    this.markers = [...COMMON_MARKERS, ...punctuated.map(markerPattern)];
+    // Only what the common markers leave (Llama 3's 250 <|reserved_...|> tokens are all theirs
+    // already): each pattern runs over every customer message of every prompt.
+    const own = modelMarkers.filter((m) => /[<>[\]|\uFF5C]/u.test(m) && /[<>[\]|]/.test(commonOnly(m)));
+    this.markers = [...COMMON_MARKERS, ...own.map(markerPattern)];
   }
 
   neutralise(text: string): string {
-    const { text: folded, from } = skeleton(text);
-    const spans: Array<[number, number]> = [];
-    for (const marker of this.markers) {
-      for (const m of folded.matchAll(marker)) {
-        if (m[0].length === 0) continue;
-        spans.push([from[m.index]![0], from[m.index + m[0].length - 1]![1]]);
-      }
-    }
-    if (spans.length === 0) return text;
-    spans.sort((a, b) => a[0] - b[0]);
-    let out = "";
-    let at = 0;
-    for (const [start, end] of spans) {
-      if (end <= at) continue;
-      const from0 = Math.max(start, at);
-      out += text.slice(at, from0) + inertSpan(text.slice(from0, end));
-      at = end;
-    }
-    return out + text.slice(at);
+    return neutraliseWith(this.markers, text);
   }
 
   /** Whether the text holds something neutralise would change. */
   has(text: string): boolean {
     return this.neutralise(text) !== text;
   }
+}
+
+const commonOnly = (text: string) => neutraliseWith(COMMON_MARKERS, text);
+
+function neutraliseWith(markers: readonly RegExp[], text: string): string {
+  const { text: folded, from } = skeleton(text);
+  const spans: Array<[number, number]> = [];
+  for (const marker of markers) {
+    for (const m of folded.matchAll(marker)) {
+      if (m[0].length === 0) continue;
+      spans.push([from[m.index]![0], from[m.index + m[0].length - 1]![1]]);
+    }
+  }
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (end <= at) continue;
+    const from0 = Math.max(start, at);
+    out += text.slice(at, from0) + inertSpan(text.slice(from0, end));
+    at = end;
+  }
+  return out + text.slice(at);
 }
 
 /** The common templates' markers only: for where no model is loaded (the gateway, persona checks). */

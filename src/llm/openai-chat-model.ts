@@ -44,10 +44,7 @@ const RETRY_AFTER_MAX_MS = 30_000;
 export class OpenAiChatModel implements ChatModel {
   private readonly closing = new AbortController();
 
-  private constructor(
-    private readonly options: OpenAiChatModelOptions,
-    readonly servedBy: string,
-  ) {}
+  private constructor(private readonly options: OpenAiChatModelOptions) {}
 
   /** Checks the server answers and knows the model; a clear error when not. */
   static async connect(options: OpenAiChatModelOptions): Promise<OpenAiChatModel> {
@@ -64,7 +61,7 @@ export class OpenAiChatModel implements ChatModel {
     if (!listed.includes(options.model)) {
       throw new FatalError("LLM_MODEL_UNKNOWN", `the inference engine at ${options.baseUrl} serves no model named "${options.model}"; it serves: ${listed.join(", ") || "nothing"} (set LLM_MODEL to one of them)`);
     }
-    return new OpenAiChatModel(options, options.baseUrl);
+    return new OpenAiChatModel(options);
   }
 
   get contextSize(): number {

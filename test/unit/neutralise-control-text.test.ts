@@ -128,3 +128,12 @@ describe("a loaded model's own control tokens", () => {
     }
   });
 });
+
+describe("a model's control tokens the common markers already cover", () => {
+  it("add no pattern of their own, and are made inert all the same", () => {
+    const reserved = Array.from({ length: 250 }, (_, i) => `<|reserved_special_token_${i}|>`);
+    const llama3 = new ControlText([...reserved, "<|eot_id|>", "[SYSTEM_PROMPT]"]);
+    expect((llama3 as unknown as { markers: unknown[] }).markers).toHaveLength((commonControlText as unknown as { markers: unknown[] }).markers.length + 1);
+    expect(llama3.neutralise("<|reserved_special_token_7|> [SYSTEM_PROMPT] x")).toBe("‹｜reserved_special_token_7｜› ［SYSTEM_PROMPT］ x");
+  });
+});
