@@ -22,7 +22,7 @@ import { storeInboundBatch } from "../storage/store-inbound-batch.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { registerAdminApi } from "../http/admin/register-admin-api.js";
-import { createLlama2TokenCounter } from "../llm/llama2-token-counter.js";
+import { createPersonaTokenCounter } from "../llm/persona-token-counter.js";
 import { personaTokenBudget } from "../personas/render-persona.js";
 import { BullOutboxQueue } from "../queue/outbox-queue.js";
 import { checkRedisPolicy } from "../queue/check-redis-policy.js";
@@ -164,6 +164,12 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   });
   // One console sign-in for the admin API, its event stream and the queue dashboard.
   const sessions = new ConsoleSessions(adminStore.consoleSessions, config.console.sessionTtlMs);
+  // The console's persona budget, counted as the worker's model will count it.
+  const personaTokens = createPersonaTokenCounter(config.model.path);
+  personaTokens.ready.then(
+    () => logger.info({ source: personaTokens.source }, "persona tokens are counted with the model's tokenizer"),
+    (error: unknown) => logger.error({ err: error }, "persona tokens cannot be counted: saving a persona will answer 503 until the gateway can read MODEL_PATH"),
+  );
   const publicBaseUrl = config.http.publicBaseUrl;
   registerAdminApi(app, {
     sessions,
@@ -174,7 +180,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     requeueTurn: (job) => queue.requeueTurn(job),
     events,
     logger,
-    countTokens: createLlama2TokenCounter(),
+    countTokens: (systemPrompt) => personaTokens.count(systemPrompt),
     maxPersonaTokens: personaTokenBudget(config.model.contextSize, config.model.replyMaxTokens),
     channelSecretsKey: config.channels.secretsKey ? parseSecretKey(config.channels.secretsKey) : undefined,
     // A human's reply goes out through the same outbox and channel adapters as the agent's.
@@ -215,6 +221,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       await outboxQueue.close();
       producer.disconnect();
       subscriber.disconnect();
+      await personaTokens.close();
       return drained;
     },
   };

@@ -1,0 +1,94 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UnavailableError } from "../../src/domain/errors.js";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { createPersonaTokenCounter } from "../../src/llm/persona-token-counter.js";
+import { ensureTinyChatModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
+import { readPersonaFile } from "../../src/personas/persona-file.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { MODEL_CACHE_DIR } from "../support/test-env.js";
+
+// The console's persona budget is counted in the gateway, which has no model loaded: it must come
+// out as the worker's model counts the same system prompt, or a persona the console accepted would
+// not fit the context the worker builds.
+const PERSONAS = ["prompts/support-bakery.md", "prompts/fan-creator.md"];
+const workerCount = (model: LlamaChatModel, system: string) => model.countPromptTokens({ system, turns: [{ role: "user", text: "" }] });
+
+describe.each([LLAMA2_FAMILY, LLAMA3_FAMILY, CHATML_FAMILY])("with the worker's $name model file", (family) => {
+  let modelPath: string;
+  let model: LlamaChatModel;
+  beforeAll(async () => {
+    modelPath = await ensureTinyChatModel(MODEL_CACHE_DIR, family);
+    model = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 1024, sequences: 1, temperature: 0 });
+  }, 60_000);
+  afterAll(async () => model?.close());
+
+  it("counts each persona's system prompt exactly as the worker's loaded model does", async () => {
+    const counter = createPersonaTokenCounter(modelPath);
+    await counter.ready;
+    for (const file of PERSONAS) {
+      const system = renderSystemPrompt(await readPersonaFile(file));
+      expect(counter.count(system)).toBe(workerCount(model, system));
+    }
+    await counter.close();
+  });
+});
+
+describe("without a model file (the gateway's default)", () => {
+  let llama2: LlamaChatModel;
+  let llama3: LlamaChatModel;
+  beforeAll(async () => {
+    llama2 = await LlamaChatModel.load({ modelPath: await ensureTinyChatModel(MODEL_CACHE_DIR, LLAMA2_FAMILY), threads: 1, contextSize: 1024, sequences: 1, temperature: 0 });
+    llama3 = await LlamaChatModel.load({ modelPath: await ensureTinyChatModel(MODEL_CACHE_DIR, LLAMA3_FAMILY), threads: 1, contextSize: 1024, sequences: 1, temperature: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await llama2?.close();
+    await llama3?.close();
+  });
+
+  it("counts as Llama-2-chat (the default model) does, template included, for any persona text", async () => {
+    const counter = createPersonaTokenCounter(undefined);
+    await counter.ready;
+    for (const file of PERSONAS) {
+      const system = renderSystemPrompt(await readPersonaFile(file));
+      expect(counter.count(system)).toBe(workerCount(llama2, system));
+    }
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 200, unit: "grapheme" }), (text) => {
+        const system = `You are the assistant of a bakery.\n${text}`;
+        expect(counter.count(system)).toBe(workerCount(llama2, system));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("differs from a model with another tokenizer and template, which is why the gateway reads MODEL_PATH when it has it", async () => {
+    const system = renderSystemPrompt(await readPersonaFile(PERSONAS[0]!));
+    const withoutFile = createPersonaTokenCounter(undefined);
+    await withoutFile.ready;
+    expect(withoutFile.count(system)).not.toBe(workerCount(llama3, system));
+  });
+});
+
+describe("when counting cannot work", () => {
+  it("answers 'still loading' before the vocabulary is read", () => {
+    const counter = createPersonaTokenCounter(undefined);
+    expect(() => counter.count("You are a bakery.")).toThrow(expect.objectContaining({ code: "TOKENIZER_LOADING" }));
+    return counter.close();
+  });
+
+  it("a missing model file: ready rejects with the path, and every count is a 503-class error naming it", async () => {
+    const counter = createPersonaTokenCounter("/nonexistent/model.gguf");
+    await expect(counter.ready).rejects.toThrow(/\/nonexistent\/model\.gguf/);
+    let thrown: unknown;
+    try {
+      counter.count("You are a bakery.");
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UnavailableError);
+    expect(thrown).toMatchObject({ code: "TOKENIZER_UNAVAILABLE", message: expect.stringContaining("/nonexistent/model.gguf") });
+    await counter.close();
+  });
+});
