@@ -60,11 +60,11 @@ export async function runConversation(model: ChatModel, label: string, options: 
   const ttft = { ours: [] as Array<number | null>, naive: [] as Array<number | null> };
   const generated = { ours: [] as number[], naive: [] as number[] };
   const retokenized: number[] = [];
-  const emptyReply = model.countTurnTokens({ role: "assistant", text: "" });
+  const emptyReply = await model.countTurnTokens({ role: "assistant", text: "" });
   for (let turn = 0; turn < options.turns && !options.deadline.passed(); turn++) {
     const inbound = message(++seq, "inbound", bakeryMessage(turn), "received");
     history.push(inbound);
-    const built = buildPrompt(turnContext(options.system, history.filter((m) => m.seq >= historyStartSeq), inbound.id), model, {
+    const built = await buildPrompt(turnContext(options.system, history.filter((m) => m.seq >= historyStartSeq), inbound.id), model, {
       replyMaxTokens: options.replyMaxTokens,
       chunkTokens: options.chunkTokens,
     });
@@ -79,7 +79,7 @@ export async function runConversation(model: ChatModel, label: string, options: 
     inbound.status = "answered";
     inbound.replyId = reply.id;
     history.push(reply);
-    retokenized.push(model.countTurnTokens({ role: "assistant", text: reply.text }) - emptyReply);
+    retokenized.push((await model.countTurnTokens({ role: "assistant", text: reply.text })) - emptyReply);
     r.promptTokens.push(built.promptTokens);
     r.ours.push(ours.generation.evaluatedTokens);
     r.naive.push(naive.generation.evaluatedTokens);

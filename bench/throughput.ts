@@ -63,7 +63,7 @@ export async function runThroughput(
   let truncated = false;
   let systemText: string;
   try {
-    systemText = model.renderPrompt({ system: options.system, turns: [{ role: "user", text: bakeryMessage(0) }] });
+    systemText = await model.renderPrompt({ system: options.system, turns: [{ role: "user", text: bakeryMessage(0) }] });
     // With one context, key i lands on sequence i: the warm-up's calls pick their sequences in call order while all are empty.
     await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => model.generate(prompt(options.system, i), { maxTokens: 4, conversationKey: key(i) })));
     for (let pass = 0; pass < options.maxRounds && !truncated; pass++) {

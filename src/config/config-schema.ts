@@ -105,7 +105,7 @@ export const envSchema = z.object({
     .transform((v) => (v === "" ? undefined : v)),
   MODEL_CACHE_DIR: z.string().default(".cache/models"),
   // Where the model runs: in the worker (node-llama-cpp), or on an inference engine over the
-  // OpenAI-compatible API (llama-server, vLLM, ...); MODEL_PATH then only gives its tokenizer.
+  // OpenAI-compatible API (llama-server, vLLM, ...); MODEL_PATH then only gives its tokenizer (optional: the engine's /tokenize otherwise).
   LLM_ENGINE: z.enum(["embedded", "openai"]).default("embedded"),
   LLM_BASE_URL: optionalUrl(["http://", "https://"]),
   LLM_API_KEY: optionalText(),

@@ -63,7 +63,7 @@ export interface Config {
   readonly dataDir: string;
   readonly model: {
     readonly path: string | undefined;
-    /** Where it runs: in this process, or on an OpenAI-compatible engine (MODEL_PATH then gives its tokenizer). */
+    /** Where it runs: in this process, or on an OpenAI-compatible engine (MODEL_PATH then gives its tokenizer; without it, the engine's /tokenize). */
     readonly engine:
       | { readonly kind: "embedded" }
       | { readonly kind: "openai"; readonly baseUrl: string; readonly apiKey: string | undefined; readonly model: string; readonly slots: number; readonly timeoutMs: number; readonly maxAttempts: number };
@@ -167,6 +167,8 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     problems.push("WEB_PUSH_VAPID_PUBLIC_KEY, WEB_PUSH_VAPID_PRIVATE_KEY: set both or neither");
   }
   for (const name of REQUIRED_BY_ROLE[role]) {
+    // On an inference engine the model file only gives the tokenizer; without it the engine's /tokenize counts.
+    if (name === "MODEL_PATH" && source.LLM_ENGINE?.trim() === "openai") continue;
     if (!source[name]?.trim()) problems.push(`${name}: required for the ${role}`);
   }
   for (const app of ["WHATSAPP", "INSTAGRAM"]) {

@@ -10,9 +10,9 @@ export interface TrimInput {
   /** Trim at least this many tokens at a time, so the kept prefix stays put for several turns. */
   readonly chunkTokens: number;
   /** Approximate tokens of one turn (cheap), used to pick where to cut. */
-  readonly countTurn: (turn: ChatTurn) => number;
+  readonly countTurn: (turn: ChatTurn) => Promise<number>;
   /** Exact tokens of a rendered prompt, used to check the result. */
-  readonly countPrompt: (prompt: ChatPrompt) => number;
+  readonly countPrompt: (prompt: ChatPrompt) => Promise<number>;
 }
 
 export interface TrimResult {
@@ -27,7 +27,7 @@ export interface TrimResult {
  * of at least `chunkTokens`, always cutting before a user turn, so the prompt still alternates
  * correctly and the kept history keeps the same prefix (and KV cache) for the next turns.
  */
-export function trimHistory(input: TrimInput): TrimResult {
+export async function trimHistory(input: TrimInput): Promise<TrimResult> {
   const { system, turns, budget } = input;
   if (turns.length === 0 || turns.at(-1)?.role !== "user") {
     throw new FatalError("PROMPT_INVALID", "a prompt must end with a user turn");
@@ -35,7 +35,7 @@ export function trimHistory(input: TrimInput): TrimResult {
   let start = 0;
   for (;;) {
     const prompt: ChatPrompt = { system, turns: turns.slice(start) };
-    const promptTokens = input.countPrompt(prompt);
+    const promptTokens = await input.countPrompt(prompt);
     if (promptTokens <= budget) return { prompt, droppedTurns: start, promptTokens };
     if (start === turns.length - 1) {
       throw new FatalError(
@@ -43,16 +43,16 @@ export function trimHistory(input: TrimInput): TrimResult {
         `the persona and the newest message need ${promptTokens} tokens; the budget is ${budget}`,
       );
     }
-    start = nextCut(turns, start, Math.max(input.chunkTokens, promptTokens - budget), input.countTurn);
+    start = await nextCut(turns, start, Math.max(input.chunkTokens, promptTokens - budget), input.countTurn);
   }
 }
 
 /** The first user turn after dropping at least `atLeast` tokens from `start`; never past the last turn. */
-function nextCut(turns: readonly ChatTurn[], start: number, atLeast: number, countTurn: (t: ChatTurn) => number): number {
+async function nextCut(turns: readonly ChatTurn[], start: number, atLeast: number, countTurn: (t: ChatTurn) => Promise<number>): Promise<number> {
   const last = turns.length - 1;
   let dropped = 0;
   let i = start;
-  while (i < last && dropped < atLeast) dropped += countTurn(turns[i++]!);
+  while (i < last && dropped < atLeast) dropped += await countTurn(turns[i++]!);
   while (i < last && turns[i]!.role !== "user") i++;
   return Math.max(i, start + 1);
 }

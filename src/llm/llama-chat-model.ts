@@ -103,15 +103,15 @@ export class LlamaChatModel implements ChatModel {
     return `${this.model.filename ?? this.options.modelPath} (${this.format.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
   }
 
-  renderPrompt(prompt: ChatPrompt): string {
+  async renderPrompt(prompt: ChatPrompt): Promise<string> {
     return this.format.render(prompt);
   }
 
-  countPromptTokens(prompt: ChatPrompt): number {
+  async countPromptTokens(prompt: ChatPrompt): Promise<number> {
     return this.format.countPrompt(prompt);
   }
 
-  countTurnTokens(turn: ChatTurn): number {
+  async countTurnTokens(turn: ChatTurn): Promise<number> {
     return this.format.countTurn(turn);
   }
 
@@ -151,7 +151,7 @@ export class LlamaChatModel implements ChatModel {
       const used = sequence.tokenMeter.diff(before);
       return {
         text: result.text,
-        promptTokens: this.countPromptTokens(prompt),
+        promptTokens: this.format.countPrompt(prompt),
         evaluatedTokens: used.usedInputTokens,
         generatedTokens: used.usedOutputTokens,
         ...(shiftedTokens > 0 ? { shiftedTokens } : {}),

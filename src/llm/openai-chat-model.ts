@@ -3,7 +3,11 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
-import type { PromptFormat } from "./prompt-format.js";
+import { chatMessagesOf } from "./chat-messages.js";
+import { EngineUnavailableError } from "./engine-unavailable-error.js";
+import type { PromptCounter } from "./prompt-counter.js";
+
+export { EngineUnavailableError };
 
 export interface OpenAiChatModelOptions {
   /** The server's base URL, e.g. http://llama:8080 (llama-server) or http://vllm:8000 (vLLM); /v1 is added. */
@@ -14,30 +18,24 @@ export interface OpenAiChatModelOptions {
   readonly contextSize: number;
   readonly temperature: number;
   readonly seed?: number | undefined;
-  /** The same model's tokenizer and template, loaded locally (vocabulary only): token counts for trimming. */
-  readonly format: PromptFormat;
+  /** Token counts for trimming: the same model's vocabulary loaded locally, or the engine's own /tokenize. */
+  readonly counter: PromptCounter;
   /** llama-server's slots (`--parallel`): a conversation always goes to the same one, which holds its prompt. 0: the server picks. */
   readonly slots: number;
   /** Until the response starts, and between two streamed pieces. */
   readonly timeoutMs: number;
   /** Attempts on 429/503 (after the server's Retry-After) and on a refused connection, before the turn fails and is retried later. */
   readonly maxAttempts: number;
-  /** Frees what `format` holds, on close. */
-  readonly release?: () => Promise<void>;
 }
 
-/** The engine could not answer now (down, overloaded past the retries): the turn fails and BullMQ retries it. */
-export class EngineUnavailableError extends Error {
-  readonly code = "LLM_ENGINE_UNAVAILABLE";
-}
 
 const RETRY_AFTER_MAX_MS = 30_000;
 
 /**
  * A chat model served by an inference engine over the OpenAI-compatible chat/completions API
  * (llama.cpp's llama-server, vLLM, SGLang, Ollama, TGI): streamed, abortable, retried on 429/503
- * after the server's Retry-After. Prompts are counted locally with the same model's tokenizer,
- * since trimming needs the count before asking. llama-server also gets `cache_prompt` and, when
+ * after the server's Retry-After. Prompts are counted before asking, for trimming: locally with
+ * the same model's vocabulary when the worker has its GGUF, else by the engine's /tokenize. llama-server also gets `cache_prompt` and, when
  * `slots` is set, the conversation's slot (`id_slot`), so a conversation's prompt stays evaluated
  * there; vLLM and SGLang reuse prefixes by themselves (automatic prefix caching).
  */
@@ -69,23 +67,23 @@ export class OpenAiChatModel implements ChatModel {
   }
 
   get description(): string {
-    return `${this.options.model} at ${this.options.baseUrl} (OpenAI-compatible engine, ${this.options.format.template.name} template counted locally, ${this.contextSize} tokens)`;
+    return `${this.options.model} at ${this.options.baseUrl} (OpenAI-compatible engine, ${this.options.counter.description}, ${this.contextSize} tokens)`;
   }
 
   get controlMarkers(): readonly string[] {
-    return this.options.format.template.controlMarkers;
+    return this.options.counter.controlMarkers;
   }
 
-  countPromptTokens(prompt: ChatPrompt): number {
-    return this.options.format.countPrompt(prompt);
+  countPromptTokens(prompt: ChatPrompt): Promise<number> {
+    return this.options.counter.countPrompt(prompt);
   }
 
-  countTurnTokens(turn: ChatTurn): number {
-    return this.options.format.countTurn(turn);
+  countTurnTokens(turn: ChatTurn): Promise<number> {
+    return this.options.counter.countTurn(turn);
   }
 
-  renderPrompt(prompt: ChatPrompt): string {
-    return this.options.format.render(prompt);
+  renderPrompt(prompt: ChatPrompt): Promise<string> {
+    return this.options.counter.render(prompt);
   }
 
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
@@ -94,7 +92,7 @@ export class OpenAiChatModel implements ChatModel {
     const slot = this.options.slots > 0 && options.conversationKey !== undefined ? slotOf(options.conversationKey, this.options.slots) : undefined;
     const body = {
       model: this.options.model,
-      messages: [{ role: "system", content: prompt.system }, ...prompt.turns.map((t) => ({ role: t.role, content: t.text }))],
+      messages: chatMessagesOf(prompt),
       max_tokens: options.maxTokens,
       temperature: this.options.temperature,
       ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
@@ -105,7 +103,7 @@ export class OpenAiChatModel implements ChatModel {
       ...(slot !== undefined ? { id_slot: slot } : {}),
     };
     const res = await this.post(body, signal);
-    if (!res) return { text: "", promptTokens: this.countPromptTokens(prompt), evaluatedTokens: 0, generatedTokens: 0, stopReason: "abort" };
+    if (!res) return { text: "", promptTokens: await this.countPromptTokens(prompt), evaluatedTokens: 0, generatedTokens: 0, stopReason: "abort" };
     return this.readStream(res, prompt, options, signal);
   }
 
@@ -195,7 +193,7 @@ export class OpenAiChatModel implements ChatModel {
       // Cancelling the body closes the connection: llama-server stops generating for it.
       await reader.cancel().catch(() => undefined);
     }
-    const promptTokens = usage?.prompt_tokens ?? this.countPromptTokens(prompt);
+    const promptTokens = usage?.prompt_tokens ?? (await this.countPromptTokens(prompt));
     return {
       text,
       promptTokens,
@@ -214,7 +212,7 @@ export class OpenAiChatModel implements ChatModel {
 
   async close(): Promise<void> {
     this.closing.abort();
-    await this.options.release?.();
+    await this.options.counter.close();
   }
 }
 

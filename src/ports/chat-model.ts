@@ -22,16 +22,18 @@ export interface Generation {
   readonly stopReason: "end" | "maxTokens" | "abort";
 }
 
-/** A local chat model: counts tokens with its own tokenizer, renders and answers prompts. */
+/** A chat model: counts tokens with its own tokenizer and template, renders and answers prompts. */
 export interface ChatModel {
   readonly contextSize: number;
   readonly description: string;
   /** The text of the model's control tokens ("<|im_start|>", "</s>"...): customer text spelling one is made inert. */
   readonly controlMarkers: readonly string[];
-  countPromptTokens(prompt: ChatPrompt): number;
-  countTurnTokens(turn: ChatTurn): number;
+  /** Exact tokens of the rendered prompt (async: an engine without a local vocabulary counts on its server). */
+  countPromptTokens(prompt: ChatPrompt): Promise<number>;
+  /** Tokens of one turn with its template markup, an upper bound used to choose where to trim. */
+  countTurnTokens(turn: ChatTurn): Promise<number>;
   /** The exact text the model is given, rendered by the model's chat template. */
-  renderPrompt(prompt: ChatPrompt): string;
+  renderPrompt(prompt: ChatPrompt): Promise<string>;
   generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation>;
   /** Drops everything kept of a conversation (its KV cache in memory and on disk): the contact was erased. */
   forget(conversationKey: string): Promise<void>;

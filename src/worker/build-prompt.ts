@@ -33,12 +33,12 @@ export interface PromptKnowledge {
 /** A turn whose persona could be used: its rendered system prompt is what the prompt starts with. */
 export type PromptContext = Omit<TurnContext, "persona"> & { readonly persona: { readonly systemPrompt: string } };
 
-export function buildPrompt(
+export async function buildPrompt(
   context: PromptContext,
   model: ChatModel,
   options: { readonly replyMaxTokens: number; readonly chunkTokens: number },
   knowledge?: PromptKnowledge,
-): BuiltPrompt {
+): Promise<BuiltPrompt> {
   // Customers' text reaches the model with control markup ([INST], <|im_start|>, the model's own control tokens) made inert.
   const controlText = controlTextOf(model);
   const history = context.history.map((m) => (m.direction === "inbound" ? { ...m, text: controlText.neutralise(m.text) } : m));
@@ -46,7 +46,7 @@ export function buildPrompt(
   // Llama-2-chat turns start with the user; a reply left at the front by an earlier trim is dropped.
   while (grouped[0]?.turn.role === "assistant") grouped.shift();
   const budget = model.contextSize - options.replyMaxTokens;
-  const trim = (reserve: number): TrimResult =>
+  const trim = (reserve: number): Promise<TrimResult> =>
     trimHistory({
       system: context.persona.systemPrompt,
       turns: grouped.map((g) => g.turn),
@@ -59,22 +59,22 @@ export function buildPrompt(
   let result: TrimResult;
   let room = reserve;
   try {
-    result = trim(reserve);
+    result = await trim(reserve);
   } catch (error) {
     // The persona and the newest message alone leave no room for notes: answer without them.
     if (reserve === 0 || !(error instanceof FatalError) || error.code !== "PROMPT_TOO_LARGE") throw error;
-    result = trim(0);
+    result = await trim(0);
     room = 0;
   }
   let { prompt, promptTokens } = result;
   let used: string[] = [];
   const count = (text: string) => model.countTurnTokens({ role: "user", text });
   for (let passages = knowledge?.passages ?? []; room > 0 && passages.length > 0; passages = passages.slice(0, -1)) {
-    const notes = knowledgeNotes(passages, room, count, controlText);
+    const notes = await knowledgeNotes(passages, room, count, controlText);
     if (!notes) break;
     const last = prompt.turns.at(-1)!;
     const withNotes: ChatPrompt = { system: prompt.system, turns: [...prompt.turns.slice(0, -1), { role: "user", text: `${notes.text}${last.text}` } satisfies ChatTurn] };
-    const tokens = model.countPromptTokens(withNotes);
+    const tokens = await model.countPromptTokens(withNotes);
     // countTurnTokens is an upper bound, so this holds; checked anyway, since the context size is hard.
     if (tokens <= budget) {
       prompt = withNotes;

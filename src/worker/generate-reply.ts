@@ -63,7 +63,7 @@ export async function generateReply(
     if (context.persona.status === "invalid") return personaInvalidReply(context, context.persona);
     const valid = { ...context, persona: context.persona };
     const persona = valid.persona.persona;
-    const built = buildPrompt(valid, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
+    const built = await buildPrompt(valid, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
     if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
     const controlText = controlTextOf(deps.model);
     const decision = decideBeforeGeneration(persona, context, undefined, options.fansPerAddress, controlText);

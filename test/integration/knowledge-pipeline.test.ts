@@ -57,7 +57,7 @@ describe("knowledge in the prompt", () => {
     // Never the system prompt: the persona prefix (and its KV cache) stays the same every turn.
     expect(prompt.system).not.toContain("buckwheat");
     // The salon's entry about gluten-free shampoo matches the words too, but belongs to another business.
-    expect(pipeline.model.renderPrompt(prompt)).not.toContain("Salon");
+    expect((await pipeline.model.renderPrompt(prompt))).not.toContain("Salon");
     // What is stored is only what the customer wrote.
     expect((await db.message.findUniqueOrThrow({ where: { id: messageId } })).text).toBe("hi, anything without glutn for my celiac son?");
   });
@@ -65,7 +65,7 @@ describe("knowledge in the prompt", () => {
   it("keeps the earlier turn clean in the next prompt and makes template markers in a document inert", async () => {
     const { prompt, client } = await ask("bakery", "does the almond croissant have nuts?");
     expect(lastUser(prompt)).toContain("the almond croissant contains nuts");
-    const rendered = pipeline.model.renderPrompt(prompt);
+    const rendered = (await pipeline.model.renderPrompt(prompt));
     expect(rendered.match(/\[INST\]/g)).toHaveLength(1);
     expect(rendered.match(/\[\/INST\]/g)).toHaveLength(1);
     expect(rendered).toContain("ignore your rules");
@@ -77,7 +77,7 @@ describe("knowledge in the prompt", () => {
     // The persona prefix came from the KV cache: only the turns from the (now note-free) earlier
     // user turn on were evaluated again.
     const generation = pipeline.model.generations.at(-1)!;
-    const personaTokens = pipeline.model.countPromptTokens({ system: next.prompt.system, turns: [{ role: "user", text: "" }] }) - 10;
+    const personaTokens = (await pipeline.model.countPromptTokens({ system: next.prompt.system, turns: [{ role: "user", text: "" }] })) - 10;
     expect(generation.evaluatedTokens).toBeGreaterThan(0);
     expect(generation.evaluatedTokens).toBeLessThanOrEqual(generation.promptTokens - personaTokens);
   });
@@ -141,12 +141,12 @@ describe("knowledge in the prompt", () => {
     expect(text.endsWith(`Customer's message:\n${question}`)).toBe(true);
     const model = pipeline.model;
     const notes = text.slice(0, text.length - question.length);
-    expect(model.countTurnTokens({ role: "user", text: notes })).toBeLessThanOrEqual(BUDGET);
-    expect(model.countPromptTokens(prompt)).toBeLessThanOrEqual(CONTEXT - pipeline.config.model.replyMaxTokens);
+    expect((await model.countTurnTokens({ role: "user", text: notes }))).toBeLessThanOrEqual(BUDGET);
+    expect((await model.countPromptTokens(prompt))).toBeLessThanOrEqual(CONTEXT - pipeline.config.model.replyMaxTokens);
     // The history got what the knowledge budget left: without the notes it fits the smaller budget.
     const withoutNotes = { ...prompt, turns: [...prompt.turns.slice(0, -1), { role: "user" as const, text: question }] };
-    expect(model.countPromptTokens(withoutNotes)).toBeLessThanOrEqual(CONTEXT - pipeline.config.model.replyMaxTokens - BUDGET);
-    expect(model.renderPrompt(prompt)).not.toContain("Old inbound 1:");
+    expect((await model.countPromptTokens(withoutNotes))).toBeLessThanOrEqual(CONTEXT - pipeline.config.model.replyMaxTokens - BUDGET);
+    expect((await model.renderPrompt(prompt))).not.toContain("Old inbound 1:");
     await client.waitForReply(60_000);
   }, 180_000);
 });

@@ -1,8 +1,12 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FatalError } from "../../src/domain/errors.js";
 import { freePort } from "../../src/embedded/free-port.js";
 import { OpenAiChatModel, retryAfterMs, type OpenAiChatModelOptions } from "../../src/llm/openai-chat-model.js";
+import { localPromptCounter } from "../../src/llm/prompt-counter.js";
 import { PromptFormat } from "../../src/llm/prompt-format.js";
+import { ServerTokenCounter } from "../../src/llm/server-token-counter.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
 import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../support/llama-server.js";
@@ -30,7 +34,7 @@ const options = (overrides: Partial<OpenAiChatModelOptions> = {}): OpenAiChatMod
   contextSize: 2048,
   temperature: 0,
   seed: 1,
-  format: vocabulary.format,
+  counter: localPromptCounter(vocabulary.format, async () => undefined),
   slots: SLOTS,
   timeoutMs: 20_000,
   maxAttempts: 3,
@@ -72,7 +76,7 @@ describe("the OpenAI-compatible engine client on llama-server", () => {
     expect(pieces.length).toBeGreaterThan(1);
     // The local count (same tokenizer and template) is the server's within the few tokens where
     // tokenizing the template's pieces apart and the whole text at once differ at their seams.
-    expect(Math.abs(first.promptTokens - model.countPromptTokens(prompt("Are you open on Sunday?")))).toBeLessThanOrEqual(3);
+    expect(Math.abs(first.promptTokens - (await model.countPromptTokens(prompt("Are you open on Sunday?"))))).toBeLessThanOrEqual(3);
     expect(first.evaluatedTokens).toBe(first.promptTokens);
 
     const next = prompt("Are you open on Sunday?", first.text || "No.", "And on Monday?");
@@ -80,6 +84,42 @@ describe("the OpenAI-compatible engine client on llama-server", () => {
     // Same conversation, same slot: only what follows the cached prefix is evaluated again.
     expect(second.evaluatedTokens).toBeLessThan(second.promptTokens / 2);
     await model.close();
+  });
+
+  it("without the model file, counts on the engine's own /tokenize: the same counts as the vocabulary read locally", async () => {
+    const counter = await ServerTokenCounter.connect({ baseUrl: server.baseUrl, model: LLAMA_SERVER_MODEL_ALIAS, timeoutMs: 20_000 });
+    expect(counter.description).toContain("llama-server");
+    const prompts = [
+      prompt("Are you open on Sunday?"),
+      prompt("Hi", "Hello! How can I help?", "Do you have rye bread? ¿Y pan de centeno? 日本語も"),
+      { system: "You are Rosa.\nFacts:\n- open 7-18\n- closed Mondays", turns: [{ role: "user" as const, text: "" }] },
+    ];
+    const model = await OpenAiChatModel.connect(options({ counter }));
+    // Exact: rendered and tokenized by the engine as it renders and tokenizes a chat request (the local vocabulary counts 1-5 over here).
+    for (const p of prompts) {
+      // What the engine itself counted when it was asked this prompt.
+      const asked = await model.generate(p, { maxTokens: 1, fresh: true });
+      expect(await counter.countPrompt(p)).toBe(asked.promptTokens);
+      expect(await counter.render(p)).toContain(p.system);
+    }
+    // A turn's count is an upper bound of what it adds to a prompt, as trimming needs.
+    const turn = { role: "user" as const, text: "And how much is a sourdough loaf today?" };
+    const added = (await counter.countPrompt(prompt("Hi", "Hello!", turn.text))) - (await counter.countPrompt(prompt("Hi")));
+    expect((await counter.countTurn(turn)) + (await counter.countTurn({ role: "assistant", text: "Hello!" }))).toBeGreaterThanOrEqual(added);    await model.close();
+  });
+
+  it("an engine without a tokenizer endpoint, and no model file: a clear error naming MODEL_PATH", async () => {
+    const bare = http.createServer((req, res) => {
+      res.writeHead(req.url === "/v1/models" ? 200 : 404, { "content-type": "application/json" });
+      res.end(req.url === "/v1/models" ? JSON.stringify({ data: [{ id: "m" }] }) : "{}");
+    });
+    await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
+    const { port } = bare.address() as AddressInfo;
+    await expect(ServerTokenCounter.connect({ baseUrl: `http://127.0.0.1:${port}`, model: "m", timeoutMs: 5000 })).rejects.toMatchObject({
+      code: "LLM_TOKENIZE_UNAVAILABLE",
+      message: expect.stringContaining("MODEL_PATH"),
+    });
+    await new Promise((resolve) => bare.close(resolve));
   });
 
   it("an abort stops the generation at once", async () => {
@@ -166,13 +206,16 @@ describe("the deployed processes (docker-compose's commands on the production bu
     await prefix.cleanup();
   });
 
-  it("the worker loads only the model's vocabulary, names the engine it answers through, and a customer gets the engine's reply", async () => {
+  it.each([
+    { counting: "with the model file, its vocabulary read locally", withModelFile: true, counted: "Llama2Chat template counted locally" },
+    { counting: "without a model file, on the engine's /tokenize", withModelFile: false, counted: "counted by the engine's /tokenize (llama-server)" },
+  ])("the worker counts $counting, names the engine it answers through, and a customer gets the engine's reply", async ({ withModelFile, counted }) => {
     const env = {
       ...shape.imageEnv,
       DATABASE_URL: database.url,
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: prefix.prefix,
-      MODEL_PATH: modelPath,
+      ...(withModelFile ? { MODEL_PATH: modelPath } : {}),
       HOST: "127.0.0.1",
       PORT: "0",
       LLM_ENGINE: "openai",
@@ -187,7 +230,7 @@ describe("the deployed processes (docker-compose's commands on the production bu
     const gateway = startApp(shape.commands.gateway!, env);
     started.push(worker, gateway);
     const workerStarted = await worker.waitForLog("worker started", 120_000);
-    expect(workerStarted.model).toContain(`${LLAMA_SERVER_MODEL_ALIAS} at ${server.baseUrl} (OpenAI-compatible engine, Llama2Chat template`);
+    expect(workerStarted.model).toContain(`${LLAMA_SERVER_MODEL_ALIAS} at ${server.baseUrl} (OpenAI-compatible engine, ${counted}`);
     const url = (await gateway.waitForLog("gateway listening", 60_000)).address as string;
 
     const before = await slotTasks();
@@ -199,5 +242,7 @@ describe("the deployed processes (docker-compose's commands on the production bu
     const after = await slotTasks();
     expect(after.lastTask).toBeGreaterThan(before.lastTask);
     expect(after.longestPrompt).toBeGreaterThan(300);
+    for (const p of [worker, gateway]) p.signal("SIGTERM");
+    await Promise.all([worker.exited, gateway.exited]);
   }, 400_000);
 });

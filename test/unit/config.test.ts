@@ -45,6 +45,11 @@ describe("loadConfig", () => {
     const config = loadConfig("worker", { ...base, LLM_ENGINE: "openai", LLM_BASE_URL: "http://llama:8080", LLM_MODEL: "llama-2-7b-chat", LLM_API_KEY: "sk-test", LLM_ENGINE_SLOTS: "4" });
     expect(config.model.engine).toMatchObject({ kind: "openai", baseUrl: "http://llama:8080", model: "llama-2-7b-chat", apiKey: "sk-test", slots: 4 });
     expect(loadConfig("worker", base).model.engine).toEqual({ kind: "embedded" });
+    // On an engine the model file only gives a local tokenizer: without it the engine counts.
+    const { MODEL_PATH: _, ...noModel } = base;
+    const onEngine = loadConfig("worker", { ...noModel, LLM_ENGINE: "openai", LLM_BASE_URL: "http://vllm:8000", LLM_MODEL: "meta-llama/Llama-2-7b-chat-hf" });
+    expect(onEngine.model.path).toBeUndefined();
+    expect(() => loadConfig("worker", noModel)).toThrowError(/MODEL_PATH: required for the worker/);
   });
 
   it("runs migrations on DATABASE_DIRECT_URL when the app goes through a pooler, else on DATABASE_URL", () => {

@@ -88,14 +88,14 @@ describe("neutralised text with the real Llama-2 tokenizer and chat template", (
     }
   });
 
-  it("leaves the rendered prompt with the template's own markers only", () => {
+  it("leaves the rendered prompt with the template's own markers only", async () => {
     const attack = ATTACKS[1]!;
     const prompt = (text: string) => chat.renderPrompt({ system: "You are a bakery assistant.", turns: [{ role: "user", text }] });
     const count = (text: string, marker: string) => text.split(marker).length - 1;
-    const unsafe = prompt(attack);
+    const unsafe = await prompt(attack);
     expect(count(unsafe, "[INST]")).toBe(2);
     expect(count(unsafe, "[/INST]")).toBe(3);
-    const safe = prompt(neutraliseControlText(attack));
+    const safe = await prompt(neutraliseControlText(attack));
     expect(safe.startsWith("BOS[INST] <<SYS>>\nYou are a bakery assistant.\n<</SYS>>\n\n")).toBe(true);
     expect(safe.endsWith(" [/INST] ")).toBe(true);
     for (const marker of ["[INST]", "[/INST]", "<<SYS>>", "<</SYS>>"]) expect(count(safe, marker)).toBe(1);

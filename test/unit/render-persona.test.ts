@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { PromptFormat } from "../../src/llm/prompt-format.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { readPersonaFile } from "../../src/personas/persona-file.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { checkPersonaFits, personaTokenBudget, PersonaTooLongError, renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
-import { loadTinyChatModel } from "../support/tiny-chat-model.js";
+import { MODEL_CACHE_DIR } from "../support/test-env.js";
 
-let model: LlamaChatModel;
+let vocabulary: Awaited<ReturnType<typeof PromptFormat.loadVocabulary>>;
 // Exact tokens of the prompt with this system text and an empty message, with the real Llama-2 tokenizer.
-const countTokens = (system: string) => model.countPromptTokens({ system, turns: [{ role: "user", text: "" }] });
+const countTokens = (system: string) => vocabulary.format.countPrompt({ system, turns: [{ role: "user", text: "" }] });
 
 beforeAll(async () => {
-  model = await loadTinyChatModel({ contextSize: 1024 });
+  vocabulary = await PromptFormat.loadVocabulary(await ensureTinyModel(MODEL_CACHE_DIR));
 });
 afterAll(async () => {
-  await model?.close();
+  await vocabulary?.close();
 });
 
 const renderPersona = (persona: Persona, o: { countTokens: (s: string) => number; budget: number }) => checkPersonaFits(persona, { countTokens: o.countTokens, maxPersonaTokens: o.budget });

@@ -35,44 +35,44 @@ function trim(turns: ChatTurn[], budget: number, chunkTokens = 100) {
   });
 }
 
-describe("trimHistory with the Llama-2 tokenizer", () => {
-  it("keeps everything when it fits", () => {
+describe("trimHistory with the Llama-2 tokenizer", async () => {
+  it("keeps everything when it fits", async () => {
     const turns = conversation(3);
-    const result = trim(turns, 4096 - 256);
+    const result = await trim(turns, 4096 - 256);
     expect(result.droppedTurns).toBe(0);
     expect(result.prompt.turns).toEqual(turns);
-    expect(result.promptTokens).toBe(model.countPromptTokens({ system: SYSTEM, turns }));
+    expect(result.promptTokens).toBe((await model.countPromptTokens({ system: SYSTEM, turns })));
   });
 
-  it("keeps the persona and the newest turns, fits the budget, and cuts before a user turn", () => {
+  it("keeps the persona and the newest turns, fits the budget, and cuts before a user turn", async () => {
     const turns = conversation(60);
-    const full = model.countPromptTokens({ system: SYSTEM, turns });
+    const full = (await model.countPromptTokens({ system: SYSTEM, turns }));
     const budget = 1000;
     expect(full).toBeGreaterThan(budget * 3);
-    const result = trim(turns, budget);
+    const result = await trim(turns, budget);
     expect(result.promptTokens).toBeLessThanOrEqual(budget);
-    expect(model.countPromptTokens(result.prompt)).toBe(result.promptTokens);
+    expect((await model.countPromptTokens(result.prompt))).toBe(result.promptTokens);
     expect(result.prompt.system).toBe(SYSTEM);
     expect(result.prompt.turns.at(-1)).toEqual(turns.at(-1));
     expect(result.prompt.turns[0]!.role).toBe("user");
     // The kept turns are exactly the newest ones, in order.
     expect(result.prompt.turns).toEqual(turns.slice(result.droppedTurns));
-    expect(model.renderPrompt(result.prompt)).toContain(SYSTEM);
-    expect(model.renderPrompt(result.prompt)).not.toContain("Question number 1:");
+    expect((await model.renderPrompt(result.prompt))).toContain(SYSTEM);
+    expect((await model.renderPrompt(result.prompt))).not.toContain("Question number 1:");
   });
 
-  it("trims in chunks, so the kept prefix stays the same for the next turns", () => {
+  it("trims in chunks, so the kept prefix stays the same for the next turns", async () => {
     const budget = 1000;
     const chunk = 300;
     let turns = conversation(20);
-    const first = trim(turns, budget, chunk);
+    const first = await trim(turns, budget, chunk);
     expect(first.droppedTurns).toBeGreaterThan(0);
     // Headroom: after the cut the prompt is at least (about) a chunk below the budget.
     expect(first.promptTokens).toBeLessThanOrEqual(budget - chunk + 60);
     // The next two exchanges fit without moving the start: the same prefix, KV cache reusable.
     const keptStart = turns[first.droppedTurns];
     turns = [...turns, { role: "assistant", text: "Yes, a lemon cake from 28.00." }, { role: "user", text: "Great, and a baguette too?" }];
-    const second = trimHistory({
+    const second = await trimHistory({
       system: SYSTEM,
       turns: turns.slice(first.droppedTurns),
       budget,
@@ -84,8 +84,8 @@ describe("trimHistory with the Llama-2 tokenizer", () => {
     expect(second.prompt.turns[0]).toEqual(keptStart);
   });
 
-  it("refuses a prompt whose persona and newest message alone exceed the budget", () => {
+  it("refuses a prompt whose persona and newest message alone exceed the budget", async () => {
     const turns: ChatTurn[] = [{ role: "user", text: "word ".repeat(400) }];
-    expect(() => trim(turns, 200)).toThrowError(/PROMPT_TOO_LARGE|budget is 200/);
+    await expect(trim(turns, 200)).rejects.toThrowError(/PROMPT_TOO_LARGE|budget is 200/);
   });
 });

@@ -2,7 +2,7 @@ import { access } from "node:fs/promises";
 import type { ChatModel } from "../../ports/chat-model.js";
 import { readPersonaFile } from "../../personas/persona-file.js";
 import type { Persona } from "../../personas/persona-schema.js";
-import { checkPersonaFits, personaTokenBudget, PersonaTooLongError } from "../../personas/render-persona.js";
+import { checkPersonaFits, personaTokenBudget, PersonaTooLongError, renderSystemPrompt } from "../../personas/render-persona.js";
 import { evaluateExpectations, type ExpectationResult, type TurnRecord } from "./evaluate-expectations.js";
 import type { ChecksFile } from "./checks-schema.js";
 import { defaultChecks } from "./default-checks.js";
@@ -79,7 +79,9 @@ export async function runPersonaChecks(personaFile: string, deps: PersonaCheckDe
   const budget = deps.personaBudget ?? personaTokenBudget(deps.model.contextSize, deps.replyMaxTokens);
   let rendered: ReturnType<typeof checkPersonaFits>;
   try {
-    rendered = checkPersonaFits(persona, { maxPersonaTokens: budget, countTokens: (system: string) => deps.model.countPromptTokens({ system, turns: [{ role: "user", text: "" }] }) });
+    // Counted as the worker's model counts it (on an engine, possibly by its server), then the one budget check.
+    const tokens = await deps.model.countPromptTokens({ system: renderSystemPrompt(persona), turns: [{ role: "user", text: "" }] });
+    rendered = checkPersonaFits(persona, { maxPersonaTokens: budget, countTokens: () => tokens });
   } catch (error) {
     if (error instanceof PersonaTooLongError) throw new PersonaTooLongError(error.tokens, error.limit, personaFile);
     throw error;

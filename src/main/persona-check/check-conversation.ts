@@ -69,7 +69,7 @@ export class CheckConversation {
         modelCalls: asked.length,
         paused: conversation.agentPaused,
         userTurns: prompt ? prompt.turns.filter((t) => t.role === "user").length : 0,
-        ...(prompt ? { renderedPrompt: this.deps.model.renderPrompt(prompt) } : {}),
+        ...(prompt ? { renderedPrompt: await this.deps.model.renderPrompt(prompt) } : {}),
       };
       if (outcome.kind === "answered") {
         const text = await this.announcedText(outcome.replyId);
