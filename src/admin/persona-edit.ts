@@ -1,7 +1,7 @@
 import { InputError } from "../domain/errors.js";
 import { parsePersonaFile, PersonaFileError } from "../personas/persona-file.js";
 import type { Persona } from "../personas/persona-schema.js";
-import { checkPersonaFits, type PersonaBudget } from "../personas/render-persona.js";
+import { checkPersonaFits, renderSystemPrompt } from "../personas/render-persona.js";
 import { weakeningsOf } from "../personas/persona-weakenings.js";
 
 /** A persona as a request sends it: the fields (already validated by the route's schema), or a persona file's text. */
@@ -24,8 +24,15 @@ export function personaOfPayload(payload: PersonaPayload): Persona {
  * token budget, and whatever it stops enforcing compared with the live version (a handoff trigger,
  * the disclosure, a blocked topic...) was confirmed by key; otherwise a 409 PERSONA_WEAKENED lists it.
  */
-export function checkPersonaChange(next: Persona, live: Persona | null, confirmed: readonly string[], budget: PersonaBudget): { tokens: number } {
-  const { tokens } = checkPersonaFits(next, budget);
+export async function checkPersonaChange(
+  next: Persona,
+  live: Persona | null,
+  confirmed: readonly string[],
+  budget: { readonly countTokens: (systemPrompt: string) => number | Promise<number>; readonly maxPersonaTokens: number },
+): Promise<{ tokens: number }> {
+  // Counted first (the gateway may count on the inference engine), then the one budget check.
+  const counted = await budget.countTokens(renderSystemPrompt(next));
+  const { tokens } = checkPersonaFits(next, { maxPersonaTokens: budget.maxPersonaTokens, countTokens: () => counted });
   const weakenings = live ? weakeningsOf(live, next) : [];
   const unconfirmed = weakenings.filter((w) => !confirmed.includes(w.key));
   if (unconfirmed.length > 0) {

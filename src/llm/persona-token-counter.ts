@@ -1,5 +1,6 @@
 import { UnavailableError } from "../domain/errors.js";
 import { PromptFormat } from "./prompt-format.js";
+import { ServerTokenCounter, type ServerTokenCounterOptions } from "./server-token-counter.js";
 
 type Encoder = { encode(text: string, addBos?: boolean, addPrecedingSpace?: boolean): number[] };
 
@@ -7,56 +8,78 @@ type Encoder = { encode(text: string, addBos?: boolean, addPrecedingSpace?: bool
 export const LLAMA2_SYSTEM_TEMPLATE_TOKENS = 23;
 
 export interface PersonaTokenCounter {
-  /** Tokens of a system prompt with the model's chat template, as the worker counts it; UnavailableError while loading or when the model file cannot be read. */
-  count(systemPrompt: string): number;
-  /** Resolves once counting works; rejects with why it never will (a missing or unreadable model file). */
+  /** Tokens of a system prompt with the model's chat template, as the worker counts it; UnavailableError while loading or when it cannot be counted. */
+  count(systemPrompt: string): Promise<number>;
+  /** Resolves once counting works; rejects with why it never will (a missing model file, an engine with no tokenizer). */
   readonly ready: Promise<void>;
   readonly source: string;
   close(): Promise<void>;
 }
 
+const ENGINE_RETRY_MS = 5000;
+
+type Counting = { count(systemPrompt: string): number | Promise<number>; close(): Promise<void> };
+
 /**
  * The gateway has no model loaded, yet the console's persona budget must be counted as the worker
  * will count it. With the worker's model file at hand (MODEL_PATH), its vocabulary and chat template
- * are read (no weights: a few MB, as the engine client does); without one, the default model's
- * tokenizer (Llama-2, in pure JS) plus Llama-2-chat's template. Both load in the background.
+ * are read (no weights: a few MB); else, on an inference engine, the engine counts (its /tokenize);
+ * else the default model's tokenizer (Llama-2, in pure JS) plus Llama-2-chat's template.
  */
-export function createPersonaTokenCounter(modelPath: string | undefined): PersonaTokenCounter {
-  let count: ((systemPrompt: string) => number) | undefined;
-  let failure: Error | undefined;
-  let release = async (): Promise<void> => undefined;
-  const ready = (modelPath ? fromModelFile(modelPath) : fromLlama2Tokenizer()).then(
-    (loaded) => {
-      count = loaded.count;
-      release = loaded.close;
-    },
-    (error: Error) => {
-      failure = error;
-      throw error;
-    },
-  );
+export function createPersonaTokenCounter(modelPath: string | undefined, engine?: ServerTokenCounterOptions): PersonaTokenCounter {
+  let counting: Counting | undefined;
+  let failure: { error: Error; at: number } | undefined;
+  const load = () =>
+    (modelPath ? fromModelFile(modelPath) : engine ? fromEngine(engine) : fromLlama2Tokenizer()).then(
+      (loaded) => {
+        counting = loaded;
+        failure = undefined;
+      },
+      (error: Error) => {
+        failure = { error, at: Date.now() };
+        throw error;
+      },
+    );
+  let loading = load();
+  const ready = loading;
   ready.catch(() => undefined);
   return {
     ready,
-    source: modelPath ? `the vocabulary and template of ${modelPath}` : "the built-in Llama-2 tokenizer and Llama-2-chat template",
-    count(systemPrompt) {
-      if (failure) throw new UnavailableError("TOKENIZER_UNAVAILABLE", `persona tokens cannot be counted: ${failure.message}`, { cause: failure });
-      if (!count) throw new UnavailableError("TOKENIZER_LOADING", "the tokenizer is still loading; retry in a moment");
-      return count(systemPrompt);
+    source: modelPath
+      ? `the vocabulary and template of ${modelPath}`
+      : engine
+        ? `the inference engine at ${engine.baseUrl}`
+        : "the built-in Llama-2 tokenizer and Llama-2-chat template",
+    async count(systemPrompt) {
+      // An engine that was down when the gateway started is asked again (a missing file is not).
+      if (failure && engine && !modelPath && Date.now() - failure.at > ENGINE_RETRY_MS) {
+        loading = load();
+        await loading.catch(() => undefined);
+      }
+      if (failure) throw new UnavailableError("TOKENIZER_UNAVAILABLE", `persona tokens cannot be counted: ${failure.error.message}`, { cause: failure.error });
+      if (!counting) throw new UnavailableError("TOKENIZER_LOADING", "the tokenizer is still loading; retry in a moment");
+      return counting.count(systemPrompt);
     },
     close: async () => {
-      await ready.catch(() => undefined);
-      await release();
+      await loading.catch(() => undefined);
+      await counting?.close();
     },
   };
 }
 
-async function fromModelFile(modelPath: string): Promise<{ count(systemPrompt: string): number; close(): Promise<void> }> {
+const withEmptyMessage = (system: string) => ({ system, turns: [{ role: "user" as const, text: "" }] });
+
+async function fromModelFile(modelPath: string): Promise<Counting> {
   const { format, close } = await PromptFormat.loadVocabulary(modelPath);
-  return { count: (system) => format.countPrompt({ system, turns: [{ role: "user", text: "" }] }), close };
+  return { count: (system) => format.countPrompt(withEmptyMessage(system)), close };
 }
 
-async function fromLlama2Tokenizer(): Promise<{ count(systemPrompt: string): number; close(): Promise<void> }> {
+async function fromEngine(engine: ServerTokenCounterOptions): Promise<Counting> {
+  const counter = await ServerTokenCounter.connect(engine);
+  return { count: (system) => counter.countPrompt(withEmptyMessage(system)), close: () => counter.close() };
+}
+
+async function fromLlama2Tokenizer(): Promise<Counting> {
   const encoder = (await import("llama-tokenizer-js")).default as Encoder;
   return { count: (system) => encoder.encode(system, false, true).length + LLAMA2_SYSTEM_TEMPLATE_TOKENS, close: async () => undefined };
 }

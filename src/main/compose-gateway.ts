@@ -165,10 +165,14 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   // One console sign-in for the admin API, its event stream and the queue dashboard.
   const sessions = new ConsoleSessions(adminStore.consoleSessions, config.console.sessionTtlMs);
   // The console's persona budget, counted as the worker's model will count it.
-  const personaTokens = createPersonaTokenCounter(config.model.path);
+  const { engine } = config.model;
+  const personaTokens = createPersonaTokenCounter(
+    config.model.path,
+    engine.kind === "openai" ? { baseUrl: engine.baseUrl, apiKey: engine.apiKey, model: engine.model, timeoutMs: engine.timeoutMs } : undefined,
+  );
   personaTokens.ready.then(
     () => logger.info({ source: personaTokens.source }, "persona tokens are counted with the model's tokenizer"),
-    (error: unknown) => logger.error({ err: error }, "persona tokens cannot be counted: saving a persona will answer 503 until the gateway can read MODEL_PATH"),
+    (error: unknown) => logger.error({ err: error }, "persona tokens cannot be counted: saving a persona will answer 503 until the gateway can count (MODEL_PATH, or the inference engine's /tokenize)"),
   );
   const publicBaseUrl = config.http.publicBaseUrl;
   registerAdminApi(app, {

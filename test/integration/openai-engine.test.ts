@@ -6,7 +6,10 @@ import { freePort } from "../../src/embedded/free-port.js";
 import { OpenAiChatModel, retryAfterMs, type OpenAiChatModelOptions } from "../../src/llm/openai-chat-model.js";
 import { localPromptCounter } from "../../src/llm/prompt-counter.js";
 import { PromptFormat } from "../../src/llm/prompt-format.js";
+import { createPersonaTokenCounter } from "../../src/llm/persona-token-counter.js";
 import { ServerTokenCounter } from "../../src/llm/server-token-counter.js";
+import { readPersonaFile } from "../../src/personas/persona-file.js";
+import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
 import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../support/llama-server.js";
@@ -106,6 +109,22 @@ describe("the OpenAI-compatible engine client on llama-server", () => {
     const turn = { role: "user" as const, text: "And how much is a sourdough loaf today?" };
     const added = (await counter.countPrompt(prompt("Hi", "Hello!", turn.text))) - (await counter.countPrompt(prompt("Hi")));
     expect((await counter.countTurn(turn)) + (await counter.countTurn({ role: "assistant", text: "Hello!" }))).toBeGreaterThanOrEqual(added);    await model.close();
+  });
+
+  it("the console's persona budget, on a gateway with no model file, is counted by the engine as the worker counts it", async () => {
+    const engine = { baseUrl: server.baseUrl, model: LLAMA_SERVER_MODEL_ALIAS, timeoutMs: 20_000 };
+    const personaTokens = createPersonaTokenCounter(undefined, engine);
+    await personaTokens.ready;
+    expect(personaTokens.source).toContain(server.baseUrl);
+    const counter = await ServerTokenCounter.connect(engine);
+    const system = renderSystemPrompt(await readPersonaFile("prompts/support-bakery.md"));
+    expect(await personaTokens.count(system)).toBe(await counter.countPrompt({ system, turns: [{ role: "user", text: "" }] }));
+    await personaTokens.close();
+
+    const unreachable = createPersonaTokenCounter(undefined, { ...engine, baseUrl: `http://127.0.0.1:${await freePort()}` });
+    await expect(unreachable.ready).rejects.toThrow(/does not answer/);
+    await expect(unreachable.count(system)).rejects.toMatchObject({ code: "TOKENIZER_UNAVAILABLE" });
+    await unreachable.close();
   });
 
   it("an engine without a tokenizer endpoint, and no model file: a clear error naming MODEL_PATH", async () => {

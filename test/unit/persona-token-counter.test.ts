@@ -29,7 +29,7 @@ describe.each([LLAMA2_FAMILY, LLAMA3_FAMILY, CHATML_FAMILY])("with the worker's 
     await counter.ready;
     for (const file of PERSONAS) {
       const system = renderSystemPrompt(await readPersonaFile(file));
-      expect(counter.count(system)).toBe(await workerCount(model, system));
+      expect(await counter.count(system)).toBe(await workerCount(model, system));
     }
     await counter.close();
   });
@@ -52,12 +52,12 @@ describe("without a model file (the gateway's default)", () => {
     await counter.ready;
     for (const file of PERSONAS) {
       const system = renderSystemPrompt(await readPersonaFile(file));
-      expect(counter.count(system)).toBe(await workerCount(llama2, system));
+      expect(await counter.count(system)).toBe(await workerCount(llama2, system));
     }
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1, maxLength: 200, unit: "grapheme" }), async (text) => {
         const system = `You are the assistant of a bakery.\n${text}`;
-        expect(counter.count(system)).toBe(await workerCount(llama2, system));
+        expect(await counter.count(system)).toBe(await workerCount(llama2, system));
       }),
       { numRuns: 200 },
     );
@@ -67,28 +67,23 @@ describe("without a model file (the gateway's default)", () => {
     const system = renderSystemPrompt(await readPersonaFile(PERSONAS[0]!));
     const withoutFile = createPersonaTokenCounter(undefined);
     await withoutFile.ready;
-    expect(withoutFile.count(system)).not.toBe(await workerCount(llama3, system));
+    expect(await withoutFile.count(system)).not.toBe(await workerCount(llama3, system));
   });
 });
 
 describe("when counting cannot work", () => {
-  it("answers 'still loading' before the vocabulary is read", () => {
+  it("answers 'still loading' before the vocabulary is read", async () => {
     const counter = createPersonaTokenCounter(undefined);
-    expect(() => counter.count("You are a bakery.")).toThrow(expect.objectContaining({ code: "TOKENIZER_LOADING" }));
-    return counter.close();
+    await expect(counter.count("You are a bakery.")).rejects.toMatchObject({ code: "TOKENIZER_LOADING" });
+    await counter.close();
   });
 
   it("a missing model file: ready rejects with the path, and every count is a 503-class error naming it", async () => {
     const counter = createPersonaTokenCounter("/nonexistent/model.gguf");
     await expect(counter.ready).rejects.toThrow(/\/nonexistent\/model\.gguf/);
-    let thrown: unknown;
-    try {
-      counter.count("You are a bakery.");
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(UnavailableError);
-    expect(thrown).toMatchObject({ code: "TOKENIZER_UNAVAILABLE", message: expect.stringContaining("/nonexistent/model.gguf") });
+    const counting = counter.count("You are a bakery.");
+    await expect(counting).rejects.toBeInstanceOf(UnavailableError);
+    await expect(counting).rejects.toMatchObject({ code: "TOKENIZER_UNAVAILABLE", message: expect.stringContaining("/nonexistent/model.gguf") });
     await counter.close();
   });
 });

@@ -16,8 +16,8 @@ export const NO_PSEUDONYMS = Pseudonyms.fromKey(undefined);
 export interface AdminApiDeps {
   readonly store: AdminStore;
   readonly logger: Logger;
-  /** The model's tokenizer, to refuse personas that do not fit the context budget. */
-  readonly countTokens: (text: string) => number;
+  /** Tokens of a system prompt as the worker's model counts them, to refuse personas that do not fit the context budget. */
+  readonly countTokens: (systemPrompt: string) => number | Promise<number>;
   readonly maxPersonaTokens: number;
   /** CHANNEL_SECRETS_KEY (32 bytes); without it, channels that need credentials cannot be added. */
   readonly channelSecretsKey: Buffer | undefined;

@@ -56,16 +56,16 @@ export const versionSummaryJson = (v: PersonaVersionRecord) => ({
   usable: v.persona !== null,
   rolledBackFrom: v.rolledBackFrom,
 });
-export function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiDeps) {
+export async function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiDeps) {
   const systemPrompt = v.persona ? renderSystemPrompt(v.persona) : null;
   return {
     ...versionSummaryJson(v),
     persona: v.persona,
     unusable: v.unusable,
     systemPrompt,
-    tokens: systemPrompt === null ? null : deps.countTokens(systemPrompt),
+    tokens: systemPrompt === null ? null : await deps.countTokens(systemPrompt),
     limit: deps.maxPersonaTokens,
   };
 }
 export const personaSummaryJson = (p: PersonaRecord) => ({ ...p, createdAt: iso(p.createdAt), activeVersion: p.activeVersion ? versionSummaryJson(p.activeVersion) : null });
-export const personaDetailJson = (p: PersonaRecord, deps: AdminApiDeps) => ({ ...personaSummaryJson(p), activeVersion: p.activeVersion ? versionDetailJson(p.activeVersion, deps) : null });
+export const personaDetailJson = async (p: PersonaRecord, deps: AdminApiDeps) => ({ ...personaSummaryJson(p), activeVersion: p.activeVersion ? await versionDetailJson(p.activeVersion, deps) : null });

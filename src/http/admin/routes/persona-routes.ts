@@ -37,7 +37,7 @@ export const personaRoutes = [
     async handler({ caller, params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       const persona = personaOfPayload(body);
-      checkPersonaChange(persona, null, [], deps);
+      await checkPersonaChange(persona, null, [], deps);
       const created = await deps.store.personas.create(params.businessId, {
         name: body.name ?? persona.settings.name,
         template: body.template,
@@ -75,7 +75,7 @@ export const personaRoutes = [
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       const persona = personaOfPayload({ markdown: body.markdown });
-      return { persona, tokens: deps.countTokens(renderSystemPrompt(persona)), limit: deps.maxPersonaTokens };
+      return { persona, tokens: await deps.countTokens(renderSystemPrompt(persona)), limit: deps.maxPersonaTokens };
     },
   }),
 ];

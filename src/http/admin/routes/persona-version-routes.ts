@@ -71,7 +71,7 @@ export const personaVersionRoutes = [
       await requireBusiness(params.businessId);
       const persona = personaOfPayload(body);
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
-      checkPersonaChange(persona, body.activate ? current.persona : null, body.confirmWeakenings, deps);
+      await checkPersonaChange(persona, body.activate ? current.persona : null, body.confirmWeakenings, deps);
       const created = await deps.store.personas.addVersion(params.businessId, params.personaId, {
         persona,
         activate: body.activate,
@@ -131,7 +131,7 @@ export const personaVersionRoutes = [
       if (!target) throw notFound("persona version");
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
       // The budget may have shrunk since this version was written (a smaller context, a longer reply).
-      checkPersonaChange(usable(target), current.persona, body.confirmWeakenings, deps);
+      await checkPersonaChange(usable(target), current.persona, body.confirmWeakenings, deps);
       const activated = await deps.store.personas.activate(params.businessId, params.personaId, params.version);
       if (!activated) throw notFound("persona version");
       return versionDetailJson(activated, deps);
@@ -153,7 +153,7 @@ export const personaVersionRoutes = [
       if (!source) throw notFound("persona version");
       const persona = usable(source);
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
-      checkPersonaChange(persona, current.persona, body.confirmWeakenings, deps);
+      await checkPersonaChange(persona, current.persona, body.confirmWeakenings, deps);
       const origin = { source: "admin-api", apiKeyId: caller.keyId, rolledBackFrom: source.version } as const;
       const created = await deps.store.personas.addVersion(params.businessId, params.personaId, { persona, activate: true, origin, expectedActive: current.versionId });
       if (!created) throw notFound("persona");
