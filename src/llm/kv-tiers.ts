@@ -24,7 +24,7 @@ export type KvTierName = "ram" | "disk";
  * Erasure removes a conversation from both tiers. Either tier may be absent.
  */
 export class KvTiers {
-  /** Moves in progress in this process, by file name: a restore or erasure of that name waits for it. */
+  /** Saves and moves in progress in this process, by file name: a restore or erasure of that name waits for it. */
   private readonly moving = new Map<string, Promise<void>>();
   private pruningRam: Promise<void> | undefined;
   private pruneAgain = false;
@@ -68,9 +68,21 @@ export class KvTiers {
   async save(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<boolean> {
     const name = KvStateDir.nameOf(key);
     await this.moving.get(name);
+    // Known to forget until written: an erasure arriving meanwhile must not miss the file.
+    const saving = this.saveNearest(key, sequence, evaluated);
+    const tracked = saving.then(() => undefined, () => undefined);
+    this.moving.set(name, tracked);
+    try {
+      return await saving;
+    } finally {
+      if (this.moving.get(name) === tracked) this.moving.delete(name);
+    }
+  }
+
+  private async saveNearest(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<boolean> {
     if (this.ram && (await this.ram.save(key, sequence, evaluated))) {
       // An older copy on disk would be restored only if this one vanished: it is out of date.
-      void this.disk?.forget(key);
+      void this.disk?.forget(key).catch(() => undefined);
       this.pruneRamInBackground();
       return true;
     }
@@ -98,11 +110,11 @@ export class KvTiers {
     const name = KvStateDir.nameOf(key);
     await this.moving.get(name);
     await Promise.all([this.ram?.forget(key), this.disk?.forget(key)]);
-    // A move that began meanwhile has put it on disk again.
-    const move = this.moving.get(name);
-    if (move) {
-      await move;
-      await this.disk?.forget(key);
+    // A save or move that began meanwhile has written it again.
+    const again = this.moving.get(name);
+    if (again) {
+      await again;
+      await this.forget(key);
     }
   }
 
