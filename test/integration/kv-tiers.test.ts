@@ -131,6 +131,24 @@ describe("KV tiers: host RAM, then disk", () => {
     expect(back.cacheSource).not.toBe("disk");
   });
 
+  it("two workers sharing the RAM directory: the one that claims a state loads it, the other re-reads", async () => {
+    const ramDir = path.join(shm, "shared");
+    const options = { ram: { dir: ramDir, maxBytes: 2 ** 30 }, disk: undefined, maxAgeMs: 60_000, personaPrefix: false };
+    const [one, two] = [await load(options), await load(options)];
+    const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
+    const g1 = await one.generate(first, { maxTokens: 8, conversationKey: "conversation-shared" });
+    await one.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-shared-other" });
+    const next: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }] };
+    // The conversation's next turn runs on the other worker: it finds the state there.
+    const moved = await two.generate(next, { maxTokens: 4, conversationKey: "conversation-shared" });
+    expect(moved.cacheSource).toBe("ram");
+    // Used once: the first worker no longer finds it and reads the prompt itself.
+    await one.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-shared-other-2" });
+    const again = await one.generate(next, { maxTokens: 4, conversationKey: "conversation-shared" });
+    expect(again.cacheSource).toBeUndefined();
+    expect(again.evaluatedTokens).toBeGreaterThan(again.promptTokens / 2);
+  });
+
   it("with the RAM directory not on tmpfs, the RAM tier is off and evicted conversations go to disk", async () => {
     const diskDir = path.join(root, "no-tmpfs-disk");
     const model = await load({ ram: { dir: path.join(root, "not-tmpfs"), maxBytes: undefined }, disk: { dir: diskDir, maxBytes: 2 ** 30 }, maxAgeMs: 60_000 });
