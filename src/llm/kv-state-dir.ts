@@ -80,8 +80,8 @@ export class KvStateDir {
     await chmod(this.dir, DIR_MODE);
   }
 
-  /** Saves the sequence's state for `key`; a failure only costs the next turn a re-evaluation. */
-  async save(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<boolean> {
+  /** Saves the sequence's state for `key` and returns its size; a failure (undefined) only costs the next turn a re-evaluation. */
+  async save(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<number | undefined> {
     const base = this.base(KvStateDir.nameOf(key));
     const tmp = this.tmpName(base, "tmp");
     try {
@@ -91,10 +91,10 @@ export class KvStateDir {
       const sidecar: Sidecar = { fingerprint: this.fingerprint, fileSize, tokens: evaluated.tokens, text: evaluated.text.toJSON() };
       await writeFile(`${tmp}${SIDECAR}`, JSON.stringify(sidecar), { mode: FILE_MODE });
       await this.publish(tmp, base);
-      return true;
+      return fileSize;
     } catch {
       await this.discard(tmp);
-      return false;
+      return undefined;
     }
   }
 

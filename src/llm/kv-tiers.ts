@@ -28,6 +28,8 @@ export class KvTiers {
   private readonly moving = new Map<string, Promise<void>>();
   private pruningRam: Promise<void> | undefined;
   private pruneAgain = false;
+  /** From the last save: a state's size is about its tokens times this (0 until one was saved). */
+  private bytesPerToken = 0;
 
   readonly ram: KvStateDir | undefined;
 
@@ -80,15 +82,26 @@ export class KvTiers {
   }
 
   private async saveNearest(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<boolean> {
-    if (this.ram && (await this.ram.save(key, sequence, evaluated))) {
+    // A state that could never fit the RAM tier goes straight to disk rather than through tmpfs.
+    const fits = sequence.contextTokens.length * this.bytesPerToken <= (this.ram?.maxBytes ?? 0);
+    const inRam = this.ram && fits ? await this.ram.save(key, sequence, evaluated) : undefined;
+    if (inRam !== undefined) {
+      this.learn(inRam, sequence);
       // An older copy on disk would be restored only if this one vanished: it is out of date.
       void this.disk?.forget(key).catch(() => undefined);
       this.pruneRamInBackground();
       return true;
     }
-    if (!this.disk || !(await this.disk.save(key, sequence, evaluated))) return false;
-    await this.disk.prune();
+    const onDisk = await this.disk?.save(key, sequence, evaluated);
+    if (onDisk === undefined) return false;
+    this.learn(onDisk, sequence);
+    await this.disk!.prune();
     return true;
+  }
+
+  private learn(fileSize: number, sequence: LlamaContextSequence): void {
+    const tokens = sequence.contextTokens.length;
+    if (tokens > 0) this.bytesPerToken = Math.floor(fileSize / tokens);
   }
 
   async restore(key: string, sequence: LlamaContextSequence): Promise<{ readonly prompt: EvaluatedPrompt; readonly tier: KvTierName } | undefined> {

@@ -92,6 +92,11 @@ describe("KV tiers: host RAM, then disk", () => {
     });
     expect(g2.cacheSource).toBe("disk");
     expect(g2.evaluatedTokens).toBeLessThanOrEqual(added + 2);
+    // Now the tier knows a state's size per token: one that cannot fit RAM is saved to disk in the turn, not through tmpfs.
+    await model.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-spilled-other" });
+    const names = (await pairs(diskDir)).map((f) => path.basename(f));
+    expect(names).toContain(`${KvStateDir.nameOf("conversation-spilled")}.kv`);
+    expect(await pairs(ramDir)).toEqual([]);
   });
 
   it("keeps the newest in RAM and moves only the oldest to disk", async () => {
