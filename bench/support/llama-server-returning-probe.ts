@@ -48,6 +48,7 @@ try {
   };
   const ttft: number[] = [];
   const evaluated: number[] = [];
+  const promptMs: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const a = conversation(rep * 2);
     const first = await complete(tokens(a), 8);
@@ -57,8 +58,9 @@ try {
     const r = await complete(tokens(back), 1);
     ttft.push(performance.now() - started);
     evaluated.push(r.timings.prompt_n);
+    promptMs.push(r.timings.prompt_ms);
   }
-  process.stdout.write(`${JSON.stringify({ cacheRam, ttftMs: summarize(ttft), evaluatedTokens: summarize(evaluated) })}\n`);
+  process.stdout.write(`${JSON.stringify({ cacheRam, ttftMs: summarize(ttft), evaluatedTokens: summarize(evaluated), serverPromptMs: summarize(promptMs) })}\n`);
 } finally {
   server.kill("SIGTERM");
   await llama.dispose();
