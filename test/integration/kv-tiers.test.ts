@@ -154,6 +154,20 @@ describe("KV tiers: host RAM, then disk", () => {
     expect(again.evaluatedTokens).toBeGreaterThan(again.promptTokens / 2);
   });
 
+  it("a stale state in the RAM tier is not restored and is deleted", async () => {
+    const ramDir = path.join(shm, "stale");
+    const model = await load({ ram: { dir: ramDir, maxBytes: 2 ** 30 }, disk: undefined, maxAgeMs: 300, personaPrefix: false });
+    const { g2 } = await twoTurns(model, "conversation-stale", async () => {
+      await model.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-stale-other" });
+      expect(await pairs(ramDir)).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    });
+    expect(g2.cacheSource).toBeUndefined();
+    expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
+    const names = (await pairs(ramDir)).map((f) => path.basename(f));
+    expect(names.some((n) => n.startsWith(KvStateDir.nameOf("conversation-stale")))).toBe(false);
+  });
+
   it("with the RAM directory not on tmpfs, the RAM tier is off and evicted conversations go to disk", async () => {
     const diskDir = path.join(root, "no-tmpfs-disk");
     const model = await load({ ram: { dir: path.join(root, "not-tmpfs"), maxBytes: undefined }, disk: { dir: diskDir, maxBytes: 2 ** 30 }, maxAgeMs: 60_000 });
