@@ -19,6 +19,8 @@ export interface KvDiskOptions {
   readonly repetitions: number;
   /** Where the state files go: a directory on the same disk the worker would use (not tmpfs). */
   readonly dir: string;
+  /** A tmpfs directory for the host-RAM tier's figures (skipped when undefined). */
+  readonly ramDir?: string | undefined;
   readonly deadline: Deadline;
 }
 
@@ -35,6 +37,9 @@ export interface KvDiskSize {
   readonly restoreWarmMs: Summary;
   /** (c) the same after dropping the file from the page cache (dd iflag=nocache): read from the disk. */
   readonly restoreColdMs: Summary;
+  /** (b) and (c) with the file on tmpfs: the host-RAM tier (empty when there is no tmpfs directory). */
+  readonly saveRamMs: Summary;
+  readonly restoreRamMs: Summary;
   readonly fileMb: number;
   readonly kvBytesPerToken: number;
   /** Repetitions whose restored sequence sampled the same first token (temperature 0) as the re-evaluated one. */
@@ -50,6 +55,8 @@ export interface KvDiskResult {
   readonly contextSize: number;
   readonly kvCacheType: string;
   readonly coldCacheDrop: boolean;
+  /** Whether the tmpfs (host-RAM tier) columns were measured. */
+  readonly ramTier: boolean;
   readonly sizes: KvDiskSize[];
   readonly truncated: boolean;
 }
@@ -79,6 +86,7 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
   await mkdir(options.dir, { recursive: true });
   const dir = await mkdtemp(path.join(options.dir, "kv-disk-"));
   const coldCacheDrop = await canDropCache(dir);
+  const ramDir = options.ramDir ? await mkdtemp(path.join(options.ramDir, "kv-ram-")).catch(() => undefined) : undefined;
   const tokens = longPrompt(model, options.system, largest);
   const sizes: KvDiskSize[] = [];
   let truncated = false;
@@ -86,7 +94,8 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
     for (const size of options.sizes) {
       const prompt = tokens.slice(0, size);
       const file = path.join(dir, `state-${size}.bin`);
-      const t = { reevaluate: [] as number[], save: [] as number[], sync: [] as number[], warm: [] as number[], cold: [] as number[] };
+      const t = { reevaluate: [] as number[], save: [] as number[], sync: [] as number[], warm: [] as number[], cold: [] as number[], saveRam: [] as number[], restoreRam: [] as number[] };
+      const ramFile = ramDir ? path.join(ramDir, `state-${size}.bin`) : undefined;
       let fileSize = 0;
       let same = 0;
       for (let rep = 0; rep < options.repetitions; rep++) {
@@ -121,11 +130,24 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
           cold = await restoreAndSample(sequence, file, prompt);
           t.cold.push(performance.now() - started);
         }
-        if (warm === reevaluated && cold === reevaluated) same++;
+        let fromRam = reevaluated;
+        if (ramFile) {
+          await sequence.clearHistory();
+          await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
+          started = performance.now();
+          await sequence.saveStateToFile(ramFile);
+          t.saveRam.push(performance.now() - started);
+          await sequence.clearHistory();
+          started = performance.now();
+          fromRam = await restoreAndSample(sequence, ramFile, prompt);
+          t.restoreRam.push(performance.now() - started);
+          await rm(ramFile, { force: true });
+        }
+        if (warm === reevaluated && cold === reevaluated && fromRam === reevaluated) same++;
         await rm(file, { force: true });
       }
       if (t.reevaluate.length === 0) break;
-      const s = { reevaluate: summarize(t.reevaluate), save: summarize(t.save), sync: summarize(t.sync), warm: summarize(t.warm), cold: summarize(t.cold) };
+      const s = { reevaluate: summarize(t.reevaluate), save: summarize(t.save), sync: summarize(t.sync), warm: summarize(t.warm), cold: summarize(t.cold), saveRam: summarize(t.saveRam), restoreRam: summarize(t.restoreRam) };
       sizes.push({
         promptTokens: size,
         repetitions: t.reevaluate.length,
@@ -134,6 +156,8 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
         syncMs: s.sync,
         restoreWarmMs: s.warm,
         restoreColdMs: s.cold,
+        saveRamMs: s.saveRam,
+        restoreRamMs: s.restoreRam,
         fileMb: round(fileSize / 2 ** 20, 2),
         kvBytesPerToken: Math.round(fileSize / (size - 1)),
         sameFirstToken: same,
@@ -143,12 +167,13 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+    if (ramDir) await rm(ramDir, { recursive: true, force: true });
     await sequence.dispose();
     await context.dispose();
     await model.dispose();
     await llama.dispose();
   }
-  return { model: choice.tiny ? "tiny" : choice.path, threads: config.model.threads, contextSize, kvCacheType: kvType ?? "F16", coldCacheDrop, sizes, truncated };
+  return { model: choice.tiny ? "tiny" : choice.path, threads: config.model.threads, contextSize, kvCacheType: kvType ?? "F16", coldCacheDrop, ramTier: ramDir !== undefined, sizes, truncated };
 }
 
 async function firstToken(sequence: LlamaContextSequence, input: readonly Token[]): Promise<Token | undefined> {

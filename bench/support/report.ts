@@ -1,6 +1,7 @@
 import { ttftSummary, type ConversationResult } from "../evaluated-tokens.js";
 import type { IngestResult } from "../ingest.js";
 import type { KvDiskResult } from "../kv-disk.js";
+import type { KvTiersResult } from "../kv-tiers.js";
 import type { MemoryResult } from "../memory.js";
 import type { OverheadResult } from "../overhead.js";
 import type { ThroughputResult } from "../throughput.js";
@@ -109,7 +110,7 @@ export function memoryTable(r: MemoryResult): string {
 
 export function kvDiskTable(r: KvDiskResult): string {
   const rows: Array<Array<string | number>> = [
-    ["prompt tokens", "reps", "(a) re-evaluate p50 ms", "(b) save p50 ms", "fdatasync p50 ms", "file MB", "KV bytes/token", "(c) restore warm p50 ms", "(c) restore cold p50 ms", "a/c warm", "a/c cold", "same 1st token"],
+    ["prompt tokens", "reps", "(a) re-evaluate p50 ms", "(b) save disk p50 ms", "fdatasync p50 ms", "(b) save RAM p50 ms", "file MB", "KV bytes/token", "(c) restore disk warm p50 ms", "(c) restore disk cold p50 ms", "(c) restore RAM p50 ms", "a/c warm", "a/c cold", "same 1st token"],
   ];
   for (const s of r.sizes) {
     rows.push([
@@ -118,15 +119,25 @@ export function kvDiskTable(r: KvDiskResult): string {
       s.reevaluateMs.p50,
       s.saveMs.p50,
       s.syncMs.p50,
+      r.ramTier ? s.saveRamMs.p50 : "-",
       s.fileMb,
       s.kvBytesPerToken,
       s.restoreWarmMs.p50,
       r.coldCacheDrop ? s.restoreColdMs.p50 : "-",
+      r.ramTier ? s.restoreRamMs.p50 : "-",
       s.speedupWarm,
       r.coldCacheDrop ? s.speedupCold : "-",
       `${s.sameFirstToken}/${s.repetitions}`,
     ]);
   }
+  return formatTable(rows);
+}
+
+export function kvTiersTable(r: KvTiersResult): string {
+  const sources = (s: Record<string, number>) => Object.entries(s).map(([k, n]) => `${k} ${n}`).join(", ");
+  const rows: Array<Array<string | number>> = [["case", "setup", "prompt tokens", "evaluated p50", "TTFT p50 ms", "TTFT p99 ms", "n", "cache from"]];
+  for (const x of r.returning) rows.push(["returning conversation", x.setup, x.promptTokens, x.evaluatedTokens.p50, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources)]);
+  for (const x of r.newConversation) rows.push([`new conversation (message+template ${x.messageTokens})`, x.setup, x.promptTokens, x.evaluatedTokens.p50, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources)]);
   return formatTable(rows);
 }
 

@@ -124,11 +124,17 @@ export const envSchema = z.object({
   // After a trim, erase the dropped turns from the KV cache and shift the kept ones (bench section 1).
   LLM_TRIM_SHIFT: flag(true),
   LLM_KV_CACHE_TYPE: z.enum(["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]).optional(),
-  // Evicted conversations' KV caches on disk (bench section 7); unset = off. Files grow with the
-  // model's KV size per token (Llama-2-7B, F16: 0.5 MB per token), hence the cap.
+  // Evicted conversations' KV caches (bench section 7): host RAM first (a tmpfs directory; unset
+  // size = min(8 GiB, 1/4 of available memory, 3/4 of the tmpfs's free space), 0 = off), then disk
+  // (default <DATA_DIR>/kv; 0 MB = off). Files grow with the model's KV size per token
+  // (Llama-2-7B, F16: 0.5 MB per token), hence the caps. The maximum age applies to both tiers.
+  LLM_KV_RAM_DIR: optionalText(),
+  LLM_KV_RAM_MB: optionalInt(0, 1_048_576),
   LLM_KV_DISK_DIR: optionalText(),
-  LLM_KV_DISK_MAX_MB: int(4096, 1, 1_048_576),
+  LLM_KV_DISK_MAX_MB: int(4096, 0, 1_048_576),
   LLM_KV_DISK_MAX_AGE_MINUTES: int(60, 1, 10_080),
+  // A business's persona evaluated once and loaded into each new conversation (needs a KV tier).
+  LLM_KV_PERSONA_PREFIX: flag(true),
   REPLY_MAX_TOKENS: int(256, 8, 2048),
   MAX_MESSAGE_CHARS: int(4000, 1, 100000),
   INGEST_BATCH_MAX: int(128, 1, 1000),

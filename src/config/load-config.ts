@@ -77,8 +77,19 @@ export interface Config {
     readonly seed: number | undefined;
     readonly kvCacheType: string | undefined;
     readonly trimShift: boolean;
-    /** Evicted conversations' KV caches kept on disk; undefined = off. */
-    readonly kvDisk: { readonly dir: string; readonly maxBytes: number; readonly maxAgeMs: number } | undefined;
+    /**
+     * Evicted conversations' KV caches kept in host RAM (tmpfs; `maxBytes` undefined = sized from
+     * free memory at load) and then on disk; undefined = both off.
+     */
+    readonly kvTiers:
+      | {
+          readonly ram: { readonly dir: string; readonly maxBytes: number | undefined } | undefined;
+          readonly disk: { readonly dir: string; readonly maxBytes: number } | undefined;
+          readonly maxAgeMs: number;
+          /** Share each persona's evaluated prefix among new conversations. */
+          readonly personaPrefix: boolean;
+        }
+      | undefined;
     readonly replyMaxTokens: number;
     readonly historyChunkTokens: number;
     /** Prompt tokens held back from the history for the business's knowledge passages (0: none). */
@@ -236,9 +247,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       seed: e.LLM_SEED,
       kvCacheType: e.LLM_KV_CACHE_TYPE,
       trimShift: e.LLM_TRIM_SHIFT,
-      kvDisk: e.LLM_KV_DISK_DIR
-        ? { dir: path.resolve(e.LLM_KV_DISK_DIR), maxBytes: e.LLM_KV_DISK_MAX_MB * 2 ** 20, maxAgeMs: e.LLM_KV_DISK_MAX_AGE_MINUTES * 60_000 }
-        : undefined,
+      kvTiers: kvTiers(e),
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
       knowledgeBudgetTokens: e.KNOWLEDGE_BUDGET_TOKENS,
@@ -301,4 +310,11 @@ function deepFreeze<T extends object>(value: T): T {
 export function linkBaseUrl(http: Config["http"]): string {
   const host = http.host.includes(":") ? `[${http.host}]` : http.host;
   return (http.publicBaseUrl ?? `http://${host}:${http.port}`).replace(/\/+$/, "");
+}
+
+/** The RAM tier's default directory is per user: /dev/shm is shared by everyone on the machine. */
+function kvTiers(e: { LLM_KV_RAM_DIR?: string | undefined; LLM_KV_RAM_MB?: number | undefined; LLM_KV_DISK_DIR?: string | undefined; LLM_KV_DISK_MAX_MB: number; LLM_KV_DISK_MAX_AGE_MINUTES: number; LLM_KV_PERSONA_PREFIX: boolean; DATA_DIR: string }): Config["model"]["kvTiers"] {
+  const ram = e.LLM_KV_RAM_MB === 0 ? undefined : { dir: path.resolve(e.LLM_KV_RAM_DIR ?? `/dev/shm/parlor-kv-${process.getuid?.() ?? 0}`), maxBytes: e.LLM_KV_RAM_MB === undefined ? undefined : e.LLM_KV_RAM_MB * 2 ** 20 };
+  const disk = e.LLM_KV_DISK_MAX_MB === 0 ? undefined : { dir: path.resolve(e.LLM_KV_DISK_DIR ?? path.join(e.DATA_DIR, "kv")), maxBytes: e.LLM_KV_DISK_MAX_MB * 2 ** 20 };
+  return ram || disk ? { ram, disk, maxAgeMs: e.LLM_KV_DISK_MAX_AGE_MINUTES * 60_000, personaPrefix: e.LLM_KV_PERSONA_PREFIX } : undefined;
 }

@@ -7,7 +7,9 @@ import { DecodeLockstep } from "./decode-lockstep.js";
 import { inSequenceOrder } from "./sequence-order-strategy.js";
 import { PromptFormat } from "./prompt-format.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
-import { KvDiskStore, type KvDiskOptions } from "./kv-disk-store.js";
+import { KvStateDir } from "./kv-state-dir.js";
+import { KvTiers, type KvTierOptions } from "./kv-tiers.js";
+import { PersonaPrefixes } from "./persona-prefix.js";
 import { reusablePromptTokens, startsWith } from "./reusable-prompt-tokens.js";
 import { SequencePool, type PooledSequence } from "./sequence-pool.js";
 import { planTrimShift } from "./trim-shift.js";
@@ -23,8 +25,11 @@ export interface LlamaChatModelOptions {
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
   readonly kvCacheType?: string | undefined;
-  /** Keep an evicted conversation's KV cache on disk and load it on its next turn (off when undefined). */
-  readonly kvDisk?: KvDiskOptions | undefined;
+  /**
+   * Keep an evicted conversation's KV cache in host RAM (tmpfs) and then on disk, and load it on its
+   * next turn; the business's persona prefix is shared through the same tier (off when undefined).
+   */
+  readonly kvTiers?: KvTierOptions | undefined;
   /** Step a context's generations together so each decode carries all of them (default true; false only to measure). */
   readonly lockstep?: boolean | undefined;
   /** After a trim, shift the kept turns' KV cells instead of reading them again (default true). */
@@ -42,6 +47,8 @@ export class LlamaChatModel implements ChatModel {
   private readonly pruning: NodeJS.Timeout | undefined;
   /** One per context: its generations step together, so each decode batches all of them. */
   private readonly locksteps: readonly DecodeLockstep[];
+  /** The business's persona evaluated once and loaded into a new conversation's sequence (with a KV tier). */
+  private readonly personaPrefixes: PersonaPrefixes | undefined;
 
   private constructor(
     private readonly llama: Llama,
@@ -49,14 +56,18 @@ export class LlamaChatModel implements ChatModel {
     private readonly contexts: readonly LlamaContext[],
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
-    private readonly kvDisk: KvDiskStore | undefined,
+    private readonly kvTiers: KvTiers | undefined,
   ) {
-    if (kvDisk && options.kvDisk) {
-      const every = Math.max(1000, Math.min(options.kvDisk.maxAgeMs / 4, 15 * 60_000));
-      this.pruning = setInterval(() => void kvDisk.prune(), every).unref();
+    this.format = new PromptFormat(model);
+    // Persona prefixes take at most a quarter of the nearest tier, beside the conversations.
+    const nearest = kvTiers?.ram ?? kvTiers?.disk;
+    const personaPrefixes = (this.personaPrefixes =
+      nearest && options.kvTiers && options.kvTiers.personaPrefix !== false ? new PersonaPrefixes({ dir: nearest.dir, maxBytes: nearest.maxBytes / 4, maxAgeMs: options.kvTiers.maxAgeMs }, (system) => this.format.systemPrefix(system)) : undefined);
+    if (kvTiers && options.kvTiers) {
+      const every = Math.max(1000, Math.min(options.kvTiers.maxAgeMs / 4, 15 * 60_000));
+      this.pruning = setInterval(() => void kvTiers.prune().then(() => personaPrefixes?.prune()), every).unref();
     }
     this.locksteps = contexts.map(() => new DecodeLockstep());
-    this.format = new PromptFormat(model);
   }
 
   get controlMarkers(): readonly string[] {
@@ -89,10 +100,8 @@ export class LlamaChatModel implements ChatModel {
       contexts.push(context);
       for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c, slot: i });
     }
-    const kvDisk = options.kvDisk ? new KvDiskStore(options.kvDisk, await KvDiskStore.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
-    await kvDisk?.prune();
-    await kvDisk?.pruneOtherModels();
-    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvDisk);
+    const kvTiers = options.kvTiers ? await KvTiers.open(options.kvTiers, await KvStateDir.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
+    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvTiers);
   }
 
   get contextSize(): number {
@@ -100,7 +109,7 @@ export class LlamaChatModel implements ChatModel {
   }
 
   get description(): string {
-    return `${this.model.filename ?? this.options.modelPath} (${this.format.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads)`;
+    return `${this.model.filename ?? this.options.modelPath} (${this.format.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads; saved KV: ${this.kvTiers?.description ?? "off"})`;
   }
 
   async renderPrompt(prompt: ChatPrompt): Promise<string> {
@@ -119,20 +128,29 @@ export class LlamaChatModel implements ChatModel {
     const entry = await this.pool.acquire(options.conversationKey);
     try {
       const { sequence } = entry;
-      if (this.kvDisk && entry.evictedKey !== null && entry.evaluated) await this.kvDisk.save(entry.evictedKey, sequence, entry.evaluated);
+      const tiers = this.kvTiers;
+      const key = options.conversationKey;
+      if (tiers && entry.evictedKey !== null && entry.evaluated) await tiers.save(entry.evictedKey, sequence, entry.evaluated);
+      let cacheSource: Generation["cacheSource"];
       if (options.fresh) {
         await sequence.clearHistory();
         entry.evaluated = undefined;
-        if (this.kvDisk && options.conversationKey !== undefined) await this.kvDisk.forget(options.conversationKey);
-      } else if (this.kvDisk && options.conversationKey !== undefined && !entry.pinned) {
-        const restored = await this.kvDisk.restore(options.conversationKey, sequence);
-        if (restored) entry.evaluated = restored;
-        else if (sequence.contextTokens.length === 0) entry.evaluated = undefined;
+        if (tiers && key !== undefined) await tiers.forget(key);
+      } else if (tiers && key !== undefined && !entry.pinned) {
+        const restored = await tiers.restore(key, sequence);
+        if (restored) {
+          entry.evaluated = restored.prompt;
+          cacheSource = restored.tier;
+        } else if (sequence.contextTokens.length === 0) entry.evaluated = undefined;
       }
       const state = this.format.contextState(prompt);
       const shiftedTokens = options.fresh ? 0 : await this.shiftTrimmedTurns(entry, state.contextText);
-      const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
+      // Counted from here: a persona prefix evaluated for this turn is part of what it evaluated.
       const before = sequence.tokenMeter.getState();
+      const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
+      if (!options.fresh && cacheSource === undefined && this.personaPrefixes) {
+        if ((await this.personaPrefixes.prepare(sequence, prompt.system, input)) === "loaded") cacheSource = "persona";
+      }
       // Forget the old prompt first: if this generation fails half way, the cache no longer matches it.
       entry.evaluated = undefined;
       const result = await generateOnSequence(sequence, input, {
@@ -155,6 +173,7 @@ export class LlamaChatModel implements ChatModel {
         evaluatedTokens: used.usedInputTokens,
         generatedTokens: used.usedOutputTokens,
         ...(shiftedTokens > 0 ? { shiftedTokens } : {}),
+        ...(cacheSource ? { cacheSource } : {}),
         stopReason: result.stopReason,
       };
     } finally {
@@ -184,12 +203,13 @@ export class LlamaChatModel implements ChatModel {
 
   async forget(conversationKey: string): Promise<void> {
     await this.pool.forget(conversationKey);
-    await this.kvDisk?.forget(conversationKey);
+    await this.kvTiers?.forget(conversationKey);
   }
 
   async close(): Promise<void> {
     this.closing.abort();
     clearInterval(this.pruning);
+    await this.kvTiers?.settle();
     await this.pool.dispose();
     for (const context of this.contexts) await context.dispose();
     await this.model.dispose();

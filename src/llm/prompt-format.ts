@@ -1,4 +1,4 @@
-import { getLlama, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
 import { FatalError } from "../domain/errors.js";
 import { checkModelFile } from "./check-model-file.js";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
@@ -24,6 +24,20 @@ export class PromptFormat {
 
   countPrompt(prompt: ChatPrompt): number {
     return this.contextState(prompt).contextText.tokenize(this.model.tokenizer).length;
+  }
+
+  /**
+   * The tokens every prompt with this system text starts with: the template's start and the
+   * persona, up to where the first message's tokens begin (found as the common start of two
+   * prompts that differ only in that message, so it holds for any template).
+   */
+  systemPrefix(system: string): Token[] {
+    const tokens = (text: string) => this.contextState({ system, turns: [{ role: "user", text }] }).contextText.tokenize(this.model.tokenizer);
+    const a = tokens("a");
+    const b = tokens("b");
+    let n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    return a.slice(0, n);
   }
 
   countTurn(turn: ChatTurn): number {

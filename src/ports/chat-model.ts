@@ -18,6 +18,8 @@ export interface Generation {
   readonly evaluatedTokens: number;
   /** Cached tokens moved to new positions instead of evaluated again, after older turns were trimmed. */
   readonly shiftedTokens?: number;
+  /** Where the cached start of the prompt came from when the sequence did not hold it: a saved conversation (RAM or disk tier) or the business's shared persona prefix. */
+  readonly cacheSource?: "ram" | "disk" | "persona";
   readonly generatedTokens: number;
   readonly stopReason: "end" | "maxTokens" | "abort";
 }
@@ -35,7 +37,7 @@ export interface ChatModel {
   /** The exact text the model is given, rendered by the model's chat template. */
   renderPrompt(prompt: ChatPrompt): Promise<string>;
   generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation>;
-  /** Drops everything kept of a conversation (its KV cache in memory and on disk): the contact was erased. */
+  /** Drops everything kept of a conversation (its KV cache in the sequences, in RAM and on disk): the contact was erased. */
   forget(conversationKey: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -142,7 +142,7 @@ describe("KV cache reuse", () => {
   });
 });
 
-describe("KV cache on disk for evicted conversations", () => {
+describe("KV cache on disk for evicted conversations (disk tier alone)", () => {
   const OTHER: ChatPrompt = { system: "A different persona entirely, for another business.", turns: [{ role: "user", text: "Hello" }] };
   let dir: string;
   const models: LlamaChatModel[] = [];
@@ -157,7 +157,7 @@ describe("KV cache on disk for evicted conversations", () => {
   /** One sequence, so every other conversation evicts; the cache goes to its own folder under `dir`. */
   async function loadWithDisk(name: string, maxBytes = 2 ** 30, maxAgeMs = 60_000) {
     const kvDir = path.join(dir, name);
-    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes, maxAgeMs } });
+    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences: 1, temperature: 0, kvTiers: { disk: { dir: kvDir, maxBytes }, maxAgeMs, personaPrefix: false } });
     models.push(m);
     return { model: m, kvDir };
   }
@@ -282,7 +282,7 @@ describe("KV cache on disk for evicted conversations", () => {
     await writeFile(path.join(other, "recent.kv"), "x");
     const hourAgo = new Date(Date.now() - 3_600_000);
     await utimes(path.join(other, "old.kv"), hourAgo, hourAgo);
-    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 512, sequences: 1, temperature: 0, kvDisk: { dir: kvDir, maxBytes: 2 ** 20, maxAgeMs: 60_000 } });
+    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 512, sequences: 1, temperature: 0, kvTiers: { disk: { dir: kvDir, maxBytes: 2 ** 20 }, maxAgeMs: 60_000 } });
     models.push(m);
     expect(await readdir(other)).toEqual(["recent.kv"]);
   });

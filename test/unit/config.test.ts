@@ -64,15 +64,24 @@ describe("loadConfig", () => {
     expect(() => loadConfig("gateway", {})).toThrowError(/DATABASE_URL[\s\S]*REDIS_URL/);
   });
 
-  it("keeps evicted KV caches on disk only when LLM_KV_DISK_DIR is set, with a size cap and a maximum age", () => {
-    expect(loadConfig("demo", {}).model.kvDisk).toBeUndefined();
-    expect(loadConfig("demo", { LLM_KV_DISK_DIR: "  " }).model.kvDisk).toBeUndefined();
-    const on = loadConfig("demo", { LLM_KV_DISK_DIR: ".data/kv", LLM_KV_DISK_MAX_MB: "512", LLM_KV_DISK_MAX_AGE_MINUTES: "30" }).model.kvDisk;
-    expect(on).toEqual({ dir: path.resolve(".data/kv"), maxBytes: 512 * 2 ** 20, maxAgeMs: 30 * 60_000 });
-    expect(loadConfig("demo", { LLM_KV_DISK_DIR: "x" }).model.kvDisk?.maxBytes).toBe(4096 * 2 ** 20);
-    // A cap of 0 or a non-number is refused rather than read as "no cap".
-    expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_MB: "0" })).toThrowError(/LLM_KV_DISK_MAX_MB/);
-    expect(() => loadConfig("demo", { LLM_KV_DISK_DIR: "x", LLM_KV_DISK_MAX_AGE_MINUTES: "soon" })).toThrowError(/LLM_KV_DISK_MAX_AGE_MINUTES/);
+  it("keeps evicted KV caches in host RAM and then on disk by default, each tier capped, both aged out", () => {
+    const defaults = loadConfig("demo", { DATA_DIR: "/srv/parlor" }).model.kvTiers;
+    expect(defaults).toEqual({
+      ram: { dir: `/dev/shm/parlor-kv-${process.getuid?.() ?? 0}`, maxBytes: undefined },
+      disk: { dir: "/srv/parlor/kv", maxBytes: 4096 * 2 ** 20 },
+      maxAgeMs: 60 * 60_000,
+      personaPrefix: true,
+    });
+    const set = loadConfig("demo", { LLM_KV_RAM_DIR: "/run/kv", LLM_KV_RAM_MB: "256", LLM_KV_DISK_DIR: ".data/kv", LLM_KV_DISK_MAX_MB: "512", LLM_KV_DISK_MAX_AGE_MINUTES: "30", LLM_KV_PERSONA_PREFIX: "false" }).model.kvTiers;
+    expect(set).toEqual({ ram: { dir: "/run/kv", maxBytes: 256 * 2 ** 20 }, disk: { dir: path.resolve(".data/kv"), maxBytes: 512 * 2 ** 20 }, maxAgeMs: 30 * 60_000, personaPrefix: false });
+    // 0 MB turns a tier off; both off = no saved KV at all.
+    expect(loadConfig("demo", { LLM_KV_RAM_MB: "0" }).model.kvTiers?.ram).toBeUndefined();
+    expect(loadConfig("demo", { LLM_KV_DISK_MAX_MB: "0" }).model.kvTiers?.disk).toBeUndefined();
+    expect(loadConfig("demo", { LLM_KV_RAM_MB: "0", LLM_KV_DISK_MAX_MB: "0" }).model.kvTiers).toBeUndefined();
+    // A negative cap or a non-number is refused rather than read as "no cap".
+    expect(() => loadConfig("demo", { LLM_KV_DISK_MAX_MB: "-1" })).toThrowError(/LLM_KV_DISK_MAX_MB/);
+    expect(() => loadConfig("demo", { LLM_KV_RAM_MB: "lots" })).toThrowError(/LLM_KV_RAM_MB/);
+    expect(() => loadConfig("demo", { LLM_KV_DISK_MAX_AGE_MINUTES: "soon" })).toThrowError(/LLM_KV_DISK_MAX_AGE_MINUTES/);
   });
 
   it("bounds a Graph API call by META_GRAPH_TIMEOUT_MS (15 s unless set)", () => {

@@ -1,0 +1,156 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Config } from "../src/config/index.js";
+import type { ChatPrompt, ChatTurn } from "../src/domain/chat-prompt.js";
+import { LlamaChatModel } from "../src/llm/llama-chat-model.js";
+import type { KvTierOptions } from "../src/llm/kv-tiers.js";
+import { bakeryMessage } from "./support/bakery-script.js";
+import type { ModelChoice } from "./support/bench-model.js";
+import type { Deadline } from "./support/deadline.js";
+import { summarize, type Summary } from "./support/stats.js";
+
+export interface KvTiersOptions {
+  readonly system: string;
+  /** Length of the returning conversation and of the one that took its sequence meanwhile. */
+  readonly promptTokens: number;
+  readonly repetitions: number;
+  /** Disk tier parent (same disk the worker would use); the RAM tier gets a directory in /dev/shm. */
+  readonly dir: string;
+  readonly deadline: Deadline;
+}
+
+export interface ReturningRun {
+  readonly setup: string;
+  readonly ttftMs: Summary;
+  readonly evaluatedTokens: Summary;
+  readonly promptTokens: number;
+  /** Where the returning turns' caches came from (ram / disk / none). */
+  readonly sources: Record<string, number>;
+}
+
+export interface NewConversationRun {
+  readonly setup: string;
+  readonly ttftMs: Summary;
+  readonly evaluatedTokens: Summary;
+  readonly promptTokens: number;
+  /** The customer's message and the template around it (countTurnTokens): what a warm persona leaves to evaluate. */
+  readonly messageTokens: number;
+  readonly sources: Record<string, number>;
+}
+
+export interface KvTiersResult {
+  readonly tiers: string;
+  readonly returning: ReturningRun[];
+  readonly newConversation: NewConversationRun[];
+  readonly truncated: boolean;
+}
+
+const OTHER_BUSINESS = "You are Max, the assistant of Northside Cycles, a bicycle shop. Repairs take two working days; we sell city bikes, road bikes and spare parts. Be brief.";
+
+/**
+ * Section 7, through the worker's own model (LlamaChatModel, one sequence so every other
+ * conversation evicts): (a) a returning conversation of ~promptTokens after a long chat of
+ * another customer took its sequence: time to first token (generate with maxTokens 1: the
+ * prompt's reading plus one sampled token, including saving the conversation it evicts) with the
+ * KV tiers off, with project defaults (host RAM, then disk), and with the disk tier alone;
+ * (b) the first turn of a new conversation when another business held the sequence: persona
+ * evaluated (tiers off) vs the business's persona prefix loaded (defaults, warm).
+ */
+export async function runKvTiers(config: Config, choice: ModelChoice, options: KvTiersOptions): Promise<KvTiersResult> {
+  await mkdir(options.dir, { recursive: true });
+  const diskRoot = await mkdtemp(path.join(options.dir, "kv-tiers-"));
+  const ramRoot = await mkdtemp("/dev/shm/parlor-bench-kv-").catch(() => path.join(diskRoot, "no-dev-shm"));
+  const defaults = config.model.kvTiers;
+  const withDirs = (name: string, ram: boolean, disk: boolean): KvTierOptions => ({
+    ram: ram && defaults?.ram ? { ...defaults.ram, dir: path.join(ramRoot, name) } : undefined,
+    disk: disk && defaults?.disk ? { ...defaults.disk, dir: path.join(diskRoot, name) } : undefined,
+    maxAgeMs: defaults?.maxAgeMs ?? 3_600_000,
+    personaPrefix: defaults?.personaPrefix ?? true,
+  });
+  const setups: Array<[string, KvTierOptions | undefined]> = [
+    ["tiers off (re-read)", undefined],
+    ["project defaults (RAM, then disk)", withDirs("defaults", true, true)],
+    ["disk tier alone", withDirs("disk", false, true)],
+  ];
+  const returning: ReturningRun[] = [];
+  const newConversation: NewConversationRun[] = [];
+  let truncated = false;
+  let tiers = "";
+  const contextSize = Math.max(config.model.contextSize, options.promptTokens * 2 + 256);
+  try {
+    for (const [setup, kvTiers] of setups) {
+      const model = await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers });
+      if (setup.startsWith("project")) tiers = model.description.replace(/^.*saved KV: /, "").replace(/\)$/, "");
+      try {
+        const conversation = (customer: number) => longConversation(model, options.system, options.promptTokens, customer);
+        const ttft: number[] = [];
+        const evaluated: number[] = [];
+        const sources: Record<string, number> = {};
+        let promptTokens = 0;
+        for (let rep = 0; rep < options.repetitions; rep++) {
+          if (options.deadline.passed()) {
+            truncated = true;
+            break;
+          }
+          const a = await conversation(rep * 2);
+          const first = await model.generate(a, { maxTokens: 8, conversationKey: `${setup}-a-${rep}` });
+          await model.generate(await conversation(rep * 2 + 1), { maxTokens: 8, conversationKey: `${setup}-b-${rep}` });
+          const back: ChatPrompt = { system: a.system, turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }] };
+          const started = performance.now();
+          const g = await model.generate(back, { maxTokens: 1, conversationKey: `${setup}-a-${rep}` });
+          ttft.push(performance.now() - started);
+          evaluated.push(g.evaluatedTokens);
+          promptTokens = g.promptTokens;
+          sources[g.cacheSource ?? "none"] = (sources[g.cacheSource ?? "none"] ?? 0) + 1;
+        }
+        if (ttft.length > 0) returning.push({ setup, ttftMs: summarize(ttft), evaluatedTokens: summarize(evaluated), promptTokens, sources });
+
+        if (setup.startsWith("disk")) continue;
+        // (b) New conversations of the bakery, each after another business held the sequence.
+        const newTtft: number[] = [];
+        const newEvaluated: number[] = [];
+        const newSources: Record<string, number> = {};
+        let newPrompt = 0;
+        let messageTokens = 0;
+        for (let rep = -1; rep < options.repetitions; rep++) {
+          if (options.deadline.passed()) {
+            truncated = true;
+            break;
+          }
+          await model.generate({ system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] }, { maxTokens: 4, conversationKey: `${setup}-bikes-${rep}` });
+          const message: ChatTurn = { role: "user", text: bakeryMessage(rep + 5) };
+          const started = performance.now();
+          const g = await model.generate({ system: options.system, turns: [message] }, { maxTokens: 1, conversationKey: `${setup}-new-${rep}` });
+          // The first one only warms the persona prefix (its figures are the cold case of the tiers-off row).
+          if (rep < 0) continue;
+          newTtft.push(performance.now() - started);
+          newEvaluated.push(g.evaluatedTokens);
+          newPrompt = g.promptTokens;
+          messageTokens = (await model.countTurnTokens(message));
+          newSources[g.cacheSource ?? "none"] = (newSources[g.cacheSource ?? "none"] ?? 0) + 1;
+        }
+        if (newTtft.length > 0) {
+          newConversation.push({ setup: kvTiers ? "persona prefix warm (defaults)" : "persona evaluated (tiers off)", ttftMs: summarize(newTtft), evaluatedTokens: summarize(newEvaluated), promptTokens: newPrompt, messageTokens, sources: newSources });
+        }
+      } finally {
+        await model.close();
+      }
+    }
+  } finally {
+    await rm(diskRoot, { recursive: true, force: true });
+    await rm(ramRoot, { recursive: true, force: true });
+  }
+  return { tiers, returning, newConversation, truncated };
+}
+
+/** A bakery conversation of at least `tokens` prompt tokens, ending with the customer; `customer` varies its messages. */
+async function longConversation(model: LlamaChatModel, system: string, tokens: number, customer: number): Promise<ChatPrompt> {
+  const turns: ChatTurn[] = [];
+  for (let i = 0; ; i++) {
+    const ask = `${bakeryMessage(customer + i)} (order ${customer}-${i})`;
+    const prompt: ChatPrompt = { system, turns: [...turns, { role: "user", text: ask }] };
+    if ((await model.countPromptTokens(prompt)) >= tokens) return prompt;
+    turns.push({ role: "user", text: ask }, { role: "assistant", text: `Thank you for asking! ${bakeryMessage(customer + i + 7)} We are happy to help with that at Sunrise Bakery.` });
+  }
+}
