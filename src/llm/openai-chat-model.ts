@@ -227,7 +227,8 @@ function headers(apiKey: string | undefined): Record<string, string> {
   return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
 
-function slotOf(conversationKey: string, slots: number): number {
+/** The llama-server slot a conversation goes to, out of `slots`. */
+export function slotOf(conversationKey: string, slots: number): number {
   return createHash("sha256").update(conversationKey).digest().readUInt32BE(0) % slots;
 }
 
