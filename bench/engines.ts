@@ -70,10 +70,18 @@ export interface LoadAvg {
 export async function runEngines(
   config: Config,
   choice: ModelChoice,
-  options: { readonly system: string; readonly replyMaxTokens: number; readonly maxTokens: number; readonly minSeconds: number; readonly maxRounds: number; readonly deadline: Deadline },
+  options: {
+    readonly system: string;
+    readonly replyMaxTokens: number;
+    readonly maxTokens: number;
+    readonly minSeconds: number;
+    readonly maxRounds: number;
+    readonly randomWeights: boolean;
+    readonly deadline: Deadline;
+  },
 ): Promise<EnginesResult> {
   const contextSize = config.model.contextSize;
-  const set = await startEngines(config, choice, { slots: SLOTS, contextSize });
+  const set = await startEngines(config, choice, { slots: SLOTS, contextSize, randomWeights: options.randomWeights });
   let truncated = false;
   try {
     const conversations: EnginesResult["conversations"] = {};

@@ -224,9 +224,9 @@ async function engines(): Promise<void> {
   if (choice.tiny && args.engineWidth) models.push([`width${args.engineWidth}`, await wideRandomModel(config, args.engineWidth)]);
   const results: Record<string, EnginesResult> = {};
   for (const [label, model] of models) {
-    const result = await runEngines(config, model, { ...options, deadline: deadline() });
+    const result = await runEngines(config, model, { ...options, randomWeights: choice.tiny, deadline: deadline() });
     results[label] = result;
-    print(`9: the same conversation through both engines and llama-server (${label}; ${result.serverCommand.replace(/ -m \S+/, " -m …")})`, enginesConversationTable(result));
+    print(`9: the same conversation through both engines and llama-server (${label}; ${result.serverCommand})`, enginesConversationTable(result));
     print(`9: generated tokens/s at 1, 2, 4 concurrent conversations (${label}, maxTokens ${result.throughput.maxTokens})`, enginesThroughputTable(result));
   }
   Object.assign(out, {

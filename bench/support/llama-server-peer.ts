@@ -19,7 +19,7 @@ export interface PeerResult {
   /** `timings.prompt_n`: prompt tokens it evaluated (the rest came from the slot's cache). */
   readonly evaluatedTokens: number;
   readonly generatedTokens: number;
-  /** From sending the request to the first streamed piece of text; null when none came. */
+  /** From `started` (by default: sending the request) to the first streamed piece of text; null when none came. */
   readonly ttftMs: number | null;
   readonly stopType: string;
 }
@@ -29,8 +29,7 @@ export interface PeerResult {
  * prompt already rendered (same template, same history as ours), `cache_prompt` and a fixed slot
  * per conversation, streamed. Nothing of ours sits between the bench and the engine.
  */
-export async function peerComplete(baseUrl: string, request: PeerRequest): Promise<PeerResult> {
-  const started = performance.now();
+export async function peerComplete(baseUrl: string, request: PeerRequest, started = performance.now()): Promise<PeerResult> {
   const res = await fetch(`${baseUrl}/completion`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -49,8 +48,10 @@ export async function peerComplete(baseUrl: string, request: PeerRequest): Promi
   let text = "";
   let ttftMs: number | null = null;
   let final: { tokens_evaluated?: number; tokens_predicted?: number; stop_type?: string; timings?: { prompt_n?: number; predicted_n?: number } } | undefined;
+  let last = "";
   const parser = createParser({
     onEvent: (event: EventSourceMessage) => {
+      last = event.data;
       const chunk = JSON.parse(event.data) as { content?: string; stop?: boolean } & NonNullable<typeof final>;
       if (chunk.content) {
         ttftMs ??= performance.now() - started;
@@ -62,7 +63,7 @@ export async function peerComplete(baseUrl: string, request: PeerRequest): Promi
   const decoder = new TextDecoder();
   const reader = res.body.getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) parser.feed(decoder.decode(next.value, { stream: true }));
-  if (!final) throw new Error("llama-server /completion: the stream ended without its final message");
+  if (!final) throw new Error(`llama-server /completion: the stream ended without its final message (last: ${last.slice(0, 300)})`);
   const promptTokens = final.tokens_evaluated ?? Number.NaN;
   return {
     text,
