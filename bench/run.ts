@@ -1,8 +1,8 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--scale-messages N] [--engine-width N]`
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--scale-messages N] [--engine-width N] [--merge]`
  * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config/index.js";
@@ -92,7 +92,7 @@ try {
 Object.assign(out, { targets, cpu, durationSec: Math.round((Date.now() - started) / 1000) });
 print("targets", report.targetsTable(targets));
 await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
-await writeFile(args.out, `${JSON.stringify(out, null, 2)}\n`);
+await writeFile(args.out, `${JSON.stringify(args.merge ? await mergedInto(args.out, out) : out, null, 2)}\n`);
 process.stdout.write(`\nwrote ${args.out} (${out.durationSec} s)\n`);
 
 async function evaluatedTokens(): Promise<void> {
@@ -233,6 +233,14 @@ async function engines(): Promise<void> {
     vsLlamaServer: { note: VS_LLAMA_SERVER_NOTE, ...Object.fromEntries(Object.entries(results).map(([label, r]) => [label, vsLlamaServer(r)])) },
     engines: results,
   });
+}
+
+/** --merge: the figures of this run's sections replace theirs in the file; the file's own run stays described at the top, this one under `mergedRuns`. */
+async function mergedInto(file: string, run: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const previous = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as Record<string, unknown>;
+  const { command, startedAt, quick, sections, machine, targets: runTargets, cpu: runCpu, durationSec, ...figures } = run;
+  const earlier = Array.isArray(previous.mergedRuns) ? previous.mergedRuns : [];
+  return { ...previous, ...figures, mergedRuns: [...earlier, { command, startedAt, quick, sections, machine, targets: runTargets, cpu: runCpu, durationSec }] };
 }
 
 function withThreads(base: Config, threads: number): Config {

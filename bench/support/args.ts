@@ -20,11 +20,13 @@ export interface BenchArgs {
   readonly throughputWidth: number | undefined;
   /** Section 9 without MODEL_PATH: also on a random-weight Llama this wide, besides the tiny model. */
   readonly engineWidth: number | undefined;
+  /** Add this run's sections to the JSON already at --out (keeping the other sections' figures) instead of replacing it. */
+  readonly merge: boolean;
   /** Section 8: messages of other businesses' traffic seeded around the measured operations (1M; --quick 100k). */
   readonly scaleMessages: number;
 }
 
-/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N, --scale-messages N, --engine-width N. */
+/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N, --scale-messages N, --engine-width N, --merge. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -40,6 +42,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "throughput-width": { type: "string" },
       "scale-messages": { type: "string" },
       "engine-width": { type: "string" },
+      merge: { type: "boolean", default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -55,6 +58,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     quietMinutes: values["quiet-minutes"] ? positiveInt(values["quiet-minutes"], "--quiet-minutes") : 5,
     kvWidth: values["kv-width"] ? multipleOf64(values["kv-width"], "--kv-width") : undefined,
     throughputWidth: values["throughput-width"] ? multipleOf64(values["throughput-width"], "--throughput-width") : undefined,
+    merge: values.merge ?? false,
     engineWidth: values["engine-width"] ? multipleOf64(values["engine-width"], "--engine-width") : undefined,
     scaleMessages: values["scale-messages"] ? positiveInt(values["scale-messages"], "--scale-messages") : quick ? 100_000 : 1_000_000,
   };

@@ -88,7 +88,8 @@ export async function startEngines(
       format: vocabulary.format,
       slots: options.slots,
       timeoutMs: 300_000,
-      maxAttempts: 1,
+      // As the worker: a refused or dropped connection is tried again (see llama-server-peer.ts).
+      maxAttempts: 3,
       release: vocabulary.close,
     });
     closers.push(() => openai.close());
@@ -113,12 +114,20 @@ export async function startEngines(
         return { ...r, stoppedEarly: r.stopType !== "limit" };
       },
     });
+    // A failed request says what the server last wrote (it may have died).
+    const explained = (engine: EngineUnderTest): EngineUnderTest => ({
+      name: engine.name,
+      turn: (prompt, o) =>
+        engine.turn(prompt, o).catch((error: unknown) => {
+          throw new Error(`${engine.name}: ${(error as Error).message}; llama-server's last words: ${server.recentLog.slice(-1500)}`, { cause: error });
+        }),
+    });
     return {
       engines: {
         embedded: viaPort("embedded", embedded, (slot) => `engines-${slot}`),
-        openai: viaPort("openai", openai, (slot) => keys[slot]!),
-        peerText: peer(false),
-        peerTokens: peer(true),
+        openai: explained(viaPort("openai", openai, (slot) => keys[slot]!)),
+        peerText: explained(peer(false)),
+        peerTokens: explained(peer(true)),
       },
       counter: embedded satisfies LlamaChatModel,
       serverCommand: server.commandLine.replace(/ -m \S+/, " -m <model>").replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`),

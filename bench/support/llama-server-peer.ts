@@ -30,7 +30,7 @@ export interface PeerResult {
  * per conversation, streamed. Nothing of ours sits between the bench and the engine.
  */
 export async function peerComplete(baseUrl: string, request: PeerRequest, started = performance.now()): Promise<PeerResult> {
-  const res = await fetch(`${baseUrl}/completion`, {
+  const res = await post(`${baseUrl}/completion`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -73,4 +73,18 @@ export async function peerComplete(baseUrl: string, request: PeerRequest, starte
     ttftMs,
     stopType: final.stop_type ?? "unknown",
   };
+}
+
+/**
+ * fetch, once more when the connection closed before any answer: llama-server closes a kept-alive
+ * connection after 5 idle seconds, and a request sent on it just then fails as "other side closed".
+ */
+async function post(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }

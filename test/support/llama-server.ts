@@ -81,15 +81,22 @@ export class LlamaServer {
     this.child = undefined;
   }
 
+  /** The last few KB the server wrote to stderr (why it died, when it did). */
+  get recentLog(): string {
+    return this.log;
+  }
+
+  private log = "";
+
   private async up(): Promise<void> {
-    let log = "";
+    this.log = "";
     this.child = spawn(this.binary, this.args, { stdio: ["ignore", "ignore", "pipe"] });
-    this.child.stderr?.on("data", (chunk) => (log = (log + String(chunk)).slice(-4000)));
+    this.child.stderr?.on("data", (chunk) => (this.log = (this.log + String(chunk)).slice(-4000)));
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       if (this.child.exitCode !== null) break;
       const ok = await fetch(`${this.baseUrl}/health`).then((r) => r.ok, () => false);
       if (ok) return;
     }
-    throw new Error(`llama-server did not become healthy: ${log}`);
+    throw new Error(`llama-server did not become healthy: ${this.log}`);
   }
 }
