@@ -1,7 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Config } from "../../src/config/index.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
-import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { OpenAiChatModel, slotOf } from "../../src/llm/openai-chat-model.js";
 import { PromptFormat } from "../../src/llm/prompt-format.js";
 import type { ChatModel } from "../../src/ports/chat-model.js";
@@ -79,6 +78,7 @@ export async function startEngines(
     const embedded = await loadBenchModel(config, choice, { sequences: options.slots, contextSize: options.contextSize });
     closers.push(() => embedded.close());
     const vocabulary = await PromptFormat.loadVocabulary(choice.path);
+    closers.push(() => vocabulary.close());
     const openai = await OpenAiChatModel.connect({
       baseUrl: server.baseUrl,
       model: LLAMA_SERVER_MODEL_ALIAS,
@@ -90,7 +90,6 @@ export async function startEngines(
       timeoutMs: 300_000,
       // As the worker: a refused or dropped connection is tried again (see llama-server-peer.ts).
       maxAttempts: 3,
-      release: vocabulary.close,
     });
     closers.push(() => openai.close());
     const keys = keysForSlots(options.slots);
@@ -129,7 +128,7 @@ export async function startEngines(
         peerText: explained(peer(false)),
         peerTokens: explained(peer(true)),
       },
-      counter: embedded satisfies LlamaChatModel,
+      counter: embedded,
       serverCommand: server.commandLine.replace(/ -m \S+/, " -m <model>").replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`),
       close,
     };
