@@ -124,15 +124,15 @@ async function timedGenerate(model: ChatModel, prompt: ChatPrompt, options: Gene
   return { generation, ttftMs: first };
 }
 
-type MutableHistoryMessage = { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] };
+export type MutableHistoryMessage = { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] };
 
 /** A stored message as TurnRepository.loadTurn returns it (asserted, so a field added to the port does not break the bench). */
-function message(seq: bigint, direction: "inbound" | "outbound", text: string, status: string): MutableHistoryMessage {
+export function message(seq: bigint, direction: "inbound" | "outbound", text: string, status: string): MutableHistoryMessage {
   return { id: `m${seq}`, seq, direction, text, status, createdAt: new Date(), replyId: null, kind: "text" } as MutableHistoryMessage;
 }
 
 /** What loadTurn gives buildPrompt (asserted, so fields the prompt does not use can come and go in the port). */
-function turnContext(system: string, history: readonly HistoryMessage[], pendingId: string): PromptContext {
+export function turnContext(system: string, history: readonly HistoryMessage[], pendingId: string): PromptContext {
   return {
     conversationId: "bench",
     businessId: "bench",

@@ -1,13 +1,14 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--scale-messages N]`
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--scale-messages N] [--engine-width N] [--merge]`
  * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config/index.js";
 import { loadPersonaTemplate } from "../src/personas/persona-templates.js";
 import { renderSystemPrompt } from "../src/personas/render-persona.js";
+import { runEngines, type EnginesResult } from "./engines.js";
 import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
 import { runIngest } from "./ingest.js";
 import { runKvDisk } from "./kv-disk.js";
@@ -19,6 +20,7 @@ import { chooseModel, loadBenchModel, wideRandomModel, type ModelChoice } from "
 import { CpuMonitor, waitForQuiet } from "./support/cpu-monitor.js";
 import { Deadline } from "./support/deadline.js";
 import { describeMachine } from "./support/machine.js";
+import { enginesConversationTable, enginesThroughputTable, VS_LLAMA_SERVER_NOTE, vsLlamaServer } from "./support/engines-report.js";
 import * as report from "./support/report.js";
 import { startPostgres, startRedis, type Service } from "./support/services.js";
 import { runThroughput, type ThroughputResult } from "./throughput.js";
@@ -62,7 +64,8 @@ process.stdout.write(
   `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; contexts ${config.model.contexts}; ` +
     `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}` +
     `${choice.tiny && args.kvWidth && has(7) ? `; section 7 on a random-weight ${args.kvWidth}-wide model` : ""}` +
-    `${choice.tiny && args.throughputWidth && has(3) ? `; section 3 also on a random-weight ${args.throughputWidth}-wide model` : ""}\n`,
+    `${choice.tiny && args.throughputWidth && has(3) ? `; section 3 also on a random-weight ${args.throughputWidth}-wide model` : ""}` +
+    `${choice.tiny && args.engineWidth && has(9) ? `; section 9 also on a random-weight ${args.engineWidth}-wide model` : ""}\n`,
 );
 
 try {
@@ -82,6 +85,7 @@ try {
   }
   if (has(6)) await section("6", memory);
   if (has(7)) await section("7", kvDisk);
+  if (has(9)) await section("9", engines);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => process.stderr.write(`cleanup failed: ${String(error)}\n`));
 }
@@ -89,7 +93,7 @@ try {
 Object.assign(out, { targets, cpu, durationSec: Math.round((Date.now() - started) / 1000) });
 print("targets", report.targetsTable(targets));
 await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
-await writeFile(args.out, `${JSON.stringify(out, null, 2)}\n`);
+await writeFile(args.out, `${JSON.stringify(args.merge ? await mergedInto(args.out, out) : out, null, 2)}\n`);
 process.stdout.write(`\nwrote ${args.out} (${out.durationSec} s)\n`);
 
 async function evaluatedTokens(): Promise<void> {
@@ -225,6 +229,32 @@ async function scale(urls: { redisUrl: string; databaseUrl: string }): Promise<v
   const worst = Math.max(...Object.values(ratios));
   targets.push({ figure: "slowest p50 loaded/empty (section 8)", target: "<= 2x", measured: `${worst}x`, met: worst <= 2 });
   targets.push({ figure: "/metrics p99 on the loaded database", target: "< 100 ms", measured: `${result.loaded.latencyMs.metrics.p99} ms`, met: result.loaded.latencyMs.metrics.p99 < 100 });
+}
+
+async function engines(): Promise<void> {
+  const options = { system: systemPrompt, replyMaxTokens: REPLY_MAX_TOKENS, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 6, maxRounds: args.quick ? 2 : 20 };
+  const models: Array<readonly [string, ModelChoice]> = [[choice.tiny ? "tiny" : path.basename(choice.path), choice]];
+  // The tiny model's weights stay in the CPU cache; a wider one has weights to read per token, as a real model does.
+  if (choice.tiny && args.engineWidth) models.push([`width${args.engineWidth}`, await wideRandomModel(config, args.engineWidth)]);
+  const results: Record<string, EnginesResult> = {};
+  for (const [label, model] of models) {
+    const result = await runEngines(config, model, { ...options, randomWeights: choice.tiny, deadline: deadline() });
+    results[label] = result;
+    print(`9: the same conversation through both engines and llama-server (${label}; ${result.serverCommand})`, enginesConversationTable(result));
+    print(`9: generated tokens/s at 1, 2, 4 concurrent conversations (${label}, maxTokens ${result.throughput.maxTokens})`, enginesThroughputTable(result));
+  }
+  Object.assign(out, {
+    vsLlamaServer: { note: VS_LLAMA_SERVER_NOTE, ...Object.fromEntries(Object.entries(results).map(([label, r]) => [label, vsLlamaServer(r)])) },
+    engines: results,
+  });
+}
+
+/** --merge: the figures of this run's sections replace theirs in the file; the file's own run stays described at the top, this one under `mergedRuns`. */
+async function mergedInto(file: string, run: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const previous = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as Record<string, unknown>;
+  const { command, startedAt, quick, sections, machine, targets: runTargets, cpu: runCpu, durationSec, ...figures } = run;
+  const earlier = Array.isArray(previous.mergedRuns) ? previous.mergedRuns : [];
+  return { ...previous, ...figures, mergedRuns: [...earlier, { command, startedAt, quick, sections, machine, targets: runTargets, cpu: runCpu, durationSec }] };
 }
 
 function withThreads(base: Config, threads: number): Config {

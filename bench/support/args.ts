@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 
-export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+export const ALL_SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 export interface BenchArgs {
   readonly quick: boolean;
-  /** Sections to run (1-7); 1 and 2 come from the same conversations. */
+  /** Sections to run (1-9); 1 and 2 come from the same conversations. */
   readonly sections: ReadonlySet<number>;
   /** Short conversations for the memory section (6). */
   readonly conversations: number;
@@ -18,11 +18,15 @@ export interface BenchArgs {
   readonly kvWidth: number | undefined;
   /** Section 3 without MODEL_PATH: measured again on a random-weight Llama this wide, besides the tiny model. */
   readonly throughputWidth: number | undefined;
+  /** Section 9 without MODEL_PATH: also on a random-weight Llama this wide, besides the tiny model. */
+  readonly engineWidth: number | undefined;
+  /** Add this run's sections to the JSON already at --out (keeping the other sections' figures) instead of replacing it. */
+  readonly merge: boolean;
   /** Section 8: messages of other businesses' traffic seeded around the measured operations (1M; --quick 100k). */
   readonly scaleMessages: number;
 }
 
-/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N, --scale-messages N. */
+/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N, --scale-messages N, --engine-width N, --merge. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -37,11 +41,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "kv-width": { type: "string" },
       "throughput-width": { type: "string" },
       "scale-messages": { type: "string" },
+      "engine-width": { type: "string" },
+      merge: { type: "boolean", default: false },
     },
   });
   const quick = values.quick ?? false;
   const sections = new Set<number>(values.only ? values.only.split(",").map((s) => positiveInt(s, "--only")) : ALL_SECTIONS);
-  for (const s of sections) if (s > 8) throw new Error(`--only: sections are 1-8, got ${s}`);
+  for (const s of sections) if (s > 9) throw new Error(`--only: sections are 1-9, got ${s}`);
   return {
     quick,
     sections,
@@ -52,6 +58,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     quietMinutes: values["quiet-minutes"] ? positiveInt(values["quiet-minutes"], "--quiet-minutes") : 5,
     kvWidth: values["kv-width"] ? multipleOf64(values["kv-width"], "--kv-width") : undefined,
     throughputWidth: values["throughput-width"] ? multipleOf64(values["throughput-width"], "--throughput-width") : undefined,
+    merge: values.merge ?? false,
+    engineWidth: values["engine-width"] ? multipleOf64(values["engine-width"], "--engine-width") : undefined,
     scaleMessages: values["scale-messages"] ? positiveInt(values["scale-messages"], "--scale-messages") : quick ? 100_000 : 1_000_000,
   };
 }

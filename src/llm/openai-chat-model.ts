@@ -180,7 +180,8 @@ export class OpenAiChatModel implements ChatModel {
       for (;;) {
         // An abort cancels the request, so the pending read rejects: that is the abort, not an error.
         const read = reader.read().catch((error: unknown) => (signal.aborted ? ("aborted" as const) : Promise.reject(error)));
-        const next = await Promise.race([read, idle(this.options.timeoutMs, signal)]);
+        const wait = idle(this.options.timeoutMs, signal);
+        const next = await Promise.race([read, wait.outcome]).finally(wait.cancel);
         if (next === "aborted") {
           aborted = true;
           break;
@@ -225,7 +226,8 @@ function headers(apiKey: string | undefined): Record<string, string> {
   return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
 
-function slotOf(conversationKey: string, slots: number): number {
+/** The llama-server slot a conversation goes to, out of `slots`. */
+export function slotOf(conversationKey: string, slots: number): number {
   return createHash("sha256").update(conversationKey).digest().readUInt32BE(0) % slots;
 }
 
@@ -254,18 +256,24 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function idle(ms: number, signal: AbortSignal): Promise<"timeout" | "aborted"> {
-  return new Promise((resolve) => {
+/** Resolves after `ms` or on abort; `cancel` once the read won, so no timer or listener is left behind per streamed piece. */
+function idle(ms: number, signal: AbortSignal): { outcome: Promise<"timeout" | "aborted">; cancel: () => void } {
+  let cancel = () => {};
+  const outcome = new Promise<"timeout" | "aborted">((resolve) => {
     if (signal.aborted) return resolve("aborted");
     const timer = setTimeout(() => finish("timeout"), ms);
     signal.addEventListener("abort", onAbort, { once: true });
     function onAbort() {
       finish("aborted");
     }
-    function finish(outcome: "timeout" | "aborted") {
+    function finish(result: "timeout" | "aborted") {
+      cancel();
+      resolve(result);
+    }
+    cancel = () => {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      resolve(outcome);
-    }
+    };
   });
+  return { outcome, cancel };
 }

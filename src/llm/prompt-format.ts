@@ -23,7 +23,12 @@ export class PromptFormat {
   }
 
   countPrompt(prompt: ChatPrompt): number {
-    return this.contextState(prompt).contextText.tokenize(this.model.tokenizer).length;
+    return this.tokenize(prompt).length;
+  }
+
+  /** The token ids node-llama-cpp would evaluate for the prompt (the bench sends them to llama-server as they are). */
+  tokenize(prompt: ChatPrompt): number[] {
+    return this.contextState(prompt).contextText.tokenize(this.model.tokenizer).map(Number);
   }
 
   /**

@@ -157,6 +157,24 @@ describe("the OpenAI-compatible engine client on llama-server", () => {
     await model.close();
   });
 
+  it("leaves no idle timer or abort listener behind for each streamed piece", async () => {
+    const model = await OpenAiChatModel.connect(options());
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      let pieces = 0;
+      await model.generate(prompt("Tell me about your cakes."), { maxTokens: 40, conversationKey: "conv-listeners", onTextChunk: () => pieces++ });
+      await new Promise((resolve) => setImmediate(resolve));
+      // Each read of the stream used to add a listener to the generation's signal until its idle timeout.
+      expect(pieces).toBeGreaterThan(11);
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+      await model.close();
+    }
+  });
+
   it("Retry-After in seconds or as a date, capped", () => {
     expect(retryAfterMs("2")).toBe(2000);
     expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
