@@ -10,14 +10,18 @@ import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.j
 let cluster: PrivateRedisCluster;
 let pipeline: TestPipeline | undefined;
 
-// Measured with this cluster: 2.6-5.3 s on a loaded 2-core machine (see the README's Redis Cluster
-// section). Over 15 s was seen before the fix, with no end in some runs.
+// Measured: 2.8-4.1 s on a 2-core machine at load 4-13 (the README's Redis Cluster section); the
+// failover itself takes about as long (node timeout 1.5 s, then the election).
 const MAX_SPELL_MS = 12_000;
 const MAX_CLOSE_MS = 15_000;
+// Replies wait behind the turns queued during the failover (32-58 s seen on a machine at load 12);
+// a conversation lock stranded by the failover held its customer 120 s more.
+const MAX_REPLY_MS = 90_000;
 
 beforeAll(async () => {
   cluster = await PrivateRedisCluster.start();
-  pipeline = await startTestPipeline({ businesses: { demo: "support-bakery" }, redisUrl: cluster.url });
+  // Short replies: the subject is Redis, and a loaded 2-core machine answers slowly enough.
+  pipeline = await startTestPipeline({ businesses: { demo: "support-bakery" }, redisUrl: cluster.url, env: { REPLY_MAX_TOKENS: "8" } });
 }, 120_000);
 
 afterAll(async () => {
@@ -27,6 +31,7 @@ afterAll(async () => {
 
 interface Sent {
   readonly client: WebchatClient;
+  readonly acceptedAt: number;
   readonly messageId: string;
   /** From the first POST to the one the gateway accepted: how long this customer could not write. */
   readonly waitedMs: number;
@@ -44,7 +49,7 @@ async function post(baseUrl: string, client: WebchatClient, text: string): Promi
       body: JSON.stringify({ sessionId: client.sessionId, clientMessageId, text }),
     }).catch(() => null);
     const body = res ? ((await res.json().catch(() => ({}))) as { messageId?: string }) : {};
-    if (res?.ok && body.messageId) return { client, messageId: body.messageId, waitedMs: Date.now() - firstAttemptAt, firstAttemptAt };
+    if (res?.ok && body.messageId) return { client, messageId: body.messageId, acceptedAt: Date.now(), waitedMs: Date.now() - firstAttemptAt, firstAttemptAt };
     if (res && res.status !== 503) throw new Error(`gateway answered ${res.status}`);
     if (Date.now() - firstAttemptAt > 60_000) throw new Error("gateway refused messages for 60 s");
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -60,49 +65,64 @@ describe("a Redis Cluster primary failover", () => {
   it("the tag slot's primary is killed mid-traffic: the replica takes over, the gateway accepts again within seconds, every message is answered once, and closing does not hang", async () => {
     const { baseUrl, config } = pipeline!;
     const sent: Sent[] = [];
+    // From a message's acceptance to its reply on the customer's page.
+    const replyMs: number[] = [];
+    const answered = async (client: WebchatClient, s: Sent) => {
+      await client.waitForReply(120_000);
+      replyMs.push(Date.now() - s.acceptedAt);
+    };
     let writing = true;
 
-    // Six customers in conversation: write, wait for the reply, write again, until told to stop.
-    const talkers = Array.from({ length: 6 }, async (_, i) => {
+    // Four customers in conversation: write, wait for the reply, write again, until told to stop.
+    const talkers = Array.from({ length: 4 }, async (_, i) => {
       const client = new WebchatClient(baseUrl, "demo");
       for (let turn = 0; writing || turn < 2; turn++) {
-        sent.push(await post(baseUrl, client, `Customer ${i}, message ${turn}: are you open on Sunday?`));
-        await client.waitForReply(120_000);
+        const s = await post(baseUrl, client, `Customer ${i}, message ${turn}: are you open on Sunday?`);
+        sent.push(s);
+        await answered(client, s);
       }
     });
-    // And a new customer every 300 ms, so some message is always being posted through the failover.
+    // And around the failover a new customer every 500 ms, so some message is always being posted
+    // while the slot has no primary (each is a turn for the model: not more than it can answer).
     const newcomers: Array<Promise<void>> = [];
-    const arrivals = (async () => {
-      while (writing) {
+    let arriving = true;
+    const arrive = async () => {
+      while (arriving) {
         const client = new WebchatClient(baseUrl, "demo");
         newcomers.push(
           post(baseUrl, client, "Hello, how much is a sourdough loaf?").then(async (s) => {
             sent.push(s);
-            await client.waitForReply(120_000);
+            await answered(client, s);
           }),
         );
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
-    })();
+    };
 
     let killedAt = 0;
     let promotedAfterMs = 0;
+    let arrivals: Promise<void> = Promise.resolve();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      arrivals = arrive();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       const slotKey = `${config.queuePrefix}:anything`;
       const primary = await cluster.primaryFor(slotKey);
       killedAt = Date.now();
       await cluster.kill(primary);
       await cluster.waitForNewPrimary(slotKey, primary);
       promotedAfterMs = Date.now() - killedAt;
-      // Traffic goes on for a while on the new primary.
-      await new Promise((resolve) => setTimeout(resolve, 8000));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      arriving = false;
+      // The conversations go on for a while on the new primary.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
     } finally {
       writing = false;
+      arriving = false;
       await arrivals;
       // Every customer's message must have been accepted and answered.
       const outcomes = await Promise.allSettled([...talkers, ...newcomers]);
-      expect(outcomes.filter((o) => o.status === "rejected")).toEqual([]);
+      expect(outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : []))).toEqual([]);
     }
 
     await expect.poll(() => pipeline!.database.db.outboxEntry.count({ where: { status: { not: "sent" } } }), { timeout: 30_000 }).toBe(0);
@@ -117,9 +137,10 @@ describe("a Redis Cluster primary failover", () => {
 
     const spell = Math.max(...sent.map((s) => s.waitedMs));
     const duringFailover = sent.filter((s) => s.firstAttemptAt >= killedAt && s.firstAttemptAt <= killedAt + promotedAfterMs).length;
-    console.info(`failover: replica promoted ${promotedAfterMs} ms after the kill; ${sent.length} messages, ${duringFailover} first posted during it; longest a message waited to be accepted ${spell} ms`);
-    expect(duringFailover).toBeGreaterThan(5);
+    console.info(`failover: replica promoted ${promotedAfterMs} ms after the kill; ${sent.length} messages, ${duringFailover} first posted during it; longest a message waited to be accepted ${spell} ms, to be answered ${Math.max(...replyMs)} ms`);
+    expect(duringFailover).toBeGreaterThanOrEqual(4);
     expect(spell).toBeLessThan(MAX_SPELL_MS);
+    expect(Math.max(...replyMs)).toBeLessThan(MAX_REPLY_MS);
 
     const closing = Date.now();
     await pipeline!.close();

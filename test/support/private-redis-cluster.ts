@@ -86,6 +86,15 @@ export class PrivateRedisCluster {
     await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve)));
   }
 
+  /** Starts a killed node again on its port and config: it rejoins as a replica of the primary that replaced it. */
+  async restart(port: number): Promise<void> {
+    const child = this.nodes.get(port);
+    if (!child) throw new Error(`no node on ${port}`);
+    if (child.exitCode === null && child.signalCode === null) throw new Error(`node ${port} is running`);
+    this.nodes.set(port, spawnNode(this.dir, port));
+    await waitFor(() => ping(port), `redis-server on ${port}`);
+  }
+
   /** Waits until another node than `old` serves `key`'s slot and the cluster is whole again; returns its port. */
   async waitForNewPrimary(key: string, old: number, timeoutMs = 30_000): Promise<number> {
     let now = old;
