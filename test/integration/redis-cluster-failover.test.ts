@@ -1,4 +1,6 @@
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logging/create-logger.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
 import { PrivateRedisCluster } from "../support/private-redis-cluster.js";
 import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
@@ -9,19 +11,29 @@ import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.j
 // promoted about 2-4 s after the kill; the gateway must accept messages again soon after.
 let cluster: PrivateRedisCluster;
 let pipeline: TestPipeline | undefined;
+// The processes' warnings: a close that had to be cut short says so (closeWithin).
+const warnings: string[] = [];
 
 // Measured: 2.8-4.1 s on a 2-core machine at load 4-13 (the README's Redis Cluster section); the
 // failover itself takes about as long (node timeout 1.5 s, then the election).
 const MAX_SPELL_MS = 12_000;
-const MAX_CLOSE_MS = 15_000;
+// Each close step is bounded (5 s; the drain of running turns by SHUTDOWN_DEADLINE_MS, 5 s here).
+const MAX_CLOSE_MS = 30_000;
 // Replies wait behind the turns queued during the failover (32-58 s seen on a machine at load 12);
 // a conversation lock stranded by the failover held its customer 120 s more.
 const MAX_REPLY_MS = 90_000;
 
 beforeAll(async () => {
   cluster = await PrivateRedisCluster.start();
-  // Short replies: the subject is Redis, and a loaded 2-core machine answers slowly enough.
-  pipeline = await startTestPipeline({ businesses: { demo: "support-bakery" }, redisUrl: cluster.url, env: { REPLY_MAX_TOKENS: "8" } });
+  // Short replies: the subject is Redis, and a loaded 2-core machine answers slowly enough. Redis
+  // replicates asynchronously: a job the old primary took just before the kill may never reach the
+  // replica; the reconciler queues it again from PostgreSQL (here after 5 s; 60 s by default).
+  pipeline = await startTestPipeline({
+    businesses: { demo: "support-bakery" },
+    redisUrl: cluster.url,
+    logger: createLogger("warn", "test", new Writable({ write: (chunk: Buffer, _e, done) => (warnings.push(chunk.toString()), done()) })),
+    env: { REPLY_MAX_TOKENS: "8", RECONCILE_INTERVAL_MS: "2000", RECONCILE_AFTER_MS: "5000", SHUTDOWN_DEADLINE_MS: "5000" },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -65,11 +77,19 @@ describe("a Redis Cluster primary failover", () => {
   it("the tag slot's primary is killed mid-traffic: the replica takes over, the gateway accepts again within seconds, every message is answered once, and closing does not hang", async () => {
     const { baseUrl, config } = pipeline!;
     const sent: Sent[] = [];
+    let killedAt = 0;
     // From a message's acceptance to its reply on the customer's page.
     const replyMs: number[] = [];
     const answered = async (client: WebchatClient, s: Sent) => {
-      await client.waitForReply(120_000);
-      replyMs.push(Date.now() - s.acceptedAt);
+      try {
+        await client.waitForReply(120_000);
+      } finally {
+        replyMs.push(Date.now() - s.acceptedAt);
+        if (Date.now() - s.acceptedAt > 30_000) {
+          const m = await pipeline!.database.db.message.findUnique({ where: { id: s.messageId } }).catch(() => null);
+          console.info(`SLOW reply ${Date.now() - s.acceptedAt} ms (accepted ${s.acceptedAt - killedAt} ms after the kill): ${JSON.stringify({ status: m?.status, replyId: m?.replyId, createdAt: m?.createdAt })}`);
+        }
+      }
     };
     let writing = true;
 
@@ -99,7 +119,6 @@ describe("a Redis Cluster primary failover", () => {
       }
     };
 
-    let killedAt = 0;
     let promotedAfterMs = 0;
     let arrivals: Promise<void> = Promise.resolve();
     try {
@@ -146,7 +165,8 @@ describe("a Redis Cluster primary failover", () => {
     await pipeline!.close();
     pipeline = undefined;
     const closeMs = Date.now() - closing;
-    console.info(`failover: gateway and worker closed in ${closeMs} ms`);
+    const cutShort = warnings.filter((w) => w.includes("not closed in time")).map((w) => (JSON.parse(w) as { what: string }).what);
+    console.info(`failover: gateway and worker closed in ${closeMs} ms${cutShort.length ? `; cut short: ${cutShort.join(", ")}` : ""}`);
     expect(closeMs).toBeLessThan(MAX_CLOSE_MS);
   }, 240_000);
 });

@@ -93,6 +93,8 @@ export class PrivateRedisCluster {
     if (child.exitCode === null && child.signalCode === null) throw new Error(`node ${port} is running`);
     this.nodes.set(port, spawnNode(this.dir, port));
     await waitFor(() => ping(port), `redis-server on ${port}`);
+    // It starts as the primary its config remembers, learns it was replaced, then syncs as a replica.
+    await waitFor(async () => (await command(port, "info", "replication")).includes("master_link_status:up"), `node ${port} a synced replica`, 30_000);
   }
 
   /** Waits until another node than `old` serves `key`'s slot and the cluster is whole again; returns its port. */
