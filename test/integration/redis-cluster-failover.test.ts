@@ -88,16 +88,18 @@ describe("a Redis Cluster primary failover", () => {
         replyMs.push(Date.now() - s.acceptedAt);
         if (Date.now() - s.acceptedAt > 30_000) {
           const m = await pipeline!.database.db.message.findUnique({ where: { id: s.messageId } }).catch(() => null);
-          console.info(`SLOW reply ${Date.now() - s.acceptedAt} ms (accepted ${s.acceptedAt - killedAt} ms after the kill): ${JSON.stringify({ status: m?.status, replyId: m?.replyId, createdAt: m?.createdAt })}`);
+          console.info(`SLOW reply ${Date.now() - s.acceptedAt} ms (accepted ${s.acceptedAt - killedAt} ms after the kill): ${JSON.stringify({ status: m?.status, error: m?.error, conversationId: m?.conversationId, replyId: m?.replyId, createdAt: m?.createdAt })}`);
         }
       }
     };
     let writing = true;
 
-    // Four customers in conversation: write, wait for the reply, write again, until told to stop.
+    // Four customers in conversation: write, wait for the reply, write again 7 s later (the persona
+    // lets a conversation send 10 messages a minute; the 12th within one is ignored as a flood).
     const talkers = Array.from({ length: 4 }, async (_, i) => {
       const client = new WebchatClient(baseUrl, "demo");
       for (let turn = 0; writing || turn < 2; turn++) {
+        if (turn > 0) await new Promise((resolve) => setTimeout(resolve, 7000 + i * 500));
         const s = await post(baseUrl, client, `Customer ${i}, message ${turn}: are you open on Sunday?`);
         sent.push(s);
         await answered(client, s);
