@@ -160,7 +160,7 @@ describe("a Redis Cluster primary failover", () => {
     const spell = Math.max(...sent.map((s) => s.waitedMs));
     const duringFailover = sent.filter((s) => s.firstAttemptAt >= killedAt && s.firstAttemptAt <= killedAt + promotedAfterMs).length;
     console.info(`failover: replica promoted ${promotedAfterMs} ms after the kill; ${sent.length} messages, ${duringFailover} first posted during it; longest a message waited to be accepted ${spell} ms, to be answered ${Math.max(...replyMs)} ms`);
-    expect(duringFailover).toBeGreaterThanOrEqual(4);
+    expect(duringFailover).toBeGreaterThanOrEqual(3);
     expect(spell).toBeLessThan(MAX_SPELL_MS);
     expect(Math.max(...replyMs)).toBeLessThan(MAX_REPLY_MS);
 
