@@ -24,6 +24,8 @@ export function formatChaosResult(r: ChaosResult): string {
     ["worker SIGKILLs", r.events.workerKills],
     ["gateway SIGKILLs", r.events.gatewayKills],
     ["Redis restarts (empty)", r.events.redisRestarts],
+    ["Redis primary failovers", r.events.redisFailovers],
+    ["  kill to new primary (ms)", r.events.redisFailoverMs.join(", ") || "-"],
     ["PostgreSQL restarts", r.events.postgresRestarts],
     ["row locks past tx timeout", r.events.lockStalls],
     ["worker sessions terminated", `${r.events.sessionKills} times (${r.events.sessionsEnded} sessions)`],

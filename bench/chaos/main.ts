@@ -22,6 +22,8 @@ const { values } = parseArgs({
     "worker-kills": { type: "string", default: "5" },
     "gateway-kills": { type: "string", default: "1" },
     "redis-restarts": { type: "string", default: "1" },
+    // Redis as a cluster: the Redis fault (--redis-restarts of them) is a primary failover, not a restart.
+    "redis-cluster": { type: "boolean", default: false },
     "postgres-restarts": { type: "string", default: "2" },
     "postgres-down-ms": { type: "string", default: "3000" },
     "lock-stalls": { type: "string", default: "10" },
@@ -51,6 +53,7 @@ const result = await runChaos({
   workerKills: Number(values["worker-kills"]),
   gatewayKills: Number(values["gateway-kills"]),
   redisRestarts: Number(values["redis-restarts"]),
+  redisCluster: values["redis-cluster"]!,
   postgresRestarts: Number(values["postgres-restarts"]),
   postgresDownMs: Number(values["postgres-down-ms"]),
   lockStalls: Number(values["lock-stalls"]),
@@ -72,7 +75,8 @@ await mkdir("bench/results", { recursive: true });
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: { before: loadBefore, after: loadAfter } };
 const args = process.argv.slice(2).filter((arg, i, all) => arg !== "--log-dir" && all[i - 1] !== "--log-dir");
 const command = `npm run chaos -- ${values.seed === undefined ? `--seed ${seed} ` : ""}${args.join(" ")}`.trim();
-await writeFile("bench/results/chaos.json", `${JSON.stringify({ command, machine, ...result }, null, 2)}\n`);
+const resultFile = values["redis-cluster"] ? "bench/results/chaos-cluster.json" : "bench/results/chaos.json";
+await writeFile(resultFile, `${JSON.stringify({ command, machine, ...result }, null, 2)}\n`);
 const verdict = chaosVerdict(result);
 if (verdict.length > 0) process.stdout.write(`targets missed: ${verdict.join("; ")}\n`);
 process.exitCode = verdict.length === 0 ? 0 : 1;

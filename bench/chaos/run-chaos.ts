@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { freePort } from "../../src/embedded/free-port.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
@@ -13,6 +12,9 @@ import { startApp } from "../../test/support/app-process.js";
 import { FakeGraphServer, type Fault, type RecordedRequest } from "../../test/support/fake-graph-server.js";
 import { PrivatePostgres } from "../../test/support/private-postgres.js";
 import { PrivateRedis } from "../../test/support/private-redis.js";
+import { PrivateRedisCluster } from "../../test/support/private-redis-cluster.js";
+import { clusterQueuePrefix } from "../../src/config/redis-url.js";
+import { createRedis } from "../../src/queue/redis-connection.js";
 import { ensureProductionBuild } from "../../test/support/production-build.js";
 import { readProductionShape } from "../../test/support/production-commands.js";
 import { templateDatabaseName } from "../../test/support/test-env.js";
@@ -35,6 +37,12 @@ export interface ChaosOptions {
   readonly workerKills: number;
   readonly gatewayKills: number;
   readonly redisRestarts: number;
+  /**
+   * Redis as a cluster (three primaries with a replica each); its fault is then a failover instead
+   * of a restart: the primary serving the queue prefix's slot is SIGKILLed, its replica takes over,
+   * and the killed node comes back as the new primary's replica (so the next failover has one).
+   */
+  readonly redisCluster?: boolean;
   readonly postgresRestarts: number;
   readonly postgresDownMs: number;
   /** Sends after which the reply's rows are locked past the transaction timeout, before the platform answers. */
@@ -62,6 +70,9 @@ export interface ChaosEvents {
   workerKills: number;
   gatewayKills: number;
   redisRestarts: number;
+  redisFailovers: number;
+  /** Each failover: from the SIGKILL to the replica serving the slot (ms). */
+  redisFailoverMs: number[];
   postgresRestarts: number;
   lockStalls: number;
   sessionKills: number;
@@ -140,10 +151,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const postgres = await PrivatePostgres.start({ key: `chaos-${templateDatabaseName()}`, database: "chaos", prepare: migrate });
   const cleanup: Array<() => Promise<unknown>> = [() => postgres.destroy()];
   say("build, model and a migrated PostgreSQL cluster ready");
-  const events: ChaosEvents = { workerKills: 0, gatewayKills: 0, redisRestarts: 0, postgresRestarts: 0, lockStalls: 0, sessionKills: 0, sessionsEnded: 0, stallsFailed: 0, platformRefusals: 0, duplicateDeliveries: 0 };
+  const events: ChaosEvents = { workerKills: 0, gatewayKills: 0, redisRestarts: 0, redisFailovers: 0, redisFailoverMs: [], postgresRestarts: 0, lockStalls: 0, sessionKills: 0, sessionsEnded: 0, stallsFailed: 0, platformRefusals: 0, duplicateDeliveries: 0 };
   try {
-    const redis = await PrivateRedis.start();
+    const redis = o.redisCluster ? await PrivateRedisCluster.start() : await PrivateRedis.start();
     cleanup.push(() => redis.stop());
+    const queuePrefix = o.redisCluster ? clusterQueuePrefix(QUEUE_PREFIX) : QUEUE_PREFIX;
     const graph = await FakeGraphServer.start();
     cleanup.push(() => graph.close());
     const databaseUrl = postgres.url("chaos");
@@ -189,7 +201,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     cleanup.push(() => processes.stopAll());
     const ports = await Promise.all(Array.from({ length: o.gateways }, () => freePort()));
     await Promise.all([...ports.map((port) => processes.startGateway(port)), ...Array.from({ length: o.workers }, () => processes.startWorker())]);
-    say(`seed ${o.seed}: started ${o.gateways} gateways, ${o.workers} workers, PostgreSQL on port ${postgres.port}, Redis on ${redis.port}, platform at ${graph.baseUrl}`);
+    say(`seed ${o.seed}: started ${o.gateways} gateways, ${o.workers} workers, PostgreSQL on port ${postgres.port}, Redis ${redis instanceof PrivateRedisCluster ? redis.url : `on ${redis.port}`}, platform at ${graph.baseUrl}`);
 
     // The platform's faults: every kind scripted for the first sends, then drawn at random.
     const faultNames = new Map<Fault, string>(Object.entries(SEND_FAULTS).map(([name, fault]) => [fault, name]));
@@ -230,6 +242,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       say(`killed gateway ${victim} (SIGKILL), started a replacement after ${GATEWAY_DOWN_MS} ms`);
     });
     at("redis", o.redisRestarts, async () => {
+      if (redis instanceof PrivateRedisCluster) {
+        const slotKey = `${queuePrefix}:x`;
+        const primary = await redis.primaryFor(slotKey);
+        const killedAt = Date.now();
+        await redis.kill(primary);
+        const now = await redis.waitForNewPrimary(slotKey, primary);
+        events.redisFailovers++;
+        events.redisFailoverMs.push(Date.now() - killedAt);
+        say(`killed the slot's Redis primary ${primary} (SIGKILL); replica ${now} took over after ${Date.now() - killedAt} ms`);
+        await redis.restart(primary);
+        await redis.waitForReplicas();
+        say(`node ${primary} is back as a replica`);
+        return;
+      }
       await redis.restart();
       events.redisRestarts++;
       say("restarted Redis empty (its queued work is lost; PostgreSQL keeps the truth)");
@@ -292,7 +318,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     events.sessionKills = stalls.terminations;
     events.sessionsEnded = stalls.sessionsEnded;
     events.stallsFailed = stalls.failed;
-    const quiescent = await waitForQuiescence(db, redis.url, graph, o.timeoutMs - (Date.now() - started));
+    const quiescent = await waitForQuiescence(db, redis.url, queuePrefix, graph, o.timeoutMs - (Date.now() - started));
     say(quiescent ? "quiescent" : "NOT quiescent within the time limit");
 
     const admin = await readAdminView(processes.gateways[0]!.url, apiKey, businessId);
@@ -340,8 +366,8 @@ async function seed(db: Db, secretsKey: string): Promise<{ businessId: string; a
 }
 
 /** Nothing left to do: no unanswered message where the agent answers, nothing to send or record, no send for a while. */
-async function waitForQuiescence(db: Db, redisUrl: string, graph: FakeGraphServer, budgetMs: number): Promise<boolean> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+async function waitForQuiescence(db: Db, redisUrl: string, queuePrefix: string, graph: FakeGraphServer, budgetMs: number): Promise<boolean> {
+  const redis = createRedis(redisUrl, "producer");
   redis.on("error", () => undefined);
   const deadline = Date.now() + budgetMs;
   let quietSince = Date.now();
@@ -355,7 +381,7 @@ async function waitForQuiescence(db: Db, redisUrl: string, graph: FakeGraphServe
       try {
         const open = await db.message.count({ where: { direction: "inbound", status: "received", conversation: { agentPaused: false } } });
         const unsent = await db.outboxEntry.count({ where: { status: { in: ["pending", "sending"] } } });
-        const unrecorded = await redis.hlen(`${QUEUE_PREFIX}:outbox:unrecorded`);
+        const unrecorded = await redis.hlen(`${queuePrefix}:outbox:unrecorded`);
         if (open === 0 && unsent === 0 && unrecorded === 0 && Date.now() - quietSince > QUIET_MS) return true;
       } catch {
         // the database or Redis is still coming back

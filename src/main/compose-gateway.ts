@@ -12,6 +12,7 @@ import { Pseudonyms } from "../secrets/pseudonyms.js";
 import type { ConversationReader } from "../ports/conversation-reader.js";
 import type { InboundStore, StoredInbound } from "../ports/inbound-store.js";
 import type { ReplyBus } from "../ports/reply-bus.js";
+import { closeWithin } from "../queue/close-within.js";
 import type { RedisClient } from "../queue/redis-connection.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
@@ -220,9 +221,8 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     async close() {
       const drained = await http.close(config.reliability.shutdownDeadlineMs);
       await metricsApp?.close();
-      await Promise.all(dashboardQueues.map((q) => q.close()));
-      await queue.close();
-      await outboxQueue.close();
+      // Bounded: after a Redis Cluster failover a close can wait for a reply that never comes.
+      await closeWithin(5000, "queues", () => Promise.all([...dashboardQueues.map((q) => q.close()), queue.close(), outboxQueue.close()]), logger);
       producer.disconnect();
       subscriber.disconnect();
       await personaTokens.close();

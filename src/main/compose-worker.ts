@@ -6,6 +6,7 @@ import type { ChannelAdapter } from "../ports/channel-adapter.js";
 import type { ChatModel } from "../ports/chat-model.js";
 import type { Logger } from "../ports/logger.js";
 import { BullOutboxQueue } from "../queue/outbox-queue.js";
+import { closeWithin } from "../queue/close-within.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { RedisConversationLock } from "../queue/redis-conversation-lock.js";
 import { listenForErasedConversations } from "../queue/erased-conversations.js";
@@ -48,6 +49,8 @@ export interface RunningWorker {
 }
 
 const SEND_RETRY_DELAY_MS = 2000;
+/** Each close after the drain; past it, disconnecting Redis ends what still waits (closeWithin). */
+const CLOSE_STEP_MS = 5000;
 const OPENING_BATCH = 200;
 const OPENING_ROUNDS = 25;
 
@@ -218,13 +221,13 @@ export function composeWorker(deps: {
     async close() {
       stopping = { sendsFinished: 0 };
       reconciler.stop();
-      await (await maintenance)?.close();
-      await openingWorker.close();
+      const m = await maintenance;
+      if (m) await closeWithin(CLOSE_STEP_MS, "maintenance", () => m.close(), logger);
+      await closeWithin(CLOSE_STEP_MS, "opening worker", () => openingWorker.close(), logger);
       const drained = await workers.close(config.reliability.shutdownDeadlineMs);
-      await turnQueue.close();
-      await openings.close();
-      await outboxQueue.close();
-      await (await stopListening)?.().catch(() => undefined);
+      await closeWithin(CLOSE_STEP_MS, "queues", () => Promise.all([turnQueue.close(), openings.close(), outboxQueue.close()]), logger);
+      const stop = await stopListening;
+      if (stop) await closeWithin(CLOSE_STEP_MS, "erasure subscription", stop, logger);
       subscriber.disconnect();
       connection.disconnect();
       return { ...drained, sendsFinished: stopping.sendsFinished };

@@ -1,6 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import type { RedisClient } from "./redis-connection.js";
 import type { Logger } from "../ports/logger.js";
+import { WORKER_RETRY } from "./worker-retry.js";
 
 export const MAINTENANCE_QUEUE = "maintenance";
 const WEBCHAT_RETENTION = "webchat-retention";
@@ -33,7 +34,7 @@ export async function startMaintenance(
       if (deleted > 0) deps.logger.info({ deleted }, "abandoned web chat sessions deleted");
       return { deleted };
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 1 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 1, ...WORKER_RETRY },
   );
   worker.on("error", (error) => deps.logger.error({ err: error }, "maintenance worker error"));
   worker.on("failed", (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, "maintenance job failed"));

@@ -1,6 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import type { RedisClient } from "./redis-connection.js";
 import type { Logger } from "../ports/logger.js";
+import { WORKER_RETRY } from "./worker-retry.js";
 
 export const OPENING_QUEUE = "openings";
 
@@ -55,7 +56,7 @@ export function startOpeningWorker(deps: { connection: RedisClient; prefix: stri
       if (queued > 0) deps.logger.info({ businessId: job.data.businessId, queued }, "opening: the agent answers what waited");
       return { queued };
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 2 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 2, ...WORKER_RETRY },
   );
   worker.on("error", (error) => deps.logger.error({ err: error }, "opening worker error"));
   worker.on("failed", (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, "opening job failed"));

@@ -40,11 +40,34 @@ export function parseClusterUrl(url: string): { nodes: Array<{ host: string; por
   };
 }
 
+/**
+ * ioredis 6.0.0's Cluster.disconnect() never ends a client caught between reconnection attempts
+ * (no node in its pool): it stays "disconnecting" and never emits "end". BullMQ's Worker.close()
+ * waits for that "end" on its blocking connection (a duplicate of ours), so a worker whose blocking
+ * connection was reconnecting after a failover never finished closing. This makes disconnect() end
+ * such a client as ioredis ends one that never connected, for the client and its duplicates.
+ */
+function endingWhenStranded(cluster: Cluster): Cluster {
+  const internals = cluster as unknown as { setStatus(status: string): void; handleCloseEvent(): void };
+  const disconnect = cluster.disconnect.bind(cluster);
+  cluster.disconnect = (reconnect = false) => {
+    const stranded = !reconnect && cluster.status !== "wait" && cluster.status !== "end" && cluster.nodes().length === 0;
+    disconnect(reconnect);
+    if (stranded) {
+      internals.setStatus("close");
+      internals.handleCloseEvent();
+    }
+  };
+  const duplicate = cluster.duplicate.bind(cluster);
+  cluster.duplicate = ((...args: Parameters<Cluster["duplicate"]>) => endingWhenStranded(duplicate(...args))) as Cluster["duplicate"];
+  return cluster;
+}
+
 export function createRedis(url: string, role: RedisRole): RedisClient {
   if (!isClusterUrl(url)) return new Redis(url, roleOptions(role));
   const { nodes, username, password, tls } = parseClusterUrl(url);
   const { retryStrategy, ...options } = roleOptions(role);
-  return new Cluster(nodes, {
+  const cluster = new Cluster(nodes, {
     clusterRetryStrategy: retryStrategy,
     // A failover moves slots: commands wait for the new primary instead of failing at once.
     retryDelayOnFailover: 200,
@@ -53,4 +76,5 @@ export function createRedis(url: string, role: RedisRole): RedisClient {
     slotsRefreshInterval: 1000,
     redisOptions: { ...options, ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tls ? { tls: {} } : {}) },
   });
+  return endingWhenStranded(cluster);
 }

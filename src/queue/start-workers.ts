@@ -8,6 +8,7 @@ import type { TurnOutcome } from "../worker/handle-turn.js";
 import type { OutboxJob } from "./outbox-queue.js";
 import { BusinessFairness } from "./business-fairness.js";
 import { OUTBOX_QUEUE, TURN_QUEUE } from "./queue-names.js";
+import { WORKER_RETRY } from "./worker-retry.js";
 
 export interface WorkerHandlers {
   readonly handleTurn: (job: TurnJob) => Promise<TurnOutcome>;
@@ -97,6 +98,7 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
       stalledInterval: options.stalledCheckMs,
       // A turn whose worker died is picked up again; the reconciler covers one that stalls past this.
       maxStalledCount: 5,
+      ...WORKER_RETRY,
     },
   );
   const fairness = new BusinessFairness(connection, prefix);
@@ -122,7 +124,7 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
       if (outcome === "waiting") throw new Error("an earlier reply of the conversation is not sent yet; retrying");
       return outcome;
     },
-    { connection, prefix, concurrency: 4, lockDuration: options.jobLockMs, stalledInterval: options.stalledCheckMs },
+    { connection, prefix, concurrency: 4, lockDuration: options.jobLockMs, stalledInterval: options.stalledCheckMs, ...WORKER_RETRY },
   );
   outbox.on("error", (error) => logger.error({ err: error }, "outbox worker error"));
 

@@ -5,8 +5,7 @@ import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.j
 
 // Issue #17 (3): REDIS_URL naming a Redis Cluster. The gateway and the worker run on a real
 // cluster (three primaries, a replica each); the queue prefix becomes a hash tag so every key of
-// ours is in one slot. Not here yet: a primary killed mid-traffic (tried: one run in three, the
-// gateway could not queue for over 15 s after the failover, and closing hung; see the README).
+// ours is in one slot. A primary killed mid-traffic: redis-cluster-failover.test.ts.
 let cluster: PrivateRedisCluster;
 let pipeline: TestPipeline;
 

@@ -34,6 +34,7 @@ export class PrivateRedisCluster {
       for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
       await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes"], { timeout: 30_000 });
       for (const port of ports) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`);
+      await cluster.waitForReplicas();
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -77,6 +78,67 @@ export class PrivateRedisCluster {
     return [...this.nodes.entries()].find(([, c]) => c.exitCode === null && c.signalCode === null)![0];
   }
 
+  /** Kills a node outright (SIGKILL, no save): its replica is promoted after the node timeout. */
+  async kill(port: number): Promise<void> {
+    const child = this.nodes.get(port);
+    if (!child) throw new Error(`no node on ${port}`);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve)));
+  }
+
+  /** Starts a killed node again on its port and config: it rejoins as a replica of the primary that replaced it. */
+  async restart(port: number): Promise<void> {
+    const child = this.nodes.get(port);
+    if (!child) throw new Error(`no node on ${port}`);
+    if (child.exitCode === null && child.signalCode === null) throw new Error(`node ${port} is running`);
+    this.nodes.set(port, spawnNode(this.dir, port));
+    await waitFor(() => ping(port), `redis-server on ${port}`);
+    // It starts as the primary its config remembers, learns it was replaced, then syncs as a replica.
+    await waitFor(async () => (await command(port, "info", "replication")).includes("master_link_status:up"), `node ${port} a synced replica`, 30_000);
+  }
+
+  /** Waits until another node than `old` serves `key`'s slot and the cluster is whole again; returns its port. */
+  async waitForNewPrimary(key: string, old: number, timeoutMs = 30_000): Promise<number> {
+    let now = old;
+    await waitFor(
+      async () => {
+        now = await this.primaryFor(key).catch(() => old);
+        return now !== old;
+      },
+      `a new primary for ${key}`,
+      timeoutMs,
+    );
+    await this.waitUntilHealthy(timeoutMs);
+    return now;
+  }
+
+  /** Waits until every live node says the cluster serves all slots again (after a failover). */
+  async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
+    for (const port of this.livePorts()) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`, timeoutMs);
+  }
+
+  /**
+   * Waits until every replica has its primary's data. A replica that never synced (its first sync
+   * waits for the primary's diskless-sync delay) refuses to take over: "Disconnected from master for
+   * longer than allowed" (cluster-replica-validity-factor), and its slots stay down.
+   */
+  async waitForReplicas(timeoutMs = 30_000): Promise<void> {
+    for (const port of this.livePorts()) {
+      await waitFor(
+        async () => {
+          const replication = await command(port, "info", "replication");
+          return replication.includes("role:master") || replication.includes("master_link_status:up");
+        },
+        `replica on ${port} in sync`,
+        timeoutMs,
+      );
+    }
+  }
+
+  private livePorts(): number[] {
+    return [...this.nodes.entries()].filter(([, c]) => c.exitCode === null && c.signalCode === null).map(([p]) => p);
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((c) => (c.exitCode === null && c.signalCode === null ? stopChild(c) : undefined)));
     await rm(this.dir, { recursive: true, force: true });
@@ -86,7 +148,7 @@ export class PrivateRedisCluster {
 function spawnNode(dir: string, port: number): ChildProcess {
   return spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "1500", "--save", "", "--appendonly", "no", "--dir", dir, "--maxmemory-policy", "noeviction"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "1500", "--save", "", "--appendonly", "no", "--dir", dir, "--maxmemory-policy", "noeviction", "--repl-diskless-sync-delay", "0", "--logfile", join(dir, `redis-${port}.log`)],
     { stdio: "ignore" },
   );
 }
@@ -104,12 +166,16 @@ async function ping(port: number): Promise<boolean> {
   }
 }
 
-async function info(port: number): Promise<string> {
+function info(port: number): Promise<string> {
+  return command(port, "cluster", "info");
+}
+
+async function command(port: number, ...args: string[]): Promise<string> {
   const redis = new Redis(port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
-    return String(await redis.call("cluster", "info"));
+    return String(await redis.call(args[0]!, ...args.slice(1)));
   } catch {
     return "";
   } finally {
