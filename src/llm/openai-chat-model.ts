@@ -4,7 +4,7 @@ import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../ports/chat-model.js";
 import { chatMessagesOf } from "./chat-messages.js";
-import { EngineUnavailableError } from "./engine-unavailable-error.js";
+import { EngineUnavailableError, reason } from "./engine-unavailable-error.js";
 import type { PromptCounter } from "./prompt-counter.js";
 
 export { EngineUnavailableError };
@@ -239,10 +239,6 @@ export function retryAfterMs(value: string | null): number | undefined {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), RETRY_AFTER_MAX_MS) : undefined;
 }
 
-function reason(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  return cause instanceof Error ? cause.message : String(cause);
-}
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

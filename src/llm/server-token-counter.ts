@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
-import { EngineUnavailableError } from "./engine-unavailable-error.js";
+import { EngineUnavailableError, reason } from "./engine-unavailable-error.js";
 import { chatMessagesOf } from "./chat-messages.js";
 import type { PromptCounter } from "./prompt-counter.js";
 
@@ -12,6 +12,8 @@ export interface ServerTokenCounterOptions {
   readonly model: string;
   readonly timeoutMs: number;
 }
+
+const CONNECT_ATTEMPTS = 3;
 
 type Dialect = "llama-server" | "vllm";
 type Message = { role: string; content: string };
@@ -114,18 +116,25 @@ export class ServerTokenCounter implements PromptCounter {
     this.turnOverhead = Math.max(0, Math.ceil((three - one - texts) / 2)) + 1;
   }
 
+  /** Counting is idempotent: a request whose connection failed is sent again (llama-server closes kept-alive connections under a client). */
   private async post<T>(path: string, body: unknown): Promise<T> {
     const url = `${this.options.baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "")}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (error) {
-      throw new EngineUnavailableError(`the inference engine's tokenizer does not answer (${(error as Error).message})`, { cause: error });
+    let res: Response | undefined;
+    for (let attempt = 1; !res; attempt++) {
+      try {
+        res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (error) {
+        if (attempt < CONNECT_ATTEMPTS && !(error instanceof DOMException && error.name === "TimeoutError")) {
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+          continue;
+        }
+        throw new EngineUnavailableError(`the inference engine's tokenizer does not answer (${reason(error)})`, { cause: error });
+      }
     }
     if (!res.ok) throw new EngineUnavailableError(`the inference engine's ${path} answered HTTP ${res.status}`);
     return (await res.json()) as T;
