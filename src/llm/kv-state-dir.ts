@@ -52,10 +52,14 @@ export class KvStateDir {
     this.dir = path.join(options.dir, createHash("sha256").update(fingerprint).digest("hex").slice(0, 16));
   }
 
-  /** Fingerprint of what a state file depends on: the model file (path, size, mtime) and the KV cache type. */
-  static async fingerprintOf(modelPath: string, kvCacheType: string | undefined): Promise<string> {
+  /**
+   * Fingerprint of what a state file depends on: the model file (path, size, mtime), the KV cache
+   * type, and the contexts' sequence counts (llama.cpp refuses a state from a context with another
+   * number of sequences: "n_stream mismatch"; workers with other LLM_SEQUENCES share no states).
+   */
+  static async fingerprintOf(modelPath: string, kvCacheType: string | undefined, sequencesPerContext: readonly number[]): Promise<string> {
     const s = await stat(modelPath);
-    return JSON.stringify({ model: path.resolve(modelPath), size: s.size, mtimeMs: s.mtimeMs, kv: kvCacheType ?? "F16" });
+    return JSON.stringify({ model: path.resolve(modelPath), size: s.size, mtimeMs: s.mtimeMs, kv: kvCacheType ?? "F16", sequences: sequencesPerContext });
   }
 
   /** The file name for a conversation, the same in every tier: a hash, never the key itself. */

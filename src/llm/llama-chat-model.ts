@@ -100,7 +100,8 @@ export class LlamaChatModel implements ChatModel {
       contexts.push(context);
       for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c, slot: i });
     }
-    const kvTiers = options.kvTiers ? await KvTiers.open(options.kvTiers, await KvStateDir.fingerprintOf(options.modelPath, options.kvCacheType)) : undefined;
+    const perContext = contexts.map((_, c) => sequences.filter((s) => s.group === c).length);
+    const kvTiers = options.kvTiers ? await KvTiers.open(options.kvTiers, await KvStateDir.fingerprintOf(options.modelPath, options.kvCacheType, perContext)) : undefined;
     return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvTiers);
   }
 

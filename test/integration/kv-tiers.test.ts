@@ -154,6 +154,22 @@ describe("KV tiers: host RAM, then disk", () => {
     expect(again.evaluatedTokens).toBeGreaterThan(again.promptTokens / 2);
   });
 
+  it("a worker with another number of sequences does not try another's states (llama.cpp would refuse them: n_stream mismatch)", async () => {
+    const ramDir = path.join(shm, "shapes");
+    const options = { ram: { dir: ramDir, maxBytes: 2 ** 30 }, disk: undefined, maxAgeMs: 60_000, personaPrefix: false };
+    const [one, three] = [await load(options, 1), await load(options, 3)];
+    const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
+    const g1 = await one.generate(first, { maxTokens: 8, conversationKey: "conversation-shape" });
+    await one.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-shape-other" });
+    expect(await pairs(ramDir)).toHaveLength(2);
+    const next: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }] };
+    const elsewhere = await three.generate(next, { maxTokens: 4, conversationKey: "conversation-shape" });
+    expect(elsewhere.cacheSource).toBeUndefined();
+    // Left for a worker of its own shape: the state is still there, in its own directory.
+    expect(await pairs(ramDir)).toHaveLength(2);
+    expect(new Set((await pairs(ramDir)).map((f) => path.dirname(f))).size).toBe(1);
+  });
+
   it("a stale state in the RAM tier is not restored and is deleted", async () => {
     const ramDir = path.join(shm, "stale");
     const model = await load({ ram: { dir: ramDir, maxBytes: 2 ** 30 }, disk: undefined, maxAgeMs: 300, personaPrefix: false });
