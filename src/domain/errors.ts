@@ -39,7 +39,7 @@ export class LimitError extends AppError {
 
 export class UnavailableError extends AppError {
   constructor(
-    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TOKENIZER_LOADING" | "TOKENIZER_UNAVAILABLE" | "PLATFORM_UNAVAILABLE",
+    readonly code: "QUEUE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TOKENIZER_UNAVAILABLE" | "PLATFORM_UNAVAILABLE",
     message: string,
     options?: { cause?: unknown },
   ) {

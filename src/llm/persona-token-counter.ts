@@ -8,10 +8,8 @@ type Encoder = { encode(text: string, addBos?: boolean, addPrecedingSpace?: bool
 export const LLAMA2_SYSTEM_TEMPLATE_TOKENS = 23;
 
 export interface PersonaTokenCounter {
-  /** Tokens of a system prompt with the model's chat template, as the worker counts it; UnavailableError while loading or when it cannot be counted. */
+  /** Tokens of a system prompt with the model's chat template, as the worker counts it; UnavailableError (503) when it cannot be counted. */
   count(systemPrompt: string): Promise<number>;
-  /** Resolves once counting works; rejects with why it never will (a missing model file, an engine with no tokenizer). */
-  readonly ready: Promise<void>;
   readonly source: string;
   close(): Promise<void>;
 }
@@ -24,44 +22,40 @@ type Counting = { count(systemPrompt: string): number | Promise<number>; close()
  * The gateway has no model loaded, yet the console's persona budget must be counted as the worker
  * will count it. With the worker's model file at hand (MODEL_PATH), its vocabulary and chat template
  * are read (no weights: a few MB); else, on an inference engine, the engine counts (its /tokenize);
- * else the default model's tokenizer (Llama-2, in pure JS) plus Llama-2-chat's template.
+ * else the default model's tokenizer (Llama-2, in pure JS) plus Llama-2-chat's template. Loaded at
+ * the first count, so a gateway that never counts (most of them, most of the time) starts and
+ * stops without loading node-llama-cpp.
  */
 export function createPersonaTokenCounter(modelPath: string | undefined, engine?: ServerTokenCounterOptions): PersonaTokenCounter {
-  let counting: Counting | undefined;
-  let failure: { error: Error; at: number } | undefined;
+  let loading: Promise<Counting> | undefined;
+  let failedAt: number | undefined;
   const load = () =>
-    (modelPath ? fromModelFile(modelPath) : engine ? fromEngine(engine) : fromLlama2Tokenizer()).then(
-      (loaded) => {
-        counting = loaded;
-        failure = undefined;
-      },
-      (error: Error) => {
-        failure = { error, at: Date.now() };
-        throw error;
-      },
-    );
-  let loading = load();
-  const ready = loading;
-  ready.catch(() => undefined);
+    (loading ??= (modelPath ? fromModelFile(modelPath) : engine ? fromEngine(engine) : fromLlama2Tokenizer()).catch((error: unknown) => {
+      failedAt = Date.now();
+      throw error;
+    }));
   return {
-    ready,
     source: modelPath
       ? `the vocabulary and template of ${modelPath}`
       : engine
         ? `the inference engine at ${engine.baseUrl}`
         : "the built-in Llama-2 tokenizer and Llama-2-chat template",
     async count(systemPrompt) {
-      // An engine that was down when the gateway started is asked again (a missing file is not).
-      if (failure && engine && !modelPath && Date.now() - failure.at > ENGINE_RETRY_MS) {
-        loading = load();
-        await loading.catch(() => undefined);
+      // An engine that was down is asked again after a while (a missing file is not).
+      if (failedAt !== undefined && engine && !modelPath && Date.now() - failedAt > ENGINE_RETRY_MS) {
+        loading = undefined;
+        failedAt = undefined;
       }
-      if (failure) throw new UnavailableError("TOKENIZER_UNAVAILABLE", `persona tokens cannot be counted: ${failure.error.message}`, { cause: failure.error });
-      if (!counting) throw new UnavailableError("TOKENIZER_LOADING", "the tokenizer is still loading; retry in a moment");
+      let counting: Counting;
+      try {
+        counting = await load();
+      } catch (error) {
+        throw new UnavailableError("TOKENIZER_UNAVAILABLE", `persona tokens cannot be counted: ${(error as Error).message}`, { cause: error });
+      }
       return counting.count(systemPrompt);
     },
     close: async () => {
-      await loading.catch(() => undefined);
+      const counting = await loading?.catch(() => undefined);
       await counting?.close();
     },
   };

@@ -171,10 +171,6 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     config.model.path,
     engine.kind === "openai" ? { baseUrl: engine.baseUrl, apiKey: engine.apiKey, model: engine.model, timeoutMs: engine.timeoutMs } : undefined,
   );
-  personaTokens.ready.then(
-    () => logger.info({ source: personaTokens.source }, "persona tokens are counted with the model's tokenizer"),
-    (error: unknown) => logger.error({ err: error }, "persona tokens cannot be counted: saving a persona will answer 503 until the gateway can count (MODEL_PATH, or the inference engine's /tokenize)"),
-  );
   const publicBaseUrl = config.http.publicBaseUrl;
   registerAdminApi(app, {
     sessions,

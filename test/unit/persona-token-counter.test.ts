@@ -26,7 +26,6 @@ describe.each([LLAMA2_FAMILY, LLAMA3_FAMILY, CHATML_FAMILY])("with the worker's 
 
   it("counts each persona's system prompt exactly as the worker's loaded model does", async () => {
     const counter = createPersonaTokenCounter(modelPath);
-    await counter.ready;
     for (const file of PERSONAS) {
       const system = renderSystemPrompt(await readPersonaFile(file));
       expect(await counter.count(system)).toBe(await workerCount(model, system));
@@ -49,7 +48,6 @@ describe("without a model file (the gateway's default)", () => {
 
   it("counts as Llama-2-chat (the default model) does, template included, for any persona text", async () => {
     const counter = createPersonaTokenCounter(undefined);
-    await counter.ready;
     for (const file of PERSONAS) {
       const system = renderSystemPrompt(await readPersonaFile(file));
       expect(await counter.count(system)).toBe(await workerCount(llama2, system));
@@ -66,21 +64,13 @@ describe("without a model file (the gateway's default)", () => {
   it("differs from a model with another tokenizer and template, which is why the gateway reads MODEL_PATH when it has it", async () => {
     const system = renderSystemPrompt(await readPersonaFile(PERSONAS[0]!));
     const withoutFile = createPersonaTokenCounter(undefined);
-    await withoutFile.ready;
     expect(await withoutFile.count(system)).not.toBe(await workerCount(llama3, system));
   });
 });
 
 describe("when counting cannot work", () => {
-  it("answers 'still loading' before the vocabulary is read", async () => {
-    const counter = createPersonaTokenCounter(undefined);
-    await expect(counter.count("You are a bakery.")).rejects.toMatchObject({ code: "TOKENIZER_LOADING" });
-    await counter.close();
-  });
-
-  it("a missing model file: ready rejects with the path, and every count is a 503-class error naming it", async () => {
+  it("a missing model file: every count is a 503-class error naming it", async () => {
     const counter = createPersonaTokenCounter("/nonexistent/model.gguf");
-    await expect(counter.ready).rejects.toThrow(/\/nonexistent\/model\.gguf/);
     const counting = counter.count("You are a bakery.");
     await expect(counting).rejects.toBeInstanceOf(UnavailableError);
     await expect(counting).rejects.toMatchObject({ code: "TOKENIZER_UNAVAILABLE", message: expect.stringContaining("/nonexistent/model.gguf") });
