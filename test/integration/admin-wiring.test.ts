@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { PromptFormat } from "../../src/llm/prompt-format.js";
+import { ensureTinyChatModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { CHATML_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
@@ -8,7 +11,7 @@ import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
 
 // The admin API as the gateway serves it (composeGateway), over the migrated schema.
@@ -84,4 +87,31 @@ describe("admin API in the gateway", () => {
     const row = await database.db.message.findUniqueOrThrow({ where: { id: res.json().messageId } });
     expect(row.text).toBe("hi \ufffd there");
   });
+
+  it("a persona's tokens, as the console reads them, are counted as the worker's model counts them", async () => {
+    const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
+    const headers = { authorization: `Bearer ${key}` };
+    const liveTokens = async (g: Gateway) => {
+      const list = await g.app.inject({ url: `/api/admin/businesses/${business.id}/personas`, headers });
+      const id = (list.json().personas ?? list.json().items ?? list.json())[0].id as string;
+      const detail = (await g.app.inject({ url: `/api/admin/businesses/${business.id}/personas/${id}`, headers })).json();
+      return { tokens: detail.activeVersion.tokens as number, systemPrompt: detail.activeVersion.systemPrompt as string };
+    };
+    // A gateway given the worker's model file (a ChatML model here) counts with its vocabulary and template.
+    const modelPath = await ensureTinyChatModel(MODEL_CACHE_DIR, CHATML_FAMILY);
+    const withModel = composeGateway({ config: testConfig({ QUEUE_PREFIX: redisPrefix.prefix, MODEL_PATH: modelPath }), db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
+    try {
+      const counted = await liveTokens(withModel);
+      const vocabulary = await PromptFormat.loadVocabulary(modelPath);
+      try {
+        expect(counted.tokens).toBe(vocabulary.format.countPrompt({ system: counted.systemPrompt, turns: [{ role: "user", text: "" }] }));
+      } finally {
+        await vocabulary.close();
+      }
+      // Without the file (this suite's gateway) it counts as Llama-2-chat does, which differs for this model.
+      expect((await liveTokens(gateway)).tokens).not.toBe(counted.tokens);
+    } finally {
+      await withModel.close();
+    }
+  }, 60_000);
 });
