@@ -53,4 +53,15 @@ describe("diffLines", () => {
     expect(d).toMatchObject({ added: 1, removed: 1, exact: true });
     expect(performance.now() - start).toBeLessThan(1000);
   });
+
+  it("shows a rewrite too large to diff exactly as every old line removed and every new line added, without spinning", () => {
+    const oldText = Array.from({ length: 6000 }, (_, i) => `old ${i}`).join("\n");
+    const newText = Array.from({ length: 6000 }, (_, i) => `new ${i}`).join("\n");
+    const start = performance.now();
+    const d = diffLines(oldText, newText);
+    expect(d).toMatchObject({ added: 6000, removed: 6000, exact: false });
+    expect(d.lines.slice(0, 2)).toEqual([{ op: "remove", text: "old 0", oldLine: 1 }, { op: "remove", text: "old 1", oldLine: 2 }]);
+    expect(d.lines.at(-1)).toEqual({ op: "add", text: "new 5999", newLine: 6000 });
+    expect(performance.now() - start).toBeLessThan(5000);
+  });
 });
