@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { classifyInbound } from "../../src/guardrails/classify-inbound.js";
 import { findBlockedTopic } from "../../src/guardrails/find-blocked-topic.js";
@@ -124,6 +125,22 @@ describe("replyLanguage", () => {
     expect(replyLanguage(["Do you have rye bread?"], "Spanish")).toBe("en");
     expect(replyLanguage(["ok"], "Español")).toBe("es");
     expect(replyLanguage(["ok"], "English")).toBe("en");
+  });
+
+  it("reads short chat messages in either language whatever the persona's (at least 37 of 40 of each, both ways)", () => {
+    const sets = JSON.parse(readFileSync(new URL("../fixtures/reply-language-messages.json", import.meta.url), "utf8")) as Record<"en" | "es", string[]>;
+    for (const persona of ["English", "Spanish"]) {
+      for (const language of ["en", "es"] as const) {
+        const read = sets[language].filter((text) => replyLanguage([text], persona) === language).length;
+        expect({ persona, language, read }).toEqual({ persona, language, read: expect.toSatisfy((n: number) => n >= 37) });
+      }
+    }
+  });
+
+  it("keeps the persona's language when one word cannot tell (eld alone reads 'Hello!' as Spanish)", () => {
+    expect(replyLanguage(["Hello!"], "English")).toBe("en");
+    expect(replyLanguage(["gracias"], "Español")).toBe("es");
+    expect(replyLanguage(["👍"], "Spanish")).toBe("es");
   });
 });
 
