@@ -116,9 +116,9 @@ export function composeWorker(deps: {
     }
   };
   const deliverOrSchedule = async (outboxId: string) => {
-    const outcome = await deliver(outboxId);
-    if (outcome === "retry" || outcome === "waiting") await outboxQueue.scheduleRetry(outboxId, SEND_RETRY_DELAY_MS);
-    return outcome;
+    const result = await deliver(outboxId);
+    if (result.outcome === "retry" || result.outcome === "waiting") await outboxQueue.scheduleRetry(outboxId, result.retryInMs ?? SEND_RETRY_DELAY_MS);
+    return result;
   };
   const openings = new BullOpeningQueue(connection, config.queuePrefix, logger, deps.now);
   const workers = startWorkers(

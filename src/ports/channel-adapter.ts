@@ -59,6 +59,13 @@ export class PlatformRejectedError extends Error {
  */
 export class PlatformTransportError extends Error {
   readonly code = "PLATFORM_TRANSPORT";
+  /** How long the platform asked us to wait before sending again (a throttled send), when it said. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RedisClient } from "./redis-connection.js";
 import { FatalError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
-import type { DeliveryOutcome } from "../worker/deliver-reply.js";
+import type { DeliveryOutcome, DeliveryResult } from "../worker/deliver-reply.js";
 import type { TurnOutcome } from "../worker/handle-turn.js";
 import type { OutboxJob } from "./outbox-queue.js";
 import { BusinessFairness } from "./business-fairness.js";
@@ -12,7 +12,7 @@ import { WORKER_RETRY } from "./worker-retry.js";
 
 export interface WorkerHandlers {
   readonly handleTurn: (job: TurnJob) => Promise<TurnOutcome>;
-  readonly deliver: (outboxId: string) => Promise<DeliveryOutcome>;
+  readonly deliver: (outboxId: string) => Promise<DeliveryResult>;
   /** Called once a turn job has failed for good: the message is marked failed for the admin to see. */
   readonly onTurnFailed: (job: TurnJob, error: Error) => Promise<void>;
   /** Called when the shutdown deadline passes: make the running turns end at once (they are then handed back). */
@@ -118,8 +118,13 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
 
   const outbox = new Worker<OutboxJob, DeliveryOutcome>(
     OUTBOX_QUEUE,
-    async (job) => {
-      const outcome = await handlers.deliver(job.data.outboxId);
+    async (job, token) => {
+      const { outcome, retryInMs } = await handlers.deliver(job.data.outboxId);
+      if (outcome === "retry" && retryInMs !== undefined) {
+        // The platform said when: wait that long in the delayed set, not in this worker.
+        await job.moveToDelayed(Date.now() + retryInMs, token);
+        throw new DelayedError();
+      }
       if (outcome === "retry") throw new Error("reply send failed; retrying");
       if (outcome === "waiting") throw new Error("an earlier reply of the conversation is not sent yet; retrying");
       return outcome;

@@ -12,6 +12,15 @@ import type { UnrecordedSends } from "../ports/unrecorded-sends.js";
  */
 export type DeliveryOutcome = "sent" | "not-pending" | "failed" | "retry" | "waiting" | "unrecorded";
 
+export interface DeliveryResult {
+  readonly outcome: DeliveryOutcome;
+  /** "retry" when the platform said how long to wait (a throttled send): send again no sooner. */
+  readonly retryInMs?: number;
+}
+
+/** The longest wait a platform's Retry-After can ask of a reply (beyond it the reply is tried again anyway). */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
 export interface DeliveryDeps {
   readonly outbox: OutboxStore;
   readonly adapters: ReadonlyMap<ChannelKind, ChannelAdapter>;
@@ -40,16 +49,16 @@ const RECORD_RETRY_DELAYS_MS = [200, 500, 1000, 2000, 4000, 8000];
  * provably did not take it (or, on the web chat, where a repeat is invisible); when it may have,
  * the entry fails as UNKNOWN_OUTCOME for the admin to see.
  */
-export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promise<DeliveryOutcome> {
+export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promise<DeliveryResult> {
   const delivery = await deps.outbox.claim(outboxId);
-  if (!delivery) return "not-pending";
-  if (delivery === "waiting") return "waiting";
+  if (!delivery) return { outcome: "not-pending" };
+  if (delivery === "waiting") return { outcome: "waiting" };
   const log = deps.logger.child({ outboxId, conversationId: delivery.conversationId, channel: delivery.channel.kind });
   const adapter = deps.adapters.get(delivery.channel.kind);
   if (!adapter) {
     await deps.outbox.markFailed(outboxId, `no adapter for channel kind ${delivery.channel.kind} in this worker`);
     log.error({}, "reply not sent: no adapter for this channel kind");
-    return "failed";
+    return { outcome: "failed" };
   }
   // Once per reply, recorded with the outcome, so a retry does not mark the message read again.
   let readMarked = delivery.readMarked;
@@ -63,9 +72,11 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
   try {
     ({ platformMessageIds } = await adapter.send(delivery));
   } catch (error) {
-    return settleUnsent(deps, delivery, error, readMarked, log);
+    const outcome = await settleUnsent(deps, delivery, error, readMarked, log);
+    const retryAfterMs = ((error instanceof PartialSendError ? error.cause : error) as PlatformTransportError | undefined)?.retryAfterMs;
+    return outcome === "retry" && typeof retryAfterMs === "number" ? { outcome, retryInMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) } : { outcome };
   }
-  return settleSent(deps, delivery, [...delivery.sentPlatformMessageIds, ...platformMessageIds], log);
+  return { outcome: await settleSent(deps, delivery, [...delivery.sentPlatformMessageIds, ...platformMessageIds], log) };
 }
 
 async function settleSent(deps: DeliveryDeps, delivery: ClaimedDelivery, ids: readonly string[], log: Logger): Promise<DeliveryOutcome> {

@@ -233,14 +233,17 @@ describe("the platform took the reply, then recording it failed", () => {
 });
 
 describe("a send is repeated only where the platform provably did not take it", () => {
-  it("429 then success: received once, marked read once", async () => {
-    // Retry-After beyond the client's bound: the outbox tries again later.
+  it("429 then success: sent again no sooner than Meta's Retry-After, received once, marked read once", async () => {
+    // The worker does not wait it out: the outbox job waits in the delayed set, then sends.
     graph.failNext(1, { status: 429, retryAfter: "3" }, "send");
     const customer = await customerWrites();
     const reply = await settled(customer);
     expect(receivedBy(customer)).toHaveLength(1);
     expect(reply.outbox).toMatchObject({ status: "sent", attempts: 2 });
     expect(readsOf(customer)).toHaveLength(1);
+    const sends = graph.requests.filter((r) => textTo(r) === customer);
+    expect(sends.map((r) => Boolean(r.fault))).toEqual([true, false]);
+    expect(sends[1]!.at - sends[0]!.at).toBeGreaterThanOrEqual(3000);
   }, 90_000);
 
   it("connection refused: retried later, received once, marked read once", async () => {
@@ -281,8 +284,8 @@ describe("a send is repeated only where the platform provably did not take it", 
 
 describe("replies reach the phone in the order of the messages they answer", () => {
   it("a reply put back for a retry (429) is not overtaken by the reply to the customer's next message", async () => {
-    // The first reply meets 429s beyond the client's bound twice: put back, retried later.
-    graph.failNext(2, { status: 429, retryAfter: "60" }, "send");
+    // The first reply meets a 429 twice: put back each time, sent again after Meta's Retry-After.
+    graph.failNext(2, { status: 429, retryAfter: "2" }, "send");
     const customer = await customerWrites("Do you have rye bread today?");
     for (let i = 0; i < 300 && !graph.requests.some((r) => textTo(r) === customer && r.fault); i++) await sleep(100);
     await writeAs(customer, `wamid.in.${customer}.2`, "And croissants?");
@@ -301,7 +304,7 @@ describe("replies reach the phone in the order of the messages they answer", () 
   }, 90_000);
 
   it("replies that waited for an earlier one each mark their own message read, once", async () => {
-    graph.failNext(2, { status: 429, retryAfter: "60" }, "send");
+    graph.failNext(2, { status: 429, retryAfter: "2" }, "send");
     const customer = await customerWrites("Do you have rye bread today?");
     const replies = () =>
       database.db.message.findMany({ where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } }, orderBy: { seq: "asc" }, include: { outbox: true } });
@@ -369,11 +372,11 @@ describe("the database refuses writes for longer than the worker's retries", () 
       if (replyIdOf(r)) await setReadOnly(true);
     };
     try {
-      expect(await deliverReply(deps, reply.outboxId)).toBe("unrecorded");
+      expect(await deliverReply(deps, reply.outboxId)).toEqual({ outcome: "unrecorded" });
       expect(await unrecorded.list(10)).toEqual([{ outboxId: reply.outboxId, platformMessageIds: [graph.received()[0]!.responseId] }]);
       await setReadOnly(false);
       // The outbox's retry finds nothing to send: the entry was never released.
-      expect(await deliverReply(deps, reply.outboxId)).toBe("not-pending");
+      expect(await deliverReply(deps, reply.outboxId)).toEqual({ outcome: "not-pending" });
       // Even where it would fail an interrupted send (claimed long ago), it records this one as sent.
       const report = await reconcile({
         store: new ReconcileRepository(db),

@@ -27,19 +27,23 @@ describe("GraphClient", () => {
     expect(graph.requests[0]).toMatchObject({ method: "POST", path: "/v21.0/106540352242922/messages", headers: { authorization: "Bearer tok", "content-type": "application/json" } });
   });
 
-  it("retries 429 honouring Retry-After, and throttling codes with exponential backoff", async () => {
-    graph.failNext(1, { status: 429, retryAfter: "2" }).failNext(2, { status: 400, body: { error: { message: "(#130429) Rate limit hit", code: 130429 } } });
-    await send(client());
-    expect(graph.requests).toHaveLength(4);
-    expect(sleeps).toEqual([2000, 200, 400]);
-  });
-
-  it("gives up after the last try with a transport error (the platform took nothing: safe to send later)", async () => {
-    graph.failNext(4, { status: 429 });
+  it("does not wait out a 429 inside the call: a transport error carrying Meta's Retry-After, for the outbox to wait in its delayed set", async () => {
+    graph.failNext(1, { status: 429, retryAfter: "2" });
     const error = await send(client()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphTransportError);
     expect(error).toBeInstanceOf(PlatformTransportError);
-    expect(graph.requests).toHaveLength(4);
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 2000 });
+    expect(graph.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("a 429 without Retry-After is a transport error without a wait (the outbox's own backoff applies)", async () => {
+    graph.failNext(1, { status: 429 });
+    const error = await send(client()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphTransportError);
+    expect((error as GraphTransportError).retryAfterMs).toBeUndefined();
+    expect(graph.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
   });
 
   it("never repeats a request after a 5xx: the message may have gone out (unknown outcome)", async () => {
@@ -56,7 +60,7 @@ describe("GraphClient", () => {
     expect(sleeps).toEqual([]);
   });
 
-  it("does not wait out a Retry-After longer than its bound: the outbox retries later", async () => {
+  it("passes on a long Retry-After as it is (the outbox bounds it)", async () => {
     graph.failNext(1, { status: 429, retryAfter: "3600" });
     const error = await send(client()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphTransportError);
@@ -115,10 +119,13 @@ describe("GraphClient", () => {
     expect(graph.requests).toHaveLength(1);
   });
 
-  it("retries Meta's throttling codes sent as 400", async () => {
+  it("Meta's throttling codes sent as 400 are transport errors (safe to send later), not rejections", async () => {
     graph.failNext(1, { status: 400, body: { error: { message: "(#130429) Rate limit hit", code: 130429 } } });
-    await send(client());
-    expect(graph.requests).toHaveLength(2);
+    const error = await send(client()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphTransportError);
+    expect(error).not.toBeInstanceOf(PlatformRejectedError);
+    expect(graph.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
   });
 
   it("maps the closed customer window (WhatsApp 131047, Instagram 10/2534022) to OutsideCustomerWindowError", async () => {

@@ -95,7 +95,7 @@ describe("WhatsappCloudAdapter.send", () => {
   it("resumes a split reply after the parts an earlier attempt sent, and says how far a failed one got", async () => {
     const text = Array.from({ length: 250 }, (_, i) => `Sentence ${i} is about bread and cakes.`).join(" ");
     // Part 2 is throttled (not taken): the error carries part 1's id and how many parts went out.
-    graph.failNext(4, { status: 429 }, () => graph.received().length === 1);
+    graph.failNext(1, { status: 429 }, () => graph.received().length === 1);
     const partial = await whatsapp.send(delivery("whatsapp_cloud", { text })).catch((e: unknown) => e);
     expect(partial).toBeInstanceOf(PartialSendError);
     expect((partial as PartialSendError).partsSent).toBe(1);

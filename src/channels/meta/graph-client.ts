@@ -12,7 +12,7 @@ export interface GraphClientOptions {
   /** Tries per call, the first included. */
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
-  /** Longest wait between tries; a Retry-After beyond it gives up at once (the outbox retries later). */
+  /** Longest wait between tries of a connection that never opened. */
   readonly maxDelayMs?: number;
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -29,14 +29,15 @@ export class GraphRejectedError extends PlatformRejectedError {
   }
 }
 
-/** Not processed: unreachable before the request left, or throttled (429, Meta's rate-limit codes), after all tries. Safe to send again later. */
+/**
+ * Not processed: unreachable before the request left (after all tries), or throttled (429, Meta's
+ * rate-limit codes; `retryAfterMs` is Meta's Retry-After when it sent one). Safe to send again later.
+ */
 export class GraphTransportError extends PlatformTransportError {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
-    /** What Meta asked us to wait before retrying, when it said (for the outbox's retry delay). */
-    readonly retryAfterMs?: number,
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.name = "GraphTransportError";
@@ -59,10 +60,12 @@ export class GraphOutcomeUnknownError extends SendOutcomeUnknownError {
 }
 
 /**
- * A small JSON client for Graph API POSTs. It tries again (bounded exponential backoff, honouring
- * Retry-After) only what Meta provably did not process: a connection that never opened, a 429 or
- * a throttling code, a 4xx flagged transient. Message sends are not idempotent, so an ambiguous
- * failure is never repeated here.
+ * A small JSON client for Graph API POSTs. It tries again (bounded exponential backoff) only a
+ * connection that never opened. A throttled call (429, a throttling code, a 4xx flagged transient)
+ * is not waited out here, inside the caller's job: it fails at once as a GraphTransportError
+ * carrying Meta's Retry-After, and the outbox sends it again that much later (or after its own
+ * backoff when Meta did not say), leaving the worker free meanwhile. Message sends are not idempotent, so an ambiguous failure is
+ * never repeated.
  */
 export class GraphClient {
   private readonly o: Required<Omit<GraphClientOptions, "fetch">> & { fetch: typeof fetch };
@@ -108,11 +111,7 @@ export class GraphClient {
       const summary = `Graph API ${response.status}${graph.code !== undefined ? ` (code ${graph.code})` : ""}: ${graph.message}`;
       if (response.status === 429 || isThrottlingError(graph) || (response.status < 500 && isRetryableGraphError(graph))) {
         const asked = retryAfterMs(response.headers.get("retry-after"));
-        const failure = new GraphTransportError(summary, response.status, undefined, asked);
-        const wait = asked ?? this.backoff(attempt);
-        if (attempt >= attempts || wait > this.o.maxDelayMs) throw failure;
-        await this.o.sleep(wait);
-        continue;
+        throw new GraphTransportError(summary, response.status, asked === undefined ? undefined : { retryAfterMs: asked });
       }
       if (response.status >= 500) throw new GraphOutcomeUnknownError(summary, response.status);
       if (isWindowClosedError(graph)) {
