@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { unlinkSync } from "node:fs";
 import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -38,7 +39,7 @@ export async function lockDataDir(dir: string, hint: string): Promise<DataDirLoc
     // Its owner is gone (or the file is unreadable): take over, one process at a time.
     const takeover = `${lockFile}.takeover`;
     if (!(await tryMkdir(takeover))) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       continue;
     }
     try {

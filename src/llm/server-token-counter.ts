@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { LRUCache } from "lru-cache";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
@@ -130,7 +131,7 @@ export class ServerTokenCounter implements PromptCounter {
         });
       } catch (error) {
         if (attempt < CONNECT_ATTEMPTS && !(error instanceof DOMException && error.name === "TimeoutError")) {
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+          await sleep(100 * attempt);
           continue;
         }
         throw new EngineUnavailableError(`the inference engine's tokenizer does not answer (${reason(error)})`, { cause: error });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 
 export interface ChatLine {
@@ -64,8 +65,4 @@ export class WebchatClient {
   private api(): string {
     return `${this.baseUrl}/api/webchat/${encodeURIComponent(this.channelKey)}`;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

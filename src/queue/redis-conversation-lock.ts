@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "./redis-connection.js";
 import type { ConversationLock, LockLease } from "../ports/conversation-lock.js";
@@ -41,7 +42,7 @@ export class RedisConversationLock implements ConversationLock {
           } catch (error) {
             const pause = RELEASE_RETRY_MS[attempt];
             if (pause === undefined) throw error;
-            await new Promise((resolve) => setTimeout(resolve, pause));
+            await sleep(pause);
           }
         }
       },

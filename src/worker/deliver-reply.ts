@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { FatalError } from "../domain/errors.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import { PartialSendError, PlatformRejectedError, PlatformTransportError, type ChannelAdapter } from "../ports/channel-adapter.js";
@@ -136,7 +137,7 @@ async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error
 /** Writes an outcome, trying again with backoff; false when the database would not take it. */
 async function persist(deps: DeliveryDeps, log: Logger, what: string, write: () => Promise<unknown>, afterFirstFailure?: () => Promise<void>): Promise<boolean> {
   const delays = deps.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = deps.sleep ?? ((ms: number) => sleep(ms));
   for (let attempt = 0; ; attempt++) {
     try {
       await write();
@@ -145,7 +146,7 @@ async function persist(deps: DeliveryDeps, log: Logger, what: string, write: () 
       await afterFirstFailure?.();
       if (attempt >= delays.length) return false;
       log.warn({ err: error, attempt: attempt + 1 }, `${what}; trying again`);
-      await sleep(delays[attempt]!);
+      await wait(delays[attempt]!);
     }
   }
 }

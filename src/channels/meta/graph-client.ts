@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../ports/channel-adapter.js";
 import { OutsideCustomerWindowError } from "./customer-window.js";
 import { fetchFailureCode, requestNeverWritten } from "./fetch-failure.js";
@@ -76,7 +77,7 @@ export class GraphClient {
       baseDelayMs: 500,
       maxDelayMs: 20_000,
       timeoutMs: 15_000,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: (ms) => sleep(ms),
       random: Math.random,
       ...options,
       baseUrl: options.baseUrl.replace(/\/+$/, ""),

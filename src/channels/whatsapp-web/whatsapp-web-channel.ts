@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { UnavailableError } from "../../domain/errors.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
 import type { OwnerMessage } from "../../domain/owner-message.js";
@@ -65,7 +66,7 @@ export class WhatsappWebChannel {
 
   constructor(private readonly o: WhatsappWebChannelOptions) {
     this.log = o.logger.child({ component: "whatsapp-web", channelId: o.channel.id });
-    this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()));
+    this.sleep = o.sleep ?? ((ms) => sleep(ms, undefined, { ref: false }));
     this.now = o.now ?? Date.now;
     this.connection = new WwebConnection(o.client, {
       logger: this.log,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import QRCode from "qrcode";
 import type { Logger } from "../../ports/logger.js";
 import type { WwebClient } from "./wweb-client.js";
@@ -41,7 +42,7 @@ export class WwebConnection {
     private readonly client: WwebClient,
     private readonly o: WwebConnectionOptions,
   ) {
-    this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()));
+    this.sleep = o.sleep ?? ((ms) => sleep(ms, undefined, { ref: false }));
     client.on("qr", (qr) => void this.onQr(qr));
     client.on("authenticated", () => o.logger.info({}, "whatsapp web authenticated"));
     client.on("auth_failure", () => this.set({ state: "logged_out", lastDisconnectReason: "auth_failure" }, "whatsapp web authentication failed; pair again"));

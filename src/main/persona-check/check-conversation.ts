@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { CheckedOutcome, TurnRecord } from "../../guardrails/checks/evaluate-expectations.js";
 import type { ModelCallLog } from "../../llm/model-call-log.js";
@@ -180,8 +181,4 @@ function answeredOutcome(outcome: Extract<TurnOutcome, { kind: "answered" }>, te
   if (reason) return { kind: "reply", text, reason };
   if (modelCalls === 0) return { kind: "reply", text, reason: "non-text" };
   return { kind: "generated", text, ...(outcome.flagged ? { flagged: outcome.flagged } : {}) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
