@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { InputError } from "../domain/errors.js";
 import type { Persona } from "./persona-schema.js";
 import { validatePersona, type PersonaProblem } from "./validate-persona.js";
-import { yamlKeyLine } from "./yaml-key-line.js";
+import { readYaml, YamlSyntaxError, type YamlText } from "./yaml-text.js";
 
 // A persona file is markdown: the settings as YAML front matter, the voice as the body. It is the
 // format of prompts/*.md, of `persona:check`, and of the console's import and export.
@@ -24,14 +24,14 @@ export function parsePersonaFile(source: string, file: string): Persona {
     throw new PersonaFileError(file, [{ field: "front matter", line: 1, message: "the file must start with YAML front matter between --- lines" }]);
   }
   let parsed: matter.GrayMatterFile<string>;
+  let yaml: YamlText | undefined;
   try {
-    // Options make gray-matter skip its cache, which would hand back one shared object per text.
-    parsed = matter(source, { excerpt: false });
+    // gray-matter splits the file; the front matter is read by `yaml`, which keeps each key's line.
+    // gray-matter's front matter text starts right after the opening "---": its line 1 is file line 1.
+    parsed = matter(source, { excerpt: false, engines: { yaml: (text: string) => (yaml = readYaml(text, 1)).data as object } });
   } catch (error) {
-    const mark = (error as { mark?: { line?: number } }).mark;
-    const reason = ((error as { reason?: string }).reason ?? (error as Error).message).split("\n")[0]!;
-    // gray-matter's front matter text starts right after the opening "---": its line 0 is file line 1.
-    throw new PersonaFileError(file, [{ field: "front matter", line: (mark?.line ?? 0) + 1, message: `not valid YAML: ${reason}` }]);
+    if (!(error instanceof YamlSyntaxError)) throw error;
+    throw new PersonaFileError(file, [{ field: "front matter", line: error.line, message: `not valid YAML: ${error.reason}` }]);
   }
   const checked = validatePersona({ settings: parsed.data ?? {}, voice: parsed.content });
   if (checked.ok) return checked.persona;
@@ -41,7 +41,7 @@ export function parsePersonaFile(source: string, file: string): Persona {
     checked.problems.map((p) => {
       if (!p.field.startsWith("settings")) return { field: "body", line: lastLine, message: p.message };
       const path = p.field.split(".").slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-      return { field: path.join(".") || "front matter", line: yamlKeyLine(parsed.matter, path, 1) ?? 1, message: p.message };
+      return { field: path.join(".") || "front matter", line: yaml?.lineOf(path) ?? 1, message: p.message };
     }),
   );
 }

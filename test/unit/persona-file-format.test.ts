@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parsePersonaFile, PersonaFileError, personaToMarkdown, readPersonaFile } from "../../src/personas/persona-file.js";
 import type { PersonaProblem } from "../../src/personas/validate-persona.js";
-import { yamlKeyLine } from "../../src/personas/yaml-key-line.js";
+import { readYaml } from "../../src/personas/yaml-text.js";
 import { FAN_FRONT_MATTER, fanPersona, SUPPORT_FRONT_MATTER, supportPersona } from "../support/persona-fixtures.js";
 
 function problemsOf(source: string): PersonaProblem[] {
@@ -55,8 +55,13 @@ describe("persona files", () => {
     expect(problem).toEqual({ field: "limits.dailyMessagesPerFan", line: lines.findIndex((l) => l.includes("dailyMessagesPerFan")) + 1, message: expect.stringMatching(/whole number/) });
   });
 
-  it("points at an unquoted time that YAML turned into a number, with the fix", () => {
-    const source = file(SUPPORT_FRONT_MATTER.replace('hours: "Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00"', "hours: 7:00"));
+  it("keeps an unquoted time or date as the text written (js-yaml 3 made 7:00 the number 420)", () => {
+    const persona = parsePersonaFile(file(SUPPORT_FRONT_MATTER.replace('hours: "Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00"', "hours: 7:00\n  opened: 2024-05-01")), "x.md");
+    expect(persona.settings.facts).toMatchObject({ hours: "7:00", opened: "2024-05-01" });
+  });
+
+  it("points at a number where text belongs, with the fix", () => {
+    const source = file(SUPPORT_FRONT_MATTER.replace('hours: "Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00"', "hours: 5.50"));
     const [problem] = problemsOf(source);
     expect(problem?.field).toBe("facts.hours");
     expect(problem?.line).toBe(6);
@@ -103,7 +108,8 @@ describe("persona files", () => {
   });
 });
 
-describe("yamlKeyLine", () => {
+describe("readYaml(...).lineOf", () => {
+  const yamlKeyLine = (text: string, path: (string | number)[], firstLine = 1) => readYaml(text, firstLine).lineOf(path);
   const yaml = ["kind: fan", "limits:", "  blockedTopics:", "  - politics", "  - topic: family", "    keywords: [a, b]", "notes: |", "  kind: not a key", "tail: 1"].join("\n");
   it("finds nested keys, list items at their key's indentation and keys inside items", () => {
     expect(yamlKeyLine(yaml, ["kind"])).toBe(1);
