@@ -4,7 +4,7 @@ import webpush from "web-push";
 import { InputError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import { openSecret, sealSecret } from "../secrets/secret-box.js";
-import type { AlertKind, PushStore } from "./push-store.js";
+import type { AlertKind, PushStore } from "../ports/push-store.js";
 
 /** What a browser's PushManager.subscribe() gives: where to POST, and the keys to encrypt for. */
 export interface BrowserSubscription {

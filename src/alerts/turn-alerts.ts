@@ -1,16 +1,7 @@
 import type { Logger } from "../ports/logger.js";
 import { previewLine, type OwnerAlerts } from "./owner-alerts.js";
 
-export interface AlertContext {
-  readonly businessName: string;
-  readonly channelName: string;
-  /** The customer's newest message, or null when there is none. */
-  readonly customerText: string | null;
-}
-
-export interface AlertContextReader {
-  load(businessId: string, conversationId: string): Promise<AlertContext | null>;
-}
+import type { AlertContext, AlertContextReader } from "../ports/alert-context-reader.js";
 
 /** Ids of the turn the alert is about (a turn job's fields): no text, no addresses. */
 export interface TurnRef {

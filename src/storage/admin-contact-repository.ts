@@ -1,4 +1,4 @@
-import type { ContactDetail, ContactRecord, ContactStore, PageCursor } from "../admin/admin-store.js";
+import type { ContactDetail, ContactRecord, ContactStore, PageCursor } from "../ports/admin-store.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 

@@ -1,4 +1,4 @@
-import type { ConversationFilter, ConversationRecord, ConversationState, ConversationStore, HumanReply, TranscriptMessage } from "../admin/admin-store.js";
+import type { ConversationFilter, ConversationRecord, ConversationState, ConversationStore, HumanReply, TranscriptMessage } from "../ports/admin-store.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 import { businessSearchQuery } from "./search-words.js";

@@ -1,4 +1,4 @@
-import type { HandoffRecord, HandoffStore, PageCursor } from "../admin/admin-store.js";
+import type { HandoffRecord, HandoffStore, PageCursor } from "../ports/admin-store.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 

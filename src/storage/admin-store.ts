@@ -1,4 +1,4 @@
-import type { AdminStore } from "../admin/admin-store.js";
+import type { AdminStore } from "../ports/admin-store.js";
 import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
 import { AdminHoursRepository } from "./admin-hours-repository.js";

@@ -1,4 +1,4 @@
-import type { AlertContext, AlertContextReader } from "../alerts/turn-alerts.js";
+import type { AlertContext, AlertContextReader } from "../ports/alert-context-reader.js";
 import type { Db } from "./create-db.js";
 import { withDatabase } from "./db-unavailable.js";
 

@@ -1,4 +1,4 @@
-import type { ConsoleSessionRecord, ConsoleSessionStore, ConsoleSessionWithKey } from "../admin/console-sessions.js";
+import type { ConsoleSessionRecord, ConsoleSessionStore, ConsoleSessionWithKey } from "../ports/console-session-store.js";
 import type { Db } from "./create-db.js";
 import { withDatabase } from "./db-unavailable.js";
 

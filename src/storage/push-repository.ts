@@ -1,4 +1,4 @@
-import type { AlertKind, AlertSettings, PushStore, StoredSubscription } from "../alerts/push-store.js";
+import type { AlertKind, AlertSettings, PushStore, StoredSubscription } from "../ports/push-store.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 import type { Db } from "./create-db.js";
 import { withDatabase } from "./db-unavailable.js";

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { GraphAccountVerifier } from "../../src/channels/meta/graph-account-verifier.js";
-import type { AdminStore } from "../../src/admin/admin-store.js";
+import type { AdminStore } from "../../src/ports/admin-store.js";
 import { installErrorHandler } from "../../src/http/error-handler.js";
 import { registerAdminApi, type AdminApiDeps } from "../../src/http/admin/register-admin-api.js";
 import { createLogger } from "../../src/logging/create-logger.js";

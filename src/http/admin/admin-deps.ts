@@ -1,4 +1,4 @@
-import type { AdminStore } from "../../admin/admin-store.js";
+import type { AdminStore } from "../../ports/admin-store.js";
 import type { SecretHasher } from "../../admin/api-key-secret.js";
 import type { ConsoleSessions } from "../../admin/console-sessions.js";
 import type { OwnerAlerts } from "../../alerts/owner-alerts.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { BusinessHoursRecord } from "../../../admin/admin-store.js";
+import type { BusinessHoursRecord } from "../../../ports/admin-store.js";
 import { DAYS, isOpenAt, isTimeZone, nextClosingAfter, nextOpeningAfter, parseWeeklyHours, weeklyHoursSchema } from "../../../domain/opening-hours/index.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, iso, isoTime, longText } from "../schemas.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { PersonaRecord, PersonaVersionRecord } from "../../../admin/admin-store.js";
+import type { PersonaRecord, PersonaVersionRecord } from "../../../ports/admin-store.js";
 import { personaSchema } from "../../../personas/persona-schema.js";
 import { renderSystemPrompt } from "../../../personas/render-persona.js";
 import type { AdminApiDeps } from "../admin-deps.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { ConsoleSessionRecord, ConsoleSessions } from "../../../admin/console-sessions.js";
+import type { ConsoleSessions } from "../../../admin/console-sessions.js";
+import type { ConsoleSessionRecord } from "../../../ports/console-session-store.js";
 import type { AdminApiDeps } from "../admin-deps.js";
 import { defineRoute } from "../admin-route.js";
 import { id, iso, isoTime } from "../schemas.js";

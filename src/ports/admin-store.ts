@@ -1,10 +1,10 @@
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { Persona } from "../personas/persona-schema.js";
-import type { ErasureStore } from "../ports/erasure-store.js";
+import type { ErasureStore } from "./erasure-store.js";
 import type { WeeklyHours } from "../domain/opening-hours/index.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
-import type { ConsoleSessionStore } from "./console-sessions.js";
-import type { PushStore } from "../alerts/push-store.js";
+import type { ConsoleSessionStore } from "./console-session-store.js";
+import type { PushStore } from "./push-store.js";
 
 // What the admin API reads and writes, as plain records: no Prisma types past src/storage.
 // Every method that takes a businessId only ever touches rows of that business.
