@@ -3,6 +3,7 @@ import { InstagramAdapter } from "../channels/instagram/instagram-adapter.js";
 import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
 import { GraphClient } from "../channels/meta/graph-client.js";
 import { createStatusUpdater } from "../channels/whatsapp-cloud/apply-status-updates.js";
+import { outboundStatusStore } from "../storage/update-outbound-status.js";
 import { WhatsappCloudAdapter } from "../channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
 import { FatalError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
@@ -48,7 +49,7 @@ export function metaWebhookDeps(
   return {
     accept: deps.accept,
     channels: deps.store,
-    onStatus: createStatusUpdater({ db: deps.db, channels: deps.store, logger: deps.logger }),
+    onStatus: createStatusUpdater({ statuses: outboundStatusStore(deps.db), channels: deps.store, logger: deps.logger }),
     logger: deps.logger,
     maxMessageChars: config.limits.maxMessageChars,
     bodyLimitBytes: config.channels.webhookBodyLimitBytes,

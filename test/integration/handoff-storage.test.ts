@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { updateOutboundStatus } from "../../src/channels/whatsapp-cloud/update-outbound-status.js";
+import { updateOutboundStatus } from "../../src/storage/update-outbound-status.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import type { SaveReplyInput } from "../../src/ports/turn-store.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStatusUpdater } from "../../src/channels/whatsapp-cloud/apply-status-updates.js";
 import { parseCloudWebhook } from "../../src/channels/whatsapp-cloud/cloud-webhook-mapper.js";
-import { updateOutboundStatus } from "../../src/channels/whatsapp-cloud/update-outbound-status.js";
+import { outboundStatusStore, updateOutboundStatus } from "../../src/storage/update-outbound-status.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
@@ -34,7 +34,7 @@ describe("WhatsApp receipts update stored replies", () => {
   it("applies sent/delivered/read/failed from a webhook, by platform message id", async () => {
     const delivered = await reply(DELIVERED_ID);
     const failed = await reply(FAILED_ID);
-    const onStatus = createStatusUpdater({ db: database.db, channels: new InboundRepository(database.db), logger: createLogger("silent", "test") });
+    const onStatus = createStatusUpdater({ statuses: outboundStatusStore(database.db), channels: new InboundRepository(database.db), logger: createLogger("silent", "test") });
     await onStatus(parseCloudWebhook(JSON.parse(readFileSync("test/fixtures/meta/whatsapp-statuses.json", "utf8")), 4000).statuses);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: delivered.id } })).status).toBe("read");
     const failedRow = await database.db.message.findUniqueOrThrow({ where: { id: failed.id } });

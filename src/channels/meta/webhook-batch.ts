@@ -2,7 +2,9 @@ import { InputError } from "../../domain/errors.js";
 import { nonTextMessageText, type InboundMessage, type MessageKind } from "../../domain/inbound-message.js";
 import { cutText, normaliseAndCutMessageText } from "../../domain/message-text.js";
 
-export type OutboundStatus = "sent" | "delivered" | "read" | "failed";
+import type { OutboundStatus } from "../../domain/outbound-status.js";
+
+export type { OutboundStatus };
 
 /** A delivery receipt for something we sent, keyed by the platform's message id. */
 export interface MetaStatusUpdate {

@@ -1,11 +1,10 @@
 import type { InboundStore } from "../../ports/inbound-store.js";
 import type { Logger } from "../../ports/logger.js";
-import type { Db } from "../../storage/create-db.js";
+import type { OutboundStatusStore } from "../../ports/outbound-status-store.js";
 import type { MetaStatusUpdate } from "../meta/webhook-batch.js";
-import { updateOutboundStatus } from "./update-outbound-status.js";
 
 export interface StatusUpdaterDeps {
-  readonly db: Db;
+  readonly statuses: OutboundStatusStore;
   readonly channels: Pick<InboundStore, "findChannel">;
   readonly logger: Logger;
 }
@@ -23,7 +22,7 @@ export function createStatusUpdater(deps: StatusUpdaterDeps): (updates: readonly
       }
       if (!channelId) continue;
       const error = update.error ? `WhatsApp error${update.error.code !== undefined ? ` ${update.error.code}` : ""}: ${update.error.title ?? "failed"}` : undefined;
-      if (await updateOutboundStatus(deps.db, channelId, update.platformMessageId, update.status, error)) applied++;
+      if (await deps.statuses.updateOutboundStatus(channelId, update.platformMessageId, update.status, error)) applied++;
     }
     deps.logger.debug({ received: updates.length, applied }, "whatsapp status updates");
   };

@@ -1,6 +1,7 @@
-import type { OutboundStatus } from "../meta/webhook-batch.js";
-import type { Db } from "../../storage/create-db.js";
-import { OWNER_NOTICE_KIND, settleHandoffNotice } from "../../storage/record-handoff.js";
+import type { OutboundStatus } from "../domain/outbound-status.js";
+import type { OutboundStatusStore } from "../ports/outbound-status-store.js";
+import type { Db } from "./create-db.js";
+import { OWNER_NOTICE_KIND, settleHandoffNotice } from "./record-handoff.js";
 
 // Receipts arrive out of order (read before delivered, retries): a status only moves a reply forward.
 const MAY_FOLLOW: Record<OutboundStatus, Array<"pending" | "sent" | "delivered">> = {
@@ -41,4 +42,8 @@ export async function updateOutboundStatus(
     for (const notice of notices) await settleHandoffNotice(db, notice, { sent: false, error: reason });
   }
   return count > 0;
+}
+
+export function outboundStatusStore(db: Db): OutboundStatusStore {
+  return { updateOutboundStatus: (channelId, platformMessageId, status, error) => updateOutboundStatus(db, channelId, platformMessageId, status, error) };
 }
