@@ -2,12 +2,11 @@ import { InputError, UnavailableError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import type { StoredInbound } from "../ports/inbound-store.js";
 import type { TurnJob } from "../ports/turn-queue.js";
-import type { BatchStoreResult } from "../storage/store-inbound-batch.js";
-import { isDatabaseUnreachable } from "../storage/db-unavailable.js";
+import type { BatchStoreResult } from "../ports/inbound-store.js";
 import { MicroBatcher, type MicroBatcherOptions } from "./micro-batcher.js";
 
 export interface BatchedAcceptDeps {
-  /** One statement for the whole batch (storeInboundBatch). */
+  /** One statement for the whole batch (storeInboundBatch); an unreachable database is an UnavailableError. */
   readonly storeBatch: (messages: readonly InboundMessage[]) => Promise<BatchStoreResult[]>;
   /** One round trip for all the batch's turns (BullTurnQueue.enqueueTurns). */
   readonly enqueueTurns: (jobs: readonly TurnJob[]) => Promise<void>;
@@ -51,10 +50,8 @@ async function acceptBatch(deps: BatchedAcceptDeps, messages: readonly InboundMe
   try {
     stored = await deps.storeBatch(distinct);
   } catch (error) {
-    if (isDatabaseUnreachable(error)) {
-      const unavailable = new UnavailableError("DATABASE_UNAVAILABLE", "the database is unreachable; retry later", { cause: error });
-      return messages.map(() => unavailable);
-    }
+    // storeBatch says "unreachable" as UnavailableError (withDatabase); anything else may be one bad message.
+    if (error instanceof UnavailableError) return messages.map(() => error);
     // One at a time, in arrival order: concurrent one-by-one upserts of a new contact would race.
     const results: Array<StoredInbound | Error> = [];
     for (const m of messages) results.push(await deps.acceptOne(m).catch((e: unknown) => asError(e)));

@@ -18,7 +18,7 @@ import type { InboundMessage } from "../domain/inbound-message.js";
 import { acceptInbound } from "../ingest/accept-inbound.js";
 import { announceStored } from "../ingest/announce-stored.js";
 import { createBatchedAccept } from "../ingest/batched-accept.js";
-import { withDatabase } from "../storage/db-unavailable.js";
+import { isDatabaseUnreachable, withDatabase } from "../storage/db-unavailable.js";
 import { storeInboundBatch } from "../storage/store-inbound-batch.js";
 import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
@@ -173,6 +173,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
   );
   const publicBaseUrl = config.http.publicBaseUrl;
   registerAdminApi(app, {
+    isStoreUnavailable: isDatabaseUnreachable,
     sessions,
     alerts: composeOwnerAlerts(config, db, logger),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),

@@ -1,12 +1,7 @@
 import type { InboundMessage } from "../domain/inbound-message.js";
-import type { StoredInbound } from "../ports/inbound-store.js";
+import type { BatchStoreResult, StoredInbound } from "../ports/inbound-store.js";
 import type { Db } from "./create-db.js";
 
-/**
- * Per message of a batch: stored (new or already there), no active channel, or not settled by the
- * statement (it raced with a concurrent writer of the same contact or message; store it alone).
- */
-export type BatchStoreResult = { readonly outcome: "stored"; readonly stored: StoredInbound } | { readonly outcome: "noChannel" } | { readonly outcome: "unsettled" };
 
 interface Row {
   ord: bigint | number;

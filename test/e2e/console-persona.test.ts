@@ -163,7 +163,7 @@ describe("console: persona form", () => {
     expect(parsePersonaFile(exported, "mia-v3.md")).toEqual(await version(3));
 
     // A broken file: each problem with its line; the form and the versions stay as they were.
-    const broken = "---\nkind: fan\nname: Mia\nbusiness: Mia Bakes\nfacts:\n  uploads: 17:00\nowner: {channel: admin, to: mia-team}\n---\n";
+    const broken = "---\nkind: fan\nname: Mia\nbusiness: Mia Bakes\nfacts:\n  uploads: 17.00\nowner: {channel: admin, to: mia-team}\n---\n";
     await page.setInputFiles("#import-file", { name: "broken.md", mimeType: "text/markdown", buffer: Buffer.from(broken) });
     const importProblems = page.locator("#import-problems");
     await importProblems.locator("li", { hasText: "Line 6 · facts.uploads: a fact must be text" }).waitFor();

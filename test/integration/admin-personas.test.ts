@@ -203,7 +203,7 @@ describe("personas", () => {
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual({ persona: (await api("GET", `${url}/versions/1`)).json().persona, tokens: expect.any(Number), limit: MAX_PERSONA_TOKENS });
     expect(read.json().tokens).toBeGreaterThan(100);
-    const unreadable = await api("POST", `${base()}/parse-file`, { markdown: "---\nkind: support\nname: Rosa\nfacts:\n  hours: 7:00\n---\n" });
+    const unreadable = await api("POST", `${base()}/parse-file`, { markdown: "---\nkind: support\nname: Rosa\nfacts:\n  hours: 5.50\n---\n" });
     expect(unreadable.statusCode).toBe(422);
     const lines = unreadable.json().error.details.problems.map((p: { field: string; line: number }) => `${p.line} ${p.field}`);
     expect(lines).toEqual(expect.arrayContaining(["5 facts.hours", "1 business", "1 owner", "7 body"]));

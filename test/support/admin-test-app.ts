@@ -1,3 +1,4 @@
+import { isDatabaseUnreachable } from "../../src/storage/db-unavailable.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
@@ -54,6 +55,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
   const alerts = overrides.alerts ?? new OwnerAlerts({ store: new PushRepository(db), secretsKey, subject: "mailto:owner@example.com", logger });
   app.addHook("onClose", () => graph.close());
   registerAdminApi(app, {
+    isStoreUnavailable: isDatabaseUnreachable,
     store,
     logger,
     countTokens: countWords,

@@ -15,6 +15,8 @@ export const NO_PSEUDONYMS = Pseudonyms.fromKey(undefined);
 /** What the admin API needs; compose-gateway builds it (createAdminStore(db) for the store). */
 export interface AdminApiDeps {
   readonly store: AdminStore;
+  /** Whether an error the store threw means its database could not be reached (answered 503, not 500). */
+  readonly isStoreUnavailable: (error: unknown) => boolean;
   readonly logger: Logger;
   /** Tokens of a system prompt as the worker's model counts them, to refuse personas that do not fit the context budget. */
   readonly countTokens: (systemPrompt: string) => number | Promise<number>;

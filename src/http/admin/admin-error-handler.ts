@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { InputError, UnavailableError } from "../../domain/errors.js";
 import type { Logger } from "../../ports/logger.js";
-import { isDatabaseUnreachable } from "../../storage/db-unavailable.js";
 import { plainError } from "../plain-error.js";
 
 /**
@@ -9,13 +8,13 @@ import { plainError } from "../plain-error.js";
  * secret. `message` is for people (no field paths or codes); `field` and details.problems name the fields.
  * Same mapping as the app's handler, plus details and "database unreachable" as 503.
  */
-export function installAdminErrorHandler(scope: FastifyInstance, logger: Logger): void {
+export function installAdminErrorHandler(scope: FastifyInstance, logger: Logger, isStoreUnavailable: (error: unknown) => boolean): void {
   scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof InputError) {
       const details = error.details ? { details: error.details } : {};
       return reply.status(error.status).send({ error: { code: error.code, ...plainError(error), ...details } });
     }
-    if (error instanceof UnavailableError || isDatabaseUnreachable(error)) {
+    if (error instanceof UnavailableError || isStoreUnavailable(error)) {
       const code = error instanceof UnavailableError ? error.code : "DATABASE_UNAVAILABLE";
       logger.warn({ code, route: request.routeOptions.url }, "dependency unavailable");
       return reply.status(503).header("retry-after", "1").send({ error: { code, message: "The server cannot reach a service it needs right now. Try again in a moment." } });

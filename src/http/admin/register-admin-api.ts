@@ -36,7 +36,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
   void app.register(
     async (scope) => {
       await scope.register(fastifyCookie);
-      installAdminErrorHandler(scope, logger);
+      installAdminErrorHandler(scope, logger, deps.isStoreUnavailable);
       registerSessionRoutes(scope, { authenticator, sessions, auth, ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}) });
       mountAdminRoutes(scope, adminRoutes, { ...deps, logger, sessions }, auth);
       registerConversationEventsRoute(scope, { ...deps, logger }, auth);
