@@ -66,6 +66,9 @@ export function normaliseAndCutMessageText(raw: unknown, maxChars: number): { re
 const NAME_CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/g;
 
 /** A display name (from a platform profile or the web chat form): cleaned like text, cut to `maxChars`; undefined when nothing is left. */
+/** The longest display name we keep (a web chat visitor's, a contact renamed by the admin). */
+export const DISPLAY_NAME_MAX_CHARS = 80;
+
 export function normaliseDisplayName(raw: unknown, maxChars: number): string | undefined {
   if (typeof raw !== "string") return undefined;
   const cleaned = wellFormed(raw.normalize("NFC").replace(NAME_CONTROL_CHARS, "")).trim();

@@ -7,7 +7,6 @@ import { registerConsoleRoutes } from "./console/console-routes.js";
 import { installErrorHandler } from "./error-handler.js";
 import { registerHealthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { registerMetaDataDeletionRoutes, type MetaDataDeletionRouteDeps } from "./meta-data-deletion-routes.js";
-import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "./meta-webhook-routes.js";
 import { registerMetricsRoutes, type MetricsRouteOptions } from "./metrics/metrics-routes.js";
 import { readRejectedBodies } from "./read-rejected-body.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat/webchat-routes.js";
@@ -36,8 +35,8 @@ export interface AppDeps {
   readonly readiness: Record<string, ReadinessCheck>;
   /** GET /metrics on this (public) listener: only with its bearer token; absent: not served here (404). */
   readonly metrics?: MetricsRouteOptions;
-  /** WhatsApp Cloud API and Instagram webhooks (/webhooks/whatsapp, /webhooks/instagram). */
-  readonly meta?: MetaWebhookRouteDeps;
+  /** Routes other adapters serve on this listener: the Meta channels' webhooks (/webhooks/whatsapp, /webhooks/instagram). */
+  readonly channelRoutes?: ReadonlyArray<(app: FastifyInstance) => void>;
   /** Meta's data-deletion callback (/meta/data-deletion), served when a Meta app secret is set. */
   readonly metaDataDeletion?: MetaDataDeletionRouteDeps;
 }
@@ -83,7 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
   registerWebchatRoutes(app, deps.webchat);
-  if (deps.meta) registerMetaWebhookRoutes(app, deps.meta);
+  for (const register of deps.channelRoutes ?? []) register(app);
   if (deps.metaDataDeletion) registerMetaDataDeletionRoutes(app, deps.metaDataDeletion);
   registerChatPageRoutes(app, { frameAncestors: deps.chatPageFrameAncestors ?? "'none'", profiles: deps.chatProfiles });
   registerConsoleRoutes(app);

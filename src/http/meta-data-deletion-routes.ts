@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { eraseContacts, subjectHash, type ErasureDeps } from "../admin/erase-contacts.js";
-import { parseSignedRequest } from "../channels/meta/signed-request.js";
+import { parseSignedRequest } from "./meta-signed-request.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { ErasureRecord } from "../ports/erasure-store.js";
 import type { Pseudonyms } from "../secrets/pseudonyms.js";

@@ -1,3 +1,4 @@
+import { registerMetaWebhookRoutes } from "../channels/meta/meta-webhook-routes.js";
 import type { FastifyInstance } from "fastify";
 import { WebchatAdapter } from "../channels/webchat/webchat-adapter.js";
 import type { Config } from "../config/index.js";
@@ -150,7 +151,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     webchat: { ...webchat, pseudonyms },
     chatPageFrameAncestors: config.webchat.frameAncestors,
     chatProfiles,
-    meta: metaWebhookDeps(config, { db, store, accept, logger }),
+    channelRoutes: [(app) => registerMetaWebhookRoutes(app, metaWebhookDeps(config, { db, store, accept, logger }))],
     metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }, { answered: new RedisAnswerMemory(producer, config.queuePrefix), pseudonyms }),
     // On the public listener only with its token; with METRICS_PORT, only on that listener.
     ...(config.metrics.port === undefined ? { metrics: { scrape, token: config.metrics.token } } : {}),

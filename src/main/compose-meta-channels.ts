@@ -9,7 +9,7 @@ import { FatalError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
 import type { ErasureDeps } from "../admin/erase-contacts.js";
 import type { MetaDataDeletionApp, MetaDataDeletionRouteDeps } from "../http/meta-data-deletion-routes.js";
-import type { MetaWebhookRouteDeps } from "../http/meta-webhook-routes.js";
+import type { MetaWebhookRouteDeps } from "../channels/meta/meta-webhook-routes.js";
 import type { ChannelAdapter } from "../ports/channel-adapter.js";
 import type { InboundStore } from "../ports/inbound-store.js";
 import type { Logger } from "../ports/logger.js";

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { signMetaPayload } from "../../src/channels/meta/meta-signature.js";
 import { installErrorHandler } from "../../src/http/error-handler.js";
 import { readRejectedBodies } from "../../src/http/read-rejected-body.js";
-import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "../../src/http/meta-webhook-routes.js";
+import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "../../src/channels/meta/meta-webhook-routes.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 
 export const WHATSAPP_APP = { appSecret: "wa-app-secret-0123456789abcdef", verifyToken: "wa-verify-token" } as const;

@@ -1,21 +1,10 @@
-import { normaliseDisplayName, normaliseMessageText } from "../../domain/message-text.js";
+import { DISPLAY_NAME_MAX_CHARS, normaliseDisplayName, normaliseMessageText } from "../../domain/message-text.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
 import type { ChannelAdapter, OutboundDelivery, SendResult } from "../../ports/channel-adapter.js";
 import type { ReplyBus } from "../../ports/reply-bus.js";
+import type { WebchatEvent } from "../../ports/webchat-event.js";
 
-/** Longest visitor name kept, in characters as message text counts them. */
-export const NAME_MAX_CHARS = 80;
-
-/** A message posted by the chat page or the terminal chat, already shape-checked by the route. */
-export interface WebchatEvent {
-  readonly channelKey: string;
-  readonly sessionId: string;
-  readonly clientMessageId: string;
-  readonly text: string;
-  readonly name?: string | undefined;
-  /** A pseudonym of the channel and the visitor's address (never the address itself). */
-  readonly senderKey?: string | undefined;
-}
+export type { WebchatEvent };
 
 /** The stored platform message id of a web chat message: the client's id is unique only within its session. */
 export function webchatMessageKey(sessionId: string, clientMessageId: string): string {
@@ -38,7 +27,7 @@ export class WebchatAdapter implements ChannelAdapter<WebchatEvent> {
   ) {}
 
   toInbound(event: WebchatEvent): InboundMessage[] {
-    const senderName = normaliseDisplayName(event.name, NAME_MAX_CHARS);
+    const senderName = normaliseDisplayName(event.name, DISPLAY_NAME_MAX_CHARS);
     return [
       {
         channelKind: "webchat",

@@ -1,12 +1,13 @@
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { RedisClient } from "../../queue/redis-connection.js";
+import type { Cluster, Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { NAME_MAX_CHARS, type WebchatAdapter } from "../../channels/webchat/webchat-adapter.js";
-import { countChars } from "../../domain/message-text.js";
+import { countChars, DISPLAY_NAME_MAX_CHARS } from "../../domain/message-text.js";
 import { InputError, LimitError } from "../../domain/errors.js";
 import type { InboundMessage } from "../../domain/inbound-message.js";
+import type { ChannelAdapter } from "../../ports/channel-adapter.js";
+import type { WebchatEvent } from "../../ports/webchat-event.js";
 import type { ChatProfile, ChatProfileReader } from "../../ports/chat-profile-reader.js";
 import type { ConversationReader } from "../../ports/conversation-reader.js";
 import type { ChannelRef, InboundStore, StoredInbound } from "../../ports/inbound-store.js";
@@ -17,7 +18,7 @@ import { messageJson, type ConversationStreams } from "./conversation-streams.js
 import { clientAddress, OpenStreamCounts, WebchatRateLimits, type WebchatLimitSettings } from "./webchat-limits.js";
 
 export interface WebchatRouteDeps {
-  readonly adapter: WebchatAdapter;
+  readonly adapter: Pick<ChannelAdapter<WebchatEvent>, "toInbound">;
   readonly accept: (message: InboundMessage) => Promise<StoredInbound>;
   readonly channels: Pick<InboundStore, "findChannel">;
   readonly reader: ConversationReader;
@@ -25,7 +26,7 @@ export interface WebchatRouteDeps {
   readonly streams: ConversationStreams;
   readonly limits: WebchatLimitSettings;
   /** Where the rate-limit counters live (shared by every gateway); absent: in this process. */
-  readonly rateLimitStore?: { readonly redis: RedisClient; readonly prefix: string };
+  readonly rateLimitStore?: { readonly redis: Redis | Cluster; readonly prefix: string };
   /** Turns queued for a business and not finished (for the per-business cap). */
   readonly queuedTurns: (businessId: string) => Promise<number>;
   /** Pseudonyms of the visitors' addresses (sender keys). */
@@ -48,7 +49,7 @@ const postBody = z.object({
   name: z
     .string()
     .trim()
-    .refine((name) => countChars(name) <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
+    .refine((name) => countChars(name) <= DISPLAY_NAME_MAX_CHARS, `at most ${DISPLAY_NAME_MAX_CHARS} characters`)
     .optional(),
 });
 const afterQuery = z.object({ after: z.coerce.number().int().min(0).default(0) });

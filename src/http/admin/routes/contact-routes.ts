@@ -5,9 +5,8 @@ import { toPage } from "../../../admin/page-cursor.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, channelKind, contactParams, id, iso, isoTime, pageQuery } from "../schemas.js";
 import { pageCursor } from "./page-query.js";
-import { normaliseDisplayName } from "../../../domain/message-text.js";
+import { DISPLAY_NAME_MAX_CHARS, normaliseDisplayName } from "../../../domain/message-text.js";
 
-const NAME_MAX_CHARS = 80;
 
 const contact = z.object({
   id,
@@ -71,7 +70,7 @@ export const contactRoutes = [
     errors: [404],
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
-      const name = body.displayName === null ? null : (normaliseDisplayName(body.displayName, NAME_MAX_CHARS) ?? null);
+      const name = body.displayName === null ? null : (normaliseDisplayName(body.displayName, DISPLAY_NAME_MAX_CHARS) ?? null);
       if (!(await deps.store.contacts.rename(params.businessId, params.contactId, name))) throw notFound("contact");
       const found = await deps.store.contacts.get(params.businessId, params.contactId);
       if (!found) throw notFound("contact");

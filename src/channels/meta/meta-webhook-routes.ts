@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { acceptWebhookBatch, type BatchOutcome } from "../channels/meta/accept-webhook-batch.js";
-import { verifyMetaSignature } from "../channels/meta/meta-signature.js";
-import { answerVerifyChallenge } from "../channels/meta/verify-challenge.js";
-import { countSkipped, type MetaStatusUpdate, type WebhookBatch } from "../channels/meta/webhook-batch.js";
-import { parseInstagramWebhook } from "../channels/instagram/instagram-webhook-mapper.js";
-import { parseCloudWebhook } from "../channels/whatsapp-cloud/cloud-webhook-mapper.js";
-import { UnavailableError } from "../domain/errors.js";
-import type { ChannelKind, InboundMessage } from "../domain/inbound-message.js";
-import type { InboundStore } from "../ports/inbound-store.js";
-import type { Logger } from "../ports/logger.js";
+import { acceptWebhookBatch, type BatchOutcome } from "./accept-webhook-batch.js";
+import { verifyMetaSignature } from "./meta-signature.js";
+import { answerVerifyChallenge } from "./verify-challenge.js";
+import { countSkipped, type MetaStatusUpdate, type WebhookBatch } from "./webhook-batch.js";
+import { parseInstagramWebhook } from "../instagram/instagram-webhook-mapper.js";
+import { parseCloudWebhook } from "../whatsapp-cloud/cloud-webhook-mapper.js";
+import { UnavailableError } from "../../domain/errors.js";
+import type { ChannelKind, InboundMessage } from "../../domain/inbound-message.js";
+import type { InboundStore } from "../../ports/inbound-store.js";
+import type { Logger } from "../../ports/logger.js";
 
 /** One Meta app's webhook secrets (one app serves many channels). */
 export interface MetaAppSecrets {
