@@ -1,3 +1,4 @@
+import { eventFrame, KEEP_ALIVE_FRAME, openEventStream } from "../event-stream.js";
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { ConversationEvents } from "../../ports/conversation-events.js";
@@ -33,13 +34,12 @@ export function registerConversationEventsRoute(scope: FastifyInstance, deps: Ad
 
 /** `keyStillValid` is asked at every heartbeat: a revoked key ends the stream. */
 async function streamEvents(res: ServerResponse, events: ConversationEvents, businessId: string, heartbeatMs: number, keyStillValid: () => Promise<boolean>): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
-  res.write("retry: 3000\n\n");
+  openEventStream(res, 3000);
   let unsubscribe: (() => Promise<void>) | undefined;
   const heartbeat = setInterval(() => {
     void keyStillValid().then(
-      (valid) => (valid ? res.write(": keep-alive\n\n") : res.end()),
-      () => res.write(": keep-alive\n\n"),
+      (valid) => (valid ? res.write(KEEP_ALIVE_FRAME) : res.end()),
+      () => res.write(KEEP_ALIVE_FRAME),
     );
   }, heartbeatMs);
   res.on("close", () => {
@@ -47,12 +47,12 @@ async function streamEvents(res: ServerResponse, events: ConversationEvents, bus
     void unsubscribe?.();
   });
   try {
-    unsubscribe = await events.subscribe(businessId, (event) => res.write(`event: conversation\ndata: ${JSON.stringify({ conversationId: event.conversationId })}\n\n`));
+    unsubscribe = await events.subscribe(businessId, (event) => res.write(eventFrame("conversation", { conversationId: event.conversationId })));
   } catch {
     // Redis is unreachable: end the stream; the console keeps polling and reconnects later.
     res.end();
     return;
   }
   if (res.destroyed) await unsubscribe();
-  else res.write("event: ready\ndata: {}\n\n");
+  else res.write(eventFrame("ready", {}));
 }

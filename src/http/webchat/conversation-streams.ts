@@ -1,3 +1,4 @@
+import { eventFrame, KEEP_ALIVE_FRAME, openEventStream } from "../event-stream.js";
 import type { ServerResponse } from "node:http";
 import type { ConversationMessage, ConversationReader } from "../../ports/conversation-reader.js";
 import type { Logger } from "../../ports/logger.js";
@@ -70,8 +71,7 @@ export class ConversationStreams {
       if (this.streamCount === 0) this.stopHeartbeat();
       onClose?.();
     });
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
-    res.write("retry: 2000\n\n");
+    openEventStream(res, 2000);
     this.read(feed);
     // After the subscription, so a turn starting meanwhile is seen one way or the other.
     void feed.subscription
@@ -136,7 +136,7 @@ export class ConversationStreams {
       if (stream.res.destroyed || stream.res.writableEnded) continue;
       for (const m of messages) {
         if (m.seq <= stream.lastSeq) continue;
-        stream.res.write(`id: ${m.seq}\nevent: message\ndata: ${JSON.stringify(messageJson(m))}\n\n`);
+        stream.res.write(eventFrame("message", messageJson(m), m.seq));
         stream.lastSeq = m.seq;
       }
     }
@@ -152,7 +152,7 @@ export class ConversationStreams {
   private startHeartbeat(): void {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => {
-      for (const feed of this.feeds.values()) for (const s of feed.streams) if (!s.res.destroyed && !s.res.writableEnded) s.res.write(": keep-alive\n\n");
+      for (const feed of this.feeds.values()) for (const s of feed.streams) if (!s.res.destroyed && !s.res.writableEnded) s.res.write(KEEP_ALIVE_FRAME);
     }, this.deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   }
 
@@ -162,7 +162,7 @@ export class ConversationStreams {
   }
 }
 
-const typingFrame = (on: boolean) => `event: typing\ndata: ${JSON.stringify({ typing: on })}\n\n`;
+const typingFrame = (on: boolean) => eventFrame("typing", { typing: on });
 
 /** A message as the web chat API shows it. */
 export function messageJson(m: ConversationMessage) {
