@@ -1,7 +1,6 @@
 import type { Logger } from "../ports/logger.js";
+import type { AlertContextReader } from "../ports/alert-context-reader.js";
 import { previewLine, type OwnerAlerts } from "./owner-alerts.js";
-
-import type { AlertContext, AlertContextReader } from "../ports/alert-context-reader.js";
 
 /** Ids of the turn the alert is about (a turn job's fields): no text, no addresses. */
 export interface TurnRef {

@@ -1,5 +1,5 @@
 import type { InboundMessage } from "../domain/inbound-message.js";
-import type { BatchStoreResult, StoredInbound } from "../ports/inbound-store.js";
+import type { BatchStoreResult } from "../ports/inbound-store.js";
 import type { Db } from "./create-db.js";
 
 
