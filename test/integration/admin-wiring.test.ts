@@ -9,7 +9,7 @@ import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js"
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -23,7 +23,7 @@ let key: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
   const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId: business.id, name: "test" })).key;
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });

@@ -12,7 +12,7 @@ import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -42,7 +42,6 @@ beforeAll(async () => {
   graph = await FakeGraphServer.start();
   const config = testConfig({
     QUEUE_PREFIX: redisPrefix.prefix,
-    REPLY_MAX_TOKENS: "16",
     META_GRAPH_BASE_URL: graph.baseUrl,
     INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl,
     WHATSAPP_APP_SECRET: APP_SECRET,
@@ -52,7 +51,7 @@ beforeAll(async () => {
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
   });
   database = await createTestDatabase();
-  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise");
+  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
   for (const [kind, account] of [["whatsapp_cloud", WA_PHONE_NUMBER_ID], ["instagram", IG_ACCOUNT_ID]] as const) {
     const channel = await database.db.channel.create({ data: { businessId, kind, platformAccountId: account, name: kind } });
     const sealed = sealChannelCredentials({ accessToken: `token-${kind}`, appSecret: APP_SECRET, verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);
