@@ -192,8 +192,7 @@ export function composeGateway(deps: {
     events,
     logger,
     countTokens: (systemPrompt) => personaTokens.count(systemPrompt),
-    // Sized for the default reply length (a business's own replyMaxTokens is bounded so that both fit).
-    maxPersonaTokens: personaTokenBudget(config.model.contextSize, BUSINESS_SETTING_DEFAULTS.replyMaxTokens),
+    personaBudget: (replyMaxTokens) => personaTokenBudget(config.model.contextSize, replyMaxTokens),
     channelSecretsKey: config.channels.secretsKey ? parseSecretKey(config.channels.secretsKey) : undefined,
     // A human's reply goes out through the same outbox and channel adapters as the agent's.
     deliver: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),

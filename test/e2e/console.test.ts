@@ -1,4 +1,3 @@
-import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js";
 import { randomUUID } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,7 +210,7 @@ describe("admin console", () => {
       await page.click("#discard-edits");
 
       // A voice over the token budget: refused with the count and the limit, at the voice; nothing saved.
-      const limit = personaTokenBudget(config.model.contextSize, BUSINESS_SETTING_DEFAULTS.replyMaxTokens);
+      const limit = personaTokenBudget(config.model.contextSize, pipeline.settings.replyMaxTokens);
       await page.fill("#pf-voice", Array.from({ length: limit }, (_, i) => `loaf${i}`).join(" "));
       await page.click("#save-version");
       await page.locator("#persona-problems", { hasText: "Length" }).waitFor();

@@ -57,7 +57,7 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     store,
     logger,
     countTokens: countWords,
-    maxPersonaTokens: MAX_PERSONA_TOKENS,
+    personaBudget: () => MAX_PERSONA_TOKENS,
     channelSecretsKey: secretsKey,
     deliver: async (outboxId) => void delivered.push(outboxId),
     maxMessageChars: 500,
