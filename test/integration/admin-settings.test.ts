@@ -88,6 +88,15 @@ describe("business settings", () => {
     expect((await get()).json()).toEqual(before);
   });
 
+  it("refuses a reply length that would leave a live persona too little of the context, naming it", async () => {
+    const before = (await get()).json();
+    const res = await put({ ...CHANGED, replyMaxTokens: 2000 });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({ code: "PERSONA_TOO_LONG", field: "replyMaxTokens" });
+    expect(res.json().error.message).toMatch(/^replies of 2000 tokens leave the persona -?\d+ tokens, and .+ uses \d+\./);
+    expect((await get()).json()).toEqual(before);
+  });
+
   it("is scoped to the caller's business: another business's key gets 404 and changes nothing", async () => {
     const before = (await get()).json();
     expect((await get(shop, other.auth)).statusCode).toBe(404);

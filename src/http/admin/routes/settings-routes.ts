@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
 import { BUSINESS_SETTING_DEFAULTS, businessSettingsShape, NON_TEXT_REPLY_MAX_CHARS, type BusinessSettings } from "../../../domain/business-settings.js";
+import { InputError } from "../../../domain/errors.js";
+import { renderSystemPrompt } from "../../../personas/render-persona.js";
+import type { AdminApiDeps } from "../admin-deps.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, longText } from "../schemas.js";
 
@@ -17,6 +20,23 @@ const settingsBody = z.object(fields).strict();
 const settings = z.object({ ...fields, defaults: z.object(fields).describe("What each setting is when the business has never set it") });
 
 const toJson = (current: BusinessSettings) => ({ ...current, defaults: BUSINESS_SETTING_DEFAULTS });
+
+/** Longer replies leave the persona less of the context: refused while a live persona would no longer fit. */
+async function checkPersonasFit(deps: AdminApiDeps, businessId: string, replyMaxTokens: number): Promise<void> {
+  const limit = deps.personaBudget(replyMaxTokens);
+  for (const { name, activeVersion } of await deps.store.personas.list(businessId)) {
+    if (!activeVersion?.persona) continue;
+    const tokens = await deps.countTokens(renderSystemPrompt(activeVersion.persona));
+    if (tokens > limit) {
+      throw new InputError(
+        "PERSONA_TOO_LONG",
+        `replies of ${replyMaxTokens} tokens leave the persona ${limit} tokens, and ${name} uses ${tokens}. Choose shorter replies, or shorten the persona first.`,
+        422,
+        { field: "replyMaxTokens", tokens, limit },
+      );
+    }
+  }
+}
 
 export const settingsRoutes = [
   defineRoute({
@@ -42,9 +62,11 @@ export const settingsRoutes = [
     params: businessParams,
     body: settingsBody,
     response: settings,
-    errors: [404],
+    description: "422 PERSONA_TOO_LONG when the reply length leaves one of the business's live personas too little of the context.",
+    errors: [404, 422],
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
+      await checkPersonasFit(deps, params.businessId, body.replyMaxTokens);
       const updated = await deps.store.settings.set(params.businessId, body);
       if (!updated) throw notFound("business");
       return toJson(updated);
