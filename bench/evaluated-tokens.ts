@@ -1,3 +1,4 @@
+import { readBusinessSettings } from "../src/domain/business-settings.js";
 import { performance } from "node:perf_hooks";
 import type { ChatPrompt } from "../src/domain/chat-prompt.js";
 import type { ChatModel, GenerateOptions, Generation } from "../src/ports/chat-model.js";
@@ -138,6 +139,7 @@ export function turnContext(system: string, history: readonly HistoryMessage[], 
     businessId: "bench",
     agentPaused: false,
     business: { timezone: "UTC", openingHours: null, outsideHours: "answer", awayMessage: null },
+    settings: readBusinessSettings({}),
     awaySentAt: null,
     channel: { id: "bench", kind: "webchat", platformAccountId: "bench", credentialsRef: null },
     recipientId: "bench",

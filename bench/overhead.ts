@@ -27,7 +27,7 @@ export interface OverheadResult {
   readonly warmup: number;
   readonly transport: string;
   readonly replyMaxTokens: number;
-  /** TURN_DEBOUNCE_MS in force: a turn waits until the newest message is this old (0 = pure overhead). */
+  /** The business's turnDebounceMs in force: a turn waits until the newest message is this old (0 = pure overhead). */
   readonly debounceMs: number;
   /** HTTP 202 received by the client -> ChatModel.generate() called. */
   readonly acceptToGeneration: Summary;
@@ -74,12 +74,10 @@ export async function runOverhead(
   const cfg: Config = {
     ...config,
     queuePrefix: prefix,
-    model: { ...config.model, replyMaxTokens: options.replyMaxTokens },
-    turns: { ...config.turns, debounceMs: options.debounceMs },
   };
   const logger = createLogger("silent", "bench");
   const rawDb = createDb(services.databaseUrl, { maxConnections: 8 });
-  const seeded = await seedBusiness(rawDb, persona, "bench");
+  const seeded = await seedBusiness(rawDb, persona, "bench", { replyMaxTokens: options.replyMaxTokens, turnDebounceMs: options.debounceMs });
   const calls: PrismaCall[] = [];
   const db = timedDb(rawDb, calls);
   const windows = { accept: [] as PrismaCall[][], send: [] as PrismaCall[][] };

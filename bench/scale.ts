@@ -59,8 +59,6 @@ export async function runScale(
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: "bench",
     METRICS_TOKEN,
-    // Every scrape is computed: the figure is the query's cost, not the cache's.
-    METRICS_CACHE_MS: "0",
     PSEUDONYM_KEY: randomBytes(32).toString("base64"),
     WEBCHAT_POSTS_PER_MINUTE_PER_IP: UNLIMITED,
     WEBCHAT_POSTS_PER_MINUTE_PER_CHANNEL: UNLIMITED,
@@ -70,7 +68,8 @@ export async function runScale(
   });
   const db = createDb(urls.databaseUrl, { maxConnections: 10 });
   const logger = createLogger("silent", "bench", new Writable({ write: (_c, _e, done) => done() }));
-  const gateway = composeGateway({ config, db, redisUrl: urls.redisUrl, logger });
+  // Every scrape is computed: the figure is the query's cost, not the cache's.
+  const gateway = composeGateway({ config, db, redisUrl: urls.redisUrl, logger, timings: { metricsCacheMs: 0 } });
   await gateway.app.ready();
   try {
     const fixtures = await seedFixtures(db, persona, urls.databaseUrl);

@@ -56,7 +56,7 @@ export interface ChaosFigures {
   readonly orderViolations: number;
   /** Replies the admin sees failed as UNKNOWN_OUTCOME (the platform may or may not have taken them). */
   readonly unknownOutcome: number;
-  /** ... of which the reconciler failed, finding them "sending" for longer than RECONCILE_AFTER_MS (a worker killed mid-send, or one still busy with a slow platform or database). */
+  /** ... of which the reconciler failed, finding them "sending" for longer than reconcileAfterMs (a worker killed mid-send, or one still busy with a slow platform or database). */
   readonly unknownOutcomeByReconciler: number;
   /** Replies PostgreSQL holds as UNKNOWN_OUTCOME that the admin does not see as such. */
   readonly unknownOutcomeInvisible: number;

@@ -24,6 +24,7 @@ import { ChaosProcesses } from "./chaos-processes.js";
 import { cloudTextWebhook, deliverWebhook } from "./chaos-traffic.js";
 import { DatabaseStalls } from "./database-stalls.js";
 import { seededRandom } from "./seeded-random.js";
+import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
 
 export interface ChaosOptions {
   /** Decides the texts, the fault schedule, the platform's and the database's fault draws: the same seed repeats a run. */
@@ -174,13 +175,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       CHANNEL_SECRETS_KEY: secretsKey,
       WHATSAPP_APP_SECRET: APP_SECRET,
       WHATSAPP_VERIFY_TOKEN: "chaos",
-      TURN_DEBOUNCE_MS: "0",
-      TURN_BUSY_RETRY_MS: "100",
       TURN_LOCK_MS: "3000",
       JOB_LOCK_MS: "2000",
-      STALLED_CHECK_MS: "1000",
-      RECONCILE_INTERVAL_MS: "1000",
-      RECONCILE_AFTER_MS: "4000",
+      [TEST_TIMINGS_VARIABLE]: JSON.stringify({ busyRetryMs: 100, stalledCheckMs: 1000, reconcileIntervalMs: 1000, reconcileAfterMs: 4000 }),
     };
     const processes = new ChaosProcesses(
       {
@@ -192,8 +189,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           MODEL_CACHE_DIR: o.modelCacheDir,
           LLM_THREADS: "1",
           LLM_SEQUENCES: "2",
-          LLM_TEMPERATURE: "0",
-          REPLY_MAX_TOKENS: "8",
         },
       },
       o.logDir,
@@ -356,7 +351,7 @@ async function migrate(url: string): Promise<void> {
 
 /** The business, its WhatsApp channel with sealed credentials, and an admin API key of its own. */
 async function seed(db: Db, secretsKey: string): Promise<{ businessId: string; apiKey: string }> {
-  const { businessId } = await seedBusiness(db, await loadPersonaTemplate("support-bakery"), "chaos");
+  const { businessId } = await seedBusiness(db, await loadPersonaTemplate("support-bakery"), "chaos", { turnDebounceMs: 0, temperature: 0, replyMaxTokens: 8 });
   const channel = await db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: PHONE_NUMBER_ID, name: "WhatsApp" } });
   const sealed = sealChannelCredentials({ accessToken: "chaos-token", appSecret: "", verifyToken: "" }, parseSecretKey(secretsKey), channel.id);
   const secret = await db.channelSecret.create({ data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) } });

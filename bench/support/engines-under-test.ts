@@ -1,3 +1,4 @@
+import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js";
 import { performance } from "node:perf_hooks";
 import type { Config } from "../../src/config/index.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
@@ -84,7 +85,7 @@ export async function startEngines(
       baseUrl: server.baseUrl,
       model: LLAMA_SERVER_MODEL_ALIAS,
       contextSize: options.contextSize,
-      temperature: config.model.temperature,
+      temperature: BUSINESS_SETTING_DEFAULTS.temperature,
       seed: config.model.seed,
       // The worker's counting with a GGUF at hand; the vocabulary is closed by its own closer.
       counter: localPromptCounter(vocabulary.format, async () => undefined),
@@ -107,7 +108,7 @@ export async function startEngines(
             slot: o.slot,
             maxTokens: o.maxTokens,
             cachePrompt: !o.fresh,
-            temperature: config.model.temperature,
+            temperature: BUSINESS_SETTING_DEFAULTS.temperature,
             seed: config.model.seed,
           },
           started,

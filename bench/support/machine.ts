@@ -1,3 +1,4 @@
+import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js";
 import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,7 +20,7 @@ export async function describeMachine(config: Config, model: ModelChoice) {
     threads: config.model.threads,
     contextSize: config.model.contextSize,
     sequences: config.model.sequences,
-    temperature: config.model.temperature,
+    temperature: BUSINESS_SETTING_DEFAULTS.temperature,
     historyChunkTokens: config.model.historyChunkTokens,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };

@@ -53,7 +53,12 @@ const trustProxy = z
   .refine((v) => !Array.isArray(v) || v.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s)), "false, true, a number of hops, or comma-separated proxy addresses / CIDRs");
 const flag = (def: boolean) => z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1");
 
-/** Every setting the system reads from the environment, with its default. */
+/**
+ * Every setting the system reads from the environment, with its default: the deployment's (where
+ * things run, limits of the host, secrets). How the agent behaves for a business is that business's
+ * settings in the database (src/domain/business-settings.ts); timings only tests and benchmarks
+ * change are options of composeWorker/composeGateway (src/main/compose-options.ts).
+ */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -70,7 +75,6 @@ export const envSchema = z.object({
   METRICS_TOKEN: optionalText().refine((v) => v === undefined || v.length >= 16, "at least 16 characters"),
   METRICS_PORT: optionalInt(0, 65535),
   METRICS_HOST: z.string().default("127.0.0.1"),
-  METRICS_CACHE_MS: int(5000, 0, 600_000),
   // Keyed hashes of personal data (web chat sender keys, erasure records): base64, 32 bytes.
   PSEUDONYM_KEY: optionalText().refine((v) => v === undefined || isSecretKey(v), "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
   WEBCHAT_POSTS_PER_MINUTE_PER_IP: int(20, 1, 100_000),
@@ -119,7 +123,6 @@ export const envSchema = z.object({
   LLM_CONTEXT_SIZE: int(4096, 512, 32768),
   LLM_SEQUENCES: int(2, 1, 64),
   LLM_CONTEXTS: int(1, 1, 64),
-  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   LLM_SEED: z.coerce.number().int().optional(),
   // After a trim, erase the dropped turns from the KV cache and shift the kept ones (bench section 1).
   LLM_TRIM_SHIFT: flag(true),
@@ -135,30 +138,15 @@ export const envSchema = z.object({
   LLM_KV_DISK_MAX_AGE_MINUTES: int(60, 1, 10_080),
   // A business's persona evaluated once and loaded into each new conversation (needs a KV tier).
   LLM_KV_PERSONA_PREFIX: flag(true),
-  REPLY_MAX_TOKENS: int(256, 8, 2048),
   MAX_MESSAGE_CHARS: int(4000, 1, 100000),
   INGEST_BATCH_MAX: int(128, 1, 1000),
   INGEST_BATCHES_IN_FLIGHT: int(2, 1, 64),
   HISTORY_CHUNK_TOKENS: int(512, 32, 8192),
-  KNOWLEDGE_BUDGET_TOKENS: int(300, 0, 4096),
   TURN_LOCK_MS: int(120_000, 1000, 3_600_000),
   JOB_LOCK_MS: int(30_000, 1000, 600_000),
-  STALLED_CHECK_MS: int(15_000, 500, 600_000),
   SHUTDOWN_DEADLINE_MS: int(20_000, 0, 600_000),
-  RECONCILE_INTERVAL_MS: int(30_000, 200, 3_600_000),
-  RECONCILE_AFTER_MS: int(60_000, 100, 86_400_000),
-  TURN_DEBOUNCE_MS: int(800, 0, 60_000),
   TURN_INTERRUPT: z.enum(["wait", "restart"]).default("wait"),
-  TURN_INTERRUPT_POLL_MS: int(300, 20, 10_000),
   TURN_MAX_RESTARTS: int(3, 0, 20),
-  TURN_BUSY_RETRY_MS: int(250, 10, 60_000),
-  PERSONA_CHECK_DEBOUNCE_MS: int(250, 0, 60_000),
-  NON_TEXT_REPLY: z
-    .string()
-    .trim()
-    .min(1)
-    .max(1000)
-    .default("Thanks! I can only read text messages for now. Could you write your question in a message?"),
   META_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, "like v23.0").default("v23.0"),
   INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.instagram.com"),
@@ -182,8 +170,6 @@ export const envSchema = z.object({
   WEB_PUSH_VAPID_PRIVATE_KEY: optionalText().refine((v) => v === undefined || /^[A-Za-z0-9_-]{43}$/.test(v), "a base64url P-256 private key (43 characters)"),
   // Who push services may contact about this server's pushes: mailto: or https:.
   WEB_PUSH_SUBJECT: optionalUrl(["mailto:", "https://"]),
-  // The agent stays quiet in a conversation this long after the owner wrote there from the business phone (fractions allowed).
-  OWNER_QUIET_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

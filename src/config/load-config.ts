@@ -27,7 +27,7 @@ export interface Config {
     readonly maxConnections: number;
   };
   /** GET /metrics: token = bearer token required on it; port = served on its own listener (host) instead of the public one. */
-  readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly host: string; readonly cacheMs: number };
+  readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly host: string };
   /** HMAC key for pseudonyms of personal data (web chat sender keys, erasure records); undefined = none kept across restarts. */
   readonly pseudonymKey: string | undefined;
   readonly webchat: {
@@ -73,7 +73,6 @@ export interface Config {
     readonly sequences: number;
     /** llama.cpp contexts the sequences are spread over: contexts decode in parallel, each on `threads`. */
     readonly contexts: number;
-    readonly temperature: number;
     readonly seed: number | undefined;
     readonly kvCacheType: string | undefined;
     readonly trimShift: boolean;
@@ -90,10 +89,7 @@ export interface Config {
           readonly personaPrefix: boolean;
         }
       | undefined;
-    readonly replyMaxTokens: number;
     readonly historyChunkTokens: number;
-    /** Prompt tokens held back from the history for the business's knowledge passages (0: none). */
-    readonly knowledgeBudgetTokens: number;
   };
   readonly limits: { readonly maxMessageChars: number };
   /** Inbound messages arriving together are stored with one statement and queued with one addBulk. */
@@ -102,13 +98,8 @@ export interface Config {
   readonly reliability: {
     /** BullMQ job lock: a worker that dies loses its job to another after about this long. */
     readonly jobLockMs: number;
-    readonly stalledCheckMs: number;
     /** On SIGTERM, how long to let a running turn finish before handing it back. */
     readonly shutdownDeadlineMs: number;
-    /** How often a worker looks for messages that PostgreSQL holds but Redis lost. */
-    readonly reconcileIntervalMs: number;
-    /** A message unanswered, with no live job, for this long is queued again. */
-    readonly reconcileAfterMs: number;
   };
   /** The owner console: how long a sign-in lasts, and the Web Push (VAPID) identity for owner alerts. */
   readonly console: {
@@ -134,22 +125,9 @@ export interface Config {
     readonly whatsappWeb: { readonly enabled: boolean; readonly dataDir: string; readonly chromiumPath: string; readonly minReplyIntervalMs: number };
   };
   readonly turns: {
-    /** A turn waits until the newest message is this old, so a burst gets one answer. */
-    readonly debounceMs: number;
     /** A message arriving mid-generation waits for the next turn, or restarts this one. */
     readonly interrupt: "wait" | "restart";
-    readonly interruptPollMs: number;
     readonly maxRestarts: number;
-    /** How long a turn for a busy conversation waits before trying again. */
-    readonly busyRetryMs: number;
-    /** Said, without the model, when a customer sent only photos, voice notes, stickers... */
-    readonly nonTextReply: string;
-    /** How long the agent stays quiet in a conversation after the owner wrote there from the business phone. */
-    readonly ownerQuietMs: number;
-  };
-  readonly personaCheck: {
-    /** persona:check's turn debounce: long enough to merge a scripted burst, short enough not to wait per step. */
-    readonly debounceMs: number;
   };
 }
 
@@ -208,7 +186,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
-    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST, cacheMs: e.METRICS_CACHE_MS },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     pseudonymKey: e.PSEUDONYM_KEY,
     webchat: {
       postsPerMinutePerIp: e.WEBCHAT_POSTS_PER_MINUTE_PER_IP,
@@ -243,24 +221,18 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       contextSize: e.LLM_CONTEXT_SIZE,
       sequences: e.LLM_SEQUENCES,
       contexts: e.LLM_CONTEXTS,
-      temperature: e.LLM_TEMPERATURE,
       seed: e.LLM_SEED,
       kvCacheType: e.LLM_KV_CACHE_TYPE,
       trimShift: e.LLM_TRIM_SHIFT,
       kvTiers: kvTiers(e),
-      replyMaxTokens: e.REPLY_MAX_TOKENS,
       historyChunkTokens: e.HISTORY_CHUNK_TOKENS,
-      knowledgeBudgetTokens: e.KNOWLEDGE_BUDGET_TOKENS,
     },
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS },
     ingest: { batchMax: e.INGEST_BATCH_MAX, batchesInFlight: e.INGEST_BATCHES_IN_FLIGHT },
     turnLockMs: e.TURN_LOCK_MS,
     reliability: {
       jobLockMs: e.JOB_LOCK_MS,
-      stalledCheckMs: e.STALLED_CHECK_MS,
       shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
-      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
-      reconcileAfterMs: e.RECONCILE_AFTER_MS,
     },
     console: {
       sessionTtlMs: e.CONSOLE_SESSION_DAYS * 86_400_000,
@@ -284,16 +256,7 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
         minReplyIntervalMs: e.WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS,
       },
     },
-    turns: {
-      debounceMs: e.TURN_DEBOUNCE_MS,
-      interrupt: e.TURN_INTERRUPT,
-      interruptPollMs: e.TURN_INTERRUPT_POLL_MS,
-      maxRestarts: e.TURN_MAX_RESTARTS,
-      busyRetryMs: e.TURN_BUSY_RETRY_MS,
-      nonTextReply: e.NON_TEXT_REPLY,
-      ownerQuietMs: Math.round(e.OWNER_QUIET_MINUTES * 60_000),
-    },
-    personaCheck: { debounceMs: e.PERSONA_CHECK_DEBOUNCE_MS },
+    turns: { interrupt: e.TURN_INTERRUPT, maxRestarts: e.TURN_MAX_RESTARTS },
   });
 }
 

@@ -5,8 +5,6 @@ import type { OwnerMessageStore, StoredOwnerMessage } from "../ports/owner-messa
 
 export interface AcceptOwnerDeps {
   readonly store: OwnerMessageStore;
-  /** How long the agent stays quiet in a conversation after the owner's last message there. */
-  readonly quietMs: number;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -20,7 +18,8 @@ export interface AcceptOwnerDeps {
 export async function acceptOwnerMessage(deps: AcceptOwnerDeps, message: OwnerMessage): Promise<StoredOwnerMessage> {
   const channel = await deps.store.findChannel(message.channelKind, message.platformAccountId);
   if (!channel || !channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
-  const pausedUntil = new Date((deps.now?.() ?? new Date()).getTime() + deps.quietMs);
+  // The business's quiet time as it is now: a change in the console applies to the next owner message.
+  const pausedUntil = new Date((deps.now?.() ?? new Date()).getTime() + (await deps.store.ownerQuietMs(channel.businessId)));
   const stored = await deps.store.storeOwnerMessage(channel, message, pausedUntil);
   if (!stored.duplicate) {
     deps.logger.info({ conversationId: stored.conversationId, answered: stored.answeredCount, paused: stored.paused, pausedUntil: stored.paused ? pausedUntil.toISOString() : undefined }, "the owner wrote from the business phone");

@@ -1,3 +1,4 @@
+import { BUSINESS_SETTING_DEFAULTS } from "../domain/business-settings.js";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LlamaText } from "node-llama-cpp";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { FatalError } from "../domain/errors.js";
@@ -21,7 +22,8 @@ export interface LlamaChatModelOptions {
   readonly sequences: number;
   /** llama.cpp contexts the sequences are spread over; each decodes on its own `threads` (default 1). */
   readonly contexts?: number | undefined;
-  readonly temperature: number;
+  /** For a generation that names none (each turn passes its business's); default the businesses' default. */
+  readonly temperature?: number | undefined;
   readonly seed?: number | undefined;
   /** KV cache element type for keys and values, e.g. "F16" (default), "Q8_0", "Q4_0". */
   readonly kvCacheType?: string | undefined;
@@ -156,7 +158,7 @@ export class LlamaChatModel implements ChatModel {
       entry.evaluated = undefined;
       const result = await generateOnSequence(sequence, input, {
         maxTokens: options.maxTokens,
-        temperature: this.options.temperature,
+        temperature: options.temperature ?? this.options.temperature ?? BUSINESS_SETTING_DEFAULTS.temperature,
         seed: this.options.seed,
         signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
         stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),

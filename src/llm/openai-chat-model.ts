@@ -1,3 +1,4 @@
+import { BUSINESS_SETTING_DEFAULTS } from "../domain/business-settings.js";
 import { createHash } from "node:crypto";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
@@ -16,7 +17,8 @@ export interface OpenAiChatModelOptions {
   /** The model name the server knows (GET /v1/models). */
   readonly model: string;
   readonly contextSize: number;
-  readonly temperature: number;
+  /** For a generation that names none (each turn passes its business's); default the businesses' default. */
+  readonly temperature?: number | undefined;
   readonly seed?: number | undefined;
   /** Token counts for trimming: the same model's vocabulary loaded locally, or the engine's own /tokenize. */
   readonly counter: PromptCounter;
@@ -94,7 +96,7 @@ export class OpenAiChatModel implements ChatModel {
       model: this.options.model,
       messages: chatMessagesOf(prompt),
       max_tokens: options.maxTokens,
-      temperature: this.options.temperature,
+      temperature: options.temperature ?? this.options.temperature ?? BUSINESS_SETTING_DEFAULTS.temperature,
       ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
       stream: true,
       stream_options: { include_usage: true },

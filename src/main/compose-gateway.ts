@@ -51,6 +51,8 @@ import { OUTBOX_QUEUE, TURN_QUEUE } from "../queue/queue-names.js";
 import { OPENING_QUEUE } from "../queue/opening-queue.js";
 import { drainableHttp, type HttpStopSummary } from "./http-drain.js";
 import { composeOwnerAlerts } from "./compose-alerts.js";
+import { GATEWAY_TIMINGS, type GatewayTimings } from "./compose-options.js";
+import { BUSINESS_SETTING_DEFAULTS } from "../domain/business-settings.js";
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -100,8 +102,16 @@ export function webchatRouteDeps(
 }
 
 /** Wires the gateway: HTTP in, PostgreSQL for storage, Redis for the turn queue and reply events. */
-export function composeGateway(deps: { config: Config; db: Db; redisUrl: string; logger: Logger }): RunningGateway {
+export function composeGateway(deps: {
+  config: Config;
+  db: Db;
+  redisUrl: string;
+  logger: Logger;
+  /** Benchmarks shorten these; default GATEWAY_TIMINGS. */
+  timings?: Partial<GatewayTimings>;
+}): RunningGateway {
   const { config, db, logger } = deps;
+  const timings = { ...GATEWAY_TIMINGS, ...deps.timings };
   const producer = createRedis(deps.redisUrl, "producer");
   const subscriber = createRedis(deps.redisUrl, "subscriber");
   producer.on("error", (error) => logger.warn({ err: error }, "redis (producer) error"));
@@ -131,7 +141,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
       repliesByChannel: () => metricsRepository.repliesByChannel(),
       recentTurns: (windowMs) => metricsRepository.recentTurns(windowMs),
     },
-    config.metrics.cacheMs,
+    timings.metricsCacheMs,
   );
   const chatProfiles = new CachedChatProfiles(new ChatProfileRepository(db));
   const webchat = webchatRouteDeps(config, {
@@ -184,7 +194,7 @@ export function composeGateway(deps: { config: Config; db: Db; redisUrl: string;
     events,
     logger,
     countTokens: (systemPrompt) => personaTokens.count(systemPrompt),
-    maxPersonaTokens: personaTokenBudget(config.model.contextSize, config.model.replyMaxTokens),
+    personaBudget: (replyMaxTokens) => personaTokenBudget(config.model.contextSize, replyMaxTokens),
     channelSecretsKey: config.channels.secretsKey ? parseSecretKey(config.channels.secretsKey) : undefined,
     // A human's reply goes out through the same outbox and channel adapters as the agent's.
     deliver: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),

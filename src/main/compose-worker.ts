@@ -37,6 +37,7 @@ import { turnAlerts } from "../alerts/turn-alerts.js";
 import { AlertContextRepository } from "../storage/alert-context-repository.js";
 import { composeOwnerAlerts } from "./compose-alerts.js";
 import { metaAdapters } from "./compose-meta-channels.js";
+import { WORKER_TIMINGS, type WorkerTimings } from "./compose-options.js";
 
 export interface WorkerStopSummary extends DrainSummary {
   /** Replies sent (or given up) during the stop, by turns finishing and by outbox jobs. */
@@ -68,8 +69,11 @@ export function composeWorker(deps: {
   now?: () => Date;
   /** TLS agent for Web Push services (tests: trusts the fake push service). */
   pushAgent?: Agent;
+  /** Tests and benchmarks shorten these; default WORKER_TIMINGS. */
+  timings?: Partial<WorkerTimings>;
 }): RunningWorker {
   const { config, db, model, logger } = deps;
+  const timings = { ...WORKER_TIMINGS, ...deps.timings };
   const connection = createRedis(deps.redisUrl, "worker");
   connection.on("error", (error) => logger.warn({ err: error }, "redis (worker) error"));
   const bus = new RedisReplyBus(connection, null, config.queuePrefix);
@@ -132,18 +136,14 @@ export function composeWorker(deps: {
             model: turnModel,
             lock,
             logger: logger.child({ component: "turn" }),
-            replyMaxTokens: config.model.replyMaxTokens,
             chunkTokens: config.model.historyChunkTokens,
             knowledge,
-            knowledgeBudgetTokens: config.model.knowledgeBudgetTokens,
             fansPerAddress: config.webchat.fansPerAddress,
             lockRenewMs: Math.floor(config.turnLockMs / 3),
             workerName,
-            debounceMs: config.turns.debounceMs,
             interrupt: config.turns.interrupt,
-            interruptPollMs: config.turns.interruptPollMs,
+            interruptPollMs: timings.interruptPollMs,
             maxRestarts: config.turns.maxRestarts,
-            nonTextReply: config.turns.nonTextReply,
             deliver: deliverOrSchedule,
             publicBaseUrl: linkBaseUrl(config.http),
             onAnswering: (conversationId, kind) => {
@@ -172,7 +172,7 @@ export function composeWorker(deps: {
         events.publish(job);
       },
     },
-    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: config.turns.busyRetryMs, jobLockMs: config.reliability.jobLockMs, stalledCheckMs: config.reliability.stalledCheckMs, logger },
+    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: timings.busyRetryMs, jobLockMs: config.reliability.jobLockMs, stalledCheckMs: timings.stalledCheckMs, logger },
   );
   const turnQueue = new BullTurnQueue(connection, config.queuePrefix, logger);
   const openingStore = new OpeningRepository(db);
@@ -194,7 +194,7 @@ export function composeWorker(deps: {
   const reconciler = startSingletonLoop({
     redis: connection,
     key: `${config.queuePrefix}:lock:reconciler`,
-    intervalMs: config.reliability.reconcileIntervalMs,
+    intervalMs: timings.reconcileIntervalMs,
     logger,
     task: () =>
       reconcile({
@@ -203,7 +203,7 @@ export function composeWorker(deps: {
         scheduleDelivery: (outboxId) => outboxQueue.scheduleRetry(outboxId, 0),
         idempotentSendKinds,
         unrecorded,
-        afterMs: config.reliability.reconcileAfterMs,
+        afterMs: timings.reconcileAfterMs,
         logger: logger.child({ component: "reconciler" }),
       }),
   });

@@ -2,16 +2,19 @@ import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging/create-logger.js";
 import { createDb } from "../storage/create-db.js";
 import { composeGateway } from "./compose-gateway.js";
+import { TEST_TIMINGS_VARIABLE, testTimingsFrom } from "./compose-options.js";
 import { runMain, STOP_MARGIN_MS } from "./run-main.js";
 
 runMain(async (onShutdown, controls) => {
   const config = loadConfig("gateway");
+  const timings = testTimingsFrom();
   const logger = createLogger(config.logLevel, "gateway");
+  if (timings) logger.warn({ timings }, `${TEST_TIMINGS_VARIABLE} is set: test timings, not production's`);
   controls.useLogger(logger);
   controls.setDeadline(config.reliability.shutdownDeadlineMs + STOP_MARGIN_MS);
   const db = createDb(config.databaseUrl!, { maxConnections: config.databasePoolMax });
   onShutdown(() => db.$disconnect());
-  const gateway = composeGateway({ config, db, redisUrl: config.redisUrl!, logger });
+  const gateway = composeGateway({ config, db, redisUrl: config.redisUrl!, logger, ...(timings ? { timings } : {}) });
   onShutdown(() => gateway.close());
   const address = await gateway.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, "gateway listening");

@@ -46,7 +46,7 @@ export async function hostWhatsappWebChannels(deps: {
   const queue = new BullTurnQueue(producer, config.queuePrefix, logger);
   const store = new InboundRepository(db);
   const events = new RedisConversationEvents(producer, null, config.queuePrefix);
-  const owner = { store: new OwnerMessageRepository(db), quietMs: config.turns.ownerQuietMs, logger: logger.child({ component: "owner-phone" }) };
+  const owner = { store: new OwnerMessageRepository(db), logger: logger.child({ component: "owner-phone" }) };
   const running = new Map<string, WhatsappWebChannel>();
   const start = (row: { id: string; platformAccountId: string; settings: unknown }) => {
     const channel = startWhatsappWebChannel({

@@ -20,7 +20,6 @@ export async function loadChatModel(config: Config): Promise<ChatModel> {
       apiKey: engine.apiKey,
       model: engine.model,
       contextSize: config.model.contextSize,
-      temperature: config.model.temperature,
       seed: config.model.seed,
       counter,
       slots: engine.slots,

@@ -13,13 +13,14 @@ import { ensureTinyModel } from "../llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../logging/create-logger.js";
 import { readPersonaFile } from "../personas/persona-file.js";
 import { personaTokenBudget } from "../personas/render-persona.js";
+import { BUSINESS_SETTING_DEFAULTS, businessSettingsShape } from "../domain/business-settings.js";
 import { startCheckPipeline } from "./persona-check/check-pipeline.js";
 import { runMain } from "./run-main.js";
 
 const TINY_MODEL_REPLY_TOKENS = 32;
 
 /**
- * `npm run persona:check <file>.md [--verbose] [--max-tokens N] [--keep]`: validates the
+ * `npm run persona:check <file>.md [--verbose] [--max-tokens N] [--temperature T] [--keep]`: validates the
  * persona file, renders it against the token budget, then replays the scripted conversations in
  * <file>.checks.yaml (or, without one, the checks its settings call for) through the whole pipeline (a throwaway business with the file as its
  * persona, the web chat route, the turn queue and worker, the real model: MODEL_PATH, else the tiny
@@ -29,13 +30,15 @@ const TINY_MODEL_REPLY_TOKENS = 32;
 runMain(async (onShutdown) => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { verbose: { type: "boolean", default: false }, "max-tokens": { type: "string" }, keep: { type: "boolean", default: false } },
+    options: { verbose: { type: "boolean", default: false }, "max-tokens": { type: "string" }, temperature: { type: "string" }, keep: { type: "boolean", default: false } },
   });
   const file = positionals[0];
-  const usage = "usage: npm run persona:check prompts/<persona>.md [--verbose] [--max-tokens N] [--keep]";
+  const usage = "usage: npm run persona:check prompts/<persona>.md [--verbose] [--max-tokens N] [--temperature T] [--keep]";
   if (!file || positionals.length > 1 || !file.endsWith(".md")) throw new InputError("USAGE", usage);
   const maxTokensArg = values["max-tokens"] === undefined ? undefined : Number(values["max-tokens"]);
   if (maxTokensArg !== undefined && !(Number.isInteger(maxTokensArg) && maxTokensArg > 0)) throw new InputError("USAGE", `--max-tokens must be a positive whole number; ${usage}`);
+  const temperature = values.temperature === undefined ? undefined : Number(values.temperature);
+  if (temperature !== undefined && !businessSettingsShape.temperature.safeParse(temperature).success) throw new InputError("USAGE", `--temperature must be a number from 0 to 2; ${usage}`);
   // A broken persona or checks file fails before anything is started.
   const persona = { template: path.basename(file, ".md"), persona: await readPersonaFile(file) };
   await checksFor(file, persona.persona);
@@ -44,7 +47,7 @@ runMain(async (onShutdown) => {
   const logger = createLogger(config.logLevel === "info" ? "error" : config.logLevel, "persona-check", process.stderr);
 
   let modelPath = config.model.path;
-  let replyMaxTokens = maxTokensArg ?? config.model.replyMaxTokens;
+  let replyMaxTokens = maxTokensArg ?? BUSINESS_SETTING_DEFAULTS.replyMaxTokens;
   if (!modelPath) {
     modelPath = await ensureTinyModel(config.model.cacheDir);
     // Noise is as good short as long, and the checks need many replies.
@@ -59,7 +62,7 @@ runMain(async (onShutdown) => {
   const report = await runPersonaChecks(file, {
     model,
     replyMaxTokens,
-    personaBudget: personaTokenBudget(model.contextSize, config.model.replyMaxTokens),
+    personaBudget: personaTokenBudget(model.contextSize, BUSINESS_SETTING_DEFAULTS.replyMaxTokens),
     start: async () => {
       const scratch = config.databaseUrl ? undefined : await mkdtemp(path.join(tmpdir(), "persona-check-"));
       if (scratch) await copyMigratedPglite(path.join(config.dataDir, "persona-check"), path.join(scratch, "pglite"));
@@ -71,7 +74,7 @@ runMain(async (onShutdown) => {
       onShutdown(stopServices);
       const where = `${services.embedded.redis ? "private redis-server" : "REDIS_URL"}, ${services.embedded.postgres ? "embedded PGlite (temporary)" : "DATABASE_URL"}`;
       process.stderr.write(`Replaying the scripts through the pipeline on ${where}.\n`);
-      const pipeline = await startCheckPipeline({ config, redisUrl: services.redisUrl, databaseUrl: services.databaseUrl, model, persona, replyMaxTokens, logger, keep: values.keep, databaseConnections: services.embedded.postgres ? 1 : 8 });
+      const pipeline = await startCheckPipeline({ config, redisUrl: services.redisUrl, databaseUrl: services.databaseUrl, model, persona, replyMaxTokens, ...(temperature !== undefined ? { temperature } : {}), logger, keep: values.keep, databaseConnections: services.embedded.postgres ? 1 : 8 });
       if (values.keep) process.stderr.write(`Keeping business ${pipeline.business.businessSlug} (${pipeline.business.businessId}) and its conversations.\n`);
       return pipeline;
     },

@@ -1,3 +1,4 @@
+import type { BusinessSettings } from "../domain/business-settings.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { Persona } from "../personas/persona-schema.js";
 import type { ErasureStore } from "./erasure-store.js";
@@ -40,6 +41,14 @@ export interface BusinessHoursInput {
   readonly openingHours: WeeklyHours | null;
   readonly outsideHours: "answer" | "away";
   readonly awayMessage: string | null;
+}
+
+/** How the agent behaves for one business (src/domain/business-settings.ts), read by every turn. */
+export interface BusinessSettingsStore {
+  /** Every setting, defaults filled in; null when the business does not exist. */
+  get(businessId: string): Promise<BusinessSettings | null>;
+  /** Replaces them all; null when the business does not exist. */
+  set(businessId: string, settings: BusinessSettings): Promise<BusinessSettings | null>;
 }
 
 export interface HoursStore {
@@ -378,6 +387,7 @@ export interface KnowledgeAdminStore {
 export interface AdminStore {
   readonly businesses: BusinessStore;
   readonly hours: HoursStore;
+  readonly settings: BusinessSettingsStore;
   readonly personas: PersonaStore;
   readonly channels: ChannelStore;
   readonly conversations: ConversationStore;

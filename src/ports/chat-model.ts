@@ -2,6 +2,8 @@ import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 
 export interface GenerateOptions {
   readonly maxTokens: number;
+  /** Sampling temperature of this reply (the business's setting); unset: the model's default. */
+  readonly temperature?: number;
   /** Conversation the prompt belongs to: lets the engine reuse what it already evaluated for it. */
   readonly conversationKey?: string;
   readonly signal?: AbortSignal;

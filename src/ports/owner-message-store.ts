@@ -17,6 +17,8 @@ export interface StoredOwnerMessage {
 /** Storage for the owner's own messages from the business phone. */
 export interface OwnerMessageStore {
   findChannel(kind: ChannelKind, platformAccountId: string): Promise<ChannelRef | null>;
+  /** How long the agent stays quiet in a conversation after the owner wrote there (the business's setting). */
+  ownerQuietMs(businessId: string): Promise<number>;
   /**
    * One transaction: the message stored as outbound (sent) once per platform id, the customer's
    * messages still unanswered before it marked answered by it, and the agent paused in the

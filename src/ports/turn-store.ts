@@ -1,3 +1,4 @@
+import type { BusinessSettings } from "../domain/business-settings.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { TurnPersona } from "../personas/stored-persona.js";
 import type { KnowledgeStamp } from "./knowledge-store.js";
@@ -27,6 +28,8 @@ export interface TurnContext {
     readonly outsideHours: "answer" | "away";
     readonly awayMessage: string | null;
   };
+  /** The business's settings as of this read (reply length, temperature, debounce, ...). */
+  readonly settings: BusinessSettings;
   /** When this conversation last got the away message. */
   readonly awaySentAt: Date | null;
   /** A console Try it chat: "open" answers as if open; null for customers. */

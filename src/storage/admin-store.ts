@@ -2,6 +2,7 @@ import type { AdminStore } from "../ports/admin-store.js";
 import { AdminBusinessRepository } from "./admin-business-repository.js";
 import { AdminChannelRepository } from "./admin-channel-repository.js";
 import { AdminHoursRepository } from "./admin-hours-repository.js";
+import { AdminSettingsRepository } from "./admin-settings-repository.js";
 import { AdminKnowledgeRepository } from "./admin-knowledge-repository.js";
 import { AdminContactRepository } from "./admin-contact-repository.js";
 import { AdminHandoffRepository } from "./admin-handoff-repository.js";
@@ -19,6 +20,7 @@ export function createAdminStore(db: Db): AdminStore {
   return {
     businesses: new AdminBusinessRepository(db),
     hours: new AdminHoursRepository(db),
+    settings: new AdminSettingsRepository(db),
     personas: new AdminPersonaRepository(db),
     channels: new AdminChannelRepository(db),
     conversations: new AdminConversationRepository(db),

@@ -1,3 +1,4 @@
+import { readBusinessSettings } from "../domain/business-settings.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import { readStoredPersona } from "../personas/stored-persona.js";
 import type { HistoryMessage, TurnContext } from "../ports/turn-store.js";
@@ -16,6 +17,7 @@ interface ConversationRow {
   openingHours: unknown;
   outsideHours: "answer" | "away";
   awayMessage: string | null;
+  settings: unknown;
   recipientId: string;
   channelId: string;
   channelKind: ChannelKind;
@@ -46,7 +48,7 @@ function conversationRow(db: Db, conversationId: string, now: number): Promise<C
   const minuteAgo = new Date(now - 60_000);
   return db.$queryRaw<ConversationRow[]>`
     select c."businessId", c."agentPaused", c."pausedUntil", c."awaySentAt", c."tryIt",
-      b.timezone, b."openingHours", b."outsideHours"::text as "outsideHours", b."awayMessage",
+      b.timezone, b."openingHours", b."outsideHours"::text as "outsideHours", b."awayMessage", b.settings,
       ct."platformUserId" as "recipientId",
       ch.id as "channelId", ch.kind::text as "channelKind", ch."platformAccountId", ch."credentialsRef",
       pv.id as "personaVersionId", pv.version as "personaVersion", pv.settings as "personaSettings", pv.voice as "personaVoice", pv."draftReason" as "personaDraftReason",
@@ -97,6 +99,7 @@ export async function loadTurnContext(db: Db, conversationId: string, now = Date
     agentPaused: row.agentPaused,
     pausedUntil: row.pausedUntil,
     business: { timezone: row.timezone, openingHours: row.openingHours, outsideHours: row.outsideHours, awayMessage: row.awayMessage },
+    settings: readBusinessSettings(row.settings),
     awaySentAt: row.awaySentAt,
     tryIt: row.tryIt === "open" || row.tryIt === "hours" ? row.tryIt : null,
     channel: { id: row.channelId, kind: row.channelKind, platformAccountId: row.platformAccountId, credentialsRef: row.credentialsRef },

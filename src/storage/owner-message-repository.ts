@@ -1,3 +1,4 @@
+import { readBusinessSettings } from "../domain/business-settings.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { OwnerMessage } from "../domain/owner-message.js";
 import type { ChannelRef } from "../ports/inbound-store.js";
@@ -17,6 +18,11 @@ export class OwnerMessageRepository implements OwnerMessageStore {
 
   findChannel(kind: ChannelKind, platformAccountId: string): Promise<ChannelRef | null> {
     return this.channels.findChannel(kind, platformAccountId);
+  }
+
+  async ownerQuietMs(businessId: string): Promise<number> {
+    const row = await withDatabase(() => this.db.business.findUnique({ where: { id: businessId }, select: { settings: true } }));
+    return Math.round(readBusinessSettings(row?.settings).ownerQuietMinutes * 60_000);
   }
 
   storeOwnerMessage(channel: ChannelRef, message: OwnerMessage, pausedUntil: Date): Promise<StoredOwnerMessage> {

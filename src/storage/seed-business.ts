@@ -1,3 +1,4 @@
+import type { BusinessSettings } from "../domain/business-settings.js";
 import { personaFileHash } from "../personas/persona-hash.js";
 import type { PersonaTemplate } from "../personas/persona-templates.js";
 import type { Db } from "./create-db.js";
@@ -12,12 +13,18 @@ export interface SeededBusiness {
 /**
  * Idempotently creates a business with a web chat channel and a persona whose first version comes
  * from a persona file (already validated). A file that changed on disk becomes a new, active
- * version; versions edited in the console stay active while the file is unchanged.
+ * version; versions edited in the console stay active while the file is unchanged. `settings`, when
+ * given, replace the business's settings (the rest take their defaults).
  */
-export async function seedBusiness(db: Db, { template, persona }: PersonaTemplate, slug: string): Promise<SeededBusiness> {
+export async function seedBusiness(db: Db, { template, persona }: PersonaTemplate, slug: string, settings?: Partial<BusinessSettings>): Promise<SeededBusiness> {
   const { name, business: businessName } = persona.settings;
   return db.$transaction(async (tx) => {
-    const business = await tx.business.upsert({ where: { slug }, create: { slug, name: businessName }, update: {}, select: { id: true } });
+    const business = await tx.business.upsert({
+      where: { slug },
+      create: { slug, name: businessName, ...(settings ? { settings } : {}) },
+      update: settings ? { settings } : {},
+      select: { id: true },
+    });
     const row = await tx.persona.upsert({
       where: { businessId_name: { businessId: business.id, name } },
       create: { businessId: business.id, name, template },

@@ -10,18 +10,14 @@ import { buildPrompt, type BuiltPrompt, type PromptKnowledge } from "./build-pro
 /** What to do with a message that arrives while its conversation's reply is being generated. */
 export type InterruptMode = "wait" | "restart";
 
+/** The worker's own settings; the business's (reply length, temperature, knowledge budget, non-text reply) come with each turn's context. */
 export interface ReplyOptions {
-  readonly replyMaxTokens: number;
   readonly chunkTokens: number;
   readonly interrupt: InterruptMode;
   /** How often a generating turn checks for newer messages (restart mode). */
   readonly interruptPollMs: number;
   /** After this many restarts the turn answers what it has, so a chatty sender cannot starve it. */
   readonly maxRestarts: number;
-  /** The answer when everything pending is a photo, voice note, sticker...: the model is not asked. */
-  readonly nonTextReply: string;
-  /** Most prompt tokens the business's knowledge passages may take (0 or unset: none). */
-  readonly knowledgeBudgetTokens?: number;
   /** Web chat: how many fans' flood and daily allowance one network address gets (default 5). */
   readonly fansPerAddress?: number;
 }
@@ -63,8 +59,10 @@ export async function generateReply(
     if (context.persona.status === "invalid") return personaInvalidReply(context, context.persona);
     const valid = { ...context, persona: context.persona };
     const persona = valid.persona.persona;
-    const built = await buildPrompt(valid, deps.model, options, await knowledgeFor(deps.knowledge, context, options.knowledgeBudgetTokens ?? 0));
-    if (onlyNonText(context)) return cannedReply(context, built, options.nonTextReply);
+    const { settings } = context;
+    const built = await buildPrompt(valid, deps.model, { replyMaxTokens: settings.replyMaxTokens, chunkTokens: options.chunkTokens }, await knowledgeFor(deps.knowledge, context, settings.knowledgeBudgetTokens));
+    // The answer when everything pending is a photo, voice note, sticker...: the model is not asked.
+    if (onlyNonText(context)) return cannedReply(context, built, settings.nonTextReply);
     const controlText = controlTextOf(deps.model);
     const decision = decideBeforeGeneration(persona, context, undefined, options.fansPerAddress, controlText);
     if (decision.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
@@ -91,7 +89,8 @@ export async function generateReply(
     let generation: Generation;
     try {
       generation = await deps.model.generate(built.prompt, {
-        maxTokens: options.replyMaxTokens,
+        maxTokens: settings.replyMaxTokens,
+        temperature: settings.temperature,
         conversationKey: context.conversationId,
         signal: controller.signal,
       });

@@ -47,8 +47,6 @@ export interface TurnDeps extends ReplyOptions {
   readonly lock: ConversationLock;
   readonly logger: Logger;
   readonly lockRenewMs: number;
-  /** A turn starts only once the newest message is this old, so a burst gets one answer. */
-  readonly debounceMs: number;
   /** Names this worker process in the turn record (host:pid). */
   readonly workerName: string;
   /** Sends the stored reply (outbox). Runs while the conversation is still locked, so replies leave in order. */
@@ -87,7 +85,9 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
     }
     const newest = context.history.filter((m) => m.direction === "inbound").at(-1)!;
     const quietFor = Date.now() - newest.createdAt.getTime();
-    if (quietFor < deps.debounceMs) return { kind: "busy", retryInMs: deps.debounceMs - quietFor };
+    // A turn starts only once the newest message is this old, so a burst gets one answer.
+    const { turnDebounceMs } = context.settings;
+    if (quietFor < turnDebounceMs) return { kind: "busy", retryInMs: turnDebounceMs - quietFor };
     const outsideHours = await handleOutsideHours(deps, context, startedAt);
     if (outsideHours) return outsideHours;
 

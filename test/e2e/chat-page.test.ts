@@ -67,7 +67,7 @@ async function startLogoHost(): Promise<void> {
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "12", TURN_DEBOUNCE_MS: "200" },
+    settings: { replyMaxTokens: 12, turnDebounceMs: 200 },
     businesses: { demo: "support-bakery", fans: "fan-creator", shut: "support-bakery" },
     wrapModel: (real: ChatModel) => (held = new HeldChatModel(real)),
   });

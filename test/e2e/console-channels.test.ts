@@ -10,7 +10,7 @@ import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -29,7 +29,7 @@ let channelId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  businessId = (await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo")).businessId;
+  businessId = (await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS)).businessId;
   const keys = new ApiKeyRepository(database.db);
   key = (await issueApiKey(keys, { businessId, name: "console test" })).key;
   ownerKey = (await issueApiKey(keys, { businessId: null, name: "console owner" })).key;

@@ -10,7 +10,7 @@ import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -27,7 +27,7 @@ let contactId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "erase-console");
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "erase-console", TEST_BUSINESS_SETTINGS);
   const inbound = new InboundRepository(database.db);
   const channel = (await inbound.findChannel("webchat", seeded.channelKey))!;
   const stored = await inbound.storeInbound(channel, {

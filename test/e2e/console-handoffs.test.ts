@@ -15,7 +15,7 @@ let key: string;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "12" },
+    settings: { replyMaxTokens: 12 },
     businesses: { sunrise: "support-bakery" },
     wrapModel: (real) => new AppendingChatModel(real, [["other bakeries", () => "Try Crusty Corner instead."]]),
   });

@@ -17,7 +17,7 @@ let businessId: string;
 let key: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { demo: "support-bakery" } });
   ({ database, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId, name: "hours test" })).key;

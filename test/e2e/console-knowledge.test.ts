@@ -15,7 +15,7 @@ let otherBusinessId: string;
 let key: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery", other: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { demo: "support-bakery", other: "support-bakery" } });
   database = pipeline.database;
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   otherBusinessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "other" } })).id;

@@ -22,7 +22,7 @@ let personaUrl: string;
 let key: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { mia: "fan-creator" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { mia: "fan-creator" } });
   ({ database, baseUrl } = pipeline);
   const businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "mia" } })).id;
   personaId = (await database.db.persona.findFirstOrThrow({ where: { businessId } })).id;

@@ -26,7 +26,7 @@ let baseUrl: string;
 let key: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { demo: "support-bakery" } });
   baseUrl = pipeline.baseUrl;
   const businessId = (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   key = (await issueApiKey(new ApiKeyRepository(pipeline.database.db), { businessId, name: "phone test" })).key;

@@ -38,7 +38,7 @@ beforeAll(async () => {
   push = await FakePushService.start();
   graph = await FakeGraphAccounts.start();
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "12", CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"), META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl },
+    env: { CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"), META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl }, settings: { replyMaxTokens: 12 },
     businesses: { sunrise: "support-bakery" },
     pushAgent: push.agent,
   });

@@ -20,7 +20,7 @@ const closedNow = () => Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "
 
 beforeAll(async () => {
   // The reconciler is an hour away: only resume can make the agent answer here.
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "8", RECONCILE_INTERVAL_MS: "3600000", RECONCILE_AFTER_MS: "3600000" }, businesses: { bakery: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 8 }, timings: { reconcileIntervalMs: 3600000, reconcileAfterMs: 3600000 }, businesses: { bakery: "support-bakery" } });
   businessId = (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug: "bakery" } })).id;
   key = (await issueApiKey(new ApiKeyRepository(pipeline.database.db), { businessId, name: "owner" })).key;
   browser = await launchTestBrowser();

@@ -27,7 +27,7 @@ let key: string;
 let ownerKey: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery", "corner-bakery": "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { demo: "support-bakery", "corner-bakery": "support-bakery" } });
   ({ config, database, gateway, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   personaId = (await database.db.persona.findFirstOrThrow({ where: { businessId } })).id;
@@ -210,7 +210,7 @@ describe("admin console", () => {
       await page.click("#discard-edits");
 
       // A voice over the token budget: refused with the count and the limit, at the voice; nothing saved.
-      const limit = personaTokenBudget(config.model.contextSize, config.model.replyMaxTokens);
+      const limit = personaTokenBudget(config.model.contextSize, pipeline.settings.replyMaxTokens);
       await page.fill("#pf-voice", Array.from({ length: limit }, (_, i) => `loaf${i}`).join(" "));
       await page.click("#save-version");
       await page.locator("#persona-problems", { hasText: "Length" }).waitFor();

@@ -19,7 +19,7 @@ let pipeline: TestPipeline;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { ...defaultWebchatLimitsEnv(), PSEUDONYM_KEY: randomBytes(32).toString("base64"), REPLY_MAX_TOKENS: "16", BUSINESS_QUEUED_TURNS_MAX: String(QUEUED_TURNS_MAX) },
+    env: { ...defaultWebchatLimitsEnv(), PSEUDONYM_KEY: randomBytes(32).toString("base64"), BUSINESS_QUEUED_TURNS_MAX: String(QUEUED_TURNS_MAX) }, settings: { replyMaxTokens: 16 },
     businesses: { "shop-a": "support-bakery", "shop-b": "support-bakery" },
   });
 }, 120_000);

@@ -10,7 +10,7 @@ let pipeline: TestPipeline;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "8" },
+    settings: { replyMaxTokens: 8 },
     businesses: { "shop-i": "support-bakery" },
     // The real model's reply, with a NUL character (and a lone surrogate) when the customer asks for one.
     wrapModel: (real) => new AppendingChatModel(real, [["nul please", () => "tail\u0000end \ud800!"]]),

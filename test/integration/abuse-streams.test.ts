@@ -18,7 +18,7 @@ let redis: Redis;
 let port: number;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { WEBCHAT_STREAMS_PER_SESSION: "1000", REPLY_MAX_TOKENS: "8" }, businesses: { "shop-s": "support-bakery" } });
+  pipeline = await startTestPipeline({ env: { WEBCHAT_STREAMS_PER_SESSION: "1000" }, settings: { replyMaxTokens: 8 }, businesses: { "shop-s": "support-bakery" } });
   port = Number(new URL(pipeline.baseUrl).port);
   redis = new Redis(TEST_REDIS_URL);
 }, 120_000);

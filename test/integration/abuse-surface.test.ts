@@ -9,7 +9,7 @@ import { createAdminStore } from "../../src/storage/admin-store.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { FakeGraphAccounts } from "../support/fake-graph-accounts.js";
 import { requestFrom } from "../support/loopback-client.js";
-import { defaultWebchatLimitsEnv, testConfig } from "../support/test-config.js";
+import { defaultWebchatLimitsEnv, testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -42,7 +42,7 @@ async function startGateway(env: Record<string, string>): Promise<{ gateway: Run
 beforeAll(async () => {
   database = await createTestDatabase();
   graph = await FakeGraphAccounts.start();
-  for (const slug of ["shop-x", "shop-y", "shop-z"]) await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), slug);
+  for (const slug of ["shop-x", "shop-y", "shop-z"]) await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), slug, TEST_BUSINESS_SETTINGS);
   ({ gateway, url } = await startGateway({ ...defaultWebchatLimitsEnv(), METRICS_TOKEN, CHANNELS_PER_BUSINESS_MAX: "3" }));
 });
 

@@ -7,9 +7,10 @@ import { CHATML_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { personaTokenBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -23,7 +24,7 @@ let key: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
   const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId: business.id, name: "test" })).key;
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
@@ -114,4 +115,22 @@ describe("admin API in the gateway", () => {
       await withModel.close();
     }
   }, 60_000);
+
+  it("a persona's budget is what its business's reply length leaves of the context", async () => {
+    const business = await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } });
+    const headers = { authorization: `Bearer ${key}` };
+    const limit = async () => {
+      const list = (await gateway.app.inject({ url: `/api/admin/businesses/${business.id}/personas`, headers })).json();
+      const id = (list.personas ?? list.items ?? list)[0].id as string;
+      return (await gateway.app.inject({ url: `/api/admin/businesses/${business.id}/personas/${id}`, headers })).json().activeVersion.limit as number;
+    };
+    const settingsUrl = `/api/admin/businesses/${business.id}/settings`;
+    const current = (await gateway.app.inject({ url: settingsUrl, headers })).json();
+    expect(await limit()).toBe(personaTokenBudget(config.model.contextSize, current.replyMaxTokens));
+    const { defaults: _defaults, ...settings } = current;
+    const put = await gateway.app.inject({ method: "PUT", url: settingsUrl, headers, payload: { ...settings, replyMaxTokens: 1000 } });
+    expect(put.statusCode).toBe(200);
+    expect(await limit()).toBe(personaTokenBudget(config.model.contextSize, 1000));
+    expect(await limit()).toBeLessThan(personaTokenBudget(config.model.contextSize, current.replyMaxTokens));
+  });
 });

@@ -9,9 +9,10 @@ import { composeWorker, type RunningWorker } from "../../src/main/compose-worker
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import type { GenerateOptions } from "../../src/ports/chat-model.js";
+import type { BusinessSettings } from "../../src/domain/business-settings.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { RecordingChatModel } from "../support/recording-chat-model.js";
-import { testConfig } from "../support/test-config.js";
+import { TEST_BUSINESS_SETTINGS, testConfig, updateBusinessSettings } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -39,7 +40,7 @@ class HookedModel extends RecordingChatModel {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
   real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 4096, sequences: 2, temperature: 0 });
 });
 afterEach(async () => {
@@ -51,11 +52,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function start(overrides: Record<string, string>) {
+async function start(overrides: Record<string, string>, settings: Partial<BusinessSettings> = {}, interruptPollMs?: number) {
   const prefix = createTestPrefix();
   const config: Config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...overrides });
+  await updateBusinessSettings(database.db, "demo", { ...TEST_BUSINESS_SETTINGS, ...settings });
   const model = new HookedModel(real);
-  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
+  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(interruptPollMs ? { timings: { interruptPollMs } } : {}) });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   running = {
     gateway,
@@ -89,7 +91,7 @@ async function waitForAnswered(ids: string[]) {
 
 describe("burst merging", () => {
   it("answers three quick messages with one reply when they fall in the debounce window", async () => {
-    const { model, send } = start({ TURN_DEBOUNCE_MS: "600" });
+    const { model, send } = await start({}, { turnDebounceMs: 600 });
     const ids = [await send("hi"), await send("do you open sunday?"), await send("and how much is the cake?")];
     const rows = await waitForAnswered(ids);
     expect(new Set(rows.map((r) => r.replyId)).size).toBe(1);
@@ -98,7 +100,7 @@ describe("burst merging", () => {
   });
 
   it("wait mode: a message arriving mid-generation gets the next turn, after the first reply", async () => {
-    const { model, send } = start({ TURN_INTERRUPT: "wait", REPLY_MAX_TOKENS: "64" });
+    const { model, send } = await start({ TURN_INTERRUPT: "wait" }, { replyMaxTokens: 64 });
     model.laterMaxTokens = 8;
     let second = "";
     let sentSecond!: () => void;
@@ -120,7 +122,7 @@ describe("burst merging", () => {
   });
 
   it("restart mode: a message arriving mid-generation cancels it and one reply answers both", async () => {
-    const { model, send } = start({ TURN_INTERRUPT: "restart", TURN_INTERRUPT_POLL_MS: "20", REPLY_MAX_TOKENS: "2000" });
+    const { model, send } = await start({ TURN_INTERRUPT: "restart" }, { replyMaxTokens: 2000 }, 20);
     model.laterMaxTokens = 8;
     let second = "";
     let sentSecond!: () => void;

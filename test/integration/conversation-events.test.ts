@@ -13,7 +13,7 @@ let pipeline: TestPipeline;
 const shops: Record<string, { businessId: string; key: string }> = {};
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "8", TURN_DEBOUNCE_MS: "0" }, businesses: { bakery: "support-bakery", salon: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 8, turnDebounceMs: 0 }, businesses: { bakery: "support-bakery", salon: "support-bakery" } });
   const keys = new ApiKeyRepository(pipeline.database.db);
   for (const slug of ["bakery", "salon"]) {
     const { id: businessId } = await pipeline.database.db.business.findUniqueOrThrow({ where: { slug } });

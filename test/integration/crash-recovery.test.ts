@@ -6,7 +6,8 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../support/test-config.js";
+import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -24,7 +25,7 @@ const started: WorkerProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
 });
@@ -37,19 +38,18 @@ afterAll(async () => {
   await redisPrefix.cleanup();
 });
 
-function worker(env: Record<string, string> = {}): WorkerProcess {
+/** A worker process; the business's replies are `replyMaxTokens` long from the next turn on (a long one is there to be interrupted). */
+async function worker(env: Record<string, string> = {}, replyMaxTokens = 16): Promise<WorkerProcess> {
+  await updateBusinessSettings(database.db, "demo", { replyMaxTokens });
   const w = startWorkerProcess({
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: redisPrefix.prefix,
     MODEL_PATH: modelPath,
     LLM_THREADS: "1",
-    LLM_TEMPERATURE: "0",
-    TURN_DEBOUNCE_MS: "0",
     TURN_LOCK_MS: "2000",
     JOB_LOCK_MS: "2000",
-    STALLED_CHECK_MS: "1000",
-    REPLY_MAX_TOKENS: "16",
+    [TEST_TIMINGS_VARIABLE]: JSON.stringify({ stalledCheckMs: 1000 }),
     ...env,
   });
   started.push(w);
@@ -82,13 +82,13 @@ const replies = (conversationId: string) => database.db.message.findMany({ where
 
 describe("crash recovery", () => {
   it("a worker killed with SIGKILL mid-generation: another worker answers the turn, once", async () => {
-    const doomed = worker({ REPLY_MAX_TOKENS: "2000" });
+    const doomed = await worker({}, 2000);
     const message = await send("Please tell me everything about your cakes");
     await until(() => generating(message.conversationId), (n) => n === 1, 60_000, "generation to start");
     await doomed.stop("SIGKILL");
     expect(await replies(message.conversationId)).toHaveLength(0);
 
-    const rescuer = worker();
+    const rescuer = await worker();
     const done = await until(() => replies(message.conversationId), (r) => r.length > 0 && r[0]!.status === "sent", 60_000, "the rescued reply");
     await new Promise((r) => setTimeout(r, 1500));
     expect(await replies(message.conversationId)).toHaveLength(1);
@@ -99,7 +99,7 @@ describe("crash recovery", () => {
   }, 150_000);
 
   it("SIGTERM lets the running turn finish, then the worker exits cleanly", async () => {
-    const w = worker({ REPLY_MAX_TOKENS: "400", SHUTDOWN_DEADLINE_MS: "60000" });
+    const w = await worker({ SHUTDOWN_DEADLINE_MS: "60000" }, 400);
     const message = await send("What do you bake on Sundays?");
     await until(() => generating(message.conversationId), (n) => n === 1, 60_000, "generation to start");
     const code = await w.stop("SIGTERM");
@@ -109,13 +109,13 @@ describe("crash recovery", () => {
   }, 150_000);
 
   it("SIGTERM past the deadline hands the turn back, and the next worker answers it once", async () => {
-    const w = worker({ REPLY_MAX_TOKENS: "2000", SHUTDOWN_DEADLINE_MS: "0" });
+    const w = await worker({ SHUTDOWN_DEADLINE_MS: "0" }, 2000);
     const message = await send("Tell me a long story about bread");
     await until(() => generating(message.conversationId), (n) => n === 1, 60_000, "generation to start");
     const stoppedAt = Date.now();
     expect(await w.stop("SIGTERM")).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(20_000);
-    worker();
+    await worker();
     await until(() => replies(message.conversationId), (r) => r.length > 0 && r[0]!.status === "sent", 60_000, "the handed-back reply");
     await new Promise((r) => setTimeout(r, 1500));
     expect(await replies(message.conversationId)).toHaveLength(1);

@@ -24,7 +24,7 @@ import { deliverReply } from "../../src/worker/deliver-reply.js";
 import { reconcile } from "../../src/worker/reconcile.js";
 import { cloudStatusWebhook, cloudTextWebhook } from "../support/cloud-webhooks.js";
 import { FakeGraphServer, type RecordedRequest } from "../support/fake-graph-server.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -58,15 +58,13 @@ beforeAll(async () => {
   graph = await FakeGraphServer.start();
   const config = testConfig({
     QUEUE_PREFIX: redisPrefix.prefix,
-    REPLY_MAX_TOKENS: "8",
     META_GRAPH_BASE_URL: graph.baseUrl,
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: "verify",
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
-    RECONCILE_INTERVAL_MS: "500",
   });
   database = await createTestDatabase();
-  ({ businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "deliver-once"));
+  ({ businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "deliver-once", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 8 }));
   const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: PHONE_NUMBER_ID, name: "WhatsApp" } });
   channelId = channel.id;
   const sealed = sealChannelCredentials({ accessToken: "token", appSecret: APP_SECRET, verifyToken: "verify" }, parseSecretKey(SECRETS_KEY), channel.id);
@@ -85,7 +83,7 @@ beforeAll(async () => {
     maxMessageChars: config.limits.maxMessageChars,
     logger,
   });
-  worker = composeWorker({ config, db: workerDb, redisUrl: TEST_REDIS_URL, model, logger, extraAdapters: [whatsapp] });
+  worker = composeWorker({ config, db: workerDb, redisUrl: TEST_REDIS_URL, model, logger, extraAdapters: [whatsapp], timings: { reconcileIntervalMs: 500 } });
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
 });
 

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
-const base = () => ({ DATA_DIR: dataDir, MODEL_CACHE_DIR, REPLY_MAX_TOKENS: "16", LLM_THREADS: "2" });
+const base = () => ({ DATA_DIR: dataDir, MODEL_CACHE_DIR, LLM_THREADS: "2" });
 
 describe("demo on embedded defaults", () => {
   it("answers one message with --say through the whole pipeline and exits", async () => {

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 // A Redis of the test's own, so a killed demo leaves no private redis-server behind.
-const env = () => ({ DATA_DIR: dataDir, MODEL_CACHE_DIR, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: redisPrefix.prefix, PORT: "0", REPLY_MAX_TOKENS: "16", LLM_THREADS: "1" });
+const env = () => ({ DATA_DIR: dataDir, MODEL_CACHE_DIR, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: redisPrefix.prefix, PORT: "0", LLM_THREADS: "1" });
 const pgliteDir = () => path.join(dataDir, "pglite");
 
 describe("one process per embedded database", () => {

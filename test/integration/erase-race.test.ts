@@ -16,7 +16,7 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
 import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestQueues, type TestQueues } from "../support/test-queued-work.js";
@@ -54,7 +54,7 @@ class GatedChatModel extends DelegatingChatModel {
 
 const logger = createLogger("silent", "test");
 const prefix = createTestPrefix();
-const config = testConfig({ QUEUE_PREFIX: prefix.prefix, TURN_BUSY_RETRY_MS: "50" });
+const config = testConfig({ QUEUE_PREFIX: prefix.prefix });
 let database: TestDatabase;
 let queues: TestQueues;
 let model: GatedChatModel;
@@ -88,12 +88,12 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "race");
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "race", TEST_BUSINESS_SETTINGS);
   channel = (await new InboundRepository(database.db).findChannel("webchat", seeded.channelKey))!;
   queues = createTestQueues(logger, prefix);
   erasure = { store: new ErasureRepository(database.db), work: queues.work, logger };
   model = new GatedChatModel(await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model }));
-  worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger });
+  worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, timings: { busyRetryMs: 50 } });
 }, 120_000);
 
 afterAll(async () => {

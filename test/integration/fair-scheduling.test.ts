@@ -7,14 +7,14 @@ import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js"
 import { composeWorker } from "../../src/main/compose-worker.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
 
 // One business floods the queue; another business's message is not stuck behind the flood.
 const redisPrefix = createTestPrefix();
-const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, LLM_SEQUENCES: "1", REPLY_MAX_TOKENS: "8" });
+const config = testConfig({ QUEUE_PREFIX: redisPrefix.prefix, LLM_SEQUENCES: "1" });
 const logger = createLogger("silent", "test");
 let database: TestDatabase;
 let gateway: Gateway;
@@ -23,8 +23,8 @@ let model: LlamaChatModel;
 beforeAll(async () => {
   database = await createTestDatabase();
   const persona = await loadPersonaTemplate("support-bakery");
-  await seedBusiness(database.db, persona, "flooding-shop");
-  await seedBusiness(database.db, persona, "quiet-shop");
+  await seedBusiness(database.db, persona, "flooding-shop", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 8 });
+  await seedBusiness(database.db, persona, "quiet-shop", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 8 });
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
 });

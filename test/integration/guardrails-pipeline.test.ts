@@ -13,7 +13,7 @@ let model: RecordingChatModel;
 let gateway: Gateway;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "16" }, businesses: { mia: "fan-creator", sunrise: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 16 }, businesses: { mia: "fan-creator", sunrise: "support-bakery" } });
   ({ database, model, gateway } = pipeline);
 });
 

@@ -7,6 +7,7 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
+import { TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { AppendingChatModel } from "../support/appending-chat-model.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
@@ -50,7 +51,8 @@ async function addWhatsappChannel(businessId: string, phoneNumberId: string) {
 beforeAll(async () => {
   graph = await FakeGraphServer.start();
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "16", META_GRAPH_BASE_URL: graph.baseUrl, CHANNEL_SECRETS_KEY: SECRETS_KEY, PUBLIC_BASE_URL: `${PUBLIC_URL}/` },
+    settings: { replyMaxTokens: 16 },
+    env: { META_GRAPH_BASE_URL: graph.baseUrl, CHANNEL_SECRETS_KEY: SECRETS_KEY, PUBLIC_BASE_URL: `${PUBLIC_URL}/` },
     businesses: { plain: "support-bakery" },
     logger: createLogger("debug", "test", logStream),
     wrapModel: (real) =>
@@ -62,11 +64,11 @@ beforeAll(async () => {
       ]),
   });
   const db = pipeline.database.db;
-  sunriseId = (await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "whatsapp_cloud", to: SUNRISE_OWNER.to }), "sunrise")).businessId;
+  sunriseId = (await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "whatsapp_cloud", to: SUNRISE_OWNER.to }), "sunrise", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 })).businessId;
   await addWhatsappChannel(sunriseId, SUNRISE_WA);
   // Its owner should hear through Instagram, but the business has no Instagram channel.
-  await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "instagram", to: "17841400000000001" }), "corner");
-  const mia = await seedBusiness(db, await personaWithOwner("fan-creator", { channel: "whatsapp_cloud", to: MIA_OWNER.to }), "mia");
+  await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "instagram", to: "17841400000000001" }), "corner", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
+  const mia = await seedBusiness(db, await personaWithOwner("fan-creator", { channel: "whatsapp_cloud", to: MIA_OWNER.to }), "mia", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
   await addWhatsappChannel(mia.businessId, MIA_WA);
   sunriseAuth = `Bearer ${(await issueApiKey(createAdminStore(db).apiKeys, { businessId: sunriseId, name: "sunrise" })).key}`;
 });

@@ -14,7 +14,7 @@ import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { storeInboundBatch } from "../../src/storage/store-inbound-batch.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -32,7 +32,7 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
   queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
 });

@@ -6,7 +6,7 @@ import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.j
 
 // A business's FAQ entries and documents reach the model through the whole real pipeline (HTTP ->
 // PostgreSQL -> BullMQ -> worker -> MiniSearch -> node-llama-cpp on the tiny model): the matching
-// passages sit in the newest user turn, within KNOWLEDGE_BUDGET_TOKENS, never another business's.
+// passages sit in the newest user turn, within the business's knowledgeBudgetTokens, never another business's.
 const CONTEXT = 1024;
 const BUDGET = 200;
 let pipeline: TestPipeline;
@@ -27,7 +27,7 @@ async function ask(slug: string, text: string, client = new WebchatClient(pipeli
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { LLM_CONTEXT_SIZE: String(CONTEXT), HISTORY_CHUNK_TOKENS: "128", KNOWLEDGE_BUDGET_TOKENS: String(BUDGET) },
+    env: { LLM_CONTEXT_SIZE: String(CONTEXT), HISTORY_CHUNK_TOKENS: "128" }, settings: { knowledgeBudgetTokens: BUDGET },
     businesses: { bakery: "support-bakery", salon: "support-bakery" },
   });
   db = pipeline.database.db;
@@ -142,10 +142,10 @@ describe("knowledge in the prompt", () => {
     const model = pipeline.model;
     const notes = text.slice(0, text.length - question.length);
     expect((await model.countTurnTokens({ role: "user", text: notes }))).toBeLessThanOrEqual(BUDGET);
-    expect((await model.countPromptTokens(prompt))).toBeLessThanOrEqual(CONTEXT - pipeline.config.model.replyMaxTokens);
+    expect((await model.countPromptTokens(prompt))).toBeLessThanOrEqual(CONTEXT - pipeline.settings.replyMaxTokens);
     // The history got what the knowledge budget left: without the notes it fits the smaller budget.
     const withoutNotes = { ...prompt, turns: [...prompt.turns.slice(0, -1), { role: "user" as const, text: question }] };
-    expect((await model.countPromptTokens(withoutNotes))).toBeLessThanOrEqual(CONTEXT - pipeline.config.model.replyMaxTokens - BUDGET);
+    expect((await model.countPromptTokens(withoutNotes))).toBeLessThanOrEqual(CONTEXT - pipeline.settings.replyMaxTokens - BUDGET);
     expect((await model.renderPrompt(prompt))).not.toContain("Old inbound 1:");
     await client.waitForReply(60_000);
   }, 180_000);

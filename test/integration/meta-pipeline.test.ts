@@ -12,7 +12,7 @@ import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -42,7 +42,6 @@ beforeAll(async () => {
   graph = await FakeGraphServer.start();
   const config = testConfig({
     QUEUE_PREFIX: redisPrefix.prefix,
-    REPLY_MAX_TOKENS: "16",
     META_GRAPH_BASE_URL: graph.baseUrl,
     INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl,
     WHATSAPP_APP_SECRET: APP_SECRET,
@@ -52,7 +51,7 @@ beforeAll(async () => {
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
   });
   database = await createTestDatabase();
-  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise");
+  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
   for (const [kind, account] of [["whatsapp_cloud", WA_PHONE_NUMBER_ID], ["instagram", IG_ACCOUNT_ID]] as const) {
     const channel = await database.db.channel.create({ data: { businessId, kind, platformAccountId: account, name: kind } });
     const sealed = sealChannelCredentials({ accessToken: `token-${kind}`, appSecret: APP_SECRET, verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);
@@ -141,6 +140,19 @@ describe("Meta channels through the pipeline", () => {
     expect(photo.text).toBe("[photo] This one");
     expect(photo.status).toBe("answered");
     expect(photo.reply?.turn?.evaluatedTokens).toBe(0);
+  });
+
+  it("answers the next photo with the business's own non-text reply once it changes it", async () => {
+    const path = `/v23.0/${WA_PHONE_NUMBER_ID}/messages`;
+    await updateBusinessSettings(database.db, "sunrise", { nonTextReply: "We only read text here. What would you like to know?" });
+    const payload = JSON.parse(fixture("whatsapp-non-text"));
+    const value = payload.entry[0].changes[0].value;
+    value.messages = value.messages.filter((m: { type: string }) => m.type === "image").map((m: { id: string }) => ({ ...m, id: `${m.id}.second` }));
+    const before = graph.requests.length;
+    expect((await post("/webhooks/whatsapp", JSON.stringify(payload))).statusCode).toBe(200);
+    const sent = () => graph.requests.slice(before).find((r) => r.path === path && (r.body as { type?: string }).type === "text");
+    await expect.poll(sent, { timeout: 10_000 }).toBeDefined();
+    expect((sent()!.body as { text: { body: string } }).text.body).toBe("We only read text here. What would you like to know?");
   });
 
   it("keeps message text and phone numbers out of logs, and job payloads carry ids only", async () => {

@@ -12,7 +12,7 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { INSTAGRAM_APP, signedPost, WHATSAPP_APP } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -38,7 +38,7 @@ let port: number;
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedMetaChannels(database.db);
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   port = (gateway.app.server.address() as { port: number }).port;
@@ -182,7 +182,7 @@ describe("web chat sessions", () => {
     const old = await createTestDatabase();
     const oldGateway = composeGateway({ config, db: old.db, redisUrl: TEST_REDIS_URL, logger });
     try {
-      await seedBusiness(old.db, await loadPersonaTemplate("support-bakery"), "demo");
+      await seedBusiness(old.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
       const channel = await old.db.channel.findFirstOrThrow({ where: { kind: "webchat", platformAccountId: "demo" } });
       // Stored as the code before this change stored it: the client's id alone.
       const [visitor, clientMessageId] = [sessionId(), randomUUID()];

@@ -14,6 +14,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
 import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../support/llama-server.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { startApp, type AppProcess } from "../support/app-process.js";
 import { ensureProductionBuild } from "../support/production-build.js";
@@ -186,7 +187,7 @@ describe("the whole pipeline with LLM_ENGINE=openai", () => {
   beforeAll(async () => {
     pipeline = await startTestPipeline({
       businesses: { demo: "support-bakery" },
-      env: { REPLY_MAX_TOKENS: "24", LLM_CONTEXT_SIZE: "2048" },
+      env: { LLM_CONTEXT_SIZE: "2048" }, settings: { replyMaxTokens: 24 },
       loadModel: () => OpenAiChatModel.connect(options()),
     });
   }, 120_000);
@@ -232,7 +233,7 @@ describe("the deployed processes (docker-compose's commands on the production bu
   beforeAll(async () => {
     await ensureProductionBuild();
     database = await createTestDatabase();
-    await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+    await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
   }, 300_000);
   afterAll(async () => {
     for (const p of started) p.signal("SIGKILL");
@@ -258,8 +259,6 @@ describe("the deployed processes (docker-compose's commands on the production bu
       LLM_MODEL: LLAMA_SERVER_MODEL_ALIAS,
       LLM_ENGINE_SLOTS: String(SLOTS),
       LLM_CONTEXT_SIZE: "2048",
-      TURN_DEBOUNCE_MS: "0",
-      REPLY_MAX_TOKENS: "16",
     };
     const worker = startApp(shape.commands.worker!, env);
     const gateway = startApp(shape.commands.gateway!, env);

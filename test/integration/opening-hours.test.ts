@@ -21,7 +21,7 @@ const openNow = () => everyDay([hh(-1), hh(2)]);
 const AWAY = "We're closed now, back {opens}. Leave your question here!";
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { REPLY_MAX_TOKENS: "12" }, businesses: { demo: "support-bakery" } });
+  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { demo: "support-bakery" } });
   ({ database, model, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
 });

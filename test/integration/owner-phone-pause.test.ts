@@ -33,7 +33,8 @@ let apiKey: string;
 beforeAll(async () => {
   const adapter = new WhatsappWebAdapter(4000);
   pipeline = await startTestPipeline({
-    env: { OWNER_QUIET_MINUTES: String(QUIET_MS / 60_000), WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: "0", REPLY_MAX_TOKENS: "8" },
+    env: { WHATSAPP_WEB_MIN_REPLY_INTERVAL_MS: "0" },
+    settings: { ownerQuietMinutes: QUIET_MS / 60_000, replyMaxTokens: 8 },
     businesses: { demo: "support-bakery" },
     workerAdapters: [adapter],
   });
@@ -128,7 +129,7 @@ describe("the owner writes from the business phone", () => {
     const chat = "15550001111@c.us";
     // Stored without a turn queued, as if the worker had not got to it yet.
     const pending = await new InboundRepository(database.db).storeInbound(ref, { channelKind: "whatsapp_web", platformAccountId: PHONE, platformMessageId: "false_15550001111@c.us_A1", senderId: chat, kind: "text", text: "Are you open?", sentAt: new Date() });
-    const deps = { store: new OwnerMessageRepository(database.db), quietMs: 60_000, logger: createLogger("silent", "test") };
+    const deps = { store: new OwnerMessageRepository(database.db), logger: createLogger("silent", "test") };
     const first = await acceptOwnerMessage(deps, { channelKind: "whatsapp_web", platformAccountId: PHONE, platformMessageId: "true_15550001111@c.us_B1", recipientId: chat, kind: "text", text: "Yes, until 6", sentAt: new Date() });
     expect(first).toMatchObject({ duplicate: false, answeredCount: 1, paused: true, conversationId: pending.conversationId });
     expect(await database.db.message.findUniqueOrThrow({ where: { id: pending.messageId } })).toMatchObject({ status: "answered", replyId: first.messageId });
@@ -147,7 +148,7 @@ describe("the owner writes from the business phone", () => {
 
   it("leaves a pause without an end (a person took over) as it is", async () => {
     const chat = "15550002222@c.us";
-    const deps = { store: new OwnerMessageRepository(database.db), quietMs: 60_000, logger: createLogger("silent", "test") };
+    const deps = { store: new OwnerMessageRepository(database.db), logger: createLogger("silent", "test") };
     const first = await acceptOwnerMessage(deps, { channelKind: "whatsapp_web", platformAccountId: PHONE, platformMessageId: "true_15550002222@c.us_C1", recipientId: chat, kind: "text", text: "Hello!", sentAt: new Date() });
     await database.db.conversation.update({ where: { id: first.conversationId }, data: { agentPaused: true, pausedBy: "admin", pausedUntil: null } });
     const second = await acceptOwnerMessage(deps, { channelKind: "whatsapp_web", platformAccountId: PHONE, platformMessageId: "true_15550002222@c.us_C2", recipientId: chat, kind: "text", text: "See you", sentAt: new Date() });
@@ -156,7 +157,7 @@ describe("the owner writes from the business phone", () => {
   });
 
   it("refuses a message for a channel that does not exist or is disabled, storing nothing", async () => {
-    const deps = { store: new OwnerMessageRepository(database.db), quietMs: 60_000, logger: createLogger("silent", "test") };
+    const deps = { store: new OwnerMessageRepository(database.db), logger: createLogger("silent", "test") };
     await expect(acceptOwnerMessage(deps, { channelKind: "whatsapp_web", platformAccountId: "no-such-phone", platformMessageId: "true_x_D1", recipientId: "1@c.us", kind: "text", text: "hi", sentAt: new Date() })).rejects.toMatchObject({ code: "UNKNOWN_CHANNEL" });
     expect(await database.db.message.count({ where: { platformMessageId: "true_x_D1" } })).toBe(0);
   });

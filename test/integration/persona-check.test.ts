@@ -57,6 +57,7 @@ async function checkThroughPipeline(file: string, model: RecordingChatModel) {
         model,
         persona,
         replyMaxTokens: 8,
+        temperature: 0,
         logger: createLogger("silent", "test"),
         databaseConnections: 4,
         keep: true,
@@ -183,11 +184,11 @@ describe("persona:check through the pipeline", () => {
 });
 
 describe("npm run persona:check (the entry point)", () => {
-  const env = { MODEL_CACHE_DIR, LLM_THREADS: "2", LLM_SEQUENCES: "1", LLM_TEMPERATURE: "0", LOG_LEVEL: "info" };
+  const env = { MODEL_CACHE_DIR, LLM_THREADS: "2", LLM_SEQUENCES: "1", LOG_LEVEL: "info" };
 
   it("prints the table and exits 0 on the services it is given, which then hold the conversations", async () => {
     const given = { ...env, DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix.prefix };
-    const result = await runEntry("src/main/persona-check.ts", given, ["prompts/support-bakery.md", "--max-tokens", "4", "--keep"], 300_000);
+    const result = await runEntry("src/main/persona-check.ts", given, ["prompts/support-bakery.md", "--max-tokens", "4", "--temperature", "0", "--keep"], 300_000);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/support-bakery \(support\): system prompt \d+ of \d+ tokens/);
     expect(result.stdout).toMatch(/All \d+ checks passed\./);
@@ -215,7 +216,7 @@ describe("npm run persona:check (the entry point)", () => {
     const broken = path.join(dir, "bakery-no-handoff.md");
     await writeFile(broken, (await readFile("prompts/support-bakery.md", "utf8")).replace("triggers: [human, refund, complaint]", "triggers: [human]"));
     await copyFile("prompts/support-bakery.checks.yaml", path.join(dir, "bakery-no-handoff.checks.yaml"));
-    const result = await runEntry("src/main/persona-check.ts", { ...env, DATA_DIR: path.join(dir, "data") }, [broken, "--max-tokens", "4"], 300_000);
+    const result = await runEntry("src/main/persona-check.ts", { ...env, DATA_DIR: path.join(dir, "data") }, [broken, "--max-tokens", "4", "--temperature", "0"], 300_000);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/through the pipeline on private redis-server, embedded PGlite/);
     const failing = result.stdout.split("\n").filter((line) => line.endsWith("| FAIL"));

@@ -16,7 +16,7 @@ const ids: Record<string, { businessId: string; personaId: string }> = {};
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "12" },
+    settings: { replyMaxTokens: 12 },
     businesses: { mia: "fan-creator", sunrise: "support-bakery" },
     // Makes the model's reply certain to trip a rule when the customer asks for it.
     wrapModel: (real) =>

@@ -111,7 +111,7 @@ describe("web chat message through the whole pipeline", () => {
     while (BigInt(reply.seq) < newestSeq) reply = await client.waitForReply(60_000);
 
     const prompt = model.prompts.at(-1)!;
-    const budget = model.contextSize - config.model.replyMaxTokens;
+    const budget = model.contextSize - pipeline.settings.replyMaxTokens;
     expect((await model.countPromptTokens(prompt))).toBeLessThanOrEqual(budget);
     expect(prompt.system).toContain("Sunrise Bakery");
     expect(prompt.turns.at(-1)!.text).toBe("Newest question: is the lemon cake available?");

@@ -10,6 +10,8 @@ import { STOP_MARGIN_MS } from "../../src/main/run-main.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
+import { TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../support/test-config.js";
+import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { groupMembers, startApp, type AppProcess } from "../support/app-process.js";
 import { FakeGraphServer } from "../support/fake-graph-server.js";
@@ -41,7 +43,7 @@ beforeAll(async () => {
   await ensureProductionBuild();
   graph = await FakeGraphServer.start();
   database = await createTestDatabase();
-  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
   const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: WA_PHONE_NUMBER_ID, name: "WhatsApp" } });
   const sealed = sealChannelCredentials({ accessToken: "token-wa", appSecret: APP_SECRET, verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);
   const secret = await database.db.channelSecret.create({
@@ -79,12 +81,12 @@ function env(overrides: Record<string, string> = {}, database_ = database.url): 
     WHATSAPP_VERIFY_TOKEN: "wa-verify",
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
     LLM_THREADS: "1",
-    LLM_TEMPERATURE: "0",
-    TURN_DEBOUNCE_MS: "0",
-    REPLY_MAX_TOKENS: "16",
     ...overrides,
   };
 }
+
+/** The demo business's reply length from its next turn on (a long reply is there to be interrupted). */
+const replyMaxTokens = (tokens: number) => updateBusinessSettings(database.db, "demo", { replyMaxTokens: tokens });
 
 function start(service: "gateway" | "worker" | "migrate", overrides: Record<string, string> = {}, database_?: string): AppProcess {
   const p = startApp(shape.commands[service]!, env(overrides, database_));
@@ -254,7 +256,8 @@ describe("gateway, stopped as docker stop stops it", () => {
 describe("worker, stopped as docker stop stops it", () => {
   it("lets the running turn finish: its reply reaches the customer once, and it exits 0", async () => {
     const { url } = await startGateway();
-    const worker = start("worker", { REPLY_MAX_TOKENS: "400", SHUTDOWN_DEADLINE_MS: "60000" });
+    await replyMaxTokens(400);
+    const worker = start("worker", { SHUTDOWN_DEADLINE_MS: "60000" });
     await worker.waitForLog("worker started");
     const { from } = await customerWrites(url, "What do you bake on Sundays?");
     await until(generationRunning, Boolean, 60_000, "generation to start");
@@ -272,7 +275,8 @@ describe("worker, stopped as docker stop stops it", () => {
   it("past SHUTDOWN_DEADLINE_MS hands the turn back at once: another worker answers it, once", async () => {
     const { url } = await startGateway();
     // Job locks as in production (30 s): a turn left to stall would wait that long for another worker.
-    const first = start("worker", { REPLY_MAX_TOKENS: "2000", SHUTDOWN_DEADLINE_MS: "300" });
+    await replyMaxTokens(2000);
+    const first = start("worker", { SHUTDOWN_DEADLINE_MS: "300" });
     await first.waitForLog("worker started");
     const { from } = await customerWrites(url, "Tell me a long story about bread");
     await until(generationRunning, Boolean, 60_000, "generation to start");
@@ -284,6 +288,7 @@ describe("worker, stopped as docker stop stops it", () => {
     expect(textsSentTo(from)).toHaveLength(0);
     expect(first.logLines().find((l) => l.msg === "stopped")).toMatchObject({ turnsFinished: 0, turnsHandedBack: 1, turnsLeftToStall: 0 });
 
+    await replyMaxTokens(16);
     const startedAt = Date.now();
     const second = start("worker");
     await until(() => textsSentTo(from), (sent) => sent.length > 0, 25_000, "the handed-back turn's reply at the customer");
@@ -297,8 +302,9 @@ describe("worker, stopped as docker stop stops it", () => {
   it("a second SIGTERM ends it at once with exit code 1, saying so; the turn is still answered once", async () => {
     const { url } = await startGateway();
     // Short leases, as after any crash: the abandoned turn's job and conversation locks lapse in 2 s.
-    const crashLeases = { JOB_LOCK_MS: "2000", STALLED_CHECK_MS: "1000", TURN_LOCK_MS: "2000" };
-    const worker = start("worker", { REPLY_MAX_TOKENS: "2000", SHUTDOWN_DEADLINE_MS: "60000", ...crashLeases });
+    const crashLeases = { JOB_LOCK_MS: "2000", [TEST_TIMINGS_VARIABLE]: JSON.stringify({ stalledCheckMs: 1000 }), TURN_LOCK_MS: "2000" };
+    await replyMaxTokens(2000);
+    const worker = start("worker", { SHUTDOWN_DEADLINE_MS: "60000", ...crashLeases });
     await worker.waitForLog("worker started");
     const { from } = await customerWrites(url, "Tell me everything about your cakes");
     await until(generationRunning, Boolean, 60_000, "generation to start");
@@ -312,6 +318,7 @@ describe("worker, stopped as docker stop stops it", () => {
     expect(worker.logLines().find((l) => /SIGTERM received while stopping: exiting now/.test(l.msg ?? ""))).toMatchObject({ exitCode: 1 });
     expect(worker.logLines().find((l) => l.msg === "stopped")).toBeUndefined();
 
+    await replyMaxTokens(16);
     start("worker", crashLeases);
     await until(() => textsSentTo(from), (sent) => sent.length > 0, 60_000, "the abandoned turn's reply at the customer");
     await new Promise((r) => setTimeout(r, 1500));

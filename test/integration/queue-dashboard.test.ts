@@ -8,7 +8,7 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -25,7 +25,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  const seeded = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
   const keys = new ApiKeyRepository(database.db);
   const business = await issueApiKey(keys, { businessId: seeded.businessId, name: "shop" });
   businessKey = business.key;

@@ -14,7 +14,7 @@ import { checkRedisPolicy } from "../../src/queue/check-redis-policy.js";
 import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { reconcile } from "../../src/worker/reconcile.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR } from "../support/test-env.js";
 
@@ -26,7 +26,7 @@ let redis: PrivateRedis;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 12 });
   model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 2048, sequences: 2, temperature: 0 });
 });
 
@@ -40,7 +40,7 @@ describe("reconciler", () => {
   it("answers a message whose job was lost when Redis restarted without persistence", async () => {
     redis = await PrivateRedis.start();
     const redisUrl = redis.url;
-    const config = testConfig({ QUEUE_PREFIX: "reconcile", RECONCILE_INTERVAL_MS: "300", RECONCILE_AFTER_MS: "300", REPLY_MAX_TOKENS: "12" });
+    const config = testConfig({ QUEUE_PREFIX: "reconcile" });
     const gateway = composeGateway({ config, db: database.db, redisUrl, logger });
     const res = await gateway.app.inject({
       method: "POST",
@@ -56,7 +56,7 @@ describe("reconciler", () => {
     expect(await check.dbsize()).toBe(0);
     check.disconnect();
 
-    const worker = composeWorker({ config, db: database.db, redisUrl, model, logger });
+    const worker = composeWorker({ config, db: database.db, redisUrl, model, logger, timings: { reconcileIntervalMs: 300, reconcileAfterMs: 300 } });
     try {
       for (let i = 0; i < 150; i++) {
         const row = await database.db.message.findUniqueOrThrow({ where: { id: res.json().messageId } });

@@ -33,7 +33,7 @@ beforeAll(async () => {
     businesses: { demo: "support-bakery" },
     redisUrl: cluster.url,
     logger: createLogger("warn", "test", new Writable({ write: (chunk: Buffer, _e, done) => (warnings.push(chunk.toString()), done()) })),
-    env: { REPLY_MAX_TOKENS: "8", RECONCILE_INTERVAL_MS: "2000", RECONCILE_AFTER_MS: "5000", SHUTDOWN_DEADLINE_MS: "5000" },
+    env: { SHUTDOWN_DEADLINE_MS: "5000" }, settings: { replyMaxTokens: 8 }, timings: { reconcileIntervalMs: 2000, reconcileAfterMs: 5000 },
   });
 }, 120_000);
 

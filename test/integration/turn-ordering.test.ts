@@ -7,10 +7,11 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
+import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
 // Three worker processes against one Redis and one PostgreSQL: 50 conversations x 5 rapid
@@ -28,7 +29,7 @@ let workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo");
+  await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 8 });
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   const modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
   workers = [1, 2, 3].map(() =>
@@ -39,10 +40,7 @@ beforeAll(async () => {
       MODEL_PATH: modelPath,
       LLM_THREADS: "1",
       LLM_SEQUENCES: "2",
-      LLM_TEMPERATURE: "0",
-      REPLY_MAX_TOKENS: "8",
-      TURN_DEBOUNCE_MS: "0",
-      TURN_BUSY_RETRY_MS: "50",
+      [TEST_TIMINGS_VARIABLE]: JSON.stringify({ busyRetryMs: 50 }),
     }),
   );
   const queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);

@@ -30,7 +30,7 @@ const AWAY = "We're closed now, back {opens}.";
 beforeAll(async () => {
   // The reconciler would also answer what waited, after a minute: kept out of the way, so only the opening job and resume can.
   pipeline = await startTestPipeline({
-    env: { REPLY_MAX_TOKENS: "8", TURN_DEBOUNCE_MS: "300", RECONCILE_INTERVAL_MS: "3600000", RECONCILE_AFTER_MS: "3600000" },
+    settings: { replyMaxTokens: 8, turnDebounceMs: 300 }, timings: { reconcileIntervalMs: 3600000, reconcileAfterMs: 3600000 },
     businesses: { bakery: "support-bakery" },
     now: () => new Date(Date.now() + clockShiftMs),
   });

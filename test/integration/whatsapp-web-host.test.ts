@@ -4,7 +4,7 @@ import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { FakeWwebClient } from "../channels/fake-wweb-client.js";
-import { testConfig } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { TEST_REDIS_URL } from "../support/test-env.js";
 import { createTestPrefix } from "../support/test-redis.js";
@@ -19,7 +19,7 @@ const clients = new Map<string, FakeWwebClient>();
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  businessId = (await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "shop")).businessId;
+  businessId = (await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "shop", TEST_BUSINESS_SETTINGS)).businessId;
   host = await hostWhatsappWebChannels({
     config: testConfig({ QUEUE_PREFIX: prefix.prefix }),
     db: database.db,

@@ -1,4 +1,5 @@
 import { isDatabaseUnreachable } from "../../src/storage/db-unavailable.js";
+import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
@@ -59,7 +60,8 @@ export async function buildAdminTestApp(db: Db, overrides: Partial<AdminApiDeps>
     store,
     logger,
     countTokens: countWords,
-    maxPersonaTokens: MAX_PERSONA_TOKENS,
+    // MAX_PERSONA_TOKENS at a business's default reply length; longer replies leave a persona less, as in the gateway.
+    personaBudget: (replyMaxTokens) => MAX_PERSONA_TOKENS + BUSINESS_SETTING_DEFAULTS.replyMaxTokens - replyMaxTokens,
     channelSecretsKey: secretsKey,
     deliver: async (outboxId) => void delivered.push(outboxId),
     maxMessageChars: 500,

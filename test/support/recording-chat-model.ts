@@ -6,9 +6,12 @@ import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
 export class RecordingChatModel extends DelegatingChatModel {
   readonly prompts: ChatPrompt[] = [];
   readonly generations: Generation[] = [];
+  /** What each generation was asked for (reply length, temperature...), in order. */
+  readonly options: GenerateOptions[] = [];
 
   override async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     this.prompts.push(prompt);
+    this.options.push(options);
     const generation = await super.generate(prompt, options);
     this.generations.push(generation);
     return generation;

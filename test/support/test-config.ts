@@ -1,4 +1,6 @@
 import { loadConfig, type Config } from "../../src/config/index.js";
+import type { BusinessSettings } from "../../src/domain/business-settings.js";
+import type { Db } from "../../src/storage/create-db.js";
 import { TEST_REDIS_URL } from "./test-env.js";
 
 /** A config as the processes build it, from an explicit environment (never the ambient one). */
@@ -9,9 +11,6 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REDIS_URL: TEST_REDIS_URL,
     LLM_THREADS: "2",
     LLM_SEQUENCES: "2",
-    LLM_TEMPERATURE: "0",
-    TURN_DEBOUNCE_MS: "0",
-    REPLY_MAX_TOKENS: "24",
     // Every test posts from 127.0.0.1: the web chat's limits per address are the abuse suite's
     // subject (test/integration/abuse-*.test.ts), which sets them back to the defaults.
     WEBCHAT_POSTS_PER_MINUTE_PER_IP: "100000",
@@ -41,4 +40,13 @@ export function defaultWebchatLimitsEnv(): Record<string, string> {
     WEBCHAT_PENDING_PER_ADDRESS: String(d.webchat.pendingPerAddress),
     BUSINESS_QUEUED_TURNS_MAX: String(d.businessQueuedTurnsMax),
   };
+}
+
+/** The test businesses' settings: replies short and deterministic on the tiny model, turns at once. */
+export const TEST_BUSINESS_SETTINGS: Partial<BusinessSettings> = { replyMaxTokens: 24, turnDebounceMs: 0, temperature: 0 };
+
+/** Changes some of a business's settings in place, as the console does (the next turn reads them). */
+export async function updateBusinessSettings(db: Db, slug: string, changes: Partial<BusinessSettings>): Promise<void> {
+  const { settings } = await db.business.findUniqueOrThrow({ where: { slug }, select: { settings: true } });
+  await db.business.update({ where: { slug }, data: { settings: { ...(settings as object), ...changes } } });
 }

@@ -12,14 +12,18 @@ import type { ChatModel } from "../../src/ports/chat-model.js";
 import type { Logger } from "../../src/ports/logger.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
+import { readBusinessSettings, type BusinessSettings } from "../../src/domain/business-settings.js";
+import type { WorkerTimings } from "../../src/main/compose-options.js";
 import { RecordingChatModel } from "./recording-chat-model.js";
-import { testConfig } from "./test-config.js";
+import { TEST_BUSINESS_SETTINGS, testConfig } from "./test-config.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "./test-env.js";
 import { createTestPrefix } from "./test-redis.js";
 
 export interface TestPipeline {
   readonly config: Config;
+  /** What every seeded business runs with. */
+  readonly settings: BusinessSettings;
   readonly database: TestDatabase;
   /** The real tiny model, recording every prompt it answers. */
   readonly model: RecordingChatModel;
@@ -38,6 +42,10 @@ export interface TestPipeline {
 export async function startTestPipeline(options: {
   env?: Record<string, string>;
   businesses: Record<string, string>;
+  /** Every seeded business's settings, over TEST_BUSINESS_SETTINGS. */
+  settings?: Partial<BusinessSettings>;
+  /** The worker's test timings (reconciler, stalled check, ...); default production's. */
+  timings?: Partial<WorkerTimings>;
   logger?: Logger;
   /** Adapters the worker sends through besides web chat and Meta's (e.g. a WhatsappWebAdapter over a fake client). */
   workerAdapters?: readonly ChannelAdapter[];
@@ -61,7 +69,8 @@ export async function startTestPipeline(options: {
   const config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env });
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
-  for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug);
+  const settings = { ...TEST_BUSINESS_SETTINGS, ...options.settings };
+  for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug, settings);
   const real = options.loadModel ? await options.loadModel(config) : await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
   const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
@@ -74,11 +83,13 @@ export async function startTestPipeline(options: {
     ...(options.workerAdapters ? { extraAdapters: options.workerAdapters } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+    ...(options.timings ? { timings: options.timings } : {}),
   });
   const gateway = composeGateway({ config, db: runtimeDb, redisUrl, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   return {
     config,
+    settings: readBusinessSettings(settings),
     database,
     model,
     gateway,

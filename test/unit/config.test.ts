@@ -16,13 +16,13 @@ describe("loadConfig", () => {
   it("reports every problem at once", () => {
     let error: unknown;
     try {
-      loadConfig("worker", { PORT: "99999", REDIS_URL: "http://nope", LLM_TEMPERATURE: "hot" });
+      loadConfig("worker", { PORT: "99999", REDIS_URL: "http://nope", LLM_CONTEXT_SIZE: "huge" });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const name of ["PORT", "REDIS_URL", "LLM_TEMPERATURE", "DATABASE_URL", "MODEL_PATH"]) expect(problems).toContain(name);
+    for (const name of ["PORT", "REDIS_URL", "LLM_CONTEXT_SIZE", "DATABASE_URL", "MODEL_PATH"]) expect(problems).toContain(name);
   });
 
   it("takes a Redis Cluster as REDIS_URL, and makes the queue prefix a hash tag so every key is in one slot", () => {
@@ -101,7 +101,7 @@ describe("loadConfig", () => {
   it("sets the public surface's limits, and refuses a short metrics token or a bad pseudonym key", () => {
     const c = loadConfig("demo", {});
     expect(c.http).toMatchObject({ requestTimeoutMs: 30_000, maxConnections: 2000 });
-    expect(c.metrics).toEqual({ token: undefined, port: undefined, host: "127.0.0.1", cacheMs: 5000 });
+    expect(c.metrics).toEqual({ token: undefined, port: undefined, host: "127.0.0.1" });
     expect(c.webchat).toMatchObject({ postsPerMinutePerIp: 20, pendingPerAddress: 3, streamsPerSession: 3, abandonedAfterMs: 7 * 86_400_000 });
     expect(loadConfig("demo", { METRICS_PORT: "9464" }).metrics.port).toBe(9464);
     expect(() => loadConfig("demo", { METRICS_TOKEN: "short" })).toThrowError(/METRICS_TOKEN/);

@@ -20,7 +20,8 @@ export interface AdminApiDeps {
   readonly logger: Logger;
   /** Tokens of a system prompt as the worker's model counts them, to refuse personas that do not fit the context budget. */
   readonly countTokens: (systemPrompt: string) => number | Promise<number>;
-  readonly maxPersonaTokens: number;
+  /** The most tokens a persona may take, given the reply length its business keeps room for (its replyMaxTokens). */
+  readonly personaBudget: (replyMaxTokens: number) => number;
   /** CHANNEL_SECRETS_KEY (32 bytes); without it, channels that need credentials cannot be added. */
   readonly channelSecretsKey: Buffer | undefined;
   /** Hands a stored outbox entry (a human reply) to delivery: the outbox queue / worker. */

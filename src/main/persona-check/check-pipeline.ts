@@ -20,6 +20,9 @@ const STEP_TIMEOUT_MS = 300_000;
 
 const UNLIMITED = 1_000_000;
 
+/** The check business's turn debounce: long enough to merge a scripted burst, short enough not to wait per step. */
+export const PERSONA_CHECK_DEBOUNCE_MS = 250;
+
 export interface CheckPipelineOptions {
   readonly config: Config;
   readonly redisUrl: string;
@@ -27,6 +30,10 @@ export interface CheckPipelineOptions {
   readonly model: ChatModel;
   readonly persona: PersonaTemplate;
   readonly replyMaxTokens: number;
+  /** The check business's sampling temperature; default the businesses' default. */
+  readonly temperature?: number;
+  /** Default PERSONA_CHECK_DEBOUNCE_MS. */
+  readonly debounceMs?: number;
   readonly logger: Logger;
   /**
    * Pool size; 1 for embedded PGlite: its socket server runs one session, and statements from
@@ -60,8 +67,7 @@ export async function startCheckPipeline(options: CheckPipelineOptions): Promise
   const config: Config = {
     ...base,
     queuePrefix: `${base.queuePrefix}:persona-check-${run}`,
-    model: { ...base.model, replyMaxTokens: options.replyMaxTokens },
-    turns: { ...base.turns, debounceMs: base.personaCheck.debounceMs, interrupt: "wait" },
+    turns: { ...base.turns, interrupt: "wait" },
     // A private gateway on loopback where each scripted conversation stands for another person,
     // all from this machine's address: the web chat's limits per address would count them as one.
     webchat: {
@@ -79,7 +85,11 @@ export async function startCheckPipeline(options: CheckPipelineOptions): Promise
   };
   await migrateDatabase(options.databaseUrl);
   const db = createDb(options.databaseUrl, { maxConnections: options.databaseConnections });
-  const business = await seedBusiness(db, options.persona, `persona-check-${options.persona.template}-${run}`);
+  const business = await seedBusiness(db, options.persona, `persona-check-${options.persona.template}-${run}`, {
+    replyMaxTokens: options.replyMaxTokens,
+    turnDebounceMs: options.debounceMs ?? PERSONA_CHECK_DEBOUNCE_MS,
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+  });
 
   const model = new ModelCallLog(options.model);
   const outcomes = new Map<string, ObservedOutcome[]>();

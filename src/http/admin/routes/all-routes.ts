@@ -7,6 +7,7 @@ import { contactRoutes } from "./contact-routes.js";
 import { conversationRoutes } from "./conversation-routes.js";
 import { erasureRoutes } from "./erasure-routes.js";
 import { hoursRoutes } from "./hours-routes.js";
+import { settingsRoutes } from "./settings-routes.js";
 import { handoffRoutes } from "./handoff-routes.js";
 import { knowledgeRoutes } from "./knowledge-routes.js";
 import { personaRoutes } from "./persona-routes.js";
@@ -19,6 +20,7 @@ import { tryItRoutes } from "./try-it-routes.js";
 export const adminRoutes: readonly AdminRoute[] = [
   ...businessRoutes,
   ...hoursRoutes,
+  ...settingsRoutes,
   ...personaRoutes,
   ...personaVersionRoutes,
   ...channelRoutes,

@@ -1,3 +1,4 @@
+import { BUSINESS_SETTING_DEFAULTS } from "../../../domain/business-settings.js";
 import { z } from "zod";
 import type { PersonaRecord, PersonaVersionRecord } from "../../../ports/admin-store.js";
 import { personaSchema } from "../../../personas/persona-schema.js";
@@ -56,7 +57,13 @@ export const versionSummaryJson = (v: PersonaVersionRecord) => ({
   usable: v.persona !== null,
   rolledBackFrom: v.rolledBackFrom,
 });
-export async function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiDeps) {
+/** A persona's budget and token counter for one business: what is left of the context after its reply length. */
+export async function budgetFor(deps: AdminApiDeps, businessId: string): Promise<{ countTokens: AdminApiDeps["countTokens"]; maxPersonaTokens: number }> {
+  const settings = await deps.store.settings.get(businessId);
+  return { countTokens: deps.countTokens, maxPersonaTokens: deps.personaBudget(settings?.replyMaxTokens ?? BUSINESS_SETTING_DEFAULTS.replyMaxTokens) };
+}
+
+export async function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiDeps, businessId: string) {
   const systemPrompt = v.persona ? renderSystemPrompt(v.persona) : null;
   return {
     ...versionSummaryJson(v),
@@ -64,8 +71,8 @@ export async function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiD
     unusable: v.unusable,
     systemPrompt,
     tokens: systemPrompt === null ? null : await deps.countTokens(systemPrompt),
-    limit: deps.maxPersonaTokens,
+    limit: (await budgetFor(deps, businessId)).maxPersonaTokens,
   };
 }
 export const personaSummaryJson = (p: PersonaRecord) => ({ ...p, createdAt: iso(p.createdAt), activeVersion: p.activeVersion ? versionSummaryJson(p.activeVersion) : null });
-export const personaDetailJson = async (p: PersonaRecord, deps: AdminApiDeps) => ({ ...personaSummaryJson(p), activeVersion: p.activeVersion ? await versionDetailJson(p.activeVersion, deps) : null });
+export const personaDetailJson = async (p: PersonaRecord, deps: AdminApiDeps, businessId: string) => ({ ...personaSummaryJson(p), activeVersion: p.activeVersion ? await versionDetailJson(p.activeVersion, deps, businessId) : null });

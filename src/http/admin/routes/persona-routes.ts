@@ -5,7 +5,7 @@ import { defineRoute } from "../admin-route.js";
 import { businessParams, label, personaParams } from "../schemas.js";
 import { renderSystemPrompt } from "../../../personas/render-persona.js";
 import { personaSchema } from "../../../personas/persona-schema.js";
-import { MAX_PERSONA_FILE_CHARS, ONE_OF, personaDetail, personaDetailJson, personaName, personaOrMarkdown, personaPayload, personaSummary, personaSummaryJson } from "./persona-json.js";
+import { MAX_PERSONA_FILE_CHARS, ONE_OF, personaDetail, personaDetailJson, personaName, personaOrMarkdown, personaPayload, personaSummary, personaSummaryJson, budgetFor } from "./persona-json.js";
 
 export const personaRoutes = [
   defineRoute({
@@ -37,14 +37,14 @@ export const personaRoutes = [
     async handler({ caller, params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       const persona = personaOfPayload(body);
-      await checkPersonaChange(persona, null, [], deps);
+      await checkPersonaChange(persona, null, [], await budgetFor(deps, params.businessId));
       const created = await deps.store.personas.create(params.businessId, {
         name: body.name ?? persona.settings.name,
         template: body.template,
         persona,
         origin: { source: "admin-api", apiKeyId: caller.keyId },
       });
-      return personaDetailJson(created, deps);
+      return personaDetailJson(created, deps, params.businessId);
     },
   }),
   defineRoute({
@@ -59,7 +59,7 @@ export const personaRoutes = [
       await requireBusiness(params.businessId);
       const persona = await deps.store.personas.get(params.businessId, params.personaId);
       if (!persona) throw notFound("persona");
-      return personaDetailJson(persona, deps);
+      return personaDetailJson(persona, deps, params.businessId);
     },
   }),
   defineRoute({
@@ -75,7 +75,7 @@ export const personaRoutes = [
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       const persona = personaOfPayload({ markdown: body.markdown });
-      return { persona, tokens: await deps.countTokens(renderSystemPrompt(persona)), limit: deps.maxPersonaTokens };
+      return { persona, tokens: await deps.countTokens(renderSystemPrompt(persona)), limit: (await budgetFor(deps, params.businessId)).maxPersonaTokens };
     },
   }),
 ];

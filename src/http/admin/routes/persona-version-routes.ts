@@ -9,7 +9,7 @@ import { weakeningsOf } from "../../../personas/persona-weakenings.js";
 import type { AdminApiDeps } from "../admin-deps.js";
 import { defineRoute } from "../admin-route.js";
 import { personaParams, versionParams } from "../schemas.js";
-import { baseVersion, ONE_OF, personaOrMarkdown, personaPayload, versionDetail, versionDetailJson, versionSummary, versionSummaryJson } from "./persona-json.js";
+import { baseVersion, ONE_OF, personaOrMarkdown, personaPayload, versionDetail, versionDetailJson, versionSummary, versionSummaryJson, budgetFor } from "./persona-json.js";
 
 const versionNumber = z.coerce.number().int().min(1).max(1_000_000);
 const diffLine = z.object({ op: z.enum(["equal", "add", "remove"]), text: z.string(), oldLine: z.number().int().optional(), newLine: z.number().int().optional() });
@@ -71,7 +71,7 @@ export const personaVersionRoutes = [
       await requireBusiness(params.businessId);
       const persona = personaOfPayload(body);
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
-      await checkPersonaChange(persona, body.activate ? current.persona : null, body.confirmWeakenings, deps);
+      await checkPersonaChange(persona, body.activate ? current.persona : null, body.confirmWeakenings, await budgetFor(deps, params.businessId));
       const created = await deps.store.personas.addVersion(params.businessId, params.personaId, {
         persona,
         activate: body.activate,
@@ -79,7 +79,7 @@ export const personaVersionRoutes = [
         ...(body.activate ? { expectedActive: current.versionId } : {}),
       });
       if (!created) throw notFound("persona");
-      return versionDetailJson(created, deps);
+      return versionDetailJson(created, deps, params.businessId);
     },
   }),
   defineRoute({
@@ -94,7 +94,7 @@ export const personaVersionRoutes = [
       await requireBusiness(params.businessId);
       const version = await deps.store.personas.getVersion(params.businessId, params.personaId, params.version);
       if (!version) throw notFound("persona version");
-      return versionDetailJson(version, deps);
+      return versionDetailJson(version, deps, params.businessId);
     },
   }),
   defineRoute({
@@ -131,10 +131,10 @@ export const personaVersionRoutes = [
       if (!target) throw notFound("persona version");
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
       // The budget may have shrunk since this version was written (a smaller context, a longer reply).
-      await checkPersonaChange(usable(target), current.persona, body.confirmWeakenings, deps);
+      await checkPersonaChange(usable(target), current.persona, body.confirmWeakenings, await budgetFor(deps, params.businessId));
       const activated = await deps.store.personas.activate(params.businessId, params.personaId, params.version);
       if (!activated) throw notFound("persona version");
-      return versionDetailJson(activated, deps);
+      return versionDetailJson(activated, deps, params.businessId);
     },
   }),
   defineRoute({
@@ -153,11 +153,11 @@ export const personaVersionRoutes = [
       if (!source) throw notFound("persona version");
       const persona = usable(source);
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
-      await checkPersonaChange(persona, current.persona, body.confirmWeakenings, deps);
+      await checkPersonaChange(persona, current.persona, body.confirmWeakenings, await budgetFor(deps, params.businessId));
       const origin = { source: "admin-api", apiKeyId: caller.keyId, rolledBackFrom: source.version } as const;
       const created = await deps.store.personas.addVersion(params.businessId, params.personaId, { persona, activate: true, origin, expectedActive: current.versionId });
       if (!created) throw notFound("persona");
-      return versionDetailJson(created, deps);
+      return versionDetailJson(created, deps, params.businessId);
     },
   }),
   defineRoute({

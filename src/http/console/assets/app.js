@@ -1,8 +1,9 @@
-// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/knowledge, #/alerts), sign out.
+// The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/settings, #/knowledge, #/alerts), sign out.
 import { api, onUnauthorized, session, signIn as exchangeKey, signOut, whoAmI } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { mountChannels } from "./channels-page.js";
 import { mountHours } from "./hours-page.js";
+import { mountSettings } from "./settings-page.js";
 import { mountInbox } from "./inbox-page.js";
 import { mountKnowledge } from "./knowledge-page.js";
 import { forgetDrafts, mountPersona } from "./persona-page.js";
@@ -10,7 +11,7 @@ import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
 import { mountAlerts, registerServiceWorker, unsubscribeHere } from "./alerts-page.js";
 import { watchAttention } from "./attention.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, knowledge: mountKnowledge, alerts: mountAlerts };
+const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, settings: mountSettings, knowledge: mountKnowledge, alerts: mountAlerts };
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);

@@ -1,0 +1,108 @@
+// Agent settings: how the agent behaves for this business (reply length, temperature, debounce,
+// the owner's quiet time, the knowledge budget, the reply to photos and voice notes).
+import { api, path } from "./api.js";
+import { clear, errorBox, h, loading } from "./dom.js";
+
+/** Each setting: its API field, label, help, and the input's limits (the API checks them again). */
+const FIELDS = [
+  { key: "replyMaxTokens", label: "Longest reply (tokens)", help: "The most the agent writes in one reply. About ¾ of a word per token.", min: 8, max: 2048, step: 1 },
+  { key: "temperature", label: "Creativity (temperature)", help: "0 always picks the likeliest words; higher is more varied (up to 2).", min: 0, max: 2, step: 0.05 },
+  { key: "turnDebounceMs", label: "Wait before answering (milliseconds)", help: "The agent waits until the newest message is this old, so several quick messages get one answer.", min: 0, max: 60000, step: 1 },
+  { key: "ownerQuietMinutes", label: "Quiet time after you write (minutes)", help: "After you write in a conversation from the business phone, the agent stays quiet there this long.", min: 0, max: 10080, step: "any" },
+  { key: "knowledgeBudgetTokens", label: "Room for knowledge (tokens)", help: "How much of the prompt your matching FAQ and documents may take. 0: none.", min: 0, max: 4096, step: 1 },
+];
+
+export function mountSettings(view, { business }) {
+  const url = path`/businesses/${business.id}/settings`;
+  const root = h("section", { class: "panel settings-page", "aria-labelledby": "settings-title" });
+  view.append(root);
+  let destroyed = false;
+
+  async function load() {
+    clear(root, loading("Loading settings…"));
+    try {
+      const settings = await api(url);
+      if (!destroyed) render(settings);
+    } catch (error) {
+      if (!destroyed) clear(root, h("h2", { id: "settings-title" }, "Agent settings"), errorBox(`Could not load the settings. ${error.message}`, load));
+    }
+  }
+
+  function render(settings) {
+    const inputs = {};
+    const rows = FIELDS.map((f) => {
+      inputs[f.key] = h("input", { id: `setting-${f.key}`, type: "number", min: f.min, max: f.max, step: f.step, required: true });
+      inputs[f.key].value = String(settings[f.key]);
+      return h("div", { class: "field" }, h("label", { for: `setting-${f.key}` }, f.label), inputs[f.key], h("p", { class: "small muted" }, `${f.help} Default: ${settings.defaults[f.key]}.`));
+    });
+    const nonText = h("textarea", { id: "setting-nonTextReply", rows: 3, maxlength: 1000, required: true });
+    nonText.value = settings.nonTextReply;
+    const save = h("button", { id: "save-settings", type: "submit", class: "primary" }, "Save");
+    const reset = h("button", { id: "reset-settings", type: "button" }, "Back to defaults");
+    const saved = h("span", { id: "settings-saved", class: "status", role: "status" });
+    const error = h("div", { id: "settings-error", class: "error-box", role: "alert", hidden: true });
+    reset.addEventListener("click", () => {
+      for (const f of FIELDS) inputs[f.key].value = String(settings.defaults[f.key]);
+      nonText.value = settings.defaults.nonTextReply;
+      saved.textContent = "";
+    });
+
+    const form = h(
+      "form",
+      { id: "settings-form", novalidate: true },
+      h("p", { class: "small muted" }, "These apply from the next message the agent answers."),
+      ...rows,
+      h("label", { for: "setting-nonTextReply" }, "Reply to photos, voice notes and stickers"),
+      nonText,
+      h("p", { class: "small muted" }, "Sent without asking the model when a customer sends only things the agent cannot read."),
+      error,
+      h("div", { class: "actions" }, save, reset, saved),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      saved.textContent = "";
+      const body = { nonTextReply: nonText.value };
+      for (const f of FIELDS) {
+        const value = inputs[f.key].value.trim();
+        if (value === "" || !Number.isFinite(Number(value))) return showError(`${f.label}: enter a number.`);
+        body[f.key] = Number(value);
+      }
+      save.disabled = true;
+      save.textContent = "Saving…";
+      try {
+        const updated = await api(url, { method: "PUT", body });
+        if (destroyed) return;
+        settings = updated;
+        saved.textContent = "Saved ✓";
+      } catch (e) {
+        if (destroyed) return;
+        showError(e.status === 400 ? readable(e) : `Could not save. ${e.message}`);
+      } finally {
+        save.disabled = false;
+        save.textContent = "Save";
+      }
+    });
+
+    function showError(text) {
+      error.hidden = false;
+      error.textContent = text;
+    }
+
+    clear(root, h("div", { class: "panel-head" }, h("h2", { id: "settings-title" }, "Agent settings")), form);
+  }
+
+  void load();
+  return {
+    destroy() {
+      destroyed = true;
+    },
+  };
+}
+
+/** The API's problems in the form's words: "body.replyMaxTokens: ..." becomes "Longest reply (tokens): ...". */
+function readable(e) {
+  const labels = { ...Object.fromEntries(FIELDS.map((f) => [f.key, f.label])), nonTextReply: "Reply to photos, voice notes and stickers" };
+  const problems = (e.details?.problems ?? []).map((p) => `${labels[p.field.replace(/^body\./, "")] ?? p.field}: ${p.message}`);
+  return problems.join("; ") || e.message;
+}
