@@ -6,7 +6,7 @@ const QUIET = ["test/integration/abuse-flood.test.ts"];
 
 export default defineConfig({
   test: {
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test-kit/global-setup.ts"],
     // Integration tests load a real model and real services; two cores, so few files at once.
     maxWorkers: 2,
     testTimeout: 60_000,

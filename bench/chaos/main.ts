@@ -3,8 +3,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { chaosVerdict, formatChaosResult } from "./format-chaos-result.js";
-import { runChaos } from "./run-chaos.js";
+import { chaosVerdict, formatChaosResult } from "../../test-kit/chaos/format-chaos-result.js";
+import { runChaos } from "../../test-kit/chaos/run-chaos.js";
 
 /**
  * `npm run chaos`: 500 messages over 100 conversations through 2 gateways, 3 workers and a fake

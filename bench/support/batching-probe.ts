@@ -17,7 +17,7 @@ import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { bakeryMessage } from "./bakery-script.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { chooseModel } from "./bench-model.js";
-import { spyOnNativeContexts } from "../../test/support/native-context-spy.js";
+import { spyOnNativeContexts } from "../../test-kit/native-context-spy.js";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "4" }, levels: { type: "string", default: "1,4" }, tokens: { type: "string", default: "128" }, passes: { type: "string", default: "3" } },

@@ -6,7 +6,7 @@ import { OpenAiChatModel, slotOf } from "../../src/llm/openai-chat-model.js";
 import { localPromptCounter } from "../../src/llm/prompt-counter.js";
 import { PromptFormat } from "../../src/llm/prompt-format.js";
 import type { ChatModel } from "../../src/ports/chat-model.js";
-import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../../test/support/llama-server.js";
+import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../../test-kit/llama-server.js";
 import { loadBenchModel, type ModelChoice } from "./bench-model.js";
 import { peerComplete } from "./llama-server-peer.js";
 

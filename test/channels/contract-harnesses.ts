@@ -10,9 +10,9 @@ import { WhatsappWebAdapter, type WwebEvent } from "../../src/channels/whatsapp-
 import { createLogger } from "../../src/logging/create-logger.js";
 import { isTypingEvent, type ReplyEvent } from "../../src/ports/reply-bus.js";
 import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
-import { FakeGraphServer } from "../support/fake-graph-server.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 import type { ContractHarness } from "./adapter-contract.js";
 import { FakeWwebClient, wwebMessage } from "./fake-wweb-client.js";
 import { testCredentials } from "./in-memory-credentials.js";

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
 import type { ChatModel, GenerateOptions, Generation } from "../../src/ports/chat-model.js";
-import { launchTestBrowser, openRecordedPage, SCREENSHOTS } from "../support/test-browser.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS } from "../../test-kit/test-browser.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The chat page and the embeddable widget in a real browser (Debian's Chromium) against the real
 // pipeline (gateway, queue, worker, tiny model), at a desktop size and a 390×844 phone.

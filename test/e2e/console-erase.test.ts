@@ -9,11 +9,11 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { launchTestBrowser, SCREENSHOTS } from "../../test-kit/test-browser.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // The console's "Erase contact" action in a real browser against the real gateway, PostgreSQL and Redis.
 const prefix = createTestPrefix();

@@ -3,9 +3,9 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, SCREENSHOTS } from "../support/test-browser.js";
-import { AppendingChatModel } from "../support/appending-chat-model.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { launchTestBrowser, SCREENSHOTS } from "../../test-kit/test-browser.js";
+import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The inbox in a real browser shows open handoffs and replaced replies from real turns, and
 // resolving one there hands the conversation back to the agent.

@@ -5,9 +5,9 @@ import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { parsePersonaFile } from "../../src/personas/persona-file.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The console's persona form for a creator's fan agent, persona files, concurrent edits and drafts,
 // in a real browser (Debian's Chromium) against the real gateway, worker and database.

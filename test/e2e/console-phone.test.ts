@@ -3,8 +3,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The console on a 390×844 phone (touch) and on a desktop, against the real gateway, worker and
 // model: every section reachable by tapping its tab, the active tab in view, nothing wider than

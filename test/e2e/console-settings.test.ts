@@ -4,8 +4,8 @@ import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The console's Settings page in a real browser (Debian's Chromium) against the real gateway,
 // worker and tiny model: a setting changed there is what the next turn runs with.

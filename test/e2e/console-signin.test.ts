@@ -6,11 +6,11 @@ import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
 import { FakeWwebClient } from "../channels/fake-wweb-client.js";
-import { FakeGraphAccounts } from "../support/fake-graph-accounts.js";
-import { FakePushService, type ReceivedPush } from "../support/fake-push-service.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { FakeGraphAccounts } from "../../test-kit/fake-graph-accounts.js";
+import { FakePushService, type ReceivedPush } from "../../test-kit/fake-push-service.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { launchTestBrowser, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The owner's console in a real browser against the real gateway, worker, queue and database:
 // sign in once and stay signed in (a new tab too), get a push notification for a new handoff

@@ -7,9 +7,9 @@ import type { Gateway } from "../../src/main/compose-gateway.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { personaTokenBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../support/test-browser.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The admin console in a real browser (Debian's Chromium) against the real gateway, worker, queue and model.
 const PHONE = { width: 390, height: 844 };

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultWebchatLimitsEnv } from "../support/test-config.js";
-import { requestFrom, type LoopbackResponse } from "../support/loopback-client.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
+import { defaultWebchatLimitsEnv } from "../../test-kit/test-config.js";
+import { requestFrom, type LoopbackResponse } from "../../test-kit/loopback-client.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
 
 // Issue #14 (3): a flood of web chat messages from new session ids, against the whole system on
 // loopback (gateway, Redis, PostgreSQL, a worker on the tiny model), with the production limits.

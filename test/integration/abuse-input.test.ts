@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requestFrom } from "../support/loopback-client.js";
-import { AppendingChatModel } from "../support/appending-chat-model.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { requestFrom } from "../../test-kit/loopback-client.js";
+import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Issue #14 (7): input that once made the gateway answer 500 or the worker retry a whole
 // generation, through the whole system (gateway, worker on the tiny model, PostgreSQL, Redis).

@@ -5,10 +5,10 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeGateway, type RunningGateway } from "../../src/main/compose-gateway.js";
 import { createLogger } from "../../src/logging/create-logger.js";
-import { requestFrom } from "../support/loopback-client.js";
-import { defaultWebchatLimitsEnv, testConfig } from "../support/test-config.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { requestFrom } from "../../test-kit/loopback-client.js";
+import { defaultWebchatLimitsEnv, testConfig } from "../../test-kit/test-config.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Issue #14 (4): web chat event streams, against the whole system on loopback. A stream whose
 // client resets leaves nothing behind; streams of one conversation share one read per event; the

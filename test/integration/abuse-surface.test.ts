@@ -7,12 +7,12 @@ import { composeGateway, type RunningGateway } from "../../src/main/compose-gate
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { FakeGraphAccounts } from "../support/fake-graph-accounts.js";
-import { requestFrom } from "../support/loopback-client.js";
-import { defaultWebchatLimitsEnv, testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { FakeGraphAccounts } from "../../test-kit/fake-graph-accounts.js";
+import { requestFrom } from "../../test-kit/loopback-client.js";
+import { defaultWebchatLimitsEnv, testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Issue #14 (1, 5, 6, 7): what anyone on the network can reach, through the real gateway on
 // loopback (composeGateway, PostgreSQL, Redis), with the Graph API's node lookups faked.

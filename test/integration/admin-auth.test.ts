@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey, sha256Hasher, type SecretHasher } from "../../src/admin/api-key-secret.js";
-import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import { runEntry } from "../support/run-entry.js";
-import type { TestDatabase } from "../support/test-database.js";
+import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import { runEntry } from "../../test-kit/run-entry.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
 
 // API keys: one uniform 401, one hash compare per presented key whatever its id, revocation,
 // lastUsedAt, keys made over HTTP and by the CLI, and secrets that never come back out.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatProfileRepository } from "../../src/storage/chat-profile-repository.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
 
 // A web chat channel's page look (colour, logo) and the sites that may embed it, through the admin
 // API, stored on the channel and read back as the chat page's profile, against a real database.

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EncryptedChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { errorFields } from "../support/error-fields.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { errorFields } from "../../test-kit/error-fields.js";
 
 // Channels (credentials sealed, never returned), conversations (filters, pages, transcript),
 // human takeover and contacts, against a real database.

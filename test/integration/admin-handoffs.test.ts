@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { errorFields } from "../support/error-fields.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { errorFields } from "../../test-kit/error-fields.js";
 
 // The admin API over handoffs and replaced replies, against a real database: filters, pages,
 // resolving (with and without resuming the agent), and what each bad input gets.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextOpeningAfter } from "../../src/domain/opening-hours/index.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { errorFields } from "../support/error-fields.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { errorFields } from "../../test-kit/error-fields.js";
 
 // GET/PUT /businesses/:businessId/hours: what is stored, what is refused (and that a refusal
 // changes nothing), and the open-now / next-opening figures the console shows.

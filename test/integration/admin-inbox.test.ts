@@ -5,9 +5,9 @@ import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { TURN_QUEUE, turnJobId } from "../../src/queue/queue-names.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { createTestQueues, type TestQueues } from "../support/test-queued-work.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { createTestQueues, type TestQueues } from "../../test-kit/test-queued-work.js";
 
 // The inbox's admin API against a real database and the real turn queue: state, preview, unread
 // per key, names, search, Try it sessions, and that every one of them stays inside its business.

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWLEDGE_LIMITS } from "../../src/http/admin/routes/knowledge-routes.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { errorFields } from "../support/error-fields.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { errorFields } from "../../test-kit/error-fields.js";
 
 // FAQ entries and short documents of a business, through the admin API on a real PostgreSQL.
 let database: TestDatabase;

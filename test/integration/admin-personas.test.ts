@@ -4,9 +4,9 @@ import { freePort } from "../../src/embedded/free-port.js";
 import { adminRoutes } from "../../src/http/admin/routes/all-routes.js";
 import { createDb } from "../../src/storage/create-db.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { buildAdminTestApp, countWords, createAdminTestDatabase, MAX_PERSONA_TOKENS, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { errorFields } from "../support/error-fields.js";
+import { buildAdminTestApp, countWords, createAdminTestDatabase, MAX_PERSONA_TOKENS, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { errorFields } from "../../test-kit/error-fields.js";
 
 // Businesses, personas and their versions, the OpenAPI document and the docs page.
 let database: TestDatabase;

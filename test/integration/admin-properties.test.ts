@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { adminRoutes } from "../../src/http/admin/routes/all-routes.js";
-import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import type { TestDatabase } from "../support/test-database.js";
+import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
 
 // Hostile input at every admin route that takes a body (and the list queries): whatever JSON
 // arrives, the answer is a clear 2xx/4xx with an {error: {code, message}} body, never a 500.

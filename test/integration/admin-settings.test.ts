@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import { errorFields } from "../support/error-fields.js";
-import type { TestDatabase } from "../support/test-database.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import { errorFields } from "../../test-kit/error-fields.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
 
 // GET/PUT /businesses/:businessId/settings: a new business has the defaults, a change is stored
 // as given (and refused, changing nothing, when out of range), and one business's key cannot read

@@ -10,10 +10,10 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { personaTokenBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // The admin API as the gateway serves it (composeGateway), over the migrated schema.
 const redisPrefix = createTestPrefix();

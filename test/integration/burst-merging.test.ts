@@ -11,11 +11,11 @@ import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import type { GenerateOptions } from "../../src/ports/chat-model.js";
 import type { BusinessSettings } from "../../src/domain/business-settings.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { RecordingChatModel } from "../support/recording-chat-model.js";
-import { TEST_BUSINESS_SETTINGS, testConfig, updateBusinessSettings } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
+import { TEST_BUSINESS_SETTINGS, testConfig, updateBusinessSettings } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Bursts and interruptions, counted through the real pipeline (not timed).
 const logger = createLogger("silent", "test");

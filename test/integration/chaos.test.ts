@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatChaosResult } from "../../bench/chaos/format-chaos-result.js";
-import { runChaos, SEND_FAULTS } from "../../bench/chaos/run-chaos.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { formatChaosResult } from "../../test-kit/chaos/format-chaos-result.js";
+import { runChaos, SEND_FAULTS } from "../../test-kit/chaos/run-chaos.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // The chaos run (npm run chaos) in small, counted at the phone: 2 gateways and 2 workers as
 // production runs them (node dist/main/*.js), a private PostgreSQL cluster and Redis, and a fake

@@ -4,8 +4,8 @@ import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyChatModel, type TinyChatFamily } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Any chat GGUF: the template comes from the model file, and the control markup made inert in
 // customer text is the loaded model's own. Each family is a tiny random-weight model the test kit

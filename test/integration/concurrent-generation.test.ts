@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
-import { spyOnNativeContexts } from "../support/native-context-spy.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
+import { spyOnNativeContexts } from "../../test-kit/native-context-spy.js";
 
 // Concurrent conversations on one context, on the real engine (tiny model, greedy).
 const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00.";

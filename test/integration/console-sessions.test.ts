@@ -9,10 +9,10 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { RedisConversationEvents } from "../../src/queue/redis-conversation-events.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // The console's sign-in over real HTTP (loopback gateway, PostgreSQL, Redis): an API key exchanged
 // once for a cookie that lasts, expires, is revoked with its key, and must come from this site to

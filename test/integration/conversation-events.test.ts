@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
-import { buildAdminTestApp, seedShop } from "../support/admin-test-app.js";
-import { createTestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { buildAdminTestApp, seedShop } from "../../test-kit/admin-test-app.js";
+import { createTestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The console's live inbox: GET /api/admin/businesses/:id/events over real HTTP, fed by the real
 // gateway (a message stored) and the real worker (the reply answered and sent) through Redis.

@@ -6,12 +6,12 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../support/test-config.js";
+import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../../test-kit/test-config.js";
 import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
+import { startWorkerProcess, type WorkerProcess } from "../../test-kit/worker-process.js";
 
 // Real worker processes killed and stopped mid-turn: every message is still answered exactly once.
 const redisPrefix = createTestPrefix();

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/storage/create-db.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // PostgreSQL ends connections in the middle of transactions (a restart, a failover, an
 // administrator): the pool must come back with fresh ones, not wedge with clients nobody releases.

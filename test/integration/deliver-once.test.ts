@@ -22,12 +22,12 @@ import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { deliverReply } from "../../src/worker/deliver-reply.js";
 import { reconcile } from "../../src/worker/reconcile.js";
-import { cloudStatusWebhook, cloudTextWebhook } from "../support/cloud-webhooks.js";
-import { FakeGraphServer, type RecordedRequest } from "../support/fake-graph-server.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { cloudStatusWebhook, cloudTextWebhook } from "../../test-kit/cloud-webhooks.js";
+import { FakeGraphServer, type RecordedRequest } from "../../test-kit/fake-graph-server.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Every reply reaches the customer's phone exactly once, even when recording the send fails, and a
 // send whose outcome is unknown is never repeated on WhatsApp: the real gateway, worker, PostgreSQL,

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runEntry } from "../support/run-entry.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { runEntry } from "../../test-kit/run-entry.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // `npm run demo` as a newcomer runs it: no REDIS_URL, no DATABASE_URL, no MODEL_PATH.
 let dataDir: string;

@@ -5,10 +5,10 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../../src/embedded/embedded-postgres.js";
-import { startApp, type AppProcess } from "../support/app-process.js";
-import { runEntry } from "../support/run-entry.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { startApp, type AppProcess } from "../../test-kit/app-process.js";
+import { runEntry } from "../../test-kit/run-entry.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // PGlite is one process's database: a second process on the same .data/pglite would write into
 // a copy of its own that nobody sees. It is refused; a lock left by a killed process is taken over.

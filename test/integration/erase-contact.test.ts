@@ -12,9 +12,9 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OutboxRepository } from "../../src/storage/outbox-repository.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
 import { Pseudonyms } from "../../src/secrets/pseudonyms.js";
-import { buildAdminTestApp, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { createTestQueues, type TestQueues } from "../support/test-queued-work.js";
+import { buildAdminTestApp, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { createTestQueues, type TestQueues } from "../../test-kit/test-queued-work.js";
 
 // POST /api/admin/businesses/:b/contacts/:c/erase against real PostgreSQL and Redis: the contact's
 // rows, queued turn and reply jobs and conversation lock are gone; every other contact's are not.

@@ -16,11 +16,11 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
 import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestQueues, type TestQueues } from "../support/test-queued-work.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestQueues, type TestQueues } from "../../test-kit/test-queued-work.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // A contact erased while a worker is in the middle of their turn: the turn stores nothing, does not
 // fail or retry, and nothing of the contact comes back.

@@ -7,10 +7,10 @@ import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js"
 import { composeWorker } from "../../src/main/compose-worker.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // One business floods the queue; another business's message is not stuck behind the flood.
 const redisPrefix = createTestPrefix();

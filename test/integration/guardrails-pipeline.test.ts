@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/main/compose-gateway.js";
-import type { RecordingChatModel } from "../support/recording-chat-model.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The code-enforced rules of the two products, through the real pipeline (the tiny model's
 // replies are noise: whatever it says, these rules must hold).

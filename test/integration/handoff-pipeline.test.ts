@@ -7,11 +7,11 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
-import { TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
+import { TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { AppendingChatModel } from "../support/appending-chat-model.js";
-import { FakeGraphServer } from "../support/fake-graph-server.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";
+import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Handoffs and escalations through the real pipeline (gateway, PostgreSQL, BullMQ, worker, the
 // tiny model): the customer is told, the handoff is recorded with the reply, the agent pauses,

@@ -8,7 +8,7 @@ import { OutboxRepository } from "../../src/storage/outbox-repository.js";
 import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // The storage side of a handoff against a real database: written with the reply or not at all,
 // and its status following the owner's notice wherever the outbox settles it.

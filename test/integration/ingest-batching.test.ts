@@ -14,10 +14,10 @@ import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { storeInboundBatch } from "../../src/storage/store-inbound-batch.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Concurrent messages are stored with one statement and queued with one addBulk; each caller
 // still gets its own answer. Real PostgreSQL and Redis; the batch functions are the real ones,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import type { Db } from "../../src/storage/create-db.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // A business's FAQ entries and documents reach the model through the whole real pipeline (HTTP ->
 // PostgreSQL -> BullMQ -> worker -> MiniSearch -> node-llama-cpp on the tiny model): the matching

@@ -3,7 +3,7 @@ import { KnowledgeRetriever, DEFAULT_RETRIEVER } from "../../src/knowledge/knowl
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { KnowledgeRepository } from "../../src/storage/knowledge-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // The worker's retriever over the real repository: an index per business, rebuilt only when
 // that business's entries change, and never one business's passages for another.

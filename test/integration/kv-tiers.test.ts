@@ -7,7 +7,7 @@ import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { KvStateDir } from "../../src/llm/kv-state-dir.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Real node-llama-cpp on the tiny model; the RAM tier is a real tmpfs directory (/dev/shm).
 const SYSTEM =

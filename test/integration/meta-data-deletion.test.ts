@@ -7,11 +7,11 @@ import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js"
 import { turnJobId } from "../../src/queue/queue-names.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { IG_ACCOUNT_ID, seedMetaChannels, WA_PHONE_NUMBER_ID } from "../channels/seed-meta-channels.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestQueues, type TestQueues } from "../support/test-queued-work.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestQueues, type TestQueues } from "../../test-kit/test-queued-work.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Meta's data-deletion callback through the real gateway (compose-gateway -> build-app), real
 // PostgreSQL and Redis. Requests are signed here, as Meta does, with the test apps' secrets.

@@ -11,11 +11,11 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { FakeGraphServer } from "../support/fake-graph-server.js";
-import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
+import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Signed Meta webhooks through the whole pipeline to a fake Graph API on loopback:
 // gateway -> PostgreSQL -> BullMQ -> worker -> node-llama-cpp -> Graph send.

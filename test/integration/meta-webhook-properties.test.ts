@@ -9,7 +9,7 @@ import type { TurnJob, TurnQueue } from "../../src/ports/turn-queue.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { buildMetaTestApp, signedPost } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // Hostile and odd input at both webhooks, through inject() into a real InboundRepository on a real
 // database: every request gets a clear status (never 500) and invalid input stores nothing.

@@ -8,9 +8,9 @@ import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { buildMetaTestApp, signedPost } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Meta webhook routes -> acceptInbound -> PostgreSQL (InboundRepository) -> BullMQ turn queue, for real.
 const redisPrefix = createTestPrefix();

@@ -12,11 +12,11 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { INSTAGRAM_APP, signedPost, WHATSAPP_APP } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
-import { postWholeThenRead } from "../support/write-then-read-client.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
+import { postWholeThenRead } from "../../test-kit/write-then-read-client.js";
 
 // Issue #13: no customer message lost, or refused for the wrong reason. The real gateway
 // (composeGateway: batched ingest, PostgreSQL, BullMQ), listening on loopback where it matters.

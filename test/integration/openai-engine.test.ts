@@ -12,17 +12,17 @@ import { readPersonaFile } from "../../src/personas/persona-file.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
-import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../support/llama-server.js";
+import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../../test-kit/llama-server.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
+import { TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { startApp, type AppProcess } from "../support/app-process.js";
-import { ensureProductionBuild } from "../support/production-build.js";
-import { readProductionShape } from "../support/production-commands.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { startApp, type AppProcess } from "../../test-kit/app-process.js";
+import { ensureProductionBuild } from "../../test-kit/production-build.js";
+import { readProductionShape } from "../../test-kit/production-commands.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // Issue #17 (1): LLM_ENGINE=openai against a real engine, llama.cpp's own llama-server built from
 // the source node-llama-cpp bundles (scripts/build-llama-server.sh), on the tiny model. Everything

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import type { RecordingChatModel } from "../support/recording-chat-model.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Opening hours through the whole pipeline (gateway, queue, worker, tiny model, web chat adapter),
 // on the real clock: schedules are set relative to now, in UTC, with an hour or more to spare.

@@ -6,7 +6,7 @@ import { outboundStatusStore, updateOutboundStatus } from "../../src/storage/upd
 import { createLogger } from "../../src/logging/create-logger.js";
 import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 const DELIVERED_ID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MTE5MjVBOTE3MDk5QUVFM0YA";
 const FAILED_ID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA";

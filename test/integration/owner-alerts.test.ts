@@ -4,9 +4,9 @@ import { maskPhoneNumbers, OwnerAlerts } from "../../src/alerts/owner-alerts.js"
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { PushRepository } from "../../src/storage/push-repository.js";
-import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../support/admin-test-app.js";
-import { FakePushService } from "../support/fake-push-service.js";
-import type { TestDatabase } from "../support/test-database.js";
+import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import { FakePushService } from "../../test-kit/fake-push-service.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
 
 // Web Push to owners against a real push service protocol (a loopback HTTPS service that checks
 // the VAPID signature and decrypts like a browser), with the subscriptions in PostgreSQL.

@@ -11,9 +11,9 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OwnerMessageRepository } from "../../src/storage/owner-message-repository.js";
 import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { FakeWwebClient, ownerMessage, wwebMessage } from "../channels/fake-wweb-client.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The owner answers a customer from the business's own phone: whatsapp-web.js reports it as
 // message_create with fromMe. Real pipeline (PostgreSQL, BullMQ, worker, tiny model); only

@@ -10,13 +10,13 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { startCheckPipeline, type CheckPipeline } from "../../src/main/persona-check/check-pipeline.js";
 import { personaToMarkdown } from "../../src/personas/persona-file.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { RecordingChatModel } from "../support/recording-chat-model.js";
-import { runEntry } from "../support/run-entry.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
-import { loadTinyChatModel } from "../support/tiny-chat-model.js";
+import { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
+import { runEntry } from "../../test-kit/run-entry.js";
+import { testConfig } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
+import { loadTinyChatModel } from "../../test-kit/tiny-chat-model.js";
 
 // persona:check drives its scripts through the whole pipeline: web chat route on loopback, PostgreSQL,
 // the BullMQ turn queue, the worker (lock, debounce, trimming, guardrails), the tiny model (real

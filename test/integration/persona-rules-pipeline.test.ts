@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
 import { PERSONA_INVALID_REPLY } from "../../src/worker/generate-reply.js";
-import { AppendingChatModel } from "../support/appending-chat-model.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // A persona edited the way an owner does it (the admin API the console calls), then customers
 // writing through the real pipeline (web chat, queue, worker, the tiny model): the rules the code

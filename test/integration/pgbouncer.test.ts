@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
-import { PrivatePgBouncer } from "../support/private-pgbouncer.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { PrivatePgBouncer } from "../../test-kit/private-pgbouncer.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Issue #17 (4): PostgreSQL behind a pooler. The gateway and the worker reach the database only
 // through PgBouncer in transaction mode (server connections handed out per transaction, so nothing

@@ -3,9 +3,9 @@ import type { Config } from "../../src/config/index.js";
 import { printableText } from "../../src/domain/clean-text.js";
 import { neutraliseControlText } from "../../src/guardrails/neutralise-control-text.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import type { RecordingChatModel } from "../support/recording-chat-model.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // The whole way, for real: HTTP -> PostgreSQL -> Redis/BullMQ -> worker -> node-llama-cpp (tiny
 // model, real Llama-2 tokenizer and chat template) -> PostgreSQL -> reply bus -> HTTP.

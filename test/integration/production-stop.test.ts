@@ -10,16 +10,16 @@ import { STOP_MARGIN_MS } from "../../src/main/run-main.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
-import { TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../support/test-config.js";
+import { TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../../test-kit/test-config.js";
 import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { groupMembers, startApp, type AppProcess } from "../support/app-process.js";
-import { FakeGraphServer } from "../support/fake-graph-server.js";
-import { ensureProductionBuild } from "../support/production-build.js";
-import { readProductionShape } from "../support/production-commands.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { databaseUrl, MODEL_CACHE_DIR, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { groupMembers, startApp, type AppProcess } from "../../test-kit/app-process.js";
+import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
+import { ensureProductionBuild } from "../../test-kit/production-build.js";
+import { readProductionShape } from "../../test-kit/production-commands.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { databaseUrl, MODEL_CACHE_DIR, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // The gateway, worker and migration as the Dockerfile and docker-compose.yml run them (npm run
 // build, then the compose file's own command: node dist/main/...), stopped as `docker stop` stops

@@ -8,10 +8,10 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // bull-board in the gateway over real HTTP: owner keys only, through the console's own sign-in cookie.
 const redisPrefix = createTestPrefix();

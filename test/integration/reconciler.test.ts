@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedRedis } from "../../src/embedded/embedded-redis.js";
-import { PrivateRedis } from "../support/private-redis.js";
+import { PrivateRedis } from "../../test-kit/private-redis.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { createLogger } from "../../src/logging/create-logger.js";
@@ -14,9 +14,9 @@ import { checkRedisPolicy } from "../../src/queue/check-redis-policy.js";
 import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { reconcile } from "../../src/worker/reconcile.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // A private redis-server that the test restarts: PostgreSQL keeps the truth, the reconciler restores the work.
 const logger = createLogger("silent", "test");

@@ -2,8 +2,8 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
-import { PrivateRedisCluster } from "../support/private-redis-cluster.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { PrivateRedisCluster } from "../../test-kit/private-redis-cluster.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Issue #17 (3): the primary that owns the queue prefix's hash-tag slot is killed (SIGKILL) while
 // customers write; its replica takes over and the gateway and the worker carry on, each message

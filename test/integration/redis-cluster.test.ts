@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
-import { PrivateRedisCluster } from "../support/private-redis-cluster.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import { PrivateRedisCluster } from "../../test-kit/private-redis-cluster.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Issue #17 (3): REDIS_URL naming a Redis Cluster. The gateway and the worker run on a real
 // cluster (three primaries, a replica each); the queue prefix becomes a hash tag so every key of

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startApp, type AppProcess } from "../support/app-process.js";
+import { startApp, type AppProcess } from "../../test-kit/app-process.js";
 
 // How every entry point stops (src/main/run-main.ts), on a small one with a cleanup that behaves
 // as told: logged, exit 0 when clean; exit 1, saying why, when it is not.
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function entry(env: Record<string, string>): Promise<AppProcess> {
-  const p = startApp([process.execPath, "--import", "tsx", "test/support/entries/stop-entry.ts"], env);
+  const p = startApp([process.execPath, "--import", "tsx", "test-kit/entries/stop-entry.ts"], env);
   started.push(p);
   await p.waitForLog("ready", 30_000);
   return p;

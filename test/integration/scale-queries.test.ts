@@ -9,9 +9,9 @@ import { MetricsRepository } from "../../src/storage/metrics-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { businessSearchQuery } from "../../src/storage/search-words.js";
 import { WebchatRetentionRepository } from "../../src/storage/webchat-retention-repository.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // The reply counts the triggers keep, the indexes the hot lookups need, and the retention job.
 let database: TestDatabase;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt, ChatTurn } from "../../src/domain/chat-prompt.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Counting, not timing: what a turn right after a trim evaluates, on the real engine.
 const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00.";

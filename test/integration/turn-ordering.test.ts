@@ -7,12 +7,12 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig, TEST_BUSINESS_SETTINGS } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { startWorkerProcess, type WorkerProcess } from "../../test-kit/worker-process.js";
 
 // Three worker processes against one Redis and one PostgreSQL: 50 conversations x 5 rapid
 // messages. No conversation ever has two turns at once, replies leave in message order, and

@@ -7,7 +7,7 @@ import { InboundRepository } from "../../src/storage/inbound-repository.js";
 import { OutboxRepository } from "../../src/storage/outbox-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { TurnRepository } from "../../src/storage/turn-repository.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // The turn path's single statements (load, save with its fence, claim) against a real database.
 let database: TestDatabase;

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebchatAdapter } from "../../src/channels/webchat/webchat-adapter.js";
 import { isTypingEvent, type BusEvent } from "../../src/ports/reply-bus.js";
 import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
 
 // "The agent is writing" on the real Redis: told to the streams of the conversation, and
 // remembered while it lasts so a page that connects mid-turn still shows it.

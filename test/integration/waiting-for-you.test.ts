@@ -5,10 +5,10 @@ import { WebchatClient } from "../../src/main/webchat-client.js";
 import { OPENING_QUEUE, type OpeningJob } from "../../src/queue/opening-queue.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { createAdminStore } from "../../src/storage/admin-store.js";
-import type { RecordingChatModel } from "../support/recording-chat-model.js";
-import type { TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { startTestPipeline, type TestPipeline } from "../support/test-pipeline.js";
+import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
+import type { TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // Nothing hides (issue #15), through the whole pipeline: gateway, Redis, PostgreSQL, the worker on
 // the tiny model, the web chat adapter. What customers received is read where they read it (the web

@@ -10,11 +10,11 @@ import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { createDb } from "../../src/storage/create-db.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { testConfig } from "../support/test-config.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { TEST_REDIS_URL } from "../support/test-env.js";
-import { createTestPrefix } from "../support/test-redis.js";
-import { errorFields } from "../support/error-fields.js";
+import { testConfig } from "../../test-kit/test-config.js";
+import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
+import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
+import { createTestPrefix } from "../../test-kit/test-redis.js";
+import { errorFields } from "../../test-kit/error-fields.js";
 
 // The gateway alone (no worker): what is stored and what is enqueued for each kind of input.
 const redisPrefix = createTestPrefix();

@@ -2,8 +2,8 @@ import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runEntry } from "../support/run-entry.js";
-import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../support/test-env.js";
+import { runEntry } from "../../test-kit/run-entry.js";
+import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from "../../test-kit/test-env.js";
 
 // The worker refuses to start, naming the file, before it consumes anything.
 let dir: string;

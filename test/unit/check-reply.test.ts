@@ -5,7 +5,7 @@ import { figureValues, findFactContradictions } from "../../src/guardrails/find-
 import { findIdentityClaim } from "../../src/guardrails/find-identity-claim.js";
 import { findPromptLeak } from "../../src/guardrails/find-prompt-leak.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
-import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
+import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();
 const fan = fanPersona();

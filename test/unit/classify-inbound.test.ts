@@ -4,7 +4,7 @@ import { classifyInbound } from "../../src/guardrails/classify-inbound.js";
 import { findBlockedTopic } from "../../src/guardrails/find-blocked-topic.js";
 import { foldText, phrasePattern } from "../../src/guardrails/fold-text.js";
 import { replyLanguage } from "../../src/guardrails/reply-language.js";
-import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
+import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();
 const fan = fanPersona();

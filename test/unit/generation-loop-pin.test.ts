@@ -4,7 +4,7 @@ import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { generateOnSequence, REPEAT_PENALTY } from "../../src/llm/generate-on-sequence.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { toChatHistory } from "../../src/llm/to-chat-history.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // generate-on-sequence.ts drives the sequence itself instead of through LlamaChat (see its comment)
 // and copies LlamaChat's sampling defaults. This pins the copy: for the same prompt, seed and

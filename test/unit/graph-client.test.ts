@@ -3,7 +3,7 @@ import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-win
 import { GraphClient, GraphOutcomeUnknownError, GraphRejectedError, GraphTransportError } from "../../src/channels/meta/graph-client.js";
 import { retryAfterMs } from "../../src/channels/meta/graph-errors.js";
 import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
-import { FakeGraphServer } from "../support/fake-graph-server.js";
+import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
 
 let graph: FakeGraphServer;
 let sleeps: number[];

@@ -13,7 +13,7 @@ import { PartialSendError, PlatformRejectedError, PlatformTransportError, SendOu
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import type { Db } from "../../src/storage/create-db.js";
 import { testCredentials } from "../channels/in-memory-credentials.js";
-import { FakeGraphServer } from "../support/fake-graph-server.js";
+import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
 
 const NOW = new Date("2026-01-10T12:00:00Z");
 const logger = createLogger("silent", "test");

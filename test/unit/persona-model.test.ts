@@ -6,7 +6,7 @@ import { weakeningsOf } from "../../src/personas/persona-weakenings.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { readStoredPersona } from "../../src/personas/stored-persona.js";
 import { validatePersona } from "../../src/personas/validate-persona.js";
-import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
+import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const withSettings = (p: Persona, change: (s: Record<string, unknown>) => void): Persona => {
   const settings = structuredClone(p.settings) as unknown as Record<string, unknown>;

@@ -7,7 +7,7 @@ import { ensureTinyChatModel } from "../../src/llm/tiny-model/build-tiny-model.j
 import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
 import { readPersonaFile } from "../../src/personas/persona-file.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // The console's persona budget is counted in the gateway, which has no model loaded: it must come
 // out as the worker's model counts the same system prompt, or a persona the console accepted would

@@ -4,8 +4,8 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { readPersonaFile } from "../../src/personas/persona-file.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { checkPersonaFits, personaTokenBudget, PersonaTooLongError, renderSystemPrompt } from "../../src/personas/render-persona.js";
-import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 let vocabulary: Awaited<ReturnType<typeof PromptFormat.loadVocabulary>>;
 // Exact tokens of the prompt with this system text and an empty message, with the real Llama-2 tokenizer.

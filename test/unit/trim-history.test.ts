@@ -3,7 +3,7 @@ import type { ChatTurn } from "../../src/domain/chat-prompt.js";
 import { trimHistory } from "../../src/domain/trim-history.js";
 import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Counted with the real Llama-2 tokenizer (the tiny model carries the real vocabulary).
 let model: LlamaChatModel;

@@ -4,7 +4,7 @@ import type { ChatTurn } from "../../src/domain/chat-prompt.js";
 import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { toChatHistory } from "../../src/llm/to-chat-history.js";
 import { planTrimShift } from "../../src/llm/trim-shift.js";
-import { MODEL_CACHE_DIR } from "../support/test-env.js";
+import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // The range planTrimShift finds, checked against the real Llama-2 tokenizer and chat template.
 const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery.";

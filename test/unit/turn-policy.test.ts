@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { turnPolicy, type BeforeGenerationInput } from "../../src/guardrails/turn-policy.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
-import { fanPersona, supportPersona } from "../support/persona-fixtures.js";
+import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();
 const fan = fanPersona();

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import path from "node:path";
-import { startApp, type AppProcess } from "../../test/support/app-process.js";
-import { readProductionShape } from "../../test/support/production-commands.js";
+import { startApp, type AppProcess } from "../app-process.js";
+import { readProductionShape } from "../production-commands.js";
 
 export interface Gateway {
   readonly port: number;

@@ -1,5 +1,5 @@
-import { createLogger } from "../../../src/logging/create-logger.js";
-import { runMain } from "../../../src/main/run-main.js";
+import { createLogger } from "../../src/logging/create-logger.js";
+import { runMain } from "../../src/main/run-main.js";
 
 /**
  * An entry point as the real ones are built (runMain, a logger, cleanups), whose one cleanup does

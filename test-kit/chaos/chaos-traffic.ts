@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 
-export { cloudTextWebhook } from "../../test/support/cloud-webhooks.js";
+export { cloudTextWebhook } from "../cloud-webhooks.js";
 
 export interface WebhookDelivery {
   /** A gateway answered 200: Meta stops redelivering. */

@@ -1,4 +1,4 @@
-import type { RecordedRequest } from "../../test/support/fake-graph-server.js";
+import type { RecordedRequest } from "../fake-graph-server.js";
 import type { AdminConversation, AdminMessage, AdminView } from "./admin-view.js";
 
 /** A customer message the run sent (once, however often its webhook was delivered). */
