@@ -23,7 +23,7 @@ import { Deadline } from "./support/deadline.js";
 import { describeMachine } from "./support/machine.js";
 import { enginesConversationTable, enginesThroughputTable, VS_LLAMA_SERVER_NOTE, vsLlamaServer } from "./support/engines-report.js";
 import * as report from "./support/report.js";
-import { startPostgres, startRedis, type Service } from "./support/services.js";
+import { startPostgres, startRedis, } from "./support/services.js";
 import { runThroughput, type ThroughputResult } from "./throughput.js";
 import { runScale, SCALE_OPERATIONS } from "./scale.js";
 

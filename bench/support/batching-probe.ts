@@ -99,7 +99,7 @@ for (const [id, t] of totals) {
   const [c, name] = id.split("|");
   const steps = Math.max(1, t.decodes);
   process.stdout.write(
-    [
+    `${[
       String(c).padEnd(10),
       (name === "lockstep" ? "yes" : "no").padEnd(8),
       ((t.tokens / t.wallMs) * 1000).toFixed(0).padStart(8),
@@ -111,7 +111,7 @@ for (const [id, t] of totals) {
       (t.samplePhaseMs / steps).toFixed(3).padStart(22),
       ((t.wallMs - t.decodeMs - t.samplePhaseMs) / steps).toFixed(3).padStart(13),
       (t.cpuUs / 1000 / t.tokens).toFixed(3).padStart(12),
-    ].join("  ") + "\n",
+    ].join("  ")}\n`,
   );
 }
 for (const model of Object.values(models)) await model.close();

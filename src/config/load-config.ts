@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ZodError } from "zod";
+import type { ZodError } from "zod";
 import { envSchema } from "./config-schema.js";
 import { clusterQueuePrefix, isClusterUrl } from "./redis-url.js";
 

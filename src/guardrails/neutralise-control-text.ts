@@ -19,6 +19,7 @@ const INERT: Record<string, string> = { "[": "\uFF3B", "]": "\uFF3D", "<": "\u20
 // Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, bidi marks,
 // BOM, tag characters: Unicode's Cf), plus the combining grapheme joiner, variation selectors and
 // Hangul fillers. Inside a marker they split its tokens for a filter but not for a reader.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each code point is matched on its own, on purpose (they are what splits a marker).
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180D\u3164\uFE00-\uFE0F\uFFA0]/u;
 
 // What NFKC leaves apart but a reader (or a model that saw enough Unicode) takes for the ASCII

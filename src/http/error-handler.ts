@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { AppError, InputError, LimitError, UnavailableError } from "../domain/errors.js";
+import { type AppError, InputError, LimitError, UnavailableError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import { plainError } from "./plain-error.js";
 

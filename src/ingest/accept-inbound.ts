@@ -10,7 +10,7 @@ import type { TurnQueue } from "../ports/turn-queue.js";
  */
 export async function acceptInbound(deps: { store: InboundStore; queue: TurnQueue }, message: InboundMessage): Promise<StoredInbound> {
   const channel = await deps.store.findChannel(message.channelKind, message.platformAccountId);
-  if (!channel || !channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
+  if (!channel?.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
   const stored = await deps.store.storeInbound(channel, message);
   if (!stored.answered) {
     await deps.queue.enqueueTurn({ conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });

@@ -17,7 +17,7 @@ export interface AcceptOwnerDeps {
  */
 export async function acceptOwnerMessage(deps: AcceptOwnerDeps, message: OwnerMessage): Promise<StoredOwnerMessage> {
   const channel = await deps.store.findChannel(message.channelKind, message.platformAccountId);
-  if (!channel || !channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
+  if (!channel?.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
   // The business's quiet time as it is now: a change in the console applies to the next owner message.
   const pausedUntil = new Date((deps.now?.() ?? new Date()).getTime() + (await deps.store.ownerQuietMs(channel.businessId)));
   const stored = await deps.store.storeOwnerMessage(channel, message, pausedUntil);

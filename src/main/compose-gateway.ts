@@ -52,7 +52,6 @@ import { OPENING_QUEUE } from "../queue/opening-queue.js";
 import { drainableHttp, type HttpStopSummary } from "./http-drain.js";
 import { composeOwnerAlerts } from "./compose-alerts.js";
 import { GATEWAY_TIMINGS, type GatewayTimings } from "./compose-options.js";
-import { BUSINESS_SETTING_DEFAULTS } from "../domain/business-settings.js";
 
 export interface Gateway {
   readonly app: FastifyInstance;

@@ -3,7 +3,6 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import type { Config } from "../../src/config/index.js";
-import type { Gateway } from "../../src/main/compose-gateway.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { personaTokenBudget } from "../../src/personas/render-persona.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
@@ -18,7 +17,6 @@ const REPLY_TIMEOUT = 60_000;
 let pipeline: TestPipeline;
 let config: Config;
 let database: TestDatabase;
-let gateway: Gateway;
 let browser: Browser;
 let baseUrl: string;
 let businessId: string;
@@ -28,7 +26,7 @@ let ownerKey: string;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({ settings: { replyMaxTokens: 12 }, businesses: { demo: "support-bakery", "corner-bakery": "support-bakery" } });
-  ({ config, database, gateway, baseUrl } = pipeline);
+  ({ config, database, baseUrl } = pipeline);
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   personaId = (await database.db.persona.findFirstOrThrow({ where: { businessId } })).id;
   const keys = new ApiKeyRepository(database.db);

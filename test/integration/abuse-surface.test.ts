@@ -21,7 +21,6 @@ const logger = createLogger("silent", "test");
 const prefix = createTestPrefix();
 let database: TestDatabase;
 let graph: FakeGraphAccounts;
-let gateway: RunningGateway;
 let url: string;
 const started: RunningGateway[] = [];
 
@@ -43,7 +42,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   graph = await FakeGraphAccounts.start();
   for (const slug of ["shop-x", "shop-y", "shop-z"]) await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), slug, TEST_BUSINESS_SETTINGS);
-  ({ gateway, url } = await startGateway({ ...defaultWebchatLimitsEnv(), METRICS_TOKEN, CHANNELS_PER_BUSINESS_MAX: "3" }));
+  ({ url } = await startGateway({ ...defaultWebchatLimitsEnv(), METRICS_TOKEN, CHANNELS_PER_BUSINESS_MAX: "3" }));
 });
 
 afterAll(async () => {

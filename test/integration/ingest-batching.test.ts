@@ -113,11 +113,11 @@ describe("batched ingest", () => {
   it("answers messages already stored as duplicates, without a second row or job", async () => {
     const { accept } = countingAccept();
     const s = sessionId();
-    const first = await accept(message(s, "first", "pm-1-" + s));
-    const again = await Promise.all([accept(message(s, "first", "pm-1-" + s)), accept(message(s, "second", "pm-2-" + s))]);
+    const first = await accept(message(s, "first", `pm-1-${s}`));
+    const again = await Promise.all([accept(message(s, "first", `pm-1-${s}`)), accept(message(s, "second", `pm-2-${s}`))]);
     expect(again[0]).toMatchObject({ duplicate: true, messageId: first.messageId, conversationId: first.conversationId });
     expect(again[1]).toMatchObject({ duplicate: false, conversationId: first.conversationId });
-    expect(await database.db.message.count({ where: { platformMessageId: "pm-1-" + s } })).toBe(1);
+    expect(await database.db.message.count({ where: { platformMessageId: `pm-1-${s}` } })).toBe(1);
   });
 
   it("an unknown channel fails only its own message (404)", async () => {

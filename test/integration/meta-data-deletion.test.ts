@@ -25,7 +25,6 @@ let database: TestDatabase;
 let queues: TestQueues;
 let gateway: Gateway;
 let channels: Awaited<ReturnType<typeof seedMetaChannels>>;
-let webchatChannelId: string;
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 function signed(payload: unknown, secret: string): string {
@@ -51,7 +50,7 @@ const kindsOf = async (platformUserId: string) => (await contactsOf(platformUser
 beforeAll(async () => {
   database = await createTestDatabase();
   channels = await seedMetaChannels(database.db);
-  webchatChannelId = (await database.db.channel.create({ data: { businessId: channels.businessId, kind: "webchat", platformAccountId: "deletion-chat", name: "Chat" } })).id;
+  await database.db.channel.create({ data: { businessId: channels.businessId, kind: "webchat", platformAccountId: "deletion-chat", name: "Chat" } });
   // A second business with its own Instagram account, served by the same Meta app.
   const other = await database.db.business.create({ data: { slug: "other-shop", name: "Other" } });
   await database.db.channel.create({ data: { businessId: other.id, kind: "instagram", platformAccountId: "17841400000000001", name: "IG 2" } });
@@ -157,7 +156,7 @@ describe("Meta data-deletion callback", () => {
       ["no issued_at", () => ({ body: form(signed({ algorithm: "HMAC-SHA256", user_id: "IGUSER3" }, IG_SECRET)) }), 400, "ISSUED_AT_MISSING"],
       ["a request issued two hours ago (a replay of an old one)", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) - 7200 }, IG_SECRET)) }), 400, "SIGNED_REQUEST_EXPIRED"],
       ["a request issued tomorrow", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) + 86_400 }, IG_SECRET)) }), 400, "SIGNED_REQUEST_EXPIRED"],
-      ["a body over 16 KiB", () => ({ body: form(signed(payloadFor("IGUSER3"), IG_SECRET)) + "&pad=" + "x".repeat(17_000) }), 413, "FST_ERR_CTP_BODY_TOO_LARGE"],
+      ["a body over 16 KiB", () => ({ body: `${form(signed(payloadFor("IGUSER3"), IG_SECRET))}&pad=${"x".repeat(17_000)}` }), 413, "FST_ERR_CTP_BODY_TOO_LARGE"],
       ["plain text instead of a form (no signed_request field)", () => ({ body: signed(payloadFor("IGUSER3"), IG_SECRET), headers: { "content-type": "text/plain" } }), 400, "SIGNED_REQUEST_MISSING"],
       ["an unknown content type", () => ({ body: "x", headers: { "content-type": "application/xml" } }), 415, "FST_ERR_CTP_INVALID_MEDIA_TYPE"],
     ];

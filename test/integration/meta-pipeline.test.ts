@@ -135,7 +135,8 @@ describe("Meta channels through the pipeline", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const send = graph.requests.slice(before).find((r) => r.path === path && (r.body as { type?: string }).type === "text");
-    expect((send?.body as { text: { body: string } }).text.body).toBe("Thanks! I can only read text messages for now. Could you write your question in a message?");
+    expect(send).toBeDefined();
+    expect((send!.body as { text: { body: string } }).text.body).toBe("Thanks! I can only read text messages for now. Could you write your question in a message?");
     const photo = await database.db.message.findFirstOrThrow({ where: { kind: "image" }, include: { reply: { include: { turn: true } } } });
     expect(photo.text).toBe("[photo] This one");
     expect(photo.status).toBe("answered");

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Config } from "../../src/config/index.js";
 import { printableText } from "../../src/domain/clean-text.js";
 import { neutraliseControlText } from "../../src/guardrails/neutralise-control-text.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
@@ -14,11 +13,10 @@ let pipeline: TestPipeline;
 let database: TestDatabase;
 let model: RecordingChatModel;
 let baseUrl: string;
-let config: Config;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({ env: { LLM_CONTEXT_SIZE: "1024", HISTORY_CHUNK_TOKENS: "128", METRICS_TOKEN }, businesses: { demo: "support-bakery" } });
-  ({ database, model, baseUrl, config } = pipeline);
+  ({ database, model, baseUrl } = pipeline);
 });
 
 afterAll(async () => pipeline?.close());

@@ -9,7 +9,6 @@ import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();
 const fan = fanPersona();
-const words = (t: string) => t.split(/\s+/).length;
 const systemOf = (p = support) => renderSystemPrompt(p);
 
 describe("findFactContradictions", () => {

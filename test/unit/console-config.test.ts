@@ -1,6 +1,6 @@
 import webpush from "web-push";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { type ConfigError, loadConfig } from "../../src/config/index.js";
 
 describe("console and owner-alert settings", () => {
   it("default to 30-day sign-ins, generated VAPID keys and a mailto: subject", () => {

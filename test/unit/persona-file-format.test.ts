@@ -83,7 +83,7 @@ describe("persona files", () => {
   });
 
   it("requires a disclosure that says AI, and a daily cap, for a fan agent", () => {
-    const without = FAN_FRONT_MATTER.replace(/disclosure: .*\n/, "").replace(/  dailyMessagesPerFan: 3\n/, "");
+    const without = FAN_FRONT_MATTER.replace(/disclosure: .*\n/, "").replace(/ {2}dailyMessagesPerFan: 3\n/, "");
     const problems = problemsOf(file(without));
     expect(problems.map((p) => p.field).sort()).toEqual(["disclosure", "limits.dailyMessagesPerFan"]);
     // Missing under limits: the line of limits itself.
@@ -93,7 +93,7 @@ describe("persona files", () => {
   });
 
   it("requires handoff triggers for a business", () => {
-    const problems = problemsOf(file(SUPPORT_FRONT_MATTER.replace(/handoff:\n  triggers: .*\n/, "")));
+    const problems = problemsOf(file(SUPPORT_FRONT_MATTER.replace(/handoff:\n {2}triggers: .*\n/, "")));
     expect(problems).toEqual([{ field: "handoff", line: 1, message: expect.stringMatching(/required when kind is support/) }]);
   });
 

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { countSkipped } from "../../src/channels/meta/webhook-batch.js";
 import { parseCloudWebhook } from "../../src/channels/whatsapp-cloud/cloud-webhook-mapper.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(`test/fixtures/meta/${name}.json`, "utf8"));

@@ -90,7 +90,7 @@ function operationId(route: AdminRoute): string {
   const words = route.path
     .split("/")
     .filter(Boolean)
-    .map((part) => (part.startsWith(":") ? "by-" + part.slice(1) : part));
+    .map((part) => (part.startsWith(":") ? `by-${part.slice(1)}` : part));
   return [route.method.toLowerCase(), ...words]
     .join("-")
     .replace(/-([a-zA-Z])/g, (_m, c: string) => c.toUpperCase());

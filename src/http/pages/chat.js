@@ -163,4 +163,4 @@ try {
     const state = await load();
     if (state === "history") listen(); else if (state === "empty") { setStatus("say hello"); nameRow.hidden = false; }
   }
-} catch (e) { setStatus("offline"); note(`The chat could not be loaded. Check your connection and reload the page.`); }
+} catch (_e) { setStatus("offline"); note(`The chat could not be loaded. Check your connection and reload the page.`); }

@@ -3,7 +3,7 @@
 // comes from the server this script was loaded from: no other host is contacted.
 (() => {
   const script = document.currentScript;
-  if (!script || !script.dataset.channel || window.__parlorWidget) return;
+  if (!script?.dataset.channel || window.__parlorWidget) return;
   window.__parlorWidget = true;
   const origin = new URL(script.src, location.href).origin;
   const key = script.dataset.channel;

@@ -95,7 +95,7 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
       lookup.catch(() => channelCache.get(key) === cached && channelCache.delete(key));
     }
     const channel = await cached.lookup;
-    if (!channel || !channel.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active webchat channel ${key}`, 404);
+    if (!channel?.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active webchat channel ${key}`, 404);
     return channel;
   };
   const findConversation = async (key: string, session: string) => deps.reader.findConversationId((await findChannel(key)).id, session);

@@ -27,9 +27,9 @@
   }
 
   function resolve(schema) {
-    if (schema && schema.$ref) {
+    if (schema?.$ref) {
       var name = schema.$ref.split("/").pop();
-      return (doc.components && doc.components.schemas && doc.components.schemas[name]) || {};
+      return (doc.components?.schemas?.[name]) || {};
     }
     return schema || {};
   }
@@ -42,12 +42,12 @@
     if (schema.enum) return schema.enum[0];
     if (schema.const !== undefined) return schema.const;
     var options = schema.oneOf || schema.anyOf;
-    if (options && options.length) return example(options[0], depth + 1);
+    if (options?.length) return example(options[0], depth + 1);
     if (schema.allOf) return schema.allOf.reduce(function (acc, s) { return Object.assign(acc, example(s, depth + 1)); }, {});
     switch (schema.type) {
       case "object":
         var out = {};
-        (schema.required || []).forEach(function (name) { out[name] = example((schema.properties || {})[name], depth + 1); });
+        (schema.required || []).forEach(function (name) { out[name] = example(schema.properties?.[name], depth + 1); });
         return out;
       case "array": return [];
       case "integer": case "number": return schema.minimum !== undefined ? schema.minimum : 0;
@@ -59,13 +59,13 @@
 
   function field(param) {
     var input = el("input", { name: param.name, placeholder: param.required ? "required" : "optional" });
-    if (param.schema && param.schema.default !== undefined) input.placeholder = "default " + param.schema.default;
-    return { param: param, input: input, row: el("label", { className: "field" }, [el("span", { text: param.name + " (" + param.in + ")" }), input]) };
+    if (param.schema && param.schema.default !== undefined) input.placeholder = `default ${param.schema.default}`;
+    return { param: param, input: input, row: el("label", { className: "field" }, [el("span", { text: `${param.name} (${param.in})` }), input]) };
   }
 
   function renderOperation(path, method, op) {
     var fields = (op.parameters || []).map(field);
-    var bodySchema = op.requestBody && op.requestBody.content["application/json"].schema;
+    var bodySchema = op.requestBody?.content["application/json"].schema;
     var textarea = bodySchema ? el("textarea", { spellcheck: "false" }) : null;
     if (textarea) textarea.value = JSON.stringify(example(bodySchema, 0), null, 2);
     var status = el("span", { className: "status" });
@@ -77,33 +77,33 @@
       var query = new URLSearchParams();
       fields.forEach(function (f) {
         var value = f.input.value.trim();
-        if (f.param.in === "path") url = url.replace("{" + f.param.name + "}", encodeURIComponent(value));
+        if (f.param.in === "path") url = url.replace(`{${f.param.name}}`, encodeURIComponent(value));
         else if (value) query.set(f.param.name, value);
       });
-      if (String(query)) url += "?" + query;
+      if (String(query)) url += `?${query}`;
       var init = { method: method.toUpperCase(), headers: {} };
-      if (apiKey) init.headers.authorization = "Bearer " + apiKey;
+      if (apiKey) init.headers.authorization = `Bearer ${apiKey}`;
       if (textarea) {
         init.headers["content-type"] = "application/json";
         init.body = textarea.value;
       }
       status.textContent = "…";
       fetch(url, init).then(function (res) {
-        status.textContent = res.status + " " + res.statusText;
+        status.textContent = `${res.status} ${res.statusText}`;
         return res.text();
       }).then(function (text) {
-        try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* not JSON */ }
+        try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (_e) { /* not JSON */ }
         output.textContent = text || "(no body)";
         output.hidden = false;
       }).catch(function (err) {
-        status.textContent = "request failed: " + err.message;
+        status.textContent = `request failed: ${err.message}`;
       });
     });
     var okStatus = Object.keys(op.responses || {})[0];
-    var okSchema = okStatus && op.responses[okStatus].content && op.responses[okStatus].content["application/json"].schema;
-    var schemaView = el("details", {}, [el("summary", { text: "Response " + okStatus + " schema" }), el("pre", { text: JSON.stringify(okSchema || null, null, 2) })]);
+    var okSchema = okStatus && op.responses[okStatus].content?.["application/json"].schema;
+    var schemaView = el("details", {}, [el("summary", { text: `Response ${okStatus} schema` }), el("pre", { text: JSON.stringify(okSchema || null, null, 2) })]);
     return el("details", { className: "op" }, [
-      el("summary", {}, [el("span", { className: "method " + method.toUpperCase(), text: method.toUpperCase() }), el("span", { className: "path", text: path }), el("span", { className: "summary", text: op.summary || "" })]),
+      el("summary", {}, [el("span", { className: `method ${method.toUpperCase()}`, text: method.toUpperCase() }), el("span", { className: "path", text: path }), el("span", { className: "summary", text: op.summary || "" })]),
       el("div", { className: "body" }, [
         op.description ? el("p", { text: op.description }) : null,
         el("div", {}, fields.map(function (f) { return f.row; })),
@@ -123,7 +123,7 @@
     Object.keys(doc.paths).forEach(function (path) {
       Object.keys(doc.paths[path]).forEach(function (method) {
         var op = doc.paths[path][method];
-        var tag = (op.tags && op.tags[0]) || "other";
+        var tag = (op.tags?.[0]) || "other";
         (byTag[tag] = byTag[tag] || []).push(renderOperation(path, method, op));
       });
     });
@@ -137,6 +137,6 @@
     doc = json;
     render();
   }).catch(function (err) {
-    main.textContent = "Could not load the API description: " + err.message;
+    main.textContent = `Could not load the API description: ${err.message}`;
   });
 })();
