@@ -65,6 +65,10 @@ const CASES: Record<string, Case> = {
   "PUT /businesses/:businessId/hours": {
     body: () => ({ timezone: "Europe/Madrid", openingHours: { mon: [["09:00", "18:00"]], sat: [["22:00", "02:00"]] }, outsideHours: "away", awayMessage: "Closed, back {opens}." }),
   },
+  "GET /businesses/:businessId/settings": {},
+  "PUT /businesses/:businessId/settings": {
+    body: () => ({ nonTextReply: "Text only, please.", ownerQuietMinutes: 10, turnDebounceMs: 500, replyMaxTokens: 100, temperature: 0.3, knowledgeBudgetTokens: 200 }),
+  },
   "GET /businesses/:businessId/personas": {},
   "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, persona: personaBody("You are helpful.") }) },
   "POST /businesses/:businessId/personas/parse-file": { body: () => ({ markdown: readFileSync("prompts/support-bakery.md", "utf8") }) },
@@ -285,6 +289,7 @@ describe("admin API tenant isolation", () => {
     expect(persona.json()).toMatchObject({ versionCount: 1, activeVersion: { version: 1 } });
     const business = await t.app.inject({ url: `${PREFIX}/businesses/${b.businessId}`, headers: { authorization: b.auth } });
     expect(business.json()).toMatchObject({ name: "Sunrise Bakery", timezone: "UTC" });
+    expect((await database.db.business.findUniqueOrThrow({ where: { id: b.businessId }, select: { settings: true } })).settings).toEqual({});
     const channel = await database.db.channel.findUniqueOrThrow({ where: { id: b.channelId } });
     expect(channel).toMatchObject({ enabled: true, personaId: b.personaId });
     expect(await database.db.channel.count({ where: { businessId: b.businessId } })).toBe(1);
