@@ -47,7 +47,8 @@ export function startApp(argv: readonly string[], env: Record<string, string>, o
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
-  const closed = (stream: NodeJS.ReadableStream | null) => new Promise<void>((resolve) => (stream ? stream.once("close", () => resolve()) : resolve()));
+  const closed = (stream: NodeJS.ReadableStream | null) =>
+    new Promise<void>((resolve) => (stream ? stream.once("close", () => resolve()) : resolve()));
   const outputClosed = Promise.all([closed(child.stdout), closed(child.stderr)]).then(() => undefined);
   const waitUntil = async (done: () => boolean, what: string, timeoutMs: number) => {
     for (const deadline = Date.now() + timeoutMs; !done(); ) {

@@ -6,7 +6,12 @@ function cloudChange(phoneNumberId: string, value: Record<string, unknown>): str
     entry: [
       {
         id: "102290129340398",
-        changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId }, ...value } }],
+        changes: [
+          {
+            field: "messages",
+            value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId }, ...value },
+          },
+        ],
       },
     ],
   });
@@ -15,7 +20,13 @@ function cloudChange(phoneNumberId: string, value: Record<string, unknown>): str
 const now = () => String(Math.floor(Date.now() / 1000));
 
 /** One customer text from `from`, with its platform message id. */
-export function cloudTextWebhook(phoneNumberId: string, from: string, wamid: string, text: string, profileName = `Customer ${from.slice(-4)}`): string {
+export function cloudTextWebhook(
+  phoneNumberId: string,
+  from: string,
+  wamid: string,
+  text: string,
+  profileName = `Customer ${from.slice(-4)}`,
+): string {
   return cloudChange(phoneNumberId, {
     contacts: [{ profile: { name: profileName }, wa_id: from }],
     messages: [{ from, id: wamid, timestamp: now(), type: "text", text: { body: text } }],

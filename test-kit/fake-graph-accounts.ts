@@ -53,7 +53,15 @@ export class FakeGraphAccounts {
       return send(res, 200, { user_id: granted.instagram, username: "shop", id: `app-scoped-${granted.instagram}` });
     }
     if (!granted.whatsapp.has(node)) {
-      return send(res, 400, { error: { ...graphError(100, `Unsupported get request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`).error, error_subcode: 33 } });
+      return send(res, 400, {
+        error: {
+          ...graphError(
+            100,
+            `Unsupported get request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+          ).error,
+          error_subcode: 33,
+        },
+      });
     }
     return send(res, 200, { id: node, display_phone_number: "+1 555 0100", verified_name: "Shop" });
   }

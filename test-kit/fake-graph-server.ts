@@ -181,7 +181,12 @@ export class FakeGraphServer {
       if (fault.processed) this.process(record);
       await this.beforeAnswer?.(record);
       const extra: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {};
-      return json(res, fault.status, fault.body ?? { error: { message: "(#1) An unknown error occurred", type: "OAuthException", code: 1, fbtrace_id: "AbCdEfGh123" } }, extra);
+      return json(
+        res,
+        fault.status,
+        fault.body ?? { error: { message: "(#1) An unknown error occurred", type: "OAuthException", code: 1, fbtrace_id: "AbCdEfGh123" } },
+        extra,
+      );
     }
     if (fault && "drop" in fault) {
       if (fault.processed) this.process(record);
@@ -205,7 +210,12 @@ export class FakeGraphServer {
   /** What the platform does with a request that meets no fault: validates it and, if valid, acts on it. */
   private process(record: RecordedRequest, forcedId?: string): { status: number; body: unknown } {
     if (!String(record.headers.authorization ?? "").startsWith("Bearer ")) {
-      return { status: 401, body: { error: { message: "Invalid OAuth access token - Cannot parse access token", type: "OAuthException", code: 190, fbtrace_id: "AbCdEfGh124" } } };
+      return {
+        status: 401,
+        body: {
+          error: { message: "Invalid OAuth access token - Cannot parse access token", type: "OAuthException", code: 190, fbtrace_id: "AbCdEfGh124" },
+        },
+      };
     }
     if (record.method !== "POST" || !/^\/v\d+\.\d+\/[^/]+\/messages$/.test(record.path)) {
       return { status: 400, body: { error: { message: "Unknown path components", type: "OAuthException", code: 2500, fbtrace_id: "AbCdEfGh125" } } };
@@ -215,7 +225,10 @@ export class FakeGraphServer {
     if (b.messaging_product === "whatsapp") {
       if (b.status === "read") return { status: 200, body: { success: true } };
       record.responseId = forcedId ?? this.repeatedId ?? wamid(b.to ?? "0");
-      return { status: 200, body: { messaging_product: "whatsapp", contacts: [{ input: b.to, wa_id: b.to }], messages: [{ id: record.responseId }] } };
+      return {
+        status: 200,
+        body: { messaging_product: "whatsapp", contacts: [{ input: b.to, wa_id: b.to }], messages: [{ id: record.responseId }] },
+      };
     }
     record.responseId = forcedId ?? this.repeatedId ?? `m_${randomBytes(24).toString("base64url")}`;
     return { status: 200, body: { recipient_id: b.recipient?.id, message_id: record.responseId } };
@@ -241,7 +254,11 @@ function matches(target: FaultTarget, r: RecordedRequest): boolean {
 }
 
 function wamid(to: string): string {
-  const inner = Buffer.concat([Buffer.from(to), Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, 0x12]), Buffer.from(randomBytes(9).toString("hex").toUpperCase())]);
+  const inner = Buffer.concat([
+    Buffer.from(to),
+    Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, 0x12]),
+    Buffer.from(randomBytes(9).toString("hex").toUpperCase()),
+  ]);
   return `wamid.HBgL${inner.toString("base64")}`;
 }
 

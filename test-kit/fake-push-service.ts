@@ -40,7 +40,29 @@ export class FakePushService {
   static async start(): Promise<FakePushService> {
     const dir = mkdtempSync(join(tmpdir(), "fake-push-"));
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+        ],
+        { stdio: "ignore" },
+      );
       const key = readFileSync(join(dir, "key.pem"));
       const cert = readFileSync(join(dir, "cert.pem"));
       let service: FakePushService | undefined;
@@ -104,7 +126,10 @@ export class FakePushService {
     if (!match) return null;
     const [head, claims, signature] = match[1]!.split(".") as [string, string, string];
     const raw = Buffer.from(match[2]!, "base64url");
-    const key = createPublicKey({ key: { kty: "EC", crv: "P-256", x: raw.subarray(1, 33).toString("base64url"), y: raw.subarray(33, 65).toString("base64url") }, format: "jwk" });
+    const key = createPublicKey({
+      key: { kty: "EC", crv: "P-256", x: raw.subarray(1, 33).toString("base64url"), y: raw.subarray(33, 65).toString("base64url") },
+      format: "jwk",
+    });
     const ok = verify("sha256", Buffer.from(`${head}.${claims}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
     const body = JSON.parse(Buffer.from(claims, "base64url").toString("utf8")) as { aud?: string; exp?: number; sub?: string };
     return ok && body.aud === this.origin && (body.exp ?? 0) * 1000 > Date.now() && typeof body.sub === "string" ? match[2]! : null;

@@ -45,7 +45,17 @@ export class LlamaServer {
       ...(options.chatTemplateFile ? ["--jinja", "--chat-template-file", options.chatTemplateFile] : []),
       ...["-m", options.modelPath, "--host", "127.0.0.1", "--port", String(port), "--alias", LLAMA_SERVER_MODEL_ALIAS],
       // Each slot gets its own contextPerSlot cells, as each of our sequences does.
-      ...["-c", String(options.contextPerSlot * options.parallel), "--parallel", String(options.parallel), "-t", threads, "-tb", threads, "--no-webui"],
+      ...[
+        "-c",
+        String(options.contextPerSlot * options.parallel),
+        "--parallel",
+        String(options.parallel),
+        "-t",
+        threads,
+        "-tb",
+        threads,
+        "--no-webui",
+      ],
       ...(options.batchSize ? ["-b", String(options.batchSize), "-ub", String(options.batchSize)] : []),
       ...(options.flashAttention ? ["-fa", options.flashAttention] : []),
       ...(options.kvCacheType ? ["-ctk", options.kvCacheType.toLowerCase(), "-ctv", options.kvCacheType.toLowerCase()] : []),
@@ -67,7 +77,8 @@ export class LlamaServer {
 
   async kill(): Promise<void> {
     this.child?.kill("SIGKILL");
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) await new Promise((resolve) => this.child!.once("exit", resolve));
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
+      await new Promise((resolve) => this.child!.once("exit", resolve));
     this.child = undefined;
   }
 
@@ -94,7 +105,10 @@ export class LlamaServer {
     this.child.stderr?.on("data", (chunk) => (this.log = (this.log + String(chunk)).slice(-4000)));
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       if (this.child.exitCode !== null) break;
-      const ok = await fetch(`${this.baseUrl}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${this.baseUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
     }
     throw new Error(`llama-server did not become healthy: ${this.log}`);

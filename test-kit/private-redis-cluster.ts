@@ -32,7 +32,9 @@ export class PrivateRedisCluster {
     const cluster = new PrivateRedisCluster(dir, nodes);
     try {
       for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
-      await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes"], { timeout: 30_000 });
+      await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes"], {
+        timeout: 30_000,
+      });
       for (const port of ports) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`);
       await cluster.waitForReplicas();
     } catch (error) {
@@ -94,7 +96,11 @@ export class PrivateRedisCluster {
     this.nodes.set(port, spawnNode(this.dir, port));
     await waitFor(() => ping(port), `redis-server on ${port}`);
     // It starts as the primary its config remembers, learns it was replaced, then syncs as a replica.
-    await waitFor(async () => (await command(port, "info", "replication")).includes("master_link_status:up"), `node ${port} a synced replica`, 30_000);
+    await waitFor(
+      async () => (await command(port, "info", "replication")).includes("master_link_status:up"),
+      `node ${port} a synced replica`,
+      30_000,
+    );
   }
 
   /** Waits until another node than `old` serves `key`'s slot and the cluster is whole again; returns its port. */
@@ -114,7 +120,8 @@ export class PrivateRedisCluster {
 
   /** Waits until every live node says the cluster serves all slots again (after a failover). */
   async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
-    for (const port of this.livePorts()) await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`, timeoutMs);
+    for (const port of this.livePorts())
+      await waitFor(async () => (await info(port)).includes("cluster_state:ok"), `cluster state ok on ${port}`, timeoutMs);
   }
 
   /**
@@ -148,7 +155,30 @@ export class PrivateRedisCluster {
 function spawnNode(dir: string, port: number): ChildProcess {
   return spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "1500", "--save", "", "--appendonly", "no", "--dir", dir, "--maxmemory-policy", "noeviction", "--repl-diskless-sync-delay", "0", "--logfile", join(dir, `redis-${port}.log`)],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      join(dir, `nodes-${port}.conf`),
+      "--cluster-node-timeout",
+      "1500",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--maxmemory-policy",
+      "noeviction",
+      "--repl-diskless-sync-delay",
+      "0",
+      "--logfile",
+      join(dir, `redis-${port}.log`),
+    ],
     { stdio: "ignore" },
   );
 }

@@ -16,12 +16,24 @@ export async function launchTestBrowser(): Promise<Browser> {
   await mkdir(SCREENSHOTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 
 /** A page that records script errors and CSP refusals (network 4xx lines are expected: a wrong key is a 401). */
-export async function openRecordedPage(browser: Browser, viewport: { width: number; height: number }, options: { ignoreHTTPSErrors?: boolean } = {}): Promise<{ page: Page; problems: string[] }> {
+export async function openRecordedPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  options: { ignoreHTTPSErrors?: boolean } = {},
+): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport, ...options });
   page.setDefaultTimeout(20_000);
   const problems: string[] = [];

@@ -70,10 +70,15 @@ export async function startTestPipeline(options: {
   const logger = options.logger ?? createLogger("silent", "test");
   const database = await createTestDatabase();
   const settings = { ...TEST_BUSINESS_SETTINGS, ...options.settings };
-  for (const [slug, template] of Object.entries(options.businesses)) await seedBusiness(database.db, await loadPersonaTemplate(template), slug, settings);
-  const real = options.loadModel ? await options.loadModel(config) : await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
+  for (const [slug, template] of Object.entries(options.businesses))
+    await seedBusiness(database.db, await loadPersonaTemplate(template), slug, settings);
+  const real = options.loadModel
+    ? await options.loadModel(config)
+    : await LlamaChatModel.load({ modelPath: options.modelPath ?? (await ensureTinyModel(MODEL_CACHE_DIR)), ...config.model });
   const model = new RecordingChatModel(options.wrapModel ? options.wrapModel(real) : real);
-  const runtimeDb = options.runtimeDatabaseUrl ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax }) : database.db;
+  const runtimeDb = options.runtimeDatabaseUrl
+    ? createDb(options.runtimeDatabaseUrl(database.url), { maxConnections: config.databasePoolMax })
+    : database.db;
   const worker = composeWorker({
     config,
     db: runtimeDb,

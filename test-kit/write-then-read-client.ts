@@ -24,7 +24,9 @@ export function postWholeThenRead(
     const socket = net.connect(port, "127.0.0.1");
     socket.pause();
     socket.on("error", reject);
-    const extra = Object.entries(options.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    const extra = Object.entries(options.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
     const framing = options.chunked ? "transfer-encoding: chunked\r\n" : `content-length: ${body.length}\r\n`;
     socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${extra}${framing}\r\n`);
     const payload = options.chunked ? Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from("\r\n0\r\n\r\n")]) : body;
@@ -40,7 +42,9 @@ export function postWholeThenRead(
           buffer = buffer.subarray(parsed.length);
           if (responses.length === 1 && options.then) {
             const next = Buffer.from(options.then.body);
-            socket.write(`POST ${options.then.path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${next.length}\r\n\r\n`);
+            socket.write(
+              `POST ${options.then.path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${next.length}\r\n\r\n`,
+            );
             socket.write(next);
           }
           if (responses.length === wanted) {

@@ -59,8 +59,13 @@ export async function addChannel(
     throw new InputError("SECRETS_KEY_NOT_CONFIGURED", "this server has no CHANNEL_SECRETS_KEY, so it cannot store channel credentials", 422);
   }
   if (proven) {
-    const check = await admission.verifier.verify(input.kind as "whatsapp_cloud" | "instagram", input.platformAccountId, input.credentials!.accessToken);
-    if (!check.ok && check.reason === "unreachable") throw new UnavailableError("PLATFORM_UNAVAILABLE", "the Graph API could not be reached to confirm the account; try again");
+    const check = await admission.verifier.verify(
+      input.kind as "whatsapp_cloud" | "instagram",
+      input.platformAccountId,
+      input.credentials!.accessToken,
+    );
+    if (!check.ok && check.reason === "unreachable")
+      throw new UnavailableError("PLATFORM_UNAVAILABLE", "the Graph API could not be reached to confirm the account; try again");
     if (!check.ok) throw channelNotVerified();
   }
   const id = randomUUID();
@@ -86,7 +91,11 @@ export async function addChannel(
 }
 
 /** A channel may only use a persona of its own business: anything else is "no such persona". */
-export async function assertPersonaInBusiness(personas: Pick<PersonaStore, "get">, businessId: string, personaId: string | null | undefined): Promise<void> {
+export async function assertPersonaInBusiness(
+  personas: Pick<PersonaStore, "get">,
+  businessId: string,
+  personaId: string | null | undefined,
+): Promise<void> {
   if (!personaId) return;
   if (!(await personas.get(businessId, personaId))) throw new InputError("PERSONA_NOT_FOUND", "body.personaId: no such persona", 404);
 }

@@ -9,7 +9,20 @@ export class AdminInputError extends InputError {
 }
 
 /** The same 404 whether the resource does not exist or belongs to a business the caller cannot see. */
-export function notFound(resource: "business" | "persona" | "persona version" | "channel" | "conversation" | "contact" | "API key" | "handoff" | "knowledge entry" | "session" | "push subscription"): InputError {
+export function notFound(
+  resource:
+    | "business"
+    | "persona"
+    | "persona version"
+    | "channel"
+    | "conversation"
+    | "contact"
+    | "API key"
+    | "handoff"
+    | "knowledge entry"
+    | "session"
+    | "push subscription",
+): InputError {
   const code = `${resource.toUpperCase().replace(/ /g, "_")}_NOT_FOUND`;
   return new InputError(code, `no such ${resource}`, 404);
 }

@@ -33,7 +33,13 @@ export class ConsoleSessions {
   async open(caller: Caller, userAgent: string | undefined): Promise<{ token: string; session: ConsoleSessionRecord }> {
     const token = randomBytes(32).toString("base64url");
     const now = this.clock();
-    const session = { id: randomUUID(), apiKeyId: caller.keyId, device: deviceLabel(userAgent), createdAt: now, expiresAt: new Date(now.getTime() + this.ttlMs) };
+    const session = {
+      id: randomUUID(),
+      apiKeyId: caller.keyId,
+      device: deviceLabel(userAgent),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.ttlMs),
+    };
     await this.store.insert({ ...session, tokenHash: hashToken(token) });
     return { token, session: { ...session, lastUsedAt: null, revokedAt: null } };
   }

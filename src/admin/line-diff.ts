@@ -44,7 +44,12 @@ export function diffLines(oldText: string, newText: string): LineDiff {
       }
     }
   }
-  return { lines, added: lines.filter((l) => l.op === "add").length, removed: lines.filter((l) => l.op === "remove").length, exact: changes !== undefined };
+  return {
+    lines,
+    added: lines.filter((l) => l.op === "add").length,
+    removed: lines.filter((l) => l.op === "remove").length,
+    exact: changes !== undefined,
+  };
 }
 
 function splitLines(text: string): string[] {

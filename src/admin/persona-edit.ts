@@ -10,12 +10,15 @@ export type PersonaPayload = { readonly persona?: Persona | undefined; readonly 
 /** The persona of a request; a file's problems come back as a 422 PERSONA_INVALID listing field, line and message. */
 export function personaOfPayload(payload: PersonaPayload): Persona {
   if (payload.persona) return payload.persona;
-  if (payload.markdown === undefined) throw new InputError("INVALID_REQUEST", "send either persona (its settings and voice) or markdown (a persona file)");
+  if (payload.markdown === undefined)
+    throw new InputError("INVALID_REQUEST", "send either persona (its settings and voice) or markdown (a persona file)");
   try {
     return parsePersonaFile(payload.markdown, "the imported file");
   } catch (error) {
     if (!(error instanceof PersonaFileError)) throw error;
-    throw new InputError("PERSONA_INVALID", error.message, 422, { problems: error.problems.map((p) => ({ field: p.field, line: p.line, message: p.message })) });
+    throw new InputError("PERSONA_INVALID", error.message, 422, {
+      problems: error.problems.map((p) => ({ field: p.field, line: p.line, message: p.message })),
+    });
   }
 }
 

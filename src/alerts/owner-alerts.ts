@@ -121,7 +121,8 @@ export class OwnerAlerts {
   }
 
   private requireKey(): Buffer {
-    if (!this.options.secretsKey) throw new InputError("ALERTS_NOT_CONFIGURED", "this server cannot store alert subscriptions (it has no CHANNEL_SECRETS_KEY)", 422);
+    if (!this.options.secretsKey)
+      throw new InputError("ALERTS_NOT_CONFIGURED", "this server cannot store alert subscriptions (it has no CHANNEL_SECRETS_KEY)", 422);
     return this.options.secretsKey;
   }
 

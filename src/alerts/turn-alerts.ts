@@ -30,7 +30,9 @@ export function turnAlerts(deps: { alerts: OwnerAlerts; context: AlertContextRea
     });
   }
   const fire = (kind: "handoff" | "waiting", turn: TurnRef) => {
-    void send(kind, turn).catch((error: unknown) => deps.logger.warn({ conversationId: turn.conversationId, kind, err: { message: (error as Error).message } }, "owner alert not sent"));
+    void send(kind, turn).catch((error: unknown) =>
+      deps.logger.warn({ conversationId: turn.conversationId, kind, err: { message: (error as Error).message } }, "owner alert not sent"),
+    );
   };
   return {
     handoff: (turn: TurnRef) => fire("handoff", turn),

@@ -48,10 +48,20 @@ const trustProxy = z
     if (v === "" || v === "false" || v === "0") return false;
     if (v === "true") return true;
     if (/^\d+$/.test(v)) return Number(v);
-    return v.split(",").map((s) => s.trim()).filter(Boolean);
+    return v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   })
-  .refine((v) => !Array.isArray(v) || v.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s)), "false, true, a number of hops, or comma-separated proxy addresses / CIDRs");
-const flag = (def: boolean) => z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1");
+  .refine(
+    (v) => !Array.isArray(v) || v.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s)),
+    "false, true, a number of hops, or comma-separated proxy addresses / CIDRs",
+  );
+const flag = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1");
 
 /**
  * Every setting the system reads from the environment, with its default: the deployment's (where
@@ -100,7 +110,10 @@ export const envSchema = z.object({
   /** One Redis, or a cluster: redis+cluster://host:port,host:port (seed nodes). */
   REDIS_URL: optionalUrl(["redis://", "rediss://", "redis+cluster://", "rediss+cluster://"]),
   DATABASE_POOL_MAX: int(10, 1, 500),
-  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_{}-]+$/, "letters, digits, : _ - { } only").default("parlor"),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_{}-]+$/, "letters, digits, : _ - { } only")
+    .default("parlor"),
   DATA_DIR: z.string().default(".data"),
   MODEL_PATH: z
     .string()
@@ -148,7 +161,10 @@ export const envSchema = z.object({
   TURN_INTERRUPT: z.enum(["wait", "restart"]).default("wait"),
   TURN_MAX_RESTARTS: int(3, 0, 20),
   META_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
-  META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, "like v23.0").default("v23.0"),
+  META_GRAPH_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "like v23.0")
+    .default("v23.0"),
   INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.instagram.com"),
   // A Graph API call not answered within this is an unknown outcome (never resent on WhatsApp/Instagram).
   META_GRAPH_TIMEOUT_MS: int(15_000, 100, 120_000),
@@ -166,8 +182,14 @@ export const envSchema = z.object({
   CONSOLE_SESSION_DAYS: int(30, 1, 365),
   // Owner alerts by Web Push: the server's VAPID key pair (base64url, as web-push generates them).
   // Unset: generated once and stored, the private key sealed with CHANNEL_SECRETS_KEY.
-  WEB_PUSH_VAPID_PUBLIC_KEY: optionalText().refine((v) => v === undefined || /^[A-Za-z0-9_-]{87}$/.test(v), "a base64url P-256 public key (87 characters)"),
-  WEB_PUSH_VAPID_PRIVATE_KEY: optionalText().refine((v) => v === undefined || /^[A-Za-z0-9_-]{43}$/.test(v), "a base64url P-256 private key (43 characters)"),
+  WEB_PUSH_VAPID_PUBLIC_KEY: optionalText().refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{87}$/.test(v),
+    "a base64url P-256 public key (87 characters)",
+  ),
+  WEB_PUSH_VAPID_PRIVATE_KEY: optionalText().refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{43}$/.test(v),
+    "a base64url P-256 private key (43 characters)",
+  ),
   // Who push services may contact about this server's pushes: mailto: or https:.
   WEB_PUSH_SUBJECT: optionalUrl(["mailto:", "https://"]),
 });

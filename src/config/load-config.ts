@@ -66,7 +66,15 @@ export interface Config {
     /** Where it runs: in this process, or on an OpenAI-compatible engine (MODEL_PATH then gives its tokenizer; without it, the engine's /tokenize). */
     readonly engine:
       | { readonly kind: "embedded" }
-      | { readonly kind: "openai"; readonly baseUrl: string; readonly apiKey: string | undefined; readonly model: string; readonly slots: number; readonly timeoutMs: number; readonly maxAttempts: number };
+      | {
+          readonly kind: "openai";
+          readonly baseUrl: string;
+          readonly apiKey: string | undefined;
+          readonly model: string;
+          readonly slots: number;
+          readonly timeoutMs: number;
+          readonly maxAttempts: number;
+        };
     readonly cacheDir: string;
     readonly threads: number;
     readonly contextSize: number;
@@ -170,7 +178,8 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
-  const pair = (appSecret: string | undefined, verifyToken: string | undefined) => (appSecret && verifyToken ? { appSecret, verifyToken } : undefined);
+  const pair = (appSecret: string | undefined, verifyToken: string | undefined) =>
+    appSecret && verifyToken ? { appSecret, verifyToken } : undefined;
   return deepFreeze({
     role,
     env: e.NODE_ENV,
@@ -214,7 +223,15 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
       path: e.MODEL_PATH ? path.resolve(e.MODEL_PATH) : undefined,
       engine:
         e.LLM_ENGINE === "openai"
-          ? { kind: "openai" as const, baseUrl: e.LLM_BASE_URL!, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL!, slots: e.LLM_ENGINE_SLOTS, timeoutMs: e.LLM_ENGINE_TIMEOUT_MS, maxAttempts: e.LLM_ENGINE_ATTEMPTS }
+          ? {
+              kind: "openai" as const,
+              baseUrl: e.LLM_BASE_URL!,
+              apiKey: e.LLM_API_KEY,
+              model: e.LLM_MODEL!,
+              slots: e.LLM_ENGINE_SLOTS,
+              timeoutMs: e.LLM_ENGINE_TIMEOUT_MS,
+              maxAttempts: e.LLM_ENGINE_ATTEMPTS,
+            }
           : { kind: "embedded" as const },
       cacheDir: path.resolve(e.MODEL_CACHE_DIR),
       threads: e.LLM_THREADS,
@@ -236,7 +253,10 @@ export function loadConfig(role: Role, source: NodeJS.ProcessEnv = process.env):
     },
     console: {
       sessionTtlMs: e.CONSOLE_SESSION_DAYS * 86_400_000,
-      vapidKeys: e.WEB_PUSH_VAPID_PUBLIC_KEY && e.WEB_PUSH_VAPID_PRIVATE_KEY ? { publicKey: e.WEB_PUSH_VAPID_PUBLIC_KEY, privateKey: e.WEB_PUSH_VAPID_PRIVATE_KEY } : undefined,
+      vapidKeys:
+        e.WEB_PUSH_VAPID_PUBLIC_KEY && e.WEB_PUSH_VAPID_PRIVATE_KEY
+          ? { publicKey: e.WEB_PUSH_VAPID_PUBLIC_KEY, privateKey: e.WEB_PUSH_VAPID_PRIVATE_KEY }
+          : undefined,
       pushSubject: e.WEB_PUSH_SUBJECT ?? (e.PUBLIC_BASE_URL?.startsWith("https://") ? e.PUBLIC_BASE_URL : "mailto:owner@parlor.invalid"),
     },
     channels: {
@@ -276,8 +296,25 @@ export function linkBaseUrl(http: Config["http"]): string {
 }
 
 /** The RAM tier's default directory is per user: /dev/shm is shared by everyone on the machine. */
-function kvTiers(e: { LLM_KV_RAM_DIR?: string | undefined; LLM_KV_RAM_MB?: number | undefined; LLM_KV_DISK_DIR?: string | undefined; LLM_KV_DISK_MAX_MB: number; LLM_KV_DISK_MAX_AGE_MINUTES: number; LLM_KV_PERSONA_PREFIX: boolean; DATA_DIR: string }): Config["model"]["kvTiers"] {
-  const ram = e.LLM_KV_RAM_MB === 0 ? undefined : { dir: path.resolve(e.LLM_KV_RAM_DIR ?? `/dev/shm/parlor-kv-${process.getuid?.() ?? 0}`), maxBytes: e.LLM_KV_RAM_MB === undefined ? undefined : e.LLM_KV_RAM_MB * 2 ** 20 };
-  const disk = e.LLM_KV_DISK_MAX_MB === 0 ? undefined : { dir: path.resolve(e.LLM_KV_DISK_DIR ?? path.join(e.DATA_DIR, "kv")), maxBytes: e.LLM_KV_DISK_MAX_MB * 2 ** 20 };
+function kvTiers(e: {
+  LLM_KV_RAM_DIR?: string | undefined;
+  LLM_KV_RAM_MB?: number | undefined;
+  LLM_KV_DISK_DIR?: string | undefined;
+  LLM_KV_DISK_MAX_MB: number;
+  LLM_KV_DISK_MAX_AGE_MINUTES: number;
+  LLM_KV_PERSONA_PREFIX: boolean;
+  DATA_DIR: string;
+}): Config["model"]["kvTiers"] {
+  const ram =
+    e.LLM_KV_RAM_MB === 0
+      ? undefined
+      : {
+          dir: path.resolve(e.LLM_KV_RAM_DIR ?? `/dev/shm/parlor-kv-${process.getuid?.() ?? 0}`),
+          maxBytes: e.LLM_KV_RAM_MB === undefined ? undefined : e.LLM_KV_RAM_MB * 2 ** 20,
+        };
+  const disk =
+    e.LLM_KV_DISK_MAX_MB === 0
+      ? undefined
+      : { dir: path.resolve(e.LLM_KV_DISK_DIR ?? path.join(e.DATA_DIR, "kv")), maxBytes: e.LLM_KV_DISK_MAX_MB * 2 ** 20 };
   return ram || disk ? { ram, disk, maxAgeMs: e.LLM_KV_DISK_MAX_AGE_MINUTES * 60_000, personaPrefix: e.LLM_KV_PERSONA_PREFIX } : undefined;
 }

@@ -26,7 +26,10 @@ export const NON_TEXT_REPLY_MAX_CHARS = 1000;
 /** The limits each setting is held to, by the admin API and when read back. */
 export const businessSettingsShape = {
   nonTextReply: z.string().trim().min(1).max(NON_TEXT_REPLY_MAX_CHARS),
-  ownerQuietMinutes: z.number().min(0).max(7 * 24 * 60),
+  ownerQuietMinutes: z
+    .number()
+    .min(0)
+    .max(7 * 24 * 60),
   turnDebounceMs: z.number().int().min(0).max(60_000),
   replyMaxTokens: z.number().int().min(8).max(2048),
   temperature: z.number().min(0).max(2),

@@ -7,7 +7,10 @@ export type MessageKind = "text" | "image" | "voice" | "audio" | "video" | "stic
  * A platform's message type as our kind, "other" when the table has no entry of its own: a type
  * is sender-controlled, and a plain lookup of "__proto__" or "constructor" finds Object's members.
  */
-export function kindOfPlatformType(table: Readonly<Record<string, Exclude<MessageKind, "text">>>, type: string | undefined): Exclude<MessageKind, "text"> {
+export function kindOfPlatformType(
+  table: Readonly<Record<string, Exclude<MessageKind, "text">>>,
+  type: string | undefined,
+): Exclude<MessageKind, "text"> {
   return type !== undefined && Object.hasOwn(table, type) ? table[type]! : "other";
 }
 

@@ -1,7 +1,6 @@
 import { cleanText, wellFormed } from "./clean-text.js";
 import { InputError } from "./errors.js";
 
-
 /**
  * A message's length as the limit counts it: Unicode code points, not UTF-16 units, so an emoji
  * like 😀 is one character (JavaScript's `.length` says two). Code points rather than grapheme

@@ -25,17 +25,24 @@ export function parseOwnerReference(notify: string): OwnerTarget {
   const to = colon < 0 ? "" : notify.slice(colon + 1).trim();
   if (channel === "admin") return { channel: "admin" };
   const kind = CHANNELS.find((c) => c === channel);
-  if (!kind) return { channel: "invalid", error: `the persona's owner channel "${channel.slice(0, 40)}" is not one of admin, ${CHANNELS.join(", ")}` };
+  if (!kind)
+    return { channel: "invalid", error: `the persona's owner channel "${channel.slice(0, 40)}" is not one of admin, ${CHANNELS.join(", ")}` };
   if (!to) return { channel: "invalid", error: `the persona's owner has no address (to) for ${kind}` };
   if (kind === "whatsapp_cloud" || (kind === "whatsapp_web" && !to.includes("@"))) {
     const digits = to.replace(/[\s().+-]/g, "");
-    if (!/^\d{6,15}$/.test(digits)) return { channel: "invalid", error: `the persona's owner address for ${kind} is not a phone number with country code` };
+    if (!/^\d{6,15}$/.test(digits))
+      return { channel: "invalid", error: `the persona's owner address for ${kind} is not a phone number with country code` };
     return { channel: kind, address: kind === "whatsapp_web" ? `${digits}@c.us` : digits };
   }
   return { channel: kind, address: to };
 }
 
-const CHANNEL_NAMES: Record<ChannelKind, string> = { webchat: "web chat", whatsapp_web: "WhatsApp", whatsapp_cloud: "WhatsApp", instagram: "Instagram" };
+const CHANNEL_NAMES: Record<ChannelKind, string> = {
+  webchat: "web chat",
+  whatsapp_web: "WhatsApp",
+  whatsapp_cloud: "WhatsApp",
+  instagram: "Instagram",
+};
 
 /** "refund", "self-harm", "a contradicted price or time": what the admin reads after "Handoff (". */
 function reasonLabel(reason: string): string {
@@ -52,6 +59,8 @@ export function ownerNoticeText(input: { reason: string; customerChannel: Channe
   const safety = input.reason.startsWith("safety:");
   const head = safety ? `Safety alert (${reasonLabel(input.reason)})` : `Handoff (${reasonLabel(input.reason)})`;
   const who = `someone on ${CHANNEL_NAMES[input.customerChannel]}`;
-  const ask = safety ? `${who} needs a person now; the agent has stopped answering them.` : `${who} needs you; the agent is paused in that conversation.`;
+  const ask = safety
+    ? `${who} needs a person now; the agent has stopped answering them.`
+    : `${who} needs you; the agent is paused in that conversation.`;
   return `${head}: ${ask} Open ${input.publicBaseUrl}/console/#/inbox/${input.conversationId}`;
 }

@@ -38,10 +38,7 @@ export async function trimHistory(input: TrimInput): Promise<TrimResult> {
     const promptTokens = await input.countPrompt(prompt);
     if (promptTokens <= budget) return { prompt, droppedTurns: start, promptTokens };
     if (start === turns.length - 1) {
-      throw new FatalError(
-        "PROMPT_TOO_LARGE",
-        `the persona and the newest message need ${promptTokens} tokens; the budget is ${budget}`,
-      );
+      throw new FatalError("PROMPT_TOO_LARGE", `the persona and the newest message need ${promptTokens} tokens; the budget is ${budget}`);
     }
     start = await nextCut(turns, start, Math.max(input.chunkTokens, promptTokens - budget), input.countTurn);
   }

@@ -35,7 +35,8 @@ export async function lockDataDir(dir: string, hint: string): Promise<DataDirLoc
     if (await create(lockFile, me)) break;
     const owner = await readOwner(lockFile);
     if (owner && isAlive(owner)) throw inUse(dir, lockFile, owner, hint);
-    if (attempt >= 50) throw new FatalError("DATA_DIR_LOCKED", `could not lock ${dir} (${lockFile} keeps changing); is another Parlor process starting?`);
+    if (attempt >= 50)
+      throw new FatalError("DATA_DIR_LOCKED", `could not lock ${dir} (${lockFile} keeps changing); is another Parlor process starting?`);
     // Its owner is gone (or the file is unreadable): take over, one process at a time.
     const takeover = `${lockFile}.takeover`;
     if (!(await tryMkdir(takeover))) {
@@ -80,7 +81,10 @@ export async function lockDataDir(dir: string, hint: string): Promise<DataDirLoc
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = await stat(target).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(target).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > TAKEOVER_STALE_MS) await rmdir(target).catch(() => undefined);
       return false;
     }

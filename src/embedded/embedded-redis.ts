@@ -32,7 +32,20 @@ export async function startEmbeddedRedis(): Promise<EmbeddedService> {
   const port = await freePort();
   const child = spawn(
     binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", "--protected-mode", "yes"],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--maxmemory-policy",
+      "noeviction",
+      "--protected-mode",
+      "yes",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   await waitForReady(child, port);
@@ -45,7 +58,10 @@ export async function startEmbeddedRedis(): Promise<EmbeddedService> {
 function waitForReady(child: ChildProcess, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new FatalError("REDIS_START_FAILED", `redis-server did not start on port ${port}: ${output.trim()}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new FatalError("REDIS_START_FAILED", `redis-server did not start on port ${port}: ${output.trim()}`)),
+      10_000,
+    );
     const onData = (d: Buffer) => {
       output += d.toString();
       if (output.includes("Ready to accept connections")) {

@@ -34,7 +34,10 @@ export async function copyMigratedPglite(cacheDir: string, target: string): Prom
 
 async function migrationsHash(): Promise<string> {
   const hash = createHash("sha256");
-  const dirs = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const dirs = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   for (const name of dirs) hash.update(name).update(await readFile(path.join(MIGRATIONS_DIR, name, "migration.sql")));
   return hash.digest("hex").slice(0, 12);
 }

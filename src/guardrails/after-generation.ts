@@ -18,9 +18,19 @@ export function afterGeneration(input: AfterGenerationInput): AfterGeneration {
   const language = input.language ?? replyLanguage([printableText(input.reply)], persona.settings.language);
   // A NUL in the model's text made the reply's transaction fail and the whole turn be generated again, five times.
   const reply = printableText(input.reply);
-  const flagged = checkReply({ reply, persona, systemPrompt: input.systemPrompt, ...(input.knownFigures ? { knownFigures: input.knownFigures } : {}) });
-  const handoff = flagged?.startsWith("contradicts-facts") && persona.settings.kind === "support" ? { reason: "handoff:contradicts-facts", notify: `${persona.settings.owner.channel}:${persona.settings.owner.to}` } : undefined;
-  let text = flagged ? policyReply(persona, handoff ? "handoff" : "fallback", language) : (input.controlText ?? commonControlText).neutralise(reply.trim());
+  const flagged = checkReply({
+    reply,
+    persona,
+    systemPrompt: input.systemPrompt,
+    ...(input.knownFigures ? { knownFigures: input.knownFigures } : {}),
+  });
+  const handoff =
+    flagged?.startsWith("contradicts-facts") && persona.settings.kind === "support"
+      ? { reason: "handoff:contradicts-facts", notify: `${persona.settings.owner.channel}:${persona.settings.owner.to}` }
+      : undefined;
+  let text = flagged
+    ? policyReply(persona, handoff ? "handoff" : "fallback", language)
+    : (input.controlText ?? commonControlText).neutralise(reply.trim());
   const mustDisclose = input.askedIfHuman || (persona.settings.kind === "fan" && input.isFirstReply);
   const max = persona.settings.limits.maxReplyChars;
   if (max !== undefined) {

@@ -34,16 +34,26 @@ export function beforeGeneration(input: BeforeGenerationInput): BeforeGeneration
   const { address } = input;
   const flood = persona.settings.limits.floodMessagesPerMinute;
   if (input.burstSize > flood || (address && address.burstSize > flood * address.fansPerAddress)) {
-    return lastReplyWas(input, persona, "floodNotice") ? { action: "ignore", reason: "flood" } : { action: "reply", text: say("floodNotice"), reason: "flood" };
+    return lastReplyWas(input, persona, "floodNotice")
+      ? { action: "ignore", reason: "flood" }
+      : { action: "reply", text: say("floodNotice"), reason: "flood" };
   }
   const cap = persona.settings.limits.dailyMessagesPerFan;
   const overCap = (today: number, allowance: number) => today - texts.length >= allowance;
   if (cap !== undefined && (overCap(input.senderMessagesToday, cap) || (address && overCap(address.messagesToday, cap * address.fansPerAddress)))) {
-    return lastReplyWas(input, persona, "capNotice") ? { action: "ignore", reason: "daily-cap" } : { action: "reply", text: say("capNotice"), reason: "daily-cap" };
+    return lastReplyWas(input, persona, "capNotice")
+      ? { action: "ignore", reason: "daily-cap" }
+      : { action: "reply", text: say("capNotice"), reason: "daily-cap" };
   }
   if (signals.handoff) return { action: "handoff", text: say("handoff"), reason: `handoff:${signals.handoff}`, notify };
   if (signals.blockedTopic) return { action: "reply", text: say("decline"), reason: `blocked-topic:${signals.blockedTopic}` };
-  return { action: "generate", userTexts: texts.map((text) => controlText.neutralise(text)), askedIfHuman, language, controlText: signals.controlText };
+  return {
+    action: "generate",
+    userTexts: texts.map((text) => controlText.neutralise(text)),
+    askedIfHuman,
+    language,
+    controlText: signals.controlText,
+  };
 }
 
 /**

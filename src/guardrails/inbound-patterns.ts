@@ -16,7 +16,14 @@ export const INBOUND_PATTERNS = {
       /\b(hablar|charlar|comunicarme|contactar) con (un |una |el |la |algun |alguna )?(humano|humana|persona|alguien|dueno|duena|encargado|encargada|responsable|gerente|operador|operadora)\b/,
       /\b(pasame|comunicame|ponme) con\b/,
     ],
-    refund: [/\brefund/, /\bmoney back\b/, /\bchargeback\b/, /\breembols/, /\bdevolucion\b/, /\b(devolver|devuelvan|devuelvas|devuelve) (el |mi )?dinero\b/],
+    refund: [
+      /\brefund/,
+      /\bmoney back\b/,
+      /\bchargeback\b/,
+      /\breembols/,
+      /\bdevolucion\b/,
+      /\b(devolver|devuelvan|devuelvas|devuelve) (el |mi )?dinero\b/,
+    ],
     complaint: [/\bcomplain/, /\bunacceptable\b/, /\bdisgusting\b/, /\bqueja/, /\bquejar/, /\breclamacion/, /\breclamo\b/, /\binaceptable\b/],
   },
 

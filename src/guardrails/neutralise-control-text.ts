@@ -84,7 +84,10 @@ function markerPattern(marker: string): RegExp {
   const parts = marker.match(/[\p{L}\p{N}_\u2581]+|\S/gu) ?? [];
   const lastWord = parts.findLastIndex((p) => /[\p{L}\p{N}_\u2581]/u.test(p));
   const escape = (p: string) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  const head = parts.slice(0, lastWord + 1).map(escape).join("\\s*");
+  const head = parts
+    .slice(0, lastWord + 1)
+    .map(escape)
+    .join("\\s*");
   const tail = parts.slice(lastWord + 1).reduceRight((rest, p) => `(?:\\s*${escape(p)}${rest})?`, "");
   return new RegExp(lastWord < 0 ? parts.map(escape).join("\\s*") : head + tail, "giu");
 }

@@ -24,7 +24,8 @@ const DEFAULTS: Record<ReplyLanguage, Record<PolicyReplyKey, string>> = {
     fallback: "Lo siento, no puedo darte una respuesta fiable a eso aquí. ¿Puedes preguntármelo de otra forma?",
     handoff: "Gracias por contármelo. Se lo he pasado al {who}, que te responderá personalmente lo antes posible.",
     decline: "Lo siento, de eso no puedo hablar aquí. ¡Pregúntame cualquier otra cosa!",
-    capNotice: "¡Gracias por todos tus mensajes de hoy! He llegado a mi límite de chat por hoy, así que no responderé hasta mañana. ¡Hablamos pronto!",
+    capNotice:
+      "¡Gracias por todos tus mensajes de hoy! He llegado a mi límite de chat por hoy, así que no responderé hasta mañana. ¡Hablamos pronto!",
     floodNotice: "¡Son muchos mensajes a la vez! Envíame tu pregunta en un solo mensaje y dame un momento para responder.",
     selfHarm:
       "Siento mucho que estés pasando por esto. Soy una IA y no puedo darte la ayuda que mereces, pero no tienes que afrontarlo solo: si puedes llegar a hacerte daño, llama ahora al número de emergencias de tu país, o busca una línea de ayuda gratuita y confidencial en https://findahelpline.com. También he avisado al {who}.",
@@ -43,7 +44,10 @@ const WHO: Record<ReplyLanguage, { support: string; fan: (name: string) => strin
 export function policyReply(persona: Persona, key: PolicyReplyKey, language: ReplyLanguage): string {
   const own = Object.hasOwn(persona.settings.replies, key) ? persona.settings.replies[key as OwnReplyKey] : undefined;
   const who = persona.settings.kind === "fan" ? WHO[language].fan(persona.settings.name) : WHO[language].support;
-  return (own ?? DEFAULTS[language][key]).replaceAll("{who}", who).replaceAll("{name}", persona.settings.name).replaceAll("{business}", persona.settings.business);
+  return (own ?? DEFAULTS[language][key])
+    .replaceAll("{who}", who)
+    .replaceAll("{name}", persona.settings.name)
+    .replaceAll("{business}", persona.settings.business);
 }
 
 /** The persona's disclosure line, or for a business without one: "I'm Rosa, the AI assistant of Sunrise Bakery." */

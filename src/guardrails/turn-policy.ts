@@ -28,7 +28,13 @@ export interface BeforeGenerationInput {
 
 export type BeforeGeneration =
   /** Ask the model, giving it `userTexts` (the pending texts with control text made inert; `controlText`: there was some). */
-  | { readonly action: "generate"; readonly userTexts: string[]; readonly askedIfHuman: boolean; readonly language: ReplyLanguage; readonly controlText: boolean }
+  | {
+      readonly action: "generate";
+      readonly userTexts: string[];
+      readonly askedIfHuman: boolean;
+      readonly language: ReplyLanguage;
+      readonly controlText: boolean;
+    }
   /** Send `text` instead of asking the model. */
   | { readonly action: "reply"; readonly text: string; readonly reason: string }
   /** Send `text`, and tell the owner (`notify`: "<channel>:<reference>" from the persona's owner). */

@@ -12,7 +12,10 @@ import { readRejectedBodies } from "./read-rejected-body.js";
 import { registerWebchatRoutes, type WebchatRouteDeps } from "./webchat/webchat-routes.js";
 
 /** The HTTP server's own limits (config http.*): nothing slow or idle holds a connection for long. */
-export type HttpServerSettings = Pick<Config["http"], "trustProxy" | "requestTimeoutMs" | "connectionTimeoutMs" | "keepAliveTimeoutMs" | "maxRequestsPerSocket" | "maxConnections">;
+export type HttpServerSettings = Pick<
+  Config["http"],
+  "trustProxy" | "requestTimeoutMs" | "connectionTimeoutMs" | "keepAliveTimeoutMs" | "maxRequestsPerSocket" | "maxConnections"
+>;
 
 export const DEFAULT_HTTP_SETTINGS: HttpServerSettings = {
   trustProxy: false,
@@ -77,7 +80,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandler(app, deps.logger);
   readRejectedBodies(app);
   app.addHook("onResponse", async (request, reply) => {
-    deps.logger.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+    deps.logger.debug(
+      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      "request",
+    );
   });
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);

@@ -46,7 +46,9 @@ export function registerChatPageRoutes(app: FastifyInstance, options: { frameAnc
     const parsed = keyParams.safeParse(request.params);
     // An unknown key still gets the page: it says so in words.
     const profile = parsed.success ? await options.profiles.chatProfile(parsed.data.channelKey).catch(() => null) : null;
-    const pageCsp = profile ? chatPageCsp(frameAncestorsFor(options.frameAncestors, profile.sites), profile.logoUrl ? new URL(profile.logoUrl).origin : undefined) : csp;
+    const pageCsp = profile
+      ? chatPageCsp(frameAncestorsFor(options.frameAncestors, profile.sites), profile.logoUrl ? new URL(profile.logoUrl).origin : undefined)
+      : csp;
     return secured(reply, pageCsp).header("content-type", "text/html; charset=utf-8").header("cache-control", "no-cache").send(CHAT_PAGE);
   });
   app.get("/chat/assets/:file", async (request, reply) => {
@@ -56,6 +58,11 @@ export function registerChatPageRoutes(app: FastifyInstance, options: { frameAnc
   });
   // Loaded by the business's own pages, so it is served for any site; it loads nothing but the chat page.
   app.get("/widget.js", async (_request, reply) =>
-    reply.header("content-type", "text/javascript; charset=utf-8").header("x-content-type-options", "nosniff").header("cache-control", "no-cache").header("cross-origin-resource-policy", "cross-origin").send(WIDGET),
+    reply
+      .header("content-type", "text/javascript; charset=utf-8")
+      .header("x-content-type-options", "nosniff")
+      .header("cache-control", "no-cache")
+      .header("cross-origin-resource-policy", "cross-origin")
+      .send(WIDGET),
   );
 }

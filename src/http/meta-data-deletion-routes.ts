@@ -60,10 +60,19 @@ export function registerMetaDataDeletionRoutes(app: FastifyInstance, deps: MetaD
       }
       if (issuedAtMs < now - deps.maxAgeMs || issuedAtMs > now + CLOCK_SKEW_MS) {
         log.warn({ code: "SIGNED_REQUEST_EXPIRED" }, "data-deletion callback refused");
-        return reply.status(400).send({ error: { code: "SIGNED_REQUEST_EXPIRED", message: "the signed request was issued too long ago (or in the future); ask Meta to send it again" } });
+        return reply
+          .status(400)
+          .send({
+            error: {
+              code: "SIGNED_REQUEST_EXPIRED",
+              message: "the signed request was issued too long ago (or in the future); ask Meta to send it again",
+            },
+          });
       }
       // Within that time, the same request again gets the same confirmation code, and nothing is done twice.
-      const replayKey = `meta-data-deletion:${createHash("sha256").update(field as string).digest("hex")}`;
+      const replayKey = `meta-data-deletion:${createHash("sha256")
+        .update(field as string)
+        .digest("hex")}`;
       let confirmationCode = await deps.answered.recall(replayKey).catch(() => null);
       if (!confirmationCode) {
         const kinds = [...new Set(parsed.signedBy.flatMap((i) => deps.apps[i]!.kinds))].sort();
@@ -110,7 +119,8 @@ function statusJson(r: ErasureRecord) {
 function describe(r: ErasureRecord): string {
   const requested = `Requested on ${r.createdAt.toUTCString()}.`;
   if (r.status === "pending") return `${requested} The deletion is in progress.`;
-  if (r.status === "failed") return `${requested} The deletion could not be done because a service was unavailable. Please send the request again from your account settings.`;
+  if (r.status === "failed")
+    return `${requested} The deletion could not be done because a service was unavailable. Please send the request again from your account settings.`;
   const what =
     r.erasedMessages === 0
       ? "We held no messages from you, so there was nothing to delete."

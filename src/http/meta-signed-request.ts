@@ -16,7 +16,7 @@ export type SignedRequestFailure =
   | { readonly status: 401; readonly code: "SIGNATURE_MISSING" | "BAD_SIGNATURE" };
 
 export type SignedRequestResult =
-  | { readonly ok: true; readonly payload: SignedRequestPayload; /** Indexes of the secrets that signed it. */ readonly signedBy: readonly number[] }
+  | { readonly ok: true; readonly payload: SignedRequestPayload /** Indexes of the secrets that signed it. */; readonly signedBy: readonly number[] }
   | ({ readonly ok: false; readonly message: string } & SignedRequestFailure);
 
 const PART = /^[A-Za-z0-9_-]+={0,2}$/;
@@ -26,7 +26,8 @@ const SIGNATURE_BYTES = 32;
 export function parseSignedRequest(signedRequest: unknown, appSecrets: readonly string[]): SignedRequestResult {
   if (typeof signedRequest !== "string" || signedRequest.length === 0) return fail(400, "SIGNED_REQUEST_MISSING", "signed_request is missing");
   const dot = signedRequest.indexOf(".");
-  if (dot < 0 || signedRequest.indexOf(".", dot + 1) >= 0) return fail(400, "SIGNED_REQUEST_MALFORMED", "signed_request must be <signature>.<payload>");
+  if (dot < 0 || signedRequest.indexOf(".", dot + 1) >= 0)
+    return fail(400, "SIGNED_REQUEST_MALFORMED", "signed_request must be <signature>.<payload>");
   const [encodedSig, payloadPart] = [signedRequest.slice(0, dot), signedRequest.slice(dot + 1)];
   if (!PART.test(payloadPart)) return fail(400, "SIGNED_REQUEST_MALFORMED", "the payload part is not base64url");
   if (encodedSig.length === 0) return fail(401, "SIGNATURE_MISSING", "signed_request is not signed");
@@ -63,6 +64,10 @@ export function signRequest(payload: Record<string, unknown>, appSecret: string)
   return `${createHmac("sha256", appSecret).update(payloadPart).digest("base64url")}.${payloadPart}`;
 }
 
-function fail<S extends SignedRequestFailure["status"]>(status: S, code: Extract<SignedRequestFailure, { status: S }>["code"], message: string): SignedRequestResult {
+function fail<S extends SignedRequestFailure["status"]>(
+  status: S,
+  code: Extract<SignedRequestFailure, { status: S }>["code"],
+  message: string,
+): SignedRequestResult {
   return { ok: false, status, code, message } as SignedRequestResult;
 }

@@ -26,7 +26,11 @@ const NAMES: Record<string, string> = {
 
 /** "body.persona.settings.maxReplyChars" -> "Max reply chars". */
 export function fieldLabel(field: string): string {
-  const last = field.replace(/\[\d+\]/g, "").split(".").pop() ?? field;
+  const last =
+    field
+      .replace(/\[\d+\]/g, "")
+      .split(".")
+      .pop() ?? field;
   if (NAMES[last]) return NAMES[last];
   const words = last.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -41,13 +45,22 @@ export function plainSentence(field: string, raw: string): string {
   if ((m = text.match(/^at most (\d+) characters$/))) return `${label} is too long: shorten it to ${m[1]} characters or fewer.`;
   if (/^must be a UUID$/i.test(text)) return `${label} is not a valid id: pick it again from the list.`;
   // zod's own words, for fields whose schema has none of ours.
-  if ((m = text.match(/^Too big: expected \w+ to (?:be|have) <=?(\d+)( characters| items)?/))) return `${label} must be at most ${m[1]}${m[2] ?? ""}.`;
-  if ((m = text.match(/^Too small: expected \w+ to (?:be|have) >=?(\d+)( characters| items)?/))) return `${label} must be at least ${m[1]}${m[2] ?? ""}.`;
-  if ((m = text.match(/^Invalid input: expected (\w+), received (\w+)/))) return `${label} must be ${m[1] === "string" ? "text" : m[1] === "boolean" ? "true or false" : `a ${m[1]}`}.`;
-  if (/^Invalid option: expected one of /.test(text)) return `${label} must be one of ${text.replace(/^Invalid option: expected one of /, "").replaceAll("|", ", ")}.`;
+  if ((m = text.match(/^Too big: expected \w+ to (?:be|have) <=?(\d+)( characters| items)?/)))
+    return `${label} must be at most ${m[1]}${m[2] ?? ""}.`;
+  if ((m = text.match(/^Too small: expected \w+ to (?:be|have) >=?(\d+)( characters| items)?/)))
+    return `${label} must be at least ${m[1]}${m[2] ?? ""}.`;
+  if ((m = text.match(/^Invalid input: expected (\w+), received (\w+)/)))
+    return `${label} must be ${m[1] === "string" ? "text" : m[1] === "boolean" ? "true or false" : `a ${m[1]}`}.`;
+  if (/^Invalid option: expected one of /.test(text))
+    return `${label} must be one of ${text.replace(/^Invalid option: expected one of /, "").replaceAll("|", ", ")}.`;
   if (/^must /.test(text)) return `${label} ${text}.`;
   // "text is empty" under body.text: it already names the field.
-  const last = (field.replace(/\[\d+\]/g, "").split(".").pop() ?? "").toLowerCase();
+  const last = (
+    field
+      .replace(/\[\d+\]/g, "")
+      .split(".")
+      .pop() ?? ""
+  ).toLowerCase();
   if (last && text.toLowerCase().startsWith(last)) return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
   if (/^(a|an|the|this|no|one|at|\d)\b/i.test(text)) return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
   return `${label}: ${text}.`;

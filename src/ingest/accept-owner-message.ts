@@ -22,7 +22,15 @@ export async function acceptOwnerMessage(deps: AcceptOwnerDeps, message: OwnerMe
   const pausedUntil = new Date((deps.now?.() ?? new Date()).getTime() + (await deps.store.ownerQuietMs(channel.businessId)));
   const stored = await deps.store.storeOwnerMessage(channel, message, pausedUntil);
   if (!stored.duplicate) {
-    deps.logger.info({ conversationId: stored.conversationId, answered: stored.answeredCount, paused: stored.paused, pausedUntil: stored.paused ? pausedUntil.toISOString() : undefined }, "the owner wrote from the business phone");
+    deps.logger.info(
+      {
+        conversationId: stored.conversationId,
+        answered: stored.answeredCount,
+        paused: stored.paused,
+        pausedUntil: stored.paused ? pausedUntil.toISOString() : undefined,
+      },
+      "the owner wrote from the business phone",
+    );
   }
   return stored;
 }

@@ -62,13 +62,16 @@ async function acceptBatch(deps: BatchedAcceptDeps, messages: readonly InboundMe
   for (const [i, m] of distinct.entries()) {
     const r = stored[i];
     if (r?.outcome === "stored") results.push(r.stored);
-    else if (r?.outcome === "noChannel") results.push(new InputError("UNKNOWN_CHANNEL", `no active ${m.channelKind} channel ${m.platformAccountId}`, 404));
+    else if (r?.outcome === "noChannel")
+      results.push(new InputError("UNKNOWN_CHANNEL", `no active ${m.channelKind} channel ${m.platformAccountId}`, 404));
     else results.push(await deps.acceptOne(m).catch((e: unknown) => asError(e)));
   }
   // acceptOne already queued what it stored; queue the turns of the rest in one go.
   const jobs = distinct.flatMap((_, i) => {
     const r = stored[i];
-    return r?.outcome === "stored" && !r.stored.answered ? [{ conversationId: r.stored.conversationId, messageId: r.stored.messageId, businessId: r.stored.businessId }] : [];
+    return r?.outcome === "stored" && !r.stored.answered
+      ? [{ conversationId: r.stored.conversationId, messageId: r.stored.messageId, businessId: r.stored.businessId }]
+      : [];
   });
   let queueError: Error | undefined;
   try {

@@ -15,7 +15,10 @@ const STOP = new Set(
 
 /** Lower case without accents, so "Horário", "horario" and "HORARIO" meet. */
 export function fold(text: string): string {
-  return text.normalize("NFD").replace(/\p{M}+/gu, "").toLowerCase();
+  return text
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
 }
 
 /** The words of a text that retrieval indexes and searches for. */

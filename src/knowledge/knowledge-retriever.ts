@@ -29,7 +29,12 @@ interface KnowledgeIndex {
   readonly figures: ReadonlySet<number>;
 }
 
-export const DEFAULT_RETRIEVER: RetrieverOptions = { maxPassages: 3, minScore: KNOWLEDGE_MIN_SCORE, minShareOfBest: KNOWLEDGE_MIN_SHARE_OF_BEST, cacheSize: 64 };
+export const DEFAULT_RETRIEVER: RetrieverOptions = {
+  maxPassages: 3,
+  minScore: KNOWLEDGE_MIN_SCORE,
+  minShareOfBest: KNOWLEDGE_MIN_SHARE_OF_BEST,
+  cacheSize: 64,
+};
 
 /**
  * Finds the passages of one business's knowledge that best match a customer's text. The index
@@ -71,7 +76,11 @@ export class KnowledgeRetriever {
       return cached;
     }
     const entries = count === 0 ? [] : await this.store.entries(businessId);
-    const built = { stamp, index: new LexicalIndex(entries.flatMap((e) => splitPassages(e))), figures: figureValues(entries.map((e) => `${e.title}\n${e.body}`).join("\n")) };
+    const built = {
+      stamp,
+      index: new LexicalIndex(entries.flatMap((e) => splitPassages(e))),
+      figures: figureValues(entries.map((e) => `${e.title}\n${e.body}`).join("\n")),
+    };
     this.cache.set(businessId, built);
     while (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     return built;

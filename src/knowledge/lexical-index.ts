@@ -24,7 +24,10 @@ export class LexicalIndex {
   private readonly search: MiniSearch<Passage>;
   private readonly byId: Map<string, Passage>;
 
-  constructor(passages: readonly Passage[], private readonly options: LexicalIndexOptions = DEFAULT_LEXICAL) {
+  constructor(
+    passages: readonly Passage[],
+    private readonly options: LexicalIndexOptions = DEFAULT_LEXICAL,
+  ) {
     this.byId = new Map(passages.map((p) => [p.id, p]));
     this.search = new MiniSearch<Passage>({
       fields: ["title", "text"],

@@ -27,7 +27,10 @@ export function splitPassages(entry: KnowledgeEntryText, options: SplitOptions =
   if (entry.kind === "faq") return [make(entry.body.trim(), 0)];
   const pieces: string[] = [];
   let current = "";
-  for (const paragraph of entry.body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)) {
+  for (const paragraph of entry.body
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const parts = paragraph.length > options.maxChars ? sentenceWindows(paragraph, options.maxChars) : [paragraph];
     for (const part of parts) {
       if (current && current.length + 2 + part.length <= options.maxChars && parts.length === 1) current = `${current}\n\n${part}`;

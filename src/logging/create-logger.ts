@@ -32,8 +32,5 @@ export const REDACTED_PATHS = [
 ];
 
 export function createLogger(level: string, name: string, destination?: NodeJS.WritableStream): PinoLogger {
-  return pino(
-    { name, level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { pid: process.pid } },
-    destination ?? process.stdout,
-  );
+  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { pid: process.pid } }, destination ?? process.stdout);
 }

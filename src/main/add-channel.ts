@@ -18,11 +18,20 @@ const KINDS = ["whatsapp_cloud", "instagram", "whatsapp_web"] as const;
  */
 runMain(async (onShutdown) => {
   const { values } = parseArgs({
-    options: { business: { type: "string" }, kind: { type: "string" }, account: { type: "string" }, name: { type: "string" }, "allow-groups": { type: "boolean", default: false } },
+    options: {
+      business: { type: "string" },
+      kind: { type: "string" },
+      account: { type: "string" },
+      name: { type: "string" },
+      "allow-groups": { type: "boolean", default: false },
+    },
   });
   const kind = KINDS.find((k) => k === values.kind);
   if (!values.business || !kind || !values.account) {
-    throw new InputError("USAGE", `usage: npm run channel:add -- --business <slug> --kind ${KINDS.join("|")} --account <platform account id> [--name <label>] [--allow-groups]`);
+    throw new InputError(
+      "USAGE",
+      `usage: npm run channel:add -- --business <slug> --kind ${KINDS.join("|")} --account <platform account id> [--name <label>] [--allow-groups]`,
+    );
   }
   const config = loadConfig("cli");
   if (!config.databaseUrl) throw new InputError("USAGE", "DATABASE_URL is required");
@@ -39,17 +48,37 @@ runMain(async (onShutdown) => {
     if (!accessToken) throw new InputError("USAGE", "no access token on standard input");
     // The Graph API must confirm the token controls this number or account before it is connected.
     const { graphBaseUrl, instagramGraphBaseUrl, graphVersion } = config.channels;
-    const check = await new GraphAccountVerifier({ graphBaseUrl, instagramGraphBaseUrl, version: graphVersion }).verify(kind, values.account, accessToken);
-    if (!check.ok) throw check.reason === "unreachable" ? new InputError("PLATFORM_UNAVAILABLE", "the Graph API could not be reached to confirm the account; try again") : channelNotVerified();
+    const check = await new GraphAccountVerifier({ graphBaseUrl, instagramGraphBaseUrl, version: graphVersion }).verify(
+      kind,
+      values.account,
+      accessToken,
+    );
+    if (!check.ok)
+      throw check.reason === "unreachable"
+        ? new InputError("PLATFORM_UNAVAILABLE", "the Graph API could not be reached to confirm the account; try again")
+        : channelNotVerified();
   }
-  const existing = await db.channel.findUnique({ where: { kind_platformAccountId: { kind, platformAccountId: values.account } }, select: { businessId: true } });
-  if (existing && existing.businessId !== business.id) throw kind === "whatsapp_web" ? new InputError("CHANNEL_TAKEN", "this platform account is connected to another business") : channelNotVerified();
+  const existing = await db.channel.findUnique({
+    where: { kind_platformAccountId: { kind, platformAccountId: values.account } },
+    select: { businessId: true },
+  });
+  if (existing && existing.businessId !== business.id)
+    throw kind === "whatsapp_web" ? new InputError("CHANNEL_TAKEN", "this platform account is connected to another business") : channelNotVerified();
   if (!existing && (await db.channel.count({ where: { businessId: business.id } })) >= config.channelsPerBusinessMax) {
-    throw new InputError("CHANNEL_LIMIT", `this business already has ${config.channelsPerBusinessMax} channels, the most this server allows (CHANNELS_PER_BUSINESS_MAX)`);
+    throw new InputError(
+      "CHANNEL_LIMIT",
+      `this business already has ${config.channelsPerBusinessMax} channels, the most this server allows (CHANNELS_PER_BUSINESS_MAX)`,
+    );
   }
   const channel = await db.channel.upsert({
     where: { kind_platformAccountId: { kind, platformAccountId: values.account } },
-    create: { businessId: business.id, kind, platformAccountId: values.account, name: values.name ?? DEFAULT_NAMES[kind], settings: { allowGroups: values["allow-groups"] } },
+    create: {
+      businessId: business.id,
+      kind,
+      platformAccountId: values.account,
+      name: values.name ?? DEFAULT_NAMES[kind],
+      settings: { allowGroups: values["allow-groups"] },
+    },
     update: { ...(values.name ? { name: values.name } : {}), settings: { allowGroups: values["allow-groups"] } },
   });
   if (channel.businessId !== business.id) throw new InputError("CHANNEL_TAKEN", "this platform account is connected to another business");

@@ -133,7 +133,11 @@ export function composeGateway(deps: {
   const adminStore = createAdminStore(db);
   const queuedWork = new BullQueuedWork(producer, config.queuePrefix, queue, outboxQueue);
   const pseudonyms = Pseudonyms.fromKey(config.pseudonymKey);
-  if (!pseudonyms.persistent) logger.warn({}, "PSEUDONYM_KEY is not set: web chat limits per address do not hold across gateways and restarts, and erasure records keep no subject hash");
+  if (!pseudonyms.persistent)
+    logger.warn(
+      {},
+      "PSEUDONYM_KEY is not set: web chat limits per address do not hold across gateways and restarts, and erasure records keep no subject hash",
+    );
   const scrape = new MetricsScrape(
     {
       queueDepth: () => queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
@@ -161,7 +165,11 @@ export function composeGateway(deps: {
     chatPageFrameAncestors: config.webchat.frameAncestors,
     chatProfiles,
     channelRoutes: [(app) => registerMetaWebhookRoutes(app, metaWebhookDeps(config, { db, store, accept, logger }))],
-    metaDataDeletion: metaDataDeletionDeps(config, { store: adminStore.erasures, work: queuedWork, logger }, { answered: new RedisAnswerMemory(producer, config.queuePrefix), pseudonyms }),
+    metaDataDeletion: metaDataDeletionDeps(
+      config,
+      { store: adminStore.erasures, work: queuedWork, logger },
+      { answered: new RedisAnswerMemory(producer, config.queuePrefix), pseudonyms },
+    ),
     // On the public listener only with its token; with METRICS_PORT, only on that listener.
     ...(config.metrics.port === undefined ? { metrics: { scrape, token: config.metrics.token } } : {}),
     readiness: {

@@ -27,7 +27,10 @@ export function channelCredentials(config: Config, db: Db): ChannelCredentials {
       },
     };
   }
-  return new EncryptedChannelCredentials((ref) => db.channelSecret.findUnique({ where: { id: ref }, select: { ciphertext: true, iv: true, tag: true } }), parseSecretKey(key));
+  return new EncryptedChannelCredentials(
+    (ref) => db.channelSecret.findUnique({ where: { id: ref }, select: { ciphertext: true, iv: true, tag: true } }),
+    parseSecretKey(key),
+  );
 }
 
 /** The worker's Meta adapters: replies to WhatsApp Cloud API and Instagram Direct conversations. */
@@ -36,8 +39,18 @@ export function metaAdapters(config: Config, db: Db, logger: Logger): ChannelAda
   const maxMessageChars = config.limits.maxMessageChars;
   const { graphBaseUrl, graphVersion, instagramGraphBaseUrl, graphTimeoutMs: timeoutMs } = config.channels;
   return [
-    new WhatsappCloudAdapter({ graph: new GraphClient({ baseUrl: graphBaseUrl, version: graphVersion, timeoutMs }), credentials, maxMessageChars, logger }),
-    new InstagramAdapter({ graph: new GraphClient({ baseUrl: instagramGraphBaseUrl, version: graphVersion, timeoutMs }), credentials, maxMessageChars, logger }),
+    new WhatsappCloudAdapter({
+      graph: new GraphClient({ baseUrl: graphBaseUrl, version: graphVersion, timeoutMs }),
+      credentials,
+      maxMessageChars,
+      logger,
+    }),
+    new InstagramAdapter({
+      graph: new GraphClient({ baseUrl: instagramGraphBaseUrl, version: graphVersion, timeoutMs }),
+      credentials,
+      maxMessageChars,
+      logger,
+    }),
   ];
 }
 
@@ -67,7 +80,9 @@ export function metaDataDeletionDeps(
   const apps: MetaDataDeletionApp[] = [];
   if (config.channels.whatsappWebhook) apps.push({ appSecret: config.channels.whatsappWebhook.appSecret, kinds: ["whatsapp_cloud"] });
   if (config.channels.instagramWebhook) apps.push({ appSecret: config.channels.instagramWebhook.appSecret, kinds: ["instagram"] });
-  return apps.length > 0 ? { apps, erasure, publicBaseUrl: config.http.publicBaseUrl, maxAgeMs: config.channels.signedRequestMaxAgeMs, ...more } : undefined;
+  return apps.length > 0
+    ? { apps, erasure, publicBaseUrl: config.http.publicBaseUrl, maxAgeMs: config.channels.signedRequestMaxAgeMs, ...more }
+    : undefined;
 }
 
 /** Proves WhatsApp Cloud numbers and Instagram accounts against the Graph API before they are connected. */

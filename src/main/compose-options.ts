@@ -44,7 +44,14 @@ export const TEST_TIMINGS_VARIABLE = "PARLOR_TEST_TIMINGS";
 
 const ms = z.number().int().min(0).max(86_400_000);
 const testTimingsSchema = z
-  .object({ stalledCheckMs: ms.min(500), reconcileIntervalMs: ms.min(200), reconcileAfterMs: ms.min(100), interruptPollMs: ms.min(20), busyRetryMs: ms.min(10), metricsCacheMs: ms })
+  .object({
+    stalledCheckMs: ms.min(500),
+    reconcileIntervalMs: ms.min(200),
+    reconcileAfterMs: ms.min(100),
+    interruptPollMs: ms.min(20),
+    busyRetryMs: ms.min(10),
+    metricsCacheMs: ms,
+  })
   .partial()
   .strict();
 
@@ -61,6 +68,7 @@ export function testTimingsFrom(source: NodeJS.ProcessEnv = process.env): TestTi
     throw new ConfigError([`${TEST_TIMINGS_VARIABLE}: not JSON`]);
   }
   const parsed = testTimingsSchema.safeParse(json);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${TEST_TIMINGS_VARIABLE}.${i.path.join(".") || "(root)"}: ${i.message}`));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${TEST_TIMINGS_VARIABLE}.${i.path.join(".") || "(root)"}: ${i.message}`));
   return parsed.data as TestTimings;
 }

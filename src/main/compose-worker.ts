@@ -81,7 +81,9 @@ export function composeWorker(deps: {
   const subscriber = createRedis(deps.redisUrl, "subscriber");
   subscriber.on("error", (error) => logger.warn({ err: error }, "redis (worker subscriber) error"));
   const stopListening = listenForErasedConversations(subscriber, config.queuePrefix, (conversationId) => {
-    void model.forget(conversationId).catch((error: unknown) => logger.warn({ err: error, conversationId }, "could not drop an erased conversation's model state"));
+    void model
+      .forget(conversationId)
+      .catch((error: unknown) => logger.warn({ err: error, conversationId }, "could not drop an erased conversation's model state"));
   }).catch((error: unknown) => {
     logger.warn({ err: error }, "not listening for erased conversations: Redis refused the subscription");
     return undefined;
@@ -121,7 +123,8 @@ export function composeWorker(deps: {
   };
   const deliverOrSchedule = async (outboxId: string) => {
     const result = await deliver(outboxId);
-    if (result.outcome === "retry" || result.outcome === "waiting") await outboxQueue.scheduleRetry(outboxId, result.retryInMs ?? SEND_RETRY_DELAY_MS);
+    if (result.outcome === "retry" || result.outcome === "waiting")
+      await outboxQueue.scheduleRetry(outboxId, result.retryInMs ?? SEND_RETRY_DELAY_MS);
     return result;
   };
   const openings = new BullOpeningQueue(connection, config.queuePrefix, logger, deps.now);
@@ -172,7 +175,15 @@ export function composeWorker(deps: {
         events.publish(job);
       },
     },
-    { connection, prefix: config.queuePrefix, concurrency: config.model.sequences, busyDelayMs: timings.busyRetryMs, jobLockMs: config.reliability.jobLockMs, stalledCheckMs: timings.stalledCheckMs, logger },
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.model.sequences,
+      busyDelayMs: timings.busyRetryMs,
+      jobLockMs: config.reliability.jobLockMs,
+      stalledCheckMs: timings.stalledCheckMs,
+      logger,
+    },
   );
   const turnQueue = new BullTurnQueue(connection, config.queuePrefix, logger);
   const openingStore = new OpeningRepository(db);
@@ -210,8 +221,15 @@ export function composeWorker(deps: {
   // Abandoned web chat sessions (never answered, idle for WEBCHAT_ABANDONED_DAYS) go, in bounded batches.
   const retention = new WebchatRetentionRepository(db);
   const maintenance = startMaintenance(
-    { connection, prefix: config.queuePrefix, logger: logger.child({ component: "maintenance" }), retentionIntervalMs: config.webchat.retentionIntervalMs },
-    { webchatRetention: () => inRounds((limit) => retention.deleteAbandoned(new Date(Date.now() - config.webchat.abandonedAfterMs), limit), 500, 20) },
+    {
+      connection,
+      prefix: config.queuePrefix,
+      logger: logger.child({ component: "maintenance" }),
+      retentionIntervalMs: config.webchat.retentionIntervalMs,
+    },
+    {
+      webchatRetention: () => inRounds((limit) => retention.deleteAbandoned(new Date(Date.now() - config.webchat.abandonedAfterMs), limit), 500, 20),
+    },
   ).catch((error: unknown) => {
     logger.warn({ err: error }, "maintenance jobs not scheduled: Redis refused");
     return undefined;

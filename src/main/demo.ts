@@ -35,7 +35,11 @@ runMain(async (onShutdown, controls) => {
   const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir });
   onShutdown(() => services.stop());
   const { redisUrl, databaseUrl } = services;
-  status(services.embedded.redis ? `Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)` : `Redis:      ${redactUrl(redisUrl)}`);
+  status(
+    services.embedded.redis
+      ? `Redis:      private redis-server at ${redisUrl} (set REDIS_URL to use your own)`
+      : `Redis:      ${redactUrl(redisUrl)}`,
+  );
   status(
     services.embedded.postgres
       ? `PostgreSQL: embedded (PGlite) with data in ${config.dataDir} (set DATABASE_URL to use your own)`

@@ -51,7 +51,11 @@ export async function hostWhatsappWebChannels(deps: {
   const start = (row: { id: string; platformAccountId: string; settings: unknown }) => {
     const channel = startWhatsappWebChannel({
       client: (deps.createClient ?? createWwebClient)({ clientId: row.id, dataPath: settings.dataDir, executablePath: settings.chromiumPath }),
-      channel: { id: row.id, platformAccountId: row.platformAccountId, allowGroups: (row.settings as { allowGroups?: unknown } | null)?.allowGroups === true },
+      channel: {
+        id: row.id,
+        platformAccountId: row.platformAccountId,
+        allowGroups: (row.settings as { allowGroups?: unknown } | null)?.allowGroups === true,
+      },
       accept: announceStored((message: InboundMessage) => acceptInbound({ store, queue }, message), events),
       acceptOwner: announceStored((message: OwnerMessage) => acceptOwnerMessage(owner, message), events),
       logger: logger.child({ channelId: row.id }),
@@ -72,7 +76,10 @@ export async function hostWhatsappWebChannels(deps: {
    * too, and stops those removed or switched off: a new phone's QR code appears within rescanMs.
    */
   const sync = async () => {
-    const all = await db.channel.findMany({ where: { kind: "whatsapp_web" }, select: { id: true, platformAccountId: true, settings: true, enabled: true } });
+    const all = await db.channel.findMany({
+      where: { kind: "whatsapp_web" },
+      select: { id: true, platformAccountId: true, settings: true, enabled: true },
+    });
     const rows = all.filter((r) => r.enabled);
     const wanted = new Set(rows.map((r) => r.id));
     const exists = new Set(all.map((r) => r.id));
@@ -83,15 +90,25 @@ export async function hostWhatsappWebChannels(deps: {
       adapter.detach(id);
       // Removed: unlink the phone too. Switched off: only stop (switching it on again needs no new scan).
       const removed = !exists.has(id);
-      await (removed ? channel.unlink() : channel.stop()).catch((error: unknown) => logger.warn({ err: error, channelId: id }, "could not stop a whatsapp-web session"));
-      logger.info({ channelId: id, removed }, removed ? "whatsapp-web.js channel removed: phone unlinked" : "whatsapp-web.js channel switched off: session stopped");
+      await (removed ? channel.unlink() : channel.stop()).catch((error: unknown) =>
+        logger.warn({ err: error, channelId: id }, "could not stop a whatsapp-web session"),
+      );
+      logger.info(
+        { channelId: id, removed },
+        removed ? "whatsapp-web.js channel removed: phone unlinked" : "whatsapp-web.js channel switched off: session stopped",
+      );
     }
     return rows.length;
   };
   logger.info({ channels: await sync() }, "whatsapp-web.js channels started");
   let syncing = Promise.resolve();
   const timer = setInterval(() => {
-    syncing = syncing.then(() => sync().then(() => undefined, (error: unknown) => logger.warn({ err: error }, "could not look for new whatsapp-web channels")));
+    syncing = syncing.then(() =>
+      sync().then(
+        () => undefined,
+        (error: unknown) => logger.warn({ err: error }, "could not look for new whatsapp-web channels"),
+      ),
+    );
   }, deps.rescanMs ?? RESCAN_MS);
   timer.unref();
   return {

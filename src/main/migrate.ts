@@ -19,7 +19,9 @@ runMain(async (onShutdown) => {
     if (embedded.tookOverFrom) process.stdout.write(`${describeTakeOver(dir, embedded.tookOverFrom)}\n`);
   }
   const outcome = await migrateDatabase(url);
-  process.stdout.write(outcome.applied ? `applied migrations: ${outcome.migrations.join(", ")}\n` : `database is up to date (${outcome.migrations.length} migrations)\n`);
+  process.stdout.write(
+    outcome.applied ? `applied migrations: ${outcome.migrations.join(", ")}\n` : `database is up to date (${outcome.migrations.length} migrations)\n`,
+  );
   for (const line of personaConversionLines(outcome.personas)) process.stdout.write(`${line}\n`);
   return "exit";
 });

@@ -32,7 +32,13 @@ export async function runModelPull(argv: string[]): Promise<number> {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { model: { type: "string" }, url: { type: "string" }, out: { type: "string" }, list: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        model: { type: "string" },
+        url: { type: "string" },
+        out: { type: "string" },
+        list: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -172,8 +178,7 @@ function describe(p: PullProgress, bytesPerSecond: number | null) {
     size: p.total !== null ? formatBytes(p.total) : "?",
     pct: p.total ? `${((p.received / p.total) * 100).toFixed(1)}%` : "?%",
     speed: bytesPerSecond !== null ? `${formatBytes(bytesPerSecond)}/s` : "-- /s",
-    eta:
-      remaining !== null && bytesPerSecond ? formatDuration(remaining / bytesPerSecond) : "--",
+    eta: remaining !== null && bytesPerSecond ? formatDuration(remaining / bytesPerSecond) : "--",
   };
 }
 

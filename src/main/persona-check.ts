@@ -30,15 +30,22 @@ const TINY_MODEL_REPLY_TOKENS = 32;
 runMain(async (onShutdown) => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { verbose: { type: "boolean", default: false }, "max-tokens": { type: "string" }, temperature: { type: "string" }, keep: { type: "boolean", default: false } },
+    options: {
+      verbose: { type: "boolean", default: false },
+      "max-tokens": { type: "string" },
+      temperature: { type: "string" },
+      keep: { type: "boolean", default: false },
+    },
   });
   const file = positionals[0];
   const usage = "usage: npm run persona:check prompts/<persona>.md [--verbose] [--max-tokens N] [--temperature T] [--keep]";
   if (!file || positionals.length > 1 || !file.endsWith(".md")) throw new InputError("USAGE", usage);
   const maxTokensArg = values["max-tokens"] === undefined ? undefined : Number(values["max-tokens"]);
-  if (maxTokensArg !== undefined && !(Number.isInteger(maxTokensArg) && maxTokensArg > 0)) throw new InputError("USAGE", `--max-tokens must be a positive whole number; ${usage}`);
+  if (maxTokensArg !== undefined && !(Number.isInteger(maxTokensArg) && maxTokensArg > 0))
+    throw new InputError("USAGE", `--max-tokens must be a positive whole number; ${usage}`);
   const temperature = values.temperature === undefined ? undefined : Number(values.temperature);
-  if (temperature !== undefined && !businessSettingsShape.temperature.safeParse(temperature).success) throw new InputError("USAGE", `--temperature must be a number from 0 to 2; ${usage}`);
+  if (temperature !== undefined && !businessSettingsShape.temperature.safeParse(temperature).success)
+    throw new InputError("USAGE", `--temperature must be a number from 0 to 2; ${usage}`);
   // A broken persona or checks file fails before anything is started.
   const persona = { template: path.basename(file, ".md"), persona: await readPersonaFile(file) };
   await checksFor(file, persona.persona);
@@ -66,7 +73,11 @@ runMain(async (onShutdown) => {
     start: async () => {
       const scratch = config.databaseUrl ? undefined : await mkdtemp(path.join(tmpdir(), "persona-check-"));
       if (scratch) await copyMigratedPglite(path.join(config.dataDir, "persona-check"), path.join(scratch, "pglite"));
-      const services = await startServices({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, pgliteDir: path.join(scratch ?? "", "pglite") });
+      const services = await startServices({
+        redisUrl: config.redisUrl,
+        databaseUrl: config.databaseUrl,
+        pgliteDir: path.join(scratch ?? "", "pglite"),
+      });
       const stopServices = async () => {
         await services.stop();
         if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -74,8 +85,20 @@ runMain(async (onShutdown) => {
       onShutdown(stopServices);
       const where = `${services.embedded.redis ? "private redis-server" : "REDIS_URL"}, ${services.embedded.postgres ? "embedded PGlite (temporary)" : "DATABASE_URL"}`;
       process.stderr.write(`Replaying the scripts through the pipeline on ${where}.\n`);
-      const pipeline = await startCheckPipeline({ config, redisUrl: services.redisUrl, databaseUrl: services.databaseUrl, model, persona, replyMaxTokens, ...(temperature !== undefined ? { temperature } : {}), logger, keep: values.keep, databaseConnections: services.embedded.postgres ? 1 : 8 });
-      if (values.keep) process.stderr.write(`Keeping business ${pipeline.business.businessSlug} (${pipeline.business.businessId}) and its conversations.\n`);
+      const pipeline = await startCheckPipeline({
+        config,
+        redisUrl: services.redisUrl,
+        databaseUrl: services.databaseUrl,
+        model,
+        persona,
+        replyMaxTokens,
+        ...(temperature !== undefined ? { temperature } : {}),
+        logger,
+        keep: values.keep,
+        databaseConnections: services.embedded.postgres ? 1 : 8,
+      });
+      if (values.keep)
+        process.stderr.write(`Keeping business ${pipeline.business.businessSlug} (${pipeline.business.businessId}) and its conversations.\n`);
       return pipeline;
     },
   });

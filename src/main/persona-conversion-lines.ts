@@ -6,7 +6,9 @@ export function personaConversionLines(report: PersonaConversionReport): string[
   for (const d of report.drafts) {
     lines.push(
       `persona "${d.persona}" version ${d.version}: NOT converted, kept as a draft that is never used: ${d.reason}` +
-        (d.wasActive ? ". It was live: the persona has no live version now, so its conversations are handed to a person until you save or activate a version in the console." : ""),
+        (d.wasActive
+          ? ". It was live: the persona has no live version now, so its conversations are handed to a person until you save or activate a version in the console."
+          : ""),
     );
   }
   return lines;

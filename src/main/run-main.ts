@@ -55,7 +55,12 @@ export function runMain(main: Main, deadlineMs = 30_000): void {
       }
     }
     if (signal) {
-      const fields = { signal, ms: Date.now() - startedAt, ...summary, ...(failed > 0 ? { failedCleanups: failed, exitCode: FORCED_EXIT_CODE } : {}) };
+      const fields = {
+        signal,
+        ms: Date.now() - startedAt,
+        ...summary,
+        ...(failed > 0 ? { failedCleanups: failed, exitCode: FORCED_EXIT_CODE } : {}),
+      };
       if (failed > 0) log.error(fields, "stopped, but not cleanly");
       else log.info(fields, "stopped");
     }

@@ -15,14 +15,17 @@ import { runMain } from "./run-main.js";
  */
 runMain(async (onShutdown) => {
   const { values } = parseArgs({ options: { slug: { type: "string" }, persona: { type: "string", default: DEFAULT_PERSONA_TEMPLATE } } });
-  if (!values.slug || !/^[a-z0-9-]{2,60}$/.test(values.slug)) throw new InputError("USAGE", "--slug is required: 2-60 lower-case letters, digits or -");
+  if (!values.slug || !/^[a-z0-9-]{2,60}$/.test(values.slug))
+    throw new InputError("USAGE", "--slug is required: 2-60 lower-case letters, digits or -");
   const config = loadConfig("cli");
   if (!config.databaseUrl) throw new InputError("USAGE", "DATABASE_URL is required (npm run demo seeds its own embedded database)");
   const persona = await personaArg(values.persona!);
   const db = createDb(config.databaseUrl);
   onShutdown(() => db.$disconnect());
   const seeded = await seedBusiness(db, persona, values.slug);
-  process.stdout.write(`business ${values.slug}: persona ${persona.persona.settings.name} version ${seeded.personaVersion}; web chat at /chat/${seeded.channelKey}\n`);
+  process.stdout.write(
+    `business ${values.slug}: persona ${persona.persona.settings.name} version ${seeded.personaVersion}; web chat at /chat/${seeded.channelKey}\n`,
+  );
   return "exit";
 });
 

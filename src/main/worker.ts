@@ -23,7 +23,15 @@ runMain(async (onShutdown, controls) => {
     ? await hostWhatsappWebChannels({ config, db, redisUrl: config.redisUrl!, logger, print: (text) => process.stdout.write(text) })
     : undefined;
   if (whatsappWeb) onShutdown(() => whatsappWeb.stop());
-  const worker = composeWorker({ config, db, redisUrl: config.redisUrl!, model, logger, extraAdapters: whatsappWeb ? [whatsappWeb.adapter] : [], ...(timings ? { timings } : {}) });
+  const worker = composeWorker({
+    config,
+    db,
+    redisUrl: config.redisUrl!,
+    model,
+    logger,
+    extraAdapters: whatsappWeb ? [whatsappWeb.adapter] : [],
+    ...(timings ? { timings } : {}),
+  });
   onShutdown(() => worker.close());
   logger.info({ model: model.description }, "worker started");
 });

@@ -18,7 +18,14 @@ export interface LegacyVersion {
 }
 
 export type Conversion =
-  | { readonly id: string; readonly version: number; readonly ok: true; readonly persona: Persona; readonly origin: Record<string, unknown>; readonly how: string }
+  | {
+      readonly id: string;
+      readonly version: number;
+      readonly ok: true;
+      readonly persona: Persona;
+      readonly origin: Record<string, unknown>;
+      readonly how: string;
+    }
   | { readonly id: string; readonly version: number; readonly ok: false; readonly reason: string; readonly origin: Record<string, unknown> };
 
 /** The rules a text-only persona gets: it hands refunds, complaints and requests for a person to the owner. */
@@ -50,7 +57,10 @@ export function convertLegacyVersions(versions: readonly LegacyVersion[], names:
     }
     const checked = validatePersona(attempt.candidate);
     if (!checked.ok) {
-      const problems = checked.problems.slice(0, 5).map((p) => `${p.field}: ${p.message}`).join("; ");
+      const problems = checked.problems
+        .slice(0, 5)
+        .map((p) => `${p.field}: ${p.message}`)
+        .join("; ");
       out.push({ id: v.id, version: v.version, ok: false, reason: `its settings are not valid (${problems})`, origin });
       continue;
     }
@@ -81,7 +91,10 @@ function convertOne(
   if (rolledBackFrom) return { candidate: rolledBackFrom, how: `copy of version ${String(old.rolledBackFrom)} (a rollback)` };
   if (base) {
     const read = readRenderedPrompt(text, base);
-    return { candidate: { settings: { ...base.settings, facts: read.facts, rules: read.rules }, voice: read.voice }, how: "edited text; settings of the version before it" };
+    return {
+      candidate: { settings: { ...base.settings, facts: read.facts, rules: read.rules }, voice: read.voice },
+      how: "edited text; settings of the version before it",
+    };
   }
   const meta = record(old.meta);
   return {

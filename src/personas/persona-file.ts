@@ -14,7 +14,11 @@ export class PersonaFileError extends InputError {
     readonly file: string,
     readonly problems: readonly (PersonaProblem & { readonly line: number })[],
   ) {
-    super("PERSONA_INVALID", `${file} is not a valid persona:\n${problems.map((p) => `  ${file}:${p.line}: ${p.field}: ${p.message}`).join("\n")}`, 422);
+    super(
+      "PERSONA_INVALID",
+      `${file} is not a valid persona:\n${problems.map((p) => `  ${file}:${p.line}: ${p.field}: ${p.message}`).join("\n")}`,
+      422,
+    );
   }
 }
 
@@ -40,7 +44,10 @@ export function parsePersonaFile(source: string, file: string): Persona {
     file,
     checked.problems.map((p) => {
       if (!p.field.startsWith("settings")) return { field: "body", line: lastLine, message: p.message };
-      const path = p.field.split(".").slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+      const path = p.field
+        .split(".")
+        .slice(1)
+        .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
       return { field: path.join(".") || "front matter", line: yaml?.lineOf(path) ?? 1, message: p.message };
     }),
   );
@@ -67,6 +74,11 @@ function withoutEmpty(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
   const kept = Object.entries(value)
     .map(([key, v]) => [key, withoutEmpty(v)] as const)
-    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0));
+    .filter(
+      ([, v]) =>
+        v !== undefined &&
+        !(Array.isArray(v) && v.length === 0) &&
+        !(typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0),
+    );
   return Object.fromEntries(kept);
 }

@@ -7,11 +7,17 @@ import type { Persona } from "./persona-schema.js";
  * are sorted first: versions stored before the upgrade went through jsonb, which sorts them.
  */
 export function personaFileHash(persona: Persona): string {
-  return createHash("sha256").update(JSON.stringify([sorted(persona.settings), persona.voice])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([sorted(persona.settings), persona.voice]))
+    .digest("hex");
 }
 
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+  );
 }

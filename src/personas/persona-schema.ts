@@ -6,7 +6,10 @@ const clean = (value: string) => cleanText(value).trim();
 // YAML turns unquoted 7:00 into 420 (base 60) and 5.50 into 5.5, so text fields refuse numbers.
 const text = (what: string) =>
   z
-    .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be text (put values like "7:00", "5.50" or "+34 600" in quotes)`) })
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? `${what} is required` : `${what} must be text (put values like "7:00", "5.50" or "+34 600" in quotes)`,
+    })
     .overwrite(clean)
     .min(1, `${what} is empty`)
     .max(2000, `${what} has at most 2000 characters`);
@@ -19,11 +22,19 @@ const wholeNumber = (what: string, min: number, max: number) =>
     .max(max, `${what} must be at most ${max}`);
 
 /** Topics a fan agent declines: a name (built-in names like "politics" bring their own keywords) or a name with keywords. */
-export const blockedTopicSchema = z.union([text("a blocked topic"), z.strictObject({ topic: text("topic"), keywords: z.array(text("a keyword")).min(1, "keywords needs at least one entry").max(50, "at most 50 keywords") })]);
+export const blockedTopicSchema = z.union([
+  text("a blocked topic"),
+  z.strictObject({
+    topic: text("topic"),
+    keywords: z.array(text("a keyword")).min(1, "keywords needs at least one entry").max(50, "at most 50 keywords"),
+  }),
+]);
 
 /** Where a handoff or an escalation is announced: a reference the worker resolves, never a credential. */
 export const ownerSchema = z.strictObject({
-  channel: z.enum(["admin", "webchat", "whatsapp_web", "whatsapp_cloud", "instagram"], { error: "channel must be one of admin, webchat, whatsapp_web, whatsapp_cloud, instagram" }),
+  channel: z.enum(["admin", "webchat", "whatsapp_web", "whatsapp_cloud", "instagram"], {
+    error: "channel must be one of admin, webchat, whatsapp_web, whatsapp_cloud, instagram",
+  }),
   to: text("to"),
 });
 
@@ -55,9 +66,13 @@ export const personaSettingsSchema = z
       .refine((f) => Object.keys(f).length <= 100, "at most 100 facts")
       .default({}),
     rules: z.array(text("a rule")).max(50, "at most 50 rules").default([]),
-    handoff: z.strictObject({ triggers: z.array(text("a trigger")).min(1, "triggers needs at least one entry").max(50, "at most 50 triggers") }).optional(),
+    handoff: z
+      .strictObject({ triggers: z.array(text("a trigger")).min(1, "triggers needs at least one entry").max(50, "at most 50 triggers") })
+      .optional(),
     /** The line a fan agent must say on its first reply and whenever asked whether it is a person. */
-    disclosure: text("disclosure").refine((v) => AI_WORD.test(v), "disclosure must say it is an AI (AI, IA, bot, virtual assistant)").optional(),
+    disclosure: text("disclosure")
+      .refine((v) => AI_WORD.test(v), "disclosure must say it is an AI (AI, IA, bot, virtual assistant)")
+      .optional(),
     limits: z
       .strictObject({
         dailyMessagesPerFan: wholeNumber("dailyMessagesPerFan", 1, 10_000).optional(),
@@ -74,7 +89,12 @@ export const personaSettingsSchema = z
   })
   .superRefine((meta, ctx) => {
     if (meta.kind !== "fan") {
-      if (!meta.handoff) ctx.addIssue({ code: "custom", path: ["handoff"], message: "handoff is required when kind is support (e.g. triggers: [human, refund, complaint])" });
+      if (!meta.handoff)
+        ctx.addIssue({
+          code: "custom",
+          path: ["handoff"],
+          message: "handoff is required when kind is support (e.g. triggers: [human, refund, complaint])",
+        });
       return;
     }
     if (!meta.disclosure) ctx.addIssue({ code: "custom", path: ["disclosure"], message: "disclosure is required when kind is fan" });

@@ -17,7 +17,10 @@ export interface PersonaTemplate {
 }
 
 export async function listPersonaTemplates(dir = PROMPTS_DIR): Promise<string[]> {
-  return (await readdir(dir)).filter((f) => f.endsWith(".md")).map((f) => f.slice(0, -3)).sort();
+  return (await readdir(dir))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 /** Loads and validates prompts/<name>.md. */

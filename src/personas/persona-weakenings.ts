@@ -23,7 +23,8 @@ export function weakeningsOf(before: Persona, after: Persona): Weakening[] {
     out.push({ key: `handoff.triggers:${t}`, message: `Messages about "${t}" will no longer be handed to a person.` });
   }
   if (b.disclosure && !a.disclosure) out.push({ key: "disclosure", message: "The agent will no longer say that it is an AI in its first reply." });
-  if (b.kind === "fan" && a.kind !== "fan") out.push({ key: "kind", message: "The agent stops being a fan agent: no AI disclosure and no daily limit per fan are required any more." });
+  if (b.kind === "fan" && a.kind !== "fan")
+    out.push({ key: "kind", message: "The agent stops being a fan agent: no AI disclosure and no daily limit per fan are required any more." });
   for (const t of removed(b.limits.blockedTopics.map(topicName), a.limits.blockedTopics.map(topicName))) {
     out.push({ key: `limits.blockedTopics:${t}`, message: `The agent may talk about "${t}" again.` });
   }

@@ -23,7 +23,13 @@ export interface PersonaFallback {
 
 export type TurnPersona =
   | { readonly status: "valid"; readonly versionId: string; readonly version: number; readonly persona: Persona; readonly systemPrompt: string }
-  | { readonly status: "invalid"; readonly versionId: string | null; readonly version: number | null; readonly problem: string; readonly fallback: PersonaFallback };
+  | {
+      readonly status: "invalid";
+      readonly versionId: string | null;
+      readonly version: number | null;
+      readonly problem: string;
+      readonly fallback: PersonaFallback;
+    };
 
 /**
  * The persona a turn runs with, validated on every read by the same schema as every write: a
@@ -32,14 +38,25 @@ export type TurnPersona =
  */
 export function readStoredPersona(stored: StoredPersonaVersion | null): TurnPersona {
   if (!stored) return invalid(null, "the channel's persona has no active version", undefined);
-  if (stored.draftReason !== null) return invalid(stored, `version ${stored.version} is a draft that cannot be used: ${stored.draftReason}`, stored.settings);
-  if (stored.voice === null) return invalid(stored, `version ${stored.version} is in the old text-only format and was not converted (run the migrations)`, stored.settings);
+  if (stored.draftReason !== null)
+    return invalid(stored, `version ${stored.version} is a draft that cannot be used: ${stored.draftReason}`, stored.settings);
+  if (stored.voice === null)
+    return invalid(stored, `version ${stored.version} is in the old text-only format and was not converted (run the migrations)`, stored.settings);
   const checked = validatePersona({ settings: stored.settings, voice: stored.voice });
   if (!checked.ok) {
-    const problems = checked.problems.slice(0, 5).map((p) => `${p.field}: ${p.message}`).join("; ");
+    const problems = checked.problems
+      .slice(0, 5)
+      .map((p) => `${p.field}: ${p.message}`)
+      .join("; ");
     return invalid(stored, `version ${stored.version} has invalid settings: ${problems}`, stored.settings);
   }
-  return { status: "valid", versionId: stored.versionId, version: stored.version, persona: checked.persona, systemPrompt: renderSystemPrompt(checked.persona) };
+  return {
+    status: "valid",
+    versionId: stored.versionId,
+    version: stored.version,
+    persona: checked.persona,
+    systemPrompt: renderSystemPrompt(checked.persona),
+  };
 }
 
 function invalid(stored: StoredPersonaVersion | null, problem: string, settings: unknown): TurnPersona {

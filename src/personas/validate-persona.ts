@@ -9,7 +9,9 @@ export interface PersonaProblem {
   readonly line?: number;
 }
 
-export type PersonaValidation = { readonly ok: true; readonly persona: Persona } | { readonly ok: false; readonly problems: readonly PersonaProblem[] };
+export type PersonaValidation =
+  | { readonly ok: true; readonly persona: Persona }
+  | { readonly ok: false; readonly problems: readonly PersonaProblem[] };
 
 /** The one check every persona goes through, from a file, the admin API or the database. */
 export function validatePersona(input: unknown): PersonaValidation {

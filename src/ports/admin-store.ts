@@ -137,7 +137,9 @@ export interface ChannelPatch {
   readonly name?: string | undefined;
   readonly enabled?: boolean | undefined;
   readonly personaId?: string | null | undefined;
-  readonly chatPage?: { readonly color?: string | null | undefined; readonly logoUrl?: string | null | undefined; readonly sites?: readonly string[] | undefined } | undefined;
+  readonly chatPage?:
+    | { readonly color?: string | null | undefined; readonly logoUrl?: string | null | undefined; readonly sites?: readonly string[] | undefined }
+    | undefined;
 }
 
 export interface ChannelConnection {
@@ -341,7 +343,13 @@ export interface HandoffRecord {
 
 export interface HandoffStore {
   /** Newest first by createdAt, id; `status` "open" means anything not resolved. */
-  list(filter: { businessId: string; status?: HandoffStatus | "open" | undefined; conversationId?: string | undefined; after?: PageCursor | undefined; limit: number }): Promise<HandoffRecord[]>;
+  list(filter: {
+    businessId: string;
+    status?: HandoffStatus | "open" | undefined;
+    conversationId?: string | undefined;
+    after?: PageCursor | undefined;
+    limit: number;
+  }): Promise<HandoffRecord[]>;
   /** Marks it resolved (kept as it was if already resolved), optionally resuming the agent; null when not in this business. */
   resolve(businessId: string, handoffId: string, resume: boolean): Promise<HandoffRecord | null>;
 }
@@ -361,7 +369,12 @@ export interface ReplyFlagRecord {
 }
 
 export interface ReplyFlagStore {
-  list(filter: { businessId: string; conversationId?: string | undefined; after?: PageCursor | undefined; limit: number }): Promise<ReplyFlagRecord[]>;
+  list(filter: {
+    businessId: string;
+    conversationId?: string | undefined;
+    after?: PageCursor | undefined;
+    limit: number;
+  }): Promise<ReplyFlagRecord[]>;
 }
 
 export interface KnowledgeRecord {

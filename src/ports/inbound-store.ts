@@ -28,4 +28,7 @@ export interface InboundStore {
  * Per message of a batch: stored (new or already there), no active channel, or not settled by the
  * statement (it raced with a concurrent writer of the same contact or message; store it alone).
  */
-export type BatchStoreResult = { readonly outcome: "stored"; readonly stored: StoredInbound } | { readonly outcome: "noChannel" } | { readonly outcome: "unsettled" };
+export type BatchStoreResult =
+  | { readonly outcome: "stored"; readonly stored: StoredInbound }
+  | { readonly outcome: "noChannel" }
+  | { readonly outcome: "unsettled" };

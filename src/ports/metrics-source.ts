@@ -4,7 +4,7 @@ export interface MetricsSource {
   /** Replies by channel kind and status, since the beginning. */
   repliesByChannel(): Promise<Array<{ channel: string; status: string; count: number }>>;
   /** Turns that ended in the last `windowMs`: their timings and token counts. */
-  recentTurns(windowMs: number): Promise<
-    Array<{ waitMs: number; turnMs: number; generationMs: number; generatedTokens: number; evaluatedTokens: number }>
-  >;
+  recentTurns(
+    windowMs: number,
+  ): Promise<Array<{ waitMs: number; turnMs: number; generationMs: number; generatedTokens: number; evaluatedTokens: number }>>;
 }

@@ -15,7 +15,10 @@ export async function checkRedisPolicy(redis: RedisClient, logger: Logger): Prom
     return policy;
   }
   if (policy !== "noeviction") {
-    logger.warn({ policy }, `Redis maxmemory-policy is ${policy}: set it to noeviction, or queued turns may be evicted and only the reconciler will find them`);
+    logger.warn(
+      { policy },
+      `Redis maxmemory-policy is ${policy}: set it to noeviction, or queued turns may be evicted and only the reconciler will find them`,
+    );
   }
   return policy;
 }

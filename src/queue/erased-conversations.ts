@@ -11,7 +11,11 @@ export async function announceErasedConversations(redis: RedisClient, prefix: st
 }
 
 /** Calls `onErased` for every conversation a gateway erased; returns the unsubscribe. */
-export function listenForErasedConversations(subscriber: RedisClient, prefix: string, onErased: (conversationId: string) => void): Promise<() => Promise<void>> {
+export function listenForErasedConversations(
+  subscriber: RedisClient,
+  prefix: string,
+  onErased: (conversationId: string) => void,
+): Promise<() => Promise<void>> {
   return new RedisFanout<{ conversationIds?: unknown }>(subscriber).listen(erasedConversationsChannel(prefix), (event) => {
     if (!Array.isArray(event.conversationIds)) return;
     for (const id of event.conversationIds) if (typeof id === "string") onErased(id);

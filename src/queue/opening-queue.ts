@@ -31,7 +31,12 @@ export class BullOpeningQueue {
     this.queue = new Queue<OpeningJob>(OPENING_QUEUE, {
       connection,
       prefix,
-      defaultJobOptions: { attempts: 8, backoff: { type: "exponential", delay: 5000 }, removeOnComplete: { count: 200 }, removeOnFail: { count: 500 } },
+      defaultJobOptions: {
+        attempts: 8,
+        backoff: { type: "exponential", delay: 5000 },
+        removeOnComplete: { count: 200 },
+        removeOnFail: { count: 500 },
+      },
     });
     this.queue.on("error", (error) => logger.warn({ err: error }, "opening queue connection error"));
   }
@@ -48,7 +53,9 @@ export class BullOpeningQueue {
 }
 
 /** Runs opening jobs: `answer` queues the turns of the business's conversations waiting for that opening. */
-export function startOpeningWorker(deps: { connection: RedisClient; prefix: string; logger: Logger; answer: (job: OpeningJob) => Promise<number> }): { close(): Promise<void> } {
+export function startOpeningWorker(deps: { connection: RedisClient; prefix: string; logger: Logger; answer: (job: OpeningJob) => Promise<number> }): {
+  close(): Promise<void>;
+} {
   const worker = new Worker<OpeningJob, { queued: number }>(
     OPENING_QUEUE,
     async (job) => {

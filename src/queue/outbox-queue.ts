@@ -16,7 +16,12 @@ export class BullOutboxQueue {
     this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE, {
       connection,
       prefix,
-      defaultJobOptions: { attempts: 8, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+      defaultJobOptions: {
+        attempts: 8,
+        backoff: { type: "exponential", delay: 2000 },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 5000 },
+      },
     });
     this.queue.on("error", (error) => logger.warn({ err: error }, "outbox queue connection error"));
   }

@@ -5,7 +5,9 @@ import type { Logger } from "../ports/logger.js";
  * Runs `task` every `intervalMs` in at most one process at a time (a Redis lease per round), so
  * any number of workers can host it.
  */
-export function startSingletonLoop(deps: { redis: RedisClient; key: string; intervalMs: number; logger: Logger; task: () => Promise<unknown> }): { stop(): void } {
+export function startSingletonLoop(deps: { redis: RedisClient; key: string; intervalMs: number; logger: Logger; task: () => Promise<unknown> }): {
+  stop(): void;
+} {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;

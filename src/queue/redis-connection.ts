@@ -31,7 +31,8 @@ export function parseClusterUrl(url: string): { nodes: Array<{ host: string; por
     const node = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(hostPort);
     return { host: node?.[1] ?? node?.[2] ?? "", port: node?.[3] ? Number(node[3]) : node ? 6379 : NaN };
   });
-  if (nodes.some((n) => !n.host || !Number.isInteger(n.port) || n.port <= 0 || n.port > 65535)) throw new Error("a cluster URL lists host:port pairs");
+  if (nodes.some((n) => !n.host || !Number.isInteger(n.port) || n.port <= 0 || n.port > 65535))
+    throw new Error("a cluster URL lists host:port pairs");
   return {
     nodes,
     ...(match[2] ? { username: decodeURIComponent(match[2]) } : {}),

@@ -22,10 +22,16 @@ export class RedisReplyBus implements ReplyBus {
       // Remembered briefly, so a page that connects mid-turn still shows it; gone by itself if the worker dies.
       const key = this.typingKey(event.conversationId);
       await (event.typing ? this.publisher.set(key, "1", "PX", TYPING_TTL_MS) : this.publisher.del(key));
-      await this.publisher.publish(this.channel(event.conversationId), JSON.stringify({ conversationId: event.conversationId, typing: event.typing }));
+      await this.publisher.publish(
+        this.channel(event.conversationId),
+        JSON.stringify({ conversationId: event.conversationId, typing: event.typing }),
+      );
       return;
     }
-    await this.publisher.publish(this.channel(event.conversationId), JSON.stringify({ conversationId: event.conversationId, messageId: event.messageId }));
+    await this.publisher.publish(
+      this.channel(event.conversationId),
+      JSON.stringify({ conversationId: event.conversationId, messageId: event.messageId }),
+    );
   }
 
   async isTyping(conversationId: string): Promise<boolean> {

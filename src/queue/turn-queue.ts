@@ -29,7 +29,12 @@ export class BullTurnQueue implements TurnQueue {
   /** The BullMQ queue; a new one after a failure, since BullMQ keeps a failed start-up for good. */
   get queue(): Queue<TurnJob> {
     if (!this.current) {
-      this.current = new Queue<TurnJob>(TURN_QUEUE, { connection: this.connection, prefix: this.prefix, skipWaitingForReady: true, defaultJobOptions: TURN_JOB_OPTIONS });
+      this.current = new Queue<TurnJob>(TURN_QUEUE, {
+        connection: this.connection,
+        prefix: this.prefix,
+        skipWaitingForReady: true,
+        defaultJobOptions: TURN_JOB_OPTIONS,
+      });
       this.current.on("error", (error) => this.logger.warn({ err: error }, "turn queue connection error"));
     }
     return this.current;

@@ -51,7 +51,12 @@ export class AdminChannelRepository implements ChannelStore {
           // The business row locked: two concurrent adds cannot both take the last place.
           await tx.$queryRaw`select id from "Business" where id = ${channel.businessId}::uuid for update`;
           const count = await tx.channel.count({ where: { businessId: channel.businessId } });
-          if (count >= maxPerBusiness) throw new InputError("CHANNEL_LIMIT", `this business already has ${count} channels, the most this server allows (CHANNELS_PER_BUSINESS_MAX)`, 409);
+          if (count >= maxPerBusiness)
+            throw new InputError(
+              "CHANNEL_LIMIT",
+              `this business already has ${count} channels, the most this server allows (CHANNELS_PER_BUSINESS_MAX)`,
+              409,
+            );
         }
         await tx.channel.create({
           data: {

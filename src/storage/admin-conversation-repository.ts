@@ -1,4 +1,11 @@
-import type { ConversationFilter, ConversationRecord, ConversationState, ConversationStore, HumanReply, TranscriptMessage } from "../ports/admin-store.js";
+import type {
+  ConversationFilter,
+  ConversationRecord,
+  ConversationState,
+  ConversationStore,
+  HumanReply,
+  TranscriptMessage,
+} from "../ports/admin-store.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 import { businessSearchQuery } from "./search-words.js";
@@ -77,7 +84,12 @@ export class AdminConversationRepository implements ConversationStore {
       const { at, id } = filter.after;
       where.push({ OR: [{ lastMessageAt: { lt: at } }, { lastMessageAt: at, id: { lt: id } }] });
     }
-    const rows = await this.db.conversation.findMany({ where: { AND: where }, orderBy: [{ lastMessageAt: "desc" }, { id: "desc" }], take: filter.limit, select });
+    const rows = await this.db.conversation.findMany({
+      where: { AND: where },
+      orderBy: [{ lastMessageAt: "desc" }, { id: "desc" }],
+      take: filter.limit,
+      select,
+    });
     return this.withFacts(rows, filter.readerKeyId);
   }
 
@@ -132,7 +144,10 @@ export class AdminConversationRepository implements ConversationStore {
         tryIt: row.tryIt === "open" || row.tryIt === "hours" ? row.tryIt : null,
         unansweredCount: Number(f?.unanswered ?? 0),
         state: stateOf(row, f),
-        preview: f?.previewText != null && f.previewDirection && f.previewAt ? { text: f.previewText, direction: f.previewDirection, at: f.previewAt } : null,
+        preview:
+          f?.previewText != null && f.previewDirection && f.previewAt
+            ? { text: f.previewText, direction: f.previewDirection, at: f.previewAt }
+            : null,
         unread: readerKeyId !== undefined && (f?.unread ?? false),
         handoff: f?.handoffId ? { id: f.handoffId, reason: f.handoffReason ?? "", customerText: f.handoffWords } : null,
       };
@@ -154,14 +169,24 @@ export class AdminConversationRepository implements ConversationStore {
   }
 
   async newestPending(businessId: string, conversationId: string): Promise<{ messageId: string } | null> {
-    const row = await this.db.message.findFirst({ where: { conversationId, businessId, ...PENDING }, orderBy: { seq: "desc" }, select: { id: true } });
+    const row = await this.db.message.findFirst({
+      where: { conversationId, businessId, ...PENDING },
+      orderBy: { seq: "desc" },
+      select: { id: true },
+    });
     return row ? { messageId: row.id } : null;
   }
 
   async startTryIt(businessId: string, channelId: string, sessionId: string, mode: "hours" | "open"): Promise<{ conversationId: string }> {
     return this.db.$transaction(async (tx) => {
-      const contact = await tx.contact.create({ data: { businessId, channelId, platformUserId: sessionId, displayName: mode === "open" ? "You (try it, as if open)" : "You (try it)" }, select: { id: true } });
-      const conversation = await tx.conversation.create({ data: { businessId, channelId, contactId: contact.id, tryIt: mode }, select: { id: true } });
+      const contact = await tx.contact.create({
+        data: { businessId, channelId, platformUserId: sessionId, displayName: mode === "open" ? "You (try it, as if open)" : "You (try it)" },
+        select: { id: true },
+      });
+      const conversation = await tx.conversation.create({
+        data: { businessId, channelId, contactId: contact.id, tryIt: mode },
+        select: { id: true },
+      });
       return { conversationId: conversation.id };
     });
   }
@@ -173,16 +198,33 @@ export class AdminConversationRepository implements ConversationStore {
       where: { conversationId, seq: { gt: BigInt(afterSeq) } },
       orderBy: { seq: "asc" },
       take: limit,
-      select: { id: true, seq: true, direction: true, status: true, kind: true, text: true, error: true, createdAt: true, turn: { select: { id: true } } },
+      select: {
+        id: true,
+        seq: true,
+        direction: true,
+        status: true,
+        kind: true,
+        text: true,
+        error: true,
+        createdAt: true,
+        turn: { select: { id: true } },
+      },
     });
     return rows.map(({ turn, seq, ...m }) => ({ ...m, seq: Number(seq), author: m.direction === "inbound" ? "customer" : turn ? "agent" : "human" }));
   }
 
   async setPaused(businessId: string, conversationId: string, paused: boolean, readerKeyId?: string): Promise<ConversationRecord | null> {
     const updated = await this.db.$transaction(async (tx) => {
-      const done = await tx.conversation.updateMany({ where: { id: conversationId, businessId }, data: paused ? { agentPaused: true, pausedBy: "admin", pausedUntil: null } : { agentPaused: false, pausedBy: null, pausedUntil: null } });
+      const done = await tx.conversation.updateMany({
+        where: { id: conversationId, businessId },
+        data: paused ? { agentPaused: true, pausedBy: "admin", pausedUntil: null } : { agentPaused: false, pausedBy: null, pausedUntil: null },
+      });
       // Handed back to the agent: whatever handed it to a person is dealt with.
-      if (done.count > 0 && !paused) await tx.handoff.updateMany({ where: { conversationId, businessId, status: { not: "resolved" } }, data: { status: "resolved", resolvedAt: new Date() } });
+      if (done.count > 0 && !paused)
+        await tx.handoff.updateMany({
+          where: { conversationId, businessId, status: { not: "resolved" } },
+          data: { status: "resolved", resolvedAt: new Date() },
+        });
       return done.count;
     });
     return updated === 0 ? null : this.get(businessId, conversationId, readerKeyId);

@@ -19,7 +19,9 @@ const select = {
 
 const WORDS_CHARS = 280;
 
-type Row = Omit<HandoffRecord, "agentPaused" | "contactName" | "customerText"> & { conversation: { agentPaused: boolean; contact: { displayName: string | null } } };
+type Row = Omit<HandoffRecord, "agentPaused" | "contactName" | "customerText"> & {
+  conversation: { agentPaused: boolean; contact: { displayName: string | null } };
+};
 
 export class AdminHandoffRepository implements HandoffStore {
   constructor(private readonly db: Db) {}
@@ -30,7 +32,12 @@ export class AdminHandoffRepository implements HandoffStore {
     else if (filter.status) where.push({ status: filter.status });
     if (filter.conversationId) where.push({ conversationId: filter.conversationId });
     if (filter.after) where.push(before(filter.after));
-    const rows = await this.db.handoff.findMany({ where: { AND: where }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: filter.limit, select });
+    const rows = await this.db.handoff.findMany({
+      where: { AND: where },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: filter.limit,
+      select,
+    });
     return this.toRecords(rows);
   }
 
@@ -45,7 +52,12 @@ export class AdminHandoffRepository implements HandoffStore {
       ) as text
       from "Handoff" h where h.id = any(${rows.map((r) => r.id)}::uuid[])`;
     const byId = new Map(words.map((w) => [w.id, w.text]));
-    return rows.map(({ conversation, ...rest }) => ({ ...rest, agentPaused: conversation.agentPaused, contactName: conversation.contact.displayName, customerText: byId.get(rest.id) ?? null }));
+    return rows.map(({ conversation, ...rest }) => ({
+      ...rest,
+      agentPaused: conversation.agentPaused,
+      contactName: conversation.contact.displayName,
+      customerText: byId.get(rest.id) ?? null,
+    }));
   }
 
   async resolve(businessId: string, handoffId: string, resume: boolean): Promise<HandoffRecord | null> {
@@ -53,9 +65,14 @@ export class AdminHandoffRepository implements HandoffStore {
       const found = await tx.handoff.findFirst({ where: { id: handoffId, businessId }, select: { conversationId: true } });
       if (!found) return null;
       await tx.handoff.updateMany({ where: { id: handoffId, status: { not: "resolved" } }, data: { status: "resolved", resolvedAt: new Date() } });
-      if (resume) await tx.conversation.update({ where: { id: found.conversationId }, data: { agentPaused: false, pausedBy: null, pausedUntil: null } });
+      if (resume)
+        await tx.conversation.update({ where: { id: found.conversationId }, data: { agentPaused: false, pausedBy: null, pausedUntil: null } });
       // A person handed it back: the conversation's other open handoffs are dealt with too.
-      if (resume) await tx.handoff.updateMany({ where: { conversationId: found.conversationId, businessId, status: { not: "resolved" } }, data: { status: "resolved", resolvedAt: new Date() } });
+      if (resume)
+        await tx.handoff.updateMany({
+          where: { conversationId: found.conversationId, businessId, status: { not: "resolved" } },
+          data: { status: "resolved", resolvedAt: new Date() },
+        });
       return tx.handoff.findUniqueOrThrow({ where: { id: handoffId }, select });
     });
     return row ? (await this.toRecords([row]))[0]! : null;

@@ -22,8 +22,16 @@ export class AdminKnowledgeRepository implements KnowledgeAdminStore {
     return this.db.knowledgeEntry.create({ data: { businessId, ...input }, select });
   }
 
-  async update(businessId: string, entryId: string, patch: { title?: string | undefined; body?: string | undefined }): Promise<KnowledgeRecord | null> {
-    const data = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.body !== undefined ? { body: patch.body } : {}), updatedAt: new Date() };
+  async update(
+    businessId: string,
+    entryId: string,
+    patch: { title?: string | undefined; body?: string | undefined },
+  ): Promise<KnowledgeRecord | null> {
+    const data = {
+      ...(patch.title !== undefined ? { title: patch.title } : {}),
+      ...(patch.body !== undefined ? { body: patch.body } : {}),
+      updatedAt: new Date(),
+    };
     const updated = await this.db.knowledgeEntry.updateMany({ where: { id: entryId, businessId }, data });
     return updated.count === 0 ? null : this.get(businessId, entryId);
   }

@@ -5,7 +5,17 @@ import { validatePersona } from "../personas/validate-persona.js";
 import type { Db } from "./create-db.js";
 import { isUniqueViolation } from "./unique-violation.js";
 
-const versionSelect = { id: true, personaId: true, version: true, settings: true, voice: true, draftReason: true, legacyText: true, origin: true, createdAt: true } as const;
+const versionSelect = {
+  id: true,
+  personaId: true,
+  version: true,
+  settings: true,
+  voice: true,
+  draftReason: true,
+  legacyText: true,
+  origin: true,
+  createdAt: true,
+} as const;
 const personaSelect = {
   id: true,
   businessId: true,
@@ -56,17 +66,24 @@ export class AdminPersonaRepository implements PersonaStore {
     return row ? toPersona(row) : null;
   }
 
-  async create(businessId: string, input: { name: string; template: string | null; persona: Persona; origin: VersionOrigin }): Promise<PersonaRecord> {
+  async create(
+    businessId: string,
+    input: { name: string; template: string | null; persona: Persona; origin: VersionOrigin },
+  ): Promise<PersonaRecord> {
     try {
       const id = await this.db.$transaction(async (tx) => {
         const persona = await tx.persona.create({ data: { businessId, name: input.name, template: input.template }, select: { id: true } });
-        const version = await tx.personaVersion.create({ data: { personaId: persona.id, version: 1, ...columns(input.persona, input.origin) }, select: { id: true } });
+        const version = await tx.personaVersion.create({
+          data: { personaId: persona.id, version: 1, ...columns(input.persona, input.origin) },
+          select: { id: true },
+        });
         await tx.persona.update({ where: { id: persona.id }, data: { activeVersionId: version.id } });
         return persona.id;
       });
       return (await this.get(businessId, id))!;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new InputError("PERSONA_NAME_TAKEN", "this business already has a persona with this name", 409, { field: "name" });
+      if (isUniqueViolation(error))
+        throw new InputError("PERSONA_NAME_TAKEN", "this business already has a persona with this name", 409, { field: "name" });
       throw error;
     }
   }
@@ -149,7 +166,10 @@ function toVersion(row: VersionRow, activeVersionId: string | null): PersonaVers
   }
   const checked = validatePersona({ settings: row.settings, voice: row.voice });
   if (!checked.ok) {
-    const reason = `its settings are not valid: ${checked.problems.slice(0, 5).map((p) => `${p.field}: ${p.message}`).join("; ")}`;
+    const reason = `its settings are not valid: ${checked.problems
+      .slice(0, 5)
+      .map((p) => `${p.field}: ${p.message}`)
+      .join("; ")}`;
     return { ...base, persona: null, unusable: { reason, text: row.voice } };
   }
   return { ...base, persona: checked.persona, unusable: null };

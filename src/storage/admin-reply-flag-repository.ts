@@ -14,7 +14,16 @@ export class AdminReplyFlagRepository implements ReplyFlagStore {
       where: { AND: where },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: filter.limit,
-      select: { id: true, businessId: true, conversationId: true, replyId: true, reason: true, modelText: true, createdAt: true, reply: { select: { text: true } } },
+      select: {
+        id: true,
+        businessId: true,
+        conversationId: true,
+        replyId: true,
+        reason: true,
+        modelText: true,
+        createdAt: true,
+        reply: { select: { text: true } },
+      },
     });
     return rows.map(({ reply, ...rest }) => ({ ...rest, sentText: reply.text }));
   }

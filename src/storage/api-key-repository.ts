@@ -39,7 +39,8 @@ export class ApiKeyRepository implements ApiKeyStore {
   list(businessId?: string | null): Promise<ApiKeyRecord[]> {
     return raw(() => {
       if (businessId === undefined) return this.db.$queryRawUnsafe<Row[]>(`select ${COLUMNS} from "ApiKey" order by "createdAt", "id"`);
-      if (businessId === null) return this.db.$queryRawUnsafe<Row[]>(`select ${COLUMNS} from "ApiKey" where "businessId" is null order by "createdAt", "id"`);
+      if (businessId === null)
+        return this.db.$queryRawUnsafe<Row[]>(`select ${COLUMNS} from "ApiKey" where "businessId" is null order by "createdAt", "id"`);
       return this.db.$queryRawUnsafe<Row[]>(`select ${COLUMNS} from "ApiKey" where "businessId" = $1::uuid order by "createdAt", "id"`, businessId);
     });
   }

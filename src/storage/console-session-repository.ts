@@ -11,7 +11,9 @@ export class ConsoleSessionRepository implements ConsoleSessionStore {
   async insert(session: Omit<ConsoleSessionRecord, "lastUsedAt" | "revokedAt"> & { readonly tokenHash: string }): Promise<void> {
     await withDatabase(() =>
       this.db.$transaction([
-        this.db.consoleSession.deleteMany({ where: { apiKeyId: session.apiKeyId, OR: [{ expiresAt: { lt: session.createdAt } }, { revokedAt: { not: null } }] } }),
+        this.db.consoleSession.deleteMany({
+          where: { apiKeyId: session.apiKeyId, OR: [{ expiresAt: { lt: session.createdAt } }, { revokedAt: { not: null } }] },
+        }),
         this.db.consoleSession.create({ data: session, select: { id: true } }),
       ]),
     );
@@ -28,12 +30,19 @@ export class ConsoleSessionRepository implements ConsoleSessionStore {
 
   listLive(apiKeyId: string, now: Date): Promise<ConsoleSessionRecord[]> {
     return withDatabase(() =>
-      this.db.consoleSession.findMany({ where: { apiKeyId, revokedAt: null, expiresAt: { gt: now } }, select: FIELDS, orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: 200 }),
+      this.db.consoleSession.findMany({
+        where: { apiKeyId, revokedAt: null, expiresAt: { gt: now } },
+        select: FIELDS,
+        orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+        take: 200,
+      }),
     );
   }
 
   async revoke(apiKeyId: string, sessionId: string, at: Date): Promise<boolean> {
-    const { count } = await withDatabase(() => this.db.consoleSession.updateMany({ where: { id: sessionId, apiKeyId, revokedAt: null }, data: { revokedAt: at } }));
+    const { count } = await withDatabase(() =>
+      this.db.consoleSession.updateMany({ where: { id: sessionId, apiKeyId, revokedAt: null }, data: { revokedAt: at } }),
+    );
     return count > 0;
   }
 

@@ -19,7 +19,11 @@ export class ConversationRepository implements ConversationReader {
     return withDatabase(async () => {
       const rows = await this.db.message.findMany({
         // A web chat reply is "sent" by announcing it, which happens just before it is marked sent.
-        where: { conversationId, seq: { gt: BigInt(afterSeq) }, OR: [{ direction: "inbound" }, { direction: "outbound", status: { not: "failed" } }] },
+        where: {
+          conversationId,
+          seq: { gt: BigInt(afterSeq) },
+          OR: [{ direction: "inbound" }, { direction: "outbound", status: { not: "failed" } }],
+        },
         orderBy: { seq: "asc" },
         take: limit,
         select: { id: true, seq: true, direction: true, text: true, status: true, createdAt: true },

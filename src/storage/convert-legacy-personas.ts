@@ -5,7 +5,13 @@ export interface PersonaConversionReport {
   /** Versions converted to settings + voice, with how. */
   readonly converted: readonly { readonly versionId: string; readonly persona: string; readonly version: number; readonly how: string }[];
   /** Versions that could not be converted: kept as drafts that are never used; deactivated if they were live. */
-  readonly drafts: readonly { readonly versionId: string; readonly persona: string; readonly version: number; readonly reason: string; readonly wasActive: boolean }[];
+  readonly drafts: readonly {
+    readonly versionId: string;
+    readonly persona: string;
+    readonly version: number;
+    readonly reason: string;
+    readonly wasActive: boolean;
+  }[];
 }
 
 interface Row {
@@ -40,23 +46,32 @@ export async function convertLegacyPersonas(client: pg.Client): Promise<PersonaC
   const drafts: PersonaConversionReport["drafts"][number][] = [];
   for (const versions of byPersona.values()) {
     const first = versions[0]!;
-    const legacy: LegacyVersion[] = versions.map((r) => ({ id: r.id, version: r.version, settings: r.settings, legacyText: r.legacyText, voice: r.voice }));
+    const legacy: LegacyVersion[] = versions.map((r) => ({
+      id: r.id,
+      version: r.version,
+      settings: r.settings,
+      legacyText: r.legacyText,
+      voice: r.voice,
+    }));
     const results = convertLegacyVersions(legacy, { persona: first.personaName, business: first.businessName });
     await client.query("begin");
     try {
       for (const r of results) {
         if (r.ok) {
-          await client.query(`update "PersonaVersion" set settings = $2, voice = $3, origin = $4, "legacyText" = null where id = $1 and voice is null`, [
-            r.id,
-            JSON.stringify(r.persona.settings),
-            r.persona.voice,
-            JSON.stringify(r.origin),
-          ]);
+          await client.query(
+            `update "PersonaVersion" set settings = $2, voice = $3, origin = $4, "legacyText" = null where id = $1 and voice is null`,
+            [r.id, JSON.stringify(r.persona.settings), r.persona.voice, JSON.stringify(r.origin)],
+          );
           converted.push({ versionId: r.id, persona: first.personaName, version: r.version, how: r.how });
         } else {
-          await client.query(`update "PersonaVersion" set "draftReason" = $2, origin = $3 where id = $1 and voice is null`, [r.id, r.reason, JSON.stringify(r.origin)]);
+          await client.query(`update "PersonaVersion" set "draftReason" = $2, origin = $3 where id = $1 and voice is null`, [
+            r.id,
+            r.reason,
+            JSON.stringify(r.origin),
+          ]);
           const wasActive = first.activeVersionId === r.id;
-          if (wasActive) await client.query(`update "Persona" set "activeVersionId" = null where id = $1 and "activeVersionId" = $2`, [first.personaId, r.id]);
+          if (wasActive)
+            await client.query(`update "Persona" set "activeVersionId" = null where id = $1 and "activeVersionId" = $2`, [first.personaId, r.id]);
           drafts.push({ versionId: r.id, persona: first.personaName, version: r.version, reason: r.reason, wasActive });
         }
       }

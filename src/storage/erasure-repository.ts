@@ -24,7 +24,9 @@ export class ErasureRepository implements ErasureStore {
   }
 
   async findContactsByPlatformUser(kinds: readonly ChannelKind[], platformUserId: string): Promise<ContactSubject[]> {
-    const found = await withDatabase(() => this.db.contact.findMany({ where: { platformUserId, channel: { kind: { in: [...kinds] } } }, select: subject }));
+    const found = await withDatabase(() =>
+      this.db.contact.findMany({ where: { platformUserId, channel: { kind: { in: [...kinds] } } }, select: subject }),
+    );
     return found.map(toSubject);
   }
 
@@ -54,7 +56,9 @@ export class ErasureRepository implements ErasureStore {
   }
 
   async complete(confirmationCode: string, erasedMessages: number): Promise<void> {
-    await withDatabase(() => this.db.erasureRequest.update({ where: { confirmationCode }, data: { status: "completed", erasedMessages, completedAt: new Date() } }));
+    await withDatabase(() =>
+      this.db.erasureRequest.update({ where: { confirmationCode }, data: { status: "completed", erasedMessages, completedAt: new Date() } }),
+    );
   }
 
   async fail(confirmationCode: string, error: string): Promise<void> {

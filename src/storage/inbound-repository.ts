@@ -65,6 +65,12 @@ export class InboundRepository implements InboundStore {
       select: { id: true, conversationId: true, businessId: true, status: true },
     });
     if (!row) return null;
-    return { messageId: row.id, conversationId: row.conversationId, businessId: row.businessId, duplicate: true, answered: row.status !== "received" };
+    return {
+      messageId: row.id,
+      conversationId: row.conversationId,
+      businessId: row.businessId,
+      duplicate: true,
+      answered: row.status !== "received",
+    };
   }
 }

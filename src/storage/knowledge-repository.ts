@@ -11,6 +11,10 @@ export class KnowledgeRepository implements KnowledgeStore {
   }
 
   entries(businessId: string): Promise<KnowledgeEntryText[]> {
-    return this.db.knowledgeEntry.findMany({ where: { businessId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true, kind: true, title: true, body: true } });
+    return this.db.knowledgeEntry.findMany({
+      where: { businessId },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: { id: true, kind: true, title: true, body: true },
+    });
   }
 }

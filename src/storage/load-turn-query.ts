@@ -107,7 +107,13 @@ export async function loadTurnContext(db: Db, conversationId: string, now = Date
     persona: readStoredPersona(
       row.personaVersionId === null
         ? null
-        : { versionId: row.personaVersionId, version: row.personaVersion!, settings: row.personaSettings, voice: row.personaVoice, draftReason: row.personaDraftReason },
+        : {
+            versionId: row.personaVersionId,
+            version: row.personaVersion!,
+            settings: row.personaSettings,
+            voice: row.personaVoice,
+            draftReason: row.personaDraftReason,
+          },
     ),
     activity: {
       lastDay: Number(row.lastDay),

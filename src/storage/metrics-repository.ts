@@ -18,9 +18,7 @@ export class MetricsRepository implements Omit<MetricsSource, "queueDepth"> {
   async recentTurns(windowMs: number) {
     // Wait: from the oldest message a turn answered to the turn's start. Both lookups are indexed
     // ("Turn"."createdAt", "Message"."replyId"): the cost follows the turns of the window, not the table.
-    const rows = await this.db.$queryRaw<
-      Array<{ wait_ms: number; turn_ms: number; generation_ms: number; generated: number; evaluated: number }>
-    >`
+    const rows = await this.db.$queryRaw<Array<{ wait_ms: number; turn_ms: number; generation_ms: number; generated: number; evaluated: number }>>`
       select extract(epoch from (t."startedAt" - first_in."createdAt")) * 1000 as wait_ms,
              extract(epoch from (t."createdAt" - t."startedAt")) * 1000 as turn_ms,
              extract(epoch from (t."generationEndedAt" - t."generationStartedAt")) * 1000 as generation_ms,

@@ -23,7 +23,10 @@ export interface MigrationOutcome {
  * recorded as finished.
  */
 export async function migrateDatabase(databaseUrl: string): Promise<MigrationOutcome> {
-  const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const applied = await appliedMigrations(databaseUrl);
   const pending = !migrations.every((m) => applied.has(m));
   if (pending) await runPrismaCli(["migrate", "deploy"], databaseUrl);

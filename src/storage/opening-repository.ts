@@ -27,7 +27,9 @@ export class OpeningRepository {
         order by m.seq desc limit 1
       ) as "messageId"
       from taken t`;
-    const turns = rows.filter((r) => r.messageId && !r.paused).map((r) => ({ conversationId: r.conversationId, messageId: r.messageId!, businessId }));
+    const turns = rows
+      .filter((r) => r.messageId && !r.paused)
+      .map((r) => ({ conversationId: r.conversationId, messageId: r.messageId!, businessId }));
     return { taken: rows.length, turns };
   }
 }

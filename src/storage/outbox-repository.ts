@@ -23,14 +23,25 @@ export class OutboxRepository implements OutboxStore {
   }
 
   async release(outboxId: string, error: string, progress?: SendProgress): Promise<void> {
-    await this.db.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "pending", lastError: error.slice(0, 500), ...progressFields(progress) } });
+    await this.db.outboxEntry.updateMany({
+      where: { id: outboxId, status: "sending" },
+      data: { status: "pending", lastError: error.slice(0, 500), ...progressFields(progress) },
+    });
   }
 
   async markFailed(outboxId: string, error: string, progress?: SendProgress): Promise<void> {
     await ignoreErased(
       this.db.$transaction(async (tx) => {
-        const entry = await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "failed", lastError: error.slice(0, 500), ...progressFields(progress) }, select: { messageId: true } });
-        const message = await tx.message.update({ where: { id: entry.messageId }, data: { status: "failed", error: error.slice(0, 500) }, select: noticeFields });
+        const entry = await tx.outboxEntry.update({
+          where: { id: outboxId },
+          data: { status: "failed", lastError: error.slice(0, 500), ...progressFields(progress) },
+          select: { messageId: true },
+        });
+        const message = await tx.message.update({
+          where: { id: entry.messageId },
+          data: { status: "failed", error: error.slice(0, 500) },
+          select: noticeFields,
+        });
         if (message.kind === OWNER_NOTICE_KIND) await settleHandoffNotice(tx, message, { sent: false, error });
       }),
     );

@@ -32,7 +32,15 @@ export class OwnerMessageRepository implements OwnerMessageStore {
           where: { channelId_platformMessageId: { channelId: channel.id, platformMessageId: message.platformMessageId } },
           select: { id: true, conversationId: true },
         });
-        if (existing) return { messageId: existing.id, conversationId: existing.conversationId, businessId: channel.businessId, duplicate: true, answeredCount: 0, paused: false };
+        if (existing)
+          return {
+            messageId: existing.id,
+            conversationId: existing.conversationId,
+            businessId: channel.businessId,
+            duplicate: true,
+            answeredCount: 0,
+            paused: false,
+          };
         const contact = await tx.contact.upsert({
           where: { channelId_platformUserId: { channelId: channel.id, platformUserId: message.recipientId } },
           create: { businessId: channel.businessId, channelId: channel.id, platformUserId: message.recipientId },
@@ -66,8 +74,18 @@ export class OwnerMessageRepository implements OwnerMessageStore {
         const row = created[0];
         if (!row) {
           // A concurrent delivery of the same message stored it first.
-          const raced = await tx.message.findUniqueOrThrow({ where: { channelId_platformMessageId: { channelId: channel.id, platformMessageId: message.platformMessageId } }, select: { id: true } });
-          return { messageId: raced.id, conversationId: conversation.id, businessId: channel.businessId, duplicate: true, answeredCount: 0, paused: false };
+          const raced = await tx.message.findUniqueOrThrow({
+            where: { channelId_platformMessageId: { channelId: channel.id, platformMessageId: message.platformMessageId } },
+            select: { id: true },
+          });
+          return {
+            messageId: raced.id,
+            conversationId: conversation.id,
+            businessId: channel.businessId,
+            duplicate: true,
+            answeredCount: 0,
+            paused: false,
+          };
         }
         // The owner answered what was waiting: the agent must not answer it again after the quiet time.
         const answered = await tx.message.updateMany({
@@ -79,7 +97,14 @@ export class OwnerMessageRepository implements OwnerMessageStore {
           where: { id: conversation.id, OR: [{ agentPaused: false }, { pausedBy: OWNER_PHONE }] },
           data: { agentPaused: true, pausedBy: OWNER_PHONE, pausedUntil },
         });
-        return { messageId: row.id, conversationId: conversation.id, businessId: channel.businessId, duplicate: false, answeredCount: answered.count, paused: paused.count > 0 };
+        return {
+          messageId: row.id,
+          conversationId: conversation.id,
+          businessId: channel.businessId,
+          duplicate: false,
+          answeredCount: answered.count,
+          paused: paused.count > 0,
+        };
       }),
     );
   }

@@ -4,7 +4,11 @@ import type { Db } from "./create-db.js";
 import { withDatabase } from "./db-unavailable.js";
 
 const bytes = (s: SealedSecret) => ({ sealed: Uint8Array.from(s.ciphertext), iv: Uint8Array.from(s.iv), tag: Uint8Array.from(s.tag) });
-const sealedOf = (row: { sealed: Uint8Array; iv: Uint8Array; tag: Uint8Array }): SealedSecret => ({ ciphertext: row.sealed, iv: row.iv, tag: row.tag });
+const sealedOf = (row: { sealed: Uint8Array; iv: Uint8Array; tag: Uint8Array }): SealedSecret => ({
+  ciphertext: row.sealed,
+  iv: row.iv,
+  tag: row.tag,
+});
 
 export class PushRepository implements PushStore {
   constructor(private readonly db: Db) {}
@@ -22,7 +26,10 @@ export class PushRepository implements PushStore {
     await withDatabase(() =>
       this.db.$transaction([
         this.db.pushSubscription.deleteMany({ where: { endpointHash: row.endpointHash } }),
-        this.db.pushSubscription.create({ data: { id: row.id, apiKeyId: row.apiKeyId, endpointHash: row.endpointHash, ...bytes(row.sealed) }, select: { id: true } }),
+        this.db.pushSubscription.create({
+          data: { id: row.id, apiKeyId: row.apiKeyId, endpointHash: row.endpointHash, ...bytes(row.sealed) },
+          select: { id: true },
+        }),
       ]),
     );
   }
@@ -43,7 +50,13 @@ export class PushRepository implements PushStore {
   async subscriptionsToAlert(businessId: string, kind: AlertKind): Promise<StoredSubscription[]> {
     const rows = await withDatabase(() =>
       this.db.pushSubscription.findMany({
-        where: { apiKey: { revokedAt: null, OR: [{ businessId }, { businessId: null }], ...(kind === "handoff" ? { alertHandoffs: true } : { alertWaiting: true }) } },
+        where: {
+          apiKey: {
+            revokedAt: null,
+            OR: [{ businessId }, { businessId: null }],
+            ...(kind === "handoff" ? { alertHandoffs: true } : { alertWaiting: true }),
+          },
+        },
         select: { id: true, sealed: true, iv: true, tag: true },
         take: 500,
       }),
@@ -61,7 +74,9 @@ export class PushRepository implements PushStore {
   }
 
   async setSettings(apiKeyId: string, settings: AlertSettings): Promise<AlertSettings | null> {
-    const { count } = await withDatabase(() => this.db.apiKey.updateMany({ where: { id: apiKeyId }, data: { alertHandoffs: settings.handoffs, alertWaiting: settings.waiting } }));
+    const { count } = await withDatabase(() =>
+      this.db.apiKey.updateMany({ where: { id: apiKeyId }, data: { alertHandoffs: settings.handoffs, alertWaiting: settings.waiting } }),
+    );
     return count ? settings : null;
   }
 }

@@ -30,7 +30,11 @@ export class ReconcileRepository implements ReconcileStore {
   }
 
   async stalePendingOutbox(olderThan: Date, limit: number) {
-    const rows = await this.db.outboxEntry.findMany({ where: { status: "pending", createdAt: { lt: olderThan } }, take: limit, select: { id: true } });
+    const rows = await this.db.outboxEntry.findMany({
+      where: { status: "pending", createdAt: { lt: olderThan } },
+      take: limit,
+      select: { id: true },
+    });
     return rows.map((r) => r.id);
   }
 
@@ -44,7 +48,10 @@ export class ReconcileRepository implements ReconcileStore {
   }
 
   async requeueSending(outboxId: string) {
-    await this.db.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "pending", lastError: "reconciled: the worker stopped mid-send" } });
+    await this.db.outboxEntry.updateMany({
+      where: { id: outboxId, status: "sending" },
+      data: { status: "pending", lastError: "reconciled: the worker stopped mid-send" },
+    });
   }
 
   async recordSent(outboxId: string, platformMessageIds: readonly string[]) {
@@ -57,7 +64,11 @@ export class ReconcileRepository implements ReconcileStore {
       const entry = await tx.outboxEntry.updateMany({ where: { id: outboxId, status: "sending" }, data: { status: "failed", lastError: reason } });
       if (entry.count === 0) return;
       const row = await tx.outboxEntry.findUniqueOrThrow({ where: { id: outboxId }, select: { messageId: true } });
-      const message = await tx.message.update({ where: { id: row.messageId }, data: { status: "failed", error: reason }, select: { id: true, businessId: true, kind: true } });
+      const message = await tx.message.update({
+        where: { id: row.messageId },
+        data: { status: "failed", error: reason },
+        select: { id: true, businessId: true, kind: true },
+      });
       if (message.kind === OWNER_NOTICE_KIND) await settleHandoffNotice(tx, message, { sent: false, error: reason });
     });
   }

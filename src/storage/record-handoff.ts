@@ -30,8 +30,15 @@ export async function recordHandoff(
     return { id: row.id, status: "failed" as const };
   };
   if (target.channel === "invalid") return failed(target.error);
-  const channel = await tx.channel.findFirst({ where: { businessId, kind: target.channel, enabled: true }, orderBy: { createdAt: "asc" }, select: { id: true } });
-  if (!channel) return failed(`no enabled ${target.channel} channel in this business to notify the owner through: add one, or set the persona's owner channel to admin`);
+  const channel = await tx.channel.findFirst({
+    where: { businessId, kind: target.channel, enabled: true },
+    orderBy: { createdAt: "asc" },
+    select: { id: true },
+  });
+  if (!channel)
+    return failed(
+      `no enabled ${target.channel} channel in this business to notify the owner through: add one, or set the persona's owner channel to admin`,
+    );
 
   const contact = await tx.contact.upsert({
     where: { channelId_platformUserId: { channelId: channel.id, platformUserId: target.address } },
@@ -47,11 +54,22 @@ export async function recordHandoff(
     select: { id: true },
   });
   const notice = await tx.message.create({
-    data: { businessId, conversationId: ownerConversation.id, channelId: channel.id, direction: "outbound", kind: OWNER_NOTICE_KIND, text: handoff.noticeText, status: "pending" },
+    data: {
+      businessId,
+      conversationId: ownerConversation.id,
+      channelId: channel.id,
+      direction: "outbound",
+      kind: OWNER_NOTICE_KIND,
+      text: handoff.noticeText,
+      status: "pending",
+    },
     select: { id: true },
   });
   const outbox = await tx.outboxEntry.create({ data: { messageId: notice.id }, select: { id: true } });
-  const row = await tx.handoff.create({ data: { ...base, notify: handoff.notify.slice(0, 200), status: "pending", noticeMessageId: notice.id }, select: { id: true } });
+  const row = await tx.handoff.create({
+    data: { ...base, notify: handoff.notify.slice(0, 200), status: "pending", noticeMessageId: notice.id },
+    select: { id: true },
+  });
   return { id: row.id, status: "pending", noticeOutboxId: outbox.id };
 }
 
@@ -63,6 +81,8 @@ export async function settleHandoffNotice(
 ): Promise<void> {
   await tx.handoff.updateMany({
     where: { businessId: notice.businessId, noticeMessageId: notice.id, status: { in: outcome.sent ? ["pending"] : ["pending", "notified"] } },
-    data: outcome.sent ? { status: "notified", notifiedAt: new Date(), error: null } : { status: "failed", error: `the notice to the owner was not delivered: ${outcome.error}`.slice(0, 500) },
+    data: outcome.sent
+      ? { status: "notified", notifiedAt: new Date(), error: null }
+      : { status: "failed", error: `the notice to the owner was not delivered: ${outcome.error}`.slice(0, 500) },
   });
 }

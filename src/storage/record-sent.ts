@@ -33,8 +33,15 @@ function write(db: Db, outboxId: string, ids: readonly string[], messagePlatform
     const entry = await tx.outboxEntry.findUnique({ where: { id: outboxId }, select: { status: true, messageId: true } });
     if (!entry) return undefined;
     if (entry.status === "sent") return { keptApart: [] };
-    await tx.outboxEntry.update({ where: { id: outboxId }, data: { status: "sent", sentAt: new Date(), lastError: null, platformMessageIds: [...ids] } });
-    const message = await tx.message.update({ where: { id: entry.messageId }, data: { platformMessageId: messagePlatformId }, select: { id: true, businessId: true, kind: true } });
+    await tx.outboxEntry.update({
+      where: { id: outboxId },
+      data: { status: "sent", sentAt: new Date(), lastError: null, platformMessageIds: [...ids] },
+    });
+    const message = await tx.message.update({
+      where: { id: entry.messageId },
+      data: { platformMessageId: messagePlatformId },
+      select: { id: true, businessId: true, kind: true },
+    });
     // A receipt (delivered, read) may have moved it on already; only pending or failed become sent.
     await tx.message.updateMany({ where: { id: message.id, status: { in: ["pending", "failed"] } }, data: { status: "sent", error: null } });
     if (message.kind === OWNER_NOTICE_KIND) await settleHandoffNotice(tx, message, { sent: true });

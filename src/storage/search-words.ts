@@ -23,7 +23,14 @@ export function businessSearchQuery(businessId: string, text: string): string | 
 }
 
 function wordsQuery(text: string): string | null {
-  const words = (text.normalize("NFC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_WORDS).map((w) => w.slice(0, MAX_WORD_CHARS));
+  const words = (
+    text
+      .normalize("NFC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  )
+    .slice(0, MAX_WORDS)
+    .map((w) => w.slice(0, MAX_WORD_CHARS));
   if (words.length === 0) return null;
   return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(" & ");
 }

@@ -16,7 +16,12 @@ export interface SeededBusiness {
  * version; versions edited in the console stay active while the file is unchanged. `settings`, when
  * given, replace the business's settings (the rest take their defaults).
  */
-export async function seedBusiness(db: Db, { template, persona }: PersonaTemplate, slug: string, settings?: Partial<BusinessSettings>): Promise<SeededBusiness> {
+export async function seedBusiness(
+  db: Db,
+  { template, persona }: PersonaTemplate,
+  slug: string,
+  settings?: Partial<BusinessSettings>,
+): Promise<SeededBusiness> {
   const { name, business: businessName } = persona.settings;
   return db.$transaction(async (tx) => {
     const business = await tx.business.upsert({

@@ -2,7 +2,6 @@ import type { InboundMessage } from "../domain/inbound-message.js";
 import type { BatchStoreResult } from "../ports/inbound-store.js";
 import type { Db } from "./create-db.js";
 
-
 interface Row {
   ord: bigint | number;
   message_id: string | null;
@@ -84,7 +83,13 @@ export async function storeInboundBatch(db: Db, messages: readonly InboundMessag
     if (row.message_id === null || row.conversation_id === null || row.business_id === null) return { outcome: "unsettled" };
     return {
       outcome: "stored",
-      stored: { messageId: row.message_id, conversationId: row.conversation_id, businessId: row.business_id, duplicate: row.duplicate === true, answered: row.answered === true },
+      stored: {
+        messageId: row.message_id,
+        conversationId: row.conversation_id,
+        businessId: row.business_id,
+        duplicate: row.duplicate === true,
+        answered: row.answered === true,
+      },
     };
   });
 }

@@ -18,16 +18,30 @@ export class TurnRepository implements TurnStore {
 
   async saveReply(raw: SaveReplyInput): Promise<SavedReply | null> {
     // PostgreSQL refuses NUL in text: a reply (or the model text kept with a flag) holding one would fail its transaction on every retry.
-    const input: SaveReplyInput = { ...raw, text: withoutNul(raw.text), ...(raw.flag ? { flag: { ...raw.flag, modelText: withoutNul(raw.flag.modelText) } } : {}) };
+    const input: SaveReplyInput = {
+      ...raw,
+      text: withoutNul(raw.text),
+      ...(raw.flag ? { flag: { ...raw.flag, modelText: withoutNul(raw.flag.modelText) } } : {}),
+    };
     try {
       if (!input.flag && !input.handoff) return await saveReplyStatement(this.db, input);
       return await this.db.$transaction(async (tx) => {
         const saved = await saveReplyStatement(tx, input);
         if (!saved) throw new Fenced();
         if (input.flag) {
-          await tx.replyFlag.create({ data: { businessId: input.businessId, conversationId: input.conversationId, replyId: saved.replyId, reason: input.flag.reason.slice(0, 500), modelText: input.flag.modelText } });
+          await tx.replyFlag.create({
+            data: {
+              businessId: input.businessId,
+              conversationId: input.conversationId,
+              replyId: saved.replyId,
+              reason: input.flag.reason.slice(0, 500),
+              modelText: input.flag.modelText,
+            },
+          });
         }
-        const handoff = input.handoff ? await recordHandoff(tx, { businessId: input.businessId, conversationId: input.conversationId, handoff: input.handoff }) : undefined;
+        const handoff = input.handoff
+          ? await recordHandoff(tx, { businessId: input.businessId, conversationId: input.conversationId, handoff: input.handoff })
+          : undefined;
         return { ...saved, ...(handoff ? { handoff } : {}) };
       });
     } catch (error) {
@@ -46,7 +60,10 @@ export class TurnRepository implements TurnStore {
   }
 
   async skipInbound(messageIds: readonly string[], reason: string): Promise<void> {
-    await this.db.message.updateMany({ where: { id: { in: [...messageIds] }, status: "received" }, data: { status: "skipped", error: reason.slice(0, 500) } });
+    await this.db.message.updateMany({
+      where: { id: { in: [...messageIds] }, status: "received" },
+      data: { status: "skipped", error: reason.slice(0, 500) },
+    });
   }
 
   async waitForOpening(conversationId: string, until: Date): Promise<void> {

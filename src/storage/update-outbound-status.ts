@@ -29,14 +29,22 @@ export async function updateOutboundStatus(
   const base = { channelId, direction: "outbound" as const, status: { in: MAY_FOLLOW[status] } };
   const byMessage = await db.message.updateMany({ where: { ...base, platformMessageId }, data });
   const byOutbox = await db.message.updateMany({
-    where: { ...base, OR: [{ platformMessageId: null }, { platformMessageId: { not: platformMessageId } }], outbox: { is: { platformMessageIds: { has: platformMessageId } } } },
+    where: {
+      ...base,
+      OR: [{ platformMessageId: null }, { platformMessageId: { not: platformMessageId } }],
+      outbox: { is: { platformMessageIds: { has: platformMessageId } } },
+    },
     data,
   });
   const count = byMessage.count + byOutbox.count;
   if (count > 0 && status === "failed") {
     // A handoff notice the platform reports undelivered after all: its handoff is failed too.
     const notices = await db.message.findMany({
-      where: { channelId, kind: OWNER_NOTICE_KIND, OR: [{ platformMessageId }, { outbox: { is: { platformMessageIds: { has: platformMessageId } } } }] },
+      where: {
+        channelId,
+        kind: OWNER_NOTICE_KIND,
+        OR: [{ platformMessageId }, { outbox: { is: { platformMessageIds: { has: platformMessageId } } } }],
+      },
       select: { id: true, businessId: true },
     });
     for (const notice of notices) await settleHandoffNotice(db, notice, { sent: false, error: reason });
@@ -45,5 +53,7 @@ export async function updateOutboundStatus(
 }
 
 export function outboundStatusStore(db: Db): OutboundStatusStore {
-  return { updateOutboundStatus: (channelId, platformMessageId, status, error) => updateOutboundStatus(db, channelId, platformMessageId, status, error) };
+  return {
+    updateOutboundStatus: (channelId, platformMessageId, status, error) => updateOutboundStatus(db, channelId, platformMessageId, status, error),
+  };
 }

@@ -73,7 +73,10 @@ export async function buildPrompt(
     const notes = await knowledgeNotes(passages, room, count, controlText);
     if (!notes) break;
     const last = prompt.turns.at(-1)!;
-    const withNotes: ChatPrompt = { system: prompt.system, turns: [...prompt.turns.slice(0, -1), { role: "user", text: `${notes.text}${last.text}` } satisfies ChatTurn] };
+    const withNotes: ChatPrompt = {
+      system: prompt.system,
+      turns: [...prompt.turns.slice(0, -1), { role: "user", text: `${notes.text}${last.text}` } satisfies ChatTurn],
+    };
     const tokens = await model.countPromptTokens(withNotes);
     // countTurnTokens is an upper bound, so this holds; checked anyway, since the context size is hard.
     if (tokens <= budget) {

@@ -66,7 +66,9 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
   if (!readMarked && delivery.inboundPlatformMessageId && adapter.markRead) {
     readMarked = await adapter.markRead(delivery).then(
       () => true,
-      (error: unknown) => (log.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, "could not mark the customer's message read"), false),
+      (error: unknown) => (
+        log.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, "could not mark the customer's message read"), false
+      ),
     );
   }
   let platformMessageIds: readonly string[];
@@ -82,19 +84,28 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
 
 async function settleSent(deps: DeliveryDeps, delivery: ClaimedDelivery, ids: readonly string[], log: Logger): Promise<DeliveryOutcome> {
   let remembered = false;
-  const written = await persist(deps, log, "sent, but recording it failed", async () => {
-    const record = await deps.outbox.markSent(delivery.outboxId, ids);
-    if (record && record.keptApart.length > 0) {
-      log.warn({ keptApart: record.keptApart.length }, "the platform answered with a message id another message already holds; kept on the outbox entry only");
-    }
-  }, async () => {
-    // After the first failed write: the send must survive this process too.
-    if (remembered || !deps.unrecorded) return;
-    remembered = await deps.unrecorded.remember(delivery.outboxId, ids).then(
-      () => true,
-      (error: unknown) => (log.error({ err: error }, "could not keep the unrecorded send in Redis either"), false),
-    );
-  });
+  const written = await persist(
+    deps,
+    log,
+    "sent, but recording it failed",
+    async () => {
+      const record = await deps.outbox.markSent(delivery.outboxId, ids);
+      if (record && record.keptApart.length > 0) {
+        log.warn(
+          { keptApart: record.keptApart.length },
+          "the platform answered with a message id another message already holds; kept on the outbox entry only",
+        );
+      }
+    },
+    async () => {
+      // After the first failed write: the send must survive this process too.
+      if (remembered || !deps.unrecorded) return;
+      remembered = await deps.unrecorded.remember(delivery.outboxId, ids).then(
+        () => true,
+        (error: unknown) => (log.error({ err: error }, "could not keep the unrecorded send in Redis either"), false),
+      );
+    },
+  );
   if (!written) {
     log.error(
       { remembered },
@@ -110,7 +121,13 @@ async function settleSent(deps: DeliveryDeps, delivery: ClaimedDelivery, ids: re
   return "sent";
 }
 
-async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error: unknown, readMarked: boolean, log: Logger): Promise<DeliveryOutcome> {
+async function settleUnsent(
+  deps: DeliveryDeps,
+  delivery: ClaimedDelivery,
+  error: unknown,
+  readMarked: boolean,
+  log: Logger,
+): Promise<DeliveryOutcome> {
   const partial = error instanceof PartialSendError ? error : undefined;
   const cause = partial ? partial.cause : error;
   const progress: SendProgress = {
@@ -123,19 +140,31 @@ async function settleUnsent(deps: DeliveryDeps, delivery: ClaimedDelivery, error
   const refused = cause instanceof PlatformRejectedError || cause instanceof FatalError;
 
   if (!refused && repeatable && delivery.attempt < deps.maxAttempts) {
-    if (!(await persist(deps, log, "could not put the reply back for a retry", () => deps.outbox.release(delivery.outboxId, reason, progress)))) return "unrecorded";
+    if (!(await persist(deps, log, "could not put the reply back for a retry", () => deps.outbox.release(delivery.outboxId, reason, progress))))
+      return "unrecorded";
     log.warn({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error }, "the platform did not take the reply; will retry");
     return "retry";
   }
-  const failure = refused || repeatable ? reason : `UNKNOWN_OUTCOME: the platform may have taken the reply (${reason}); not resent to avoid a duplicate`;
-  if (!(await persist(deps, log, "could not record the failed send", () => deps.outbox.markFailed(delivery.outboxId, failure, progress)))) return "unrecorded";
+  const failure =
+    refused || repeatable ? reason : `UNKNOWN_OUTCOME: the platform may have taken the reply (${reason}); not resent to avoid a duplicate`;
+  if (!(await persist(deps, log, "could not record the failed send", () => deps.outbox.markFailed(delivery.outboxId, failure, progress))))
+    return "unrecorded";
   deps.events?.publish(delivery);
-  log.error({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error, unknownOutcome: !refused && !repeatable }, "reply failed for good");
+  log.error(
+    { attempt: delivery.attempt, partsSent: progress.partsSent, err: error, unknownOutcome: !refused && !repeatable },
+    "reply failed for good",
+  );
   return "failed";
 }
 
 /** Writes an outcome, trying again with backoff; false when the database would not take it. */
-async function persist(deps: DeliveryDeps, log: Logger, what: string, write: () => Promise<unknown>, afterFirstFailure?: () => Promise<void>): Promise<boolean> {
+async function persist(
+  deps: DeliveryDeps,
+  log: Logger,
+  what: string,
+  write: () => Promise<unknown>,
+  afterFirstFailure?: () => Promise<void>,
+): Promise<boolean> {
   const delays = deps.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS;
   const wait = deps.sleep ?? ((ms: number) => sleep(ms));
   for (let attempt = 0; ; attempt++) {

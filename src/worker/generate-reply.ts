@@ -60,7 +60,12 @@ export async function generateReply(
     const valid = { ...context, persona: context.persona };
     const persona = valid.persona.persona;
     const { settings } = context;
-    const built = await buildPrompt(valid, deps.model, { replyMaxTokens: settings.replyMaxTokens, chunkTokens: options.chunkTokens }, await knowledgeFor(deps.knowledge, context, settings.knowledgeBudgetTokens));
+    const built = await buildPrompt(
+      valid,
+      deps.model,
+      { replyMaxTokens: settings.replyMaxTokens, chunkTokens: options.chunkTokens },
+      await knowledgeFor(deps.knowledge, context, settings.knowledgeBudgetTokens),
+    );
     // The answer when everything pending is a photo, voice note, sticker...: the model is not asked.
     if (onlyNonText(context)) return cannedReply(context, built, settings.nonTextReply);
     const controlText = controlTextOf(deps.model);
@@ -68,7 +73,11 @@ export async function generateReply(
     if (decision.action === "ignore") return { ...cannedReply(context, built, ""), skip: decision.reason };
     if (decision.action === "reply") return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason };
     if (decision.action === "handoff") {
-      return { ...cannedReply(context, built, decision.text), decidedBy: decision.reason, handoff: { reason: decision.reason, notify: decision.notify } };
+      return {
+        ...cannedReply(context, built, decision.text),
+        decidedBy: decision.reason,
+        handoff: { reason: decision.reason, notify: decision.notify },
+      };
     }
     const pending = new Set(context.pendingIds);
     const lastPending = context.history.filter((m) => pending.has(m.id)).at(-1)!.seq;
@@ -77,12 +86,15 @@ export async function generateReply(
     const watch =
       options.interrupt === "restart" && restarts < options.maxRestarts
         ? setInterval(() => {
-            void deps.store.newestPendingSeq(context.conversationId).then((seq) => {
-              if (seq !== null && seq > lastPending && !controller.signal.aborted) {
-                interrupted = true;
-                controller.abort();
-              }
-            }, () => undefined);
+            void deps.store.newestPendingSeq(context.conversationId).then(
+              (seq) => {
+                if (seq !== null && seq > lastPending && !controller.signal.aborted) {
+                  interrupted = true;
+                  controller.abort();
+                }
+              },
+              () => undefined,
+            );
           }, options.interruptPollMs)
         : undefined;
     const generationStartedAt = new Date();
@@ -120,10 +132,17 @@ export async function generateReply(
 }
 
 /** The passages of the business's knowledge matching what the customer is waiting on. */
-async function knowledgeFor(retriever: KnowledgeRetriever | undefined, context: TurnContext, budgetTokens: number): Promise<PromptKnowledge | undefined> {
+async function knowledgeFor(
+  retriever: KnowledgeRetriever | undefined,
+  context: TurnContext,
+  budgetTokens: number,
+): Promise<PromptKnowledge | undefined> {
   if (!retriever || budgetTokens <= 0) return undefined;
   const pending = new Set(context.pendingIds);
-  const query = context.history.filter((m) => pending.has(m.id) && m.kind === "text").map((m) => m.text).join("\n");
+  const query = context.history
+    .filter((m) => pending.has(m.id) && m.kind === "text")
+    .map((m) => m.text)
+    .join("\n");
   const found = await retriever.retrieve(context.businessId, query, context.knowledge);
   return { hasKnowledge: found.hasKnowledge, passages: found.passages.map((r) => r.passage), budgetTokens };
 }

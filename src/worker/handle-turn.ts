@@ -96,7 +96,10 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
     if (!result) return { kind: "nothing-pending" };
     if (result.context.persona.status === "invalid") {
       const { versionId, problem } = result.context.persona;
-      deps.logger.error({ conversationId: context.conversationId, personaVersionId: versionId, problem }, "persona cannot be used: the conversation goes to a person, the model is not asked");
+      deps.logger.error(
+        { conversationId: context.conversationId, personaVersionId: versionId, problem },
+        "persona cannot be used: the conversation goes to a person, the model is not asked",
+      );
     }
     if (result.skip) {
       await deps.store.skipInbound(result.context.pendingIds, result.skip);
@@ -126,7 +129,12 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
             handoff: {
               ...handoff,
               pausedBy: handoff.reason === PERSONA_INVALID ? PERSONA_INVALID : handoff.reason.startsWith("safety:") ? "safety" : "handoff",
-              noticeText: ownerNoticeText({ reason: handoff.reason, customerChannel: context.channel.kind, conversationId: context.conversationId, publicBaseUrl: deps.publicBaseUrl }),
+              noticeText: ownerNoticeText({
+                reason: handoff.reason,
+                customerChannel: context.channel.kind,
+                conversationId: context.conversationId,
+                publicBaseUrl: deps.publicBaseUrl,
+              }),
             },
           }
         : {}),
@@ -165,7 +173,10 @@ export async function handleTurn(deps: TurnDeps, job: TurnJob): Promise<TurnOutc
       ...(result.flagged ? { flagged: result.flagged } : {}),
       ...(saved.handoff ? { handoffId: saved.handoff.id } : {}),
     } as const;
-    deps.logger.info({ conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns, knowledgePassages: built.knowledgePassageIds.length }, "turn answered");
+    deps.logger.info(
+      { conversationId: context.conversationId, ...outcome, droppedTurns: built.droppedTurns, knowledgePassages: built.knowledgePassageIds.length },
+      "turn answered",
+    );
     return outcome;
   } finally {
     clearInterval(renew);

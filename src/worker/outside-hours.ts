@@ -42,14 +42,21 @@ export async function handleOutsideHours(deps: TurnDeps, context: TurnContext, s
   const now = deps.now?.() ?? new Date();
   const decision = decideOutsideHours(context, now);
   if (decision.kind === "answer") {
-    if (decision.invalidSchedule) deps.logger.warn({ businessId: context.businessId, errors: decision.invalidSchedule }, "stored opening hours are invalid; answering as if open");
+    if (decision.invalidSchedule)
+      deps.logger.warn(
+        { businessId: context.businessId, errors: decision.invalidSchedule },
+        "stored opening hours are invalid; answering as if open",
+      );
     return null;
   }
   if (decision.kind === "wait") {
     const until = decision.opens ?? new Date(now.getTime() + NEVER_OPENS_RECHECK_MS);
     await deps.store.waitForOpening(context.conversationId, until);
     if (decision.opens) await deps.scheduleOpening(context.businessId, decision.opens);
-    deps.logger.info({ conversationId: context.conversationId, waiting: context.pendingIds.length, until }, "outside hours: away message already sent, messages wait for a person or the opening");
+    deps.logger.info(
+      { conversationId: context.conversationId, waiting: context.pendingIds.length, until },
+      "outside hours: away message already sent, messages wait for a person or the opening",
+    );
     return { kind: "waiting", waiting: context.pendingIds.length, until };
   }
   const saved = await deps.store.saveReply({
@@ -60,13 +67,24 @@ export async function handleOutsideHours(deps: TurnDeps, context: TurnContext, s
     text: decision.text,
     historyStartSeq: 0n,
     awaySentAt: now,
-    stats: { worker: deps.workerName, promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, startedAt, generationStartedAt: now, generationEndedAt: now },
+    stats: {
+      worker: deps.workerName,
+      promptTokens: 0,
+      evaluatedTokens: 0,
+      generatedTokens: 0,
+      startedAt,
+      generationStartedAt: now,
+      generationEndedAt: now,
+    },
   });
   if (!saved) {
     deps.logger.warn({ conversationId: context.conversationId }, "turn fenced: its messages were answered by another turn");
     return { kind: "fenced" };
   }
   await deps.deliver(saved.outboxId);
-  deps.logger.info({ conversationId: context.conversationId, replyId: saved.replyId, answered: context.pendingIds.length }, "outside hours: away message sent");
+  deps.logger.info(
+    { conversationId: context.conversationId, replyId: saved.replyId, answered: context.pendingIds.length },
+    "outside hours: away message sent",
+  );
   return { kind: "away", replyId: saved.replyId, outboxId: saved.outboxId, answered: context.pendingIds.length };
 }

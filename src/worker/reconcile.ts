@@ -70,6 +70,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
   }
   const report = { requeuedTurns, requeuedDeliveries, unknownOutcomes, recordedSends };
-  if (requeuedTurns + requeuedDeliveries + unknownOutcomes + recordedSends > 0) deps.logger.warn(report, "reconciled work Redis and PostgreSQL disagreed on");
+  if (requeuedTurns + requeuedDeliveries + unknownOutcomes + recordedSends > 0)
+    deps.logger.warn(report, "reconciled work Redis and PostgreSQL disagreed on");
   return report;
 }

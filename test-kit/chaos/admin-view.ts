@@ -25,13 +25,18 @@ export interface AdminView {
 /** Reads the admin view through the admin API the console reads, with a key of the business. */
 export async function readAdminView(baseUrl: string, apiKey: string, businessId: string): Promise<AdminView> {
   const get = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${baseUrl}/api/admin/businesses/${businessId}${path}`, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${baseUrl}/api/admin/businesses/${businessId}${path}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      signal: AbortSignal.timeout(30_000),
+    });
     if (res.status !== 200) throw new Error(`admin API ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
   const listed: Array<{ id: string; agentPaused: boolean; pausedBy: string | null }> = [];
   for (let cursor: string | null = ""; cursor !== null; ) {
-    const page: { items: typeof listed; nextCursor: string | null } = await get(`/conversations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page: { items: typeof listed; nextCursor: string | null } = await get(
+      `/conversations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     listed.push(...page.items);
     cursor = page.nextCursor;
   }
@@ -47,7 +52,9 @@ export async function readAdminView(baseUrl: string, apiKey: string, businessId:
   }
   let handoffs = 0;
   for (let cursor: string | null = ""; cursor !== null; ) {
-    const page: { items: unknown[]; nextCursor: string | null } = await get(`/handoffs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page: { items: unknown[]; nextCursor: string | null } = await get(
+      `/handoffs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     handoffs += page.items.length;
     cursor = page.nextCursor;
   }

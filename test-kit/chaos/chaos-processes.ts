@@ -28,7 +28,11 @@ export class ChaosProcesses {
   ) {}
 
   async startGateway(port: number): Promise<Gateway> {
-    const gateway: Gateway = { port, url: `http://127.0.0.1:${port}`, process: await this.start("gateway", { ...this.env.gateway, PORT: String(port) }, "gateway listening") };
+    const gateway: Gateway = {
+      port,
+      url: `http://127.0.0.1:${port}`,
+      process: await this.start("gateway", { ...this.env.gateway, PORT: String(port) }, "gateway listening"),
+    };
     this.gateways.push(gateway);
     return gateway;
   }

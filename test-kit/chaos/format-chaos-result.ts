@@ -35,7 +35,10 @@ export function formatChaosResult(r: ChaosResult): string {
     ...Object.entries(r.platformFaults)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, n]): [string, number] => [`platform fault: ${name}`, n]),
-    ...Object.entries(r.webhookRefusals).map(([status, n]): [string, number] => [`webhook answered ${status === "connection" ? "no connection" : status}`, n]),
+    ...Object.entries(r.webhookRefusals).map(([status, n]): [string, number] => [
+      `webhook answered ${status === "connection" ? "no connection" : status}`,
+      n,
+    ]),
     ["processes exiting by themselves", r.unexpectedExits],
     ["p50 answer latency (ms)", r.p50LatencyMs],
     ["p99 answer latency (ms)", r.p99LatencyMs],
@@ -44,7 +47,8 @@ export function formatChaosResult(r: ChaosResult): string {
     ["duration (s)", Math.round(r.durationMs / 1000)],
   ];
   const lines = rows.map(([label, value]) => `${label.padEnd(42)} ${value}`);
-  for (const v of r.orderExamples) lines.push(`out of order: ${v.customer} got reply ${v.replyId} (to message seq ${v.answersSeq}) after the reply to seq ${v.afterSeq}`);
+  for (const v of r.orderExamples)
+    lines.push(`out of order: ${v.customer} got reply ${v.replyId} (to message seq ${v.answersSeq}) after the reply to seq ${v.afterSeq}`);
   for (const lost of r.lostExamples) lines.push(`lost: ${lost.customer} "${lost.text}": ${lost.why}`);
   lines.push(
     `chaos: received=${r.received} answered=${r.answered} duplicate_sends=${r.duplicateSends} lost=${r.lost} order_violations=${r.orderViolations} unknown_outcome=${r.unknownOutcome}`,

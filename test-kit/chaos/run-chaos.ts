@@ -146,13 +146,32 @@ const replyIdOf = (r: RecordedRequest) => (r.body as { biz_opaque_callback_data?
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const say = (line: string) => o.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`);
-  const rng = { traffic: seededRandom(o.seed, 0), schedule: seededRandom(o.seed, 1), platform: seededRandom(o.seed, 2), stalls: seededRandom(o.seed, 3), routing: seededRandom(o.seed, 4) };
+  const rng = {
+    traffic: seededRandom(o.seed, 0),
+    schedule: seededRandom(o.seed, 1),
+    platform: seededRandom(o.seed, 2),
+    stalls: seededRandom(o.seed, 3),
+    routing: seededRandom(o.seed, 4),
+  };
   await ensureProductionBuild();
   const modelPath = await ensureTinyModel(o.modelCacheDir);
   const postgres = await PrivatePostgres.start({ key: `chaos-${templateDatabaseName()}`, database: "chaos", prepare: migrate });
   const cleanup: Array<() => Promise<unknown>> = [() => postgres.destroy()];
   say("build, model and a migrated PostgreSQL cluster ready");
-  const events: ChaosEvents = { workerKills: 0, gatewayKills: 0, redisRestarts: 0, redisFailovers: 0, redisFailoverMs: [], postgresRestarts: 0, lockStalls: 0, sessionKills: 0, sessionsEnded: 0, stallsFailed: 0, platformRefusals: 0, duplicateDeliveries: 0 };
+  const events: ChaosEvents = {
+    workerKills: 0,
+    gatewayKills: 0,
+    redisRestarts: 0,
+    redisFailovers: 0,
+    redisFailoverMs: [],
+    postgresRestarts: 0,
+    lockStalls: 0,
+    sessionKills: 0,
+    sessionsEnded: 0,
+    stallsFailed: 0,
+    platformRefusals: 0,
+    duplicateDeliveries: 0,
+  };
   try {
     const redis = o.redisCluster ? await PrivateRedisCluster.start() : await PrivateRedis.start();
     cleanup.push(() => redis.stop());
@@ -196,7 +215,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     cleanup.push(() => processes.stopAll());
     const ports = await Promise.all(Array.from({ length: o.gateways }, () => freePort()));
     await Promise.all([...ports.map((port) => processes.startGateway(port)), ...Array.from({ length: o.workers }, () => processes.startWorker())]);
-    say(`seed ${o.seed}: started ${o.gateways} gateways, ${o.workers} workers, PostgreSQL on port ${postgres.port}, Redis ${redis instanceof PrivateRedisCluster ? redis.url : `on ${redis.port}`}, platform at ${graph.baseUrl}`);
+    say(
+      `seed ${o.seed}: started ${o.gateways} gateways, ${o.workers} workers, PostgreSQL on port ${postgres.port}, Redis ${redis instanceof PrivateRedisCluster ? redis.url : `on ${redis.port}`}, platform at ${graph.baseUrl}`,
+    );
 
     // The platform's faults: every kind scripted for the first sends, then drawn at random.
     const faultNames = new Map<Fault, string>(Object.entries(SEND_FAULTS).map(([name, fault]) => [fault, name]));
@@ -221,7 +242,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const delay = (windowMs * (i + 0.1 + 0.8 * rng.schedule())) / count;
         const pick = rng.schedule();
         const previous = chains.get(kind) ?? Promise.resolve();
-        chains.set(kind, Promise.all([previous, sleep(delay)]).then(() => action(pick)));
+        chains.set(
+          kind,
+          Promise.all([previous, sleep(delay)]).then(() => action(pick)),
+        );
       }
     };
     at("worker", o.workerKills, async (pick) => {
@@ -297,7 +321,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
     });
     await Promise.all(deliveries);
-    const duplicates = Array.from({ length: o.duplicates }, () => payloads.get(`wamid.chaos.${o.seed}.${rng.traffic.int(o.conversations)}.${rng.traffic.int(o.messagesPerConversation)}`)!);
+    const duplicates = Array.from(
+      { length: o.duplicates },
+      () => payloads.get(`wamid.chaos.${o.seed}.${rng.traffic.int(o.conversations)}.${rng.traffic.int(o.messagesPerConversation)}`)!,
+    );
     await Promise.all(duplicates.map((body) => post(body)));
     events.duplicateDeliveries = duplicates.length;
     say(`delivered ${sent.length} messages and ${duplicates.length} duplicate webhooks`);
@@ -318,7 +345,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     const admin = await readAdminView(processes.gateways[0]!.url, apiKey, businessId);
     const links = await db.message.findMany({ where: { direction: "inbound", replyId: { not: null } }, select: { id: true, replyId: true } });
-    const unknown = await db.outboxEntry.findMany({ where: { status: "failed", lastError: { startsWith: "UNKNOWN_OUTCOME" } }, select: { messageId: true } });
+    const unknown = await db.outboxEntry.findMany({
+      where: { status: "failed", lastError: { startsWith: "UNKNOWN_OUTCOME" } },
+      select: { messageId: true },
+    });
     const figures = chaosFigures({
       sent,
       phone: graph.received(),
@@ -335,7 +365,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     const exits = processes.unexpectedExits();
     for (const exit of exits) say(`process exited by itself: ${exit.name} (code ${exit.code}, signal ${exit.signal})\n${exit.tail}`);
-    return { ...figures, seed: o.seed, events, platformFaults, webhookRefusals: refusals, unexpectedExits: exits.length, durationMs: Date.now() - started, quiescent };
+    return {
+      ...figures,
+      seed: o.seed,
+      events,
+      platformFaults,
+      webhookRefusals: refusals,
+      unexpectedExits: exits.length,
+      durationMs: Date.now() - started,
+      quiescent,
+    };
   } finally {
     for (const step of cleanup.reverse()) await step().catch((error: unknown) => say(`cleanup: ${(error as Error).message}`));
   }
@@ -351,10 +390,16 @@ async function migrate(url: string): Promise<void> {
 
 /** The business, its WhatsApp channel with sealed credentials, and an admin API key of its own. */
 async function seed(db: Db, secretsKey: string): Promise<{ businessId: string; apiKey: string }> {
-  const { businessId } = await seedBusiness(db, await loadPersonaTemplate("support-bakery"), "chaos", { turnDebounceMs: 0, temperature: 0, replyMaxTokens: 8 });
+  const { businessId } = await seedBusiness(db, await loadPersonaTemplate("support-bakery"), "chaos", {
+    turnDebounceMs: 0,
+    temperature: 0,
+    replyMaxTokens: 8,
+  });
   const channel = await db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: PHONE_NUMBER_ID, name: "WhatsApp" } });
   const sealed = sealChannelCredentials({ accessToken: "chaos-token", appSecret: "", verifyToken: "" }, parseSecretKey(secretsKey), channel.id);
-  const secret = await db.channelSecret.create({ data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) } });
+  const secret = await db.channelSecret.create({
+    data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) },
+  });
   await db.channel.update({ where: { id: channel.id }, data: { credentialsRef: secret.id } });
   const { key } = await issueApiKey(new ApiKeyRepository(db), { businessId, name: "chaos" });
   return { businessId, apiKey: key };

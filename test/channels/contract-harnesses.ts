@@ -38,7 +38,13 @@ export async function webchatHarness(): Promise<ContractHarness<WebchatEvent>> {
     delivery: (text) => {
       const messageId = `reply-${++n}`;
       texts.set(messageId, text);
-      return { channel: { id: "ch-web", kind: "webchat", platformAccountId: "contract", credentialsRef: null }, conversationId: "conv-contract", recipientId: "session-contract-0001", messageId, text };
+      return {
+        channel: { id: "ch-web", kind: "webchat", platformAccountId: "contract", credentialsRef: null },
+        conversationId: "conv-contract",
+        recipientId: "session-contract-0001",
+        messageId,
+        text,
+      };
     },
     received: async () => {
       for (let i = 0; i < 100 && events.length === consumed && texts.size > consumed; i++) await new Promise((r) => setTimeout(r, 10));
@@ -113,7 +119,13 @@ export async function whatsappWebHarness(): Promise<ContractHarness<WwebEvent>> 
     maxChars: 4096,
     customerEvent: (key, text) => ({ channel: config, message: wwebMessage({ key: `3EB0${key}`, body: text }) }),
     nonMessageEvent: () => ({ channel: config, message: wwebMessage({ fromMe: true }) }),
-    delivery: (text) => ({ channel: { id: "ch-wweb", kind: "whatsapp_web", platformAccountId: "shop-phone", credentialsRef: null }, conversationId: "conv-wweb", recipientId: "15551234567@c.us", messageId: "reply-wweb", text }),
+    delivery: (text) => ({
+      channel: { id: "ch-wweb", kind: "whatsapp_web", platformAccountId: "shop-phone", credentialsRef: null },
+      conversationId: "conv-wweb",
+      recipientId: "15551234567@c.us",
+      messageId: "reply-wweb",
+      text,
+    }),
     received: async () => {
       const fresh = client.sent.slice(consumed).map((s) => s.text);
       consumed = client.sent.length;

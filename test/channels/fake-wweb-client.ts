@@ -53,7 +53,11 @@ export class FakeWwebClient implements WwebClient {
     const id = `3EB0${(++this.counter).toString(16).toUpperCase().padStart(16, "0")}`;
     const sent = { id: { fromMe: true, remote: chatId, id, _serialized: `true_${chatId}_${id}` } };
     // Like the library: the page reports the new message (message_create) before sendMessage resolves.
-    this.emit("message_create", { ...wwebMessage({ key: id, fromMe: true, from: OWN_NUMBER, to: chatId, body: text }), id: sent.id, timestamp: Math.floor(Date.now() / 1000) });
+    this.emit("message_create", {
+      ...wwebMessage({ key: id, fromMe: true, from: OWN_NUMBER, to: chatId, body: text }),
+      id: sent.id,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
     await Promise.resolve();
     return sent;
   }
@@ -87,5 +91,15 @@ export function wwebMessage(overrides: Partial<WwebMessage> & { key?: string } =
   const from = rest.from ?? "15551234567@c.us";
   const idPart = key ?? `3EB0C767D26A3D7F${(++seq).toString(16).toUpperCase().padStart(4, "0")}`;
   const id = { fromMe: rest.fromMe ?? false, remote: from, id: idPart, _serialized: `${rest.fromMe ? "true" : "false"}_${from}_${idPart}` };
-  return { id, from, to: OWN_NUMBER, fromMe: false, body: "Hello, are you open today?", type: "chat", isStatus: false, timestamp: 1749416383, ...rest };
+  return {
+    id,
+    from,
+    to: OWN_NUMBER,
+    fromMe: false,
+    body: "Hello, are you open today?",
+    type: "chat",
+    isStatus: false,
+    timestamp: 1749416383,
+    ...rest,
+  };
 }

@@ -55,8 +55,27 @@ let logoUrl: string;
 /** The business's logo on its own https host (a self-signed certificate the test browser is told to accept). */
 async function startLogoHost(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "parlor-logo-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="20" fill="#f4b400"/><text x="20" y="27" font-size="18" text-anchor="middle" fill="#7a2e8e">M</text></svg>';
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-days",
+      "1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="20" fill="#f4b400"/><text x="20" y="27" font-size="18" text-anchor="middle" fill="#7a2e8e">M</text></svg>';
   logoHost = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (_req, res) => {
     res.writeHead(200, { "content-type": "image/svg+xml" });
     res.end(svg);
@@ -75,15 +94,26 @@ beforeAll(async () => {
   // The business's own website: a second loopback origin (localhost vs 127.0.0.1) with the widget on its page.
   site = createServer((req, res) => {
     const channel = new URL(req.url ?? "/", "http://site").searchParams.get("channel") ?? "demo";
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": `default-src 'self'; script-src ${baseUrl}; connect-src ${baseUrl}; frame-src ${baseUrl}` });
-    res.end(`<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Corner Bakery</title></head><body><h1>Corner Bakery</h1><p>Fresh bread every morning.</p><script src="${baseUrl}/widget.js" data-channel="${channel}" async></script></body></html>`);
+    res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": `default-src 'self'; script-src ${baseUrl}; connect-src ${baseUrl}; frame-src ${baseUrl}`,
+    });
+    res.end(
+      `<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Corner Bakery</title></head><body><h1>Corner Bakery</h1><p>Fresh bread every morning.</p><script src="${baseUrl}/widget.js" data-channel="${channel}" async></script></body></html>`,
+    );
   });
   await new Promise<void>((resolve) => site.listen(0, "localhost", resolve));
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
-  await database.db.channel.updateMany({ where: { kind: "webchat", platformAccountId: "demo" }, data: { chatColor: "#7a2e8e", chatSites: [siteUrl] } });
+  await database.db.channel.updateMany({
+    where: { kind: "webchat", platformAccountId: "demo" },
+    data: { chatColor: "#7a2e8e", chatSites: [siteUrl] },
+  });
   await database.db.channel.updateMany({ where: { kind: "webchat", platformAccountId: "shut" }, data: { enabled: false } });
   await startLogoHost();
-  await database.db.channel.updateMany({ where: { kind: "webchat", platformAccountId: "fans" }, data: { chatLogoUrl: logoUrl, chatColor: "#f4b400" } });
+  await database.db.channel.updateMany({
+    where: { kind: "webchat", platformAccountId: "fans" },
+    data: { chatLogoUrl: logoUrl, chatColor: "#f4b400" },
+  });
   browser = await launchTestBrowser();
 }, 120_000);
 
@@ -108,7 +138,10 @@ describe("chat page", () => {
       const { page, problems } = await openRecordedPage(browser, viewport);
       await page.goto(`${baseUrl}/chat/demo`);
       await expect.poll(() => page.locator("#status").textContent()).toBe("say hello");
-      const settings = (await database.db.personaVersion.findFirstOrThrow({ where: { persona: { business: { slug: "demo" } } } })).settings as { name: string; business: string };
+      const settings = (await database.db.personaVersion.findFirstOrThrow({ where: { persona: { business: { slug: "demo" } } } })).settings as {
+        name: string;
+        business: string;
+      };
       const business = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).name;
       expect(await page.locator("#business").textContent()).toBe(business);
       expect(await page.locator("#agent").textContent()).toBe(settings.name);
@@ -147,7 +180,9 @@ describe("chat page", () => {
       const stored = await database.db.message.findMany({ where: { direction: "outbound" } });
       expect(stored.map((m) => m.text)).toContain(replyText);
       // Each message has its time, as the server stored it.
-      const times = await page.locator(".msg time").evaluateAll((els) => els.map((el) => ({ at: el.getAttribute("datetime"), text: el.textContent })));
+      const times = await page
+        .locator(".msg time")
+        .evaluateAll((els) => els.map((el) => ({ at: el.getAttribute("datetime"), text: el.textContent })));
       expect(times).toHaveLength(2);
       for (const t of times) {
         expect(t.text).toMatch(/\d{1,2}:\d{2}/);
@@ -169,7 +204,9 @@ describe("chat page", () => {
       const { page, problems } = await openRecordedPage(browser, viewport, { ignoreHTTPSErrors: true });
       await page.goto(`${baseUrl}/chat/fans`);
       await expect.poll(() => page.locator("#status").textContent()).toBe("say hello");
-      const settings = (await database.db.personaVersion.findFirstOrThrow({ where: { persona: { business: { slug: "fans" } } } })).settings as { disclosure: string };
+      const settings = (await database.db.personaVersion.findFirstOrThrow({ where: { persona: { business: { slug: "fans" } } } })).settings as {
+        disclosure: string;
+      };
       expect(await page.locator("#notice").textContent()).toBe(settings.disclosure);
       const logo = page.locator("#logo");
       await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
@@ -207,7 +244,9 @@ describe("chat page", () => {
     expect(other.headers.get("content-security-policy")).toContain(`img-src 'self' ${new URL(logoUrl).origin};`);
     await database.db.channel.updateMany({ where: { platformAccountId: "fans" }, data: { chatLogoUrl: "https://cdn.fans.example/logo.png" } });
     // The profile is cached for a few seconds.
-    await expect.poll(async () => (await fetch(`${baseUrl}/chat/fans`)).headers.get("content-security-policy"), { timeout: 10_000 }).toContain("img-src 'self' https://cdn.fans.example;");
+    await expect
+      .poll(async () => (await fetch(`${baseUrl}/chat/fans`)).headers.get("content-security-policy"), { timeout: 10_000 })
+      .toContain("img-src 'self' https://cdn.fans.example;");
     const profile = await (await fetch(`${baseUrl}/api/webchat/fans/profile`)).json();
     expect(profile).toMatchObject({ logoUrl: "https://cdn.fans.example/logo.png", open: true });
     expect(Object.keys(profile)).not.toContain("sites");
@@ -235,7 +274,9 @@ describe("widget", () => {
       await page.goto(siteUrl);
       const bubble = page.locator("button[data-parlor=bubble]");
       await bubble.waitFor();
-      await expect.poll(() => bubble.getAttribute("aria-label")).toBe(`Chat with ${(await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).name}`);
+      await expect
+        .poll(() => bubble.getAttribute("aria-label"))
+        .toBe(`Chat with ${(await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).name}`);
       const box = (await bubble.boundingBox())!;
       expect(box.width).toBeGreaterThanOrEqual(44);
       await page.screenshot({ path: `${SCREENSHOTS}/widget-closed-${size}.png` });

@@ -33,8 +33,15 @@ beforeAll(async () => {
   const keys = new ApiKeyRepository(database.db);
   key = (await issueApiKey(keys, { businessId, name: "console test" })).key;
   ownerKey = (await issueApiKey(keys, { businessId: null, name: "console owner" })).key;
-  channelId = (await database.db.channel.create({ data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111222", name: "Shop phone" } })).id;
-  gateway = composeGateway({ config: testConfig({ QUEUE_PREFIX: redisPrefix.prefix }), db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
+  channelId = (
+    await database.db.channel.create({ data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111222", name: "Shop phone" } })
+  ).id;
+  gateway = composeGateway({
+    config: testConfig({ QUEUE_PREFIX: redisPrefix.prefix }),
+    db: database.db,
+    redisUrl: TEST_REDIS_URL,
+    logger: createLogger("silent", "test"),
+  });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
   browser = await launchTestBrowser();
@@ -56,7 +63,10 @@ function signIn(page: Page, apiKey: string, hash = ""): Promise<void> {
 }
 
 const setConnection = (connection: object | null) =>
-  database.db.channel.update({ where: { id: channelId }, data: { connection: connection === null ? { set: null } : { ...connection, at: new Date().toISOString() } } });
+  database.db.channel.update({
+    where: { id: channelId },
+    data: { connection: connection === null ? { set: null } : { ...connection, at: new Date().toISOString() } },
+  });
 
 describe("console channels page: linking the WhatsApp phone", () => {
   it("shows the QR code to scan and follows the session's state while the page is open", async () => {
@@ -107,7 +117,9 @@ describe("console channels page: linking the WhatsApp phone", () => {
     const { page, problems } = await openPage();
     await signIn(page, key, "#/persona");
     // The first load fails: an error with a way to try again.
-    await page.route("**/api/admin/businesses/*/channels", (route) => route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "DB_UNAVAILABLE", message: "down" } }) }));
+    await page.route("**/api/admin/businesses/*/channels", (route) =>
+      route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "DB_UNAVAILABLE", message: "down" } }) }),
+    );
     await page.click('a[data-route="channels"]');
     await page.locator(".channels-page .error-box", { hasText: "Could not load the channels" }).waitFor();
     await page.unroute("**/api/admin/businesses/*/channels");
@@ -153,7 +165,19 @@ describe("console channels page: linking the WhatsApp phone", () => {
   it("shows in the inbox that the owner took a conversation from the phone, and until when", async () => {
     const store = new OwnerMessageRepository(database.db);
     const channel = { id: channelId, businessId, kind: "whatsapp_web" as const, platformAccountId: "+34600111222", enabled: true };
-    const stored = await store.storeOwnerMessage(channel, { channelKind: "whatsapp_web", platformAccountId: "+34600111222", platformMessageId: "true_34611@c.us_E1", recipientId: "34611@c.us", kind: "text", text: "Maria here, I'll handle this", sentAt: new Date() }, new Date(Date.now() + 30 * 60_000));
+    const stored = await store.storeOwnerMessage(
+      channel,
+      {
+        channelKind: "whatsapp_web",
+        platformAccountId: "+34600111222",
+        platformMessageId: "true_34611@c.us_E1",
+        recipientId: "34611@c.us",
+        kind: "text",
+        text: "Maria here, I'll handle this",
+        sentAt: new Date(),
+      },
+      new Date(Date.now() + 30 * 60_000),
+    );
     const { page, problems } = await openPage();
     await signIn(page, key, `#/inbox/${stored.conversationId}`);
     await page.locator(`#conversation-list a[data-id="${stored.conversationId}"] .paused-badge`, { hasText: "owner on the phone" }).waitFor();

@@ -43,7 +43,12 @@ beforeAll(async () => {
   conversationId = stored.conversationId;
   contactId = (await database.db.conversation.findUniqueOrThrow({ where: { id: conversationId } })).contactId;
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId: seeded.businessId, name: "erase console" })).key;
-  gateway = composeGateway({ config: testConfig({ QUEUE_PREFIX: prefix.prefix }), db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
+  gateway = composeGateway({
+    config: testConfig({ QUEUE_PREFIX: prefix.prefix }),
+    db: database.db,
+    redisUrl: TEST_REDIS_URL,
+    logger: createLogger("silent", "test"),
+  });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   baseUrl = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
   browser = await launchTestBrowser();
@@ -81,7 +86,10 @@ describe("console: erase a contact", () => {
     await page.locator("#erase-done", { hasText: "1 message deleted" }).waitFor();
     expect(await database.db.contact.count({ where: { id: contactId } })).toBe(0);
     expect(await database.db.message.count({ where: { conversationId } })).toBe(0);
-    expect(await database.db.erasureRequest.findUniqueOrThrow({ where: { confirmationCode: code } })).toMatchObject({ status: "completed", erasedMessages: 1 });
+    expect(await database.db.erasureRequest.findUniqueOrThrow({ where: { confirmationCode: code } })).toMatchObject({
+      status: "completed",
+      erasedMessages: 1,
+    });
     // The inbox list drops the conversation; the confirmation stays on screen (no "does not exist" error).
     await page.locator(`a.conv[data-id="${conversationId}"]`).waitFor({ state: "detached" });
     await page.waitForTimeout(500);

@@ -37,43 +37,44 @@ async function customerSays(text: string) {
   });
   expect(res.status).toBe(202);
   const { messageId } = (await res.json()) as { messageId: string };
-  await expect.poll(async () => (await pipeline.database.db.message.findUniqueOrThrow({ where: { id: messageId } })).status, { timeout: 60_000, interval: 250 }).toBe("answered");
+  await expect
+    .poll(async () => (await pipeline.database.db.message.findUniqueOrThrow({ where: { id: messageId } })).status, { timeout: 60_000, interval: 250 })
+    .toBe("answered");
   return pipeline.database.db.message.findUniqueOrThrow({ where: { id: messageId } });
 }
 
-it(
-  "shows an open handoff and a replaced reply in the inbox; resolving with resume lets the agent answer again",
-  async () => {
-    const refund = await customerSays("I want a refund for the cake");
-    await customerSays("Are there other bakeries nearby?");
-    const handoff = await pipeline.database.db.handoff.findFirstOrThrow({ where: { conversationId: refund.conversationId } });
+it("shows an open handoff and a replaced reply in the inbox; resolving with resume lets the agent answer again", async () => {
+  const refund = await customerSays("I want a refund for the cake");
+  await customerSays("Are there other bakeries nearby?");
+  const handoff = await pipeline.database.db.handoff.findFirstOrThrow({ where: { conversationId: refund.conversationId } });
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    await page.goto(`${pipeline.baseUrl}/console#/inbox`);
-    await page.fill("#api-key", key);
-    await page.click("#login-submit");
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(20_000);
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  await page.goto(`${pipeline.baseUrl}/console#/inbox`);
+  await page.fill("#api-key", key);
+  await page.click("#login-submit");
 
-    const row = page.locator(`#handoff-list li[data-id="${handoff.id}"]`);
-    await row.waitFor();
-    expect(await row.textContent()).toContain("refund");
-    expect(await row.textContent()).toContain("Shown here (console only)");
-    await page.click("#reply-flags summary");
-    const flag = page.locator("#reply-flag-list li").first();
-    await flag.waitFor();
-    expect(await flag.textContent()).toContain("The agent named Crusty Corner, which you asked it never to mention");
-    expect(await flag.locator(".model-text").textContent()).toContain("Try Crusty Corner instead.");
-    await page.screenshot({ path: `${SCREENSHOTS}/console-handoffs-desktop.png` });
+  const row = page.locator(`#handoff-list li[data-id="${handoff.id}"]`);
+  await row.waitFor();
+  expect(await row.textContent()).toContain("refund");
+  expect(await row.textContent()).toContain("Shown here (console only)");
+  await page.click("#reply-flags summary");
+  const flag = page.locator("#reply-flag-list li").first();
+  await flag.waitFor();
+  expect(await flag.textContent()).toContain("The agent named Crusty Corner, which you asked it never to mention");
+  expect(await flag.locator(".model-text").textContent()).toContain("Try Crusty Corner instead.");
+  await page.screenshot({ path: `${SCREENSHOTS}/console-handoffs-desktop.png` });
 
-    await row.locator("button", { hasText: "agent answers again" }).click();
-    await row.waitFor({ state: "detached" });
-    expect(await pipeline.database.db.handoff.findUniqueOrThrow({ where: { id: handoff.id } })).toMatchObject({ status: "resolved" });
-    expect(await pipeline.database.db.conversation.findUniqueOrThrow({ where: { id: refund.conversationId } })).toMatchObject({ agentPaused: false, pausedBy: null });
-    expect(await page.locator("#handoffs").isHidden()).toBe(true);
-    expect(problems).toEqual([]);
-    await page.close();
-  },
-  180_000,
-);
+  await row.locator("button", { hasText: "agent answers again" }).click();
+  await row.waitFor({ state: "detached" });
+  expect(await pipeline.database.db.handoff.findUniqueOrThrow({ where: { id: handoff.id } })).toMatchObject({ status: "resolved" });
+  expect(await pipeline.database.db.conversation.findUniqueOrThrow({ where: { id: refund.conversationId } })).toMatchObject({
+    agentPaused: false,
+    pausedBy: null,
+  });
+  expect(await page.locator("#handoffs").isHidden()).toBe(true);
+  expect(problems).toEqual([]);
+  await page.close();
+}, 180_000);

@@ -40,10 +40,16 @@ function signIn(page: Page, hash: string): Promise<void> {
 async function storedHours() {
   const res = await fetch(`${baseUrl}/api/admin/businesses/${businessId}/hours`, { headers: { authorization: `Bearer ${key}` } });
   expect(res.status).toBe(200);
-  return (await res.json()) as { timezone: string; openingHours: Record<string, string[][]> | null; outsideHours: string; awayMessage: string | null };
+  return (await res.json()) as {
+    timezone: string;
+    openingHours: Record<string, string[][]> | null;
+    outsideHours: string;
+    awayMessage: string | null;
+  };
 }
 
-const times = (page: Page, day: string) => page.locator(`#day-${day} input.time`).evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+const times = (page: Page, day: string) =>
+  page.locator(`#day-${day} input.time`).evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
 
 describe("console: opening hours", () => {
   it("sets a week on a phone, saves, and sees it again after a reload", async () => {
@@ -65,7 +71,9 @@ describe("console: opening hours", () => {
     await page.fill("#away-message", "We're closed, back {opens}. Leave your question!");
     await page.click("#save-hours");
     await page.locator("#hours-saved", { hasText: "Saved" }).waitFor();
-    await page.locator("#hours-status", { hasText: /^(Open now · closes|Closed now · opens) (today|tomorrow|[A-Z][a-z]+day) at \d\d:\d\d$/ }).waitFor();
+    await page
+      .locator("#hours-status", { hasText: /^(Open now · closes|Closed now · opens) (today|tomorrow|[A-Z][a-z]+day) at \d\d:\d\d$/ })
+      .waitFor();
 
     const weekday = [["09:00", "18:30"]];
     expect(await storedHours()).toMatchObject({

@@ -19,7 +19,9 @@ beforeAll(async () => {
   database = pipeline.database;
   businessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   otherBusinessId = (await database.db.business.findUniqueOrThrow({ where: { slug: "other" } })).id;
-  await database.db.knowledgeEntry.create({ data: { businessId: otherBusinessId, kind: "faq", title: "Other shop's secret", body: "Not for demo." } });
+  await database.db.knowledgeEntry.create({
+    data: { businessId: otherBusinessId, kind: "faq", title: "Other shop's secret", body: "Not for demo." },
+  });
   key = (await issueApiKey(new ApiKeyRepository(database.db), { businessId, name: "knowledge console test" })).key;
   browser = await launchTestBrowser();
 });
@@ -36,7 +38,8 @@ async function open(): Promise<{ page: Page; problems: string[] }> {
   return recorded;
 }
 
-const stored = () => database.db.knowledgeEntry.findMany({ where: { businessId }, orderBy: { createdAt: "asc" }, select: { kind: true, title: true, body: true } });
+const stored = () =>
+  database.db.knowledgeEntry.findMany({ where: { businessId }, orderBy: { createdAt: "asc" }, select: { kind: true, title: true, body: true } });
 
 describe("console: knowledge", () => {
   it("adds, edits and deletes FAQ entries and documents, showing only this business's", async () => {

@@ -55,10 +55,16 @@ const versionCount = () => database.db.personaVersion.count({ where: { personaId
 /** Visible controls of the persona form and its save bar smaller than a 44 px tap target (check boxes and radios count as their card). */
 function smallTapTargets(page: Page) {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll("#persona-form input, #persona-form select, #persona-form textarea, #persona-form button, #persona-form summary, .save-bar button"))
+    Array.from(
+      document.querySelectorAll(
+        "#persona-form input, #persona-form select, #persona-form textarea, #persona-form button, #persona-form summary, .save-bar button",
+      ),
+    )
       .filter((el) => (el as HTMLElement).offsetParent !== null && !(el as HTMLElement).hidden)
       .map((el) => {
-        const box = ((el as HTMLInputElement).type === "radio" || (el as HTMLInputElement).type === "checkbox" ? el.closest("label")! : el).getBoundingClientRect();
+        const box = (
+          (el as HTMLInputElement).type === "radio" || (el as HTMLInputElement).type === "checkbox" ? el.closest("label")! : el
+        ).getBoundingClientRect();
         return { what: el.id || el.className || el.tagName, width: Math.round(box.width), height: Math.round(box.height) };
       })
       .filter((t) => t.width < 44 || t.height < 44),
@@ -66,81 +72,79 @@ function smallTapTargets(page: Page) {
 }
 
 describe("console: persona form", () => {
-  it(
-    "on a phone: a fan agent needs its disclosure; switching it off is confirmed first; a roll back brings the fan version back whole",
-    async () => {
-      const v1 = await version(1);
-      const { page, problems } = await openPage(PHONE);
-      await signInToConsole(page, baseUrl, key, "#/persona");
-      await page.locator("#live-version", { hasText: "version 1" }).waitFor();
-      // The form in the fan agent's words; Try it writes as a fan.
-      expect(await page.isChecked("#pf-kind-fan")).toBe(true);
-      expect(await page.inputValue("#pf-disclosure")).toBe(v1.settings.disclosure);
-      expect(await page.locator('label[for="pf-name"]').textContent()).toContain("Creator's name");
-      expect(await page.locator("#pf-topics .row").count()).toBe(4);
-      expect(await page.locator("#pf-topics .row").last().locator(".row-keywords").inputValue()).toBe("her kids, your kids, your children, tus hijos, your mum, your mom");
-      await page.locator("#try-version", { hasText: "You are a fan" }).waitFor();
-      expect(await page.getAttribute("#try-text", "placeholder")).toBe("Write as a fan would");
-      expect(await smallTapTargets(page)).toEqual([]);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
-      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-fan-phone.png` });
+  it("on a phone: a fan agent needs its disclosure; switching it off is confirmed first; a roll back brings the fan version back whole", async () => {
+    const v1 = await version(1);
+    const { page, problems } = await openPage(PHONE);
+    await signInToConsole(page, baseUrl, key, "#/persona");
+    await page.locator("#live-version", { hasText: "version 1" }).waitFor();
+    // The form in the fan agent's words; Try it writes as a fan.
+    expect(await page.isChecked("#pf-kind-fan")).toBe(true);
+    expect(await page.inputValue("#pf-disclosure")).toBe(v1.settings.disclosure);
+    expect(await page.locator('label[for="pf-name"]').textContent()).toContain("Creator's name");
+    expect(await page.locator("#pf-topics .row").count()).toBe(4);
+    expect(await page.locator("#pf-topics .row").last().locator(".row-keywords").inputValue()).toBe(
+      "her kids, your kids, your children, tus hijos, your mum, your mom",
+    );
+    await page.locator("#try-version", { hasText: "You are a fan" }).waitFor();
+    expect(await page.getAttribute("#try-text", "placeholder")).toBe("Write as a fan would");
+    expect(await smallTapTargets(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-persona-fan-phone.png` });
 
-      // Without the disclosure a fan agent cannot be saved, and the bar says what is missing.
-      await page.fill("#pf-disclosure", "");
-      expect(await page.isDisabled("#save-version")).toBe(true);
-      expect(await page.locator("#save-why").textContent()).toBe("To save, fill in: Saying it is an AI.");
-      // A disclosure that does not say it is an AI is refused by the server, next to the field.
-      await page.fill("#pf-disclosure", "Hi, I'm Mia's helper.");
-      await page.click("#save-version");
-      await page.locator('.field[data-field="disclosure"] .field-error', { hasText: "The line must say it is an AI" }).waitFor();
-      await page.locator("#persona-problems", { hasText: "Saying it is an AI" }).waitFor();
-      expect(await versionCount()).toBe(1);
-      await page.fill("#pf-disclosure", "");
+    // Without the disclosure a fan agent cannot be saved, and the bar says what is missing.
+    await page.fill("#pf-disclosure", "");
+    expect(await page.isDisabled("#save-version")).toBe(true);
+    expect(await page.locator("#save-why").textContent()).toBe("To save, fill in: Saying it is an AI.");
+    // A disclosure that does not say it is an AI is refused by the server, next to the field.
+    await page.fill("#pf-disclosure", "Hi, I'm Mia's helper.");
+    await page.click("#save-version");
+    await page.locator('.field[data-field="disclosure"] .field-error', { hasText: "The line must say it is an AI" }).waitFor();
+    await page.locator("#persona-problems", { hasText: "Saying it is an AI" }).waitFor();
+    expect(await versionCount()).toBe(1);
+    await page.fill("#pf-disclosure", "");
 
-      // As a support agent without a disclosure it is valid, but weaker: the owner is asked first.
-      await page.check("#pf-kind-support");
-      expect(await page.isHidden("#pf-disclosure")).toBe(true);
-      await page.click("#save-version");
-      const dialog = page.locator("#confirm-weakening");
-      await dialog.locator("li", { hasText: "The agent will no longer say that it is an AI in its first reply." }).waitFor();
-      await dialog.locator("li", { hasText: "The agent stops being a fan agent" }).waitFor();
-      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-weakened-phone.png` });
-      await dialog.getByRole("button", { name: "Keep editing" }).click();
-      await dialog.waitFor({ state: "detached" });
-      await page.locator("#save-status", { hasText: "Not saved" }).waitFor();
-      expect(await versionCount()).toBe(1);
-      expect(await page.isChecked("#pf-kind-support")).toBe(true);
+    // As a support agent without a disclosure it is valid, but weaker: the owner is asked first.
+    await page.check("#pf-kind-support");
+    expect(await page.isHidden("#pf-disclosure")).toBe(true);
+    await page.click("#save-version");
+    const dialog = page.locator("#confirm-weakening");
+    await dialog.locator("li", { hasText: "The agent will no longer say that it is an AI in its first reply." }).waitFor();
+    await dialog.locator("li", { hasText: "The agent stops being a fan agent" }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/console-persona-weakened-phone.png` });
+    await dialog.getByRole("button", { name: "Keep editing" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.locator("#save-status", { hasText: "Not saved" }).waitFor();
+    expect(await versionCount()).toBe(1);
+    expect(await page.isChecked("#pf-kind-support")).toBe(true);
 
-      await page.click("#save-version");
-      await dialog.getByRole("button", { name: "Save anyway" }).click();
-      await page.locator("#save-status", { hasText: "Saved as version 2" }).waitFor();
-      const v2 = await version(2);
-      expect(v2.settings.kind).toBe("support");
-      expect(v2.settings).not.toHaveProperty("disclosure");
-      expect(v2.voice).toBe(v1.voice);
-      await page.locator("#try-version", { hasText: "You are a customer" }).waitFor();
+    await page.click("#save-version");
+    await dialog.getByRole("button", { name: "Save anyway" }).click();
+    await page.locator("#save-status", { hasText: "Saved as version 2" }).waitFor();
+    const v2 = await version(2);
+    expect(v2.settings.kind).toBe("support");
+    expect(v2.settings).not.toHaveProperty("disclosure");
+    expect(v2.voice).toBe(v1.voice);
+    await page.locator("#try-version", { hasText: "You are a customer" }).waitFor();
 
-      // Back to version 1 (this adds rules back: nothing to confirm but the roll back itself).
-      await page.locator('#versions li[data-version="1"] button.make-live').click();
-      const confirm = page.locator("#confirm-live");
-      await confirm.getByText("Its settings and its voice become live, whole").waitFor();
-      expect(await confirm.locator(".weakenings").count()).toBe(0);
-      await confirm.getByRole("button", { name: "Roll back", exact: true }).click();
-      await page.locator("#save-status", { hasText: "version 3 is live, a copy of version 1" }).waitFor();
-      expect(await page.isChecked("#pf-kind-fan")).toBe(true);
-      expect(await page.inputValue("#pf-disclosure")).toBe(v1.settings.disclosure);
-      expect(await page.inputValue("#pf-daily")).toBe("20");
-      expect(await page.inputValue("#pf-voice")).toBe(v1.voice);
-      await page.locator("#try-version", { hasText: "You are a fan" }).waitFor();
-      const live = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
-      expect(live.activeVersion).toMatchObject({ version: 3, settings: v1.settings, voice: v1.voice });
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: `${SCREENSHOTS}/console-persona-fan-phone-full.png`, fullPage: true });
-      expect(problems).toEqual([]);
-      await page.close();
-    },
-    120_000,
-  );
+    // Back to version 1 (this adds rules back: nothing to confirm but the roll back itself).
+    await page.locator('#versions li[data-version="1"] button.make-live').click();
+    const confirm = page.locator("#confirm-live");
+    await confirm.getByText("Its settings and its voice become live, whole").waitFor();
+    expect(await confirm.locator(".weakenings").count()).toBe(0);
+    await confirm.getByRole("button", { name: "Roll back", exact: true }).click();
+    await page.locator("#save-status", { hasText: "version 3 is live, a copy of version 1" }).waitFor();
+    expect(await page.isChecked("#pf-kind-fan")).toBe(true);
+    expect(await page.inputValue("#pf-disclosure")).toBe(v1.settings.disclosure);
+    expect(await page.inputValue("#pf-daily")).toBe("20");
+    expect(await page.inputValue("#pf-voice")).toBe(v1.voice);
+    await page.locator("#try-version", { hasText: "You are a fan" }).waitFor();
+    const live = await database.db.persona.findUniqueOrThrow({ where: { id: personaId }, include: { activeVersion: true } });
+    expect(live.activeVersion).toMatchObject({ version: 3, settings: v1.settings, voice: v1.voice });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${SCREENSHOTS}/console-persona-fan-phone-full.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it("downloads a version as a file persona:check reads, imports files into the form (a broken one with its lines), and says when someone else saved meanwhile", async () => {
     const { page, problems } = await openPage(DESKTOP);
@@ -175,7 +179,11 @@ describe("console: persona form", () => {
     expect(await versionCount()).toBe(3);
 
     // A good file fills the form; nothing is saved until Save.
-    await page.setInputFiles("#import-file", { name: "mia-calm.md", mimeType: "text/markdown", buffer: Buffer.from(exported.replace(/^tone: .*$/m, "tone: calm and kind")) });
+    await page.setInputFiles("#import-file", {
+      name: "mia-calm.md",
+      mimeType: "text/markdown",
+      buffer: Buffer.from(exported.replace(/^tone: .*$/m, "tone: calm and kind")),
+    });
     await page.locator("#save-status", { hasText: "mia-calm.md is in the form" }).waitFor();
     expect(await importProblems.isHidden()).toBe(true);
     expect(await page.inputValue("#pf-tone")).toBe("calm and kind");
@@ -235,7 +243,9 @@ describe("console: persona form", () => {
     expect(await again.page.inputValue("#pf-voice")).toBe(oldText);
     // Save stays off until what a persona needs is there, and the bar says what that is.
     expect(await again.page.isDisabled("#save-version")).toBe(true);
-    expect(await again.page.locator("#save-why").textContent()).toBe("To save, fill in: Agent's name, Business, Where handoffs are announced: address.");
+    expect(await again.page.locator("#save-why").textContent()).toBe(
+      "To save, fill in: Agent's name, Business, Where handoffs are announced: address.",
+    );
     await again.page.fill("#pf-name", "Mia");
     await again.page.fill("#pf-business", "Mia Bakes");
     await again.page.fill("#pf-ownerTo", "mia-team");

@@ -34,7 +34,12 @@ beforeAll(async () => {
   const res = await fetch(`${baseUrl}/api/webchat/demo/messages`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "Do you bake gluten-free bread on Saturdays?", name: "Ana" }),
+    body: JSON.stringify({
+      sessionId: randomUUID().replaceAll("-", ""),
+      clientMessageId: randomUUID(),
+      text: "Do you bake gluten-free bread on Saturdays?",
+      name: "Ana",
+    }),
   });
   expect(res.status).toBe(202);
   browser = await launchTestBrowser();
@@ -64,8 +69,17 @@ function smallTargets(page: Page): Promise<string[]> {
       if (el instanceof HTMLInputElement && el.type === "file" && el.labels?.[0]) continue; // the visible control is its label
       const r = target.getBoundingClientRect();
       if (r.width === 0 || r.height === 0 || getComputedStyle(target).visibility === "hidden") continue;
-      if (el.tagName === "A" && getComputedStyle(el).display === "inline" && el.parentElement && (el.parentElement.textContent ?? "").trim() !== (el.textContent ?? "").trim()) continue;
-      if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className ? `.${String(el.className).split(" ").join(".")}` : ""} "${(el.textContent ?? (el as HTMLInputElement).value ?? "").trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+      if (
+        el.tagName === "A" &&
+        getComputedStyle(el).display === "inline" &&
+        el.parentElement &&
+        (el.parentElement.textContent ?? "").trim() !== (el.textContent ?? "").trim()
+      )
+        continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5)
+        out.push(
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className ? `.${String(el.className).split(" ").join(".")}` : ""} "${(el.textContent ?? (el as HTMLInputElement).value ?? "").trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`,
+        );
     }
     return out;
   }, TAP_MIN);
@@ -74,12 +88,20 @@ function smallTargets(page: Page): Promise<string[]> {
 const overflow = (page: Page) => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
 
 async function settled(page: Page): Promise<void> {
-  await page.locator("#view .loading").first().waitFor({ state: "detached" }).catch(() => undefined);
+  await page
+    .locator("#view .loading")
+    .first()
+    .waitFor({ state: "detached" })
+    .catch(() => undefined);
   await page.waitForTimeout(300);
 }
 
 async function admin(method: string, path: string, body?: object): Promise<any> {
-  const res = await fetch(`${baseUrl}/api/admin${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${baseUrl}/api/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   expect(res.ok, `${method} ${path}: ${res.status}`).toBe(true);
   return res.json();
 }
@@ -90,7 +112,10 @@ describe("console on a phone and a desktop", () => {
     const personaUrl = `/businesses/${businessId}/personas/${(await pipeline.database.db.persona.findFirstOrThrow({ where: { businessId } })).id}`;
     const live = (await admin("GET", personaUrl)).activeVersion;
     // A newer version saved without making it live.
-    await admin("POST", `${personaUrl}/versions`, { persona: { ...live.persona, settings: { ...live.persona.settings, tone: "short and sweet" } }, activate: false });
+    await admin("POST", `${personaUrl}/versions`, {
+      persona: { ...live.persona, settings: { ...live.persona.settings, tone: "short and sweet" } },
+      activate: false,
+    });
     const { page, problems } = await openPage(PHONE, true);
     await signInToConsole(page, baseUrl, key, "#/persona");
     const newer = page.locator('#versions li[data-version="2"] button.make-live');
@@ -137,7 +162,9 @@ describe("console on a phone and a desktop", () => {
     await look.getByText("Saved.").waitFor();
     expect(await sitesError.isHidden()).toBe(true);
     expect(await row()).toMatchObject({ chatColor: "#7a2e8e", chatLogoUrl: null, chatSites: ["https://shop.example"] });
-    expect(await look.locator("[data-role=widget-snippet]").textContent()).toBe(`<script src="${baseUrl}/widget.js" data-channel="demo" async></script>`);
+    expect(await look.locator("[data-role=widget-snippet]").textContent()).toBe(
+      `<script src="${baseUrl}/widget.js" data-channel="demo" async></script>`,
+    );
     expect(await overflow(page).then(({ scroll, viewport }) => scroll <= viewport)).toBe(true);
     expect(await smallTargets(page)).toEqual([]);
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -146,7 +173,15 @@ describe("console on a phone and a desktop", () => {
     // The chat page takes the colour, and lets the site frame it.
     const chat = await page.context().newPage();
     await chat.goto(`${baseUrl}/chat/demo`);
-    await expect.poll(async () => { await chat.reload(); return chat.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor); }, { timeout: 15_000 }).toBe("rgb(122, 46, 142)");
+    await expect
+      .poll(
+        async () => {
+          await chat.reload();
+          return chat.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor);
+        },
+        { timeout: 15_000 },
+      )
+      .toBe("rgb(122, 46, 142)");
     expect((await fetch(`${baseUrl}/chat/demo`)).headers.get("content-security-policy")).toContain("frame-ancestors https://shop.example");
     expect(problems).toEqual([]);
     await page.context().close();
@@ -179,7 +214,12 @@ describe("console on a phone and a desktop", () => {
         expect(await active.getAttribute("data-route")).toBe(route);
         const activeBox = (await active.boundingBox())!;
         expect(activeBox.x + activeBox.width).toBeLessThanOrEqual(viewport.width);
-        expect(await active.evaluate((el) => getComputedStyle(el).borderBottomColor)).not.toBe(await page.locator(".tabs a:not(.active)").first().evaluate((el) => getComputedStyle(el).borderBottomColor));
+        expect(await active.evaluate((el) => getComputedStyle(el).borderBottomColor)).not.toBe(
+          await page
+            .locator(".tabs a:not(.active)")
+            .first()
+            .evaluate((el) => getComputedStyle(el).borderBottomColor),
+        );
         const { scroll, viewport: width } = await overflow(page);
         if (scroll > width) failures.push(`${route}: ${scroll} px wide at ${width}`);
         for (const small of await smallTargets(page)) failures.push(`${route}: ${small}`);

@@ -15,7 +15,10 @@ let businessId: string;
 let key: string;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 24, temperature: 0 }, businesses: { demo: "support-bakery", other: "support-bakery" } });
+  pipeline = await startTestPipeline({
+    settings: { replyMaxTokens: 24, temperature: 0 },
+    businesses: { demo: "support-bakery", other: "support-bakery" },
+  });
   const db = pipeline.database.db;
   businessId = (await db.business.findUniqueOrThrow({ where: { slug: "demo" } })).id;
   key = (await issueApiKey(new ApiKeyRepository(db), { businessId, name: "settings test" })).key;
@@ -27,7 +30,8 @@ afterAll(async () => {
   await pipeline?.close();
 });
 
-const storedSettings = async (slug: string) => (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug }, select: { settings: true } })).settings;
+const storedSettings = async (slug: string) =>
+  (await pipeline.database.db.business.findUniqueOrThrow({ where: { slug }, select: { settings: true } })).settings;
 
 describe("console: agent settings", () => {
   it("changes the reply length and temperature, and the next reply is generated with them; refuses a value out of range", async () => {
@@ -55,7 +59,11 @@ describe("console: agent settings", () => {
     await page.click("#save-settings");
     await page.locator("#settings-saved", { hasText: "Saved" }).waitFor();
     expect(await page.locator("#settings-error").isHidden()).toBe(true);
-    expect(await storedSettings("demo")).toMatchObject({ replyMaxTokens: 9, temperature: 0.35, nonTextReply: "Only text here, sorry! What can I do for you?" });
+    expect(await storedSettings("demo")).toMatchObject({
+      replyMaxTokens: 9,
+      temperature: 0.35,
+      nonTextReply: "Only text here, sorry! What can I do for you?",
+    });
     // Another business keeps its own.
     expect(await storedSettings("other")).toMatchObject({ replyMaxTokens: 24, temperature: 0 });
     // Nothing sideways on a phone.
@@ -67,7 +75,10 @@ describe("console: agent settings", () => {
     const asked = await after.send("And do you have croissants?");
     await after.waitForReply(60_000);
     expect(pipeline.model.options.at(-1)).toMatchObject({ maxTokens: 9, temperature: 0.35 });
-    const reply = await pipeline.database.db.message.findFirstOrThrow({ where: { id: asked }, select: { reply: { select: { turn: { select: { generatedTokens: true } } } } } });
+    const reply = await pipeline.database.db.message.findFirstOrThrow({
+      where: { id: asked },
+      select: { reply: { select: { turn: { select: { generatedTokens: true } } } } },
+    });
     expect(reply.reply!.turn!.generatedTokens).toBeLessThanOrEqual(9);
     expect(reply.reply!.turn!.generatedTokens).toBeGreaterThan(0);
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, CDPSession, } from "playwright-core";
+import type { Browser, BrowserContext, CDPSession } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
@@ -38,7 +38,8 @@ beforeAll(async () => {
   push = await FakePushService.start();
   graph = await FakeGraphAccounts.start();
   pipeline = await startTestPipeline({
-    env: { CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"), META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl }, settings: { replyMaxTokens: 12 },
+    env: { CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"), META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl },
+    settings: { replyMaxTokens: 12 },
     businesses: { sunrise: "support-bakery" },
     pushAgent: push.agent,
   });
@@ -106,7 +107,12 @@ async function customerSays(text: string): Promise<string> {
  * worker being started as it arrives); a real push service redelivers what was not acknowledged,
  * and a repeat here only replaces the notification (same tag).
  */
-async function deliverToServiceWorker(cdp: CDPSession, registrationId: () => string | undefined, payload: string, shown: () => Promise<boolean>): Promise<void> {
+async function deliverToServiceWorker(
+  cdp: CDPSession,
+  registrationId: () => string | undefined,
+  payload: string,
+  shown: () => Promise<boolean>,
+): Promise<void> {
   await expect.poll(registrationId, { timeout: 10_000 }).toBeTruthy();
   for (let attempt = 1; ; attempt++) {
     await cdp.send("ServiceWorker.deliverPushMessage", { origin: pipeline.baseUrl, registrationId: registrationId()!, data: payload });
@@ -125,7 +131,9 @@ describe("console: sign in once, alerts, channels", () => {
     const first = await context.newPage();
     await signInToConsole(first, pipeline.baseUrl, key, "#/inbox");
     // The key is nowhere the page's scripts can read; the cookie is HttpOnly.
-    const stored = await first.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    const stored = await first.evaluate(() =>
+      JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }),
+    );
     expect(stored).not.toContain("pk_");
     expect(await first.evaluate(() => document.cookie)).toBe("");
     const [cookie] = await context.cookies();
@@ -156,17 +164,24 @@ describe("console: sign in once, alerts, channels", () => {
     const { context, requests, problems } = await newProfile();
     const device = push.newSubscription();
     // Chromium's PushManager.subscribe would ask Google's push service: it gets the loopback one's subscription.
-    await context.addInitScript((sub) => {
-      let current: PushSubscription | null = null;
-      const fake = { endpoint: sub.endpoint, toJSON: () => ({ endpoint: sub.endpoint, keys: sub.keys }), unsubscribe: async () => ((current = null), true) };
-      PushManager.prototype.subscribe = async function () {
-        current = fake as unknown as PushSubscription;
-        return current;
-      };
-      PushManager.prototype.getSubscription = async function () {
-        return current;
-      };
-    }, { endpoint: device.endpoint, keys: device.keys });
+    await context.addInitScript(
+      (sub) => {
+        let current: PushSubscription | null = null;
+        const fake = {
+          endpoint: sub.endpoint,
+          toJSON: () => ({ endpoint: sub.endpoint, keys: sub.keys }),
+          unsubscribe: async () => ((current = null), true),
+        };
+        PushManager.prototype.subscribe = async function () {
+          current = fake as unknown as PushSubscription;
+          return current;
+        };
+        PushManager.prototype.getSubscription = async function () {
+          return current;
+        };
+      },
+      { endpoint: device.endpoint, keys: device.keys },
+    );
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     let registration: string | undefined;
@@ -194,15 +209,32 @@ describe("console: sign in once, alerts, channels", () => {
     expect(received.payload).not.toMatch(/600|111 222/);
 
     const shown = async () =>
-      page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: (n.data as { url: string }).url })));
-    await deliverToServiceWorker(cdp, () => registration, received.payload, async () => (await shown()).length > 0);
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          url: (n.data as { url: string }).url,
+        })),
+      );
+    await deliverToServiceWorker(
+      cdp,
+      () => registration,
+      received.payload,
+      async () => (await shown()).length > 0,
+    );
     expect(await shown()).toEqual([{ title: alert.title, body: alert.body, tag: alert.conversationId, url: alert.url }]);
     // The tab's title counts what waits for a person.
     await expect.poll(() => page.title(), { timeout: 10_000 }).toBe("(1) Parlor console");
 
     // The customer writes again while the agent is paused for them: "waiting for you", once.
-    const conversation = await pipeline.database.db.conversation.findUniqueOrThrow({ where: { id: alert.conversationId }, include: { contact: true } });
-    const waiting = new Promise<ReceivedPush>((resolve) => push.onPush((p) => p.subscriptionId === device.id && JSON.parse(p.payload).kind === "waiting" && resolve(p)));
+    const conversation = await pipeline.database.db.conversation.findUniqueOrThrow({
+      where: { id: alert.conversationId },
+      include: { contact: true },
+    });
+    const waiting = new Promise<ReceivedPush>((resolve) =>
+      push.onPush((p) => p.subscriptionId === device.id && JSON.parse(p.payload).kind === "waiting" && resolve(p)),
+    );
     const res = await fetch(`${pipeline.baseUrl}/api/webchat/sunrise/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -212,7 +244,12 @@ describe("console: sign in once, alerts, channels", () => {
     const second = JSON.parse((await waiting).payload) as { title: string; body: string; conversationId: string };
     expect(second).toMatchObject({ title: "Sunrise Bakery: a customer is waiting for you", conversationId: alert.conversationId });
     expect(second.body).toContain("Hello? Anyone there?");
-    await deliverToServiceWorker(cdp, () => registration, (await waiting).payload, async () => (await shown()).some((n) => n.title === second.title));
+    await deliverToServiceWorker(
+      cdp,
+      () => registration,
+      (await waiting).payload,
+      async () => (await shown()).some((n) => n.title === second.title),
+    );
     // One notification per conversation: the newer one replaced the handoff's.
     expect((await shown()).map((n) => n.title)).toEqual([second.title]);
 

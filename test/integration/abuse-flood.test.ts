@@ -19,7 +19,8 @@ let pipeline: TestPipeline;
 
 beforeAll(async () => {
   pipeline = await startTestPipeline({
-    env: { ...defaultWebchatLimitsEnv(), PSEUDONYM_KEY: randomBytes(32).toString("base64"), BUSINESS_QUEUED_TURNS_MAX: String(QUEUED_TURNS_MAX) }, settings: { replyMaxTokens: 16 },
+    env: { ...defaultWebchatLimitsEnv(), PSEUDONYM_KEY: randomBytes(32).toString("base64"), BUSINESS_QUEUED_TURNS_MAX: String(QUEUED_TURNS_MAX) },
+    settings: { replyMaxTokens: 16 },
     businesses: { "shop-a": "support-bakery", "shop-b": "support-bakery" },
   });
 }, 120_000);
@@ -52,7 +53,11 @@ async function visitorWait(from: string, channel: string): Promise<VisitorWait> 
     const inbound = await db.message.findUnique({ where: { id: messageId }, select: { createdAt: true, reply: { select: { createdAt: true } } } });
     if (!inbound?.reply) continue;
     const floodAhead = await db.message.count({
-      where: { direction: "outbound", createdAt: { gt: inbound.createdAt, lt: inbound.reply.createdAt }, answers: { some: { text: { startsWith: "spam " } } } },
+      where: {
+        direction: "outbound",
+        createdAt: { gt: inbound.createdAt, lt: inbound.reply.createdAt },
+        answers: { some: { text: { startsWith: "spam " } } },
+      },
     });
     return { ms: inbound.reply.createdAt.getTime() - started, floodAhead };
   }

@@ -23,7 +23,9 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const post = (body: Record<string, unknown>) =>
-  requestFrom("127.0.0.1", `${pipeline.baseUrl}/api/webchat/shop-i/messages`, { body: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "hello", ...body } });
+  requestFrom("127.0.0.1", `${pipeline.baseUrl}/api/webchat/shop-i/messages`, {
+    body: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "hello", ...body },
+  });
 
 describe("hostile input", () => {
   it("a name with NUL, control characters or a lone surrogate is stored cleaned, never a 500", async () => {
@@ -36,7 +38,10 @@ describe("hostile input", () => {
       const res = await post({ name });
       expect(res.status, res.body).toBe(202);
       const { messageId } = JSON.parse(res.body) as { messageId: string };
-      const message = await pipeline.database.db.message.findUniqueOrThrow({ where: { id: messageId }, select: { conversation: { select: { contact: { select: { displayName: true } } } } } });
+      const message = await pipeline.database.db.message.findUniqueOrThrow({
+        where: { id: messageId },
+        select: { conversation: { select: { contact: { select: { displayName: true } } } } },
+      });
       expect(message.conversation.contact.displayName).toBe(stored);
     }
     // Text with them too: stored cleaned; a text that is nothing but them is a 400 naming the field.
@@ -53,7 +58,10 @@ describe("hostile input", () => {
     const { messageId } = JSON.parse(res.body) as { messageId: string };
     let reply: { text: string; status: string } | null = null;
     for (const deadline = Date.now() + 60_000; Date.now() < deadline && !reply; await sleep(30)) {
-      const m = await pipeline.database.db.message.findUniqueOrThrow({ where: { id: messageId }, select: { status: true, error: true, reply: { select: { text: true, status: true } } } });
+      const m = await pipeline.database.db.message.findUniqueOrThrow({
+        where: { id: messageId },
+        select: { status: true, error: true, reply: { select: { text: true, status: true } } },
+      });
       expect(m.status).not.toBe("failed");
       reply = m.reply;
     }

@@ -18,7 +18,11 @@ let redis: Redis;
 let port: number;
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { WEBCHAT_STREAMS_PER_SESSION: "1000" }, settings: { replyMaxTokens: 8 }, businesses: { "shop-s": "support-bakery" } });
+  pipeline = await startTestPipeline({
+    env: { WEBCHAT_STREAMS_PER_SESSION: "1000" },
+    settings: { replyMaxTokens: 8 },
+    businesses: { "shop-s": "support-bakery" },
+  });
   port = Number(new URL(pipeline.baseUrl).port);
   redis = new Redis(TEST_REDIS_URL);
 }, 120_000);
@@ -33,7 +37,9 @@ const newSession = () => randomUUID().replaceAll("-", "");
 
 /** A visitor's message, and its reply stored: the conversation exists and nothing is in flight. */
 async function converse(sessionId: string, text = "hello"): Promise<string> {
-  const res = await requestFrom("127.0.0.1", `${pipeline.baseUrl}/api/webchat/shop-s/messages`, { body: { sessionId, clientMessageId: randomUUID(), text } });
+  const res = await requestFrom("127.0.0.1", `${pipeline.baseUrl}/api/webchat/shop-s/messages`, {
+    body: { sessionId, clientMessageId: randomUUID(), text },
+  });
   expect(res.status, res.body).toBe(202);
   const { messageId } = JSON.parse(res.body) as { messageId: string };
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
@@ -54,7 +60,9 @@ function openAndReset(sessionId: string, when: "at-once" | "soon" | "after-first
     socket.on("error", () => resolve());
     socket.on("close", () => resolve());
     socket.once("connect", () => {
-      socket.write(`GET /api/webchat/shop-s/events HTTP/1.1\r\nHost: 127.0.0.1\r\nx-webchat-session: ${sessionId}\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.write(
+        `GET /api/webchat/shop-s/events HTTP/1.1\r\nHost: 127.0.0.1\r\nx-webchat-session: ${sessionId}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
       if (when === "at-once") reset();
       else if (when === "soon") setTimeout(reset, Math.floor(Math.random() * 5));
       else socket.once("data", reset);
@@ -94,7 +102,10 @@ describe("web chat event streams", () => {
     const streams = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const controller = new AbortController();
-        const res = await fetch(`${pipeline.baseUrl}/api/webchat/shop-s/events`, { headers: { "x-webchat-session": sessionId }, signal: controller.signal });
+        const res = await fetch(`${pipeline.baseUrl}/api/webchat/shop-s/events`, {
+          headers: { "x-webchat-session": sessionId },
+          signal: controller.signal,
+        });
         expect(res.status).toBe(200);
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
         let text = "";
@@ -109,12 +120,14 @@ describe("web chat event streams", () => {
       }),
     );
     // Each caught up with what was stored before it opened.
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && streams.some((s) => (s.text().match(/event: message/g) ?? []).length < 2); ) await sleep(50);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && streams.some((s) => (s.text().match(/event: message/g) ?? []).length < 2); )
+      await sleep(50);
     const before = pipeline.gateway.streamStats();
     expect(before).toMatchObject({ conversations: 1, streams: 40, heartbeat: true });
 
     await converse(sessionId, "second question");
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && streams.some((s) => (s.text().match(/event: message/g) ?? []).length < 4); ) await sleep(50);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && streams.some((s) => (s.text().match(/event: message/g) ?? []).length < 4); )
+      await sleep(50);
     for (const s of streams) expect((s.text().match(/event: message/g) ?? []).length).toBe(4);
     // Two new messages (the question and its reply): a few reads in all, not one per stream.
     expect(pipeline.gateway.streamStats().reads - before.reads).toBeLessThanOrEqual(4);
@@ -143,10 +156,20 @@ describe("web chat event streams", () => {
     const open = (from: string, sessionId: string) =>
       new Promise<{ status: number; retryAfter: string | undefined; close(): void }>((resolve, reject) => {
         const target = new URL(`${url}/api/webchat/shop-s/events`);
-        const req = http.get({ host: target.hostname, port: target.port, path: target.pathname, localAddress: from, agent: false, headers: { "x-webchat-session": sessionId } }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, close: () => req.destroy() });
-        });
+        const req = http.get(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            localAddress: from,
+            agent: false,
+            headers: { "x-webchat-session": sessionId },
+          },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, close: () => req.destroy() });
+          },
+        );
         req.on("error", reject);
       });
 
@@ -165,11 +188,13 @@ describe("web chat event streams", () => {
       for (const s of [...perSession, again]) s.close();
 
       // Open streams per address: 20 sessions' streams, then 429.
-      const sessions = await Promise.all(Array.from({ length: 21 }, async () => {
-        const id = newSession();
-        await converse(id);
-        return id;
-      }));
+      const sessions = await Promise.all(
+        Array.from({ length: 21 }, async () => {
+          const id = newSession();
+          await converse(id);
+          return id;
+        }),
+      );
       const perAddress = [];
       for (const id of sessions) perAddress.push(await open("127.0.2.4", id));
       expect(perAddress.slice(0, 20).every((s) => s.status === 200)).toBe(true);

@@ -41,7 +41,8 @@ async function startGateway(env: Record<string, string>): Promise<{ gateway: Run
 beforeAll(async () => {
   database = await createTestDatabase();
   graph = await FakeGraphAccounts.start();
-  for (const slug of ["shop-x", "shop-y", "shop-z"]) await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), slug, TEST_BUSINESS_SETTINGS);
+  for (const slug of ["shop-x", "shop-y", "shop-z"])
+    await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), slug, TEST_BUSINESS_SETTINGS);
   ({ url } = await startGateway({ ...defaultWebchatLimitsEnv(), METRICS_TOKEN, CHANNELS_PER_BUSINESS_MAX: "3" }));
 });
 
@@ -138,11 +139,15 @@ describe("HTTP server limits", () => {
     const { url: capUrl } = await startGateway({ HTTP_MAX_CONNECTIONS: "10" });
     const port = Number(new URL(capUrl).port);
     const sockets = await Promise.all(
-      Array.from({ length: 15 }, () => new Promise<net.Socket>((resolve) => {
-        const s = net.connect({ host: "127.0.0.1", port });
-        s.on("error", () => undefined);
-        s.once("connect", () => resolve(s));
-      })),
+      Array.from(
+        { length: 15 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect({ host: "127.0.0.1", port });
+            s.on("error", () => undefined);
+            s.once("connect", () => resolve(s));
+          }),
+      ),
     );
     await sleep(300);
     expect(sockets.filter((s) => s.destroyed || s.readableEnded).length).toBe(5);
@@ -202,7 +207,10 @@ describe("channels proven before they are taken", () => {
     const { url: offlineUrl } = await startGateway({ META_GRAPH_BASE_URL: `http://127.0.0.1:${closedPort}` });
     const business = await database.db.business.findUniqueOrThrow({ where: { slug: "shop-z" }, select: { id: true } });
     const key = await issueApiKey(createAdminStore(database.db).apiKeys, { businessId: business.id, name: "offline" });
-    const res = await requestFrom("127.0.0.1", `${offlineUrl}/api/admin/businesses/${business.id}/channels`, { body: whatsapp("333000333", "any-token"), headers: { authorization: `Bearer ${key.key}` } });
+    const res = await requestFrom("127.0.0.1", `${offlineUrl}/api/admin/businesses/${business.id}/channels`, {
+      body: whatsapp("333000333", "any-token"),
+      headers: { authorization: `Bearer ${key.key}` },
+    });
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body).error.code).toBe("PLATFORM_UNAVAILABLE");
     expect(await database.db.channel.count({ where: { platformAccountId: "333000333" } })).toBe(0);

@@ -18,7 +18,8 @@ let t: AdminTestApp;
 let shop: Shop;
 let owner: string;
 
-const get = (authorization?: string, url = "/api/admin/businesses") => t.app.inject({ url, headers: authorization === undefined ? {} : { authorization } });
+const get = (authorization?: string, url = "/api/admin/businesses") =>
+  t.app.inject({ url, headers: authorization === undefined ? {} : { authorization } });
 
 beforeAll(async () => {
   database = await createAdminTestDatabase();
@@ -34,7 +35,12 @@ afterAll(async () => {
 
 describe("admin API keys", () => {
   it("answers 401 with one body for a missing, malformed, unknown, wrong or revoked key", async () => {
-    const revoked = await t.app.inject({ method: "POST", url: "/api/admin/api-keys", headers: { authorization: owner }, payload: { name: "to revoke", businessId: shop.businessId } });
+    const revoked = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/api-keys",
+      headers: { authorization: owner },
+      payload: { name: "to revoke", businessId: shop.businessId },
+    });
     const revokedKey: string = revoked.json().key;
     await t.app.inject({ method: "DELETE", url: `/api/admin/api-keys/${revoked.json().id}`, headers: { authorization: owner } });
     const { id, secret } = { id: shop.keyId, secret: generateApiKey().secret };
@@ -58,13 +64,20 @@ describe("admin API keys", () => {
       expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
       bodies.add(res.body);
     }
-    expect([...bodies]).toEqual([JSON.stringify({ error: { code: "UNAUTHORIZED", message: "a valid API key is required: Authorization: Bearer pk_..." } })]);
+    expect([...bodies]).toEqual([
+      JSON.stringify({ error: { code: "UNAUTHORIZED", message: "a valid API key is required: Authorization: Bearer pk_..." } }),
+    ]);
     expect((await get(shop.auth)).statusCode).toBe(200);
     expect((await get(shop.auth.replace("Bearer", "bearer"))).statusCode).toBe(200);
   });
 
   it("hashes and compares exactly once whether the key id exists or not", async () => {
-    const revoked = await t.app.inject({ method: "POST", url: "/api/admin/api-keys", headers: { authorization: owner }, payload: { name: "r", businessId: null } });
+    const revoked = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/api-keys",
+      headers: { authorization: owner },
+      payload: { name: "r", businessId: null },
+    });
     await t.app.inject({ method: "DELETE", url: `/api/admin/api-keys/${revoked.json().id}`, headers: { authorization: owner } });
     const cases = {
       "unknown id": `Bearer ${generateApiKey().key}`,
@@ -84,7 +97,12 @@ describe("admin API keys", () => {
   });
 
   it("stores only the SHA-256 of the secret, and never returns a hash or a key after creation", async () => {
-    const created = await t.app.inject({ method: "POST", url: "/api/admin/api-keys", headers: { authorization: owner }, payload: { name: "  laptop  ", businessId: shop.businessId } });
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/api-keys",
+      headers: { authorization: owner },
+      payload: { name: "  laptop  ", businessId: shop.businessId },
+    });
     expect(created.statusCode).toBe(201);
     const { key, id, name, businessId, lastUsedAt, revokedAt } = created.json();
     expect({ name, businessId, lastUsedAt, revokedAt }).toEqual({ name: "laptop", businessId: shop.businessId, lastUsedAt: null, revokedAt: null });
@@ -101,7 +119,14 @@ describe("admin API keys", () => {
   });
 
   it("revokes at once; revoking twice is fine; an unknown key is 404", async () => {
-    const created = (await t.app.inject({ method: "POST", url: "/api/admin/api-keys", headers: { authorization: owner }, payload: { name: "temp", businessId: shop.businessId } })).json();
+    const created = (
+      await t.app.inject({
+        method: "POST",
+        url: "/api/admin/api-keys",
+        headers: { authorization: owner },
+        payload: { name: "temp", businessId: shop.businessId },
+      })
+    ).json();
     const auth = `Bearer ${created.key}`;
     expect((await get(auth)).statusCode).toBe(200);
     for (let i = 0; i < 2; i++) {
@@ -115,12 +140,24 @@ describe("admin API keys", () => {
   });
 
   it("refuses a key for a business that does not exist", async () => {
-    const res = await t.app.inject({ method: "POST", url: "/api/admin/api-keys", headers: { authorization: owner }, payload: { name: "x", businessId: randomUUID() } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/api-keys",
+      headers: { authorization: owner },
+      payload: { name: "x", businessId: randomUUID() },
+    });
     expect(res.statusCode).toBe(404);
   });
 
   it("records lastUsedAt, at most once a minute", async () => {
-    const created = (await t.app.inject({ method: "POST", url: "/api/admin/api-keys", headers: { authorization: owner }, payload: { name: "usage", businessId: null } })).json();
+    const created = (
+      await t.app.inject({
+        method: "POST",
+        url: "/api/admin/api-keys",
+        headers: { authorization: owner },
+        payload: { name: "usage", businessId: null },
+      })
+    ).json();
     const auth = `Bearer ${created.key}`;
     const start = now;
     await get(auth);
@@ -134,7 +171,12 @@ describe("admin API keys", () => {
   });
 
   it("answers 403 OWNER_ONLY to a business key on owner routes", async () => {
-    const res = await t.app.inject({ method: "POST", url: "/api/admin/businesses", headers: { authorization: shop.auth }, payload: { slug: "other", name: "Other" } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/businesses",
+      headers: { authorization: shop.auth },
+      payload: { slug: "other", name: "Other" },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe("OWNER_ONLY");
   });
@@ -142,7 +184,12 @@ describe("admin API keys", () => {
 
 describe("npm run api-key:create (src/main/create-api-key.ts)", () => {
   it("prints a business key once; the key works for that business only", async () => {
-    const run = await runEntry("src/main/create-api-key.ts", { DATABASE_URL: database.url, LOG_LEVEL: "silent" }, ["--business", "shop-a", "--name", "cli key"]);
+    const run = await runEntry("src/main/create-api-key.ts", { DATABASE_URL: database.url, LOG_LEVEL: "silent" }, [
+      "--business",
+      "shop-a",
+      "--name",
+      "cli key",
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const key = run.stdout.trim();
     expect(key).toMatch(/^pk_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);

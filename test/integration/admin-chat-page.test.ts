@@ -10,7 +10,12 @@ let t: AdminTestApp;
 let shop: Shop;
 
 const patch = (payload: object, channelId = shop.channelId) =>
-  t.app.inject({ method: "PATCH", url: `/api/admin/businesses/${shop.businessId}/channels/${channelId}`, headers: { authorization: shop.auth }, payload });
+  t.app.inject({
+    method: "PATCH",
+    url: `/api/admin/businesses/${shop.businessId}/channels/${channelId}`,
+    headers: { authorization: shop.auth },
+    payload,
+  });
 
 beforeAll(async () => {
   database = await createAdminTestDatabase();
@@ -25,14 +30,32 @@ afterAll(async () => {
 
 describe("chat page look", () => {
   it("stores a colour, an https logo and sites, and the chat page's profile shows them", async () => {
-    const res = await patch({ chatPage: { color: "#1A7F5A", logoUrl: "https://cdn.shop.example/logo.png", sites: ["https://shop.example", "http://localhost:8080"] } });
+    const res = await patch({
+      chatPage: { color: "#1A7F5A", logoUrl: "https://cdn.shop.example/logo.png", sites: ["https://shop.example", "http://localhost:8080"] },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json().chatPage).toEqual({ color: "#1a7f5a", logoUrl: "https://cdn.shop.example/logo.png", sites: ["https://shop.example", "http://localhost:8080"] });
+    expect(res.json().chatPage).toEqual({
+      color: "#1a7f5a",
+      logoUrl: "https://cdn.shop.example/logo.png",
+      sites: ["https://shop.example", "http://localhost:8080"],
+    });
     const profile = await new ChatProfileRepository(database.db).chatProfile(shop.channelKey);
-    expect(profile).toMatchObject({ businessName: expect.any(String), agentName: "Rosa", personaKind: "support", color: "#1a7f5a", logoUrl: "https://cdn.shop.example/logo.png", sites: ["https://shop.example", "http://localhost:8080"], open: true });
+    expect(profile).toMatchObject({
+      businessName: expect.any(String),
+      agentName: "Rosa",
+      personaKind: "support",
+      color: "#1a7f5a",
+      logoUrl: "https://cdn.shop.example/logo.png",
+      sites: ["https://shop.example", "http://localhost:8080"],
+      open: true,
+    });
 
     // null removes one; the rest stays.
-    expect((await patch({ chatPage: { logoUrl: null } })).json().chatPage).toEqual({ color: "#1a7f5a", logoUrl: null, sites: ["https://shop.example", "http://localhost:8080"] });
+    expect((await patch({ chatPage: { logoUrl: null } })).json().chatPage).toEqual({
+      color: "#1a7f5a",
+      logoUrl: null,
+      sites: ["https://shop.example", "http://localhost:8080"],
+    });
     await patch({ enabled: false });
     expect((await new ChatProfileRepository(database.db).chatProfile(shop.channelKey))?.open).toBe(false);
     expect(await new ChatProfileRepository(database.db).chatProfile("no-such-key")).toBeNull();
@@ -60,11 +83,20 @@ describe("chat page look", () => {
   });
 
   it("styles only web chat channels", async () => {
-    const other = await t.app.inject({ method: "POST", url: `/api/admin/businesses/${shop.businessId}/channels`, headers: { authorization: shop.auth }, payload: { kind: "whatsapp_web", platformAccountId: "34600111222" } });
+    const other = await t.app.inject({
+      method: "POST",
+      url: `/api/admin/businesses/${shop.businessId}/channels`,
+      headers: { authorization: shop.auth },
+      payload: { kind: "whatsapp_web", platformAccountId: "34600111222" },
+    });
     expect(other.statusCode).toBe(201);
     expect(other.json().chatPage).toBeNull();
     const res = await patch({ chatPage: { color: "#000000" } }, other.json().id);
     expect(res.statusCode).toBe(422);
-    expect(res.json().error).toMatchObject({ code: "NOT_WEBCHAT", field: "body.chatPage", message: "This is not a web chat channel, and only a web chat has a page to style." });
+    expect(res.json().error).toMatchObject({
+      code: "NOT_WEBCHAT",
+      field: "body.chatPage",
+      message: "This is not a web chat channel, and only a web chat has a page to style.",
+    });
   });
 });

@@ -16,12 +16,25 @@ const TOKEN = "EAAGsecretAccessToken1234";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 const api = (method: Method, url: string, payload?: object, app = t.app) =>
-  app.inject({ method, url: `/api/admin/businesses/${shop.businessId}${url}`, headers: { authorization: shop.auth }, ...(payload ? { payload } : {}) });
+  app.inject({
+    method,
+    url: `/api/admin/businesses/${shop.businessId}${url}`,
+    headers: { authorization: shop.auth },
+    ...(payload ? { payload } : {}),
+  });
 
 async function customerWrites(text: string, channelKey = shop.channelKey, senderId = randomBytes(12).toString("hex")) {
   const inbound = new InboundRepository(database.db);
   const channel = await inbound.findChannel("webchat", channelKey);
-  return inbound.storeInbound(channel!, { channelKind: "webchat", platformAccountId: channelKey, platformMessageId: randomUUID(), senderId, kind: "text", text, sentAt: new Date() });
+  return inbound.storeInbound(channel!, {
+    channelKind: "webchat",
+    platformAccountId: channelKey,
+    platformMessageId: randomUUID(),
+    senderId,
+    kind: "text",
+    text,
+    sentAt: new Date(),
+  });
 }
 
 beforeAll(async () => {
@@ -38,10 +51,21 @@ afterAll(async () => {
 
 describe("channels", () => {
   it("adds a WhatsApp Cloud channel with credentials sealed at rest and never returned", async () => {
-    const res = await api("POST", "/channels", { kind: "whatsapp_cloud", platformAccountId: "106540352242922", name: "Shop WhatsApp", credentials: { accessToken: TOKEN, appSecret: "app-secret-value" } });
+    const res = await api("POST", "/channels", {
+      kind: "whatsapp_cloud",
+      platformAccountId: "106540352242922",
+      name: "Shop WhatsApp",
+      credentials: { accessToken: TOKEN, appSecret: "app-secret-value" },
+    });
     expect(res.statusCode).toBe(201);
     const channel = res.json();
-    expect(channel).toMatchObject({ kind: "whatsapp_cloud", platformAccountId: "106540352242922", name: "Shop WhatsApp", enabled: true, hasCredentials: true });
+    expect(channel).toMatchObject({
+      kind: "whatsapp_cloud",
+      platformAccountId: "106540352242922",
+      name: "Shop WhatsApp",
+      enabled: true,
+      hasCredentials: true,
+    });
     expect(res.body).not.toContain(TOKEN);
     expect(res.body).not.toContain("app-secret-value");
     expect(Object.keys(channel)).not.toContain("credentialsRef");
@@ -55,7 +79,12 @@ describe("channels", () => {
 
     const list = await api("GET", "/channels");
     expect(list.body).not.toContain(TOKEN);
-    expect(list.json().items.map((c: { kind: string }) => c.kind).sort()).toEqual(["webchat", "whatsapp_cloud"]);
+    expect(
+      list
+        .json()
+        .items.map((c: { kind: string }) => c.kind)
+        .sort(),
+    ).toEqual(["webchat", "whatsapp_cloud"]);
   });
 
   it("requires credentials for Meta channels, names the field, and refuses them without a secrets key", async () => {
@@ -64,7 +93,12 @@ describe("channels", () => {
     expect(errorFields(missing.json())).toContain("body.credentials");
     const noKey = await buildAdminTestApp(database.db, { channelSecretsKey: undefined });
     try {
-      const res = await api("POST", "/channels", { kind: "instagram", platformAccountId: "17841405822304914", credentials: { accessToken: TOKEN } }, noKey.app);
+      const res = await api(
+        "POST",
+        "/channels",
+        { kind: "instagram", platformAccountId: "17841405822304914", credentials: { accessToken: TOKEN } },
+        noKey.app,
+      );
       expect(res.statusCode).toBe(422);
       expect(res.json().error.code).toBe("SECRETS_KEY_NOT_CONFIGURED");
       expect(await database.db.channel.count({ where: { platformAccountId: "17841405822304914" } })).toBe(0);
@@ -89,7 +123,10 @@ describe("channels", () => {
   it("disables, re-enables and deletes a channel", async () => {
     const created = (await api("POST", "/channels", { kind: "webchat", platformAccountId: "to-delete" })).json();
     expect((await api("PATCH", `/channels/${created.id}`, { enabled: false })).json().enabled).toBe(false);
-    expect((await api("PATCH", `/channels/${created.id}`, { enabled: true, name: "Renamed" })).json()).toMatchObject({ enabled: true, name: "Renamed" });
+    expect((await api("PATCH", `/channels/${created.id}`, { enabled: true, name: "Renamed" })).json()).toMatchObject({
+      enabled: true,
+      name: "Renamed",
+    });
     expect((await api("DELETE", `/channels/${created.id}`)).statusCode).toBe(204);
     expect((await api("GET", `/channels/${created.id}`)).statusCode).toBe(404);
     expect((await api("DELETE", `/channels/${created.id}`)).statusCode).toBe(404);
@@ -110,7 +147,11 @@ describe("conversations", () => {
     } while (cursor);
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
-    const rows = await database.db.conversation.findMany({ where: { businessId: shop.businessId }, orderBy: [{ lastMessageAt: "desc" }, { id: "desc" }], select: { id: true } });
+    const rows = await database.db.conversation.findMany({
+      where: { businessId: shop.businessId },
+      orderBy: [{ lastMessageAt: "desc" }, { id: "desc" }],
+      select: { id: true },
+    });
     expect(seen).toEqual(rows.map((r) => r.id));
     const bad = await api("GET", "/conversations?cursor=garbage&status=sleeping&limit=0");
     expect(bad.statusCode).toBe(400);
@@ -153,7 +194,12 @@ describe("conversations", () => {
     expect(t.delivered).toContain(reply.outboxId);
 
     const stored = await database.db.message.findUniqueOrThrow({ where: { id: reply.messageId }, include: { outbox: true } });
-    expect(stored).toMatchObject({ direction: "outbound", status: "pending", text: "Hi, this is Marta from the bakery: coming out now!", conversationId });
+    expect(stored).toMatchObject({
+      direction: "outbound",
+      status: "pending",
+      text: "Hi, this is Marta from the bakery: coming out now!",
+      conversationId,
+    });
     expect(stored.outbox).toMatchObject({ id: reply.outboxId, status: "pending" });
     for (const id of [first.messageId, second.messageId]) {
       expect(await database.db.message.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "answered", replyId: reply.messageId });
@@ -167,7 +213,9 @@ describe("conversations", () => {
       ["customer", "inbound", "answered"],
       ["human", "outbound", "pending"],
     ]);
-    expect(transcript.json().items.map((m: { seq: number }) => m.seq)).toEqual([...transcript.json().items.map((m: { seq: number }) => m.seq)].sort((x, y) => x - y));
+    expect(transcript.json().items.map((m: { seq: number }) => m.seq)).toEqual(
+      [...transcript.json().items.map((m: { seq: number }) => m.seq)].sort((x, y) => x - y),
+    );
     expect(transcript.json().nextAfter).toBeNull();
     const page = await api("GET", `/conversations/${conversationId}/messages?limit=2`);
     expect(page.json().items).toHaveLength(2);
@@ -179,7 +227,11 @@ describe("conversations", () => {
   });
 
   it("stores the reply even when delivery cannot be reached, and says so", async () => {
-    const down = await buildAdminTestApp(database.db, { deliver: async () => { throw new Error("queue down"); } });
+    const down = await buildAdminTestApp(database.db, {
+      deliver: async () => {
+        throw new Error("queue down");
+      },
+    });
     try {
       const res = await api("POST", `/conversations/${shop.conversationId}/messages`, { text: "Still there?" }, down.app);
       expect(res.statusCode).toBe(202);
@@ -223,7 +275,9 @@ describe("contacts", () => {
     expect(list.body).not.toContain(session.platformUserId);
 
     const wa = await api("POST", "/channels", { kind: "whatsapp_web", platformAccountId: "+34911111111" });
-    const contact = await database.db.contact.create({ data: { businessId: shop.businessId, channelId: wa.json().id, platformUserId: "34600111222", displayName: "Luis" } });
+    const contact = await database.db.contact.create({
+      data: { businessId: shop.businessId, channelId: wa.json().id, platformUserId: "34600111222", displayName: "Luis" },
+    });
     const shown = await api("GET", `/contacts/${contact.id}`);
     expect(shown.json()).toMatchObject({ platformUserId: "34600111222", displayName: "Luis", channel: { kind: "whatsapp_web" }, conversations: [] });
     const detail = await api("GET", `/contacts/${shop.contactId}`);

@@ -12,7 +12,12 @@ let shop: Shop;
 const ids: Record<"refund" | "failed" | "safety", string> = { refund: "", failed: "", safety: "" };
 
 const api = (method: "GET" | "POST", url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/admin/businesses/${shop.businessId}${url}`, headers: { authorization: shop.auth }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  t.app.inject({
+    method,
+    url: `/api/admin/businesses/${shop.businessId}${url}`,
+    headers: { authorization: shop.auth },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
 
 beforeAll(async () => {
   database = await createAdminTestDatabase();
@@ -22,12 +27,36 @@ beforeAll(async () => {
   const { businessId, conversationId, channelId } = shop;
   await db.conversation.update({ where: { id: conversationId }, data: { agentPaused: true, pausedBy: "handoff" } });
   const at = (s: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, s));
-  ids.refund = (await db.handoff.create({ data: { businessId, conversationId, reason: "handoff:refund", notify: "admin", status: "notified", notifiedAt: at(1), createdAt: at(1) } })).id;
-  ids.failed = (await db.handoff.create({ data: { businessId, conversationId, reason: "handoff:complaint", notify: "instagram:1784", status: "failed", error: "no enabled instagram channel", createdAt: at(2) } })).id;
-  ids.safety = (await db.handoff.create({ data: { businessId, conversationId, reason: "safety:abuse", notify: "admin", status: "notified", notifiedAt: at(3), createdAt: at(3) } })).id;
+  ids.refund = (
+    await db.handoff.create({
+      data: { businessId, conversationId, reason: "handoff:refund", notify: "admin", status: "notified", notifiedAt: at(1), createdAt: at(1) },
+    })
+  ).id;
+  ids.failed = (
+    await db.handoff.create({
+      data: {
+        businessId,
+        conversationId,
+        reason: "handoff:complaint",
+        notify: "instagram:1784",
+        status: "failed",
+        error: "no enabled instagram channel",
+        createdAt: at(2),
+      },
+    })
+  ).id;
+  ids.safety = (
+    await db.handoff.create({
+      data: { businessId, conversationId, reason: "safety:abuse", notify: "admin", status: "notified", notifiedAt: at(3), createdAt: at(3) },
+    })
+  ).id;
   for (const [i, reason] of ["system-prompt-leak", "blocklist: Crusty Corner", "claims-human"].entries()) {
-    const reply = await db.message.create({ data: { businessId, conversationId, channelId, direction: "outbound", text: `fallback ${i}`, status: "sent" } });
-    await db.replyFlag.create({ data: { businessId, conversationId, replyId: reply.id, reason, modelText: `model said ${i}`, createdAt: at(10 + i) } });
+    const reply = await db.message.create({
+      data: { businessId, conversationId, channelId, direction: "outbound", text: `fallback ${i}`, status: "sent" },
+    });
+    await db.replyFlag.create({
+      data: { businessId, conversationId, replyId: reply.id, reason, modelText: `model said ${i}`, createdAt: at(10 + i) },
+    });
   }
 });
 
@@ -41,7 +70,14 @@ describe("GET /handoffs", () => {
     const all = await api("GET", "/handoffs");
     expect(all.statusCode).toBe(200);
     expect(all.json().items.map((h: { id: string }) => h.id)).toEqual([ids.safety, ids.failed, ids.refund]);
-    expect(all.json().items[1]).toMatchObject({ reason: "handoff:complaint", status: "failed", error: "no enabled instagram channel", agentPaused: true, notifiedAt: null, resolvedAt: null });
+    expect(all.json().items[1]).toMatchObject({
+      reason: "handoff:complaint",
+      status: "failed",
+      error: "no enabled instagram channel",
+      agentPaused: true,
+      notifiedAt: null,
+      resolvedAt: null,
+    });
 
     const failed = await api("GET", "/handoffs?status=failed");
     expect(failed.json().items.map((h: { id: string }) => h.id)).toEqual([ids.failed]);
@@ -73,7 +109,10 @@ describe("POST /handoffs/:handoffId/resolve", () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: ids.refund, status: "resolved", agentPaused: true });
     expect(res.json().resolvedAt).toEqual(expect.any(String));
-    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: true, pausedBy: "handoff" });
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({
+      agentPaused: true,
+      pausedBy: "handoff",
+    });
     // Resolving again changes nothing.
     const again = await api("POST", `/handoffs/${ids.refund}/resolve`, {});
     expect(again.json().resolvedAt).toBe(res.json().resolvedAt);
@@ -85,14 +124,26 @@ describe("POST /handoffs/:handoffId/resolve", () => {
     const res = await api("POST", `/handoffs/${ids.safety}/resolve`, { resume: true });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: "resolved", agentPaused: false });
-    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: ids.failed } })).toMatchObject({ status: "resolved", resolvedAt: expect.any(Date) });
+    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: ids.failed } })).toMatchObject({
+      status: "resolved",
+      resolvedAt: expect.any(Date),
+    });
     expect((await api("GET", "/handoffs?status=open")).json().items).toEqual([]);
-    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: false, pausedBy: null });
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({
+      agentPaused: false,
+      pausedBy: null,
+    });
     // A pause from the console says who paused; resuming clears it.
     expect((await api("POST", `/conversations/${shop.conversationId}/pause`)).statusCode).toBe(200);
-    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: true, pausedBy: "admin" });
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({
+      agentPaused: true,
+      pausedBy: "admin",
+    });
     expect((await api("POST", `/conversations/${shop.conversationId}/resume`)).statusCode).toBe(200);
-    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({ agentPaused: false, pausedBy: null });
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: shop.conversationId } })).toMatchObject({
+      agentPaused: false,
+      pausedBy: null,
+    });
   });
 
   it("refuses a bad body or id with a 400 and an unknown handoff with a 404, changing nothing", async () => {

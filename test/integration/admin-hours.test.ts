@@ -17,7 +17,14 @@ const hh = (offset: number) => `${String((new Date().getUTCHours() + 24 + offset
 const everyDay = (range: [string, string]) => Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [range]]));
 const VALID = {
   timezone: "Europe/Madrid",
-  openingHours: { mon: [["09:00", "13:00"], ["16:00", "20:00"]], tue: [], fri: [["22:00", "02:00"]] },
+  openingHours: {
+    mon: [
+      ["09:00", "13:00"],
+      ["16:00", "20:00"],
+    ],
+    tue: [],
+    fri: [["22:00", "02:00"]],
+  },
   outsideHours: "away",
   awayMessage: "  Closed now, back {opens}.  ",
 };
@@ -37,7 +44,15 @@ describe("business hours", () => {
   it("starts always open, answering outside hours, with no away message", async () => {
     const res = await get();
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ timezone: "UTC", openingHours: null, outsideHours: "answer", awayMessage: null, openNow: true, nextOpening: null, nextClosing: null });
+    expect(res.json()).toEqual({
+      timezone: "UTC",
+      openingHours: null,
+      outsideHours: "answer",
+      awayMessage: null,
+      openNow: true,
+      nextOpening: null,
+      nextClosing: null,
+    });
   });
 
   it("stores a schedule, mode and away message, and reads them back", async () => {
@@ -77,8 +92,22 @@ describe("business hours", () => {
     const before = (await get()).json();
     const cases: Array<[object, string[]]> = [
       [{ ...VALID, timezone: "Mars/Olympus" }, ["body.timezone: must be an IANA time zone"]],
-      [{ ...VALID, openingHours: { tue: [["09:00", "13:00"], ["12:00", "15:00"]] } }, ["body.openingHours.tue[1]: overlaps tue[0] (09:00-13:00)"]],
-      [{ ...VALID, openingHours: { mon: [["22:00", "02:00"]], tue: [["01:00", "05:00"]] } }, ["body.openingHours.tue[0]: overlaps mon[0] (22:00-02:00)"]],
+      [
+        {
+          ...VALID,
+          openingHours: {
+            tue: [
+              ["09:00", "13:00"],
+              ["12:00", "15:00"],
+            ],
+          },
+        },
+        ["body.openingHours.tue[1]: overlaps tue[0] (09:00-13:00)"],
+      ],
+      [
+        { ...VALID, openingHours: { mon: [["22:00", "02:00"]], tue: [["01:00", "05:00"]] } },
+        ["body.openingHours.tue[0]: overlaps mon[0] (22:00-02:00)"],
+      ],
       [{ ...VALID, openingHours: { mon: [["9am", "18:00"]] } }, ["body.openingHours.mon[0][0]: must be a time HH:MM"]],
       [{ ...VALID, openingHours: { monday: [] } }, ["body.openingHours"]],
       [{ ...VALID, outsideHours: "sometimes" }, ["body.outsideHours"]],
@@ -99,7 +128,10 @@ describe("business hours", () => {
     const doc = (await t.app.inject({ url: "/api/admin/openapi.json" })).json();
     const ops = doc.paths["/api/admin/businesses/{businessId}/hours"];
     expect(Object.keys(ops).sort()).toEqual(["get", "put"]);
-    expect(ops.put.requestBody.content["application/json"].schema).toMatchObject({ type: "object", required: expect.arrayContaining(["timezone", "openingHours", "outsideHours", "awayMessage"]) });
+    expect(ops.put.requestBody.content["application/json"].schema).toMatchObject({
+      type: "object",
+      required: expect.arrayContaining(["timezone", "openingHours", "outsideHours", "awayMessage"]),
+    });
     expect(ops.get.responses["200"].content["application/json"].schema.properties).toHaveProperty("nextOpening");
   });
 });

@@ -23,7 +23,16 @@ const api = (method: "GET" | "POST" | "PATCH" | "PUT", url: string, payload?: ob
 async function customerWrites(text: string, senderId = randomBytes(12).toString("hex"), senderName?: string, channelKey = shop.channelKey) {
   const inbound = new InboundRepository(database.db);
   const channel = await inbound.findChannel("webchat", channelKey);
-  return inbound.storeInbound(channel!, { channelKind: "webchat", platformAccountId: channelKey, platformMessageId: randomUUID(), senderId, kind: "text", text, sentAt: new Date(), ...(senderName ? { senderName } : {}) });
+  return inbound.storeInbound(channel!, {
+    channelKind: "webchat",
+    platformAccountId: channelKey,
+    platformMessageId: randomUUID(),
+    senderId,
+    kind: "text",
+    text,
+    sentAt: new Date(),
+    ...(senderName ? { senderName } : {}),
+  });
 }
 
 beforeAll(async () => {
@@ -45,11 +54,18 @@ describe("the conversation list reads like an inbox", () => {
     const bruno = randomBytes(12).toString("hex");
     const asked = await customerWrites("I want to speak to a human please", bruno, "Bruno");
     await database.db.message.update({ where: { id: asked.messageId }, data: { status: "answered" } });
-    await database.db.handoff.create({ data: { businessId: shop.businessId, conversationId: asked.conversationId, reason: "handoff:human", notify: "admin" } });
+    await database.db.handoff.create({
+      data: { businessId: shop.businessId, conversationId: asked.conversationId, reason: "handoff:human", notify: "admin" },
+    });
     await database.db.conversation.update({ where: { id: asked.conversationId }, data: { agentPaused: true, pausedBy: "handoff" } });
 
     let row = (await api("GET", `/conversations/${asked.conversationId}`)).json();
-    expect(row).toMatchObject({ state: "handed_off", unansweredCount: 0, contact: { displayName: "Bruno" }, handoff: { reason: "handoff:human", customerText: "I want to speak to a human please" } });
+    expect(row).toMatchObject({
+      state: "handed_off",
+      unansweredCount: 0,
+      contact: { displayName: "Bruno" },
+      handoff: { reason: "handoff:human", customerText: "I want to speak to a human please" },
+    });
     await customerWrites("Also 4 croissants please", bruno);
     row = (await api("GET", `/conversations/${asked.conversationId}`)).json();
     expect(row).toMatchObject({ state: "waiting", unansweredCount: 1, preview: { text: "Also 4 croissants please", direction: "inbound" } });
@@ -102,8 +118,12 @@ describe("the conversation list reads like an inbox", () => {
     await customerWrites("Do you sell sourdough croissants?", undefined, "Chen", other.channelKey);
     const byWord = (await api("GET", "/conversations?q=croiss")).json().items;
     expect(byWord.map((c: { contact: { displayName: string } }) => c.contact.displayName)).toEqual(["Bruno"]);
-    expect((await api("GET", "/conversations?q=bru")).json().items.map((c: { contact: { displayName: string } }) => c.contact.displayName)).toEqual(["Bruno"]);
-    expect((await api("GET", `/conversations?q=${encodeURIComponent("rye bread")}`)).json().items.map((c: { id: string }) => c.id)).toEqual([shop.conversationId]);
+    expect((await api("GET", "/conversations?q=bru")).json().items.map((c: { contact: { displayName: string } }) => c.contact.displayName)).toEqual([
+      "Bruno",
+    ]);
+    expect((await api("GET", `/conversations?q=${encodeURIComponent("rye bread")}`)).json().items.map((c: { id: string }) => c.id)).toEqual([
+      shop.conversationId,
+    ]);
     // Query syntax typed into the box is only words.
     expect((await api("GET", `/conversations?q=${encodeURIComponent("croiss:* | !&")}`)).statusCode).toBe(200);
     expect((await api("GET", "/conversations?q=Chen")).json().items).toEqual([]);
@@ -124,7 +144,10 @@ describe("the conversation list reads like an inbox", () => {
   it("judges waiting messages again when the hours change: the old opening's mark goes", async () => {
     const waiting = await customerWrites("Are you open on Sunday?", undefined, "Eva");
     await database.db.conversation.update({ where: { id: waiting.conversationId }, data: { waitingUntil: new Date(Date.now() + 3_600_000) } });
-    expect((await api("GET", `/conversations/${waiting.conversationId}`)).json()).toMatchObject({ state: "waiting", waitingUntil: expect.any(String) });
+    expect((await api("GET", `/conversations/${waiting.conversationId}`)).json()).toMatchObject({
+      state: "waiting",
+      waitingUntil: expect.any(String),
+    });
     const put = await api("PUT", "/hours", { timezone: "UTC", openingHours: null, outsideHours: "away", awayMessage: null });
     expect(put.statusCode).toBe(200);
     expect((await api("GET", `/conversations/${waiting.conversationId}`)).json()).toMatchObject({ state: "open", waitingUntil: null });

@@ -9,7 +9,10 @@ import type { TestDatabase } from "../../test-kit/test-database.js";
 // The case table below must name every registered route (checked against Fastify's onRoute),
 // so a new route without an isolation case fails this file.
 
-type Ids = Record<"businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId" | "entryId" | "sessionId", string>;
+type Ids = Record<
+  "businessId" | "personaId" | "version" | "channelId" | "conversationId" | "contactId" | "keyId" | "handoffId" | "entryId" | "sessionId",
+  string
+>;
 type Smuggled = { ids: Ids; query?: Record<string, string>; body?: unknown };
 interface Case {
   /** A valid body (so a 404 comes from scoping, not validation). */
@@ -63,11 +66,23 @@ const CASES: Record<string, Case> = {
   "PATCH /businesses/:businessId": { body: () => ({ name: "Renamed", timezone: "Europe/Madrid" }) },
   "GET /businesses/:businessId/hours": {},
   "PUT /businesses/:businessId/hours": {
-    body: () => ({ timezone: "Europe/Madrid", openingHours: { mon: [["09:00", "18:00"]], sat: [["22:00", "02:00"]] }, outsideHours: "away", awayMessage: "Closed, back {opens}." }),
+    body: () => ({
+      timezone: "Europe/Madrid",
+      openingHours: { mon: [["09:00", "18:00"]], sat: [["22:00", "02:00"]] },
+      outsideHours: "away",
+      awayMessage: "Closed, back {opens}.",
+    }),
   },
   "GET /businesses/:businessId/settings": {},
   "PUT /businesses/:businessId/settings": {
-    body: () => ({ nonTextReply: "Text only, please.", ownerQuietMinutes: 10, turnDebounceMs: 500, replyMaxTokens: 100, temperature: 0.3, knowledgeBudgetTokens: 200 }),
+    body: () => ({
+      nonTextReply: "Text only, please.",
+      ownerQuietMinutes: 10,
+      turnDebounceMs: 500,
+      replyMaxTokens: 100,
+      temperature: 0.3,
+      knowledgeBudgetTokens: 200,
+    }),
   },
   "GET /businesses/:businessId/personas": {},
   "POST /businesses/:businessId/personas": { body: () => ({ name: `P ${uniq()}`, persona: personaBody("You are helpful.") }) },
@@ -102,7 +117,10 @@ const CASES: Record<string, Case> = {
   "POST /businesses/:businessId/conversations/:conversationId/pause": {},
   "POST /businesses/:businessId/conversations/:conversationId/resume": {},
   "POST /businesses/:businessId/conversations/:conversationId/read": { body: () => ({}) },
-  "POST /businesses/:businessId/try-it": { body: () => ({ asIfOpen: false }), smuggle: (ownIds, other) => [{ ids: ownIds, body: { asIfOpen: true, channelId: other.channelId } }] },
+  "POST /businesses/:businessId/try-it": {
+    body: () => ({ asIfOpen: false }),
+    smuggle: (ownIds, other) => [{ ids: ownIds, body: { asIfOpen: true, channelId: other.channelId } }],
+  },
   "POST /businesses/:businessId/conversations/:conversationId/messages": { body: () => ({ text: "A person here, how can I help?" }) },
   "GET /businesses/:businessId/handoffs": {
     query: () => ({ status: "open" }),
@@ -129,7 +147,10 @@ const CASES: Record<string, Case> = {
   "GET /alerts": { self: {} },
   "PUT /alerts": { self: {}, body: () => ({ handoffs: true, waiting: false }) },
   "POST /alerts/subscriptions": { self: {}, body: () => ({ endpoint: `https://push.example/${uniq()}`, keys: subscriptionKeys }) },
-  "DELETE /alerts/subscriptions": { self: { otherBody: () => ({ endpoint: endpoints.get(b.businessId) }) }, body: () => ({ endpoint: endpoints.get(a.businessId) }) },
+  "DELETE /alerts/subscriptions": {
+    self: { otherBody: () => ({ endpoint: endpoints.get(b.businessId) }) },
+    body: () => ({ endpoint: endpoints.get(a.businessId) }),
+  },
   "GET /api-keys": { ownerOnly: true, query: (ids) => ({ businessId: ids.businessId }) },
   "POST /api-keys": { ownerOnly: true, body: (shop) => ({ name: "another", businessId: shop.businessId }) },
   "DELETE /api-keys/:keyId": { ownerOnly: true, own: (ids) => ({ ...ids, keyId: spareKeyId }) },
@@ -180,7 +201,9 @@ beforeAll(async () => {
   a = await seedShop(database.db, t.store, "shop-a");
   b = await seedShop(database.db, t.store, "shop-b");
   owner = await ownerAuth(t.store);
-  spareChannelId = (await database.db.channel.create({ data: { businessId: a.businessId, kind: "webchat", platformAccountId: "spare-a", name: "spare" } })).id;
+  spareChannelId = (
+    await database.db.channel.create({ data: { businessId: a.businessId, kind: "webchat", platformAccountId: "spare-a", name: "spare" } })
+  ).id;
   spareKeyId = (await t.store.apiKeys.list(a.businessId))[0]!.id;
   const spare = await database.db.contact.create({ data: { businessId: a.businessId, channelId: a.channelId, platformUserId: `spare-${uniq()}` } });
   await database.db.conversation.create({ data: { businessId: a.businessId, channelId: a.channelId, contactId: spare.id } });
@@ -188,15 +211,30 @@ beforeAll(async () => {
   for (const shop of [a, b]) {
     const { businessId, conversationId, channelId } = shop;
     await database.db.conversation.update({ where: { id: conversationId }, data: { agentPaused: true, pausedBy: "handoff" } });
-    handoffOf.set(businessId, (await database.db.handoff.create({ data: { businessId, conversationId, reason: "handoff:refund", notify: "admin", status: "notified" } })).id);
-    const reply = await database.db.message.create({ data: { businessId, conversationId, channelId, direction: "outbound", text: "Sorry, I can't answer that here.", status: "sent" } });
-    await database.db.replyFlag.create({ data: { businessId, conversationId, replyId: reply.id, reason: "system-prompt-leak", modelText: "You are Rosa..." } });
+    handoffOf.set(
+      businessId,
+      (await database.db.handoff.create({ data: { businessId, conversationId, reason: "handoff:refund", notify: "admin", status: "notified" } })).id,
+    );
+    const reply = await database.db.message.create({
+      data: { businessId, conversationId, channelId, direction: "outbound", text: "Sorry, I can't answer that here.", status: "sent" },
+    });
+    await database.db.replyFlag.create({
+      data: { businessId, conversationId, replyId: reply.id, reason: "system-prompt-leak", modelText: "You are Rosa..." },
+    });
   }
-  for (const shop of [a, b]) entryIds.set(shop.businessId, (await t.store.knowledge.create(shop.businessId, { kind: "faq", title: "Rye bread?", body: "Every day." })).id);
+  for (const shop of [a, b])
+    entryIds.set(shop.businessId, (await t.store.knowledge.create(shop.businessId, { kind: "faq", title: "Rye bread?", body: "Every day." })).id);
   spareEntryId = (await t.store.knowledge.create(a.businessId, { kind: "document", title: "spare", body: "spare" })).id;
   const session = async (keyId: string) => {
     const id = randomUUID();
-    await t.store.consoleSessions.insert({ id, apiKeyId: keyId, tokenHash: randomUUID(), device: "test", createdAt: new Date(), expiresAt: new Date(Date.now() + 86_400_000) });
+    await t.store.consoleSessions.insert({
+      id,
+      apiKeyId: keyId,
+      tokenHash: randomUUID(),
+      device: "test",
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
     return id;
   };
   for (const shop of [a, b]) {
@@ -255,7 +293,8 @@ describe("admin API tenant isolation", () => {
     }
     // B's business with B's resources; A's business with B's resources; B's ids smuggled in elsewhere.
     const variants: Array<{ ids: Ids; query?: Record<string, string>; body?: unknown; like: Ids }> = [{ ids: other, like: randomIds() }];
-    if (/:(personaId|channelId|conversationId|contactId|handoffId|entryId)/.test(path)) variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
+    if (/:(personaId|channelId|conversationId|contactId|handoffId|entryId)/.test(path))
+      variants.push({ ids: { ...other, businessId: own.businessId }, like: { ...randomIds(), businessId: own.businessId } });
     for (const s of c.smuggle?.(own, other) ?? []) variants.push({ ...s, like: own });
     for (const v of variants) {
       const res = await call(a.auth, method, path, v.ids, c, v);
@@ -273,7 +312,12 @@ describe("admin API tenant isolation", () => {
     const c = CASES[key]!;
     const ids = c.own?.(idsOf(a)) ?? idsOf(a);
     if (c.stream) {
-      const res = await t.app.inject({ method: "GET", url: `${PREFIX}${fill(path, ids)}`, headers: { authorization: a.auth }, payloadAsStream: true });
+      const res = await t.app.inject({
+        method: "GET",
+        url: `${PREFIX}${fill(path, ids)}`,
+        headers: { authorization: a.auth },
+        payloadAsStream: true,
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers["content-type"]).toBe("text/event-stream");
       res.stream().destroy();
@@ -296,9 +340,14 @@ describe("admin API tenant isolation", () => {
     expect(await database.db.persona.count({ where: { businessId: b.businessId } })).toBe(1);
     const conversation = await database.db.conversation.findUniqueOrThrow({ where: { id: b.conversationId } });
     expect(conversation.agentPaused).toBe(true);
-    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: handoffOf.get(b.businessId)! } })).toMatchObject({ status: "notified", resolvedAt: null });
+    expect(await database.db.handoff.findUniqueOrThrow({ where: { id: handoffOf.get(b.businessId)! } })).toMatchObject({
+      status: "notified",
+      resolvedAt: null,
+    });
     expect(await database.db.message.count({ where: { businessId: b.businessId } })).toBe(2);
-    expect(await database.db.knowledgeEntry.findMany({ where: { businessId: b.businessId }, select: { id: true, body: true } })).toEqual([{ id: entryIds.get(b.businessId), body: "Every day." }]);
+    expect(await database.db.knowledgeEntry.findMany({ where: { businessId: b.businessId }, select: { id: true, body: true } })).toEqual([
+      { id: entryIds.get(b.businessId), body: "Every day." },
+    ]);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: b.inboundMessageId } })).status).toBe("received");
     expect(await database.db.contact.count({ where: { id: b.contactId } })).toBe(1);
     // Only the positive control's spare contact was erased; A's own contact is still there.

@@ -12,7 +12,12 @@ let shop: Shop;
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 const api = (method: Method, url: string, payload?: object) =>
-  t.app.inject({ method, url: `/api/admin/businesses/${shop.businessId}/knowledge${url}`, headers: { authorization: shop.auth }, ...(payload ? { payload } : {}) });
+  t.app.inject({
+    method,
+    url: `/api/admin/businesses/${shop.businessId}/knowledge${url}`,
+    headers: { authorization: shop.auth },
+    ...(payload ? { payload } : {}),
+  });
 
 beforeAll(async () => {
   database = await createAdminTestDatabase();
@@ -31,7 +36,12 @@ describe("knowledge entries", () => {
     expect(created.statusCode).toBe(201);
     const entry = created.json();
     // Titles are one line; bodies keep their lines with the line ends made \n.
-    expect(entry).toMatchObject({ businessId: shop.businessId, kind: "faq", title: "Do you deliver?", body: "Within 5 km,\nfor orders over 25 euros." });
+    expect(entry).toMatchObject({
+      businessId: shop.businessId,
+      kind: "faq",
+      title: "Do you deliver?",
+      body: "Within 5 km,\nfor orders over 25 euros.",
+    });
     expect((await api("GET", "")).json().items.map((e: { id: string }) => e.id)).toEqual([entry.id]);
     expect((await api("GET", `/${entry.id}`)).json()).toEqual(entry);
 
@@ -86,7 +96,12 @@ describe("knowledge entries", () => {
   it("stops at the per-business entry limit with a 422, storing nothing more", async () => {
     const have = await database.db.knowledgeEntry.count({ where: { businessId: shop.businessId } });
     await database.db.knowledgeEntry.createMany({
-      data: Array.from({ length: KNOWLEDGE_LIMITS.entriesPerBusiness - have }, (_, i) => ({ businessId: shop.businessId, kind: "faq" as const, title: `Q${i}`, body: "A." })),
+      data: Array.from({ length: KNOWLEDGE_LIMITS.entriesPerBusiness - have }, (_, i) => ({
+        businessId: shop.businessId,
+        kind: "faq" as const,
+        title: `Q${i}`,
+        body: "A.",
+      })),
     });
     const res = await api("POST", "", { kind: "faq", title: "One more?", body: "No." });
     expect(res.statusCode).toBe(422);

@@ -4,7 +4,16 @@ import { freePort } from "../../src/embedded/free-port.js";
 import { adminRoutes } from "../../src/http/admin/routes/all-routes.js";
 import { createDb } from "../../src/storage/create-db.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { buildAdminTestApp, countWords, createAdminTestDatabase, MAX_PERSONA_TOKENS, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
+import {
+  buildAdminTestApp,
+  countWords,
+  createAdminTestDatabase,
+  MAX_PERSONA_TOKENS,
+  ownerAuth,
+  seedShop,
+  type AdminTestApp,
+  type Shop,
+} from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { errorFields } from "../../test-kit/error-fields.js";
 
@@ -78,15 +87,30 @@ describe("personas", () => {
     const res = await api("POST", base(), { name: "Night shift", persona });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body).toMatchObject({ name: "Night shift", template: null, versionCount: 1, activeVersion: { version: 1, active: true, usable: true, unusable: null, limit: MAX_PERSONA_TOKENS } });
+    expect(body).toMatchObject({
+      name: "Night shift",
+      template: null,
+      versionCount: 1,
+      activeVersion: { version: 1, active: true, usable: true, unusable: null, limit: MAX_PERSONA_TOKENS },
+    });
     expect(body.activeVersion.persona.voice).toBe("You answer at night.\nBe brief.");
-    expect(body.activeVersion.persona.settings).toMatchObject({ kind: "support", name: "Luna", handoff: { triggers: ["human", "refund", "complaint"] }, blocklist: ["Crusty Corner"] });
+    expect(body.activeVersion.persona.settings).toMatchObject({
+      kind: "support",
+      name: "Luna",
+      handoff: { triggers: ["human", "refund", "complaint"] },
+      blocklist: ["Crusty Corner"],
+    });
     expect(body.activeVersion.systemPrompt).toMatch(/^You are Luna, the AI assistant of Sunrise Bakery/);
     expect(body.activeVersion.systemPrompt).toContain("- hours: Tuesday to Saturday 7:00-18:00");
     expect(body.activeVersion.tokens).toBe(countWords(body.activeVersion.systemPrompt));
     // The stored row is the persona, whole; the prompt is rendered from it, never stored.
     const row = await database.db.personaVersion.findFirstOrThrow({ where: { personaId: body.id } });
-    expect(row).toMatchObject({ settings: body.activeVersion.persona.settings, voice: "You answer at night.\nBe brief.", legacyText: null, draftReason: null });
+    expect(row).toMatchObject({
+      settings: body.activeVersion.persona.settings,
+      voice: "You answer at night.\nBe brief.",
+      legacyText: null,
+      draftReason: null,
+    });
     expect((await api("POST", base(), { name: "Night shift", persona })).statusCode).toBe(409);
     // The name defaults to the persona's own.
     expect((await api("POST", base(), { persona: bakery((s) => (s.name = "Sol")) })).json().name).toBe("Sol");
@@ -103,9 +127,17 @@ describe("personas", () => {
     expect(res.statusCode).toBe(400);
     const fields = res.json().error.details.problems.map((p: { field: string }) => p.field);
     expect(fields).toEqual(
-      expect.arrayContaining(["body.persona.settings.kind", "body.persona.settings.facts.hours", "body.persona.settings.owner.channel", "body.persona.settings", "body.persona.voice"]),
+      expect.arrayContaining([
+        "body.persona.settings.kind",
+        "body.persona.settings.facts.hours",
+        "body.persona.settings.owner.channel",
+        "body.persona.settings",
+        "body.persona.voice",
+      ]),
     );
-    expect(res.json().error.details.problems.find((p: { field: string }) => p.field === "body.persona.settings.facts.hours").message).toMatch(/must be text/);
+    expect(res.json().error.details.problems.find((p: { field: string }) => p.field === "body.persona.settings.facts.hours").message).toMatch(
+      /must be text/,
+    );
     expect((await api("POST", base(), { persona: bakery(), markdown: "---" })).statusCode).toBe(400);
     expect(await database.db.personaVersion.count()).toBe(before);
   });
@@ -113,14 +145,21 @@ describe("personas", () => {
   it("edits whole versions: the settings change with the text, a rollback and an activation restore a whole version", async () => {
     const created = (await api("POST", base(), { name: "Editor", persona: bakery() })).json();
     const url = `${base()}/${created.id}`;
-    const v2 = await api("POST", `${url}/versions`, { persona: bakery((s) => (s.facts = { ...s.facts, croissants: "croissant 2.40" }), "You answer at night.\nBe brief."), baseVersion: 1 });
+    const v2 = await api("POST", `${url}/versions`, {
+      persona: bakery((s) => (s.facts = { ...s.facts, croissants: "croissant 2.40" }), "You answer at night.\nBe brief."),
+      baseVersion: 1,
+    });
     expect(v2.statusCode).toBe(201);
     expect(v2.json()).toMatchObject({ version: 2, active: true, persona: { settings: { facts: { croissants: "croissant 2.40" } } } });
     const draft = await api("POST", `${url}/versions`, { persona: bakery(), activate: false });
     expect(draft.json()).toMatchObject({ version: 3, active: false });
     expect((await api("GET", url)).json().activeVersion).toMatchObject({ version: 2 });
     const versions = (await api("GET", `${url}/versions`)).json().items;
-    expect(versions.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([[3, false], [2, true], [1, false]]);
+    expect(versions.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([
+      [3, false],
+      [2, true],
+      [1, false],
+    ]);
     expect((await api("GET", `${url}/versions/1`)).json().persona).toEqual(created.activeVersion.persona);
 
     // The diff compares the versions as persona files: settings lines and voice lines.
@@ -193,15 +232,25 @@ describe("personas", () => {
     const imported = await api("POST", base(), { name: "Imported", markdown: exported.json().markdown.replace("croissant 2.20", "croissant 2.30") });
     expect(imported.statusCode).toBe(201);
     expect(imported.json().activeVersion.persona.settings.facts.pastries).toBe("croissant 2.30, cinnamon roll 3.10");
-    const broken = await api("POST", base(), { name: "Broken", markdown: "---\nkind: support\nname: Rosa\nbusiness: B\nowner: {channel: admin, to: x}\n---\nVoice." });
+    const broken = await api("POST", base(), {
+      name: "Broken",
+      markdown: "---\nkind: support\nname: Rosa\nbusiness: B\nowner: {channel: admin, to: x}\n---\nVoice.",
+    });
     expect(broken.statusCode).toBe(422);
-    expect(broken.json().error).toMatchObject({ code: "PERSONA_INVALID", details: { problems: [{ field: "handoff", line: 1, message: expect.stringMatching(/required when kind is support/) }] } });
+    expect(broken.json().error).toMatchObject({
+      code: "PERSONA_INVALID",
+      details: { problems: [{ field: "handoff", line: 1, message: expect.stringMatching(/required when kind is support/) }] },
+    });
 
     // Reading a file for the console's form saves nothing: the persona and its tokens, or the problems with their lines.
     const before = await database.db.personaVersion.count();
     const read = await api("POST", `${base()}/parse-file`, { markdown: exported.json().markdown });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual({ persona: (await api("GET", `${url}/versions/1`)).json().persona, tokens: expect.any(Number), limit: MAX_PERSONA_TOKENS });
+    expect(read.json()).toEqual({
+      persona: (await api("GET", `${url}/versions/1`)).json().persona,
+      tokens: expect.any(Number),
+      limit: MAX_PERSONA_TOKENS,
+    });
     expect(read.json().tokens).toBeGreaterThan(100);
     const unreadable = await api("POST", `${base()}/parse-file`, { markdown: "---\nkind: support\nname: Rosa\nfacts:\n  hours: 5.50\n---\n" });
     expect(unreadable.statusCode).toBe(422);
@@ -227,7 +276,10 @@ describe("personas", () => {
   });
 
   it("names the bad fields of an edit", async () => {
-    const res = await api("POST", `${base()}/${shop.personaId}/versions`, { persona: { settings: bakery().settings, voice: "   " }, activate: "yes" });
+    const res = await api("POST", `${base()}/${shop.personaId}/versions`, {
+      persona: { settings: bakery().settings, voice: "   " },
+      activate: "yes",
+    });
     expect(res.statusCode).toBe(400);
     expect(errorFields(res.json())).toContain("body.persona.voice");
     expect(errorFields(res.json())).toContain("body.activate");
@@ -243,7 +295,9 @@ describe("personas", () => {
 
   it("gives versions created concurrently distinct numbers", async () => {
     const url = `${base()}/${shop.personaId}/versions`;
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => api("POST", url, { persona: bakery(undefined, `concurrent ${i}`), activate: false })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => api("POST", url, { persona: bakery(undefined, `concurrent ${i}`), activate: false })),
+    );
     expect(results.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
     const numbers = results.map((r) => r.json().version as number);
     expect(new Set(numbers).size).toBe(6);
@@ -252,7 +306,12 @@ describe("personas", () => {
 
 describe("errors", () => {
   it("answers malformed JSON with 400 and unknown admin paths with a JSON 404, never a stack trace", async () => {
-    const broken = await t.app.inject({ method: "POST", url: `/api/admin/businesses/${shop.businessId}/personas`, headers: { authorization: shop.auth, "content-type": "application/json" }, payload: '{"name": ' });
+    const broken = await t.app.inject({
+      method: "POST",
+      url: `/api/admin/businesses/${shop.businessId}/personas`,
+      headers: { authorization: shop.auth, "content-type": "application/json" },
+      payload: '{"name": ',
+    });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().error.code).toBeTypeOf("string");
     expect(broken.body).not.toContain("    at ");
@@ -282,7 +341,9 @@ describe("OpenAPI document and docs page", () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toBe("3.0.3");
-    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(adminRoutes.map((r) => `${r.method} /api/admin${r.path.replace(/:([A-Za-z]+)/g, "{$1}")}`).sort());
     const createPersona = doc.paths["/api/admin/businesses/{businessId}/personas"].post;
     expect(createPersona.parameters).toEqual([expect.objectContaining({ name: "businessId", in: "path", required: true })]);
@@ -292,7 +353,18 @@ describe("OpenAPI document and docs page", () => {
     expect(createPersona.responses["201"].content["application/json"].schema.properties).toHaveProperty("activeVersion");
     expect(createPersona.responses["422"]).toEqual({ $ref: "#/components/responses/Error422" });
     const list = doc.paths["/api/admin/businesses/{businessId}/conversations"].get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["businessId", "channelId", "contactId", "status", "unanswered", "state", "tryIt", "q", "limit", "cursor"]);
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
+      "businessId",
+      "channelId",
+      "contactId",
+      "status",
+      "unanswered",
+      "state",
+      "tryIt",
+      "q",
+      "limit",
+      "cursor",
+    ]);
     const ids = new Set<string>();
     for (const ops of Object.values(doc.paths as Record<string, Record<string, { operationId: string; responses: object }>>)) {
       for (const op of Object.values(ops)) {

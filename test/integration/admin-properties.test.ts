@@ -34,11 +34,33 @@ function knownKeys(schema: z.ZodType): string[] {
 
 const json = fc.jsonValue({ maxDepth: 3, stringUnit: "binary" });
 /** Short strings made of the characters that break things: NUL (PostgreSQL refuses it), lone surrogates, controls, RTL marks. */
-const nasty = fc.array(fc.constantFrom("\u0000", "\ud800", "\udfff", "\u202e", "\u0085", "\r", "\n", "\t", " ", "a", "é", "😀", "pk_", "-"), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(""));
+const nasty = fc
+  .array(fc.constantFrom("\u0000", "\ud800", "\udfff", "\u202e", "\u0085", "\r", "\n", "\t", " ", "a", "é", "😀", "pk_", "-"), {
+    minLength: 1,
+    maxLength: 8,
+  })
+  .map((parts) => parts.join(""));
 const plausible = fc.oneof(
   { arbitrary: nasty, weight: 3 },
   { arbitrary: json, weight: 1 },
-  { arbitrary: fc.constantFrom("webchat", "whatsapp_cloud", "instagram", "whatsapp_web", "UTC", "Europe/Madrid", "", " ", "null", "1e309", "-1", "0", "1"), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      "webchat",
+      "whatsapp_cloud",
+      "instagram",
+      "whatsapp_web",
+      "UTC",
+      "Europe/Madrid",
+      "",
+      " ",
+      "null",
+      "1e309",
+      "-1",
+      "0",
+      "1",
+    ),
+    weight: 2,
+  },
   { arbitrary: fc.uuid(), weight: 1 },
   { arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean()), weight: 1 },
   { arbitrary: fc.string({ unit: "binary", maxLength: 300 }), weight: 1 },
@@ -86,7 +108,13 @@ afterAll(async () => {
 
 describe("admin API under random input", () => {
   it("has body routes to test", () => {
-    expect(bodyRoutes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["POST /businesses", "POST /businesses/:businessId/channels", "POST /businesses/:businessId/personas/:personaId/versions"]));
+    expect(bodyRoutes.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining([
+        "POST /businesses",
+        "POST /businesses/:businessId/channels",
+        "POST /businesses/:businessId/personas/:personaId/versions",
+      ]),
+    );
   });
 
   it.each(bodyRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))("%s never answers 500 to a random JSON body", async (_name, route) => {
@@ -108,7 +136,12 @@ describe("admin API under random input", () => {
   it("never answers 500 to raw bytes sent as JSON", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...bodyRoutes), fc.string({ unit: "binary", maxLength: 200 }), async (route, raw) => {
-        const res = await t.app.inject({ method: route.method, url: urlFor(route.path), headers: { authorization: shop.auth, "content-type": "application/json" }, payload: raw });
+        const res = await t.app.inject({
+          method: route.method,
+          url: urlFor(route.path),
+          headers: { authorization: shop.auth, "content-type": "application/json" },
+          payload: raw,
+        });
         expectClearAnswer(res, raw);
       }),
       { numRuns: 80 },
@@ -119,9 +152,17 @@ describe("admin API under random input", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...queryRoutes),
-        fc.dictionary(fc.constantFrom("limit", "cursor", "status", "unanswered", "channelId", "contactId", "after", "from", "to", "businessId", "x"), fc.oneof(fc.string({ unit: "binary", maxLength: 60 }), fc.integer().map(String), fc.uuid())),
+        fc.dictionary(
+          fc.constantFrom("limit", "cursor", "status", "unanswered", "channelId", "contactId", "after", "from", "to", "businessId", "x"),
+          fc.oneof(fc.string({ unit: "binary", maxLength: 60 }), fc.integer().map(String), fc.uuid()),
+        ),
         async (route, query) => {
-          const res = await t.app.inject({ method: "GET", url: urlFor(route.path), query, headers: { authorization: route.ownerOnly ? owner : shop.auth } });
+          const res = await t.app.inject({
+            method: "GET",
+            url: urlFor(route.path),
+            query,
+            headers: { authorization: route.ownerOnly ? owner : shop.auth },
+          });
           expectClearAnswer(res, JSON.stringify(query));
         },
       ),

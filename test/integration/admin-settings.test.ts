@@ -14,7 +14,8 @@ let other: Shop;
 
 const url = (s: Shop = shop) => `/api/admin/businesses/${s.businessId}/settings`;
 const get = (s: Shop = shop, auth = shop.auth) => t.app.inject({ method: "GET", url: url(s), headers: { authorization: auth } });
-const put = (payload: object, s: Shop = shop, auth = shop.auth) => t.app.inject({ method: "PUT", url: url(s), headers: { authorization: auth }, payload });
+const put = (payload: object, s: Shop = shop, auth = shop.auth) =>
+  t.app.inject({ method: "PUT", url: url(s), headers: { authorization: auth }, payload });
 const CHANGED = {
   nonTextReply: "  Sorry, only text here. What would you like to ask?  ",
   ownerQuietMinutes: 12.5,
@@ -115,7 +116,14 @@ describe("business settings", () => {
     expect(Object.keys(ops).sort()).toEqual(["get", "put"]);
     expect(ops.put.requestBody.content["application/json"].schema).toMatchObject({
       type: "object",
-      required: expect.arrayContaining(["nonTextReply", "ownerQuietMinutes", "turnDebounceMs", "replyMaxTokens", "temperature", "knowledgeBudgetTokens"]),
+      required: expect.arrayContaining([
+        "nonTextReply",
+        "ownerQuietMinutes",
+        "turnDebounceMs",
+        "replyMaxTokens",
+        "temperature",
+        "knowledgeBudgetTokens",
+      ]),
     });
   });
 });

@@ -64,12 +64,21 @@ describe("admin API in the gateway", () => {
 
   it("a human reply through the admin API is sent through the outbox, and the agent does not answer too", async () => {
     const sessionId = randomUUID().replaceAll("-", "");
-    const posted = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: { sessionId, clientMessageId: randomUUID(), text: "Can a person help me?" } });
+    const posted = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      payload: { sessionId, clientMessageId: randomUUID(), text: "Can a person help me?" },
+    });
     const inbound = await database.db.message.findUniqueOrThrow({ where: { id: posted.json().messageId } });
     const base = `/api/admin/businesses/${inbound.businessId}/conversations/${inbound.conversationId}`;
     const headers = { authorization: `Bearer ${key}` };
     expect((await gateway.app.inject({ method: "POST", url: `${base}/pause`, headers })).statusCode).toBeLessThan(300);
-    const human = await gateway.app.inject({ method: "POST", url: `${base}/messages`, headers, payload: { text: "Hi, this is Ana from the bakery." } });
+    const human = await gateway.app.inject({
+      method: "POST",
+      url: `${base}/messages`,
+      headers,
+      payload: { text: "Hi, this is Ana from the bakery." },
+    });
     expect(human.statusCode).toBeLessThan(300);
     const after = await database.db.message.findUniqueOrThrow({ where: { id: inbound.id } });
     expect(after.status).toBe("answered");
@@ -100,7 +109,12 @@ describe("admin API in the gateway", () => {
     };
     // A gateway given the worker's model file (a ChatML model here) counts with its vocabulary and template.
     const modelPath = await ensureTinyChatModel(MODEL_CACHE_DIR, CHATML_FAMILY);
-    const withModel = composeGateway({ config: testConfig({ QUEUE_PREFIX: redisPrefix.prefix, MODEL_PATH: modelPath }), db: database.db, redisUrl: TEST_REDIS_URL, logger: createLogger("silent", "test") });
+    const withModel = composeGateway({
+      config: testConfig({ QUEUE_PREFIX: redisPrefix.prefix, MODEL_PATH: modelPath }),
+      db: database.db,
+      redisUrl: TEST_REDIS_URL,
+      logger: createLogger("silent", "test"),
+    });
     try {
       const counted = await liveTokens(withModel);
       const vocabulary = await PromptFormat.loadVocabulary(modelPath);

@@ -41,7 +41,13 @@ class HookedModel extends RecordingChatModel {
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", TEST_BUSINESS_SETTINGS);
-  real = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 4096, sequences: 2, temperature: 0 });
+  real = await LlamaChatModel.load({
+    modelPath: await ensureTinyModel(MODEL_CACHE_DIR),
+    threads: 2,
+    contextSize: 4096,
+    sequences: 2,
+    temperature: 0,
+  });
 });
 afterEach(async () => {
   await running?.cleanup();
@@ -57,7 +63,14 @@ async function start(overrides: Record<string, string>, settings: Partial<Busine
   const config: Config = testConfig({ QUEUE_PREFIX: prefix.prefix, ...overrides });
   await updateBusinessSettings(database.db, "demo", { ...TEST_BUSINESS_SETTINGS, ...settings });
   const model = new HookedModel(real);
-  const worker = composeWorker({ config, db: database.db, redisUrl: TEST_REDIS_URL, model, logger, ...(interruptPollMs ? { timings: { interruptPollMs } } : {}) });
+  const worker = composeWorker({
+    config,
+    db: database.db,
+    redisUrl: TEST_REDIS_URL,
+    model,
+    logger,
+    ...(interruptPollMs ? { timings: { interruptPollMs } } : {}),
+  });
   const gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
   running = {
     gateway,
@@ -70,7 +83,11 @@ async function start(overrides: Record<string, string>, settings: Partial<Busine
   };
   const sessionId = randomUUID().replaceAll("-", "");
   const send = async (text: string) => {
-    const res = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: { sessionId, clientMessageId: randomUUID(), text } });
+    const res = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      payload: { sessionId, clientMessageId: randomUUID(), text },
+    });
     expect(res.statusCode).toBe(202);
     return res.json().messageId as string;
   };

@@ -44,11 +44,27 @@ describe("chaos, small", () => {
     });
     const report = `process logs in ${logDir}\n${lines.join("\n")}\n${formatChaosResult(result)}`;
     // Every fault happened.
-    expect(result.events, report).toMatchObject({ workerKills: 1, gatewayKills: 1, redisRestarts: 1, postgresRestarts: 1, lockStalls: 1, sessionKills: 1, platformRefusals: 1, duplicateDeliveries: 2 });
+    expect(result.events, report).toMatchObject({
+      workerKills: 1,
+      gatewayKills: 1,
+      redisRestarts: 1,
+      postgresRestarts: 1,
+      lockStalls: 1,
+      sessionKills: 1,
+      platformRefusals: 1,
+      duplicateDeliveries: 2,
+    });
     expect(result.events.sessionsEnded, report).toBeGreaterThan(0);
     for (const name of Object.keys(SEND_FAULTS)) expect(result.platformFaults[name], `${name}\n${report}`).toBeGreaterThanOrEqual(1);
     // The targets, counted at the phone and at the admin API.
-    expect(result, report).toMatchObject({ received: 24, quiescent: true, duplicateSends: 0, lost: 0, orderViolations: 0, unknownOutcomeInvisible: 0 });
+    expect(result, report).toMatchObject({
+      received: 24,
+      quiescent: true,
+      duplicateSends: 0,
+      lost: 0,
+      orderViolations: 0,
+      unknownOutcomeInvisible: 0,
+    });
     expect(result, report).toMatchObject({ notAccepted: 0, storedTwice: 0, misaddressed: 0, unexplainedSends: 0, unexpectedExits: 0 });
     expect(result.answered + result.failedVisible + result.skippedVisible + result.handedToPerson, report).toBe(24);
     // The ambiguous faults (500 and 503, too slow, dropped) left replies the admin sees as UNKNOWN_OUTCOME.

@@ -7,7 +7,10 @@ import { spyOnNativeContexts } from "../../test-kit/native-context-spy.js";
 
 // Concurrent conversations on one context, on the real engine (tiny model, greedy).
 const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00.";
-const prompt = (i: number): ChatPrompt => ({ system: SYSTEM, turns: [{ role: "user", text: `Hi, do you have ${["rye", "croissants", "cake", "bagels"][i]} today?` }] });
+const prompt = (i: number): ChatPrompt => ({
+  system: SYSTEM,
+  turns: [{ role: "user", text: `Hi, do you have ${["rye", "croissants", "cake", "bagels"][i]} today?` }],
+});
 let modelPath: string;
 const models: LlamaChatModel[] = [];
 beforeAll(async () => {
@@ -69,7 +72,9 @@ describe("concurrent generations on one context", () => {
     const model = await load();
     const chunks: string[][] = [[], [], [], []];
     const together = await Promise.all(
-      [0, 1, 2, 3].map((i) => model.generate(prompt(i), { maxTokens: 20, conversationKey: `a${i}`, fresh: true, onTextChunk: (t) => chunks[i]!.push(t) })),
+      [0, 1, 2, 3].map((i) =>
+        model.generate(prompt(i), { maxTokens: 20, conversationKey: `a${i}`, fresh: true, onTextChunk: (t) => chunks[i]!.push(t) }),
+      ),
     );
     expect(together.every((g) => g.generatedTokens > 0 && g.text.length > 0)).toBe(true);
     expect(chunks.map((c) => c.join(""))).toEqual(together.map((g) => g.text));

@@ -51,11 +51,22 @@ afterAll(async () => {
 });
 
 const signIn = (apiKey: string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/api/admin/session`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "user-agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36", ...headers } });
+  fetch(`${base}/api/admin/session`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      "user-agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
+      ...headers,
+    },
+  });
 const cookieOf = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
 const get = (path: string, headers: Record<string, string>) => fetch(`${base}/api/admin${path}`, { headers });
 const rename = (headers: Record<string, string>, name: string) =>
-  fetch(`${base}/api/admin/businesses/${businessId}/channels/${channelId}`, { method: "PATCH", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ name }) });
+  fetch(`${base}/api/admin/businesses/${businessId}/channels/${channelId}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ name }),
+  });
 
 describe("console sign-in: an API key exchanged once for a session cookie", () => {
   it("sets an HttpOnly, SameSite=Strict cookie for 30 days (Secure over HTTPS) and keeps only the token's hash", async () => {
@@ -121,7 +132,10 @@ describe("console sign-in: an API key exchanged once for a session cookie", () =
     expect(ok.status).toBe(200);
     expect((await ok.json()).name).toBe("Chat C");
     // Behind the proxy, the forwarded scheme and host are the site.
-    expect((await rename({ cookie, origin: "https://chat.example.com", "x-forwarded-proto": "https", "x-forwarded-host": "chat.example.com" }, "Chat D")).status).toBe(200);
+    expect(
+      (await rename({ cookie, origin: "https://chat.example.com", "x-forwarded-proto": "https", "x-forwarded-host": "chat.example.com" }, "Chat D"))
+        .status,
+    ).toBe(200);
   });
 
   it("ends: at its expiry, at sign-out, when revoked from the list, and all at once when the key is revoked", async () => {
@@ -146,10 +160,14 @@ describe("console sign-in: an API key exchanged once for a session cookie", () =
     expect((await get("/businesses", { cookie: laptop })).status).toBe(200);
 
     // Sign-out ends this session and clears the cookie; a cross-site sign-out is refused.
-    expect((await fetch(`${base}/api/admin/session`, { method: "DELETE", headers: { cookie: laptop, origin: "https://evil.example" } })).status).toBe(403);
+    expect((await fetch(`${base}/api/admin/session`, { method: "DELETE", headers: { cookie: laptop, origin: "https://evil.example" } })).status).toBe(
+      403,
+    );
     const out = await fetch(`${base}/api/admin/session`, { method: "DELETE", headers: { cookie: laptop, origin: base } });
     expect(out.status).toBe(204);
-    expect(out.headers.get("set-cookie")).toMatch(/^parlor_session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/);
+    expect(out.headers.get("set-cookie")).toMatch(
+      /^parlor_session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/,
+    );
     expect((await get("/businesses", { cookie: laptop })).status).toBe(401);
 
     // Revoking the key ends every session it opened.
@@ -165,7 +183,10 @@ describe("console sign-in: an API key exchanged once for a session cookie", () =
     const refused = await fetch(`${base}/api/admin/businesses/${businessId}/events`, { headers: { accept: "text/event-stream" } });
     expect(refused.status).toBe(401);
     const controller = new AbortController();
-    const res = await fetch(`${base}/api/admin/businesses/${businessId}/events`, { headers: { cookie, accept: "text/event-stream" }, signal: controller.signal });
+    const res = await fetch(`${base}/api/admin/businesses/${businessId}/events`, {
+      headers: { cookie, accept: "text/event-stream" },
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const reader = res.body!.getReader();

@@ -13,7 +13,10 @@ let pipeline: TestPipeline;
 const shops: Record<string, { businessId: string; key: string }> = {};
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ settings: { replyMaxTokens: 8, turnDebounceMs: 0 }, businesses: { bakery: "support-bakery", salon: "support-bakery" } });
+  pipeline = await startTestPipeline({
+    settings: { replyMaxTokens: 8, turnDebounceMs: 0 },
+    businesses: { bakery: "support-bakery", salon: "support-bakery" },
+  });
   const keys = new ApiKeyRepository(pipeline.database.db);
   for (const slug of ["bakery", "salon"]) {
     const { id: businessId } = await pipeline.database.db.business.findUniqueOrThrow({ where: { slug } });
@@ -31,7 +34,10 @@ interface Stream {
 
 async function openStream(businessId: string, key: string): Promise<Stream> {
   const controller = new AbortController();
-  const res = await fetch(`${pipeline.baseUrl}/api/admin/businesses/${businessId}/events`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+  const res = await fetch(`${pipeline.baseUrl}/api/admin/businesses/${businessId}/events`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: controller.signal,
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("text/event-stream");
   const events: { event: string; data: string }[] = [];

@@ -78,18 +78,29 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
 }
 
 const generating = (conversationId: string) => redis.exists(`${redisPrefix.prefix}:lock:conversation:${conversationId}`);
-const replies = (conversationId: string) => database.db.message.findMany({ where: { conversationId, direction: "outbound" }, include: { turn: true } });
+const replies = (conversationId: string) =>
+  database.db.message.findMany({ where: { conversationId, direction: "outbound" }, include: { turn: true } });
 
 describe("crash recovery", () => {
   it("a worker killed with SIGKILL mid-generation: another worker answers the turn, once", async () => {
     const doomed = await worker({}, 2000);
     const message = await send("Please tell me everything about your cakes");
-    await until(() => generating(message.conversationId), (n) => n === 1, 60_000, "generation to start");
+    await until(
+      () => generating(message.conversationId),
+      (n) => n === 1,
+      60_000,
+      "generation to start",
+    );
     await doomed.stop("SIGKILL");
     expect(await replies(message.conversationId)).toHaveLength(0);
 
     const rescuer = await worker();
-    const done = await until(() => replies(message.conversationId), (r) => r.length > 0 && r[0]!.status === "sent", 60_000, "the rescued reply");
+    const done = await until(
+      () => replies(message.conversationId),
+      (r) => r.length > 0 && r[0]!.status === "sent",
+      60_000,
+      "the rescued reply",
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(await replies(message.conversationId)).toHaveLength(1);
     expect(done[0]!.turn!.worker).toMatch(new RegExp(`:${rescuer.child.pid}$`));
@@ -101,7 +112,12 @@ describe("crash recovery", () => {
   it("SIGTERM lets the running turn finish, then the worker exits cleanly", async () => {
     const w = await worker({ SHUTDOWN_DEADLINE_MS: "60000" }, 400);
     const message = await send("What do you bake on Sundays?");
-    await until(() => generating(message.conversationId), (n) => n === 1, 60_000, "generation to start");
+    await until(
+      () => generating(message.conversationId),
+      (n) => n === 1,
+      60_000,
+      "generation to start",
+    );
     const code = await w.stop("SIGTERM");
     expect(code).toBe(0);
     const [reply] = await replies(message.conversationId);
@@ -111,12 +127,22 @@ describe("crash recovery", () => {
   it("SIGTERM past the deadline hands the turn back, and the next worker answers it once", async () => {
     const w = await worker({ SHUTDOWN_DEADLINE_MS: "0" }, 2000);
     const message = await send("Tell me a long story about bread");
-    await until(() => generating(message.conversationId), (n) => n === 1, 60_000, "generation to start");
+    await until(
+      () => generating(message.conversationId),
+      (n) => n === 1,
+      60_000,
+      "generation to start",
+    );
     const stoppedAt = Date.now();
     expect(await w.stop("SIGTERM")).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(20_000);
     await worker();
-    await until(() => replies(message.conversationId), (r) => r.length > 0 && r[0]!.status === "sent", 60_000, "the handed-back reply");
+    await until(
+      () => replies(message.conversationId),
+      (r) => r.length > 0 && r[0]!.status === "sent",
+      60_000,
+      "the handed-back reply",
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(await replies(message.conversationId)).toHaveLength(1);
   }, 150_000);

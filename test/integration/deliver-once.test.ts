@@ -64,11 +64,22 @@ beforeAll(async () => {
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
   });
   database = await createTestDatabase();
-  ({ businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "deliver-once", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 8 }));
-  const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: PHONE_NUMBER_ID, name: "WhatsApp" } });
+  ({ businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "deliver-once", {
+    ...TEST_BUSINESS_SETTINGS,
+    replyMaxTokens: 8,
+  }));
+  const channel = await database.db.channel.create({
+    data: { businessId, kind: "whatsapp_cloud", platformAccountId: PHONE_NUMBER_ID, name: "WhatsApp" },
+  });
   channelId = channel.id;
-  const sealed = sealChannelCredentials({ accessToken: "token", appSecret: APP_SECRET, verifyToken: "verify" }, parseSecretKey(SECRETS_KEY), channel.id);
-  const secret = await database.db.channelSecret.create({ data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) } });
+  const sealed = sealChannelCredentials(
+    { accessToken: "token", appSecret: APP_SECRET, verifyToken: "verify" },
+    parseSecretKey(SECRETS_KEY),
+    channel.id,
+  );
+  const secret = await database.db.channelSecret.create({
+    data: { channelId: channel.id, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) },
+  });
   await database.db.channel.update({ where: { id: channel.id }, data: { credentialsRef: secret.id } });
 
   model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
@@ -83,7 +94,15 @@ beforeAll(async () => {
     maxMessageChars: config.limits.maxMessageChars,
     logger,
   });
-  worker = composeWorker({ config, db: workerDb, redisUrl: TEST_REDIS_URL, model, logger, extraAdapters: [whatsapp], timings: { reconcileIntervalMs: 500 } });
+  worker = composeWorker({
+    config,
+    db: workerDb,
+    redisUrl: TEST_REDIS_URL,
+    model,
+    logger,
+    extraAdapters: [whatsapp],
+    timings: { reconcileIntervalMs: 500 },
+  });
   gateway = composeGateway({ config, db: database.db, redisUrl: TEST_REDIS_URL, logger });
 });
 
@@ -115,7 +134,12 @@ async function writeAs(from: string, wamid: string, text: string): Promise<void>
 
 async function postWebhook(body: string): Promise<void> {
   const signature = `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`;
-  const res = await gateway.app.inject({ method: "POST", url: "/webhooks/whatsapp", headers: { "content-type": "application/json", "x-hub-signature-256": signature }, payload: body });
+  const res = await gateway.app.inject({
+    method: "POST",
+    url: "/webhooks/whatsapp",
+    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+    payload: body,
+  });
   expect(res.statusCode).toBe(200);
 }
 
@@ -265,19 +289,23 @@ describe("a send is repeated only where the platform provably did not take it", 
     ["a 503 before the platform sent it", { status: 503 }, 0],
     ["an answer slower than the client's timeout", { delayMs: 2500 }, 1],
     ["the connection dropped after the request was read", { drop: true as const, processed: true }, 1],
-  ])("%s: never sent again; failed as UNKNOWN_OUTCOME, visible to the admin", async (_, fault, expected) => {
-    graph.failNext(1, fault, "send");
-    const customer = await customerWrites();
-    const reply = await settled(customer, 60_000, 4000);
-    expect(receivedBy(customer)).toHaveLength(expected);
-    expect(graph.requests.filter((r) => textTo(r) === customer)).toHaveLength(1);
-    expect(reply.outbox).toMatchObject({ status: "failed", attempts: 1 });
-    const transcript = await createAdminStore(database.db).conversations.transcript(businessId, reply.conversationId, 0, 50);
-    const shown = transcript!.find((m) => m.id === reply.id)!;
-    expect(shown.status).toBe("failed");
-    expect(shown.error).toMatch(/^UNKNOWN_OUTCOME/);
-    expect(readsOf(customer)).toHaveLength(1);
-  }, 90_000);
+  ])(
+    "%s: never sent again; failed as UNKNOWN_OUTCOME, visible to the admin",
+    async (_, fault, expected) => {
+      graph.failNext(1, fault, "send");
+      const customer = await customerWrites();
+      const reply = await settled(customer, 60_000, 4000);
+      expect(receivedBy(customer)).toHaveLength(expected);
+      expect(graph.requests.filter((r) => textTo(r) === customer)).toHaveLength(1);
+      expect(reply.outbox).toMatchObject({ status: "failed", attempts: 1 });
+      const transcript = await createAdminStore(database.db).conversations.transcript(businessId, reply.conversationId, 0, 50);
+      const shown = transcript!.find((m) => m.id === reply.id)!;
+      expect(shown.status).toBe("failed");
+      expect(shown.error).toMatch(/^UNKNOWN_OUTCOME/);
+      expect(readsOf(customer)).toHaveLength(1);
+    },
+    90_000,
+  );
 });
 
 describe("replies reach the phone in the order of the messages they answer", () => {
@@ -288,7 +316,11 @@ describe("replies reach the phone in the order of the messages they answer", () 
     for (let i = 0; i < 300 && !graph.requests.some((r) => textTo(r) === customer && r.fault); i++) await sleep(100);
     await writeAs(customer, `wamid.in.${customer}.2`, "And croissants?");
     const replies = () =>
-      database.db.message.findMany({ where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } }, orderBy: { seq: "asc" }, include: { outbox: true } });
+      database.db.message.findMany({
+        where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } },
+        orderBy: { seq: "asc" },
+        include: { outbox: true },
+      });
     for (let i = 0; i < 600; i++) {
       const now = await replies();
       if (now.length === 2 && now.every((r) => r.outbox?.status === "sent" || r.outbox?.status === "failed")) break;
@@ -305,7 +337,11 @@ describe("replies reach the phone in the order of the messages they answer", () 
     graph.failNext(2, { status: 429, retryAfter: "2" }, "send");
     const customer = await customerWrites("Do you have rye bread today?");
     const replies = () =>
-      database.db.message.findMany({ where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } }, orderBy: { seq: "asc" }, include: { outbox: true } });
+      database.db.message.findMany({
+        where: { direction: "outbound", conversation: { contact: { platformUserId: customer } } },
+        orderBy: { seq: "asc" },
+        include: { outbox: true },
+      });
     for (let i = 0; i < 300 && !graph.requests.some((r) => textTo(r) === customer && r.fault); i++) await sleep(100);
     // The second reply is stored (and waits for the first) before the third message arrives.
     await writeAs(customer, `wamid.in.${customer}.2`, "And croissants?");
@@ -318,7 +354,10 @@ describe("replies reach the phone in the order of the messages they answer", () 
     }
     await sleep(1000);
     expect((await replies()).map((r) => r.outbox?.status)).toEqual(["sent", "sent", "sent"]);
-    const marked = graph.readReceipts().map((r) => (r.body as { message_id?: string }).message_id).filter((id) => id?.startsWith(`wamid.in.${customer}`));
+    const marked = graph
+      .readReceipts()
+      .map((r) => (r.body as { message_id?: string }).message_id)
+      .filter((id) => id?.startsWith(`wamid.in.${customer}`));
     expect(marked.sort()).toEqual([`wamid.in.${customer}`, `wamid.in.${customer}.2`, `wamid.in.${customer}.3`]);
   }, 90_000);
 });
@@ -364,7 +403,14 @@ describe("the database refuses writes for longer than the worker's retries", () 
       maxMessageChars: 4000,
       logger,
     });
-    const deps = { outbox: new OutboxRepository(db), adapters: new Map([["whatsapp_cloud" as const, adapter]]), logger, maxAttempts: 8, unrecorded, recordRetryDelaysMs: [100, 200, 400] };
+    const deps = {
+      outbox: new OutboxRepository(db),
+      adapters: new Map([["whatsapp_cloud" as const, adapter]]),
+      logger,
+      maxAttempts: 8,
+      unrecorded,
+      recordRetryDelaysMs: [100, 200, 400],
+    };
     // Right after the platform took the reply, the database turns read-only (a failover to a replica).
     graph.beforeAnswer = async (r) => {
       if (replyIdOf(r)) await setReadOnly(true);
@@ -424,9 +470,20 @@ async function storedReply(text: string): Promise<{ messageId: string; outboxId:
   const from = `1555${String(++customers).padStart(7, "0")}`;
   const contact = await database.db.contact.create({ data: { businessId, channelId, platformUserId: from } });
   const conversation = await database.db.conversation.create({ data: { businessId, channelId, contactId: contact.id } });
-  await database.db.message.create({ data: { businessId, conversationId: conversation.id, channelId, direction: "inbound", text: "rye?", status: "answered", platformMessageId: `wamid.in.${from}` } });
-  const reply = await database.db.message.create({ data: { businessId, conversationId: conversation.id, channelId, direction: "outbound", text, status: "pending" } });
+  await database.db.message.create({
+    data: {
+      businessId,
+      conversationId: conversation.id,
+      channelId,
+      direction: "inbound",
+      text: "rye?",
+      status: "answered",
+      platformMessageId: `wamid.in.${from}`,
+    },
+  });
+  const reply = await database.db.message.create({
+    data: { businessId, conversationId: conversation.id, channelId, direction: "outbound", text, status: "pending" },
+  });
   const entry = await database.db.outboxEntry.create({ data: { messageId: reply.id } });
   return { messageId: reply.id, outboxId: entry.id };
 }
-

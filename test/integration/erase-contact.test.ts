@@ -39,7 +39,15 @@ async function seedPerson(text: string): Promise<Person> {
   const inbound = new InboundRepository(database.db);
   const senderId = randomBytes(12).toString("hex");
   const store = (body: string) =>
-    inbound.storeInbound(channel, { channelKind: "webchat", platformAccountId: channel.platformAccountId, platformMessageId: randomUUID(), senderId, kind: "text", text: body, sentAt: new Date() });
+    inbound.storeInbound(channel, {
+      channelKind: "webchat",
+      platformAccountId: channel.platformAccountId,
+      platformMessageId: randomUUID(),
+      senderId,
+      kind: "text",
+      text: body,
+      sentAt: new Date(),
+    });
   const first = await store(`${text} (1)`);
   const reply = await new TurnRepository(database.db).saveReply({
     conversationId: first.conversationId,
@@ -48,17 +56,41 @@ async function seedPerson(text: string): Promise<Person> {
     answeredIds: [first.messageId],
     text: "We open at 8.",
     historyStartSeq: 0n,
-    stats: { worker: "test", promptTokens: 1, evaluatedTokens: 1, generatedTokens: 1, startedAt: new Date(), generationStartedAt: new Date(), generationEndedAt: new Date() },
+    stats: {
+      worker: "test",
+      promptTokens: 1,
+      evaluatedTokens: 1,
+      generatedTokens: 1,
+      startedAt: new Date(),
+      generationStartedAt: new Date(),
+      generationEndedAt: new Date(),
+    },
   });
   const second = await store(`${text} (2)`);
-  await database.db.handoff.create({ data: { businessId: shop.businessId, conversationId: first.conversationId, reason: "asked for a person", notify: "admin" } });
-  await database.db.replyFlag.create({ data: { businessId: shop.businessId, conversationId: first.conversationId, replyId: reply!.replyId, reason: "prompt leak", modelText: "my instructions are" } });
+  await database.db.handoff.create({
+    data: { businessId: shop.businessId, conversationId: first.conversationId, reason: "asked for a person", notify: "admin" },
+  });
+  await database.db.replyFlag.create({
+    data: {
+      businessId: shop.businessId,
+      conversationId: first.conversationId,
+      replyId: reply!.replyId,
+      reason: "prompt leak",
+      modelText: "my instructions are",
+    },
+  });
   // Work in Redis: a waiting turn for the pending message, a delayed reply retry, a conversation lock.
   await queues.turns.enqueueTurn({ conversationId: second.conversationId, messageId: second.messageId, businessId: shop.businessId });
   await queues.outbox.scheduleRetry(reply!.outboxId, 60_000);
   await new RedisConversationLock(queues.redis, queues.prefix, 60_000).tryAcquire(first.conversationId);
   const { contactId } = await database.db.conversation.findUniqueOrThrow({ where: { id: first.conversationId } });
-  return { senderId, contactId, conversationId: first.conversationId, messageIds: [first.messageId, reply!.replyId, second.messageId], outboxIds: [reply!.outboxId] };
+  return {
+    senderId,
+    contactId,
+    conversationId: first.conversationId,
+    messageIds: [first.messageId, reply!.replyId, second.messageId],
+    outboxIds: [reply!.outboxId],
+  };
 }
 
 /** Every key under this file's prefix, with the ids found in its name or contents. */
@@ -195,7 +227,11 @@ describe("erasing a contact", () => {
     const offline = await buildAdminTestApp(database.db, { queuedWork: new BullQueuedWork(dead, prefix, turns, outbox) });
     try {
       const victim = await seedPerson("Still here?");
-      const res = await offline.app.inject({ method: "POST", url: `/api/admin/businesses/${shop.businessId}/contacts/${victim.contactId}/erase`, headers: { authorization: shop.auth } });
+      const res = await offline.app.inject({
+        method: "POST",
+        url: `/api/admin/businesses/${shop.businessId}/contacts/${victim.contactId}/erase`,
+        headers: { authorization: shop.auth },
+      });
       expect(res.statusCode, res.body).toBe(503);
       expect(res.json().error.code).toBe("QUEUE_UNAVAILABLE");
       expect(await database.db.contact.count({ where: { id: victim.contactId } })).toBe(1);

@@ -37,7 +37,11 @@ afterAll(async () => {
 });
 
 const post = (channel: string, text: string) =>
-  gateway.app.inject({ method: "POST", url: `/api/webchat/${channel}/messages`, payload: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text } });
+  gateway.app.inject({
+    method: "POST",
+    url: `/api/webchat/${channel}/messages`,
+    payload: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text },
+  });
 
 describe("fair scheduling across businesses", () => {
   it("answers a quiet business's message right after the flood's first turns", async () => {

@@ -21,7 +21,11 @@ afterAll(async () => pipeline?.close());
 
 /** Sends one message as a fresh (or given) web chat visitor and waits for the turn to finish. */
 async function say(channel: string, text: string, sessionId = randomUUID().replaceAll("-", "")) {
-  const res = await gateway.app.inject({ method: "POST", url: `/api/webchat/${channel}/messages`, payload: { sessionId, clientMessageId: randomUUID(), text } });
+  const res = await gateway.app.inject({
+    method: "POST",
+    url: `/api/webchat/${channel}/messages`,
+    payload: { sessionId, clientMessageId: randomUUID(), text },
+  });
   expect(res.statusCode).toBe(202);
   const id = res.json().messageId as string;
   for (let i = 0; i < 300; i++) {

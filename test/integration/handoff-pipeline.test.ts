@@ -43,8 +43,14 @@ async function personaWithOwner(template: string, owner: { channel: string; to: 
 async function addWhatsappChannel(businessId: string, phoneNumberId: string) {
   const db = pipeline.database.db;
   const channel = await db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: phoneNumberId, name: "WhatsApp" } });
-  const sealed = sealChannelCredentials({ accessToken: `token-${phoneNumberId}`, appSecret: "app-secret", verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);
-  const secret = await db.channelSecret.create({ data: { channelId: channel.id, ...sealed, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) } });
+  const sealed = sealChannelCredentials(
+    { accessToken: `token-${phoneNumberId}`, appSecret: "app-secret", verifyToken: "x" },
+    parseSecretKey(SECRETS_KEY),
+    channel.id,
+  );
+  const secret = await db.channelSecret.create({
+    data: { channelId: channel.id, ...sealed, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) },
+  });
   await db.channel.update({ where: { id: channel.id }, data: { credentialsRef: secret.id } });
 }
 
@@ -64,11 +70,22 @@ beforeAll(async () => {
       ]),
   });
   const db = pipeline.database.db;
-  sunriseId = (await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "whatsapp_cloud", to: SUNRISE_OWNER.to }), "sunrise", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 })).businessId;
+  sunriseId = (
+    await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "whatsapp_cloud", to: SUNRISE_OWNER.to }), "sunrise", {
+      ...TEST_BUSINESS_SETTINGS,
+      replyMaxTokens: 16,
+    })
+  ).businessId;
   await addWhatsappChannel(sunriseId, SUNRISE_WA);
   // Its owner should hear through Instagram, but the business has no Instagram channel.
-  await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "instagram", to: "17841400000000001" }), "corner", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
-  const mia = await seedBusiness(db, await personaWithOwner("fan-creator", { channel: "whatsapp_cloud", to: MIA_OWNER.to }), "mia", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
+  await seedBusiness(db, await personaWithOwner("support-bakery", { channel: "instagram", to: "17841400000000001" }), "corner", {
+    ...TEST_BUSINESS_SETTINGS,
+    replyMaxTokens: 16,
+  });
+  const mia = await seedBusiness(db, await personaWithOwner("fan-creator", { channel: "whatsapp_cloud", to: MIA_OWNER.to }), "mia", {
+    ...TEST_BUSINESS_SETTINGS,
+    replyMaxTokens: 16,
+  });
   await addWhatsappChannel(mia.businessId, MIA_WA);
   sunriseAuth = `Bearer ${(await issueApiKey(createAdminStore(db).apiKeys, { businessId: sunriseId, name: "sunrise" })).key}`;
 });
@@ -88,7 +105,10 @@ async function say(channel: string, text: string) {
   expect(res.statusCode).toBe(202);
   const id = res.json().messageId as string;
   for (let i = 0; i < 300; i++) {
-    const row = await pipeline.database.db.message.findUniqueOrThrow({ where: { id }, include: { reply: { include: { turn: true, flag: true } }, conversation: true } });
+    const row = await pipeline.database.db.message.findUniqueOrThrow({
+      where: { id },
+      include: { reply: { include: { turn: true, flag: true } }, conversation: true },
+    });
     if (row.status !== "received") return row;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -106,7 +126,12 @@ async function settledHandoff(conversationId: string) {
 }
 
 const textSendsTo = (phoneNumberId: string, to: string) =>
-  graph.requests.filter((r) => r.path === `/v23.0/${phoneNumberId}/messages` && (r.body as { to?: string; type?: string }).to === to && (r.body as { type?: string }).type === "text");
+  graph.requests.filter(
+    (r) =>
+      r.path === `/v23.0/${phoneNumberId}/messages` &&
+      (r.body as { to?: string; type?: string }).to === to &&
+      (r.body as { type?: string }).type === "text",
+  );
 
 describe("support agent handoff", () => {
   it("a refund request: the customer is told, the handoff is recorded, the agent pauses, the owner gets a WhatsApp notice", async () => {
@@ -117,18 +142,29 @@ describe("support agent handoff", () => {
     expect(row.conversation).toMatchObject({ agentPaused: true, pausedBy: "handoff" });
 
     const handoff = await settledHandoff(row.conversationId);
-    expect(handoff).toMatchObject({ businessId: sunriseId, reason: "handoff:refund", notify: `whatsapp_cloud:${SUNRISE_OWNER.to}`, status: "notified", error: null });
+    expect(handoff).toMatchObject({
+      businessId: sunriseId,
+      reason: "handoff:refund",
+      notify: `whatsapp_cloud:${SUNRISE_OWNER.to}`,
+      status: "notified",
+      error: null,
+    });
     expect(handoff.notifiedAt).toBeInstanceOf(Date);
 
     const [send, ...more] = textSendsTo(SUNRISE_WA, SUNRISE_OWNER.wa);
     expect(more).toHaveLength(0);
     expect(send!.headers.authorization).toBe(`Bearer token-${SUNRISE_WA}`);
     const body = (send!.body as { text: { body: string } }).text.body;
-    expect(body).toBe(`Handoff (refund): someone on web chat needs you; the agent is paused in that conversation. Open ${PUBLIC_URL}/console/#/inbox/${row.conversationId}`);
+    expect(body).toBe(
+      `Handoff (refund): someone on web chat needs you; the agent is paused in that conversation. Open ${PUBLIC_URL}/console/#/inbox/${row.conversationId}`,
+    );
     expect(body).not.toContain("awful");
 
     // The notice lives in the owner's own conversation on that channel, where the agent is paused.
-    const notice = await pipeline.database.db.message.findUniqueOrThrow({ where: { id: handoff.noticeMessageId! }, include: { conversation: { include: { contact: true } } } });
+    const notice = await pipeline.database.db.message.findUniqueOrThrow({
+      where: { id: handoff.noticeMessageId! },
+      include: { conversation: { include: { contact: true } } },
+    });
     expect(notice).toMatchObject({ kind: "owner-notice", direction: "outbound", status: "sent", text: body });
     expect(notice.conversation).toMatchObject({ agentPaused: true, pausedBy: "admin", contact: { platformUserId: SUNRISE_OWNER.wa } });
 
@@ -136,7 +172,11 @@ describe("support agent handoff", () => {
     const again = await pipeline.gateway.app.inject({
       method: "POST",
       url: "/api/webchat/sunrise/messages",
-      payload: { sessionId: (await pipeline.database.db.contact.findUniqueOrThrow({ where: { id: row.conversation.contactId } })).platformUserId, clientMessageId: randomUUID(), text: "Hello?" },
+      payload: {
+        sessionId: (await pipeline.database.db.contact.findUniqueOrThrow({ where: { id: row.conversation.contactId } })).platformUserId,
+        clientMessageId: randomUUID(),
+        text: "Hello?",
+      },
     });
     expect(again.statusCode).toBe(202);
     await new Promise((r) => setTimeout(r, 1500));
@@ -158,7 +198,10 @@ describe("support agent handoff", () => {
   });
 
   it("a notice WhatsApp refuses fails the handoff with the platform's reason; the customer was still told", async () => {
-    graph.failNext(1, { status: 400, body: { error: { message: "(#131047) Re-engagement message", type: "OAuthException", code: 131047, fbtrace_id: "AbCd" } } });
+    graph.failNext(1, {
+      status: 400,
+      body: { error: { message: "(#131047) Re-engagement message", type: "OAuthException", code: 131047, fbtrace_id: "AbCd" } },
+    });
     const row = await say("sunrise", "I want to speak to a human please");
     expect(row.reply!.text).toBe(HANDOFF_TEXT);
     const handoff = await settledHandoff(row.conversationId);
@@ -173,7 +216,9 @@ describe("support agent handoff", () => {
     expect(row.conversation).toMatchObject({ agentPaused: true, pausedBy: "handoff" });
     const handoff = await settledHandoff(row.conversationId);
     expect(handoff).toMatchObject({ reason: "handoff:complaint", status: "failed", noticeMessageId: null });
-    expect(handoff.error).toBe("no enabled instagram channel in this business to notify the owner through: add one, or set the persona's owner channel to admin");
+    expect(handoff.error).toBe(
+      "no enabled instagram channel in this business to notify the owner through: add one, or set the persona's owner channel to admin",
+    );
   });
 
   it("an owner reached through the console only: notified at once, nothing sent", async () => {
@@ -232,7 +277,16 @@ describe("fan agent safety escalation", () => {
 it("keeps customers' words and owners' phone numbers out of the logs", () => {
   const logs = logLines.join("");
   expect(logs).toContain("guardrails acted on this turn");
-  for (const secret of [SUNRISE_OWNER.wa, SUNRISE_OWNER.to, MIA_OWNER.wa, MIA_OWNER.to, "I want to kill myself", "awful", "Crusty Corner across", "1.99 today"]) {
+  for (const secret of [
+    SUNRISE_OWNER.wa,
+    SUNRISE_OWNER.to,
+    MIA_OWNER.wa,
+    MIA_OWNER.to,
+    "I want to kill myself",
+    "awful",
+    "Crusty Corner across",
+    "1.99 today",
+  ]) {
     expect(logs).not.toContain(secret);
   }
 });

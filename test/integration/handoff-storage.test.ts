@@ -49,7 +49,15 @@ function replyInput(stored: { conversationId: string; messageId: string }, notif
     answeredIds: [stored.messageId],
     text: "Someone will answer you personally.",
     historyStartSeq: 0n,
-    stats: { worker: "test", promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, startedAt: now, generationStartedAt: now, generationEndedAt: now },
+    stats: {
+      worker: "test",
+      promptTokens: 0,
+      evaluatedTokens: 0,
+      generatedTokens: 0,
+      startedAt: now,
+      generationStartedAt: now,
+      generationEndedAt: now,
+    },
     handoff: { reason: "handoff:refund", notify, pausedBy: "handoff", noticeText: "Handoff (refund): open the console" },
     flag: { reason: "contradicts-facts: 1.99", modelText: "It is 1.99." },
   };
@@ -62,11 +70,17 @@ describe("saving a reply with a handoff", () => {
     expect(saved?.handoff).toMatchObject({ status: "pending", noticeOutboxId: expect.any(String) });
     const handoff = await database.db.handoff.findUniqueOrThrow({ where: { id: saved!.handoff!.id } });
     expect(handoff).toMatchObject({ conversationId: stored.conversationId, reason: "handoff:refund", status: "pending" });
-    const notice = await database.db.message.findUniqueOrThrow({ where: { id: handoff.noticeMessageId! }, include: { outbox: true, conversation: { include: { contact: true } } } });
+    const notice = await database.db.message.findUniqueOrThrow({
+      where: { id: handoff.noticeMessageId! },
+      include: { outbox: true, conversation: { include: { contact: true } } },
+    });
     expect(notice).toMatchObject({ kind: "owner-notice", status: "pending", outbox: { id: saved!.handoff!.noticeOutboxId } });
     expect(notice.conversation.contact.platformUserId).toBe("34600111222");
     expect(await database.db.replyFlag.findUniqueOrThrow({ where: { replyId: saved!.replyId } })).toMatchObject({ modelText: "It is 1.99." });
-    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: stored.conversationId } })).toMatchObject({ agentPaused: true, pausedBy: "handoff" });
+    expect(await database.db.conversation.findUniqueOrThrow({ where: { id: stored.conversationId } })).toMatchObject({
+      agentPaused: true,
+      pausedBy: "handoff",
+    });
   });
 
   it("a second handoff for the same owner reuses their contact and conversation", async () => {
@@ -79,7 +93,11 @@ describe("saving a reply with a handoff", () => {
   it("a fenced turn (its message answered meanwhile) writes no handoff, no notice and no pause", async () => {
     const stored = await pendingMessage();
     await database.db.message.update({ where: { id: stored.messageId }, data: { status: "answered" } });
-    const counts = async () => [await database.db.handoff.count(), await database.db.message.count({ where: { kind: "owner-notice" } }), await database.db.replyFlag.count()];
+    const counts = async () => [
+      await database.db.handoff.count(),
+      await database.db.message.count({ where: { kind: "owner-notice" } }),
+      await database.db.replyFlag.count(),
+    ];
     const before = await counts();
     expect(await new TurnRepository(database.db).saveReply(replyInput(stored))).toBeNull();
     expect(await counts()).toEqual(before);
@@ -101,7 +119,9 @@ describe("the handoff follows its notice", () => {
   let owners = 0;
   // Each to an owner of its own: an owner's notices go out in order, one waits for the one before.
   async function savedNotice() {
-    const saved = await new TurnRepository(database.db).saveReply(replyInput(await pendingMessage(), `whatsapp_cloud:+34 611 000 ${String(++owners).padStart(3, "0")}`));
+    const saved = await new TurnRepository(database.db).saveReply(
+      replyInput(await pendingMessage(), `whatsapp_cloud:+34 611 000 ${String(++owners).padStart(3, "0")}`),
+    );
     return { handoffId: saved!.handoff!.id, outboxId: saved!.handoff!.noticeOutboxId! };
   }
   const handoff = (id: string) => database.db.handoff.findUniqueOrThrow({ where: { id } });
@@ -113,8 +133,13 @@ describe("the handoff follows its notice", () => {
     await outbox.markSent(outboxId, ["wamid.notice-1"]);
     expect(await handoff(handoffId)).toMatchObject({ status: "notified", error: null });
     const waChannel = await database.db.channel.findFirstOrThrow({ where: { platformAccountId: WA } });
-    expect(await updateOutboundStatus(database.db, waChannel.id, "wamid.notice-1", "failed", "WhatsApp error 131047: Re-engagement message")).toBe(true);
-    expect(await handoff(handoffId)).toMatchObject({ status: "failed", error: "the notice to the owner was not delivered: WhatsApp error 131047: Re-engagement message" });
+    expect(await updateOutboundStatus(database.db, waChannel.id, "wamid.notice-1", "failed", "WhatsApp error 131047: Re-engagement message")).toBe(
+      true,
+    );
+    expect(await handoff(handoffId)).toMatchObject({
+      status: "failed",
+      error: "the notice to the owner was not delivered: WhatsApp error 131047: Re-engagement message",
+    });
   });
 
   it("given up by the outbox -> failed; a worker dying mid-send -> failed, not resent", async () => {
@@ -122,7 +147,10 @@ describe("the handoff follows its notice", () => {
     const first = await savedNotice();
     await outbox.claim(first.outboxId);
     await outbox.markFailed(first.outboxId, "GraphRejectedError: (#100) Invalid parameter");
-    expect(await handoff(first.handoffId)).toMatchObject({ status: "failed", error: "the notice to the owner was not delivered: GraphRejectedError: (#100) Invalid parameter" });
+    expect(await handoff(first.handoffId)).toMatchObject({
+      status: "failed",
+      error: "the notice to the owner was not delivered: GraphRejectedError: (#100) Invalid parameter",
+    });
 
     const second = await savedNotice();
     await outbox.claim(second.outboxId);

@@ -123,7 +123,11 @@ describe("batched ingest", () => {
   it("an unknown channel fails only its own message (404)", async () => {
     const { accept } = countingAccept();
     const s = sessionId();
-    const results = await Promise.allSettled([accept(message(s, "ok")), accept(message(s, "nowhere", undefined, "no-such-channel")), accept(message(s, "ok too"))]);
+    const results = await Promise.allSettled([
+      accept(message(s, "ok")),
+      accept(message(s, "nowhere", undefined, "no-such-channel")),
+      accept(message(s, "ok too")),
+    ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "UNKNOWN_CHANNEL", status: 404 });
   });
@@ -136,7 +140,11 @@ describe("batched ingest", () => {
     expect(calls.statements).toEqual([3]);
     expect(calls.single).toBe(3);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    const rows = await database.db.message.findMany({ where: { conversation: { contact: { platformUserId: s } } }, orderBy: { seq: "asc" }, select: { text: true } });
+    const rows = await database.db.message.findMany({
+      where: { conversation: { contact: { platformUserId: s } } },
+      orderBy: { seq: "asc" },
+      select: { text: true },
+    });
     expect(rows.map((r) => r.text)).toEqual(["fine", "also fine"]);
   });
 });
@@ -156,7 +164,11 @@ describe("batched ingest over HTTP when Redis is unreachable", () => {
     }
     const retried = await Promise.all(bodies.map((b) => post(gateway.app, b)));
     expect(retried.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
-    const rows = await database.db.message.findMany({ where: { conversation: { contact: { platformUserId: s } } }, orderBy: { seq: "asc" }, select: { id: true, text: true } });
+    const rows = await database.db.message.findMany({
+      where: { conversation: { contact: { platformUserId: s } } },
+      orderBy: { seq: "asc" },
+      select: { id: true, text: true },
+    });
     expect(rows.map((r) => r.text)).toEqual(bodies.map((b) => b.text));
     for (const row of rows) expect(await queue.queue.getJob(turnJobId(row.id))).toBeDefined();
   });

@@ -15,7 +15,8 @@ beforeAll(async () => {
   modelPath = await ensureTinyModel(MODEL_CACHE_DIR);
 });
 
-const load = (sequences: number, contexts = 1) => LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences, contexts, temperature: 0 });
+const load = (sequences: number, contexts = 1) =>
+  LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences, contexts, temperature: 0 });
 
 async function twoTurns(model: LlamaChatModel, key: string, between?: () => Promise<unknown>) {
   const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
@@ -71,20 +72,29 @@ describe("KV cache reuse", () => {
     const g2 = await model.generate(second, { maxTokens: 4, conversationKey: "conversation-h" });
     // The whole rewritten reply is evaluated (nothing generated spells it), but not the persona.
     expect(g2.evaluatedTokens).toBeGreaterThanOrEqual((await model.countTurnTokens({ role: "assistant", text: rewritten })) - 10);
-    expect(g2.evaluatedTokens).toBeLessThanOrEqual((await model.countTurnTokens({ role: "assistant", text: rewritten })) + (await model.countTurnTokens(next)));
+    expect(g2.evaluatedTokens).toBeLessThanOrEqual(
+      (await model.countTurnTokens({ role: "assistant", text: rewritten })) + (await model.countTurnTokens(next)),
+    );
     expect(g1.text).not.toBe(rewritten);
   });
 
   it("an aborted generation leaves the cache consistent for the next turn", async () => {
     const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Can I order a birthday cake?" }] };
     const abort = new AbortController();
-    const g1 = await model.generate(first, { maxTokens: 64, conversationKey: "conversation-i", signal: abort.signal, onTextChunk: () => abort.abort() });
+    const g1 = await model.generate(first, {
+      maxTokens: 64,
+      conversationKey: "conversation-i",
+      signal: abort.signal,
+      onTextChunk: () => abort.abort(),
+    });
     expect(g1.stopReason).toBe("abort");
     expect(g1.generatedTokens).toBeLessThan(64);
     const next = { role: "user" as const, text: "For Saturday, please." };
     const second: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text.trim() || "(empty)" }, next] };
     const g2 = await model.generate(second, { maxTokens: 4, conversationKey: "conversation-i" });
-    expect(g2.evaluatedTokens).toBeLessThanOrEqual((await model.countTurnTokens(next)) + (await model.countTurnTokens({ role: "assistant", text: g1.text.trim() || "(empty)" })));
+    expect(g2.evaluatedTokens).toBeLessThanOrEqual(
+      (await model.countTurnTokens(next)) + (await model.countTurnTokens({ role: "assistant", text: g1.text.trim() || "(empty)" })),
+    );
     // The same prompt answered from a cleared sequence evaluates everything: the cached part was real.
     const fresh = await model.generate(second, { maxTokens: 4, conversationKey: "conversation-i", fresh: true });
     expect(fresh.evaluatedTokens).toBeGreaterThanOrEqual(fresh.promptTokens - 1);
@@ -92,14 +102,20 @@ describe("KV cache reuse", () => {
 
   it("keeps a conversation's tokens while another conversation uses the other sequence", async () => {
     const { g2, added } = await twoTurns(model, "conversation-b", () =>
-      model.generate({ system: SYSTEM, turns: [{ role: "user", text: "Someone else asking about cakes." }] }, { maxTokens: 8, conversationKey: "conversation-c" }),
+      model.generate(
+        { system: SYSTEM, turns: [{ role: "user", text: "Someone else asking about cakes." }] },
+        { maxTokens: 8, conversationKey: "conversation-c" },
+      ),
     );
     expect(g2.evaluatedTokens).toBeLessThanOrEqual(added + 2);
   });
 
   it("forgets an erased conversation: its next turn starts from nothing, even if erased mid-turn", async () => {
     // A persona of its own, so no other sequence shares more than the template's first markers.
-    const own = (user: string): ChatPrompt => ({ system: "You answer for Erased Example Shop, a shop that sells spelt only.", turns: [{ role: "user", text: user }] });
+    const own = (user: string): ChatPrompt => ({
+      system: "You answer for Erased Example Shop, a shop that sells spelt only.",
+      turns: [{ role: "user", text: user }],
+    });
     const markers = 12;
     await model.generate(own("Do you sell spelt bread?"), { maxTokens: 6, conversationKey: "conversation-erased" });
     const warm = await model.generate(own("Do you sell spelt bread?"), { maxTokens: 6, conversationKey: "conversation-erased" });
@@ -126,7 +142,10 @@ describe("KV cache reuse", () => {
     await model.close();
     model = await load(1);
     const { g2 } = await twoTurns(model, "conversation-e", () =>
-      model.generate({ system: "A different persona entirely, for another business.", turns: [{ role: "user", text: "Hello" }] }, { maxTokens: 4, conversationKey: "conversation-f" }),
+      model.generate(
+        { system: "A different persona entirely, for another business.", turns: [{ role: "user", text: "Hello" }] },
+        { maxTokens: 4, conversationKey: "conversation-f" },
+      ),
     );
     // Only the shared start (BOS and "[INST] <<SYS>>") survives the other conversation.
     expect(g2.evaluatedTokens).toBeGreaterThanOrEqual(g2.promptTokens - 12);
@@ -157,7 +176,14 @@ describe("KV cache on disk for evicted conversations (disk tier alone)", () => {
   /** One sequence, so every other conversation evicts; the cache goes to its own folder under `dir`. */
   async function loadWithDisk(name: string, maxBytes = 2 ** 30, maxAgeMs = 60_000) {
     const kvDir = path.join(dir, name);
-    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 2048, sequences: 1, temperature: 0, kvTiers: { disk: { dir: kvDir, maxBytes }, maxAgeMs, personaPrefix: false } });
+    const m = await LlamaChatModel.load({
+      modelPath,
+      threads: 1,
+      contextSize: 2048,
+      sequences: 1,
+      temperature: 0,
+      kvTiers: { disk: { dir: kvDir, maxBytes }, maxAgeMs, personaPrefix: false },
+    });
     models.push(m);
     return { model: m, kvDir };
   }
@@ -169,7 +195,10 @@ describe("KV cache on disk for evicted conversations (disk tier alone)", () => {
 
   it("deletes an evicted conversation's saved state when the conversation is erased", async () => {
     const { model: disk, kvDir } = await loadWithDisk("erase");
-    await disk.generate({ system: SYSTEM, turns: [{ role: "user", text: "Hi there" }] }, { maxTokens: 4, conversationKey: "conversation-disk-erased" });
+    await disk.generate(
+      { system: SYSTEM, turns: [{ role: "user", text: "Hi there" }] },
+      { maxTokens: 4, conversationKey: "conversation-disk-erased" },
+    );
     await disk.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-other" });
     expect(await stateFiles(kvDir)).toHaveLength(2);
     await disk.forget("conversation-disk-erased");
@@ -192,7 +221,9 @@ describe("KV cache on disk for evicted conversations (disk tier alone)", () => {
     // the restored cache is bit for bit the one that was saved, so greedy decoding must agree.
     const pinned = await load(2);
     models.push(pinned);
-    const kept = await twoTurns(pinned, "conversation-disk-a", () => pinned.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-b" }));
+    const kept = await twoTurns(pinned, "conversation-disk-a", () =>
+      pinned.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-disk-b" }),
+    );
     expect(restored.g1.text).toBe(kept.g1.text);
     expect(restored.g2.text).toBe(kept.g2.text);
     expect(restored.g2.evaluatedTokens).toBe(kept.g2.evaluatedTokens);
@@ -255,7 +286,9 @@ describe("KV cache on disk for evicted conversations (disk tier alone)", () => {
 
   it("keeps no more than the size cap: a state larger than the cap is deleted at once", async () => {
     const { model: tiny, kvDir } = await loadWithDisk("cap-1-byte", 1);
-    const small = await twoTurns(tiny, "conversation-capped-small", () => tiny.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-capped-other" }));
+    const small = await twoTurns(tiny, "conversation-capped-small", () =>
+      tiny.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-capped-other" }),
+    );
     expect(small.g2.evaluatedTokens).toBeGreaterThanOrEqual(small.g2.promptTokens - 12);
     expect(await stateFiles(kvDir)).toEqual([]);
   });
@@ -282,7 +315,14 @@ describe("KV cache on disk for evicted conversations (disk tier alone)", () => {
     await writeFile(path.join(other, "recent.kv"), "x");
     const hourAgo = new Date(Date.now() - 3_600_000);
     await utimes(path.join(other, "old.kv"), hourAgo, hourAgo);
-    const m = await LlamaChatModel.load({ modelPath, threads: 1, contextSize: 512, sequences: 1, temperature: 0, kvTiers: { disk: { dir: kvDir, maxBytes: 2 ** 20 }, maxAgeMs: 60_000 } });
+    const m = await LlamaChatModel.load({
+      modelPath,
+      threads: 1,
+      contextSize: 512,
+      sequences: 1,
+      temperature: 0,
+      kvTiers: { disk: { dir: kvDir, maxBytes: 2 ** 20 }, maxAgeMs: 60_000 },
+    });
     models.push(m);
     expect(await readdir(other)).toEqual(["recent.kv"]);
   });

@@ -12,7 +12,10 @@ import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 // Real node-llama-cpp on the tiny model; the RAM tier is a real tmpfs directory (/dev/shm).
 const SYSTEM =
   "You are Rosa, the assistant of Sunrise Bakery on Oak Street. Opening hours: Tuesday to Sunday 7:00-18:00, closed on Mondays. Prices: croissant 2.20, rye 4.90, sourdough 5.50. Be brief and friendly.";
-const OTHER: ChatPrompt = { system: "A different persona entirely, for another business that sells bicycles and repairs them on weekdays.", turns: [{ role: "user", text: "Hello" }] };
+const OTHER: ChatPrompt = {
+  system: "A different persona entirely, for another business that sells bicycles and repairs them on weekdays.",
+  turns: [{ role: "user", text: "Hello" }],
+};
 
 let modelPath: string;
 let root: string;
@@ -38,7 +41,9 @@ async function load(options: Parameters<typeof LlamaChatModel.load>[0]["kvTiers"
 /** Saved conversation pairs (.kv + .json, named by a hash) under a tier's directory; not those being written or moved, nor persona prefixes. */
 async function pairs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  return entries.filter((e) => !e.split(path.sep).includes("prefix") && /^[0-9a-f]{32}\.(kv|json)$/.test(path.basename(e))).map((e) => path.join(dir, e));
+  return entries
+    .filter((e) => !e.split(path.sep).includes("prefix") && /^[0-9a-f]{32}\.(kv|json)$/.test(path.basename(e)))
+    .map((e) => path.join(dir, e));
 }
 
 async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
@@ -53,7 +58,10 @@ async function twoTurns(model: LlamaChatModel, key: string, between: () => Promi
   const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
   const g1 = await model.generate(first, { maxTokens: 12, conversationKey: key });
   await between();
-  const second: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }] };
+  const second: ChatPrompt = {
+    system: SYSTEM,
+    turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }],
+  };
   const g2 = await model.generate(second, { maxTokens: 12, conversationKey: key });
   return { g1, g2, added: (await model.countPromptTokens(second)) - (await model.countPromptTokens(first)) };
 }
@@ -104,7 +112,8 @@ describe("KV tiers: host RAM, then disk", () => {
     const diskDir = path.join(root, "oldest-disk");
     // Room for one tiny conversation (~60 KB) but not two.
     const model = await load({ ram: { dir: ramDir, maxBytes: 100_000 }, disk: { dir: diskDir, maxBytes: 2 ** 30 }, maxAgeMs: 60_000 });
-    const say = (key: string) => model.generate({ system: SYSTEM, turns: [{ role: "user", text: `Hello from ${key}` }] }, { maxTokens: 4, conversationKey: key });
+    const say = (key: string) =>
+      model.generate({ system: SYSTEM, turns: [{ role: "user", text: `Hello from ${key}` }] }, { maxTokens: 4, conversationKey: key });
     await say("conversation-old");
     await say("conversation-new"); // evicts old into RAM
     await say("conversation-third"); // evicts new into RAM: over the bound, old goes to disk
@@ -131,7 +140,10 @@ describe("KV tiers: host RAM, then disk", () => {
     await model.forget("conversation-erased");
     expect(await pairs(ramDir)).toEqual([]);
     expect(await pairs(diskDir)).toEqual([]);
-    const back = await model.generate({ system: SYSTEM, turns: [{ role: "user", text: "Hi there" }] }, { maxTokens: 4, conversationKey: "conversation-erased" });
+    const back = await model.generate(
+      { system: SYSTEM, turns: [{ role: "user", text: "Hi there" }] },
+      { maxTokens: 4, conversationKey: "conversation-erased" },
+    );
     expect(back.cacheSource).not.toBe("ram");
     expect(back.cacheSource).not.toBe("disk");
   });
@@ -143,7 +155,10 @@ describe("KV tiers: host RAM, then disk", () => {
     const first: ChatPrompt = { system: SYSTEM, turns: [{ role: "user", text: "Hi, are you open on Sunday morning?" }] };
     const g1 = await one.generate(first, { maxTokens: 8, conversationKey: "conversation-shared" });
     await one.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-shared-other" });
-    const next: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }] };
+    const next: ChatPrompt = {
+      system: SYSTEM,
+      turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }],
+    };
     // The conversation's next turn runs on the other worker: it finds the state there.
     const moved = await two.generate(next, { maxTokens: 4, conversationKey: "conversation-shared" });
     expect(moved.cacheSource).toBe("ram");
@@ -162,7 +177,10 @@ describe("KV tiers: host RAM, then disk", () => {
     const g1 = await one.generate(first, { maxTokens: 8, conversationKey: "conversation-shape" });
     await one.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-shape-other" });
     expect(await pairs(ramDir)).toHaveLength(2);
-    const next: ChatPrompt = { system: SYSTEM, turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }] };
+    const next: ChatPrompt = {
+      system: SYSTEM,
+      turns: [...first.turns, { role: "assistant", text: g1.text }, { role: "user", text: "And how much is a rye loaf?" }],
+    };
     const elsewhere = await three.generate(next, { maxTokens: 4, conversationKey: "conversation-shape" });
     expect(elsewhere.cacheSource).toBeUndefined();
     // Left for a worker of its own shape: the state is still there, in its own directory.
@@ -186,9 +204,15 @@ describe("KV tiers: host RAM, then disk", () => {
 
   it("with the RAM directory not on tmpfs, the RAM tier is off and evicted conversations go to disk", async () => {
     const diskDir = path.join(root, "no-tmpfs-disk");
-    const model = await load({ ram: { dir: path.join(root, "not-tmpfs"), maxBytes: undefined }, disk: { dir: diskDir, maxBytes: 2 ** 30 }, maxAgeMs: 60_000 });
+    const model = await load({
+      ram: { dir: path.join(root, "not-tmpfs"), maxBytes: undefined },
+      disk: { dir: diskDir, maxBytes: 2 ** 30 },
+      maxAgeMs: 60_000,
+    });
     expect(model.description).toMatch(/no RAM tier \(.*not-tmpfs is not on tmpfs\)/);
-    const { g2 } = await twoTurns(model, "conversation-no-tmpfs", () => model.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-no-tmpfs-other" }));
+    const { g2 } = await twoTurns(model, "conversation-no-tmpfs", () =>
+      model.generate(OTHER, { maxTokens: 4, conversationKey: "conversation-no-tmpfs-other" }),
+    );
     expect(g2.cacheSource).toBe("disk");
   });
 });
@@ -202,7 +226,8 @@ describe("shared persona prefix", () => {
     const cold = await model.generate(first(SYSTEM, "Do you bake sourdough on Mondays?"), { maxTokens: 8, conversationKey: "persona-1" });
     expect(cold.cacheSource).toBeUndefined();
     expect(cold.evaluatedTokens).toBeGreaterThanOrEqual(cold.promptTokens - 1);
-    const prefixes = async () => (await readdir(ramDir, { recursive: true })).filter((e) => e.split(path.sep).includes("prefix") && e.endsWith(".kv"));
+    const prefixes = async () =>
+      (await readdir(ramDir, { recursive: true })).filter((e) => e.split(path.sep).includes("prefix") && e.endsWith(".kv"));
     expect(await prefixes()).toHaveLength(1);
     for (const f of await prefixes()) expect((await stat(path.join(ramDir, f))).mode & 0o777).toBe(0o600);
 
@@ -212,7 +237,7 @@ describe("shared persona prefix", () => {
     const warm = await model.generate(first(SYSTEM, message), { maxTokens: 8, conversationKey: "persona-2" });
     expect(warm.cacheSource).toBe("persona");
     // The message and " [/INST]": within the template's share of one turn, the persona not at all.
-    expect(warm.evaluatedTokens).toBeLessThanOrEqual((await model.countTurnTokens({ role: "user", text: message })));
+    expect(warm.evaluatedTokens).toBeLessThanOrEqual(await model.countTurnTokens({ role: "user", text: message }));
     expect(warm.evaluatedTokens).toBeLessThan(warm.promptTokens / 3);
 
     // The same greedy reply as from a model that evaluated everything itself.

@@ -20,7 +20,14 @@ const IG_SECRET = "ig-app-secret-for-deletion-tests";
 const logger = createLogger("silent", "test");
 const prefix = createTestPrefix();
 const PSEUDONYM_KEY = randomBytes(32).toString("base64");
-const env = { QUEUE_PREFIX: prefix.prefix, PSEUDONYM_KEY, WHATSAPP_APP_SECRET: WA_SECRET, WHATSAPP_VERIFY_TOKEN: "wa", INSTAGRAM_APP_SECRET: IG_SECRET, INSTAGRAM_VERIFY_TOKEN: "ig" };
+const env = {
+  QUEUE_PREFIX: prefix.prefix,
+  PSEUDONYM_KEY,
+  WHATSAPP_APP_SECRET: WA_SECRET,
+  WHATSAPP_VERIFY_TOKEN: "wa",
+  INSTAGRAM_APP_SECRET: IG_SECRET,
+  INSTAGRAM_VERIFY_TOKEN: "ig",
+};
 let database: TestDatabase;
 let queues: TestQueues;
 let gateway: Gateway;
@@ -31,20 +38,39 @@ function signed(payload: unknown, secret: string): string {
   const part = b64url(JSON.stringify(payload));
   return `${b64url(createHmac("sha256", secret).update(part).digest())}.${part}`;
 }
-const payloadFor = (userId: string) => ({ algorithm: "HMAC-SHA256", expires: Math.floor(Date.now() / 1000) + 3600, issued_at: Math.floor(Date.now() / 1000), user_id: userId });
+const payloadFor = (userId: string) => ({
+  algorithm: "HMAC-SHA256",
+  expires: Math.floor(Date.now() / 1000) + 3600,
+  issued_at: Math.floor(Date.now() / 1000),
+  user_id: userId,
+});
 const callback = (app: Gateway["app"], body: string, headers: Record<string, string> = {}) =>
-  app.inject({ method: "POST", url: "/meta/data-deletion", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, payload: body });
+  app.inject({
+    method: "POST",
+    url: "/meta/data-deletion",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    payload: body,
+  });
 const form = (signedRequest: string) => new URLSearchParams({ signed_request: signedRequest }).toString();
 
 /** A person who wrote to a channel: contact, conversation, message, and a queued turn. */
 async function wrote(kind: ChannelKind, platformAccountId: string, senderId: string) {
   const inbound = new InboundRepository(database.db);
   const channel = (await inbound.findChannel(kind, platformAccountId))!;
-  const stored = await inbound.storeInbound(channel, { channelKind: kind, platformAccountId, platformMessageId: randomUUID(), senderId, kind: "text", text: "Please forget me", sentAt: new Date() });
+  const stored = await inbound.storeInbound(channel, {
+    channelKind: kind,
+    platformAccountId,
+    platformMessageId: randomUUID(),
+    senderId,
+    kind: "text",
+    text: "Please forget me",
+    sentAt: new Date(),
+  });
   await queues.turns.enqueueTurn({ conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
   return stored;
 }
-const contactsOf = (platformUserId: string) => database.db.contact.findMany({ where: { platformUserId }, select: { channel: { select: { kind: true } } } });
+const contactsOf = (platformUserId: string) =>
+  database.db.contact.findMany({ where: { platformUserId }, select: { channel: { select: { kind: true } } } });
 const kindsOf = async (platformUserId: string) => (await contactsOf(platformUserId)).map((c) => c.channel.kind).sort();
 
 beforeAll(async () => {
@@ -55,7 +81,12 @@ beforeAll(async () => {
   const other = await database.db.business.create({ data: { slug: "other-shop", name: "Other" } });
   await database.db.channel.create({ data: { businessId: other.id, kind: "instagram", platformAccountId: "17841400000000001", name: "IG 2" } });
   queues = createTestQueues(logger, prefix);
-  gateway = composeGateway({ config: testConfig({ ...env, PUBLIC_BASE_URL: "https://parlor.example.com/" }), db: database.db, redisUrl: TEST_REDIS_URL, logger });
+  gateway = composeGateway({
+    config: testConfig({ ...env, PUBLIC_BASE_URL: "https://parlor.example.com/" }),
+    db: database.db,
+    redisUrl: TEST_REDIS_URL,
+    logger,
+  });
   await gateway.app.ready();
 });
 
@@ -102,8 +133,16 @@ describe("Meta data-deletion callback", () => {
     expect(page.body).toContain("Completed on");
     expect(page.body).toContain("2 messages were deleted");
     expect(page.body).not.toContain("IGUSER1");
-    const json = await gateway.app.inject({ url: `/meta/data-deletion/status?code=${body.confirmation_code}`, headers: { accept: "application/json" } });
-    expect(json.json()).toMatchObject({ confirmation_code: body.confirmation_code, status: "completed", erased_messages: 2, completed_at: expect.any(String) });
+    const json = await gateway.app.inject({
+      url: `/meta/data-deletion/status?code=${body.confirmation_code}`,
+      headers: { accept: "application/json" },
+    });
+    expect(json.json()).toMatchObject({
+      confirmation_code: body.confirmation_code,
+      status: "completed",
+      erased_messages: 2,
+      completed_at: expect.any(String),
+    });
   });
 
   it("signed with the WhatsApp app's secret: erases the WhatsApp contact", async () => {
@@ -138,7 +177,10 @@ describe("Meta data-deletion callback", () => {
     const res = await callback(gateway.app, form(signed(payloadFor("NOBODY"), IG_SECRET)));
     expect(res.statusCode).toBe(200);
     const code = res.json().confirmation_code;
-    expect(await database.db.erasureRequest.findUniqueOrThrow({ where: { confirmationCode: code } })).toMatchObject({ status: "completed", erasedMessages: 0 });
+    expect(await database.db.erasureRequest.findUniqueOrThrow({ where: { confirmationCode: code } })).toMatchObject({
+      status: "completed",
+      erasedMessages: 0,
+    });
     const page = await gateway.app.inject({ url: `/meta/data-deletion/status?code=${code}` });
     expect(page.body).toContain("nothing to delete");
   });
@@ -150,14 +192,44 @@ describe("Meta data-deletion callback", () => {
       ["a malformed signed_request", () => ({ body: form("not-a-signed-request") }), 400, "SIGNED_REQUEST_MALFORMED"],
       ["an unsigned request", () => ({ body: form(`.${b64url(JSON.stringify(payloadFor("IGUSER3")))}`) }), 401, "SIGNATURE_MISSING"],
       ["a request signed with another secret", () => ({ body: form(signed(payloadFor("IGUSER3"), "not-our-secret")) }), 401, "BAD_SIGNATURE"],
-      ["a payload changed after signing", () => ({ body: form(`${signed(payloadFor("SOMEONE"), IG_SECRET).split(".")[0]}.${b64url(JSON.stringify(payloadFor("IGUSER3")))}`) }), 401, "BAD_SIGNATURE"],
-      ["another algorithm", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), algorithm: "HMAC-SHA1" }, IG_SECRET)) }), 400, "UNSUPPORTED_ALGORITHM"],
+      [
+        "a payload changed after signing",
+        () => ({ body: form(`${signed(payloadFor("SOMEONE"), IG_SECRET).split(".")[0]}.${b64url(JSON.stringify(payloadFor("IGUSER3")))}`) }),
+        401,
+        "BAD_SIGNATURE",
+      ],
+      [
+        "another algorithm",
+        () => ({ body: form(signed({ ...payloadFor("IGUSER3"), algorithm: "HMAC-SHA1" }, IG_SECRET)) }),
+        400,
+        "UNSUPPORTED_ALGORITHM",
+      ],
       ["no user id", () => ({ body: form(signed({ algorithm: "HMAC-SHA256", issued_at: 1 }, IG_SECRET)) }), 400, "USER_ID_MISSING"],
       ["no issued_at", () => ({ body: form(signed({ algorithm: "HMAC-SHA256", user_id: "IGUSER3" }, IG_SECRET)) }), 400, "ISSUED_AT_MISSING"],
-      ["a request issued two hours ago (a replay of an old one)", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) - 7200 }, IG_SECRET)) }), 400, "SIGNED_REQUEST_EXPIRED"],
-      ["a request issued tomorrow", () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) + 86_400 }, IG_SECRET)) }), 400, "SIGNED_REQUEST_EXPIRED"],
-      ["a body over 16 KiB", () => ({ body: `${form(signed(payloadFor("IGUSER3"), IG_SECRET))}&pad=${"x".repeat(17_000)}` }), 413, "FST_ERR_CTP_BODY_TOO_LARGE"],
-      ["plain text instead of a form (no signed_request field)", () => ({ body: signed(payloadFor("IGUSER3"), IG_SECRET), headers: { "content-type": "text/plain" } }), 400, "SIGNED_REQUEST_MISSING"],
+      [
+        "a request issued two hours ago (a replay of an old one)",
+        () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) - 7200 }, IG_SECRET)) }),
+        400,
+        "SIGNED_REQUEST_EXPIRED",
+      ],
+      [
+        "a request issued tomorrow",
+        () => ({ body: form(signed({ ...payloadFor("IGUSER3"), issued_at: Math.floor(Date.now() / 1000) + 86_400 }, IG_SECRET)) }),
+        400,
+        "SIGNED_REQUEST_EXPIRED",
+      ],
+      [
+        "a body over 16 KiB",
+        () => ({ body: `${form(signed(payloadFor("IGUSER3"), IG_SECRET))}&pad=${"x".repeat(17_000)}` }),
+        413,
+        "FST_ERR_CTP_BODY_TOO_LARGE",
+      ],
+      [
+        "plain text instead of a form (no signed_request field)",
+        () => ({ body: signed(payloadFor("IGUSER3"), IG_SECRET), headers: { "content-type": "text/plain" } }),
+        400,
+        "SIGNED_REQUEST_MISSING",
+      ],
       ["an unknown content type", () => ({ body: "x", headers: { "content-type": "application/xml" } }), 415, "FST_ERR_CTP_INVALID_MEDIA_TYPE"],
     ];
     it.each(cases)("%s", async (_what, make, status, code) => {
@@ -187,9 +259,16 @@ describe("Meta data-deletion callback", () => {
     // TRUST_PROXY off (the default): anyone can send X-Forwarded-* headers, so they count for nothing.
     const untrusting = composeGateway({ config: testConfig(env), db: database.db, redisUrl: TEST_REDIS_URL, logger });
     try {
-      const direct = await callback(untrusting.app, form(signed(payloadFor("NOBODY-2"), WA_SECRET)), { host: "gw.example.org:8443", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" });
+      const direct = await callback(untrusting.app, form(signed(payloadFor("NOBODY-2"), WA_SECRET)), {
+        host: "gw.example.org:8443",
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": "evil.example",
+      });
       expect(direct.json().url).toBe(`http://gw.example.org:8443/meta/data-deletion/status?code=${direct.json().confirmation_code}`);
-      const res = await callback(fromRequest.app, form(signed(payloadFor("NOBODY"), WA_SECRET)), { host: "gw.example.org:8443", "x-forwarded-proto": "https" });
+      const res = await callback(fromRequest.app, form(signed(payloadFor("NOBODY"), WA_SECRET)), {
+        host: "gw.example.org:8443",
+        "x-forwarded-proto": "https",
+      });
       expect(res.json().url).toBe(`https://gw.example.org:8443/meta/data-deletion/status?code=${res.json().confirmation_code}`);
       expect((await callback(withoutMeta.app, form(signed(payloadFor("NOBODY"), WA_SECRET)))).statusCode).toBe(404);
     } finally {

@@ -51,11 +51,29 @@ beforeAll(async () => {
     CHANNEL_SECRETS_KEY: SECRETS_KEY,
   });
   database = await createTestDatabase();
-  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
-  for (const [kind, account] of [["whatsapp_cloud", WA_PHONE_NUMBER_ID], ["instagram", IG_ACCOUNT_ID]] as const) {
+  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "sunrise", {
+    ...TEST_BUSINESS_SETTINGS,
+    replyMaxTokens: 16,
+  });
+  for (const [kind, account] of [
+    ["whatsapp_cloud", WA_PHONE_NUMBER_ID],
+    ["instagram", IG_ACCOUNT_ID],
+  ] as const) {
     const channel = await database.db.channel.create({ data: { businessId, kind, platformAccountId: account, name: kind } });
-    const sealed = sealChannelCredentials({ accessToken: `token-${kind}`, appSecret: APP_SECRET, verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);
-    const secret = await database.db.channelSecret.create({ data: { channelId: channel.id, ...sealed, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) } });
+    const sealed = sealChannelCredentials(
+      { accessToken: `token-${kind}`, appSecret: APP_SECRET, verifyToken: "x" },
+      parseSecretKey(SECRETS_KEY),
+      channel.id,
+    );
+    const secret = await database.db.channelSecret.create({
+      data: {
+        channelId: channel.id,
+        ...sealed,
+        ciphertext: Buffer.from(sealed.ciphertext),
+        iv: Buffer.from(sealed.iv),
+        tag: Buffer.from(sealed.tag),
+      },
+    });
     await database.db.channel.update({ where: { id: channel.id }, data: { credentialsRef: secret.id } });
   }
   model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), ...config.model });
@@ -78,7 +96,9 @@ const post = (path: string, body: string, signature = sign(body)) =>
 async function waitForSends(path: string, count: number) {
   for (let i = 0; i < 300; i++) {
     // Text sends only (WhatsApp also posts a "mark as read" to the same path).
-    const sends = graph.requests.filter((r) => r.path === path && ((r.body as { type?: string }).type === "text" || (r.body as { message?: unknown }).message !== undefined));
+    const sends = graph.requests.filter(
+      (r) => r.path === path && ((r.body as { type?: string }).type === "text" || (r.body as { message?: unknown }).message !== undefined),
+    );
     if (sends.length >= count) return sends;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -136,7 +156,9 @@ describe("Meta channels through the pipeline", () => {
     }
     const send = graph.requests.slice(before).find((r) => r.path === path && (r.body as { type?: string }).type === "text");
     expect(send).toBeDefined();
-    expect((send!.body as { text: { body: string } }).text.body).toBe("Thanks! I can only read text messages for now. Could you write your question in a message?");
+    expect((send!.body as { text: { body: string } }).text.body).toBe(
+      "Thanks! I can only read text messages for now. Could you write your question in a message?",
+    );
     const photo = await database.db.message.findFirstOrThrow({ where: { kind: "image" }, include: { reply: { include: { turn: true } } } });
     expect(photo.text).toBe("[photo] This one");
     expect(photo.status).toBe("answered");
@@ -159,7 +181,13 @@ describe("Meta channels through the pipeline", () => {
   it("keeps message text and phone numbers out of logs, and job payloads carry ids only", async () => {
     const logs = logLines.join("");
     expect(logs).toContain("turn answered");
-    for (const secret of ["Does it come in another color?", "Is the lemon cake available today?", "16505551234", "6578843942192093", "token-whatsapp_cloud"]) {
+    for (const secret of [
+      "Does it come in another color?",
+      "Is the lemon cake available today?",
+      "16505551234",
+      "6578843942192093",
+      "token-whatsapp_cloud",
+    ]) {
       expect(logs).not.toContain(secret);
     }
     const { Queue } = await import("bullmq");
@@ -181,7 +209,12 @@ describe("Meta channels through the pipeline", () => {
     const body = fixture("whatsapp-text").replace("Does it come in another color?", "forged");
     const res = await post("/webhooks/whatsapp", body, sign(body, "not-the-secret"));
     expect(res.statusCode).toBe(401);
-    const unsigned = await gateway.app.inject({ method: "POST", url: "/webhooks/instagram", headers: { "content-type": "application/json" }, payload: fixture("instagram-text") });
+    const unsigned = await gateway.app.inject({
+      method: "POST",
+      url: "/webhooks/instagram",
+      headers: { "content-type": "application/json" },
+      payload: fixture("instagram-text"),
+    });
     expect(unsigned.statusCode).toBe(401);
     expect(await database.db.message.count()).toBe(before);
   });

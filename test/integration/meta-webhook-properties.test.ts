@@ -32,7 +32,8 @@ function freshPayload(path: Path): any {
   else p.entry[0].messaging[0].message.mid = `aWdf${id}`;
   return p;
 }
-const messageOf = (path: Path, p: any): Record<string, unknown> => (path === "/webhooks/whatsapp" ? p.entry[0].changes[0].value.messages[0] : p.entry[0].messaging[0].message);
+const messageOf = (path: Path, p: any): Record<string, unknown> =>
+  path === "/webhooks/whatsapp" ? p.entry[0].changes[0].value.messages[0] : p.entry[0].messaging[0].message;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -85,7 +86,14 @@ describe("Meta webhooks under hostile input", () => {
         fc.constantFrom(...PATHS),
         fc.nat(4),
         // Ids must be strings; a number is as wrong as null.
-        fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ max: 0 }), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.constant({})),
+        fc.oneof(
+          fc.constant(undefined),
+          fc.constant(null),
+          fc.integer({ max: 0 }),
+          fc.boolean(),
+          fc.array(fc.string(), { maxLength: 2 }),
+          fc.constant({}),
+        ),
         async (path, pick, value) => {
           const p = freshPayload(path);
           const names = Object.keys(fields[path]) as Array<keyof (typeof fields)[typeof path]>;
@@ -108,20 +116,26 @@ describe("Meta webhooks under hostile input", () => {
 
   it("stores any other message type once, as its kind with a placeholder text; reactions and system notices are skipped", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom("image", "audio", "sticker", "location", "reaction", "system", "unsupported", "interactive", ""), fc.string({ maxLength: 40 })), async (type) => {
-        fc.pre(type !== "text");
-        const p = freshPayload("/webhooks/whatsapp");
-        messageOf("/webhooks/whatsapp", p).type = type;
-        const before = await rowCount();
-        expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(p)))).statusCode).toBe(200);
-        const skipped = type === "reaction" || type === "system";
-        expect(await rowCount()).toBe(before + (skipped ? 0 : 1));
-        if (!skipped) {
-          const row = await database.db.message.findFirstOrThrow({ where: { direction: "inbound" }, orderBy: { seq: "desc" } });
-          expect(row.kind).not.toBe("text");
-          expect(row.text).toMatch(/^\[[a-z ]+\]/);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom("image", "audio", "sticker", "location", "reaction", "system", "unsupported", "interactive", ""),
+          fc.string({ maxLength: 40 }),
+        ),
+        async (type) => {
+          fc.pre(type !== "text");
+          const p = freshPayload("/webhooks/whatsapp");
+          messageOf("/webhooks/whatsapp", p).type = type;
+          const before = await rowCount();
+          expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(p)))).statusCode).toBe(200);
+          const skipped = type === "reaction" || type === "system";
+          expect(await rowCount()).toBe(before + (skipped ? 0 : 1));
+          if (!skipped) {
+            const row = await database.db.message.findFirstOrThrow({ where: { direction: "inbound" }, orderBy: { seq: "desc" } });
+            expect(row.kind).not.toBe("text");
+            expect(row.text).toMatch(/^\[[a-z ]+\]/);
+          }
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -130,7 +144,12 @@ describe("Meta webhooks under hostile input", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...PATHS),
-        fc.string({ unit: fc.oneof(fc.constant("grapheme" as const), fc.constant("binary" as const)).chain((u) => fc.string({ unit: u, minLength: 1, maxLength: 1 })), maxLength: 300 }),
+        fc.string({
+          unit: fc
+            .oneof(fc.constant("grapheme" as const), fc.constant("binary" as const))
+            .chain((u) => fc.string({ unit: u, minLength: 1, maxLength: 1 })),
+          maxLength: 300,
+        }),
         fc.option(fc.string({ unit: "binary", maxLength: 300 }), { nil: undefined }),
         async (path, text, oddId) => {
           const p = freshPayload(path);
@@ -199,7 +218,9 @@ describe("Meta webhooks under hostile input", () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...PATHS), fc.uint8Array({ maxLength: 2000 }), fc.boolean(), async (path, bytes, sign) => {
         const body = Buffer.from(bytes);
-        const request = sign ? signedPost(path, body) : { method: "POST" as const, url: path, headers: { "content-type": "application/json" }, payload: body };
+        const request = sign
+          ? signedPost(path, body)
+          : { method: "POST" as const, url: path, headers: { "content-type": "application/json" }, payload: body };
         const res = await app.inject(request);
         expect([200, 400, 401]).toContain(res.statusCode);
       }),

@@ -48,7 +48,12 @@ describe("Meta webhooks into the pipeline", () => {
     expect(res.statusCode).toBe(200);
     const rows = await inboundRows();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ channelId: channels.whatsappChannelId, text: "Does it come in another color?", status: "received", platformMessageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=" });
+    expect(rows[0]).toMatchObject({
+      channelId: channels.whatsappChannelId,
+      text: "Does it come in another color?",
+      status: "received",
+      platformMessageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=",
+    });
     const contact = await database.db.contact.findFirstOrThrow({ where: { channelId: channels.whatsappChannelId } });
     expect(contact).toMatchObject({ platformUserId: "16505551234", displayName: "Sheena Nelson" });
     expect(await queue.queue.count()).toBe(1);

@@ -63,7 +63,11 @@ const rowsWith = (platformMessageId: string) => database.db.message.count({ wher
 function whatsappText(id: string, options: { from?: string; timestamp?: string } = {}): string {
   const p = JSON.parse(readFileSync("test/fixtures/meta/whatsapp-text.json", "utf8"));
   const value = p.entry[0].changes[0].value;
-  Object.assign(value.messages[0], { id, ...(options.from ? { from: options.from } : {}), ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}) });
+  Object.assign(value.messages[0], {
+    id,
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
+  });
   if (options.from) value.contacts[0].wa_id = options.from;
   return JSON.stringify(p);
 }
@@ -72,14 +76,17 @@ describe("WhatsApp Cloud messages with odd timestamps", () => {
   it("stores a message timed in milliseconds and one timed '1', answers 200, queues each once", async () => {
     const jobs = await jobCount();
     const before = Date.now();
-    const ms = await gateway.app.inject(signedPost("/webhooks/whatsapp", whatsappText("wamid.ms-time", { from: "15550000001", timestamp: "1749416383519" })));
+    const ms = await gateway.app.inject(
+      signedPost("/webhooks/whatsapp", whatsappText("wamid.ms-time", { from: "15550000001", timestamp: "1749416383519" })),
+    );
     const one = await gateway.app.inject(signedPost("/webhooks/whatsapp", whatsappText("wamid.one-time", { from: "15550000002", timestamp: "1" })));
     expect([ms.statusCode, one.statusCode]).toEqual([200, 200]);
     expect([ms.json(), one.json()]).toEqual([{ received: 1 }, { received: 1 }]);
     expect([await rowsWith("wamid.ms-time"), await rowsWith("wamid.one-time")]).toEqual([1, 1]);
     expect(await jobCount()).toBe(jobs + 2);
     // The conversation is dated by the platform's time when it is one, else by when it arrived.
-    const dated = async (sender: string) => (await database.db.conversation.findFirstOrThrow({ where: { contact: { platformUserId: sender } } })).lastMessageAt.getTime();
+    const dated = async (sender: string) =>
+      (await database.db.conversation.findFirstOrThrow({ where: { contact: { platformUserId: sender } } })).lastMessageAt.getTime();
     expect(await dated("15550000001")).toBe(1749416383519);
     expect(await dated("15550000002")).toBeGreaterThanOrEqual(before - 1000);
   });
@@ -144,7 +151,10 @@ describe("web chat sessions", () => {
     const second = await post({ sessionId: bob, clientMessageId, text: "Are you open on Sunday?" });
     expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
     expect(first.json().messageId).not.toBe(second.json().messageId);
-    const stored = await database.db.message.findMany({ where: { id: { in: [first.json().messageId, second.json().messageId] } }, orderBy: { seq: "asc" } });
+    const stored = await database.db.message.findMany({
+      where: { id: { in: [first.json().messageId, second.json().messageId] } },
+      orderBy: { seq: "asc" },
+    });
     expect(stored.map((m) => m.text)).toEqual(["Do you have rye bread?", "Are you open on Sunday?"]);
     expect(await jobCount()).toBe(jobs + 2);
 
@@ -160,8 +170,16 @@ describe("web chat sessions", () => {
     const row = await database.db.message.findUniqueOrThrow({ where: { id: ok.json().messageId } });
     expect([...row.text]).toHaveLength(2001);
     // 4,000 emoji written as JSON escapes (12 bytes each) still fit the request body limit.
-    const escaped = JSON.stringify({ sessionId: sessionId(), clientMessageId: randomUUID(), text: "😀".repeat(4000) }).replaceAll("😀", "\\ud83d\\ude00");
-    const full = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", headers: { "content-type": "application/json" }, payload: escaped });
+    const escaped = JSON.stringify({ sessionId: sessionId(), clientMessageId: randomUUID(), text: "😀".repeat(4000) }).replaceAll(
+      "😀",
+      "\\ud83d\\ude00",
+    );
+    const full = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      headers: { "content-type": "application/json" },
+      payload: escaped,
+    });
     expect(full.statusCode).toBe(202);
     const over = await post({ sessionId: sessionId(), clientMessageId: randomUUID(), text: "😀".repeat(4001) });
     expect(over.statusCode).toBe(413);
@@ -169,7 +187,10 @@ describe("web chat sessions", () => {
   });
 
   it("keeps a visitor's name of 80 emoji, and one with control characters cleaned (PostgreSQL refuses NUL)", async () => {
-    for (const [name, kept] of [["😀".repeat(80), "😀".repeat(80)], ["Ana\u0000 María\n", "Ana María"]] as const) {
+    for (const [name, kept] of [
+      ["😀".repeat(80), "😀".repeat(80)],
+      ["Ana\u0000 María\n", "Ana María"],
+    ] as const) {
       const visitor = sessionId();
       const res = await post({ sessionId: visitor, clientMessageId: randomUUID(), text: "Hi", name });
       expect(res.statusCode).toBe(202);
@@ -188,7 +209,15 @@ describe("web chat sessions", () => {
       const [visitor, clientMessageId] = [sessionId(), randomUUID()];
       const stored = await new InboundRepository(old.db).storeInbound(
         { id: channel.id, businessId: channel.businessId, kind: "webchat", platformAccountId: "demo", enabled: true },
-        { channelKind: "webchat", platformAccountId: "demo", platformMessageId: clientMessageId, senderId: visitor, kind: "text", text: "Hello?", sentAt: new Date() },
+        {
+          channelKind: "webchat",
+          platformAccountId: "demo",
+          platformMessageId: clientMessageId,
+          senderId: visitor,
+          kind: "text",
+          text: "Hello?",
+          sentAt: new Date(),
+        },
       );
       await old.db.$executeRawUnsafe(readFileSync("prisma/migrations/20261202110000_inbound_dedup/migration.sql", "utf8"));
       const post = (body: object) => oldGateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", payload: body });
@@ -208,7 +237,12 @@ describe("a 4 MB body", () => {
   const big = Buffer.alloc(4 * 1024 * 1024, "a");
   const routes = ["/webhooks/whatsapp", "/webhooks/instagram", "/api/webchat/demo/messages"];
 
-  it.each(routes.flatMap((path) => [{ path, chunked: false }, { path, chunked: true }]))(
+  it.each(
+    routes.flatMap((path) => [
+      { path, chunked: false },
+      { path, chunked: true },
+    ]),
+  )(
     "$path answers a readable 413 to a client that writes it all before reading (chunked: $chunked), and the connection still serves",
     async ({ path, chunked }) => {
       const [tooLarge, next] = await postWholeThenRead(port, path, big, { chunked, then: { path: "/api/webchat/demo/messages", body: "{}" } });
@@ -220,7 +254,11 @@ describe("a 4 MB body", () => {
   );
 
   it("answers 413 to Node's own HTTP client too", async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/webhooks/whatsapp`, { method: "POST", headers: { "content-type": "application/json" }, body: big });
+    const res = await fetch(`http://127.0.0.1:${port}/webhooks/whatsapp`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe("FST_ERR_CTP_BODY_TOO_LARGE");
   });

@@ -29,14 +29,20 @@ beforeAll(async () => {
 afterAll(async () => pipeline?.close());
 
 async function setHours(data: { openingHours: object | null; outsideHours: "answer" | "away"; awayMessage?: string | null }) {
-  await database.db.business.update({ where: { id: businessId }, data: { timezone: "UTC", awayMessage: AWAY, ...data, openingHours: data.openingHours ?? undefined } });
+  await database.db.business.update({
+    where: { id: businessId },
+    data: { timezone: "UTC", awayMessage: AWAY, ...data, openingHours: data.openingHours ?? undefined },
+  });
   if (data.openingHours === null) await database.db.$executeRaw`UPDATE "Business" SET "openingHours" = NULL WHERE id = ${businessId}::uuid`;
 }
 
 /** Waits until the worker has dealt with the message (it is no longer "received"). */
 async function settled(messageId: string) {
   for (let i = 0; i < 600; i++) {
-    const row = await database.db.message.findUniqueOrThrow({ where: { id: messageId }, include: { reply: { include: { turn: true, outbox: true } }, conversation: true } });
+    const row = await database.db.message.findUniqueOrThrow({
+      where: { id: messageId },
+      include: { reply: { include: { turn: true, outbox: true } }, conversation: true },
+    });
     if (row.status !== "received") return row;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -70,7 +76,13 @@ describe("outside opening hours", () => {
     expect(model.prompts.length).toBe(promptsBefore);
 
     const secondId = await client.send("Hello? Anyone there?");
-    await expect.poll(async () => (await database.db.message.findUniqueOrThrow({ where: { id: secondId }, include: { conversation: true } })).conversation.waitingUntil, { timeout: 30_000 }).not.toBeNull();
+    await expect
+      .poll(
+        async () =>
+          (await database.db.message.findUniqueOrThrow({ where: { id: secondId }, include: { conversation: true } })).conversation.waitingUntil,
+        { timeout: 30_000 },
+      )
+      .not.toBeNull();
     const second = await database.db.message.findUniqueOrThrow({ where: { id: secondId }, include: { conversation: true } });
     expect(second.status).toBe("received");
     expect(second.replyId).toBeNull();

@@ -16,7 +16,15 @@ let channelId: string;
 async function reply(platformMessageId: string, status: "sent" | "pending" = "sent") {
   const conversation = await database.db.conversation.findFirstOrThrow();
   return database.db.message.create({
-    data: { businessId: conversation.businessId, conversationId: conversation.id, channelId, direction: "outbound", text: "Yes, in blue.", status, platformMessageId },
+    data: {
+      businessId: conversation.businessId,
+      conversationId: conversation.id,
+      channelId,
+      direction: "outbound",
+      text: "Yes, in blue.",
+      status,
+      platformMessageId,
+    },
   });
 }
 
@@ -34,7 +42,11 @@ describe("WhatsApp receipts update stored replies", () => {
   it("applies sent/delivered/read/failed from a webhook, by platform message id", async () => {
     const delivered = await reply(DELIVERED_ID);
     const failed = await reply(FAILED_ID);
-    const onStatus = createStatusUpdater({ statuses: outboundStatusStore(database.db), channels: new InboundRepository(database.db), logger: createLogger("silent", "test") });
+    const onStatus = createStatusUpdater({
+      statuses: outboundStatusStore(database.db),
+      channels: new InboundRepository(database.db),
+      logger: createLogger("silent", "test"),
+    });
     await onStatus(parseCloudWebhook(JSON.parse(readFileSync("test/fixtures/meta/whatsapp-statuses.json", "utf8")), 4000).statuses);
     expect((await database.db.message.findUniqueOrThrow({ where: { id: delivered.id } })).status).toBe("read");
     const failedRow = await database.db.message.findUniqueOrThrow({ where: { id: failed.id } });

@@ -20,8 +20,14 @@ let shopDeviceId: string;
 const secretsKey = randomBytes(32);
 const logger = createLogger("silent", "test");
 
-const newAlerts = () => new OwnerAlerts({ store: new PushRepository(database.db), secretsKey, subject: "mailto:owner@example.com", logger, agent: push.agent });
-const alert = (conversationId: string) => ({ kind: "handoff" as const, conversationId, title: "Sunrise Bakery: a customer needs you", body: "Web chat: “I want a refund”" });
+const newAlerts = () =>
+  new OwnerAlerts({ store: new PushRepository(database.db), secretsKey, subject: "mailto:owner@example.com", logger, agent: push.agent });
+const alert = (conversationId: string) => ({
+  kind: "handoff" as const,
+  conversationId,
+  title: "Sunrise Bakery: a customer needs you",
+  body: "Web chat: “I want a refund”",
+});
 
 beforeAll(async () => {
   database = await createAdminTestDatabase();
@@ -42,10 +48,21 @@ describe("owner alerts by Web Push", () => {
   it("subscribes a browser through the admin API and pushes an encrypted, VAPID-signed alert it can read", async () => {
     const state = await t.app.inject({ url: "/api/admin/alerts", headers: { authorization: shop.auth } });
     expect(state.statusCode).toBe(200);
-    expect(state.json()).toMatchObject({ available: true, handoffs: true, waiting: true, devices: 0, publicKey: expect.stringMatching(/^[A-Za-z0-9_-]{87}$/) });
+    expect(state.json()).toMatchObject({
+      available: true,
+      handoffs: true,
+      waiting: true,
+      devices: 0,
+      publicKey: expect.stringMatching(/^[A-Za-z0-9_-]{87}$/),
+    });
     const browser = push.newSubscription();
     shopDeviceId = browser.id;
-    const added = await t.app.inject({ method: "POST", url: "/api/admin/alerts/subscriptions", headers: { authorization: shop.auth }, payload: { endpoint: browser.endpoint, keys: browser.keys } });
+    const added = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/alerts/subscriptions",
+      headers: { authorization: shop.auth },
+      payload: { endpoint: browser.endpoint, keys: browser.keys },
+    });
     expect(added.statusCode).toBe(204);
     // Stored sealed: neither the endpoint nor the keys are readable in the row.
     const row = await database.db.pushSubscription.findFirstOrThrow({ where: { apiKeyId: shop.keyId } });
@@ -55,7 +72,11 @@ describe("owner alerts by Web Push", () => {
     expect(await alerts.notifyOwners(shop.businessId, alert(shop.conversationId))).toBe(1);
     const received = push.received.filter((p) => p.subscriptionId === browser.id);
     expect(received).toHaveLength(1);
-    expect(JSON.parse(received[0]!.payload)).toEqual({ ...alert(shop.conversationId), businessId: shop.businessId, url: `/console/#/inbox/${shop.conversationId}` });
+    expect(JSON.parse(received[0]!.payload)).toEqual({
+      ...alert(shop.conversationId),
+      businessId: shop.businessId,
+      url: `/console/#/inbox/${shop.conversationId}`,
+    });
     expect(received[0]!.vapidKey).toBe(state.json().publicKey);
     expect(received[0]!.urgency).toBe("high");
   });
@@ -75,10 +96,20 @@ describe("owner alerts by Web Push", () => {
     const before = push.received.length;
     expect(await alerts.notifyOwners(shop.businessId, alert(shop.conversationId))).toBe(2);
     // The shop's own device and the owner's; not the other business's.
-    expect(push.received.slice(before).map((p) => p.subscriptionId).sort()).toEqual([ownerDevice.id, shopDeviceId].sort());
+    expect(
+      push.received
+        .slice(before)
+        .map((p) => p.subscriptionId)
+        .sort(),
+    ).toEqual([ownerDevice.id, shopDeviceId].sort());
 
     // The shop's key wants no handoff alerts any more: only the owner's device.
-    const off = await t.app.inject({ method: "PUT", url: "/api/admin/alerts", headers: { authorization: shop.auth }, payload: { handoffs: false, waiting: true } });
+    const off = await t.app.inject({
+      method: "PUT",
+      url: "/api/admin/alerts",
+      headers: { authorization: shop.auth },
+      payload: { handoffs: false, waiting: true },
+    });
     expect(off.json()).toMatchObject({ handoffs: false, waiting: true, devices: 1 });
     expect(await alerts.notifyOwners(shop.businessId, alert(shop.conversationId))).toBe(1);
     expect(await alerts.notifyOwners(shop.businessId, { ...alert(shop.conversationId), kind: "waiting" })).toBe(2);
@@ -96,11 +127,26 @@ describe("owner alerts by Web Push", () => {
   it("removes a subscription on request, refuses what is not a push service URL", async () => {
     const device = push.newSubscription();
     await alerts.subscribe(other.keyId, device);
-    const bad = await t.app.inject({ method: "POST", url: "/api/admin/alerts/subscriptions", headers: { authorization: other.auth }, payload: { endpoint: "http://127.0.0.1/x", keys: device.keys } });
+    const bad = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/alerts/subscriptions",
+      headers: { authorization: other.auth },
+      payload: { endpoint: "http://127.0.0.1/x", keys: device.keys },
+    });
     expect(bad.statusCode).toBe(400);
-    const gone = await t.app.inject({ method: "DELETE", url: "/api/admin/alerts/subscriptions", headers: { authorization: other.auth }, payload: { endpoint: device.endpoint } });
+    const gone = await t.app.inject({
+      method: "DELETE",
+      url: "/api/admin/alerts/subscriptions",
+      headers: { authorization: other.auth },
+      payload: { endpoint: device.endpoint },
+    });
     expect(gone.statusCode).toBe(204);
-    const again = await t.app.inject({ method: "DELETE", url: "/api/admin/alerts/subscriptions", headers: { authorization: other.auth }, payload: { endpoint: device.endpoint } });
+    const again = await t.app.inject({
+      method: "DELETE",
+      url: "/api/admin/alerts/subscriptions",
+      headers: { authorization: other.auth },
+      payload: { endpoint: device.endpoint },
+    });
     expect(again.statusCode).toBe(404);
   });
 
@@ -109,7 +155,12 @@ describe("owner alerts by Web Push", () => {
     const owner = await issueApiKey(t.store.apiKeys, { businessId: null, name: "owner 2" });
     const device = push.newSubscription();
     await alerts.subscribe(owner.record.id, device);
-    await alerts.notifyOwners(other.businessId, { kind: "handoff", conversationId: other.conversationId, title: "+34 600 111 222: a customer needs you", body: "WhatsApp +34600111222: “ring me 612 345 678”" });
+    await alerts.notifyOwners(other.businessId, {
+      kind: "handoff",
+      conversationId: other.conversationId,
+      title: "+34 600 111 222: a customer needs you",
+      body: "WhatsApp +34600111222: “ring me 612 345 678”",
+    });
     const payload = JSON.parse(push.received.filter((p) => p.subscriptionId === device.id).at(-1)!.payload);
     expect(payload).toMatchObject({ title: "…: a customer needs you", body: "WhatsApp …: “ring me …”" });
   });

@@ -104,12 +104,17 @@ describe("persona:check through the pipeline", () => {
     // Paused for a person: the three safety escalations and the sponsorship handoff, each with its Handoff row.
     expect(await db.conversation.count({ where: { businessId: business.businessId, agentPaused: true } })).toBe(4);
     const handoffs = await db.handoff.findMany({ where: { businessId: business.businessId }, select: { reason: true, status: true } });
-    expect(handoffs.map((h) => h.reason).sort()).toEqual(["handoff:sponsorship", "safety:minor-in-danger", "safety:self-harm", "safety:self-harm"].sort());
+    expect(handoffs.map((h) => h.reason).sort()).toEqual(
+      ["handoff:sponsorship", "safety:minor-in-danger", "safety:self-harm", "safety:self-harm"].sort(),
+    );
     expect(handoffs.every((h) => h.status === "notified")).toBe(true);
 
     // One stored, delivered reply and one turn row per answering turn; the model was asked for the generated ones only.
     const answering = report.transcript.filter((t) => t.turn.outcome.kind !== "ignored");
-    const replies = await db.message.findMany({ where: { businessId: business.businessId, direction: "outbound" }, include: { turn: true, outbox: true } });
+    const replies = await db.message.findMany({
+      where: { businessId: business.businessId, direction: "outbound" },
+      include: { turn: true, outbox: true },
+    });
     expect(replies).toHaveLength(answering.length);
     expect(replies.every((r) => r.status === "sent" && r.outbox?.status === "sent" && r.turn !== null)).toBe(true);
     const generated = answering.filter((t) => t.turn.outcome.kind === "generated");
@@ -119,7 +124,10 @@ describe("persona:check through the pipeline", () => {
     for (const { turn } of answering) expect(replies.map((r) => r.text)).toContain("text" in turn.outcome ? turn.outcome.text : "");
 
     // The daily cap counted the 19 earlier messages; after the notice the fan's messages were skipped, not answered.
-    const skipped = await db.message.findMany({ where: { businessId: business.businessId, status: "skipped", error: "daily-cap" }, select: { text: true } });
+    const skipped = await db.message.findMany({
+      where: { businessId: business.businessId, status: "skipped", error: "daily-cap" },
+      select: { text: true },
+    });
     expect(skipped.map((m) => m.text).sort()).toEqual(["Hello??", "Please answer"]);
 
     // Two messages sent back to back were merged into one turn: one prompt, both in its last user turn.
@@ -132,7 +140,10 @@ describe("persona:check through the pipeline", () => {
     expect(flood.map((t) => t.turn.outcome.kind === "reply" && t.turn.outcome.reason)).toContain("flood");
     expect(flood.filter((t) => t.turn.outcome.kind === "reply" && t.turn.outcome.reason === "flood")).toHaveLength(1);
     const floodTurns = JSON.stringify(flood.map((t) => [t.turn.texts.length, t.turn.outcome.kind, t.turn.modelCalls]));
-    expect(flood.reduce((n, t) => n + t.turn.modelCalls, 0), floodTurns).toBe(0);
+    expect(
+      flood.reduce((n, t) => n + t.turn.modelCalls, 0),
+      floodTurns,
+    ).toBe(0);
     expect(flood.reduce((n, t) => n + t.turn.texts.length, 0)).toBe(30);
   }, 300_000);
 
@@ -171,7 +182,16 @@ describe("persona:check through the pipeline", () => {
     const { report } = await checkThroughPipeline(file, new RecordingChatModel(real));
     expect(report.checksFile).toMatch(/own settings/);
     const names = new Set(report.rows.map((r) => r.conversation));
-    for (const name of ["first message", "handoff, sponsorship", "blocked topic, politics", "blocked topic, Mia's family", "safety, self-harm", "prompt injection", "daily cap"]) expect(names).toContain(name);
+    for (const name of [
+      "first message",
+      "handoff, sponsorship",
+      "blocked topic, politics",
+      "blocked topic, Mia's family",
+      "safety, self-harm",
+      "prompt injection",
+      "daily cap",
+    ])
+      expect(names).toContain(name);
     expect(report.rows.filter((r) => !r.passed)).toEqual([]);
   });
 
@@ -188,7 +208,12 @@ describe("npm run persona:check (the entry point)", () => {
 
   it("prints the table and exits 0 on the services it is given, which then hold the conversations", async () => {
     const given = { ...env, DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix.prefix };
-    const result = await runEntry("src/main/persona-check.ts", given, ["prompts/support-bakery.md", "--max-tokens", "4", "--temperature", "0", "--keep"], 300_000);
+    const result = await runEntry(
+      "src/main/persona-check.ts",
+      given,
+      ["prompts/support-bakery.md", "--max-tokens", "4", "--temperature", "0", "--keep"],
+      300_000,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/support-bakery \(support\): system prompt \d+ of \d+ tokens/);
     expect(result.stdout).toMatch(/All \d+ checks passed\./);
@@ -214,9 +239,17 @@ describe("npm run persona:check (the entry point)", () => {
   it("exits 1 naming the failing rows for a broken persona, on embedded services", async () => {
     // The bakery without its refund and complaint handoffs: those steps reach the model.
     const broken = path.join(dir, "bakery-no-handoff.md");
-    await writeFile(broken, (await readFile("prompts/support-bakery.md", "utf8")).replace("triggers: [human, refund, complaint]", "triggers: [human]"));
+    await writeFile(
+      broken,
+      (await readFile("prompts/support-bakery.md", "utf8")).replace("triggers: [human, refund, complaint]", "triggers: [human]"),
+    );
     await copyFile("prompts/support-bakery.checks.yaml", path.join(dir, "bakery-no-handoff.checks.yaml"));
-    const result = await runEntry("src/main/persona-check.ts", { ...env, DATA_DIR: path.join(dir, "data") }, [broken, "--max-tokens", "4", "--temperature", "0"], 300_000);
+    const result = await runEntry(
+      "src/main/persona-check.ts",
+      { ...env, DATA_DIR: path.join(dir, "data") },
+      [broken, "--max-tokens", "4", "--temperature", "0"],
+      300_000,
+    );
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/through the pipeline on private redis-server, embedded PGlite/);
     const failing = result.stdout.split("\n").filter((line) => line.endsWith("| FAIL"));
@@ -230,7 +263,10 @@ describe("npm run persona:check (the entry point)", () => {
 
   it("exits 1 on an invalid persona, saying why, before starting anything", async () => {
     const broken = path.join(dir, "broken.md");
-    await writeFile(broken, "---\nkind: fan\nname: Mia\nbusiness: Mia Bakes\nowner: { channel: admin, to: x }\n---\nA body long enough to be a body.\n");
+    await writeFile(
+      broken,
+      "---\nkind: fan\nname: Mia\nbusiness: Mia Bakes\nowner: { channel: admin, to: x }\n---\nA body long enough to be a body.\n",
+    );
     const invalid = await runEntry("src/main/persona-check.ts", env, [broken], 60_000);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/error PERSONA_INVALID: .*broken\.md is not a valid persona:/);

@@ -61,11 +61,20 @@ async function edit(slug: string, change: (p: PersonaJson) => void, confirmWeake
 /** One message as a fresh (or given) web chat visitor; waits until the worker settled it. */
 async function say(slug: string, text: string, sessionId = randomUUID().replaceAll("-", "")) {
   const before = pipeline.model.prompts.length;
-  const res = await pipeline.gateway.app.inject({ method: "POST", url: `/api/webchat/${slug}/messages`, payload: { sessionId, clientMessageId: randomUUID(), text } });
+  const res = await pipeline.gateway.app.inject({
+    method: "POST",
+    url: `/api/webchat/${slug}/messages`,
+    payload: { sessionId, clientMessageId: randomUUID(), text },
+  });
   expect(res.statusCode).toBe(202);
   const id = res.json().messageId as string;
-  await expect.poll(async () => (await pipeline.database.db.message.findUniqueOrThrow({ where: { id } })).status, { timeout: 30_000, interval: 50 }).not.toBe("received");
-  const row = await pipeline.database.db.message.findUniqueOrThrow({ where: { id }, include: { reply: { include: { flag: true } }, conversation: { include: { handoffs: true } } } });
+  await expect
+    .poll(async () => (await pipeline.database.db.message.findUniqueOrThrow({ where: { id } })).status, { timeout: 30_000, interval: 50 })
+    .not.toBe("received");
+  const row = await pipeline.database.db.message.findUniqueOrThrow({
+    where: { id },
+    include: { reply: { include: { flag: true } }, conversation: { include: { handoffs: true } } },
+  });
   return { sessionId, row, reply: row.reply?.text ?? "", modelAsked: pipeline.model.prompts.length > before, conversation: row.conversation };
 }
 
@@ -139,7 +148,11 @@ describe("a support persona edited in the console keeps its rules", () => {
     expect(invented.modelAsked).toBe(true);
     expect(invented.conversation.handoffs.map((h) => h.reason)).toEqual(["handoff:contradicts-facts"]);
 
-    const added = await admin("sunrise", "POST", "/knowledge", { kind: "faq", title: "Do you sell gift boxes?", body: "Yes: a gift box of six pastries is 12.50." });
+    const added = await admin("sunrise", "POST", "/knowledge", {
+      kind: "faq",
+      title: "Do you sell gift boxes?",
+      body: "Yes: a gift box of six pastries is 12.50.",
+    });
     expect(added.statusCode).toBe(201);
     const quoted = await say("sunrise", "and the gift box price?");
     expect(quoted.modelAsked).toBe(true);
@@ -170,7 +183,14 @@ describe("a persona that cannot be used fails closed", () => {
     const settings = persona.activeVersion!.settings as Record<string, unknown>;
     await db().personaVersion.update({
       where: { id: persona.activeVersionId! },
-      data: { settings: { ...settings, kind: "influencer", owner: { channel: "whatsapp_cloud", to: "+44 7700 900123" }, replies: { handoff: "Mia's team will write to you here soon." } } },
+      data: {
+        settings: {
+          ...settings,
+          kind: "influencer",
+          owner: { channel: "whatsapp_cloud", to: "+44 7700 900123" },
+          replies: { handoff: "Mia's team will write to you here soon." },
+        },
+      },
     });
     try {
       // The owner named in the broken settings is still the one told (here: no WhatsApp channel to do it, so the handoff says so).
@@ -201,12 +221,19 @@ describe("a persona that cannot be used fails closed", () => {
   });
 
   it("a draft cannot be made live through the API", async () => {
-    const created = await db().personaVersion.create({ data: { personaId: ids.mia!.personaId, version: 900, legacyText: "old text", draftReason: "its settings are not valid" } });
+    const created = await db().personaVersion.create({
+      data: { personaId: ids.mia!.personaId, version: 900, legacyText: "old text", draftReason: "its settings are not valid" },
+    });
     try {
       const res = await admin("mia", "POST", `/personas/${ids.mia!.personaId}/versions/900/activate`, {});
       expect([res.statusCode, res.json().error.code]).toEqual([422, "PERSONA_UNUSABLE"]);
       const read = (await admin("mia", "GET", `/personas/${ids.mia!.personaId}/versions/900`)).json();
-      expect(read).toMatchObject({ usable: false, persona: null, unusable: { reason: "its settings are not valid", text: "old text" }, systemPrompt: null });
+      expect(read).toMatchObject({
+        usable: false,
+        persona: null,
+        unusable: { reason: "its settings are not valid", text: "old text" },
+        systemPrompt: null,
+      });
     } finally {
       await db().personaVersion.delete({ where: { id: created.id } });
     }

@@ -43,9 +43,18 @@ beforeAll(async () => {
   await ensureProductionBuild();
   graph = await FakeGraphServer.start();
   database = await createTestDatabase();
-  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 16 });
-  const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_cloud", platformAccountId: WA_PHONE_NUMBER_ID, name: "WhatsApp" } });
-  const sealed = sealChannelCredentials({ accessToken: "token-wa", appSecret: APP_SECRET, verifyToken: "x" }, parseSecretKey(SECRETS_KEY), channel.id);
+  const { businessId } = await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", {
+    ...TEST_BUSINESS_SETTINGS,
+    replyMaxTokens: 16,
+  });
+  const channel = await database.db.channel.create({
+    data: { businessId, kind: "whatsapp_cloud", platformAccountId: WA_PHONE_NUMBER_ID, name: "WhatsApp" },
+  });
+  const sealed = sealChannelCredentials(
+    { accessToken: "token-wa", appSecret: APP_SECRET, verifyToken: "x" },
+    parseSecretKey(SECRETS_KEY),
+    channel.id,
+  );
   const secret = await database.db.channelSecret.create({
     data: { channelId: channel.id, ...sealed, ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) },
   });
@@ -121,7 +130,8 @@ async function customerWrites(url: string, text: string): Promise<{ wamid: strin
 }
 
 /** Text messages the fake WhatsApp received for this customer: what they saw, not what the database says. */
-const textsSentTo = (to: string) => graph.requests.filter((r) => (r.body as { type?: string; to?: string } | undefined)?.type === "text" && (r.body as { to?: string }).to === to);
+const textsSentTo = (to: string) =>
+  graph.requests.filter((r) => (r.body as { type?: string; to?: string } | undefined)?.type === "text" && (r.body as { to?: string }).to === to);
 
 async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -148,7 +158,13 @@ const healthz = (url: string) =>
 /** A POST whose body is only half sent: a request in flight for as long as the test wants. */
 function halfSentPost(url: string, body: string): { finish(): void; response: Promise<{ status: number } | { error: string }> } {
   const target = new URL(`${url}/api/webchat/demo/messages`);
-  const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } });
+  const req = http.request({
+    host: target.hostname,
+    port: target.port,
+    path: target.pathname,
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+  });
   const response = new Promise<{ status: number } | { error: string }>((resolve) => {
     req.on("response", (res) => {
       res.resume();
@@ -200,7 +216,8 @@ describe("gateway, stopped as docker stop stops it", () => {
     const { gateway, url } = await startGateway({ QUEUE_PREFIX: gatewayOnlyPrefix.prefix });
     expect(await healthz(url)).toBe(200);
     // Pages and assets the build copied next to the compiled code.
-    for (const page of ["/chat/demo", "/console/", "/console/console.css", "/api/admin/docs"]) expect((await fetch(`${url}${page}`)).status, page).toBe(200);
+    for (const page of ["/chat/demo", "/console/", "/console/console.css", "/api/admin/docs"])
+      expect((await fetch(`${url}${page}`)).status, page).toBe(200);
     const sessionId = randomUUID().replaceAll("-", "");
     const first = await fetch(`${url}/api/webchat/demo/messages`, {
       method: "POST",
@@ -222,7 +239,12 @@ describe("gateway, stopped as docker stop stops it", () => {
     gateway.signal("SIGTERM");
     expect(await gateway.waitForLog("SIGTERM received: stopping", 5000)).toMatchObject({ signal: "SIGTERM" });
     // New connections are refused while the request in flight is still being waited for.
-    await until(() => healthz(url), (status) => status !== 200, 5000, "/healthz to stop answering");
+    await until(
+      () => healthz(url),
+      (status) => status !== 200,
+      5000,
+      "/healthz to stop answering",
+    );
     expect(await Promise.race([streamEnded, new Promise((r) => setTimeout(() => r("still open"), 5000))])).toBe("ended");
     inFlight.finish();
     expect(await inFlight.response).toEqual({ status: 202 });
@@ -232,7 +254,12 @@ describe("gateway, stopped as docker stop stops it", () => {
     expect(exit.code, gateway.output()).toBe(0);
     // Once the last request is answered, nothing is left to wait for (no idle keep-alive connection either).
     expect(exit.at - drainedAt).toBeLessThan(2000);
-    expect(gateway.logLines().find((l) => l.msg === "stopped")).toMatchObject({ signal: "SIGTERM", requestsDrained: 1, streamsEnded: 1, requestsCut: 0 });
+    expect(gateway.logLines().find((l) => l.msg === "stopped")).toMatchObject({
+      signal: "SIGTERM",
+      requestsDrained: 1,
+      streamsEnded: 1,
+      requestsCut: 0,
+    });
     expect(await healthz(url)).toBe("refused");
     // The message that arrived during the stop was kept.
     expect(await database.db.message.count({ where: { platformMessageId: `${sessionId}:${clientMessageId}` } })).toBe(1);
@@ -240,7 +267,10 @@ describe("gateway, stopped as docker stop stops it", () => {
 
   it("cuts off a request still running at SHUTDOWN_DEADLINE_MS, says so, and exits 0", async () => {
     const { gateway, url } = await startGateway({ QUEUE_PREFIX: gatewayOnlyPrefix.prefix, SHUTDOWN_DEADLINE_MS: "1000" });
-    const stuck = halfSentPost(url, JSON.stringify({ sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "never finished" }));
+    const stuck = halfSentPost(
+      url,
+      JSON.stringify({ sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: "never finished" }),
+    );
     await new Promise((r) => setTimeout(r, 200));
     const stoppedAt = Date.now();
     gateway.signal("SIGTERM");
@@ -267,7 +297,13 @@ describe("worker, stopped as docker stop stops it", () => {
     expect(exit.code, worker.output()).toBe(0);
     expect(exit.at - stoppedAt).toBeLessThan(60_000);
     expect(worker.logLines().find((l) => l.msg === "SIGTERM received: stopping")).toBeDefined();
-    expect(worker.logLines().find((l) => l.msg === "stopped")).toMatchObject({ signal: "SIGTERM", turnsFinished: 1, turnsHandedBack: 0, turnsLeftToStall: 0, sendsFinished: 1 });
+    expect(worker.logLines().find((l) => l.msg === "stopped")).toMatchObject({
+      signal: "SIGTERM",
+      turnsFinished: 1,
+      turnsHandedBack: 0,
+      turnsLeftToStall: 0,
+      sendsFinished: 1,
+    });
     await new Promise((r) => setTimeout(r, 1000));
     expect(textsSentTo(from)).toHaveLength(1);
   }, 120_000);
@@ -291,11 +327,19 @@ describe("worker, stopped as docker stop stops it", () => {
     await replyMaxTokens(16);
     const startedAt = Date.now();
     const second = start("worker");
-    await until(() => textsSentTo(from), (sent) => sent.length > 0, 25_000, "the handed-back turn's reply at the customer");
+    await until(
+      () => textsSentTo(from),
+      (sent) => sent.length > 0,
+      25_000,
+      "the handed-back turn's reply at the customer",
+    );
     expect(Date.now() - startedAt).toBeLessThan(25_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(textsSentTo(from)).toHaveLength(1);
-    const reply = await database.db.message.findFirstOrThrow({ where: { direction: "outbound", conversation: { contact: { platformUserId: from } } }, include: { turn: true } });
+    const reply = await database.db.message.findFirstOrThrow({
+      where: { direction: "outbound", conversation: { contact: { platformUserId: from } } },
+      include: { turn: true },
+    });
     expect(reply.turn?.worker).toMatch(new RegExp(`:${second.pid}$`));
   }, 120_000);
 
@@ -320,7 +364,12 @@ describe("worker, stopped as docker stop stops it", () => {
 
     await replyMaxTokens(16);
     start("worker", crashLeases);
-    await until(() => textsSentTo(from), (sent) => sent.length > 0, 60_000, "the abandoned turn's reply at the customer");
+    await until(
+      () => textsSentTo(from),
+      (sent) => sent.length > 0,
+      60_000,
+      "the abandoned turn's reply at the customer",
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(textsSentTo(from)).toHaveLength(1);
   }, 150_000);
@@ -329,13 +378,22 @@ describe("worker, stopped as docker stop stops it", () => {
 describe("development commands", () => {
   it("SIGTERM to `npm run gateway` (npm alone, as docker stop would) stops the gateway too: no orphaned node", async () => {
     // Its own process group, so whatever it started can be found afterwards.
-    const npm = startApp(["npm", "run", "gateway"], { ...env({ QUEUE_PREFIX: gatewayOnlyPrefix.prefix }), NODE_ENV: "development" }, { detached: true });
+    const npm = startApp(
+      ["npm", "run", "gateway"],
+      { ...env({ QUEUE_PREFIX: gatewayOnlyPrefix.prefix }), NODE_ENV: "development" },
+      { detached: true },
+    );
     started.push(npm);
     const { address: url } = (await npm.waitForLog("gateway listening")) as { address: string };
     expect(await healthz(url)).toBe(200);
     npm.signal("SIGTERM");
     await npm.exited;
-    const left = await until(() => groupMembers(npm.pid), (members) => members.length === 0, 10_000, "the gateway to stop").catch(() => groupMembers(npm.pid));
+    const left = await until(
+      () => groupMembers(npm.pid),
+      (members) => members.length === 0,
+      10_000,
+      "the gateway to stop",
+    ).catch(() => groupMembers(npm.pid));
     try {
       expect(left, "processes left running after npm stopped").toEqual([]);
     } finally {

@@ -43,12 +43,19 @@ afterAll(async () => {
   await redisPrefix.cleanup();
 });
 
-const openSession = (authorization?: string) => fetch(`${base}/api/admin/session`, { method: "POST", headers: authorization ? { authorization } : {} });
+const openSession = (authorization?: string) =>
+  fetch(`${base}/api/admin/session`, { method: "POST", headers: authorization ? { authorization } : {} });
 const cookieOf = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
 
 describe("the queue dashboard (bull-board) at /admin/queues", () => {
   it("answers 401 without a session, whatever the path (page, API, static files)", async () => {
-    for (const path of ["/admin/queues", "/admin/queues/", "/admin/queues/api/queues", "/admin/queues/queue/turns", "/admin/queues/static/favicon-32x32.png"]) {
+    for (const path of [
+      "/admin/queues",
+      "/admin/queues/",
+      "/admin/queues/api/queues",
+      "/admin/queues/queue/turns",
+      "/admin/queues/static/favicon-32x32.png",
+    ]) {
       const res = await fetch(`${base}${path}`);
       expect(res.status, path).toBe(401);
       expect((await res.json()).error.code).toBe("UNAUTHORIZED");
@@ -72,7 +79,11 @@ describe("the queue dashboard (bull-board) at /admin/queues", () => {
   });
 
   it("lets an owner's console session in: the page, its files, its self-hosted fonts and the queues through bull-board's API", async () => {
-    await new BullTurnQueue(redis, redisPrefix.prefix, createLogger("silent", "test")).enqueueTurn({ conversationId: "c-1", messageId: "m-1", businessId: "b-1" });
+    await new BullTurnQueue(redis, redisPrefix.prefix, createLogger("silent", "test")).enqueueTurn({
+      conversationId: "c-1",
+      messageId: "m-1",
+      businessId: "b-1",
+    });
     const res = await openSession(`Bearer ${ownerKey}`);
     expect(res.status).toBe(201);
     const cookie = cookieOf(res);
@@ -90,7 +101,11 @@ describe("the queue dashboard (bull-board) at /admin/queues", () => {
     const fontFile = /url\(([^)]+\.woff2)\)/.exec(await css.text())![1]!;
     const font = await fetch(`${base}/admin/queues/fonts/${fontFile}`, { headers: { cookie } });
     expect(font.headers.get("content-type")).toBe("font/woff2");
-    expect(Buffer.from(await font.arrayBuffer()).subarray(0, 4).toString("latin1")).toBe("wOF2");
+    expect(
+      Buffer.from(await font.arrayBuffer())
+        .subarray(0, 4)
+        .toString("latin1"),
+    ).toBe("wOF2");
     // The UI's own files load with the same cookie.
     const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html)![1]!;
     const asset = await fetch(`${base}/admin/queues/${script}`, { headers: { cookie } });

@@ -27,7 +27,13 @@ let redis: PrivateRedis;
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedBusiness(database.db, await loadPersonaTemplate("support-bakery"), "demo", { ...TEST_BUSINESS_SETTINGS, replyMaxTokens: 12 });
-  model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 2048, sequences: 2, temperature: 0 });
+  model = await LlamaChatModel.load({
+    modelPath: await ensureTinyModel(MODEL_CACHE_DIR),
+    threads: 2,
+    contextSize: 2048,
+    sequences: 2,
+    temperature: 0,
+  });
 });
 
 afterAll(async () => {
@@ -75,9 +81,19 @@ describe("reconciler", () => {
     const business = await database.db.business.findFirstOrThrow();
     const channel = await database.db.channel.findFirstOrThrow({ where: { businessId: business.id } });
     const contact = await database.db.contact.create({ data: { businessId: business.id, channelId: channel.id, platformUserId: randomUUID() } });
-    const conversation = await database.db.conversation.create({ data: { businessId: business.id, channelId: channel.id, contactId: contact.id, waitingUntil: new Date(Date.now() + 3_600_000) } });
+    const conversation = await database.db.conversation.create({
+      data: { businessId: business.id, channelId: channel.id, contactId: contact.id, waitingUntil: new Date(Date.now() + 3_600_000) },
+    });
     const message = await database.db.message.create({
-      data: { businessId: business.id, conversationId: conversation.id, channelId: channel.id, direction: "inbound", text: "Also 4 croissants please", status: "received", createdAt: new Date(Date.now() - 120_000) },
+      data: {
+        businessId: business.id,
+        conversationId: conversation.id,
+        channelId: channel.id,
+        direction: "inbound",
+        text: "Also 4 croissants please",
+        status: "received",
+        createdAt: new Date(Date.now() - 120_000),
+      },
     });
     const store = new ReconcileRepository(database.db);
     const stale = async () => (await store.stalePending(new Date(Date.now() - 60_000), 500)).map((p) => p.messageId);
@@ -91,15 +107,33 @@ describe("reconciler", () => {
     const business = await database.db.business.findFirstOrThrow();
     const channels = {
       webchat: await database.db.channel.findFirstOrThrow({ where: { kind: "webchat" } }),
-      whatsapp_cloud: await database.db.channel.create({ data: { businessId: business.id, kind: "whatsapp_cloud", platformAccountId: "1065403522", name: "wa" } }),
+      whatsapp_cloud: await database.db.channel.create({
+        data: { businessId: business.id, kind: "whatsapp_cloud", platformAccountId: "1065403522", name: "wa" },
+      }),
     };
     const stuck: Record<string, string> = {};
     for (const [kind, channel] of Object.entries(channels)) {
       const contact = await database.db.contact.create({ data: { businessId: business.id, channelId: channel.id, platformUserId: `u-${kind}` } });
       const conversation = await database.db.conversation.create({ data: { businessId: business.id, channelId: channel.id, contactId: contact.id } });
-      await database.db.message.create({ data: { businessId: business.id, conversationId: conversation.id, channelId: channel.id, direction: "inbound", text: "hi", status: "answered" } });
+      await database.db.message.create({
+        data: {
+          businessId: business.id,
+          conversationId: conversation.id,
+          channelId: channel.id,
+          direction: "inbound",
+          text: "hi",
+          status: "answered",
+        },
+      });
       const reply = await database.db.message.create({
-        data: { businessId: business.id, conversationId: conversation.id, channelId: channel.id, direction: "outbound", text: "hello!", status: "pending" },
+        data: {
+          businessId: business.id,
+          conversationId: conversation.id,
+          channelId: channel.id,
+          direction: "outbound",
+          text: "hello!",
+          status: "pending",
+        },
       });
       const entry = await database.db.outboxEntry.create({ data: { messageId: reply.id, status: "sending", attempts: 1 } });
       // Claimed long ago and never confirmed: the worker died mid-send.

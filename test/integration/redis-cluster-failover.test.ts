@@ -33,7 +33,9 @@ beforeAll(async () => {
     businesses: { demo: "support-bakery" },
     redisUrl: cluster.url,
     logger: createLogger("warn", "test", new Writable({ write: (chunk: Buffer, _e, done) => (warnings.push(chunk.toString()), done()) })),
-    env: { SHUTDOWN_DEADLINE_MS: "5000" }, settings: { replyMaxTokens: 8 }, timings: { reconcileIntervalMs: 2000, reconcileAfterMs: 5000 },
+    env: { SHUTDOWN_DEADLINE_MS: "5000" },
+    settings: { replyMaxTokens: 8 },
+    timings: { reconcileIntervalMs: 2000, reconcileAfterMs: 5000 },
   });
 }, 120_000);
 
@@ -62,7 +64,8 @@ async function post(baseUrl: string, client: WebchatClient, text: string): Promi
       body: JSON.stringify({ sessionId: client.sessionId, clientMessageId, text }),
     }).catch(() => null);
     const body = res ? ((await res.json().catch(() => ({}))) as { messageId?: string }) : {};
-    if (res?.ok && body.messageId) return { client, messageId: body.messageId, acceptedAt: Date.now(), waitedMs: Date.now() - firstAttemptAt, firstAttemptAt };
+    if (res?.ok && body.messageId)
+      return { client, messageId: body.messageId, acceptedAt: Date.now(), waitedMs: Date.now() - firstAttemptAt, firstAttemptAt };
     if (res && res.status !== 503) throw new Error(`gateway answered ${res.status}`);
     if (Date.now() - firstAttemptAt > 60_000) throw new Error("gateway refused messages for 60 s");
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -88,7 +91,9 @@ describe("a Redis Cluster primary failover", () => {
         replyMs.push(Date.now() - s.acceptedAt);
         if (Date.now() - s.acceptedAt > 30_000) {
           const m = await pipeline!.database.db.message.findUnique({ where: { id: s.messageId } }).catch(() => null);
-          console.info(`SLOW reply ${Date.now() - s.acceptedAt} ms (accepted ${s.acceptedAt - killedAt} ms after the kill): ${JSON.stringify({ status: m?.status, error: m?.error, conversationId: m?.conversationId, replyId: m?.replyId, createdAt: m?.createdAt })}`);
+          console.info(
+            `SLOW reply ${Date.now() - s.acceptedAt} ms (accepted ${s.acceptedAt - killedAt} ms after the kill): ${JSON.stringify({ status: m?.status, error: m?.error, conversationId: m?.conversationId, replyId: m?.replyId, createdAt: m?.createdAt })}`,
+          );
         }
       }
     };
@@ -159,7 +164,9 @@ describe("a Redis Cluster primary failover", () => {
 
     const spell = Math.max(...sent.map((s) => s.waitedMs));
     const duringFailover = sent.filter((s) => s.firstAttemptAt >= killedAt && s.firstAttemptAt <= killedAt + promotedAfterMs).length;
-    console.info(`failover: replica promoted ${promotedAfterMs} ms after the kill; ${sent.length} messages, ${duringFailover} first posted during it; longest a message waited to be accepted ${spell} ms, to be answered ${Math.max(...replyMs)} ms`);
+    console.info(
+      `failover: replica promoted ${promotedAfterMs} ms after the kill; ${sent.length} messages, ${duringFailover} first posted during it; longest a message waited to be accepted ${spell} ms, to be answered ${Math.max(...replyMs)} ms`,
+    );
     expect(duringFailover).toBeGreaterThanOrEqual(3);
     expect(spell).toBeLessThan(MAX_SPELL_MS);
     expect(Math.max(...replyMs)).toBeLessThan(MAX_REPLY_MS);
@@ -169,8 +176,12 @@ describe("a Redis Cluster primary failover", () => {
     pipeline = undefined;
     const closeMs = Date.now() - closing;
     const cutShort = warnings.filter((w) => w.includes("not closed in time")).map((w) => (JSON.parse(w) as { what: string }).what);
-    const requeued = warnings.filter((w) => w.includes("reconciled work")).reduce((n, w) => n + ((JSON.parse(w) as { requeuedTurns?: number }).requeuedTurns ?? 0), 0);
-    console.info(`failover: gateway and worker closed in ${closeMs} ms${cutShort.length ? `; cut short: ${cutShort.join(", ")}` : ""}; turns the reconciler queued again: ${requeued}`);
+    const requeued = warnings
+      .filter((w) => w.includes("reconciled work"))
+      .reduce((n, w) => n + ((JSON.parse(w) as { requeuedTurns?: number }).requeuedTurns ?? 0), 0);
+    console.info(
+      `failover: gateway and worker closed in ${closeMs} ms${cutShort.length ? `; cut short: ${cutShort.join(", ")}` : ""}; turns the reconciler queued again: ${requeued}`,
+    );
     expect(closeMs).toBeLessThan(MAX_CLOSE_MS);
   }, 240_000);
 });

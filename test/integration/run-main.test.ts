@@ -34,7 +34,9 @@ describe("stopping an entry point", () => {
     expect(exit.code).toBe(1);
     expect(exit.at - stoppedAt).toBeGreaterThanOrEqual(500);
     expect(exit.at - stoppedAt).toBeLessThan(5000);
-    expect(p.logLines().find((l) => /the stop took longer than 500 ms: exiting now without finishing/.test(l.msg ?? ""))).toMatchObject({ exitCode: 1 });
+    expect(p.logLines().find((l) => /the stop took longer than 500 ms: exiting now without finishing/.test(l.msg ?? ""))).toMatchObject({
+      exitCode: 1,
+    });
     expect(p.logLines().find((l) => l.msg === "stopped")).toBeUndefined();
   });
 

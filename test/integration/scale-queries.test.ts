@@ -36,10 +36,22 @@ afterAll(async () => {
 /** A web chat session with `inbound` messages and `replies` replies, its last message `ageDays` ago. */
 async function session(ageDays: number, replies: Array<"pending" | "sent" | "delivered" | "failed">, inbound = 2) {
   const at = new Date(Date.now() - ageDays * 86_400_000);
-  const contact = await database.db.contact.create({ data: { businessId, channelId, platformUserId: randomBytes(12).toString("hex"), createdAt: at } });
-  const conversation = await database.db.conversation.create({ data: { businessId, channelId, contactId: contact.id, lastMessageAt: at, createdAt: at } });
+  const contact = await database.db.contact.create({
+    data: { businessId, channelId, platformUserId: randomBytes(12).toString("hex"), createdAt: at },
+  });
+  const conversation = await database.db.conversation.create({
+    data: { businessId, channelId, contactId: contact.id, lastMessageAt: at, createdAt: at },
+  });
   const common = { businessId, channelId, conversationId: conversation.id, createdAt: at };
-  await database.db.message.createMany({ data: Array.from({ length: inbound }, (_, i) => ({ ...common, direction: "inbound" as const, text: `m${i}`, status: "received" as const, platformMessageId: randomUUID() })) });
+  await database.db.message.createMany({
+    data: Array.from({ length: inbound }, (_, i) => ({
+      ...common,
+      direction: "inbound" as const,
+      text: `m${i}`,
+      status: "received" as const,
+      platformMessageId: randomUUID(),
+    })),
+  });
   await database.db.message.createMany({ data: replies.map((status) => ({ ...common, direction: "outbound" as const, text: "r", status })) });
   return contact.id;
 }
@@ -71,7 +83,8 @@ describe("reply counts kept by triggers", () => {
 
 describe("indexes for the lookups anyone can trigger", () => {
   it("plans index scans for replyId, recent turns and contacts by platform user id", async () => {
-    const plan = async (sql: string) => (await database.db.$queryRawUnsafe<Array<{ "QUERY PLAN": string }>>(`explain ${sql}`)).map((r) => r["QUERY PLAN"]).join("\n");
+    const plan = async (sql: string) =>
+      (await database.db.$queryRawUnsafe<Array<{ "QUERY PLAN": string }>>(`explain ${sql}`)).map((r) => r["QUERY PLAN"]).join("\n");
     await database.db.$executeRawUnsafe(`set enable_seqscan = off`);
     try {
       expect(await plan(`select id from "Message" where "replyId" = '${randomUUID()}'`)).toContain("Message_replyId_idx");
@@ -108,7 +121,9 @@ describe("abandoned web chat sessions", () => {
       for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
         if ((await database.db.contact.count({ where: { id: { in: [abandoned, abandonedFailedReply] } } })) === 0) break;
       }
-      const left = (await database.db.contact.findMany({ where: { id: { in: [abandoned, abandonedFailedReply, answered, recent] } }, select: { id: true } })).map((c) => c.id);
+      const left = (
+        await database.db.contact.findMany({ where: { id: { in: [abandoned, abandonedFailedReply, answered, recent] } }, select: { id: true } })
+      ).map((c) => c.id);
       expect(left.sort()).toEqual([answered, recent].sort());
     } finally {
       await maintenance.close();

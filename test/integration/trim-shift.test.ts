@@ -6,7 +6,14 @@ import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Counting, not timing: what a turn right after a trim evaluates, on the real engine.
 const SYSTEM = "You are Rosa, the assistant of Sunrise Bakery. Opening hours: Tuesday to Sunday 7:00-18:00.";
-const QUESTIONS = ["Are you open on Sunday?", "How much is rye?", "Do you have croissants?", "Can I order a cake?", "Is it vegan?", "Do you deliver?"];
+const QUESTIONS = [
+  "Are you open on Sunday?",
+  "How much is rye?",
+  "Do you have croissants?",
+  "Can I order a cake?",
+  "Is it vegan?",
+  "Do you deliver?",
+];
 const models: LlamaChatModel[] = [];
 let modelPath: string;
 beforeAll(async () => {
@@ -40,13 +47,17 @@ describe("a turn after the history was trimmed", () => {
     const next: ChatTurn = { role: "user", text: QUESTIONS[5]! };
     const trimmed: ChatPrompt = { system: SYSTEM, turns: [...turns.slice(4), next] }; // the two oldest exchanges dropped
     const g = await model.generate(trimmed, { maxTokens: 10, conversationKey: "c" });
-    const kept = (await model.countPromptTokens({ system: SYSTEM, turns: turns.slice(4) })) - (await model.countPromptTokens({ system: SYSTEM, turns: [] }));
+    const kept =
+      (await model.countPromptTokens({ system: SYSTEM, turns: turns.slice(4) })) - (await model.countPromptTokens({ system: SYSTEM, turns: [] }));
     expect(g.evaluatedTokens).toBeLessThanOrEqual((await model.countTurnTokens(next)) + 3);
     expect(g.shiftedTokens).toBeGreaterThan(kept - 15);
     expect(g.generatedTokens).toBeGreaterThan(0);
 
     // The cache now stands for the trimmed prompt: the next turn again reads only its own message.
-    const after: ChatPrompt = { system: SYSTEM, turns: [...trimmed.turns, { role: "assistant", text: g.text.trim() || "Sorry?" }, { role: "user", text: "Thanks!" }] };
+    const after: ChatPrompt = {
+      system: SYSTEM,
+      turns: [...trimmed.turns, { role: "assistant", text: g.text.trim() || "Sorry?" }, { role: "user", text: "Thanks!" }],
+    };
     const g2 = await model.generate(after, { maxTokens: 4, conversationKey: "c" });
     expect(g2.evaluatedTokens).toBeLessThanOrEqual((await model.countTurnTokens({ role: "user", text: "Thanks!" })) + 3);
     expect(g2.shiftedTokens).toBeUndefined();
@@ -57,7 +68,8 @@ describe("a turn after the history was trimmed", () => {
     const turns = await conversation(model, "c");
     const next: ChatTurn = { role: "user", text: QUESTIONS[5]! };
     const g = await model.generate({ system: SYSTEM, turns: [...turns.slice(4), next] }, { maxTokens: 10, conversationKey: "c" });
-    const kept = (await model.countPromptTokens({ system: SYSTEM, turns: turns.slice(4) })) - (await model.countPromptTokens({ system: SYSTEM, turns: [] }));
+    const kept =
+      (await model.countPromptTokens({ system: SYSTEM, turns: turns.slice(4) })) - (await model.countPromptTokens({ system: SYSTEM, turns: [] }));
     expect(g.evaluatedTokens).toBeGreaterThan(kept);
     expect(g.shiftedTokens).toBeUndefined();
   });
@@ -66,9 +78,12 @@ describe("a turn after the history was trimmed", () => {
     const model = await load(true);
     const turns = await conversation(model, "p");
     const next: ChatTurn = { role: "user", text: QUESTIONS[5]! };
-    const changed = await model.generate({ system: `${SYSTEM} Closed on Mondays.`, turns: [...turns.slice(4), next] }, { maxTokens: 4, conversationKey: "p" });
+    const changed = await model.generate(
+      { system: `${SYSTEM} Closed on Mondays.`, turns: [...turns.slice(4), next] },
+      { maxTokens: 4, conversationKey: "p" },
+    );
     expect(changed.shiftedTokens).toBeUndefined();
-    expect(changed.evaluatedTokens).toBeGreaterThan((await model.countPromptTokens({ system: SYSTEM, turns: [] })));
+    expect(changed.evaluatedTokens).toBeGreaterThan(await model.countPromptTokens({ system: SYSTEM, turns: [] }));
 
     const again = await conversation(model, "e");
     const edited = [...again.slice(4)];

@@ -45,7 +45,11 @@ beforeAll(async () => {
   );
   const queue = new BullTurnQueue(redis, redisPrefix.prefix, logger);
   try {
-    await waitFor(async () => (await queue.queue.getWorkers()).length >= 3, 60_000, () => workers.map((w) => w.output()).join("\n"));
+    await waitFor(
+      async () => (await queue.queue.getWorkers()).length >= 3,
+      60_000,
+      () => workers.map((w) => w.output()).join("\n"),
+    );
   } finally {
     await queue.close();
   }
@@ -89,7 +93,11 @@ describe("per-conversation ordering across worker processes", () => {
         return (await database.db.message.count({ where: { direction: "inbound", status: "answered" } })) === total;
       },
       150_000,
-      () => `${last}\n${workers.map((w) => w.output()).join("\n").slice(-3000)}`,
+      () =>
+        `${last}\n${workers
+          .map((w) => w.output())
+          .join("\n")
+          .slice(-3000)}`,
     );
     await waitFor(async () => (await database.db.outboxEntry.count({ where: { status: { not: "sent" } } })) === 0, 30_000);
 

@@ -27,7 +27,15 @@ afterAll(async () => database?.drop());
 async function customerSays(text: string, senderId = randomBytes(12).toString("hex")) {
   const inbound = new InboundRepository(database.db);
   const channel = await inbound.findChannel("webchat", "corner");
-  const stored = await inbound.storeInbound(channel!, { channelKind: "webchat", platformAccountId: "corner", platformMessageId: randomUUID(), senderId, kind: "text", text, sentAt: new Date() });
+  const stored = await inbound.storeInbound(channel!, {
+    channelKind: "webchat",
+    platformAccountId: "corner",
+    platformMessageId: randomUUID(),
+    senderId,
+    kind: "text",
+    text,
+    sentAt: new Date(),
+  });
   return { ...stored, senderId };
 }
 
@@ -40,7 +48,15 @@ function reply(conversationId: string, answeredIds: string[], text = "We open at
     answeredIds,
     text,
     historyStartSeq,
-    stats: { worker: "test", promptTokens: 10, evaluatedTokens: 4, generatedTokens: 3, startedAt: now, generationStartedAt: now, generationEndedAt: now },
+    stats: {
+      worker: "test",
+      promptTokens: 10,
+      evaluatedTokens: 4,
+      generatedTokens: 3,
+      startedAt: now,
+      generationStartedAt: now,
+      generationEndedAt: now,
+    },
   };
 }
 
@@ -65,7 +81,12 @@ describe("loadTurn", () => {
       business: { timezone: "UTC", openingHours: null, outsideHours: "answer", awayMessage: null },
       channel: { id: channelId, kind: "webchat", platformAccountId: "corner", credentialsRef: null },
       recipientId: first.senderId,
-      persona: { status: "valid", versionId: persona.activeVersionId, version: 1, systemPrompt: renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona) },
+      persona: {
+        status: "valid",
+        versionId: persona.activeVersionId,
+        version: 1,
+        systemPrompt: renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona),
+      },
       activity: { lastDay: 2, lastMinute: 2, noReplyYet: true },
       pendingIds: [first.messageId, second.messageId],
     });
@@ -81,12 +102,23 @@ describe("loadTurn", () => {
     const { persona: fan } = await loadPersonaTemplate("fan-creator");
     const version = await database.db.personaVersion.create({ data: { personaId: own.id, version: 1, settings: fan.settings, voice: fan.voice } });
     try {
-      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ status: "valid", systemPrompt: expect.stringContaining("Sunrise Bakery") });
+      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({
+        status: "valid",
+        systemPrompt: expect.stringContaining("Sunrise Bakery"),
+      });
       await database.db.channel.update({ where: { id: channelId }, data: { personaId: own.id } });
       // Its own persona has no live version: the turn fails closed rather than borrow the bakery's.
-      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ status: "invalid", versionId: null, problem: expect.stringMatching(/no active version/) });
+      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({
+        status: "invalid",
+        versionId: null,
+        problem: expect.stringMatching(/no active version/),
+      });
       await database.db.persona.update({ where: { id: own.id }, data: { activeVersionId: version.id } });
-      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({ status: "valid", versionId: version.id, systemPrompt: renderSystemPrompt(fan) });
+      expect((await turns.loadTurn(stored.conversationId))!.persona).toMatchObject({
+        status: "valid",
+        versionId: version.id,
+        systemPrompt: renderSystemPrompt(fan),
+      });
     } finally {
       await database.db.channel.update({ where: { id: channelId }, data: { personaId: null } });
       await database.db.persona.delete({ where: { id: own.id } });
@@ -99,8 +131,14 @@ describe("loadTurn", () => {
     const { persona: support } = await loadPersonaTemplate("support-bakery");
     const owner = { channel: "whatsapp_cloud", to: "+34 600 000 111" };
     const cases = [
-      { data: { settings: { ...support.settings, owner, kind: "robot" }, voice: support.voice }, problem: /version 1 has invalid settings: settings.kind/ },
-      { data: { settings: { ...support.settings, owner }, voice: support.voice, draftReason: "it has no text" }, problem: /version 2 is a draft that cannot be used: it has no text/ },
+      {
+        data: { settings: { ...support.settings, owner, kind: "robot" }, voice: support.voice },
+        problem: /version 1 has invalid settings: settings.kind/,
+      },
+      {
+        data: { settings: { ...support.settings, owner }, voice: support.voice, draftReason: "it has no text" },
+        problem: /version 2 is a draft that cannot be used: it has no text/,
+      },
       { data: { settings: { owner }, legacyText: "You are Rosa." }, problem: /version 3 is in the old text-only format/ },
     ];
     await database.db.channel.update({ where: { id: channelId }, data: { personaId: own.id } });
@@ -132,9 +170,25 @@ describe("saveReply", () => {
     const a = await customerSays("hi");
     const saved = (await turns.saveReply(reply(a.conversationId, [a.messageId], "Hello!", 5n)))!;
     expect(await database.db.message.findUniqueOrThrow({ where: { id: a.messageId } })).toMatchObject({ status: "answered", replyId: saved.replyId });
-    expect(await database.db.message.findUniqueOrThrow({ where: { id: saved.replyId } })).toMatchObject({ direction: "outbound", status: "pending", text: "Hello!", kind: "text", conversationId: a.conversationId });
-    expect(await database.db.outboxEntry.findUniqueOrThrow({ where: { id: saved.outboxId } })).toMatchObject({ messageId: saved.replyId, status: "pending", attempts: 0 });
-    expect(await database.db.turn.findUniqueOrThrow({ where: { replyId: saved.replyId } })).toMatchObject({ answeredCount: 1, promptTokens: 10, evaluatedTokens: 4, generatedTokens: 3, worker: "test" });
+    expect(await database.db.message.findUniqueOrThrow({ where: { id: saved.replyId } })).toMatchObject({
+      direction: "outbound",
+      status: "pending",
+      text: "Hello!",
+      kind: "text",
+      conversationId: a.conversationId,
+    });
+    expect(await database.db.outboxEntry.findUniqueOrThrow({ where: { id: saved.outboxId } })).toMatchObject({
+      messageId: saved.replyId,
+      status: "pending",
+      attempts: 0,
+    });
+    expect(await database.db.turn.findUniqueOrThrow({ where: { replyId: saved.replyId } })).toMatchObject({
+      answeredCount: 1,
+      promptTokens: 10,
+      evaluatedTokens: 4,
+      generatedTokens: 3,
+      worker: "test",
+    });
     expect((await database.db.conversation.findUniqueOrThrow({ where: { id: a.conversationId } })).historyStartSeq).toBe(5n);
 
     const b = await customerSays("and tomorrow?", a.senderId);

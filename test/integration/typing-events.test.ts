@@ -41,10 +41,19 @@ describe("typing events", () => {
     // The key carries no text, and expires by itself if the worker dies mid-turn.
     expect(await publisher.pttl(`${prefix.prefix}:typing:conv-typing`)).toBeGreaterThan(0);
 
-    await adapter.send({ channel: { id: "ch", kind: "webchat", platformAccountId: "k", credentialsRef: null }, conversationId: "conv-typing", recipientId: "s", messageId: "m-1", text: "hi" });
+    await adapter.send({
+      channel: { id: "ch", kind: "webchat", platformAccountId: "k", credentialsRef: null },
+      conversationId: "conv-typing",
+      recipientId: "s",
+      messageId: "m-1",
+      text: "hi",
+    });
     await adapter.typing("conv-typing", false);
     await expect.poll(() => events.length).toBe(3);
-    expect(events.slice(1)).toEqual([{ conversationId: "conv-typing", messageId: "m-1" }, { conversationId: "conv-typing", typing: false }]);
+    expect(events.slice(1)).toEqual([
+      { conversationId: "conv-typing", messageId: "m-1" },
+      { conversationId: "conv-typing", typing: false },
+    ]);
     expect(isTypingEvent(events[1]!)).toBe(false);
     expect(await bus.isTyping("conv-typing")).toBe(false);
     await unsubscribe();

@@ -30,7 +30,8 @@ const AWAY = "We're closed now, back {opens}.";
 beforeAll(async () => {
   // The reconciler would also answer what waited, after a minute: kept out of the way, so only the opening job and resume can.
   pipeline = await startTestPipeline({
-    settings: { replyMaxTokens: 8, turnDebounceMs: 300 }, timings: { reconcileIntervalMs: 3600000, reconcileAfterMs: 3600000 },
+    settings: { replyMaxTokens: 8, turnDebounceMs: 300 },
+    timings: { reconcileIntervalMs: 3600000, reconcileAfterMs: 3600000 },
     businesses: { bakery: "support-bakery" },
     now: () => new Date(Date.now() + clockShiftMs),
   });
@@ -57,7 +58,9 @@ async function admin<T = any>(path: string, body?: object): Promise<T> {
 
 /** What the customer's chat shows from the business: every outbound message of the session. */
 async function received(client: WebchatClient): Promise<string[]> {
-  const res = await fetch(`${baseUrl}/api/webchat/bakery/sessions/${client.sessionId}/messages`, { headers: { "x-webchat-session": client.sessionId } });
+  const res = await fetch(`${baseUrl}/api/webchat/bakery/sessions/${client.sessionId}/messages`, {
+    headers: { "x-webchat-session": client.sessionId },
+  });
   const { messages } = (await res.json()) as { messages: { direction: string; text: string }[] };
   return messages.filter((m) => m.direction === "outbound").map((m) => m.text);
 }
@@ -68,7 +71,10 @@ async function conversationOf(messageId: string) {
 
 describe("closed shop: later messages wait for a person, and the agent answers them at the opening", () => {
   it("three customers write; each gets the away reply once, the rest waits with a badge; the opening job answers what no person answered", async () => {
-    await database.db.business.update({ where: { id: businessId }, data: { timezone: "UTC", openingHours: everyDay([hh(2), hh(3)]), outsideHours: "away", awayMessage: AWAY } });
+    await database.db.business.update({
+      where: { id: businessId },
+      data: { timezone: "UTC", openingHours: everyDay([hh(2), hh(3)]), outsideHours: "away", awayMessage: AWAY },
+    });
     const names = ["Ana", "Bruno", "Chen"];
     const customers = names.map(() => new WebchatClient(baseUrl, "bakery"));
     const promptsBefore = model.prompts.length;
@@ -82,7 +88,13 @@ describe("closed shop: later messages wait for a person, and the agent answers t
     await expect.poll(async () => (await admin(`/conversations?state=waiting`)).items.length, { timeout: 30_000 }).toBe(3);
     const waiting = (await admin(`/conversations?state=waiting`)).items;
     for (const c of waiting) {
-      expect(c).toMatchObject({ state: "waiting", unansweredCount: 1, unread: true, tryIt: null, preview: { text: "Also 4 croissants please", direction: "inbound" } });
+      expect(c).toMatchObject({
+        state: "waiting",
+        unansweredCount: 1,
+        unread: true,
+        tryIt: null,
+        preview: { text: "Also 4 croissants please", direction: "inbound" },
+      });
       expect(c.waitingUntil).toMatch(new RegExp(`T${hh(2)}:00\\.000Z$`));
     }
     expect(waiting.map((c: any) => c.contact.displayName).sort()).toEqual(names);
@@ -108,10 +120,18 @@ describe("closed shop: later messages wait for a person, and the agent answers t
     await job.promote();
     for (const i of [0, 2]) await expect.poll(async () => (await received(customers[i]!)).length, { timeout: 60_000 }).toBe(2);
     expect(model.prompts.length).toBe(promptsBefore + 2);
-    const after = await database.db.message.findMany({ where: { id: { in: later } }, select: { id: true, status: true, reply: { select: { turn: { select: { id: true } } } } } });
+    const after = await database.db.message.findMany({
+      where: { id: { in: later } },
+      select: { id: true, status: true, reply: { select: { turn: { select: { id: true } } } } },
+    });
     expect(after.every((m) => m.status === "answered")).toBe(true);
     // Ana's and Chen's by the agent (a turn record), Bruno's by the owner (none).
-    expect(after.filter((m) => m.reply?.turn).map((m) => m.id).sort()).toEqual([later[0], later[2]].sort());
+    expect(
+      after
+        .filter((m) => m.reply?.turn)
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([later[0], later[2]].sort());
     expect((await admin(`/conversations?state=waiting`)).items).toHaveLength(0);
     // Bruno got his person's reply and nothing from the agent.
     await new Promise((r) => setTimeout(r, 1500));

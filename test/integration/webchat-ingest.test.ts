@@ -92,9 +92,19 @@ describe("web chat ingest", () => {
   });
 
   it("rejects a body larger than the request limit and malformed JSON", async () => {
-    const huge = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", headers: { "content-type": "application/json" }, payload: JSON.stringify({ text: "x".repeat(100_000) }) });
+    const huge = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify({ text: "x".repeat(100_000) }),
+    });
     expect(huge.statusCode).toBe(413);
-    const broken = await gateway.app.inject({ method: "POST", url: "/api/webchat/demo/messages", headers: { "content-type": "application/json" }, payload: '{"text": "hi' });
+    const broken = await gateway.app.inject({
+      method: "POST",
+      url: "/api/webchat/demo/messages",
+      headers: { "content-type": "application/json" },
+      payload: '{"text": "hi',
+    });
     expect(broken.statusCode).toBe(400);
   });
 
@@ -112,7 +122,10 @@ describe("web chat ingest", () => {
       const res = await post(gateway.app, { sessionId: sessionId(), clientMessageId: randomUUID(), text: "hello" });
       expect(res.statusCode).toBe(404);
     } finally {
-      await database.db.channel.update({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: "demo" } }, data: { enabled: true } });
+      await database.db.channel.update({
+        where: { kind_platformAccountId: { kind: "webchat", platformAccountId: "demo" } },
+        data: { enabled: true },
+      });
     }
   });
 });

@@ -44,11 +44,17 @@ afterAll(async () => {
 describe("whatsapp-web.js host", () => {
   it("starts the session of a channel added while it runs, stores its QR code, and stops it when the channel is removed", async () => {
     expect(clients.size).toBe(0);
-    const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111222", name: "Shop phone" } });
+    const channel = await database.db.channel.create({
+      data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111222", name: "Shop phone" },
+    });
     await expect.poll(() => clients.get(channel.id)?.calls.includes("initialize") ?? false, { timeout: 5000 }).toBe(true);
     clients.get(channel.id)!.emit("qr", "2@pairing-code");
     await expect
-      .poll(async () => (await database.db.channel.findUniqueOrThrow({ where: { id: channel.id } })).connection as { state?: string; qrDataUrl?: string } | null, { timeout: 5000 })
+      .poll(
+        async () =>
+          (await database.db.channel.findUniqueOrThrow({ where: { id: channel.id } })).connection as { state?: string; qrDataUrl?: string } | null,
+        { timeout: 5000 },
+      )
       .toMatchObject({ state: "pairing", qrDataUrl: expect.stringMatching(/^data:image\/png;base64,/) });
 
     // Scanned, then removed: the phone's linked device is logged out, then the session ends.
@@ -62,7 +68,9 @@ describe("whatsapp-web.js host", () => {
   });
 
   it("only stops a channel switched off (the phone stays linked), and starts it again when switched on", async () => {
-    const channel = await database.db.channel.create({ data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111444", name: "Second phone" } });
+    const channel = await database.db.channel.create({
+      data: { businessId, kind: "whatsapp_web", platformAccountId: "+34600111444", name: "Second phone" },
+    });
     await expect.poll(() => clients.get(channel.id)?.calls.includes("initialize") ?? false, { timeout: 5000 }).toBe(true);
     const first = clients.get(channel.id)!;
     first.emit("ready");
@@ -70,6 +78,8 @@ describe("whatsapp-web.js host", () => {
     await expect.poll(() => first.calls.includes("destroy"), { timeout: 5000 }).toBe(true);
     expect(first.calls).not.toContain("logout");
     await database.db.channel.update({ where: { id: channel.id }, data: { enabled: true } });
-    await expect.poll(() => clients.get(channel.id) !== first && (clients.get(channel.id)?.calls.includes("initialize") ?? false), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(() => clients.get(channel.id) !== first && (clients.get(channel.id)?.calls.includes("initialize") ?? false), { timeout: 5000 })
+      .toBe(true);
   });
 });

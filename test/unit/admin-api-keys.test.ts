@@ -26,7 +26,8 @@ describe("API key format", () => {
     const k = generateApiKey();
     expect(k.key).toMatch(/^pk_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
     expect(parseApiKey(k.key)).toEqual({ id: k.id, secret: k.secret });
-    for (const bad of ["", "pk_", k.key.slice(0, -1), `${k.key}x`, k.key.replace("pk_", "sk_"), ` ${k.key}`, k.key.toUpperCase()]) expect(parseApiKey(bad)).toBeNull();
+    for (const bad of ["", "pk_", k.key.slice(0, -1), `${k.key}x`, k.key.replace("pk_", "sk_"), ` ${k.key}`, k.key.toUpperCase()])
+      expect(parseApiKey(bad)).toBeNull();
     expect(parseBearer(`Bearer ${k.key}`)).toEqual({ id: k.id, secret: k.secret });
     expect(parseBearer(`bearer   ${k.key}`)).not.toBeNull();
     for (const bad of [undefined, k.key, `Basic ${k.key}`, `Bearer ${k.key} x`, `Bearer ${"x".repeat(300)}`]) expect(parseBearer(bad)).toBeNull();
@@ -66,7 +67,13 @@ describe("page cursors and text", () => {
   it("round-trips a cursor and refuses anything else", () => {
     const c = { at: new Date("2026-01-02T03:04:05.678Z"), id: "11111111-1111-4111-8111-111111111111" };
     expect(decodeCursor(encodeCursor(c))).toEqual(c);
-    for (const bad of ["", "garbage", Buffer.from("[1,2]").toString("base64url"), Buffer.from('["x","y"]').toString("base64url"), Buffer.from('["2026-01-01T00:00:00Z","not-a-uuid"]').toString("base64url")]) {
+    for (const bad of [
+      "",
+      "garbage",
+      Buffer.from("[1,2]").toString("base64url"),
+      Buffer.from('["x","y"]').toString("base64url"),
+      Buffer.from('["2026-01-01T00:00:00Z","not-a-uuid"]').toString("base64url"),
+    ]) {
       expect(decodeCursor(bad)).toBeNull();
     }
   });

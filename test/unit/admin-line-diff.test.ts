@@ -6,7 +6,8 @@ const lines = fc.array(fc.constantFrom("a", "b", "c", "d", ""), { maxLength: 12 
 
 function lcsLength(x: string[], y: string[]): number {
   const t = Array.from({ length: x.length + 1 }, () => Array<number>(y.length + 1).fill(0));
-  for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) t[i]![j] = x[i] === y[j] ? t[i + 1]![j + 1]! + 1 : Math.max(t[i + 1]![j]!, t[i]![j + 1]!);
+  for (let i = x.length - 1; i >= 0; i--)
+    for (let j = y.length - 1; j >= 0; j--) t[i]![j] = x[i] === y[j] ? t[i + 1]![j + 1]! + 1 : Math.max(t[i + 1]![j]!, t[i]![j + 1]!);
   return t[0]![0]!;
 }
 const split = (s: string) => (s === "" ? [] : s.split("\n"));
@@ -60,7 +61,10 @@ describe("diffLines", () => {
     const start = performance.now();
     const d = diffLines(oldText, newText);
     expect(d).toMatchObject({ added: 6000, removed: 6000, exact: false });
-    expect(d.lines.slice(0, 2)).toEqual([{ op: "remove", text: "old 0", oldLine: 1 }, { op: "remove", text: "old 1", oldLine: 2 }]);
+    expect(d.lines.slice(0, 2)).toEqual([
+      { op: "remove", text: "old 0", oldLine: 1 },
+      { op: "remove", text: "old 1", oldLine: 2 },
+    ]);
     expect(d.lines.at(-1)).toEqual({ op: "add", text: "new 5999", newLine: 6000 });
     expect(performance.now() - start).toBeLessThan(5000);
   });

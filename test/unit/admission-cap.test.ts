@@ -21,7 +21,11 @@ function businessCap(read: (businessId: string) => Promise<number>, max: number)
   return { admit: (businessId: string) => cap.admit(businessId, () => read(businessId), max, busy) };
 }
 
-const outcome = (admit: Promise<() => void>) => admit.then((release) => ({ release }), (error: unknown) => ({ error }));
+const outcome = (admit: Promise<() => void>) =>
+  admit.then(
+    (release) => ({ release }),
+    (error: unknown) => ({ error }),
+  );
 
 describe("a cap on a stored count, with the posts still being stored counted", () => {
   it("thirty posts checked at once on the same reading: only the cap's worth get in", async () => {

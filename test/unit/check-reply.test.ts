@@ -41,7 +41,13 @@ describe("findPromptLeak", () => {
     expect(findPromptLeak(reply, system, [])).toBeDefined();
   });
   it("allows quoting facts and short overlaps", () => {
-    expect(findPromptLeak("Our hours: Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00. See you soon!", system, Object.entries(support.settings.facts).map(([l, t]) => `${l}: ${t}`))).toBeUndefined();
+    expect(
+      findPromptLeak(
+        "Our hours: Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00. See you soon!",
+        system,
+        Object.entries(support.settings.facts).map(([l, t]) => `${l}: ${t}`),
+      ),
+    ).toBeUndefined();
     expect(findPromptLeak("I'm the AI assistant of Sunrise Bakery.", system, [])).toBeUndefined();
   });
 });
@@ -65,12 +71,16 @@ describe("findIdentityClaim", () => {
   ])("fan: %s", (reply, claim) => {
     expect(findIdentityClaim(reply, fan)).toBe(claim);
   });
-  it.each(["I'm an AI assistant, not a person.", "I'm not a human, I'm Mia's AI.", "No soy una persona, soy una IA.", "I'm really Mia's biggest helper!", "Mia personally tested this recipe.", "I'm personally a fan of brown butter."])(
-    "no claim: %s",
-    (reply) => {
-      expect(findIdentityClaim(reply, fan)).toBeUndefined();
-    },
-  );
+  it.each([
+    "I'm an AI assistant, not a person.",
+    "I'm not a human, I'm Mia's AI.",
+    "No soy una persona, soy una IA.",
+    "I'm really Mia's biggest helper!",
+    "Mia personally tested this recipe.",
+    "I'm personally a fan of brown butter.",
+  ])("no claim: %s", (reply) => {
+    expect(findIdentityClaim(reply, fan)).toBeUndefined();
+  });
 });
 
 describe("disclosesAi", () => {
@@ -111,7 +121,9 @@ describe("checkReply", () => {
   it("takes a price or time the knowledge base or the voice holds as quoted, not invented", () => {
     const reply = "The gluten-free loaf is 6.40 on Thursdays.";
     expect(check(reply)).toBe("contradicts-facts: 6.40");
-    expect(checkReply({ reply, persona: support, systemPrompt: systemOf(), knownFigures: figureValues("Gluten-free buckwheat loaf: 6,40 €") })).toBeUndefined();
+    expect(
+      checkReply({ reply, persona: support, systemPrompt: systemOf(), knownFigures: figureValues("Gluten-free buckwheat loaf: 6,40 €") }),
+    ).toBeUndefined();
     const voiced = { ...support, voice: `${support.voice} Coffee is 1.80 with any pastry.` };
     expect(checkReply({ reply: "Coffee is 1.80 with a pastry.", persona: voiced, systemPrompt: systemOf(voiced) })).toBeUndefined();
     expect(checkReply({ reply: "Coffee is 1.80 with a pastry.", persona: support, systemPrompt: systemOf() })).toBe("contradicts-facts: 1.80");

@@ -40,12 +40,15 @@ describe("classifyInbound: handoff triggers", () => {
     expect(classifyInbound(text, support).handoff).toBe(trigger);
   });
 
-  it.each(["Are you open on Sunday?", "How much is the sourdough?", "¿Tenéis pan de centeno?", "Is the person who bakes nice?", "I'd like to order a cake"])(
-    "no handoff: %s",
-    (text) => {
-      expect(classifyInbound(text, support).handoff).toBeUndefined();
-    },
-  );
+  it.each([
+    "Are you open on Sunday?",
+    "How much is the sourdough?",
+    "¿Tenéis pan de centeno?",
+    "Is the person who bakes nice?",
+    "I'd like to order a cake",
+  ])("no handoff: %s", (text) => {
+    expect(classifyInbound(text, support).handoff).toBeUndefined();
+  });
 
   it("knows a request for a person even when human is not a trigger", () => {
     const signals = classifyInbound("Can I talk to a real person?", fan);
@@ -55,12 +58,20 @@ describe("classifyInbound: handoff triggers", () => {
 });
 
 describe("classifyInbound: asked whether it is a person", () => {
-  it.each(["Are you a bot?", "are u human", "r u real?", "Is this really Mia?", "am I talking to a real person", "you're an AI right?", "¿Eres humana?", "¿eres un bot?", "¿Hablo con una persona?", "¿De verdad eres tú?"])(
-    "%s",
-    (text) => {
-      expect(classifyInbound(text, fan).askedIfHuman).toBe(true);
-    },
-  );
+  it.each([
+    "Are you a bot?",
+    "are u human",
+    "r u real?",
+    "Is this really Mia?",
+    "am I talking to a real person",
+    "you're an AI right?",
+    "¿Eres humana?",
+    "¿eres un bot?",
+    "¿Hablo con una persona?",
+    "¿De verdad eres tú?",
+  ])("%s", (text) => {
+    expect(classifyInbound(text, fan).askedIfHuman).toBe(true);
+  });
   it.each(["Are you open today?", "Are you doing a new video?", "¿Eres fan del chocolate?", "This cake is a real treat"])("not: %s", (text) => {
     expect(classifyInbound(text, fan).askedIfHuman).toBe(false);
   });
@@ -128,7 +139,10 @@ describe("replyLanguage", () => {
   });
 
   it("reads short chat messages in either language whatever the persona's (at least 37 of 40 of each, both ways)", () => {
-    const sets = JSON.parse(readFileSync(new URL("../fixtures/reply-language-messages.json", import.meta.url), "utf8")) as Record<"en" | "es", string[]>;
+    const sets = JSON.parse(readFileSync(new URL("../fixtures/reply-language-messages.json", import.meta.url), "utf8")) as Record<
+      "en" | "es",
+      string[]
+    >;
     for (const persona of ["English", "Spanish"]) {
       for (const language of ["en", "es"] as const) {
         const read = sets[language].filter((text) => replyLanguage([text], persona) === language).length;

@@ -7,7 +7,10 @@ describe("test timings for processes started from the entry points", () => {
   it("are absent unless the test hook is set, and read as given when it is", () => {
     expect(testTimingsFrom({})).toBeUndefined();
     expect(testTimingsFrom({ [TEST_TIMINGS_VARIABLE]: " " })).toBeUndefined();
-    expect(testTimingsFrom({ [TEST_TIMINGS_VARIABLE]: '{"stalledCheckMs":1000,"busyRetryMs":50}' })).toEqual({ stalledCheckMs: 1000, busyRetryMs: 50 });
+    expect(testTimingsFrom({ [TEST_TIMINGS_VARIABLE]: '{"stalledCheckMs":1000,"busyRetryMs":50}' })).toEqual({
+      stalledCheckMs: 1000,
+      busyRetryMs: 50,
+    });
   });
 
   it("stop the process on a malformed hook, naming what is wrong", () => {
@@ -30,6 +33,9 @@ describe("a business's stored settings", () => {
   it("fill what is missing, or not valid, with the defaults", () => {
     expect(readBusinessSettings(null)).toEqual(BUSINESS_SETTING_DEFAULTS);
     expect(readBusinessSettings([1, 2])).toEqual(BUSINESS_SETTING_DEFAULTS);
-    expect(readBusinessSettings({ replyMaxTokens: 12, temperature: "hot", turnDebounceMs: 5.5, nonTextReply: "  ", unknown: 1 })).toEqual({ ...BUSINESS_SETTING_DEFAULTS, replyMaxTokens: 12 });
+    expect(readBusinessSettings({ replyMaxTokens: 12, temperature: "hot", turnDebounceMs: 5.5, nonTextReply: "  ", unknown: 1 })).toEqual({
+      ...BUSINESS_SETTING_DEFAULTS,
+      replyMaxTokens: 12,
+    });
   });
 });

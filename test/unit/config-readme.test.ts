@@ -24,7 +24,21 @@ describe("README configuration", () => {
   });
 
   it("no longer reads the business settings or the test timings from the environment", () => {
-    const moved = ["REPLY_MAX_TOKENS", "LLM_TEMPERATURE", "TURN_DEBOUNCE_MS", "KNOWLEDGE_BUDGET_TOKENS", "OWNER_QUIET_MINUTES", "NON_TEXT_REPLY", "STALLED_CHECK_MS", "RECONCILE_INTERVAL_MS", "RECONCILE_AFTER_MS", "TURN_INTERRUPT_POLL_MS", "TURN_BUSY_RETRY_MS", "METRICS_CACHE_MS", "PERSONA_CHECK_DEBOUNCE_MS"];
+    const moved = [
+      "REPLY_MAX_TOKENS",
+      "LLM_TEMPERATURE",
+      "TURN_DEBOUNCE_MS",
+      "KNOWLEDGE_BUDGET_TOKENS",
+      "OWNER_QUIET_MINUTES",
+      "NON_TEXT_REPLY",
+      "STALLED_CHECK_MS",
+      "RECONCILE_INTERVAL_MS",
+      "RECONCILE_AFTER_MS",
+      "TURN_INTERRUPT_POLL_MS",
+      "TURN_BUSY_RETRY_MS",
+      "METRICS_CACHE_MS",
+      "PERSONA_CHECK_DEBOUNCE_MS",
+    ];
     for (const name of moved) expect(Object.keys(envSchema.shape)).not.toContain(name);
   });
 });

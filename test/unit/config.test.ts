@@ -26,12 +26,25 @@ describe("loadConfig", () => {
   });
 
   it("takes a Redis Cluster as REDIS_URL, and makes the queue prefix a hash tag so every key is in one slot", () => {
-    const config = loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis+cluster://10.0.0.1:7000,10.0.0.2:7000", QUEUE_PREFIX: "parlor" });
+    const config = loadConfig("gateway", {
+      DATABASE_URL: "postgresql://x@h/db",
+      REDIS_URL: "redis+cluster://10.0.0.1:7000,10.0.0.2:7000",
+      QUEUE_PREFIX: "parlor",
+    });
     expect(config.queuePrefix).toBe("{parlor}");
-    expect(loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis+cluster://h:7000", QUEUE_PREFIX: "{shop}:eu" }).queuePrefix).toBe("{shop}:eu");
-    expect(loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", QUEUE_PREFIX: "parlor" }).queuePrefix).toBe("parlor");
+    expect(
+      loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis+cluster://h:7000", QUEUE_PREFIX: "{shop}:eu" }).queuePrefix,
+    ).toBe("{shop}:eu");
+    expect(loadConfig("gateway", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", QUEUE_PREFIX: "parlor" }).queuePrefix).toBe(
+      "parlor",
+    );
     expect(parseClusterUrl("rediss+cluster://app:s%40cret@10.0.0.1:7000,[::1]:7001,cache,[::2]")).toEqual({
-      nodes: [{ host: "10.0.0.1", port: 7000 }, { host: "::1", port: 7001 }, { host: "cache", port: 6379 }, { host: "::2", port: 6379 }],
+      nodes: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "::1", port: 7001 },
+        { host: "cache", port: 6379 },
+        { host: "::2", port: 6379 },
+      ],
       username: "app",
       password: "s@cret",
       tls: true,
@@ -42,21 +55,44 @@ describe("loadConfig", () => {
   it("LLM_ENGINE=openai needs the engine's address and model name, and keeps the key out of the rest", () => {
     const base = { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", MODEL_PATH: "models/m.gguf" };
     expect(() => loadConfig("worker", { ...base, LLM_ENGINE: "openai" })).toThrowError(/LLM_BASE_URL[\s\S]*LLM_MODEL/);
-    const config = loadConfig("worker", { ...base, LLM_ENGINE: "openai", LLM_BASE_URL: "http://llama:8080", LLM_MODEL: "llama-2-7b-chat", LLM_API_KEY: "sk-test", LLM_ENGINE_SLOTS: "4" });
-    expect(config.model.engine).toMatchObject({ kind: "openai", baseUrl: "http://llama:8080", model: "llama-2-7b-chat", apiKey: "sk-test", slots: 4 });
+    const config = loadConfig("worker", {
+      ...base,
+      LLM_ENGINE: "openai",
+      LLM_BASE_URL: "http://llama:8080",
+      LLM_MODEL: "llama-2-7b-chat",
+      LLM_API_KEY: "sk-test",
+      LLM_ENGINE_SLOTS: "4",
+    });
+    expect(config.model.engine).toMatchObject({
+      kind: "openai",
+      baseUrl: "http://llama:8080",
+      model: "llama-2-7b-chat",
+      apiKey: "sk-test",
+      slots: 4,
+    });
     expect(loadConfig("worker", base).model.engine).toEqual({ kind: "embedded" });
     // On an engine the model file only gives a local tokenizer: without it the engine counts.
     const { MODEL_PATH: _, ...noModel } = base;
-    const onEngine = loadConfig("worker", { ...noModel, LLM_ENGINE: "openai", LLM_BASE_URL: "http://vllm:8000", LLM_MODEL: "meta-llama/Llama-2-7b-chat-hf" });
+    const onEngine = loadConfig("worker", {
+      ...noModel,
+      LLM_ENGINE: "openai",
+      LLM_BASE_URL: "http://vllm:8000",
+      LLM_MODEL: "meta-llama/Llama-2-7b-chat-hf",
+    });
     expect(onEngine.model.path).toBeUndefined();
     expect(() => loadConfig("worker", noModel)).toThrowError(/MODEL_PATH: required for the worker/);
   });
 
   it("runs migrations on DATABASE_DIRECT_URL when the app goes through a pooler, else on DATABASE_URL", () => {
-    const pooled = loadConfig("cli", { DATABASE_URL: "postgresql://u@pgbouncer:6432/parlor", DATABASE_DIRECT_URL: "postgresql://u@postgres:5432/parlor" });
+    const pooled = loadConfig("cli", {
+      DATABASE_URL: "postgresql://u@pgbouncer:6432/parlor",
+      DATABASE_DIRECT_URL: "postgresql://u@postgres:5432/parlor",
+    });
     expect(pooled.databaseUrl).toBe("postgresql://u@pgbouncer:6432/parlor");
     expect(pooled.migrationDatabaseUrl).toBe("postgresql://u@postgres:5432/parlor");
-    expect(loadConfig("cli", { DATABASE_URL: "postgresql://u@postgres:5432/parlor" }).migrationDatabaseUrl).toBe("postgresql://u@postgres:5432/parlor");
+    expect(loadConfig("cli", { DATABASE_URL: "postgresql://u@postgres:5432/parlor" }).migrationDatabaseUrl).toBe(
+      "postgresql://u@postgres:5432/parlor",
+    );
   });
 
   it("requires DATABASE_URL and REDIS_URL for the gateway but not a model", () => {
@@ -72,8 +108,20 @@ describe("loadConfig", () => {
       maxAgeMs: 60 * 60_000,
       personaPrefix: true,
     });
-    const set = loadConfig("demo", { LLM_KV_RAM_DIR: "/run/kv", LLM_KV_RAM_MB: "256", LLM_KV_DISK_DIR: ".data/kv", LLM_KV_DISK_MAX_MB: "512", LLM_KV_DISK_MAX_AGE_MINUTES: "30", LLM_KV_PERSONA_PREFIX: "false" }).model.kvTiers;
-    expect(set).toEqual({ ram: { dir: "/run/kv", maxBytes: 256 * 2 ** 20 }, disk: { dir: path.resolve(".data/kv"), maxBytes: 512 * 2 ** 20 }, maxAgeMs: 30 * 60_000, personaPrefix: false });
+    const set = loadConfig("demo", {
+      LLM_KV_RAM_DIR: "/run/kv",
+      LLM_KV_RAM_MB: "256",
+      LLM_KV_DISK_DIR: ".data/kv",
+      LLM_KV_DISK_MAX_MB: "512",
+      LLM_KV_DISK_MAX_AGE_MINUTES: "30",
+      LLM_KV_PERSONA_PREFIX: "false",
+    }).model.kvTiers;
+    expect(set).toEqual({
+      ram: { dir: "/run/kv", maxBytes: 256 * 2 ** 20 },
+      disk: { dir: path.resolve(".data/kv"), maxBytes: 512 * 2 ** 20 },
+      maxAgeMs: 30 * 60_000,
+      personaPrefix: false,
+    });
     // 0 MB turns a tier off; both off = no saved KV at all.
     expect(loadConfig("demo", { LLM_KV_RAM_MB: "0" }).model.kvTiers?.ram).toBeUndefined();
     expect(loadConfig("demo", { LLM_KV_DISK_MAX_MB: "0" }).model.kvTiers?.disk).toBeUndefined();
@@ -85,7 +133,9 @@ describe("loadConfig", () => {
   });
 
   it("bounds a Graph API call by META_GRAPH_TIMEOUT_MS (15 s unless set)", () => {
-    expect(loadConfig("worker", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", MODEL_PATH: "m.gguf" }).channels.graphTimeoutMs).toBe(15_000);
+    expect(
+      loadConfig("worker", { DATABASE_URL: "postgresql://x@h/db", REDIS_URL: "redis://h:6379", MODEL_PATH: "m.gguf" }).channels.graphTimeoutMs,
+    ).toBe(15_000);
     expect(loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "1500" }).channels.graphTimeoutMs).toBe(1500);
     expect(() => loadConfig("demo", { META_GRAPH_TIMEOUT_MS: "0" })).toThrowError(/META_GRAPH_TIMEOUT_MS/);
   });

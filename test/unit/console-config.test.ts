@@ -11,7 +11,12 @@ describe("console and owner-alert settings", () => {
 
   it("take a VAPID pair as web-push makes them, both or neither, and a mailto: or https: subject", () => {
     const pair = webpush.generateVAPIDKeys();
-    const config = loadConfig("test", { WEB_PUSH_VAPID_PUBLIC_KEY: pair.publicKey, WEB_PUSH_VAPID_PRIVATE_KEY: pair.privateKey, WEB_PUSH_SUBJECT: "mailto:ops@example.com", CONSOLE_SESSION_DAYS: "7" });
+    const config = loadConfig("test", {
+      WEB_PUSH_VAPID_PUBLIC_KEY: pair.publicKey,
+      WEB_PUSH_VAPID_PRIVATE_KEY: pair.privateKey,
+      WEB_PUSH_SUBJECT: "mailto:ops@example.com",
+      CONSOLE_SESSION_DAYS: "7",
+    });
     expect(config.console).toEqual({ sessionTtlMs: 7 * 86_400_000, vapidKeys: pair, pushSubject: "mailto:ops@example.com" });
     const problems = (env: Record<string, string>) => {
       try {

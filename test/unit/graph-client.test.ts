@@ -8,8 +8,18 @@ import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
 let graph: FakeGraphServer;
 let sleeps: number[];
 const client = (extra: Partial<ConstructorParameters<typeof GraphClient>[0]> = {}) =>
-  new GraphClient({ baseUrl: graph.baseUrl, version: "v21.0", maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, random: () => 1, sleep: async (ms) => void sleeps.push(ms), ...extra });
-const send = (c: GraphClient) => c.post("106540352242922/messages", "tok", { messaging_product: "whatsapp", to: "16505551234", type: "text", text: { body: "hi" } });
+  new GraphClient({
+    baseUrl: graph.baseUrl,
+    version: "v21.0",
+    maxAttempts: 4,
+    baseDelayMs: 100,
+    maxDelayMs: 5000,
+    random: () => 1,
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
+  });
+const send = (c: GraphClient) =>
+  c.post("106540352242922/messages", "tok", { messaging_product: "whatsapp", to: "16505551234", type: "text", text: { body: "hi" } });
 
 beforeAll(async () => {
   graph = await FakeGraphServer.start();
@@ -24,7 +34,11 @@ describe("GraphClient", () => {
   it("posts JSON with the bearer token to /{version}/{path}", async () => {
     const res = await send(client());
     expect(res.messages).toEqual([{ id: expect.stringMatching(/^wamid\.HBgL/) }]);
-    expect(graph.requests[0]).toMatchObject({ method: "POST", path: "/v21.0/106540352242922/messages", headers: { authorization: "Bearer tok", "content-type": "application/json" } });
+    expect(graph.requests[0]).toMatchObject({
+      method: "POST",
+      path: "/v21.0/106540352242922/messages",
+      headers: { authorization: "Bearer tok", "content-type": "application/json" },
+    });
   });
 
   it("does not wait out a 429 inside the call: a transport error carrying Meta's Retry-After, for the outbox to wait in its delayed set", async () => {
@@ -131,7 +145,10 @@ describe("GraphClient", () => {
   it("maps the closed customer window (WhatsApp 131047, Instagram 10/2534022) to OutsideCustomerWindowError", async () => {
     graph.failNext(1, { status: 400, body: { error: { message: "Re-engagement message", code: 131047 } } });
     await expect(send(client())).rejects.toBeInstanceOf(OutsideCustomerWindowError);
-    graph.failNext(1, { status: 400, body: { error: { message: "This message is sent outside of allowed window.", code: 10, error_subcode: 2534022 } } });
+    graph.failNext(1, {
+      status: 400,
+      body: { error: { message: "This message is sent outside of allowed window.", code: 10, error_subcode: 2534022 } },
+    });
     await expect(send(client())).rejects.toBeInstanceOf(OutsideCustomerWindowError);
   });
 

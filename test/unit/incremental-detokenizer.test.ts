@@ -16,7 +16,9 @@ describe("IncrementalDetokenizer", () => {
     model = await llama.loadModel({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR) });
     // Words and characters whose tokens come out as several byte tokens (accents, CJK, emoji), and
     // the chat template's stop text "</s>" spelled as text, which splits over tokens.
-    pieces = ["é", "ñ", "€", "你好", "😀", "👍🏽", "🦙", "</s>", "</", "s>", " Hola", "\n", " the", "  ", "¿Qué?", "a"].map((t) => [...model.tokenize(t)]);
+    pieces = ["é", "ñ", "€", "你好", "😀", "👍🏽", "🦙", "</s>", "</", "s>", " Hola", "\n", " the", "  ", "¿Qué?", "a"].map((t) => [
+      ...model.tokenize(t),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -25,16 +27,26 @@ describe("IncrementalDetokenizer", () => {
   });
 
   const streams = () =>
-    fc.array(
-      fc.oneof(
-        fc.integer({ min: 0, max: 31_999 }).map((t) => [t as Token]),
-        fc.integer({ min: 3, max: 258 }).map((t) => [t as Token]), // <0x00>..<0xFF> byte tokens
-        fc.integer({ min: 0, max: 15 }).map((i) => pieces[i]!),
-        fc.constantFrom([0 as Token], [1 as Token], [2 as Token]), // <unk>, <s>, </s>
+    fc
+      .array(
+        fc.oneof(
+          fc.integer({ min: 0, max: 31_999 }).map((t) => [t as Token]),
+          fc.integer({ min: 3, max: 258 }).map((t) => [t as Token]), // <0x00>..<0xFF> byte tokens
+          fc.integer({ min: 0, max: 15 }).map((i) => pieces[i]!),
+          fc.constantFrom([0 as Token], [1 as Token], [2 as Token]), // <unk>, <s>, </s>
+        ),
+        { maxLength: 60 },
+      )
+      .map((parts) => parts.flat());
+  const befores = () =>
+    fc.oneof(
+      fc.constant<Token[]>([]),
+      fc.array(
+        fc.integer({ min: 0, max: 31_999 }).map((t) => t as Token),
+        { maxLength: 6 },
       ),
-      { maxLength: 60 },
-    ).map((parts) => parts.flat());
-  const befores = () => fc.oneof(fc.constant<Token[]>([]), fc.array(fc.integer({ min: 0, max: 31_999 }).map((t) => t as Token), { maxLength: 6 }), fc.constant<Token[] | undefined>(undefined));
+      fc.constant<Token[] | undefined>(undefined),
+    );
 
   it("gives, after every token, exactly the text of detokenizing all tokens so far", () => {
     const prompt = [...model.tokenize("[INST] Hi [/INST]")].slice(-4);

@@ -22,8 +22,20 @@ describe("Instagram messaging webhook mapping", () => {
   });
 
   it("drops the business's own messages (is_echo) and deleted messages", () => {
-    expect(parseInstagramWebhook(fixture("instagram-echo"), 4000)).toEqual({ messages: [], statuses: [], skipped: [{ reason: "echo" }], unusable: [], adjusted: [] });
-    expect(parseInstagramWebhook(fixture("instagram-deleted"), 4000)).toEqual({ messages: [], statuses: [], skipped: [{ reason: "deleted" }], unusable: [], adjusted: [] });
+    expect(parseInstagramWebhook(fixture("instagram-echo"), 4000)).toEqual({
+      messages: [],
+      statuses: [],
+      skipped: [{ reason: "echo" }],
+      unusable: [],
+      adjusted: [],
+    });
+    expect(parseInstagramWebhook(fixture("instagram-deleted"), 4000)).toEqual({
+      messages: [],
+      statuses: [],
+      skipped: [{ reason: "deleted" }],
+      unusable: [],
+      adjusted: [],
+    });
   });
 
   it("treats a message from the account itself as an echo even without the flag", () => {
@@ -79,7 +91,17 @@ describe("Instagram messaging webhook mapping", () => {
   });
 
   it("never throws on other objects, missing fields or wrong types", () => {
-    for (const body of [null, [], { object: "whatsapp_business_account", entry: [] }, { object: "instagram", entry: [{}] }, { object: "instagram", entry: [{ id: "1", messaging: [null, {}, { message: {} }, { sender: { id: "2" }, timestamp: 1, message: { mid: "m", text: 5 } }] }] }, { object: "instagram", entry: [{ id: "1", changes: [{ field: "comments", value: {} }] }] }]) {
+    for (const body of [
+      null,
+      [],
+      { object: "whatsapp_business_account", entry: [] },
+      { object: "instagram", entry: [{}] },
+      {
+        object: "instagram",
+        entry: [{ id: "1", messaging: [null, {}, { message: {} }, { sender: { id: "2" }, timestamp: 1, message: { mid: "m", text: 5 } }] }],
+      },
+      { object: "instagram", entry: [{ id: "1", changes: [{ field: "comments", value: {} }] }] },
+    ]) {
       expect(parseInstagramWebhook(body, 4000).messages).toEqual([]);
     }
   });

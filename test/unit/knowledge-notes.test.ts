@@ -25,8 +25,8 @@ describe("knowledgeNotes", async () => {
   });
 
   it("gives nothing when the budget leaves no room for a few words, or there are no passages", async () => {
-    expect((await knowledgeNotes([passage("a", 500)], 20, countWords))).toBeNull();
-    expect((await knowledgeNotes([], 300, countWords))).toBeNull();
+    expect(await knowledgeNotes([passage("a", 500)], 20, countWords)).toBeNull();
+    expect(await knowledgeNotes([], 300, countWords)).toBeNull();
   });
 
   it("makes Llama-2 template markers in a passage inert and keeps it on one line", async () => {

@@ -10,7 +10,9 @@ const doc = (id: string, title: string, body: string): KnowledgeEntryText => ({ 
 describe("splitPassages", () => {
   it("keeps a FAQ entry whole: one passage, the question as title and the answer as text", () => {
     const long = "We deliver within 5 km. ".repeat(60).trim();
-    expect(splitPassages(faq("f1", "Do you deliver?", long))).toEqual([{ id: "f1#0", entryId: "f1", kind: "faq", title: "Do you deliver?", text: long }]);
+    expect(splitPassages(faq("f1", "Do you deliver?", long))).toEqual([
+      { id: "f1#0", entryId: "f1", kind: "faq", title: "Do you deliver?", text: long },
+    ]);
   });
 
   it("joins short paragraphs of a document up to the size, and starts a new passage past it", () => {
@@ -54,7 +56,14 @@ describe("LexicalIndex (MiniSearch)", () => {
     ...splitPassages(faq("hours", "What are your opening hours?", "Tuesday to Saturday 7:00 to 19:00, Sunday 8:00 to 14:00. Closed on Mondays.")),
     ...splitPassages(faq("gluten", "Do you have gluten-free bread?", "A buckwheat loaf on Thursdays and Saturdays.")),
     ...splitPassages(faq("cake", "Can I order a custom birthday cake?", "Custom cakes need 48 hours' notice and a 10 euro deposit.")),
-    ...splitPassages(doc("allergens", "Allergen information", "Nuts: the almond croissant and the walnut loaf contain nuts.\n\nSesame: the seeded rye is topped with sesame."), { maxChars: 70 }),
+    ...splitPassages(
+      doc(
+        "allergens",
+        "Allergen information",
+        "Nuts: the almond croissant and the walnut loaf contain nuts.\n\nSesame: the seeded rye is topped with sesame.",
+      ),
+      { maxChars: 70 },
+    ),
   ]);
   const top = (q: string) => index.rank(q, 3).map((r) => r.passage.id);
 

@@ -82,7 +82,9 @@ describe("WhatsappCloudAdapter.send", () => {
     await whatsapp.send(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }));
     expect(graph.readReceipts()).toHaveLength(0);
     graph.failNext(1, { status: 503 });
-    await expect(whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }))).rejects.toBeInstanceOf(SendOutcomeUnknownError);
+    await expect(whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }))).rejects.toBeInstanceOf(
+      SendOutcomeUnknownError,
+    );
     await whatsapp.markRead(delivery("whatsapp_cloud", { inboundPlatformMessageId: "wamid.IN2" }));
     expect(graph.requests.map((r) => r.body)).toEqual([
       expect.objectContaining({ type: "text" }),
@@ -117,7 +119,9 @@ describe("WhatsappCloudAdapter.send", () => {
   });
 
   it("refuses a free-form reply more than 24 h after the customer's last message, without calling Meta", async () => {
-    const error = await whatsapp.send(delivery("whatsapp_cloud", { lastInboundAt: new Date(NOW.getTime() - 25 * 3_600_000) })).catch((e: unknown) => e);
+    const error = await whatsapp
+      .send(delivery("whatsapp_cloud", { lastInboundAt: new Date(NOW.getTime() - 25 * 3_600_000) }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutsideCustomerWindowError);
     expect(error).toBeInstanceOf(PlatformRejectedError);
     expect((error as Error).name).toBe("OutsideCustomerWindowError");
@@ -133,7 +137,10 @@ describe("WhatsappCloudAdapter.send", () => {
 describe("InstagramAdapter.send", () => {
   it("sends {recipient, message} to the account's messages edge and returns the mid", async () => {
     const result = await instagram.send(delivery("instagram"));
-    expect(graph.requests[0]).toMatchObject({ path: "/v21.0/17841405822304914/messages", body: { recipient: { id: "6578843942192093" }, message: { text: "Yes, we have it in blue." } } });
+    expect(graph.requests[0]).toMatchObject({
+      path: "/v21.0/17841405822304914/messages",
+      body: { recipient: { id: "6578843942192093" }, message: { text: "Yes, we have it in blue." } },
+    });
     expect(result.platformMessageIds).toEqual([expect.stringMatching(/^m_/)]);
   });
 
@@ -141,7 +148,9 @@ describe("InstagramAdapter.send", () => {
     await instagram.send(delivery("instagram", { text: "Short sentence here. ".repeat(120) }));
     expect(graph.sentTexts().every((t) => t.length <= 1000)).toBe(true);
     expect(graph.sentTexts().length).toBe(3);
-    await expect(instagram.send(delivery("instagram", { lastInboundAt: new Date(NOW.getTime() - 48 * 3_600_000) }))).rejects.toBeInstanceOf(OutsideCustomerWindowError);
+    await expect(instagram.send(delivery("instagram", { lastInboundAt: new Date(NOW.getTime() - 48 * 3_600_000) }))).rejects.toBeInstanceOf(
+      OutsideCustomerWindowError,
+    );
   });
 });
 
@@ -150,12 +159,23 @@ describe("the worker's Meta adapters (metaAdapters)", () => {
     const key = randomBytes(32);
     const sealed = sealChannelCredentials({ accessToken: "EAAG-token", appSecret: "", verifyToken: "" }, key, "ch-1");
     // Only the sealed credentials are read from the database.
-    const db = { channelSecret: { findUnique: async () => ({ ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) }) } } as unknown as Db;
-    const config = loadConfig("test", { META_GRAPH_BASE_URL: graph.baseUrl, INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl, META_GRAPH_TIMEOUT_MS: "300", CHANNEL_SECRETS_KEY: key.toString("base64") });
+    const db = {
+      channelSecret: {
+        findUnique: async () => ({ ciphertext: Buffer.from(sealed.ciphertext), iv: Buffer.from(sealed.iv), tag: Buffer.from(sealed.tag) }),
+      },
+    } as unknown as Db;
+    const config = loadConfig("test", {
+      META_GRAPH_BASE_URL: graph.baseUrl,
+      INSTAGRAM_GRAPH_BASE_URL: graph.baseUrl,
+      META_GRAPH_TIMEOUT_MS: "300",
+      CHANNEL_SECRETS_KEY: key.toString("base64"),
+    });
     for (const adapter of metaAdapters(config, db, logger)) {
       graph.failNext(1, { delayMs: 3000 });
       const started = Date.now();
-      await expect(adapter.send(delivery(adapter.kind as "whatsapp_cloud" | "instagram", { lastInboundAt: new Date(Date.now() - 60_000) }))).rejects.toBeInstanceOf(SendOutcomeUnknownError);
+      await expect(
+        adapter.send(delivery(adapter.kind as "whatsapp_cloud" | "instagram", { lastInboundAt: new Date(Date.now() - 60_000) })),
+      ).rejects.toBeInstanceOf(SendOutcomeUnknownError);
       expect(Date.now() - started).toBeLessThan(2000);
     }
   });

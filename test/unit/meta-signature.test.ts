@@ -42,7 +42,10 @@ describe("X-Hub-Signature-256", () => {
 
 describe("verification handshake", () => {
   it("echoes the challenge only for subscribe with the right token", () => {
-    expect(answerVerifyChallenge({ "hub.mode": "subscribe", "hub.verify_token": "t", "hub.challenge": "42" }, "t")).toEqual({ status: 200, challenge: "42" });
+    expect(answerVerifyChallenge({ "hub.mode": "subscribe", "hub.verify_token": "t", "hub.challenge": "42" }, "t")).toEqual({
+      status: 200,
+      challenge: "42",
+    });
     expect(answerVerifyChallenge({ "hub.mode": "subscribe", "hub.verify_token": "x", "hub.challenge": "42" }, "t").status).toBe(403);
     expect(answerVerifyChallenge({ "hub.mode": "subscribe", "hub.verify_token": "t" }, "t").status).toBe(400);
     expect(answerVerifyChallenge({ "hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1" }, "").status).toBe(403);

@@ -6,7 +6,13 @@ import type { ChannelRef } from "../../src/ports/inbound-store.js";
 import { buildMetaTestApp, INSTAGRAM_APP, signedPost, WHATSAPP_APP } from "../channels/meta-test-app.js";
 
 const fixture = (name: string) => readFileSync(`test/fixtures/meta/${name}.json`, "utf8");
-const channel = (kind: ChannelRef["kind"], platformAccountId: string): ChannelRef => ({ id: `ch-${platformAccountId}`, businessId: "b1", kind, platformAccountId, enabled: true });
+const channel = (kind: ChannelRef["kind"], platformAccountId: string): ChannelRef => ({
+  id: `ch-${platformAccountId}`,
+  businessId: "b1",
+  kind,
+  platformAccountId,
+  enabled: true,
+});
 const KNOWN = new Set(["106540352242922", "17841405822304914"]);
 
 function setup(accept: (m: InboundMessage) => Promise<unknown> = async () => ({})) {
@@ -26,7 +32,10 @@ function setup(accept: (m: InboundMessage) => Promise<unknown> = async () => ({}
 describe("Meta webhook handshake", () => {
   it("answers the challenge as text when the verify token matches", async () => {
     const { app } = setup();
-    const res = await app.inject({ url: "/webhooks/whatsapp", query: { "hub.mode": "subscribe", "hub.verify_token": WHATSAPP_APP.verifyToken, "hub.challenge": "1158201444" } });
+    const res = await app.inject({
+      url: "/webhooks/whatsapp",
+      query: { "hub.mode": "subscribe", "hub.verify_token": WHATSAPP_APP.verifyToken, "hub.challenge": "1158201444" },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/plain/);
     expect(res.body).toBe("1158201444");
@@ -43,7 +52,10 @@ describe("Meta webhook handshake", () => {
     for (const query of queries) {
       expect((await app.inject({ url: "/webhooks/whatsapp", query })).statusCode).toBe(403);
     }
-    const ig = await app.inject({ url: "/webhooks/instagram", query: { "hub.mode": "subscribe", "hub.verify_token": INSTAGRAM_APP.verifyToken, "hub.challenge": "x1" } });
+    const ig = await app.inject({
+      url: "/webhooks/instagram",
+      query: { "hub.mode": "subscribe", "hub.verify_token": INSTAGRAM_APP.verifyToken, "hub.challenge": "x1" },
+    });
     expect(ig.body).toBe("x1");
   });
 });
@@ -53,7 +65,9 @@ describe("Meta webhook deliveries", () => {
     const { app, accepted } = setup();
     const res = await app.inject(signedPost("/webhooks/whatsapp", fixture("whatsapp-text")));
     expect(res.statusCode).toBe(200);
-    expect(accepted.map((m) => [m.channelKind, m.platformAccountId, m.text])).toEqual([["whatsapp_cloud", "106540352242922", "Does it come in another color?"]]);
+    expect(accepted.map((m) => [m.channelKind, m.platformAccountId, m.text])).toEqual([
+      ["whatsapp_cloud", "106540352242922", "Does it come in another color?"],
+    ]);
   });
 
   it("answers 401 and stores nothing when the signature is missing, wrong or from the other app", async () => {
@@ -124,7 +138,10 @@ describe("Meta webhook deliveries", () => {
   it("answers 500 (Meta redelivers) when one message could not be stored, after storing the others", async () => {
     const payload = JSON.parse(fixture("whatsapp-text"));
     const first = payload.entry[0].changes[0].value.messages[0];
-    payload.entry[0].changes[0].value.messages = [{ ...first, id: "wamid.breaks" }, { ...first, id: "wamid.fine" }];
+    payload.entry[0].changes[0].value.messages = [
+      { ...first, id: "wamid.breaks" },
+      { ...first, id: "wamid.fine" },
+    ];
     const { app, accepted } = setup(async (m) => {
       if (m.platformMessageId === "wamid.breaks") throw new Error("a bug in storage");
       return {};
@@ -150,7 +167,10 @@ describe("Meta webhook deliveries", () => {
 
   it("stores a message with a millisecond or nonsense timestamp and answers 200", async () => {
     const { app, accepted } = setup();
-    for (const [id, timestamp] of [["wamid.ms", "1749416383519"], ["wamid.one", "1"]] as const) {
+    for (const [id, timestamp] of [
+      ["wamid.ms", "1749416383519"],
+      ["wamid.one", "1"],
+    ] as const) {
       const payload = JSON.parse(fixture("whatsapp-text"));
       Object.assign(payload.entry[0].changes[0].value.messages[0], { id, timestamp });
       expect((await app.inject(signedPost("/webhooks/whatsapp", JSON.stringify(payload)))).statusCode).toBe(200);

@@ -52,7 +52,16 @@ describe("neutraliseControlText", () => {
   });
 
   it("leaves ordinary text alone", () => {
-    for (const text of ["Is the [install] guide ready?", "2 < 3 and 5 > 4", "<system> tags, <b>bold</b>, <span>", "Instagram [link]", "¿Abrís el domingo? <3", "soft\u00ADhyphen and zero\u200Bwidth in words", "Привет, это [тест]", "Τι ώρα ανοίγετε;"]) {
+    for (const text of [
+      "Is the [install] guide ready?",
+      "2 < 3 and 5 > 4",
+      "<system> tags, <b>bold</b>, <span>",
+      "Instagram [link]",
+      "¿Abrís el domingo? <3",
+      "soft\u00ADhyphen and zero\u200Bwidth in words",
+      "Привет, это [тест]",
+      "Τι ώρα ανοίγετε;",
+    ]) {
       expect(neutraliseControlText(text)).toBe(text);
     }
   });
@@ -73,8 +82,7 @@ describe("neutralised text with the real Llama-2 tokenizer and chat template", (
     await llama?.dispose();
   });
 
-  const contains = (haystack: readonly Token[], needle: readonly Token[]) =>
-    haystack.some((_, i) => needle.every((t, j) => haystack[i + j] === t));
+  const contains = (haystack: readonly Token[], needle: readonly Token[]) => haystack.some((_, i) => needle.every((t, j) => haystack[i + j] === t));
 
   it("no longer tokenizes to any marker's tokens, even with special-token parsing on", () => {
     const markerTokens = MARKERS.flatMap((m) => [raw.tokenize(m), raw.tokenize(` ${m}`).slice(1), raw.tokenize(`x${m}`).slice(1)]);
@@ -133,7 +141,9 @@ describe("a model's control tokens the common markers already cover", () => {
   it("add no pattern of their own, and are made inert all the same", () => {
     const reserved = Array.from({ length: 250 }, (_, i) => `<|reserved_special_token_${i}|>`);
     const llama3 = new ControlText([...reserved, "<|eot_id|>", "[SYSTEM_PROMPT]"]);
-    expect((llama3 as unknown as { markers: unknown[] }).markers).toHaveLength((commonControlText as unknown as { markers: unknown[] }).markers.length + 1);
+    expect((llama3 as unknown as { markers: unknown[] }).markers).toHaveLength(
+      (commonControlText as unknown as { markers: unknown[] }).markers.length + 1,
+    );
     expect(llama3.neutralise("<|reserved_special_token_7|> [SYSTEM_PROMPT] x")).toBe("‹｜reserved_special_token_7｜› ［SYSTEM_PROMPT］ x");
   });
 });

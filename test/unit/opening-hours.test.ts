@@ -1,24 +1,71 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DAYS, isOpenAt, nextClosingAfter, nextOpeningAfter, parseWeeklyHours, renderAwayMessage, type WeeklyHours } from "../../src/domain/opening-hours/index.js";
+import {
+  DAYS,
+  isOpenAt,
+  nextClosingAfter,
+  nextOpeningAfter,
+  parseWeeklyHours,
+  renderAwayMessage,
+  type WeeklyHours,
+} from "../../src/domain/opening-hours/index.js";
 
 const at = (iso: string) => new Date(iso);
 const weekdays = (range: [string, string]): WeeklyHours => ({ mon: [range], tue: [range], wed: [range], thu: [range], fri: [range] });
 
 describe("weekly schedule validation", () => {
   it("accepts days left out, empty days, several ranges, overnight ranges and 00:00-24:00", () => {
-    const result = parseWeeklyHours({ mon: [["09:00", "13:00"], ["16:00", "20:00"]], tue: [], fri: [["22:00", "02:00"]], sun: [["00:00", "24:00"]] });
-    expect(result).toEqual({ ok: true, hours: { mon: [["09:00", "13:00"], ["16:00", "20:00"]], tue: [], fri: [["22:00", "02:00"]], sun: [["00:00", "24:00"]] } });
+    const result = parseWeeklyHours({
+      mon: [
+        ["09:00", "13:00"],
+        ["16:00", "20:00"],
+      ],
+      tue: [],
+      fri: [["22:00", "02:00"]],
+      sun: [["00:00", "24:00"]],
+    });
+    expect(result).toEqual({
+      ok: true,
+      hours: {
+        mon: [
+          ["09:00", "13:00"],
+          ["16:00", "20:00"],
+        ],
+        tue: [],
+        fri: [["22:00", "02:00"]],
+        sun: [["00:00", "24:00"]],
+      },
+    });
     expect(parseWeeklyHours(null)).toEqual({ ok: true, hours: null });
   });
 
   it("names the range that overlaps another, on the same day and across midnight", () => {
-    expect(parseWeeklyHours({ tue: [["09:00", "13:00"], ["12:00", "15:00"]] })).toEqual({ ok: false, errors: ["openingHours.tue[1]: overlaps tue[0] (09:00-13:00)"] });
-    expect(parseWeeklyHours({ mon: [["22:00", "02:00"]], tue: [["01:00", "05:00"]] })).toEqual({ ok: false, errors: ["openingHours.tue[0]: overlaps mon[0] (22:00-02:00)"] });
+    expect(
+      parseWeeklyHours({
+        tue: [
+          ["09:00", "13:00"],
+          ["12:00", "15:00"],
+        ],
+      }),
+    ).toEqual({ ok: false, errors: ["openingHours.tue[1]: overlaps tue[0] (09:00-13:00)"] });
+    expect(parseWeeklyHours({ mon: [["22:00", "02:00"]], tue: [["01:00", "05:00"]] })).toEqual({
+      ok: false,
+      errors: ["openingHours.tue[0]: overlaps mon[0] (22:00-02:00)"],
+    });
     // Sunday night runs into Monday morning.
-    expect(parseWeeklyHours({ mon: [["01:00", "03:00"]], sun: [["23:00", "02:00"]] })).toEqual({ ok: false, errors: ["openingHours.sun[0]: overlaps mon[0] (01:00-03:00)"] });
+    expect(parseWeeklyHours({ mon: [["01:00", "03:00"]], sun: [["23:00", "02:00"]] })).toEqual({
+      ok: false,
+      errors: ["openingHours.sun[0]: overlaps mon[0] (01:00-03:00)"],
+    });
     // Touching is not overlapping.
-    expect(parseWeeklyHours({ mon: [["09:00", "12:00"], ["12:00", "14:00"]] }).ok).toBe(true);
+    expect(
+      parseWeeklyHours({
+        mon: [
+          ["09:00", "12:00"],
+          ["12:00", "14:00"],
+        ],
+      }).ok,
+    ).toBe(true);
   });
 
   it("rejects malformed times, empty ranges, unknown days and wrong shapes, naming each field", () => {
@@ -98,7 +145,13 @@ describe("open or closed", () => {
   });
 
   it("touching ranges are one open stretch: no opening at the seam", () => {
-    const hours: WeeklyHours = { mon: [["20:00", "24:00"]], tue: [["00:00", "03:00"], ["09:00", "10:00"]] };
+    const hours: WeeklyHours = {
+      mon: [["20:00", "24:00"]],
+      tue: [
+        ["00:00", "03:00"],
+        ["09:00", "10:00"],
+      ],
+    };
     expect(nextOpeningAfter(hours, "UTC", at("2026-06-01T21:00:00Z"))).toEqual(at("2026-06-02T09:00:00Z"));
     expect(nextClosingAfter(hours, "UTC", at("2026-06-01T21:00:00Z"))).toEqual(at("2026-06-02T03:00:00Z"));
   });
@@ -118,11 +171,18 @@ describe("away message", () => {
 // ---- properties ----
 
 const ZONES = ["UTC", "Europe/Madrid", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Auckland", "America/Sao_Paulo"];
-const time = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45)).map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`);
+const time = fc
+  .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45))
+  .map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`);
 const range = fc.tuple(time, fc.oneof(time, fc.constant("24:00"))).filter(([a, b]) => a !== b && !(b === "00:00" && a === "00:00"));
-const schedule = fc.record(Object.fromEntries(DAYS.map((d) => [d, fc.array(range, { maxLength: 3 })])), { requiredKeys: [] }) as fc.Arbitrary<WeeklyHours>;
+const schedule = fc.record(Object.fromEntries(DAYS.map((d) => [d, fc.array(range, { maxLength: 3 })])), {
+  requiredKeys: [],
+}) as fc.Arbitrary<WeeklyHours>;
 const instant = fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2028, 0, 1) }).map((ms) => new Date(Math.floor(ms / 60_000) * 60_000));
-const valid = schedule.map((s) => parseWeeklyHours(s)).filter((r): r is { ok: true; hours: WeeklyHours } => r.ok && r.hours !== null).map((r) => r.hours);
+const valid = schedule
+  .map((s) => parseWeeklyHours(s))
+  .filter((r): r is { ok: true; hours: WeeklyHours } => r.ok && r.hours !== null)
+  .map((r) => r.hours);
 
 /** How many ranges cover each minute of the week (Monday 00:00 = 0), by brute force. */
 function coverage(hours: WeeklyHours): number[] {

@@ -20,9 +20,15 @@ describe("what a turn does outside opening hours", () => {
   });
 
   it("sends the away message with the next opening once per closed period", () => {
-    expect(decideOutsideHours({ business: shop(), awaySentAt: null }, mondayNight)).toEqual({ kind: "away", text: "Closed, back tomorrow at 09:00." });
+    expect(decideOutsideHours({ business: shop(), awaySentAt: null }, mondayNight)).toEqual({
+      kind: "away",
+      text: "Closed, back tomorrow at 09:00.",
+    });
     // Sent an hour ago, still closed since: the messages wait for the opening (Tuesday 09:00 Madrid).
-    expect(decideOutsideHours({ business: shop(), awaySentAt: at("2026-06-01T19:00:00Z") }, mondayNight)).toEqual({ kind: "wait", opens: at("2026-06-02T07:00:00Z") });
+    expect(decideOutsideHours({ business: shop(), awaySentAt: at("2026-06-01T19:00:00Z") }, mondayNight)).toEqual({
+      kind: "wait",
+      opens: at("2026-06-02T07:00:00Z"),
+    });
     // Sent the night before; the shop was open on Monday in between: a new closed period.
     expect(decideOutsideHours({ business: shop(), awaySentAt: at("2026-05-31T20:00:00Z") }, mondayNight).kind).toBe("away");
     // Never opens: one away message, then the messages wait for a person.

@@ -26,6 +26,8 @@ describe("ownerNoticeText", () => {
     expect(ownerNoticeText({ ...base, reason: "handoff:refund", customerChannel: "whatsapp_cloud" })).toBe(
       "Handoff (refund): someone on WhatsApp needs you; the agent is paused in that conversation. Open http://127.0.0.1:3000/console/#/inbox/0b8f5f0e-3f7e-4c4b-9a53-3d8e7a0c1f11",
     );
-    expect(ownerNoticeText({ ...base, reason: "safety:minor-in-danger", customerChannel: "instagram" })).toMatch(/^Safety alert \(minor-in-danger\): someone on Instagram needs a person now/);
+    expect(ownerNoticeText({ ...base, reason: "safety:minor-in-danger", customerChannel: "instagram" })).toMatch(
+      /^Safety alert \(minor-in-danger\): someone on Instagram needs a person now/,
+    );
   });
 });

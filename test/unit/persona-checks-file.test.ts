@@ -29,7 +29,16 @@ describe("scripted checks files", () => {
   it("name the field and line of a wrong expectation", async () => {
     const file = await write(
       "bad.checks.yaml",
-      ["conversations:", "  - name: one", "    steps:", "      - say: hi", "        expect: { handof: true }", "      - say: hi", "        repeat: 0", "        expect: { silent: true }"].join("\n"),
+      [
+        "conversations:",
+        "  - name: one",
+        "    steps:",
+        "      - say: hi",
+        "        expect: { handof: true }",
+        "      - say: hi",
+        "        repeat: 0",
+        "        expect: { silent: true }",
+      ].join("\n"),
     );
     await expect(loadChecksFile(file)).rejects.toThrowError(/bad\.checks\.yaml:5: conversations\.0\.steps\.0\.expect: /);
     await expect(loadChecksFile(file)).rejects.toThrowError(/bad\.checks\.yaml:7: conversations\.0\.steps\.1\.repeat: /);

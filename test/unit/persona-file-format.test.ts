@@ -52,11 +52,18 @@ describe("persona files", () => {
     const source = file(FAN_FRONT_MATTER.replace("dailyMessagesPerFan: 3", "dailyMessagesPerFan: lots"));
     const lines = source.split("\n");
     const [problem] = problemsOf(source);
-    expect(problem).toEqual({ field: "limits.dailyMessagesPerFan", line: lines.findIndex((l) => l.includes("dailyMessagesPerFan")) + 1, message: expect.stringMatching(/whole number/) });
+    expect(problem).toEqual({
+      field: "limits.dailyMessagesPerFan",
+      line: lines.findIndex((l) => l.includes("dailyMessagesPerFan")) + 1,
+      message: expect.stringMatching(/whole number/),
+    });
   });
 
   it("keeps an unquoted time or date as the text written (js-yaml 3 made 7:00 the number 420)", () => {
-    const persona = parsePersonaFile(file(SUPPORT_FRONT_MATTER.replace('hours: "Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00"', "hours: 7:00\n  opened: 2024-05-01")), "x.md");
+    const persona = parsePersonaFile(
+      file(SUPPORT_FRONT_MATTER.replace('hours: "Tuesday to Saturday 7:00-18:00, Sunday 8:00-13:00"', "hours: 7:00\n  opened: 2024-05-01")),
+      "x.md",
+    );
     expect(persona.settings.facts).toMatchObject({ hours: "7:00", opened: "2024-05-01" });
   });
 
@@ -69,7 +76,20 @@ describe("persona files", () => {
   });
 
   it("reports every problem at once, each with its line", () => {
-    const source = file(["kind: fan", "name: Mia", "business: ''", "disclosur: Hi, I am an AI", "rules:", "  - fine", "  - 42", "owner:", "  channel: fax", "  to: x"].join("\n"));
+    const source = file(
+      [
+        "kind: fan",
+        "name: Mia",
+        "business: ''",
+        "disclosur: Hi, I am an AI",
+        "rules:",
+        "  - fine",
+        "  - 42",
+        "owner:",
+        "  channel: fax",
+        "  to: x",
+      ].join("\n"),
+    );
     const problems = problemsOf(source);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -89,7 +109,9 @@ describe("persona files", () => {
     // Missing under limits: the line of limits itself.
     expect(problems.find((p) => p.field === "limits.dailyMessagesPerFan")?.line).toBe(lineOf(file(without), "limits:"));
     const vague = file(FAN_FRONT_MATTER.replace(/disclosure: .*/, 'disclosure: "Hi, it is Mia here!"'));
-    expect(problemsOf(vague)).toEqual([{ field: "disclosure", line: lineOf(vague, "disclosure:"), message: expect.stringMatching(/must say it is an AI/) }]);
+    expect(problemsOf(vague)).toEqual([
+      { field: "disclosure", line: lineOf(vague, "disclosure:"), message: expect.stringMatching(/must say it is an AI/) },
+    ]);
   });
 
   it("requires handoff triggers for a business", () => {
@@ -110,7 +132,17 @@ describe("persona files", () => {
 
 describe("readYaml(...).lineOf", () => {
   const yamlKeyLine = (text: string, path: (string | number)[], firstLine = 1) => readYaml(text, firstLine).lineOf(path);
-  const yaml = ["kind: fan", "limits:", "  blockedTopics:", "  - politics", "  - topic: family", "    keywords: [a, b]", "notes: |", "  kind: not a key", "tail: 1"].join("\n");
+  const yaml = [
+    "kind: fan",
+    "limits:",
+    "  blockedTopics:",
+    "  - politics",
+    "  - topic: family",
+    "    keywords: [a, b]",
+    "notes: |",
+    "  kind: not a key",
+    "tail: 1",
+  ].join("\n");
   it("finds nested keys, list items at their key's indentation and keys inside items", () => {
     expect(yamlKeyLine(yaml, ["kind"])).toBe(1);
     expect(yamlKeyLine(yaml, ["limits", "blockedTopics", 0])).toBe(4);

@@ -22,7 +22,9 @@ describe("persona templates in prompts/", () => {
   });
 
   it("refuses the old text-only format, naming what is missing", () => {
-    expect(() => parsePersonaFile("---\nname: Rosa\nbusiness: B\n---\nYou are Rosa.", "old.md")).toThrowError(/old\.md:1: kind: kind must be support or fan/);
+    expect(() => parsePersonaFile("---\nname: Rosa\nbusiness: B\n---\nYou are Rosa.", "old.md")).toThrowError(
+      /old\.md:1: kind: kind must be support or fan/,
+    );
   });
 
   it("refuses unknown template names and path tricks", async () => {

@@ -16,12 +16,28 @@ const withSettings = (p: Persona, change: (s: Record<string, unknown>) => void):
 
 describe("validatePersona", () => {
   it("accepts settings + voice, filling defaults and cleaning text", () => {
-    const result = validatePersona({ settings: { kind: "support", name: " Rosa ", business: "B", handoff: { triggers: ["human"] }, owner: { channel: "admin", to: "o" }, facts: { hours: "9\u0000-17" } }, voice: "  Warm.\r\n " });
-    expect(result.ok && result.persona).toMatchObject({ settings: { name: "Rosa", language: "English", facts: { hours: "9-17" }, blocklist: [] }, voice: "Warm." });
+    const result = validatePersona({
+      settings: {
+        kind: "support",
+        name: " Rosa ",
+        business: "B",
+        handoff: { triggers: ["human"] },
+        owner: { channel: "admin", to: "o" },
+        facts: { hours: "9\u0000-17" },
+      },
+      voice: "  Warm.\r\n ",
+    });
+    expect(result.ok && result.persona).toMatchObject({
+      settings: { name: "Rosa", language: "English", facts: { hours: "9-17" }, blocklist: [] },
+      voice: "Warm.",
+    });
   });
 
   it("names each problem by its field", () => {
-    const result = validatePersona({ settings: { kind: "fan", name: "Mia", business: "B", owner: { channel: "admin", to: "t" }, rules: ["ok", ""], colour: "red" }, voice: "" });
+    const result = validatePersona({
+      settings: { kind: "fan", name: "Mia", business: "B", owner: { channel: "admin", to: "t" }, rules: ["ok", ""], colour: "red" },
+      voice: "",
+    });
     expect(result.ok).toBe(false);
     const fields = !result.ok ? result.problems.map((p) => p.field).sort() : [];
     expect(fields).toEqual(["settings.colour", "settings.disclosure", "settings.limits.dailyMessagesPerFan", "settings.rules.1", "voice"].sort());
@@ -49,21 +65,47 @@ describe("weakeningsOf", () => {
     ]);
     expect(weakeningsOf(after, before)).toEqual([]);
     const support = supportPersona();
-    expect(weakeningsOf(support, withSettings(support, (s) => ((s.blocklist as string[]) = [])))).toEqual([{ key: "blocklist:Crusty Corner", message: 'Replies may mention "Crusty Corner" again.' }]);
-    expect(weakeningsOf(support, withSettings(support, (s) => ((s.rules as string[]) = [])))[0]?.key).toBe("rules:Answer in one to three short sentences.");
+    expect(
+      weakeningsOf(
+        support,
+        withSettings(support, (s) => ((s.blocklist as string[]) = [])),
+      ),
+    ).toEqual([{ key: "blocklist:Crusty Corner", message: 'Replies may mention "Crusty Corner" again.' }]);
+    expect(
+      weakeningsOf(
+        support,
+        withSettings(support, (s) => ((s.rules as string[]) = [])),
+      )[0]?.key,
+    ).toBe("rules:Answer in one to three short sentences.");
   });
 });
 
 describe("readStoredPersona", () => {
-  const stored = (over: Partial<Parameters<typeof readStoredPersona>[0] & object> = {}) => ({ versionId: "v", version: 3, settings: supportPersona().settings, voice: supportPersona().voice, draftReason: null, ...over });
+  const stored = (over: Partial<Parameters<typeof readStoredPersona>[0] & object> = {}) => ({
+    versionId: "v",
+    version: 3,
+    settings: supportPersona().settings,
+    voice: supportPersona().voice,
+    draftReason: null,
+    ...over,
+  });
 
   it("renders a valid version's system prompt", () => {
-    expect(readStoredPersona(stored())).toEqual({ status: "valid", versionId: "v", version: 3, persona: supportPersona(), systemPrompt: renderSystemPrompt(supportPersona()) });
+    expect(readStoredPersona(stored())).toEqual({
+      status: "valid",
+      versionId: "v",
+      version: 3,
+      persona: supportPersona(),
+      systemPrompt: renderSystemPrompt(supportPersona()),
+    });
   });
 
   it("fails closed on every broken case, keeping whom to tell and the persona's own handoff text when readable", () => {
     expect(readStoredPersona(null)).toMatchObject({ status: "invalid", versionId: null, fallback: { notify: "admin" } });
-    expect(readStoredPersona(stored({ draftReason: "no text" }))).toMatchObject({ status: "invalid", problem: "version 3 is a draft that cannot be used: no text" });
+    expect(readStoredPersona(stored({ draftReason: "no text" }))).toMatchObject({
+      status: "invalid",
+      problem: "version 3 is a draft that cannot be used: no text",
+    });
     expect(readStoredPersona(stored({ voice: null }))).toMatchObject({ status: "invalid", problem: expect.stringMatching(/old text-only format/) });
     const broken = { ...supportPersona().settings, handoff: undefined, replies: { handoff: "The owner will write soon." } };
     expect(readStoredPersona(stored({ settings: broken }))).toEqual({
@@ -82,7 +124,9 @@ describe("converting the old single-text format", () => {
   const fan = fanPersona();
 
   it("reads facts, rules and voice back from an edited rendered prompt, dropping the generated rules", () => {
-    const text = renderSystemPrompt(fan).replace("- cookbook: 24.99", "- cookbook: 26.99\n- merch: tote bags").replace("Rules:\n", "Rules:\n- Always sign off with a cookie emoji.\n");
+    const text = renderSystemPrompt(fan)
+      .replace("- cookbook: 24.99", "- cookbook: 26.99\n- merch: tote bags")
+      .replace("Rules:\n", "Rules:\n- Always sign off with a cookie emoji.\n");
     const read = readRenderedPrompt(text, fan);
     expect(read.facts).toEqual({ uploads: "every Thursday at 17:00", cookbook: "26.99", merch: "tote bags" });
     expect(read.rules).toEqual(["Always sign off with a cookie emoji."]);
@@ -94,7 +138,13 @@ describe("converting the old single-text format", () => {
   it("gives a text-only persona the default support rules; a later edit inherits them", () => {
     const out = convertLegacyVersions(
       [
-        { id: "a", version: 1, settings: { fileHash: "h", meta: { name: "Rosa", business: "Sunrise Bakery" } }, legacyText: "You are Rosa.", voice: null },
+        {
+          id: "a",
+          version: 1,
+          settings: { fileHash: "h", meta: { name: "Rosa", business: "Sunrise Bakery" } },
+          legacyText: "You are Rosa.",
+          voice: null,
+        },
         { id: "b", version: 2, settings: { source: "admin-api", apiKeyId: "k" }, legacyText: "You are Rosa. Be brief.", voice: null },
       ],
       names,
@@ -116,6 +166,10 @@ describe("converting the old single-text format", () => {
       ],
       names,
     );
-    expect(out.map((c) => (c.ok ? "ok" : c.reason))).toEqual([expect.stringMatching(/not valid.*settings.business/), "it has no text", "the stored file settings have no body"]);
+    expect(out.map((c) => (c.ok ? "ok" : c.reason))).toEqual([
+      expect.stringMatching(/not valid.*settings.business/),
+      "it has no text",
+      "the stored file settings have no body",
+    ]);
   });
 });

@@ -38,8 +38,20 @@ describe("without a model file (the gateway's default)", () => {
   let llama2: LlamaChatModel;
   let llama3: LlamaChatModel;
   beforeAll(async () => {
-    llama2 = await LlamaChatModel.load({ modelPath: await ensureTinyChatModel(MODEL_CACHE_DIR, LLAMA2_FAMILY), threads: 1, contextSize: 1024, sequences: 1, temperature: 0 });
-    llama3 = await LlamaChatModel.load({ modelPath: await ensureTinyChatModel(MODEL_CACHE_DIR, LLAMA3_FAMILY), threads: 1, contextSize: 1024, sequences: 1, temperature: 0 });
+    llama2 = await LlamaChatModel.load({
+      modelPath: await ensureTinyChatModel(MODEL_CACHE_DIR, LLAMA2_FAMILY),
+      threads: 1,
+      contextSize: 1024,
+      sequences: 1,
+      temperature: 0,
+    });
+    llama3 = await LlamaChatModel.load({
+      modelPath: await ensureTinyChatModel(MODEL_CACHE_DIR, LLAMA3_FAMILY),
+      threads: 1,
+      contextSize: 1024,
+      sequences: 1,
+      temperature: 0,
+    });
   }, 60_000);
   afterAll(async () => {
     await llama2?.close();

@@ -22,10 +22,16 @@ describe("errors for people", () => {
   });
 
   it("says each problem of a request, without a path or a code in the message", () => {
-    const schema = z.object({ name: z.string().max(3, "at most 3 characters"), awayMessage: z.string().min(1, "must not be empty"), personaId: z.uuid({ error: "must be a UUID" }) });
+    const schema = z.object({
+      name: z.string().max(3, "at most 3 characters"),
+      awayMessage: z.string().min(1, "must not be empty"),
+      personaId: z.uuid({ error: "must be a UUID" }),
+    });
     const { message, field } = plainError(fail(() => parseInput(schema, { name: "Crusty", awayMessage: "", personaId: "x" }, "body")));
     expect(field).toBe("body.name");
-    expect(message).toBe("Name is too long: shorten it to 3 characters or fewer. The away message can't be empty: fill it in. The persona is not a valid id: pick it again from the list.");
+    expect(message).toBe(
+      "Name is too long: shorten it to 3 characters or fewer. The away message can't be empty: fill it in. The persona is not a valid id: pick it again from the list.",
+    );
     expect(message).not.toMatch(/body\.|INVALID_REQUEST/);
   });
 
@@ -36,7 +42,9 @@ describe("errors for people", () => {
   });
 
   it("reads sentences that already name their subject as they are", () => {
-    expect(plainSentence("body.body", "An FAQ answer has at most 2000 characters: shorten it by 720")).toBe("An FAQ answer has at most 2000 characters: shorten it by 720.");
+    expect(plainSentence("body.body", "An FAQ answer has at most 2000 characters: shorten it by 720")).toBe(
+      "An FAQ answer has at most 2000 characters: shorten it by 720.",
+    );
     expect(plainSentence("body.text", "text is empty")).toBe("Text is empty.");
     expect(plainSentence("body.chatPage.color", "a colour is written #rrggbb, like #1a7f5a")).toBe("A colour is written #rrggbb, like #1a7f5a.");
     expect(plainSentence("query.limit", "Too big: expected number to be <=200")).toBe("Limit must be at most 200.");

@@ -18,7 +18,8 @@ afterAll(async () => {
   await vocabulary?.close();
 });
 
-const renderPersona = (persona: Persona, o: { countTokens: (s: string) => number; budget: number }) => checkPersonaFits(persona, { countTokens: o.countTokens, maxPersonaTokens: o.budget });
+const renderPersona = (persona: Persona, o: { countTokens: (s: string) => number; budget: number }) =>
+  checkPersonaFits(persona, { countTokens: o.countTokens, maxPersonaTokens: o.budget });
 
 describe("renderSystemPrompt and checkPersonaFits", () => {
   it("lists facts and rules, adds the AI rule and the handoff rule for a business", () => {
@@ -29,7 +30,9 @@ describe("renderSystemPrompt and checkPersonaFits", () => {
     expect(systemPrompt).toContain("- bread: sourdough loaf 5.50, baguette 2.80");
     expect(systemPrompt).toContain("- Answer in one to three short sentences.");
     expect(systemPrompt).toContain("- You are an AI. Never claim to be a human.");
-    expect(systemPrompt).toContain('asks for a person, asks for a refund or their money back, makes a complaint or mentions "wholesale", say that the owner will reply personally');
+    expect(systemPrompt).toContain(
+      'asks for a person, asks for a refund or their money back, makes a complaint or mentions "wholesale", say that the owner will reply personally',
+    );
     expect(systemPrompt).not.toContain("In your first message");
   });
 
@@ -59,7 +62,9 @@ describe("renderSystemPrompt and checkPersonaFits", () => {
     const persona = supportPersona();
     const tokens = renderPersona(persona, { countTokens, budget: 10_000 }).tokens;
     expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(PersonaTooLongError);
-    expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(new RegExp(`system prompt is ${tokens} tokens; the limit is ${tokens - 1}`));
+    expect(() => renderPersona(persona, { countTokens, budget: tokens - 1 })).toThrowError(
+      new RegExp(`system prompt is ${tokens} tokens; the limit is ${tokens - 1}`),
+    );
     try {
       renderPersona(persona, { countTokens, budget: tokens - 1 });
     } catch (error) {

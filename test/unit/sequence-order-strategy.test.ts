@@ -31,18 +31,27 @@ describe("inSequenceOrder", () => {
 
   it("never exceeds the batch size, never gives an item more than it has, and fills the batch when it can", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 1, max: 900 })), { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 1024 }), (specs, size) => {
-        const items = specs.map(([slot, n]) => item(slot, n));
-        const batch = inSequenceOrder({ items, size });
-        const total = batch.reduce((n, b) => n + b.processAmount, 0);
-        expect(total).toBe(Math.min(size, specs.reduce((n, [, t]) => n + t, 0)));
-        for (const b of batch) {
-          expect(b.processAmount).toBeGreaterThan(0);
-          expect(b.processAmount).toBeLessThanOrEqual(b.item.tokens.length);
-        }
-        const slots = batch.map((b) => slotOf(b.item));
-        expect(slots).toEqual([...slots].sort((a, b) => a - b));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 1, max: 900 })), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 1024 }),
+        (specs, size) => {
+          const items = specs.map(([slot, n]) => item(slot, n));
+          const batch = inSequenceOrder({ items, size });
+          const total = batch.reduce((n, b) => n + b.processAmount, 0);
+          expect(total).toBe(
+            Math.min(
+              size,
+              specs.reduce((n, [, t]) => n + t, 0),
+            ),
+          );
+          for (const b of batch) {
+            expect(b.processAmount).toBeGreaterThan(0);
+            expect(b.processAmount).toBeLessThanOrEqual(b.item.tokens.length);
+          }
+          const slots = batch.map((b) => slotOf(b.item));
+          expect(slots).toEqual([...slots].sort((a, b) => a - b));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -30,7 +30,10 @@ describe("parseSignedRequest", () => {
   });
 
   it("accepts base64 padding on either part, a numeric user id and a lower-case algorithm", () => {
-    const part = Buffer.from(JSON.stringify({ ...META_EXAMPLE, user_id: 218471, algorithm: "hmac-sha256" })).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
+    const part = Buffer.from(JSON.stringify({ ...META_EXAMPLE, user_id: 218471, algorithm: "hmac-sha256" }))
+      .toString("base64")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
     const signature = createHmac("sha256", SECRET).update(part).digest("base64").replace(/\+/g, "-").replace(/\//g, "_");
     expect(signature.endsWith("=")).toBe(true);
     expect(parseSignedRequest(`${signature}.${part}`, [SECRET])).toMatchObject({ ok: true, payload: { userId: "218471" } });
@@ -52,7 +55,12 @@ describe("parseSignedRequest", () => {
     ["no signature (unsigned)", `.${b64url(JSON.stringify(META_EXAMPLE))}`, 401, "SIGNATURE_MISSING"],
     ["the wrong secret", build(META_EXAMPLE, OTHER), 401, "BAD_SIGNATURE"],
     ["a truncated signature", build(META_EXAMPLE).slice(10), 401, "BAD_SIGNATURE"],
-    ["a payload changed after signing", `${build(META_EXAMPLE).split(".")[0]}.${b64url(JSON.stringify({ ...META_EXAMPLE, user_id: "999" }))}`, 401, "BAD_SIGNATURE"],
+    [
+      "a payload changed after signing",
+      `${build(META_EXAMPLE).split(".")[0]}.${b64url(JSON.stringify({ ...META_EXAMPLE, user_id: "999" }))}`,
+      401,
+      "BAD_SIGNATURE",
+    ],
     ["a signed payload that is not JSON", build("not json"), 400, "SIGNED_REQUEST_MALFORMED"],
     ["a signed JSON array", build("[1,2]"), 400, "SIGNED_REQUEST_MALFORMED"],
     ["another algorithm", build({ ...META_EXAMPLE, algorithm: "HMAC-SHA1" }), 400, "UNSUPPORTED_ALGORITHM"],

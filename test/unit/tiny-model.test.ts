@@ -2,20 +2,9 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import llamaTokenizer from "llama-tokenizer-js";
-import {
-  getLlama,
-  Llama2ChatWrapper,
-  LlamaChatSession,
-  readGgufFileInfo,
-  type Llama,
-  type LlamaModel,
-} from "node-llama-cpp";
+import { getLlama, Llama2ChatWrapper, LlamaChatSession, readGgufFileInfo, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ensureTinyModel,
-  TINY_MODEL_FILE_NAME,
-  TINY_MODEL_VOCAB_SIZE,
-} from "../../src/llm/tiny-model/build-tiny-model.js";
+import { ensureTinyModel, TINY_MODEL_FILE_NAME, TINY_MODEL_VOCAB_SIZE } from "../../src/llm/tiny-model/build-tiny-model.js";
 
 const SLOW = 60_000;
 

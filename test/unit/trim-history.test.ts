@@ -8,7 +8,13 @@ import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 // Counted with the real Llama-2 tokenizer (the tiny model carries the real vocabulary).
 let model: LlamaChatModel;
 beforeAll(async () => {
-  model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(MODEL_CACHE_DIR), threads: 2, contextSize: 4096, sequences: 1, temperature: 0 });
+  model = await LlamaChatModel.load({
+    modelPath: await ensureTinyModel(MODEL_CACHE_DIR),
+    threads: 2,
+    contextSize: 4096,
+    sequences: 1,
+    temperature: 0,
+  });
 });
 afterAll(async () => model?.close());
 
@@ -41,24 +47,24 @@ describe("trimHistory with the Llama-2 tokenizer", async () => {
     const result = await trim(turns, 4096 - 256);
     expect(result.droppedTurns).toBe(0);
     expect(result.prompt.turns).toEqual(turns);
-    expect(result.promptTokens).toBe((await model.countPromptTokens({ system: SYSTEM, turns })));
+    expect(result.promptTokens).toBe(await model.countPromptTokens({ system: SYSTEM, turns }));
   });
 
   it("keeps the persona and the newest turns, fits the budget, and cuts before a user turn", async () => {
     const turns = conversation(60);
-    const full = (await model.countPromptTokens({ system: SYSTEM, turns }));
+    const full = await model.countPromptTokens({ system: SYSTEM, turns });
     const budget = 1000;
     expect(full).toBeGreaterThan(budget * 3);
     const result = await trim(turns, budget);
     expect(result.promptTokens).toBeLessThanOrEqual(budget);
-    expect((await model.countPromptTokens(result.prompt))).toBe(result.promptTokens);
+    expect(await model.countPromptTokens(result.prompt)).toBe(result.promptTokens);
     expect(result.prompt.system).toBe(SYSTEM);
     expect(result.prompt.turns.at(-1)).toEqual(turns.at(-1));
     expect(result.prompt.turns[0]!.role).toBe("user");
     // The kept turns are exactly the newest ones, in order.
     expect(result.prompt.turns).toEqual(turns.slice(result.droppedTurns));
-    expect((await model.renderPrompt(result.prompt))).toContain(SYSTEM);
-    expect((await model.renderPrompt(result.prompt))).not.toContain("Question number 1:");
+    expect(await model.renderPrompt(result.prompt)).toContain(SYSTEM);
+    expect(await model.renderPrompt(result.prompt)).not.toContain("Question number 1:");
   });
 
   it("trims in chunks, so the kept prefix stays the same for the next turns", async () => {

@@ -109,7 +109,20 @@ describe("WhatsApp Cloud API webhook mapping", () => {
     const ms = withTimestamp("1749416383519");
     expect(ms.messages.map((m) => m.sentAt)).toEqual([new Date(1749416383519)]);
     expect(ms.adjusted).toEqual([]);
-    for (const bad of ["1", "0", "99999999999999999", "1e12", "", "abc", null, true, -5, 1e20, undefined, String(Math.floor(receivedAt.getTime() / 1000) + 3 * 86400)]) {
+    for (const bad of [
+      "1",
+      "0",
+      "99999999999999999",
+      "1e12",
+      "",
+      "abc",
+      null,
+      true,
+      -5,
+      1e20,
+      undefined,
+      String(Math.floor(receivedAt.getTime() / 1000) + 3 * 86400),
+    ]) {
       const batch = withTimestamp(bad);
       expect(batch.messages.map((m) => [m.text, m.sentAt])).toEqual([["Does it come in another color?", receivedAt]]);
       expect(batch.adjusted).toEqual([{ reason: "received_time" }]);
@@ -127,12 +140,16 @@ describe("WhatsApp Cloud API webhook mapping", () => {
     expect(patched((p) => delete p.entry[0]!.changes[0]!.value.messages[0]!.id).unusable).toEqual([{ reason: "no_id" }]);
     expect(patched((p) => (p.entry[0]!.changes[0]!.value.messages[0]!.from = 16505551234)).unusable).toEqual([{ reason: "no_sender" }]);
     expect(patched((p) => delete p.entry[0]!.changes[0]!.value.metadata).unusable).toEqual([{ reason: "no_account" }]);
-    expect(patched((p) => (p.entry[0]!.changes[0]!.value.messages = [null as unknown as Record<string, unknown>])).unusable).toEqual([{ reason: "not_an_object" }]);
+    expect(patched((p) => (p.entry[0]!.changes[0]!.value.messages = [null as unknown as Record<string, unknown>])).unusable).toEqual([
+      { reason: "not_an_object" },
+    ]);
     // A message of no type, or of one we do not know, is still the customer's: stored as "other".
     const untyped = patched((p) => delete p.entry[0]!.changes[0]!.value.messages[0]!.type);
     expect(untyped.messages.map((m) => [m.kind, m.text])).toEqual([["other", "[attachment]"]]);
     // A system notice (number changed) and a reaction are not messages.
-    expect(patched((p) => (p.entry[0]!.changes[0]!.value.messages[0]!.type = "system")).skipped).toEqual([{ reason: "not_a_message", type: "system" }]);
+    expect(patched((p) => (p.entry[0]!.changes[0]!.value.messages[0]!.type = "system")).skipped).toEqual([
+      { reason: "not_a_message", type: "system" },
+    ]);
   });
 
   it("cleans captions like text: a NUL in a caption would make PostgreSQL refuse the row", () => {
@@ -145,7 +162,34 @@ describe("WhatsApp Cloud API webhook mapping", () => {
   });
 
   it("never throws on other objects, missing fields or wrong types", () => {
-    for (const body of [null, 1, "x", [], {}, { object: "instagram", entry: [] }, { object: "whatsapp_business_account" }, { object: "whatsapp_business_account", entry: [{ changes: [{ field: "messages", value: {} }] }] }, { object: "whatsapp_business_account", entry: [{ changes: [{ field: "account_update", value: {} }] }] }, { object: "whatsapp_business_account", entry: [{ changes: [{ field: "messages", value: { metadata: { phone_number_id: "1" }, messages: [{ id: "wamid.x", type: "text" }], statuses: [{ id: "wamid.y", status: "deleted", timestamp: "1" }] } }] }] }]) {
+    for (const body of [
+      null,
+      1,
+      "x",
+      [],
+      {},
+      { object: "instagram", entry: [] },
+      { object: "whatsapp_business_account" },
+      { object: "whatsapp_business_account", entry: [{ changes: [{ field: "messages", value: {} }] }] },
+      { object: "whatsapp_business_account", entry: [{ changes: [{ field: "account_update", value: {} }] }] },
+      {
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  metadata: { phone_number_id: "1" },
+                  messages: [{ id: "wamid.x", type: "text" }],
+                  statuses: [{ id: "wamid.y", status: "deleted", timestamp: "1" }],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ]) {
       const batch = parseCloudWebhook(body, 4000);
       expect(batch.messages).toEqual([]);
     }
@@ -161,6 +205,7 @@ describe("timestamps", () => {
     expect(asTimestamp("1749416383.5", now)).toEqual(new Date(1749416383500));
     expect(asTimestamp(1749416383519, now)).toEqual(new Date(1749416383519));
     expect(asTimestamp("1749416383519", now)).toEqual(new Date(1749416383519));
-    for (const bad of [1, 0, -5, "1.5", "", "abc", null, true, 1e20, 5e11, Number.NaN, Number.POSITIVE_INFINITY, now.getTime() + 2 * 86400_000]) expect(asTimestamp(bad, now)).toBeUndefined();
+    for (const bad of [1, 0, -5, "1.5", "", "abc", null, true, 1e20, 5e11, Number.NaN, Number.POSITIVE_INFINITY, now.getTime() + 2 * 86400_000])
+      expect(asTimestamp(bad, now)).toBeUndefined();
   });
 });

@@ -55,7 +55,15 @@ describe("whatsapp-web.js channel", () => {
     client.emit("message", msg);
     await channel.idle();
     expect(accepted).toEqual([
-      { channelKind: "whatsapp_web", platformAccountId: "shop-phone", platformMessageId: msg.id._serialized, senderId: CHAT, kind: "text", text: "Do you deliver to Kreuzberg?", sentAt: new Date(1749416383 * 1000) },
+      {
+        channelKind: "whatsapp_web",
+        platformAccountId: "shop-phone",
+        platformMessageId: msg.id._serialized,
+        senderId: CHAT,
+        kind: "text",
+        text: "Do you deliver to Kreuzberg?",
+        sentAt: new Date(1749416383 * 1000),
+      },
     ]);
     const result = await adapter.send(delivery("Yes, we do!"));
     expect(client.calls.filter((c) => c !== "initialize")).toEqual([`typing:${CHAT}`, `send:${CHAT}`, `clear:${CHAT}`]);

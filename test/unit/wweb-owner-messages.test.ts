@@ -14,7 +14,15 @@ describe("the owner's own messages (message_create, fromMe)", () => {
   it("maps the owner's text in a one-to-one chat to the chat it was written in", () => {
     const message = ownerMessage({ body: "  Hi, Maria here: your cake is ready  ", timestamp: 1749416400 });
     expect(mapWwebOwnerMessage(message, CHANNEL, 4000)).toEqual({
-      owner: { channelKind: "whatsapp_web", platformAccountId: "shop-phone", platformMessageId: message.id._serialized, recipientId: CHAT, kind: "text", text: "Hi, Maria here: your cake is ready", sentAt: new Date(1749416400 * 1000) },
+      owner: {
+        channelKind: "whatsapp_web",
+        platformAccountId: "shop-phone",
+        platformMessageId: message.id._serialized,
+        recipientId: CHAT,
+        kind: "text",
+        text: "Hi, Maria here: your cake is ready",
+        sentAt: new Date(1749416400 * 1000),
+      },
     });
     // The customer path still ignores it.
     expect(mapWwebMessage(message, CHANNEL, 4000)).toEqual({ skip: "from_me" });
@@ -48,7 +56,9 @@ describe("the owner's own messages (message_create, fromMe)", () => {
   });
 
   it("keeps a photo, an over-long text and an empty text as the owner's word (stored shortened or as a placeholder)", () => {
-    expect(mapWwebOwnerMessage(ownerMessage({ type: "image", body: "the new cakes" }), CHANNEL, 4000)).toMatchObject({ owner: { kind: "image", text: "[photo] the new cakes" } });
+    expect(mapWwebOwnerMessage(ownerMessage({ type: "image", body: "the new cakes" }), CHANNEL, 4000)).toMatchObject({
+      owner: { kind: "image", text: "[photo] the new cakes" },
+    });
     expect(mapWwebOwnerMessage(ownerMessage({ body: "x".repeat(50) }), CHANNEL, 20)).toMatchObject({ owner: { kind: "text", text: "x".repeat(20) } });
     expect(mapWwebOwnerMessage(ownerMessage({ body: "   " }), CHANNEL, 4000)).toMatchObject({ owner: { kind: "other", text: "[attachment]" } });
   });
@@ -125,7 +135,13 @@ describe("whatsapp-web.js channel: owner or our own send", () => {
 
     const quiet = new FakeWwebClient();
     const accepted2: InboundMessage[] = [];
-    const bare = startWhatsappWebChannel({ client: quiet, channel: CHANNEL, accept: async (m) => void accepted2.push(m), logger: createLogger("silent", "test"), sleep: async () => undefined });
+    const bare = startWhatsappWebChannel({
+      client: quiet,
+      channel: CHANNEL,
+      accept: async (m) => void accepted2.push(m),
+      logger: createLogger("silent", "test"),
+      sleep: async () => undefined,
+    });
     quiet.emit("message_create", ownerMessage());
     await bare.idle();
     expect(accepted2).toEqual([]);

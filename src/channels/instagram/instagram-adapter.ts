@@ -29,7 +29,8 @@ export class InstagramAdapter implements ChannelAdapter<unknown> {
     const prepared = await prepareMetaSend(this.o, delivery, INSTAGRAM_TEXT_LIMIT);
     const ids = await sendParts(
       prepared,
-      async (path, token, text) => asId((await this.o.graph.post(path, token, { recipient: { id: delivery.recipientId }, message: { text } })).message_id),
+      async (path, token, text) =>
+        asId((await this.o.graph.post(path, token, { recipient: { id: delivery.recipientId }, message: { text } })).message_id),
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
       delivery.partsSent,
     );

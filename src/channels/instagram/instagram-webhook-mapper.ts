@@ -90,4 +90,10 @@ function mapEvent(event: JsonRecord | undefined, account: string, maxChars: numb
   });
 }
 
-const IG_KINDS: Record<string, Exclude<MessageKind, "text">> = { image: "image", video: "video", audio: "audio", file: "document", sticker: "sticker" };
+const IG_KINDS: Record<string, Exclude<MessageKind, "text">> = {
+  image: "image",
+  video: "video",
+  audio: "audio",
+  file: "document",
+  sticker: "sticker",
+};

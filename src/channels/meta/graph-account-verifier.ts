@@ -31,7 +31,10 @@ export class GraphAccountVerifier implements ChannelAccountVerifier {
         : `${base}/${this.options.version}/${encodeURIComponent(accountId)}?fields=id,display_phone_number`;
     let res: Response;
     try {
-      res = await this.fetch(url, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      res = await this.fetch(url, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
     } catch {
       return { ok: false, reason: "unreachable" };
     }
@@ -39,6 +42,8 @@ export class GraphAccountVerifier implements ChannelAccountVerifier {
     const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
     if (!res.ok || !body) return { ok: false, reason: "rejected" };
     const ids = kind === "instagram" ? [body.user_id, body.id] : [body.id];
-    return ids.some((id) => (typeof id === "string" || typeof id === "number") && String(id) === accountId) ? { ok: true } : { ok: false, reason: "rejected" };
+    return ids.some((id) => (typeof id === "string" || typeof id === "number") && String(id) === accountId)
+      ? { ok: true }
+      : { ok: false, reason: "rejected" };
   }
 }

@@ -24,8 +24,13 @@ export interface GraphClientOptions {
 
 /** The Graph API said no (4xx): resending the same request will not help. */
 export class GraphRejectedError extends PlatformRejectedError {
-  constructor(readonly status: number, readonly graph: GraphErrorInfo) {
-    super(`Graph API ${status}${graph.code !== undefined ? ` (code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ""})` : ""}: ${graph.message}`);
+  constructor(
+    readonly status: number,
+    readonly graph: GraphErrorInfo,
+  ) {
+    super(
+      `Graph API ${status}${graph.code !== undefined ? ` (code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ""})` : ""}: ${graph.message}`,
+    );
     this.name = "GraphRejectedError";
   }
 }
@@ -100,7 +105,8 @@ export class GraphClient {
         });
       } catch (error) {
         const code = fetchFailureCode(error) ?? (error as Error)?.name ?? "Error";
-        if (!requestNeverWritten(error)) throw new GraphOutcomeUnknownError(`Graph API call interrupted after the request was sent (${code})`, undefined, { cause: error });
+        if (!requestNeverWritten(error))
+          throw new GraphOutcomeUnknownError(`Graph API call interrupted after the request was sent (${code})`, undefined, { cause: error });
         const failure = new GraphTransportError(`Graph API unreachable (${code})`, undefined, { cause: error });
         if (attempt >= attempts) throw failure;
         await this.o.sleep(this.backoff(attempt));

@@ -30,7 +30,12 @@ export interface MetaWebhookRouteDeps {
   readonly bodyLimitBytes?: number;
 }
 
-const HOOKS: ReadonlyArray<{ path: string; key: "whatsapp" | "instagram"; kind: ChannelKind; parse: (body: unknown, maxChars: number, receivedAt: Date) => WebhookBatch }> = [
+const HOOKS: ReadonlyArray<{
+  path: string;
+  key: "whatsapp" | "instagram";
+  kind: ChannelKind;
+  parse: (body: unknown, maxChars: number, receivedAt: Date) => WebhookBatch;
+}> = [
   { path: "/webhooks/whatsapp", key: "whatsapp", kind: "whatsapp_cloud", parse: parseCloudWebhook },
   { path: "/webhooks/instagram", key: "instagram", kind: "instagram", parse: parseInstagramWebhook },
 ];
@@ -51,7 +56,11 @@ export function registerMetaWebhookRoutes(app: FastifyInstance, deps: MetaWebhoo
       scope.get(hook.path, async (request, reply) => {
         const answer = answerVerifyChallenge(request.query, secrets.verifyToken);
         if (answer.status === 200) {
-          return reply.status(200).header("content-type", "text/plain; charset=utf-8").header("x-content-type-options", "nosniff").send(answer.challenge);
+          return reply
+            .status(200)
+            .header("content-type", "text/plain; charset=utf-8")
+            .header("x-content-type-options", "nosniff")
+            .send(answer.challenge);
         }
         log.warn({ path: hook.path, status: answer.status }, "webhook verification refused");
         return problem(reply, answer.status, answer.status === 403 ? "VERIFY_TOKEN_MISMATCH" : "CHALLENGE_MISSING", "verification refused");
@@ -84,14 +93,22 @@ async function receive(
   let outcome: BatchOutcome;
   try {
     outcome = await acceptWebhookBatch({ kind: hook.kind, accept: deps.accept, channels: deps.channels, logger: log }, batch.messages);
-    if (batch.statuses.length > 0) await deps.onStatus(batch.statuses).catch((error: unknown) => log.warn({ err: error }, "status updates not applied"));
+    if (batch.statuses.length > 0)
+      await deps.onStatus(batch.statuses).catch((error: unknown) => log.warn({ err: error }, "status updates not applied"));
   } catch (error) {
     const code = error instanceof UnavailableError ? error.code : "PROCESSING_FAILED";
     if (!(error instanceof UnavailableError)) log.error({ err: error, channel: hook.kind }, "webhook processing failed");
     // Meta redelivers on non-2xx; the stored messages are deduplicated then.
     return problem(reply.header("retry-after", "5"), 503, code, "could not store the messages now; retry later");
   }
-  const summary = { channel: hook.kind, ...outcome, statuses: batch.statuses.length, skipped: countSkipped(batch.skipped), unusable: countSkipped(batch.unusable), adjusted: countSkipped(batch.adjusted) };
+  const summary = {
+    channel: hook.kind,
+    ...outcome,
+    statuses: batch.statuses.length,
+    skipped: countSkipped(batch.skipped),
+    unusable: countSkipped(batch.unusable),
+    adjusted: countSkipped(batch.adjusted),
+  };
   // A customer's message that was not stored must not be answered 2xx: Meta would never send it again.
   if (outcome.failed > 0) {
     log.error(summary, "webhook received; messages could not be stored");

@@ -16,15 +16,7 @@ export interface MetaStatusUpdate {
   readonly error?: { readonly code?: number; readonly title?: string };
 }
 
-export type SkipReason =
-  | "wrong_object"
-  | "malformed"
-  | "non_text"
-  | "echo"
-  | "deleted"
-  | "not_a_message"
-  | "empty_text"
-  | "unknown_status";
+export type SkipReason = "wrong_object" | "malformed" | "non_text" | "echo" | "deleted" | "not_a_message" | "empty_text" | "unknown_status";
 
 /** Something in the payload that was deliberately not turned into a message (counted and logged). */
 export interface SkippedItem {
@@ -57,7 +49,13 @@ export interface WebhookBatch {
   readonly adjusted: Adjustment[];
 }
 
-export function emptyBatch(): { messages: InboundMessage[]; statuses: MetaStatusUpdate[]; skipped: SkippedItem[]; unusable: UnusableMessage[]; adjusted: Adjustment[] } {
+export function emptyBatch(): {
+  messages: InboundMessage[];
+  statuses: MetaStatusUpdate[];
+  skipped: SkippedItem[];
+  unusable: UnusableMessage[];
+  adjusted: Adjustment[];
+} {
   return { messages: [], statuses: [], skipped: [], unusable: [], adjusted: [] };
 }
 

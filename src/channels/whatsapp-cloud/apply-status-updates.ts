@@ -21,7 +21,9 @@ export function createStatusUpdater(deps: StatusUpdaterDeps): (updates: readonly
         channelIds.set(update.platformAccountId, channelId);
       }
       if (!channelId) continue;
-      const error = update.error ? `WhatsApp error${update.error.code !== undefined ? ` ${update.error.code}` : ""}: ${update.error.title ?? "failed"}` : undefined;
+      const error = update.error
+        ? `WhatsApp error${update.error.code !== undefined ? ` ${update.error.code}` : ""}: ${update.error.title ?? "failed"}`
+        : undefined;
       if (await deps.statuses.updateOutboundStatus(channelId, update.platformMessageId, update.status, error)) applied++;
     }
     deps.logger.debug({ received: updates.length, applied }, "whatsapp status updates");

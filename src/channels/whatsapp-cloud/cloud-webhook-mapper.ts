@@ -1,6 +1,14 @@
 import { kindOfPlatformType, type MessageKind } from "../../domain/inbound-message.js";
 import { asArray, asDisplayName, asId, asRecord, asString, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
-import { emptyBatch, inboundText, nonTextText, safeType, type MetaStatusUpdate, type OutboundStatus, type WebhookBatch } from "../meta/webhook-batch.js";
+import {
+  emptyBatch,
+  inboundText,
+  nonTextText,
+  safeType,
+  type MetaStatusUpdate,
+  type OutboundStatus,
+  type WebhookBatch,
+} from "../meta/webhook-batch.js";
 
 type Batch = ReturnType<typeof emptyBatch>;
 
@@ -47,7 +55,14 @@ export function parseCloudWebhook(body: unknown, maxMessageChars: number, receiv
   return batch;
 }
 
-function mapMessage(message: JsonRecord | undefined, account: string, names: Map<string, string>, maxChars: number, receivedAt: Date, batch: Batch): void {
+function mapMessage(
+  message: JsonRecord | undefined,
+  account: string,
+  names: Map<string, string>,
+  maxChars: number,
+  receivedAt: Date,
+  batch: Batch,
+): void {
   if (!message) {
     batch.unusable.push({ reason: "not_an_object" });
     return;

@@ -55,6 +55,11 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
     if (!delivery.inboundPlatformMessageId) return;
     const { accessToken } = await loadCredentials(this.o.credentials, delivery.channel);
     const path = `${encodeURIComponent(delivery.channel.platformAccountId)}/messages`;
-    await this.o.graph.post(path, accessToken, { messaging_product: "whatsapp", status: "read", message_id: delivery.inboundPlatformMessageId }, { maxAttempts: 1 });
+    await this.o.graph.post(
+      path,
+      accessToken,
+      { messaging_product: "whatsapp", status: "read", message_id: delivery.inboundPlatformMessageId },
+      { maxAttempts: 1 },
+    );
   }
 }

@@ -45,7 +45,9 @@ export class WwebConnection {
     this.sleep = o.sleep ?? ((ms) => sleep(ms, undefined, { ref: false }));
     client.on("qr", (qr) => void this.onQr(qr));
     client.on("authenticated", () => o.logger.info({}, "whatsapp web authenticated"));
-    client.on("auth_failure", () => this.set({ state: "logged_out", lastDisconnectReason: "auth_failure" }, "whatsapp web authentication failed; pair again"));
+    client.on("auth_failure", () =>
+      this.set({ state: "logged_out", lastDisconnectReason: "auth_failure" }, "whatsapp web authentication failed; pair again"),
+    );
     client.on("ready", () => {
       this.failures = 0;
       this.set({ state: "ready" }, "whatsapp web ready");
@@ -115,7 +117,10 @@ export class WwebConnection {
         return;
       } catch (error) {
         const reason = `initialize failed: ${(error as Error)?.name ?? "Error"}`;
-        this.set({ state: this.current.state === "logged_out" ? "logged_out" : "disconnected", lastDisconnectReason: reason }, "whatsapp web could not start; retrying");
+        this.set(
+          { state: this.current.state === "logged_out" ? "logged_out" : "disconnected", lastDisconnectReason: reason },
+          "whatsapp web could not start; retrying",
+        );
       }
     }
   }

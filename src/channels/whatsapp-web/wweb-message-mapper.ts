@@ -12,13 +12,21 @@ export interface WwebChannelConfig {
   readonly allowGroups?: boolean;
 }
 
-export type WwebSkip = { readonly skip: SkipReason | "from_me" | "not_from_me" | "status" | "group" | "broadcast" | "self_chat"; readonly type?: string };
+export type WwebSkip = {
+  readonly skip: SkipReason | "from_me" | "not_from_me" | "status" | "group" | "broadcast" | "self_chat";
+  readonly type?: string;
+};
 
 /**
  * One whatsapp-web.js message -> our message, or why it is not one. Pure. A message keeps what can
  * be kept: an unusable time becomes `receivedAt`, an overlong text is cut to the limit.
  */
-export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number, receivedAt: Date = new Date()): { message: InboundMessage } | WwebSkip {
+export function mapWwebMessage(
+  message: WwebMessage,
+  channel: WwebChannelConfig,
+  maxMessageChars: number,
+  receivedAt: Date = new Date(),
+): { message: InboundMessage } | WwebSkip {
   if (message.fromMe) return { skip: "from_me" };
   const from = asId(message.from);
   if (message.isStatus || from === "status@broadcast") return { skip: "status" };
@@ -49,7 +57,12 @@ export function mapWwebMessage(message: WwebMessage, channel: WwebChannelConfig,
  * one-to-one chat, or why it is not one. Whether it was the owner on the phone or this adapter's
  * own send is decided by the channel (it knows the ids it sent). Pure.
  */
-export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelConfig, maxMessageChars: number, receivedAt: Date = new Date()): { owner: OwnerMessage } | WwebSkip {
+export function mapWwebOwnerMessage(
+  message: WwebMessage,
+  channel: WwebChannelConfig,
+  maxMessageChars: number,
+  receivedAt: Date = new Date(),
+): { owner: OwnerMessage } | WwebSkip {
   if (!message.fromMe) return { skip: "not_from_me" };
   const to = asId(message.to);
   if (message.isStatus || to === "status@broadcast") return { skip: "status" };
@@ -64,7 +77,9 @@ export function mapWwebOwnerMessage(message: WwebMessage, channel: WwebChannelCo
   // The owner's word counts even when it is empty: it is stored as "other", and still pauses the agent.
   const content = messageContent(message, maxMessageChars);
   const { kind, text } = "skip" in content ? { kind: "other" as const, text: nonTextMessageText("other") } : content;
-  return { owner: { channelKind: "whatsapp_web", platformAccountId: channel.platformAccountId, platformMessageId: id, recipientId: to, kind, text, sentAt } };
+  return {
+    owner: { channelKind: "whatsapp_web", platformAccountId: channel.platformAccountId, platformMessageId: id, recipientId: to, kind, text, sentAt },
+  };
 }
 
 function messageContent(message: WwebMessage, maxMessageChars: number): { kind: MessageKind; text: string } | { skip: SkipReason } {

@@ -44,7 +44,10 @@ export function nextOpeningAfter(hours: WeeklyHours | null, timeZone: string, da
   if (hours === null) return null;
   const t = date.getTime();
   const all = occurrencesAround(hours, timeZone, date, 1, 8);
-  const starts = all.map((o) => o.start.getTime()).filter((s) => s > t).sort((x, y) => x - y);
+  const starts = all
+    .map((o) => o.start.getTime())
+    .filter((s) => s > t)
+    .sort((x, y) => x - y);
   // A range that starts where another ends (or inside it) is no opening: the business was open already.
   for (const s of starts) if (!all.some((o) => o.start.getTime() < s && s <= o.end.getTime())) return new Date(s);
   return null;

@@ -20,7 +20,10 @@ const time = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be a 
 const range = z
   .tuple([time, time])
   .refine(([start]) => start !== "24:00", "a range cannot start at 24:00 (use 00:00 of the next day)")
-  .refine(([start, end]) => toMinutes(start) !== toMinutes(end) % 1440 || (start === "00:00" && end === "24:00"), "start and end are the same time (for a whole day use 00:00-24:00)");
+  .refine(
+    ([start, end]) => toMinutes(start) !== toMinutes(end) % 1440 || (start === "00:00" && end === "24:00"),
+    "start and end are the same time (for a whole day use 00:00-24:00)",
+  );
 const day = z.array(range).max(12, "at most 12 ranges a day");
 
 export const weeklyHoursSchema = z

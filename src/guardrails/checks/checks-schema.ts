@@ -40,9 +40,7 @@ export const checkStepSchema = z.strictObject({
 });
 
 export const checksFileSchema = z.strictObject({
-  conversations: z
-    .array(z.strictObject({ name: z.string().min(1), steps: z.array(checkStepSchema).min(1) }))
-    .min(1),
+  conversations: z.array(z.strictObject({ name: z.string().min(1), steps: z.array(checkStepSchema).min(1) })).min(1),
 });
 
 export type Expectation = z.infer<typeof expectationSchema>;

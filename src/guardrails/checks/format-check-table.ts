@@ -15,7 +15,11 @@ export function formatCheckTable(report: PersonaCheckReport): string {
     const flat = text.replace(/\s+/g, " ");
     return (flat.length > width ? `${flat.slice(0, width - 1)}…` : flat).padEnd(width);
   };
-  const line = (cells: readonly string[]) => cells.map((c, i) => cell(c, COLUMNS[i]!.width)).join(" | ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => cell(c, COLUMNS[i]!.width))
+      .join(" | ")
+      .trimEnd();
   const out = [
     `${report.template} (${report.persona.settings.kind}): system prompt ${report.systemPromptTokens} of ${report.budget} tokens; checks from ${report.checksFile}`,
     "",

@@ -60,7 +60,9 @@ export async function checksFor(personaFile: string, persona: Persona): Promise<
     () => true,
     () => false,
   );
-  return exists ? { checks: await loadChecksFile(file), source: file } : { checks: defaultChecks(persona), source: "the persona's own settings (no .checks.yaml beside it)" };
+  return exists
+    ? { checks: await loadChecksFile(file), source: file }
+    : { checks: defaultChecks(persona), source: "the persona's own settings (no .checks.yaml beside it)" };
 }
 
 /** prompts/x.md -> prompts/x.checks.yaml */
@@ -102,14 +104,24 @@ export async function runPersonaChecks(personaFile: string, deps: PersonaCheckDe
         for (const turn of turns) transcript.push({ conversation: script.name, step: s + 1, turn });
         const said = [step.say].flat().join(" / ") + (step.repeat ? ` (x${step.repeat})` : "");
         const outcome = summarise(turns);
-        for (const result of evaluateExpectations(step.expect, turns, persona)) rows.push({ conversation: script.name, step: s + 1, said, outcome, ...result });
+        for (const result of evaluateExpectations(step.expect, turns, persona))
+          rows.push({ conversation: script.name, step: s + 1, said, outcome, ...result });
       }
     }
   } finally {
     await run.close();
   }
   const template = personaFile.replace(/^.*[\\/]/, "").replace(/\.md$/, "");
-  return { template, persona, checksFile, systemPromptTokens: rendered.tokens, budget, rows, transcript, failed: rows.filter((r) => !r.passed).length };
+  return {
+    template,
+    persona,
+    checksFile,
+    systemPromptTokens: rendered.tokens,
+    budget,
+    rows,
+    transcript,
+    failed: rows.filter((r) => !r.passed).length,
+  };
 }
 
 function summarise(turns: readonly TurnRecord[]): string {

@@ -6,7 +6,12 @@ import { SESSION_COOKIE, sameOrigin } from "./session-cookie.js";
 
 const UNAUTHORIZED = { error: { code: "UNAUTHORIZED", message: "a valid API key is required: Authorization: Bearer pk_..." } };
 const OWNER_ONLY = { error: { code: "OWNER_ONLY", message: "this needs an owner key" } };
-const CROSS_SITE = { error: { code: "CROSS_SITE_REQUEST", message: "a change sent with the console's sign-in cookie must come from the console's own site (Origin header)" } };
+const CROSS_SITE = {
+  error: {
+    code: "CROSS_SITE_REQUEST",
+    message: "a change sent with the console's sign-in cookie must come from the console's own site (Origin header)",
+  },
+};
 
 /** Methods that change nothing: a cookie request needs no Origin check for them. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -49,8 +54,10 @@ export class AdminAuth {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const found = await this.identify(request);
       // One body for every reason (missing, malformed, unknown, wrong secret, revoked, expired).
-      if (!found) return reply.status(401).header("www-authenticate", 'Bearer realm="parlor-admin"').header("cache-control", "no-store").send(UNAUTHORIZED);
-      if (found.session && !SAFE_METHODS.has(request.method) && !sameOrigin(request, this.options.publicBaseUrl)) return reply.status(403).send(CROSS_SITE);
+      if (!found)
+        return reply.status(401).header("www-authenticate", 'Bearer realm="parlor-admin"').header("cache-control", "no-store").send(UNAUTHORIZED);
+      if (found.session && !SAFE_METHODS.has(request.method) && !sameOrigin(request, this.options.publicBaseUrl))
+        return reply.status(403).send(CROSS_SITE);
       if (ownerOnly && found.caller.businessId !== null) return reply.status(403).send(OWNER_ONLY);
       this.callers.set(request, found.caller);
     };

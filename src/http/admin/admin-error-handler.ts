@@ -17,14 +17,21 @@ export function installAdminErrorHandler(scope: FastifyInstance, logger: Logger,
     if (error instanceof UnavailableError || isStoreUnavailable(error)) {
       const code = error instanceof UnavailableError ? error.code : "DATABASE_UNAVAILABLE";
       logger.warn({ code, route: request.routeOptions.url }, "dependency unavailable");
-      return reply.status(503).header("retry-after", "1").send({ error: { code, message: "The server cannot reach a service it needs right now. Try again in a moment." } });
+      return reply
+        .status(503)
+        .header("retry-after", "1")
+        .send({ error: { code, message: "The server cannot reach a service it needs right now. Try again in a moment." } });
     }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.status(status).send({ error: { code: (error as FastifyError).code ?? "BAD_REQUEST", message: error.message } });
     }
     logger.error({ err: error, route: request.routeOptions.url }, "admin API: unhandled error");
-    return reply.status(500).send({ error: { code: "INTERNAL", message: "Something went wrong on the server. Try again; if it keeps happening, tell whoever runs this server." } });
+    return reply
+      .status(500)
+      .send({
+        error: { code: "INTERNAL", message: "Something went wrong on the server. Try again; if it keeps happening, tell whoever runs this server." },
+      });
   });
   scope.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: { code: "NOT_FOUND", message: "no such route" } }));
 }

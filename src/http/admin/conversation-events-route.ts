@@ -33,7 +33,13 @@ export function registerConversationEventsRoute(scope: FastifyInstance, deps: Ad
 }
 
 /** `keyStillValid` is asked at every heartbeat: a revoked key ends the stream. */
-async function streamEvents(res: ServerResponse, events: ConversationEvents, businessId: string, heartbeatMs: number, keyStillValid: () => Promise<boolean>): Promise<void> {
+async function streamEvents(
+  res: ServerResponse,
+  events: ConversationEvents,
+  businessId: string,
+  heartbeatMs: number,
+  keyStillValid: () => Promise<boolean>,
+): Promise<void> {
   openEventStream(res, 3000);
   let unsubscribe: (() => Promise<void>) | undefined;
   const heartbeat = setInterval(() => {

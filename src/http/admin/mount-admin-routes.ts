@@ -21,7 +21,14 @@ export function mountAdminRoutes(scope: FastifyInstance, routes: readonly AdminR
         const params = route.params ? parseInput(route.params, request.params, "params") : {};
         const query = route.query ? parseInput(route.query, request.query, "query") : {};
         const body = route.body ? parseInput(route.body, request.body, "body") : {};
-        const result = await route.handler({ caller, params, query, body, deps, requireBusiness: (businessId) => requireBusiness(deps, caller, businessId) });
+        const result = await route.handler({
+          caller,
+          params,
+          query,
+          body,
+          deps,
+          requireBusiness: (businessId) => requireBusiness(deps, caller, businessId),
+        });
         reply.status(route.status ?? 200).header("cache-control", "no-store");
         return route.response ? reply.send(route.response.parse(result)) : reply.send();
       },

@@ -91,7 +91,5 @@ function operationId(route: AdminRoute): string {
     .split("/")
     .filter(Boolean)
     .map((part) => (part.startsWith(":") ? `by-${part.slice(1)}` : part));
-  return [route.method.toLowerCase(), ...words]
-    .join("-")
-    .replace(/-([a-zA-Z])/g, (_m, c: string) => c.toUpperCase());
+  return [route.method.toLowerCase(), ...words].join("-").replace(/-([a-zA-Z])/g, (_m, c: string) => c.toUpperCase());
 }

@@ -30,7 +30,9 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
     ...(deps.hasher ? { hasher: deps.hasher } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
-  const sessions = deps.sessions ?? new ConsoleSessions(deps.store.consoleSessions, deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, deps.clock ? { clock: deps.clock } : {});
+  const sessions =
+    deps.sessions ??
+    new ConsoleSessions(deps.store.consoleSessions, deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, deps.clock ? { clock: deps.clock } : {});
   const auth = new AdminAuth(authenticator, { sessions, ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}) });
   const logger = deps.logger.child({ component: "admin-api" });
   void app.register(

@@ -7,7 +7,6 @@ export const id = z.uuid({ error: "must be a UUID" });
 export const isoTime = z.iso.datetime();
 export const iso = (date: Date): string => date.toISOString();
 
-
 /** One-line text (a name): cleaned, trimmed, 1..max characters. */
 export const label = (max: number) =>
   z
@@ -41,8 +40,13 @@ export const errorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string().describe("What is wrong, in plain words for people (no field paths or codes)"),
-    field: z.string().optional().describe("The request field the error is about, e.g. body.name (the first one when there are several: see details.problems)"),
-    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.union([z.string(), z.number()])))])).optional(),
+    field: z
+      .string()
+      .optional()
+      .describe("The request field the error is about, e.g. body.name (the first one when there are several: see details.problems)"),
+    details: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.union([z.string(), z.number()])))]))
+      .optional(),
   }),
 });
 

@@ -12,16 +12,25 @@ const CROSS_SITE = { error: { code: "CROSS_SITE_REQUEST", message: "sign-out mus
  * never in a URL or body a proxy might log) and exchanged for the session cookie; the answer says
  * who signed in. DELETE /api/admin/session: sign-out, ends this session and clears the cookie.
  */
-export function registerSessionRoutes(scope: FastifyInstance, deps: { authenticator: ApiKeyAuthenticator; sessions: ConsoleSessions; auth: AdminAuth; publicBaseUrl?: string }): void {
+export function registerSessionRoutes(
+  scope: FastifyInstance,
+  deps: { authenticator: ApiKeyAuthenticator; sessions: ConsoleSessions; auth: AdminAuth; publicBaseUrl?: string },
+): void {
   scope.post("/session", { exposeHeadRoute: false, bodyLimit: 1024 }, async (request, reply) => {
     const caller = await deps.authenticator.authenticate(request.headers.authorization);
-    if (!caller) return reply.status(401).header("www-authenticate", 'Bearer realm="parlor-admin"').header("cache-control", "no-store").send(UNAUTHORIZED);
+    if (!caller)
+      return reply.status(401).header("www-authenticate", 'Bearer realm="parlor-admin"').header("cache-control", "no-store").send(UNAUTHORIZED);
     const { token, session } = await deps.sessions.open(caller, request.headers["user-agent"]);
     void reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(request, deps.sessions.ttlMs));
     return reply
       .status(201)
       .header("cache-control", "no-store")
-      .send({ keyId: caller.keyId, businessId: caller.businessId, owner: caller.businessId === null, session: { id: session.id, expiresAt: session.expiresAt.toISOString() } });
+      .send({
+        keyId: caller.keyId,
+        businessId: caller.businessId,
+        owner: caller.businessId === null,
+        session: { id: session.id, expiresAt: session.expiresAt.toISOString() },
+      });
   });
 
   scope.delete("/session", { exposeHeadRoute: false }, async (request, reply) => {

@@ -57,7 +57,9 @@ export function registerConsoleRoutes(app: FastifyInstance): void {
     // The app icons (manifest, notifications) are drawn at start rather than kept as binary files.
     for (const size of [192, 512]) {
       const png = appIconPng(size);
-      scope.get(`/console/icon-${size}.png`, async (_request, reply: FastifyReply) => reply.header("content-type", "image/png").header("cache-control", "no-cache").send(png));
+      scope.get(`/console/icon-${size}.png`, async (_request, reply: FastifyReply) =>
+        reply.header("content-type", "image/png").header("cache-control", "no-cache").send(png),
+      );
     }
   });
 }

@@ -23,10 +23,20 @@ export function registerMetricsRoutes(app: FastifyInstance, options: MetricsRout
         return reply
           .status(401)
           .header("www-authenticate", 'Bearer realm="metrics"')
-          .send({ error: { code: "UNAUTHORIZED", message: expected ? "send the metrics token: Authorization: Bearer <METRICS_TOKEN>" : "metrics are not served here: set METRICS_TOKEN, or METRICS_PORT for a listener of their own" } });
+          .send({
+            error: {
+              code: "UNAUTHORIZED",
+              message: expected
+                ? "send the metrics token: Authorization: Bearer <METRICS_TOKEN>"
+                : "metrics are not served here: set METRICS_TOKEN, or METRICS_PORT for a listener of their own",
+            },
+          });
       }
     }
-    return reply.header("content-type", options.scrape.contentType).header("cache-control", "no-store").send(await options.scrape.render());
+    return reply
+      .header("content-type", options.scrape.contentType)
+      .header("cache-control", "no-store")
+      .send(await options.scrape.render());
   });
 }
 

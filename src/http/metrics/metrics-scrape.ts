@@ -33,11 +33,30 @@ export class MetricsScrape {
     collectDefaultMetrics({ register: this.registry, prefix: "parlor_gateway_" });
     const registers = [this.registry];
     this.queueJobs = new Gauge({ name: "parlor_queue_jobs", help: "Turn jobs in the queue by state", labelNames: ["state"], registers });
-    this.replies = new Gauge({ name: "parlor_replies", help: "Replies stored, by channel kind and status (sent, delivered, read, failed, pending)", labelNames: ["channel", "status"], registers });
+    this.replies = new Gauge({
+      name: "parlor_replies",
+      help: "Replies stored, by channel kind and status (sent, delivered, read, failed, pending)",
+      labelNames: ["channel", "status"],
+      registers,
+    });
     const window = "over the turns of the last 5 minutes";
-    this.turnWait = new Gauge({ name: "parlor_turn_wait_ms", help: `Time from a message's arrival to the start of its turn, ${window}`, labelNames: ["quantile"], registers });
-    this.turnLatency = new Gauge({ name: "parlor_turn_latency_ms", help: `Time from a turn's start to its stored reply, ${window}`, labelNames: ["quantile"], registers });
-    this.tokensPerSecond = new Gauge({ name: "parlor_generated_tokens_per_second", help: `Generated tokens per second of generation time, ${window}`, registers });
+    this.turnWait = new Gauge({
+      name: "parlor_turn_wait_ms",
+      help: `Time from a message's arrival to the start of its turn, ${window}`,
+      labelNames: ["quantile"],
+      registers,
+    });
+    this.turnLatency = new Gauge({
+      name: "parlor_turn_latency_ms",
+      help: `Time from a turn's start to its stored reply, ${window}`,
+      labelNames: ["quantile"],
+      registers,
+    });
+    this.tokensPerSecond = new Gauge({
+      name: "parlor_generated_tokens_per_second",
+      help: `Generated tokens per second of generation time, ${window}`,
+      registers,
+    });
   }
 
   get contentType(): string {
@@ -62,8 +81,14 @@ export class MetricsScrape {
       gauge.set({ quantile: "0.5" }, quantile(sorted, 0.5));
       gauge.set({ quantile: "0.99" }, quantile(sorted, 0.99));
     };
-    set(this.turnWait, turns.map((t) => t.waitMs));
-    set(this.turnLatency, turns.map((t) => t.turnMs));
+    set(
+      this.turnWait,
+      turns.map((t) => t.waitMs),
+    );
+    set(
+      this.turnLatency,
+      turns.map((t) => t.turnMs),
+    );
     const seconds = turns.reduce((sum, t) => sum + t.generationMs, 0) / 1000;
     this.tokensPerSecond.set(seconds > 0 ? turns.reduce((sum, t) => sum + t.generatedTokens, 0) / seconds : 0);
     const text = await this.registry.metrics();

@@ -18,9 +18,22 @@
   button.setAttribute("aria-expanded", "false");
   button.dataset.parlor = "bubble";
   set(button, {
-    position: "fixed", right: "20px", bottom: "20px", width: "60px", height: "60px", borderRadius: "50%", border: "0",
-    background: tint, color: "#fff", boxShadow: "0 4px 16px rgba(0,0,0,.25)", cursor: "pointer", zIndex: "2147483002",
-    display: "flex", alignItems: "center", justifyContent: "center", padding: "0",
+    position: "fixed",
+    right: "20px",
+    bottom: "20px",
+    width: "60px",
+    height: "60px",
+    borderRadius: "50%",
+    border: "0",
+    background: tint,
+    color: "#fff",
+    boxShadow: "0 4px 16px rgba(0,0,0,.25)",
+    cursor: "pointer",
+    zIndex: "2147483002",
+    display: "flex",
+    alignItems: "center",
+    justifyContent: "center",
+    padding: "0",
   });
   // A speech bubble, drawn with the DOM (no image to fetch, nothing inline for a strict CSP to refuse).
   const icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -42,13 +55,27 @@
   let frame = null;
   const place = () => {
     const phone = window.innerWidth < 520;
-    set(panel, phone
-      ? { position: "fixed", inset: "0", width: "100%", height: "100%", borderRadius: "0", bottom: "0", right: "0" }
-      : { position: "fixed", right: "20px", bottom: "92px", width: "380px", height: "min(600px, calc(100vh - 120px))", borderRadius: "16px", inset: "auto 20px 92px auto" });
+    set(
+      panel,
+      phone
+        ? { position: "fixed", inset: "0", width: "100%", height: "100%", borderRadius: "0", bottom: "0", right: "0" }
+        : {
+            position: "fixed",
+            right: "20px",
+            bottom: "92px",
+            width: "380px",
+            height: "min(600px, calc(100vh - 120px))",
+            borderRadius: "16px",
+            inset: "auto 20px 92px auto",
+          },
+    );
     set(panel, { overflow: "hidden", boxShadow: "0 8px 32px rgba(0,0,0,.3)", background: "#fff", zIndex: "2147483001" });
-    set(button, phone && !panel.hidden
-      ? { top: "8px", right: "8px", bottom: "auto", width: "44px", height: "44px", border: "2px solid #fff" }
-      : { top: "auto", right: "20px", bottom: "20px", width: "60px", height: "60px", border: "0" });
+    set(
+      button,
+      phone && !panel.hidden
+        ? { top: "8px", right: "8px", bottom: "auto", width: "44px", height: "44px", border: "2px solid #fff" }
+        : { top: "auto", right: "20px", bottom: "20px", width: "60px", height: "60px", border: "0" },
+    );
     path.setAttribute("d", panel.hidden ? CHAT_ICON : CLOSE_ICON);
   };
   const toggle = (open) => {
@@ -74,15 +101,29 @@
     let id = null;
     try {
       id = localStorage.getItem(item);
-      if (!id) { id = crypto.randomUUID().replaceAll("-", ""); localStorage.setItem(item, id); }
-    } catch { id = crypto.randomUUID().replaceAll("-", ""); }
+      if (!id) {
+        id = crypto.randomUUID().replaceAll("-", "");
+        localStorage.setItem(item, id);
+      }
+    } catch {
+      id = crypto.randomUUID().replaceAll("-", "");
+    }
     frame.contentWindow.postMessage({ parlor: "session", id }, origin);
   });
-  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !panel.hidden) { toggle(false); button.focus(); } });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !panel.hidden) {
+      toggle(false);
+      button.focus();
+    }
+  });
   window.addEventListener("resize", place);
 
-  const mount = () => { document.body.append(panel, button); place(); };
-  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  const mount = () => {
+    document.body.append(panel, button);
+    place();
+  };
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
 
   // The business's colour and name, from the same server.
   fetch(`${origin}/api/webchat/${encodeURIComponent(key)}/profile`)

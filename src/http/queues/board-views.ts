@@ -27,7 +27,8 @@ export interface BoardViews {
  */
 export function selfHostedBoardViews(): BoardViews {
   const template = readFileSync(join(dirname(require.resolve("@bull-board/ui/package.json")), "dist", "index.ejs"), "utf8");
-  if (!GOOGLE_FONTS_LINK.test(template)) throw new Error("bull-board's index.ejs no longer has the Google Fonts link this gateway replaces: check board-views.ts");
+  if (!GOOGLE_FONTS_LINK.test(template))
+    throw new Error("bull-board's index.ejs no longer has the Google Fonts link this gateway replaces: check board-views.ts");
   const fonts = new Map<string, Buffer>();
   const css: string[] = [];
   for (const face of FACES) {

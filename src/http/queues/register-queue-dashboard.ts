@@ -19,7 +19,9 @@ export interface QueueDashboardDeps {
 
 const NO_SESSION = { error: { code: "UNAUTHORIZED", message: "sign in to the console with an owner key first, then open Queues from it" } };
 const OWNER_ONLY = { error: { code: "OWNER_ONLY", message: "the queue dashboard needs an owner key: its jobs span every business" } };
-const CROSS_SITE = { error: { code: "CROSS_SITE_REQUEST", message: "a change to the queues must come from the dashboard's own site (Origin header)" } };
+const CROSS_SITE = {
+  error: { code: "CROSS_SITE_REQUEST", message: "a change to the queues must come from the dashboard's own site (Origin header)" },
+};
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
@@ -44,7 +46,10 @@ export function registerQueueDashboard(app: FastifyInstance, deps: QueueDashboar
       const font = views.fonts.get((request.params as { file: string }).file);
       if (!font) return reply.status(404).send({ error: { code: "NOT_FOUND", message: "no such font" } });
       const file = (request.params as { file: string }).file;
-      return reply.header("content-type", file.endsWith(".css") ? "text/css; charset=utf-8" : "font/woff2").header("cache-control", "public, max-age=604800").send(font);
+      return reply
+        .header("content-type", file.endsWith(".css") ? "text/css; charset=utf-8" : "font/woff2")
+        .header("cache-control", "public, max-age=604800")
+        .send(font);
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);

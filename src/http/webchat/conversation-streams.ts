@@ -93,10 +93,12 @@ export class ConversationStreams {
       reading: null,
       again: false,
       // Redis unreachable: the streams still get what is stored now and the heartbeat; their clients reconnect later.
-      subscription: this.deps.bus.subscribe(conversationId, (event) => (isTypingEvent(event) ? this.typing(feed, event.typing) : this.read(feed))).catch((error: unknown) => {
-        this.deps.logger.warn({ err: error, conversationId }, "web chat stream could not subscribe to replies");
-        return null;
-      }),
+      subscription: this.deps.bus
+        .subscribe(conversationId, (event) => (isTypingEvent(event) ? this.typing(feed, event.typing) : this.read(feed)))
+        .catch((error: unknown) => {
+          this.deps.logger.warn({ err: error, conversationId }, "web chat stream could not subscribe to replies");
+          return null;
+        }),
     };
     this.feeds.set(conversationId, feed);
     return feed;
@@ -152,7 +154,8 @@ export class ConversationStreams {
   private startHeartbeat(): void {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => {
-      for (const feed of this.feeds.values()) for (const s of feed.streams) if (!s.res.destroyed && !s.res.writableEnded) s.res.write(KEEP_ALIVE_FRAME);
+      for (const feed of this.feeds.values())
+        for (const s of feed.streams) if (!s.res.destroyed && !s.res.writableEnded) s.res.write(KEEP_ALIVE_FRAME);
     }, this.deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   }
 

@@ -47,13 +47,20 @@ export class WebchatRateLimits {
       const check = scope.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: (request) => `${name}:${key(request)}` });
       return async (request) => {
         const result = await check(request);
-        if (!result.isAllowed && result.isExceeded) throw new LimitError(code, `${what}: at most ${max} a minute; try again later`, result.ttlInSeconds);
+        if (!result.isAllowed && result.isExceeded)
+          throw new LimitError(code, `${what}: at most ${max} a minute; try again later`, result.ttlInSeconds);
       };
     };
     const channel = (request: FastifyRequest) => String((request.params as { channelKey?: unknown }).channelKey ?? "");
     this.postByAddress = limit("post-ip", settings.postsPerMinutePerIp, clientAddress, "RATE_LIMITED", "messages from this address");
     this.postByChannel = limit("post-ch", settings.postsPerMinutePerChannel, channel, "CHANNEL_BUSY", "messages to this chat");
-    this.streamByAddress = limit("stream-ip", settings.streamOpensPerMinutePerIp, clientAddress, "RATE_LIMITED", "event streams opened from this address");
+    this.streamByAddress = limit(
+      "stream-ip",
+      settings.streamOpensPerMinutePerIp,
+      clientAddress,
+      "RATE_LIMITED",
+      "event streams opened from this address",
+    );
     this.streamByChannel = limit("stream-ch", settings.streamOpensPerMinutePerChannel, channel, "CHANNEL_BUSY", "event streams opened on this chat");
     this.readByAddress = limit("read-ip", settings.readsPerMinutePerIp, clientAddress, "RATE_LIMITED", "conversation reads from this address");
   }

@@ -60,9 +60,14 @@ const PENDING_WINDOW_MS = 10 * 60_000;
 const PENDING_RETRY_S = 2;
 /** A queue-full answer's Retry-After: about the time a worker takes for a few turns. */
 const QUEUE_FULL_RETRY_S = 30;
-const businessBusy = () => new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
+const businessBusy = () =>
+  new LimitError("BUSINESS_BUSY", "this chat has too many messages waiting for an answer; try again shortly", QUEUE_FULL_RETRY_S);
 const waitForAnswer = (max: number) =>
-  new LimitError("WAIT_FOR_ANSWER", `${max} messages from this address are still waiting for an answer; send again once they are answered`, PENDING_RETRY_S);
+  new LimitError(
+    "WAIT_FOR_ANSWER",
+    `${max} messages from this address are still waiting for an answer; send again once they are answered`,
+    PENDING_RETRY_S,
+  );
 /** Channel lookups are cached this long: a channel switched off stops taking reads and streams within it (posts at once). */
 const CHANNEL_CACHE_MS = 5000;
 
@@ -115,13 +120,23 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
       const { businessId } = channel;
       const senderKey = deps.pseudonyms.of("webchat-sender", `${key}|${clientAddress(request)}`);
       // The queue unreachable: the post's own enqueue answers that, with a clearer error.
-      const releaseQueued = await admission.admit(`business:${businessId}`, () => deps.queuedTurns(businessId).catch(() => 0), deps.limits.businessQueuedTurnsMax, businessBusy);
+      const releaseQueued = await admission.admit(
+        `business:${businessId}`,
+        () => deps.queuedTurns(businessId).catch(() => 0),
+        deps.limits.businessQueuedTurnsMax,
+        businessBusy,
+      );
       let releaseSender = () => {};
       const release = () => (releaseQueued(), releaseSender());
       try {
         // One address's messages waiting for an answer: a flood from new session ids queues a few turns, not hundreds.
         const pendingMax = deps.limits.pendingPerAddress;
-        releaseSender = await admission.admit(`sender:${channel.id}:${senderKey}`, () => deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, pendingMax), pendingMax, () => waitForAnswer(pendingMax));
+        releaseSender = await admission.admit(
+          `sender:${channel.id}:${senderKey}`,
+          () => deps.reader.pendingFromSender(channel.id, senderKey, PENDING_WINDOW_MS, pendingMax),
+          pendingMax,
+          () => waitForAnswer(pendingMax),
+        );
         const [message] = deps.adapter.toInbound({ channelKey: key, ...body, senderKey });
         // Handed over now, awaited outside: the next post of the session need not wait for the storage.
         const stored = deps.accept(message!);
@@ -187,15 +202,27 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
     const p = parseInput(sessionParams, request.params, "params");
     return listMessages(request, p.channelKey, p.sessionId);
   });
-  scope.get("/api/webchat/:channelKey/sessions/:sessionId/events", { onRequest: [limits.streamByAddress, limits.streamByChannel] }, async (request, reply) => {
-    const p = parseInput(sessionParams, request.params, "params");
-    await openStream(request, reply, p.channelKey, p.sessionId);
-  });
+  scope.get(
+    "/api/webchat/:channelKey/sessions/:sessionId/events",
+    { onRequest: [limits.streamByAddress, limits.streamByChannel] },
+    async (request, reply) => {
+      const p = parseInput(sessionParams, request.params, "params");
+      await openStream(request, reply, p.channelKey, p.sessionId);
+    },
+  );
 }
 
 /** What a visitor's page may know: not the sites list (that is for the page's headers). */
 function profileJson(p: ChatProfile) {
-  return { businessName: p.businessName, agentName: p.agentName, disclosure: p.disclosure, personaKind: p.personaKind, color: p.color, logoUrl: p.logoUrl, open: p.open };
+  return {
+    businessName: p.businessName,
+    agentName: p.agentName,
+    disclosure: p.disclosure,
+    personaKind: p.personaKind,
+    color: p.color,
+    logoUrl: p.logoUrl,
+    open: p.open,
+  };
 }
 
 function sessionFromHeader(request: FastifyRequest): string {

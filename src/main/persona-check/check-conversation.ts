@@ -53,10 +53,18 @@ export class CheckConversation {
     if (options.atOnce) ids.push(...(await Promise.all(texts.map((text) => this.post(text)))));
     else for (const text of texts) ids.push(await this.post(text));
     const outcomes = await this.settled(conversationId, seen, ids);
-    const messages = await this.deps.db.message.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" }, select: { text: true, status: true, replyId: true } });
+    const messages = await this.deps.db.message.findMany({
+      where: { id: { in: ids } },
+      orderBy: { seq: "asc" },
+      select: { text: true, status: true, replyId: true },
+    });
     const conversation = await this.deps.db.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { agentPaused: true } });
     const prompts = this.deps.model.promptsFor(conversationId);
-    const handoffs = await this.deps.db.handoff.findMany({ where: { conversationId }, orderBy: { createdAt: "asc" }, select: { reason: true, status: true, notify: true, error: true } });
+    const handoffs = await this.deps.db.handoff.findMany({
+      where: { conversationId },
+      orderBy: { createdAt: "asc" },
+      select: { reason: true, status: true, notify: true, error: true },
+    });
     const freshHandoffs = handoffs.slice(this.handoffsSeen);
     this.handoffsSeen = handoffs.length;
     const skipped = messages.filter((m) => m.status === "skipped").map((m) => m.text);
@@ -95,7 +103,8 @@ export class CheckConversation {
       body: JSON.stringify({ sessionId: this.sessionId, clientMessageId: randomUUID(), text }),
     });
     const body = (await res.json()) as { messageId?: string; error?: { message?: string } };
-    if (res.status !== 202 || !body.messageId) throw new Error(`the gateway refused a scripted message (HTTP ${res.status}): ${body.error?.message ?? "no message id"}`);
+    if (res.status !== 202 || !body.messageId)
+      throw new Error(`the gateway refused a scripted message (HTTP ${res.status}): ${body.error?.message ?? "no message id"}`);
     return body.messageId;
   }
 
@@ -107,7 +116,10 @@ export class CheckConversation {
   private async open(): Promise<string> {
     if (this.conversationId) return this.conversationId;
     const { db, business } = this.deps;
-    const channel = await db.channel.findUniqueOrThrow({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: business.channelKey } }, select: { id: true } });
+    const channel = await db.channel.findUniqueOrThrow({
+      where: { kind_platformAccountId: { kind: "webchat", platformAccountId: business.channelKey } },
+      select: { id: true },
+    });
     const contact = await db.contact.upsert({
       where: { channelId_platformUserId: { channelId: channel.id, platformUserId: this.sessionId } },
       create: { businessId: business.businessId, channelId: channel.id, platformUserId: this.sessionId },
@@ -130,7 +142,10 @@ export class CheckConversation {
   private async settled(conversationId: string, seen: number, ids: readonly string[]): Promise<readonly ObservedOutcome[]> {
     const deadline = Date.now() + this.deps.stepTimeoutMs;
     for (let polls = 0; ; ) {
-      const outcomes = this.deps.outcomesOf(conversationId).slice(seen).filter((o) => ["answered", "skipped", "paused"].includes(o.outcome.kind));
+      const outcomes = this.deps
+        .outcomesOf(conversationId)
+        .slice(seen)
+        .filter((o) => ["answered", "skipped", "paused"].includes(o.outcome.kind));
       const covered = outcomes.reduce((n, { outcome: o }) => n + (o.kind === "answered" ? o.answered : o.kind === "skipped" ? o.skipped : 0), 0);
       if (covered >= ids.length || outcomes.some((o) => o.outcome.kind === "paused")) return outcomes;
       // A turn that failed for good reports no outcome; its messages are marked failed instead.

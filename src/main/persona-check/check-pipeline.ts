@@ -112,7 +112,15 @@ export async function startCheckPipeline(options: CheckPipelineOptions): Promise
     baseUrl,
     queuePrefix: config.queuePrefix,
     openConversation: () =>
-      new CheckConversation({ baseUrl, db, bus, business, model, outcomesOf: (conversationId) => outcomes.get(conversationId) ?? [], stepTimeoutMs: STEP_TIMEOUT_MS }),
+      new CheckConversation({
+        baseUrl,
+        db,
+        bus,
+        business,
+        model,
+        outcomesOf: (conversationId) => outcomes.get(conversationId) ?? [],
+        stepTimeoutMs: STEP_TIMEOUT_MS,
+      }),
     async close() {
       await gateway.close();
       await worker.close();

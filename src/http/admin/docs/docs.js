@@ -13,7 +13,9 @@
     apiKey = keyInput.value.trim();
     keyState.textContent = apiKey ? "set" : "not set: requests will answer 401";
   });
-  document.getElementById("auth").addEventListener("submit", function (e) { e.preventDefault(); });
+  document.getElementById("auth").addEventListener("submit", function (e) {
+    e.preventDefault();
+  });
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -22,14 +24,16 @@
       else if (k === "className") node.className = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    (children || []).forEach(function (c) {
+      if (c) node.appendChild(c);
+    });
     return node;
   }
 
   function resolve(schema) {
     if (schema?.$ref) {
       var name = schema.$ref.split("/").pop();
-      return (doc.components?.schemas?.[name]) || {};
+      return doc.components?.schemas?.[name] || {};
     }
     return schema || {};
   }
@@ -43,17 +47,28 @@
     if (schema.const !== undefined) return schema.const;
     var options = schema.oneOf || schema.anyOf;
     if (options?.length) return example(options[0], depth + 1);
-    if (schema.allOf) return schema.allOf.reduce(function (acc, s) { return Object.assign(acc, example(s, depth + 1)); }, {});
+    if (schema.allOf)
+      return schema.allOf.reduce(function (acc, s) {
+        return Object.assign(acc, example(s, depth + 1));
+      }, {});
     switch (schema.type) {
       case "object":
         var out = {};
-        (schema.required || []).forEach(function (name) { out[name] = example(schema.properties?.[name], depth + 1); });
+        (schema.required || []).forEach(function (name) {
+          out[name] = example(schema.properties?.[name], depth + 1);
+        });
         return out;
-      case "array": return [];
-      case "integer": case "number": return schema.minimum !== undefined ? schema.minimum : 0;
-      case "boolean": return false;
-      case "string": return schema.format === "uuid" ? "00000000-0000-4000-8000-000000000000" : "";
-      default: return null;
+      case "array":
+        return [];
+      case "integer":
+      case "number":
+        return schema.minimum !== undefined ? schema.minimum : 0;
+      case "boolean":
+        return false;
+      case "string":
+        return schema.format === "uuid" ? "00000000-0000-4000-8000-000000000000" : "";
+      default:
+        return null;
     }
   }
 
@@ -88,25 +103,45 @@
         init.body = textarea.value;
       }
       status.textContent = "…";
-      fetch(url, init).then(function (res) {
-        status.textContent = `${res.status} ${res.statusText}`;
-        return res.text();
-      }).then(function (text) {
-        try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (_e) { /* not JSON */ }
-        output.textContent = text || "(no body)";
-        output.hidden = false;
-      }).catch(function (err) {
-        status.textContent = `request failed: ${err.message}`;
-      });
+      fetch(url, init)
+        .then(function (res) {
+          status.textContent = `${res.status} ${res.statusText}`;
+          return res.text();
+        })
+        .then(function (text) {
+          try {
+            text = JSON.stringify(JSON.parse(text), null, 2);
+          } catch (_e) {
+            /* not JSON */
+          }
+          output.textContent = text || "(no body)";
+          output.hidden = false;
+        })
+        .catch(function (err) {
+          status.textContent = `request failed: ${err.message}`;
+        });
     });
     var okStatus = Object.keys(op.responses || {})[0];
     var okSchema = okStatus && op.responses[okStatus].content?.["application/json"].schema;
-    var schemaView = el("details", {}, [el("summary", { text: `Response ${okStatus} schema` }), el("pre", { text: JSON.stringify(okSchema || null, null, 2) })]);
+    var schemaView = el("details", {}, [
+      el("summary", { text: `Response ${okStatus} schema` }),
+      el("pre", { text: JSON.stringify(okSchema || null, null, 2) }),
+    ]);
     return el("details", { className: "op" }, [
-      el("summary", {}, [el("span", { className: `method ${method.toUpperCase()}`, text: method.toUpperCase() }), el("span", { className: "path", text: path }), el("span", { className: "summary", text: op.summary || "" })]),
+      el("summary", {}, [
+        el("span", { className: `method ${method.toUpperCase()}`, text: method.toUpperCase() }),
+        el("span", { className: "path", text: path }),
+        el("span", { className: "summary", text: op.summary || "" }),
+      ]),
       el("div", { className: "body" }, [
         op.description ? el("p", { text: op.description }) : null,
-        el("div", {}, fields.map(function (f) { return f.row; })),
+        el(
+          "div",
+          {},
+          fields.map(function (f) {
+            return f.row;
+          }),
+        ),
         textarea ? el("p", { text: "Body (JSON)" }) : null,
         textarea,
         el("p", {}, [send, status]),
@@ -123,20 +158,27 @@
     Object.keys(doc.paths).forEach(function (path) {
       Object.keys(doc.paths[path]).forEach(function (method) {
         var op = doc.paths[path][method];
-        var tag = (op.tags?.[0]) || "other";
+        var tag = op.tags?.[0] || "other";
         (byTag[tag] = byTag[tag] || []).push(renderOperation(path, method, op));
       });
     });
     Object.keys(byTag).forEach(function (tag) {
       main.appendChild(el("h2", { text: tag }));
-      byTag[tag].forEach(function (node) { main.appendChild(node); });
+      byTag[tag].forEach(function (node) {
+        main.appendChild(node);
+      });
     });
   }
 
-  fetch(main.getAttribute("data-openapi")).then(function (res) { return res.json(); }).then(function (json) {
-    doc = json;
-    render();
-  }).catch(function (err) {
-    main.textContent = `Could not load the API description: ${err.message}`;
-  });
+  fetch(main.getAttribute("data-openapi"))
+    .then(function (res) {
+      return res.json();
+    })
+    .then(function (json) {
+      doc = json;
+      render();
+    })
+    .catch(function (err) {
+      main.textContent = `Could not load the API description: ${err.message}`;
+    });
 })();

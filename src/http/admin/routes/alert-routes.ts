@@ -15,7 +15,10 @@ const alertState = settings.extend({
 const endpoint = z.url({ protocol: /^https$/, error: "an https:// push service URL" }).max(2000);
 const subscription = z.object({
   endpoint,
-  keys: z.object({ p256dh: z.string().regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, "the browser's P-256 key, base64url"), auth: z.string().regex(/^[A-Za-z0-9_-]{16,30}={0,2}$/, "the browser's auth secret, base64url") }),
+  keys: z.object({
+    p256dh: z.string().regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, "the browser's P-256 key, base64url"),
+    auth: z.string().regex(/^[A-Za-z0-9_-]{16,30}={0,2}$/, "the browser's auth secret, base64url"),
+  }),
 });
 
 function alertsOf(deps: AdminApiDeps): OwnerAlerts {

@@ -49,7 +49,10 @@ export const apiKeyRoutes = [
     errors: [403, 404],
     async handler({ body, deps }) {
       if (body.businessId && !(await deps.store.businesses.get(body.businessId))) throw notFound("business");
-      const issued = await issueApiKey(deps.store.apiKeys, body, { ...(deps.hasher ? { hasher: deps.hasher } : {}), now: (deps.clock ?? (() => new Date()))() });
+      const issued = await issueApiKey(deps.store.apiKeys, body, {
+        ...(deps.hasher ? { hasher: deps.hasher } : {}),
+        now: (deps.clock ?? (() => new Date()))(),
+      });
       return { ...toJson(issued.record), key: issued.key };
     },
   }),

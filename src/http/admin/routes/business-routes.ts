@@ -4,10 +4,7 @@ import type { BusinessRecord } from "../../../ports/admin-store.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, id, iso, isoTime, label } from "../schemas.js";
 
-const timezone = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, "must be an IANA time zone, e.g. Europe/Madrid");
+const timezone = z.string().max(64).refine(isTimeZone, "must be an IANA time zone, e.g. Europe/Madrid");
 
 const business = z.object({ id, slug: z.string(), name: z.string(), timezone: z.string(), createdAt: isoTime });
 const toJson = (b: BusinessRecord) => ({ ...b, createdAt: iso(b.createdAt) });

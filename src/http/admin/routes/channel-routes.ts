@@ -27,18 +27,30 @@ const channel = z.object({
     .describe("Web chat only: the chat page's colour and logo, and the sites whose pages may embed it with /widget.js"),
   createdAt: isoTime,
 });
-const toJson = (c: ChannelRecord) => ({ ...c, chatPage: c.chatPage ? { ...c.chatPage, sites: [...c.chatPage.sites] } : null, createdAt: iso(c.createdAt) });
+const toJson = (c: ChannelRecord) => ({
+  ...c,
+  chatPage: c.chatPage ? { ...c.chatPage, sites: [...c.chatPage.sites] } : null,
+  createdAt: iso(c.createdAt),
+});
 
 const token = (max: number) => z.string().regex(/^\S+$/, "no spaces").max(max);
 const common = { name: label(100).optional(), personaId: id.nullable().optional() };
 const accountId = z.string().regex(/^[A-Za-z0-9_.:+@-]{1,100}$/, "1-100 letters, digits or _.:+@-");
 const newChannel = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("webchat"), platformAccountId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "the chat page key: 1-100 letters, digits, _ or -"), ...common }),
+  z.object({
+    kind: z.literal("webchat"),
+    platformAccountId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "the chat page key: 1-100 letters, digits, _ or -"),
+    ...common,
+  }),
   z.object({
     kind: z.enum(["whatsapp_cloud", "instagram"]),
     platformAccountId: accountId,
     ...common,
-    credentials: z.object({ accessToken: token(4096).min(8, "at least 8 characters"), appSecret: token(256).default(""), verifyToken: token(256).default("") }),
+    credentials: z.object({
+      accessToken: token(4096).min(8, "at least 8 characters"),
+      appSecret: token(256).default(""),
+      verifyToken: token(256).default(""),
+    }),
   }),
   z.object({ kind: z.literal("whatsapp_web"), platformAccountId: accountId, ...common, allowGroups: z.boolean().default(false) }),
 ]);
@@ -49,14 +61,26 @@ const site = z
   .string()
   .trim()
   .max(200, "at most 200 characters")
-  .refine((v) => /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(v) || LOOPBACK.test(v), "a site is its address without a path, like https://shop.example");
+  .refine(
+    (v) => /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(v) || LOOPBACK.test(v),
+    "a site is its address without a path, like https://shop.example",
+  );
 const chatPageLook = z.object({
-  color: z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, "a colour is written #rrggbb, like #1a7f5a").transform((v) => v.toLowerCase()).nullable().optional(),
+  color: z
+    .string()
+    .trim()
+    .regex(/^#[0-9a-fA-F]{6}$/, "a colour is written #rrggbb, like #1a7f5a")
+    .transform((v) => v.toLowerCase())
+    .nullable()
+    .optional(),
   logoUrl: z
     .string()
     .trim()
     .max(2000, "at most 2000 characters")
-    .refine((v) => URL.canParse(v) && new URL(v).protocol === "https:" && new URL(v).username === "" && new URL(v).password === "", "a logo address starts with https://")
+    .refine(
+      (v) => URL.canParse(v) && new URL(v).protocol === "https:" && new URL(v).username === "" && new URL(v).password === "",
+      "a logo address starts with https://",
+    )
     .nullable()
     .optional(),
   sites: z.array(site).max(20, "at most 20 sites").optional(),
@@ -114,9 +138,15 @@ export const channelRoutes = [
     path: "/businesses/:businessId/channels/:channelId",
     tag: "channels",
     summary: "Enable or disable a channel, rename it, change its persona, or (web chat) style its page",
-    description: "chatPage (web chat only): color #rrggbb, logoUrl an https address (null removes either), sites the origins whose pages may embed the chat with /widget.js (their CSP frame-ancestors).",
+    description:
+      "chatPage (web chat only): color #rrggbb, logoUrl an https address (null removes either), sites the origins whose pages may embed the chat with /widget.js (their CSP frame-ancestors).",
     params: channelParams,
-    body: z.object({ enabled: z.boolean().optional(), name: label(100).optional(), personaId: id.nullable().optional(), chatPage: chatPageLook.optional() }),
+    body: z.object({
+      enabled: z.boolean().optional(),
+      name: label(100).optional(),
+      personaId: id.nullable().optional(),
+      chatPage: chatPageLook.optional(),
+    }),
     response: channel,
     errors: [404, 422],
     async handler({ params, body, deps, requireBusiness }) {
@@ -125,7 +155,8 @@ export const channelRoutes = [
       if (body.chatPage) {
         const current = await deps.store.channels.get(params.businessId, params.channelId);
         if (!current) throw notFound("channel");
-        if (current.kind !== "webchat") throw new InputError("NOT_WEBCHAT", "body.chatPage: this is not a web chat channel, and only a web chat has a page to style", 422);
+        if (current.kind !== "webchat")
+          throw new InputError("NOT_WEBCHAT", "body.chatPage: this is not a web chat channel, and only a web chat has a page to style", 422);
       }
       const updated = await deps.store.channels.update(params.businessId, params.channelId, body);
       if (!updated) throw notFound("channel");

@@ -7,13 +7,15 @@ import { businessParams, channelKind, contactParams, id, iso, isoTime, pageQuery
 import { pageCursor } from "./page-query.js";
 import { DISPLAY_NAME_MAX_CHARS, normaliseDisplayName } from "../../../domain/message-text.js";
 
-
 const contact = z.object({
   id,
   businessId: id,
   channel: z.object({ id, kind: channelKind, name: z.string() }),
   displayName: z.string().nullable(),
-  platformUserId: z.string().nullable().describe("phone number or Instagram-scoped id; null for web chat, where the session id is the visitor's only credential"),
+  platformUserId: z
+    .string()
+    .nullable()
+    .describe("phone number or Instagram-scoped id; null for web chat, where the session id is the visitor's only credential"),
   createdAt: isoTime,
 });
 const contactDetail = contact.extend({ conversations: z.array(z.object({ id, agentPaused: z.boolean(), lastMessageAt: isoTime })) });
@@ -38,7 +40,12 @@ export const contactRoutes = [
     async handler({ params, query, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       if (query.channelId && !(await deps.store.channels.get(params.businessId, query.channelId))) throw notFound("channel");
-      const rows = await deps.store.contacts.list({ businessId: params.businessId, channelId: query.channelId, after: pageCursor(query.cursor), limit: query.limit + 1 });
+      const rows = await deps.store.contacts.list({
+        businessId: params.businessId,
+        channelId: query.channelId,
+        after: pageCursor(query.cursor),
+        limit: query.limit + 1,
+      });
       const page = toPage(rows, query.limit, (c) => ({ at: c.createdAt, id: c.id }));
       return { items: page.items.map(toJson), nextCursor: page.nextCursor };
     },

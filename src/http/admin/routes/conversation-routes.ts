@@ -12,7 +12,12 @@ export const conversation = z.object({
   channel: z.object({ id, kind: channelKind, name: z.string(), enabled: z.boolean() }),
   contact: z.object({ id, displayName: z.string().nullable() }),
   agentPaused: z.boolean(),
-  pausedBy: z.string().nullable().describe('Who paused the agent: "admin", "owner_phone" (the owner wrote from the business phone), "safety", "handoff", "persona_invalid" (the persona could not be used)'),
+  pausedBy: z
+    .string()
+    .nullable()
+    .describe(
+      'Who paused the agent: "admin", "owner_phone" (the owner wrote from the business phone), "safety", "handoff", "persona_invalid" (the persona could not be used)',
+    ),
   pausedUntil: isoTime.nullable().describe("When the agent resumes by itself (the owner's quiet time); null: until resumed"),
   unansweredCount: z.number().int(),
   state: z
@@ -20,11 +25,22 @@ export const conversation = z.object({
     .describe(
       "waiting: customer messages the agent will not answer now (paused, taken over, handed off, or closed after the away message) wait for a person; handed_off: an open handoff, nothing waiting; open: the agent is answering; resolved: nothing left to answer",
     ),
-  waitingUntil: isoTime.nullable().describe("Closed after the away message: the agent answers the waiting messages at this opening unless a person does first"),
-  tryIt: z.enum(["hours", "open"]).nullable().describe("A console Try it chat (hours: follows the opening hours; open: as if open); null for customers"),
-  preview: z.object({ text: z.string(), direction: z.enum(["inbound", "outbound"]), at: isoTime }).nullable().describe("The newest message, cut short"),
+  waitingUntil: isoTime
+    .nullable()
+    .describe("Closed after the away message: the agent answers the waiting messages at this opening unless a person does first"),
+  tryIt: z
+    .enum(["hours", "open"])
+    .nullable()
+    .describe("A console Try it chat (hours: follows the opening hours; open: as if open); null for customers"),
+  preview: z
+    .object({ text: z.string(), direction: z.enum(["inbound", "outbound"]), at: isoTime })
+    .nullable()
+    .describe("The newest message, cut short"),
   unread: z.boolean().describe("A customer message the calling API key has not marked read (POST .../read)"),
-  handoff: z.object({ id, reason: z.string(), customerText: z.string().nullable() }).nullable().describe("The newest open handoff, with the customer's words that led to it"),
+  handoff: z
+    .object({ id, reason: z.string(), customerText: z.string().nullable() })
+    .nullable()
+    .describe("The newest open handoff, with the customer's words that led to it"),
   lastMessageAt: isoTime,
   createdAt: isoTime,
 });
@@ -114,7 +130,10 @@ export const conversationRoutes = [
     tag: "conversations",
     summary: "The transcript in order (seq); pass nextAfter as after for more",
     params: conversationParams,
-    query: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(TRANSCRIPT_MAX).default(TRANSCRIPT_MAX) }),
+    query: z.object({
+      after: z.coerce.number().int().min(0).default(0),
+      limit: z.coerce.number().int().min(1).max(TRANSCRIPT_MAX).default(TRANSCRIPT_MAX),
+    }),
     response: z.object({ items: z.array(message), nextAfter: z.number().int().nullable() }),
     errors: [404],
     async handler({ params, query, deps, requireBusiness }) {
@@ -130,7 +149,8 @@ export const conversationRoutes = [
     path: "/businesses/:businessId/conversations/:conversationId/read",
     tag: "conversations",
     summary: "Mark the conversation read for the calling API key, up to seq (default: its newest message)",
-    description: "Each staff API key has its own read marker per conversation; it only moves forward. unread in the conversation list is true while a customer message is after it.",
+    description:
+      "Each staff API key has its own read marker per conversation; it only moves forward. unread in the conversation list is true while a customer message is after it.",
     params: conversationParams,
     body: z.object({ seq: z.number({ error: "must be a number" }).int().min(0).optional() }).default({}),
     response: z.object({ lastReadSeq: z.number().int() }),

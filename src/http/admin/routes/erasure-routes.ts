@@ -26,7 +26,11 @@ export const erasureRoutes = [
       if (!contact) throw notFound("contact");
       return eraseContacts(
         { store: deps.store.erasures, work: deps.queuedWork, logger: deps.logger },
-        { source: "admin", subjectHash: subjectHash(deps.pseudonyms ?? NO_PSEUDONYMS, contact.channelKind, contact.platformUserId), contactIds: [contact.id] },
+        {
+          source: "admin",
+          subjectHash: subjectHash(deps.pseudonyms ?? NO_PSEUDONYMS, contact.channelKind, contact.platformUserId),
+          contactIds: [contact.id],
+        },
       );
     },
   }),

@@ -31,7 +31,16 @@ const handoffJson = (h: HandoffRecord) => ({
   resolvedAt: h.resolvedAt ? iso(h.resolvedAt) : null,
 });
 
-const replyFlag = z.object({ id, businessId: id, conversationId: id, replyId: id, reason: z.string(), modelText: z.string(), sentText: z.string(), createdAt: isoTime });
+const replyFlag = z.object({
+  id,
+  businessId: id,
+  conversationId: id,
+  replyId: id,
+  reason: z.string(),
+  modelText: z.string(),
+  sentText: z.string(),
+  createdAt: isoTime,
+});
 const replyFlagJson = (f: ReplyFlagRecord) => ({ ...f, createdAt: iso(f.createdAt) });
 const byCreated = (row: { createdAt: Date; id: string }) => ({ at: row.createdAt, id: row.id });
 
@@ -44,13 +53,23 @@ export const handoffRoutes = [
     description:
       "A handoff is a conversation the agent handed to a person (the customer asked for one, a refund, a complaint, a reply that contradicted the persona's facts, a safety escalation); the agent is paused there. status: pending (notice to the owner not sent yet), notified, failed (see error), resolved; open = anything not resolved. Pass nextCursor as cursor for the next page.",
     params: businessParams,
-    query: z.object({ status: z.enum(["open", "pending", "notified", "failed", "resolved"]).optional(), conversationId: id.optional(), ...pageQuery }),
+    query: z.object({
+      status: z.enum(["open", "pending", "notified", "failed", "resolved"]).optional(),
+      conversationId: id.optional(),
+      ...pageQuery,
+    }),
     response: z.object({ items: z.array(handoff), nextCursor: z.string().nullable() }),
     errors: [404],
     async handler({ params, query, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       if (query.conversationId && !(await deps.store.conversations.get(params.businessId, query.conversationId))) throw notFound("conversation");
-      const rows = await deps.store.handoffs.list({ businessId: params.businessId, status: query.status, conversationId: query.conversationId, after: pageCursor(query.cursor), limit: query.limit + 1 });
+      const rows = await deps.store.handoffs.list({
+        businessId: params.businessId,
+        status: query.status,
+        conversationId: query.conversationId,
+        after: pageCursor(query.cursor),
+        limit: query.limit + 1,
+      });
       const page = toPage(rows, query.limit, byCreated);
       return { items: page.items.map(handoffJson), nextCursor: page.nextCursor };
     },
@@ -70,7 +89,12 @@ export const handoffRoutes = [
       await requireBusiness(params.businessId);
       const resolved = await deps.store.handoffs.resolve(params.businessId, params.handoffId, body.resume);
       if (!resolved) throw notFound("handoff");
-      if (body.resume) await answerWaiting({ conversations: deps.store.conversations, requeueTurn: deps.requeueTurn, logger: deps.logger }, params.businessId, resolved.conversationId);
+      if (body.resume)
+        await answerWaiting(
+          { conversations: deps.store.conversations, requeueTurn: deps.requeueTurn, logger: deps.logger },
+          params.businessId,
+          resolved.conversationId,
+        );
       return handoffJson(resolved);
     },
   }),
@@ -79,7 +103,8 @@ export const handoffRoutes = [
     path: "/businesses/:businessId/reply-flags",
     tag: "handoffs",
     summary: "Model replies the guardrails replaced, newest first: what the model said and what was sent instead",
-    description: "reason says which check failed (system-prompt-leak, blocklist: <term>, claims-human, contradicts-facts: <figures>...). Pass nextCursor as cursor for the next page.",
+    description:
+      "reason says which check failed (system-prompt-leak, blocklist: <term>, claims-human, contradicts-facts: <figures>...). Pass nextCursor as cursor for the next page.",
     params: businessParams,
     query: z.object({ conversationId: id.optional(), ...pageQuery }),
     response: z.object({ items: z.array(replyFlag), nextCursor: z.string().nullable() }),
@@ -87,7 +112,12 @@ export const handoffRoutes = [
     async handler({ params, query, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       if (query.conversationId && !(await deps.store.conversations.get(params.businessId, query.conversationId))) throw notFound("conversation");
-      const rows = await deps.store.replyFlags.list({ businessId: params.businessId, conversationId: query.conversationId, after: pageCursor(query.cursor), limit: query.limit + 1 });
+      const rows = await deps.store.replyFlags.list({
+        businessId: params.businessId,
+        conversationId: query.conversationId,
+        after: pageCursor(query.cursor),
+        limit: query.limit + 1,
+      });
       const page = toPage(rows, query.limit, byCreated);
       return { items: page.items.map(replyFlagJson), nextCursor: page.nextCursor };
     },

@@ -1,22 +1,36 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
 import type { BusinessHoursRecord } from "../../../ports/admin-store.js";
-import { DAYS, isOpenAt, isTimeZone, nextClosingAfter, nextOpeningAfter, parseWeeklyHours, weeklyHoursSchema } from "../../../domain/opening-hours/index.js";
+import {
+  DAYS,
+  isOpenAt,
+  isTimeZone,
+  nextClosingAfter,
+  nextOpeningAfter,
+  parseWeeklyHours,
+  weeklyHoursSchema,
+} from "../../../domain/opening-hours/index.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, iso, isoTime, longText } from "../schemas.js";
 
 export const MAX_AWAY_MESSAGE_CHARS = 1000;
 
 const timezone = z.string().max(64).refine(isTimeZone, "must be an IANA time zone, e.g. Europe/Madrid");
-const outsideHours = z.enum(["answer", "away"]).describe("answer: the agent keeps answering when closed; away: it sends the away message once per closed period");
+const outsideHours = z
+  .enum(["answer", "away"])
+  .describe("answer: the agent keeps answering when closed; away: it sends the away message once per closed period");
 
 const hoursBody = z.object({
   timezone,
   openingHours: weeklyHoursSchema
     .nullable()
-    .describe('Weekly schedule in the business\'s time zone, {"mon": [["09:00","18:00"]], "sat": [["22:00","02:00"]]}; a day left out or [] is closed; an end not after the start runs overnight; null: always open'),
+    .describe(
+      'Weekly schedule in the business\'s time zone, {"mon": [["09:00","18:00"]], "sat": [["22:00","02:00"]]}; a day left out or [] is closed; an end not after the start runs overnight; null: always open',
+    ),
   outsideHours,
-  awayMessage: longText(MAX_AWAY_MESSAGE_CHARS).nullable().describe("Sent outside opening hours in away mode; {opens} becomes the next opening time. null: a default text"),
+  awayMessage: longText(MAX_AWAY_MESSAGE_CHARS)
+    .nullable()
+    .describe("Sent outside opening hours in away mode; {opens} becomes the next opening time. null: a default text"),
 });
 
 const hours = z.object({

@@ -24,7 +24,11 @@ function checkBodyFits(entryKind: "faq" | "document", body: string | undefined):
   const limit = entryKind === "faq" ? KNOWLEDGE_LIMITS.faqBodyChars : KNOWLEDGE_LIMITS.documentBodyChars;
   if (body !== undefined && body.length > limit) {
     const what = entryKind === "faq" ? "An FAQ answer" : "A document";
-    throw new AdminInputError("INVALID_REQUEST", `body.body: ${what} has at most ${limit} characters: shorten it by ${body.length - limit}`, 400, { field: "body.body", chars: body.length, limit });
+    throw new AdminInputError("INVALID_REQUEST", `body.body: ${what} has at most ${limit} characters: shorten it by ${body.length - limit}`, 400, {
+      field: "body.body",
+      chars: body.length,
+      limit,
+    });
   }
 }
 
@@ -57,7 +61,9 @@ export const knowledgeRoutes = [
       await requireBusiness(params.businessId);
       checkBodyFits(body.kind, body.body);
       if ((await deps.store.knowledge.count(params.businessId)) >= KNOWLEDGE_LIMITS.entriesPerBusiness) {
-        throw new AdminInputError("KNOWLEDGE_FULL", `a business has at most ${KNOWLEDGE_LIMITS.entriesPerBusiness} knowledge entries`, 422, { limit: KNOWLEDGE_LIMITS.entriesPerBusiness });
+        throw new AdminInputError("KNOWLEDGE_FULL", `a business has at most ${KNOWLEDGE_LIMITS.entriesPerBusiness} knowledge entries`, 422, {
+          limit: KNOWLEDGE_LIMITS.entriesPerBusiness,
+        });
       }
       return toJson(await deps.store.knowledge.create(params.businessId, body));
     },

@@ -11,15 +11,24 @@ export const MAX_PERSONA_FILE_CHARS = 200_000;
 
 /** A persona in a request: its fields, or a persona file (markdown with front matter) to import. */
 export const personaPayload = {
-  persona: personaSchema.optional().describe("The whole persona: settings (kind, facts, rules, handoff, disclosure, limits, blocklist, owner, replies...) and voice"),
+  persona: personaSchema
+    .optional()
+    .describe("The whole persona: settings (kind, facts, rules, handoff, disclosure, limits, blocklist, owner, replies...) and voice"),
   markdown: z.string().max(MAX_PERSONA_FILE_CHARS).optional().describe("Instead of persona: a persona file (YAML front matter + voice), as exported"),
   confirmWeakenings: z.array(z.string().max(300)).max(200).default([]).describe("Keys of PERSONA_WEAKENED's details the caller accepts"),
 };
 
 /** The live version number the caller's edit started from; another one live now is a 409 CONCURRENT_EDIT. */
-export const baseVersion = z.number().int().min(1).max(1_000_000).optional().describe("The live version the edit started from (optimistic concurrency)");
+export const baseVersion = z
+  .number()
+  .int()
+  .min(1)
+  .max(1_000_000)
+  .optional()
+  .describe("The live version the edit started from (optimistic concurrency)");
 
-export const personaOrMarkdown = <T extends { persona?: unknown; markdown?: unknown }>(b: T) => (b.persona === undefined) !== (b.markdown === undefined);
+export const personaOrMarkdown = <T extends { persona?: unknown; markdown?: unknown }>(b: T) =>
+  (b.persona === undefined) !== (b.markdown === undefined);
 export const ONE_OF = { message: "send either persona or markdown", path: ["persona"] };
 
 export const versionSummary = z.object({
@@ -58,9 +67,15 @@ export const versionSummaryJson = (v: PersonaVersionRecord) => ({
   rolledBackFrom: v.rolledBackFrom,
 });
 /** A persona's budget and token counter for one business: what is left of the context after its reply length. */
-export async function budgetFor(deps: AdminApiDeps, businessId: string): Promise<{ countTokens: AdminApiDeps["countTokens"]; maxPersonaTokens: number }> {
+export async function budgetFor(
+  deps: AdminApiDeps,
+  businessId: string,
+): Promise<{ countTokens: AdminApiDeps["countTokens"]; maxPersonaTokens: number }> {
   const settings = await deps.store.settings.get(businessId);
-  return { countTokens: deps.countTokens, maxPersonaTokens: deps.personaBudget(settings?.replyMaxTokens ?? BUSINESS_SETTING_DEFAULTS.replyMaxTokens) };
+  return {
+    countTokens: deps.countTokens,
+    maxPersonaTokens: deps.personaBudget(settings?.replyMaxTokens ?? BUSINESS_SETTING_DEFAULTS.replyMaxTokens),
+  };
 }
 
 export async function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiDeps, businessId: string) {
@@ -74,5 +89,12 @@ export async function versionDetailJson(v: PersonaVersionRecord, deps: AdminApiD
     limit: (await budgetFor(deps, businessId)).maxPersonaTokens,
   };
 }
-export const personaSummaryJson = (p: PersonaRecord) => ({ ...p, createdAt: iso(p.createdAt), activeVersion: p.activeVersion ? versionSummaryJson(p.activeVersion) : null });
-export const personaDetailJson = async (p: PersonaRecord, deps: AdminApiDeps, businessId: string) => ({ ...personaSummaryJson(p), activeVersion: p.activeVersion ? await versionDetailJson(p.activeVersion, deps, businessId) : null });
+export const personaSummaryJson = (p: PersonaRecord) => ({
+  ...p,
+  createdAt: iso(p.createdAt),
+  activeVersion: p.activeVersion ? versionSummaryJson(p.activeVersion) : null,
+});
+export const personaDetailJson = async (p: PersonaRecord, deps: AdminApiDeps, businessId: string) => ({
+  ...personaSummaryJson(p),
+  activeVersion: p.activeVersion ? await versionDetailJson(p.activeVersion, deps, businessId) : null,
+});

@@ -5,7 +5,18 @@ import { defineRoute } from "../admin-route.js";
 import { businessParams, label, personaParams } from "../schemas.js";
 import { renderSystemPrompt } from "../../../personas/render-persona.js";
 import { personaSchema } from "../../../personas/persona-schema.js";
-import { MAX_PERSONA_FILE_CHARS, ONE_OF, personaDetail, personaDetailJson, personaName, personaOrMarkdown, personaPayload, personaSummary, personaSummaryJson, budgetFor } from "./persona-json.js";
+import {
+  MAX_PERSONA_FILE_CHARS,
+  ONE_OF,
+  personaDetail,
+  personaDetailJson,
+  personaName,
+  personaOrMarkdown,
+  personaPayload,
+  personaSummary,
+  personaSummaryJson,
+  budgetFor,
+} from "./persona-json.js";
 
 export const personaRoutes = [
   defineRoute({
@@ -26,10 +37,15 @@ export const personaRoutes = [
     path: "/businesses/:businessId/personas",
     tag: "personas",
     summary: "Create a persona (version 1, live): its settings and voice, or a persona file to import",
-    description: "422 PERSONA_INVALID lists each problem of an imported file (field, line); 422 PERSONA_TOO_LONG when the system prompt does not fit.",
+    description:
+      "422 PERSONA_INVALID lists each problem of an imported file (field, line); 422 PERSONA_TOO_LONG when the system prompt does not fit.",
     params: businessParams,
     body: z
-      .object({ name: personaName.optional().describe("Defaults to the persona's settings.name"), template: label(100).nullable().default(null), ...personaPayload })
+      .object({
+        name: personaName.optional().describe("Defaults to the persona's settings.name"),
+        template: label(100).nullable().default(null),
+        ...personaPayload,
+      })
       .refine(personaOrMarkdown, ONE_OF),
     response: personaDetail,
     status: 201,
@@ -67,7 +83,8 @@ export const personaRoutes = [
     path: "/businesses/:businessId/personas/parse-file",
     tag: "personas",
     summary: "Read a persona file without saving anything: its persona and tokens (the console's import into its form)",
-    description: "422 PERSONA_INVALID lists each problem of the file (field, line). A persona over the token budget is returned with its tokens and the limit; saving it is what refuses it.",
+    description:
+      "422 PERSONA_INVALID lists each problem of the file (field, line). A persona over the token budget is returned with its tokens and the limit; saving it is what refuses it.",
     params: businessParams,
     body: z.object({ markdown: z.string().max(MAX_PERSONA_FILE_CHARS) }),
     response: z.object({ persona: personaSchema, tokens: z.number().int(), limit: z.number().int() }),
@@ -75,7 +92,11 @@ export const personaRoutes = [
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
       const persona = personaOfPayload({ markdown: body.markdown });
-      return { persona, tokens: await deps.countTokens(renderSystemPrompt(persona)), limit: (await budgetFor(deps, params.businessId)).maxPersonaTokens };
+      return {
+        persona,
+        tokens: await deps.countTokens(renderSystemPrompt(persona)),
+        limit: (await budgetFor(deps, params.businessId)).maxPersonaTokens,
+      };
     },
   }),
 ];

@@ -9,10 +9,25 @@ import { weakeningsOf } from "../../../personas/persona-weakenings.js";
 import type { AdminApiDeps } from "../admin-deps.js";
 import { defineRoute } from "../admin-route.js";
 import { personaParams, versionParams } from "../schemas.js";
-import { baseVersion, ONE_OF, personaOrMarkdown, personaPayload, versionDetail, versionDetailJson, versionSummary, versionSummaryJson, budgetFor } from "./persona-json.js";
+import {
+  baseVersion,
+  ONE_OF,
+  personaOrMarkdown,
+  personaPayload,
+  versionDetail,
+  versionDetailJson,
+  versionSummary,
+  versionSummaryJson,
+  budgetFor,
+} from "./persona-json.js";
 
 const versionNumber = z.coerce.number().int().min(1).max(1_000_000);
-const diffLine = z.object({ op: z.enum(["equal", "add", "remove"]), text: z.string(), oldLine: z.number().int().optional(), newLine: z.number().int().optional() });
+const diffLine = z.object({
+  op: z.enum(["equal", "add", "remove"]),
+  text: z.string(),
+  oldLine: z.number().int().optional(),
+  newLine: z.number().int().optional(),
+});
 const weakening = z.object({ key: z.string(), message: z.string() });
 const confirm = { confirmWeakenings: personaPayload.confirmWeakenings };
 
@@ -22,9 +37,14 @@ async function live(deps: AdminApiDeps, businessId: string, personaId: string, b
   if (!persona) throw notFound("persona");
   const active = persona.activeVersion;
   if (base !== undefined && active?.version !== base) {
-    throw new InputError("CONCURRENT_EDIT", `version ${active?.version ?? "none"} was made live after you opened version ${base}; reload and check your edit again`, 409, {
-      live: active?.version ?? 0,
-    });
+    throw new InputError(
+      "CONCURRENT_EDIT",
+      `version ${active?.version ?? "none"} was made live after you opened version ${base}; reload and check your edit again`,
+      409,
+      {
+        live: active?.version ?? 0,
+      },
+    );
   }
   return { persona: active?.persona ?? null, versionId: active?.id ?? null };
 }
@@ -112,7 +132,12 @@ export const personaVersionRoutes = [
         deps.store.personas.getVersion(params.businessId, params.personaId, params.version),
       ]);
       if (!persona || !version) throw notFound("persona version");
-      const slug = persona.name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "persona";
+      const slug =
+        persona.name
+          .toLowerCase()
+          .normalize("NFKD")
+          .replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-|-$/g, "") || "persona";
       return { fileName: `${slug}-v${version.version}.md`, markdown: fileText(version) };
     },
   }),
@@ -155,7 +180,12 @@ export const personaVersionRoutes = [
       const current = await live(deps, params.businessId, params.personaId, body.baseVersion);
       await checkPersonaChange(persona, current.persona, body.confirmWeakenings, await budgetFor(deps, params.businessId));
       const origin = { source: "admin-api", apiKeyId: caller.keyId, rolledBackFrom: source.version } as const;
-      const created = await deps.store.personas.addVersion(params.businessId, params.personaId, { persona, activate: true, origin, expectedActive: current.versionId });
+      const created = await deps.store.personas.addVersion(params.businessId, params.personaId, {
+        persona,
+        activate: true,
+        origin,
+        expectedActive: current.versionId,
+      });
       if (!created) throw notFound("persona");
       return versionDetailJson(created, deps, params.businessId);
     },

@@ -8,7 +8,14 @@ import { id, iso, isoTime } from "../schemas.js";
 
 // Console sign-ins of a key: who am I, which devices are signed in with my key, sign one out.
 // (POST and DELETE /session, which set and clear the cookie, are in ../session-routes.ts.)
-const sessionJson = z.object({ id, device: z.string(), createdAt: isoTime, expiresAt: isoTime, lastUsedAt: isoTime.nullable(), current: z.boolean() });
+const sessionJson = z.object({
+  id,
+  device: z.string(),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+  current: z.boolean(),
+});
 const toJson = (s: ConsoleSessionRecord, currentId: string | undefined) => ({
   id: s.id,
   device: s.device,
@@ -33,7 +40,8 @@ export const sessionRoutes = [
     summary: "Who is signed in: the key's id and business (null: an owner key), and the console session when signed in with the cookie",
     response: z.object({ keyId: id, businessId: id.nullable(), owner: z.boolean(), session: z.object({ id, expiresAt: isoTime }).nullable() }),
     async handler({ caller }) {
-      const session = "sessionId" in caller && "expiresAt" in caller ? { id: String(caller.sessionId), expiresAt: iso(caller.expiresAt as Date) } : null;
+      const session =
+        "sessionId" in caller && "expiresAt" in caller ? { id: String(caller.sessionId), expiresAt: iso(caller.expiresAt as Date) } : null;
       return { keyId: caller.keyId, businessId: caller.businessId, owner: caller.businessId === null, session };
     },
   }),

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import { BUSINESS_SETTING_DEFAULTS, businessSettingsShape, NON_TEXT_REPLY_MAX_CHARS, type BusinessSettings } from "../../../domain/business-settings.js";
+import {
+  BUSINESS_SETTING_DEFAULTS,
+  businessSettingsShape,
+  NON_TEXT_REPLY_MAX_CHARS,
+  type BusinessSettings,
+} from "../../../domain/business-settings.js";
 import { InputError } from "../../../domain/errors.js";
 import { renderSystemPrompt } from "../../../personas/render-persona.js";
 import type { AdminApiDeps } from "../admin-deps.js";
@@ -10,8 +15,12 @@ import { businessParams, longText } from "../schemas.js";
 const s = businessSettingsShape;
 const fields = {
   nonTextReply: longText(NON_TEXT_REPLY_MAX_CHARS).describe("Said, without the model, when a customer sent only photos, voice notes, stickers..."),
-  ownerQuietMinutes: s.ownerQuietMinutes.describe("After the owner writes in a conversation from the business phone, the agent stays quiet there this many minutes (fractions allowed)"),
-  turnDebounceMs: s.turnDebounceMs.describe("A turn waits until the newest message is this many milliseconds old, so a burst of messages gets one answer"),
+  ownerQuietMinutes: s.ownerQuietMinutes.describe(
+    "After the owner writes in a conversation from the business phone, the agent stays quiet there this many minutes (fractions allowed)",
+  ),
+  turnDebounceMs: s.turnDebounceMs.describe(
+    "A turn waits until the newest message is this many milliseconds old, so a burst of messages gets one answer",
+  ),
   replyMaxTokens: s.replyMaxTokens.describe("Longest reply the model may write, in tokens"),
   temperature: s.temperature.describe("Sampling temperature: 0 always picks the likeliest word, higher is more varied"),
   knowledgeBudgetTokens: s.knowledgeBudgetTokens.describe("Prompt tokens kept for the business's matching knowledge passages; 0: none in prompts"),
@@ -43,7 +52,8 @@ export const settingsRoutes = [
     method: "GET",
     path: "/businesses/:businessId/settings",
     tag: "businesses",
-    summary: "How the agent behaves for this business: reply length, temperature, debounce, the owner's quiet time, the knowledge budget, the non-text reply",
+    summary:
+      "How the agent behaves for this business: reply length, temperature, debounce, the owner's quiet time, the knowledge budget, the non-text reply",
     params: businessParams,
     response: settings,
     errors: [404],

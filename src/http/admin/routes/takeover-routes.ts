@@ -15,7 +15,10 @@ const pauseRoute = (paused: boolean) =>
     summary: paused ? "Pause the agent in this conversation (a person takes over)" : "Resume the agent in this conversation",
     ...(paused
       ? {}
-      : { description: "Also resolves the conversation's open handoffs, and queues the agent's turn at once for the customer's messages still waiting (outside opening hours they keep waiting for the opening)." }),
+      : {
+          description:
+            "Also resolves the conversation's open handoffs, and queues the agent's turn at once for the customer's messages still waiting (outside opening hours they keep waiting for the opening).",
+        }),
     params: conversationParams,
     response: conversation,
     errors: [404],
@@ -23,7 +26,12 @@ const pauseRoute = (paused: boolean) =>
       await requireBusiness(params.businessId);
       const updated = await deps.store.conversations.setPaused(params.businessId, params.conversationId, paused, caller.keyId);
       if (!updated) throw notFound("conversation");
-      if (!paused) await answerWaiting({ conversations: deps.store.conversations, requeueTurn: deps.requeueTurn, logger: deps.logger }, params.businessId, params.conversationId);
+      if (!paused)
+        await answerWaiting(
+          { conversations: deps.store.conversations, requeueTurn: deps.requeueTurn, logger: deps.logger },
+          params.businessId,
+          params.conversationId,
+        );
       return conversationJson(updated);
     },
   });
@@ -37,7 +45,7 @@ export const takeoverRoutes = [
     tag: "conversations",
     summary: "Send a message as a person through the conversation's channel",
     description:
-      "Stores the message and its outbox entry in one transaction and marks the customer's pending messages as answered by it, so the agent does not answer them too. delivery is \"deferred\" when the message is stored but could not be handed to delivery yet.",
+      'Stores the message and its outbox entry in one transaction and marks the customer\'s pending messages as answered by it, so the agent does not answer them too. delivery is "deferred" when the message is stored but could not be handed to delivery yet.',
     params: conversationParams,
     // The text is checked by the same rules as customer messages (normalised, MAX_MESSAGE_CHARS).
     body: z.object({ text: z.string({ error: "must be a string" }) }),

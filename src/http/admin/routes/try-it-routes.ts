@@ -22,7 +22,9 @@ export const tryItRoutes = [
     errors: [404, 409],
     async handler({ params, body, deps, requireBusiness }) {
       await requireBusiness(params.businessId);
-      const channels = (await deps.store.channels.list(params.businessId)).filter((c) => c.kind === "webchat" && (body.channelId ? c.id === body.channelId : true));
+      const channels = (await deps.store.channels.list(params.businessId)).filter(
+        (c) => c.kind === "webchat" && (body.channelId ? c.id === body.channelId : true),
+      );
       if (body.channelId && channels.length === 0) throw notFound("channel");
       const channel = channels.find((c) => c.enabled);
       if (!channel) throw new InputError("NO_WEBCHAT_CHANNEL", "Try it needs a web chat channel that is turned on", 409);

@@ -11,7 +11,10 @@ export function registerServiceWorker() {
 }
 
 function base64UrlToBytes(text) {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  const b64 = text
+    .replace(/-/g, "+")
+    .replace(/_/g, "/")
+    .padEnd(Math.ceil(text.length / 4) * 4, "=");
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
@@ -24,7 +27,8 @@ async function currentSubscription() {
 /** Turns alerts on for this browser: permission, a push subscription, and the server told of it. */
 async function subscribeHere(publicKey) {
   const permission = await Notification.requestPermission();
-  if (permission !== "granted") throw new Error("Notifications are blocked for this site. Allow them in the browser's site settings, then try again.");
+  if (permission !== "granted")
+    throw new Error("Notifications are blocked for this site. Allow them in the browser's site settings, then try again.");
   const { registration } = await currentSubscription();
   if (!registration) throw new Error("This browser cannot show alerts from this page.");
   await navigator.serviceWorker.ready;
@@ -69,13 +73,26 @@ export function mountAlerts(view) {
       const state = await api("/alerts");
       if (destroyed) return;
       renderKinds(state);
-      if (!state.available) return clear(device, h("p", { class: "muted" }, "This server is not set up to send alerts. Ask whoever runs Parlor to set a secrets key."));
-      if (!("PushManager" in window) || !("serviceWorker" in navigator)) return clear(device, h("p", { class: "muted" }, "This browser cannot get alerts. On an iPhone, add the console to your home screen first (Share, then Add to Home Screen) and open it from there."));
+      if (!state.available)
+        return clear(device, h("p", { class: "muted" }, "This server is not set up to send alerts. Ask whoever runs Parlor to set a secrets key."));
+      if (!("PushManager" in window) || !("serviceWorker" in navigator))
+        return clear(
+          device,
+          h(
+            "p",
+            { class: "muted" },
+            "This browser cannot get alerts. On an iPhone, add the console to your home screen first (Share, then Add to Home Screen) and open it from there.",
+          ),
+        );
       const { subscription } = await currentSubscription();
       if (destroyed) return;
       const status = h("p", { id: "alerts-status" }, subscription ? "Alerts are on for this device." : "Alerts are off for this device.");
       const error = h("div", { class: "error-box", role: "alert", hidden: true });
-      const button = h("button", { type: "button", id: subscription ? "alerts-off" : "alerts-on", class: subscription ? "" : "primary" }, subscription ? "Turn off on this device" : "Turn on alerts on this device");
+      const button = h(
+        "button",
+        { type: "button", id: subscription ? "alerts-off" : "alerts-on", class: subscription ? "" : "primary" },
+        subscription ? "Turn off on this device" : "Turn on alerts on this device",
+      );
       button.addEventListener("click", async () => {
         button.disabled = true;
         error.hidden = true;
@@ -111,7 +128,12 @@ export function mountAlerts(view) {
       });
       return h("label", { class: "check" }, input, ` ${label}`);
     };
-    clear(kinds, h("p", { class: "small" }, "Alert every device signed in with this key about:"), box("alert-handoffs", "handoffs", "A conversation handed to you (the customer asked for a person, a refund, a complaint…)"), box("alert-waiting", "waiting", "A customer writing while the agent is paused for them"));
+    clear(
+      kinds,
+      h("p", { class: "small" }, "Alert every device signed in with this key about:"),
+      box("alert-handoffs", "handoffs", "A conversation handed to you (the customer asked for a person, a refund, a complaint…)"),
+      box("alert-waiting", "waiting", "A customer writing while the agent is paused for them"),
+    );
   }
 
   async function loadSessions() {

@@ -32,7 +32,13 @@ async function call(url, { method = "GET", body, headers = {} } = {}) {
   if (body !== undefined) sent["content-type"] = "application/json";
   let res;
   try {
-    res = await fetch(url, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", credentials: "same-origin" });
+    res = await fetch(url, {
+      method,
+      headers: sent,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+    });
   } catch {
     throw new ApiError(0, "NETWORK", "Can't reach the server. Check your connection and try again.");
   }

@@ -11,12 +11,26 @@ import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
 import { mountAlerts, registerServiceWorker, unsubscribeHere } from "./alerts-page.js";
 import { watchAttention } from "./attention.js";
 
-const PAGES = { persona: mountPersona, inbox: mountInbox, channels: mountChannels, hours: mountHours, settings: mountSettings, knowledge: mountKnowledge, alerts: mountAlerts };
+const PAGES = {
+  persona: mountPersona,
+  inbox: mountInbox,
+  channels: mountChannels,
+  hours: mountHours,
+  settings: mountSettings,
+  knowledge: mountKnowledge,
+  alerts: mountAlerts,
+};
 const DEFAULT_PAGE = "persona";
 
 const $ = (id) => document.getElementById(id);
-const boot = $("boot"), login = $("login"), shell = $("shell"), view = $("view");
-const loginForm = $("login-form"), keyInput = $("api-key"), loginError = $("login-error"), loginButton = $("login-submit");
+const boot = $("boot"),
+  login = $("login"),
+  shell = $("shell"),
+  view = $("view");
+const loginForm = $("login-form"),
+  keyInput = $("api-key"),
+  loginError = $("login-error"),
+  loginButton = $("login-submit");
 
 let businesses = [];
 let current = null; // { name, page: {destroy, update?} }
@@ -55,13 +69,23 @@ function renderBusinessPicker() {
   }
   const select = h(
     "select",
-    { id: "business-select", "aria-label": "Business", onchange: () => {
-      session.setBusinessId(select.value);
-      // Conversations belong to one business: a switch goes back to the section's start.
-      if (route().param) history.replaceState(null, "", `#/${route().name}`);
-      remount();
-    } },
-    businesses.map((b) => h("option", { value: b.id, selected: b.id === selected.id }, businesses.some((o) => o !== b && o.name === b.name) ? `${b.name} (${b.slug})` : b.name)),
+    {
+      id: "business-select",
+      "aria-label": "Business",
+      onchange: () => {
+        session.setBusinessId(select.value);
+        // Conversations belong to one business: a switch goes back to the section's start.
+        if (route().param) history.replaceState(null, "", `#/${route().name}`);
+        remount();
+      },
+    },
+    businesses.map((b) =>
+      h(
+        "option",
+        { value: b.id, selected: b.id === selected.id },
+        businesses.some((o) => o !== b && o.name === b.name) ? `${b.name} (${b.slug})` : b.name,
+      ),
+    ),
   );
   clear(slot, select);
 }
@@ -99,7 +123,15 @@ function navigate() {
   const selected = business();
   watch(selected);
   if (!selected) {
-    clear(view, h("div", { class: "card" }, h("h2", {}, "No business yet"), h("p", {}, "This key does not open any business. Ask the person who set up this server to create yours, or to give you the key for it.")));
+    clear(
+      view,
+      h(
+        "div",
+        { class: "card" },
+        h("h2", {}, "No business yet"),
+        h("p", {}, "This key does not open any business. Ask the person who set up this server to create yours, or to give you the key for it."),
+      ),
+    );
     return;
   }
   clear(view);

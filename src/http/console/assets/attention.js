@@ -49,7 +49,10 @@ export function watchAttention(business) {
     if (stopped) return;
     pending ??= (async () => {
       try {
-        const [handoffs, waiting] = await Promise.all([api(`${base}/handoffs?status=open&limit=200`), api(`${base}/conversations?status=paused&unanswered=true&limit=200`)]);
+        const [handoffs, waiting] = await Promise.all([
+          api(`${base}/handoffs?status=open&limit=200`),
+          api(`${base}/conversations?status=paused&unanswered=true&limit=200`),
+        ]);
         if (stopped) return;
         const ids = new Set([...handoffs.items.map((x) => x.conversationId), ...waiting.items.map((x) => x.id)]);
         const next = ids.size;

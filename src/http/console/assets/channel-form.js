@@ -4,14 +4,42 @@ import { api } from "./api.js";
 import { h } from "./dom.js";
 
 const KINDS = [
-  { kind: "webchat", label: "Web chat", help: "A chat page on this server you can link from your website.", account: { label: "Chat page address", placeholder: "e.g. corner-bakery", hint: "Letters, digits, - and _ only. Your page will be at /chat/<address>." } },
-  { kind: "whatsapp_web", label: "WhatsApp (your phone)", help: "Your own WhatsApp number, linked like WhatsApp Web: after adding it, scan the code that appears here with your phone.", account: { label: "Phone number", placeholder: "+34 600 111 222", hint: "With the country code." }, groups: true },
-  { kind: "whatsapp_cloud", label: "WhatsApp Business API", help: "A number on Meta's WhatsApp Business Platform. Meta is asked to confirm the token controls the number before it is added.", account: { label: "Phone number ID", placeholder: "e.g. 106540352242922", hint: "From Meta's app dashboard, WhatsApp > API setup." }, token: true },
-  { kind: "instagram", label: "Instagram", help: "An Instagram professional account's direct messages. Instagram is asked to confirm the token before it is added.", account: { label: "Instagram account ID", placeholder: "e.g. 17841400000000000", hint: "From Meta's app dashboard." }, token: true },
+  {
+    kind: "webchat",
+    label: "Web chat",
+    help: "A chat page on this server you can link from your website.",
+    account: {
+      label: "Chat page address",
+      placeholder: "e.g. corner-bakery",
+      hint: "Letters, digits, - and _ only. Your page will be at /chat/<address>.",
+    },
+  },
+  {
+    kind: "whatsapp_web",
+    label: "WhatsApp (your phone)",
+    help: "Your own WhatsApp number, linked like WhatsApp Web: after adding it, scan the code that appears here with your phone.",
+    account: { label: "Phone number", placeholder: "+34 600 111 222", hint: "With the country code." },
+    groups: true,
+  },
+  {
+    kind: "whatsapp_cloud",
+    label: "WhatsApp Business API",
+    help: "A number on Meta's WhatsApp Business Platform. Meta is asked to confirm the token controls the number before it is added.",
+    account: { label: "Phone number ID", placeholder: "e.g. 106540352242922", hint: "From Meta's app dashboard, WhatsApp > API setup." },
+    token: true,
+  },
+  {
+    kind: "instagram",
+    label: "Instagram",
+    help: "An Instagram professional account's direct messages. Instagram is asked to confirm the token before it is added.",
+    account: { label: "Instagram account ID", placeholder: "e.g. 17841400000000000", hint: "From Meta's app dashboard." },
+    token: true,
+  },
 ];
 
 const PROBLEMS = {
-  CHANNEL_NOT_VERIFIED: "Meta did not confirm that this token controls that account, or the account is connected already. Check the ID and the token.",
+  CHANNEL_NOT_VERIFIED:
+    "Meta did not confirm that this token controls that account, or the account is connected already. Check the ID and the token.",
   CHANNEL_TAKEN: "That address is used by another channel already. Choose another.",
   CHANNEL_LIMIT: "This business has as many channels as it may have. Remove one first.",
   SECRETS_KEY_NOT_CONFIGURED: "This server cannot store access tokens yet. Ask whoever runs Parlor to set a secrets key.",
@@ -20,14 +48,24 @@ const PROBLEMS = {
 
 /** The form; onAdded(channel) after the server added one. */
 export function addChannelForm(base, onAdded) {
-  const kindSelect = h("select", { id: "new-channel-kind", "aria-label": "Kind of channel" }, KINDS.map((k) => h("option", { value: k.kind }, k.label)));
+  const kindSelect = h(
+    "select",
+    { id: "new-channel-kind", "aria-label": "Kind of channel" },
+    KINDS.map((k) => h("option", { value: k.kind }, k.label)),
+  );
   const help = h("p", { class: "small muted", id: "new-channel-help" });
   const name = h("input", { type: "text", id: "new-channel-name", maxlength: 100, placeholder: "e.g. Website chat" });
   const account = h("input", { type: "text", id: "new-channel-account", maxlength: 100, autocapitalize: "off", spellcheck: "false" });
   const accountLabel = h("label", { for: "new-channel-account" });
   const accountHint = h("p", { class: "small muted" });
   const token = h("input", { type: "password", id: "new-channel-token", autocomplete: "off", spellcheck: "false" });
-  const tokenRow = h("div", { class: "field" }, h("label", { for: "new-channel-token" }, "Access token"), token, h("p", { class: "small muted" }, "A permanent token from Meta's app dashboard. It is stored sealed and never shown again."));
+  const tokenRow = h(
+    "div",
+    { class: "field" },
+    h("label", { for: "new-channel-token" }, "Access token"),
+    token,
+    h("p", { class: "small muted" }, "A permanent token from Meta's app dashboard. It is stored sealed and never shown again."),
+  );
   const groups = h("input", { type: "checkbox", id: "new-channel-groups" });
   const groupsRow = h("label", { class: "check" }, groups, " Answer group chats too");
   const error = h("div", { class: "error-box", role: "alert", hidden: true, id: "new-channel-error" });

@@ -12,9 +12,18 @@ export function mountChannels(view, { business }) {
   const state = h("div", {}, loading("Loading channels…"));
   const list = h("ul", { id: "channel-list", class: "channel-list" });
   const form = addChannelForm(base, (created) => {
-    void load().then(() => document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(created.id)}"]`)?.scrollIntoView({ block: "nearest" }));
+    void load().then(() =>
+      document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(created.id)}"]`)?.scrollIntoView({ block: "nearest" }),
+    );
   });
-  clear(root, h("div", { class: "panel-head" }, h("h2", { id: "channels-title" }, "Channels")), h("p", { class: "small muted" }, "Where customers reach the agent. A channel that is off gets no answers and cannot be used to reply."), state, list, form);
+  clear(
+    root,
+    h("div", { class: "panel-head" }, h("h2", { id: "channels-title" }, "Channels")),
+    h("p", { class: "small muted" }, "Where customers reach the agent. A channel that is off gets no answers and cannot be used to reply."),
+    state,
+    list,
+    form,
+  );
   view.append(root);
   let destroyed = false;
   /** channel id -> its phone link block (whatsapp_web channels), refreshed while the page is open. */
@@ -55,14 +64,38 @@ export function mountChannels(view, { business }) {
   }
 
   function card(channel) {
-    const toggle = h("input", { type: "checkbox", class: "switch-input", checked: channel.enabled, dataset: { channelId: channel.id }, "aria-label": `${channel.name} enabled` });
+    const toggle = h("input", {
+      type: "checkbox",
+      class: "switch-input",
+      checked: channel.enabled,
+      dataset: { channelId: channel.id },
+      "aria-label": `${channel.name} enabled`,
+    });
     const stateText = h("span", { class: "switch-text" }, channel.enabled ? "On" : "Off");
     const error = h("div", { class: "error-box", role: "alert", hidden: true });
     const item = h(
       "li",
       { class: channel.enabled ? "channel" : "channel off", dataset: { kind: channel.kind, channelId: channel.id } },
-      h("div", { class: "channel-top" }, h("div", {}, h("strong", {}, channel.name), channel.name === CHANNEL_KINDS[channel.kind] ? null : h("div", { class: "small muted" }, CHANNEL_KINDS[channel.kind] ?? channel.kind)), h("label", { class: "switch" }, toggle, stateText)),
-      h("dl", { class: "facts" }, h("dt", {}, accountLabel(channel.kind)), h("dd", {}, h("code", {}, channel.platformAccountId)), h("dt", {}, "Added"), h("dd", {}, when(channel.createdAt)), ...details(channel)),
+      h(
+        "div",
+        { class: "channel-top" },
+        h(
+          "div",
+          {},
+          h("strong", {}, channel.name),
+          channel.name === CHANNEL_KINDS[channel.kind] ? null : h("div", { class: "small muted" }, CHANNEL_KINDS[channel.kind] ?? channel.kind),
+        ),
+        h("label", { class: "switch" }, toggle, stateText),
+      ),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, accountLabel(channel.kind)),
+        h("dd", {}, h("code", {}, channel.platformAccountId)),
+        h("dt", {}, "Added"),
+        h("dd", {}, when(channel.createdAt)),
+        ...details(channel),
+      ),
       linkBlock(channel),
       chatLookBlock(channel, base),
       manageRow(channel),
@@ -100,7 +133,12 @@ export function mountChannels(view, { business }) {
       problem.textContent = e.message;
     };
     function idle() {
-      clear(row, h("button", { type: "button", class: "link-button rename-channel", onclick: renaming }, "Rename"), h("button", { type: "button", class: "link-button danger remove-channel", onclick: removing }, "Remove"), problem);
+      clear(
+        row,
+        h("button", { type: "button", class: "link-button rename-channel", onclick: renaming }, "Rename"),
+        h("button", { type: "button", class: "link-button danger remove-channel", onclick: removing }, "Remove"),
+        problem,
+      );
     }
     function renaming() {
       problem.hidden = true;
@@ -134,7 +172,17 @@ export function mountChannels(view, { business }) {
           fail(e);
         }
       });
-      clear(row, h("p", { class: "small" }, `Remove “${channel.name}”? Its conversations and messages are deleted too${channel.kind === "whatsapp_web" ? ", and the phone is unlinked" : ""}. This cannot be undone.`), confirm, h("button", { type: "button", onclick: idle }, "Keep it"), problem);
+      clear(
+        row,
+        h(
+          "p",
+          { class: "small" },
+          `Remove “${channel.name}”? Its conversations and messages are deleted too${channel.kind === "whatsapp_web" ? ", and the phone is unlinked" : ""}. This cannot be undone.`,
+        ),
+        confirm,
+        h("button", { type: "button", onclick: idle }, "Keep it"),
+        problem,
+      );
     }
     idle();
     return row;
@@ -158,7 +206,10 @@ export function mountChannels(view, { business }) {
 }
 
 function accountLabel(kind) {
-  return { webchat: "Chat page key", whatsapp_web: "Phone number", whatsapp_cloud: "Phone number ID", instagram: "Instagram account ID" }[kind] ?? "Account";
+  return (
+    { webchat: "Chat page key", whatsapp_web: "Phone number", whatsapp_cloud: "Phone number ID", instagram: "Instagram account ID" }[kind] ??
+    "Account"
+  );
 }
 
 function details(channel) {

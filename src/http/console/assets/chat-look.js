@@ -12,8 +12,23 @@ export function chatLookBlock(channel, base) {
   const id = (name) => `look-${name}-${channel.id}`;
   const fieldError = (name) => h("p", { id: `${id(name)}-error`, class: "field-error", hidden: true });
   const color = h("input", { id: id("color"), type: "color", class: "color-input", value: look.color ?? DEFAULT_COLOR });
-  const logo = h("input", { id: id("logo"), type: "url", inputmode: "url", autocomplete: "off", spellcheck: "false", placeholder: "https://your-site.example/logo.png", value: look.logoUrl ?? "" });
-  const sites = h("textarea", { id: id("sites"), rows: "2", autocomplete: "off", spellcheck: "false", placeholder: "https://your-site.example", value: look.sites.join("\n") });
+  const logo = h("input", {
+    id: id("logo"),
+    type: "url",
+    inputmode: "url",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "https://your-site.example/logo.png",
+    value: look.logoUrl ?? "",
+  });
+  const sites = h("textarea", {
+    id: id("sites"),
+    rows: "2",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "https://your-site.example",
+    value: look.sites.join("\n"),
+  });
   const errors = { color: fieldError("color"), logoUrl: fieldError("logo"), sites: fieldError("sites") };
   const inputs = { color, logoUrl: logo, sites };
   const save = h("button", { type: "button", class: "primary", dataset: { action: "save-look" }, disabled: true }, "Save the look");
@@ -23,7 +38,11 @@ export function chatLookBlock(channel, base) {
 
   let saved = { color: look.color ?? DEFAULT_COLOR, logoUrl: look.logoUrl ?? "", sites: look.sites.join("\n") };
   const current = () => ({ color: color.value.toLowerCase(), logoUrl: logo.value.trim(), sites: siteList().join("\n") });
-  const siteList = () => sites.value.split(/[\s,]+/).map((s) => s.trim().replace(/\/+$/, "")).filter(Boolean);
+  const siteList = () =>
+    sites.value
+      .split(/[\s,]+/)
+      .map((s) => s.trim().replace(/\/+$/, ""))
+      .filter(Boolean);
 
   function clearMarks() {
     for (const [key, box] of Object.entries(errors)) {
@@ -45,7 +64,7 @@ export function chatLookBlock(channel, base) {
     why.textContent = badLogo ? "The logo address must start with https:// so every visitor's browser shows it." : "";
     save.disabled = !changed || badLogo;
   }
-  for (const input of [color, logo, sites]) input.addEventListener("input", () => (status.textContent = "", refresh()));
+  for (const input of [color, logo, sites]) input.addEventListener("input", () => ((status.textContent = ""), refresh()));
 
   save.addEventListener("click", async () => {
     clearMarks();
@@ -53,7 +72,10 @@ export function chatLookBlock(channel, base) {
     status.textContent = "Saving…";
     const now = current();
     try {
-      const updated = await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "PATCH", body: { chatPage: { color: now.color, logoUrl: now.logoUrl || null, sites: siteList() } } });
+      const updated = await api(`${base}/channels/${encodeURIComponent(channel.id)}`, {
+        method: "PATCH",
+        body: { chatPage: { color: now.color, logoUrl: now.logoUrl || null, sites: siteList() } },
+      });
       saved = { color: updated.chatPage.color ?? DEFAULT_COLOR, logoUrl: updated.chatPage.logoUrl ?? "", sites: updated.chatPage.sites.join("\n") };
       sites.value = saved.sites;
       status.textContent = "Saved. The chat page shows it within a few seconds.";
@@ -69,14 +91,20 @@ export function chatLookBlock(channel, base) {
     }
   });
 
-  const field = (label, input, hint, error) => h("div", { class: "field" }, h("label", { for: input.id }, label), input, hint ? h("p", { class: "hint" }, hint) : null, error);
+  const field = (label, input, hint, error) =>
+    h("div", { class: "field" }, h("label", { for: input.id }, label), input, hint ? h("p", { class: "hint" }, hint) : null, error);
   return h(
     "details",
     { class: "chat-look", dataset: { channelId: channel.id } },
     h("summary", {}, "Chat page look and your website"),
     field("Colour", color, "The header, the send button and the visitor's messages.", errors.color),
     field("Logo address", logo, "An image on your own site, starting with https://. Leave empty for none.", errors.logoUrl),
-    field("Websites that show the chat", sites, "One per line, like https://your-site.example (no page path). Only these can show the chat bubble.", errors.sites),
+    field(
+      "Websites that show the chat",
+      sites,
+      "One per line, like https://your-site.example (no page path). Only these can show the chat bubble.",
+      errors.sites,
+    ),
     h("div", { class: "actions" }, save, status),
     why,
     h("p", { class: "sublabel" }, "Put this line on your website's pages to add the chat bubble:"),

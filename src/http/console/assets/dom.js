@@ -39,7 +39,12 @@ export function loading(text) {
 
 /** An error box with the message and an optional "Try again" button. */
 export function errorBox(message, retry) {
-  return h("div", { class: "error-box", role: "alert" }, h("span", { text: message }), retry ? h("button", { type: "button", class: "link-button", onclick: retry }, "Try again") : null);
+  return h(
+    "div",
+    { class: "error-box", role: "alert" },
+    h("span", { text: message }),
+    retry ? h("button", { type: "button", class: "link-button", onclick: retry }, "Try again") : null,
+  );
 }
 
 export function empty(text) {
@@ -54,7 +59,9 @@ const DATE_TIME_YEAR = new Intl.DateTimeFormat(undefined, { day: "numeric", mont
 export function when(iso) {
   const date = new Date(iso);
   const now = new Date();
-  const days = Math.round((new Date(now.getFullYear(), now.getMonth(), now.getDate()) - new Date(date.getFullYear(), date.getMonth(), date.getDate())) / 86_400_000);
+  const days = Math.round(
+    (new Date(now.getFullYear(), now.getMonth(), now.getDate()) - new Date(date.getFullYear(), date.getMonth(), date.getDate())) / 86_400_000,
+  );
   if (days === 0) return `today ${TIME.format(date)}`;
   if (days === 1) return `yesterday ${TIME.format(date)}`;
   return (date.getFullYear() === now.getFullYear() ? DATE_TIME : DATE_TIME_YEAR).format(date);

@@ -35,15 +35,28 @@ export function mountHandoffsPanel(container, { base, onChange }) {
   }
 
   function handoffRow(handoff) {
-    const resolveButton = h("button", { type: "button", class: "secondary small", onclick: () => void resolve(handoff, false, resolveButton) }, "Resolve");
-    const resumeButton = h("button", { type: "button", class: "secondary small", onclick: () => void resolve(handoff, true, resumeButton) }, "Resolve, agent answers again");
+    const resolveButton = h(
+      "button",
+      { type: "button", class: "secondary small", onclick: () => void resolve(handoff, false, resolveButton) },
+      "Resolve",
+    );
+    const resumeButton = h(
+      "button",
+      { type: "button", class: "secondary small", onclick: () => void resolve(handoff, true, resumeButton) },
+      "Resolve, agent answers again",
+    );
     return h(
       "li",
       { class: handoff.reason.startsWith("safety:") ? "handoff safety" : "handoff", dataset: { id: handoff.id } },
       h(
         "div",
         { class: "conv-top" },
-        h("a", { href: `#/inbox/${handoff.conversationId}` }, h("strong", {}, handoff.contactName ?? "A customer"), ` ${handoffReason(handoff.reason)}`),
+        h(
+          "a",
+          { href: `#/inbox/${handoff.conversationId}` },
+          h("strong", {}, handoff.contactName ?? "A customer"),
+          ` ${handoffReason(handoff.reason)}`,
+        ),
         h("span", { class: "small muted" }, when(handoff.createdAt)),
       ),
       handoff.customerText ? h("blockquote", { class: "handoff-words small" }, `“${handoff.customerText}”`) : null,
@@ -56,7 +69,12 @@ export function mountHandoffsPanel(container, { base, onChange }) {
     return h(
       "li",
       { class: "reply-flag", dataset: { id: flag.id } },
-      h("div", { class: "conv-top" }, h("a", { href: `#/inbox/${flag.conversationId}`, title: flag.reason }, flagReason(flag.reason)), h("span", { class: "small muted" }, when(flag.createdAt))),
+      h(
+        "div",
+        { class: "conv-top" },
+        h("a", { href: `#/inbox/${flag.conversationId}`, title: flag.reason }, flagReason(flag.reason)),
+        h("span", { class: "small muted" }, when(flag.createdAt)),
+      ),
       h("div", { class: "small" }, h("strong", {}, "The model said: "), h("span", { class: "model-text" }, flag.modelText)),
       h("div", { class: "small muted" }, h("strong", {}, "Sent instead: "), flag.sentText),
     );

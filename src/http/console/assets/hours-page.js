@@ -3,7 +3,13 @@ import { api, path } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 
 const DAYS = [
-  ["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"],
+  ["mon", "Monday"],
+  ["tue", "Tuesday"],
+  ["wed", "Wednesday"],
+  ["thu", "Thursday"],
+  ["fri", "Friday"],
+  ["sat", "Saturday"],
+  ["sun", "Sunday"],
 ];
 const DAY_NAMES = Object.fromEntries(DAYS);
 
@@ -19,7 +25,8 @@ export function mountHours(view, { business }) {
       const hours = await api(url);
       if (!destroyed) render(hours);
     } catch (error) {
-      if (!destroyed) clear(root, h("h2", { id: "hours-title" }, "Opening hours"), errorBox(`Could not load the opening hours. ${error.message}`, load));
+      if (!destroyed)
+        clear(root, h("h2", { id: "hours-title" }, "Opening hours"), errorBox(`Could not load the opening hours. ${error.message}`, load));
     }
   }
 
@@ -37,13 +44,28 @@ export function mountHours(view, { business }) {
       const monday = rows.mon.ranges();
       for (const key of ["tue", "wed", "thu", "fri"]) rows[key].set(monday);
     });
-    const scheduleBox = h("div", { class: "schedule", hidden: always.checked }, h("p", { class: "small muted" }, "Add the hours you are open each day. A day with no hours is closed. Hours that end after midnight (22:00 – 02:00) run into the next day."), week, copy);
+    const scheduleBox = h(
+      "div",
+      { class: "schedule", hidden: always.checked },
+      h(
+        "p",
+        { class: "small muted" },
+        "Add the hours you are open each day. A day with no hours is closed. Hours that end after midnight (22:00 – 02:00) run into the next day.",
+      ),
+      week,
+      copy,
+    );
     always.addEventListener("change", () => (scheduleBox.hidden = always.checked));
 
     const zone = timeZoneSelect(hours.timezone);
     const answer = h("input", { type: "radio", name: "outside-hours", id: "mode-answer", value: "answer", checked: hours.outsideHours === "answer" });
     const away = h("input", { type: "radio", name: "outside-hours", id: "mode-away", value: "away", checked: hours.outsideHours === "away" });
-    const message = h("textarea", { id: "away-message", rows: 3, maxlength: 1000, placeholder: "Thanks for your message! We're closed right now. We open again {opens} and will get back to you then." });
+    const message = h("textarea", {
+      id: "away-message",
+      rows: 3,
+      maxlength: 1000,
+      placeholder: "Thanks for your message! We're closed right now. We open again {opens} and will get back to you then.",
+    });
     message.value = hours.awayMessage ?? "";
     const save = h("button", { id: "save-hours", type: "submit", class: "primary" }, "Save");
     const saved = h("span", { id: "hours-saved", class: "status", role: "status" });
@@ -59,12 +81,38 @@ export function mountHours(view, { business }) {
       zone,
       h("p", { class: "small muted" }, "The hours above are in this time zone."),
       h("h3", {}, "When a customer writes while you are closed"),
-      h("div", { class: "choices" },
-        h("label", { class: "check choice" }, answer, h("span", {}, h("strong", {}, "Keep answering"), h("span", { class: "small muted" }, " – the agent replies as usual"))),
-        h("label", { class: "check choice" }, away, h("span", {}, h("strong", {}, "Send an away message"), h("span", { class: "small muted" }, " – once per closed period; later messages wait for you in the inbox, and the agent answers them when you open unless you reply first")))),
+      h(
+        "div",
+        { class: "choices" },
+        h(
+          "label",
+          { class: "check choice" },
+          answer,
+          h("span", {}, h("strong", {}, "Keep answering"), h("span", { class: "small muted" }, " – the agent replies as usual")),
+        ),
+        h(
+          "label",
+          { class: "check choice" },
+          away,
+          h(
+            "span",
+            {},
+            h("strong", {}, "Send an away message"),
+            h(
+              "span",
+              { class: "small muted" },
+              " – once per closed period; later messages wait for you in the inbox, and the agent answers them when you open unless you reply first",
+            ),
+          ),
+        ),
+      ),
       h("label", { for: "away-message" }, "Away message"),
       message,
-      h("p", { class: "small muted" }, "Write {opens} where the next opening time should go (for example “tomorrow at 09:00”). Leave it empty for the default text."),
+      h(
+        "p",
+        { class: "small muted" },
+        "Write {opens} where the next opening time should go (for example “tomorrow at 09:00”). Leave it empty for the default text.",
+      ),
       error,
       h("div", { class: "actions" }, save, saved),
     );
@@ -90,7 +138,11 @@ export function mountHours(view, { business }) {
         saved.textContent = "Saved ✓";
       } catch (e) {
         if (destroyed) return;
-        showError(e.status === 400 ? readable((e.details?.problems ?? []).map((p) => `${p.field}: ${p.message}`).join("; ") || e.message, rows) : `Could not save. ${e.message}`);
+        showError(
+          e.status === 400
+            ? readable((e.details?.problems ?? []).map((p) => `${p.field}: ${p.message}`).join("; ") || e.message, rows)
+            : `Could not save. ${e.message}`,
+        );
       } finally {
         save.disabled = false;
         save.textContent = "Save";
@@ -105,8 +157,10 @@ export function mountHours(view, { business }) {
     function showStatus(state) {
       status.classList.toggle("paused", !state.openNow);
       if (state.openingHours === null) status.textContent = "Open now: no schedule, the agent answers at any time.";
-      else if (state.openNow) status.textContent = state.nextClosing ? `Open now · closes ${when(state.nextClosing, state.timezone)}` : "Open now · open round the clock";
-      else status.textContent = state.nextOpening ? `Closed now · opens ${when(state.nextOpening, state.timezone)}` : "Closed now · every day is closed";
+      else if (state.openNow)
+        status.textContent = state.nextClosing ? `Open now · closes ${when(state.nextClosing, state.timezone)}` : "Open now · open round the clock";
+      else
+        status.textContent = state.nextOpening ? `Closed now · opens ${when(state.nextOpening, state.timezone)}` : "Closed now · every day is closed";
     }
 
     showStatus(hours);
@@ -173,7 +227,11 @@ function toApiRange([start, end]) {
 function timeZoneSelect(current) {
   const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
   const all = [...new Set(["UTC", current, ...zones])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
-  return h("select", { id: "timezone", name: "timezone" }, all.map((z) => h("option", { value: z, selected: z === current }, z.replaceAll("_", " "))));
+  return h(
+    "select",
+    { id: "timezone", name: "timezone" },
+    all.map((z) => h("option", { value: z, selected: z === current }, z.replaceAll("_", " "))),
+  );
 }
 
 /** "today at 18:00", "tomorrow at 09:00", "Monday at 09:00", in the business's time zone. */
@@ -198,7 +256,10 @@ function readable(message, rows) {
         const detail = m[3].replace(/(mon|tue|wed|thu|fri|sat|sun)\[(\d+)\]/g, (_x, d, i) => `${DAY_NAMES[d]}'s hours ${Number(i) + 1}`);
         return `${DAY_NAMES[m[1]]}, hours ${Number(m[2]) + 1}: ${detail}`;
       }
-      return part.replace(/^body\.timezone/, "Time zone").replace(/^body\.awayMessage/, "Away message").replace(/^body\./, "");
+      return part
+        .replace(/^body\.timezone/, "Time zone")
+        .replace(/^body\.awayMessage/, "Away message")
+        .replace(/^body\./, "");
     })
     .join(" · ");
 }

@@ -59,7 +59,13 @@ export function mountInbox(view, { business, param }) {
     h("option", { value: "customers" }, "Customers"),
     h("option", { value: "try" }, "Your Try it chats"),
   );
-  const search = h("input", { id: "inbox-search", type: "search", placeholder: "Search names and messages", "aria-label": "Search names and messages", value: filters.q });
+  const search = h("input", {
+    id: "inbox-search",
+    type: "search",
+    placeholder: "Search names and messages",
+    "aria-label": "Search names and messages",
+    value: filters.q,
+  });
   const unanswered = h("input", { id: "filter-unanswered", type: "checkbox", checked: filters.unanswered });
   const live = h("span", { id: "inbox-live", class: "small muted", role: "status" }, "Loading…");
   const list = h("ul", { id: "conversation-list", class: "conv-list" });
@@ -75,7 +81,16 @@ export function mountInbox(view, { business, param }) {
       { class: "panel conv-pane", "aria-labelledby": "inbox-title" },
       h("div", { class: "panel-head" }, h("h2", { id: "inbox-title" }, "Conversations"), live),
       attention,
-      h("div", { class: "filters" }, search, kindFilter, stateFilter, channelFilter, statusFilter, h("label", { class: "check" }, unanswered, " Not answered yet")),
+      h(
+        "div",
+        { class: "filters" },
+        search,
+        kindFilter,
+        stateFilter,
+        channelFilter,
+        statusFilter,
+        h("label", { class: "check" }, unanswered, " Not answered yet"),
+      ),
       listState,
       list,
       more,
@@ -146,7 +161,7 @@ export function mountInbox(view, { business, param }) {
         : "No conversations yet. They appear here as soon as a customer writes.";
     clear(listState, items.length === 0 ? empty(none) : null);
     const keep = new Set(items.map((c) => c.id));
-    for (const [id, row] of rows) if (!keep.has(id)) (row.remove(), rows.delete(id));
+    for (const [id, row] of rows) if (!keep.has(id)) row.remove(), rows.delete(id);
     for (const c of items) {
       let row = rows.get(c.id);
       if (!row) rows.set(c.id, (row = h("li", {}, h("a", { class: "conv", href: `#/inbox/${c.id}`, dataset: { id: c.id } }))));
@@ -173,13 +188,21 @@ export function mountInbox(view, { business, param }) {
         h("span", { class: "conv-time small muted" }, when(c.lastMessageAt)),
       ),
       h("span", { class: "conv-preview small" }, preview),
-      c.handoff ? h("span", { class: "conv-handoff small" }, `${handoffReason(c.handoff.reason)}${c.handoff.customerText ? `: “${c.handoff.customerText}”` : ""}`) : null,
+      c.handoff
+        ? h(
+            "span",
+            { class: "conv-handoff small" },
+            `${handoffReason(c.handoff.reason)}${c.handoff.customerText ? `: “${c.handoff.customerText}”` : ""}`,
+          )
+        : null,
       h(
         "span",
         { class: "conv-meta small" },
         h("span", { class: "muted" }, channelLabel(c.channel)),
         badge ? h("span", { class: `badge ${badge[0]}` }, badge[1]) : null,
-        c.unansweredCount > 0 ? h("span", { class: "badge count-badge", title: "Customer messages not answered yet" }, String(c.unansweredCount)) : null,
+        c.unansweredCount > 0
+          ? h("span", { class: "badge count-badge", title: "Customer messages not answered yet" }, String(c.unansweredCount))
+          : null,
         c.agentPaused ? h("span", { class: "badge paused-badge" }, c.pausedBy === "owner_phone" ? "owner on the phone" : "agent paused") : null,
         c.state === "waiting" && c.waitingUntil && !c.agentPaused ? h("span", { class: "muted" }, `agent answers at ${when(c.waitingUntil)}`) : null,
       ),

@@ -10,7 +10,12 @@ export function mountKnowledge(view, { business }) {
   let destroyed = false;
   let editing = null; // the entry being edited, or null when adding
 
-  const kind = h("select", { id: "knowledge-kind", name: "kind" }, h("option", { value: "faq" }, "FAQ entry (a question and its answer)"), h("option", { value: "document" }, "Short document"));
+  const kind = h(
+    "select",
+    { id: "knowledge-kind", name: "kind" },
+    h("option", { value: "faq" }, "FAQ entry (a question and its answer)"),
+    h("option", { value: "document" }, "Short document"),
+  );
   const titleLabel = h("label", { for: "knowledge-title" }, "Question");
   const title = h("input", { id: "knowledge-title", name: "title", type: "text", maxlength: String(LIMITS.title), autocomplete: "off" });
   const bodyLabel = h("label", { for: "knowledge-body" }, "Answer");
@@ -23,14 +28,34 @@ export function mountKnowledge(view, { business }) {
   const submit = h("button", { id: "knowledge-save", type: "submit", class: "primary" }, "Add");
   const cancel = h("button", { id: "knowledge-cancel", type: "button", class: "link-button", hidden: true, onclick: () => reset() }, "Cancel");
   const formTitle = h("h3", {}, "Add to the knowledge base");
-  const form = h("form", { id: "knowledge-form", class: "knowledge-form", novalidate: true }, formTitle, h("label", { for: "knowledge-kind" }, "Kind"), kind, titleLabel, title, titleError, bodyLabel, body, counter, bodyError, formError, h("div", { class: "row-actions" }, submit, cancel), why);
+  const form = h(
+    "form",
+    { id: "knowledge-form", class: "knowledge-form", novalidate: true },
+    formTitle,
+    h("label", { for: "knowledge-kind" }, "Kind"),
+    kind,
+    titleLabel,
+    title,
+    titleError,
+    bodyLabel,
+    body,
+    counter,
+    bodyError,
+    formError,
+    h("div", { class: "row-actions" }, submit, cancel),
+    why,
+  );
   const state = h("div", {}, loading("Loading the knowledge base…"));
   const list = h("ul", { id: "knowledge-list", class: "knowledge-list" });
   const root = h(
     "section",
     { class: "panel knowledge-page", "aria-labelledby": "knowledge-title-heading" },
     h("div", { class: "panel-head" }, h("h2", { id: "knowledge-title-heading" }, "Knowledge")),
-    h("p", { class: "small muted" }, "Answers the agent can quote. For each message it is given the few entries that match best, so keep each one about one thing."),
+    h(
+      "p",
+      { class: "small muted" },
+      "Answers the agent can quote. For each message it is given the few entries that match best, so keep each one about one thing.",
+    ),
     form,
     state,
     list,
@@ -45,10 +70,18 @@ export function mountKnowledge(view, { business }) {
     titleLabel.textContent = faq ? "Question" : "Title";
     bodyLabel.textContent = faq ? "Answer" : "Text";
     const over = body.value.length - limit();
-    counter.textContent = over > 0 ? `${body.value.length} / ${limit()} characters: ${over} too many, shorten it` : `${body.value.length} / ${limit()} characters`;
+    counter.textContent =
+      over > 0 ? `${body.value.length} / ${limit()} characters: ${over} too many, shorten it` : `${body.value.length} / ${limit()} characters`;
     counter.classList.toggle("over", over > 0);
-    const missing = [title.value.trim() ? null : faq ? "the question" : "a title", body.value.trim() ? null : faq ? "the answer" : "the text"].filter(Boolean);
-    why.textContent = missing.length > 0 ? `Write ${missing.join(" and ")} to ${editing ? "save" : "add"} it.` : over > 0 ? `Shorten the ${faq ? "answer" : "text"} to ${editing ? "save" : "add"} it.` : "";
+    const missing = [title.value.trim() ? null : faq ? "the question" : "a title", body.value.trim() ? null : faq ? "the answer" : "the text"].filter(
+      Boolean,
+    );
+    why.textContent =
+      missing.length > 0
+        ? `Write ${missing.join(" and ")} to ${editing ? "save" : "add"} it.`
+        : over > 0
+          ? `Shorten the ${faq ? "answer" : "text"} to ${editing ? "save" : "add"} it.`
+          : "";
     submit.disabled = saving || missing.length > 0 || over > 0;
   }
   function fieldProblem(el, box, message) {
@@ -58,7 +91,10 @@ export function mountKnowledge(view, { business }) {
     el.setAttribute("aria-describedby", box.id);
   }
   function clearProblems() {
-    for (const [el, box] of [[title, titleError], [body, bodyError]]) {
+    for (const [el, box] of [
+      [title, titleError],
+      [body, bodyError],
+    ]) {
       box.hidden = true;
       el.removeAttribute("aria-invalid");
       el.removeAttribute("aria-describedby");
@@ -112,7 +148,10 @@ export function mountKnowledge(view, { business }) {
     try {
       const { items } = await api(base);
       if (destroyed) return;
-      clear(state, items.length === 0 ? empty("Nothing here yet. Add what people ask about: opening hours, prices, delivery area, upload days.") : null);
+      clear(
+        state,
+        items.length === 0 ? empty("Nothing here yet. Add what people ask about: opening hours, prices, delivery area, upload days.") : null,
+      );
       clear(list, items.map(card));
     } catch (error) {
       if (!destroyed) clear(state, errorBox(`Could not load the knowledge base. ${error.message}`, load));
@@ -144,7 +183,12 @@ export function mountKnowledge(view, { business }) {
     return h(
       "li",
       { class: "knowledge-entry", dataset: { entryId: entry.id, kind: entry.kind } },
-      h("div", { class: "channel-top" }, h("div", {}, h("span", { class: "badge" }, entry.kind === "faq" ? "FAQ" : "Document"), " ", h("strong", {}, entry.title)), h("div", { class: "row-actions" }, edit, remove)),
+      h(
+        "div",
+        { class: "channel-top" },
+        h("div", {}, h("span", { class: "badge" }, entry.kind === "faq" ? "FAQ" : "Document"), " ", h("strong", {}, entry.title)),
+        h("div", { class: "row-actions" }, edit, remove),
+      ),
       h("p", { class: "knowledge-body" }, entry.body),
       h("p", { class: "small muted" }, `Changed ${when(entry.updatedAt)}`),
       error,

@@ -19,7 +19,11 @@ export async function sendConfirmed(send, { verb, confirm, cancel, confirmed = [
       const answer = await ask({
         id: "confirm-weakening",
         title: "This switches off some of the agent's rules",
-        body: [h("p", {}, `If you ${verb}, the agent will stop doing this:`), weakeningList(weakenings), h("p", { class: "small muted" }, "You can bring them back later by editing the persona or rolling back.")],
+        body: [
+          h("p", {}, `If you ${verb}, the agent will stop doing this:`),
+          weakeningList(weakenings),
+          h("p", { class: "small muted" }, "You can bring them back later by editing the persona or rolling back."),
+        ],
         actions: [
           { label: cancel, value: "cancel" },
           { label: confirm, value: "confirm", danger: true },

@@ -8,7 +8,11 @@ import { h } from "./dom.js";
 export function ask({ id, title, body, actions, cancel }) {
   return new Promise((resolve) => {
     const buttons = actions.map((a, i) =>
-      h("button", { type: "button", class: a.primary ? "primary" : a.danger ? "danger-button" : "secondary", autofocus: i === 0, dataset: { value: a.value } }, a.label),
+      h(
+        "button",
+        { type: "button", class: a.primary ? "primary" : a.danger ? "danger-button" : "secondary", autofocus: i === 0, dataset: { value: a.value } },
+        a.label,
+      ),
     );
     const dialog = h(
       "dialog",
@@ -30,5 +34,9 @@ export function ask({ id, title, body, actions, cancel }) {
 
 /** The list of what a change stops enforcing, as the API words it. */
 export function weakeningList(weakenings) {
-  return h("ul", { class: "weakenings" }, weakenings.map((w) => h("li", { dataset: { key: w.key } }, w.message)));
+  return h(
+    "ul",
+    { class: "weakenings" },
+    weakenings.map((w) => h("li", { dataset: { key: w.key } }, w.message)),
+  );
 }

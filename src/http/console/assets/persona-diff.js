@@ -15,9 +15,19 @@ export function renderDiff(diff) {
     h("span", { class: "diff-removed" }, ` −${plural(diff.removed, "line")} removed`),
   );
   const weaker = diff.weakenings?.length
-    ? h("div", { class: "weakened", id: "diff-weakenings" }, h("strong", {}, `With version ${diff.to} instead of version ${diff.from}, the agent stops doing this:`), h("ul", { class: "weakenings" }, diff.weakenings.map((w) => h("li", {}, w.message))))
+    ? h(
+        "div",
+        { class: "weakened", id: "diff-weakenings" },
+        h("strong", {}, `With version ${diff.to} instead of version ${diff.from}, the agent stops doing this:`),
+        h(
+          "ul",
+          { class: "weakenings" },
+          diff.weakenings.map((w) => h("li", {}, w.message)),
+        ),
+      )
     : null;
-  if (diff.added === 0 && diff.removed === 0) return h("div", { class: "diff" }, head, h("p", { class: "empty" }, "These two versions are the same."));
+  if (diff.added === 0 && diff.removed === 0)
+    return h("div", { class: "diff" }, head, h("p", { class: "empty" }, "These two versions are the same."));
   const rows = [];
   const lines = diff.lines;
   for (let i = 0; i < lines.length; ) {
@@ -39,11 +49,23 @@ export function renderDiff(diff) {
     }
     i = end;
   }
-  return h("div", { class: "diff" }, head, weaker, diff.exact ? null : h("p", { class: "small muted" }, "The texts are very different; the changed part is shown as replaced."), h("div", { class: "diff-lines" }, rows));
+  return h(
+    "div",
+    { class: "diff" },
+    head,
+    weaker,
+    diff.exact ? null : h("p", { class: "small muted" }, "The texts are very different; the changed part is shown as replaced."),
+    h("div", { class: "diff-lines" }, rows),
+  );
 }
 
 function line(l) {
   const mark = l.op === "add" ? "+" : l.op === "remove" ? "−" : " ";
   const spoken = l.op === "add" ? "added: " : l.op === "remove" ? "removed: " : "";
-  return h("div", { class: `diff-line ${l.op}` }, h("span", { class: "mark", "aria-hidden": "true" }, mark), h("span", { class: "diff-text" }, spoken ? h("span", { class: "sr-only" }, spoken) : null, l.text || " "));
+  return h(
+    "div",
+    { class: `diff-line ${l.op}` },
+    h("span", { class: "mark", "aria-hidden": "true" }, mark),
+    h("span", { class: "diff-text" }, spoken ? h("span", { class: "sr-only" }, spoken) : null, l.text || " "),
+  );
 }

@@ -36,7 +36,11 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
 
   const picker =
     personas.length > 1
-      ? h("select", { id: "persona-select", "aria-label": "Persona", onchange: () => load(picker.value) }, personas.map((p) => h("option", { value: p.id, selected: p.id === current.id }, p.name)))
+      ? h(
+          "select",
+          { id: "persona-select", "aria-label": "Persona", onchange: () => load(picker.value) },
+          personas.map((p) => h("option", { value: p.id, selected: p.id === current.id }, p.name)),
+        )
       : h("span", { id: "persona-name", class: "persona-name" }, current.name);
   const liveLine = h("p", { id: "live-version", class: "live" });
   const summary = h("div", { id: "persona-problems", class: "error-box", role: "alert", tabindex: "-1", hidden: true });
@@ -77,8 +81,10 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
   function showLive() {
     liveLine.classList.toggle("unusable", Boolean(live && !live.persona));
     if (!live) liveLine.textContent = "No live version: the agent cannot answer with this persona yet. Fill in the form and save.";
-    else if (!live.persona) liveLine.textContent = `Live now: version ${live.version}, which cannot be used (${live.unusable.reason}). Every conversation goes to a person until you save a version that works; its old text is in the voice below.`;
-    else liveLine.textContent = `Live now: version ${live.version} · ${number.format(live.tokens)} of ${number.format(live.limit)} tokens · saved ${dayAndTime(live.createdAt)}`;
+    else if (!live.persona)
+      liveLine.textContent = `Live now: version ${live.version}, which cannot be used (${live.unusable.reason}). Every conversation goes to a person until you save a version that works; its old text is in the voice below.`;
+    else
+      liveLine.textContent = `Live now: version ${live.version} · ${number.format(live.tokens)} of ${number.format(live.limit)} tokens · saved ${dayAndTime(live.createdAt)}`;
     files.setLive(live?.version);
   }
 
@@ -106,7 +112,11 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
       refresh();
       void versions.load(personaUrl());
     } catch (error) {
-      if (!destroyed) clear(body, errorBox(`Could not load the persona. ${error.message}`, () => load(personaId)));
+      if (!destroyed)
+        clear(
+          body,
+          errorBox(`Could not load the persona. ${error.message}`, () => load(personaId)),
+        );
     }
   }
 
@@ -129,7 +139,10 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
 
   function showProblems(problems) {
     form.mark(problems);
-    renderSummary(summary, problems, { title: `Not saved: ${problems.length === 1 ? "one thing" : `${problems.length} things`} to fix.`, focus: form.focus });
+    renderSummary(summary, problems, {
+      title: `Not saved: ${problems.length === 1 ? "one thing" : `${problems.length} things`} to fix.`,
+      focus: form.focus,
+    });
     summary.scrollIntoView({ block: "start" });
     summary.focus({ preventScroll: true });
   }
@@ -145,7 +158,11 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     const answer = await ask({
       id: "concurrent-edit",
       title: "Someone else saved meanwhile",
-      body: h("p", {}, `Version ${liveNow} was made live while you were editing version ${baseVersion}, so your edit was not saved. Load version ${liveNow} to see it (your unsaved edits are dropped), or keep your edits: saving them then replaces version ${liveNow}.`),
+      body: h(
+        "p",
+        {},
+        `Version ${liveNow} was made live while you were editing version ${baseVersion}, so your edit was not saved. Load version ${liveNow} to see it (your unsaved edits are dropped), or keep your edits: saving them then replaces version ${liveNow}.`,
+      ),
       actions: [
         { label: `Load version ${liveNow}`, value: "reload", primary: true },
         { label: "Keep my edits", value: "keep" },
@@ -184,7 +201,8 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     save.disabled = true;
     status.textContent = "Saving…";
     try {
-      const send = (keys) => api(`${personaUrl()}/versions`, { method: "POST", body: { persona, confirmWeakenings: keys, ...(baseVersion ? { baseVersion } : {}) } });
+      const send = (keys) =>
+        api(`${personaUrl()}/versions`, { method: "POST", body: { persona, confirmWeakenings: keys, ...(baseVersion ? { baseVersion } : {}) } });
       const created = await sendConfirmed(send, { verb: "save this", confirm: "Save anyway", cancel: "Keep editing" });
       if (destroyed) return;
       if (!created) status.textContent = "Not saved. Your edits are still in the form.";
@@ -218,13 +236,24 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
       id: "confirm-live",
       title: rollback ? `Make version ${v.version} live again?` : `Make version ${v.version} live?`,
       body: [
-        h("p", {}, rollback ? `Its settings and its voice become live, whole, saved as a new version (a copy of version ${v.version}).` : `Its settings and its voice replace version ${liveNow}.`),
+        h(
+          "p",
+          {},
+          rollback
+            ? `Its settings and its voice become live, whole, saved as a new version (a copy of version ${v.version}).`
+            : `Its settings and its voice replace version ${liveNow}.`,
+        ),
         weakenings.length ? [h("p", {}, "The agent will stop doing this:"), weakeningList(weakenings)] : null,
         edited ? h("p", { class: "weakened" }, "Your unsaved edits in the form are dropped.") : null,
       ],
       actions: [
         { label: "Cancel", value: "cancel" },
-        { label: rollback ? (weakenings.length ? "Roll back anyway" : "Roll back") : weakenings.length ? "Make it live anyway" : "Make it live", value: "go", primary: !weakenings.length, danger: weakenings.length > 0 },
+        {
+          label: rollback ? (weakenings.length ? "Roll back anyway" : "Roll back") : weakenings.length ? "Make it live anyway" : "Make it live",
+          value: "go",
+          primary: !weakenings.length,
+          danger: weakenings.length > 0,
+        },
       ],
       cancel: "cancel",
     });

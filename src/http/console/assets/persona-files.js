@@ -55,7 +55,11 @@ export function fileSection({ base, personaUrl, liveVersion, onImported }) {
         clear(
           problems,
           h("strong", {}, `${file.name} cannot be used. Fix these lines in the file and import it again:`),
-          h("ul", { class: "problem-list" }, error.details.problems.map((p) => h("li", {}, h("span", { class: "line" }, `Line ${p.line}`), ` · ${p.field}: ${p.message}`))),
+          h(
+            "ul",
+            { class: "problem-list" },
+            error.details.problems.map((p) => h("li", {}, h("span", { class: "line" }, `Line ${p.line}`), ` · ${p.field}: ${p.message}`)),
+          ),
         );
       } else {
         showProblem(`Could not import ${file.name}. ${error.message}`);
@@ -73,7 +77,11 @@ export function fileSection({ base, personaUrl, liveVersion, onImported }) {
       "section",
       { class: "file-tools", "aria-labelledby": "file-title" },
       h("h3", { id: "file-title" }, "Persona file"),
-      h("p", { class: "hint" }, "A persona file is a text file: the settings at the top, the voice below. Keep a copy, edit it elsewhere, or import one made for another business. An import only fills the form: check it, then save."),
+      h(
+        "p",
+        { class: "hint" },
+        "A persona file is a text file: the settings at the top, the voice below. Keep a copy, edit it elsewhere, or import one made for another business. An import only fills the form: check it, then save.",
+      ),
       h("div", { class: "actions" }, download, picker, pick),
       status,
       problems,

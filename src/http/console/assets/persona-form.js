@@ -9,18 +9,45 @@ const TRIGGERS = {
   complaint: ["Complains", "“I want to complain”, “this is unacceptable”, “queja”, “reclamación”"],
 };
 const OWNER_CHANNELS = [
-  ["admin", "Here in the console only", "Name of the person or team who takes over", "e.g. shop owner", "Handoffs wait in the Inbox; nothing is sent anywhere."],
-  ["whatsapp_cloud", "A WhatsApp message (Business account)", "Phone number to notify, with country code", "+34 600 111 222", "Sent through this business's WhatsApp Business channel."],
-  ["whatsapp_web", "A WhatsApp message (linked phone)", "Phone number to notify, with country code", "+34 600 111 222", "Sent through the phone linked on the Channels page."],
+  [
+    "admin",
+    "Here in the console only",
+    "Name of the person or team who takes over",
+    "e.g. shop owner",
+    "Handoffs wait in the Inbox; nothing is sent anywhere.",
+  ],
+  [
+    "whatsapp_cloud",
+    "A WhatsApp message (Business account)",
+    "Phone number to notify, with country code",
+    "+34 600 111 222",
+    "Sent through this business's WhatsApp Business channel.",
+  ],
+  [
+    "whatsapp_web",
+    "A WhatsApp message (linked phone)",
+    "Phone number to notify, with country code",
+    "+34 600 111 222",
+    "Sent through the phone linked on the Channels page.",
+  ],
   ["instagram", "An Instagram message", "Instagram account id to notify", "17841400000000000", "Sent through this business's Instagram channel."],
   ["webchat", "A web chat session", "Web chat session id", "", "Only useful for testing."],
 ];
 const REPLIES = {
   fallback: ["When it has no reliable answer", "Sorry, I can't give you a reliable answer to that here. Could you ask me another way?"],
-  handoff: ["When it hands the conversation to a person", "Thanks for telling me. I've passed this on to {who}, who will reply to you personally as soon as possible."],
+  handoff: [
+    "When it hands the conversation to a person",
+    "Thanks for telling me. I've passed this on to {who}, who will reply to you personally as soon as possible.",
+  ],
   decline: ["When asked about a topic it does not talk about", "Sorry, that's not something I can talk about here. Ask me about anything else!"],
-  capNotice: ["When someone reaches the daily limit", "Thanks for all the messages today! I've reached my chat limit for today, so I'll be quiet until tomorrow. Talk soon!"],
-  floodNotice: ["When someone sends too many messages at once", "That's a lot of messages at once! Please send your question in one message and give me a moment to answer."],
+  capNotice: [
+    "When someone reaches the daily limit",
+    "Thanks for all the messages today! I've reached my chat limit for today, so I'll be quiet until tomorrow. Talk soon!",
+  ],
+  floodNotice: [
+    "When someone sends too many messages at once",
+    "That's a lot of messages at once! Please send your question in one message and give me a moment to answer.",
+  ],
 };
 
 /** Returns {el, values(), set(values), mark(problems), clearMarks(), focus(ref)}; onChange after every edit. */
@@ -30,29 +57,90 @@ export function personaForm({ onChange }) {
   const area = (id, rows, attrs = {}) => (inputs[id] = h("textarea", { id: `pf-${id}`, rows, maxlength: 2000, ...attrs }));
   const count = (id, attrs = {}) => text(id, { inputmode: "numeric", autocomplete: "off", class: "number", maxlength: 9, ...attrs });
 
-  const kindRadios = ["support", "fan"].map((k) => h("input", { type: "radio", name: "pf-kind", id: `pf-kind-${k}`, value: k, dataset: { field: "kind" } }));
+  const kindRadios = ["support", "fan"].map((k) =>
+    h("input", { type: "radio", name: "pf-kind", id: `pf-kind-${k}`, value: k, dataset: { field: "kind" } }),
+  );
   inputs.kind = kindRadios[0];
-  const kindChoice = (radio, title, hint) => h("label", { class: "choice-card", for: radio.id }, radio, h("span", {}, h("strong", {}, title), h("span", { class: "small muted" }, hint)));
+  const kindChoice = (radio, title, hint) =>
+    h("label", { class: "choice-card", for: radio.id }, radio, h("span", {}, h("strong", {}, title), h("span", { class: "small muted" }, hint)));
   const builtIns = Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, h("input", { type: "checkbox", id: `pf-trigger-${t}`, value: t })]));
-  const ownerChannel = (inputs.ownerChannel = h("select", { id: "pf-ownerChannel" }, OWNER_CHANNELS.map(([value, label]) => h("option", { value }, label))));
+  const ownerChannel = (inputs.ownerChannel = h(
+    "select",
+    { id: "pf-ownerChannel" },
+    OWNER_CHANNELS.map(([value, label]) => h("option", { value }, label)),
+  ));
 
   const lists = {
-    facts: rowList({ id: "pf-facts", noun: "fact", addLabel: "Add a fact", onChange, fields: [{ key: "label", name: "label", placeholder: "Label, e.g. hours", max: 100 }, { key: "text", name: "text", placeholder: "e.g. Tuesday to Saturday 7:00-18:00", multiline: true }] }),
-    rules: rowList({ id: "pf-rules", noun: "rule", addLabel: "Add a rule", onChange, fields: [{ key: "text", name: "rule", placeholder: "e.g. Never promise a discount.", multiline: true }] }),
-    triggers: rowList({ id: "pf-triggers", noun: "handoff word", addLabel: "Add a word or phrase", onChange, fields: [{ key: "text", name: "word", placeholder: "e.g. wedding cake" }] }),
-    topics: rowList({ id: "pf-topics", noun: "topic", addLabel: "Add a topic", onChange, fields: [{ key: "topic", name: "topic", placeholder: "Topic, e.g. politics", max: 200 }, { key: "keywords", name: "words that mean it, comma separated (optional)", placeholder: "Words for it (optional)", multiline: true }] }),
-    blocklist: rowList({ id: "pf-blocklist", noun: "blocked word", addLabel: "Add a word", onChange, fields: [{ key: "text", name: "word", placeholder: "e.g. a competitor's name" }] }),
+    facts: rowList({
+      id: "pf-facts",
+      noun: "fact",
+      addLabel: "Add a fact",
+      onChange,
+      fields: [
+        { key: "label", name: "label", placeholder: "Label, e.g. hours", max: 100 },
+        { key: "text", name: "text", placeholder: "e.g. Tuesday to Saturday 7:00-18:00", multiline: true },
+      ],
+    }),
+    rules: rowList({
+      id: "pf-rules",
+      noun: "rule",
+      addLabel: "Add a rule",
+      onChange,
+      fields: [{ key: "text", name: "rule", placeholder: "e.g. Never promise a discount.", multiline: true }],
+    }),
+    triggers: rowList({
+      id: "pf-triggers",
+      noun: "handoff word",
+      addLabel: "Add a word or phrase",
+      onChange,
+      fields: [{ key: "text", name: "word", placeholder: "e.g. wedding cake" }],
+    }),
+    topics: rowList({
+      id: "pf-topics",
+      noun: "topic",
+      addLabel: "Add a topic",
+      onChange,
+      fields: [
+        { key: "topic", name: "topic", placeholder: "Topic, e.g. politics", max: 200 },
+        { key: "keywords", name: "words that mean it, comma separated (optional)", placeholder: "Words for it (optional)", multiline: true },
+      ],
+    }),
+    blocklist: rowList({
+      id: "pf-blocklist",
+      noun: "blocked word",
+      addLabel: "Add a word",
+      onChange,
+      fields: [{ key: "text", name: "word", placeholder: "e.g. a competitor's name" }],
+    }),
   };
 
   const labels = {};
   const field = (id, label, input, hint) => {
     labels[id] = h("label", { for: input.id }, label);
     if (hint) input.setAttribute("aria-describedby", `${input.id}-hint`);
-    return h("div", { class: "field", dataset: { field: id } }, labels[id], input, hint ? h("p", { class: "hint", id: `${input.id}-hint` }, hint) : null);
+    return h(
+      "div",
+      { class: "field", dataset: { field: id } },
+      labels[id],
+      input,
+      hint ? h("p", { class: "hint", id: `${input.id}-hint` }, hint) : null,
+    );
   };
-  const section = (id, title, hint, ...body) => h("fieldset", { class: "form-section", id: `pf-section-${id}`, dataset: { field: id } }, h("legend", {}, title), hint ? h("p", { class: "hint" }, hint) : null, body);
+  const section = (id, title, hint, ...body) =>
+    h(
+      "fieldset",
+      { class: "form-section", id: `pf-section-${id}`, dataset: { field: id } },
+      h("legend", {}, title),
+      hint ? h("p", { class: "hint" }, hint) : null,
+      body,
+    );
 
-  const disclosureField = field("disclosure", "What it says to show it is an AI", area("disclosure", 1, { placeholder: "Hi! I'm Mia's AI assistant, not Mia herself." }), "Said in its first reply and whenever someone asks if it is a person. It must say AI, bot or virtual assistant.");
+  const disclosureField = field(
+    "disclosure",
+    "What it says to show it is an AI",
+    area("disclosure", 1, { placeholder: "Hi! I'm Mia's AI assistant, not Mia herself." }),
+    "Said in its first reply and whenever someone asks if it is a person. It must say AI, bot or virtual assistant.",
+  );
   const ownerHint = h("p", { class: "hint", id: "pf-ownerTo-hint" });
   const ownerToField = field("ownerTo", "", text("ownerTo", { "aria-describedby": "pf-ownerTo-hint", maxlength: 200 }));
   ownerToField.append(ownerHint);
@@ -61,35 +149,100 @@ export function personaForm({ onChange }) {
     "details",
     { class: "replies", id: "pf-replies" },
     h("summary", {}, "Own wording for the fixed replies (optional)"),
-    h("p", { class: "hint" }, "The agent says these without the model. Leave one empty to use the default shown in it (Spanish speakers get the Spanish default). {who} becomes “the owner” or “<name>'s team”."),
+    h(
+      "p",
+      { class: "hint" },
+      "The agent says these without the model. Leave one empty to use the default shown in it (Spanish speakers get the Spanish default). {who} becomes “the owner” or “<name>'s team”.",
+    ),
     REPLY_KEYS.map((key) => field(`reply-${key}`, REPLIES[key][0], area(`reply-${key}`, 2, { placeholder: REPLIES[key][1] }))),
   );
 
   const el = h(
     "div",
     { class: "persona-form", id: "persona-form" },
-    section("who", "Who the agent is", null,
-      h("div", { class: "choices kind", role: "radiogroup", "aria-label": "Kind of agent" },
+    section(
+      "who",
+      "Who the agent is",
+      null,
+      h(
+        "div",
+        { class: "choices kind", role: "radiogroup", "aria-label": "Kind of agent" },
         kindChoice(kindRadios[0], "Support agent", "Answers a business's customers: hours, prices, orders."),
-        kindChoice(kindRadios[1], "Fan agent", "Chats with a creator's fans in their style, and always says it is an AI.")),
+        kindChoice(kindRadios[1], "Fan agent", "Chats with a creator's fans in their style, and always says it is an AI."),
+      ),
       h("div", { class: "field-error-slot", dataset: { field: "kind" } }),
       disclosureField,
       field("name", "Agent's name", text("name", { maxlength: 200 })),
       field("business", "Business", text("business", { maxlength: 200 })),
-      h("div", { class: "pair" }, field("language", "Main language", text("language", { maxlength: 100 }), "It answers in the customer's language; this one when unsure."), field("tone", "Tone", area("tone", 1, { placeholder: "warm, brief and cheerful" })))),
-    section("voice", "Voice", "How the agent talks, in your words: who it is, its style, what it helps with. Facts and rules have their own sections below.", field("voice", "Voice", area("voice", 8, { maxlength: 20000, class: "voice" }))),
+      h(
+        "div",
+        { class: "pair" },
+        field("language", "Main language", text("language", { maxlength: 100 }), "It answers in the customer's language; this one when unsure."),
+        field("tone", "Tone", area("tone", 1, { placeholder: "warm, brief and cheerful" })),
+      ),
+    ),
+    section(
+      "voice",
+      "Voice",
+      "How the agent talks, in your words: who it is, its style, what it helps with. Facts and rules have their own sections below.",
+      field("voice", "Voice", area("voice", 8, { maxlength: 20000, class: "voice" })),
+    ),
     section("facts", "What it knows", "Hours, prices, address, links: the only ones the agent may quote. It never makes these up.", lists.facts.el),
     section("rules", "Its rules", "Things it must always or never do, one per row.", lists.rules.el),
-    section("handoff", "Handing over to a person", "When a message matches, the agent does not answer it: it says a person will reply, pauses, and you are told.",
-      h("div", { class: "choices triggers" }, BUILT_IN_TRIGGERS.map((t) => h("label", { class: "choice-card", for: builtIns[t].id }, builtIns[t], h("span", {}, h("strong", {}, TRIGGERS[t][0]), h("span", { class: "small muted" }, `Recognised in many wordings, English and Spanish: ${TRIGGERS[t][1]}`))))),
+    section(
+      "handoff",
+      "Handing over to a person",
+      "When a message matches, the agent does not answer it: it says a person will reply, pauses, and you are told.",
+      h(
+        "div",
+        { class: "choices triggers" },
+        BUILT_IN_TRIGGERS.map((t) =>
+          h(
+            "label",
+            { class: "choice-card", for: builtIns[t].id },
+            builtIns[t],
+            h(
+              "span",
+              {},
+              h("strong", {}, TRIGGERS[t][0]),
+              h("span", { class: "small muted" }, `Recognised in many wordings, English and Spanish: ${TRIGGERS[t][1]}`),
+            ),
+          ),
+        ),
+      ),
       h("p", { class: "sublabel" }, "Also when a message contains one of these words or phrases:"),
-      lists.triggers.el),
-    section("topics", "Topics it does not talk about", "It politely changes the subject. Politics, religion, relationships, dating, address, location, medical and money come with their own words; for other topics, list the words that mean them.", lists.topics.el),
-    section("blocklist", "Words its replies never contain", "A competitor's name, a word you never want said: a reply with one is not sent.", lists.blocklist.el),
-    section("limits", "Limits", null,
+      lists.triggers.el,
+    ),
+    section(
+      "topics",
+      "Topics it does not talk about",
+      "It politely changes the subject. Politics, religion, relationships, dating, address, location, medical and money come with their own words; for other topics, list the words that mean them.",
+      lists.topics.el,
+    ),
+    section(
+      "blocklist",
+      "Words its replies never contain",
+      "A competitor's name, a word you never want said: a reply with one is not sent.",
+      lists.blocklist.el,
+    ),
+    section(
+      "limits",
+      "Limits",
+      null,
       field("daily", "Messages answered per person per day", count("daily"), null),
-      field("maxReply", "Longest reply, in characters", count("maxReply", { placeholder: "no limit" }), "From 40 to 4,000. Leave empty for no limit."),
-      field("flood", "Messages per minute before it asks to slow down", count("flood", { placeholder: "10" }), "From 2 to 1,000: more than this from one person in a minute gets one notice, then silence.")),
+      field(
+        "maxReply",
+        "Longest reply, in characters",
+        count("maxReply", { placeholder: "no limit" }),
+        "From 40 to 4,000. Leave empty for no limit.",
+      ),
+      field(
+        "flood",
+        "Messages per minute before it asks to slow down",
+        count("flood", { placeholder: "10" }),
+        "From 2 to 1,000: more than this from one person in a minute gets one notice, then silence.",
+      ),
+    ),
     section("owner", "Where handoffs are announced", null, field("ownerChannel", "Tell me by", ownerChannel), ownerToField),
     repliesBox,
   );
@@ -109,7 +262,9 @@ export function personaForm({ onChange }) {
     labels.name.textContent = fan ? "Creator's name (it speaks in their style)" : "Agent's name";
     labels.business.textContent = fan ? "Channel or brand" : "Business";
     labels.daily.textContent = fan ? "Messages answered per fan per day" : "Messages answered per customer per day (optional)";
-    dailyHint.textContent = fan ? "Required for a fan agent: after this many, the fan gets one notice and then silence until tomorrow." : "Leave empty for no limit.";
+    dailyHint.textContent = fan
+      ? "Required for a fan agent: after this many, the fan gets one notice and then silence until tomorrow."
+      : "Leave empty for no limit.";
     const languageHint = el.querySelector("#pf-language-hint");
     if (languageHint) languageHint.textContent = `It answers in the ${fan ? "fan's" : "customer's"} language; this one when unsure.`;
   }
@@ -167,10 +322,13 @@ export function personaForm({ onChange }) {
     if (ref.list) {
       const list = lists[ref.list];
       const input = ref.row === undefined ? null : list.input(ref.row, ref.field);
-      return input ? { input, after: list.row(ref.row).lastElementChild } : { input: list.input(0) ?? list.addButton, after: list.el.firstElementChild };
+      return input
+        ? { input, after: list.row(ref.row).lastElementChild }
+        : { input: list.input(0) ?? list.addButton, after: list.el.firstElementChild };
     }
     if (ref.group === "handoff") return { input: builtIns.human, after: el.querySelector("#pf-section-handoff .choices") };
-    if (ref.field === "kind") return { input: kindRadios.find((r) => r.checked) ?? kindRadios[0], after: el.querySelector('.field-error-slot[data-field="kind"]') };
+    if (ref.field === "kind")
+      return { input: kindRadios.find((r) => r.checked) ?? kindRadios[0], after: el.querySelector('.field-error-slot[data-field="kind"]') };
     const input = inputs[ref.field];
     if (!input) return null;
     if (input.closest(".replies")) repliesBox.open = true;
@@ -194,7 +352,8 @@ export function personaForm({ onChange }) {
   function unmark(input) {
     if (input?.getAttribute?.("aria-invalid") !== "true") return;
     input.removeAttribute("aria-invalid");
-    for (const id of (input.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x.startsWith("pf-error-"))) document.getElementById(id)?.remove();
+    for (const id of (input.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x.startsWith("pf-error-")))
+      document.getElementById(id)?.remove();
     const rest = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x && !x.startsWith("pf-error-"));
     if (rest.length) input.setAttribute("aria-describedby", rest.join(" "));
     else input.removeAttribute("aria-describedby");

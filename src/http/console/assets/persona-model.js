@@ -9,10 +9,24 @@ const LISTS = { facts: ["label", "text"], rules: ["text"], triggers: ["text"], t
 /** Form values for a new persona: the schema's defaults. */
 export function blankValues(voice = "") {
   return {
-    kind: "support", name: "", business: "", language: "English", tone: "friendly and brief", disclosure: "", voice,
-    facts: [], rules: [], triggers: [], topics: [], blocklist: [],
+    kind: "support",
+    name: "",
+    business: "",
+    language: "English",
+    tone: "friendly and brief",
+    disclosure: "",
+    voice,
+    facts: [],
+    rules: [],
+    triggers: [],
+    topics: [],
+    blocklist: [],
     builtIns: Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, true])),
-    daily: "", maxReply: "", flood: "10", ownerChannel: "admin", ownerTo: "",
+    daily: "",
+    maxReply: "",
+    flood: "10",
+    ownerChannel: "admin",
+    ownerTo: "",
     replies: Object.fromEntries(REPLY_KEYS.map((k) => [k, ""])),
   };
 }
@@ -23,22 +37,37 @@ export function valuesOf(persona) {
   const triggers = s.handoff?.triggers ?? [];
   const builtIn = (t) => BUILT_IN_TRIGGERS.includes(t.toLowerCase());
   return {
-    kind: s.kind, name: s.name, business: s.business, language: s.language, tone: s.tone, disclosure: s.disclosure ?? "", voice: persona.voice,
+    kind: s.kind,
+    name: s.name,
+    business: s.business,
+    language: s.language,
+    tone: s.tone,
+    disclosure: s.disclosure ?? "",
+    voice: persona.voice,
     facts: Object.entries(s.facts).map(([label, text]) => ({ label, text })),
     rules: s.rules.map((text) => ({ text })),
     builtIns: Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, triggers.some((x) => x.toLowerCase() === t)])),
     triggers: triggers.filter((t) => !builtIn(t)).map((text) => ({ text })),
-    topics: s.limits.blockedTopics.map((t) => (typeof t === "string" ? { topic: t, keywords: "" } : { topic: t.topic, keywords: t.keywords.join(", ") })),
+    topics: s.limits.blockedTopics.map((t) =>
+      typeof t === "string" ? { topic: t, keywords: "" } : { topic: t.topic, keywords: t.keywords.join(", ") },
+    ),
     blocklist: s.blocklist.map((text) => ({ text })),
-    daily: numberText(s.limits.dailyMessagesPerFan), maxReply: numberText(s.limits.maxReplyChars), flood: numberText(s.limits.floodMessagesPerMinute),
-    ownerChannel: s.owner.channel, ownerTo: s.owner.to,
+    daily: numberText(s.limits.dailyMessagesPerFan),
+    maxReply: numberText(s.limits.maxReplyChars),
+    flood: numberText(s.limits.floodMessagesPerMinute),
+    ownerChannel: s.owner.channel,
+    ownerTo: s.owner.to,
     replies: Object.fromEntries(REPLY_KEYS.map((k) => [k, s.replies?.[k] ?? ""])),
   };
 }
 
 const numberText = (n) => (n === undefined || n === null ? "" : String(n));
 const blank = (row) => Object.values(row).every((v) => v.trim() === "");
-const keywordList = (text) => text.split(",").map((k) => k.trim()).filter(Boolean);
+const keywordList = (text) =>
+  text
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
 
 const SIMPLE = ["kind", "name", "business", "language", "tone", "disclosure", "voice", "daily", "maxReply", "flood", "ownerChannel", "ownerTo"];
 
@@ -48,7 +77,9 @@ function normalised(values) {
   for (const key of SIMPLE) out[key] = (values[key] ?? "").trim();
   out.builtIns = Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, Boolean(values.builtIns[t])]));
   for (const [list, fields] of Object.entries(LISTS)) {
-    out[list] = values[list].filter((row) => !blank(row)).map((row) => Object.fromEntries(fields.map((f) => [f, f === "keywords" ? keywordList(row[f]).join(", ") : row[f].trim()])));
+    out[list] = values[list]
+      .filter((row) => !blank(row))
+      .map((row) => Object.fromEntries(fields.map((f) => [f, f === "keywords" ? keywordList(row[f]).join(", ") : row[f].trim()])));
   }
   out.replies = Object.fromEntries(REPLY_KEYS.map((k) => [k, (values.replies[k] ?? "").trim()]));
   return out;
@@ -89,8 +120,10 @@ export function personaOf(values) {
     const ref = { list: "facts", row: i, field: "text" };
     const name = row.label ? `Fact “${row.label}”` : `Fact ${i + 1}`;
     if (!row.label) return problems.push({ ref: { ...ref, field: "label" }, label: name, message: "Give this fact a label, for example “hours”." });
-    if (row.label.length > 100) return problems.push({ ref: { ...ref, field: "label" }, label: name, message: "A label has at most 100 characters." });
-    if (facts.some(([label]) => label === row.label)) return problems.push({ ref: { ...ref, field: "label" }, label: name, message: "Another fact has this label: give each fact its own." });
+    if (row.label.length > 100)
+      return problems.push({ ref: { ...ref, field: "label" }, label: name, message: "A label has at most 100 characters." });
+    if (facts.some(([label]) => label === row.label))
+      return problems.push({ ref: { ...ref, field: "label" }, label: name, message: "Another fact has this label: give each fact its own." });
     facts.push([row.label, row.text]);
     at(`settings.facts.${row.label}`, ref, name);
   });
@@ -114,7 +147,8 @@ export function personaOf(values) {
     if (blank(row)) return;
     const name = row.topic ? `Topic “${row.topic}”` : `Topic ${i + 1}`;
     const path = `settings.limits.blockedTopics[${topics.length}]`;
-    if (!row.topic) return problems.push({ ref: { list: "topics", row: i, field: "topic" }, label: name, message: "Name the topic these words belong to." });
+    if (!row.topic)
+      return problems.push({ ref: { list: "topics", row: i, field: "topic" }, label: name, message: "Name the topic these words belong to." });
     const keywords = keywordList(row.keywords);
     topics.push(keywords.length ? { topic: row.topic, keywords } : row.topic);
     at(path, { list: "topics", row: i, field: "topic" }, name);
@@ -159,7 +193,8 @@ function rows(list, name, label, text, at, path, first = 0) {
 
 function normalisedKeepingRows(values) {
   const out = normalised({ ...values, ...Object.fromEntries(Object.keys(LISTS).map((list) => [list, []])) });
-  for (const list of Object.keys(LISTS)) out[list] = values[list].map((row) => Object.fromEntries(Object.entries(row).map(([k, s]) => [k, s.trim()])));
+  for (const list of Object.keys(LISTS))
+    out[list] = values[list].map((row) => Object.fromEntries(Object.entries(row).map(([k, s]) => [k, s.trim()])));
   return out;
 }
 

@@ -21,16 +21,41 @@ export function mountPersona(view, { business }) {
       const [{ items: personas }, { items: channels }] = await Promise.all([api(`${base}/personas`), api(`${base}/channels`)]);
       if (destroyed) return;
       if (personas.length === 0) {
-        clear(root, h("div", { class: "card" }, h("h2", {}, "No persona yet"), h("p", {}, "This business has no persona yet, so the agent cannot answer anyone. Ask the person who set up this server to add one for you.")));
+        clear(
+          root,
+          h(
+            "div",
+            { class: "card" },
+            h("h2", {}, "No persona yet"),
+            h(
+              "p",
+              {},
+              "This business has no persona yet, so the agent cannot answer anyone. Ask the person who set up this server to add one for you.",
+            ),
+          ),
+        );
         return;
       }
       const editorPanel = h("section", { class: "panel editor", "aria-labelledby": "persona-title" });
       const chatPanel = h("section", { id: "try-panel", class: "panel try-it" });
-      const jump = h("button", { id: "jump-try", type: "button", class: "link-button", onclick: () => chatPanel.scrollIntoView({ behavior: "smooth", block: "start" }) }, "Go to Try it ↓");
+      const jump = h(
+        "button",
+        { id: "jump-try", type: "button", class: "link-button", onclick: () => chatPanel.scrollIntoView({ behavior: "smooth", block: "start" }) },
+        "Go to Try it ↓",
+      );
       clear(root, h("div", { class: "jump" }, jump), h("div", { class: "two-columns" }, editorPanel, chatPanel));
       chat = mountTryChat(chatPanel, { base, channels, personas });
-      const preferred = channelPersona(channels.find((c) => c.kind === "webchat" && c.enabled), personas) ?? personas[0];
-      editor = mountEditor(editorPanel, { base, personas, personaId: preferred.id, onSaved: (personaId, version, kind) => chat?.personaSaved(personaId, version, kind) });
+      const preferred =
+        channelPersona(
+          channels.find((c) => c.kind === "webchat" && c.enabled),
+          personas,
+        ) ?? personas[0];
+      editor = mountEditor(editorPanel, {
+        base,
+        personas,
+        personaId: preferred.id,
+        onSaved: (personaId, version, kind) => chat?.personaSaved(personaId, version, kind),
+      });
     } catch (error) {
       if (!destroyed) clear(root, errorBox(`Could not load the persona. ${error.message}`, load));
     }

@@ -51,9 +51,12 @@ function ownerWords(path, message, ref) {
     return "A support agent must hand some conversations to a person: tick at least one reason or add a word.";
   }
   if (path === "settings.disclosure") {
-    return /required/.test(message) ? "A fan agent must tell fans it is an AI: write the line it says." : "The line must say it is an AI: use a word like AI, bot or virtual assistant.";
+    return /required/.test(message)
+      ? "A fan agent must tell fans it is an AI: write the line it says."
+      : "The line must say it is an AI: use a word like AI, bot or virtual assistant.";
   }
-  if (path === "settings.limits.dailyMessagesPerFan" && /required/.test(message)) return "A fan agent needs a daily limit: how many messages a fan gets answered per day.";
+  if (path === "settings.limits.dailyMessagesPerFan" && /required/.test(message))
+    return "A fan agent needs a daily limit: how many messages a fan gets answered per day.";
   if (path === "voice" && /empty/.test(message)) return "Describe how the agent talks: who it is, its style, what it helps with.";
   for (const [pattern, say] of RULES) {
     const m = message.match(pattern);
@@ -72,7 +75,13 @@ export function renderSummary(box, problems, { title, focus }) {
       "ul",
       { class: "problem-list" },
       problems.map((p) =>
-        h("li", {}, p.ref ? h("button", { type: "button", class: "link-button problem-link", onclick: () => focus(p.ref) }, `${p.label}: ${p.message}`) : `${p.label}: ${p.message}`),
+        h(
+          "li",
+          {},
+          p.ref
+            ? h("button", { type: "button", class: "link-button problem-link", onclick: () => focus(p.ref) }, `${p.label}: ${p.message}`)
+            : `${p.label}: ${p.message}`,
+        ),
       ),
     ),
   );

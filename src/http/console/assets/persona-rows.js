@@ -15,13 +15,29 @@ export function rowList({ id, noun, fields, addLabel, onChange }) {
     const index = () => rows.indexOf(row);
     const inputs = {};
     for (const f of fields) {
-      const attrs = { id: `row-${++counter}`, class: `row-input row-${f.key}`, placeholder: f.placeholder, maxlength: f.max ?? 2000, dataset: { key: f.key }, oninput: onChange };
+      const attrs = {
+        id: `row-${++counter}`,
+        class: `row-input row-${f.key}`,
+        placeholder: f.placeholder,
+        maxlength: f.max ?? 2000,
+        dataset: { key: f.key },
+        oninput: onChange,
+      };
       const input = f.multiline ? h("textarea", { ...attrs, rows: 2 }) : h("input", { ...attrs, type: "text" });
       input.value = values[f.key] ?? "";
       inputs[f.key] = input;
     }
-    const remove = h("button", { type: "button", class: "icon-button remove-row", title: `Remove this ${noun}` }, h("span", { "aria-hidden": "true" }, "✕"));
-    const el = h("li", { class: "row" }, fields.map((f) => h("div", { class: `cell cell-${f.key}` }, inputs[f.key])), remove);
+    const remove = h(
+      "button",
+      { type: "button", class: "icon-button remove-row", title: `Remove this ${noun}` },
+      h("span", { "aria-hidden": "true" }, "✕"),
+    );
+    const el = h(
+      "li",
+      { class: "row" },
+      fields.map((f) => h("div", { class: `cell cell-${f.key}` }, inputs[f.key])),
+      remove,
+    );
     const row = { el, inputs };
     remove.addEventListener("click", () => {
       const i = index();
@@ -41,7 +57,8 @@ export function rowList({ id, noun, fields, addLabel, onChange }) {
   function label() {
     rows.forEach((row, i) => {
       row.el.dataset.row = String(i);
-      for (const f of fields) row.inputs[f.key].setAttribute("aria-label", `${noun[0].toUpperCase()}${noun.slice(1)} ${i + 1}${fields.length > 1 ? `: ${f.name}` : ""}`);
+      for (const f of fields)
+        row.inputs[f.key].setAttribute("aria-label", `${noun[0].toUpperCase()}${noun.slice(1)} ${i + 1}${fields.length > 1 ? `: ${f.name}` : ""}`);
       row.el.querySelector(".remove-row").setAttribute("aria-label", `Remove ${noun} ${i + 1}`);
     });
   }

@@ -7,7 +7,14 @@ import { renderPersona } from "./persona-view.js";
 
 const number = new Intl.NumberFormat();
 const DAY_TIME = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-const DAY_TIME_YEAR = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+const DAY_TIME_YEAR = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
 
 /** "Wed 2 Dec, 06:37" (with the year when it is not this year). */
 export function dayAndTime(iso) {
@@ -38,16 +45,27 @@ export function versionsSection({ makeLive, copy }) {
     try {
       versions = (await api(`${url}/versions`)).items;
       // A draft (kept from the old format) says why it cannot be used; there are few of them.
-      await Promise.all(versions.filter((v) => !v.usable && !reasons.has(`${url}#${v.version}`)).map(async (v) => reasons.set(`${url}#${v.version}`, (await api(`${url}/versions/${v.version}`)).unusable?.reason ?? "")));
+      await Promise.all(
+        versions
+          .filter((v) => !v.usable && !reasons.has(`${url}#${v.version}`))
+          .map(async (v) => reasons.set(`${url}#${v.version}`, (await api(`${url}/versions/${v.version}`)).unusable?.reason ?? "")),
+      );
       if (url === personaUrl) render();
     } catch (error) {
-      if (url === personaUrl) clear(list, errorBox(`Could not load the versions. ${error.message}`, () => load(url)));
+      if (url === personaUrl)
+        clear(
+          list,
+          errorBox(`Could not load the versions. ${error.message}`, () => load(url)),
+        );
     }
   }
 
   function render() {
     clear(list, versions.length === 0 ? empty("No versions yet.") : versions.map(row));
-    const options = (selected) => versions.map((v) => h("option", { value: String(v.version), selected: v.version === selected }, `Version ${v.version}${v.active ? " (live)" : ""}`));
+    const options = (selected) =>
+      versions.map((v) =>
+        h("option", { value: String(v.version), selected: v.version === selected }, `Version ${v.version}${v.active ? " (live)" : ""}`),
+      );
     clear(from, options(versions[1]?.version ?? versions[0]?.version));
     clear(to, options(live()?.version ?? versions[0]?.version));
     compare.disabled = versions.length < 2;
@@ -62,9 +80,34 @@ export function versionsSection({ makeLive, copy }) {
     const current = live();
     const buttons = [];
     if (!viewing) buttons.push(h("button", { type: "button", class: "link-button view-version", onclick: () => view(v.version) }, "View"));
-    if (!v.active && current) buttons.push(h("button", { type: "button", class: "link-button compare-live", onclick: () => showDiff(current.version, v.version) }, "Compare with live"));
-    if (!v.active && v.usable) buttons.push(h("button", { type: "button", class: "link-button make-live", dataset: { version: String(v.version) }, onclick: (e) => tryMakeLive(v, e.currentTarget) }, liveLabel(v)));
-    buttons.push(h("button", { type: "button", class: "link-button download-version", onclick: () => downloadVersion(personaUrl, v.version).catch((error) => clear(output, errorBox(error.message))) }, "Download"));
+    if (!v.active && current)
+      buttons.push(
+        h("button", { type: "button", class: "link-button compare-live", onclick: () => showDiff(current.version, v.version) }, "Compare with live"),
+      );
+    if (!v.active && v.usable)
+      buttons.push(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "link-button make-live",
+            dataset: { version: String(v.version) },
+            onclick: (e) => tryMakeLive(v, e.currentTarget),
+          },
+          liveLabel(v),
+        ),
+      );
+    buttons.push(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "link-button download-version",
+          onclick: () => downloadVersion(personaUrl, v.version).catch((error) => clear(output, errorBox(error.message))),
+        },
+        "Download",
+      ),
+    );
     return buttons;
   }
 
@@ -108,10 +151,23 @@ export function versionsSection({ makeLive, copy }) {
         { class: "diff-head" },
         h("strong", {}, `Version ${v.version}`),
         v.active ? h("span", { class: "badge live-badge" }, "live") : null,
-        h("span", { class: "muted small" }, ` ${dayAndTime(v.createdAt)}${v.tokens === null ? "" : ` · ${number.format(v.tokens)} of ${number.format(v.limit)} tokens`}`),
+        h(
+          "span",
+          { class: "muted small" },
+          ` ${dayAndTime(v.createdAt)}${v.tokens === null ? "" : ` · ${number.format(v.tokens)} of ${number.format(v.limit)} tokens`}`,
+        ),
       );
       if (!v.persona) {
-        clear(output, head, h("p", { class: "weakened" }, `This version cannot be used: ${v.unusable.reason}. You can read its old text below and copy what you need into the form.`), h("pre", { class: "version-text" }, v.unusable.text));
+        clear(
+          output,
+          head,
+          h(
+            "p",
+            { class: "weakened" },
+            `This version cannot be used: ${v.unusable.reason}. You can read its old text below and copy what you need into the form.`,
+          ),
+          h("pre", { class: "version-text" }, v.unusable.text),
+        );
       } else {
         const copyButton = h("button", { type: "button", class: "secondary", id: "copy-version", onclick: () => copy(v) }, "Copy into the editor");
         clear(output, head, h("div", { class: "actions" }, copyButton, actionButtons(v, { viewing: true })), renderPersona(v.persona));

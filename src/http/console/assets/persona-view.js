@@ -1,8 +1,20 @@
 // One persona version, whole and read-only: its settings in the form's words, then its voice.
 import { h } from "./dom.js";
 
-const OWNER = { admin: "in the console only", whatsapp_cloud: "by WhatsApp (Business account) to", whatsapp_web: "by WhatsApp (linked phone) to", instagram: "by Instagram message to", webchat: "in web chat session" };
-const REPLY_NAMES = { fallback: "No reliable answer", handoff: "Handing over", decline: "Declined topic", capNotice: "Daily limit reached", floodNotice: "Too many messages" };
+const OWNER = {
+  admin: "in the console only",
+  whatsapp_cloud: "by WhatsApp (Business account) to",
+  whatsapp_web: "by WhatsApp (linked phone) to",
+  instagram: "by Instagram message to",
+  webchat: "in web chat session",
+};
+const REPLY_NAMES = {
+  fallback: "No reliable answer",
+  handoff: "Handing over",
+  decline: "Declined topic",
+  capNotice: "Daily limit reached",
+  floodNotice: "Too many messages",
+};
 
 export function renderPersona(persona) {
   const s = persona.settings;
@@ -28,12 +40,22 @@ export function renderPersona(persona) {
   return h(
     "div",
     { class: "persona-view" },
-    h("dl", { class: "facts" }, rows.flatMap(([dt, dd]) => [h("dt", {}, dt), h("dd", {}, dd)])),
+    h(
+      "dl",
+      { class: "facts" },
+      rows.flatMap(([dt, dd]) => [h("dt", {}, dt), h("dd", {}, dd)]),
+    ),
     h("h4", {}, "Voice"),
     h("p", { class: "version-text" }, persona.voice),
   );
 }
 
 function list(items) {
-  return items.length === 0 ? "—" : h("ul", { class: "plain-list" }, items.map((i) => h("li", {}, i)));
+  return items.length === 0
+    ? "—"
+    : h(
+        "ul",
+        { class: "plain-list" },
+        items.map((i) => h("li", {}, i)),
+      );
 }

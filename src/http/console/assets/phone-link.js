@@ -19,7 +19,11 @@ export function phoneLink(channel) {
     const c = next.connection;
     const view = describe(c, next.enabled);
     root.dataset.state = view.state;
-    clear(status, h("span", { class: `badge ${view.badge}` }, view.label), c?.at ? h("span", { class: "small muted" }, ` updated ${when(c.at)}`) : null);
+    clear(
+      status,
+      h("span", { class: `badge ${view.badge}` }, view.label),
+      c?.at ? h("span", { class: "small muted" }, ` updated ${when(c.at)}`) : null,
+    );
     if (view.state === "scan") {
       // Keep the same <img> while the code is unchanged, so the picture does not flicker on each refresh.
       if (lastQr !== c.qrDataUrl) {
@@ -27,7 +31,11 @@ export function phoneLink(channel) {
         clear(
           body,
           h("img", { class: "qr-code", src: c.qrDataUrl, alt: "QR code to link the business phone", width: 240, height: 240 }),
-          h("p", { class: "small" }, "On the business phone open WhatsApp → Settings → Linked devices → Link a device, and point the camera at this code. It changes every few seconds until scanned."),
+          h(
+            "p",
+            { class: "small" },
+            "On the business phone open WhatsApp → Settings → Linked devices → Link a device, and point the camera at this code. It changes every few seconds until scanned.",
+          ),
         );
       }
       return;
@@ -46,11 +54,30 @@ export function phoneLink(channel) {
 
 function describe(c, enabled) {
   const off = enabled ? "" : " The channel is off: turn it on to connect.";
-  if (!c) return { state: "waiting", badge: "waiting-badge", label: "waiting for the phone session", help: `No WhatsApp Web session has reported yet. It starts once the server runs WhatsApp Web (ask the person who set up this server to switch it on); the QR code to scan appears here.${off}` };
+  if (!c)
+    return {
+      state: "waiting",
+      badge: "waiting-badge",
+      label: "waiting for the phone session",
+      help: `No WhatsApp Web session has reported yet. It starts once the server runs WhatsApp Web (ask the person who set up this server to switch it on); the QR code to scan appears here.${off}`,
+    };
   if (c.state === "pairing" && c.qrDataUrl) return { state: "scan", badge: "waiting-badge", label: "scan this code" };
-  if (c.state === "pairing") return { state: "connecting", badge: "waiting-badge", label: "connecting…", help: `Starting WhatsApp Web; a QR code appears here if the phone must be linked.${off}` };
-  if (c.state === "ready") return { state: "connected", badge: "live-badge", label: "connected", help: "The phone is linked: messages to this number reach the agent." };
+  if (c.state === "pairing")
+    return {
+      state: "connecting",
+      badge: "waiting-badge",
+      label: "connecting…",
+      help: `Starting WhatsApp Web; a QR code appears here if the phone must be linked.${off}`,
+    };
+  if (c.state === "ready")
+    return { state: "connected", badge: "live-badge", label: "connected", help: "The phone is linked: messages to this number reach the agent." };
   const why = c.lastDisconnectReason ? ` (${c.lastDisconnectReason})` : "";
-  if (c.state === "logged_out") return { state: "logged-out", badge: "paused-badge", label: `logged out${why}`, help: `The phone unlinked this session. A new QR code appears here to link it again.${off}` };
+  if (c.state === "logged_out")
+    return {
+      state: "logged-out",
+      badge: "paused-badge",
+      label: `logged out${why}`,
+      help: `The phone unlinked this session. A new QR code appears here to link it again.${off}`,
+    };
   return { state: "disconnected", badge: "paused-badge", label: `disconnected${why}`, help: `Reconnecting by itself.${off}` };
 }

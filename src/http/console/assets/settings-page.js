@@ -5,11 +5,46 @@ import { clear, errorBox, h, loading } from "./dom.js";
 
 /** Each setting: its API field, label, help, and the input's limits (the API checks them again). */
 const FIELDS = [
-  { key: "replyMaxTokens", label: "Longest reply (tokens)", help: "The most the agent writes in one reply. About ¾ of a word per token.", min: 8, max: 2048, step: 1 },
-  { key: "temperature", label: "Creativity (temperature)", help: "0 always picks the likeliest words; higher is more varied (up to 2).", min: 0, max: 2, step: 0.05 },
-  { key: "turnDebounceMs", label: "Wait before answering (milliseconds)", help: "The agent waits until the newest message is this old, so several quick messages get one answer.", min: 0, max: 60000, step: 1 },
-  { key: "ownerQuietMinutes", label: "Quiet time after you write (minutes)", help: "After you write in a conversation from the business phone, the agent stays quiet there this long.", min: 0, max: 10080, step: "any" },
-  { key: "knowledgeBudgetTokens", label: "Room for knowledge (tokens)", help: "How much of the prompt your matching FAQ and documents may take. 0: none.", min: 0, max: 4096, step: 1 },
+  {
+    key: "replyMaxTokens",
+    label: "Longest reply (tokens)",
+    help: "The most the agent writes in one reply. About ¾ of a word per token.",
+    min: 8,
+    max: 2048,
+    step: 1,
+  },
+  {
+    key: "temperature",
+    label: "Creativity (temperature)",
+    help: "0 always picks the likeliest words; higher is more varied (up to 2).",
+    min: 0,
+    max: 2,
+    step: 0.05,
+  },
+  {
+    key: "turnDebounceMs",
+    label: "Wait before answering (milliseconds)",
+    help: "The agent waits until the newest message is this old, so several quick messages get one answer.",
+    min: 0,
+    max: 60000,
+    step: 1,
+  },
+  {
+    key: "ownerQuietMinutes",
+    label: "Quiet time after you write (minutes)",
+    help: "After you write in a conversation from the business phone, the agent stays quiet there this long.",
+    min: 0,
+    max: 10080,
+    step: "any",
+  },
+  {
+    key: "knowledgeBudgetTokens",
+    label: "Room for knowledge (tokens)",
+    help: "How much of the prompt your matching FAQ and documents may take. 0: none.",
+    min: 0,
+    max: 4096,
+    step: 1,
+  },
 ];
 
 export function mountSettings(view, { business }) {
@@ -24,7 +59,8 @@ export function mountSettings(view, { business }) {
       const settings = await api(url);
       if (!destroyed) render(settings);
     } catch (error) {
-      if (!destroyed) clear(root, h("h2", { id: "settings-title" }, "Agent settings"), errorBox(`Could not load the settings. ${error.message}`, load));
+      if (!destroyed)
+        clear(root, h("h2", { id: "settings-title" }, "Agent settings"), errorBox(`Could not load the settings. ${error.message}`, load));
     }
   }
 
@@ -33,7 +69,13 @@ export function mountSettings(view, { business }) {
     const rows = FIELDS.map((f) => {
       inputs[f.key] = h("input", { id: `setting-${f.key}`, type: "number", min: f.min, max: f.max, step: f.step, required: true });
       inputs[f.key].value = String(settings[f.key]);
-      return h("div", { class: "field" }, h("label", { for: `setting-${f.key}` }, f.label), inputs[f.key], h("p", { class: "small muted" }, `${f.help} Default: ${settings.defaults[f.key]}.`));
+      return h(
+        "div",
+        { class: "field" },
+        h("label", { for: `setting-${f.key}` }, f.label),
+        inputs[f.key],
+        h("p", { class: "small muted" }, `${f.help} Default: ${settings.defaults[f.key]}.`),
+      );
     });
     const nonText = h("textarea", { id: "setting-nonTextReply", rows: 3, maxlength: 1000, required: true });
     nonText.value = settings.nonTextReply;

@@ -23,7 +23,8 @@ self.addEventListener("push", (event) => {
         data: { url: alert.url || "/console/", kind: alert.kind, conversationId: alert.conversationId },
       });
       // Open console tabs refresh their count (and may play their sound).
-      for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage({ type: "parlor-alert", kind: alert.kind, conversationId: alert.conversationId });
+      for (const client of await self.clients.matchAll({ type: "window" }))
+        client.postMessage({ type: "parlor-alert", kind: alert.kind, conversationId: alert.conversationId });
     })(),
   );
 });

@@ -25,7 +25,8 @@ function openingText(c) {
 }
 
 function pausedText(c) {
-  if (c.pausedUntil) return `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`;
+  if (c.pausedUntil)
+    return `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`;
   const then = c.unansweredCount > 0 ? `; then it answers the ${messages(c.unansweredCount)} waiting` : "";
   return `Agent paused: it will not answer here. You are in charge until you resume it${then}.`;
 }
@@ -69,17 +70,46 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   const eraseConfirm = h("button", { id: "erase-confirm", type: "button", class: "danger" }, "Erase for good");
   const eraseCancel = h("button", { id: "erase-cancel", type: "button" }, "Cancel");
   const eraseText = h("p", {});
-  const eraseBox = h("div", { id: "erase-box", class: "error-box", role: "alertdialog", hidden: true }, eraseText, h("div", { class: "takeover" }, eraseConfirm, eraseCancel));
+  const eraseBox = h(
+    "div",
+    { id: "erase-box", class: "error-box", role: "alertdialog", hidden: true },
+    eraseText,
+    h("div", { class: "takeover" }, eraseConfirm, eraseCancel),
+  );
   const noMessages = h("p", { class: "empty", hidden: true }, "No messages yet.");
   const log = h("div", { id: "transcript", class: "chat-log transcript", "aria-live": "polite" }, noMessages);
-  const text = h("textarea", { id: "human-text", rows: "3", placeholder: "Write to the customer as a person from the business", "aria-label": "Your message" });
+  const text = h("textarea", {
+    id: "human-text",
+    rows: "3",
+    placeholder: "Write to the customer as a person from the business",
+    "aria-label": "Your message",
+  });
   const send = h("button", { id: "send-human", type: "submit", class: "primary" }, "Send");
   const hint = h("p", { id: "human-hint", class: "small muted" });
   const sendError = h("div", { id: "human-error", class: "error-box", role: "alert", hidden: true });
   const form = h("form", { id: "human-form", class: "human-form", novalidate: true }, text, send);
-  const body = h("div", { class: "transcript-body" }, banner, h("div", { class: "takeover" }, pause, resume, erase), eraseBox, log, sendError, form, hint);
+  const body = h(
+    "div",
+    { class: "transcript-body" },
+    banner,
+    h("div", { class: "takeover" }, pause, resume, erase),
+    eraseBox,
+    log,
+    sendError,
+    form,
+    hint,
+  );
   const state = h("div", {}, loading("Loading the conversation…"));
-  clear(pane, h("div", { class: "transcript-head" }, h("a", { href: "#/inbox", class: "back" }, "← All conversations"), h("div", {}, h("div", { class: "title-row" }, title, rename), nameForm, subtitle)), state);
+  clear(
+    pane,
+    h(
+      "div",
+      { class: "transcript-head" },
+      h("a", { href: "#/inbox", class: "back" }, "← All conversations"),
+      h("div", {}, h("div", { class: "title-row" }, title, rename), nameForm, subtitle),
+    ),
+    state,
+  );
 
   function showConversation(c) {
     conversation = c;

@@ -18,11 +18,29 @@ export function mountTryChat(panel, { base, channels, personas }) {
   panel.setAttribute("aria-labelledby", "try-title");
 
   if (!channel) {
-    clear(panel, title, h("p", { class: "empty" }, "Try it chats through the business's web chat channel, and this business has none yet. Add a web chat channel to test the agent here."));
+    clear(
+      panel,
+      title,
+      h(
+        "p",
+        { class: "empty" },
+        "Try it chats through the business's web chat channel, and this business has none yet. Add a web chat channel to test the agent here.",
+      ),
+    );
     return { destroy() {}, personaSaved() {} };
   }
   if (!channel.enabled) {
-    clear(panel, title, h("p", { class: "empty" }, "The web chat channel is turned off, so Try it cannot reach the agent. Turn it on in ", h("a", { href: "#/channels" }, "Channels"), ", then come back."));
+    clear(
+      panel,
+      title,
+      h(
+        "p",
+        { class: "empty" },
+        "The web chat channel is turned off, so Try it cannot reach the agent. Turn it on in ",
+        h("a", { href: "#/channels" }, "Channels"),
+        ", then come back.",
+      ),
+    );
     return { destroy() {}, personaSaved() {} };
   }
 
@@ -105,7 +123,12 @@ export function mountTryChat(panel, { base, channels, personas }) {
   }
 
   function bubble(author, text, extra = "") {
-    const el = h("div", { class: `bubble ${author} ${extra}`.trim() }, h("span", { class: "who" }, author === "customer" ? `You (as ${person})` : "Agent"), h("span", { class: "text" }, text));
+    const el = h(
+      "div",
+      { class: `bubble ${author} ${extra}`.trim() },
+      h("span", { class: "who" }, author === "customer" ? `You (as ${person})` : "Agent"),
+      h("span", { class: "text" }, text),
+    );
     log.append(el);
     log.scrollTop = log.scrollHeight;
     return el;
@@ -115,7 +138,8 @@ export function mountTryChat(panel, { base, channels, personas }) {
     awaiting = Math.max(0, count);
     typing.hidden = awaiting === 0;
     clearTimeout(slowTimer);
-    if (awaiting > 0) slowTimer = setTimeout(() => (status.textContent = "Still no reply. The agent may be busy, or no worker is running."), SLOW_REPLY_MS);
+    if (awaiting > 0)
+      slowTimer = setTimeout(() => (status.textContent = "Still no reply. The agent may be busy, or no worker is running."), SLOW_REPLY_MS);
     else status.textContent = "";
   }
 
@@ -146,7 +170,10 @@ export function mountTryChat(panel, { base, channels, personas }) {
     if (destroyed || mySession !== session) return;
     // Closed and the away message came already: no turn runs now, so nothing is "writing".
     const waitsForOpening = closedForThisChat() && awayReceived;
-    if (waitsForOpening) note("The shop is closed: this message waits for you in the Inbox (as a customer's would), and the agent answers it when you open. Use “Try as if open” to see the agent's answer now.");
+    if (waitsForOpening)
+      note(
+        "The shop is closed: this message waits for you in the Inbox (as a customer's would), and the agent answers it when you open. Use “Try as if open” to see the agent's answer now.",
+      );
     else setAwaiting(awaiting + 1);
     for (let attempt = 0; attempt < 5; attempt++) {
       let res = null;
@@ -169,7 +196,11 @@ export function mountTryChat(panel, { base, channels, personas }) {
         const body = await res.json().catch(() => ({}));
         el.classList.replace("pending", "failed");
         if (!waitsForOpening) setAwaiting(awaiting - 1);
-        note(res.status === 404 ? "The web chat channel is turned off or gone; turn it on in Channels." : (body.error?.message ?? `Could not send (HTTP ${res.status}).`));
+        note(
+          res.status === 404
+            ? "The web chat channel is turned off or gone; turn it on in Channels."
+            : (body.error?.message ?? `Could not send (HTTP ${res.status}).`),
+        );
         return;
       }
       status.textContent = "The server is busy, retrying…";
