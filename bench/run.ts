@@ -30,6 +30,8 @@ import { runThroughput, type ThroughputResult } from "./throughput.js";
 import { runScale, SCALE_OPERATIONS } from "./scale.js";
 
 const REPLY_MAX_TOKENS = 48;
+/** Section 7: the returning conversation's length (and that of the one that evicts it). */
+const KV_TIERS_PROMPT_TOKENS = 2080;
 const argv = process.argv.slice(2);
 const args = parseBenchArgs(argv);
 const config = loadConfig("cli");
@@ -350,8 +352,6 @@ async function engines(): Promise<void> {
 async function mergedInto(file: string, run: Record<string, unknown>): Promise<Record<string, unknown>> {
   return mergeResults(JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as Record<string, unknown>, run);
 }
-
-const KV_TIERS_PROMPT_TOKENS = 2080;
 
 /** The context runKvTiers gives its one sequence, and llama-server its one slot. */
 function kvTiersContext(): number {
