@@ -28,6 +28,7 @@ export interface ReturningRun {
   readonly ttftMs: Summary;
   /** Conversation B's first turn, which evicts A: B's prompt read (from the persona on) plus saving A. */
   readonly evictingTtftMs: Summary;
+  readonly evictingEvaluatedTokens: Summary;
   readonly evaluatedTokens: Summary;
   readonly promptTokens: number;
   /** Where the returning turns' caches came from (ram / disk / none). */
@@ -95,6 +96,7 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
         const conversation = (customer: number) => longConversation(model, options.system, options.promptTokens, customer);
         const ttft: number[] = [];
         const evicting: number[] = [];
+        const evictingEvaluated: number[] = [];
         const evaluated: number[] = [];
         const sources: Record<string, number> = {};
         let promptTokens = 0;
@@ -107,8 +109,9 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
           const first = await model.generate(a, 8, `${setup}-a-${rep}`);
           const b = await conversation(rep * 2 + 1);
           const evictStarted = performance.now();
-          await model.generate(b, 1, `${setup}-b-${rep}`);
+          const evictor = await model.generate(b, 1, `${setup}-b-${rep}`);
           evicting.push(performance.now() - evictStarted);
+          evictingEvaluated.push(evictor.evaluatedTokens);
           const back: ChatPrompt = { system: a.system, turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }] };
           const started = performance.now();
           const g = await model.generate(back, 1, `${setup}-a-${rep}`);
@@ -117,7 +120,7 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
           promptTokens = g.promptTokens;
           sources[g.cacheSource] = (sources[g.cacheSource] ?? 0) + 1;
         }
-        if (ttft.length > 0) returning.push({ setup, ttftMs: summarize(ttft), evictingTtftMs: summarize(evicting), evaluatedTokens: summarize(evaluated), promptTokens, sources });
+        if (ttft.length > 0) returning.push({ setup, ttftMs: summarize(ttft), evictingTtftMs: summarize(evicting), evictingEvaluatedTokens: summarize(evictingEvaluated), evaluatedTokens: summarize(evaluated), promptTokens, sources });
 
         if (setup.startsWith("disk")) continue;
         // (b) New conversations of the bakery, each after another business held the sequence.

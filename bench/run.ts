@@ -277,7 +277,8 @@ async function kvDisk(): Promise<void> {
   if (defaults && server) {
     const detail = { promptTokens: defaults.promptTokens, evaluatedOurs: defaults.evaluatedTokens.p50, evaluatedLlamaServer: server.evaluatedTokens.p50, oursFrom: defaults.sources };
     addVs("returningTtft", latencyEntry({ ...common, figure: `returning conversation (~${KV_TIERS_PROMPT_TOKENS} tokens) after eviction, TTFT p50, project defaults`, detail }, defaults.ttftMs.p50, server.ttftMs.p50));
-    addVs("evictingTurn", latencyEntry({ ...common, figure: "the evicting turn (a new long conversation takes the sequence/slot), TTFT p50, project defaults" }, defaults.evictingTtftMs.p50, server.evictingTtftMs.p50, 0.9));
+    const evicting = { evaluatedOurs: defaults.evictingEvaluatedTokens.p50, evaluatedLlamaServer: server.evictingEvaluatedTokens.p50, tiersOffTtftMs: off?.evictingTtftMs.p50 };
+    addVs("evictingTurn", latencyEntry({ ...common, figure: "the evicting turn (a new long conversation takes the sequence/slot), TTFT p50, project defaults", detail: evicting }, defaults.evictingTtftMs.p50, server.evictingTtftMs.p50, 0.9));
   }
   if (warm && serverNew) {
     const detail = { messageAndTemplateTokens: warm.messageTokens, evaluatedOursMax: warm.evaluatedTokens.max, promptTokens: warm.promptTokens };

@@ -144,9 +144,9 @@ export function kvDiskTable(r: KvDiskResult): string {
 
 export function kvTiersTable(r: KvTiersResult): string {
   const sources = (s: Record<string, number>) => Object.entries(s).map(([k, n]) => `${k} ${n}`).join(", ");
-  const rows: Array<Array<string | number>> = [["case", "setup", "prompt tokens", "evaluated p50", "evaluated max", "TTFT p50 ms", "TTFT p99 ms", "n", "cache from", "evicting turn TTFT p50 ms"]];
-  for (const x of r.returning) rows.push(["returning conversation", x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), x.evictingTtftMs.p50]);
-  for (const x of r.newConversation) rows.push([`new conversation (message+template ${x.messageTokens})`, x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), "-"]);
+  const rows: Array<Array<string | number>> = [["case", "setup", "prompt tokens", "evaluated p50", "evaluated max", "TTFT p50 ms", "TTFT p99 ms", "n", "cache from", "evicting turn TTFT p50 ms", "evicting turn evaluated p50"]];
+  for (const x of r.returning) rows.push(["returning conversation", x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), x.evictingTtftMs.p50, x.evictingEvaluatedTokens.p50]);
+  for (const x of r.newConversation) rows.push([`new conversation (message+template ${x.messageTokens})`, x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), "-", "-"]);
   return formatTable(rows);
 }
 
