@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--scale-messages N] [--engine-width N] [--merge]`
- * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--conversation-width N] [--scale-messages N] [--engine-width N] [--merge] [--no-llama-server]`
+ * Ours vs llama-server (sections 1, 3, 7, 9) and the naive baselines, on the tiny model (or MODEL_PATH). Prints tables, writes JSON
+ * with issue #18's targets as `vsLlamaServer`. See bench/README.md.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
