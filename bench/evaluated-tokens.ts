@@ -7,6 +7,7 @@ import { buildPrompt, type PromptContext } from "../src/worker/build-prompt.js";
 import { EMPTY_REPLY_FALLBACK } from "../src/worker/handle-turn.js";
 import { bakeryMessage } from "./support/bakery-script.js";
 import type { Deadline } from "./support/deadline.js";
+import type { Peer } from "./support/peer-server.js";
 import { mean, percentile, round, sum } from "./support/stats.js";
 
 export interface ConversationOptions {
@@ -15,6 +16,17 @@ export interface ConversationOptions {
   readonly replyMaxTokens: number;
   readonly chunkTokens: number;
   readonly deadline: Deadline;
+  /** llama-server, answering the same conversation in its own slot 0, with its own replies in its history. */
+  readonly peer?: Peer | undefined;
+}
+
+/** llama-server's side of the conversation: the same customer messages, its own replies, prompts by the same buildPrompt. */
+export interface PeerConversation {
+  readonly promptTokens: number[];
+  readonly evaluated: number[];
+  readonly evaluatedTotal: number;
+  readonly trimmedAt: number[];
+  readonly ttftMs: Array<number | null>;
 }
 
 export interface ConversationResult {
@@ -39,6 +51,7 @@ export interface ConversationResult {
    * KV cache holds a different token sequence than the next prompt, and reuse stops inside the reply.
    */
   readonly replyTokensRetokenized: number[];
+  readonly peer?: PeerConversation;
 }
 
 interface Timed {
@@ -49,9 +62,12 @@ interface Timed {
 /**
  * Sections 1 and 2. One conversation, each turn answered twice on the same prompt: OURS (the
  * conversation's own sequence, so only the new tokens are evaluated) and NAIVE (fresh: the
- * sequence is cleared first, as a stateless API re-reads the whole prompt every turn). The
- * prompt is built by the worker's own buildPrompt (trimHistory with the model's counters and
- * historyStartSeq semantics); our reply text goes back into the history as the worker stores it.
+ * sequence is cleared first and the whole prompt re-read every turn: the stateless worst case,
+ * which no current engine does). The prompt is built by the worker's own buildPrompt (trimHistory
+ * with the model's counters and historyStartSeq semantics); our reply text goes back into the
+ * history as the worker stores it. With a peer, llama-server answers the same customer messages
+ * in the same turn, with its own replies in its own history (so its slot cache meets the prompt
+ * it would meet in production), prompts by the same buildPrompt.
  */
 export async function runConversation(model: ChatModel, label: string, options: ConversationOptions): Promise<ConversationResult> {
   const history: HistoryMessage[] = [];
@@ -62,6 +78,7 @@ export async function runConversation(model: ChatModel, label: string, options: 
   const generated = { ours: [] as number[], naive: [] as number[] };
   const retokenized: number[] = [];
   const emptyReply = await model.countTurnTokens({ role: "assistant", text: "" });
+  const peer = options.peer ? { history: [] as HistoryMessage[], seq: 0n, startSeq: 0n, promptTokens: [] as number[], evaluated: [] as number[], trimmedAt: [] as number[], ttft: [] as Array<number | null> } : undefined;
   for (let turn = 0; turn < options.turns && !options.deadline.passed(); turn++) {
     const inbound = message(++seq, "inbound", bakeryMessage(turn), "received");
     history.push(inbound);
@@ -81,6 +98,27 @@ export async function runConversation(model: ChatModel, label: string, options: 
     inbound.replyId = reply.id;
     history.push(reply);
     retokenized.push((await model.countTurnTokens({ role: "assistant", text: reply.text })) - emptyReply);
+    if (peer && options.peer) {
+      const asked = message(++peer.seq, "inbound", bakeryMessage(turn), "received");
+      peer.history.push(asked);
+      const p = await buildPrompt(turnContext(options.system, peer.history.filter((m) => m.seq >= peer.startSeq), asked.id), model, {
+        replyMaxTokens: options.replyMaxTokens,
+        chunkTokens: options.chunkTokens,
+      });
+      if (p.historyStartSeq > peer.startSeq) {
+        if (turn > 0) peer.trimmedAt.push(turn);
+        peer.startSeq = p.historyStartSeq;
+      }
+      // Turn 1 on a slot that still holds the previous conversation: the whole prompt, as for ours.
+      const t = await options.peer.turn(p.prompt, { slot: 0, maxTokens: options.replyMaxTokens, cachePrompt: turn > 0 });
+      const answer = message(++peer.seq, "outbound", t.text.trim() || EMPTY_REPLY_FALLBACK, "sent");
+      asked.status = "answered";
+      asked.replyId = answer.id;
+      peer.history.push(answer);
+      peer.promptTokens.push(t.promptTokens);
+      peer.evaluated.push(t.evaluatedTokens);
+      peer.ttft.push(t.ttftMs === null ? null : round(t.ttftMs, 3));
+    }
     r.promptTokens.push(built.promptTokens);
     r.ours.push(ours.generation.evaluatedTokens);
     r.naive.push(naive.generation.evaluatedTokens);
@@ -102,15 +140,18 @@ export async function runConversation(model: ChatModel, label: string, options: 
     ttftMs: ttft,
     generatedTokens: generated,
     replyTokensRetokenized: retokenized,
+    ...(peer ? { peer: { promptTokens: peer.promptTokens, evaluated: peer.evaluated, evaluatedTotal: sum(peer.evaluated), trimmedAt: peer.trimmedAt, ttftMs: peer.ttft } } : {}),
   };
 }
 
+/** TTFT p50 and mean over all turns, and p50 over turns 2.. (turn 1 reads the whole prompt everywhere). */
 export function ttftSummary(result: ConversationResult) {
   const s = (xs: Array<number | null>) => {
     const known = xs.filter((x): x is number => x !== null);
-    return { p50: round(percentile(known, 50), 2), mean: round(mean(known), 2) };
+    const later = xs.slice(1).filter((x): x is number => x !== null);
+    return { p50: round(percentile(known, 50), 2), mean: round(mean(known), 2), p50AfterFirst: round(percentile(later, 50), 2) };
   };
-  return { ours: s(result.ttftMs.ours), naive: s(result.ttftMs.naive) };
+  return { ours: s(result.ttftMs.ours), naive: s(result.ttftMs.naive), ...(result.peer ? { llamaServer: s(result.peer.ttftMs) } : {}) };
 }
 
 async function timedGenerate(model: ChatModel, prompt: ChatPrompt, options: GenerateOptions): Promise<Timed> {

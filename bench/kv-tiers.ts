@@ -8,6 +8,7 @@ import type { KvTierOptions } from "../src/llm/kv-tiers.js";
 import { bakeryMessage } from "./support/bakery-script.js";
 import type { ModelChoice } from "./support/bench-model.js";
 import type { Deadline } from "./support/deadline.js";
+import type { Peer } from "./support/peer-server.js";
 import { summarize, type Summary } from "./support/stats.js";
 
 export interface KvTiersOptions {
@@ -18,11 +19,16 @@ export interface KvTiersOptions {
   /** Disk tier parent (same disk the worker would use); the RAM tier gets a directory in /dev/shm. */
   readonly dir: string;
   readonly deadline: Deadline;
+  /** llama-server with one slot and its defaults (host-RAM prompt cache on), run through the same cases. */
+  readonly peer?: Peer | undefined;
 }
 
 export interface ReturningRun {
   readonly setup: string;
   readonly ttftMs: Summary;
+  /** Conversation B's first turn, which evicts A: B's prompt read (from the persona on) plus saving A. */
+  readonly evictingTtftMs: Summary;
+  readonly evictingEvaluatedTokens: Summary;
   readonly evaluatedTokens: Summary;
   readonly promptTokens: number;
   /** Where the returning turns' caches came from (ram / disk / none). */
@@ -55,7 +61,10 @@ const OTHER_BUSINESS = "You are Max, the assistant of Northside Cycles, a bicycl
  * prompt's reading plus one sampled token, including saving the conversation it evicts) with the
  * KV tiers off, with project defaults (host RAM, then disk), and with the disk tier alone;
  * (b) the first turn of a new conversation when another business held the sequence: persona
- * evaluated (tiers off) vs the business's persona prefix loaded (defaults, warm).
+ * evaluated (tiers off) vs the business's persona prefix loaded (defaults, warm). With a peer,
+ * llama-server (one slot, its host-RAM prompt cache at its default) answers the same cases right
+ * before project defaults; its TTFT is the same "prompt read plus one token" (n_predict 1, request
+ * sent to answer complete). The turn of B that evicts A is timed as well (maxTokens 1).
  */
 export async function runKvTiers(config: Config, choice: ModelChoice, options: KvTiersOptions): Promise<KvTiersResult> {
   await mkdir(options.dir, { recursive: true });
@@ -68,8 +77,9 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
     maxAgeMs: defaults?.maxAgeMs ?? 3_600_000,
     personaPrefix: defaults?.personaPrefix ?? true,
   });
-  const setups: Array<[string, KvTierOptions | undefined]> = [
+  const setups: Array<[string, KvTierOptions | undefined | "peer"]> = [
     ["tiers off (re-read)", undefined],
+    ...(options.peer ? [[PEER_SETUP, "peer"] as [string, "peer"]] : []),
     ["project defaults (RAM, then disk)", withDirs("defaults", true, true)],
     ["disk tier alone", withDirs("disk", false, true)],
   ];
@@ -80,11 +90,13 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
   const contextSize = Math.max(config.model.contextSize, options.promptTokens * 2 + 256);
   try {
     for (const [setup, kvTiers] of setups) {
-      const model = await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers });
+      const model = kvTiers === "peer" ? peerEngine(options.peer!) : ourEngine(await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers }));
       if (setup.startsWith("project")) tiers = model.description.replace(/^.*saved KV: /, "").replace(/\)$/, "");
       try {
         const conversation = (customer: number) => longConversation(model, options.system, options.promptTokens, customer);
         const ttft: number[] = [];
+        const evicting: number[] = [];
+        const evictingEvaluated: number[] = [];
         const evaluated: number[] = [];
         const sources: Record<string, number> = {};
         let promptTokens = 0;
@@ -94,17 +106,21 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
             break;
           }
           const a = await conversation(rep * 2);
-          const first = await model.generate(a, { maxTokens: 8, conversationKey: `${setup}-a-${rep}` });
-          await model.generate(await conversation(rep * 2 + 1), { maxTokens: 8, conversationKey: `${setup}-b-${rep}` });
+          const first = await model.generate(a, 8, `${setup}-a-${rep}`);
+          const b = await conversation(rep * 2 + 1);
+          const evictStarted = performance.now();
+          const evictor = await model.generate(b, 1, `${setup}-b-${rep}`);
+          evicting.push(performance.now() - evictStarted);
+          evictingEvaluated.push(evictor.evaluatedTokens);
           const back: ChatPrompt = { system: a.system, turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }] };
           const started = performance.now();
-          const g = await model.generate(back, { maxTokens: 1, conversationKey: `${setup}-a-${rep}` });
+          const g = await model.generate(back, 1, `${setup}-a-${rep}`);
           ttft.push(performance.now() - started);
           evaluated.push(g.evaluatedTokens);
           promptTokens = g.promptTokens;
-          sources[g.cacheSource ?? "none"] = (sources[g.cacheSource ?? "none"] ?? 0) + 1;
+          sources[g.cacheSource] = (sources[g.cacheSource] ?? 0) + 1;
         }
-        if (ttft.length > 0) returning.push({ setup, ttftMs: summarize(ttft), evaluatedTokens: summarize(evaluated), promptTokens, sources });
+        if (ttft.length > 0) returning.push({ setup, ttftMs: summarize(ttft), evictingTtftMs: summarize(evicting), evictingEvaluatedTokens: summarize(evictingEvaluated), evaluatedTokens: summarize(evaluated), promptTokens, sources });
 
         if (setup.startsWith("disk")) continue;
         // (b) New conversations of the bakery, each after another business held the sequence.
@@ -118,20 +134,21 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
             truncated = true;
             break;
           }
-          await model.generate({ system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] }, { maxTokens: 4, conversationKey: `${setup}-bikes-${rep}` });
+          await model.generate({ system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] }, 4, `${setup}-bikes-${rep}`);
           const message: ChatTurn = { role: "user", text: bakeryMessage(rep + 5) };
           const started = performance.now();
-          const g = await model.generate({ system: options.system, turns: [message] }, { maxTokens: 1, conversationKey: `${setup}-new-${rep}` });
+          const g = await model.generate({ system: options.system, turns: [message] }, 1, `${setup}-new-${rep}`);
           // The first one only warms the persona prefix (its figures are the cold case of the tiers-off row).
           if (rep < 0) continue;
           newTtft.push(performance.now() - started);
           newEvaluated.push(g.evaluatedTokens);
           newPrompt = g.promptTokens;
-          messageTokens = (await model.countTurnTokens(message));
-          newSources[g.cacheSource ?? "none"] = (newSources[g.cacheSource ?? "none"] ?? 0) + 1;
+          messageTokens = await model.countTurnTokens(message);
+          newSources[g.cacheSource] = (newSources[g.cacheSource] ?? 0) + 1;
         }
         if (newTtft.length > 0) {
-          newConversation.push({ setup: kvTiers ? "persona prefix warm (defaults)" : "persona evaluated (tiers off)", ttftMs: summarize(newTtft), evaluatedTokens: summarize(newEvaluated), promptTokens: newPrompt, messageTokens, sources: newSources });
+          const label = kvTiers === "peer" ? PEER_SETUP : kvTiers ? "persona prefix warm (defaults)" : "persona evaluated (tiers off)";
+          newConversation.push({ setup: label, ttftMs: summarize(newTtft), evaluatedTokens: summarize(newEvaluated), promptTokens: newPrompt, messageTokens, sources: newSources });
         }
       } finally {
         await model.close();
@@ -144,8 +161,48 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
   return { tiers, returning, newConversation, truncated };
 }
 
+export const PEER_SETUP = "llama-server (one slot, host-RAM prompt cache at its default)";
+
+/** What section 7 asks of an engine: ours (LlamaChatModel, one sequence) or llama-server (one slot). */
+interface Engine {
+  readonly description: string;
+  countPromptTokens(prompt: ChatPrompt): Promise<number>;
+  countTurnTokens(turn: ChatTurn): Promise<number>;
+  generate(prompt: ChatPrompt, maxTokens: number, conversationKey: string): Promise<{ text: string; evaluatedTokens: number; promptTokens: number; cacheSource: string }>;
+  close(): Promise<void>;
+}
+
+function ourEngine(model: LlamaChatModel): Engine {
+  return {
+    description: model.description,
+    countPromptTokens: (p) => model.countPromptTokens(p),
+    countTurnTokens: (t) => model.countTurnTokens(t),
+    async generate(prompt, maxTokens, conversationKey) {
+      const g = await model.generate(prompt, { maxTokens, conversationKey });
+      return { text: g.text, evaluatedTokens: g.evaluatedTokens, promptTokens: g.promptTokens, cacheSource: g.cacheSource ?? "none" };
+    },
+    close: () => model.close(),
+  };
+}
+
+/** llama-server's slot 0 for every conversation: another conversation's turn evicts, as one sequence does for ours. */
+function peerEngine(peer: Peer): Engine {
+  return {
+    description: peer.settings,
+    countPromptTokens: async (p) => peer.countPromptTokens(p),
+    // The message and the template around it: the tokens a prompt grows by with one more user turn.
+    countTurnTokens: async (t) => peer.countPromptTokens({ system: "", turns: [{ role: "assistant", text: "x" }, t] }) - peer.countPromptTokens({ system: "", turns: [{ role: "assistant", text: "x" }] }),
+    async generate(prompt, maxTokens) {
+      const t = await peer.turn(prompt, { slot: 0, maxTokens });
+      // Where its cache came from is not reported; a prompt mostly not evaluated came from the slot or its host-RAM cache.
+      return { text: t.text, evaluatedTokens: t.evaluatedTokens, promptTokens: t.promptTokens, cacheSource: t.evaluatedTokens < t.promptTokens / 2 ? "slot or RAM cache" : "none" };
+    },
+    close: async () => undefined,
+  };
+}
+
 /** A bakery conversation of at least `tokens` prompt tokens, ending with the customer; `customer` varies its messages. */
-async function longConversation(model: LlamaChatModel, system: string, tokens: number, customer: number): Promise<ChatPrompt> {
+async function longConversation(model: Engine, system: string, tokens: number, customer: number): Promise<ChatPrompt> {
   const turns: ChatTurn[] = [];
   for (let i = 0; ; i++) {
     const ask = `${bakeryMessage(customer + i)} (order ${customer}-${i})`;

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--scale-messages N] [--engine-width N] [--merge]`
- * Our way vs the naive way, on the tiny model (or MODEL_PATH). Prints tables, writes JSON. See bench/README.md.
+ * `npm run bench [-- --quick] [--only 1,3] [--conversations N] [--section-minutes M] [--out FILE] [--wait-quiet] [--quiet-minutes M] [--kv-width N] [--throughput-width N] [--conversation-width N] [--scale-messages N] [--engine-width N] [--merge] [--no-llama-server]`
+ * Ours vs llama-server (sections 1, 3, 7, 9) and the naive baselines, on the tiny model (or MODEL_PATH). Prints tables, writes JSON
+ * with issue #18's targets as `vsLlamaServer`. See bench/README.md.
  */
 import { BUSINESS_SETTING_DEFAULTS } from "../src/domain/business-settings.js";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -13,7 +14,7 @@ import { runEngines, type EnginesResult } from "./engines.js";
 import { runConversation, ttftSummary, type ConversationResult } from "./evaluated-tokens.js";
 import { runIngest } from "./ingest.js";
 import { runKvDisk } from "./kv-disk.js";
-import { runKvTiers } from "./kv-tiers.js";
+import { PEER_SETUP, runKvTiers } from "./kv-tiers.js";
 import { runMemory } from "./memory.js";
 import { runOverhead, type OverheadResult } from "./overhead.js";
 import { parseBenchArgs } from "./support/args.js";
@@ -23,11 +24,16 @@ import { Deadline } from "./support/deadline.js";
 import { describeMachine } from "./support/machine.js";
 import { enginesConversationTable, enginesThroughputTable, VS_LLAMA_SERVER_NOTE, vsLlamaServer } from "./support/engines-report.js";
 import * as report from "./support/report.js";
-import { startPostgres, startRedis, } from "./support/services.js";
+import { startPostgres, startRedis, type Service } from "./support/services.js";
+import { mergeResults } from "./support/merge-results.js";
+import { startPeer } from "./support/peer-server.js";
+import { evaluatedEntry, latencyEntry, modelOf, speedEntry, VS_NOTE, vsTable, withLoad, type VsEntry, type VsLlamaServer } from "./support/vs-llama-server.js";
 import { runThroughput, type ThroughputResult } from "./throughput.js";
 import { runScale, SCALE_OPERATIONS } from "./scale.js";
 
 const REPLY_MAX_TOKENS = 48;
+/** Section 7: the returning conversation's length (and that of the one that evicts it). */
+const KV_TIERS_PROMPT_TOKENS = 2080;
 const argv = process.argv.slice(2);
 const args = parseBenchArgs(argv);
 const config = loadConfig("cli");
@@ -43,6 +49,11 @@ const out: Record<string, unknown> = {
   machine: await describeMachine(config, choice),
 };
 const targets: report.Target[] = [];
+/** Issue #18's targets against llama-server, measured in this run (sections 1, 3, 7, 9). */
+const vs: VsLlamaServer = { note: VS_NOTE, peerSettings: {}, entries: {} };
+const addVs = (key: string, e: VsEntry) => {
+  vs.entries[`${e.section}:${key}:${e.model}`] = e;
+};
 const cpu: Record<string, unknown> = {};
 const cleanups: Array<() => Promise<void>> = [];
 const print = (title: string, body: string) => process.stdout.write(`\n== ${title}\n${body}\n`);
@@ -66,7 +77,9 @@ process.stdout.write(
     `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}` +
     `${choice.tiny && args.kvWidth && has(7) ? `; section 7 on a random-weight ${args.kvWidth}-wide model` : ""}` +
     `${choice.tiny && args.throughputWidth && has(3) ? `; section 3 also on a random-weight ${args.throughputWidth}-wide model` : ""}` +
-    `${choice.tiny && args.engineWidth && has(9) ? `; section 9 also on a random-weight ${args.engineWidth}-wide model` : ""}\n`,
+    `${choice.tiny && args.engineWidth && has(9) ? `; section 9 also on a random-weight ${args.engineWidth}-wide model` : ""}` +
+    `${choice.tiny && args.conversationWidth && has(1, 2) ? `; sections 1-2 also on a random-weight ${args.conversationWidth}-wide model` : ""}` +
+    `${args.llamaServer && has(1, 2, 3, 7) ? "; llama-server beside ours in sections 1, 3, 7" : ""}\n`,
 );
 
 try {
@@ -92,58 +105,101 @@ try {
 }
 
 Object.assign(out, { targets, cpu, durationSec: Math.round((Date.now() - started) / 1000) });
+if (Object.keys(vs.entries).length > 0) out.vsLlamaServer = vs;
 print("targets", report.targetsTable(targets));
+const written = args.merge ? await mergedInto(args.out, out) : out;
+if (written.vsLlamaServer) print("vsLlamaServer: issue #18's targets, ours vs llama-server (this run's and, with --merge, earlier runs' sections)", vsTable(written.vsLlamaServer as VsLlamaServer));
 await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
-await writeFile(args.out, `${JSON.stringify(args.merge ? await mergedInto(args.out, out) : out, null, 2)}\n`);
+await writeFile(args.out, `${JSON.stringify(written, null, 2)}\n`);
 process.stdout.write(`\nwrote ${args.out} (${out.durationSec} s)\n`);
 
 async function evaluatedTokens(): Promise<void> {
-  const model = await loadBenchModel(config, choice, { sequences: 2 });
-  const contextSize = model.contextSize;
-  const runs: Array<readonly [string, ConversationResult]> = [];
-  try {
-    for (const turns of [10, 60]) {
-      const options = { system: systemPrompt, turns, replyMaxTokens: REPLY_MAX_TOKENS, chunkTokens: config.model.historyChunkTokens, deadline: deadline() };
-      const result = await runConversation(model, String(turns), options);
-      runs.push([String(turns), result]);
-      print(`1/2: ${turns}-turn conversation, per turn`, report.perTurnTable(String(turns), result));
+  const models: Array<{ choice: ModelChoice; width?: number }> = [{ choice }];
+  if (choice.tiny && args.conversationWidth) models.push({ choice: await wideRandomModel(config, args.conversationWidth), width: args.conversationWidth });
+  for (const [i, m] of models.entries()) {
+    const label = modelOf({ ...m.choice, width: m.width });
+    const model = await loadBenchModel(config, m.choice, { sequences: 2 });
+    const contextSize = model.contextSize;
+    const peer = args.llamaServer ? await startPeer(config, m.choice, { slots: 1, contextSize, threads: config.model.threads, randomWeights: choice.tiny }) : undefined;
+    const runs: Array<readonly [string, ConversationResult]> = [];
+    const loads: Record<string, { start: string; end: string }> = {};
+    try {
+      if (peer) vs.peerSettings["1"] = peer.settings;
+      for (const turns of [10, 60]) {
+        const options = { system: systemPrompt, turns, replyMaxTokens: REPLY_MAX_TOKENS, chunkTokens: config.model.historyChunkTokens, deadline: deadline(), peer };
+        const { result, loadavg } = await withLoad(() => runConversation(model, String(turns), options));
+        runs.push([String(turns), result]);
+        loads[String(turns)] = loadavg;
+        print(`1/2: ${turns}-turn conversation, per turn (${label.model})`, report.perTurnTable(String(turns), result));
+      }
+    } finally {
+      await model.close();
+      await peer?.close();
     }
-  } finally {
-    await model.close();
+    const [ten, sixty] = [runs[0]![1], runs[1]![1]];
+    const figures = { model: label.model, width: label.width, replyMaxTokens: REPLY_MAX_TOKENS, contextSize, historyChunkTokens: config.model.historyChunkTokens, loadavg: loads, "10": ten, "60": sixty };
+    if (i === 0) {
+      Object.assign(out, {
+        evaluatedTokensRatio10: ten.ratio,
+        evaluatedTokensRatio60: sixty.ratio,
+        ttftMs: { "10": ttftSummary(ten), "60": ttftSummary(sixty) },
+        evaluatedTokens: figures,
+      });
+      targets.push({ figure: "evaluated tokens naive (stateless worst case)/ours, 10 turns", target: ">= 8x", measured: `${ten.ratio}x`, met: ten.ratio >= 8 });
+    } else {
+      out.evaluatedTokensWide = figures;
+    }
+    print(`1/2: evaluated prompt tokens and time to first token (${label.model}): ours, llama-server, and the stateless naive worst case`, report.conversationTable(runs));
+    for (const [turns, r] of runs) {
+      if (!r.peer) continue;
+      const common = { section: 1, ...label, threads: config.model.threads, loadavg: loads[turns]! };
+      const ttft = ttftSummary(r);
+      const what = turns === "10" ? "TTFT p50 of turns >= 2, 10-turn conversation" : "multi-turn TTFT p50 of turns >= 2, 60-turn conversation (trims included)";
+      addVs(`ttftAfterFirst${turns}`, latencyEntry({ ...common, figure: what }, ttft.ours.p50AfterFirst, ttft.llamaServer!.p50AfterFirst));
+      const evaluated = evaluatedEntry({ ...common, figure: `prompt tokens evaluated, ${turns}-turn conversation (all turns)` }, r.oursTotal, r.peer.evaluatedTotal, "fewer than llama-server (>= 1.0x)", r.peer.evaluatedTotal >= r.oursTotal);
+      addVs(`evaluated${turns}`, evaluated);
+    }
   }
-  const [ten, sixty] = [runs[0]![1], runs[1]![1]];
-  Object.assign(out, {
-    evaluatedTokensRatio10: ten.ratio,
-    evaluatedTokensRatio60: sixty.ratio,
-    ttftMs: { "10": ttftSummary(ten), "60": ttftSummary(sixty) },
-    evaluatedTokens: { replyMaxTokens: REPLY_MAX_TOKENS, contextSize, historyChunkTokens: config.model.historyChunkTokens, "10": ten, "60": sixty },
-  });
-  print("1/2: evaluated prompt tokens and time to first token, ours vs naive", report.conversationTable(runs));
-  targets.push({ figure: "evaluated tokens naive/ours, 10 turns", target: ">= 8x", measured: `${ten.ratio}x`, met: ten.ratio >= 8 });
 }
 
 async function throughput(): Promise<void> {
-  const options = { system: systemPrompt, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 8, maxRounds: args.quick ? 3 : 30, deadline: deadline() };
-  const main = await runThroughput(config, choice, options);
-  // Evidence for the threads question: the same measurement with one llama.cpp thread.
-  const probe = config.model.threads !== 1 ? { threads: 1, result: await runThroughput(withThreads(config, 1), choice, { ...options, deadline: deadline() }) } : null;
+  const options = { system: systemPrompt, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 8, maxRounds: args.quick ? 3 : 30 };
+  // Issue #18's targets are at 1 and 2 threads; the configured count (LLM_THREADS) is measured too.
+  const threadCounts = [...new Set([config.model.threads, 1, ...(os.cpus().length >= 2 ? [2] : [])])];
   // The tiny model's weights fit in the CPU cache, so batching has no weight reads to share; a wider one shows what batching does where they do not.
-  const wide = choice.tiny && args.throughputWidth ? { width: args.throughputWidth, result: await runThroughput(config, await wideRandomModel(config, args.throughputWidth), { ...options, deadline: deadline() }) } : null;
+  const models: Array<{ choice: ModelChoice; width?: number }> = [{ choice }];
+  if (choice.tiny && args.throughputWidth) models.push({ choice: await wideRandomModel(config, args.throughputWidth), width: args.throughputWidth });
+  const runs: Array<Record<string, unknown>> = [];
   const perLevel = (r: ThroughputResult) => Object.fromEntries(r.levels.map((l) => [String(l.concurrent), l.tokensPerSec]));
-  Object.assign(out, {
-    tokensPerSec: perLevel(main),
-    throughput: {
-      threads: config.model.threads,
-      contexts: config.model.contexts,
-      ...main,
-      ...(probe ? { threadsProbe: { threads: 1, tokensPerSec: perLevel(probe.result), ...probe.result } } : {}),
-      ...(wide ? { wideModel: { width: wide.width, tokensPerSec: perLevel(wide.result), ...wide.result } } : {}),
-    },
-  });
-  print("3: aggregate generated tokens/s, one model with 8 sequences", report.throughputTable(main, probe, config.model.threads, config.model.contexts));
-  if (wide) print(`3: the same on a random-weight ${wide.width}-wide model (2 blocks)`, report.throughputTable(wide.result, null, config.model.threads, config.model.contexts));
-  const speedup = main.levels.find((l) => l.concurrent === 4)?.speedupVsOne ?? Number.NaN;
-  targets.push({ figure: "tokens/s 4 concurrent vs 1", target: ">= 2x", measured: `${speedup}x`, met: speedup >= 2 });
+  for (const m of models) {
+    const label = modelOf({ ...m.choice, width: m.width });
+    for (const threads of threadCounts) {
+      const c = withThreads(config, threads);
+      const peer = args.llamaServer ? await startPeer(c, m.choice, { slots: 8, contextSize: Math.min(config.model.contextSize, 2048), threads, randomWeights: choice.tiny }) : undefined;
+      let measured: { result: ThroughputResult; loadavg: { start: string; end: string } };
+      try {
+        measured = await withLoad(() => runThroughput(c, m.choice, { ...options, deadline: deadline(), peer }));
+      } finally {
+        await peer?.close();
+      }
+      const { result, loadavg } = measured;
+      if (peer) vs.peerSettings["3"] = peer.settings.replace(/ -t \d+ -tb \d+/, " -t <threads> -tb <threads>");
+      runs.push({ ...label, threads, loadavg, tokensPerSec: perLevel(result), ...(result.llamaServer ? { llamaServerTokensPerSec: perLevel({ ...result, levels: result.llamaServer.levels }) } : {}), ...result });
+      print(`3: aggregate generated tokens/s, ${label.model}, ${threads} thread${threads > 1 ? "s" : ""}, one model with 8 sequences (llama-server: 8 slots)`, report.throughputTable(result, threads, config.model.contexts));
+      if (m === models[0] && threads === config.model.threads) {
+        out.tokensPerSec = perLevel(result);
+        const speedup = result.levels.find((l) => l.concurrent === 4)?.speedupVsOne ?? Number.NaN;
+        targets.push({ figure: "tokens/s 4 concurrent vs 1", target: ">= 2x", measured: `${speedup}x`, met: speedup >= 2 });
+      }
+      for (const l of result.llamaServer?.levels ?? []) {
+        const ours = result.levels.find((x) => x.concurrent === l.concurrent);
+        if (!ours || l.concurrent > 4) continue;
+        const figure = `generation tok/s, ${l.concurrent} concurrent, ${threads} thread${threads > 1 ? "s" : ""}`;
+        addVs(`tokensPerSec:c${l.concurrent}:t${threads}`, speedEntry({ section: 3, figure, ...label, threads, loadavg }, ours.tokensPerSec, l.tokensPerSec, "tok/s"));
+      }
+    }
+  }
+  out.throughput = { contexts: config.model.contexts, configuredThreads: config.model.threads, runs };
 }
 
 async function overhead(urls: { redisUrl: string; databaseUrl: string; ownRedis: boolean }): Promise<void> {
@@ -198,9 +254,17 @@ async function kvDisk(): Promise<void> {
   });
   Object.assign(out, { kvDisk: result });
   print(`7: evicted conversation, re-evaluate vs restore the sequence state from disk or tmpfs (${path.basename(kvChoice.path)}, ${result.kvCacheType} KV, ${result.threads} threads)`, report.kvDiskTable(result));
-  const tiers = await runKvTiers(config, kvChoice, { system: systemPrompt, promptTokens: 2080, repetitions: args.quick ? 3 : 5, dir: path.join(config.dataDir, "bench"), deadline: deadline() });
-  Object.assign(out, { kvTiers: tiers });
-  print(`7: returning and new conversations through the worker's model, one sequence (tiers: ${tiers.tiers}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`, report.kvTiersTable(tiers));
+  const peer = args.llamaServer ? await startPeer(config, kvChoice, { slots: 1, contextSize: kvTiersContext(), threads: config.model.threads, randomWeights: choice.tiny }) : undefined;
+  let measured: { result: Awaited<ReturnType<typeof runKvTiers>>; loadavg: { start: string; end: string } };
+  try {
+    measured = await withLoad(() => runKvTiers(config, kvChoice, { system: systemPrompt, promptTokens: KV_TIERS_PROMPT_TOKENS, repetitions: args.quick ? 3 : 5, dir: path.join(config.dataDir, "bench"), deadline: deadline(), peer }));
+  } finally {
+    await peer?.close();
+  }
+  const { result: tiers, loadavg } = measured;
+  if (peer) vs.peerSettings["7"] = peer.settings;
+  Object.assign(out, { kvTiers: { ...tiers, loadavg } });
+  print(`7: returning and new conversations through the worker's model, one sequence (tiers: ${tiers.tiers}; load average ${loadavg.start} -> ${loadavg.end})`, report.kvTiersTable(tiers));
   const off = tiers.returning.find((r) => r.setup.startsWith("tiers off"));
   const defaults = tiers.returning.find((r) => r.setup.startsWith("project"));
   if (off && defaults) {
@@ -209,6 +273,29 @@ async function kvDisk(): Promise<void> {
   const warm = tiers.newConversation.find((r) => r.setup.startsWith("persona prefix"));
   if (warm) {
     targets.push({ figure: "new conversation, warm persona: tokens evaluated", target: "<= message + template (persona 0 times)", measured: `${warm.evaluatedTokens.max} <= ${warm.messageTokens}`, met: warm.evaluatedTokens.max <= warm.messageTokens });
+  }
+  const server = tiers.returning.find((r) => r.setup === PEER_SETUP);
+  const serverNew = tiers.newConversation.find((r) => r.setup === PEER_SETUP);
+  const common = { section: 7, ...modelOf({ ...kvChoice, width: choice.tiny ? args.kvWidth : undefined }), threads: config.model.threads, loadavg };
+  if (defaults && server) {
+    const detail = { promptTokens: defaults.promptTokens, evaluatedOurs: defaults.evaluatedTokens.p50, evaluatedLlamaServer: server.evaluatedTokens.p50, oursFrom: defaults.sources };
+    addVs("returningTtft", latencyEntry({ ...common, figure: `returning conversation (~${KV_TIERS_PROMPT_TOKENS} tokens) after eviction, TTFT p50, project defaults`, detail }, defaults.ttftMs.p50, server.ttftMs.p50));
+    const evicting = { evaluatedOurs: defaults.evictingEvaluatedTokens.p50, evaluatedLlamaServer: server.evictingEvaluatedTokens.p50, tiersOffTtftMs: off?.evictingTtftMs.p50 };
+    addVs("evictingTurn", latencyEntry({ ...common, figure: "the evicting turn (a new long conversation takes the sequence/slot), TTFT p50, project defaults", detail: evicting }, defaults.evictingTtftMs.p50, server.evictingTtftMs.p50, 0.9));
+  }
+  if (warm && serverNew) {
+    const detail = { messageAndTemplateTokens: warm.messageTokens, evaluatedOursMax: warm.evaluatedTokens.max, promptTokens: warm.promptTokens };
+    addVs("newConversationTtft", latencyEntry({ ...common, figure: "first turn of a new conversation, persona warm, TTFT p50 (llama-server: its RAM prompt cache)", detail }, warm.ttftMs.p50, serverNew.ttftMs.p50));
+    addVs(
+      "newConversationEvaluated",
+      evaluatedEntry(
+        { ...common, figure: "first turn of a new conversation, persona warm, prompt tokens evaluated (max; target: <= message + template)", detail },
+        warm.evaluatedTokens.max,
+        serverNew.evaluatedTokens.max,
+        `ours <= message + template (${warm.messageTokens})`,
+        warm.evaluatedTokens.max <= warm.messageTokens,
+      ),
+    );
   }
   const at = result.sizes.find((s) => s.promptTokens === 2000) ?? result.sizes.at(-1);
   const speedup = at ? Math.min(at.speedupWarm, result.coldCacheDrop ? at.speedupCold : at.speedupWarm) : Number.NaN;
@@ -246,17 +333,33 @@ async function engines(): Promise<void> {
     print(`9: generated tokens/s at 1, 2, 4 concurrent conversations (${label}, maxTokens ${result.throughput.maxTokens})`, enginesThroughputTable(result));
   }
   Object.assign(out, {
-    vsLlamaServer: { note: VS_LLAMA_SERVER_NOTE, ...Object.fromEntries(Object.entries(results).map(([label, r]) => [label, vsLlamaServer(r)])) },
+    enginesVsLlamaServer: { note: VS_LLAMA_SERVER_NOTE, ...Object.fromEntries(Object.entries(results).map(([label, r]) => [label, vsLlamaServer(r)])) },
     engines: results,
   });
+  // The issue's targets from section 9: ours embedded vs llama-server driven by text (its users' way).
+  for (const [label, r] of Object.entries(results)) {
+    const width = label === "tiny" ? 64 : label.startsWith("width") ? Number(label.slice(5)) : null;
+    const model = { model: label === "tiny" ? "tiny" : width ? `random-${width}` : label, width };
+    vs.peerSettings["9"] = `${r.serverCommand} (prompt as text to /completion, cache_prompt, a fixed slot per conversation; defaults otherwise)`;
+    for (const [turns, c] of Object.entries(r.conversations)) {
+      const figure = turns === "10" ? "TTFT p50 of turns >= 2, 10-turn conversation" : "multi-turn TTFT p50 of turns >= 2, 60-turn conversation (trims included)";
+      addVs(`ttftAfterFirst${turns}`, latencyEntry({ section: 9, figure, ...model, threads: r.threads, loadavg: c.loadavg }, c.engines.embedded.ttftP50AfterFirstMs, c.engines.peerText.ttftP50AfterFirstMs));
+    }
+    for (const l of r.throughput.engines.embedded ?? []) {
+      const p = r.throughput.engines.peerText?.find((x) => x.concurrent === l.concurrent);
+      const figure = `generation tok/s, ${l.concurrent} concurrent, ${r.threads} thread${r.threads > 1 ? "s" : ""}`;
+      if (p) addVs(`tokensPerSec:c${l.concurrent}:t${r.threads}`, speedEntry({ section: 9, figure, ...model, threads: r.threads, loadavg: r.throughput.loadavg }, l.tokensPerSec, p.tokensPerSec, "tok/s"));
+    }
+  }
 }
 
-/** --merge: the figures of this run's sections replace theirs in the file; the file's own run stays described at the top, this one under `mergedRuns`. */
 async function mergedInto(file: string, run: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const previous = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as Record<string, unknown>;
-  const { command, startedAt, quick, sections, machine, targets: runTargets, cpu: runCpu, durationSec, ...figures } = run;
-  const earlier = Array.isArray(previous.mergedRuns) ? previous.mergedRuns : [];
-  return { ...previous, ...figures, mergedRuns: [...earlier, { command, startedAt, quick, sections, machine, targets: runTargets, cpu: runCpu, durationSec }] };
+  return mergeResults(JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as Record<string, unknown>, run);
+}
+
+/** The context runKvTiers gives its one sequence, and llama-server its one slot. */
+function kvTiersContext(): number {
+  return Math.max(config.model.contextSize, KV_TIERS_PROMPT_TOKENS * 2 + 256);
 }
 
 function withThreads(base: Config, threads: number): Config {

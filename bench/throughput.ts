@@ -5,6 +5,7 @@ import { bakeryMessage } from "./support/bakery-script.js";
 import { loadBenchModel, type ModelChoice } from "./support/bench-model.js";
 import { measureDecodeOnly, type DecodeOnlyLevel } from "./support/decode-only.js";
 import type { Deadline } from "./support/deadline.js";
+import type { Peer } from "./support/peer-server.js";
 import { round, sum } from "./support/stats.js";
 
 export const THROUGHPUT_SEQUENCES = 8;
@@ -34,6 +35,8 @@ export interface ThroughputResult {
   readonly scattered: LevelResult | undefined;
   /** The engine alone: one decode per step of one token per sequence, no sampling (support/decode-only.ts). */
   readonly decodeOnly: DecodeOnlyLevel[];
+  /** llama-server on the same GGUF and threads, 8 slots, its rounds interleaved with ours (slot i = sequence i). */
+  readonly llamaServer?: { readonly settings: string; readonly levels: LevelResult[] };
   readonly truncated: boolean;
 }
 
@@ -44,28 +47,34 @@ export interface ThroughputResult {
  * (1, 2, 4, 8, scattered, 1, 2, ...) until each level has run for at least `minSeconds`, so a
  * burst of other work on the machine spreads over all levels. Figure: sum of
  * Generation.generatedTokens / wall time. Every sequence first answers a short warm-up turn, so
- * the persona is already in its KV cache and the measured time is mostly generation. Then the
- * same levels are measured on the engine alone (decode only), for the ceiling.
+ * the persona is already in its KV cache and the measured time is mostly generation. With a
+ * peer, llama-server answers the same levels (1, 2, 4, 8 conversations on slots 0..n-1, the same
+ * prompts, warmed up the same way), its rounds interleaved with ours. Then the same levels are
+ * measured on the engine alone (decode only), for the ceiling.
  */
 export async function runThroughput(
   config: Config,
   choice: ModelChoice,
-  options: { readonly system: string; readonly maxTokens: number; readonly minSeconds: number; readonly maxRounds: number; readonly deadline: Deadline },
+  options: { readonly system: string; readonly maxTokens: number; readonly minSeconds: number; readonly maxRounds: number; readonly deadline: Deadline; readonly peer?: Peer | undefined },
 ): Promise<ThroughputResult> {
   // Prompts here stay under ~700 tokens; a smaller per-sequence context keeps 8 sequences' KV cache small on a real model.
   const contextSize = Math.min(config.model.contextSize, 2048);
   const model = await loadBenchModel(config, choice, { sequences: THROUGHPUT_SEQUENCES, contextSize });
-  const total = (slots: readonly number[]) => ({ slots, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 });
+  const total = (slots: readonly number[], peer = false) => ({ slots, peer, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 });
   const levelTotals = CONCURRENCY_LEVELS.map((n) => total(Array.from({ length: n }, (_, i) => i)));
+  const peerTotals = options.peer ? CONCURRENCY_LEVELS.map((n) => total(Array.from({ length: n }, (_, i) => i), true)) : [];
   // With several contexts the warm-up deals the keys out over them, so "scattered" would not be.
   const scatteredTotal = config.model.contexts === 1 ? total(SCATTERED_SLOTS) : undefined;
-  const totals = [...levelTotals, ...(scatteredTotal ? [scatteredTotal] : [])];
+  // Ours and llama-server alternate level by level, so a burst of other work on the machine meets both.
+  const totals = [...levelTotals.flatMap((t, i) => (peerTotals[i] ? [t, peerTotals[i]] : [t])), ...(scatteredTotal ? [scatteredTotal] : [])];
   let truncated = false;
   let systemText: string;
   try {
     systemText = await model.renderPrompt({ system: options.system, turns: [{ role: "user", text: bakeryMessage(0) }] });
     // With one context, key i lands on sequence i: the warm-up's calls pick their sequences in call order while all are empty.
     await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => model.generate(prompt(options.system, i), { maxTokens: 4, conversationKey: key(i) })));
+    const peer = options.peer;
+    if (peer) await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => peer.turn(prompt(options.system, i), { slot: i, maxTokens: 4 })));
     for (let pass = 0; pass < options.maxRounds && !truncated; pass++) {
       const pending = totals.filter((t) => t.wallMs < options.minSeconds * 1000);
       if (pending.length === 0) break;
@@ -74,7 +83,7 @@ export async function runThroughput(
           truncated = true;
           break;
         }
-        const run = await concurrentRound(model, options.system, total.slots, pass, options.maxTokens);
+        const run = total.peer && peer ? await peerRound(peer, options.system, total.slots, pass, options.maxTokens) : await concurrentRound(model, options.system, total.slots, pass, options.maxTokens);
         total.tokens += run.tokens;
         total.wallMs += run.wallMs;
         total.stoppedEarly += run.stoppedEarly;
@@ -85,7 +94,7 @@ export async function runThroughput(
     await model.close();
   }
   const perSec = (t: ReturnType<typeof total>) => t.tokens / (t.wallMs / 1000);
-  const base = levelTotals[0]!.rounds > 0 ? perSec(levelTotals[0]!) : Number.NaN;
+  const baseOf = (t: ReturnType<typeof total> | undefined) => (t && t.rounds > 0 ? perSec(t) : Number.NaN);
   const result = (t: ReturnType<typeof total>): LevelResult => ({
     concurrent: t.slots.length,
     slots: t.slots,
@@ -94,7 +103,7 @@ export async function runThroughput(
     wallMs: round(t.wallMs, 1),
     tokensPerSec: round(perSec(t), 1),
     stoppedEarly: t.stoppedEarly,
-    speedupVsOne: round(perSec(t) / base, 2),
+    speedupVsOne: round(perSec(t) / baseOf(t.peer ? peerTotals[0] : levelTotals[0]), 2),
   });
   const decodeOnly = truncated
     ? []
@@ -105,8 +114,17 @@ export async function runThroughput(
     levels: levelTotals.filter((t) => t.rounds > 0).map(result),
     scattered: scatteredTotal && scatteredTotal.rounds > 0 ? result(scatteredTotal) : undefined,
     decodeOnly,
+    ...(options.peer ? { llamaServer: { settings: options.peer.settings, levels: peerTotals.filter((t) => t.rounds > 0).map(result) } } : {}),
     truncated,
   };
+}
+
+/** The same round on llama-server: slot i answers what sequence i answers for ours. */
+async function peerRound(peer: Peer, system: string, slots: readonly number[], roundNo: number, maxTokens: number) {
+  const started = performance.now();
+  const turns = await Promise.all(slots.map((i) => peer.turn(prompt(system, roundNo * THROUGHPUT_SEQUENCES + i), { slot: i, maxTokens })));
+  const wallMs = performance.now() - started;
+  return { tokens: sum(turns.map((t) => t.generatedTokens)), wallMs, stoppedEarly: turns.filter((t) => t.stoppedEarly).length };
 }
 
 /** One generate() per slot at once; conversation key(i) sits on sequence i since the warm-up (one context). */

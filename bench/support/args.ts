@@ -20,13 +20,17 @@ export interface BenchArgs {
   readonly throughputWidth: number | undefined;
   /** Section 9 without MODEL_PATH: also on a random-weight Llama this wide, besides the tiny model. */
   readonly engineWidth: number | undefined;
+  /** Sections 1-2 without MODEL_PATH: the conversations again on a random-weight Llama this wide, besides the tiny model. */
+  readonly conversationWidth: number | undefined;
+  /** Sections 1, 3 and 7 put llama-server (scripts/build-llama-server.sh, or LLAMA_SERVER_BIN) beside ours; --no-llama-server leaves it out. */
+  readonly llamaServer: boolean;
   /** Add this run's sections to the JSON already at --out (keeping the other sections' figures) instead of replacing it. */
   readonly merge: boolean;
   /** Section 8: messages of other businesses' traffic seeded around the measured operations (1M; --quick 100k). */
   readonly scaleMessages: number;
 }
 
-/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N, --scale-messages N, --engine-width N, --merge. */
+/** Flags of `npm run bench -- ...`: --quick, --only 1,3, --conversations N, --section-minutes M, --out FILE, --wait-quiet, --quiet-minutes M, --kv-width N, --throughput-width N, --conversation-width N, --scale-messages N, --engine-width N, --merge, --no-llama-server. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -43,6 +47,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "scale-messages": { type: "string" },
       "engine-width": { type: "string" },
       merge: { type: "boolean", default: false },
+      "conversation-width": { type: "string" },
+      "no-llama-server": { type: "boolean", default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -60,6 +66,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     throughputWidth: values["throughput-width"] ? multipleOf64(values["throughput-width"], "--throughput-width") : undefined,
     merge: values.merge ?? false,
     engineWidth: values["engine-width"] ? multipleOf64(values["engine-width"], "--engine-width") : undefined,
+    conversationWidth: values["conversation-width"] ? multipleOf64(values["conversation-width"], "--conversation-width") : undefined,
+    llamaServer: !(values["no-llama-server"] ?? false),
     scaleMessages: values["scale-messages"] ? positiveInt(values["scale-messages"], "--scale-messages") : quick ? 100_000 : 1_000_000,
   };
 }

@@ -4,8 +4,9 @@ import type { KvDiskResult } from "../kv-disk.js";
 import type { KvTiersResult } from "../kv-tiers.js";
 import type { MemoryResult } from "../memory.js";
 import type { OverheadResult } from "../overhead.js";
-import type { ThroughputResult } from "../throughput.js";
+import type { LevelResult, ThroughputResult } from "../throughput.js";
 import { SCALE_OPERATIONS, type ScaleResult } from "../scale.js";
+import { round } from "./stats.js";
 import { formatTable } from "./table.js";
 
 export interface Target {
@@ -15,8 +16,11 @@ export interface Target {
   readonly met: boolean;
 }
 
+/** Naive: the stateless worst case (the sequence cleared, the whole prompt re-read every turn), which no current engine does. */
 export function conversationTable(results: ReadonlyArray<readonly [string, ConversationResult]>): string {
-  const rows: Array<Array<string | number>> = [["conversation", "turns", "trims at turn", "evaluated ours", "evaluated naive", "naive/ours", "TTFT p50 ours ms", "TTFT p50 naive ms", "TTFT mean ours ms", "TTFT mean naive ms"]];
+  const rows: Array<Array<string | number>> = [
+    ["conversation", "turns", "trims at turn", "evaluated ours", "evaluated llama-server", "evaluated naive", "naive/ours", "TTFT p50 2.. ours ms", "TTFT p50 2.. llama-server ms", "TTFT p50 2.. naive ms", "TTFT mean ours ms", "TTFT mean naive ms"],
+  ];
   for (const [label, r] of results) {
     const ttft = ttftSummary(r);
     rows.push([
@@ -24,10 +28,12 @@ export function conversationTable(results: ReadonlyArray<readonly [string, Conve
       r.turnsRun,
       r.trimmedAt.join(",") || "-",
       r.oursTotal,
+      r.peer?.evaluatedTotal ?? "-",
       r.naiveTotal,
       r.ratio,
-      ttft.ours.p50,
-      ttft.naive.p50,
+      ttft.ours.p50AfterFirst,
+      ttft.llamaServer?.p50AfterFirst ?? "-",
+      ttft.naive.p50AfterFirst,
       ttft.ours.mean,
       ttft.naive.mean,
     ]);
@@ -36,15 +42,19 @@ export function conversationTable(results: ReadonlyArray<readonly [string, Conve
 }
 
 export function perTurnTable(label: string, r: ConversationResult): string {
-  const rows: Array<Array<string | number>> = [["turn", "prompt tokens", "evaluated ours", "shifted ours", "evaluated naive", "TTFT ours ms", "TTFT naive ms", "reply tokens gen/retok"]];
+  const rows: Array<Array<string | number>> = [
+    ["turn", "prompt tokens", "evaluated ours", "shifted ours", "evaluated llama-server", "evaluated naive", "TTFT ours ms", "TTFT llama-server ms", "TTFT naive ms", "reply tokens gen/retok"],
+  ];
   r.ours.forEach((ours, i) =>
     rows.push([
       `${label}:${i + 1}`,
       r.promptTokens[i]!,
       ours,
       r.shifted[i]!,
+      r.peer?.evaluated[i] ?? "-",
       r.naive[i]!,
       r.ttftMs.ours[i] ?? Number.NaN,
+      r.peer ? (r.peer.ttftMs[i] ?? Number.NaN) : "-",
       r.ttftMs.naive[i] ?? Number.NaN,
       `${r.generatedTokens.ours[i]}/${r.replyTokensRetokenized[i]}`,
     ]),
@@ -52,19 +62,18 @@ export function perTurnTable(label: string, r: ConversationResult): string {
   return formatTable(rows);
 }
 
-export function throughputTable(main: ThroughputResult, probe: { threads: number; result: ThroughputResult } | null, threads: number, contexts = 1): string {
+export function throughputTable(r: ThroughputResult, threads: number, contexts = 1): string {
   const rows: Array<Array<string | number>> = [
-    ["concurrent", "conversations", "contexts", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early", "decode only tokens/s", "decode only x vs 1"],
+    ["engine", "concurrent", "conversations", "contexts", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early", "decode only tokens/s", "decode only x vs 1", "ours / llama-server"],
   ];
-  const add = (t: number, r: ThroughputResult) => {
-    for (const l of [...r.levels, ...(r.scattered ? [r.scattered] : [])]) {
-      const engine = l === r.scattered ? undefined : r.decodeOnly.find((d) => d.concurrent === l.concurrent);
-      const slots = l === r.scattered || l.slots.length === 1 ? l.slots.join(",") : `${l.slots[0]}-${l.slots.at(-1)}`;
-      rows.push([l.concurrent, slots, contexts, t, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly, engine?.tokensPerSec ?? Number.NaN, engine?.speedupVsOne ?? Number.NaN]);
-    }
-  };
-  add(threads, main);
-  if (probe) add(probe.threads, probe.result);
+  const slotsOf = (l: LevelResult, scattered: boolean) => (scattered || l.slots.length === 1 ? l.slots.join(",") : `${l.slots[0]}-${l.slots.at(-1)}`);
+  for (const l of [...r.levels, ...(r.scattered ? [r.scattered] : [])]) {
+    const scattered = l === r.scattered;
+    const engine = scattered ? undefined : r.decodeOnly.find((d) => d.concurrent === l.concurrent);
+    const peer = scattered ? undefined : r.llamaServer?.levels.find((p) => p.concurrent === l.concurrent);
+    rows.push(["ours", l.concurrent, slotsOf(l, scattered), contexts, threads, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly, engine?.tokensPerSec ?? Number.NaN, engine?.speedupVsOne ?? Number.NaN, peer ? round(l.tokensPerSec / peer.tokensPerSec, 2) : "-"]);
+  }
+  for (const l of r.llamaServer?.levels ?? []) rows.push(["llama-server", l.concurrent, slotsOf(l, false), "-", threads, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly, "-", "-", "-"]);
   return formatTable(rows);
 }
 
@@ -135,9 +144,9 @@ export function kvDiskTable(r: KvDiskResult): string {
 
 export function kvTiersTable(r: KvTiersResult): string {
   const sources = (s: Record<string, number>) => Object.entries(s).map(([k, n]) => `${k} ${n}`).join(", ");
-  const rows: Array<Array<string | number>> = [["case", "setup", "prompt tokens", "evaluated p50", "TTFT p50 ms", "TTFT p99 ms", "n", "cache from"]];
-  for (const x of r.returning) rows.push(["returning conversation", x.setup, x.promptTokens, x.evaluatedTokens.p50, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources)]);
-  for (const x of r.newConversation) rows.push([`new conversation (message+template ${x.messageTokens})`, x.setup, x.promptTokens, x.evaluatedTokens.p50, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources)]);
+  const rows: Array<Array<string | number>> = [["case", "setup", "prompt tokens", "evaluated p50", "evaluated max", "TTFT p50 ms", "TTFT p99 ms", "n", "cache from", "evicting turn TTFT p50 ms", "evicting turn evaluated p50"]];
+  for (const x of r.returning) rows.push(["returning conversation", x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), x.evictingTtftMs.p50, x.evictingEvaluatedTokens.p50]);
+  for (const x of r.newConversation) rows.push([`new conversation (message+template ${x.messageTokens})`, x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), "-", "-"]);
   return formatTable(rows);
 }
 
