@@ -3,7 +3,8 @@ import { InputError, UnavailableError } from "../domain/errors.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
 import type { ChannelAccountVerifier } from "../ports/channel-account-verifier.js";
 import { sealChannelCredentials, type MetaCredentials } from "../secrets/channel-credentials.js";
-import type { ChannelRecord, ChannelStore, PersonaStore } from "../ports/admin-store.js";
+import type { ChannelRecord, ChannelStore } from "../ports/admin/channel-store.js";
+import type { PersonaStore } from "../ports/admin/persona-store.js";
 
 export interface AddChannelInput {
   readonly kind: ChannelKind;

@@ -1,4 +1,4 @@
-import type { ConversationStore } from "../ports/admin-store.js";
+import type { ConversationStore } from "../ports/admin/conversation-store.js";
 import type { Logger } from "../ports/logger.js";
 import type { TurnJob } from "../ports/turn-queue.js";
 

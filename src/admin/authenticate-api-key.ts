@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ApiKeyStore } from "../ports/admin-store.js";
+import type { ApiKeyStore } from "../ports/admin/api-key-store.js";
 import { parseBearer, sha256Hasher, type SecretHasher } from "./api-key-secret.js";
 import type { Caller } from "./caller.js";
 

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, ApiKeyStore } from "../ports/admin-store.js";
+import type { ApiKeyRecord, ApiKeyStore } from "../ports/admin/api-key-store.js";
 import { generateApiKey, sha256Hasher, type SecretHasher } from "./api-key-secret.js";
 
 export interface IssuedApiKey {

@@ -1,4 +1,4 @@
-import type { PageCursor } from "../ports/admin-store.js";
+import type { PageCursor } from "../ports/admin/page-cursor.js";
 
 /** Opaque pagination cursor: base64url of [ISO time, id] of the last item of the previous page. */
 export function encodeCursor(cursor: PageCursor): string {

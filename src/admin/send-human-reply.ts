@@ -2,7 +2,7 @@ import { InputError } from "../domain/errors.js";
 import { normaliseMessageText } from "../domain/message-text.js";
 import type { Logger } from "../ports/logger.js";
 import { notFound } from "./admin-error.js";
-import type { ConversationStore, HumanReply } from "../ports/admin-store.js";
+import type { ConversationStore, HumanReply } from "../ports/admin/conversation-store.js";
 import { wellFormed } from "../domain/clean-text.js";
 
 export interface HumanReplyDeps {

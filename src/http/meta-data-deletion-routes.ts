@@ -60,14 +60,12 @@ export function registerMetaDataDeletionRoutes(app: FastifyInstance, deps: MetaD
       }
       if (issuedAtMs < now - deps.maxAgeMs || issuedAtMs > now + CLOCK_SKEW_MS) {
         log.warn({ code: "SIGNED_REQUEST_EXPIRED" }, "data-deletion callback refused");
-        return reply
-          .status(400)
-          .send({
-            error: {
-              code: "SIGNED_REQUEST_EXPIRED",
-              message: "the signed request was issued too long ago (or in the future); ask Meta to send it again",
-            },
-          });
+        return reply.status(400).send({
+          error: {
+            code: "SIGNED_REQUEST_EXPIRED",
+            message: "the signed request was issued too long ago (or in the future); ask Meta to send it again",
+          },
+        });
       }
       // Within that time, the same request again gets the same confirmation code, and nothing is done twice.
       const replayKey = `meta-data-deletion:${createHash("sha256")

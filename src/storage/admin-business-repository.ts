@@ -1,4 +1,4 @@
-import type { BusinessRecord, BusinessStore } from "../ports/admin-store.js";
+import type { BusinessRecord, BusinessStore } from "../ports/admin/business-store.js";
 import { InputError } from "../domain/errors.js";
 import type { Db } from "./create-db.js";
 import { isUniqueViolation } from "./unique-violation.js";

@@ -1,4 +1,4 @@
-import type { ChannelConnection, ChannelPatch, ChannelRecord, ChannelStore, NewChannel } from "../ports/admin-store.js";
+import type { ChannelConnection, ChannelPatch, ChannelRecord, ChannelStore, NewChannel } from "../ports/admin/channel-store.js";
 import { InputError } from "../domain/errors.js";
 import type { SealedSecret } from "../secrets/secret-box.js";
 import type { Db } from "./create-db.js";

@@ -1,4 +1,5 @@
-import type { ContactDetail, ContactRecord, ContactStore, PageCursor } from "../ports/admin-store.js";
+import type { ContactDetail, ContactRecord, ContactStore } from "../ports/admin/contact-store.js";
+import type { PageCursor } from "../ports/admin/page-cursor.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 

@@ -5,7 +5,7 @@ import type {
   ConversationStore,
   HumanReply,
   TranscriptMessage,
-} from "../ports/admin-store.js";
+} from "../ports/admin/conversation-store.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 import { businessSearchQuery } from "./search-words.js";

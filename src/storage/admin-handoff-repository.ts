@@ -1,4 +1,5 @@
-import type { HandoffRecord, HandoffStore, PageCursor } from "../ports/admin-store.js";
+import type { HandoffRecord, HandoffStore } from "../ports/admin/handoff-store.js";
+import type { PageCursor } from "../ports/admin/page-cursor.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";
 

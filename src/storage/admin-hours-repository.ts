@@ -1,4 +1,4 @@
-import type { BusinessHoursInput, BusinessHoursRecord, HoursStore } from "../ports/admin-store.js";
+import type { BusinessHoursInput, BusinessHoursRecord, HoursStore } from "../ports/admin/hours-store.js";
 import type { Db } from "./create-db.js";
 import { Prisma } from "./generated/client.js";
 

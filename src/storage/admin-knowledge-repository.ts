@@ -1,4 +1,4 @@
-import type { KnowledgeAdminStore, KnowledgeRecord } from "../ports/admin-store.js";
+import type { KnowledgeAdminStore, KnowledgeRecord } from "../ports/admin/knowledge-admin-store.js";
 import type { Db } from "./create-db.js";
 
 const select = { id: true, businessId: true, kind: true, title: true, body: true, createdAt: true, updatedAt: true } as const;

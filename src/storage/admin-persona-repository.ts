@@ -1,4 +1,4 @@
-import type { PersonaRecord, PersonaStore, PersonaVersionRecord, VersionOrigin } from "../ports/admin-store.js";
+import type { PersonaRecord, PersonaStore, PersonaVersionRecord, VersionOrigin } from "../ports/admin/persona-store.js";
 import { InputError } from "../domain/errors.js";
 import type { Persona } from "../personas/persona-schema.js";
 import { validatePersona } from "../personas/validate-persona.js";

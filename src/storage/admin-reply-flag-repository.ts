@@ -1,4 +1,4 @@
-import type { ReplyFlagRecord, ReplyFlagStore } from "../ports/admin-store.js";
+import type { ReplyFlagRecord, ReplyFlagStore } from "../ports/admin/reply-flag-store.js";
 import { before } from "./admin-handoff-repository.js";
 import type { Db } from "./create-db.js";
 import type { Prisma } from "./generated/client.js";

@@ -1,4 +1,4 @@
-import type { BusinessSettingsStore } from "../ports/admin-store.js";
+import type { BusinessSettingsStore } from "../ports/admin/business-store.js";
 import { readBusinessSettings, type BusinessSettings } from "../domain/business-settings.js";
 import type { Db } from "./create-db.js";
 

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, ApiKeyStore } from "../ports/admin-store.js";
+import type { ApiKeyRecord, ApiKeyStore } from "../ports/admin/api-key-store.js";
 import { UnavailableError } from "../domain/errors.js";
 import type { Db } from "./create-db.js";
 import { isDatabaseUnreachable } from "./db-unavailable.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ApiKeyRecord, ApiKeyStore } from "../../src/ports/admin-store.js";
+import type { ApiKeyRecord, ApiKeyStore } from "../../src/ports/admin/api-key-store.js";
 import { generateApiKey, parseApiKey, parseBearer, sha256Hasher, type SecretHasher } from "../../src/admin/api-key-secret.js";
 import { ApiKeyAuthenticator } from "../../src/admin/authenticate-api-key.js";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";

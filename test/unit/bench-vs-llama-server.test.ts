@@ -3,11 +3,29 @@ import { mergeResults } from "../../bench/support/merge-results.js";
 import { evaluatedEntry, latencyEntry, speedEntry, VS_NOTE, type VsEntry, type VsLlamaServer } from "../../bench/support/vs-llama-server.js";
 
 const load = { start: "1.00 1.00 1.00 1/100 1", end: "2.00 1.00 1.00 1/100 2" };
-const common = (section: number, model = "random-1024") => ({ section, figure: "f", model, width: model === "tiny" ? 64 : 1024, threads: 1, loadavg: load });
+const common = (section: number, model = "random-1024") => ({
+  section,
+  figure: "f",
+  model,
+  width: model === "tiny" ? 64 : 1024,
+  threads: 1,
+  loadavg: load,
+});
 
 function run(sections: number[], entries: Record<string, VsEntry>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const vs: VsLlamaServer = { note: VS_NOTE, peerSettings: Object.fromEntries(sections.map((s) => [String(s), `llama-server for ${s}`])), entries };
-  return { command: "npm run bench", startedAt: "t", quick: false, sections, machine: {}, targets: [], cpu: {}, durationSec: 1, vsLlamaServer: vs, ...extra };
+  return {
+    command: "npm run bench",
+    startedAt: "t",
+    quick: false,
+    sections,
+    machine: {},
+    targets: [],
+    cpu: {},
+    durationSec: 1,
+    vsLlamaServer: vs,
+    ...extra,
+  };
 }
 
 describe("bench vsLlamaServer", () => {
@@ -20,18 +38,31 @@ describe("bench vsLlamaServer", () => {
     expect(latencyEntry(common(7), 105, 100, 0.9)).toMatchObject({ ratio: 0.95, met: true, target: ">= 0.9x" });
     expect(latencyEntry(common(7), 120, 100, 0.9)).toMatchObject({ ratio: 0.83, met: false });
     // Evaluated tokens: llama-server / ours, > 1 when ours evaluates fewer.
-    expect(evaluatedEntry(common(1), 1000, 4000, "fewer", true)).toMatchObject({ ratio: 4, ratioIs: expect.stringContaining("ours evaluates fewer") });
+    expect(evaluatedEntry(common(1), 1000, 4000, "fewer", true)).toMatchObject({
+      ratio: 4,
+      ratioIs: expect.stringContaining("ours evaluates fewer"),
+    });
     expect(Date.parse(faster.measuredAt)).not.toBeNaN();
   });
 
   it("a section run again with --merge replaces that section's entries and keeps the others'", () => {
-    const first = mergeResults({}, run([1, 3, 7], {
-      "1:ttftAfterFirst10:tiny": latencyEntry(common(1, "tiny"), 40, 30),
-      "3:tokensPerSec:c2:t1:random-1024": speedEntry(common(3), 90, 100, "tok/s"),
-      "3:tokensPerSec:c8:t1:random-1024": speedEntry(common(3), 90, 100, "tok/s"),
-      "7:returningTtft:random-1024": latencyEntry(common(7), 60, 70),
-    }, { tokensPerSec: { "1": 1 } }));
-    const second = mergeResults(first, run([3], { "3:tokensPerSec:c2:t1:random-1024": speedEntry(common(3), 120, 100, "tok/s") }, { tokensPerSec: { "1": 2 } }));
+    const first = mergeResults(
+      {},
+      run(
+        [1, 3, 7],
+        {
+          "1:ttftAfterFirst10:tiny": latencyEntry(common(1, "tiny"), 40, 30),
+          "3:tokensPerSec:c2:t1:random-1024": speedEntry(common(3), 90, 100, "tok/s"),
+          "3:tokensPerSec:c8:t1:random-1024": speedEntry(common(3), 90, 100, "tok/s"),
+          "7:returningTtft:random-1024": latencyEntry(common(7), 60, 70),
+        },
+        { tokensPerSec: { "1": 1 } },
+      ),
+    );
+    const second = mergeResults(
+      first,
+      run([3], { "3:tokensPerSec:c2:t1:random-1024": speedEntry(common(3), 120, 100, "tok/s") }, { tokensPerSec: { "1": 2 } }),
+    );
     const vs = second.vsLlamaServer as VsLlamaServer;
     expect(Object.keys(vs.entries).sort()).toEqual(["1:ttftAfterFirst10:tiny", "3:tokensPerSec:c2:t1:random-1024", "7:returningTtft:random-1024"]);
     expect(vs.entries["3:tokensPerSec:c2:t1:random-1024"]).toMatchObject({ ratio: 1.2, met: true });
@@ -40,11 +71,17 @@ describe("bench vsLlamaServer", () => {
     expect((second.mergedRuns as unknown[]).length).toBe(2);
     // --only 2 reruns the conversations of section 1 too.
     const third = mergeResults(second, run([2], {}));
-    expect(Object.keys((third.vsLlamaServer as VsLlamaServer).entries).sort()).toEqual(["3:tokensPerSec:c2:t1:random-1024", "7:returningTtft:random-1024"]);
+    expect(Object.keys((third.vsLlamaServer as VsLlamaServer).entries).sort()).toEqual([
+      "3:tokensPerSec:c2:t1:random-1024",
+      "7:returningTtft:random-1024",
+    ]);
   });
 
   it("a file from before the vsLlamaServer entries (section 9's old shape) starts afresh", () => {
-    const merged = mergeResults({ vsLlamaServer: { note: "old", tiny: { embedded: {} } } }, run([7], { "7:returningTtft:random-1024": latencyEntry(common(7), 60, 70) }));
+    const merged = mergeResults(
+      { vsLlamaServer: { note: "old", tiny: { embedded: {} } } },
+      run([7], { "7:returningTtft:random-1024": latencyEntry(common(7), 60, 70) }),
+    );
     expect(merged.vsLlamaServer).toMatchObject({ note: VS_NOTE, entries: { "7:returningTtft:random-1024": { section: 7, ratio: 1.17 } } });
     expect((merged.vsLlamaServer as Record<string, unknown>).tiny).toBeUndefined();
   });

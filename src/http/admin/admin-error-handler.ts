@@ -27,11 +27,9 @@ export function installAdminErrorHandler(scope: FastifyInstance, logger: Logger,
       return reply.status(status).send({ error: { code: (error as FastifyError).code ?? "BAD_REQUEST", message: error.message } });
     }
     logger.error({ err: error, route: request.routeOptions.url }, "admin API: unhandled error");
-    return reply
-      .status(500)
-      .send({
-        error: { code: "INTERNAL", message: "Something went wrong on the server. Try again; if it keeps happening, tell whoever runs this server." },
-      });
+    return reply.status(500).send({
+      error: { code: "INTERNAL", message: "Something went wrong on the server. Try again; if it keeps happening, tell whoever runs this server." },
+    });
   });
   scope.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: { code: "NOT_FOUND", message: "no such route" } }));
 }

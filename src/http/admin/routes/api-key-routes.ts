@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { ApiKeyRecord } from "../../../ports/admin-store.js";
+import type { ApiKeyRecord } from "../../../ports/admin/api-key-store.js";
 import { issueApiKey } from "../../../admin/issue-api-key.js";
 import { defineRoute } from "../admin-route.js";
 import { id, iso, isoTime, label } from "../schemas.js";

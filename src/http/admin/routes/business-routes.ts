@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { BusinessRecord } from "../../../ports/admin-store.js";
+import type { BusinessRecord } from "../../../ports/admin/business-store.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, id, iso, isoTime, label } from "../schemas.js";
 

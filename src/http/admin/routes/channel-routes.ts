@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
 import { InputError } from "../../../domain/errors.js";
 import { addChannel, assertPersonaInBusiness } from "../../../admin/add-channel.js";
-import type { ChannelRecord } from "../../../ports/admin-store.js";
+import type { ChannelRecord } from "../../../ports/admin/channel-store.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, channelKind, channelParams, id, iso, isoTime, label } from "../schemas.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { ConversationRecord, TranscriptMessage } from "../../../ports/admin-store.js";
+import type { ConversationRecord, TranscriptMessage } from "../../../ports/admin/conversation-store.js";
 import { toPage } from "../../../admin/page-cursor.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, channelKind, conversationParams, id, iso, isoTime, pageQuery } from "../schemas.js";

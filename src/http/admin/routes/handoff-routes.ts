@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { HandoffRecord, ReplyFlagRecord } from "../../../ports/admin-store.js";
+import type { HandoffRecord } from "../../../ports/admin/handoff-store.js";
+import type { ReplyFlagRecord } from "../../../ports/admin/reply-flag-store.js";
 import { answerWaiting } from "../../../admin/answer-waiting.js";
 import { toPage } from "../../../admin/page-cursor.js";
 import { defineRoute } from "../admin-route.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { BusinessHoursRecord } from "../../../ports/admin-store.js";
+import type { BusinessHoursRecord } from "../../../ports/admin/hours-store.js";
 import {
   DAYS,
   isOpenAt,

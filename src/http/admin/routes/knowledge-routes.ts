@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AdminInputError, notFound } from "../../../admin/admin-error.js";
-import type { KnowledgeRecord } from "../../../ports/admin-store.js";
+import type { KnowledgeRecord } from "../../../ports/admin/knowledge-admin-store.js";
 import { defineRoute } from "../admin-route.js";
 import { businessParams, id, iso, isoTime, label, longText } from "../schemas.js";
 

@@ -1,5 +1,5 @@
 import { InputError } from "../../../domain/errors.js";
-import type { PageCursor } from "../../../ports/admin-store.js";
+import type { PageCursor } from "../../../ports/admin/page-cursor.js";
 import { decodeCursor } from "../../../admin/page-cursor.js";
 
 /** The decoded ?cursor=, or a 400 naming it. */

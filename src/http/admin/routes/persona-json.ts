@@ -1,6 +1,6 @@
 import { BUSINESS_SETTING_DEFAULTS } from "../../../domain/business-settings.js";
 import { z } from "zod";
-import type { PersonaRecord, PersonaVersionRecord } from "../../../ports/admin-store.js";
+import type { PersonaRecord, PersonaVersionRecord } from "../../../ports/admin/persona-store.js";
 import { personaSchema } from "../../../personas/persona-schema.js";
 import { renderSystemPrompt } from "../../../personas/render-persona.js";
 import type { AdminApiDeps } from "../admin-deps.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound } from "../../../admin/admin-error.js";
-import type { PersonaVersionRecord } from "../../../ports/admin-store.js";
+import type { PersonaVersionRecord } from "../../../ports/admin/persona-store.js";
 import { diffLines } from "../../../admin/line-diff.js";
 import { checkPersonaChange, personaOfPayload } from "../../../admin/persona-edit.js";
 import { InputError } from "../../../domain/errors.js";

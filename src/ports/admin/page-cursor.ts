@@ -1,0 +1,4 @@
+export interface PageCursor {
+  readonly at: Date;
+  readonly id: string;
+}
