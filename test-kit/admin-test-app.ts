@@ -9,15 +9,15 @@ import { installErrorHandler } from "../src/http/error-handler.js";
 import { registerAdminApi, type AdminApiDeps } from "../src/http/admin/register-admin-api.js";
 import { createLogger } from "../src/logging/create-logger.js";
 import { loadPersonaTemplate } from "../src/personas/persona-templates.js";
-import { createAdminStore } from "../src/storage/admin-store.js";
+import { createAdminStore } from "../src/storage/admin/admin-store.js";
 import type { Db } from "../src/storage/create-db.js";
-import { InboundRepository } from "../src/storage/inbound-repository.js";
+import { InboundRepository } from "../src/storage/ingest/inbound-repository.js";
 import { seedBusiness } from "../src/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestQueues } from "./test-queued-work.js";
 import { FakeGraphAccounts } from "./fake-graph-accounts.js";
 import { OwnerAlerts } from "../src/alerts/owner-alerts.js";
-import { PushRepository } from "../src/storage/push-repository.js";
+import { PushRepository } from "../src/storage/admin/push-repository.js";
 
 /** A whitespace "tokenizer": enough to test the budget without a model. */
 export const countWords = (text: string): number => text.split(/\s+/).filter(Boolean).length;

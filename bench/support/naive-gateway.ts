@@ -1,5 +1,5 @@
 import type { Config } from "../../src/config/index.js";
-import { ChatProfileRepository } from "../../src/storage/chat-profile-repository.js";
+import { ChatProfileRepository } from "../../src/storage/admin/chat-profile-repository.js";
 import { InputError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import { buildApp } from "../../src/http/build-app.js";
@@ -9,9 +9,9 @@ import { httpSettings, webchatRouteDeps, type Gateway } from "../../src/main/com
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
-import { ConversationRepository } from "../../src/storage/conversation-repository.js";
+import { ConversationRepository } from "../../src/storage/turn/conversation-repository.js";
 import type { Db } from "../../src/storage/create-db.js";
-import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
 
 /**
  * The NAIVE ingest baseline: the gateway's own HTTP app (buildApp, same routes and validation), but

@@ -4,7 +4,7 @@ import type { Config } from "../config/index.js";
 import type { Logger } from "../ports/logger.js";
 import { parseSecretKey } from "../secrets/secret-box.js";
 import type { Db } from "../storage/create-db.js";
-import { PushRepository } from "../storage/push-repository.js";
+import { PushRepository } from "../storage/admin/push-repository.js";
 
 /** Owner alerts (Web Push) as the gateway and the worker both build them from config. */
 export function composeOwnerAlerts(config: Config, db: Db, logger: Logger, agent?: Agent): OwnerAlerts {

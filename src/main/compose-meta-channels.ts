@@ -3,7 +3,7 @@ import { InstagramAdapter } from "../channels/instagram/instagram-adapter.js";
 import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
 import { GraphClient } from "../channels/meta/graph-client.js";
 import { createStatusUpdater } from "../channels/whatsapp-cloud/apply-status-updates.js";
-import { outboundStatusStore } from "../storage/update-outbound-status.js";
+import { outboundStatusStore } from "../storage/turn/update-outbound-status.js";
 import { WhatsappCloudAdapter } from "../channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
 import { FatalError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";

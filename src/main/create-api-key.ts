@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { issueApiKey } from "../admin/issue-api-key.js";
 import { loadConfig } from "../config/index.js";
 import { InputError } from "../domain/errors.js";
-import { ApiKeyRepository } from "../storage/api-key-repository.js";
+import { ApiKeyRepository } from "../storage/admin/api-key-repository.js";
 import { createDb } from "../storage/create-db.js";
 import { runMain } from "./run-main.js";
 

@@ -14,8 +14,8 @@ import type { Logger } from "../ports/logger.js";
 import { createRedis } from "../queue/redis-connection.js";
 import { BullTurnQueue } from "../queue/turn-queue.js";
 import type { Db } from "../storage/create-db.js";
-import { InboundRepository } from "../storage/inbound-repository.js";
-import { OwnerMessageRepository } from "../storage/owner-message-repository.js";
+import { InboundRepository } from "../storage/ingest/inbound-repository.js";
+import { OwnerMessageRepository } from "../storage/turn/owner-message-repository.js";
 
 /** How often the host looks for whatsapp_web channels added or removed (e.g. from the console). */
 const RESCAN_MS = 5000;

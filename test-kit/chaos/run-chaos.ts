@@ -5,7 +5,7 @@ import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
-import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
 import { createDb, type Db } from "../../src/storage/create-db.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { startApp } from "../app-process.js";

@@ -5,7 +5,7 @@ import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import type { Config } from "../../src/config/index.js";
 import type { Persona } from "../../src/personas/persona-schema.js";
 import { personaTokenBudget } from "../../src/personas/render-persona.js";
-import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

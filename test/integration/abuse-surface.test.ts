@@ -5,7 +5,7 @@ import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type RunningGateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { createAdminStore } from "../../src/storage/admin-store.js";
+import { createAdminStore } from "../../src/storage/admin/admin-store.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { FakeGraphAccounts } from "../../test-kit/fake-graph-accounts.js";
 import { requestFrom } from "../../test-kit/loopback-client.js";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { TURN_QUEUE, turnJobId } from "../../src/queue/queue-names.js";
-import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { createTestQueues, type TestQueues } from "../../test-kit/test-queued-work.js";

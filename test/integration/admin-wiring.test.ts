@@ -8,7 +8,7 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { personaTokenBudget } from "../../src/personas/render-persona.js";
-import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

@@ -7,7 +7,7 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { RedisConversationEvents } from "../../src/queue/redis-conversation-events.js";
-import { ApiKeyRepository } from "../../src/storage/api-key-repository.js";
+import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { testConfig } from "../../test-kit/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

@@ -6,7 +6,7 @@ import { createLogger } from "../../src/logging/create-logger.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
 import { parseSecretKey } from "../../src/secrets/secret-box.js";
-import { createAdminStore } from "../../src/storage/admin-store.js";
+import { createAdminStore } from "../../src/storage/admin/admin-store.js";
 import { TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";

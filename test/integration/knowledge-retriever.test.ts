@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnowledgeRetriever, DEFAULT_RETRIEVER } from "../../src/knowledge/knowledge-retriever.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { KnowledgeRepository } from "../../src/storage/knowledge-repository.js";
+import { KnowledgeRepository } from "../../src/storage/turn/knowledge-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 

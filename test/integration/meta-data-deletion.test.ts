@@ -5,7 +5,7 @@ import type { ChannelKind } from "../../src/domain/inbound-message.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
 import { turnJobId } from "../../src/queue/queue-names.js";
-import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
 import { IG_ACCOUNT_ID, seedMetaChannels, WA_PHONE_NUMBER_ID } from "../channels/seed-meta-channels.js";
 import { testConfig } from "../../test-kit/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

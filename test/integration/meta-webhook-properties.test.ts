@@ -6,7 +6,7 @@ import { asId } from "../../src/channels/meta/json-fields.js";
 import { normaliseMessageText } from "../../src/domain/message-text.js";
 import { acceptInbound } from "../../src/ingest/accept-inbound.js";
 import type { TurnJob, TurnQueue } from "../../src/ports/turn-queue.js";
-import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
 import { buildMetaTestApp, signedPost } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

@@ -5,7 +5,7 @@ import { acceptInbound } from "../../src/ingest/accept-inbound.js";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { createRedis, type RedisClient } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
-import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
 import { buildMetaTestApp, signedPost } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

@@ -8,7 +8,7 @@ import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
 import { BullTurnQueue } from "../../src/queue/turn-queue.js";
 import { createDb } from "../../src/storage/create-db.js";
-import { InboundRepository } from "../../src/storage/inbound-repository.js";
+import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { INSTAGRAM_APP, signedPost, WHATSAPP_APP } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";

@@ -5,7 +5,7 @@ import { readPersonaFile } from "../../src/personas/persona-file.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 import { migrateDatabase } from "../../src/storage/migrate-database.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
-import { TurnRepository } from "../../src/storage/turn-repository.js";
+import { TurnRepository } from "../../src/storage/turn/turn-repository.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // A database from before personas were versioned whole, upgraded by the real `migrate` (the SQL

@@ -11,7 +11,7 @@ import { composeGateway } from "../../src/main/compose-gateway.js";
 import { composeWorker } from "../../src/main/compose-worker.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { checkRedisPolicy } from "../../src/queue/check-redis-policy.js";
-import { ReconcileRepository } from "../../src/storage/reconcile-repository.js";
+import { ReconcileRepository } from "../../src/storage/turn/reconcile-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { reconcile } from "../../src/worker/reconcile.js";
 import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging/create-logger.js";
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { inRounds, MAINTENANCE_QUEUE, startMaintenance } from "../../src/queue/maintenance-queue.js";
-import { MetricsRepository } from "../../src/storage/metrics-repository.js";
+import { MetricsRepository } from "../../src/storage/admin/metrics-repository.js";
 import { seedBusiness } from "../../src/storage/seed-business.js";
 import { businessSearchQuery } from "../../src/storage/search-words.js";
 import { WebchatRetentionRepository } from "../../src/storage/webchat-retention-repository.js";

@@ -4,7 +4,7 @@ import { issueApiKey } from "../../src/admin/issue-api-key.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import { OPENING_QUEUE, type OpeningJob } from "../../src/queue/opening-queue.js";
 import { createRedis } from "../../src/queue/redis-connection.js";
-import { createAdminStore } from "../../src/storage/admin-store.js";
+import { createAdminStore } from "../../src/storage/admin/admin-store.js";
 import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
