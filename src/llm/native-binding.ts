@@ -6,7 +6,7 @@
 // the link) or removes a link to a build of another key. With no build, the prebuilt binary runs.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, readlink, rm, symlink } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -67,7 +67,9 @@ export interface LocalBinding {
 
 /** Links the cached local build for the current key where node-llama-cpp looks for one; call before getLlama(). */
 export async function linkLocalBinding(): Promise<LocalBinding> {
-  const { key } = await bindingKey();
+  // Without the patches or the build script (an image that copied only dist/), there is no key and no local build.
+  const key = await bindingKey().then((k) => k.key, (error: Error) => error);
+  if (key instanceof Error) return { key: "unknown", reason: `no cache key (${key.message})` };
   const platformDir = path.join(nodeLlamaCppDir(), "llama", "localBuilds", `${process.platform}-${process.arch}`);
   const built = path.join(bindingCacheDir, key);
   const current = await lstat(platformDir).then((s) => (s.isSymbolicLink() ? readlink(platformDir) : "not a link"), () => undefined);
@@ -79,9 +81,12 @@ export async function linkLocalBinding(): Promise<LocalBinding> {
     }
     if (current !== built) {
       if (current === "not a link") return { key, reason: `${platformDir} is node-llama-cpp's own local build` };
+      // Replaced in one rename: processes starting together (test files) never see it missing.
       await mkdir(path.dirname(platformDir), { recursive: true });
-      await rm(platformDir, { force: true });
-      await symlink(built, platformDir);
+      const temporary = `${platformDir}.${process.pid}.tmp`;
+      await rm(temporary, { force: true });
+      await symlink(built, temporary);
+      await rename(temporary, platformDir);
     }
     return { dir: built, key };
   } catch (error) {
