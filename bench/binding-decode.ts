@@ -20,6 +20,7 @@ const levels = list("levels", "1,2,4").map(Number);
 const widths = list("widths", "tiny,1024");
 const steps = Number(args.get("steps") ?? 64);
 const passes = Number(args.get("passes") ?? 3);
+if (!(passes >= 2)) throw new Error("--passes must be at least 2: the first pass is a warm-up");
 
 const config = loadConfig("cli");
 const load = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
