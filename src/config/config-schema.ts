@@ -130,8 +130,11 @@ export const envSchema = z.object({
   LLM_ENGINE_SLOTS: int(0, 0, 1024),
   LLM_ENGINE_TIMEOUT_MS: int(60_000, 1000, 600_000),
   LLM_ENGINE_ATTEMPTS: int(4, 1, 20),
-  // One core is left for the event loop, PostgreSQL and Redis: on a 2-core machine 2 llama.cpp
-  // threads decode 5-6x slower than 1 (bench/README.md, section 3).
+  // One core is left for the event loop, PostgreSQL and Redis. Measured on 2 shared cores with the
+  // threadpool binding (bench/results/engines-binding-threads-{1,2}.json): 2 threads generated
+  // 0.37-0.78x the tokens/s of 1 on the tiny model and 1.16-1.31x on the 1,024-wide
+  // one, and our time to first token rose (45 -> 105 ms, 1,024-wide, 10 turns). Where nothing else
+  // runs and a token costs more (a real model), all cores may win: set it.
   LLM_THREADS: int(Math.max(1, os.availableParallelism() - 1), 1, 256),
   LLM_CONTEXT_SIZE: int(4096, 512, 32768),
   LLM_SEQUENCES: int(2, 1, 64),

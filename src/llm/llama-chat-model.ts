@@ -10,6 +10,7 @@ import { PromptFormat } from "./prompt-format.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
 import { KvStateDir } from "./kv-state-dir.js";
 import { KvTiers, type KvTierOptions } from "./kv-tiers.js";
+import { describeBinding, localBinding } from "./native-binding.js";
 import { PersonaPrefixes } from "./persona-prefix.js";
 import { reusablePromptTokens, startsWith } from "./reusable-prompt-tokens.js";
 import { SequencePool, type PooledSequence } from "./sequence-pool.js";
@@ -59,6 +60,8 @@ export class LlamaChatModel implements ChatModel {
     private readonly pool: SequencePool,
     private readonly options: LlamaChatModelOptions,
     private readonly kvTiers: KvTiers | undefined,
+    /** Which native binding runs: the local build (scripts/build-binding.sh) or node-llama-cpp's prebuilt binary. */
+    readonly binding: string,
   ) {
     this.format = new PromptFormat(model);
     // Persona prefixes take at most a quarter of the nearest tier, beside the conversations.
@@ -78,6 +81,7 @@ export class LlamaChatModel implements ChatModel {
 
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
+    const local = await localBinding();
     const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads * Math.max(1, Math.min(options.contexts ?? 1, options.sequences)), logLevel: LlamaLogLevel.error });
     let model: LlamaModel;
     try {
@@ -104,7 +108,7 @@ export class LlamaChatModel implements ChatModel {
     }
     const perContext = contexts.map((_, c) => sequences.filter((s) => s.group === c).length);
     const kvTiers = options.kvTiers ? await KvTiers.open(options.kvTiers, await KvStateDir.fingerprintOf(options.modelPath, options.kvCacheType, perContext)) : undefined;
-    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvTiers);
+    return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvTiers, await describeBinding(llama.buildType, local));
   }
 
   get contextSize(): number {
@@ -112,7 +116,7 @@ export class LlamaChatModel implements ChatModel {
   }
 
   get description(): string {
-    return `${this.model.filename ?? this.options.modelPath} (${this.format.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads; saved KV: ${this.kvTiers?.description ?? "off"})`;
+    return `${this.model.filename ?? this.options.modelPath} (${this.format.template.name} template, ${this.options.sequences} sequences x ${this.contextSize} tokens, ${this.contexts.length} x ${this.options.threads} threads; saved KV: ${this.kvTiers?.description ?? "off"}; ${this.binding})`;
   }
 
   async renderPrompt(prompt: ChatPrompt): Promise<string> {

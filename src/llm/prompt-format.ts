@@ -1,5 +1,6 @@
 import { getLlama, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
 import { FatalError } from "../domain/errors.js";
+import { localBinding } from "./native-binding.js";
 import { checkModelFile } from "./check-model-file.js";
 import type { ChatPrompt, ChatTurn } from "../domain/chat-prompt.js";
 import { chatTemplateOf, type ChatTemplate } from "./chat-template.js";
@@ -52,6 +53,7 @@ export class PromptFormat {
   /** Only the vocabulary and template of a GGUF (no weights: fast, a few MB): counting for a model that runs elsewhere. */
   static async loadVocabulary(modelPath: string): Promise<{ format: PromptFormat; close(): Promise<void> }> {
     await checkModelFile(modelPath);
+    await localBinding();
     const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1, logLevel: LlamaLogLevel.error });
     try {
       const model = await llama.loadModel({ modelPath, vocabOnly: true });

@@ -1,0 +1,59 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { bindingCacheDir, bindingKey, bindingPatchesDir, nodeLlamaCppDir } from "../../src/llm/native-binding.js";
+import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+
+const run = promisify(execFile);
+
+describe("native binding", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "native-binding-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // An upgrade of node-llama-cpp whose addon no longer takes a patch fails here, not in a build log.
+  it("the project's patches apply to the addon node-llama-cpp bundles, and give each context a persistent threadpool", async () => {
+    const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff"));
+    expect(patches).toContain("persistent-threadpool.diff");
+    const llama = join(dir, "llama");
+    await cp(join(nodeLlamaCppDir(), "llama", "addon"), join(llama, "addon"), { recursive: true });
+    for (const patch of patches) await run("git", ["-C", llama, "apply", "-p1", join(bindingPatchesDir, patch)]);
+    const context = await readFile(join(llama, "addon", "AddonContext.cpp"), "utf8");
+    expect(context).toContain("llama_attach_threadpool(ctx, created, nullptr)");
+    expect(context).toContain("threadpoolFreeFn(threadpool)");
+  });
+
+  it("the cache key names node-llama-cpp's version and the bundled llama.cpp commit", async () => {
+    const { version } = JSON.parse(await readFile(join(nodeLlamaCppDir(), "package.json"), "utf8")) as { version: string };
+    const heads = (await run("git", ["bundle", "list-heads", join(nodeLlamaCppDir(), "llama", "gitRelease.bundle")])).stdout;
+    const head = /^([0-9a-f]{40}) HEAD$/m.exec(heads)![1]!;
+    expect((await bindingKey()).key).toMatch(new RegExp(`^${version.replaceAll(".", "\\.")}-${head.slice(0, 12)}-[0-9a-f]{12}$`));
+  });
+
+  // .ci/run builds the binding (scripts/build-binding.sh) when a compiler is present; without one the prebuilt binary runs.
+  it("start-up says which binary runs: the local build of the current key when one is cached, else node-llama-cpp's prebuilt one", async () => {
+    const { key } = await bindingKey();
+    const built = existsSync(join(bindingCacheDir, key, "buildDone.status"));
+    const model = await LlamaChatModel.load({ modelPath: await ensureTinyModel(dir), threads: 1, contextSize: 512, sequences: 1, temperature: 0 });
+    try {
+      if (built) {
+        expect(model.binding).toMatch(new RegExp(`^native binding: local build ${key} \\(.*\\d+\\.\\d+.*\\)$`));
+      } else {
+        expect(model.binding).toMatch(/^native binding: node-llama-cpp's prebuilt binary \(no build in .*\)$/);
+      }
+      expect(model.description).toContain(model.binding);
+    } finally {
+      await model.close();
+    }
+  }, 60_000);
+});
