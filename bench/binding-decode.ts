@@ -32,12 +32,22 @@ process.stdout.write(`binding: ${JSON.stringify(binding)}\n`);
 
 const runs = [];
 for (const width of widths) {
-  const model = width === "tiny" ? await chooseModel({ ...config, model: { ...config.model, path: undefined } }) : await wideRandomModel(config, Number(width));
+  const model =
+    width === "tiny" ? await chooseModel({ ...config, model: { ...config.model, path: undefined } }) : await wideRandomModel(config, Number(width));
   for (const threads of threadsList) {
     const loadStart = load();
-    const result = await measureDecodeOnly(model.path, { threads, promptText: "Hello there, I would like to order a cake for Saturday.", levels, steps, passes });
+    const result = await measureDecodeOnly(model.path, {
+      threads,
+      promptText: "Hello there, I would like to order a cake for Saturday.",
+      levels,
+      steps,
+      passes,
+    });
     const loadEnd = load();
-    for (const l of result) process.stdout.write(`${width}\t${threads} threads\t${l.concurrent} seq\t${l.msPerStep} ms/step\t${l.tokensPerSec} tok/s\tload ${loadStart.join(" ")}\n`);
+    for (const l of result)
+      process.stdout.write(
+        `${width}\t${threads} threads\t${l.concurrent} seq\t${l.msPerStep} ms/step\t${l.tokensPerSec} tok/s\tload ${loadStart.join(" ")}\n`,
+      );
     runs.push({ width, threads, levels: result, loadStart, loadEnd });
   }
 }
@@ -45,7 +55,10 @@ const out = args.get("out");
 if (out) {
   await mkdir(path.dirname(out), { recursive: true });
   const record = {
-    command: `npx tsx ${process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(" ")}`,
+    command: `npx tsx ${process.argv
+      .slice(1)
+      .map((a) => path.relative(process.cwd(), a) || a)
+      .join(" ")}`,
     label: args.get("label") ?? null,
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", node: process.version },

@@ -112,11 +112,39 @@ export async function runEngines(
 async function conversation(
   engines: Record<EngineName, EngineUnderTest>,
   counter: ChatModel,
-  options: { readonly system: string; readonly turns: number; readonly replyMaxTokens: number; readonly chunkTokens: number; readonly deadline: Deadline },
+  options: {
+    readonly system: string;
+    readonly turns: number;
+    readonly replyMaxTokens: number;
+    readonly chunkTokens: number;
+    readonly deadline: Deadline;
+  },
 ) {
   const state = Object.fromEntries(
-    ENGINE_NAMES.map((name) => [name, { history: [] as HistoryMessage[], seq: 0n, startSeq: 0n, prompt: [] as number[], evaluated: [] as number[], generated: [] as number[], ttft: [] as Array<number | null> }]),
-  ) as Record<EngineName, { history: HistoryMessage[]; seq: bigint; startSeq: bigint; prompt: number[]; evaluated: number[]; generated: number[]; ttft: Array<number | null> }>;
+    ENGINE_NAMES.map((name) => [
+      name,
+      {
+        history: [] as HistoryMessage[],
+        seq: 0n,
+        startSeq: 0n,
+        prompt: [] as number[],
+        evaluated: [] as number[],
+        generated: [] as number[],
+        ttft: [] as Array<number | null>,
+      },
+    ]),
+  ) as Record<
+    EngineName,
+    {
+      history: HistoryMessage[];
+      seq: bigint;
+      startSeq: bigint;
+      prompt: number[];
+      evaluated: number[];
+      generated: number[];
+      ttft: Array<number | null>;
+    }
+  >;
   let turn = 0;
   for (; turn < options.turns && !options.deadline.passed(); turn++) {
     // A different engine goes first each turn, so a burst of other work on the machine is shared out.
@@ -125,10 +153,18 @@ async function conversation(
       const s = state[name];
       const inbound = message(++s.seq, "inbound", bakeryMessage(turn), "received");
       s.history.push(inbound);
-      const built = await buildPrompt(turnContext(options.system, s.history.filter((m) => m.seq >= s.startSeq), inbound.id), counter, {
-        replyMaxTokens: options.replyMaxTokens,
-        chunkTokens: options.chunkTokens,
-      });
+      const built = await buildPrompt(
+        turnContext(
+          options.system,
+          s.history.filter((m) => m.seq >= s.startSeq),
+          inbound.id,
+        ),
+        counter,
+        {
+          replyMaxTokens: options.replyMaxTokens,
+          chunkTokens: options.chunkTokens,
+        },
+      );
       s.startSeq = built.historyStartSeq > s.startSeq ? built.historyStartSeq : s.startSeq;
       const r = await engines[name].turn(built.prompt, { slot: CONVERSATION_SLOT[name], maxTokens: options.replyMaxTokens, fresh: turn === 0 });
       const reply = message(++s.seq, "outbound", r.text.trim() || EMPTY_REPLY_FALLBACK, "sent");
@@ -157,13 +193,26 @@ async function conversation(
       ttftP50AfterFirstMs: round(percentile(ttftLater, 50), 2),
     };
   };
-  return { truncated: turn < options.turns, engines: Object.fromEntries(ENGINE_NAMES.map((n) => [n, summary(n)])) as Record<EngineName, EngineConversation> };
+  return {
+    truncated: turn < options.turns,
+    engines: Object.fromEntries(ENGINE_NAMES.map((n) => [n, summary(n)])) as Record<EngineName, EngineConversation>,
+  };
 }
 
-async function throughput(engines: Record<EngineName, EngineUnderTest>, options: { readonly system: string; readonly maxTokens: number; readonly minSeconds: number; readonly maxRounds: number; readonly deadline: Deadline }) {
+async function throughput(
+  engines: Record<EngineName, EngineUnderTest>,
+  options: {
+    readonly system: string;
+    readonly maxTokens: number;
+    readonly minSeconds: number;
+    readonly maxRounds: number;
+    readonly deadline: Deadline;
+  },
+) {
   const prompt = (n: number) => ({ system: options.system, turns: [{ role: "user" as const, text: bakeryMessage(n) }] });
   // Warm-up: the persona is in every slot's cache before anything is timed, as in section 3.
-  for (const name of THROUGHPUT_ENGINES) for (let slot = 0; slot < SLOTS; slot++) await engines[name].turn(prompt(slot), { slot, maxTokens: 4, fresh: false });
+  for (const name of THROUGHPUT_ENGINES)
+    for (let slot = 0; slot < SLOTS; slot++) await engines[name].turn(prompt(slot), { slot, maxTokens: 4, fresh: false });
   const totals = THROUGHPUT_ENGINES.flatMap((name) => ENGINE_LEVELS.map((n) => ({ name, n, tokens: 0, wallMs: 0, rounds: 0, stoppedEarly: 0 })));
   let truncated = false;
   for (let pass = 0; pass < options.maxRounds && !truncated; pass++) {
@@ -175,7 +224,11 @@ async function throughput(engines: Record<EngineName, EngineUnderTest>, options:
         break;
       }
       const started = performance.now();
-      const results = await Promise.all(Array.from({ length: t.n }, (_, slot) => engines[t.name].turn(prompt(pass * SLOTS + slot), { slot, maxTokens: options.maxTokens, fresh: false })));
+      const results = await Promise.all(
+        Array.from({ length: t.n }, (_, slot) =>
+          engines[t.name].turn(prompt(pass * SLOTS + slot), { slot, maxTokens: options.maxTokens, fresh: false }),
+        ),
+      );
       t.wallMs += performance.now() - started;
       t.tokens += sum(results.map((r) => r.generatedTokens));
       t.stoppedEarly += results.filter((r) => r.stoppedEarly).length;
@@ -187,7 +240,16 @@ async function throughput(engines: Record<EngineName, EngineUnderTest>, options:
       name,
       totals
         .filter((t) => t.name === name && t.rounds > 0)
-        .map((t): EngineLevel => ({ concurrent: t.n, rounds: t.rounds, generatedTokens: t.tokens, wallMs: round(t.wallMs, 1), tokensPerSec: round(t.tokens / (t.wallMs / 1000), 1), stoppedEarly: t.stoppedEarly })),
+        .map(
+          (t): EngineLevel => ({
+            concurrent: t.n,
+            rounds: t.rounds,
+            generatedTokens: t.tokens,
+            wallMs: round(t.wallMs, 1),
+            tokensPerSec: round(t.tokens / (t.wallMs / 1000), 1),
+            stoppedEarly: t.stoppedEarly,
+          }),
+        ),
     ]),
   );
   return { truncated, engines: engineLevels };

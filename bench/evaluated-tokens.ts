@@ -78,21 +78,47 @@ export async function runConversation(model: ChatModel, label: string, options: 
   const generated = { ours: [] as number[], naive: [] as number[] };
   const retokenized: number[] = [];
   const emptyReply = await model.countTurnTokens({ role: "assistant", text: "" });
-  const peer = options.peer ? { history: [] as HistoryMessage[], seq: 0n, startSeq: 0n, promptTokens: [] as number[], evaluated: [] as number[], trimmedAt: [] as number[], ttft: [] as Array<number | null> } : undefined;
+  const peer = options.peer
+    ? {
+        history: [] as HistoryMessage[],
+        seq: 0n,
+        startSeq: 0n,
+        promptTokens: [] as number[],
+        evaluated: [] as number[],
+        trimmedAt: [] as number[],
+        ttft: [] as Array<number | null>,
+      }
+    : undefined;
   for (let turn = 0; turn < options.turns && !options.deadline.passed(); turn++) {
     const inbound = message(++seq, "inbound", bakeryMessage(turn), "received");
     history.push(inbound);
-    const built = await buildPrompt(turnContext(options.system, history.filter((m) => m.seq >= historyStartSeq), inbound.id), model, {
-      replyMaxTokens: options.replyMaxTokens,
-      chunkTokens: options.chunkTokens,
-    });
+    const built = await buildPrompt(
+      turnContext(
+        options.system,
+        history.filter((m) => m.seq >= historyStartSeq),
+        inbound.id,
+      ),
+      model,
+      {
+        replyMaxTokens: options.replyMaxTokens,
+        chunkTokens: options.chunkTokens,
+      },
+    );
     if (built.historyStartSeq > historyStartSeq) {
       if (turn > 0) r.trimmedAt.push(turn);
       historyStartSeq = built.historyStartSeq;
     }
     // Each conversation starts on a cleared sequence, so turn 0 costs the same both ways.
-    const ours = await timedGenerate(model, built.prompt, { maxTokens: options.replyMaxTokens, conversationKey: `bench-ours-${label}`, fresh: turn === 0 });
-    const naive = await timedGenerate(model, built.prompt, { maxTokens: options.replyMaxTokens, conversationKey: `bench-naive-${label}`, fresh: true });
+    const ours = await timedGenerate(model, built.prompt, {
+      maxTokens: options.replyMaxTokens,
+      conversationKey: `bench-ours-${label}`,
+      fresh: turn === 0,
+    });
+    const naive = await timedGenerate(model, built.prompt, {
+      maxTokens: options.replyMaxTokens,
+      conversationKey: `bench-naive-${label}`,
+      fresh: true,
+    });
     const reply = message(++seq, "outbound", ours.generation.text.trim() || EMPTY_REPLY_FALLBACK, "sent");
     inbound.status = "answered";
     inbound.replyId = reply.id;
@@ -101,10 +127,18 @@ export async function runConversation(model: ChatModel, label: string, options: 
     if (peer && options.peer) {
       const asked = message(++peer.seq, "inbound", bakeryMessage(turn), "received");
       peer.history.push(asked);
-      const p = await buildPrompt(turnContext(options.system, peer.history.filter((m) => m.seq >= peer.startSeq), asked.id), model, {
-        replyMaxTokens: options.replyMaxTokens,
-        chunkTokens: options.chunkTokens,
-      });
+      const p = await buildPrompt(
+        turnContext(
+          options.system,
+          peer.history.filter((m) => m.seq >= peer.startSeq),
+          asked.id,
+        ),
+        model,
+        {
+          replyMaxTokens: options.replyMaxTokens,
+          chunkTokens: options.chunkTokens,
+        },
+      );
       if (p.historyStartSeq > peer.startSeq) {
         if (turn > 0) peer.trimmedAt.push(turn);
         peer.startSeq = p.historyStartSeq;
@@ -140,7 +174,17 @@ export async function runConversation(model: ChatModel, label: string, options: 
     ttftMs: ttft,
     generatedTokens: generated,
     replyTokensRetokenized: retokenized,
-    ...(peer ? { peer: { promptTokens: peer.promptTokens, evaluated: peer.evaluated, evaluatedTotal: sum(peer.evaluated), trimmedAt: peer.trimmedAt, ttftMs: peer.ttft } } : {}),
+    ...(peer
+      ? {
+          peer: {
+            promptTokens: peer.promptTokens,
+            evaluated: peer.evaluated,
+            evaluatedTotal: sum(peer.evaluated),
+            trimmedAt: peer.trimmedAt,
+            ttftMs: peer.ttft,
+          },
+        }
+      : {}),
   };
 }
 

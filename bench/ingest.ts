@@ -151,7 +151,11 @@ async function load(
       const body: { sessionId: string; clientMessageId: string; text: string } =
         previous && local % REDELIVERY_EVERY === REDELIVERY_EVERY - 1
           ? previous
-          : { sessionId: `bench${runTag}s${slot}n${Math.floor(local / MESSAGES_PER_SESSION)}x`, clientMessageId: `${runTag}-${slot}-${local}`, text: bakeryMessage(local) };
+          : {
+              sessionId: `bench${runTag}s${slot}n${Math.floor(local / MESSAGES_PER_SESSION)}x`,
+              clientMessageId: `${runTag}-${slot}-${local}`,
+              text: bakeryMessage(local),
+            };
       const started = performance.now();
       const res = await client.post(path, body).catch((error: unknown) => ({ status: 0, body: String(error) }));
       latencies.push(performance.now() - started);

@@ -94,7 +94,15 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
     for (const size of options.sizes) {
       const prompt = tokens.slice(0, size);
       const file = path.join(dir, `state-${size}.bin`);
-      const t = { reevaluate: [] as number[], save: [] as number[], sync: [] as number[], warm: [] as number[], cold: [] as number[], saveRam: [] as number[], restoreRam: [] as number[] };
+      const t = {
+        reevaluate: [] as number[],
+        save: [] as number[],
+        sync: [] as number[],
+        warm: [] as number[],
+        cold: [] as number[],
+        saveRam: [] as number[],
+        restoreRam: [] as number[],
+      };
       const ramFile = ramDir ? path.join(ramDir, `state-${size}.bin`) : undefined;
       let fileSize = 0;
       let same = 0;
@@ -147,7 +155,15 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
         await rm(file, { force: true });
       }
       if (t.reevaluate.length === 0) break;
-      const s = { reevaluate: summarize(t.reevaluate), save: summarize(t.save), sync: summarize(t.sync), warm: summarize(t.warm), cold: summarize(t.cold), saveRam: summarize(t.saveRam), restoreRam: summarize(t.restoreRam) };
+      const s = {
+        reevaluate: summarize(t.reevaluate),
+        save: summarize(t.save),
+        sync: summarize(t.sync),
+        warm: summarize(t.warm),
+        cold: summarize(t.cold),
+        saveRam: summarize(t.saveRam),
+        restoreRam: summarize(t.restoreRam),
+      };
       sizes.push({
         promptTokens: size,
         repetitions: t.reevaluate.length,
@@ -173,7 +189,16 @@ export async function runKvDisk(config: Config, choice: ModelChoice, options: Kv
     await model.dispose();
     await llama.dispose();
   }
-  return { model: choice.tiny ? "tiny" : choice.path, threads: config.model.threads, contextSize, kvCacheType: kvType ?? "F16", coldCacheDrop, ramTier: ramDir !== undefined, sizes, truncated };
+  return {
+    model: choice.tiny ? "tiny" : choice.path,
+    threads: config.model.threads,
+    contextSize,
+    kvCacheType: kvType ?? "F16",
+    coldCacheDrop,
+    ramTier: ramDir !== undefined,
+    sizes,
+    truncated,
+  };
 }
 
 async function firstToken(sequence: LlamaContextSequence, input: readonly Token[]): Promise<Token | undefined> {
@@ -192,8 +217,13 @@ function longPrompt(model: LlamaModel, system: string, tokens: number): Token[] 
   const wrapper = new Llama2ChatWrapper();
   const turns: Array<{ role: "user" | "assistant"; text: string }> = [];
   for (let i = 0; ; i++) {
-    turns.push({ role: "user", text: bakeryMessage(i) }, { role: "assistant", text: `Thank you for asking! ${bakeryMessage(i + 7)} We are happy to help with that at Sunrise Bakery.` });
-    const text = wrapper.generateContextState({ chatHistory: toChatHistory({ system, turns: [...turns, { role: "user", text: bakeryMessage(i + 1) }] }) }).contextText;
+    turns.push(
+      { role: "user", text: bakeryMessage(i) },
+      { role: "assistant", text: `Thank you for asking! ${bakeryMessage(i + 7)} We are happy to help with that at Sunrise Bakery.` },
+    );
+    const text = wrapper.generateContextState({
+      chatHistory: toChatHistory({ system, turns: [...turns, { role: "user", text: bakeryMessage(i + 1) }] }),
+    }).contextText;
     const all = text.tokenize(model.tokenizer);
     if (all.length >= tokens) return all;
   }

@@ -52,7 +52,8 @@ export interface KvTiersResult {
   readonly truncated: boolean;
 }
 
-const OTHER_BUSINESS = "You are Max, the assistant of Northside Cycles, a bicycle shop. Repairs take two working days; we sell city bikes, road bikes and spare parts. Be brief.";
+const OTHER_BUSINESS =
+  "You are Max, the assistant of Northside Cycles, a bicycle shop. Repairs take two working days; we sell city bikes, road bikes and spare parts. Be brief.";
 
 /**
  * Section 7, through the worker's own model (LlamaChatModel, one sequence so every other
@@ -90,7 +91,10 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
   const contextSize = Math.max(config.model.contextSize, options.promptTokens * 2 + 256);
   try {
     for (const [setup, kvTiers] of setups) {
-      const model = kvTiers === "peer" ? peerEngine(options.peer!) : ourEngine(await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers }));
+      const model =
+        kvTiers === "peer"
+          ? peerEngine(options.peer!)
+          : ourEngine(await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers }));
       if (setup.startsWith("project")) tiers = model.description.replace(/^.*saved KV: /, "").replace(/\)$/, "");
       try {
         const conversation = (customer: number) => longConversation(model, options.system, options.promptTokens, customer);
@@ -112,7 +116,10 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
           const evictor = await model.generate(b, 1, `${setup}-b-${rep}`);
           evicting.push(performance.now() - evictStarted);
           evictingEvaluated.push(evictor.evaluatedTokens);
-          const back: ChatPrompt = { system: a.system, turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }] };
+          const back: ChatPrompt = {
+            system: a.system,
+            turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }],
+          };
           const started = performance.now();
           const g = await model.generate(back, 1, `${setup}-a-${rep}`);
           ttft.push(performance.now() - started);
@@ -120,7 +127,16 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
           promptTokens = g.promptTokens;
           sources[g.cacheSource] = (sources[g.cacheSource] ?? 0) + 1;
         }
-        if (ttft.length > 0) returning.push({ setup, ttftMs: summarize(ttft), evictingTtftMs: summarize(evicting), evictingEvaluatedTokens: summarize(evictingEvaluated), evaluatedTokens: summarize(evaluated), promptTokens, sources });
+        if (ttft.length > 0)
+          returning.push({
+            setup,
+            ttftMs: summarize(ttft),
+            evictingTtftMs: summarize(evicting),
+            evictingEvaluatedTokens: summarize(evictingEvaluated),
+            evaluatedTokens: summarize(evaluated),
+            promptTokens,
+            sources,
+          });
 
         if (setup.startsWith("disk")) continue;
         // (b) New conversations of the bakery, each after another business held the sequence.
@@ -134,7 +150,11 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
             truncated = true;
             break;
           }
-          await model.generate({ system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] }, 4, `${setup}-bikes-${rep}`);
+          await model.generate(
+            { system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] },
+            4,
+            `${setup}-bikes-${rep}`,
+          );
           const message: ChatTurn = { role: "user", text: bakeryMessage(rep + 5) };
           const started = performance.now();
           const g = await model.generate({ system: options.system, turns: [message] }, 1, `${setup}-new-${rep}`);
@@ -148,7 +168,14 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
         }
         if (newTtft.length > 0) {
           const label = kvTiers === "peer" ? PEER_SETUP : kvTiers ? "persona prefix warm (defaults)" : "persona evaluated (tiers off)";
-          newConversation.push({ setup: label, ttftMs: summarize(newTtft), evaluatedTokens: summarize(newEvaluated), promptTokens: newPrompt, messageTokens, sources: newSources });
+          newConversation.push({
+            setup: label,
+            ttftMs: summarize(newTtft),
+            evaluatedTokens: summarize(newEvaluated),
+            promptTokens: newPrompt,
+            messageTokens,
+            sources: newSources,
+          });
         }
       } finally {
         await model.close();
@@ -168,7 +195,11 @@ interface Engine {
   readonly description: string;
   countPromptTokens(prompt: ChatPrompt): Promise<number>;
   countTurnTokens(turn: ChatTurn): Promise<number>;
-  generate(prompt: ChatPrompt, maxTokens: number, conversationKey: string): Promise<{ text: string; evaluatedTokens: number; promptTokens: number; cacheSource: string }>;
+  generate(
+    prompt: ChatPrompt,
+    maxTokens: number,
+    conversationKey: string,
+  ): Promise<{ text: string; evaluatedTokens: number; promptTokens: number; cacheSource: string }>;
   close(): Promise<void>;
 }
 
@@ -191,11 +222,18 @@ function peerEngine(peer: Peer): Engine {
     description: peer.settings,
     countPromptTokens: async (p) => peer.countPromptTokens(p),
     // The message and the template around it: the tokens a prompt grows by with one more user turn.
-    countTurnTokens: async (t) => peer.countPromptTokens({ system: "", turns: [{ role: "assistant", text: "x" }, t] }) - peer.countPromptTokens({ system: "", turns: [{ role: "assistant", text: "x" }] }),
+    countTurnTokens: async (t) =>
+      peer.countPromptTokens({ system: "", turns: [{ role: "assistant", text: "x" }, t] }) -
+      peer.countPromptTokens({ system: "", turns: [{ role: "assistant", text: "x" }] }),
     async generate(prompt, maxTokens) {
       const t = await peer.turn(prompt, { slot: 0, maxTokens });
       // Where its cache came from is not reported; a prompt mostly not evaluated came from the slot or its host-RAM cache.
-      return { text: t.text, evaluatedTokens: t.evaluatedTokens, promptTokens: t.promptTokens, cacheSource: t.evaluatedTokens < t.promptTokens / 2 ? "slot or RAM cache" : "none" };
+      return {
+        text: t.text,
+        evaluatedTokens: t.evaluatedTokens,
+        promptTokens: t.promptTokens,
+        cacheSource: t.evaluatedTokens < t.promptTokens / 2 ? "slot or RAM cache" : "none",
+      };
     },
     close: async () => undefined,
   };
@@ -208,6 +246,9 @@ async function longConversation(model: Engine, system: string, tokens: number, c
     const ask = `${bakeryMessage(customer + i)} (order ${customer}-${i})`;
     const prompt: ChatPrompt = { system, turns: [...turns, { role: "user", text: ask }] };
     if ((await model.countPromptTokens(prompt)) >= tokens) return prompt;
-    turns.push({ role: "user", text: ask }, { role: "assistant", text: `Thank you for asking! ${bakeryMessage(customer + i + 7)} We are happy to help with that at Sunrise Bakery.` });
+    turns.push(
+      { role: "user", text: ask },
+      { role: "assistant", text: `Thank you for asking! ${bakeryMessage(customer + i + 7)} We are happy to help with that at Sunrise Bakery.` },
+    );
   }
 }

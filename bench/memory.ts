@@ -43,7 +43,10 @@ export function runMemory(options: { readonly conversations: number; readonly mi
       if (code !== 0) return reject(new Error(`memory child exited with ${code}: ${stdout.trim()}`));
       try {
         const line = stdout.trim().split("\n").at(-1) ?? "";
-        const raw = JSON.parse(line) as Omit<MemoryResult, "startMb" | "endMb" | "maxMb" | "growthMb" | "growthAfterFirstSampleMb" | "growthSecondHalfMb">;
+        const raw = JSON.parse(line) as Omit<
+          MemoryResult,
+          "startMb" | "endMb" | "maxMb" | "growthMb" | "growthAfterFirstSampleMb" | "growthSecondHalfMb"
+        >;
         resolve(summarizeMemory(raw));
       } catch (error) {
         reject(new Error(`memory child printed no result: ${String(error)}\n${stdout}`));
@@ -52,7 +55,9 @@ export function runMemory(options: { readonly conversations: number; readonly mi
   });
 }
 
-function summarizeMemory(raw: Omit<MemoryResult, "startMb" | "endMb" | "maxMb" | "growthMb" | "growthAfterFirstSampleMb" | "growthSecondHalfMb">): MemoryResult {
+function summarizeMemory(
+  raw: Omit<MemoryResult, "startMb" | "endMb" | "maxMb" | "growthMb" | "growthAfterFirstSampleMb" | "growthSecondHalfMb">,
+): MemoryResult {
   const rss = raw.samples.map((s) => s.rssMb);
   const start = rss[0] ?? Number.NaN;
   const end = rss.at(-1) ?? Number.NaN;

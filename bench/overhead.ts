@@ -68,7 +68,13 @@ export async function runOverhead(
   choice: ModelChoice,
   persona: PersonaTemplate,
   services: { readonly redisUrl: string; readonly databaseUrl: string; readonly ownRedis: boolean },
-  options: { readonly messages: number; readonly warmup: number; readonly replyMaxTokens: number; readonly debounceMs: number; readonly deadline: Deadline },
+  options: {
+    readonly messages: number;
+    readonly warmup: number;
+    readonly replyMaxTokens: number;
+    readonly debounceMs: number;
+    readonly deadline: Deadline;
+  },
 ): Promise<OverheadResult> {
   const prefix = `bench-${randomBytes(4).toString("hex")}-overhead`;
   const cfg: Config = {
@@ -90,10 +96,13 @@ export async function runOverhead(
     (t) => (marks.generationEnd = t.endedAt),
   );
   const publisher = createRedis(services.redisUrl, "producer");
-  const adapter = new TimedWebchatAdapter(new WebchatAdapter(new RedisReplyBus(publisher, null, prefix), cfg.limits.maxMessageChars), (conversationId, at) => {
-    Object.assign(marks, { send: at, sendConversation: conversationId });
-    onSend();
-  });
+  const adapter = new TimedWebchatAdapter(
+    new WebchatAdapter(new RedisReplyBus(publisher, null, prefix), cfg.limits.maxMessageChars),
+    (conversationId, at) => {
+      Object.assign(marks, { send: at, sendConversation: conversationId });
+      onSend();
+    },
+  );
   const worker = composeWorker({ config: cfg, db, redisUrl: services.redisUrl, model, logger, extraAdapters: [adapter] });
   const gateway = composeGateway({ config: cfg, db, redisUrl: services.redisUrl, logger });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
@@ -161,7 +170,13 @@ function breakdown(perMessage: readonly PrismaCall[][]): CallBreakdown {
   }
   return {
     callsPerMessage: round(all.length / n, 2),
-    callMsPerMessageP50: round(percentile(perMessage.map((calls) => sum(calls.map((c) => c.ms))), 50), 2),
+    callMsPerMessageP50: round(
+      percentile(
+        perMessage.map((calls) => sum(calls.map((c) => c.ms))),
+        50,
+      ),
+      2,
+    ),
     operations,
   };
 }
@@ -181,7 +196,10 @@ async function waitUntilSent(client: HttpClient, path: string): Promise<void> {
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

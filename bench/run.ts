@@ -24,10 +24,20 @@ import { Deadline } from "./support/deadline.js";
 import { describeMachine } from "./support/machine.js";
 import { enginesConversationTable, enginesThroughputTable, VS_LLAMA_SERVER_NOTE, vsLlamaServer } from "./support/engines-report.js";
 import * as report from "./support/report.js";
-import { startPostgres, startRedis, type Service } from "./support/services.js";
+import { startPostgres, startRedis } from "./support/services.js";
 import { mergeResults } from "./support/merge-results.js";
 import { startPeer } from "./support/peer-server.js";
-import { evaluatedEntry, latencyEntry, modelOf, speedEntry, VS_NOTE, vsTable, withLoad, type VsEntry, type VsLlamaServer } from "./support/vs-llama-server.js";
+import {
+  evaluatedEntry,
+  latencyEntry,
+  modelOf,
+  speedEntry,
+  VS_NOTE,
+  vsTable,
+  withLoad,
+  type VsEntry,
+  type VsLlamaServer,
+} from "./support/vs-llama-server.js";
 import { runThroughput, type ThroughputResult } from "./throughput.js";
 import { runScale, SCALE_OPERATIONS } from "./scale.js";
 
@@ -68,13 +78,18 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T> {
   const result = await body();
   const share = monitor.stop();
   cpu[name] = { ...share, ...(quiet ? { busyCoresBefore: quiet.busyCores, waitedSec: quiet.waitedSec } : {}) };
-  process.stderr.write(`[bench] section ${name} took ${share.wallSec} s; machine busy ${share.machineBusyCores} of ${os.cpus().length} cores, this process ${share.benchProcessCores}\n`);
+  process.stderr.write(
+    `[bench] section ${name} took ${share.wallSec} s; machine busy ${share.machineBusyCores} of ${os.cpus().length} cores, this process ${share.benchProcessCores}\n`,
+  );
   return result;
 }
 
 process.stdout.write(
   `model: ${choice.tiny ? "tiny random-weight model (replies are noise)" : choice.path}; threads ${config.model.threads}; contexts ${config.model.contexts}; ` +
-    `${os.cpus().length} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}` +
+    `${os.cpus().length} CPUs; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}` +
     `${choice.tiny && args.kvWidth && has(7) ? `; section 7 on a random-weight ${args.kvWidth}-wide model` : ""}` +
     `${choice.tiny && args.throughputWidth && has(3) ? `; section 3 also on a random-weight ${args.throughputWidth}-wide model` : ""}` +
     `${choice.tiny && args.engineWidth && has(9) ? `; section 9 also on a random-weight ${args.engineWidth}-wide model` : ""}` +
@@ -108,25 +123,39 @@ Object.assign(out, { targets, cpu, durationSec: Math.round((Date.now() - started
 if (Object.keys(vs.entries).length > 0) out.vsLlamaServer = vs;
 print("targets", report.targetsTable(targets));
 const written = args.merge ? await mergedInto(args.out, out) : out;
-if (written.vsLlamaServer) print("vsLlamaServer: issue #18's targets, ours vs llama-server (this run's and, with --merge, earlier runs' sections)", vsTable(written.vsLlamaServer as VsLlamaServer));
+if (written.vsLlamaServer)
+  print(
+    "vsLlamaServer: issue #18's targets, ours vs llama-server (this run's and, with --merge, earlier runs' sections)",
+    vsTable(written.vsLlamaServer as VsLlamaServer),
+  );
 await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
 await writeFile(args.out, `${JSON.stringify(written, null, 2)}\n`);
 process.stdout.write(`\nwrote ${args.out} (${out.durationSec} s)\n`);
 
 async function evaluatedTokens(): Promise<void> {
   const models: Array<{ choice: ModelChoice; width?: number }> = [{ choice }];
-  if (choice.tiny && args.conversationWidth) models.push({ choice: await wideRandomModel(config, args.conversationWidth), width: args.conversationWidth });
+  if (choice.tiny && args.conversationWidth)
+    models.push({ choice: await wideRandomModel(config, args.conversationWidth), width: args.conversationWidth });
   for (const [i, m] of models.entries()) {
     const label = modelOf({ ...m.choice, width: m.width });
     const model = await loadBenchModel(config, m.choice, { sequences: 2 });
     const contextSize = model.contextSize;
-    const peer = args.llamaServer ? await startPeer(config, m.choice, { slots: 1, contextSize, threads: config.model.threads, randomWeights: choice.tiny }) : undefined;
+    const peer = args.llamaServer
+      ? await startPeer(config, m.choice, { slots: 1, contextSize, threads: config.model.threads, randomWeights: choice.tiny })
+      : undefined;
     const runs: Array<readonly [string, ConversationResult]> = [];
     const loads: Record<string, { start: string; end: string }> = {};
     try {
       if (peer) vs.peerSettings["1"] = peer.settings;
       for (const turns of [10, 60]) {
-        const options = { system: systemPrompt, turns, replyMaxTokens: REPLY_MAX_TOKENS, chunkTokens: config.model.historyChunkTokens, deadline: deadline(), peer };
+        const options = {
+          system: systemPrompt,
+          turns,
+          replyMaxTokens: REPLY_MAX_TOKENS,
+          chunkTokens: config.model.historyChunkTokens,
+          deadline: deadline(),
+          peer,
+        };
         const { result, loadavg } = await withLoad(() => runConversation(model, String(turns), options));
         runs.push([String(turns), result]);
         loads[String(turns)] = loadavg;
@@ -137,7 +166,16 @@ async function evaluatedTokens(): Promise<void> {
       await peer?.close();
     }
     const [ten, sixty] = [runs[0]![1], runs[1]![1]];
-    const figures = { model: label.model, width: label.width, replyMaxTokens: REPLY_MAX_TOKENS, contextSize, historyChunkTokens: config.model.historyChunkTokens, loadavg: loads, "10": ten, "60": sixty };
+    const figures = {
+      model: label.model,
+      width: label.width,
+      replyMaxTokens: REPLY_MAX_TOKENS,
+      contextSize,
+      historyChunkTokens: config.model.historyChunkTokens,
+      loadavg: loads,
+      "10": ten,
+      "60": sixty,
+    };
     if (i === 0) {
       Object.assign(out, {
         evaluatedTokensRatio10: ten.ratio,
@@ -145,18 +183,33 @@ async function evaluatedTokens(): Promise<void> {
         ttftMs: { "10": ttftSummary(ten), "60": ttftSummary(sixty) },
         evaluatedTokens: figures,
       });
-      targets.push({ figure: "evaluated tokens naive (stateless worst case)/ours, 10 turns", target: ">= 8x", measured: `${ten.ratio}x`, met: ten.ratio >= 8 });
+      targets.push({
+        figure: "evaluated tokens naive (stateless worst case)/ours, 10 turns",
+        target: ">= 8x",
+        measured: `${ten.ratio}x`,
+        met: ten.ratio >= 8,
+      });
     } else {
       out.evaluatedTokensWide = figures;
     }
-    print(`1/2: evaluated prompt tokens and time to first token (${label.model}): ours, llama-server, and the stateless naive worst case`, report.conversationTable(runs));
+    print(
+      `1/2: evaluated prompt tokens and time to first token (${label.model}): ours, llama-server, and the stateless naive worst case`,
+      report.conversationTable(runs),
+    );
     for (const [turns, r] of runs) {
       if (!r.peer) continue;
       const common = { section: 1, ...label, threads: config.model.threads, loadavg: loads[turns]! };
       const ttft = ttftSummary(r);
-      const what = turns === "10" ? "TTFT p50 of turns >= 2, 10-turn conversation" : "multi-turn TTFT p50 of turns >= 2, 60-turn conversation (trims included)";
+      const what =
+        turns === "10" ? "TTFT p50 of turns >= 2, 10-turn conversation" : "multi-turn TTFT p50 of turns >= 2, 60-turn conversation (trims included)";
       addVs(`ttftAfterFirst${turns}`, latencyEntry({ ...common, figure: what }, ttft.ours.p50AfterFirst, ttft.llamaServer!.p50AfterFirst));
-      const evaluated = evaluatedEntry({ ...common, figure: `prompt tokens evaluated, ${turns}-turn conversation (all turns)` }, r.oursTotal, r.peer.evaluatedTotal, "fewer than llama-server (>= 1.0x)", r.peer.evaluatedTotal >= r.oursTotal);
+      const evaluated = evaluatedEntry(
+        { ...common, figure: `prompt tokens evaluated, ${turns}-turn conversation (all turns)` },
+        r.oursTotal,
+        r.peer.evaluatedTotal,
+        "fewer than llama-server (>= 1.0x)",
+        r.peer.evaluatedTotal >= r.oursTotal,
+      );
       addVs(`evaluated${turns}`, evaluated);
     }
   }
@@ -175,7 +228,9 @@ async function throughput(): Promise<void> {
     const label = modelOf({ ...m.choice, width: m.width });
     for (const threads of threadCounts) {
       const c = withThreads(config, threads);
-      const peer = args.llamaServer ? await startPeer(c, m.choice, { slots: 8, contextSize: Math.min(config.model.contextSize, 2048), threads, randomWeights: choice.tiny }) : undefined;
+      const peer = args.llamaServer
+        ? await startPeer(c, m.choice, { slots: 8, contextSize: Math.min(config.model.contextSize, 2048), threads, randomWeights: choice.tiny })
+        : undefined;
       let measured: { result: ThroughputResult; loadavg: { start: string; end: string } };
       try {
         measured = await withLoad(() => runThroughput(c, m.choice, { ...options, deadline: deadline(), peer }));
@@ -184,8 +239,18 @@ async function throughput(): Promise<void> {
       }
       const { result, loadavg } = measured;
       if (peer) vs.peerSettings["3"] = peer.settings.replace(/ -t \d+ -tb \d+/, " -t <threads> -tb <threads>");
-      runs.push({ ...label, threads, loadavg, tokensPerSec: perLevel(result), ...(result.llamaServer ? { llamaServerTokensPerSec: perLevel({ ...result, levels: result.llamaServer.levels }) } : {}), ...result });
-      print(`3: aggregate generated tokens/s, ${label.model}, ${threads} thread${threads > 1 ? "s" : ""}, one model with 8 sequences (llama-server: 8 slots)`, report.throughputTable(result, threads, config.model.contexts));
+      runs.push({
+        ...label,
+        threads,
+        loadavg,
+        tokensPerSec: perLevel(result),
+        ...(result.llamaServer ? { llamaServerTokensPerSec: perLevel({ ...result, levels: result.llamaServer.levels }) } : {}),
+        ...result,
+      });
+      print(
+        `3: aggregate generated tokens/s, ${label.model}, ${threads} thread${threads > 1 ? "s" : ""}, one model with 8 sequences (llama-server: 8 slots)`,
+        report.throughputTable(result, threads, config.model.contexts),
+      );
       if (m === models[0] && threads === config.model.threads) {
         out.tokensPerSec = perLevel(result);
         const speedup = result.levels.find((l) => l.concurrent === 4)?.speedupVsOne ?? Number.NaN;
@@ -195,7 +260,10 @@ async function throughput(): Promise<void> {
         const ours = result.levels.find((x) => x.concurrent === l.concurrent);
         if (!ours || l.concurrent > 4) continue;
         const figure = `generation tok/s, ${l.concurrent} concurrent, ${threads} thread${threads > 1 ? "s" : ""}`;
-        addVs(`tokensPerSec:c${l.concurrent}:t${threads}`, speedEntry({ section: 3, figure, ...label, threads, loadavg }, ours.tokensPerSec, l.tokensPerSec, "tok/s"));
+        addVs(
+          `tokensPerSec:c${l.concurrent}:t${threads}`,
+          speedEntry({ section: 3, figure, ...label, threads, loadavg }, ours.tokensPerSec, l.tokensPerSec, "tok/s"),
+        );
       }
     }
   }
@@ -208,7 +276,14 @@ async function overhead(urls: { redisUrl: string; databaseUrl: string; ownRedis:
   runs.push(await runOverhead(config, choice, persona, urls, { ...common, messages: args.quick ? 30 : 200, debounceMs: 0 }));
   // The second run at a business's default debounce (the merge of a burst costs this much latency).
   if (BUSINESS_SETTING_DEFAULTS.turnDebounceMs > 0) {
-    runs.push(await runOverhead(config, choice, persona, urls, { ...common, warmup: 2, messages: args.quick ? 5 : 20, debounceMs: BUSINESS_SETTING_DEFAULTS.turnDebounceMs }));
+    runs.push(
+      await runOverhead(config, choice, persona, urls, {
+        ...common,
+        warmup: 2,
+        messages: args.quick ? 5 : 20,
+        debounceMs: BUSINESS_SETTING_DEFAULTS.turnDebounceMs,
+      }),
+    );
   }
   const pure = runs[0]!;
   Object.assign(out, {
@@ -218,12 +293,27 @@ async function overhead(urls: { redisUrl: string; databaseUrl: string; ownRedis:
   });
   print("4: pipeline overhead outside the model (idle worker, one message at a time)", report.overheadTable(runs));
   print("4: Prisma calls inside each part (debounce 0)", report.prismaCallsTable(pure));
-  targets.push({ figure: "overhead p99 (a) 202 -> generate()", target: "< 15 ms", measured: `${pure.acceptToGeneration.p99} ms`, met: pure.acceptToGeneration.p99 < 15 });
-  targets.push({ figure: "overhead p99 (b) generate() -> send()", target: "< 15 ms", measured: `${pure.generationToSend.p99} ms`, met: pure.generationToSend.p99 < 15 });
+  targets.push({
+    figure: "overhead p99 (a) 202 -> generate()",
+    target: "< 15 ms",
+    measured: `${pure.acceptToGeneration.p99} ms`,
+    met: pure.acceptToGeneration.p99 < 15,
+  });
+  targets.push({
+    figure: "overhead p99 (b) generate() -> send()",
+    target: "< 15 ms",
+    measured: `${pure.generationToSend.p99} ms`,
+    met: pure.generationToSend.p99 < 15,
+  });
 }
 
 async function ingest(urls: { redisUrl: string; databaseUrl: string; ownRedis: boolean }): Promise<void> {
-  const result = await runIngest(config, persona, urls, { count: args.quick ? 500 : 5000, inflight: 32, rounds: args.quick ? 1 : 2, deadline: deadline() });
+  const result = await runIngest(config, persona, urls, {
+    count: args.quick ? 500 : 5000,
+    inflight: 32,
+    rounds: args.quick ? 1 : 2,
+    deadline: deadline(),
+  });
   Object.assign(out, { ingestPerSec: result.perSec, ingest: result });
   print("5: gateway ingest (store + dedupe + enqueue), 32 in flight, no worker", report.ingestTable(result));
   targets.push({ figure: "ingest messages/s (ours)", target: ">= 2,000", measured: `${result.perSec.ours}/s`, met: result.perSec.ours >= 2000 });
@@ -253,39 +343,97 @@ async function kvDisk(): Promise<void> {
     deadline: deadline(),
   });
   Object.assign(out, { kvDisk: result });
-  print(`7: evicted conversation, re-evaluate vs restore the sequence state from disk or tmpfs (${path.basename(kvChoice.path)}, ${result.kvCacheType} KV, ${result.threads} threads)`, report.kvDiskTable(result));
-  const peer = args.llamaServer ? await startPeer(config, kvChoice, { slots: 1, contextSize: kvTiersContext(), threads: config.model.threads, randomWeights: choice.tiny }) : undefined;
+  print(
+    `7: evicted conversation, re-evaluate vs restore the sequence state from disk or tmpfs (${path.basename(kvChoice.path)}, ${result.kvCacheType} KV, ${result.threads} threads)`,
+    report.kvDiskTable(result),
+  );
+  const peer = args.llamaServer
+    ? await startPeer(config, kvChoice, { slots: 1, contextSize: kvTiersContext(), threads: config.model.threads, randomWeights: choice.tiny })
+    : undefined;
   let measured: { result: Awaited<ReturnType<typeof runKvTiers>>; loadavg: { start: string; end: string } };
   try {
-    measured = await withLoad(() => runKvTiers(config, kvChoice, { system: systemPrompt, promptTokens: KV_TIERS_PROMPT_TOKENS, repetitions: args.quick ? 3 : 5, dir: path.join(config.dataDir, "bench"), deadline: deadline(), peer }));
+    measured = await withLoad(() =>
+      runKvTiers(config, kvChoice, {
+        system: systemPrompt,
+        promptTokens: KV_TIERS_PROMPT_TOKENS,
+        repetitions: args.quick ? 3 : 5,
+        dir: path.join(config.dataDir, "bench"),
+        deadline: deadline(),
+        peer,
+      }),
+    );
   } finally {
     await peer?.close();
   }
   const { result: tiers, loadavg } = measured;
   if (peer) vs.peerSettings["7"] = peer.settings;
   Object.assign(out, { kvTiers: { ...tiers, loadavg } });
-  print(`7: returning and new conversations through the worker's model, one sequence (tiers: ${tiers.tiers}; load average ${loadavg.start} -> ${loadavg.end})`, report.kvTiersTable(tiers));
+  print(
+    `7: returning and new conversations through the worker's model, one sequence (tiers: ${tiers.tiers}; load average ${loadavg.start} -> ${loadavg.end})`,
+    report.kvTiersTable(tiers),
+  );
   const off = tiers.returning.find((r) => r.setup.startsWith("tiers off"));
   const defaults = tiers.returning.find((r) => r.setup.startsWith("project"));
   if (off && defaults) {
-    targets.push({ figure: "returning conversation TTFT, project defaults vs tiers off", target: ">= 2x faster", measured: `${defaults.ttftMs.p50} vs ${off.ttftMs.p50} ms`, met: off.ttftMs.p50 >= 2 * defaults.ttftMs.p50 });
+    targets.push({
+      figure: "returning conversation TTFT, project defaults vs tiers off",
+      target: ">= 2x faster",
+      measured: `${defaults.ttftMs.p50} vs ${off.ttftMs.p50} ms`,
+      met: off.ttftMs.p50 >= 2 * defaults.ttftMs.p50,
+    });
   }
   const warm = tiers.newConversation.find((r) => r.setup.startsWith("persona prefix"));
   if (warm) {
-    targets.push({ figure: "new conversation, warm persona: tokens evaluated", target: "<= message + template (persona 0 times)", measured: `${warm.evaluatedTokens.max} <= ${warm.messageTokens}`, met: warm.evaluatedTokens.max <= warm.messageTokens });
+    targets.push({
+      figure: "new conversation, warm persona: tokens evaluated",
+      target: "<= message + template (persona 0 times)",
+      measured: `${warm.evaluatedTokens.max} <= ${warm.messageTokens}`,
+      met: warm.evaluatedTokens.max <= warm.messageTokens,
+    });
   }
   const server = tiers.returning.find((r) => r.setup === PEER_SETUP);
   const serverNew = tiers.newConversation.find((r) => r.setup === PEER_SETUP);
   const common = { section: 7, ...modelOf({ ...kvChoice, width: choice.tiny ? args.kvWidth : undefined }), threads: config.model.threads, loadavg };
   if (defaults && server) {
-    const detail = { promptTokens: defaults.promptTokens, evaluatedOurs: defaults.evaluatedTokens.p50, evaluatedLlamaServer: server.evaluatedTokens.p50, oursFrom: defaults.sources };
-    addVs("returningTtft", latencyEntry({ ...common, figure: `returning conversation (~${KV_TIERS_PROMPT_TOKENS} tokens) after eviction, TTFT p50, project defaults`, detail }, defaults.ttftMs.p50, server.ttftMs.p50));
-    const evicting = { evaluatedOurs: defaults.evictingEvaluatedTokens.p50, evaluatedLlamaServer: server.evictingEvaluatedTokens.p50, tiersOffTtftMs: off?.evictingTtftMs.p50 };
-    addVs("evictingTurn", latencyEntry({ ...common, figure: "the evicting turn (a new long conversation takes the sequence/slot), TTFT p50, project defaults", detail: evicting }, defaults.evictingTtftMs.p50, server.evictingTtftMs.p50, 0.9));
+    const detail = {
+      promptTokens: defaults.promptTokens,
+      evaluatedOurs: defaults.evaluatedTokens.p50,
+      evaluatedLlamaServer: server.evaluatedTokens.p50,
+      oursFrom: defaults.sources,
+    };
+    addVs(
+      "returningTtft",
+      latencyEntry(
+        { ...common, figure: `returning conversation (~${KV_TIERS_PROMPT_TOKENS} tokens) after eviction, TTFT p50, project defaults`, detail },
+        defaults.ttftMs.p50,
+        server.ttftMs.p50,
+      ),
+    );
+    const evicting = {
+      evaluatedOurs: defaults.evictingEvaluatedTokens.p50,
+      evaluatedLlamaServer: server.evictingEvaluatedTokens.p50,
+      tiersOffTtftMs: off?.evictingTtftMs.p50,
+    };
+    addVs(
+      "evictingTurn",
+      latencyEntry(
+        { ...common, figure: "the evicting turn (a new long conversation takes the sequence/slot), TTFT p50, project defaults", detail: evicting },
+        defaults.evictingTtftMs.p50,
+        server.evictingTtftMs.p50,
+        0.9,
+      ),
+    );
   }
   if (warm && serverNew) {
     const detail = { messageAndTemplateTokens: warm.messageTokens, evaluatedOursMax: warm.evaluatedTokens.max, promptTokens: warm.promptTokens };
-    addVs("newConversationTtft", latencyEntry({ ...common, figure: "first turn of a new conversation, persona warm, TTFT p50 (llama-server: its RAM prompt cache)", detail }, warm.ttftMs.p50, serverNew.ttftMs.p50));
+    addVs(
+      "newConversationTtft",
+      latencyEntry(
+        { ...common, figure: "first turn of a new conversation, persona warm, TTFT p50 (llama-server: its RAM prompt cache)", detail },
+        warm.ttftMs.p50,
+        serverNew.ttftMs.p50,
+      ),
+    );
     addVs(
       "newConversationEvaluated",
       evaluatedEntry(
@@ -317,11 +465,22 @@ async function scale(urls: { redisUrl: string; databaseUrl: string }): Promise<v
   );
   const worst = Math.max(...Object.values(ratios));
   targets.push({ figure: "slowest p50 loaded/empty (section 8)", target: "<= 2x", measured: `${worst}x`, met: worst <= 2 });
-  targets.push({ figure: "/metrics p99 on the loaded database", target: "< 100 ms", measured: `${result.loaded.latencyMs.metrics.p99} ms`, met: result.loaded.latencyMs.metrics.p99 < 100 });
+  targets.push({
+    figure: "/metrics p99 on the loaded database",
+    target: "< 100 ms",
+    measured: `${result.loaded.latencyMs.metrics.p99} ms`,
+    met: result.loaded.latencyMs.metrics.p99 < 100,
+  });
 }
 
 async function engines(): Promise<void> {
-  const options = { system: systemPrompt, replyMaxTokens: REPLY_MAX_TOKENS, maxTokens: args.quick ? 32 : 128, minSeconds: args.quick ? 1 : 6, maxRounds: args.quick ? 2 : 20 };
+  const options = {
+    system: systemPrompt,
+    replyMaxTokens: REPLY_MAX_TOKENS,
+    maxTokens: args.quick ? 32 : 128,
+    minSeconds: args.quick ? 1 : 6,
+    maxRounds: args.quick ? 2 : 20,
+  };
   const models: Array<readonly [string, ModelChoice]> = [[choice.tiny ? "tiny" : path.basename(choice.path), choice]];
   // The tiny model's weights stay in the CPU cache; a wider one has weights to read per token, as a real model does.
   if (choice.tiny && args.engineWidth) models.push([`width${args.engineWidth}`, await wideRandomModel(config, args.engineWidth)]);
@@ -330,10 +489,16 @@ async function engines(): Promise<void> {
     const result = await runEngines(config, model, { ...options, randomWeights: choice.tiny, deadline: deadline() });
     results[label] = result;
     print(`9: the same conversation through both engines and llama-server (${label}; ${result.serverCommand})`, enginesConversationTable(result));
-    print(`9: generated tokens/s at 1, 2, 4 concurrent conversations (${label}, maxTokens ${result.throughput.maxTokens})`, enginesThroughputTable(result));
+    print(
+      `9: generated tokens/s at 1, 2, 4 concurrent conversations (${label}, maxTokens ${result.throughput.maxTokens})`,
+      enginesThroughputTable(result),
+    );
   }
   Object.assign(out, {
-    enginesVsLlamaServer: { note: VS_LLAMA_SERVER_NOTE, ...Object.fromEntries(Object.entries(results).map(([label, r]) => [label, vsLlamaServer(r)])) },
+    enginesVsLlamaServer: {
+      note: VS_LLAMA_SERVER_NOTE,
+      ...Object.fromEntries(Object.entries(results).map(([label, r]) => [label, vsLlamaServer(r)])),
+    },
     engines: results,
   });
   // The issue's targets from section 9: ours embedded vs llama-server driven by text (its users' way).
@@ -342,13 +507,25 @@ async function engines(): Promise<void> {
     const model = { model: label === "tiny" ? "tiny" : width ? `random-${width}` : label, width };
     vs.peerSettings["9"] = `${r.serverCommand} (prompt as text to /completion, cache_prompt, a fixed slot per conversation; defaults otherwise)`;
     for (const [turns, c] of Object.entries(r.conversations)) {
-      const figure = turns === "10" ? "TTFT p50 of turns >= 2, 10-turn conversation" : "multi-turn TTFT p50 of turns >= 2, 60-turn conversation (trims included)";
-      addVs(`ttftAfterFirst${turns}`, latencyEntry({ section: 9, figure, ...model, threads: r.threads, loadavg: c.loadavg }, c.engines.embedded.ttftP50AfterFirstMs, c.engines.peerText.ttftP50AfterFirstMs));
+      const figure =
+        turns === "10" ? "TTFT p50 of turns >= 2, 10-turn conversation" : "multi-turn TTFT p50 of turns >= 2, 60-turn conversation (trims included)";
+      addVs(
+        `ttftAfterFirst${turns}`,
+        latencyEntry(
+          { section: 9, figure, ...model, threads: r.threads, loadavg: c.loadavg },
+          c.engines.embedded.ttftP50AfterFirstMs,
+          c.engines.peerText.ttftP50AfterFirstMs,
+        ),
+      );
     }
     for (const l of r.throughput.engines.embedded ?? []) {
       const p = r.throughput.engines.peerText?.find((x) => x.concurrent === l.concurrent);
       const figure = `generation tok/s, ${l.concurrent} concurrent, ${r.threads} thread${r.threads > 1 ? "s" : ""}`;
-      if (p) addVs(`tokensPerSec:c${l.concurrent}:t${r.threads}`, speedEntry({ section: 9, figure, ...model, threads: r.threads, loadavg: r.throughput.loadavg }, l.tokensPerSec, p.tokensPerSec, "tok/s"));
+      if (p)
+        addVs(
+          `tokensPerSec:c${l.concurrent}:t${r.threads}`,
+          speedEntry({ section: 9, figure, ...model, threads: r.threads, loadavg: r.throughput.loadavg }, l.tokensPerSec, p.tokensPerSec, "tok/s"),
+        );
     }
   }
 }

@@ -76,15 +76,29 @@ export async function runScale(
     process.stderr.write(`[bench] section 8: fixtures seeded; timing on the empty database\n`);
     const empty = await measure(gateway, db, fixtures, urls.databaseUrl, options.samples);
     const shape = shapeFor(options.messages);
-    process.stderr.write(`[bench] section 8: seeding ${options.messages.toLocaleString("en-US")} messages (${shape.businesses} businesses, ${shape.contactsPerChannel * 2 * shape.businesses} contacts)\n`);
+    process.stderr.write(
+      `[bench] section 8: seeding ${options.messages.toLocaleString("en-US")} messages (${shape.businesses} businesses, ${shape.contactsPerChannel * 2 * shape.businesses} contacts)\n`,
+    );
     const seeded = await seedScale(urls.databaseUrl, shape);
-    process.stderr.write(`[bench] section 8: seeded ${seeded.messages.toLocaleString("en-US")} messages in ${Math.round(seeded.ms / 1000)} s; timing again\n`);
+    process.stderr.write(
+      `[bench] section 8: seeded ${seeded.messages.toLocaleString("en-US")} messages in ${Math.round(seeded.ms / 1000)} s; timing again\n`,
+    );
     const truncated = options.deadline.passed();
     const loaded = await measure(gateway, db, fixtures, urls.databaseUrl, options.samples);
     const ratio = Object.fromEntries(
-      SCALE_OPERATIONS.map((op) => [op, { p50: round(loaded.latencyMs[op].p50 / empty.latencyMs[op].p50, 2), p99: round(loaded.latencyMs[op].p99 / empty.latencyMs[op].p99, 2) }]),
+      SCALE_OPERATIONS.map((op) => [
+        op,
+        { p50: round(loaded.latencyMs[op].p50 / empty.latencyMs[op].p50, 2), p99: round(loaded.latencyMs[op].p99 / empty.latencyMs[op].p99, 2) },
+      ]),
     ) as ScaleResult["ratio"];
-    return { shape, seeded: { messages: seeded.messages, contacts: seeded.contacts, seconds: Math.round(seeded.ms / 1000) }, empty, loaded, ratio, truncated };
+    return {
+      shape,
+      seeded: { messages: seeded.messages, contacts: seeded.contacts, seconds: Math.round(seeded.ms / 1000) },
+      empty,
+      loaded,
+      ratio,
+      truncated,
+    };
   } finally {
     await gateway.close();
     await db.$disconnect();
@@ -104,8 +118,13 @@ interface Fixtures {
 
 async function seedFixtures(db: Db, persona: PersonaTemplate, databaseUrl: string): Promise<Fixtures> {
   const seeded = await seedBusiness(db, persona, `fixture-${randomBytes(3).toString("hex")}`);
-  const webchat = await db.channel.findFirstOrThrow({ where: { businessId: seeded.businessId, kind: "webchat" }, select: { id: true, platformAccountId: true } });
-  const whatsapp = await db.channel.create({ data: { businessId: seeded.businessId, kind: "whatsapp_cloud", platformAccountId: `pn-${seeded.businessId}`, name: "WhatsApp" } });
+  const webchat = await db.channel.findFirstOrThrow({
+    where: { businessId: seeded.businessId, kind: "webchat" },
+    select: { id: true, platformAccountId: true },
+  });
+  const whatsapp = await db.channel.create({
+    data: { businessId: seeded.businessId, kind: "whatsapp_cloud", platformAccountId: `pn-${seeded.businessId}`, name: "WhatsApp" },
+  });
   const key = await issueApiKey(createAdminStore(db).apiKeys, { businessId: seeded.businessId, name: "bench" });
   // The last five minutes' traffic as /metrics sees it: 1,000 turns, the same in both phases.
   await seedRecentTurns(databaseUrl, webchat.id, 1000);
@@ -114,7 +133,14 @@ async function seedFixtures(db: Db, persona: PersonaTemplate, databaseUrl: strin
     const contactId = await seedHeavyContact(databaseUrl, webchat.id, 20);
     conversations.push((await db.conversation.findFirstOrThrow({ where: { contactId }, select: { id: true } })).id);
   }
-  return { businessId: seeded.businessId, webchatKey: webchat.platformAccountId, webchatChannelId: webchat.id, whatsappChannelId: whatsapp.id, auth: `Bearer ${key.key}`, conversations };
+  return {
+    businessId: seeded.businessId,
+    webchatKey: webchat.platformAccountId,
+    webchatChannelId: webchat.id,
+    whatsappChannelId: whatsapp.id,
+    auth: `Bearer ${key.key}`,
+    conversations,
+  };
 }
 
 async function measure(gateway: RunningGateway, db: Db, f: Fixtures, databaseUrl: string, samples: number): Promise<ScalePhase> {
@@ -142,7 +168,11 @@ async function measure(gateway: RunningGateway, db: Db, f: Fixtures, databaseUrl
   const admin = { authorization: f.auth };
 
   const webchatIngest = await times(samples, async (i) => {
-    const res = await app.inject({ method: "POST", url: `/api/webchat/${f.webchatKey}/messages`, payload: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: `Do you deliver on Sundays? ${i}` } });
+    const res = await app.inject({
+      method: "POST",
+      url: `/api/webchat/${f.webchatKey}/messages`,
+      payload: { sessionId: randomUUID().replaceAll("-", ""), clientMessageId: randomUUID(), text: `Do you deliver on Sundays? ${i}` },
+    });
     expectStatus("ingest", res.statusCode, res.body, 202);
   });
   const turnContext = await times(samples, async (i) => {
@@ -153,7 +183,10 @@ async function measure(gateway: RunningGateway, db: Db, f: Fixtures, databaseUrl
     expectStatus("inbox", res.statusCode, res.body, 200);
   });
   const transcript = await times(samples, async (i) => {
-    const res = await app.inject({ url: `/api/admin/businesses/${f.businessId}/conversations/${f.conversations[i % f.conversations.length]}/messages`, headers: admin });
+    const res = await app.inject({
+      url: `/api/admin/businesses/${f.businessId}/conversations/${f.conversations[i % f.conversations.length]}/messages`,
+      headers: admin,
+    });
     expectStatus("transcript", res.statusCode, res.body, 200);
   });
   const metrics = await times(Math.max(10, Math.floor(samples / 4)), async () => {
@@ -176,16 +209,35 @@ async function measure(gateway: RunningGateway, db: Db, f: Fixtures, databaseUrl
   const dataDeletion = await times(
     Math.max(10, Math.floor(samples / 4)),
     async () => {
-      const payload = Buffer.from(JSON.stringify({ algorithm: "HMAC-SHA256", issued_at: Math.floor(Date.now() / 1000), user_id: userId })).toString("base64url");
+      const payload = Buffer.from(JSON.stringify({ algorithm: "HMAC-SHA256", issued_at: Math.floor(Date.now() / 1000), user_id: userId })).toString(
+        "base64url",
+      );
       const signed = `${createHmac("sha256", APP_SECRET).update(payload).digest("base64url")}.${payload}`;
-      const res = await app.inject({ method: "POST", url: "/meta/data-deletion", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: new URLSearchParams({ signed_request: signed }).toString() });
+      const res = await app.inject({
+        method: "POST",
+        url: "/meta/data-deletion",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ signed_request: signed }).toString(),
+      });
       expectStatus("data deletion", res.statusCode, res.body, 200);
     },
     async () => {
       userId = `dd${randomBytes(6).toString("hex")}`;
       const contact = await db.contact.create({ data: { businessId: f.businessId, channelId: f.whatsappChannelId, platformUserId: userId } });
-      const conversation = await db.conversation.create({ data: { businessId: f.businessId, channelId: f.whatsappChannelId, contactId: contact.id } });
-      await db.message.create({ data: { businessId: f.businessId, channelId: f.whatsappChannelId, conversationId: conversation.id, direction: "inbound", text: "forget me", status: "answered", platformMessageId: randomUUID() } });
+      const conversation = await db.conversation.create({
+        data: { businessId: f.businessId, channelId: f.whatsappChannelId, contactId: contact.id },
+      });
+      await db.message.create({
+        data: {
+          businessId: f.businessId,
+          channelId: f.whatsappChannelId,
+          conversationId: conversation.id,
+          direction: "inbound",
+          text: "forget me",
+          status: "answered",
+          platformMessageId: randomUUID(),
+        },
+      });
     },
   );
   const messagesInDatabase = await db.message.count();

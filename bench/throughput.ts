@@ -55,14 +55,28 @@ export interface ThroughputResult {
 export async function runThroughput(
   config: Config,
   choice: ModelChoice,
-  options: { readonly system: string; readonly maxTokens: number; readonly minSeconds: number; readonly maxRounds: number; readonly deadline: Deadline; readonly peer?: Peer | undefined },
+  options: {
+    readonly system: string;
+    readonly maxTokens: number;
+    readonly minSeconds: number;
+    readonly maxRounds: number;
+    readonly deadline: Deadline;
+    readonly peer?: Peer | undefined;
+  },
 ): Promise<ThroughputResult> {
   // Prompts here stay under ~700 tokens; a smaller per-sequence context keeps 8 sequences' KV cache small on a real model.
   const contextSize = Math.min(config.model.contextSize, 2048);
   const model = await loadBenchModel(config, choice, { sequences: THROUGHPUT_SEQUENCES, contextSize });
   const total = (slots: readonly number[], peer = false) => ({ slots, peer, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 });
   const levelTotals = CONCURRENCY_LEVELS.map((n) => total(Array.from({ length: n }, (_, i) => i)));
-  const peerTotals = options.peer ? CONCURRENCY_LEVELS.map((n) => total(Array.from({ length: n }, (_, i) => i), true)) : [];
+  const peerTotals = options.peer
+    ? CONCURRENCY_LEVELS.map((n) =>
+        total(
+          Array.from({ length: n }, (_, i) => i),
+          true,
+        ),
+      )
+    : [];
   // With several contexts the warm-up deals the keys out over them, so "scattered" would not be.
   const scatteredTotal = config.model.contexts === 1 ? total(SCATTERED_SLOTS) : undefined;
   // Ours and llama-server alternate level by level, so a burst of other work on the machine meets both.
@@ -72,9 +86,12 @@ export async function runThroughput(
   try {
     systemText = await model.renderPrompt({ system: options.system, turns: [{ role: "user", text: bakeryMessage(0) }] });
     // With one context, key i lands on sequence i: the warm-up's calls pick their sequences in call order while all are empty.
-    await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => model.generate(prompt(options.system, i), { maxTokens: 4, conversationKey: key(i) })));
+    await Promise.all(
+      Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => model.generate(prompt(options.system, i), { maxTokens: 4, conversationKey: key(i) })),
+    );
     const peer = options.peer;
-    if (peer) await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => peer.turn(prompt(options.system, i), { slot: i, maxTokens: 4 })));
+    if (peer)
+      await Promise.all(Array.from({ length: THROUGHPUT_SEQUENCES }, (_, i) => peer.turn(prompt(options.system, i), { slot: i, maxTokens: 4 })));
     for (let pass = 0; pass < options.maxRounds && !truncated; pass++) {
       const pending = totals.filter((t) => t.wallMs < options.minSeconds * 1000);
       if (pending.length === 0) break;
@@ -83,7 +100,10 @@ export async function runThroughput(
           truncated = true;
           break;
         }
-        const run = total.peer && peer ? await peerRound(peer, options.system, total.slots, pass, options.maxTokens) : await concurrentRound(model, options.system, total.slots, pass, options.maxTokens);
+        const run =
+          total.peer && peer
+            ? await peerRound(peer, options.system, total.slots, pass, options.maxTokens)
+            : await concurrentRound(model, options.system, total.slots, pass, options.maxTokens);
         total.tokens += run.tokens;
         total.wallMs += run.wallMs;
         total.stoppedEarly += run.stoppedEarly;
@@ -107,7 +127,13 @@ export async function runThroughput(
   });
   const decodeOnly = truncated
     ? []
-    : await measureDecodeOnly(choice.path, { threads: config.model.threads, promptText: systemText, levels: CONCURRENCY_LEVELS, steps: options.maxTokens, passes: 3 });
+    : await measureDecodeOnly(choice.path, {
+        threads: config.model.threads,
+        promptText: systemText,
+        levels: CONCURRENCY_LEVELS,
+        steps: options.maxTokens,
+        passes: 3,
+      });
   return {
     maxTokens: options.maxTokens,
     contextSize,
@@ -130,7 +156,9 @@ async function peerRound(peer: Peer, system: string, slots: readonly number[], r
 /** One generate() per slot at once; conversation key(i) sits on sequence i since the warm-up (one context). */
 async function concurrentRound(model: ChatModel, system: string, slots: readonly number[], roundNo: number, maxTokens: number) {
   const started = performance.now();
-  const generations = await Promise.all(slots.map((i) => model.generate(prompt(system, roundNo * THROUGHPUT_SEQUENCES + i), { maxTokens, conversationKey: key(i) })));
+  const generations = await Promise.all(
+    slots.map((i) => model.generate(prompt(system, roundNo * THROUGHPUT_SEQUENCES + i), { maxTokens, conversationKey: key(i) })),
+  );
   const wallMs = performance.now() - started;
   return {
     tokens: sum(generations.map((g) => g.generatedTokens)),

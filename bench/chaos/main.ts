@@ -72,7 +72,13 @@ const loadAfter = os.loadavg();
 process.stdout.write(`${formatChaosResult(result)}\n`);
 process.stdout.write(`load average (1 min) before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}\n`);
 await mkdir("bench/results", { recursive: true });
-const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: { before: loadBefore, after: loadAfter } };
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  loadAverage: { before: loadBefore, after: loadAfter },
+};
 const args = process.argv.slice(2).filter((arg, i, all) => arg !== "--log-dir" && all[i - 1] !== "--log-dir");
 const command = `npm run chaos -- ${values.seed === undefined ? `--seed ${seed} ` : ""}${args.join(" ")}`.trim();
 const resultFile = values["redis-cluster"] ? "bench/results/chaos-cluster.json" : "bench/results/chaos.json";

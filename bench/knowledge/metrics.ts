@@ -46,14 +46,27 @@ export function figures(results: readonly Scored[]): Figures {
   const noAnswer = results.filter((r) => r.question.relevant.length === 0);
   const firstHit = (r: Scored) => r.ranked.findIndex((x) => answers(r.question, x.passage));
   const share = (n: number, of: number) => (of === 0 ? Number.NaN : round(n / of));
-  const at = (k: number) => share(answerable.filter((r) => { const i = firstHit(r); return i >= 0 && i < k; }).length, answerable.length);
-  const mrr = round(answerable.reduce((sum, r) => { const i = firstHit(r); return sum + (i >= 0 ? 1 / (i + 1) : 0); }, 0) / answerable.length);
+  const at = (k: number) =>
+    share(
+      answerable.filter((r) => {
+        const i = firstHit(r);
+        return i >= 0 && i < k;
+      }).length,
+      answerable.length,
+    );
+  const mrr = round(
+    answerable.reduce((sum, r) => {
+      const i = firstHit(r);
+      return sum + (i >= 0 ? 1 / (i + 1) : 0);
+    }, 0) / answerable.length,
+  );
   // Candidate thresholds: every score seen; pick the one with the best balanced accuracy.
   const candidates = [...new Set(results.flatMap((r) => r.ranked.slice(0, 3).map((x) => x.score)))].sort((a, b) => a - b);
   let best = { threshold: 0, rejected: 0, kept: 0, balanced: -1 };
   for (const t of candidates) {
     const rejected = noAnswer.filter((r) => (r.ranked[0]?.score ?? -Infinity) < t).length / Math.max(1, noAnswer.length);
-    const kept = answerable.filter((r) => r.ranked.slice(0, 3).some((x) => x.score >= t && answers(r.question, x.passage))).length / answerable.length;
+    const kept =
+      answerable.filter((r) => r.ranked.slice(0, 3).some((x) => x.score >= t && answers(r.question, x.passage))).length / answerable.length;
     if ((rejected + kept) / 2 > best.balanced) best = { threshold: t, rejected, kept, balanced: (rejected + kept) / 2 };
   }
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
@@ -75,7 +88,9 @@ export function atThreshold(results: readonly Scored[], threshold: number): { no
   const noAnswer = results.filter((r) => r.question.relevant.length === 0);
   return {
     noAnswerRejected: round(noAnswer.filter((r) => (r.ranked[0]?.score ?? -Infinity) < threshold).length / Math.max(1, noAnswer.length)),
-    answeredKept: round(answerable.filter((r) => r.ranked.slice(0, 3).some((x) => x.score >= threshold && answers(r.question, x.passage))).length / answerable.length),
+    answeredKept: round(
+      answerable.filter((r) => r.ranked.slice(0, 3).some((x) => x.score >= threshold && answers(r.question, x.passage))).length / answerable.length,
+    ),
   };
 }
 

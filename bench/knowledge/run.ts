@@ -64,9 +64,21 @@ const rows: Array<Array<string | number>> = [
   ["method", "recall@1", "recall@3", "MRR", "threshold*", "no-answer rejected", "answerable kept", "ms/query mean", "ms/query p95"],
   ["minisearch 7.2 (BM25, fuzzy 0.2, prefix, title x2)", ...cells(results.lexical)],
   [`embeddings (${tiny ? "tiny random-weight model: no meaning" : path.basename(embeddingPath)})`, ...cells(results.embedding)],
-  [`minisearch as shipped (no absolute cut)`, "", "", "", KNOWLEDGE_MIN_SCORE, results.lexical.shipped.noAnswerRejected, results.lexical.shipped.answeredKept, "", ""],
+  [
+    `minisearch as shipped (no absolute cut)`,
+    "",
+    "",
+    "",
+    KNOWLEDGE_MIN_SCORE,
+    results.lexical.shipped.noAnswerRejected,
+    results.lexical.shipped.answeredKept,
+    "",
+    "",
+  ],
 ];
-process.stdout.write(`${set.questions.length} questions (${answerable} answerable, ${set.questions.length - answerable} with no answer), ${[...passages.values()].flat().length} passages in ${set.businesses.length} businesses\n\n`);
+process.stdout.write(
+  `${set.questions.length} questions (${answerable} answerable, ${set.questions.length - answerable} with no answer), ${[...passages.values()].flat().length} passages in ${set.businesses.length} businesses\n\n`,
+);
 process.stdout.write(`${formatTable(rows)}\n`);
 process.stdout.write("* threshold: the score cut with the best balanced accuracy on this set (in-sample, so optimistic).\n");
 
@@ -78,7 +90,9 @@ const out = {
   embeddingModel: tiny ? "tiny random-weight Llama (test model): its embeddings carry no meaning" : embeddingPath,
   ...results,
   misses: {
-    lexical: lexical.filter((r) => r.question.relevant.length > 0 && !r.ranked.slice(0, 3).some((x) => r.question.relevant.includes(x.passage.entryId))).map((r) => r.question.q),
+    lexical: lexical
+      .filter((r) => r.question.relevant.length > 0 && !r.ranked.slice(0, 3).some((x) => r.question.relevant.includes(x.passage.entryId)))
+      .map((r) => r.question.q),
   },
 };
 const file = path.resolve(here, "../results/knowledge.json");

@@ -12,7 +12,9 @@ export async function postgresBackendCpu(databaseUrl: string): Promise<Map<numbe
   const client = new pg.Client({ connectionString: databaseUrl });
   try {
     await client.connect();
-    const { rows } = await client.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+    const { rows } = await client.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+    );
     const cpu = new Map<number, number>();
     for (const { pid } of rows) {
       const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);

@@ -20,7 +20,12 @@ import { chooseModel } from "./bench-model.js";
 import { spyOnNativeContexts } from "../../test-kit/native-context-spy.js";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "4" }, levels: { type: "string", default: "1,4" }, tokens: { type: "string", default: "128" }, passes: { type: "string", default: "3" } },
+  options: {
+    rounds: { type: "string", default: "4" },
+    levels: { type: "string", default: "1,4" },
+    tokens: { type: "string", default: "128" },
+    passes: { type: "string", default: "3" },
+  },
 });
 const config = loadConfig("cli");
 const system = renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona);
@@ -67,8 +72,11 @@ const maxTokens = Number(values.tokens);
 const levels = values.levels.split(",").map(Number);
 const key = (i: number) => `probe-${i}`;
 const prompt = (n: number) => ({ system, turns: [{ role: "user" as const, text: bakeryMessage(n) }] });
-for (const model of Object.values(models)) await Promise.all(Array.from({ length: 8 }, (_, i) => model.generate(prompt(i), { maxTokens: 4, conversationKey: key(i) })));
-process.stdout.write(`${models.free.description}; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}; ${maxTokens} tokens per reply\n`);
+for (const model of Object.values(models))
+  await Promise.all(Array.from({ length: 8 }, (_, i) => model.generate(prompt(i), { maxTokens: 4, conversationKey: key(i) })));
+process.stdout.write(
+  `${models.free.description}; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}; ${maxTokens} tokens per reply\n`,
+);
 const totals = new Map<string, Timing & { tokens: number; wallMs: number; cpuUs: number }>();
 for (let pass = 0; pass < Number(values.passes); pass++) {
   for (const c of levels) {
@@ -78,7 +86,9 @@ for (let pass = 0; pass < Number(values.passes); pass++) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let r = 0; r < Number(values.rounds); r++) {
-        const gens = await Promise.all(Array.from({ length: c }, (_, i) => model.generate(prompt(100 + (pass * 8 + r) * 8 + i), { maxTokens, conversationKey: key(i) })));
+        const gens = await Promise.all(
+          Array.from({ length: c }, (_, i) => model.generate(prompt(100 + (pass * 8 + r) * 8 + i), { maxTokens, conversationKey: key(i) })),
+        );
         tokens += gens.reduce((n, g) => n + g.generatedTokens, 0);
       }
       const wallMs = performance.now() - t0;
@@ -94,7 +104,9 @@ for (let pass = 0; pass < Number(values.passes); pass++) {
     }
   }
 }
-process.stdout.write("concurrent  lockstep  tokens/s  tokens  decodes  tokens/decode  ms/decode  ms/sample  sampling phase ms/step  other ms/step  cpu ms/token\n");
+process.stdout.write(
+  "concurrent  lockstep  tokens/s  tokens  decodes  tokens/decode  ms/decode  ms/sample  sampling phase ms/step  other ms/step  cpu ms/token\n",
+);
 for (const [id, t] of totals) {
   const [c, name] = id.split("|");
   const steps = Math.max(1, t.decodes);

@@ -38,7 +38,11 @@ export class CpuMonitor {
     const cpus = os.cpus().length;
     const busyFraction = (end.busyMs - this.start.busyMs) / Math.max(1, end.totalMs - this.start.totalMs);
     const r = (x: number) => Math.round(x * 100) / 100;
-    return { wallSec: r(wallMs / 1000), machineBusyCores: r(busyFraction * cpus), benchProcessCores: r((end.processUs - this.start.processUs) / 1000 / wallMs) };
+    return {
+      wallSec: r(wallMs / 1000),
+      machineBusyCores: r(busyFraction * cpus),
+      benchProcessCores: r((end.processUs - this.start.processUs) / 1000 / wallMs),
+    };
   }
 }
 

@@ -30,8 +30,19 @@ export function summarizeProfile(profile: Profile, top = 25): string {
     byPackage.set(where, (byPackage.get(where) ?? 0) + us);
   }
   const lines = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
-  return [`total ${(total / 1000).toFixed(0)} ms sampled`, "", "by package:", ...lines(byPackage), "", "by function (self time):", ...lines(byFunction)].join("\n");
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+  return [
+    `total ${(total / 1000).toFixed(0)} ms sampled`,
+    "",
+    "by package:",
+    ...lines(byPackage),
+    "",
+    "by function (self time):",
+    ...lines(byFunction),
+  ].join("\n");
 }
 
 function packageOf(url: string): string {

@@ -34,7 +34,10 @@ try {
     ["pg: select 1", () => raw.query("select 1")],
     ["redis: ping", () => redis.ping()],
     ["prisma: $queryRaw select 1", () => db.$queryRaw`select 1`],
-    ["prisma: channel.findUnique", () => db.channel.findUnique({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: "bench" } } })],
+    [
+      "prisma: channel.findUnique",
+      () => db.channel.findUnique({ where: { kind_platformAccountId: { kind: "webchat", platformAccountId: "bench" } } }),
+    ],
     [
       "prisma: contact.upsert (new row)",
       () =>
@@ -45,7 +48,10 @@ try {
           select: { id: true },
         }),
     ],
-    ["bullmq: add (new job id)", () => queue.queue.add("turn", { conversationId: "c", messageId: `m${++n}`, businessId: "b" }, { jobId: `probe-${n}` })],
+    [
+      "bullmq: add (new job id)",
+      () => queue.queue.add("turn", { conversationId: "c", messageId: `m${++n}`, businessId: "b" }, { jobId: `probe-${n}` }),
+    ],
   ];
   process.stdout.write(`${"call".padEnd(36)}  p50 ms  p99 ms  (200 calls, one at a time)\n`);
   for (const [label, call] of probes) {
@@ -56,7 +62,9 @@ try {
       await call();
       samples.push(performance.now() - t);
     }
-    process.stdout.write(`${label.padEnd(36)}  ${percentile(samples, 50).toFixed(2).padStart(6)}  ${percentile(samples, 99).toFixed(2).padStart(6)}\n`);
+    process.stdout.write(
+      `${label.padEnd(36)}  ${percentile(samples, 50).toFixed(2).padStart(6)}  ${percentile(samples, 99).toFixed(2).padStart(6)}\n`,
+    );
   }
 } finally {
   await queue.close();

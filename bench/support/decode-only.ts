@@ -26,7 +26,13 @@ interface NativeContext {
  */
 export async function measureDecodeOnly(
   modelPath: string,
-  options: { readonly threads: number; readonly promptText: string; readonly levels: readonly number[]; readonly steps: number; readonly passes: number },
+  options: {
+    readonly threads: number;
+    readonly promptText: string;
+    readonly levels: readonly number[];
+    readonly steps: number;
+    readonly passes: number;
+  },
 ): Promise<DecodeOnlyLevel[]> {
   const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath });
@@ -48,7 +54,8 @@ export async function measureDecodeOnly(
         const t0 = performance.now();
         for (let step = 0; step < options.steps; step++) {
           ctx.initBatch(n);
-          for (let id = 0; id < n; id++) ctx.addToBatch(id, start + step, Uint32Array.from([promptTokens[(step + id) % start]!]), Uint32Array.from([0]));
+          for (let id = 0; id < n; id++)
+            ctx.addToBatch(id, start + step, Uint32Array.from([promptTokens[(step + id) % start]!]), Uint32Array.from([0]));
           await ctx.decodeBatch();
         }
         const ms = performance.now() - t0;
@@ -63,7 +70,13 @@ export async function measureDecodeOnly(
       const t = totals.get(n)!;
       const tokensPerSec = (n * t.steps * 1000) / t.ms;
       const base = levels[0]?.tokensPerSec ?? tokensPerSec;
-      levels.push({ concurrent: n, steps: t.steps, msPerStep: round(t.ms / t.steps, 3), tokensPerSec: round(tokensPerSec, 1), speedupVsOne: round(tokensPerSec / base, 2) });
+      levels.push({
+        concurrent: n,
+        steps: t.steps,
+        msPerStep: round(t.ms / t.steps, 3),
+        tokensPerSec: round(tokensPerSec, 1),
+        speedupVsOne: round(tokensPerSec / base, 2),
+      });
     }
     return levels;
   } finally {

@@ -12,10 +12,14 @@ import { getLlama, LlamaChat, Llama2ChatWrapper, LlamaLogLevel } from "node-llam
 import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
 import { renderSystemPrompt } from "../../src/personas/render-persona.js";
 
-const { values } = parseArgs({ options: { threads: { type: "string", default: "1" }, persona: { type: "boolean", default: false }, model: { type: "string" } } });
+const { values } = parseArgs({
+  options: { threads: { type: "string", default: "1" }, persona: { type: "boolean", default: false }, model: { type: "string" } },
+});
 const threads = Number(values.threads);
 const modelPath = values.model ?? ".cache/models/tiny-llama2-chat.gguf";
-const system = values.persona ? renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona) : "You are Rosa, the assistant of Sunrise Bakery.";
+const system = values.persona
+  ? renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona)
+  : "You are Rosa, the assistant of Sunrise Bakery.";
 const TOKENS = 128;
 const llama = await getLlama({ gpu: false, build: "never", maxThreads: threads, logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath });
@@ -54,7 +58,9 @@ for (const c of [1, 2, 4, 8]) {
   await Promise.all(chats.slice(0, c).map((chat, i) => chat.generateResponse(history(i), { maxTokens: 4 })));
   Object.assign(timing, { decodeMs: 0, decodes: 0, sampleMs: 0, samples: 0 });
   const t0 = performance.now();
-  const results = await Promise.all(chats.slice(0, c).map((chat, i) => chat.generateResponse(history(i + 10), { maxTokens: TOKENS, temperature: 0.7 })));
+  const results = await Promise.all(
+    chats.slice(0, c).map((chat, i) => chat.generateResponse(history(i + 10), { maxTokens: TOKENS, temperature: 0.7 })),
+  );
   const wall = performance.now() - t0;
   const generated = results.reduce((n, r) => n + model.tokenize(r.response).length, 0);
   const steps = timing.decodes;

@@ -4,11 +4,35 @@ import { round } from "./stats.js";
 import { formatTable } from "./table.js";
 
 export function enginesConversationTable(r: EnginesResult): string {
-  const rows: Array<Array<string | number>> = [["conversation", "engine", "turns", "prompt tokens", "evaluated", "evaluated/turn (2..)", "share evaluated (2..)", "TTFT p50 ms (2..)", "reply tokens", "load average"]];
+  const rows: Array<Array<string | number>> = [
+    [
+      "conversation",
+      "engine",
+      "turns",
+      "prompt tokens",
+      "evaluated",
+      "evaluated/turn (2..)",
+      "share evaluated (2..)",
+      "TTFT p50 ms (2..)",
+      "reply tokens",
+      "load average",
+    ],
+  ];
   for (const [label, c] of Object.entries(r.conversations)) {
     for (const name of ENGINE_NAMES) {
       const e = c.engines[name];
-      rows.push([`${label} turns`, ENGINE_LABELS[name], e.turnsRun, e.promptTotal, e.evaluatedTotal, e.evaluatedPerTurnAfterFirst, e.evaluatedShareAfterFirst, e.ttftP50AfterFirstMs, e.generatedTokens.reduce((a, b) => a + b, 0), c.loadavg.start.split(" ").slice(0, 3).join(" ")]);
+      rows.push([
+        `${label} turns`,
+        ENGINE_LABELS[name],
+        e.turnsRun,
+        e.promptTotal,
+        e.evaluatedTotal,
+        e.evaluatedPerTurnAfterFirst,
+        e.evaluatedShareAfterFirst,
+        e.ttftP50AfterFirstMs,
+        e.generatedTokens.reduce((a, b) => a + b, 0),
+        c.loadavg.start.split(" ").slice(0, 3).join(" "),
+      ]);
     }
   }
   return formatTable(rows);
@@ -17,7 +41,8 @@ export function enginesConversationTable(r: EnginesResult): string {
 export function enginesThroughputTable(r: EnginesResult): string {
   const rows: Array<Array<string | number>> = [["engine", "concurrent", "rounds", "tokens", "wall ms", "tokens/s", "stopped early"]];
   for (const [name, levels] of Object.entries(r.throughput.engines)) {
-    for (const l of levels) rows.push([ENGINE_LABELS[name as EngineName], l.concurrent, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.stoppedEarly]);
+    for (const l of levels)
+      rows.push([ENGINE_LABELS[name as EngineName], l.concurrent, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.stoppedEarly]);
   }
   return formatTable(rows);
 }

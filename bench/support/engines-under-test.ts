@@ -121,7 +121,9 @@ export async function startEngines(
       name: engine.name,
       turn: (prompt, o) =>
         engine.turn(prompt, o).catch((error: unknown) => {
-          throw new Error(`${engine.name}: ${(error as Error).message}; llama-server's last words: ${server.recentLog.slice(-1500)}`, { cause: error });
+          throw new Error(`${engine.name}: ${(error as Error).message}; llama-server's last words: ${server.recentLog.slice(-1500)}`, {
+            cause: error,
+          });
         }),
     });
     return {
@@ -132,7 +134,9 @@ export async function startEngines(
         peerTokens: explained(peer(true)),
       },
       counter: embedded,
-      serverCommand: server.commandLine.replace(/ -m \S+/, " -m <model>").replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`),
+      serverCommand: server.commandLine
+        .replace(/ -m \S+/, " -m <model>")
+        .replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`),
       close,
     };
   } catch (error) {
@@ -156,7 +160,14 @@ function viaPort(name: EngineName, model: ChatModel, keyOf: (slot: number) => st
           ttftMs ??= performance.now() - started;
         },
       });
-      return { text: g.text, promptTokens: g.promptTokens, evaluatedTokens: g.evaluatedTokens, generatedTokens: g.generatedTokens, ttftMs, stoppedEarly: g.stopReason !== "maxTokens" };
+      return {
+        text: g.text,
+        promptTokens: g.promptTokens,
+        evaluatedTokens: g.evaluatedTokens,
+        generatedTokens: g.generatedTokens,
+        ttftMs,
+        stoppedEarly: g.stopReason !== "maxTokens",
+      };
     },
   };
 }

@@ -47,7 +47,9 @@ export async function peerComplete(baseUrl: string, request: PeerRequest, starte
   if (!res.ok || !res.body) throw new Error(`llama-server /completion answered HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
   let text = "";
   let ttftMs: number | null = null;
-  let final: { tokens_evaluated?: number; tokens_predicted?: number; stop_type?: string; timings?: { prompt_n?: number; predicted_n?: number } } | undefined;
+  let final:
+    | { tokens_evaluated?: number; tokens_predicted?: number; stop_type?: string; timings?: { prompt_n?: number; predicted_n?: number } }
+    | undefined;
   let last = "";
   const parser = createParser({
     onEvent: (event: EventSourceMessage) => {

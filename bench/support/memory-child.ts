@@ -33,7 +33,13 @@ const sample = (conversations: number) => {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-  samples.push({ conversations, rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), elapsedMs: Math.round(performance.now() - started) });
+  samples.push({
+    conversations,
+    rssMb: mb(m.rss),
+    heapUsedMb: mb(m.heapUsed),
+    externalMb: mb(m.external),
+    elapsedMs: Math.round(performance.now() - started),
+  });
 };
 sample(0);
 let next = 0;
@@ -58,4 +64,6 @@ const loop = async () => {
 await Promise.all(Array.from({ length: config.model.sequences }, loop));
 if (done % every !== 0) sample(done);
 await model.close();
-process.stdout.write(`${JSON.stringify({ conversations: done, sequences: config.model.sequences, maxTokens, generatedTokens, every, samples, truncated })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ conversations: done, sequences: config.model.sequences, maxTokens, generatedTokens, every, samples, truncated })}\n`,
+);

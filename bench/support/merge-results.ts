@@ -10,8 +10,15 @@ export function mergeResults(previous: Record<string, unknown>, run: Record<stri
   const earlier = Array.isArray(previous.mergedRuns) ? previous.mergedRuns : [];
   // Sections 1 and 2 come from the same conversations.
   const runSections = (sections as number[]).flatMap((s) => (s === 1 || s === 2 ? [1, 2] : [s]));
-  const vs = figures.vsLlamaServer || previous.vsLlamaServer
-    ? { vsLlamaServer: mergeVs(previous.vsLlamaServer, (figures.vsLlamaServer as VsLlamaServer | undefined) ?? { note: VS_NOTE, peerSettings: {}, entries: {} }, runSections) }
-    : {};
+  const vs =
+    figures.vsLlamaServer || previous.vsLlamaServer
+      ? {
+          vsLlamaServer: mergeVs(
+            previous.vsLlamaServer,
+            (figures.vsLlamaServer as VsLlamaServer | undefined) ?? { note: VS_NOTE, peerSettings: {}, entries: {} },
+            runSections,
+          ),
+        }
+      : {};
   return { ...previous, ...figures, ...vs, mergedRuns: [...earlier, { command, startedAt, quick, sections, machine, targets, cpu, durationSec }] };
 }

@@ -35,7 +35,8 @@ export function composeNaiveGateway(deps: { config: Config; db: Db; redisUrl: st
       logger,
       accept: async (message) => {
         const stored = await storeInTransaction(db, message);
-        if (!stored.answered) await queue.queue.add("turn", { conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
+        if (!stored.answered)
+          await queue.queue.add("turn", { conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
         return stored;
       },
       channels: new InboundRepository(db),
@@ -66,7 +67,13 @@ function storeInTransaction(db: Db, message: InboundMessage): Promise<StoredInbo
       select: { id: true, conversationId: true, status: true },
     });
     if (existing) {
-      return { messageId: existing.id, conversationId: existing.conversationId, businessId: channel.businessId, duplicate: true, answered: existing.status !== "received" };
+      return {
+        messageId: existing.id,
+        conversationId: existing.conversationId,
+        businessId: channel.businessId,
+        duplicate: true,
+        answered: existing.status !== "received",
+      };
     }
     const contact = await tx.contact.upsert({
       where: { channelId_platformUserId: { channelId: channel.id, platformUserId: message.senderId } },

@@ -49,7 +49,8 @@ export function composeOneStatementGateway(deps: { config: Config; db: Db; redis
         const channel = await findChannel(message.channelKind, message.platformAccountId);
         if (!channel?.enabled) throw new InputError("UNKNOWN_CHANNEL", `no active ${message.channelKind} channel ${message.platformAccountId}`, 404);
         const stored = await storeInOneStatement(db, channel, message);
-        if (!stored.answered) await queue.enqueueTurn({ conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
+        if (!stored.answered)
+          await queue.enqueueTurn({ conversationId: stored.conversationId, messageId: stored.messageId, businessId: stored.businessId });
         return stored;
       },
       channels,

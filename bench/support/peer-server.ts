@@ -65,7 +65,10 @@ export async function startPeer(
     await server.stop();
     throw error;
   }
-  const command = server.commandLine.replace(/ -m \S+/, " -m <model>").replace(/ --port \d+/, " --port <free>").replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`);
+  const command = server.commandLine
+    .replace(/ -m \S+/, " -m <model>")
+    .replace(/ --port \d+/, " --port <free>")
+    .replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`);
   return {
     settings: `${command} (defaults otherwise: --cache-ram 8192 MiB host-RAM prompt cache, --slot-prompt-similarity 0.1, --cache-reuse 0, unified KV off with explicit --parallel; prompts as token ids)`,
     countPromptTokens: (prompt) => vocabulary.format.countPrompt(prompt),

@@ -19,7 +19,20 @@ export interface Target {
 /** Naive: the stateless worst case (the sequence cleared, the whole prompt re-read every turn), which no current engine does. */
 export function conversationTable(results: ReadonlyArray<readonly [string, ConversationResult]>): string {
   const rows: Array<Array<string | number>> = [
-    ["conversation", "turns", "trims at turn", "evaluated ours", "evaluated llama-server", "evaluated naive", "naive/ours", "TTFT p50 2.. ours ms", "TTFT p50 2.. llama-server ms", "TTFT p50 2.. naive ms", "TTFT mean ours ms", "TTFT mean naive ms"],
+    [
+      "conversation",
+      "turns",
+      "trims at turn",
+      "evaluated ours",
+      "evaluated llama-server",
+      "evaluated naive",
+      "naive/ours",
+      "TTFT p50 2.. ours ms",
+      "TTFT p50 2.. llama-server ms",
+      "TTFT p50 2.. naive ms",
+      "TTFT mean ours ms",
+      "TTFT mean naive ms",
+    ],
   ];
   for (const [label, r] of results) {
     const ttft = ttftSummary(r);
@@ -43,7 +56,18 @@ export function conversationTable(results: ReadonlyArray<readonly [string, Conve
 
 export function perTurnTable(label: string, r: ConversationResult): string {
   const rows: Array<Array<string | number>> = [
-    ["turn", "prompt tokens", "evaluated ours", "shifted ours", "evaluated llama-server", "evaluated naive", "TTFT ours ms", "TTFT llama-server ms", "TTFT naive ms", "reply tokens gen/retok"],
+    [
+      "turn",
+      "prompt tokens",
+      "evaluated ours",
+      "shifted ours",
+      "evaluated llama-server",
+      "evaluated naive",
+      "TTFT ours ms",
+      "TTFT llama-server ms",
+      "TTFT naive ms",
+      "reply tokens gen/retok",
+    ],
   ];
   r.ours.forEach((ours, i) =>
     rows.push([
@@ -64,16 +88,62 @@ export function perTurnTable(label: string, r: ConversationResult): string {
 
 export function throughputTable(r: ThroughputResult, threads: number, contexts = 1): string {
   const rows: Array<Array<string | number>> = [
-    ["engine", "concurrent", "conversations", "contexts", "threads", "rounds", "tokens", "wall ms", "tokens/s", "x vs 1", "stopped early", "decode only tokens/s", "decode only x vs 1", "ours / llama-server"],
+    [
+      "engine",
+      "concurrent",
+      "conversations",
+      "contexts",
+      "threads",
+      "rounds",
+      "tokens",
+      "wall ms",
+      "tokens/s",
+      "x vs 1",
+      "stopped early",
+      "decode only tokens/s",
+      "decode only x vs 1",
+      "ours / llama-server",
+    ],
   ];
   const slotsOf = (l: LevelResult, scattered: boolean) => (scattered || l.slots.length === 1 ? l.slots.join(",") : `${l.slots[0]}-${l.slots.at(-1)}`);
   for (const l of [...r.levels, ...(r.scattered ? [r.scattered] : [])]) {
     const scattered = l === r.scattered;
     const engine = scattered ? undefined : r.decodeOnly.find((d) => d.concurrent === l.concurrent);
     const peer = scattered ? undefined : r.llamaServer?.levels.find((p) => p.concurrent === l.concurrent);
-    rows.push(["ours", l.concurrent, slotsOf(l, scattered), contexts, threads, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly, engine?.tokensPerSec ?? Number.NaN, engine?.speedupVsOne ?? Number.NaN, peer ? round(l.tokensPerSec / peer.tokensPerSec, 2) : "-"]);
+    rows.push([
+      "ours",
+      l.concurrent,
+      slotsOf(l, scattered),
+      contexts,
+      threads,
+      l.rounds,
+      l.generatedTokens,
+      l.wallMs,
+      l.tokensPerSec,
+      l.speedupVsOne,
+      l.stoppedEarly,
+      engine?.tokensPerSec ?? Number.NaN,
+      engine?.speedupVsOne ?? Number.NaN,
+      peer ? round(l.tokensPerSec / peer.tokensPerSec, 2) : "-",
+    ]);
   }
-  for (const l of r.llamaServer?.levels ?? []) rows.push(["llama-server", l.concurrent, slotsOf(l, false), "-", threads, l.rounds, l.generatedTokens, l.wallMs, l.tokensPerSec, l.speedupVsOne, l.stoppedEarly, "-", "-", "-"]);
+  for (const l of r.llamaServer?.levels ?? [])
+    rows.push([
+      "llama-server",
+      l.concurrent,
+      slotsOf(l, false),
+      "-",
+      threads,
+      l.rounds,
+      l.generatedTokens,
+      l.wallMs,
+      l.tokensPerSec,
+      l.speedupVsOne,
+      l.stoppedEarly,
+      "-",
+      "-",
+      "-",
+    ]);
   return formatTable(rows);
 }
 
@@ -104,9 +174,24 @@ export function prismaCallsTable(r: OverheadResult): string {
 }
 
 export function ingestTable(r: IngestResult): string {
-  const rows: Array<Array<string | number>> = [["run", "posted", "202", "200 dup", "errors", "jobs queued", "wall ms", "msg/s", "CPU ms/msg", "PG CPU ms/msg", "p50 ms", "p99 ms"]];
+  const rows: Array<Array<string | number>> = [
+    ["run", "posted", "202", "200 dup", "errors", "jobs queued", "wall ms", "msg/s", "CPU ms/msg", "PG CPU ms/msg", "p50 ms", "p99 ms"],
+  ];
   for (const run of r.runs) {
-    rows.push([run.mode, run.posted, run.accepted, run.duplicates, run.errors, run.jobsQueued, run.wallMs, run.perSec, run.cpuMsPerMessage, run.postgresCpuMsPerMessage ?? Number.NaN, run.latencyMs.p50, run.latencyMs.p99]);
+    rows.push([
+      run.mode,
+      run.posted,
+      run.accepted,
+      run.duplicates,
+      run.errors,
+      run.jobsQueued,
+      run.wallMs,
+      run.perSec,
+      run.cpuMsPerMessage,
+      run.postgresCpuMsPerMessage ?? Number.NaN,
+      run.latencyMs.p50,
+      run.latencyMs.p99,
+    ]);
   }
   return formatTable(rows);
 }
@@ -119,7 +204,22 @@ export function memoryTable(r: MemoryResult): string {
 
 export function kvDiskTable(r: KvDiskResult): string {
   const rows: Array<Array<string | number>> = [
-    ["prompt tokens", "reps", "(a) re-evaluate p50 ms", "(b) save disk p50 ms", "fdatasync p50 ms", "(b) save RAM p50 ms", "file MB", "KV bytes/token", "(c) restore disk warm p50 ms", "(c) restore disk cold p50 ms", "(c) restore RAM p50 ms", "a/c warm", "a/c cold", "same 1st token"],
+    [
+      "prompt tokens",
+      "reps",
+      "(a) re-evaluate p50 ms",
+      "(b) save disk p50 ms",
+      "fdatasync p50 ms",
+      "(b) save RAM p50 ms",
+      "file MB",
+      "KV bytes/token",
+      "(c) restore disk warm p50 ms",
+      "(c) restore disk cold p50 ms",
+      "(c) restore RAM p50 ms",
+      "a/c warm",
+      "a/c cold",
+      "same 1st token",
+    ],
   ];
   for (const s of r.sizes) {
     rows.push([
@@ -143,10 +243,53 @@ export function kvDiskTable(r: KvDiskResult): string {
 }
 
 export function kvTiersTable(r: KvTiersResult): string {
-  const sources = (s: Record<string, number>) => Object.entries(s).map(([k, n]) => `${k} ${n}`).join(", ");
-  const rows: Array<Array<string | number>> = [["case", "setup", "prompt tokens", "evaluated p50", "evaluated max", "TTFT p50 ms", "TTFT p99 ms", "n", "cache from", "evicting turn TTFT p50 ms", "evicting turn evaluated p50"]];
-  for (const x of r.returning) rows.push(["returning conversation", x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), x.evictingTtftMs.p50, x.evictingEvaluatedTokens.p50]);
-  for (const x of r.newConversation) rows.push([`new conversation (message+template ${x.messageTokens})`, x.setup, x.promptTokens, x.evaluatedTokens.p50, x.evaluatedTokens.max, x.ttftMs.p50, x.ttftMs.p99, x.ttftMs.n, sources(x.sources), "-", "-"]);
+  const sources = (s: Record<string, number>) =>
+    Object.entries(s)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+  const rows: Array<Array<string | number>> = [
+    [
+      "case",
+      "setup",
+      "prompt tokens",
+      "evaluated p50",
+      "evaluated max",
+      "TTFT p50 ms",
+      "TTFT p99 ms",
+      "n",
+      "cache from",
+      "evicting turn TTFT p50 ms",
+      "evicting turn evaluated p50",
+    ],
+  ];
+  for (const x of r.returning)
+    rows.push([
+      "returning conversation",
+      x.setup,
+      x.promptTokens,
+      x.evaluatedTokens.p50,
+      x.evaluatedTokens.max,
+      x.ttftMs.p50,
+      x.ttftMs.p99,
+      x.ttftMs.n,
+      sources(x.sources),
+      x.evictingTtftMs.p50,
+      x.evictingEvaluatedTokens.p50,
+    ]);
+  for (const x of r.newConversation)
+    rows.push([
+      `new conversation (message+template ${x.messageTokens})`,
+      x.setup,
+      x.promptTokens,
+      x.evaluatedTokens.p50,
+      x.evaluatedTokens.max,
+      x.ttftMs.p50,
+      x.ttftMs.p99,
+      x.ttftMs.n,
+      sources(x.sources),
+      "-",
+      "-",
+    ]);
   return formatTable(rows);
 }
 
@@ -155,7 +298,9 @@ export function targetsTable(targets: readonly Target[]): string {
 }
 
 export function scaleTable(r: ScaleResult): string {
-  const rows: Array<Array<string | number>> = [["operation", "empty p50 ms", "empty p99 ms", "loaded p50 ms", "loaded p99 ms", "p50 loaded/empty", "p99 loaded/empty", "samples"]];
+  const rows: Array<Array<string | number>> = [
+    ["operation", "empty p50 ms", "empty p99 ms", "loaded p50 ms", "loaded p99 ms", "p50 loaded/empty", "p99 loaded/empty", "samples"],
+  ];
   for (const op of SCALE_OPERATIONS) {
     const e = r.empty.latencyMs[op];
     const l = r.loaded.latencyMs[op];

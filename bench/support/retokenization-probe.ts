@@ -32,7 +32,9 @@ for (const [i, text] of BAKERY_MESSAGES.slice(0, 5).entries()) {
   const tokens = wrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer);
   const cached = sequence.contextTokens;
   const { firstDifferentIndex } = sequence.compareContextTokens(tokens);
-  process.stdout.write(`turn ${i + 1}: prompt ${tokens.length} tokens; KV cache holds ${cached.length}; reused ${firstDifferentIndex}, evaluated ${tokens.length - firstDifferentIndex}\n`);
+  process.stdout.write(
+    `turn ${i + 1}: prompt ${tokens.length} tokens; KV cache holds ${cached.length}; reused ${firstDifferentIndex}, evaluated ${tokens.length - firstDifferentIndex}\n`,
+  );
   if (i > 0 && firstDifferentIndex < cached.length) {
     process.stdout.write(`  KV cache : ${show(cached, firstDifferentIndex)}\n  prompt   : ${show(tokens, firstDifferentIndex)}\n`);
   }

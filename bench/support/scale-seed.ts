@@ -32,7 +32,10 @@ export async function seedScale(databaseUrl: string, shape: ScaleShape): Promise
   try {
     if (shape.businesses === 0) return { messages: 0, contacts: 0, ms: 0 };
     await client.query("begin");
-    await client.query(`insert into "Business" (id, slug, name) select gen_random_uuid(), 'scale-' || i, 'Scale ' || i from generate_series(1, $1::int) i`, [shape.businesses]);
+    await client.query(
+      `insert into "Business" (id, slug, name) select gen_random_uuid(), 'scale-' || i, 'Scale ' || i from generate_series(1, $1::int) i`,
+      [shape.businesses],
+    );
     await client.query(`
       insert into "Channel" (id, "businessId", kind, "platformAccountId", name)
       select gen_random_uuid(), b.id, k.kind::"ChannelKind", k.prefix || b.slug, k.kind
@@ -73,7 +76,9 @@ export async function seedScale(databaseUrl: string, shape: ScaleShape): Promise
       from pair where k % 10 = 0`);
     // All of them older than /metrics' five-minute window: the recent traffic is the fixtures' (seedRecentTurns), the same before and after.
     await client.query(`update "Turn" set "createdAt" = least("createdAt", now() - interval '10 minutes') where worker = 'bench'`);
-    const { rows } = await client.query<{ messages: string; contacts: string }>(`select (select count(*) from pair) * 2 as messages, (select count(*) from "Contact" where "platformUserId" like '%scale-%') as contacts`);
+    const { rows } = await client.query<{ messages: string; contacts: string }>(
+      `select (select count(*) from pair) * 2 as messages, (select count(*) from "Contact" where "platformUserId" like '%scale-%') as contacts`,
+    );
     await client.query("commit");
     // As a database that has been running: rows frozen and hint bits set (the first read of a freshly
     // loaded page writes it), statistics current, and nothing left for autovacuum or a checkpoint to

@@ -47,7 +47,11 @@ export async function startPostgres(config: Config): Promise<Service> {
       await adminQuery(`drop database if exists "${name}" with (force)`);
       throw error;
     }
-    return { url: url.toString(), kind: `scratch database ${name} on local PostgreSQL`, stop: () => adminQuery(`drop database if exists "${name}" with (force)`) };
+    return {
+      url: url.toString(),
+      kind: `scratch database ${name} on local PostgreSQL`,
+      stop: () => adminQuery(`drop database if exists "${name}" with (force)`),
+    };
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), "parlor-bench-pglite-"));
   const embedded = await startEmbeddedPostgres(dir);

@@ -60,7 +60,10 @@ export async function withLoad<T>(body: () => Promise<T>): Promise<{ result: T; 
 }
 
 /** A model label and width for the entries: "tiny" is the 64-wide built-in model. */
-export function modelOf(label: { readonly tiny: boolean; readonly width?: number | undefined; readonly path: string }): { model: string; width: number | null } {
+export function modelOf(label: { readonly tiny: boolean; readonly width?: number | undefined; readonly path: string }): {
+  model: string;
+  width: number | null;
+} {
   if (label.tiny) return { model: "tiny", width: 64 };
   if (label.width) return { model: `random-${label.width}`, width: label.width };
   return { model: label.path.split("/").at(-1) ?? label.path, width: null };
@@ -71,19 +74,43 @@ type Common = Pick<VsEntry, "section" | "figure" | "model" | "width" | "threads"
 /** Higher is faster: ours / llama-server. */
 export function speedEntry(c: Common, ours: number, llamaServer: number, unit: string, min = 1): VsEntry {
   const ratio = round(ours / llamaServer, 2);
-  return finish(c, { ratio, ratioIs: `ours / llama-server ${unit} (> 1: ours faster)`, target: `>= ${min.toFixed(1)}x`, met: ratio >= min, ours, llamaServer, unit });
+  return finish(c, {
+    ratio,
+    ratioIs: `ours / llama-server ${unit} (> 1: ours faster)`,
+    target: `>= ${min.toFixed(1)}x`,
+    met: ratio >= min,
+    ours,
+    llamaServer,
+    unit,
+  });
 }
 
 /** Lower is faster: llama-server ms / ours ms. */
 export function latencyEntry(c: Common, oursMs: number, llamaServerMs: number, min = 1): VsEntry {
   const ratio = round(llamaServerMs / oursMs, 2);
-  return finish(c, { ratio, ratioIs: "llama-server ms / ours ms (> 1: ours faster)", target: `>= ${min.toFixed(1)}x`, met: ratio >= min, ours: oursMs, llamaServer: llamaServerMs, unit: "ms" });
+  return finish(c, {
+    ratio,
+    ratioIs: "llama-server ms / ours ms (> 1: ours faster)",
+    target: `>= ${min.toFixed(1)}x`,
+    met: ratio >= min,
+    ours: oursMs,
+    llamaServer: llamaServerMs,
+    unit: "ms",
+  });
 }
 
 /** Fewer is better: llama-server's evaluated tokens / ours; `met` as the caller decides (a bound, or >= 1). */
 export function evaluatedEntry(c: Common, ours: number, llamaServer: number, target: string, met: boolean): VsEntry {
   const ratio = round(llamaServer / ours, 2);
-  return finish(c, { ratio, ratioIs: "llama-server evaluated tokens / ours (> 1: ours evaluates fewer)", target, met, ours, llamaServer, unit: "tokens" });
+  return finish(c, {
+    ratio,
+    ratioIs: "llama-server evaluated tokens / ours (> 1: ours evaluates fewer)",
+    target,
+    met,
+    ours,
+    llamaServer,
+    unit: "tokens",
+  });
 }
 
 function finish(c: Common, rest: Pick<VsEntry, "ratio" | "ratioIs" | "target" | "met" | "ours" | "llamaServer" | "unit">): VsEntry {
@@ -107,15 +134,33 @@ export function mergeVs(previous: unknown, run: VsLlamaServer, runSections: read
 }
 
 function isVs(x: unknown): x is VsLlamaServer {
-  return typeof x === "object" && x !== null && typeof (x as VsLlamaServer).entries === "object" && typeof (x as VsLlamaServer).peerSettings === "object";
+  return (
+    typeof x === "object" && x !== null && typeof (x as VsLlamaServer).entries === "object" && typeof (x as VsLlamaServer).peerSettings === "object"
+  );
 }
 
 export function vsTable(vs: VsLlamaServer): string {
-  const rows: Array<Array<string | number>> = [["section", "figure", "model", "threads", "ours", "llama-server", "unit", "ratio", "target", "met", "load avg (1 min) start/end"]];
-  const entries = Object.values(vs.entries).sort((a, b) => a.section - b.section || a.figure.localeCompare(b.figure) || a.model.localeCompare(b.model));
+  const rows: Array<Array<string | number>> = [
+    ["section", "figure", "model", "threads", "ours", "llama-server", "unit", "ratio", "target", "met", "load avg (1 min) start/end"],
+  ];
+  const entries = Object.values(vs.entries).sort(
+    (a, b) => a.section - b.section || a.figure.localeCompare(b.figure) || a.model.localeCompare(b.model),
+  );
   for (const e of entries) {
     const load = `${e.loadavg.start.split(" ")[0]}/${e.loadavg.end.split(" ")[0]}`;
-    rows.push([e.section, e.figure, e.model, e.threads, round(e.ours, 1), round(e.llamaServer, 1), e.unit, e.ratio, e.target, e.met ? "yes" : "NO", load]);
+    rows.push([
+      e.section,
+      e.figure,
+      e.model,
+      e.threads,
+      round(e.ours, 1),
+      round(e.llamaServer, 1),
+      e.unit,
+      e.ratio,
+      e.target,
+      e.met ? "yes" : "NO",
+      load,
+    ]);
   }
   return formatTable(rows);
 }

@@ -30,7 +30,12 @@ export function chatTemplateOf(model: LlamaModel): ChatTemplate {
 function turnTemplateTokens(wrapper: ChatWrapper, model: LlamaModel): number {
   const count = (turns: Array<{ role: "user" | "assistant"; text: string }>) =>
     wrapper.generateContextState({ chatHistory: toChatHistory({ system: "s", turns }) }).contextText.tokenize(model.tokenizer).length;
-  const pair = count([{ role: "user", text: "a" }, { role: "assistant", text: "b" }, { role: "user", text: "c" }]) - count([{ role: "user", text: "c" }]);
+  const pair =
+    count([
+      { role: "user", text: "a" },
+      { role: "assistant", text: "b" },
+      { role: "user", text: "c" },
+    ]) - count([{ role: "user", text: "c" }]);
   const own = model.tokenize("a").length + model.tokenize("b").length;
   return Math.max(MIN_TURN_TEMPLATE_TOKENS, Math.ceil((pair - own) / 2));
 }

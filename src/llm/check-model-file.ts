@@ -7,7 +7,11 @@ export async function checkModelFile(modelPath: string): Promise<void> {
   try {
     handle = await open(modelPath, "r");
   } catch (error) {
-    throw new FatalError("MODEL_FILE_MISSING", `model file not found or unreadable: ${modelPath} (set MODEL_PATH to a Llama-2-chat GGUF file, or run npm run model:pull)`, { cause: error });
+    throw new FatalError(
+      "MODEL_FILE_MISSING",
+      `model file not found or unreadable: ${modelPath} (set MODEL_PATH to a Llama-2-chat GGUF file, or run npm run model:pull)`,
+      { cause: error },
+    );
   }
   try {
     const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);

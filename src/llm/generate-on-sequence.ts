@@ -61,7 +61,11 @@ function stopIndex(text: string, stopTexts: readonly string[], from: number): nu
  * ourselves rather than through LlamaChat, because LlamaChat tokenizes the whole history again on
  * every call, and the prompt must be given as tokens to keep the generated reply's tokens.
  */
-export async function generateOnSequence(sequence: LlamaContextSequence, input: readonly Token[], options: SequenceGenerateOptions): Promise<SequenceGeneration> {
+export async function generateOnSequence(
+  sequence: LlamaContextSequence,
+  input: readonly Token[],
+  options: SequenceGenerateOptions,
+): Promise<SequenceGeneration> {
   const model = sequence.model;
   if (input.length === 0) throw new Error("cannot generate after an empty prompt");
   const room = sequence.context.contextSize - input.length;

@@ -59,7 +59,13 @@ export class KvStateDir {
    */
   static async fingerprintOf(modelPath: string, kvCacheType: string | undefined, sequencesPerContext: readonly number[]): Promise<string> {
     const s = await stat(modelPath);
-    return JSON.stringify({ model: path.resolve(modelPath), size: s.size, mtimeMs: s.mtimeMs, kv: kvCacheType ?? "F16", sequences: sequencesPerContext });
+    return JSON.stringify({
+      model: path.resolve(modelPath),
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+      kv: kvCacheType ?? "F16",
+      sequences: sequencesPerContext,
+    });
   }
 
   /** The file name for a conversation, the same in every tier: a hash, never the key itself. */
@@ -139,7 +145,8 @@ export class KvStateDir {
     try {
       const sidecar = JSON.parse(await readFile(`${claimed}${SIDECAR}`, "utf8")) as Sidecar;
       const state = await stat(`${claimed}${STATE}`);
-      if (sidecar.fingerprint !== this.fingerprint || state.size !== sidecar.fileSize || Date.now() - state.mtimeMs > this.options.maxAgeMs) return undefined;
+      if (sidecar.fingerprint !== this.fingerprint || state.size !== sidecar.fileSize || Date.now() - state.mtimeMs > this.options.maxAgeMs)
+        return undefined;
       await sequence.clearHistory();
       await sequence.loadStateFromFile(`${claimed}${STATE}`, { acceptRisk: true });
       const held = sequence.contextTokens;

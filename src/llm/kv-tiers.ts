@@ -54,7 +54,14 @@ export class KvTiers {
       ramOff = "why" in size ? size.why : size.bytes === 0 ? "LLM_KV_RAM_MB=0" : undefined;
     }
     let tiers = new KvTiers(ram, disk, ramOff, fingerprint);
-    if (tiers.ram && !(await tiers.ram.ensureDir().then(() => true, () => false))) tiers = new KvTiers(undefined, disk, `${tiers.ram.dir} cannot be written`, fingerprint);
+    if (
+      tiers.ram &&
+      !(await tiers.ram.ensureDir().then(
+        () => true,
+        () => false,
+      ))
+    )
+      tiers = new KvTiers(undefined, disk, `${tiers.ram.dir} cannot be written`, fingerprint);
     if (!tiers.ram && !tiers.disk) return undefined;
     await tiers.prune();
     for (const tier of [tiers.ram, tiers.disk]) await tier?.pruneOtherModels();
@@ -63,7 +70,10 @@ export class KvTiers {
 
   get description(): string {
     const mb = (d: KvStateDir) => Math.round(d.maxBytes / 2 ** 20);
-    return [this.ram ? `RAM ${mb(this.ram)} MB in ${this.ram.dir}` : `no RAM tier (${this.ramOff ?? "off"})`, this.disk ? `disk ${mb(this.disk)} MB in ${this.disk.dir}` : "no disk tier"].join(", ");
+    return [
+      this.ram ? `RAM ${mb(this.ram)} MB in ${this.ram.dir}` : `no RAM tier (${this.ramOff ?? "off"})`,
+      this.disk ? `disk ${mb(this.disk)} MB in ${this.disk.dir}` : "no disk tier",
+    ].join(", ");
   }
 
   /** Saves an evicted conversation into the nearest tier; the RAM tier's overflow moves to disk in the background. */
@@ -72,7 +82,10 @@ export class KvTiers {
     await this.moving.get(name);
     // Known to forget until written: an erasure arriving meanwhile must not miss the file.
     const saving = this.saveNearest(key, sequence, evaluated);
-    const tracked = saving.then(() => undefined, () => undefined);
+    const tracked = saving.then(
+      () => undefined,
+      () => undefined,
+    );
     this.moving.set(name, tracked);
     try {
       return await saving;
@@ -134,7 +147,10 @@ export class KvTiers {
   /** Runs a RAM-to-disk move of `name`, known to restore, save and forget of that name until done. */
   private async move(name: string, copy: () => Promise<boolean>): Promise<void> {
     const done = copy().then(() => this.disk?.prune());
-    const tracked = done.then(() => undefined, () => undefined);
+    const tracked = done.then(
+      () => undefined,
+      () => undefined,
+    );
     this.moving.set(name, tracked);
     try {
       await tracked;

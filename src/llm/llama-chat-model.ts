@@ -39,7 +39,6 @@ export interface LlamaChatModelOptions {
   readonly trimShift?: boolean | undefined;
 }
 
-
 /** A chat model on node-llama-cpp (Llama-2-chat by default, any chat GGUF by its own template): one model, one context, several sequences shared by the worker's turns. */
 export class LlamaChatModel implements ChatModel {
   /** From the model file: any chat GGUF gets its own template (Llama-2-chat's when it names none). */
@@ -67,7 +66,11 @@ export class LlamaChatModel implements ChatModel {
     // Persona prefixes take at most a quarter of the nearest tier, beside the conversations.
     const nearest = kvTiers?.ram ?? kvTiers?.disk;
     const personaPrefixes = (this.personaPrefixes =
-      nearest && options.kvTiers && options.kvTiers.personaPrefix !== false ? new PersonaPrefixes({ dir: nearest.dir, maxBytes: nearest.maxBytes / 4, maxAgeMs: options.kvTiers.maxAgeMs }, (system) => this.format.systemPrefix(system)) : undefined);
+      nearest && options.kvTiers && options.kvTiers.personaPrefix !== false
+        ? new PersonaPrefixes({ dir: nearest.dir, maxBytes: nearest.maxBytes / 4, maxAgeMs: options.kvTiers.maxAgeMs }, (system) =>
+            this.format.systemPrefix(system),
+          )
+        : undefined);
     if (kvTiers && options.kvTiers) {
       const every = Math.max(1000, Math.min(options.kvTiers.maxAgeMs / 4, 15 * 60_000));
       this.pruning = setInterval(() => void kvTiers.prune().then(() => personaPrefixes?.prune()), every).unref();
@@ -82,13 +85,20 @@ export class LlamaChatModel implements ChatModel {
   static async load(options: LlamaChatModelOptions): Promise<LlamaChatModel> {
     await checkModelFile(options.modelPath);
     const local = await localBinding();
-    const llama = await getLlama({ gpu: false, build: "never", maxThreads: options.threads * Math.max(1, Math.min(options.contexts ?? 1, options.sequences)), logLevel: LlamaLogLevel.error });
+    const llama = await getLlama({
+      gpu: false,
+      build: "never",
+      maxThreads: options.threads * Math.max(1, Math.min(options.contexts ?? 1, options.sequences)),
+      logLevel: LlamaLogLevel.error,
+    });
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: options.modelPath });
     } catch (error) {
       await llama.dispose();
-      throw new FatalError("MODEL_FILE_CORRUPT", `model file could not be loaded: ${options.modelPath} (${(error as Error).message})`, { cause: error });
+      throw new FatalError("MODEL_FILE_CORRUPT", `model file could not be loaded: ${options.modelPath} (${(error as Error).message})`, {
+        cause: error,
+      });
     }
     // Several contexts decode in parallel, each on its own threads; sequences are spread over them.
     const contextCount = Math.max(1, Math.min(options.contexts ?? 1, options.sequences));
@@ -101,13 +111,17 @@ export class LlamaChatModel implements ChatModel {
         sequences: perContext,
         threads: options.threads,
         batching: { itemPrioritizationStrategy: inSequenceOrder },
-        ...(options.kvCacheType ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never } : {}),
+        ...(options.kvCacheType
+          ? { experimentalKvCacheKeyType: options.kvCacheType as never, experimentalKvCacheValueType: options.kvCacheType as never }
+          : {}),
       });
       contexts.push(context);
       for (let i = 0; i < perContext; i++) sequences.push({ sequence: context.getSequence(), group: c, slot: i });
     }
     const perContext = contexts.map((_, c) => sequences.filter((s) => s.group === c).length);
-    const kvTiers = options.kvTiers ? await KvTiers.open(options.kvTiers, await KvStateDir.fingerprintOf(options.modelPath, options.kvCacheType, perContext)) : undefined;
+    const kvTiers = options.kvTiers
+      ? await KvTiers.open(options.kvTiers, await KvStateDir.fingerprintOf(options.modelPath, options.kvCacheType, perContext))
+      : undefined;
     return new LlamaChatModel(llama, model, contexts, new SequencePool(sequences), options, kvTiers, await describeBinding(llama.buildType, local));
   }
 

@@ -39,12 +39,7 @@ export interface PullModelResult {
   alreadyPresent: boolean;
 }
 
-export type ModelPullErrorCode =
-  | "MODEL_PULL_HTTP"
-  | "MODEL_PULL_NETWORK"
-  | "MODEL_PULL_ABORTED"
-  | "MODEL_PULL_NOT_GGUF"
-  | "MODEL_PULL_SIZE_MISMATCH";
+export type ModelPullErrorCode = "MODEL_PULL_HTTP" | "MODEL_PULL_NETWORK" | "MODEL_PULL_ABORTED" | "MODEL_PULL_NOT_GGUF" | "MODEL_PULL_SIZE_MISMATCH";
 
 export class ModelPullError extends Error {
   override name = "ModelPullError";
@@ -91,12 +86,7 @@ export class ModelPullAbortedError extends ModelPullError {
 /** The bytes received are not a GGUF model or not the announced size. */
 export class ModelPullIntegrityError extends ModelPullError {
   override name = "ModelPullIntegrityError";
-  constructor(
-    code: "MODEL_PULL_NOT_GGUF" | "MODEL_PULL_SIZE_MISMATCH",
-    message: string,
-    url: string,
-    file: string,
-  ) {
+  constructor(code: "MODEL_PULL_NOT_GGUF" | "MODEL_PULL_SIZE_MISMATCH", message: string, url: string, file: string) {
     super(code, message, url, file);
   }
 }
@@ -132,8 +122,7 @@ export async function pullModel(opts: PullModelOptions): Promise<PullModelResult
     if (tooLong) await rm(partPath, { force: true });
     throw new ModelPullIntegrityError(
       "MODEL_PULL_SIZE_MISMATCH",
-      `${partPath} has ${bytes} bytes but ${url} announced ${outcome.total}` +
-        (tooLong ? "; the partial file was deleted" : "; run again to resume"),
+      `${partPath} has ${bytes} bytes but ${url} announced ${outcome.total}` + (tooLong ? "; the partial file was deleted" : "; run again to resume"),
       url,
       partPath,
     );
@@ -225,21 +214,11 @@ async function downloadOnce(ctx: DownloadContext, offset: number): Promise<Downl
   return { total, resumed: start > 0 };
 }
 
-function transportError(
-  err: unknown,
-  ctx: DownloadContext,
-  what: string,
-  resumable: boolean,
-): ModelPullError {
+function transportError(err: unknown, ctx: DownloadContext, what: string, resumable: boolean): ModelPullError {
   if (ctx.signal?.aborted) return new ModelPullAbortedError(ctx.url, ctx.partPath, { cause: err });
   const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
   const hint = resumable ? `; run again to resume from ${ctx.partPath}` : "";
-  return new ModelPullNetworkError(
-    `${what} (${reason})${hint}`,
-    ctx.url,
-    ctx.partPath,
-    { cause: err },
-  );
+  return new ModelPullNetworkError(`${what} (${reason})${hint}`, ctx.url, ctx.partPath, { cause: err });
 }
 
 function isFileSystemError(err: unknown): boolean {

@@ -38,7 +38,11 @@ export async function bindingKey(): Promise<BindingKey> {
   const commit = await bundleHead(path.join(dir, "llama", "gitRelease.bundle"));
   const hash = createHash("sha256");
   const patches = (await readdir(bindingPatchesDir).catch(() => [] as string[])).filter((f) => f.endsWith(".diff")).sort();
-  for (const file of patches) hash.update(`${file}\0`).update(await readFile(path.join(bindingPatchesDir, file))).update("\0");
+  for (const file of patches)
+    hash
+      .update(`${file}\0`)
+      .update(await readFile(path.join(bindingPatchesDir, file)))
+      .update("\0");
   hash.update(await readFile(buildScript));
   const recipe = hash.digest("hex").slice(0, 12);
   return { version, commit, recipe, key: `${version}-${commit}-${recipe}` };
@@ -68,11 +72,17 @@ export interface LocalBinding {
 /** Links the cached local build for the current key where node-llama-cpp looks for one; call before getLlama(). */
 export async function linkLocalBinding(): Promise<LocalBinding> {
   // Without the patches or the build script (an image that copied only dist/), there is no key and no local build.
-  const key = await bindingKey().then((k) => k.key, (error: Error) => error);
+  const key = await bindingKey().then(
+    (k) => k.key,
+    (error: Error) => error,
+  );
   if (key instanceof Error) return { key: "unknown", reason: `no cache key (${key.message})` };
   const platformDir = path.join(nodeLlamaCppDir(), "llama", "localBuilds", `${process.platform}-${process.arch}`);
   const built = path.join(bindingCacheDir, key);
-  const current = await lstat(platformDir).then((s) => (s.isSymbolicLink() ? readlink(platformDir) : "not a link"), () => undefined);
+  const current = await lstat(platformDir).then(
+    (s) => (s.isSymbolicLink() ? readlink(platformDir) : "not a link"),
+    () => undefined,
+  );
   try {
     if (!existsSync(path.join(built, "buildDone.status"))) {
       // A link to another key's build (older patches or recipe) is dropped; a folder node-llama-cpp built itself is left alone.

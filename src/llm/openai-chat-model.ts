@@ -30,7 +30,6 @@ export interface OpenAiChatModelOptions {
   readonly maxAttempts: number;
 }
 
-
 const RETRY_AFTER_MAX_MS = 30_000;
 
 /**
@@ -53,13 +52,25 @@ export class OpenAiChatModel implements ChatModel {
     try {
       res = await fetch(url, { headers: headers(options.apiKey), signal: AbortSignal.timeout(options.timeoutMs) });
     } catch (error) {
-      throw new FatalError("LLM_ENGINE_UNREACHABLE", `the inference engine at ${options.baseUrl} does not answer (${reason(error)}); start it or fix LLM_BASE_URL`, { cause: error });
+      throw new FatalError(
+        "LLM_ENGINE_UNREACHABLE",
+        `the inference engine at ${options.baseUrl} does not answer (${reason(error)}); start it or fix LLM_BASE_URL`,
+        { cause: error },
+      );
     }
-    if (res.status === 401 || res.status === 403) throw new FatalError("LLM_ENGINE_UNAUTHORIZED", `the inference engine at ${options.baseUrl} refused the key (HTTP ${res.status}); check LLM_API_KEY`);
-    if (!res.ok) throw new FatalError("LLM_ENGINE_UNREACHABLE", `the inference engine at ${options.baseUrl} answered HTTP ${res.status} to GET /v1/models`);
+    if (res.status === 401 || res.status === 403)
+      throw new FatalError(
+        "LLM_ENGINE_UNAUTHORIZED",
+        `the inference engine at ${options.baseUrl} refused the key (HTTP ${res.status}); check LLM_API_KEY`,
+      );
+    if (!res.ok)
+      throw new FatalError("LLM_ENGINE_UNREACHABLE", `the inference engine at ${options.baseUrl} answered HTTP ${res.status} to GET /v1/models`);
     const listed = ((await res.json()) as { data?: Array<{ id?: string }> }).data?.map((m) => m.id ?? "") ?? [];
     if (!listed.includes(options.model)) {
-      throw new FatalError("LLM_MODEL_UNKNOWN", `the inference engine at ${options.baseUrl} serves no model named "${options.model}"; it serves: ${listed.join(", ") || "nothing"} (set LLM_MODEL to one of them)`);
+      throw new FatalError(
+        "LLM_MODEL_UNKNOWN",
+        `the inference engine at ${options.baseUrl} serves no model named "${options.model}"; it serves: ${listed.join(", ") || "nothing"} (set LLM_MODEL to one of them)`,
+      );
     }
     return new OpenAiChatModel(options);
   }
@@ -129,7 +140,8 @@ export class OpenAiChatModel implements ChatModel {
       } catch (error) {
         signal.removeEventListener("abort", onAbort);
         if (signal.aborted) return null;
-        if (attempt >= this.options.maxAttempts) throw new EngineUnavailableError(`the inference engine does not answer (${reason(error)})`, { cause: error });
+        if (attempt >= this.options.maxAttempts)
+          throw new EngineUnavailableError(`the inference engine does not answer (${reason(error)})`, { cause: error });
         await pause(Math.min(250 * 2 ** attempt, 5000), signal);
         continue;
       } finally {
@@ -142,8 +154,10 @@ export class OpenAiChatModel implements ChatModel {
         await pause(retryAfterMs(res.headers.get("retry-after")) ?? Math.min(500 * 2 ** attempt, 10_000), signal);
         continue;
       }
-      if (res.status === 429 || res.status === 503 || res.status >= 500) throw new EngineUnavailableError(`the inference engine answered HTTP ${res.status}: ${detail}`);
-      if (res.status === 404) throw new FatalError("LLM_MODEL_UNKNOWN", `the inference engine does not know model "${this.options.model}" (HTTP 404: ${detail})`);
+      if (res.status === 429 || res.status === 503 || res.status >= 500)
+        throw new EngineUnavailableError(`the inference engine answered HTTP ${res.status}: ${detail}`);
+      if (res.status === 404)
+        throw new FatalError("LLM_MODEL_UNKNOWN", `the inference engine does not know model "${this.options.model}" (HTTP 404: ${detail})`);
       throw new FatalError("LLM_ENGINE_REFUSED", `the inference engine refused the request (HTTP ${res.status}: ${detail})`);
     }
   }
@@ -210,7 +224,11 @@ export class OpenAiChatModel implements ChatModel {
   async forget(conversationKey: string): Promise<void> {
     if (this.options.slots <= 0) return;
     const slot = slotOf(conversationKey, this.options.slots);
-    await fetch(`${this.options.baseUrl.replace(/\/+$/, "")}/slots/${slot}?action=erase`, { method: "POST", headers: headers(this.options.apiKey), signal: AbortSignal.timeout(this.options.timeoutMs) }).catch(() => undefined);
+    await fetch(`${this.options.baseUrl.replace(/\/+$/, "")}/slots/${slot}?action=erase`, {
+      method: "POST",
+      headers: headers(this.options.apiKey),
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -240,7 +258,6 @@ export function retryAfterMs(value: string | null): number | undefined {
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), RETRY_AFTER_MAX_MS) : undefined;
 }
-
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -44,7 +44,10 @@ export class PersonaPrefixes {
   }
 
   private fileOf(prefix: readonly Token[]): string {
-    const hash = createHash("sha256").update(new Uint8Array(Uint32Array.from(prefix).buffer)).digest("hex").slice(0, 32);
+    const hash = createHash("sha256")
+      .update(new Uint8Array(Uint32Array.from(prefix).buffer))
+      .digest("hex")
+      .slice(0, 32);
     return path.join(this.dir, `${hash}.kv`);
   }
 
@@ -59,7 +62,12 @@ export class PersonaPrefixes {
     if (startsWith(sequence.contextTokens, prefix)) return undefined;
     const file = this.fileOf(prefix);
     await sequence.clearHistory();
-    if (await stat(file).then((s) => Date.now() - s.mtimeMs <= this.options.maxAgeMs, () => false)) {
+    if (
+      await stat(file).then(
+        (s) => Date.now() - s.mtimeMs <= this.options.maxAgeMs,
+        () => false,
+      )
+    ) {
       try {
         await sequence.loadStateFromFile(file, { acceptRisk: true });
         if (sequence.contextTokens.length === prefix.length && startsWith(sequence.contextTokens, prefix)) {

@@ -30,7 +30,12 @@ export function startsWith(tokens: readonly Token[], prefix: readonly Token[]): 
  * generated before it stays in the cache as generated. Anything else (a trimmed or merged history,
  * another conversation) is tokenized whole, and the engine reuses the common token prefix.
  */
-export function reusablePromptTokens(model: LlamaModel, next: LlamaText, last: EvaluatedPrompt | undefined, contextTokens: readonly Token[]): Token[] {
+export function reusablePromptTokens(
+  model: LlamaModel,
+  next: LlamaText,
+  last: EvaluatedPrompt | undefined,
+  contextTokens: readonly Token[],
+): Token[] {
   const whole = () => next.tokenize(model.tokenizer);
   if (last === undefined || !startsWith(contextTokens, last.tokens)) return whole();
   const previous = last.text.values;

@@ -77,7 +77,11 @@ export class ServerTokenCounter implements PromptCounter {
 
   async render(prompt: ChatPrompt): Promise<string> {
     if (this.dialect === "llama-server") return (await this.post<{ prompt: string }>("/apply-template", { messages: chatMessagesOf(prompt) })).prompt;
-    const { tokens } = await this.post<{ tokens: number[] }>("/tokenize", { model: this.options.model, messages: chatMessagesOf(prompt), add_generation_prompt: true });
+    const { tokens } = await this.post<{ tokens: number[] }>("/tokenize", {
+      model: this.options.model,
+      messages: chatMessagesOf(prompt),
+      add_generation_prompt: true,
+    });
     return (await this.post<{ prompt: string }>("/detokenize", { model: this.options.model, tokens })).prompt;
   }
 

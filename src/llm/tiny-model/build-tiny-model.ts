@@ -131,7 +131,10 @@ export async function ensureTinyChatModel(dir: string, family: TinyChatFamily): 
   return modelPath;
 }
 
-async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE, family?: TinyChatFamily): Promise<{
+async function tinyModelContents(
+  shape: RandomLlamaShape = TINY_MODEL_SHAPE,
+  family?: TinyChatFamily,
+): Promise<{
   metadata: GgufMetadataEntry[];
   tensors: GgufF32Tensor[];
 }> {
@@ -139,9 +142,7 @@ async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE, fam
   const { default: llamaTokenizer } = await import("llama-tokenizer-js");
   const base = llamaTokenizer.vocabById;
   if (base.length !== TINY_MODEL_VOCAB_SIZE) {
-    throw new Error(
-      `llama-tokenizer-js vocabulary has ${base.length} pieces, expected ${TINY_MODEL_VOCAB_SIZE}`,
-    );
+    throw new Error(`llama-tokenizer-js vocabulary has ${base.length} pieces, expected ${TINY_MODEL_VOCAB_SIZE}`);
   }
   const added = family?.controlTokens ?? [];
   const tokens = [...base, ...added];
@@ -159,12 +160,12 @@ async function tinyModelContents(shape: RandomLlamaShape = TINY_MODEL_SHAPE, fam
       id >= TINY_MODEL_VOCAB_SIZE
         ? TOKEN_TYPE.control
         : id === TINY_MODEL_UNK_TOKEN_ID
-        ? TOKEN_TYPE.unknown
-        : id === TINY_MODEL_BOS_TOKEN_ID || id === TINY_MODEL_EOS_TOKEN_ID
-          ? TOKEN_TYPE.control
-          : BYTE_TOKEN.test(piece)
-            ? TOKEN_TYPE.byte
-            : TOKEN_TYPE.normal;
+          ? TOKEN_TYPE.unknown
+          : id === TINY_MODEL_BOS_TOKEN_ID || id === TINY_MODEL_EOS_TOKEN_ID
+            ? TOKEN_TYPE.control
+            : BYTE_TOKEN.test(piece)
+              ? TOKEN_TYPE.byte
+              : TOKEN_TYPE.normal;
   });
 
   const u32 = (value: number) => ({ type: "uint32", value }) as const;
