@@ -75,9 +75,7 @@ export async function deliverReply(deps: DeliveryDeps, outboxId: string): Promis
   try {
     ({ platformMessageIds } = await adapter.send(delivery));
   } catch (error) {
-    const outcome = await settleUnsent(deps, delivery, error, readMarked, log);
-    const retryAfterMs = ((error instanceof PartialSendError ? error.cause : error) as PlatformTransportError | undefined)?.retryAfterMs;
-    return outcome === "retry" && typeof retryAfterMs === "number" ? { outcome, retryInMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) } : { outcome };
+    return settleUnsent(deps, delivery, error, readMarked, log);
   }
   return { outcome: await settleSent(deps, delivery, [...delivery.sentPlatformMessageIds, ...platformMessageIds], log) };
 }
@@ -127,7 +125,7 @@ async function settleUnsent(
   error: unknown,
   readMarked: boolean,
   log: Logger,
-): Promise<DeliveryOutcome> {
+): Promise<DeliveryResult> {
   const partial = error instanceof PartialSendError ? error : undefined;
   const cause = partial ? partial.cause : error;
   const progress: SendProgress = {
@@ -141,20 +139,21 @@ async function settleUnsent(
 
   if (!refused && repeatable && delivery.attempt < deps.maxAttempts) {
     if (!(await persist(deps, log, "could not put the reply back for a retry", () => deps.outbox.release(delivery.outboxId, reason, progress))))
-      return "unrecorded";
+      return { outcome: "unrecorded" };
     log.warn({ attempt: delivery.attempt, partsSent: progress.partsSent, err: error }, "the platform did not take the reply; will retry");
-    return "retry";
+    const asked = cause instanceof PlatformTransportError ? cause.retryAfterMs : undefined;
+    return asked === undefined ? { outcome: "retry" } : { outcome: "retry", retryInMs: Math.min(asked, MAX_RETRY_AFTER_MS) };
   }
   const failure =
     refused || repeatable ? reason : `UNKNOWN_OUTCOME: the platform may have taken the reply (${reason}); not resent to avoid a duplicate`;
   if (!(await persist(deps, log, "could not record the failed send", () => deps.outbox.markFailed(delivery.outboxId, failure, progress))))
-    return "unrecorded";
+    return { outcome: "unrecorded" };
   deps.events?.publish(delivery);
   log.error(
     { attempt: delivery.attempt, partsSent: progress.partsSent, err: error, unknownOutcome: !refused && !repeatable },
     "reply failed for good",
   );
-  return "failed";
+  return { outcome: "failed" };
 }
 
 /** Writes an outcome, trying again with backoff; false when the database would not take it. */
