@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { loadConfig } from "../src/config/index.js";
-import { bindingKey, nodeLlamaCppDir } from "../src/llm/native-binding.js";
+import { bindingKey, nodeLlamaCppDir } from "../src/adapters/llm/native-binding.js";
 import { chooseModel, wideRandomModel } from "./support/bench-model.js";
 import { measureDecodeOnly } from "./support/decode-only.js";
 

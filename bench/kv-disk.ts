@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { getLlama, Llama2ChatWrapper, LlamaLogLevel, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import type { Config } from "../src/config/index.js";
-import { toChatHistory } from "../src/llm/to-chat-history.js";
+import { toChatHistory } from "../src/adapters/llm/to-chat-history.js";
 import { bakeryMessage } from "./support/bakery-script.js";
 import type { ModelChoice } from "./support/bench-model.js";
 import type { Deadline } from "./support/deadline.js";

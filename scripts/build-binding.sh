@@ -4,7 +4,7 @@
 # (patches/binding/*.diff), once per node-llama-cpp version, llama.cpp commit and patch set, into a cache
 # outside the clone; then links it where node-llama-cpp looks for a local build
 # (node_modules/node-llama-cpp/llama/localBuilds/<platform>-<arch>) and prints the build's directory.
-# The app links it too at start-up (src/llm/native-binding.ts) and falls back to the prebuilt binary
+# The app links it too at start-up (src/adapters/llm/native-binding.ts) and falls back to the prebuilt binary
 # when no build exists. The build tree is kept per version and commit, so a patch change recompiles
 # only what it touched. Exits 0 without building (printing nothing) when cmake/g++/git are missing.
 set -euo pipefail

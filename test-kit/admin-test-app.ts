@@ -1,23 +1,23 @@
-import { isDatabaseUnreachable } from "../src/storage/db-unavailable.js";
+import { isDatabaseUnreachable } from "../src/adapters/storage/db-unavailable.js";
 import { BUSINESS_SETTING_DEFAULTS } from "../src/domain/business-settings.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
-import { issueApiKey } from "../src/admin/issue-api-key.js";
-import { GraphAccountVerifier } from "../src/channels/meta/graph-account-verifier.js";
+import { issueApiKey } from "../src/app/admin/issue-api-key.js";
+import { GraphAccountVerifier } from "../src/adapters/channels/meta/graph-account-verifier.js";
 import type { AdminStore } from "../src/ports/admin-store.js";
-import { installErrorHandler } from "../src/http/error-handler.js";
-import { registerAdminApi, type AdminApiDeps } from "../src/http/admin/register-admin-api.js";
-import { createLogger } from "../src/logging/create-logger.js";
-import { loadPersonaTemplate } from "../src/personas/persona-templates.js";
-import { createAdminStore } from "../src/storage/admin/admin-store.js";
-import type { Db } from "../src/storage/create-db.js";
-import { InboundRepository } from "../src/storage/ingest/inbound-repository.js";
-import { seedBusiness } from "../src/storage/seed-business.js";
+import { installErrorHandler } from "../src/adapters/http/error-handler.js";
+import { registerAdminApi, type AdminApiDeps } from "../src/adapters/http/admin/register-admin-api.js";
+import { createLogger } from "../src/adapters/logging/create-logger.js";
+import { loadPersonaTemplate } from "../src/domain/personas/persona-templates.js";
+import { createAdminStore } from "../src/adapters/storage/admin/admin-store.js";
+import type { Db } from "../src/adapters/storage/create-db.js";
+import { InboundRepository } from "../src/adapters/storage/ingest/inbound-repository.js";
+import { seedBusiness } from "../src/adapters/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestQueues } from "./test-queued-work.js";
 import { FakeGraphAccounts } from "./fake-graph-accounts.js";
-import { OwnerAlerts } from "../src/alerts/owner-alerts.js";
-import { PushRepository } from "../src/storage/admin/push-repository.js";
+import { OwnerAlerts } from "../src/app/alerts/owner-alerts.js";
+import { PushRepository } from "../src/adapters/storage/admin/push-repository.js";
 
 /** A whitespace "tokenizer": enough to test the budget without a model. */
 export const countWords = (text: string): number => text.split(/\s+/).filter(Boolean).length;

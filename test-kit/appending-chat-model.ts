@@ -1,6 +1,6 @@
 import type { ChatPrompt } from "../src/domain/chat-prompt.js";
 import type { ChatModel, GenerateOptions, Generation } from "../src/ports/chat-model.js";
-import { DelegatingChatModel } from "../src/llm/delegating-chat-model.js";
+import { DelegatingChatModel } from "../src/adapters/llm/delegating-chat-model.js";
 
 /**
  * The real model, whose real reply gets a sentence appended when the customer's newest message

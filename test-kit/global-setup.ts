@@ -1,7 +1,7 @@
 import pg from "pg";
 import { Redis } from "ioredis";
-import { ensureTinyModel } from "../src/llm/tiny-model/build-tiny-model.js";
-import { migrateDatabase } from "../src/storage/migrate-database.js";
+import { ensureTinyModel } from "../src/dev/tiny-model/build-tiny-model.js";
+import { migrateDatabase } from "../src/adapters/storage/migrate-database.js";
 import { databaseUrl, MODEL_CACHE_DIR, TEST_PG_ADMIN_URL, TEST_REDIS_URL, templateDatabaseName } from "./test-env.js";
 
 /** Once per run: services answer, the migrated template database exists, the tiny model is built. */

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
-import { stopChild } from "../src/embedded/embedded-redis.js";
-import { freePort } from "../src/embedded/free-port.js";
+import { stopChild } from "../src/dev/embedded-redis.js";
+import { freePort } from "../src/dev/free-port.js";
 
 const run = promisify(execFile);
 export const LLAMA_SERVER_MODEL_ALIAS = "parlor-test";

@@ -1,4 +1,4 @@
-import type { LlamaChatModel } from "../src/llm/llama-chat-model.js";
+import type { LlamaChatModel } from "../src/adapters/llm/llama-chat-model.js";
 
 export type NativeCall = (...args: unknown[]) => unknown;
 

@@ -1,5 +1,5 @@
-import { parsePersonaFile } from "../src/personas/persona-file.js";
-import type { Persona } from "../src/personas/persona-schema.js";
+import { parsePersonaFile } from "../src/domain/personas/persona-file.js";
+import type { Persona } from "../src/domain/personas/persona-schema.js";
 
 export const SUPPORT_FRONT_MATTER = `kind: support
 name: Rosa

@@ -3,8 +3,8 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { stopChild } from "../src/embedded/embedded-redis.js";
-import { freePort } from "../src/embedded/free-port.js";
+import { stopChild } from "../src/dev/embedded-redis.js";
+import { freePort } from "../src/dev/free-port.js";
 import { TEST_PG_ADMIN_URL } from "./test-env.js";
 
 /** Debian's pgbouncer (`apt-get install pgbouncer`; .ci/run installs it). */

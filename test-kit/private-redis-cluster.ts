@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { stopChild } from "../src/embedded/embedded-redis.js";
-import { freePort } from "../src/embedded/free-port.js";
+import { stopChild } from "../src/dev/embedded-redis.js";
+import { freePort } from "../src/dev/free-port.js";
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
-import { stopChild } from "../src/embedded/embedded-redis.js";
-import { freePort } from "../src/embedded/free-port.js";
+import { stopChild } from "../src/dev/embedded-redis.js";
+import { freePort } from "../src/dev/free-port.js";
 
 /** A redis-server of a test's own (loopback, nothing on disk), so it can be restarted: chaos and crash tests. */
 export class PrivateRedis {

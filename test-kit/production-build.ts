@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { lockDataDir } from "../src/embedded/data-dir-lock.js";
+import { lockDataDir } from "../src/dev/data-dir-lock.js";
 
 const ROOT = path.resolve(".");
 const DIST = path.join(ROOT, "dist");

@@ -1,6 +1,6 @@
 import type { ChatPrompt } from "../src/domain/chat-prompt.js";
 import type { GenerateOptions, Generation } from "../src/ports/chat-model.js";
-import { DelegatingChatModel } from "../src/llm/delegating-chat-model.js";
+import { DelegatingChatModel } from "../src/adapters/llm/delegating-chat-model.js";
 
 /** The real model, plus a record of every prompt it was asked to answer (a spy, not a fake). */
 export class RecordingChatModel extends DelegatingChatModel {

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from "../src/config/index.js";
 import type { BusinessSettings } from "../src/domain/business-settings.js";
-import type { Db } from "../src/storage/create-db.js";
+import type { Db } from "../src/adapters/storage/create-db.js";
 import { TEST_REDIS_URL } from "./test-env.js";
 
 /** A config as the processes build it, from an explicit environment (never the ambient one). */

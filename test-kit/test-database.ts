@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createDb, type Db } from "../src/storage/create-db.js";
+import { createDb, type Db } from "../src/adapters/storage/create-db.js";
 import { databaseUrl, TEST_PG_ADMIN_URL, templateDatabaseName } from "./test-env.js";
 
 export interface TestDatabase {

@@ -1,9 +1,9 @@
 import type { Logger } from "../src/ports/logger.js";
-import { BullQueuedWork } from "../src/queue/bull-queued-work.js";
-import { BullOutboxQueue } from "../src/queue/outbox-queue.js";
-import { createRedis, type RedisClient } from "../src/queue/redis-connection.js";
-import { RedisConversationEvents } from "../src/queue/redis-conversation-events.js";
-import { BullTurnQueue } from "../src/queue/turn-queue.js";
+import { BullQueuedWork } from "../src/adapters/queue/bull-queued-work.js";
+import { BullOutboxQueue } from "../src/adapters/queue/outbox-queue.js";
+import { createRedis, type RedisClient } from "../src/adapters/queue/redis-connection.js";
+import { RedisConversationEvents } from "../src/adapters/queue/redis-conversation-events.js";
+import { BullTurnQueue } from "../src/adapters/queue/turn-queue.js";
 import { TEST_REDIS_URL } from "./test-env.js";
 import { createTestPrefix } from "./test-redis.js";
 

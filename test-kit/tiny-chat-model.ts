@@ -1,5 +1,5 @@
-import { LlamaChatModel } from "../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../src/llm/tiny-model/build-tiny-model.js";
+import { LlamaChatModel } from "../src/adapters/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "./test-env.js";
 
 /** The real engine on the tiny random-weight model (real Llama-2 tokenizer and chat template; replies are noise). */

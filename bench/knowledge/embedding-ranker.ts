@@ -1,5 +1,5 @@
 import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbedding, type LlamaEmbeddingContext, type LlamaModel } from "node-llama-cpp";
-import type { Passage } from "../../src/knowledge/split-passages.js";
+import type { Passage } from "../../src/app/knowledge/split-passages.js";
 
 export interface EmbeddingHit {
   readonly passage: Passage;

@@ -1,4 +1,4 @@
-import type { Passage } from "../../src/knowledge/split-passages.js";
+import type { Passage } from "../../src/app/knowledge/split-passages.js";
 
 export interface LabelledQuestion {
   readonly business: string;

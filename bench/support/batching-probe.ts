@@ -4,7 +4,7 @@
  * conversations on the configured model (the tiny one without MODEL_PATH).
  *   npx tsx bench/support/batching-probe.ts [--rounds N] [--levels 1,4] [--passes 3]
  * Two models are loaded side by side, with and without the decode lockstep
- * (src/llm/decode-lockstep.ts), and their rounds alternate, so load on the machine hits both.
+ * (src/adapters/llm/decode-lockstep.ts), and their rounds alternate, so load on the machine hits both.
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/support/batching-probe.ts
  * It times the context's native decodeBatch and sampleToken calls by wrapping them (internal
  * fields of node-llama-cpp 3.21.1), and counts how many tokens each decode carried.
@@ -12,10 +12,10 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../src/config/index.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { bakeryMessage } from "./bakery-script.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
 import { chooseModel } from "./bench-model.js";
 import { spyOnNativeContexts } from "../../test-kit/native-context-spy.js";
 

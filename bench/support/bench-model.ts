@@ -1,6 +1,6 @@
 import type { Config } from "../../src/config/index.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureRandomLlama, ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { ensureRandomLlama, ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 
 export interface ModelChoice {
   readonly path: string;

@@ -8,12 +8,12 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { loadConfig } from "../../src/config/index.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { createRedis } from "../../src/queue/redis-connection.js";
-import { BullTurnQueue } from "../../src/queue/turn-queue.js";
-import { createDb } from "../../src/storage/create-db.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { createRedis } from "../../src/adapters/queue/redis-connection.js";
+import { BullTurnQueue } from "../../src/adapters/queue/turn-queue.js";
+import { createDb } from "../../src/adapters/storage/create-db.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
 import { deleteRedisPrefix, startPostgres, startRedis } from "./services.js";
 import { percentile } from "./stats.js";
 

@@ -9,8 +9,8 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { getLlama, LlamaChat, Llama2ChatWrapper, LlamaLogLevel } from "node-llama-cpp";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 
 const { values } = parseArgs({
   options: { threads: { type: "string", default: "1" }, persona: { type: "boolean", default: false }, model: { type: "string" } },

@@ -2,9 +2,9 @@ import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js
 import { performance } from "node:perf_hooks";
 import type { Config } from "../../src/config/index.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
-import { OpenAiChatModel, slotOf } from "../../src/llm/openai-chat-model.js";
-import { localPromptCounter } from "../../src/llm/prompt-counter.js";
-import { PromptFormat } from "../../src/llm/prompt-format.js";
+import { OpenAiChatModel, slotOf } from "../../src/adapters/llm/openai-chat-model.js";
+import { localPromptCounter } from "../../src/adapters/llm/prompt-counter.js";
+import { PromptFormat } from "../../src/adapters/llm/prompt-format.js";
 import type { ChatModel } from "../../src/ports/chat-model.js";
 import { LLAMA_SERVER_MODEL_ALIAS, LlamaServer } from "../../test-kit/llama-server.js";
 import { loadBenchModel, type ModelChoice } from "./bench-model.js";

@@ -5,8 +5,8 @@
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config/index.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { bakeryMessage } from "./bakery-script.js";
 import { chooseModel, loadBenchModel } from "./bench-model.js";
 

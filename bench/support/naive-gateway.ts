@@ -1,17 +1,17 @@
 import type { Config } from "../../src/config/index.js";
-import { ChatProfileRepository } from "../../src/storage/admin/chat-profile-repository.js";
+import { ChatProfileRepository } from "../../src/adapters/storage/admin/chat-profile-repository.js";
 import { InputError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
-import { buildApp } from "../../src/http/build-app.js";
+import { buildApp } from "../../src/adapters/http/build-app.js";
 import type { StoredInbound } from "../../src/ports/inbound-store.js";
 import type { Logger } from "../../src/ports/logger.js";
 import { httpSettings, webchatRouteDeps, type Gateway } from "../../src/main/compose-gateway.js";
-import { createRedis } from "../../src/queue/redis-connection.js";
-import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
-import { BullTurnQueue } from "../../src/queue/turn-queue.js";
-import { ConversationRepository } from "../../src/storage/turn/conversation-repository.js";
-import type { Db } from "../../src/storage/create-db.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
+import { createRedis } from "../../src/adapters/queue/redis-connection.js";
+import { RedisReplyBus } from "../../src/adapters/queue/redis-reply-bus.js";
+import { BullTurnQueue } from "../../src/adapters/queue/turn-queue.js";
+import { ConversationRepository } from "../../src/adapters/storage/turn/conversation-repository.js";
+import type { Db } from "../../src/adapters/storage/create-db.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
 
 /**
  * The NAIVE ingest baseline: the gateway's own HTTP app (buildApp, same routes and validation), but

@@ -2,7 +2,7 @@ import { BUSINESS_SETTING_DEFAULTS } from "../../src/domain/business-settings.js
 import { performance } from "node:perf_hooks";
 import type { Config } from "../../src/config/index.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
-import { PromptFormat } from "../../src/llm/prompt-format.js";
+import { PromptFormat } from "../../src/adapters/llm/prompt-format.js";
 import { LlamaServer } from "../../test-kit/llama-server.js";
 import type { ModelChoice } from "./bench-model.js";
 import { peerComplete } from "./llama-server-peer.js";

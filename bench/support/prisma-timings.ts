@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Db } from "../../src/storage/create-db.js";
+import type { Db } from "../../src/adapters/storage/create-db.js";
 
 export interface PrismaCall {
   readonly operation: string;

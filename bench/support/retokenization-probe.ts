@@ -7,9 +7,9 @@
  */
 import { getLlama, LlamaChat, Llama2ChatWrapper, LlamaLogLevel } from "node-llama-cpp";
 import type { ChatTurn } from "../../src/domain/chat-prompt.js";
-import { toChatHistory } from "../../src/llm/to-chat-history.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { toChatHistory } from "../../src/adapters/llm/to-chat-history.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { BAKERY_MESSAGES } from "./bakery-script.js";
 
 const modelPath = process.argv[2] ?? ".cache/models/tiny-llama2-chat.gguf";

@@ -5,9 +5,9 @@ import path from "node:path";
 import pg from "pg";
 import { Redis } from "ioredis";
 import type { Config } from "../../src/config/index.js";
-import { startEmbeddedPostgres } from "../../src/embedded/embedded-postgres.js";
-import { startEmbeddedRedis } from "../../src/embedded/embedded-redis.js";
-import { migrateDatabase } from "../../src/storage/migrate-database.js";
+import { startEmbeddedPostgres } from "../../src/dev/embedded-postgres.js";
+import { startEmbeddedRedis } from "../../src/dev/embedded-redis.js";
+import { migrateDatabase } from "../../src/adapters/storage/migrate-database.js";
 
 /** Where the bench looks for a PostgreSQL it may create a scratch database in (when DATABASE_URL is not set). */
 export const LOCAL_PG_ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres";

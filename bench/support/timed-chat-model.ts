@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import type { ChatModel, GenerateOptions, Generation } from "../../src/ports/chat-model.js";
-import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
+import { DelegatingChatModel } from "../../src/adapters/llm/delegating-chat-model.js";
 
 export interface GenerateTiming {
   readonly conversationKey: string | undefined;

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { WebchatAdapter, WebchatEvent } from "../../src/channels/webchat/webchat-adapter.js";
+import type { WebchatAdapter, WebchatEvent } from "../../src/adapters/channels/webchat/webchat-adapter.js";
 import type { ChannelAdapter, OutboundDelivery, SendResult } from "../../src/ports/channel-adapter.js";
 
 /** The real web chat adapter, with performance.now() taken when the worker calls send(). */

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
-import { parseSecretKey } from "../secrets/secret-box.js";
+import { parseSecretKey } from "../domain/secrets/secret-box.js";
 
 const optionalUrl = (protocols: string[]) =>
   z

@@ -1,12 +1,12 @@
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
-import { channelNotVerified, DEFAULT_NAMES } from "../admin/add-channel.js";
-import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
+import { channelNotVerified, DEFAULT_NAMES } from "../app/admin/add-channel.js";
+import { GraphAccountVerifier } from "../adapters/channels/meta/graph-account-verifier.js";
 import { InputError } from "../domain/errors.js";
-import { sealChannelCredentials } from "../secrets/channel-credentials.js";
-import { parseSecretKey } from "../secrets/secret-box.js";
-import { createDb } from "../storage/create-db.js";
+import { sealChannelCredentials } from "../domain/secrets/channel-credentials.js";
+import { parseSecretKey } from "../domain/secrets/secret-box.js";
+import { createDb } from "../adapters/storage/create-db.js";
 import { runMain } from "./run-main.js";
 
 const KINDS = ["whatsapp_cloud", "instagram", "whatsapp_web"] as const;

@@ -1,10 +1,10 @@
 import type { Agent } from "node:https";
-import { OwnerAlerts } from "../alerts/owner-alerts.js";
+import { OwnerAlerts } from "../app/alerts/owner-alerts.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../ports/logger.js";
-import { parseSecretKey } from "../secrets/secret-box.js";
-import type { Db } from "../storage/create-db.js";
-import { PushRepository } from "../storage/admin/push-repository.js";
+import { parseSecretKey } from "../domain/secrets/secret-box.js";
+import type { Db } from "../adapters/storage/create-db.js";
+import { PushRepository } from "../adapters/storage/admin/push-repository.js";
 
 /** Owner alerts (Web Push) as the gateway and the worker both build them from config. */
 export function composeOwnerAlerts(config: Config, db: Db, logger: Logger, agent?: Agent): OwnerAlerts {

@@ -1,21 +1,21 @@
 import type { Config } from "../config/index.js";
-import { InstagramAdapter } from "../channels/instagram/instagram-adapter.js";
-import { GraphAccountVerifier } from "../channels/meta/graph-account-verifier.js";
-import { GraphClient } from "../channels/meta/graph-client.js";
-import { createStatusUpdater } from "../channels/whatsapp-cloud/apply-status-updates.js";
-import { outboundStatusStore } from "../storage/turn/update-outbound-status.js";
-import { WhatsappCloudAdapter } from "../channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
+import { InstagramAdapter } from "../adapters/channels/instagram/instagram-adapter.js";
+import { GraphAccountVerifier } from "../adapters/channels/meta/graph-account-verifier.js";
+import { GraphClient } from "../adapters/channels/meta/graph-client.js";
+import { createStatusUpdater } from "../adapters/channels/whatsapp-cloud/apply-status-updates.js";
+import { outboundStatusStore } from "../adapters/storage/turn/update-outbound-status.js";
+import { WhatsappCloudAdapter } from "../adapters/channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
 import { FatalError } from "../domain/errors.js";
 import type { InboundMessage } from "../domain/inbound-message.js";
-import type { ErasureDeps } from "../admin/erase-contacts.js";
-import type { MetaDataDeletionApp, MetaDataDeletionRouteDeps } from "../http/meta-data-deletion-routes.js";
-import type { MetaWebhookRouteDeps } from "../channels/meta/meta-webhook-routes.js";
+import type { ErasureDeps } from "../app/admin/erase-contacts.js";
+import type { MetaDataDeletionApp, MetaDataDeletionRouteDeps } from "../adapters/http/meta-data-deletion-routes.js";
+import type { MetaWebhookRouteDeps } from "../adapters/channels/meta/meta-webhook-routes.js";
 import type { ChannelAdapter } from "../ports/channel-adapter.js";
 import type { InboundStore } from "../ports/inbound-store.js";
 import type { Logger } from "../ports/logger.js";
-import { EncryptedChannelCredentials, type ChannelCredentials } from "../secrets/channel-credentials.js";
-import { parseSecretKey } from "../secrets/secret-box.js";
-import type { Db } from "../storage/create-db.js";
+import { EncryptedChannelCredentials, type ChannelCredentials } from "../domain/secrets/channel-credentials.js";
+import { parseSecretKey } from "../domain/secrets/secret-box.js";
+import type { Db } from "../adapters/storage/create-db.js";
 
 /** Sealed credentials from ChannelSecret rows, opened with CHANNEL_SECRETS_KEY. */
 export function channelCredentials(config: Config, db: Db): ChannelCredentials {

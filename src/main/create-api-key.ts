@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { issueApiKey } from "../admin/issue-api-key.js";
+import { issueApiKey } from "../app/admin/issue-api-key.js";
 import { loadConfig } from "../config/index.js";
 import { InputError } from "../domain/errors.js";
-import { ApiKeyRepository } from "../storage/admin/api-key-repository.js";
-import { createDb } from "../storage/create-db.js";
+import { ApiKeyRepository } from "../adapters/storage/admin/api-key-repository.js";
+import { createDb } from "../adapters/storage/create-db.js";
 import { runMain } from "./run-main.js";
 
 const USAGE = 'usage: npm run api-key:create -- (--owner | --business <slug>) [--name "<label>"]';

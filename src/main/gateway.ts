@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/index.js";
-import { createLogger } from "../logging/create-logger.js";
-import { createDb } from "../storage/create-db.js";
+import { createLogger } from "../adapters/logging/create-logger.js";
+import { createDb } from "../adapters/storage/create-db.js";
 import { composeGateway } from "./compose-gateway.js";
 import { TEST_TIMINGS_VARIABLE, testTimingsFrom } from "./compose-options.js";
 import { runMain, STOP_MARGIN_MS } from "./run-main.js";

@@ -1,21 +1,21 @@
 import type { InboundMessage } from "../domain/inbound-message.js";
 import type { OwnerMessage } from "../domain/owner-message.js";
-import { createWwebClient, type WwebClientOptions } from "../channels/whatsapp-web/create-wweb-client.js";
-import { startWhatsappWebChannel } from "../channels/whatsapp-web/start-whatsapp-web-channel.js";
-import { WhatsappWebAdapter } from "../channels/whatsapp-web/whatsapp-web-adapter.js";
-import type { WhatsappWebChannel } from "../channels/whatsapp-web/whatsapp-web-channel.js";
-import type { WwebClient } from "../channels/whatsapp-web/wweb-client.js";
+import { createWwebClient, type WwebClientOptions } from "../adapters/channels/whatsapp-web/create-wweb-client.js";
+import { startWhatsappWebChannel } from "../adapters/channels/whatsapp-web/start-whatsapp-web-channel.js";
+import { WhatsappWebAdapter } from "../adapters/channels/whatsapp-web/whatsapp-web-adapter.js";
+import type { WhatsappWebChannel } from "../adapters/channels/whatsapp-web/whatsapp-web-channel.js";
+import type { WwebClient } from "../adapters/channels/whatsapp-web/wweb-client.js";
 import type { Config } from "../config/index.js";
-import { acceptInbound } from "../ingest/accept-inbound.js";
-import { announceStored } from "../ingest/announce-stored.js";
-import { RedisConversationEvents } from "../queue/redis-conversation-events.js";
-import { acceptOwnerMessage } from "../ingest/accept-owner-message.js";
+import { acceptInbound } from "../app/ingest/accept-inbound.js";
+import { announceStored } from "../app/ingest/announce-stored.js";
+import { RedisConversationEvents } from "../adapters/queue/redis-conversation-events.js";
+import { acceptOwnerMessage } from "../app/ingest/accept-owner-message.js";
 import type { Logger } from "../ports/logger.js";
-import { createRedis } from "../queue/redis-connection.js";
-import { BullTurnQueue } from "../queue/turn-queue.js";
-import type { Db } from "../storage/create-db.js";
-import { InboundRepository } from "../storage/ingest/inbound-repository.js";
-import { OwnerMessageRepository } from "../storage/turn/owner-message-repository.js";
+import { createRedis } from "../adapters/queue/redis-connection.js";
+import { BullTurnQueue } from "../adapters/queue/turn-queue.js";
+import type { Db } from "../adapters/storage/create-db.js";
+import { InboundRepository } from "../adapters/storage/ingest/inbound-repository.js";
+import { OwnerMessageRepository } from "../adapters/storage/turn/owner-message-repository.js";
 
 /** How often the host looks for whatsapp_web channels added or removed (e.g. from the console). */
 const RESCAN_MS = 5000;

@@ -1,9 +1,9 @@
 import type { Config } from "../config/index.js";
-import { LlamaChatModel } from "../llm/llama-chat-model.js";
-import { OpenAiChatModel } from "../llm/openai-chat-model.js";
-import { localPromptCounter, type PromptCounter } from "../llm/prompt-counter.js";
-import { PromptFormat } from "../llm/prompt-format.js";
-import { ServerTokenCounter } from "../llm/server-token-counter.js";
+import { LlamaChatModel } from "../adapters/llm/llama-chat-model.js";
+import { OpenAiChatModel } from "../adapters/llm/openai-chat-model.js";
+import { localPromptCounter, type PromptCounter } from "../adapters/llm/prompt-counter.js";
+import { PromptFormat } from "../adapters/llm/prompt-format.js";
+import { ServerTokenCounter } from "../adapters/llm/server-token-counter.js";
 import type { ChatModel } from "../ports/chat-model.js";
 
 /** The worker's model: node-llama-cpp in this process (LLM_ENGINE=embedded), or an inference engine over the OpenAI-compatible API. */

@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/index.js";
-import { describeTakeOver } from "../embedded/data-dir-lock.js";
-import { startEmbeddedPostgres } from "../embedded/embedded-postgres.js";
-import { migrateDatabase } from "../storage/migrate-database.js";
+import { describeTakeOver } from "../dev/data-dir-lock.js";
+import { startEmbeddedPostgres } from "../dev/embedded-postgres.js";
+import { migrateDatabase } from "../adapters/storage/migrate-database.js";
 import path from "node:path";
 import { personaConversionLines } from "./persona-conversion-lines.js";
 import { runMain } from "./run-main.js";

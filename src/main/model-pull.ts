@@ -11,8 +11,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { catalogListing, catalogModel, MODEL_CATALOG } from "../llm/model-catalog.js";
-import { ModelPullError, pullModel, type PullProgress } from "../llm/model-pull.js";
+import { catalogListing, catalogModel, MODEL_CATALOG } from "../adapters/llm/model-catalog.js";
+import { ModelPullError, pullModel, type PullProgress } from "../adapters/llm/model-pull.js";
 
 const DEFAULT_MODEL = MODEL_CATALOG[0]!;
 export const DEFAULT_MODEL_OUT = `models/${DEFAULT_MODEL.file}`;

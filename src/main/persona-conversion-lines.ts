@@ -1,4 +1,4 @@
-import type { PersonaConversionReport } from "../storage/convert-legacy-personas.js";
+import type { PersonaConversionReport } from "../adapters/storage/convert-legacy-personas.js";
 
 /** What a migration did to stored personas, for the person running it; nothing when it did nothing. */
 export function personaConversionLines(report: PersonaConversionReport): string[] {

@@ -2,10 +2,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.js";
 import { InputError } from "../domain/errors.js";
-import { readPersonaFile } from "../personas/persona-file.js";
-import { DEFAULT_PERSONA_TEMPLATE, loadPersonaTemplate, type PersonaTemplate } from "../personas/persona-templates.js";
-import { createDb } from "../storage/create-db.js";
-import { seedBusiness } from "../storage/seed-business.js";
+import { readPersonaFile } from "../domain/personas/persona-file.js";
+import { DEFAULT_PERSONA_TEMPLATE, loadPersonaTemplate, type PersonaTemplate } from "../domain/personas/persona-templates.js";
+import { createDb } from "../adapters/storage/create-db.js";
+import { seedBusiness } from "../adapters/storage/seed-business.js";
 import { runMain } from "./run-main.js";
 
 /**

@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/index.js";
 import { loadChatModel } from "./load-chat-model.js";
-import { createLogger } from "../logging/create-logger.js";
-import { createDb } from "../storage/create-db.js";
+import { createLogger } from "../adapters/logging/create-logger.js";
+import { createDb } from "../adapters/storage/create-db.js";
 import { composeWorker } from "./compose-worker.js";
 import { TEST_TIMINGS_VARIABLE, testTimingsFrom } from "./compose-options.js";
 import { hostWhatsappWebChannels } from "./host-whatsapp-web.js";

@@ -12,7 +12,7 @@ import type { ConsoleSessionStore } from "./console-session-store.js";
 import type { ErasureStore } from "./erasure-store.js";
 import type { PushStore } from "./push-store.js";
 
-// What the admin API reads and writes, as plain records: no Prisma types past src/storage. One
+// What the admin API reads and writes, as plain records: no Prisma types past src/adapters/storage. One
 // port per aggregate under ports/admin/; AdminStore bundles them for the admin API. Every method
 // that takes a businessId only ever touches rows of that business.
 export interface AdminStore {

@@ -1,4 +1,4 @@
-import type { SealedSecret } from "../secrets/secret-box.js";
+import type { SealedSecret } from "../domain/secrets/secret-box.js";
 
 /** What an alert is about; each API key chooses which kinds its devices get. */
 export type AlertKind = "handoff" | "waiting";

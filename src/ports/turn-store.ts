@@ -1,6 +1,6 @@
 import type { BusinessSettings } from "../domain/business-settings.js";
 import type { ChannelKind } from "../domain/inbound-message.js";
-import type { TurnPersona } from "../personas/stored-persona.js";
+import type { TurnPersona } from "../domain/personas/stored-persona.js";
 import type { KnowledgeStamp } from "./knowledge-store.js";
 
 export interface HistoryMessage {

@@ -1,4 +1,4 @@
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { runMain } from "../../src/main/run-main.js";
 
 /**

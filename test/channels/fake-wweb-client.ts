@@ -1,4 +1,4 @@
-import type { WwebChat, WwebClient, WwebEvents, WwebMessage } from "../../src/channels/whatsapp-web/wweb-client.js";
+import type { WwebChat, WwebClient, WwebEvents, WwebMessage } from "../../src/adapters/channels/whatsapp-web/wweb-client.js";
 
 /** A whatsapp-web.js stand-in with the library's event names and message shapes; records what it is asked to do. */
 export class FakeWwebClient implements WwebClient {

@@ -1,5 +1,5 @@
 import { FatalError } from "../../src/domain/errors.js";
-import type { ChannelCredentials, ChannelCredentialsRef, MetaCredentials } from "../../src/secrets/channel-credentials.js";
+import type { ChannelCredentials, ChannelCredentialsRef, MetaCredentials } from "../../src/domain/secrets/channel-credentials.js";
 
 /** Test resolver: credentials by credentialsRef from a map (production decrypts, see EncryptedChannelCredentials). */
 export class InMemoryCredentials implements ChannelCredentials {

@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import { signMetaPayload } from "../../src/channels/meta/meta-signature.js";
-import { installErrorHandler } from "../../src/http/error-handler.js";
-import { readRejectedBodies } from "../../src/http/read-rejected-body.js";
-import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "../../src/channels/meta/meta-webhook-routes.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { signMetaPayload } from "../../src/adapters/channels/meta/meta-signature.js";
+import { installErrorHandler } from "../../src/adapters/http/error-handler.js";
+import { readRejectedBodies } from "../../src/adapters/http/read-rejected-body.js";
+import { registerMetaWebhookRoutes, type MetaWebhookRouteDeps } from "../../src/adapters/channels/meta/meta-webhook-routes.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 
 export const WHATSAPP_APP = { appSecret: "wa-app-secret-0123456789abcdef", verifyToken: "wa-verify-token" } as const;
 export const INSTAGRAM_APP = { appSecret: "ig-app-secret-fedcba9876543210", verifyToken: "ig-verify-token" } as const;

@@ -1,4 +1,4 @@
-import type { Db } from "../../src/storage/create-db.js";
+import type { Db } from "../../src/adapters/storage/create-db.js";
 
 export const WA_PHONE_NUMBER_ID = "106540352242922";
 export const IG_ACCOUNT_ID = "17841405822304914";

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
-import { DelegatingChatModel } from "../../src/llm/delegating-chat-model.js";
+import { DelegatingChatModel } from "../../src/adapters/llm/delegating-chat-model.js";
 import type { ChatModel, GenerateOptions, Generation } from "../../src/ports/chat-model.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS } from "../../test-kit/test-browser.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/adapters/storage/admin/api-key-repository.js";
 import { launchTestBrowser, SCREENSHOTS } from "../../test-kit/test-browser.js";
 import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/adapters/storage/admin/api-key-repository.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Browser, BrowserContext, CDPSession } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/adapters/storage/admin/api-key-repository.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
 import { FakeWwebClient } from "../channels/fake-wweb-client.js";
 import { FakeGraphAccounts } from "../../test-kit/fake-graph-accounts.js";

@@ -1,8 +1,8 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
+import { ApiKeyRepository } from "../../src/adapters/storage/admin/api-key-repository.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
 import type { Config } from "../../src/config/index.js";
-import type { Persona } from "../../src/personas/persona-schema.js";
-import { personaTokenBudget } from "../../src/personas/render-persona.js";
-import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
+import type { Persona } from "../../src/domain/personas/persona-schema.js";
+import { personaTokenBudget } from "../../src/domain/personas/render-persona.js";
+import { ApiKeyRepository } from "../../src/adapters/storage/admin/api-key-repository.js";
 import { launchTestBrowser, openRecordedPage, SCREENSHOTS, signInToConsole } from "../../test-kit/test-browser.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

@@ -4,7 +4,7 @@ import net from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeGateway, type RunningGateway } from "../../src/main/compose-gateway.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { requestFrom } from "../../test-kit/loopback-client.js";
 import { defaultWebchatLimitsEnv, testConfig } from "../../test-kit/test-config.js";
 import { TEST_REDIS_URL } from "../../test-kit/test-env.js";

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { composeGateway, type RunningGateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { createAdminStore } from "../../src/storage/admin/admin-store.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { createAdminStore } from "../../src/adapters/storage/admin/admin-store.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
 import { FakeGraphAccounts } from "../../test-kit/fake-graph-accounts.js";
 import { requestFrom } from "../../test-kit/loopback-client.js";
 import { defaultWebchatLimitsEnv, testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";

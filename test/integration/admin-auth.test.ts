@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey, sha256Hasher, type SecretHasher } from "../../src/admin/api-key-secret.js";
+import { generateApiKey, sha256Hasher, type SecretHasher } from "../../src/app/admin/api-key-secret.js";
 import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import { runEntry } from "../../test-kit/run-entry.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatProfileRepository } from "../../src/storage/admin/chat-profile-repository.js";
+import { ChatProfileRepository } from "../../src/adapters/storage/admin/chat-profile-repository.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 

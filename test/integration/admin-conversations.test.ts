@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EncryptedChannelCredentials } from "../../src/secrets/channel-credentials.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
-import { TurnRepository } from "../../src/storage/turn/turn-repository.js";
+import { EncryptedChannelCredentials } from "../../src/domain/secrets/channel-credentials.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
+import { TurnRepository } from "../../src/adapters/storage/turn/turn-repository.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { errorFields } from "../../test-kit/error-fields.js";

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { TURN_QUEUE, turnJobId } from "../../src/queue/queue-names.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
+import { TURN_QUEUE, turnJobId } from "../../src/adapters/queue/queue-names.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { createTestQueues, type TestQueues } from "../../test-kit/test-queued-work.js";

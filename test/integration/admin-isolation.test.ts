@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPersonaFile } from "../../src/personas/persona-file.js";
+import { readPersonaFile } from "../../src/domain/personas/persona-file.js";
 import { buildAdminTestApp, createAdminTestDatabase, ownerAuth, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KNOWLEDGE_LIMITS } from "../../src/http/admin/routes/knowledge-routes.js";
+import { KNOWLEDGE_LIMITS } from "../../src/adapters/http/admin/routes/knowledge-routes.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { errorFields } from "../../test-kit/error-fields.js";

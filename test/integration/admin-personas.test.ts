@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/embedded/free-port.js";
-import { adminRoutes } from "../../src/http/admin/routes/all-routes.js";
-import { createDb } from "../../src/storage/create-db.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { freePort } from "../../src/dev/free-port.js";
+import { adminRoutes } from "../../src/adapters/http/admin/routes/all-routes.js";
+import { createDb } from "../../src/adapters/storage/create-db.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
 import {
   buildAdminTestApp,
   countWords,

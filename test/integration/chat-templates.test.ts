@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { controlTextOf } from "../../src/guardrails/neutralise-control-text.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyChatModel, type TinyChatFamily } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
+import { controlTextOf } from "../../src/domain/guardrails/neutralise-control-text.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { ensureTinyChatModel, type TinyChatFamily } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/dev/tiny-model/tiny-chat-families.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { ApiKeyRepository } from "../../src/storage/admin/api-key-repository.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { ApiKeyRepository } from "../../src/adapters/storage/admin/api-key-repository.js";
 import { buildAdminTestApp, seedShop } from "../../test-kit/admin-test-app.js";
 import { createTestDatabase } from "../../test-kit/test-database.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
 import { testConfig, TEST_BUSINESS_SETTINGS, updateBusinessSettings } from "../../test-kit/test-config.js";
 import { TEST_TIMINGS_VARIABLE } from "../../src/main/compose-options.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

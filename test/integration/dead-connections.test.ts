@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../../src/storage/create-db.js";
+import { createDb } from "../../src/adapters/storage/create-db.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // PostgreSQL ends connections in the middle of transactions (a restart, a failover, an

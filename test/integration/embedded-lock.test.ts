@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "../../src/embedded/embedded-postgres.js";
+import { startEmbeddedPostgres } from "../../src/dev/embedded-postgres.js";
 import { startApp, type AppProcess } from "../../test-kit/app-process.js";
 import { runEntry } from "../../test-kit/run-entry.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";

@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { updateOutboundStatus } from "../../src/storage/turn/update-outbound-status.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
+import { updateOutboundStatus } from "../../src/adapters/storage/turn/update-outbound-status.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
 import type { SaveReplyInput } from "../../src/ports/turn-store.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
-import { OutboxRepository } from "../../src/storage/turn/outbox-repository.js";
-import { ReconcileRepository } from "../../src/storage/turn/reconcile-repository.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
-import { TurnRepository } from "../../src/storage/turn/turn-repository.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
+import { OutboxRepository } from "../../src/adapters/storage/turn/outbox-repository.js";
+import { ReconcileRepository } from "../../src/adapters/storage/turn/reconcile-repository.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
+import { TurnRepository } from "../../src/adapters/storage/turn/turn-repository.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // The storage side of a handoff against a real database: written with the reply or not at all,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import type { Db } from "../../src/storage/create-db.js";
+import type { Db } from "../../src/adapters/storage/create-db.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 
 // A business's FAQ entries and documents reach the model through the whole real pipeline (HTTP ->

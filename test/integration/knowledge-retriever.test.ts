@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KnowledgeRetriever, DEFAULT_RETRIEVER } from "../../src/knowledge/knowledge-retriever.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { KnowledgeRepository } from "../../src/storage/turn/knowledge-repository.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
+import { KnowledgeRetriever, DEFAULT_RETRIEVER } from "../../src/app/knowledge/knowledge-retriever.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { KnowledgeRepository } from "../../src/adapters/storage/turn/knowledge-repository.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // The worker's retriever over the real repository: an index per business, rebuilt only when

@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
-import { KvStateDir } from "../../src/llm/kv-state-dir.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { KvStateDir } from "../../src/adapters/llm/kv-state-dir.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Real node-llama-cpp on the tiny model; the RAM tier is a real tmpfs directory (/dev/shm).

@@ -1,11 +1,11 @@
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
-import { Pseudonyms } from "../../src/secrets/pseudonyms.js";
+import { Pseudonyms } from "../../src/domain/secrets/pseudonyms.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelKind } from "../../src/domain/inbound-message.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { turnJobId } from "../../src/queue/queue-names.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
+import { turnJobId } from "../../src/adapters/queue/queue-names.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
 import { IG_ACCOUNT_ID, seedMetaChannels, WA_PHONE_NUMBER_ID } from "../channels/seed-meta-channels.js";
 import { testConfig } from "../../test-kit/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptInbound } from "../../src/ingest/accept-inbound.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { createRedis, type RedisClient } from "../../src/queue/redis-connection.js";
-import { BullTurnQueue } from "../../src/queue/turn-queue.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
+import { acceptInbound } from "../../src/app/ingest/accept-inbound.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
+import { createRedis, type RedisClient } from "../../src/adapters/queue/redis-connection.js";
+import { BullTurnQueue } from "../../src/adapters/queue/turn-queue.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
 import { buildMetaTestApp, signedPost } from "../channels/meta-test-app.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

@@ -11,8 +11,8 @@ import {
   ModelPullNetworkError,
   pullModel,
   type PullProgress,
-} from "../../src/llm/model-pull.js";
-import { writeGguf } from "../../src/llm/tiny-model/gguf-writer.js";
+} from "../../src/adapters/llm/model-pull.js";
+import { writeGguf } from "../../src/dev/tiny-model/gguf-writer.js";
 
 /** One request as the server saw it. */
 interface Hit {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStatusUpdater } from "../../src/channels/whatsapp-cloud/apply-status-updates.js";
-import { parseCloudWebhook } from "../../src/channels/whatsapp-cloud/cloud-webhook-mapper.js";
-import { outboundStatusStore, updateOutboundStatus } from "../../src/storage/turn/update-outbound-status.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
+import { createStatusUpdater } from "../../src/adapters/channels/whatsapp-cloud/apply-status-updates.js";
+import { parseCloudWebhook } from "../../src/adapters/channels/whatsapp-cloud/cloud-webhook-mapper.js";
+import { outboundStatusStore, updateOutboundStatus } from "../../src/adapters/storage/turn/update-outbound-status.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
 import { seedMetaChannels } from "../channels/seed-meta-channels.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 

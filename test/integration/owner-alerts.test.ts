@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maskPhoneNumbers, OwnerAlerts } from "../../src/alerts/owner-alerts.js";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { createLogger } from "../../src/logging/create-logger.js";
-import { PushRepository } from "../../src/storage/admin/push-repository.js";
+import { maskPhoneNumbers, OwnerAlerts } from "../../src/app/alerts/owner-alerts.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
+import { PushRepository } from "../../src/adapters/storage/admin/push-repository.js";
 import { buildAdminTestApp, createAdminTestDatabase, seedShop, type AdminTestApp, type Shop } from "../../test-kit/admin-test-app.js";
 import { FakePushService } from "../../test-kit/fake-push-service.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPersonaFile } from "../../src/personas/persona-file.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
-import { migrateDatabase } from "../../src/storage/migrate-database.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
-import { TurnRepository } from "../../src/storage/turn/turn-repository.js";
+import { readPersonaFile } from "../../src/domain/personas/persona-file.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
+import { migrateDatabase } from "../../src/adapters/storage/migrate-database.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
+import { TurnRepository } from "../../src/adapters/storage/turn/turn-repository.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // A database from before personas were versioned whole, upgraded by the real `migrate` (the SQL

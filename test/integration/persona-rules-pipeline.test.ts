@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { createAdminStore } from "../../src/storage/admin/admin-store.js";
-import { PERSONA_INVALID_REPLY } from "../../src/worker/generate-reply.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { createAdminStore } from "../../src/adapters/storage/admin/admin-store.js";
+import { PERSONA_INVALID_REPLY } from "../../src/app/turn/generate-reply.js";
 import { AppendingChatModel } from "../../test-kit/appending-chat-model.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";
 

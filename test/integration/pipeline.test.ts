@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { printableText } from "../../src/domain/clean-text.js";
-import { neutraliseControlText } from "../../src/guardrails/neutralise-control-text.js";
+import { neutraliseControlText } from "../../src/domain/guardrails/neutralise-control-text.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
 import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { WebchatClient, type ChatLine } from "../../src/main/webchat-client.js";
 import { PrivateRedisCluster } from "../../test-kit/private-redis-cluster.js";
 import { startTestPipeline, type TestPipeline } from "../../test-kit/test-pipeline.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt, ChatTurn } from "../../src/domain/chat-prompt.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Counting, not timing: what a turn right after a trim evaluates, on the real engine.

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { composeGateway, type Gateway } from "../../src/main/compose-gateway.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { createRedis } from "../../src/queue/redis-connection.js";
-import { BullTurnQueue } from "../../src/queue/turn-queue.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { createRedis } from "../../src/adapters/queue/redis-connection.js";
+import { BullTurnQueue } from "../../src/adapters/queue/turn-queue.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
 import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 import { MODEL_CACHE_DIR, TEST_REDIS_URL } from "../../test-kit/test-env.js";

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import type { SaveReplyInput } from "../../src/ports/turn-store.js";
-import { InboundRepository } from "../../src/storage/ingest/inbound-repository.js";
-import { OutboxRepository } from "../../src/storage/turn/outbox-repository.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
-import { TurnRepository } from "../../src/storage/turn/turn-repository.js";
+import { InboundRepository } from "../../src/adapters/storage/ingest/inbound-repository.js";
+import { OutboxRepository } from "../../src/adapters/storage/turn/outbox-repository.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
+import { TurnRepository } from "../../src/adapters/storage/turn/turn-repository.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";
 
 // The turn path's single statements (load, save with its fence, claim) against a real database.

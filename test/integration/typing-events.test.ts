@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebchatAdapter } from "../../src/channels/webchat/webchat-adapter.js";
+import { WebchatAdapter } from "../../src/adapters/channels/webchat/webchat-adapter.js";
 import { isTypingEvent, type BusEvent } from "../../src/ports/reply-bus.js";
-import { RedisReplyBus } from "../../src/queue/redis-reply-bus.js";
+import { RedisReplyBus } from "../../src/adapters/queue/redis-reply-bus.js";
 import { TEST_REDIS_URL } from "../../test-kit/test-env.js";
 import { createTestPrefix } from "../../test-kit/test-redis.js";
 

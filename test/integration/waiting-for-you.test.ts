@@ -1,10 +1,10 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
 import { WebchatClient } from "../../src/main/webchat-client.js";
-import { OPENING_QUEUE, type OpeningJob } from "../../src/queue/opening-queue.js";
-import { createRedis } from "../../src/queue/redis-connection.js";
-import { createAdminStore } from "../../src/storage/admin/admin-store.js";
+import { OPENING_QUEUE, type OpeningJob } from "../../src/adapters/queue/opening-queue.js";
+import { createRedis } from "../../src/adapters/queue/redis-connection.js";
+import { createAdminStore } from "../../src/adapters/storage/admin/admin-store.js";
 import type { RecordingChatModel } from "../../test-kit/recording-chat-model.js";
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { TEST_REDIS_URL } from "../../test-kit/test-env.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { hostWhatsappWebChannels } from "../../src/main/host-whatsapp-web.js";
-import { loadPersonaTemplate } from "../../src/personas/persona-templates.js";
-import { seedBusiness } from "../../src/storage/seed-business.js";
+import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
+import { seedBusiness } from "../../src/adapters/storage/seed-business.js";
 import { FakeWwebClient } from "../channels/fake-wweb-client.js";
 import { testConfig, TEST_BUSINESS_SETTINGS } from "../../test-kit/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../../test-kit/test-database.js";

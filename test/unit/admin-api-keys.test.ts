@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ApiKeyRecord, ApiKeyStore } from "../../src/ports/admin/api-key-store.js";
-import { generateApiKey, parseApiKey, parseBearer, sha256Hasher, type SecretHasher } from "../../src/admin/api-key-secret.js";
-import { ApiKeyAuthenticator } from "../../src/admin/authenticate-api-key.js";
-import { issueApiKey } from "../../src/admin/issue-api-key.js";
-import { decodeCursor, encodeCursor } from "../../src/admin/page-cursor.js";
+import { generateApiKey, parseApiKey, parseBearer, sha256Hasher, type SecretHasher } from "../../src/app/admin/api-key-secret.js";
+import { ApiKeyAuthenticator } from "../../src/app/admin/authenticate-api-key.js";
+import { issueApiKey } from "../../src/app/admin/issue-api-key.js";
+import { decodeCursor, encodeCursor } from "../../src/app/admin/page-cursor.js";
 import { wellFormed } from "../../src/domain/clean-text.js";
 
 class MemoryKeys implements Pick<ApiKeyStore, "insert" | "findById" | "touch"> {

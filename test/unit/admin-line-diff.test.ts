@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { diffLines } from "../../src/admin/line-diff.js";
+import { diffLines } from "../../src/app/admin/line-diff.js";
 
 const lines = fc.array(fc.constantFrom("a", "b", "c", "d", ""), { maxLength: 12 }).map((l) => l.join("\n"));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LimitError } from "../../src/domain/errors.js";
-import { AdmissionCap } from "../../src/http/webchat/admission-cap.js";
+import { AdmissionCap } from "../../src/adapters/http/webchat/admission-cap.js";
 
 /** A queue count read as Redis reads it: the value when the command arrives, answered `delayMs` later. */
 function slowCount(delayMs: number) {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { FatalError } from "../../src/domain/errors.js";
-import { EncryptedChannelCredentials, sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
-import { openSecret, parseSecretKey, sealSecret, type SealedSecret } from "../../src/secrets/secret-box.js";
+import { EncryptedChannelCredentials, sealChannelCredentials } from "../../src/domain/secrets/channel-credentials.js";
+import { openSecret, parseSecretKey, sealSecret, type SealedSecret } from "../../src/domain/secrets/secret-box.js";
 
 const key = randomBytes(32);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chatPageCsp, frameAncestorsFor } from "../../src/http/chat-page-routes.js";
+import { chatPageCsp, frameAncestorsFor } from "../../src/adapters/http/chat-page-routes.js";
 
 describe("chat page CSP", () => {
   it("lets a channel's own sites frame the page, on top of the server-wide setting", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkReply } from "../../src/guardrails/check-reply.js";
-import { disclosesAi, withDisclosure } from "../../src/guardrails/discloses-ai.js";
-import { figureValues, findFactContradictions } from "../../src/guardrails/find-fact-contradictions.js";
-import { findIdentityClaim } from "../../src/guardrails/find-identity-claim.js";
-import { findPromptLeak } from "../../src/guardrails/find-prompt-leak.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { checkReply } from "../../src/domain/guardrails/check-reply.js";
+import { disclosesAi, withDisclosure } from "../../src/domain/guardrails/discloses-ai.js";
+import { figureValues, findFactContradictions } from "../../src/domain/guardrails/find-fact-contradictions.js";
+import { findIdentityClaim } from "../../src/domain/guardrails/find-identity-claim.js";
+import { findPromptLeak } from "../../src/domain/guardrails/find-prompt-leak.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { classifyInbound } from "../../src/guardrails/classify-inbound.js";
-import { findBlockedTopic } from "../../src/guardrails/find-blocked-topic.js";
-import { foldText, phrasePattern } from "../../src/guardrails/fold-text.js";
-import { replyLanguage } from "../../src/guardrails/reply-language.js";
+import { classifyInbound } from "../../src/domain/guardrails/classify-inbound.js";
+import { findBlockedTopic } from "../../src/domain/guardrails/find-blocked-topic.js";
+import { foldText, phrasePattern } from "../../src/domain/guardrails/fold-text.js";
+import { replyLanguage } from "../../src/domain/guardrails/reply-language.js";
 import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();

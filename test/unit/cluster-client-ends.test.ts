@@ -1,6 +1,6 @@
 import { Cluster } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { createRedis } from "../../src/queue/redis-connection.js";
+import { createRedis } from "../../src/adapters/queue/redis-connection.js";
 
 // ioredis 6.0.0: Cluster.disconnect() on a client between reconnection attempts (no node in its
 // pool) never emits "end", and BullMQ's Worker.close() waits for it. Nothing listens on port 1.

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
-import { parseClusterUrl } from "../../src/queue/redis-connection.js";
+import { parseClusterUrl } from "../../src/adapters/queue/redis-connection.js";
 
 describe("loadConfig", () => {
   it("gives the demo working defaults with nothing set", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DecodeLockstep } from "../../src/llm/decode-lockstep.js";
+import { DecodeLockstep } from "../../src/adapters/llm/decode-lockstep.js";
 
 const settled = async (p: Promise<void> | undefined) => {
   let done = false;

@@ -1,9 +1,9 @@
 import { getLlama, Llama2ChatWrapper, LlamaChat, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
-import { generateOnSequence, REPEAT_PENALTY } from "../../src/llm/generate-on-sequence.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { toChatHistory } from "../../src/llm/to-chat-history.js";
+import { generateOnSequence, REPEAT_PENALTY } from "../../src/adapters/llm/generate-on-sequence.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { toChatHistory } from "../../src/adapters/llm/to-chat-history.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // generate-on-sequence.ts drives the sequence itself instead of through LlamaChat (see its comment)

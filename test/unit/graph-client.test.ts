@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
-import { GraphClient, GraphOutcomeUnknownError, GraphRejectedError, GraphTransportError } from "../../src/channels/meta/graph-client.js";
-import { retryAfterMs } from "../../src/channels/meta/graph-errors.js";
+import { OutsideCustomerWindowError } from "../../src/adapters/channels/meta/customer-window.js";
+import { GraphClient, GraphOutcomeUnknownError, GraphRejectedError, GraphTransportError } from "../../src/adapters/channels/meta/graph-client.js";
+import { retryAfterMs } from "../../src/adapters/channels/meta/graph-errors.js";
 import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
 import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
 

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IncrementalDetokenizer } from "../../src/llm/incremental-detokenizer.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { IncrementalDetokenizer } from "../../src/adapters/llm/incremental-detokenizer.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // The real Llama-2 tokenizer of the tiny model: byte-fallback tokens, SentencePiece spaces, control tokens.

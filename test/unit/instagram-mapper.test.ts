@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseInstagramWebhook } from "../../src/channels/instagram/instagram-webhook-mapper.js";
-import { countSkipped } from "../../src/channels/meta/webhook-batch.js";
+import { parseInstagramWebhook } from "../../src/adapters/channels/instagram/instagram-webhook-mapper.js";
+import { countSkipped } from "../../src/adapters/channels/meta/webhook-batch.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(`test/fixtures/meta/${name}.json`, "utf8"));
 

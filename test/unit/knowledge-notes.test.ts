@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { knowledgeNotes } from "../../src/worker/knowledge-notes.js";
+import { knowledgeNotes } from "../../src/app/turn/knowledge-notes.js";
 
 // Whitespace words stand in for tokens here; the pipeline test checks the real tokenizer.
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { contentTerms, fold } from "../../src/knowledge/fold-terms.js";
-import { LexicalIndex } from "../../src/knowledge/lexical-index.js";
-import { splitPassages } from "../../src/knowledge/split-passages.js";
+import { contentTerms, fold } from "../../src/app/knowledge/fold-terms.js";
+import { LexicalIndex } from "../../src/app/knowledge/lexical-index.js";
+import { splitPassages } from "../../src/app/knowledge/split-passages.js";
 import type { KnowledgeEntryText } from "../../src/ports/knowledge-store.js";
 
 const faq = (id: string, title: string, body: string): KnowledgeEntryText => ({ id, kind: "faq", title, body });

@@ -2,7 +2,7 @@ import { statfs } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { RAM_TIER_CAP_BYTES, ramTierSize } from "../../src/llm/kv-ram-budget.js";
+import { RAM_TIER_CAP_BYTES, ramTierSize } from "../../src/adapters/llm/kv-ram-budget.js";
 
 // Real file systems: /dev/shm is tmpfs on Linux; the worktree is on a disk.
 describe("RAM tier size", () => {

@@ -1,17 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { InstagramAdapter } from "../../src/channels/instagram/instagram-adapter.js";
-import { OutsideCustomerWindowError } from "../../src/channels/meta/customer-window.js";
-import { GraphClient } from "../../src/channels/meta/graph-client.js";
-import type { MetaDelivery } from "../../src/channels/meta/meta-delivery.js";
-import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/channels/meta/split-message.js";
-import { WhatsappCloudAdapter } from "../../src/channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
+import { InstagramAdapter } from "../../src/adapters/channels/instagram/instagram-adapter.js";
+import { OutsideCustomerWindowError } from "../../src/adapters/channels/meta/customer-window.js";
+import { GraphClient } from "../../src/adapters/channels/meta/graph-client.js";
+import type { MetaDelivery } from "../../src/adapters/channels/meta/meta-delivery.js";
+import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/adapters/channels/meta/split-message.js";
+import { WhatsappCloudAdapter } from "../../src/adapters/channels/whatsapp-cloud/whatsapp-cloud-adapter.js";
 import { loadConfig } from "../../src/config/index.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { metaAdapters } from "../../src/main/compose-meta-channels.js";
 import { PartialSendError, PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
-import { sealChannelCredentials } from "../../src/secrets/channel-credentials.js";
-import type { Db } from "../../src/storage/create-db.js";
+import { sealChannelCredentials } from "../../src/domain/secrets/channel-credentials.js";
+import type { Db } from "../../src/adapters/storage/create-db.js";
 import { testCredentials } from "../channels/in-memory-credentials.js";
 import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
 

@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { signMetaPayload, verifyMetaSignature } from "../../src/channels/meta/meta-signature.js";
-import { answerVerifyChallenge } from "../../src/channels/meta/verify-challenge.js";
+import { signMetaPayload, verifyMetaSignature } from "../../src/adapters/channels/meta/meta-signature.js";
+import { answerVerifyChallenge } from "../../src/adapters/channels/meta/verify-challenge.js";
 
 const SECRET = "6c7b1f0e9d8a7b6c5d4e3f2a1b0c9d8e";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MetricsScrape } from "../../src/http/metrics/metrics-scrape.js";
+import { MetricsScrape } from "../../src/adapters/http/metrics/metrics-scrape.js";
 import type { MetricsSource } from "../../src/ports/metrics-source.js";
 
 /** A source that counts its reads and takes `ms` to answer, like a database under load. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MicroBatcher } from "../../src/ingest/micro-batcher.js";
+import { MicroBatcher } from "../../src/app/ingest/micro-batcher.js";
 
 describe("MicroBatcher", () => {
   it("puts calls of the same tick into one run and answers each with its own result", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { catalogModel, MODEL_CATALOG } from "../../src/llm/model-catalog.js";
+import { catalogModel, MODEL_CATALOG } from "../../src/adapters/llm/model-catalog.js";
 import { runModelPull } from "../../src/main/model-pull.js";
 
 function captured() {

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { bindingCacheDir, bindingKey, bindingPatchesDir, nodeLlamaCppDir } from "../../src/llm/native-binding.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { bindingCacheDir, bindingKey, bindingPatchesDir, nodeLlamaCppDir } from "../../src/adapters/llm/native-binding.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 
 const run = promisify(execFile);
 

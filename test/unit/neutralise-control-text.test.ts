@@ -1,8 +1,8 @@
 import { getLlama, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commonControlText, ControlText, hasControlText, neutraliseControlText } from "../../src/guardrails/neutralise-control-text.js";
-import type { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { commonControlText, ControlText, hasControlText, neutraliseControlText } from "../../src/domain/guardrails/neutralise-control-text.js";
+import type { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 import { loadTinyChatModel } from "../../test-kit/tiny-chat-model.js";
 

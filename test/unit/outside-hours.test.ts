@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideOutsideHours } from "../../src/worker/outside-hours.js";
+import { decideOutsideHours } from "../../src/app/turn/outside-hours.js";
 
 const at = (iso: string) => new Date(iso);
 const shop = (over: Partial<{ openingHours: unknown; outsideHours: "answer" | "away"; awayMessage: string | null }> = {}) => ({

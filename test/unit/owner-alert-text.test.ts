@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deviceLabel } from "../../src/admin/device-label.js";
-import { maskPhoneNumbers, previewLine } from "../../src/alerts/owner-alerts.js";
+import { deviceLabel } from "../../src/app/admin/device-label.js";
+import { maskPhoneNumbers, previewLine } from "../../src/app/alerts/owner-alerts.js";
 
 describe("what owners read about sessions and alerts", () => {
   it("names a browser and its system, nothing more of the User-Agent", () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadChecksFile } from "../../src/guardrails/checks/load-checks-file.js";
+import { loadChecksFile } from "../../src/app/persona-checks/load-checks-file.js";
 
 let dir: string;
 beforeAll(async () => {

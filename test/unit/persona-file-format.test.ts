@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parsePersonaFile, PersonaFileError, personaToMarkdown, readPersonaFile } from "../../src/personas/persona-file.js";
-import type { PersonaProblem } from "../../src/personas/validate-persona.js";
-import { readYaml } from "../../src/personas/yaml-text.js";
+import { parsePersonaFile, PersonaFileError, personaToMarkdown, readPersonaFile } from "../../src/domain/personas/persona-file.js";
+import type { PersonaProblem } from "../../src/domain/personas/validate-persona.js";
+import { readYaml } from "../../src/domain/personas/yaml-text.js";
 import { FAN_FRONT_MATTER, fanPersona, SUPPORT_FRONT_MATTER, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 function problemsOf(source: string): PersonaProblem[] {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { parsePersonaFile } from "../../src/personas/persona-file.js";
-import { DEFAULT_PERSONA_TEMPLATE, listPersonaTemplates, loadPersonaTemplate, PROMPTS_DIR } from "../../src/personas/persona-templates.js";
+import { parsePersonaFile } from "../../src/domain/personas/persona-file.js";
+import { DEFAULT_PERSONA_TEMPLATE, listPersonaTemplates, loadPersonaTemplate, PROMPTS_DIR } from "../../src/domain/personas/persona-templates.js";
 
 describe("persona templates in prompts/", () => {
   it("every shipped file is a whole persona: settings that the code enforces, and a voice", async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { convertLegacyVersions, readRenderedPrompt } from "../../src/personas/convert-legacy-persona.js";
-import { personaFileHash } from "../../src/personas/persona-hash.js";
-import type { Persona } from "../../src/personas/persona-schema.js";
-import { weakeningsOf } from "../../src/personas/persona-weakenings.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
-import { readStoredPersona } from "../../src/personas/stored-persona.js";
-import { validatePersona } from "../../src/personas/validate-persona.js";
+import { convertLegacyVersions, readRenderedPrompt } from "../../src/domain/personas/convert-legacy-persona.js";
+import { personaFileHash } from "../../src/domain/personas/persona-hash.js";
+import type { Persona } from "../../src/domain/personas/persona-schema.js";
+import { weakeningsOf } from "../../src/domain/personas/persona-weakenings.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
+import { readStoredPersona } from "../../src/domain/personas/stored-persona.js";
+import { validatePersona } from "../../src/domain/personas/validate-persona.js";
 import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const withSettings = (p: Persona, change: (s: Record<string, unknown>) => void): Persona => {

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UnavailableError } from "../../src/domain/errors.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { createPersonaTokenCounter } from "../../src/llm/persona-token-counter.js";
-import { ensureTinyChatModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/llm/tiny-model/tiny-chat-families.js";
-import { readPersonaFile } from "../../src/personas/persona-file.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { createPersonaTokenCounter } from "../../src/adapters/llm/persona-token-counter.js";
+import { ensureTinyChatModel } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { CHATML_FAMILY, LLAMA2_FAMILY, LLAMA3_FAMILY } from "../../src/dev/tiny-model/tiny-chat-families.js";
+import { readPersonaFile } from "../../src/domain/personas/persona-file.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // The console's persona budget is counted in the gateway, which has no model loaded: it must come

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InputError } from "../../src/domain/errors.js";
-import { parseInput } from "../../src/http/parse-input.js";
-import { plainError, plainSentence } from "../../src/http/plain-error.js";
+import { parseInput } from "../../src/adapters/http/parse-input.js";
+import { plainError, plainSentence } from "../../src/adapters/http/plain-error.js";
 
 const fail = (fn: () => unknown): InputError => {
   try {

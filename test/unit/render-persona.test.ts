@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PromptFormat } from "../../src/llm/prompt-format.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { readPersonaFile } from "../../src/personas/persona-file.js";
-import type { Persona } from "../../src/personas/persona-schema.js";
-import { checkPersonaFits, personaTokenBudget, PersonaTooLongError, renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { PromptFormat } from "../../src/adapters/llm/prompt-format.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { readPersonaFile } from "../../src/domain/personas/persona-file.js";
+import type { Persona } from "../../src/domain/personas/persona-schema.js";
+import { checkPersonaFits, personaTokenBudget, PersonaTooLongError, renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 

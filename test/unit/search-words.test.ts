@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { businessSearchQuery, searchQuery } from "../../src/storage/search-words.js";
+import { businessSearchQuery, searchQuery } from "../../src/adapters/storage/search-words.js";
 
 describe("inbox search words", () => {
   it("needs every word, the last one as a prefix", () => {

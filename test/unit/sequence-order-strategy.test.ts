@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { BatchItem, EvaluationPriority } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
-import { inSequenceOrder, slotPriority } from "../../src/llm/sequence-order-strategy.js";
+import { inSequenceOrder, slotPriority } from "../../src/adapters/llm/sequence-order-strategy.js";
 
 const item = (slot: number, tokens: number): BatchItem => ({
   tokens: Array.from({ length: tokens }, (_, i) => i) as unknown as BatchItem["tokens"],

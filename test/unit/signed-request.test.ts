@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseSignedRequest, signRequest } from "../../src/http/meta-signed-request.js";
+import { parseSignedRequest, signRequest } from "../../src/adapters/http/meta-signed-request.js";
 
 // Meta's signed_request: base64url(HMAC-SHA256(payload part, app secret)) "." base64url(JSON).
 // Built here by hand, byte for byte as Meta's PHP example checks it, not with the code under test.

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INSTAGRAM_TEXT_LIMIT, splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/channels/meta/split-message.js";
+import { INSTAGRAM_TEXT_LIMIT, splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/adapters/channels/meta/split-message.js";
 
 const squash = (s: string) => s.replace(/\s+/g, "");
 const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

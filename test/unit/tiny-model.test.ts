@@ -4,7 +4,7 @@ import { join } from "node:path";
 import llamaTokenizer from "llama-tokenizer-js";
 import { getLlama, Llama2ChatWrapper, LlamaChatSession, readGgufFileInfo, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureTinyModel, TINY_MODEL_FILE_NAME, TINY_MODEL_VOCAB_SIZE } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { ensureTinyModel, TINY_MODEL_FILE_NAME, TINY_MODEL_VOCAB_SIZE } from "../../src/dev/tiny-model/build-tiny-model.js";
 
 const SLOW = 60_000;
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatTurn } from "../../src/domain/chat-prompt.js";
 import { trimHistory } from "../../src/domain/trim-history.js";
-import { LlamaChatModel } from "../../src/llm/llama-chat-model.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
+import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // Counted with the real Llama-2 tokenizer (the tiny model carries the real vocabulary).

@@ -1,9 +1,9 @@
 import { getLlama, Llama2ChatWrapper, LlamaLogLevel, LlamaText, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatTurn } from "../../src/domain/chat-prompt.js";
-import { ensureTinyModel } from "../../src/llm/tiny-model/build-tiny-model.js";
-import { toChatHistory } from "../../src/llm/to-chat-history.js";
-import { planTrimShift } from "../../src/llm/trim-shift.js";
+import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
+import { toChatHistory } from "../../src/adapters/llm/to-chat-history.js";
+import { planTrimShift } from "../../src/adapters/llm/trim-shift.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
 // The range planTrimShift finds, checked against the real Llama-2 tokenizer and chat template.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { turnPolicy, type BeforeGenerationInput } from "../../src/guardrails/turn-policy.js";
-import { renderSystemPrompt } from "../../src/personas/render-persona.js";
+import { turnPolicy, type BeforeGenerationInput } from "../../src/domain/guardrails/turn-policy.js";
+import { renderSystemPrompt } from "../../src/domain/personas/render-persona.js";
 import { fanPersona, supportPersona } from "../../test-kit/persona-fixtures.js";
 
 const support = supportPersona();

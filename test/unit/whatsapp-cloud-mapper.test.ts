@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseCloudWebhook } from "../../src/channels/whatsapp-cloud/cloud-webhook-mapper.js";
+import { parseCloudWebhook } from "../../src/adapters/channels/whatsapp-cloud/cloud-webhook-mapper.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(`test/fixtures/meta/${name}.json`, "utf8"));
 
@@ -198,7 +198,7 @@ describe("WhatsApp Cloud API webhook mapping", () => {
 
 describe("timestamps", () => {
   it("reads seconds or milliseconds by size, as string or number; refuses times before 2001 or ahead of now", async () => {
-    const { asTimestamp } = await import("../../src/channels/meta/json-fields.js");
+    const { asTimestamp } = await import("../../src/adapters/channels/meta/json-fields.js");
     const now = new Date("2026-12-02T10:00:00Z");
     expect(asTimestamp("1749416383", now)).toEqual(new Date(1749416383000));
     expect(asTimestamp(1749416383, now)).toEqual(new Date(1749416383000));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { startWhatsappWebChannel } from "../../src/channels/whatsapp-web/start-whatsapp-web-channel.js";
-import { WhatsappWebAdapter, type WwebDelivery } from "../../src/channels/whatsapp-web/whatsapp-web-adapter.js";
-import { RecipientNeverWroteError, type WhatsappWebChannelOptions } from "../../src/channels/whatsapp-web/whatsapp-web-channel.js";
-import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/channels/meta/split-message.js";
+import { startWhatsappWebChannel } from "../../src/adapters/channels/whatsapp-web/start-whatsapp-web-channel.js";
+import { WhatsappWebAdapter, type WwebDelivery } from "../../src/adapters/channels/whatsapp-web/whatsapp-web-adapter.js";
+import { RecipientNeverWroteError, type WhatsappWebChannelOptions } from "../../src/adapters/channels/whatsapp-web/whatsapp-web-channel.js";
+import { splitMessage, WHATSAPP_TEXT_LIMIT } from "../../src/adapters/channels/meta/split-message.js";
 import { UnavailableError } from "../../src/domain/errors.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { PartialSendError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
 import { FakeWwebClient, wwebMessage } from "../channels/fake-wweb-client.js";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createWwebClient } from "../../src/channels/whatsapp-web/create-wweb-client.js";
+import { createWwebClient } from "../../src/adapters/channels/whatsapp-web/create-wweb-client.js";
 
 const dataPath = mkdtempSync(path.join(tmpdir(), "wwebjs-"));
 afterAll(() => rmSync(dataPath, { recursive: true, force: true }));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { startWhatsappWebChannel } from "../../src/channels/whatsapp-web/start-whatsapp-web-channel.js";
-import { WhatsappWebAdapter, type WwebDelivery } from "../../src/channels/whatsapp-web/whatsapp-web-adapter.js";
-import { mapWwebMessage, mapWwebOwnerMessage } from "../../src/channels/whatsapp-web/wweb-message-mapper.js";
+import { startWhatsappWebChannel } from "../../src/adapters/channels/whatsapp-web/start-whatsapp-web-channel.js";
+import { WhatsappWebAdapter, type WwebDelivery } from "../../src/adapters/channels/whatsapp-web/whatsapp-web-adapter.js";
+import { mapWwebMessage, mapWwebOwnerMessage } from "../../src/adapters/channels/whatsapp-web/wweb-message-mapper.js";
 import type { InboundMessage } from "../../src/domain/inbound-message.js";
 import type { OwnerMessage } from "../../src/domain/owner-message.js";
-import { createLogger } from "../../src/logging/create-logger.js";
+import { createLogger } from "../../src/adapters/logging/create-logger.js";
 import { FakeWwebClient, OWN_NUMBER, ownerMessage, wwebMessage } from "../channels/fake-wweb-client.js";
 
 const CHANNEL = { id: "0b7c9a52-3a55-4d9b-a7a9-2b3f8e0f2d11", platformAccountId: "shop-phone" };

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes, randomUUID } from "node:crypto";
-import type { CheckedOutcome, TurnRecord } from "../../guardrails/checks/evaluate-expectations.js";
-import type { ModelCallLog } from "../../llm/model-call-log.js";
+import type { CheckedOutcome, TurnRecord } from "../../app/persona-checks/evaluate-expectations.js";
+import type { ModelCallLog } from "../../adapters/llm/model-call-log.js";
 import { isTypingEvent, type ReplyBus } from "../../ports/reply-bus.js";
-import type { Db } from "../../storage/create-db.js";
-import type { SeededBusiness } from "../../storage/seed-business.js";
-import type { TurnOutcome } from "../../worker/handle-turn.js";
+import type { Db } from "../../adapters/storage/create-db.js";
+import type { SeededBusiness } from "../../adapters/storage/seed-business.js";
+import type { TurnOutcome } from "../../app/turn/handle-turn.js";
 
 /** A turn's outcome as the worker reported it, with how many prompts the model had been asked for the conversation by then. */
 export interface ObservedOutcome {

@@ -1,5 +1,5 @@
 import type { ChannelKind } from "../../domain/inbound-message.js";
-import type { SealedSecret } from "../../secrets/secret-box.js";
+import type { SealedSecret } from "../../domain/secrets/secret-box.js";
 
 export interface ChannelRecord {
   readonly id: string;

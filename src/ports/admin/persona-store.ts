@@ -1,4 +1,4 @@
-import type { Persona } from "../../personas/persona-schema.js";
+import type { Persona } from "../../domain/personas/persona-schema.js";
 
 export interface PersonaVersionRecord {
   readonly id: string;
