@@ -1,6 +1,6 @@
 # One image for the gateway, the worker and the migration step (docker-compose.yml picks the command).
 # Build stage: every dependency, then src/ compiled to dist/ (npm run build).
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .puppeteerrc.cjs prisma.config.ts ./
 COPY prisma ./prisma
@@ -12,7 +12,7 @@ RUN npx prisma generate && npm run build && npm prune --omit=dev --no-audit --no
 
 # Run stage: the compiled code and production dependencies only. The command is node itself (exec
 # form, no npm or shell in between), so node is PID 1 and gets docker's SIGTERM: see README.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json prisma.config.ts ./
