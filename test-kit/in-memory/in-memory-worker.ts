@@ -66,7 +66,10 @@ export class InMemoryWorker {
     const secrets = new Map<string, SealedSecret>();
     this.webchat = this.tables.addChannel("webchat");
     this.whatsapp = this.tables.addChannel("whatsapp_cloud", { platformAccountId: "106540352242922", credentialsRef: "whatsapp-secret" });
-    secrets.set("whatsapp-secret", sealChannelCredentials({ accessToken: "token", appSecret: "secret", verifyToken: "verify" }, key, this.whatsapp.id));
+    secrets.set(
+      "whatsapp-secret",
+      sealChannelCredentials({ accessToken: "token", appSecret: "secret", verifyToken: "verify" }, key, this.whatsapp.id),
+    );
     this.delivery = {
       outbox: this.outbox,
       adapters: new Map<ChannelKind, ChannelAdapter>([

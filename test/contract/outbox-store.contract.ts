@@ -92,7 +92,7 @@ export function outboxStoreContract(name: string, open: () => Promise<TurnStorag
     it("release puts back only an entry being sent", async () => {
       const r = await answered(customer(), "q");
       await s.outbox.claim(r.outboxId);
-      await s.outbox.markSent(r.outboxId, ["wamid.sent-" + randomUUID()]);
+      await s.outbox.markSent(r.outboxId, [`wamid.sent-${randomUUID()}`]);
       await s.outbox.release(r.outboxId, "late retry");
       expect(await s.outbox.claim(r.outboxId)).toBeNull();
       expect(await replyIn(r.conversationId, r.replyId)).toMatchObject({ status: "sent" });

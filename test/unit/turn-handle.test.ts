@@ -130,7 +130,7 @@ describe("guardrails", () => {
     const outcome = await w.turn(conversationId);
     expect(outcome).toMatchObject({ kind: "answered", flagged: expect.stringMatching(/blocklist/) });
     expect(model.prompts).toHaveLength(1);
-    const [, [, status, sent]] = w.stored(conversationId);
+    const [, status, sent] = w.stored(conversationId)[1]!;
     expect(status).toBe("sent");
     expect(sent).not.toContain("Crusty Corner");
     expect(w.logs.find((l) => l.msg === "guardrails acted on this turn")).toMatchObject({ flagged: expect.stringMatching(/blocklist/) });
@@ -174,7 +174,10 @@ describe("history trimming", () => {
     expect(userTurns(last).at(-1)).toBe("question 8 about cakes, croissants and opening hours");
     expect(userTurns(last)).not.toContain("first question about sourdough loaves and their price");
     // Whole exchanges were dropped, in order: what is kept is the conversation's newest tail.
-    const asked = w.stored(conversationId).map(([, , text]) => text).slice(0, -1);
+    const asked = w
+      .stored(conversationId)
+      .map(([, , text]) => text)
+      .slice(0, -1);
     expect(asked.slice(-last.turns.length)).toEqual(last.turns.map((t) => t.text));
     expect(last.turns.length).toBeLessThan(asked.length);
     // The next turn starts reading where this one's prompt started.
