@@ -77,7 +77,7 @@ export class InMemoryWorker {
         [
           "whatsapp_cloud",
           new WhatsappCloudAdapter({
-            graph: new GraphClient({ baseUrl: graph.baseUrl, version: "v23.0", timeoutMs: 1000, baseDelayMs: 1, maxDelayMs: 5 }),
+            graph: new GraphClient({ baseUrl: graph.baseUrl, version: "v23.0", timeoutMs: 15_000, baseDelayMs: 1, maxDelayMs: 5 }),
             credentials: new EncryptedChannelCredentials(async (ref) => secrets.get(ref) ?? null, key),
             maxMessageChars: 4000,
             logger,

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { InMemoryWorker } from "../../test-kit/in-memory/in-memory-worker.js";
 import { WordChatModel, type WordReply } from "../../test-kit/in-memory/word-chat-model.js";
-import { personaFrom, SUPPORT_FRONT_MATTER } from "../../test-kit/persona-fixtures.js";
+import { fanPersona, personaFrom, SUPPORT_FRONT_MATTER } from "../../test-kit/persona-fixtures.js";
 
 // handleTurn on the in-memory ports (held to the contracts in test/contract): the turn's decisions
 // without PostgreSQL, Redis or a model. The replies leave through the real adapters.
@@ -12,7 +12,10 @@ const persona = () => personaFrom(SUPPORT_FRONT_MATTER.replace("to: owner-phone"
 let worker: InMemoryWorker | undefined;
 afterEach(async () => worker?.close());
 
-async function start(reply?: WordReply, options: { contextSize?: number; msPerToken?: number; settings?: object; lockTtlMs?: number } = {}) {
+async function start(
+  reply?: WordReply,
+  options: { contextSize?: number; msPerToken?: number; settings?: object; lockTtlMs?: number; persona?: ReturnType<typeof persona> } = {},
+) {
   const model = new WordChatModel(reply, options.contextSize, options.msPerToken);
   worker = await InMemoryWorker.start({ persona: persona(), model, ...options });
   return { w: worker, model };
@@ -89,10 +92,11 @@ describe("a turn answers every pending message once", () => {
 describe("the fence", () => {
   it("a turn whose messages another turn answered meanwhile (its lock lapsed) commits and sends nothing", async () => {
     // The slow turn's lease lapses mid-generation (no renewal in time); a second worker takes the conversation.
-    const { w } = await start(() => "slow answer ".repeat(10), { msPerToken: 20, lockTtlMs: 50 });
+    const { w, model } = await start(() => "slow answer ".repeat(20), { msPerToken: 20, lockTtlMs: 50 });
     const { conversationId } = w.says("visitor-6", "are you there?");
     const slow = w.turn(conversationId);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.waitFor(() => expect(model.prompts).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 60));
     const fast = await w.turn(conversationId, { model: new WordChatModel(() => "Yes, here.") });
     expect(fast).toMatchObject({ kind: "answered", answered: 1 });
     expect(await slow).toEqual({ kind: "fenced" });
@@ -183,5 +187,71 @@ describe("history trimming", () => {
     // The next turn starts reading where this one's prompt started.
     const history = (await w.store.loadTurn(conversationId))!.history;
     expect(history[0]!.text).toBe(last.turns[0]!.text);
+  });
+});
+
+describe("a message arriving while the reply is generated", () => {
+  it("restart mode: the generation stops and one reply answers both", async () => {
+    const { w, model } = await start((prompt) => (userTurns(prompt).at(-1)!.includes("spelt") ? "Both, yes." : "Let me see ".repeat(20)), {
+      msPerToken: 20,
+    });
+    const { conversationId } = w.says("visitor-12", "Do you have rye?");
+    const turn = w.turn(conversationId, { interrupt: "restart" });
+    await vi.waitFor(() => expect(model.prompts).toHaveLength(1));
+    w.says("visitor-12", "And spelt?");
+    expect(await turn).toMatchObject({ kind: "answered", answered: 2, restarts: 1 });
+    expect(model.prompts).toHaveLength(2);
+    expect(w.stored(conversationId).filter(([direction]) => direction === "outbound")).toHaveLength(1);
+  });
+
+  it("wait mode: the reply answers what it was asked; the new message waits for the next turn", async () => {
+    const { w, model } = await start(() => "Yes we do, every day of the week. ".repeat(3), { msPerToken: 20 });
+    const { conversationId } = w.says("visitor-13", "Do you have rye?");
+    const turn = w.turn(conversationId);
+    await vi.waitFor(() => expect(model.prompts).toHaveLength(1));
+    const later = w.says("visitor-13", "And spelt?");
+    expect(await turn).toMatchObject({ kind: "answered", answered: 1, restarts: 0 });
+    expect((await w.store.loadTurn(conversationId))!.pendingIds).toEqual([later.messageId]);
+    expect(await w.turn(conversationId)).toMatchObject({ kind: "answered", answered: 1 });
+  });
+});
+
+describe("outside opening hours", () => {
+  const hh = (offset: number) => `${String((new Date().getUTCHours() + 24 + offset) % 24).padStart(2, "0")}:00`;
+  /** Opens two hours from now, for an hour, every day. */
+  const closedNow = () => Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [[hh(2), hh(3)]]]));
+
+  it("away mode: the away message once per closed period, without the model; later messages wait for a person or the opening", async () => {
+    const { w, model } = await start();
+    Object.assign(w.tables.business, { outsideHours: "away", openingHours: closedNow(), awayMessage: "Closed now, back {opens}." });
+    const { conversationId } = w.says("visitor-14", "Hi, croissants?");
+    expect(await w.turn(conversationId)).toMatchObject({ kind: "away", answered: 1 });
+    expect(w.stored(conversationId).at(-1)).toEqual([
+      "outbound",
+      "sent",
+      expect.stringMatching(new RegExp(`^Closed now, back (today|tomorrow) at ${hh(2)}\\.$`)),
+    ]);
+    const later = w.says("visitor-14", "Hello? Anyone?");
+    const outcome = await w.turn(conversationId);
+    expect(outcome).toMatchObject({ kind: "waiting", waiting: 1 });
+    expect(w.openings).toEqual([(outcome as { until: Date }).until]);
+    expect(w.tables.conversations.get(conversationId)!.waitingUntil).toEqual((outcome as { until: Date }).until);
+    expect(w.tables.messages.get(later.messageId)!.status).toBe("received");
+    expect(w.stored(conversationId).filter(([direction]) => direction === "outbound")).toHaveLength(1);
+    expect(model.prompts).toHaveLength(0);
+  });
+});
+
+describe("a flood of messages (fan persona)", () => {
+  it("answers the first flood with a notice, then skips the rest without a reply", async () => {
+    const { w, model } = await start(undefined, { persona: fanPersona() });
+    let conversationId = "";
+    for (let i = 1; i <= 6; i++) ({ conversationId } = w.says("fan-1", `hey ${i}`));
+    expect(await w.turn(conversationId)).toMatchObject({ kind: "answered", decidedBy: "flood", answered: 6 });
+    const more = [w.says("fan-1", "hey 7"), w.says("fan-1", "hey 8")];
+    expect(await w.turn(conversationId)).toEqual({ kind: "skipped", reason: "flood", skipped: 2 });
+    expect(more.map((m) => w.tables.messages.get(m.messageId)!.status)).toEqual(["skipped", "skipped"]);
+    expect(w.stored(conversationId).filter(([direction]) => direction === "outbound")).toHaveLength(1);
+    expect(model.prompts).toHaveLength(0);
   });
 });
