@@ -1,6 +1,6 @@
 import fastifySwagger from "@fastify/swagger";
 import type { FastifyInstance, FastifySchema } from "fastify";
-import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorBody } from "./schemas.js";
 
@@ -21,8 +21,6 @@ const ERROR_TEXT: Record<number, string> = {
   503: "A dependency is unavailable; retry later",
 };
 
-z.globalRegistry.add(errorBody, { id: "Error" });
-
 /**
  * @fastify/swagger documents every route registered after it in the admin scope (OpenAPI 3.0),
  * from the same zod schemas that validate requests (fastify-type-provider-zod's transforms);
@@ -42,6 +40,7 @@ export async function registerAdminOpenApi(scope: FastifyInstance, tags: readonl
       security: [{ apiKey: [] }, { consoleSession: [] }],
       tags: tags.map((name) => ({ name })),
       components: {
+        schemas: { Error: z.toJSONSchema(errorBody, { target: "openapi-3.0", io: "output" }) as object },
         securitySchemes: {
           apiKey: { type: "http", scheme: "bearer", bearerFormat: "pk_<id>_<secret>" },
           consoleSession: { type: "apiKey", in: "cookie", name: "parlor_session", description: "what POST /api/admin/session sets for a valid key" },
@@ -55,7 +54,7 @@ export async function registerAdminOpenApi(scope: FastifyInstance, tags: readonl
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: (input) => withErrorResponses(jsonSchemaTransformObject(input)),
+    transformObject: (input) => ("openapiObject" in input ? withErrorResponses(input.openapiObject) : input.swaggerObject),
   });
 }
 
