@@ -1,7 +1,5 @@
 import fastifyCookie from "@fastify/cookie";
 import type { FastifyInstance } from "fastify";
-import type { z } from "zod";
-import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { ApiKeyAuthenticator } from "../../../app/admin/authenticate-api-key.js";
 import { ConsoleSessions } from "../../../app/admin/console-sessions.js";
 import { AdminAuth } from "./admin-auth.js";
@@ -12,7 +10,7 @@ import { registerAdminDocsRoutes } from "./docs-routes.js";
 import { mountAdminRoutes } from "./mount-admin-routes.js";
 import { registerSessionRoutes } from "./session-routes.js";
 import { registerAdminOpenApi } from "./openapi.js";
-import { invalidRequest } from "../invalid-request.js";
+import { useZodSchemas } from "../zod-validation.js";
 import { adminRoutes } from "./routes/all-routes.js";
 
 export type { AdminApiDeps } from "./admin-deps.js";
@@ -43,13 +41,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
       await scope.register(fastifyCookie);
       // First: @fastify/swagger documents the routes registered after it.
       await registerAdminOpenApi(scope, [...new Set(adminRoutes.map((r) => r.tag))]);
-      // A request without a body is checked as {}, so a form sent empty hears about each field it needs.
-      scope.setValidatorCompiler<z.ZodType>((route) => {
-        const validate = validatorCompiler(route);
-        return (data) => validate(data ?? {});
-      });
-      scope.setSerializerCompiler(serializerCompiler);
-      scope.setSchemaErrorFormatter(invalidRequest);
+      useZodSchemas(scope);
       installAdminErrorHandler(scope, logger, deps.isStoreUnavailable);
       registerSessionRoutes(scope, { authenticator, sessions, auth, ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}) });
       mountAdminRoutes(scope, adminRoutes, { ...deps, logger, sessions }, auth);

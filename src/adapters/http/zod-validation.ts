@@ -1,6 +1,22 @@
-import type { FastifySchemaValidationError, FastifyServerOptions } from "fastify";
+import type { FastifyInstance, FastifySchemaValidationError, FastifyServerOptions } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import { InputError } from "../../domain/errors.js";
 import { fieldName } from "../../domain/opening-hours/index.js";
+
+/**
+ * Routes of this scope declare zod schemas: fastify-type-provider-zod checks params, query and body
+ * with them and writes answers through their response schema (dropping fields it does not list).
+ */
+export function useZodSchemas(scope: FastifyInstance): void {
+  // A request without a body is checked as {}, so a form sent empty hears about each field it needs.
+  scope.setValidatorCompiler<z.ZodType>((route) => {
+    const validate = validatorCompiler(route);
+    return (data) => validate(data ?? {});
+  });
+  scope.setSerializerCompiler(serializerCompiler);
+  scope.setSchemaErrorFormatter(invalidRequest);
+}
 
 /**
  * Fastify's schemaErrorFormatter for routes that fastify-type-provider-zod validates: one 400
