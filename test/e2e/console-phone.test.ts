@@ -244,8 +244,9 @@ describe("console on a phone and a desktop", () => {
     it(`lays the API docs out to fit the screen (${size})`, async () => {
       const { page, problems } = await openPage(viewport, touch);
       await page.goto(`${baseUrl}/api/admin/docs`);
-      await page.locator("details.op").first().waitFor();
-      await page.locator("details.op > summary").first().click();
+      await page.locator(".opblock").first().waitFor();
+      await page.locator(".opblock-summary-control").first().click();
+      await page.locator(".opblock-body").first().waitFor();
       const { scroll, viewport: width } = await overflow(page);
       expect(scroll).toBeLessThanOrEqual(width);
       expect(await smallTargets(page)).toEqual([]);

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/dev/free-port.js";
-import { adminRoutes } from "../../src/adapters/http/admin/routes/all-routes.js";
 import { createDb } from "../../src/adapters/storage/create-db.js";
 import { loadPersonaTemplate } from "../../src/domain/personas/persona-templates.js";
 import {
@@ -17,7 +16,7 @@ import {
 import type { TestDatabase } from "../../test-kit/test-database.js";
 import { errorFields } from "../../test-kit/error-fields.js";
 
-// Businesses, personas and their versions, the OpenAPI document and the docs page.
+// Businesses, personas and their versions (admin-openapi.test.ts: the OpenAPI document and the docs page).
 let database: TestDatabase;
 let t: AdminTestApp;
 let shop: Shop;
@@ -332,61 +331,5 @@ describe("errors", () => {
       await down.app.close();
       await deadDb.$disconnect();
     }
-  });
-});
-
-describe("OpenAPI document and docs page", () => {
-  it("describes every route, from the zod schemas, without authentication", async () => {
-    const res = await t.app.inject({ url: "/api/admin/openapi.json" });
-    expect(res.statusCode).toBe(200);
-    const doc = res.json();
-    expect(doc.openapi).toBe("3.0.3");
-    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
-    );
-    expect(operations.sort()).toEqual(adminRoutes.map((r) => `${r.method} /api/admin${r.path.replace(/:([A-Za-z]+)/g, "{$1}")}`).sort());
-    const createPersona = doc.paths["/api/admin/businesses/{businessId}/personas"].post;
-    expect(createPersona.parameters).toEqual([expect.objectContaining({ name: "businessId", in: "path", required: true })]);
-    const createBody = createPersona.requestBody.content["application/json"].schema;
-    expect(createBody.properties.persona.properties.settings.properties).toHaveProperty("handoff");
-    expect(createBody.properties.persona.properties.settings.required).toEqual(expect.arrayContaining(["kind", "name", "business", "owner"]));
-    expect(createPersona.responses["201"].content["application/json"].schema.properties).toHaveProperty("activeVersion");
-    expect(createPersona.responses["422"]).toEqual({ $ref: "#/components/responses/Error422" });
-    const list = doc.paths["/api/admin/businesses/{businessId}/conversations"].get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
-      "businessId",
-      "channelId",
-      "contactId",
-      "status",
-      "unanswered",
-      "state",
-      "tryIt",
-      "q",
-      "limit",
-      "cursor",
-    ]);
-    const ids = new Set<string>();
-    for (const ops of Object.values(doc.paths as Record<string, Record<string, { operationId: string; responses: object }>>)) {
-      for (const op of Object.values(ops)) {
-        expect(ids.has(op.operationId)).toBe(false);
-        ids.add(op.operationId);
-        expect(Object.keys(op.responses)).toContain("401");
-      }
-    }
-    expect(JSON.stringify(doc)).not.toContain("secretHash");
-  });
-
-  it("serves an interactive page with its script and styles from this origin only", async () => {
-    const page = await t.app.inject({ url: "/api/admin/docs" });
-    expect(page.statusCode).toBe(200);
-    expect(page.headers["content-type"]).toContain("text/html");
-    expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
-    expect(page.body).toContain('<script src="/api/admin/docs/docs.js">');
-    expect(page.body).toContain('data-openapi="/api/admin/openapi.json"');
-    const js = await t.app.inject({ url: "/api/admin/docs/docs.js" });
-    expect(js.statusCode).toBe(200);
-    expect(js.body).toContain("openapi");
-    expect(js.body).not.toMatch(/innerHTML|https?:\/\//);
-    expect((await t.app.inject({ url: "/api/admin/docs/docs.css" })).statusCode).toBe(200);
   });
 });

@@ -1,21 +1,20 @@
 import { describe, expect, it } from "vitest";
+import { validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { InputError } from "../../src/domain/errors.js";
-import { parseInput } from "../../src/adapters/http/parse-input.js";
 import { plainError, plainSentence } from "../../src/adapters/http/plain-error.js";
+import { invalidRequest } from "../../src/adapters/http/zod-validation.js";
 
-const fail = (fn: () => unknown): InputError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-  }
-  throw new Error("expected an InputError");
+/** What a route with this body schema answers for this body: fastify-type-provider-zod's issues, as the 400. */
+const invalidBody = (schema: z.ZodType, body: unknown): InputError => {
+  const result = validatorCompiler({ schema, method: "POST", url: "/", httpPart: "body" })(body) as { error?: Parameters<typeof invalidRequest>[0] };
+  if (!result.error) throw new Error("expected the body to be refused");
+  return invalidRequest(result.error, "body");
 };
 
 describe("errors for people", () => {
   it("names the field in words and keeps its path apart", () => {
-    const error = fail(() => parseInput(z.object({ systemPrompt: z.string().min(1, "must not be empty") }), { systemPrompt: "" }, "body"));
+    const error = invalidBody(z.object({ systemPrompt: z.string().min(1, "must not be empty") }), { systemPrompt: "" });
     expect(plainError(error)).toEqual({ message: "The instructions can't be empty: fill it in.", field: "body.systemPrompt" });
     // The validator's words and the paths stay in details for forms and scripts.
     expect(error.details?.problems).toEqual([{ field: "body.systemPrompt", message: "must not be empty" }]);
@@ -27,7 +26,7 @@ describe("errors for people", () => {
       awayMessage: z.string().min(1, "must not be empty"),
       personaId: z.uuid({ error: "must be a UUID" }),
     });
-    const { message, field } = plainError(fail(() => parseInput(schema, { name: "Crusty", awayMessage: "", personaId: "x" }, "body")));
+    const { message, field } = plainError(invalidBody(schema, { name: "Crusty", awayMessage: "", personaId: "x" }));
     expect(field).toBe("body.name");
     expect(message).toBe(
       "Name is too long: shorten it to 3 characters or fewer. The away message can't be empty: fill it in. The persona is not a valid id: pick it again from the list.",

@@ -15,11 +15,13 @@ export interface HandlerContext<P, Q, B> {
 }
 
 type Empty = z.ZodObject<{}>;
-type Reply<R> = R extends z.ZodType ? z.input<R> : void;
+// fastify-type-provider-zod serializes with zod's encode: it takes the schema's output type.
+type Reply<R> = R extends z.ZodType ? z.output<R> : void;
 
 /**
- * One admin route, declared once: the same object registers the Fastify route, validates its
- * input, filters its output through the response schema, and becomes its OpenAPI operation.
+ * One admin route, declared once: mountAdminRoutes hands its schemas to Fastify, where
+ * fastify-type-provider-zod validates the input and filters the output through the response
+ * schema, and @fastify/swagger makes it an OpenAPI operation.
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType | null> {
   readonly method: Method;
@@ -33,7 +35,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
-  /** Output schema; its parse drops any field it does not list. null: 204 No Content. */
+  /** Output schema; serializing drops any field it does not list. null: 204 No Content. */
   readonly response: R;
   readonly status?: 200 | 201 | 202 | 204;
   /** Error statuses besides 400 and 401 (OpenAPI). */
@@ -49,7 +51,11 @@ export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = E
   return spec as unknown as AdminRoute;
 }
 
-/** "GET /businesses/:businessId" */
-export function routeKey(route: Pick<AdminRoute, "method" | "path">): string {
-  return `${route.method} ${route.path}`;
+/** "GET /businesses/:businessId/personas" -> "getBusinessesByBusinessIdPersonas". */
+export function operationId(route: Pick<AdminRoute, "method" | "path">): string {
+  const words = route.path
+    .split("/")
+    .filter(Boolean)
+    .map((part) => (part.startsWith(":") ? `by-${part.slice(1)}` : part));
+  return [route.method.toLowerCase(), ...words].join("-").replace(/-([a-zA-Z])/g, (_m, c: string) => c.toUpperCase());
 }

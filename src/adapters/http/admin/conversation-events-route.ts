@@ -2,10 +2,12 @@ import { eventFrame, KEEP_ALIVE_FRAME, openEventStream } from "../event-stream.j
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { ConversationEvents } from "../../../ports/conversation-events.js";
-import { parseInput } from "../parse-input.js";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { AdminAuth } from "./admin-auth.js";
 import type { AdminApiDeps } from "./admin-deps.js";
 import { requireBusiness } from "./mount-admin-routes.js";
+import { ERRORS_KEY } from "./openapi.js";
 import { businessParams } from "./schemas.js";
 
 const DEFAULT_HEARTBEAT_MS = 25_000;
@@ -18,13 +20,21 @@ export const CONVERSATION_EVENTS_PATH = "/businesses/:businessId/events";
  * scoping as every admin route; the console reads it with fetch(), which can send the key.
  */
 export function registerConversationEventsRoute(scope: FastifyInstance, deps: AdminApiDeps, auth: AdminAuth): void {
-  scope.route({
+  scope.withTypeProvider<ZodTypeProvider>().route({
     method: "GET",
     url: CONVERSATION_EVENTS_PATH,
     exposeHeadRoute: false,
     onRequest: auth.hook(false),
+    schema: {
+      operationId: "getBusinessesByBusinessIdEvents",
+      tags: ["conversations"],
+      summary: "Server-Sent Events: `conversation` ({conversationId}) whenever a conversation of the business changes; `ready` once subscribed",
+      params: businessParams,
+      response: { 200: { description: "An event stream", content: { "text/event-stream": { schema: z.string() } } } },
+      [ERRORS_KEY]: [404],
+    },
     handler: async (request, reply) => {
-      const { businessId } = parseInput(businessParams, request.params, "params");
+      const { businessId } = request.params;
       await requireBusiness(deps, auth.callerOf(request), businessId);
       reply.hijack();
       await streamEvents(reply.raw, deps.events, businessId, deps.eventsHeartbeatMs ?? DEFAULT_HEARTBEAT_MS, () => auth.stillValid(request));

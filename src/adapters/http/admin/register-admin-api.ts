@@ -9,7 +9,8 @@ import { registerConversationEventsRoute } from "./conversation-events-route.js"
 import { registerAdminDocsRoutes } from "./docs-routes.js";
 import { mountAdminRoutes } from "./mount-admin-routes.js";
 import { registerSessionRoutes } from "./session-routes.js";
-import { buildOpenApiDocument } from "./openapi.js";
+import { registerAdminOpenApi } from "./openapi.js";
+import { useZodSchemas } from "../zod-validation.js";
 import { adminRoutes } from "./routes/all-routes.js";
 
 export type { AdminApiDeps } from "./admin-deps.js";
@@ -38,11 +39,14 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
   void app.register(
     async (scope) => {
       await scope.register(fastifyCookie);
+      // First: @fastify/swagger documents the routes registered after it.
+      await registerAdminOpenApi(scope, [...new Set(adminRoutes.map((r) => r.tag))]);
+      useZodSchemas(scope);
       installAdminErrorHandler(scope, logger, deps.isStoreUnavailable);
       registerSessionRoutes(scope, { authenticator, sessions, auth, ...(deps.publicBaseUrl ? { publicBaseUrl: deps.publicBaseUrl } : {}) });
       mountAdminRoutes(scope, adminRoutes, { ...deps, logger, sessions }, auth);
       registerConversationEventsRoute(scope, { ...deps, logger }, auth);
-      registerAdminDocsRoutes(scope, ADMIN_PREFIX, buildOpenApiDocument(adminRoutes, ADMIN_PREFIX));
+      await registerAdminDocsRoutes(scope, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import type { ApiKeyAuthenticator } from "../../../app/admin/authenticate-api-key.js";
 import type { ConsoleSessions } from "../../../app/admin/console-sessions.js";
 import type { AdminAuth } from "./admin-auth.js";
+import { type DocumentedSchema, ERRORS_KEY } from "./openapi.js";
+import { id, isoTime } from "./schemas.js";
 import { SESSION_COOKIE, sameOrigin, sessionCookieOptions } from "./session-cookie.js";
 
 const UNAUTHORIZED = { error: { code: "UNAUTHORIZED", message: "a valid API key is required: Authorization: Bearer pk_..." } };
@@ -16,7 +19,18 @@ export function registerSessionRoutes(
   scope: FastifyInstance,
   deps: { authenticator: ApiKeyAuthenticator; sessions: ConsoleSessions; auth: AdminAuth; publicBaseUrl?: string },
 ): void {
-  scope.post("/session", { exposeHeadRoute: false, bodyLimit: 1024 }, async (request, reply) => {
+  // Typed loosely: the 401 and 403 answers are not listed (they keep Fastify's plain serializer).
+  const signIn: DocumentedSchema = {
+    operationId: "postSession",
+    tags: ["sign-in"],
+    summary: "Sign in (the console): the Bearer key is exchanged for the HttpOnly parlor_session cookie",
+    security: [{ apiKey: [] }],
+    response: {
+      201: z.object({ keyId: id, businessId: id.nullable(), owner: z.boolean(), session: z.object({ id, expiresAt: isoTime }) }),
+    },
+    [ERRORS_KEY]: [],
+  };
+  scope.post("/session", { exposeHeadRoute: false, bodyLimit: 1024, schema: signIn }, async (request, reply) => {
     const caller = await deps.authenticator.authenticate(request.headers.authorization);
     if (!caller)
       return reply.status(401).header("www-authenticate", 'Bearer realm="parlor-admin"').header("cache-control", "no-store").send(UNAUTHORIZED);
@@ -33,7 +47,15 @@ export function registerSessionRoutes(
       });
   });
 
-  scope.delete("/session", { exposeHeadRoute: false }, async (request, reply) => {
+  const signOut: DocumentedSchema = {
+    operationId: "deleteSession",
+    tags: ["sign-in"],
+    summary: "Sign out: ends this console session (when signed in with the cookie) and clears the cookie",
+    security: [],
+    response: { 204: z.undefined().describe("No content") },
+    [ERRORS_KEY]: [403],
+  };
+  scope.delete("/session", { exposeHeadRoute: false, schema: signOut }, async (request, reply) => {
     const found = await deps.auth.identify(request);
     if (found?.session) {
       if (!sameOrigin(request, deps.publicBaseUrl)) return reply.status(403).send(CROSS_SITE);

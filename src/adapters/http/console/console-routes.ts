@@ -2,28 +2,11 @@ import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { fileURLToPath } from "node:url";
+import { PAGE_CSP_DIRECTIVES } from "../page-csp.js";
 import { appIconPng } from "./app-icon.js";
 
 /** Where the console's static files live: plain HTML, CSS and ES modules, no build step. */
 const ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
-
-/**
- * Scripts and styles only from files of this origin (no inline code, no CDN); the page talks to
- * /api/admin and /api/webchat on the same origin only. form-action 'none': the forms are handled
- * in script, so a form can never navigate (and put an API key in a URL) even if a script fails.
- */
-const CONSOLE_CSP_DIRECTIVES = {
-  defaultSrc: ["'none'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  connectSrc: ["'self'"],
-  imgSrc: ["'self'", "data:"],
-  manifestSrc: ["'self'"],
-  workerSrc: ["'self'"],
-  baseUri: ["'none'"],
-  formAction: ["'none'"],
-  frameAncestors: ["'none'"],
-};
 
 /**
  * The admin web console under /console: static pages that call the admin API signed in by the
@@ -35,7 +18,7 @@ const CONSOLE_CSP_DIRECTIVES = {
 export function registerConsoleRoutes(app: FastifyInstance): void {
   void app.register(async (scope) => {
     await scope.register(fastifyHelmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP_DIRECTIVES },
+      contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP_DIRECTIVES },
       referrerPolicy: { policy: "no-referrer" },
     });
     await scope.register(fastifyStatic, {

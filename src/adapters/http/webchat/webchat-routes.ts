@@ -1,5 +1,6 @@
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Cluster, Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
@@ -12,7 +13,7 @@ import type { ChatProfile, ChatProfileReader } from "../../../ports/chat-profile
 import type { ConversationReader } from "../../../ports/conversation-reader.js";
 import type { ChannelRef, InboundStore, StoredInbound } from "../../../ports/inbound-store.js";
 import type { Pseudonyms } from "../../../domain/secrets/pseudonyms.js";
-import { parseInput } from "../parse-input.js";
+import { useZodSchemas } from "../zod-validation.js";
 import { AdmissionCap } from "./admission-cap.js";
 import { messageJson, type ConversationStreams } from "./conversation-streams.js";
 import { clientAddress, OpenStreamCounts, WebchatRateLimits, type WebchatLimitSettings } from "./webchat-limits.js";
@@ -83,10 +84,14 @@ export function registerWebchatRoutes(app: FastifyInstance, deps: WebchatRouteDe
     skipOnError: true, // Redis down: posts fail at the queue (503) anyway; reads and streams keep working
     ...(deps.rateLimitStore ? { redis: deps.rateLimitStore.redis, nameSpace: `${deps.rateLimitStore.prefix}:rate:` } : {}),
   });
-  void app.register(async (scope) => registerRoutes(scope, deps));
+  void app.register(async (scope) => {
+    useZodSchemas(scope);
+    registerRoutes(scope, deps);
+  });
 }
 
 function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
+  const routes = scope.withTypeProvider<ZodTypeProvider>();
   const limits = new WebchatRateLimits(scope, deps.limits);
   const openStreams = new OpenStreamCounts(deps.limits);
   // The lookup itself is cached, so concurrent requests share one query and go on in the order they came.
@@ -112,9 +117,10 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
   // Posts checked at once count each other (per gateway), or thirty of them pass on one reading.
   const admission = new AdmissionCap();
 
-  scope.post("/api/webchat/:channelKey/messages", { onRequest: [limits.postByAddress, limits.postByChannel] }, async (request, reply) => {
-    const { channelKey: key } = parseInput(keyParams, request.params, "params");
-    const body = parseInput(postBody, request.body, "body");
+  const post = { schema: { params: keyParams, body: postBody } };
+  routes.post("/api/webchat/:channelKey/messages", { ...post, onRequest: [limits.postByAddress, limits.postByChannel] }, async (request, reply) => {
+    const { channelKey: key } = request.params;
+    const body = request.body;
     const { stored } = await inOrder.run(`${key}:${body.sessionId}`, async () => {
       const channel = await findChannel(key);
       const { businessId } = channel;
@@ -155,40 +161,38 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
     });
   });
 
-  const listMessages = async (request: FastifyRequest, key: string, session: string) => {
+  const listMessages = async (key: string, session: string, after: number) => {
     const conversationId = await findConversation(key, session);
-    const { after } = parseInput(afterQuery, request.query, "query");
     const messages = conversationId ? await deps.reader.listMessages(conversationId, after, PAGE_SIZE) : [];
     return { messages: messages.map(messageJson) };
   };
 
-  const openStream = async (request: FastifyRequest, reply: FastifyReply, key: string, session: string) => {
+  const openStream = async (request: FastifyRequest, reply: FastifyReply, key: string, session: string, afterQuery: number) => {
     // Registered before anything is awaited: a client that resets meanwhile is noticed.
     let gone = false;
     reply.raw.once("close", () => (gone = true));
     const conversationId = await findConversation(key, session);
     if (!conversationId) throw new InputError("NO_CONVERSATION", "this session has not sent a message yet", 404);
     const lastEventId = Number(request.headers["last-event-id"]);
-    const after = Number.isFinite(lastEventId) && lastEventId >= 0 ? lastEventId : parseInput(afterQuery, request.query, "query").after;
+    const after = Number.isFinite(lastEventId) && lastEventId >= 0 ? lastEventId : afterQuery;
     const release = openStreams.acquire(`${key}:${session}`, clientAddress(request));
     reply.hijack();
     if (gone || reply.raw.destroyed) return release();
     deps.streams.open(conversationId, reply.raw, after, release);
   };
 
-  scope.get("/api/webchat/:channelKey/messages", { onRequest: limits.readByAddress }, async (request) => {
-    const { channelKey: key } = parseInput(keyParams, request.params, "params");
-    return listMessages(request, key, sessionFromHeader(request));
-  });
-  scope.get("/api/webchat/:channelKey/events", { onRequest: [limits.streamByAddress, limits.streamByChannel] }, async (request, reply) => {
-    const { channelKey: key } = parseInput(keyParams, request.params, "params");
-    await openStream(request, reply, key, sessionFromHeader(request));
+  const byKey = { schema: { params: keyParams, querystring: afterQuery } };
+  routes.get("/api/webchat/:channelKey/messages", { ...byKey, onRequest: limits.readByAddress }, async (request) =>
+    listMessages(request.params.channelKey, sessionFromHeader(request), request.query.after),
+  );
+  routes.get("/api/webchat/:channelKey/events", { ...byKey, onRequest: [limits.streamByAddress, limits.streamByChannel] }, async (request, reply) => {
+    await openStream(request, reply, request.params.channelKey, sessionFromHeader(request), request.query.after);
   });
 
   const profiles = deps.profiles;
   if (profiles) {
-    scope.get("/api/webchat/:channelKey/profile", { onRequest: limits.readByAddress }, async (request, reply) => {
-      const { channelKey: key } = parseInput(keyParams, request.params, "params");
+    routes.get("/api/webchat/:channelKey/profile", { schema: { params: keyParams }, onRequest: limits.readByAddress }, async (request, reply) => {
+      const { channelKey: key } = request.params;
       const profile = await profiles.chatProfile(key);
       if (!profile) throw new InputError("UNKNOWN_CHANNEL", "This chat does not exist. Check the link you were given.", 404);
       // Public facts the widget on the business's own site reads (colour, name) from another origin.
@@ -198,16 +202,15 @@ function registerRoutes(scope: FastifyInstance, deps: WebchatRouteDeps): void {
 
   // The first form, with the session id in the path: kept for clients that cannot send a header
   // (EventSource); the chat page and the terminal chat use the ones above.
-  scope.get("/api/webchat/:channelKey/sessions/:sessionId/messages", { onRequest: limits.readByAddress }, async (request) => {
-    const p = parseInput(sessionParams, request.params, "params");
-    return listMessages(request, p.channelKey, p.sessionId);
-  });
-  scope.get(
+  const bySession = { schema: { params: sessionParams, querystring: afterQuery } };
+  routes.get("/api/webchat/:channelKey/sessions/:sessionId/messages", { ...bySession, onRequest: limits.readByAddress }, async (request) =>
+    listMessages(request.params.channelKey, request.params.sessionId, request.query.after),
+  );
+  routes.get(
     "/api/webchat/:channelKey/sessions/:sessionId/events",
-    { onRequest: [limits.streamByAddress, limits.streamByChannel] },
+    { ...bySession, onRequest: [limits.streamByAddress, limits.streamByChannel] },
     async (request, reply) => {
-      const p = parseInput(sessionParams, request.params, "params");
-      await openStream(request, reply, p.channelKey, p.sessionId);
+      await openStream(request, reply, request.params.channelKey, request.params.sessionId, request.query.after);
     },
   );
 }
