@@ -1,9 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../../ports/channel-adapter.js";
 import { OutsideCustomerWindowError } from "./customer-window.js";
 import { fetchFailureCode, requestNeverWritten } from "./fetch-failure.js";
-import { asRecord, type JsonRecord } from "./json-fields.js";
 import { graphErrorOf, isRetryableGraphError, isThrottlingError, isWindowClosedError, retryAfterMs, type GraphErrorInfo } from "./graph-errors.js";
+
+/** A Graph API answer: a JSON object (anything else reads as an empty one); callers parse the fields they need. */
+const GraphResponse = z.looseObject({}).catch(() => ({}));
+export type GraphResponse = z.infer<typeof GraphResponse>;
 
 export interface GraphClientOptions {
   /** e.g. https://graph.facebook.com (Instagram Login apps: https://graph.instagram.com). */
@@ -91,7 +95,7 @@ export class GraphClient {
   }
 
   /** POSTs JSON to `/{version}/{path}`; path segments must already be URL-encoded. */
-  async post(path: string, accessToken: string, body: object, options: { maxAttempts?: number } = {}): Promise<JsonRecord> {
+  async post(path: string, accessToken: string, body: object, options: { maxAttempts?: number } = {}): Promise<GraphResponse> {
     const url = `${this.o.baseUrl}/${this.o.version}/${path}`;
     const attempts = Math.max(1, options.maxAttempts ?? this.o.maxAttempts);
     for (let attempt = 1; ; attempt++) {
@@ -113,7 +117,7 @@ export class GraphClient {
         continue;
       }
       const payload = await readJson(response);
-      if (response.ok) return asRecord(payload) ?? {};
+      if (response.ok) return GraphResponse.parse(payload);
       const graph = graphErrorOf(payload);
       const summary = `Graph API ${response.status}${graph.code !== undefined ? ` (code ${graph.code})` : ""}: ${graph.message}`;
       if (response.status === 429 || isThrottlingError(graph) || (response.status < 500 && isRetryableGraphError(graph))) {
