@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FatalError } from "../../src/domain/errors.js";
 import { freePort } from "../../src/dev/free-port.js";
-import { OpenAiChatModel, retryAfterMs, type OpenAiChatModelOptions } from "../../src/adapters/llm/openai-chat-model.js";
+import { OpenAiChatModel, type OpenAiChatModelOptions } from "../../src/adapters/llm/openai-chat-model.js";
 import { localPromptCounter } from "../../src/adapters/llm/prompt-counter.js";
 import { PromptFormat } from "../../src/adapters/llm/prompt-format.js";
 import { createPersonaTokenCounter } from "../../src/adapters/llm/persona-token-counter.js";
@@ -183,13 +183,6 @@ describe("the OpenAI-compatible engine client on llama-server", () => {
       process.off("warning", onWarning);
       await model.close();
     }
-  });
-
-  it("Retry-After in seconds or as a date, capped", () => {
-    expect(retryAfterMs("2")).toBe(2000);
-    expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
-    expect(retryAfterMs("3600")).toBe(30_000);
-    expect(retryAfterMs("soon")).toBeUndefined();
   });
 });
 

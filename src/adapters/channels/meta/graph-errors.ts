@@ -50,12 +50,3 @@ export function isRetryableGraphError(error: GraphErrorInfo): boolean {
 export function isWindowClosedError(error: GraphErrorInfo): boolean {
   return error.code === 131047 || (error.code === 10 && error.subcode === 2534022);
 }
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
