@@ -1,0 +1,37 @@
+import { ErrorCode, type Queue } from "bullmq";
+
+/** How a job was put back: "added" (there was none), "retried" (a finished one moved back), or not at all ("live"). */
+export type Requeue = "added" | "retried" | "live";
+
+/**
+ * Puts the job with this id back in the queue unless it is live (waiting, prioritized, delayed or
+ * running), with BullMQ's own atomic operations, so that any number of callers racing each other
+ * and the workers neither drop it nor queue it twice:
+ * - no job: `add()` with the id; BullMQ adds a known id once, so racing adds make one job;
+ * - finished (completed or failed): `Job.retry`, one Lua script that moves it back only from that
+ *   state (attempts reset, as a new job's); a caller that lost the race finds it gone from there;
+ * - "unknown" (its key left in no state: partly lost): removed and added again, as nothing else can.
+ */
+export async function requeueJob(queue: Queue, jobId: string, add: () => Promise<unknown>): Promise<Requeue> {
+  const existing = await queue.getJob(jobId);
+  if (!existing) {
+    await add();
+    return "added";
+  }
+  const state = await existing.getState();
+  if (state === "completed" || state === "failed") {
+    try {
+      await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return "retried";
+    } catch (error) {
+      // Another caller moved it first (or it was removed meanwhile): it is someone else's now.
+      const code = (error as { code?: unknown }).code;
+      if (code === ErrorCode.JobNotInState || code === ErrorCode.JobNotExist) return "live";
+      throw error;
+    }
+  }
+  if (state !== "unknown") return "live";
+  await existing.remove().catch(() => undefined);
+  await add();
+  return "added";
+}
