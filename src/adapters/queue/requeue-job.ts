@@ -11,6 +11,8 @@ export type Requeue = "added" | "retried" | "live";
  * - finished (completed or failed): `Job.retry`, one Lua script that moves it back only from that
  *   state (attempts reset, as a new job's); a caller that lost the race finds it gone from there;
  * - "unknown" (its key left in no state: partly lost): removed and added again, as nothing else can.
+ * A retried job keeps its stall count (BullMQ resets only the attempts): one failed for stalling
+ * fails at its next stall, and is queued again by the next round.
  */
 export async function requeueJob(queue: Queue, jobId: string, add: () => Promise<unknown>): Promise<Requeue> {
   const existing = await queue.getJob(jobId);

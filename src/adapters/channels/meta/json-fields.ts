@@ -14,7 +14,7 @@ export const lenient = <T extends z.ZodType>(schema: T) => schema.optional().cat
 export const lenientObject = <S extends z.core.$ZodLooseShape>(shape: S) => lenient(z.looseObject(shape));
 
 /** A list of `item` (each one `item` or undefined when it is not one), or [] when it is not a list. */
-export const lenientList = <T extends z.ZodType>(item: T) => z.array(lenient(item)).catch([]);
+export const lenientList = <T extends z.ZodType>(item: T) => z.array(lenient(item)).catch(() => []);
 
 // Platform ids end up in unique indexes: printable ASCII, bounded, or they are not ids.
 /** A platform id (message id, account id, user id): a string of 1-256 printable ASCII characters (Meta sends ids as strings). */
