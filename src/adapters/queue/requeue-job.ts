@@ -1,4 +1,4 @@
-import { ErrorCode, type Queue } from "bullmq";
+import { ErrorCode, type Job, type Queue } from "bullmq";
 
 /** How a job was put back: "added" (there was none), "retried" (a finished one moved back), or not at all ("live"). */
 export type Requeue = "added" | "retried" | "live";
@@ -14,7 +14,13 @@ export type Requeue = "added" | "retried" | "live";
  * A retried job keeps its stall count (BullMQ resets only the attempts): one failed for stalling
  * fails at its next stall, and is queued again by the next round.
  */
-export async function requeueJob(queue: Queue, jobId: string, add: () => Promise<unknown>): Promise<Requeue> {
+export async function requeueJob<T>(
+  queue: Queue<T>,
+  jobId: string,
+  add: () => Promise<unknown>,
+  /** Before a finished job is moved back: e.g. the time it may run from (a loser's write lands on the live job, harmlessly). */
+  beforeRetry?: (job: Job<T>) => Promise<unknown>,
+): Promise<Requeue> {
   const existing = await queue.getJob(jobId);
   if (!existing) {
     await add();
@@ -23,6 +29,7 @@ export async function requeueJob(queue: Queue, jobId: string, add: () => Promise
   const state = await existing.getState();
   if (state === "completed" || state === "failed") {
     try {
+      await beforeRetry?.(existing);
       await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
       return "retried";
     } catch (error) {
