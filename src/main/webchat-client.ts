@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
+import pRetry from "p-retry";
 
 export interface ChatLine {
   readonly id: string;
@@ -18,29 +19,24 @@ export class WebchatClient {
     readonly sessionId = randomUUID().replaceAll("-", ""),
   ) {}
 
-  /** Sends with retries on 503 and network errors; the client message id makes retries safe. name: the visitor's, optional. */
+  /**
+   * Sends with retries on 503 and network errors (5, after 0.5, 1, 2, 4, 8 s); the client message
+   * id makes retries safe. name: the visitor's, optional.
+   */
   async send(text: string, name?: string): Promise<string> {
     const clientMessageId = randomUUID();
-    for (let attempt = 0; ; attempt++) {
-      let status = 0;
-      let body: { messageId?: string; error?: { message?: string } } = {};
-      try {
-        const res = await fetch(`${this.api()}/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ sessionId: this.sessionId, clientMessageId, text, ...(name ? { name } : {}) }),
+    const body = JSON.stringify({ sessionId: this.sessionId, clientMessageId, text, ...(name ? { name } : {}) });
+    return pRetry(
+      async () => {
+        const res = await fetch(`${this.api()}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body }).catch(() => {
+          throw new SendFailed("gateway unreachable", true);
         });
-        status = res.status;
-        body = (await res.json().catch(() => ({}))) as typeof body;
-      } catch {
-        status = 0;
-      }
-      if (status >= 200 && status < 300 && body.messageId) return body.messageId;
-      if ((status !== 503 && status !== 0) || attempt >= 5) {
-        throw new Error(`could not send: ${body.error?.message ?? (status ? `HTTP ${status}` : "gateway unreachable")}`);
-      }
-      await sleep(500 * 2 ** attempt);
-    }
+        const answer = (await res.json().catch(() => ({}))) as { messageId?: string; error?: { message?: string } };
+        if (res.ok && answer.messageId) return answer.messageId;
+        throw new SendFailed(answer.error?.message ?? `HTTP ${res.status}`, res.status === 503);
+      },
+      { retries: 5, minTimeout: 500, factor: 2, shouldRetry: ({ error }) => error instanceof SendFailed && error.retryable },
+    );
   }
 
   /** Waits for the first reply after everything seen so far. */
@@ -64,5 +60,15 @@ export class WebchatClient {
 
   private api(): string {
     return `${this.baseUrl}/api/webchat/${encodeURIComponent(this.channelKey)}`;
+  }
+}
+
+class SendFailed extends Error {
+  constructor(
+    reason: string,
+    readonly retryable: boolean,
+  ) {
+    super(`could not send: ${reason}`);
+    this.name = "SendFailed";
   }
 }

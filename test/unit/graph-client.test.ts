@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OutsideCustomerWindowError } from "../../src/adapters/channels/meta/customer-window.js";
 import { GraphClient, GraphOutcomeUnknownError, GraphRejectedError, GraphTransportError } from "../../src/adapters/channels/meta/graph-client.js";
-import { retryAfterMs } from "../../src/adapters/channels/meta/graph-errors.js";
 import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../src/ports/channel-adapter.js";
 import { FakeGraphServer } from "../../test-kit/fake-graph-server.js";
 
@@ -150,12 +149,5 @@ describe("GraphClient", () => {
       body: { error: { message: "This message is sent outside of allowed window.", code: 10, error_subcode: 2534022 } },
     });
     await expect(send(client())).rejects.toBeInstanceOf(OutsideCustomerWindowError);
-  });
-
-  it("reads Retry-After as seconds or an HTTP date", () => {
-    expect(retryAfterMs("3")).toBe(3000);
-    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
-    expect(retryAfterMs("soon")).toBeUndefined();
-    expect(retryAfterMs(null)).toBeUndefined();
   });
 });

@@ -90,6 +90,17 @@ describe("Instagram messaging webhook mapping", () => {
     expect(cut.adjusted).toEqual([{ reason: "text_cut" }]);
   });
 
+  it("keeps the good parts of a batch whose other entries or events are malformed", () => {
+    type Payload = { entry: Array<{ messaging: unknown[] }> };
+    const good = fixture("instagram-text") as Payload;
+    good.entry[0]!.messaging.unshift(null, "x", { sender: { id: "2" }, message: { mid: 5, text: "no id" } });
+    const unroutable = { id: 7, messaging: [{ sender: { id: "2" }, message: { mid: "m", text: "hi" } }, { read: {} }] };
+    const batch = parseInstagramWebhook({ object: "instagram", entry: [[], unroutable, ...good.entry], extra: true }, 4000);
+    expect(batch.messages.map((m) => m.text)).toEqual(["Hi! Is the lemon cake available today?"]);
+    expect(batch.unusable).toEqual([{ reason: "no_account" }, { reason: "no_id" }]);
+    expect(countSkipped(batch.skipped)).toEqual({ malformed: 4 });
+  });
+
   it("never throws on other objects, missing fields or wrong types", () => {
     for (const body of [
       null,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { countSkipped } from "../../src/adapters/channels/meta/webhook-batch.js";
 import { parseCloudWebhook } from "../../src/adapters/channels/whatsapp-cloud/cloud-webhook-mapper.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(`test/fixtures/meta/${name}.json`, "utf8"));
@@ -159,6 +160,25 @@ describe("WhatsApp Cloud API webhook mapping", () => {
     p.entry[0]!.changes[0]!.value.messages = [{ ...p.entry[0]!.changes[0]!.value.messages[0]!, image: { caption: " This\u0000 one\r\n" } }];
     expect(parseCloudWebhook(p, 4000).messages.map((m) => m.text)).toEqual(["[photo] This one"]);
     expect(batch.messages[0]!.text).toBe("[photo] This one");
+  });
+
+  it("keeps the good parts of a batch whose other entries, changes, messages or statuses are malformed", () => {
+    type Payload = { entry: Array<{ changes: Array<{ value: { messages: unknown[]; contacts: unknown[] } }> }> };
+    const good = fixture("whatsapp-text") as Payload;
+    const change = good.entry[0]!.changes[0]!;
+    change.value.messages = [7, { ...(change.value.messages[0] as object), extra: { new: "field" } }, { id: "wamid.z", from: 5 }];
+    change.value.contacts = ["x", ...change.value.contacts];
+    const receipts = fixture("whatsapp-statuses") as { entry: Array<{ changes: Array<{ value: { statuses: unknown[] } }> }> };
+    receipts.entry[0]!.changes[0]!.value.statuses.unshift(null, { id: ["no"], status: "read" });
+    const body = {
+      object: "whatsapp_business_account",
+      entry: ["entry", { changes: "none" }, { changes: [7, { field: "messages", value: [] }] }, ...good.entry, ...receipts.entry],
+    };
+    const batch = parseCloudWebhook(body, 4000);
+    expect(batch.messages.map((m) => [m.platformMessageId, m.senderName])).toEqual([[expect.stringMatching(/^wamid\./), "Sheena Nelson"]]);
+    expect(batch.statuses.length).toBe(receipts.entry[0]!.changes[0]!.value.statuses.length - 2);
+    expect(batch.unusable).toEqual([{ reason: "not_an_object" }, { reason: "no_sender" }]);
+    expect(countSkipped(batch.skipped)).toEqual({ "not_a_message:other": 1, malformed: 1, "malformed:status": 2 });
   });
 
   it("never throws on other objects, missing fields or wrong types", () => {

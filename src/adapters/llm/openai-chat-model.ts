@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ChatPrompt, ChatTurn } from "../../domain/chat-prompt.js";
 import { FatalError } from "../../domain/errors.js";
+import { parseRetryAfter } from "../../domain/retry-after.js";
 import type { ChatModel, GenerateOptions, Generation } from "../../ports/chat-model.js";
 import { chatMessagesOf } from "./chat-messages.js";
 import { EngineUnavailableError, reason } from "./engine-unavailable-error.js";
@@ -151,7 +152,7 @@ export class OpenAiChatModel implements ChatModel {
       signal.removeEventListener("abort", onAbort);
       const detail = (await res.text().catch(() => "")).slice(0, 300);
       if ((res.status === 429 || res.status === 503) && attempt < this.options.maxAttempts) {
-        await pause(retryAfterMs(res.headers.get("retry-after")) ?? Math.min(500 * 2 ** attempt, 10_000), signal);
+        await pause(parseRetryAfter(res.headers.get("retry-after"), RETRY_AFTER_MAX_MS) ?? Math.min(500 * 2 ** attempt, 10_000), signal);
         continue;
       }
       if (res.status === 429 || res.status === 503 || res.status >= 500)
@@ -249,14 +250,6 @@ function headers(apiKey: string | undefined): Record<string, string> {
 /** The llama-server slot a conversation goes to, out of `slots`. */
 export function slotOf(conversationKey: string, slots: number): number {
   return createHash("sha256").update(conversationKey).digest().readUInt32BE(0) % slots;
-}
-
-/** Retry-After as seconds or an HTTP date, capped. */
-export function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), RETRY_AFTER_MAX_MS) : undefined;
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

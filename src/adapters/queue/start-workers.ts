@@ -119,6 +119,11 @@ export function startWorkers(handlers: WorkerHandlers, options: WorkerOptions): 
   const outbox = new Worker<OutboxJob, DeliveryOutcome>(
     OUTBOX_QUEUE,
     async (job, token) => {
+      // Scheduled again with a delay after it had finished (see BullOutboxQueue.scheduleRetry): wait for it, no attempt spent.
+      if (job.data.notBefore !== undefined && job.data.notBefore > Date.now()) {
+        await job.moveToDelayed(job.data.notBefore, token);
+        throw new DelayedError();
+      }
       const { outcome, retryInMs } = await handlers.deliver(job.data.outboxId);
       if (outcome === "retry" && retryInMs !== undefined) {
         // The platform said when: wait that long in the delayed set, not in this worker.

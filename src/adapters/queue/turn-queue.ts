@@ -5,6 +5,7 @@ import type { Logger } from "../../ports/logger.js";
 import type { TurnJob, TurnQueue } from "../../ports/turn-queue.js";
 import { BusinessFairness } from "./business-fairness.js";
 import { inBatches } from "./in-batches.js";
+import { requeueJob } from "./requeue-job.js";
 import { TURN_QUEUE, turnJobId } from "./queue-names.js";
 
 export const TURN_JOB_OPTIONS = {
@@ -67,18 +68,14 @@ export class BullTurnQueue implements TurnQueue {
   }
 
   /**
-   * Queues the message's turn again unless a job for it is still waiting, delayed or running.
-   * A finished job with the same id is removed first (BullMQ ignores an add with a known id).
+   * Queues the message's turn again unless a job for it is still waiting, delayed or running (see
+   * requeueJob: safe against other reconcilers, the opening job, the console and the workers).
+   * A finished job goes back with its first priority; it counts as queued again for fairness.
    */
   async requeueTurn(job: TurnJob): Promise<boolean> {
-    const existing = await this.queue.getJob(turnJobId(job.messageId));
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
-      await existing.remove().catch(() => undefined);
-    }
-    await this.enqueueTurn(job);
-    return true;
+    const outcome = await requeueJob(this.queue, turnJobId(job.messageId), () => this.enqueueTurn(job));
+    if (outcome === "retried") await this.fairness.nextPriority(job.businessId);
+    return outcome !== "live";
   }
 
   /**

@@ -1,11 +1,11 @@
 import type { InboundMessage } from "../../../domain/inbound-message.js";
 import type { ChannelAdapter, SendResult } from "../../../ports/channel-adapter.js";
 import type { Logger } from "../../../ports/logger.js";
-import { asId } from "../meta/json-fields.js";
 import type { MetaDelivery } from "../meta/meta-delivery.js";
 import { prepareMetaSend, sendParts, type MetaAdapterOptions } from "../meta/meta-send.js";
 import { INSTAGRAM_TEXT_LIMIT } from "../meta/split-message.js";
 import { parseInstagramWebhook } from "./instagram-webhook-mapper.js";
+import { IgSendResponse } from "./instagram-payloads.js";
 
 export type InstagramAdapterOptions = MetaAdapterOptions;
 
@@ -30,7 +30,7 @@ export class InstagramAdapter implements ChannelAdapter<unknown> {
     const ids = await sendParts(
       prepared,
       async (path, token, text) =>
-        asId((await this.o.graph.post(path, token, { recipient: { id: delivery.recipientId }, message: { text } })).message_id),
+        IgSendResponse.parse(await this.o.graph.post(path, token, { recipient: { id: delivery.recipientId }, message: { text } })).message_id,
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
       delivery.partsSent,
     );

@@ -1,11 +1,9 @@
 import { kindOfPlatformType, type MessageKind } from "../../../domain/inbound-message.js";
-import { asArray, asId, asRecord, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
+import { asTimestamp } from "../meta/json-fields.js";
 import { emptyBatch, inboundText, nonTextText, safeType, type WebhookBatch } from "../meta/webhook-batch.js";
+import { InstagramWebhook, OTHER_EVENTS, type IgEvent } from "./instagram-payloads.js";
 
 type Batch = ReturnType<typeof emptyBatch>;
-
-// Messaging events that are not customer messages, by the key that carries them.
-const OTHER_EVENTS = ["read", "reaction", "postback", "referral", "optin", "delivery"] as const;
 
 /**
  * Instagram messaging webhook -> normalised batch. Reads `entry[].messaging[]`; the business is
@@ -16,35 +14,34 @@ const OTHER_EVENTS = ["read", "reaction", "postback", "referral", "optin", "deli
  */
 export function parseInstagramWebhook(body: unknown, maxMessageChars: number, receivedAt: Date = new Date()): WebhookBatch {
   const batch = emptyBatch();
-  const root = asRecord(body);
-  if (root?.object !== "instagram") {
+  const root = InstagramWebhook.safeParse(body);
+  if (!root.success) {
     batch.skipped.push({ reason: "wrong_object" });
     return batch;
   }
-  for (const rawEntry of asArray(root.entry)) {
-    const entry = asRecord(rawEntry);
-    const account = asId(entry?.id);
+  for (const entry of root.data.entry) {
+    const account = entry?.id;
     if (!entry || !account) {
       // Customer messages we cannot route are refused, not dropped; anything else was nothing.
-      for (const event of asArray(entry?.messaging)) if (asRecord(asRecord(event)?.message)) batch.unusable.push({ reason: "no_account" });
+      for (const event of entry?.messaging ?? []) if (event?.message) batch.unusable.push({ reason: "no_account" });
       batch.skipped.push({ reason: "malformed" });
       continue;
     }
-    for (const change of asArray(entry.changes)) batch.skipped.push({ reason: "not_a_message", type: safeType(asRecord(change)?.field) });
-    for (const event of asArray(entry.messaging)) mapEvent(asRecord(event), account, maxMessageChars, receivedAt, batch);
+    for (const change of entry.changes) batch.skipped.push({ reason: "not_a_message", type: safeType(change?.field) });
+    for (const event of entry.messaging) mapEvent(event, account, maxMessageChars, receivedAt, batch);
   }
   return batch;
 }
 
-function mapEvent(event: JsonRecord | undefined, account: string, maxChars: number, receivedAt: Date, batch: Batch): void {
-  const message = asRecord(event?.message);
+function mapEvent(event: IgEvent | undefined, account: string, maxChars: number, receivedAt: Date, batch: Batch): void {
+  const message = event?.message;
   if (!event || !message) {
     const other = OTHER_EVENTS.find((key) => event?.[key] !== undefined);
     batch.skipped.push(other ? { reason: "not_a_message", type: other } : { reason: "malformed" });
     return;
   }
   // The business's own messages come back as echoes; the sender check also catches a missing flag.
-  const sender = asId(asRecord(event.sender)?.id);
+  const sender = event.sender?.id;
   if (message.is_echo === true || (sender !== undefined && sender === account)) {
     batch.skipped.push({ reason: "echo" });
     return;
@@ -53,7 +50,7 @@ function mapEvent(event: JsonRecord | undefined, account: string, maxChars: numb
     batch.skipped.push({ reason: "deleted" });
     return;
   }
-  const mid = asId(message.mid);
+  const mid = message.mid;
   if (!mid || !sender) {
     batch.unusable.push({ reason: mid ? "no_sender" : "no_id" });
     return;
@@ -63,8 +60,7 @@ function mapEvent(event: JsonRecord | undefined, account: string, maxChars: numb
   if (message.text !== undefined && message.is_unsupported !== true) text = inboundText(message.text, maxChars);
   else {
     // Photos, voice notes, reels, story mentions, and what Instagram does not describe: stored with their kind, answered politely.
-    const attachments = asArray(message.attachments);
-    const type = message.is_unsupported === true ? "unsupported" : safeType(asRecord(attachments[0])?.type);
+    const type = message.is_unsupported === true ? "unsupported" : safeType(message.attachments[0]?.type);
     kind = kindOfPlatformType(IG_KINDS, type);
     text = { text: nonTextText(kind, undefined, maxChars), cut: false };
   }

@@ -1,9 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import { PlatformRejectedError, PlatformTransportError, SendOutcomeUnknownError } from "../../../ports/channel-adapter.js";
+import { parseRetryAfter } from "../../../domain/retry-after.js";
 import { OutsideCustomerWindowError } from "./customer-window.js";
 import { fetchFailureCode, requestNeverWritten } from "./fetch-failure.js";
-import { asRecord, type JsonRecord } from "./json-fields.js";
-import { graphErrorOf, isRetryableGraphError, isThrottlingError, isWindowClosedError, retryAfterMs, type GraphErrorInfo } from "./graph-errors.js";
+import { graphErrorOf, isRetryableGraphError, isThrottlingError, isWindowClosedError, type GraphErrorInfo } from "./graph-errors.js";
+
+/** A Graph API answer: a JSON object (anything else reads as an empty one); callers parse the fields they need. */
+const GraphResponse = z.looseObject({}).catch(() => ({}));
+export type GraphResponse = z.infer<typeof GraphResponse>;
+
+// Passed on as Meta asked (the outbox bounds it further); a day bounds only what is not a wait but a mistake.
+const RETRY_AFTER_MAX_MS = 24 * 3_600_000;
 
 export interface GraphClientOptions {
   /** e.g. https://graph.facebook.com (Instagram Login apps: https://graph.instagram.com). */
@@ -91,7 +99,7 @@ export class GraphClient {
   }
 
   /** POSTs JSON to `/{version}/{path}`; path segments must already be URL-encoded. */
-  async post(path: string, accessToken: string, body: object, options: { maxAttempts?: number } = {}): Promise<JsonRecord> {
+  async post(path: string, accessToken: string, body: object, options: { maxAttempts?: number } = {}): Promise<GraphResponse> {
     const url = `${this.o.baseUrl}/${this.o.version}/${path}`;
     const attempts = Math.max(1, options.maxAttempts ?? this.o.maxAttempts);
     for (let attempt = 1; ; attempt++) {
@@ -113,11 +121,11 @@ export class GraphClient {
         continue;
       }
       const payload = await readJson(response);
-      if (response.ok) return asRecord(payload) ?? {};
+      if (response.ok) return GraphResponse.parse(payload);
       const graph = graphErrorOf(payload);
       const summary = `Graph API ${response.status}${graph.code !== undefined ? ` (code ${graph.code})` : ""}: ${graph.message}`;
       if (response.status === 429 || isThrottlingError(graph) || (response.status < 500 && isRetryableGraphError(graph))) {
-        const asked = retryAfterMs(response.headers.get("retry-after"));
+        const asked = parseRetryAfter(response.headers.get("retry-after"), RETRY_AFTER_MAX_MS);
         throw new GraphTransportError(summary, response.status, asked === undefined ? undefined : { retryAfterMs: asked });
       }
       if (response.status >= 500) throw new GraphOutcomeUnknownError(summary, response.status);

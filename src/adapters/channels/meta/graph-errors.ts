@@ -1,4 +1,5 @@
-import { asRecord, asString } from "./json-fields.js";
+import { z } from "zod";
+import { lenient, lenientObject } from "./json-fields.js";
 
 /** The parts of a Graph API error body we act on: `{"error": {"message", "code", "error_subcode", "is_transient"}}`. */
 export interface GraphErrorInfo {
@@ -8,15 +9,23 @@ export interface GraphErrorInfo {
   readonly transient?: boolean;
 }
 
+const GraphErrorBody = z.looseObject({
+  error: lenientObject({
+    message: lenient(z.string()),
+    code: lenient(z.number()),
+    error_subcode: lenient(z.number()),
+    is_transient: lenient(z.boolean()),
+  }),
+});
+
+/** Whatever the body was (not JSON, not Meta's shape, parts missing): what it says, "no error message" when nothing. */
 export function graphErrorOf(payload: unknown): GraphErrorInfo {
-  const error = asRecord(asRecord(payload)?.error);
-  const message = (asString(error?.message) ?? "no error message").slice(0, 300);
-  const code = typeof error?.code === "number" ? error.code : undefined;
-  const subcode = typeof error?.error_subcode === "number" ? error.error_subcode : undefined;
+  const error = GraphErrorBody.safeParse(payload).data?.error;
+  const message = (error?.message ?? "no error message").slice(0, 300);
   return {
     message,
-    ...(code !== undefined ? { code } : {}),
-    ...(subcode !== undefined ? { subcode } : {}),
+    ...(error?.code !== undefined ? { code: error.code } : {}),
+    ...(error?.error_subcode !== undefined ? { subcode: error.error_subcode } : {}),
     ...(error?.is_transient === true ? { transient: true } : {}),
   };
 }
@@ -40,13 +49,4 @@ export function isRetryableGraphError(error: GraphErrorInfo): boolean {
 /** WhatsApp 131047 "Re-engagement message"; Instagram 10/2534022 "outside of allowed window". */
 export function isWindowClosedError(error: GraphErrorInfo): boolean {
   return error.code === 131047 || (error.code === 10 && error.subcode === 2534022);
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

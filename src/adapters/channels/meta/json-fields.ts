@@ -1,27 +1,28 @@
+import { z } from "zod";
 import { normaliseDisplayName } from "../../../domain/message-text.js";
 
-/** Defensive readers for untrusted webhook JSON: a wrong shape reads as "absent", never throws. */
+/**
+ * Lenient zod parts for untrusted platform JSON. Meta adds fields (objects are loose: unknown keys
+ * pass) and a field of the wrong shape reads as absent (a list as empty), never failing the whole
+ * payload: the mappers decide what a missing field means (skipped, refused, replaced).
+ */
 
-export type JsonRecord = Readonly<Record<string, unknown>>;
+/** `schema`, or undefined when absent or of another shape. */
+export const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
-export function asRecord(value: unknown): JsonRecord | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
-}
+/** A loose object, or undefined when absent or not an object. */
+export const lenientObject = <S extends z.core.$ZodLooseShape>(shape: S) => lenient(z.looseObject(shape));
 
-export function asArray(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-export function asString(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
+/** A list of `item` (each one `item` or undefined when it is not one), or [] when it is not a list. */
+export const lenientList = <T extends z.ZodType>(item: T) => z.array(lenient(item)).catch(() => []);
 
 // Platform ids end up in unique indexes: printable ASCII, bounded, or they are not ids.
-const ID = /^[\x21-\x7e]{1,256}$/;
-
 /** A platform id (message id, account id, user id): a string of 1-256 printable ASCII characters (Meta sends ids as strings). */
+export const PlatformId = z.string().regex(/^[\x21-\x7e]{1,256}$/);
+
 export function asId(value: unknown): string | undefined {
-  return typeof value === "string" && ID.test(value) ? value : undefined;
+  const id = PlatformId.safeParse(value);
+  return id.success ? id.data : undefined;
 }
 
 /** A display name from the platform, cleaned and bounded; undefined when nothing usable is left. */

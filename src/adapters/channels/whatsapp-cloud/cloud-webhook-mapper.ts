@@ -1,5 +1,5 @@
 import { kindOfPlatformType, type MessageKind } from "../../../domain/inbound-message.js";
-import { asArray, asDisplayName, asId, asRecord, asString, asTimestamp, type JsonRecord } from "../meta/json-fields.js";
+import { asDisplayName, asTimestamp } from "../meta/json-fields.js";
 import {
   emptyBatch,
   inboundText,
@@ -9,6 +9,7 @@ import {
   type OutboundStatus,
   type WebhookBatch,
 } from "../meta/webhook-batch.js";
+import { CloudMedia, CloudWebhook, type CloudMessage, type CloudStatus } from "./cloud-payloads.js";
 
 type Batch = ReturnType<typeof emptyBatch>;
 
@@ -27,36 +28,39 @@ const NOT_MESSAGES: ReadonlySet<string> = new Set(["reaction", "system"]);
  */
 export function parseCloudWebhook(body: unknown, maxMessageChars: number, receivedAt: Date = new Date()): WebhookBatch {
   const batch = emptyBatch();
-  const root = asRecord(body);
-  if (root?.object !== "whatsapp_business_account") {
+  const root = CloudWebhook.safeParse(body);
+  if (!root.success) {
     batch.skipped.push({ reason: "wrong_object" });
     return batch;
   }
-  for (const entry of asArray(root.entry)) {
-    for (const rawChange of asArray(asRecord(entry)?.changes)) {
-      const change = asRecord(rawChange);
+  for (const entry of root.data.entry) {
+    for (const change of entry?.changes ?? []) {
       if (change?.field !== "messages") {
         batch.skipped.push({ reason: "not_a_message", type: safeType(change?.field) });
         continue;
       }
-      const value = asRecord(change.value);
-      const account = asId(asRecord(value?.metadata)?.phone_number_id);
+      const value = change.value;
+      const account = value?.metadata?.phone_number_id;
       if (!value || !account) {
         // Customer messages we cannot route are refused, not dropped; anything else was nothing.
-        for (const _ of asArray(value?.messages)) batch.unusable.push({ reason: "no_account" });
+        for (const _ of value?.messages ?? []) batch.unusable.push({ reason: "no_account" });
         batch.skipped.push({ reason: "malformed" });
         continue;
       }
-      const names = contactNames(value.contacts);
-      for (const message of asArray(value.messages)) mapMessage(asRecord(message), account, names, maxMessageChars, receivedAt, batch);
-      for (const status of asArray(value.statuses)) mapStatus(asRecord(status), account, receivedAt, batch);
+      const names = new Map<string, string>();
+      for (const contact of value.contacts) {
+        const name = asDisplayName(contact?.profile?.name);
+        if (contact?.wa_id && name) names.set(contact.wa_id, name);
+      }
+      for (const message of value.messages) mapMessage(message, account, names, maxMessageChars, receivedAt, batch);
+      for (const status of value.statuses) mapStatus(status, account, receivedAt, batch);
     }
   }
   return batch;
 }
 
 function mapMessage(
-  message: JsonRecord | undefined,
+  message: CloudMessage | undefined,
   account: string,
   names: Map<string, string>,
   maxChars: number,
@@ -67,19 +71,18 @@ function mapMessage(
     batch.unusable.push({ reason: "not_an_object" });
     return;
   }
-  if (typeof message.type === "string" && NOT_MESSAGES.has(message.type)) {
+  if (message.type !== undefined && NOT_MESSAGES.has(message.type)) {
     batch.skipped.push({ reason: "not_a_message", type: message.type });
     return;
   }
-  const id = asId(message.id);
-  const from = asId(message.from);
+  const { id, from } = message;
   if (!id || !from) {
     batch.unusable.push({ reason: id ? "no_sender" : "no_id" });
     return;
   }
   // A type we do not know (or none) is still a customer's message: stored as "other", answered politely.
   const nonText = message.type === "text" ? undefined : cloudNonText(message, maxChars);
-  const text = nonText ? { text: nonText.text, cut: false } : inboundText(asRecord(message.text)?.body, maxChars);
+  const text = nonText ? { text: nonText.text, cut: false } : inboundText(message.text?.body, maxChars);
   if ("unusable" in text) {
     batch.unusable.push({ reason: text.unusable });
     return;
@@ -115,51 +118,35 @@ const CLOUD_KINDS: Record<string, Exclude<MessageKind, "text">> = {
 };
 
 /** Photos, voice notes, stickers, locations...: stored with their kind and caption, answered politely. */
-function cloudNonText(message: JsonRecord, maxChars: number): { kind: Exclude<MessageKind, "text">; text: string } {
-  const type = typeof message.type === "string" ? message.type : undefined;
-  const media = type === undefined ? undefined : asRecord(message[type]);
+function cloudNonText(message: CloudMessage, maxChars: number): { kind: Exclude<MessageKind, "text">; text: string } {
+  const type = message.type;
+  // The media part sits under the message's own type; a type we do not know may carry a caption too.
+  const media = type !== undefined && Object.hasOwn(message, type) ? CloudMedia.safeParse(message[type]).data : undefined;
   let kind = kindOfPlatformType(CLOUD_KINDS, type);
   if (kind === "audio" && media?.voice === true) kind = "voice";
   const caption =
-    kind === "location"
-      ? [media?.name, media?.address].filter((v): v is string => typeof v === "string" && v.trim() !== "").join(", ")
-      : typeof media?.caption === "string"
-        ? media.caption
-        : undefined;
+    kind === "location" ? [media?.name, media?.address].filter((v): v is string => v !== undefined && v.trim() !== "").join(", ") : media?.caption;
   return { kind, text: nonTextText(kind, caption, maxChars) };
 }
 
-function mapStatus(status: JsonRecord | undefined, account: string, receivedAt: Date, batch: Batch): void {
-  const id = asId(status?.id);
+function mapStatus(status: CloudStatus | undefined, account: string, receivedAt: Date, batch: Batch): void {
+  const id = status?.id;
   if (!status || !id) {
     batch.skipped.push({ reason: "malformed", type: "status" });
     return;
   }
-  const value = asString(status.status);
+  const value = status.status;
   if (!value || !STATUSES.has(value)) {
     batch.skipped.push({ reason: "unknown_status", type: safeType(value) });
     return;
   }
   const at = asTimestamp(status.timestamp, receivedAt) ?? receivedAt;
   const update: MetaStatusUpdate = { platformAccountId: account, platformMessageId: id, status: value as OutboundStatus, at };
-  const error = asRecord(asArray(status.errors)[0]);
+  const error = status.errors[0];
   if (value === "failed" && error) {
-    const code = typeof error.code === "number" ? error.code : undefined;
-    const title = asString(error.title)?.slice(0, 200);
-    batch.statuses.push({ ...update, error: { ...(code !== undefined ? { code } : {}), ...(title ? { title } : {}) } });
+    const title = error.title?.slice(0, 200);
+    batch.statuses.push({ ...update, error: { ...(error.code !== undefined ? { code: error.code } : {}), ...(title ? { title } : {}) } });
   } else {
     batch.statuses.push(update);
   }
-}
-
-/** wa_id -> profile name, from `value.contacts[]`. */
-function contactNames(contacts: unknown): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const raw of asArray(contacts)) {
-    const contact = asRecord(raw);
-    const waId = asId(contact?.wa_id);
-    const name = asDisplayName(asRecord(contact?.profile)?.name);
-    if (waId && name) names.set(waId, name);
-  }
-  return names;
 }

@@ -1,12 +1,12 @@
 import type { InboundMessage } from "../../../domain/inbound-message.js";
 import type { ChannelAdapter, SendResult } from "../../../ports/channel-adapter.js";
 import type { Logger } from "../../../ports/logger.js";
-import { asArray, asId, asRecord } from "../meta/json-fields.js";
 import { loadCredentials } from "../meta/load-credentials.js";
 import type { MetaDelivery } from "../meta/meta-delivery.js";
 import { prepareMetaSend, sendParts, type MetaAdapterOptions } from "../meta/meta-send.js";
 import { WHATSAPP_TEXT_LIMIT } from "../meta/split-message.js";
 import { parseCloudWebhook } from "./cloud-webhook-mapper.js";
+import { CloudSendResponse } from "./cloud-payloads.js";
 
 export type WhatsappCloudAdapterOptions = MetaAdapterOptions;
 
@@ -42,7 +42,7 @@ export class WhatsappCloudAdapter implements ChannelAdapter<unknown> {
           // Echoed back in status webhooks: ties Meta's receipts to our reply id.
           biz_opaque_callback_data: delivery.messageId,
         });
-        return asId(asRecord(asArray(response.messages)[0])?.id);
+        return CloudSendResponse.parse(response).messages[0]?.id;
       },
       (part) => this.log.warn({ messageId: delivery.messageId, part }, "sent, but the response carried no message id"),
       delivery.partsSent,
