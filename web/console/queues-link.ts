@@ -4,13 +4,13 @@
 const link = () => document.getElementById("queues-link");
 
 /** Shows the link when the signed-in key is an owner key. */
-export function showQueuesLinkIfOwner(owner) {
+export function showQueuesLinkIfOwner(owner: boolean): void {
   const el = link();
   if (el) el.hidden = !owner;
 }
 
 /** On sign-out. */
-export function hideQueuesLink() {
+export function hideQueuesLink(): void {
   const el = link();
   if (el) el.hidden = true;
 }

@@ -1,20 +1,37 @@
 // A whatsapp-web.js channel's link to the phone: the pairing QR code to scan and the live state,
 // as the worker hosting the session stores it (channel.connection, from the admin API).
+import type { Reply } from "./api.js";
 import { clear, h, when } from "./dom.js";
+
+type Channel = Reply<"getBusinessesByBusinessIdChannels">["items"][number];
+type Connection = Channel["connection"];
+
+export interface PhoneLink {
+  readonly root: HTMLDivElement;
+  update(channel: Pick<Channel, "connection" | "enabled">): void;
+  failed(message: string): void;
+}
+
+interface LinkView {
+  readonly state: string;
+  readonly badge: string;
+  readonly label: string;
+  readonly help?: string;
+}
 
 /** How often the channels page asks for fresh states while a phone link is shown. */
 export const PHONE_LINK_POLL_MS = 3000;
 
 /** The block for one channel; call update(channel) with every fresh copy, failed(message) when a refresh fails. */
-export function phoneLink(channel) {
+export function phoneLink(channel: Pick<Channel, "connection" | "enabled">): PhoneLink {
   const status = h("div", { class: "phone-link-status", role: "status", "aria-live": "polite" });
   const body = h("div", { class: "phone-link-body" });
   const note = h("p", { class: "small phone-link-note", hidden: true });
   const root = h("div", { class: "phone-link", dataset: { state: "loading" } }, status, body, note);
   clear(status, h("span", { class: "badge" }, "checking…"));
-  let lastQr = null;
+  let lastQr: string | null = null;
 
-  function update(next) {
+  function update(next: Pick<Channel, "connection" | "enabled">): void {
     note.hidden = true;
     const c = next.connection;
     const view = describe(c, next.enabled);
@@ -24,7 +41,7 @@ export function phoneLink(channel) {
       h("span", { class: `badge ${view.badge}` }, view.label),
       c?.at ? h("span", { class: "small muted" }, ` updated ${when(c.at)}`) : null,
     );
-    if (view.state === "scan") {
+    if (view.state === "scan" && c?.qrDataUrl) {
       // Keep the same <img> while the code is unchanged, so the picture does not flicker on each refresh.
       if (lastQr !== c.qrDataUrl) {
         lastQr = c.qrDataUrl;
@@ -44,7 +61,7 @@ export function phoneLink(channel) {
     clear(body, view.help ? h("p", { class: "small muted" }, view.help) : null);
   }
 
-  function failed(message) {
+  function failed(message: string): void {
     note.hidden = false;
     note.textContent = `Could not refresh the phone link (${message}). Trying again…`;
   }
@@ -52,7 +69,7 @@ export function phoneLink(channel) {
   return { root, update, failed };
 }
 
-function describe(c, enabled) {
+function describe(c: Connection | undefined, enabled: boolean): LinkView {
   const off = enabled ? "" : " The channel is off: turn it on to connect.";
   if (!c)
     return {

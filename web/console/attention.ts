@@ -2,7 +2,7 @@
 // handoffs, and paused conversations with unanswered customer messages), and an optional sound
 // plays when that count goes up. Refreshed on live events, on alerts from the service worker, and
 // every minute.
-import { api, path } from "./api.js";
+import { api, type Business, path, type Reply } from "./api.js";
 
 const SOUND_ITEM = "parlor-console-sound";
 const BASE_TITLE = "Parlor console";
@@ -10,13 +10,13 @@ const REFRESH_MS = 60_000;
 
 export const sound = {
   on: () => localStorage.getItem(SOUND_ITEM) === "on",
-  set(on) {
+  set(on: boolean) {
     localStorage.setItem(SOUND_ITEM, on ? "on" : "off");
     if (on) chime(); // also unlocks audio for this tab (it needs a click first)
   },
 };
 
-let audio = null;
+let audio: AudioContext | null = null;
 function chime() {
   try {
     audio ??= new AudioContext();
@@ -38,20 +38,19 @@ function chime() {
 }
 
 /** Starts counting for one business; returns {refresh, stop}. */
-export function watchAttention(business) {
+export function watchAttention(business: Pick<Business, "id">): { refresh(): Promise<void>; stop(): void } {
   const base = path`/businesses/${business.id}`;
-  let count = null;
+  let count: number | null = null;
   let stopped = false;
-  let timer = null;
-  let pending = null;
+  let pending: Promise<void> | null = null;
 
-  async function refresh() {
+  async function refresh(): Promise<void> {
     if (stopped) return;
     pending ??= (async () => {
       try {
         const [handoffs, waiting] = await Promise.all([
-          api(`${base}/handoffs?status=open&limit=200`),
-          api(`${base}/conversations?status=paused&unanswered=true&limit=200`),
+          api<Reply<"getBusinessesByBusinessIdHandoffs">>(`${base}/handoffs?status=open&limit=200`),
+          api<Reply<"getBusinessesByBusinessIdConversations">>(`${base}/conversations?status=paused&unanswered=true&limit=200`),
         ]);
         if (stopped) return;
         const ids = new Set([...handoffs.items.map((x) => x.conversationId), ...waiting.items.map((x) => x.id)]);
@@ -69,13 +68,13 @@ export function watchAttention(business) {
     return pending;
   }
 
-  const onMessage = (event) => {
+  const onMessage = (event: MessageEvent<{ type?: string } | null>) => {
     if (event.data?.type === "parlor-alert") void refresh();
   };
   navigator.serviceWorker?.addEventListener("message", onMessage);
   const source = new EventSource(`/api/admin${base}/events`);
   source.addEventListener("conversation", () => void refresh());
-  timer = setInterval(() => void refresh(), REFRESH_MS);
+  const timer = setInterval(() => void refresh(), REFRESH_MS);
   void refresh();
   return {
     refresh,

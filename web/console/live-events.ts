@@ -1,7 +1,11 @@
 // Live updates: the admin API's Server-Sent Events through the browser's own EventSource, signed
 // in by the session cookie. The browser reconnects by itself after a drop; when the server refuses
 // the stream (signed out, no such business) it stops, and we look again after a growing pause.
-import { api } from "./api.js";
+import { api, statusOf } from "./api.js";
+
+export interface ConversationEvent {
+  readonly conversationId: string;
+}
 
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 30000;
@@ -10,35 +14,39 @@ const RETRY_MAX_MS = 30000;
  * Calls onEvent({conversationId}) for every change in the business; onOpen(open) when the stream
  * opens or drops. A stream refused because nobody is signed in any more signs the console out.
  */
-export function followConversationEvents(businessPath, { onEvent, onOpen }) {
-  let source = null;
-  let timer = null;
+export function followConversationEvents(
+  businessPath: string,
+  { onEvent, onOpen }: { onEvent: (event: ConversationEvent) => void; onOpen: (open: boolean) => void },
+): { close(): void } {
+  let source: EventSource | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let retryMs = RETRY_MIN_MS;
   let closed = false;
 
   function connect() {
     if (closed) return;
-    source = new EventSource(`/api/admin${businessPath}/events`);
-    source.addEventListener("ready", () => {
+    const opened = new EventSource(`/api/admin${businessPath}/events`);
+    source = opened;
+    opened.addEventListener("ready", () => {
       retryMs = RETRY_MIN_MS;
       onOpen(true);
     });
-    source.addEventListener("conversation", (event) => {
+    opened.addEventListener("conversation", (event) => {
       try {
-        onEvent(JSON.parse(event.data));
+        onEvent(JSON.parse((event as MessageEvent<string>).data) as ConversationEvent);
       } catch {
         // a malformed event is skipped; the next poll catches up
       }
     });
-    source.addEventListener("error", () => {
+    opened.addEventListener("error", () => {
       onOpen(false);
       // CONNECTING: the browser retries by itself. CLOSED: refused (or not an event stream).
-      if (source.readyState !== EventSource.CLOSED) return;
+      if (opened.readyState !== EventSource.CLOSED) return;
       source = null;
       // A 401 here signs the console out (api's handler); anything else: try again later.
       api("/session").then(
         () => schedule(),
-        (error) => (error.status === 401 ? undefined : schedule()),
+        (error: unknown) => (statusOf(error) === 401 ? undefined : schedule()),
       );
     });
   }

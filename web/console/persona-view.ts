@@ -1,14 +1,15 @@
 // One persona version, whole and read-only: its settings in the form's words, then its voice.
-import { h } from "./dom.js";
+import type { PersonaDoc } from "./api.js";
+import { type Child, h } from "./dom.js";
 
-const OWNER = {
+const OWNER: Record<string, string> = {
   admin: "in the console only",
   whatsapp_cloud: "by WhatsApp (Business account) to",
   whatsapp_web: "by WhatsApp (linked phone) to",
   instagram: "by Instagram message to",
   webchat: "in web chat session",
 };
-const REPLY_NAMES = {
+const REPLY_NAMES: Record<string, string> = {
   fallback: "No reliable answer",
   handoff: "Handing over",
   decline: "Declined topic",
@@ -16,17 +17,17 @@ const REPLY_NAMES = {
   floodNotice: "Too many messages",
 };
 
-export function renderPersona(persona) {
+export function renderPersona(persona: PersonaDoc): HTMLDivElement {
   const s = persona.settings;
   const fan = s.kind === "fan";
-  const rows = [
+  const rows: [string, Child][] = [
     ["Kind", fan ? "Fan agent" : "Support agent"],
     [fan ? "Creator" : "Agent's name", s.name],
     [fan ? "Channel or brand" : "Business", s.business],
     ["Language", s.language],
     ["Tone", s.tone],
     ["Says it is an AI", s.disclosure ?? "—"],
-    ["Facts", list(Object.entries(s.facts).map(([label, text]) => [h("strong", {}, `${label}: `), text]))],
+    ["Facts", list(Object.entries(s.facts).map(([label, text]): Child => [h("strong", {}, `${label}: `), text]))],
     ["Rules", list(s.rules)],
     ["Hands over when", list(s.handoff?.triggers ?? [])],
     ["Does not talk about", list(s.limits.blockedTopics.map((t) => (typeof t === "string" ? t : `${t.topic} (${t.keywords.join(", ")})`)))],
@@ -35,7 +36,7 @@ export function renderPersona(persona) {
     ["Longest reply", s.limits.maxReplyChars ? `${s.limits.maxReplyChars} characters` : "no limit"],
     ["Messages per minute", s.limits.floodMessagesPerMinute],
     ["Handoffs announced", `${OWNER[s.owner.channel] ?? s.owner.channel} ${s.owner.channel === "admin" ? `(${s.owner.to})` : s.owner.to}`],
-    ...Object.entries(s.replies ?? {}).map(([key, text]) => [`Own reply: ${REPLY_NAMES[key] ?? key}`, text]),
+    ...Object.entries(s.replies ?? {}).map(([key, text]): [string, Child] => [`Own reply: ${REPLY_NAMES[key] ?? key}`, text]),
   ];
   return h(
     "div",
@@ -50,7 +51,7 @@ export function renderPersona(persona) {
   );
 }
 
-function list(items) {
+function list(items: readonly Child[]): Child {
   return items.length === 0
     ? "—"
     : h(

@@ -1,12 +1,16 @@
 // A line diff between two persona versions (their persona files: settings, then voice), as the admin
 // API computes it, with what the newer one stops enforcing above it; long unchanged runs folded.
+import type { Reply } from "./api.js";
 import { h } from "./dom.js";
+
+type Diff = Reply<"getBusinessesByBusinessIdPersonasByPersonaIdDiff">;
+type DiffLine = Diff["lines"][number];
 
 const CONTEXT = 2;
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function renderDiff(diff) {
+export function renderDiff(diff: Diff): HTMLDivElement {
   const head = h(
     "div",
     { class: "diff-head" },
@@ -28,24 +32,25 @@ export function renderDiff(diff) {
     : null;
   if (diff.added === 0 && diff.removed === 0)
     return h("div", { class: "diff" }, head, h("p", { class: "empty" }, "These two versions are the same."));
-  const rows = [];
+  const rows: HTMLElement[] = [];
   const lines = diff.lines;
+  const at = (k: number): DiffLine => lines[k]!;
   for (let i = 0; i < lines.length; ) {
-    if (lines[i].op !== "equal") {
-      rows.push(line(lines[i]));
+    if (at(i).op !== "equal") {
+      rows.push(line(at(i)));
       i++;
       continue;
     }
     let end = i;
-    while (end < lines.length && lines[end].op === "equal") end++;
+    while (end < lines.length && at(end).op === "equal") end++;
     const keepHead = i === 0 ? 0 : CONTEXT;
     const keepTail = end === lines.length ? 0 : CONTEXT;
     if (end - i > keepHead + keepTail + 1) {
-      for (let k = i; k < i + keepHead; k++) rows.push(line(lines[k]));
+      for (let k = i; k < i + keepHead; k++) rows.push(line(at(k)));
       rows.push(h("div", { class: "diff-line fold" }, `… ${plural(end - i - keepHead - keepTail, "unchanged line")} …`));
-      for (let k = end - keepTail; k < end; k++) rows.push(line(lines[k]));
+      for (let k = end - keepTail; k < end; k++) rows.push(line(at(k)));
     } else {
-      for (let k = i; k < end; k++) rows.push(line(lines[k]));
+      for (let k = i; k < end; k++) rows.push(line(at(k)));
     }
     i = end;
   }
@@ -59,7 +64,7 @@ export function renderDiff(diff) {
   );
 }
 
-function line(l) {
+function line(l: DiffLine): HTMLDivElement {
   const mark = l.op === "add" ? "+" : l.op === "remove" ? "−" : " ";
   const spoken = l.op === "add" ? "added: " : l.op === "remove" ? "removed: " : "";
   return h(
