@@ -1,6 +1,6 @@
 // Alerts & sign-ins: push alerts on this device (what they are about), a sound in this tab, and
 // the browsers signed in with this key (each can be signed out from here).
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { sound } from "./attention.js";
 import { clear, errorBox, h, loading, when } from "./dom.js";
 
@@ -100,14 +100,16 @@ export function mountAlerts(view) {
           if (subscription) await unsubscribeHere();
           else await subscribeHere(state.publicKey);
           await loadDevice();
-        } catch (e) {
+        } catch (thrown) {
+          const e = apiError(thrown);
           error.hidden = false;
           error.textContent = e.message || "Could not change the alerts.";
           button.disabled = false;
         }
       });
       clear(device, status, button, error);
-    } catch (e) {
+    } catch (thrown) {
+      const e = apiError(thrown);
       if (!destroyed) clear(device, errorBox(`Could not load the alerts. ${e.message}`, loadDevice));
     }
   }
@@ -157,7 +159,8 @@ export function mountAlerts(view) {
           ),
         ),
       );
-    } catch (e) {
+    } catch (thrown) {
+      const e = apiError(thrown);
       if (!destroyed) clear(sessions, errorBox(`Could not load the sign-ins. ${e.message}`, loadSessions));
     }
   }

@@ -17,7 +17,31 @@ export type Body<Op extends keyof operations> = Json<NonNullable<operations[Op][
 export type Query<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 /** The error body of every admin API error answer. */
 export type ErrorBody = components["schemas"]["Error"]["error"];
-export type ErrorDetails = NonNullable<ErrorBody["details"]>;
+/** A problem a 400 lists (details.problems): the request field, what is wrong, and the line of an imported file. */
+export interface Problem {
+  readonly field: string;
+  readonly message: string;
+  readonly line?: number;
+}
+/** A rule a persona change would switch off (details.weakenings of 409 PERSONA_WEAKENED). */
+export interface Weakening {
+  readonly key: string;
+  readonly message: string;
+}
+/**
+ * What the console reads of an error's details: the document types them only as a bag of values
+ * (ErrorBody["details"]); which of these are present depends on the error's code.
+ */
+export interface ErrorDetails {
+  readonly problems?: Problem[];
+  readonly field?: string;
+  readonly weakenings?: Weakening[];
+  /** CONCURRENT_EDIT: the version live now. */
+  readonly live?: number;
+  /** PERSONA_TOO_LONG */
+  readonly tokens?: number;
+  readonly limit?: number;
+}
 
 /** Who a session signs in: GET /session (POST /session answers the same). */
 export type Who = Reply<"getSession">;
@@ -27,18 +51,27 @@ export type PersonaVersion = Reply<"getBusinessesByBusinessIdPersonasByPersonaId
 /** A persona's whole text as the API returns and takes it: its settings and its voice. */
 export type PersonaDoc = NonNullable<PersonaVersion["persona"]>;
 export type PersonaSettings = PersonaDoc["settings"];
+export type PersonaSummary = Reply<"getBusinessesByBusinessIdPersonas">["items"][number];
+export type PersonaDetail = Reply<"getBusinessesByBusinessIdPersonasByPersonaId">;
+/** A persona's live version, whole (persona null when it cannot be used). */
+export type LiveVersion = NonNullable<PersonaDetail["activeVersion"]>;
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: ErrorDetails;
 
-  constructor(status: number, code: string, message: string, details?: ErrorDetails) {
+  constructor(status: number, code: string, message: string, details?: ErrorBody["details"]) {
     super(message);
     this.status = status;
     this.code = code;
-    this.details = details ?? {};
+    this.details = (details ?? {}) as ErrorDetails;
   }
+}
+
+/** Anything thrown as an ApiError (a non-API error keeps its message, with status 0 and code UNKNOWN). */
+export function apiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, "UNKNOWN", messageOf(error));
 }
 
 /** An ApiError's status, or undefined for anything else thrown. */

@@ -1,6 +1,20 @@
 // The console's shell: sign in, business picker, sections (#/persona, #/inbox[/id], #/channels, #/hours, #/settings, #/knowledge, #/alerts), sign out.
-import { api, onUnauthorized, session, signIn as exchangeKey, signOut, whoAmI } from "./api.js";
-import { clear, errorBox, h, loading } from "./dom.js";
+import {
+  api,
+  type Business,
+  messageOf,
+  onUnauthorized,
+  type Reply,
+  session,
+  signIn as exchangeKey,
+  signOut,
+  statusOf,
+  type Who,
+  whoAmI,
+  apiError,
+} from "./api.js";
+import { byId, clear, errorBox, h, loading } from "./dom.js";
+import type { MountPage, Page } from "./page.js";
 import { mountChannels } from "./channels-page.js";
 import { mountHours } from "./hours-page.js";
 import { mountSettings } from "./settings-page.js";
@@ -11,7 +25,7 @@ import { hideQueuesLink, showQueuesLinkIfOwner } from "./queues-link.js";
 import { mountAlerts, registerServiceWorker, unsubscribeHere } from "./alerts-page.js";
 import { watchAttention } from "./attention.js";
 
-const PAGES = {
+const PAGES: Record<string, MountPage> = {
   persona: mountPersona,
   inbox: mountInbox,
   channels: mountChannels,
@@ -22,26 +36,26 @@ const PAGES = {
 };
 const DEFAULT_PAGE = "persona";
 
-const $ = (id) => document.getElementById(id);
-const boot = $("boot"),
-  login = $("login"),
-  shell = $("shell"),
-  view = $("view");
-const loginForm = $("login-form"),
-  keyInput = $("api-key"),
-  loginError = $("login-error"),
-  loginButton = $("login-submit");
+const boot = byId("boot", HTMLDivElement),
+  login = byId("login", HTMLElement),
+  shell = byId("shell", HTMLDivElement),
+  view = byId("view", HTMLElement);
+const loginForm = byId("login-form", HTMLFormElement),
+  keyInput = byId("api-key", HTMLInputElement),
+  loginError = byId("login-error", HTMLDivElement),
+  loginButton = byId("login-submit", HTMLButtonElement);
 
-let businesses = [];
-let current = null; // { name, page: {destroy, update?} }
-let attention = null; // the title count of the selected business
+let businesses: Business[] = [];
+let current: { name: string; page: Page } | null = null;
+/** The title count of the selected business. */
+let attention: ({ businessId: string } & ReturnType<typeof watchAttention>) | null = null;
 
-function route() {
+function route(): { name: string; param: string | undefined } {
   const [name = "", param] = location.hash.replace(/^#\/?/, "").split("/");
   return { name: PAGES[name] ? name : DEFAULT_PAGE, param: param ? decodeURIComponent(param) : undefined };
 }
 
-function showLogin(message) {
+function showLogin(message?: string): void {
   unmount();
   watch(null);
   businesses = [];
@@ -56,12 +70,12 @@ function showLogin(message) {
   keyInput.focus();
 }
 
-function business() {
+function business(): Business | undefined {
   return businesses.find((b) => b.id === session.businessId()) ?? businesses[0];
 }
 
 function renderBusinessPicker() {
-  const slot = $("business-slot");
+  const slot = byId("business-slot", HTMLSpanElement);
   const selected = business();
   if (businesses.length <= 1) {
     clear(slot, h("span", { id: "business-name", class: "business-name", title: selected?.slug ?? "" }, selected?.name ?? "No business"));
@@ -82,7 +96,7 @@ function renderBusinessPicker() {
     businesses.map((b) =>
       h(
         "option",
-        { value: b.id, selected: b.id === selected.id },
+        { value: b.id, selected: b.id === selected?.id },
         businesses.some((o) => o !== b && o.name === b.name) ? `${b.name} (${b.slug})` : b.name,
       ),
     ),
@@ -103,7 +117,7 @@ function unmount() {
   current = null;
 }
 
-function watch(selected) {
+function watch(selected: Business | undefined | null): void {
   if (attention?.businessId === selected?.id) return;
   attention?.stop();
   attention = selected ? { businessId: selected.id, ...watchAttention(selected) } : null;
@@ -117,7 +131,7 @@ function remount() {
 function navigate() {
   if (shell.hidden) return;
   const { name, param } = route();
-  for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.route === name);
+  for (const link of document.querySelectorAll<HTMLAnchorElement>(".tabs a")) link.classList.toggle("active", link.dataset.route === name);
   if (current?.name === name && current.page.update) return current.page.update(param);
   unmount();
   const selected = business();
@@ -135,19 +149,20 @@ function navigate() {
     return;
   }
   clear(view);
-  current = { name, page: PAGES[name](view, { business: selected, businesses, param }) };
+  const mount = PAGES[name] ?? mountPersona;
+  current = { name, page: mount(view, { business: selected, businesses, param }) };
 }
 
 /** Opens the console for whoever the session cookie signs in ({owner}). */
-async function enter(who) {
-  const { items } = await api("/businesses");
+async function enter(who: Who): Promise<void> {
+  const { items } = await api<Reply<"getBusinesses">>("/businesses");
   businesses = items;
   if (!items.some((b) => b.id === session.businessId()) && items[0]) session.setBusinessId(items[0].id);
   showShell();
   showQueuesLinkIfOwner(who.owner);
 }
 
-async function signIn(key) {
+async function signIn(key: string): Promise<void> {
   await enter(await exchangeKey(key));
 }
 
@@ -164,16 +179,17 @@ loginForm.addEventListener("submit", async (event) => {
   loginError.hidden = true;
   try {
     await signIn(key);
-  } catch (error) {
+  } catch (thrown) {
+    const error = apiError(thrown);
     loginError.hidden = false;
-    loginError.textContent = error.message;
+    loginError.textContent = messageOf(error);
   } finally {
     loginButton.disabled = false;
     loginButton.textContent = "Sign in";
   }
 });
 
-$("logout").addEventListener("click", async (event) => {
+byId("logout", HTMLAnchorElement).addEventListener("click", async (event) => {
   event.preventDefault();
   history.replaceState(null, "", location.pathname);
   try {
@@ -199,14 +215,15 @@ window.addEventListener("hashchange", () => {
   navigate();
 });
 
-async function start() {
+async function start(): Promise<void> {
   boot.hidden = false;
   clear(boot, loading("Signing in…"));
   try {
     await enter(await whoAmI());
-  } catch (error) {
-    if (error.status === 401) return showLogin();
-    clear(boot, errorBox(error.message, start));
+  } catch (thrown) {
+    const error = apiError(thrown);
+    if (statusOf(error) === 401) return showLogin();
+    clear(boot, errorBox(messageOf(error), start));
   }
 }
 

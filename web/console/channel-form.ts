@@ -1,6 +1,6 @@
 // "Add a channel": the kinds as people say them, the fields each needs, and plain answers when the
 // server says no (a token WhatsApp or Instagram did not confirm, an address already taken...).
-import { api } from "./api.js";
+import { api, apiError } from "./api.js";
 import { h } from "./dom.js";
 
 const KINDS = [
@@ -116,7 +116,8 @@ export function addChannelForm(base, onAdded) {
       form.reset();
       show();
       onAdded(created);
-    } catch (e) {
+    } catch (thrown) {
+      const e = apiError(thrown);
       fail(PROBLEMS[e.code] ?? e.message);
     } finally {
       submit.disabled = false;

@@ -1,6 +1,6 @@
 // Channels: what is connected, a switch to turn each one on or off, and adding, renaming and
 // removing them (a WhatsApp phone is linked here too: its QR code shows on its card).
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { CHANNEL_KINDS, clear, empty, errorBox, h, loading, when } from "./dom.js";
 import { addChannelForm } from "./channel-form.js";
 import { chatLookBlock } from "./chat-look.js";
@@ -40,7 +40,8 @@ export function mountChannels(view, { business }) {
       clear(state, items.length === 0 ? empty("No channels yet. Add one below.") : null);
       clear(list, items.map(card));
       schedule();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed) clear(state, errorBox(`Could not load the channels. ${error.message}`, load));
     }
   }
@@ -56,7 +57,8 @@ export function mountChannels(view, { business }) {
       const { items } = await api(`${base}/channels`);
       if (destroyed) return;
       for (const channel of items) links.get(channel.id)?.update(channel);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (destroyed) return;
       for (const link of links.values()) link.failed(error.message);
     }
@@ -110,7 +112,8 @@ export function mountChannels(view, { business }) {
         const updated = await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "PATCH", body: { enabled } });
         if (destroyed) return;
         channel.enabled = updated.enabled;
-      } catch (e) {
+      } catch (thrown) {
+        const e = apiError(thrown);
         if (destroyed) return;
         error.hidden = false;
         error.textContent = `Could not change it. ${e.message}`;
@@ -151,7 +154,8 @@ export function mountChannels(view, { business }) {
         try {
           await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "PATCH", body: { name: input.value } });
           if (!destroyed) await load();
-        } catch (e) {
+        } catch (thrown) {
+          const e = apiError(thrown);
           save.disabled = false;
           fail(e);
         }
@@ -167,7 +171,8 @@ export function mountChannels(view, { business }) {
         try {
           await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "DELETE" });
           if (!destroyed) await load();
-        } catch (e) {
+        } catch (thrown) {
+          const e = apiError(thrown);
           confirm.disabled = false;
           fail(e);
         }

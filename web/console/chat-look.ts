@@ -1,6 +1,6 @@
 // A web chat's page as the business styles it (colour, logo), the websites that may show it, and
 // the line to put on those websites. Saved through PATCH .../channels/:id {chatPage}.
-import { api } from "./api.js";
+import { api, apiError } from "./api.js";
 import { h } from "./dom.js";
 
 const DEFAULT_COLOR = "#2f6f4f";
@@ -79,7 +79,8 @@ export function chatLookBlock(channel, base) {
       saved = { color: updated.chatPage.color ?? DEFAULT_COLOR, logoUrl: updated.chatPage.logoUrl ?? "", sites: updated.chatPage.sites.join("\n") };
       sites.value = saved.sites;
       status.textContent = "Saved. The chat page shows it within a few seconds.";
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       status.textContent = "";
       // The server names the field: its words go next to that input.
       const problems = error.details?.problems?.length ? error.details.problems : [{ field: error.details?.field ?? "" }];

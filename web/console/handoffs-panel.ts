@@ -1,6 +1,6 @@
 // Above the inbox list: conversations handed to a person (open handoffs) and model replies the
 // guardrails replaced, newest first. Resolving can also hand the conversation back to the agent.
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { flagReason, handoffReason } from "./conversation-words.js";
 import { clear, h, when } from "./dom.js";
 
@@ -28,7 +28,8 @@ export function mountHandoffsPanel(container, { base, onChange }) {
       await api(path`/businesses/${handoff.businessId}/handoffs/${handoff.id}/resolve`, { method: "POST", body: { resume } });
       onChange?.();
       await refresh();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       button.disabled = false;
       button.title = error.message;
     }

@@ -1,5 +1,5 @@
 // Opening hours: the weekly schedule, time zone, what the agent does when closed, the away message.
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 
 const DAYS = [
@@ -24,7 +24,8 @@ export function mountHours(view, { business }) {
     try {
       const hours = await api(url);
       if (!destroyed) render(hours);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed)
         clear(root, h("h2", { id: "hours-title" }, "Opening hours"), errorBox(`Could not load the opening hours. ${error.message}`, load));
     }
@@ -136,7 +137,8 @@ export function mountHours(view, { business }) {
         if (destroyed) return;
         showStatus(updated);
         saved.textContent = "Saved ✓";
-      } catch (e) {
+      } catch (thrown) {
+        const e = apiError(thrown);
         if (destroyed) return;
         showError(
           e.status === 400

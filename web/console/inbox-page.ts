@@ -1,6 +1,6 @@
 // Conversation inbox: filters, a list kept live by the business's event stream (polled every few
 // seconds while the stream is down), and the open conversation beside it.
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { channelLabel, clear, clock, empty, errorBox, h, loading, when } from "./dom.js";
 import { mountHandoffsPanel } from "./handoffs-panel.js";
 import { followConversationEvents } from "./live-events.js";
@@ -138,7 +138,8 @@ export function mountInbox(view, { business, param }) {
       more.hidden = !page.nextCursor || limit >= MAX_PAGE;
       live.textContent = `Live · updated ${clock()}`;
       live.classList.remove("warn");
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (destroyed) return;
       if (!listLoaded) clear(listState, errorBox(`Could not load the conversations. ${error.message}`, refreshList));
       else {

@@ -1,5 +1,5 @@
 // Knowledge: the business's FAQ entries and short documents; the agent is given the passages that match each message.
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { clear, empty, errorBox, h, loading, when } from "./dom.js";
 
 // The same limits as the admin API (src/adapters/http/admin/routes/knowledge-routes.ts), for the counter; the server checks them.
@@ -127,7 +127,8 @@ export function mountKnowledge(view, { business }) {
       if (destroyed) return;
       reset();
       await load();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (destroyed) return;
       // The server names the field: its message goes next to that input.
       const field = error.details?.problems?.[0]?.field ?? error.details?.field;
@@ -153,7 +154,8 @@ export function mountKnowledge(view, { business }) {
         items.length === 0 ? empty("Nothing here yet. Add what people ask about: opening hours, prices, delivery area, upload days.") : null,
       );
       clear(list, items.map(card));
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed) clear(state, errorBox(`Could not load the knowledge base. ${error.message}`, load));
     }
   }
@@ -172,7 +174,8 @@ export function mountKnowledge(view, { business }) {
       try {
         await api(`${base}/${encodeURIComponent(entry.id)}`, { method: "DELETE" });
         if (!destroyed) await load();
-      } catch (e) {
+      } catch (thrown) {
+        const e = apiError(thrown);
         if (destroyed) return;
         remove.disabled = false;
         error.hidden = false;

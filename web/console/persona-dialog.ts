@@ -1,12 +1,28 @@
 // A modal question with a few answers (a native <dialog>: focus stays inside, Escape cancels).
-import { h } from "./dom.js";
+import type { Weakening } from "./api.js";
+import { type Child, h } from "./dom.js";
+
+export interface DialogAction<V extends string> {
+  readonly label: string;
+  readonly value: V;
+  readonly primary?: boolean;
+  readonly danger?: boolean;
+}
+
+export interface Question<V extends string> {
+  readonly id: string;
+  readonly title: string;
+  readonly body: Child;
+  readonly actions: readonly DialogAction<V>[];
+  readonly cancel: V;
+}
 
 /**
  * Shows title and body with one button per action ({label, value, primary, danger}); resolves to
  * the chosen value, or `cancel` on Escape. The first action is focused: make it the safe one.
  */
-export function ask({ id, title, body, actions, cancel }) {
-  return new Promise((resolve) => {
+export function ask<V extends string>({ id, title, body, actions, cancel }: Question<V>): Promise<V> {
+  return new Promise<V>((resolve) => {
     const buttons = actions.map((a, i) =>
       h(
         "button",
@@ -33,7 +49,7 @@ export function ask({ id, title, body, actions, cancel }) {
 }
 
 /** The list of what a change stops enforcing, as the API words it. */
-export function weakeningList(weakenings) {
+export function weakeningList(weakenings: readonly Weakening[]): HTMLUListElement {
   return h(
     "ul",
     { class: "weakenings" },

@@ -1,19 +1,20 @@
 // The persona editor: the whole persona as a form; every save is a new version, checked by the admin API.
-import { api } from "./api.js";
+import { type ApiError, api, apiError, type LiveVersion, type PersonaDetail, type PersonaSummary, type Reply } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { sendConfirmed } from "./persona-confirm.js";
 import { ask, weakeningList } from "./persona-dialog.js";
 import { fileSection } from "./persona-files.js";
+import type { ParsedFile } from "./persona-files.js";
 import { personaForm } from "./persona-form.js";
-import { blankValues, missingFields, personaOf, sameValues, valuesOf } from "./persona-model.js";
+import { blankValues, type FormProblem, type FormValues, missingFields, personaOf, sameValues, valuesOf, type Where } from "./persona-model.js";
 import { formProblems, renderSummary, tooLongProblem } from "./persona-problems.js";
-import { dayAndTime, versionsSection } from "./persona-versions.js";
+import { dayAndTime, type UsableVersion, type VersionItem, versionsSection } from "./persona-versions.js";
 
 const number = new Intl.NumberFormat();
 
 // Unsaved edits per persona ({values, baseVersion}), kept while the tab is signed in.
-const drafts = new Map();
-export function forgetDrafts() {
+const drafts = new Map<string, { values: FormValues; baseVersion: number | undefined }>();
+export function forgetDrafts(): void {
   drafts.clear();
 }
 let dirtyEditor = false;
@@ -21,16 +22,29 @@ window.addEventListener("beforeunload", (event) => {
   if (dirtyEditor) event.preventDefault();
 });
 /** The editor is gone (another section, signed out): nothing unsaved on screen any more. */
-export function editorLeft() {
+export function editorLeft(): void {
   dirtyEditor = false;
 }
 
 /** Mounts the editor for one of personas into panel; onSaved(personaId, version, kind) after anything makes a version live. */
-export function mountEditor(panel, { base, personas, personaId, onSaved }) {
-  let current = personas.find((p) => p.id === personaId) ?? personas[0];
-  let live = null; // the live version, whole (or null)
+export function mountEditor(
+  panel: HTMLElement,
+  {
+    base,
+    personas,
+    personaId,
+    onSaved,
+  }: {
+    base: string;
+    personas: readonly PersonaSummary[];
+    personaId: string;
+    onSaved: (personaId: string, version: number, kind: string | undefined) => void;
+  },
+): { destroy(): void } {
+  let current: Pick<PersonaSummary, "id" | "name"> = personas.find((p) => p.id === personaId) ?? personas[0]!;
+  let live: LiveVersion | null = null; // the live version, whole (or null)
   let liveValues = blankValues(); // the form values of the live version: what "unsaved changes" compares with
-  let baseVersion; // the live version the edit started from
+  let baseVersion: number | undefined; // the live version the edit started from
   let destroyed = false;
   const personaUrl = () => `${base}/personas/${encodeURIComponent(current.id)}`;
 
@@ -38,7 +52,7 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     personas.length > 1
       ? h(
           "select",
-          { id: "persona-select", "aria-label": "Persona", onchange: () => load(picker.value) },
+          { id: "persona-select", "aria-label": "Persona", onchange: () => load((picker as HTMLSelectElement).value) },
           personas.map((p) => h("option", { value: p.id, selected: p.id === current.id }, p.name)),
         )
       : h("span", { id: "persona-name", class: "persona-name" }, current.name);
@@ -82,23 +96,23 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     liveLine.classList.toggle("unusable", Boolean(live && !live.persona));
     if (!live) liveLine.textContent = "No live version: the agent cannot answer with this persona yet. Fill in the form and save.";
     else if (!live.persona)
-      liveLine.textContent = `Live now: version ${live.version}, which cannot be used (${live.unusable.reason}). Every conversation goes to a person until you save a version that works; its old text is in the voice below.`;
+      liveLine.textContent = `Live now: version ${live.version}, which cannot be used (${live.unusable?.reason}). Every conversation goes to a person until you save a version that works; its old text is in the voice below.`;
     else
-      liveLine.textContent = `Live now: version ${live.version} · ${number.format(live.tokens)} of ${number.format(live.limit)} tokens · saved ${dayAndTime(live.createdAt)}`;
+      liveLine.textContent = `Live now: version ${live.version} · ${number.format(live.tokens ?? 0)} of ${number.format(live.limit)} tokens · saved ${dayAndTime(live.createdAt)}`;
     files.setLive(live?.version);
   }
 
-  function setLive(version) {
+  function setLive(version: LiveVersion | null): void {
     live = version;
     liveValues = live?.persona ? valuesOf(live.persona) : blankValues(live?.unusable?.text ?? "");
     baseVersion = live?.version;
     showLive();
   }
 
-  async function load(personaId) {
+  async function load(personaId: string): Promise<void> {
     clear(body, loading("Loading the persona…"));
     try {
-      const persona = await api(`${base}/personas/${encodeURIComponent(personaId)}`);
+      const persona = await api<PersonaDetail>(`${base}/personas/${encodeURIComponent(personaId)}`);
       if (destroyed) return;
       current = persona;
       setLive(persona.activeVersion);
@@ -111,7 +125,8 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
       versions.clearOutput();
       refresh();
       void versions.load(personaUrl());
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed)
         clear(
           body,
@@ -121,7 +136,7 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
   }
 
   /** A version just went live (saved, rolled back, activated): the form shows it, Try it is told. */
-  function wentLive(version, message) {
+  function wentLive(version: LiveVersion, message: string): void {
     setLive(version);
     drafts.delete(current.id);
     form.set(liveValues);
@@ -137,7 +152,7 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     form.clearMarks();
   }
 
-  function showProblems(problems) {
+  function showProblems(problems: readonly FormProblem[]): void {
     form.mark(problems);
     renderSummary(summary, problems, {
       title: `Not saved: ${problems.length === 1 ? "one thing" : `${problems.length} things`} to fix.`,
@@ -147,14 +162,14 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     summary.focus({ preventScroll: true });
   }
 
-  function showFailure(message) {
+  function showFailure(message: string): void {
     summary.hidden = false;
     clear(summary, h("strong", {}, "Not saved. "), message);
     summary.scrollIntoView({ block: "start" });
   }
 
   /** Someone else made another version live since this edit started: load it, or keep these edits on top of it. */
-  async function concurrent(liveNow) {
+  async function concurrent(liveNow: number | undefined): Promise<void> {
     const answer = await ask({
       id: "concurrent-edit",
       title: "Someone else saved meanwhile",
@@ -176,7 +191,7 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     }
     // The page shows the newer version as live (what "Discard edits" and the versions compare with); the form keeps the edits.
     try {
-      const persona = await api(personaUrl());
+      const persona = await api<PersonaDetail>(personaUrl());
       if (destroyed) return;
       setLive(persona.activeVersion);
     } catch {
@@ -187,9 +202,10 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     status.textContent = `Your edits are kept. Saving now replaces version ${baseVersion}.`;
   }
 
-  async function handleError(error, where) {
-    if (error.code === "INVALID_REQUEST" && Array.isArray(error.details.problems)) showProblems(formProblems(error.details.problems, where));
-    else if (error.code === "PERSONA_TOO_LONG" && error.details.tokens) showProblems([tooLongProblem(error.details)]);
+  async function handleError(error: ApiError, where: Where): Promise<void> {
+    const { problems, tokens, limit } = error.details;
+    if (error.code === "INVALID_REQUEST" && Array.isArray(problems)) showProblems(formProblems(problems, where));
+    else if (error.code === "PERSONA_TOO_LONG" && tokens) showProblems([tooLongProblem({ tokens, limit: limit ?? 0 })]);
     else if (error.code === "CONCURRENT_EDIT") await concurrent(error.details.live);
     else showFailure(error.message);
   }
@@ -201,13 +217,17 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     save.disabled = true;
     status.textContent = "Saving…";
     try {
-      const send = (keys) =>
-        api(`${personaUrl()}/versions`, { method: "POST", body: { persona, confirmWeakenings: keys, ...(baseVersion ? { baseVersion } : {}) } });
+      const send = (keys: string[]) =>
+        api<Reply<"postBusinessesByBusinessIdPersonasByPersonaIdVersions">>(`${personaUrl()}/versions`, {
+          method: "POST",
+          body: { persona, confirmWeakenings: keys, ...(baseVersion ? { baseVersion } : {}) },
+        });
       const created = await sendConfirmed(send, { verb: "save this", confirm: "Save anyway", cancel: "Keep editing" });
       if (destroyed) return;
       if (!created) status.textContent = "Not saved. Your edits are still in the form.";
       else wentLive(created, `Saved as version ${created.version}. New replies use it now.`);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (destroyed) return;
       status.textContent = "";
       await handleError(error, where);
@@ -226,10 +246,12 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
   });
 
   /** Makes an existing usable version live: older ones are copied as a new version (roll back), newer ones activated. */
-  async function makeLive(v) {
+  async function makeLive(v: VersionItem): Promise<void> {
     const liveNow = live?.version;
     const rollback = liveNow === undefined || v.version < liveNow;
-    const diff = live?.persona ? await api(`${personaUrl()}/diff?from=${liveNow}&to=${v.version}`) : { weakenings: [] };
+    const diff = live?.persona
+      ? await api<Reply<"getBusinessesByBusinessIdPersonasByPersonaIdDiff">>(`${personaUrl()}/diff?from=${liveNow}&to=${v.version}`)
+      : { weakenings: [] };
     const weakenings = diff.weakenings ?? [];
     const edited = !sameValues(form.values(), liveValues);
     const answer = await ask({
@@ -259,24 +281,33 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     });
     if (answer !== "go" || destroyed) return;
     const confirmed = weakenings.map((w) => w.key);
-    const body = (keys) => ({ confirmWeakenings: keys, ...(liveNow ? { baseVersion: liveNow } : {}) });
+    const body = (keys: string[]) => ({ confirmWeakenings: keys, ...(liveNow ? { baseVersion: liveNow } : {}) });
     const send = rollback
-      ? (keys) => api(`${personaUrl()}/rollback`, { method: "POST", body: { version: v.version, ...body(keys) } })
-      : (keys) => api(`${personaUrl()}/versions/${v.version}/activate`, { method: "POST", body: body(keys) });
+      ? (keys: string[]) =>
+          api<Reply<"postBusinessesByBusinessIdPersonasByPersonaIdRollback">>(`${personaUrl()}/rollback`, {
+            method: "POST",
+            body: { version: v.version, ...body(keys) },
+          })
+      : (keys: string[]) =>
+          api<Reply<"postBusinessesByBusinessIdPersonasByPersonaIdVersionsByVersionActivate">>(`${personaUrl()}/versions/${v.version}/activate`, {
+            method: "POST",
+            body: body(keys),
+          });
     try {
       const done = await sendConfirmed(send, { verb: "do this", confirm: "Do it anyway", cancel: "Cancel", confirmed });
       if (!done || destroyed) return;
       wentLive(done, rollback ? `Rolled back: version ${done.version} is live, a copy of version ${v.version}.` : `Version ${done.version} is live.`);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (error.code === "CONCURRENT_EDIT") {
         await load(current.id);
         throw new Error(`Someone else made version ${error.details.live} live meanwhile; the page now shows it. Check it and try again.`);
       }
-      throw error;
+      throw thrown;
     }
   }
 
-  function copy(version) {
+  function copy(version: UsableVersion): void {
     hideSummary();
     form.set(valuesOf(version.persona));
     refresh();
@@ -284,7 +315,7 @@ export function mountEditor(panel, { base, personas, personaId, onSaved }) {
     form.el.scrollIntoView({ block: "start" });
   }
 
-  function imported(persona, fileName, { tokens, limit }) {
+  function imported(persona: ParsedFile["persona"], fileName: string, { tokens, limit }: ParsedFile): void {
     hideSummary();
     form.set(valuesOf(persona));
     refresh();

@@ -1,12 +1,16 @@
 // Persona files (markdown: the settings as front matter, then the voice): download a version, import one into the form.
-import { api } from "./api.js";
+import { api, apiError, type Reply } from "./api.js";
 import { clear, h } from "./dom.js";
 
 const MAX_FILE_CHARS = 200_000;
 
 /** Downloads a version as its persona file, e.g. rosa-v3.md. */
-export async function downloadVersion(personaUrl, version) {
-  const { fileName, markdown } = await api(`${personaUrl}/versions/${version}/file`);
+export type ParsedFile = Reply<"postBusinessesByBusinessIdPersonasParseFile">;
+
+export async function downloadVersion(personaUrl: string, version: number): Promise<void> {
+  const { fileName, markdown } = await api<Reply<"getBusinessesByBusinessIdPersonasByPersonaIdVersionsByVersionFile">>(
+    `${personaUrl}/versions/${version}/file`,
+  );
   const url = URL.createObjectURL(new Blob([markdown], { type: "text/markdown;charset=utf-8" }));
   const link = h("a", { href: url, download: fileName, hidden: true });
   document.body.append(link);
@@ -19,7 +23,17 @@ export async function downloadVersion(personaUrl, version) {
  * The "File" section: download the live version; import a file into the form (nothing is saved
  * until the owner saves). onImported(persona, fileName, {tokens, limit}).
  */
-export function fileSection({ base, personaUrl, liveVersion, onImported }) {
+export function fileSection({
+  base,
+  personaUrl,
+  liveVersion,
+  onImported,
+}: {
+  base: string;
+  personaUrl: () => string;
+  liveVersion: () => number | undefined;
+  onImported: (persona: ParsedFile["persona"], fileName: string, read: ParsedFile) => void;
+}): { el: HTMLElement; setLive(version: number | undefined): void } {
   const status = h("p", { id: "file-status", class: "status", role: "status" });
   const problems = h("div", { id: "import-problems", class: "error-box", role: "alert", hidden: true });
   const download = h("button", { id: "export-live", type: "button", class: "secondary" }, "Download the live version (.md)");
@@ -29,9 +43,12 @@ export function fileSection({ base, personaUrl, liveVersion, onImported }) {
   download.addEventListener("click", async () => {
     problems.hidden = true;
     try {
-      await downloadVersion(personaUrl(), liveVersion());
+      const version = liveVersion();
+      if (version === undefined) return;
+      await downloadVersion(personaUrl(), version);
       status.textContent = "Downloaded.";
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       showProblem(`Could not download it. ${error.message}`);
     }
   });
@@ -45,10 +62,11 @@ export function fileSection({ base, personaUrl, liveVersion, onImported }) {
     try {
       const markdown = await file.text();
       if (markdown.length > MAX_FILE_CHARS) throw new Error(`${file.name} is too big for a persona file (at most 200,000 characters).`);
-      const read = await api(`${base}/personas/parse-file`, { method: "POST", body: { markdown } });
+      const read = await api<ParsedFile>(`${base}/personas/parse-file`, { method: "POST", body: { markdown } });
       status.textContent = "";
       onImported(read.persona, file.name, read);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       status.textContent = "";
       if (error.code === "PERSONA_INVALID" && Array.isArray(error.details.problems)) {
         problems.hidden = false;
@@ -58,7 +76,7 @@ export function fileSection({ base, personaUrl, liveVersion, onImported }) {
           h(
             "ul",
             { class: "problem-list" },
-            error.details.problems.map((p) => h("li", {}, h("span", { class: "line" }, `Line ${p.line}`), ` · ${p.field}: ${p.message}`)),
+            (error.details.problems ?? []).map((p) => h("li", {}, h("span", { class: "line" }, `Line ${p.line}`), ` · ${p.field}: ${p.message}`)),
           ),
         );
       } else {
@@ -67,7 +85,7 @@ export function fileSection({ base, personaUrl, liveVersion, onImported }) {
     }
   });
 
-  function showProblem(text) {
+  function showProblem(text: string): void {
     problems.hidden = false;
     clear(problems, text);
   }

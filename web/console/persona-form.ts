@@ -1,14 +1,26 @@
 // The persona as a form: who the agent is, its voice, what it knows, its rules and limits, where handoffs go.
-import { h } from "./dom.js";
-import { BUILT_IN_TRIGGERS, REPLY_KEYS } from "./persona-model.js";
-import { rowList } from "./persona-rows.js";
+import { type Attrs, type Child, find, h } from "./dom.js";
+import { BUILT_IN_TRIGGERS, type FieldRef, type FormProblem, type FormValues, type ListName, REPLY_KEYS } from "./persona-model.js";
+import { type RowList, rowList } from "./persona-rows.js";
 
-const TRIGGERS = {
+type Input = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+export interface PersonaForm {
+  readonly el: HTMLDivElement;
+  values(): FormValues;
+  set(values: FormValues): void;
+  mark(problems: readonly FormProblem[]): void;
+  clearMarks(): void;
+  focus(ref: FieldRef): void;
+  readonly inputs: Record<string, Input>;
+}
+
+const TRIGGERS: Record<string, [string, string]> = {
   human: ["Asks for a person", "“Can I talk to someone?”, “quiero hablar con una persona”"],
   refund: ["Wants a refund or their money back", "“refund”, “money back”, “reembolso”, “devolución”"],
   complaint: ["Complains", "“I want to complain”, “this is unacceptable”, “queja”, “reclamación”"],
 };
-const OWNER_CHANNELS = [
+const OWNER_CHANNELS: [value: string, label: string, toLabel: string, placeholder: string, hint: string][] = [
   [
     "admin",
     "Here in the console only",
@@ -33,7 +45,7 @@ const OWNER_CHANNELS = [
   ["instagram", "An Instagram message", "Instagram account id to notify", "17841400000000000", "Sent through this business's Instagram channel."],
   ["webchat", "A web chat session", "Web chat session id", "", "Only useful for testing."],
 ];
-const REPLIES = {
+const REPLIES: Record<string, [string, string]> = {
   fallback: ["When it has no reliable answer", "Sorry, I can't give you a reliable answer to that here. Could you ask me another way?"],
   handoff: [
     "When it hands the conversation to a person",
@@ -51,26 +63,30 @@ const REPLIES = {
 };
 
 /** Returns {el, values(), set(values), mark(problems), clearMarks(), focus(ref)}; onChange after every edit. */
-export function personaForm({ onChange }) {
-  const inputs = {};
-  const text = (id, attrs = {}) => (inputs[id] = h("input", { id: `pf-${id}`, type: "text", maxlength: 2000, ...attrs }));
-  const area = (id, rows, attrs = {}) => (inputs[id] = h("textarea", { id: `pf-${id}`, rows, maxlength: 2000, ...attrs }));
-  const count = (id, attrs = {}) => text(id, { inputmode: "numeric", autocomplete: "off", class: "number", maxlength: 9, ...attrs });
+export function personaForm({ onChange }: { onChange: () => void }): PersonaForm {
+  const inputs: Record<string, Input> = {};
+  const text = (id: string, attrs: Attrs = {}) => (inputs[id] = h("input", { id: `pf-${id}`, type: "text", maxlength: 2000, ...attrs }));
+  const area = (id: string, rows: number, attrs: Attrs = {}) => (inputs[id] = h("textarea", { id: `pf-${id}`, rows, maxlength: 2000, ...attrs }));
+  const count = (id: string, attrs: Attrs = {}) => text(id, { inputmode: "numeric", autocomplete: "off", class: "number", maxlength: 9, ...attrs });
 
   const kindRadios = ["support", "fan"].map((k) =>
     h("input", { type: "radio", name: "pf-kind", id: `pf-kind-${k}`, value: k, dataset: { field: "kind" } }),
   );
-  inputs.kind = kindRadios[0];
-  const kindChoice = (radio, title, hint) =>
+  const [supportRadio, fanRadio] = kindRadios as [HTMLInputElement, HTMLInputElement];
+  inputs.kind = supportRadio;
+  const kindChoice = (radio: HTMLInputElement, title: string, hint: string) =>
     h("label", { class: "choice-card", for: radio.id }, radio, h("span", {}, h("strong", {}, title), h("span", { class: "small muted" }, hint)));
-  const builtIns = Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, h("input", { type: "checkbox", id: `pf-trigger-${t}`, value: t })]));
+  const builtIns: Record<string, HTMLInputElement> = Object.fromEntries(
+    BUILT_IN_TRIGGERS.map((t) => [t, h("input", { type: "checkbox", id: `pf-trigger-${t}`, value: t })]),
+  );
+  const humanTrigger = builtIns.human!;
   const ownerChannel = (inputs.ownerChannel = h(
     "select",
     { id: "pf-ownerChannel" },
     OWNER_CHANNELS.map(([value, label]) => h("option", { value }, label)),
   ));
 
-  const lists = {
+  const lists: Record<ListName, RowList> = {
     facts: rowList({
       id: "pf-facts",
       noun: "fact",
@@ -114,19 +130,20 @@ export function personaForm({ onChange }) {
     }),
   };
 
-  const labels = {};
-  const field = (id, label, input, hint) => {
-    labels[id] = h("label", { for: input.id }, label);
+  const labels: Record<string, HTMLLabelElement> = {};
+  const field = (id: string, label: string, input: Input, hint?: string | null) => {
+    const labelEl = h("label", { for: input.id }, label);
+    labels[id] = labelEl;
     if (hint) input.setAttribute("aria-describedby", `${input.id}-hint`);
     return h(
       "div",
       { class: "field", dataset: { field: id } },
-      labels[id],
+      labelEl,
       input,
       hint ? h("p", { class: "hint", id: `${input.id}-hint` }, hint) : null,
     );
   };
-  const section = (id, title, hint, ...body) =>
+  const section = (id: string, title: string, hint: string | null, ...body: Child[]) =>
     h(
       "fieldset",
       { class: "form-section", id: `pf-section-${id}`, dataset: { field: id } },
@@ -154,7 +171,7 @@ export function personaForm({ onChange }) {
       { class: "hint" },
       "The agent says these without the model. Leave one empty to use the default shown in it (Spanish speakers get the Spanish default). {who} becomes “the owner” or “<name>'s team”.",
     ),
-    REPLY_KEYS.map((key) => field(`reply-${key}`, REPLIES[key][0], area(`reply-${key}`, 2, { placeholder: REPLIES[key][1] }))),
+    REPLY_KEYS.map((key) => field(`reply-${key}`, REPLIES[key]?.[0] ?? key, area(`reply-${key}`, 2, { placeholder: REPLIES[key]?.[1] }))),
   );
 
   const el = h(
@@ -167,8 +184,8 @@ export function personaForm({ onChange }) {
       h(
         "div",
         { class: "choices kind", role: "radiogroup", "aria-label": "Kind of agent" },
-        kindChoice(kindRadios[0], "Support agent", "Answers a business's customers: hours, prices, orders."),
-        kindChoice(kindRadios[1], "Fan agent", "Chats with a creator's fans in their style, and always says it is an AI."),
+        kindChoice(supportRadio, "Support agent", "Answers a business's customers: hours, prices, orders."),
+        kindChoice(fanRadio, "Fan agent", "Chats with a creator's fans in their style, and always says it is an AI."),
       ),
       h("div", { class: "field-error-slot", dataset: { field: "kind" } }),
       disclosureField,
@@ -199,13 +216,13 @@ export function personaForm({ onChange }) {
         BUILT_IN_TRIGGERS.map((t) =>
           h(
             "label",
-            { class: "choice-card", for: builtIns[t].id },
+            { class: "choice-card", for: builtIns[t]?.id },
             builtIns[t],
             h(
               "span",
               {},
-              h("strong", {}, TRIGGERS[t][0]),
-              h("span", { class: "small muted" }, `Recognised in many wordings, English and Spanish: ${TRIGGERS[t][1]}`),
+              h("strong", {}, TRIGGERS[t]?.[0]),
+              h("span", { class: "small muted" }, `Recognised in many wordings, English and Spanish: ${TRIGGERS[t]?.[1]}`),
             ),
           ),
         ),
@@ -246,22 +263,24 @@ export function personaForm({ onChange }) {
     section("owner", "Where handoffs are announced", null, field("ownerChannel", "Tell me by", ownerChannel), ownerToField),
     repliesBox,
   );
-  el.querySelector('.field[data-field="daily"]').append(dailyHint);
-  labels.voice.className = "sr-only"; // the section's legend says it
-  inputs.daily.setAttribute("aria-describedby", dailyHint.id);
+  find(el, '.field[data-field="daily"]', HTMLDivElement).append(dailyHint);
+  const label = (id: string): HTMLLabelElement => labels[id]!;
+  const input = (id: string): Input => inputs[id]!;
+  label("voice").className = "sr-only"; // the section's legend says it
+  input("daily").setAttribute("aria-describedby", dailyHint.id);
 
-  function kind() {
+  function kind(): string {
     return kindRadios.find((r) => r.checked)?.value ?? "support";
   }
 
   // What only applies to one kind: the disclosure and the daily limit; a fan agent is named after its creator.
   function showKind() {
     const fan = kind() === "fan";
-    disclosureField.hidden = !fan && inputs.disclosure.value.trim() === "";
-    labels.disclosure.textContent = fan ? "What it says to show it is an AI" : "What it says to show it is an AI (optional for a support agent)";
-    labels.name.textContent = fan ? "Creator's name (it speaks in their style)" : "Agent's name";
-    labels.business.textContent = fan ? "Channel or brand" : "Business";
-    labels.daily.textContent = fan ? "Messages answered per fan per day" : "Messages answered per customer per day (optional)";
+    disclosureField.hidden = !fan && input("disclosure").value.trim() === "";
+    label("disclosure").textContent = fan ? "What it says to show it is an AI" : "What it says to show it is an AI (optional for a support agent)";
+    label("name").textContent = fan ? "Creator's name (it speaks in their style)" : "Agent's name";
+    label("business").textContent = fan ? "Channel or brand" : "Business";
+    label("daily").textContent = fan ? "Messages answered per fan per day" : "Messages answered per customer per day (optional)";
     dailyHint.textContent = fan
       ? "Required for a fan agent: after this many, the fan gets one notice and then silence until tomorrow."
       : "Leave empty for no limit.";
@@ -270,73 +289,88 @@ export function personaForm({ onChange }) {
   }
 
   function showOwner() {
-    const [, , label, placeholder, hint] = OWNER_CHANNELS.find(([value]) => value === ownerChannel.value) ?? OWNER_CHANNELS[0];
-    labels.ownerTo.textContent = label;
-    inputs.ownerTo.placeholder = placeholder;
+    const [, , toLabel, placeholder, hint] = OWNER_CHANNELS.find(([value]) => value === ownerChannel.value) ?? OWNER_CHANNELS[0]!;
+    label("ownerTo").textContent = toLabel;
+    (input("ownerTo") as HTMLInputElement).placeholder = placeholder;
     ownerHint.textContent = hint;
   }
 
   el.addEventListener("input", (event) => {
-    unmark(event.target);
-    if (event.target.closest("#pf-section-handoff")) unmark(builtIns.human);
-    if (event.target.name === "pf-kind") showKind();
-    if (event.target === ownerChannel) showOwner();
+    const target = event.target as Input;
+    unmark(target);
+    if (target.closest("#pf-section-handoff")) unmark(humanTrigger);
+    if (target.name === "pf-kind") showKind();
+    if (target === ownerChannel) showOwner();
     onChange();
   });
   el.addEventListener("change", (event) => {
-    if (event.target.type === "radio" || event.target.type === "checkbox" || event.target.tagName === "SELECT") {
-      for (const input of event.target.type === "radio" ? kindRadios : [event.target]) unmark(input);
+    const target = event.target as Input;
+    if (target.type === "radio" || target.type === "checkbox" || target.tagName === "SELECT") {
+      for (const changed of target.type === "radio" ? kindRadios : [target]) unmark(changed);
       showKind();
       showOwner();
       onChange();
     }
   });
 
-  const simple = ["name", "business", "language", "tone", "disclosure", "voice", "daily", "maxReply", "flood", "ownerChannel", "ownerTo"];
+  const simple: (keyof FormValues)[] = [
+    "name",
+    "business",
+    "language",
+    "tone",
+    "disclosure",
+    "voice",
+    "daily",
+    "maxReply",
+    "flood",
+    "ownerChannel",
+    "ownerTo",
+  ];
 
-  function values() {
+  function values(): FormValues {
     return {
       kind: kind(),
-      ...Object.fromEntries(simple.map((k) => [k, inputs[k].value])),
-      builtIns: Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, builtIns[t].checked])),
+      ...Object.fromEntries(simple.map((k) => [k, input(k).value])),
+      builtIns: Object.fromEntries(BUILT_IN_TRIGGERS.map((t) => [t, builtIns[t]?.checked ?? false])),
       ...Object.fromEntries(Object.entries(lists).map(([k, list]) => [k, list.values()])),
-      replies: Object.fromEntries(REPLY_KEYS.map((k) => [k, inputs[`reply-${k}`].value])),
-    };
+      replies: Object.fromEntries(REPLY_KEYS.map((k) => [k, input(`reply-${k}`).value])),
+    } as FormValues;
   }
 
-  function set(v) {
+  function set(v: FormValues): void {
     for (const r of kindRadios) r.checked = r.value === v.kind;
-    for (const k of simple) inputs[k].value = v[k];
+    for (const k of simple) input(k).value = v[k] as string;
     if (![...ownerChannel.options].some((o) => o.value === v.ownerChannel)) ownerChannel.value = "admin";
-    for (const t of BUILT_IN_TRIGGERS) builtIns[t].checked = Boolean(v.builtIns[t]);
-    for (const [k, list] of Object.entries(lists)) list.set(v[k]);
-    for (const k of REPLY_KEYS) inputs[`reply-${k}`].value = v.replies[k];
-    repliesBox.open = REPLY_KEYS.some((k) => v.replies[k].trim() !== "");
+    for (const t of BUILT_IN_TRIGGERS) builtIns[t]!.checked = Boolean(v.builtIns[t]);
+    for (const [k, list] of Object.entries(lists) as [ListName, RowList][]) list.set(v[k]);
+    for (const k of REPLY_KEYS) input(`reply-${k}`).value = v.replies[k] ?? "";
+    repliesBox.open = REPLY_KEYS.some((k) => (v.replies[k] ?? "").trim() !== "");
     clearMarks();
     showKind();
     showOwner();
   }
 
   /** The input a problem is about, and the element its message goes after. */
-  function target(ref) {
+  function target(ref: FieldRef): { input: HTMLElement; after: Element } | null {
     if (ref.list) {
       const list = lists[ref.list];
-      const input = ref.row === undefined ? null : list.input(ref.row, ref.field);
-      return input
-        ? { input, after: list.row(ref.row).lastElementChild }
-        : { input: list.input(0) ?? list.addButton, after: list.el.firstElementChild };
+      const rowInput = ref.row === undefined ? null : list.input(ref.row, ref.field);
+      const rowEnd = ref.row === undefined ? null : list.row(ref.row)?.lastElementChild;
+      return rowInput && rowEnd
+        ? { input: rowInput, after: rowEnd }
+        : { input: list.input(0) ?? list.addButton, after: list.el.firstElementChild ?? list.el };
     }
-    if (ref.group === "handoff") return { input: builtIns.human, after: el.querySelector("#pf-section-handoff .choices") };
+    if (ref.group === "handoff") return { input: humanTrigger, after: find(el, "#pf-section-handoff .choices", HTMLDivElement) };
     if (ref.field === "kind")
-      return { input: kindRadios.find((r) => r.checked) ?? kindRadios[0], after: el.querySelector('.field-error-slot[data-field="kind"]') };
-    const input = inputs[ref.field];
-    if (!input) return null;
-    if (input.closest(".replies")) repliesBox.open = true;
-    return { input, after: input };
+      return { input: kindRadios.find((r) => r.checked) ?? supportRadio, after: find(el, '.field-error-slot[data-field="kind"]', HTMLDivElement) };
+    const found = ref.field === undefined ? undefined : inputs[ref.field];
+    if (!found) return null;
+    if (found.closest(".replies")) repliesBox.open = true;
+    return { input: found, after: found };
   }
 
   let marks = 0;
-  function mark(problems) {
+  function mark(problems: readonly FormProblem[]): void {
     clearMarks();
     for (const p of problems) {
       const t = p.ref && target(p.ref);
@@ -345,11 +379,12 @@ export function personaForm({ onChange }) {
       t.after.after(h("p", { class: "field-error", id }, p.message));
       t.input.setAttribute("aria-invalid", "true");
       t.input.setAttribute("aria-describedby", [t.input.getAttribute("aria-describedby"), id].filter(Boolean).join(" "));
-      if (t.input.closest("[hidden]")) t.input.closest("[hidden]").hidden = false;
+      const hidden = t.input.closest<HTMLElement>("[hidden]");
+      if (hidden) hidden.hidden = false;
     }
   }
 
-  function unmark(input) {
+  function unmark(input: Element | null): void {
     if (input?.getAttribute?.("aria-invalid") !== "true") return;
     input.removeAttribute("aria-invalid");
     for (const id of (input.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x.startsWith("pf-error-")))
@@ -364,7 +399,7 @@ export function personaForm({ onChange }) {
     for (const p of el.querySelectorAll(".field-error")) p.remove();
   }
 
-  function focus(ref) {
+  function focus(ref: FieldRef): void {
     const t = target(ref);
     if (!t) return;
     t.input.scrollIntoView({ block: "center" });

@@ -1,24 +1,28 @@
 // Persona editor (the whole persona as a form; every save is a new version; list, compare, roll back) beside the live "Try it" chat.
-import { api, path } from "./api.js";
+import { api, apiError, path, type Reply } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 import { editorLeft, mountEditor } from "./persona-editor.js";
-import { channelPersona, mountTryChat } from "./try-chat.js";
+import type { Page, PageContext } from "./page.js";
+import { channelPersona, mountTryChat, type TryChat } from "./try-chat.js";
 
 export { forgetDrafts } from "./persona-editor.js";
 
-export function mountPersona(view, { business }) {
+export function mountPersona(view: HTMLElement, { business }: PageContext): Page {
   const base = path`/businesses/${business.id}`;
   const root = h("div", { class: "persona-page" }, loading("Loading the persona…"));
   view.append(root);
   let destroyed = false;
-  let chat = null;
-  let editor = null;
+  let chat: TryChat | null = null;
+  let editor: { destroy(): void } | null = null;
 
   async function load() {
     clear(root, loading("Loading the persona…"));
     chat?.destroy();
     try {
-      const [{ items: personas }, { items: channels }] = await Promise.all([api(`${base}/personas`), api(`${base}/channels`)]);
+      const [{ items: personas }, { items: channels }] = await Promise.all([
+        api<Reply<"getBusinessesByBusinessIdPersonas">>(`${base}/personas`),
+        api<Reply<"getBusinessesByBusinessIdChannels">>(`${base}/channels`),
+      ]);
       if (destroyed) return;
       if (personas.length === 0) {
         clear(
@@ -49,14 +53,15 @@ export function mountPersona(view, { business }) {
         channelPersona(
           channels.find((c) => c.kind === "webchat" && c.enabled),
           personas,
-        ) ?? personas[0];
+        ) ?? personas[0]!;
       editor = mountEditor(editorPanel, {
         base,
         personas,
         personaId: preferred.id,
         onSaved: (personaId, version, kind) => chat?.personaSaved(personaId, version, kind),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed) clear(root, errorBox(`Could not load the persona. ${error.message}`, load));
     }
   }

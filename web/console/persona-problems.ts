@@ -1,5 +1,7 @@
 // Problems with a persona edit, in the owner's words, each tied to the form input it is about.
+import type { Problem } from "./api.js";
 import { clear, h } from "./dom.js";
+import type { FieldRef, FormProblem, Where } from "./persona-model.js";
 
 const number = new Intl.NumberFormat();
 
@@ -7,7 +9,7 @@ const number = new Intl.NumberFormat();
  * The API's problems ({field: "body.persona.settings.facts.hours", message}) as form problems
  * ({ref, label, message}); `where` is personaOf()'s map from API fields to form inputs.
  */
-export function formProblems(problems, where) {
+export function formProblems(problems: readonly Problem[], where: Where): FormProblem[] {
   return problems.map(({ field, message }) => {
     const path = field.replace(/^body\.persona\.?/, "");
     const found = lookup(where, path);
@@ -16,7 +18,7 @@ export function formProblems(problems, where) {
 }
 
 /** A PERSONA_TOO_LONG error's details as a problem at the voice. */
-export function tooLongProblem({ tokens, limit }) {
+export function tooLongProblem({ tokens, limit }: { tokens: number; limit: number }): FormProblem {
   const over = tokens - limit;
   return {
     ref: { field: "voice" },
@@ -26,7 +28,7 @@ export function tooLongProblem({ tokens, limit }) {
 }
 
 // "settings.limits.blockedTopics[1].keywords[0]" -> the closest field the form registered.
-function lookup(where, path) {
+function lookup(where: Where, path: string): { ref: FieldRef; label: string } | undefined {
   for (let p = path; p; p = p.replace(/(\.[^.[\]]*|\[\d+\])$/, "")) {
     if (where.has(p)) return where.get(p);
     if (!/[.[]/.test(p)) break;
@@ -34,7 +36,7 @@ function lookup(where, path) {
   return undefined;
 }
 
-const RULES = [
+const RULES: [RegExp, (m: RegExpMatchArray, ref: FieldRef | undefined) => string][] = [
   [/is empty|is required/, (m, ref) => (ref?.row !== undefined ? "Fill this in, or remove the row." : "Fill this in.")],
   [/has at most (\d+) characters/, (m) => `Too long: at most ${number.format(Number(m[1]))} characters.`],
   [/must be a whole number/, () => "Write a whole number, like 20."],
@@ -46,7 +48,7 @@ const RULES = [
   [/must be text/, () => "Write this as text."],
 ];
 
-function ownerWords(path, message, ref) {
+function ownerWords(path: string, message: string, ref: FieldRef | undefined): string {
   if (path === "settings.handoff" || path === "settings.handoff.triggers") {
     return "A support agent must hand some conversations to a person: tick at least one reason or add a word.";
   }
@@ -66,7 +68,11 @@ function ownerWords(path, message, ref) {
 }
 
 /** Fills `box` with a summary of the problems, each a button that takes the owner to its input. */
-export function renderSummary(box, problems, { title, focus }) {
+export function renderSummary(
+  box: HTMLElement,
+  problems: readonly FormProblem[],
+  { title, focus }: { title: string; focus: (ref: FieldRef) => void },
+): void {
   box.hidden = false;
   clear(
     box,
@@ -79,7 +85,7 @@ export function renderSummary(box, problems, { title, focus }) {
           "li",
           {},
           p.ref
-            ? h("button", { type: "button", class: "link-button problem-link", onclick: () => focus(p.ref) }, `${p.label}: ${p.message}`)
+            ? h("button", { type: "button", class: "link-button problem-link", onclick: () => p.ref && focus(p.ref) }, `${p.label}: ${p.message}`)
             : `${p.label}: ${p.message}`,
         ),
       ),

@@ -1,19 +1,52 @@
 // A list of rows the owner adds to and removes from (facts, rules, handoff words...), each row a few inputs.
 import { clear, h } from "./dom.js";
 
+export interface RowField {
+  readonly key: string;
+  /** For screen readers: "label". */
+  readonly name: string;
+  readonly placeholder?: string;
+  readonly multiline?: boolean;
+  readonly max?: number;
+}
+export type RowValues = Record<string, string>;
+type RowInput = HTMLInputElement | HTMLTextAreaElement;
+
+export interface RowList {
+  readonly el: HTMLDivElement;
+  values(): RowValues[];
+  set(rows: readonly RowValues[]): void;
+  input(row: number, key?: string): RowInput | null;
+  row(i: number): HTMLLIElement | null;
+  readonly addButton: HTMLButtonElement;
+}
+
 let counter = 0;
 
 /**
  * fields: [{key, name (for screen readers: "label"), placeholder, multiline, max}].
  * Returns {el, values(), set(rows), input(row, key), row(i)}; onChange after every edit.
  */
-export function rowList({ id, noun, fields, addLabel, onChange }) {
+export function rowList({
+  id,
+  noun,
+  fields,
+  addLabel,
+  onChange,
+}: {
+  id: string;
+  noun: string;
+  fields: readonly RowField[];
+  addLabel: string;
+  onChange: () => void;
+}): RowList {
   const list = h("ol", { id, class: `rows rows-${fields.length}` });
-  let rows = [];
+  let rows: { el: HTMLLIElement; inputs: Record<string, RowInput> }[] = [];
+  const first = fields[0]!.key;
 
-  function addRow(values = {}) {
+  function addRow(values: RowValues = {}) {
     const index = () => rows.indexOf(row);
-    const inputs = {};
+    const inputs: Record<string, RowInput> = {};
     for (const f of fields) {
       const attrs = {
         id: `row-${++counter}`,
@@ -44,7 +77,7 @@ export function rowList({ id, noun, fields, addLabel, onChange }) {
       rows.splice(i, 1);
       el.remove();
       label();
-      (rows[Math.min(i, rows.length - 1)]?.inputs[fields[0].key] ?? add).focus();
+      (rows[Math.min(i, rows.length - 1)]?.inputs[first] ?? add).focus();
       onChange();
     });
     rows.push(row);
@@ -58,26 +91,29 @@ export function rowList({ id, noun, fields, addLabel, onChange }) {
     rows.forEach((row, i) => {
       row.el.dataset.row = String(i);
       for (const f of fields)
-        row.inputs[f.key].setAttribute("aria-label", `${noun[0].toUpperCase()}${noun.slice(1)} ${i + 1}${fields.length > 1 ? `: ${f.name}` : ""}`);
-      row.el.querySelector(".remove-row").setAttribute("aria-label", `Remove ${noun} ${i + 1}`);
+        row.inputs[f.key]?.setAttribute(
+          "aria-label",
+          `${noun.charAt(0).toUpperCase()}${noun.slice(1)} ${i + 1}${fields.length > 1 ? `: ${f.name}` : ""}`,
+        );
+      row.el.querySelector(".remove-row")?.setAttribute("aria-label", `Remove ${noun} ${i + 1}`);
     });
   }
 
   const add = h("button", { type: "button", class: "secondary add-row", id: `${id}-add` }, `+ ${addLabel}`);
   add.addEventListener("click", () => {
-    addRow().inputs[fields[0].key].focus();
+    addRow().inputs[first]?.focus();
     onChange();
   });
 
   return {
     el: h("div", { class: "row-list" }, list, add),
-    values: () => rows.map((row) => Object.fromEntries(fields.map((f) => [f.key, row.inputs[f.key].value]))),
+    values: () => rows.map((row) => Object.fromEntries(fields.map((f) => [f.key, row.inputs[f.key]?.value ?? ""]))),
     set(values) {
       rows = [];
       clear(list);
       for (const v of values) addRow(v);
     },
-    input: (i, key) => rows[i]?.inputs[key ?? fields[0].key] ?? null,
+    input: (i, key) => rows[i]?.inputs[key ?? first] ?? null,
     row: (i) => rows[i]?.el ?? null,
     addButton: add,
   };

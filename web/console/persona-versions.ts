@@ -1,9 +1,14 @@
 // The versions of a persona: the list (live, drafts that cannot be used), one version whole, two compared.
-import { api } from "./api.js";
+import { api, apiError, messageOf, type PersonaDoc, type PersonaVersion, type Reply } from "./api.js";
 import { clear, empty, errorBox, h, loading } from "./dom.js";
 import { renderDiff } from "./persona-diff.js";
 import { downloadVersion } from "./persona-files.js";
 import { renderPersona } from "./persona-view.js";
+
+/** What the list and the version views show and act on, in both the list's items and a whole version. */
+export type VersionItem = Pick<PersonaVersion, "version" | "active" | "usable" | "createdAt" | "rolledBackFrom">;
+/** A whole version that can be used (its persona is there). */
+export type UsableVersion = PersonaVersion & { persona: PersonaDoc };
 
 const number = new Intl.NumberFormat();
 const DAY_TIME = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -17,7 +22,7 @@ const DAY_TIME_YEAR = new Intl.DateTimeFormat(undefined, {
 });
 
 /** "Wed 2 Dec, 06:37" (with the year when it is not this year). */
-export function dayAndTime(iso) {
+export function dayAndTime(iso: string): string {
   const date = new Date(iso);
   return (date.getFullYear() === new Date().getFullYear() ? DAY_TIME : DAY_TIME_YEAR).format(date);
 }
@@ -26,10 +31,14 @@ export function dayAndTime(iso) {
  * Mounts the versions section. makeLive(summary) and copy(versionDetail) are the editor's;
  * returns {el, load(personaUrl)}.
  */
-export function versionsSection({ makeLive, copy }) {
+export function versionsSection({ makeLive, copy }: { makeLive: (v: VersionItem) => Promise<void>; copy: (v: UsableVersion) => void }): {
+  el: HTMLElement;
+  load(personaUrl: string): Promise<void>;
+  clearOutput(): void;
+} {
   let personaUrl = "";
-  let versions = [];
-  const reasons = new Map();
+  let versions: Reply<"getBusinessesByBusinessIdPersonasByPersonaIdVersions">["items"] = [];
+  const reasons = new Map<string, string>();
   const list = h("ul", { id: "versions", class: "versions" });
   const from = h("select", { id: "diff-from", "aria-label": "Compare version" });
   const to = h("select", { id: "diff-to", "aria-label": "with version" });
@@ -39,19 +48,20 @@ export function versionsSection({ makeLive, copy }) {
 
   const live = () => versions.find((v) => v.active);
 
-  async function load(url) {
+  async function load(url: string): Promise<void> {
     personaUrl = url;
     clear(list, loading("Loading the versions…"));
     try {
-      versions = (await api(`${url}/versions`)).items;
+      versions = (await api<Reply<"getBusinessesByBusinessIdPersonasByPersonaIdVersions">>(`${url}/versions`)).items;
       // A draft (kept from the old format) says why it cannot be used; there are few of them.
       await Promise.all(
         versions
           .filter((v) => !v.usable && !reasons.has(`${url}#${v.version}`))
-          .map(async (v) => reasons.set(`${url}#${v.version}`, (await api(`${url}/versions/${v.version}`)).unusable?.reason ?? "")),
+          .map(async (v) => reasons.set(`${url}#${v.version}`, (await api<PersonaVersion>(`${url}/versions/${v.version}`)).unusable?.reason ?? "")),
       );
       if (url === personaUrl) render();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (url === personaUrl)
         clear(
           list,
@@ -62,7 +72,7 @@ export function versionsSection({ makeLive, copy }) {
 
   function render() {
     clear(list, versions.length === 0 ? empty("No versions yet.") : versions.map(row));
-    const options = (selected) =>
+    const options = (selected: number | undefined) =>
       versions.map((v) =>
         h("option", { value: String(v.version), selected: v.version === selected }, `Version ${v.version}${v.active ? " (live)" : ""}`),
       );
@@ -71,14 +81,14 @@ export function versionsSection({ makeLive, copy }) {
     compare.disabled = versions.length < 2;
   }
 
-  function liveLabel(v) {
+  function liveLabel(v: VersionItem): string {
     const current = live();
     return !current || v.version < current.version ? "Make this version live again" : "Make this version live";
   }
 
-  function actionButtons(v, { viewing = false } = {}) {
+  function actionButtons(v: VersionItem, { viewing = false } = {}): HTMLButtonElement[] {
     const current = live();
-    const buttons = [];
+    const buttons: HTMLButtonElement[] = [];
     if (!viewing) buttons.push(h("button", { type: "button", class: "link-button view-version", onclick: () => view(v.version) }, "View"));
     if (!v.active && current)
       buttons.push(
@@ -92,7 +102,7 @@ export function versionsSection({ makeLive, copy }) {
             type: "button",
             class: "link-button make-live",
             dataset: { version: String(v.version) },
-            onclick: (e) => tryMakeLive(v, e.currentTarget),
+            onclick: (e: MouseEvent) => tryMakeLive(v, e.currentTarget as HTMLButtonElement),
           },
           liveLabel(v),
         ),
@@ -103,7 +113,7 @@ export function versionsSection({ makeLive, copy }) {
         {
           type: "button",
           class: "link-button download-version",
-          onclick: () => downloadVersion(personaUrl, v.version).catch((error) => clear(output, errorBox(error.message))),
+          onclick: () => downloadVersion(personaUrl, v.version).catch((error: unknown) => clear(output, errorBox(messageOf(error)))),
         },
         "Download",
       ),
@@ -111,11 +121,12 @@ export function versionsSection({ makeLive, copy }) {
     return buttons;
   }
 
-  async function tryMakeLive(v, button) {
+  async function tryMakeLive(v: VersionItem, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
       await makeLive(v);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       clear(output, errorBox(`Version ${v.version} was not made live. ${error.message}`));
       output.focus();
     } finally {
@@ -123,7 +134,7 @@ export function versionsSection({ makeLive, copy }) {
     }
   }
 
-  function row(v) {
+  function row(v: VersionItem): HTMLLIElement {
     const reason = reasons.get(`${personaUrl}#${v.version}`);
     return h(
       "li",
@@ -142,10 +153,10 @@ export function versionsSection({ makeLive, copy }) {
     );
   }
 
-  async function view(version) {
+  async function view(version: number): Promise<void> {
     clear(output, loading(`Loading version ${version}…`));
     try {
-      const v = await api(`${personaUrl}/versions/${version}`);
+      const v = await api<PersonaVersion>(`${personaUrl}/versions/${version}`);
       const head = h(
         "div",
         { class: "diff-head" },
@@ -164,29 +175,36 @@ export function versionsSection({ makeLive, copy }) {
           h(
             "p",
             { class: "weakened" },
-            `This version cannot be used: ${v.unusable.reason}. You can read its old text below and copy what you need into the form.`,
+            `This version cannot be used: ${v.unusable?.reason}. You can read its old text below and copy what you need into the form.`,
           ),
-          h("pre", { class: "version-text" }, v.unusable.text),
+          h("pre", { class: "version-text" }, v.unusable?.text),
         );
       } else {
-        const copyButton = h("button", { type: "button", class: "secondary", id: "copy-version", onclick: () => copy(v) }, "Copy into the editor");
+        const usable: UsableVersion = { ...v, persona: v.persona };
+        const copyButton = h(
+          "button",
+          { type: "button", class: "secondary", id: "copy-version", onclick: () => copy(usable) },
+          "Copy into the editor",
+        );
         clear(output, head, h("div", { class: "actions" }, copyButton, actionButtons(v, { viewing: true })), renderPersona(v.persona));
       }
       output.focus({ preventScroll: true });
       output.scrollIntoView({ block: "nearest" });
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       clear(output, errorBox(error.message));
     }
   }
 
-  async function showDiff(a, b) {
+  async function showDiff(a: number, b: number): Promise<void> {
     from.value = String(a);
     to.value = String(b);
     clear(output, loading("Comparing…"));
     try {
-      clear(output, renderDiff(await api(`${personaUrl}/diff?from=${a}&to=${b}`)));
+      clear(output, renderDiff(await api<Reply<"getBusinessesByBusinessIdPersonasByPersonaIdDiff">>(`${personaUrl}/diff?from=${a}&to=${b}`)));
       output.scrollIntoView({ block: "nearest" });
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       clear(output, errorBox(error.message));
     }
   }

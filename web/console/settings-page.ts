@@ -1,6 +1,6 @@
 // Agent settings: how the agent behaves for this business (reply length, temperature, debounce,
 // the owner's quiet time, the knowledge budget, the reply to photos and voice notes).
-import { api, path } from "./api.js";
+import { api, path, apiError } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
 
 /** Each setting: its API field, label, help, and the input's limits (the API checks them again). */
@@ -58,7 +58,8 @@ export function mountSettings(view, { business }) {
     try {
       const settings = await api(url);
       if (!destroyed) render(settings);
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed)
         clear(root, h("h2", { id: "settings-title" }, "Agent settings"), errorBox(`Could not load the settings. ${error.message}`, load));
     }
@@ -117,7 +118,8 @@ export function mountSettings(view, { business }) {
         if (destroyed) return;
         settings = updated;
         saved.textContent = "Saved ✓";
-      } catch (e) {
+      } catch (thrown) {
+        const e = apiError(thrown);
         if (destroyed) return;
         showError(e.status === 400 ? readable(e) : `Could not save. ${e.message}`);
       } finally {

@@ -1,5 +1,5 @@
 // One conversation: its transcript (refreshed by the inbox's poll) and the takeover controls.
-import { api } from "./api.js";
+import { api, apiError } from "./api.js";
 import { channelLabel, clear, errorBox, h, loading, when } from "./dom.js";
 import { contactName } from "./conversation-words.js";
 
@@ -178,7 +178,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
         ),
       );
       onChange();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       eraseBox.hidden = true;
       showError(`Not erased. ${error.message}`);
     } finally {
@@ -213,7 +214,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
           .then(() => onChange())
           .catch(() => (readSeq = 0)); // tried again on the next refresh
       }
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (destroyed) return;
       if (error.status === 404) clear(state, errorBox("This conversation does not exist any more (or belongs to another business)."));
       else if (!loaded) clear(state, errorBox(`Could not load the conversation. ${error.message}`, refresh));
@@ -232,7 +234,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
       if (destroyed) return;
       showConversation(updated);
       onChange();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed) showError(error.message);
     } finally {
       button.disabled = false;
@@ -274,7 +277,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
       closeName();
       onChange();
       await refresh();
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed) showError(`Name not saved. ${error.message}`);
     } finally {
       nameSave.disabled = false;
@@ -299,7 +303,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
       onChange();
       await refresh();
       log.scrollTop = log.scrollHeight;
-    } catch (error) {
+    } catch (thrown) {
+      const error = apiError(thrown);
       if (!destroyed) showError(`Not sent. ${error.message}`);
     } finally {
       send.disabled = !conversation?.channel.enabled;

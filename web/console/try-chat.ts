@@ -1,17 +1,34 @@
 // "Try it": the business's own web chat channel, through the real queue and worker, as a customer (or fan) sees it.
-import { api as adminApi } from "./api.js";
+import { api as adminApi, type Channel, type PersonaDetail, type PersonaSummary, type Reply } from "./api.js";
 import { clear, h, randomId, when } from "./dom.js";
 
 const SLOW_REPLY_MS = 45_000;
 
+/** A message of a web chat session's event stream (the public web chat API, not the admin one). */
+interface WebchatMessage {
+  readonly id: string;
+  readonly seq: number;
+  readonly direction: "inbound" | "outbound";
+  readonly text: string;
+  readonly status?: string;
+}
+
+export interface TryChat {
+  destroy(): void;
+  personaSaved(personaId: string, version: number, kind: string | undefined): void;
+}
+
 /** The persona a web chat channel answers with: its own, else the business's first persona with a live version (as the worker picks it). */
-export function channelPersona(channel, personas) {
+export function channelPersona(channel: Channel | undefined, personas: readonly PersonaSummary[]): PersonaSummary | null {
   if (channel?.personaId) return personas.find((p) => p.id === channel.personaId) ?? null;
   return personas.find((p) => p.activeVersion) ?? null;
 }
 
 /** Mounts the try-it panel; returns {destroy, personaSaved(personaId, version, kind)}. */
-export function mountTryChat(panel, { base, channels, personas }) {
+export function mountTryChat(
+  panel: HTMLElement,
+  { base, channels, personas }: { base: string; channels: readonly Channel[]; personas: readonly PersonaSummary[] },
+): TryChat {
   const webchats = channels.filter((c) => c.kind === "webchat");
   const channel = webchats.find((c) => c.enabled) ?? webchats[0];
   const title = h("div", { class: "panel-head" }, h("h2", { id: "try-title" }, "Try it"));
@@ -44,22 +61,23 @@ export function mountTryChat(panel, { base, channels, personas }) {
     return { destroy() {}, personaSaved() {} };
   }
 
+  const chatChannel: Channel = channel;
   const api = `/api/webchat/${encodeURIComponent(channel.platformAccountId)}`;
   const persona = channelPersona(channel, personas);
-  let liveVersion = persona?.activeVersion?.version ?? null;
+  let liveVersion: number | null = persona?.activeVersion?.version ?? null;
   // Who the person writing is, in the persona's words: a fan agent's people are fans.
   let person = "customer";
-  let sessionId = null;
-  let session = null; // the Try it session being started: sends wait for it
+  let sessionId: string | null = null;
+  let session: Promise<string> | null = null; // the Try it session being started: sends wait for it
   let asIfOpen = false;
-  let hours = null; // {openNow, nextOpening, outsideHours}: what a customer writing now would meet
+  let hours: Reply<"getBusinessesByBusinessIdHours"> | null = null; // {openNow, nextOpening, outsideHours}: what a customer writing now would meet
   let awayReceived = false; // closed, and the away message already came: no turn runs for later messages
-  let events = null;
+  let events: EventSource | null = null;
   let lastSeq = 0;
   let awaiting = 0;
-  let slowTimer = null;
+  let slowTimer: ReturnType<typeof setTimeout> | undefined;
   let destroyed = false;
-  const seen = new Set();
+  const seen = new Set<string>();
 
   const version = h("p", { id: "try-version", class: "muted small" });
   const log = h("div", { id: "try-log", class: "chat-log", "aria-live": "polite" });
@@ -81,7 +99,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
   function showClosed() {
     const closed = Boolean(hours && !hours.openNow && hours.outsideHours === "away");
     closedNote.hidden = !closed;
-    if (!closed) return;
+    if (!closed || !hours) return;
     const opens = hours.nextOpening ? ` (it opens at ${when(hours.nextOpening)})` : "";
     closedNote.classList.toggle("paused", !asIfOpen);
     closedText.textContent = asIfOpen
@@ -91,8 +109,11 @@ export function mountTryChat(panel, { base, channels, personas }) {
   }
 
   /** A Try it session of the business's own (kept apart from customers in the Inbox); a random one if that fails. */
-  function startSession() {
-    const started = adminApi(`${base}/try-it`, { method: "POST", body: { asIfOpen, channelId: channel.id } })
+  function startSession(): Promise<string> {
+    const started: Promise<string> = adminApi<Reply<"postBusinessesByBusinessIdTryIt">>(`${base}/try-it`, {
+      method: "POST",
+      body: { asIfOpen, channelId: chatChannel.id },
+    })
       .then((s) => s.sessionId)
       .catch(() => randomId())
       .then((id) => {
@@ -106,23 +127,23 @@ export function mountTryChat(panel, { base, channels, personas }) {
 
   function showVersion() {
     const who = persona ? `${persona.name}${liveVersion ? `, version ${liveVersion}` : ""}` : "the business's persona";
-    version.textContent = `You are a ${person} on “${channel.name}”. Replies use ${who}.`;
+    version.textContent = `You are a ${person} on “${chatChannel.name}”. Replies use ${who}.`;
     input.placeholder = `Write as a ${person} would`;
   }
 
-  function setKind(kind) {
+  function setKind(kind: string | undefined): void {
     if (!kind) return;
     person = kind === "fan" ? "fan" : "customer";
     for (const who of log.querySelectorAll(".bubble.customer .who")) who.textContent = `You (as ${person})`;
     showVersion();
   }
 
-  function note(text) {
+  function note(text: string): void {
     log.append(h("div", { class: "note" }, text));
     log.scrollTop = log.scrollHeight;
   }
 
-  function bubble(author, text, extra = "") {
+  function bubble(author: "customer" | "agent", text: string, extra = ""): HTMLDivElement {
     const el = h(
       "div",
       { class: `bubble ${author} ${extra}`.trim() },
@@ -134,7 +155,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
     return el;
   }
 
-  function setAwaiting(count) {
+  function setAwaiting(count: number): void {
     awaiting = Math.max(0, count);
     typing.hidden = awaiting === 0;
     clearTimeout(slowTimer);
@@ -143,7 +164,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
     else status.textContent = "";
   }
 
-  function accept(message) {
+  function accept(message: WebchatMessage): void {
     lastSeq = Math.max(lastSeq, message.seq);
     // Customer messages are already on screen (shown as they were sent); replies are new.
     if (message.direction !== "outbound" || seen.has(message.id)) return;
@@ -157,12 +178,12 @@ export function mountTryChat(panel, { base, channels, personas }) {
     if (events || destroyed) return;
     const stream = new EventSource(`${api}/sessions/${sessionId}/events?after=${lastSeq}`);
     events = stream;
-    stream.addEventListener("message", (e) => events === stream && accept(JSON.parse(e.data)));
+    stream.addEventListener("message", (e) => events === stream && accept(JSON.parse(e.data as string) as WebchatMessage));
     stream.onopen = () => events === stream && !awaiting && (status.textContent = "");
     stream.onerror = () => events === stream && (status.textContent = "Connection lost, reconnecting…");
   }
 
-  async function send(text) {
+  async function send(text: string): Promise<void> {
     const clientMessageId = randomId();
     const mySession = session;
     const el = bubble("customer", text, "pending");
@@ -176,7 +197,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
       );
     else setAwaiting(awaiting + 1);
     for (let attempt = 0; attempt < 5; attempt++) {
-      let res = null;
+      let res: Response | null = null;
       try {
         res = await fetch(`${api}/messages`, {
           method: "POST",
@@ -193,7 +214,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
         return;
       }
       if (res && res.status !== 503) {
-        const body = await res.json().catch(() => ({}));
+        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
         el.classList.replace("pending", "failed");
         if (!waitsForOpening) setAwaiting(awaiting - 1);
         note(
@@ -219,7 +240,7 @@ export function mountTryChat(panel, { base, channels, personas }) {
     void send(text);
   });
 
-  function newConversation(message) {
+  function newConversation(message: string): void {
     events?.close();
     events = null;
     void startSession();
@@ -240,12 +261,12 @@ export function mountTryChat(panel, { base, channels, personas }) {
 
   showVersion();
   if (persona?.activeVersion) {
-    adminApi(`${base}/personas/${encodeURIComponent(persona.id)}`)
+    adminApi<PersonaDetail>(`${base}/personas/${encodeURIComponent(persona.id)}`)
       .then((detail) => !destroyed && setKind(detail.activeVersion?.persona?.settings.kind))
       .catch(() => undefined); // the wording stays "customer"; the chat itself works without it
   }
   void startSession();
-  adminApi(`${base}/hours`)
+  adminApi<Reply<"getBusinessesByBusinessIdHours">>(`${base}/hours`)
     .then((h) => {
       if (destroyed) return;
       hours = h;
