@@ -1,16 +1,19 @@
 // Alerts & sign-ins: push alerts on this device (what they are about), a sound in this tab, and
 // the browsers signed in with this key (each can be signed out from here).
-import { api, path, apiError } from "./api.js";
+import { api, apiError, path, type Reply } from "./api.js";
 import { sound } from "./attention.js";
-import { clear, errorBox, h, loading, when } from "./dom.js";
+import { byId, clear, errorBox, h, loading, when } from "./dom.js";
+import type { Page } from "./page.js";
+
+type AlertsState = Reply<"getAlerts">;
 
 /** Registers the console's service worker (alerts, and installing the console as an app). */
-export function registerServiceWorker() {
+export function registerServiceWorker(): Promise<ServiceWorkerRegistration | null> {
   if (!("serviceWorker" in navigator)) return Promise.resolve(null);
   return navigator.serviceWorker.register("/console/sw.js", { scope: "/console/" }).catch(() => null);
 }
 
-function base64UrlToBytes(text) {
+function base64UrlToBytes(text: string): Uint8Array<ArrayBuffer> {
   const b64 = text
     .replace(/-/g, "+")
     .replace(/_/g, "/")
@@ -25,7 +28,8 @@ async function currentSubscription() {
 }
 
 /** Turns alerts on for this browser: permission, a push subscription, and the server told of it. */
-async function subscribeHere(publicKey) {
+async function subscribeHere(publicKey: string): Promise<void> {
+  if (!publicKey) throw new Error("This server is not set up to send alerts.");
   const permission = await Notification.requestPermission();
   if (permission !== "granted")
     throw new Error("Notifications are blocked for this site. Allow them in the browser's site settings, then try again.");
@@ -38,7 +42,7 @@ async function subscribeHere(publicKey) {
 }
 
 /** On sign-out: this browser stops getting alerts for the key that signs out. */
-export async function unsubscribeHere() {
+export async function unsubscribeHere(): Promise<void> {
   try {
     const { subscription } = await currentSubscription();
     if (!subscription) return;
@@ -49,7 +53,7 @@ export async function unsubscribeHere() {
   }
 }
 
-export function mountAlerts(view) {
+export function mountAlerts(view: HTMLElement): Page {
   const root = h("section", { class: "panel alerts-page", "aria-labelledby": "alerts-title" });
   const device = h("div", { id: "alerts-device" }, loading("Checking this device…"));
   const kinds = h("div", { id: "alerts-kinds" });
@@ -70,7 +74,7 @@ export function mountAlerts(view) {
 
   async function loadDevice() {
     try {
-      const state = await api("/alerts");
+      const state = await api<AlertsState>("/alerts");
       if (destroyed) return;
       renderKinds(state);
       if (!state.available)
@@ -98,7 +102,7 @@ export function mountAlerts(view) {
         error.hidden = true;
         try {
           if (subscription) await unsubscribeHere();
-          else await subscribeHere(state.publicKey);
+          else await subscribeHere(state.publicKey ?? "");
           await loadDevice();
         } catch (thrown) {
           const e = apiError(thrown);
@@ -114,13 +118,16 @@ export function mountAlerts(view) {
     }
   }
 
-  function renderKinds(state) {
-    const box = (id, key, label) => {
+  function renderKinds(state: AlertsState): void {
+    const box = (id: string, key: "handoffs" | "waiting", label: string) => {
       const input = h("input", { type: "checkbox", id, checked: state[key] });
       input.addEventListener("change", async () => {
         input.disabled = true;
         try {
-          const next = await api("/alerts", { method: "PUT", body: { handoffs: $("alert-handoffs").checked, waiting: $("alert-waiting").checked } });
+          const next = await api<Reply<"putAlerts">>("/alerts", {
+            method: "PUT",
+            body: { handoffs: byId("alert-handoffs", HTMLInputElement).checked, waiting: byId("alert-waiting", HTMLInputElement).checked },
+          });
           Object.assign(state, next);
         } catch {
           input.checked = state[key];
@@ -140,7 +147,7 @@ export function mountAlerts(view) {
 
   async function loadSessions() {
     try {
-      const { items } = await api("/sessions");
+      const { items } = await api<Reply<"getSessions">>("/sessions");
       if (destroyed) return;
       clear(
         sessions,
@@ -165,7 +172,7 @@ export function mountAlerts(view) {
     }
   }
 
-  async function signOutSession(id) {
+  async function signOutSession(id: string): Promise<void> {
     try {
       await api(path`/sessions/${id}`, { method: "DELETE" });
     } finally {
@@ -173,7 +180,6 @@ export function mountAlerts(view) {
     }
   }
 
-  const $ = (id) => document.getElementById(id);
   void loadDevice();
   void loadSessions();
   return {

@@ -1,9 +1,21 @@
 // "Add a channel": the kinds as people say them, the fields each needs, and plain answers when the
 // server says no (a token WhatsApp or Instagram did not confirm, an address already taken...).
-import { api, apiError } from "./api.js";
+import { api, apiError, type Body, type Reply } from "./api.js";
 import { h } from "./dom.js";
 
-const KINDS = [
+type NewChannel = Body<"postBusinessesByBusinessIdChannels">;
+export type CreatedChannel = Reply<"postBusinessesByBusinessIdChannels">;
+
+interface KindChoice {
+  readonly kind: NewChannel["kind"];
+  readonly label: string;
+  readonly help: string;
+  readonly account: { readonly label: string; readonly placeholder: string; readonly hint: string };
+  readonly groups?: boolean;
+  readonly token?: boolean;
+}
+
+const KINDS: KindChoice[] = [
   {
     kind: "webchat",
     label: "Web chat",
@@ -37,7 +49,7 @@ const KINDS = [
   },
 ];
 
-const PROBLEMS = {
+const PROBLEMS: Record<string, string> = {
   CHANNEL_NOT_VERIFIED:
     "Meta did not confirm that this token controls that account, or the account is connected already. Check the ID and the token.",
   CHANNEL_TAKEN: "That address is used by another channel already. Choose another.",
@@ -47,7 +59,7 @@ const PROBLEMS = {
 };
 
 /** The form; onAdded(channel) after the server added one. */
-export function addChannelForm(base, onAdded) {
+export function addChannelForm(base: string, onAdded: (channel: CreatedChannel) => void): HTMLFormElement {
   const kindSelect = h(
     "select",
     { id: "new-channel-kind", "aria-label": "Kind of channel" },
@@ -83,8 +95,10 @@ export function addChannelForm(base, onAdded) {
     submit,
   );
 
+  const chosen = (): KindChoice => KINDS.find((x) => x.kind === kindSelect.value) ?? KINDS[0]!;
+
   function show() {
-    const k = KINDS.find((x) => x.kind === kindSelect.value);
+    const k = chosen();
     help.textContent = k.help;
     accountLabel.textContent = k.account.label;
     account.placeholder = k.account.placeholder;
@@ -97,22 +111,28 @@ export function addChannelForm(base, onAdded) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const k = KINDS.find((x) => x.kind === kindSelect.value);
+    const k = chosen();
     error.hidden = true;
-    const fail = (message) => {
+    const fail = (message: string) => {
       error.hidden = false;
       error.textContent = message;
     };
     const accountId = k.kind === "whatsapp_web" ? account.value.replace(/[\s().-]/g, "") : account.value.trim();
     if (!accountId) return fail(`Fill in the ${k.account.label.toLowerCase()}.`);
     if (k.token && !token.value.trim()) return fail("Paste the access token.");
-    const body = { kind: k.kind, platformAccountId: accountId, ...(name.value.trim() ? { name: name.value.trim() } : { name: k.label }) };
+    // One of NewChannel's kinds, built field by field as the kind needs.
+    const body: { kind: NewChannel["kind"]; platformAccountId: string; name: string; credentials?: { accessToken: string }; allowGroups?: boolean } =
+      {
+        kind: k.kind,
+        platformAccountId: accountId,
+        ...(name.value.trim() ? { name: name.value.trim() } : { name: k.label }),
+      };
     if (k.token) body.credentials = { accessToken: token.value.trim() };
     if (k.groups) body.allowGroups = groups.checked;
     submit.disabled = true;
     submit.textContent = k.token ? "Checking with Meta…" : "Adding…";
     try {
-      const created = await api(`${base}/channels`, { method: "POST", body });
+      const created = await api<CreatedChannel>(`${base}/channels`, { method: "POST", body });
       form.reset();
       show();
       onAdded(created);

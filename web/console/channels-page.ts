@@ -1,12 +1,13 @@
 // Channels: what is connected, a switch to turn each one on or off, and adding, renaming and
 // removing them (a WhatsApp phone is linked here too: its QR code shows on its card).
-import { api, path, apiError } from "./api.js";
+import { api, apiError, type Channel, path, type Reply } from "./api.js";
 import { CHANNEL_KINDS, clear, empty, errorBox, h, loading, when } from "./dom.js";
 import { addChannelForm } from "./channel-form.js";
 import { chatLookBlock } from "./chat-look.js";
-import { PHONE_LINK_POLL_MS, phoneLink } from "./phone-link.js";
+import type { Page, PageContext } from "./page.js";
+import { PHONE_LINK_POLL_MS, type PhoneLink, phoneLink } from "./phone-link.js";
 
-export function mountChannels(view, { business }) {
+export function mountChannels(view: HTMLElement, { business }: PageContext): Page {
   const base = path`/businesses/${business.id}`;
   const root = h("section", { class: "panel channels-page", "aria-labelledby": "channels-title" });
   const state = h("div", {}, loading("Loading channels…"));
@@ -27,15 +28,15 @@ export function mountChannels(view, { business }) {
   view.append(root);
   let destroyed = false;
   /** channel id -> its phone link block (whatsapp_web channels), refreshed while the page is open. */
-  const links = new Map();
-  let timer = null;
+  const links = new Map<string, PhoneLink>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
-  async function load() {
+  async function load(): Promise<void> {
     clear(state, loading("Loading channels…"));
     clear(list);
     links.clear();
     try {
-      const { items } = await api(`${base}/channels`);
+      const { items } = await api<Reply<"getBusinessesByBusinessIdChannels">>(`${base}/channels`);
       if (destroyed) return;
       clear(state, items.length === 0 ? empty("No channels yet. Add one below.") : null);
       clear(list, items.map(card));
@@ -51,10 +52,10 @@ export function mountChannels(view, { business }) {
     if (!destroyed && links.size > 0) timer = setTimeout(refresh, PHONE_LINK_POLL_MS);
   }
 
-  async function refresh() {
+  async function refresh(): Promise<void> {
     if (document.hidden) return schedule();
     try {
-      const { items } = await api(`${base}/channels`);
+      const { items } = await api<Reply<"getBusinessesByBusinessIdChannels">>(`${base}/channels`);
       if (destroyed) return;
       for (const channel of items) links.get(channel.id)?.update(channel);
     } catch (thrown) {
@@ -65,7 +66,7 @@ export function mountChannels(view, { business }) {
     schedule();
   }
 
-  function card(channel) {
+  function card(channel: Channel): HTMLLIElement {
     const toggle = h("input", {
       type: "checkbox",
       class: "switch-input",
@@ -109,7 +110,10 @@ export function mountChannels(view, { business }) {
       stateText.textContent = enabled ? "Turning on…" : "Turning off…";
       error.hidden = true;
       try {
-        const updated = await api(`${base}/channels/${encodeURIComponent(channel.id)}`, { method: "PATCH", body: { enabled } });
+        const updated = await api<Reply<"patchBusinessesByBusinessIdChannelsByChannelId">>(`${base}/channels/${encodeURIComponent(channel.id)}`, {
+          method: "PATCH",
+          body: { enabled },
+        });
         if (destroyed) return;
         channel.enabled = updated.enabled;
       } catch (thrown) {
@@ -128,10 +132,10 @@ export function mountChannels(view, { business }) {
   }
 
   /** Rename and remove, each asked in place (no pop-up). */
-  function manageRow(channel) {
+  function manageRow(channel: Channel): HTMLDivElement {
     const row = h("div", { class: "channel-manage" });
     const problem = h("div", { class: "error-box", role: "alert", hidden: true });
-    const fail = (e) => {
+    const fail = (e: Error) => {
       problem.hidden = false;
       problem.textContent = e.message;
     };
@@ -193,7 +197,7 @@ export function mountChannels(view, { business }) {
     return row;
   }
 
-  function linkBlock(channel) {
+  function linkBlock(channel: Channel): HTMLDivElement | null {
     if (channel.kind !== "whatsapp_web") return null;
     const link = phoneLink(channel);
     link.update(channel);
@@ -210,14 +214,20 @@ export function mountChannels(view, { business }) {
   };
 }
 
-function accountLabel(kind) {
+function accountLabel(kind: string): string {
+  const labels: Record<string, string> = {
+    webchat: "Chat page key",
+    whatsapp_web: "Phone number",
+    whatsapp_cloud: "Phone number ID",
+    instagram: "Instagram account ID",
+  };
   return (
-    { webchat: "Chat page key", whatsapp_web: "Phone number", whatsapp_cloud: "Phone number ID", instagram: "Instagram account ID" }[kind] ??
+    labels[kind] ??
     "Account"
   );
 }
 
-function details(channel) {
+function details(channel: Channel): HTMLElement[] {
   if (channel.kind === "webchat") {
     const url = `/chat/${encodeURIComponent(channel.platformAccountId)}`;
     return [h("dt", {}, "Chat page"), h("dd", {}, h("a", { href: url, target: "_blank", rel: "noopener" }, `${location.origin}${url}`))];

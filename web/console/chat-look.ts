@@ -1,16 +1,18 @@
 // A web chat's page as the business styles it (colour, logo), the websites that may show it, and
 // the line to put on those websites. Saved through PATCH .../channels/:id {chatPage}.
-import { api, apiError } from "./api.js";
+import { api, apiError, type Channel, type Reply } from "./api.js";
 import { h } from "./dom.js";
 
 const DEFAULT_COLOR = "#2f6f4f";
 
+type LookKey = "color" | "logoUrl" | "sites";
+
 /** The block under a web chat channel's card; null for other kinds. */
-export function chatLookBlock(channel, base) {
+export function chatLookBlock(channel: Channel, base: string): HTMLDetailsElement | null {
   if (channel.kind !== "webchat") return null;
   const look = channel.chatPage ?? { color: null, logoUrl: null, sites: [] };
-  const id = (name) => `look-${name}-${channel.id}`;
-  const fieldError = (name) => h("p", { id: `${id(name)}-error`, class: "field-error", hidden: true });
+  const id = (name: string) => `look-${name}-${channel.id}`;
+  const fieldError = (name: string) => h("p", { id: `${id(name)}-error`, class: "field-error", hidden: true });
   const color = h("input", { id: id("color"), type: "color", class: "color-input", value: look.color ?? DEFAULT_COLOR });
   const logo = h("input", {
     id: id("logo"),
@@ -29,8 +31,8 @@ export function chatLookBlock(channel, base) {
     placeholder: "https://your-site.example",
     value: look.sites.join("\n"),
   });
-  const errors = { color: fieldError("color"), logoUrl: fieldError("logo"), sites: fieldError("sites") };
-  const inputs = { color, logoUrl: logo, sites };
+  const errors: Record<LookKey, HTMLParagraphElement> = { color: fieldError("color"), logoUrl: fieldError("logo"), sites: fieldError("sites") };
+  const inputs: Record<LookKey, HTMLInputElement | HTMLTextAreaElement> = { color, logoUrl: logo, sites };
   const save = h("button", { type: "button", class: "primary", dataset: { action: "save-look" }, disabled: true }, "Save the look");
   const why = h("p", { class: "hint", dataset: { role: "look-why" } });
   const status = h("span", { class: "status", role: "status" });
@@ -45,12 +47,12 @@ export function chatLookBlock(channel, base) {
       .filter(Boolean);
 
   function clearMarks() {
-    for (const [key, box] of Object.entries(errors)) {
+    for (const [key, box] of Object.entries(errors) as [LookKey, HTMLParagraphElement][]) {
       box.hidden = true;
       inputs[key].removeAttribute("aria-invalid");
     }
   }
-  function mark(key, message) {
+  function mark(key: LookKey, message: string): void {
     errors[key].textContent = message;
     errors[key].hidden = false;
     inputs[key].setAttribute("aria-invalid", "true");
@@ -72,19 +74,22 @@ export function chatLookBlock(channel, base) {
     status.textContent = "Saving…";
     const now = current();
     try {
-      const updated = await api(`${base}/channels/${encodeURIComponent(channel.id)}`, {
+      const updated = await api<Reply<"patchBusinessesByBusinessIdChannelsByChannelId">>(`${base}/channels/${encodeURIComponent(channel.id)}`, {
         method: "PATCH",
         body: { chatPage: { color: now.color, logoUrl: now.logoUrl || null, sites: siteList() } },
       });
-      saved = { color: updated.chatPage.color ?? DEFAULT_COLOR, logoUrl: updated.chatPage.logoUrl ?? "", sites: updated.chatPage.sites.join("\n") };
+      const page = updated.chatPage ?? { color: null, logoUrl: null, sites: [] };
+      saved = { color: page.color ?? DEFAULT_COLOR, logoUrl: page.logoUrl ?? "", sites: page.sites.join("\n") };
       sites.value = saved.sites;
       status.textContent = "Saved. The chat page shows it within a few seconds.";
     } catch (thrown) {
       const error = apiError(thrown);
       status.textContent = "";
       // The server names the field: its words go next to that input.
-      const problems = error.details?.problems?.length ? error.details.problems : [{ field: error.details?.field ?? "" }];
-      const placed = problems.map((p) => /^body\.chatPage\.(color|logoUrl|sites)/.exec(p.field ?? "")?.[1]).filter(Boolean);
+      const problems: { field?: string }[] = error.details?.problems?.length ? error.details.problems : [{ field: error.details?.field ?? "" }];
+      const placed = problems
+        .map((p) => /^body\.chatPage\.(color|logoUrl|sites)/.exec(p.field ?? "")?.[1] as LookKey | undefined)
+        .filter((key): key is LookKey => Boolean(key));
       if (placed.length > 0) for (const key of new Set(placed)) mark(key, error.message);
       else status.textContent = `Not saved. ${error.message}`;
     } finally {
@@ -92,7 +97,7 @@ export function chatLookBlock(channel, base) {
     }
   });
 
-  const field = (label, input, hint, error) =>
+  const field = (label: string, input: HTMLElement, hint: string | null, error: HTMLElement) =>
     h("div", { class: "field" }, h("label", { for: input.id }, label), input, hint ? h("p", { class: "hint" }, hint) : null, error);
   return h(
     "details",

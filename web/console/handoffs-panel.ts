@@ -1,18 +1,26 @@
 // Above the inbox list: conversations handed to a person (open handoffs) and model replies the
 // guardrails replaced, newest first. Resolving can also hand the conversation back to the agent.
-import { api, path, apiError } from "./api.js";
+import { api, apiError, path, type Reply } from "./api.js";
 import { flagReason, handoffReason } from "./conversation-words.js";
 import { clear, h, when } from "./dom.js";
 
 const LIMIT = 20;
 
-function statusLine(handoff) {
+type Handoff = Reply<"getBusinessesByBusinessIdHandoffs">["items"][number];
+type ReplyFlag = Reply<"getBusinessesByBusinessIdReplyFlags">["items"][number];
+
+export interface HandoffsPanel {
+  refresh(): Promise<void>;
+  destroy(): void;
+}
+
+function statusLine(handoff: Handoff): HTMLSpanElement {
   if (handoff.status === "failed") return h("span", { class: "handoff-error" }, `Owner not notified: ${handoff.error ?? "unknown error"}`);
   if (handoff.status === "pending") return h("span", { class: "muted" }, "Sending the notice to the owner…");
   return h("span", { class: "muted" }, handoff.notify === "admin" ? "Shown here (console only)" : "Owner notified");
 }
 
-export function mountHandoffsPanel(container, { base, onChange }) {
+export function mountHandoffsPanel(container: HTMLElement, { base, onChange }: { base: string; onChange?: () => void }): HandoffsPanel {
   let destroyed = false;
   let busy = false;
   const handoffList = h("ul", { id: "handoff-list", class: "handoff-list" });
@@ -22,7 +30,7 @@ export function mountHandoffsPanel(container, { base, onChange }) {
   const flags = h("details", { id: "reply-flags", class: "attention", hidden: true }, flagSummary, flagList);
   container.append(handoffs, flags);
 
-  async function resolve(handoff, resume, button) {
+  async function resolve(handoff: Handoff, resume: boolean, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
       await api(path`/businesses/${handoff.businessId}/handoffs/${handoff.id}/resolve`, { method: "POST", body: { resume } });
@@ -35,7 +43,7 @@ export function mountHandoffsPanel(container, { base, onChange }) {
     }
   }
 
-  function handoffRow(handoff) {
+  function handoffRow(handoff: Handoff): HTMLLIElement {
     const resolveButton = h(
       "button",
       { type: "button", class: "secondary small", onclick: () => void resolve(handoff, false, resolveButton) },
@@ -66,7 +74,7 @@ export function mountHandoffsPanel(container, { base, onChange }) {
     );
   }
 
-  function flagRow(flag) {
+  function flagRow(flag: ReplyFlag): HTMLLIElement {
     return h(
       "li",
       { class: "reply-flag", dataset: { id: flag.id } },
@@ -81,11 +89,14 @@ export function mountHandoffsPanel(container, { base, onChange }) {
     );
   }
 
-  async function refresh() {
+  async function refresh(): Promise<void> {
     if (busy || destroyed) return;
     busy = true;
     try {
-      const [open, replaced] = await Promise.all([api(`${base}/handoffs?status=open&limit=${LIMIT}`), api(`${base}/reply-flags?limit=${LIMIT}`)]);
+      const [open, replaced] = await Promise.all([
+        api<Reply<"getBusinessesByBusinessIdHandoffs">>(`${base}/handoffs?status=open&limit=${LIMIT}`),
+        api<Reply<"getBusinessesByBusinessIdReplyFlags">>(`${base}/reply-flags?limit=${LIMIT}`),
+      ]);
       if (destroyed) return;
       clear(handoffList, open.items.map(handoffRow));
       handoffs.hidden = open.items.length === 0;

@@ -1,10 +1,23 @@
 // Agent settings: how the agent behaves for this business (reply length, temperature, debounce,
 // the owner's quiet time, the knowledge budget, the reply to photos and voice notes).
-import { api, path, apiError } from "./api.js";
+import { type ApiError, api, apiError, type Body, path, type Reply } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
+import type { Page, PageContext } from "./page.js";
+
+type Settings = Reply<"getBusinessesByBusinessIdSettings">;
+type NumberKey = "replyMaxTokens" | "temperature" | "turnDebounceMs" | "ownerQuietMinutes" | "knowledgeBudgetTokens";
+
+interface SettingField {
+  readonly key: NumberKey;
+  readonly label: string;
+  readonly help: string;
+  readonly min: number;
+  readonly max: number;
+  readonly step: number | "any";
+}
 
 /** Each setting: its API field, label, help, and the input's limits (the API checks them again). */
-const FIELDS = [
+const FIELDS: SettingField[] = [
   {
     key: "replyMaxTokens",
     label: "Longest reply (tokens)",
@@ -47,7 +60,7 @@ const FIELDS = [
   },
 ];
 
-export function mountSettings(view, { business }) {
+export function mountSettings(view: HTMLElement, { business }: PageContext): Page {
   const url = path`/businesses/${business.id}/settings`;
   const root = h("section", { class: "panel settings-page", "aria-labelledby": "settings-title" });
   view.append(root);
@@ -56,7 +69,7 @@ export function mountSettings(view, { business }) {
   async function load() {
     clear(root, loading("Loading settings…"));
     try {
-      const settings = await api(url);
+      const settings = await api<Settings>(url);
       if (!destroyed) render(settings);
     } catch (thrown) {
       const error = apiError(thrown);
@@ -65,16 +78,17 @@ export function mountSettings(view, { business }) {
     }
   }
 
-  function render(settings) {
-    const inputs = {};
+  function render(settings: Settings): void {
+    const inputs = {} as Record<NumberKey, HTMLInputElement>;
     const rows = FIELDS.map((f) => {
-      inputs[f.key] = h("input", { id: `setting-${f.key}`, type: "number", min: f.min, max: f.max, step: f.step, required: true });
-      inputs[f.key].value = String(settings[f.key]);
+      const input = h("input", { id: `setting-${f.key}`, type: "number", min: f.min, max: f.max, step: f.step, required: true });
+      input.value = String(settings[f.key]);
+      inputs[f.key] = input;
       return h(
         "div",
         { class: "field" },
         h("label", { for: `setting-${f.key}` }, f.label),
-        inputs[f.key],
+        input,
         h("p", { class: "small muted" }, `${f.help} Default: ${settings.defaults[f.key]}.`),
       );
     });
@@ -105,7 +119,7 @@ export function mountSettings(view, { business }) {
       event.preventDefault();
       error.hidden = true;
       saved.textContent = "";
-      const body = { nonTextReply: nonText.value };
+      const body: Partial<Body<"putBusinessesByBusinessIdSettings">> = { nonTextReply: nonText.value };
       for (const f of FIELDS) {
         const value = inputs[f.key].value.trim();
         if (value === "" || !Number.isFinite(Number(value))) return showError(`${f.label}: enter a number.`);
@@ -114,7 +128,7 @@ export function mountSettings(view, { business }) {
       save.disabled = true;
       save.textContent = "Saving…";
       try {
-        const updated = await api(url, { method: "PUT", body });
+        const updated = await api<Reply<"putBusinessesByBusinessIdSettings">>(url, { method: "PUT", body });
         if (destroyed) return;
         settings = updated;
         saved.textContent = "Saved ✓";
@@ -128,7 +142,7 @@ export function mountSettings(view, { business }) {
       }
     });
 
-    function showError(text) {
+    function showError(text: string): void {
       error.hidden = false;
       error.textContent = text;
     }
@@ -145,8 +159,8 @@ export function mountSettings(view, { business }) {
 }
 
 /** The API's problems in the form's words: "body.replyMaxTokens: ..." becomes "Longest reply (tokens): ...". */
-function readable(e) {
-  const labels = { ...Object.fromEntries(FIELDS.map((f) => [f.key, f.label])), nonTextReply: "Reply to photos, voice notes and stickers" };
+function readable(e: ApiError): string {
+  const labels: Record<string, string> = { ...Object.fromEntries(FIELDS.map((f) => [f.key, f.label])), nonTextReply: "Reply to photos, voice notes and stickers" };
   const problems = (e.details?.problems ?? []).map((p) => `${labels[p.field.replace(/^body\./, "")] ?? p.field}: ${p.message}`);
   return problems.join("; ") || e.message;
 }
