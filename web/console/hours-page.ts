@@ -1,8 +1,20 @@
 // Opening hours: the weekly schedule, time zone, what the agent does when closed, the away message.
-import { api, path, apiError } from "./api.js";
+import { api, apiError, type Body, path, type Reply } from "./api.js";
 import { clear, errorBox, h, loading } from "./dom.js";
+import type { Page, PageContext } from "./page.js";
 
-const DAYS = [
+type Hours = Reply<"getBusinessesByBusinessIdHours">;
+/** A range as the form has it: two "HH:MM" texts (empty while not filled in). */
+type Range = [start: string, end: string];
+
+interface DayRow {
+  readonly el: HTMLFieldSetElement;
+  ranges(): Range[];
+  set(ranges: readonly Range[]): void;
+  mark(index: number | null): void;
+}
+
+const DAYS: [string, string][] = [
   ["mon", "Monday"],
   ["tue", "Tuesday"],
   ["wed", "Wednesday"],
@@ -11,9 +23,9 @@ const DAYS = [
   ["sat", "Saturday"],
   ["sun", "Sunday"],
 ];
-const DAY_NAMES = Object.fromEntries(DAYS);
+const DAY_NAMES: Record<string, string> = Object.fromEntries(DAYS);
 
-export function mountHours(view, { business }) {
+export function mountHours(view: HTMLElement, { business }: PageContext): Page {
   const url = path`/businesses/${business.id}/hours`;
   const root = h("section", { class: "panel hours-page", "aria-labelledby": "hours-title" });
   view.append(root);
@@ -22,7 +34,7 @@ export function mountHours(view, { business }) {
   async function load() {
     clear(root, loading("Loading opening hours…"));
     try {
-      const hours = await api(url);
+      const hours = await api<Hours>(url);
       if (!destroyed) render(hours);
     } catch (thrown) {
       const error = apiError(thrown);
@@ -31,19 +43,21 @@ export function mountHours(view, { business }) {
     }
   }
 
-  function render(hours) {
+  function render(hours: Hours): void {
     const status = h("p", { id: "hours-status", class: "state-banner", role: "status" });
     const always = h("input", { id: "always-open", type: "checkbox", checked: hours.openingHours === null });
     const week = h("div", { id: "week", class: "week" });
-    const rows = {};
+    const rows: Record<string, DayRow> = {};
+    const opening = hours.openingHours as Record<string, Range[]> | null;
     for (const [key, name] of DAYS) {
-      rows[key] = dayRow(key, name, hours.openingHours?.[key] ?? []);
-      week.append(rows[key].el);
+      const row = dayRow(key, name, opening?.[key] ?? []);
+      rows[key] = row;
+      week.append(row.el);
     }
     const copy = h("button", { type: "button", class: "link-button", id: "copy-monday" }, "Copy Monday to Tuesday–Friday");
     copy.addEventListener("click", () => {
-      const monday = rows.mon.ranges();
-      for (const key of ["tue", "wed", "thu", "fri"]) rows[key].set(monday);
+      const monday = rows.mon?.ranges() ?? [];
+      for (const key of ["tue", "wed", "thu", "fri"]) rows[key]?.set(monday);
     });
     const scheduleBox = h(
       "div",
@@ -124,16 +138,16 @@ export function mountHours(view, { business }) {
       for (const row of Object.values(rows)) row.mark(null);
       const incomplete = Object.entries(rows).find(([, row]) => row.ranges().some(([a, b]) => !a || !b));
       if (!always.checked && incomplete) return showError(`${DAY_NAMES[incomplete[0]]}: fill in both times of each range, or remove it.`);
-      const body = {
+      const body: Body<"putBusinessesByBusinessIdHours"> = {
         timezone: zone.value,
-        openingHours: always.checked ? null : Object.fromEntries(Object.entries(rows).map(([key, row]) => [key, row.ranges().map(toApiRange)])),
+        openingHours: always.checked ? null : Object.fromEntries(Object.entries(rows).map(([key, row]) => [key, row.ranges().map(toApiRange)])) as Body<"putBusinessesByBusinessIdHours">["openingHours"],
         outsideHours: away.checked ? "away" : "answer",
         awayMessage: message.value.trim() ? message.value : null,
       };
       save.disabled = true;
       save.textContent = "Saving…";
       try {
-        const updated = await api(url, { method: "PUT", body });
+        const updated = await api<Reply<"putBusinessesByBusinessIdHours">>(url, { method: "PUT", body });
         if (destroyed) return;
         showStatus(updated);
         saved.textContent = "Saved ✓";
@@ -151,12 +165,12 @@ export function mountHours(view, { business }) {
       }
     });
 
-    function showError(text) {
+    function showError(text: string): void {
       error.hidden = false;
       error.textContent = text;
     }
 
-    function showStatus(state) {
+    function showStatus(state: Hours): void {
       status.classList.toggle("paused", !state.openNow);
       if (state.openingHours === null) status.textContent = "Open now: no schedule, the agent answers at any time.";
       else if (state.openNow)
@@ -178,15 +192,17 @@ export function mountHours(view, { business }) {
 }
 
 /** One day: its ranges (start, end time inputs and a remove button) and "Add hours". */
-function dayRow(key, name, initial) {
+function dayRow(key: string, name: string, initial: readonly Range[]): DayRow {
   const list = h("ul", { class: "ranges", "aria-label": `${name} hours` });
   const closed = h("span", { class: "small muted closed-note" }, "Closed");
   const add = h("button", { type: "button", class: "link-button", dataset: { add: key } }, "+ Add hours");
   const el = h("fieldset", { class: "day", id: `day-${key}`, dataset: { day: key } }, h("legend", {}, name), closed, list, add);
   const refresh = () => (closed.hidden = list.children.length > 0);
 
-  function addRange([start, end] = ["09:00", "18:00"]) {
-    const index = () => [...list.children].indexOf(item) + 1;
+  /** Each range item's inputs, read as [start, end]. */
+  const rangeOf = new WeakMap<Element, () => Range>();
+
+  function addRange([start, end]: Range = ["09:00", "18:00"]): void {
     const from = h("input", { type: "time", class: "time", value: start, "aria-label": `${name} opens` });
     const to = h("input", { type: "time", class: "time", value: end === "24:00" ? "00:00" : end, "aria-label": `${name} closes` });
     const remove = h("button", { type: "button", class: "link-button danger", "aria-label": `Remove ${name} hours` }, "Remove");
@@ -195,21 +211,21 @@ function dayRow(key, name, initial) {
       item.remove();
       refresh();
     });
-    item.range = () => [from.value, to.value];
-    item.index = index;
+    rangeOf.set(item, () => [from.value, to.value]);
     list.append(item);
     refresh();
   }
 
   add.addEventListener("click", () => {
-    const last = list.lastElementChild?.range();
+    const lastItem = list.lastElementChild;
+    const last = lastItem ? rangeOf.get(lastItem)?.() : undefined;
     addRange(last ? [last[1] || "09:00", "18:00"] : undefined);
   });
   initial.forEach((r) => addRange(r));
   refresh();
   return {
     el,
-    ranges: () => [...list.children].map((item) => item.range()),
+    ranges: () => [...list.children].map((item) => rangeOf.get(item)?.() ?? ["", ""]),
     set(ranges) {
       clear(list);
       ranges.forEach((r) => addRange(r));
@@ -222,11 +238,11 @@ function dayRow(key, name, initial) {
 }
 
 /** 00:00 – 00:00 in the form means the whole day. */
-function toApiRange([start, end]) {
+function toApiRange([start, end]: Range): Range {
   return start === "00:00" && end === "00:00" ? ["00:00", "24:00"] : [start, end];
 }
 
-function timeZoneSelect(current) {
+function timeZoneSelect(current: string): HTMLSelectElement {
   const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
   const all = [...new Set(["UTC", current, ...zones])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
   return h(
@@ -237,9 +253,9 @@ function timeZoneSelect(current) {
 }
 
 /** "today at 18:00", "tomorrow at 09:00", "Monday at 09:00", in the business's time zone. */
-function when(iso, timeZone) {
+function when(iso: string, timeZone: string): string {
   const date = new Date(iso);
-  const day = (d) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
+  const day = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
   const time = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
   const now = new Date();
   if (day(date) === day(now)) return `today at ${time}`;
@@ -248,15 +264,16 @@ function when(iso, timeZone) {
 }
 
 /** The API names fields (body.openingHours.tue[1]: overlaps tue[0] (09:00-13:00)); say it in days and marks the range. */
-function readable(message, rows) {
+function readable(message: string, rows: Record<string, DayRow>): string {
   return message
     .split("; ")
     .map((part) => {
       const m = /^body\.openingHours\.(\w+)\[(\d+)\](?:\[\d+\])?: (.*)$/.exec(part);
-      if (m && rows[m[1]]) {
-        rows[m[1]].mark(Number(m[2]));
-        const detail = m[3].replace(/(mon|tue|wed|thu|fri|sat|sun)\[(\d+)\]/g, (_x, d, i) => `${DAY_NAMES[d]}'s hours ${Number(i) + 1}`);
-        return `${DAY_NAMES[m[1]]}, hours ${Number(m[2]) + 1}: ${detail}`;
+      const row = m?.[1] === undefined ? undefined : rows[m[1]];
+      if (m && row) {
+        row.mark(Number(m[2]));
+        const detail = (m[3] ?? "").replace(/(mon|tue|wed|thu|fri|sat|sun)\[(\d+)\]/g, (_x, d: string, i: string) => `${DAY_NAMES[d]}'s hours ${Number(i) + 1}`);
+        return `${DAY_NAMES[m[1] ?? ""]}, hours ${Number(m[2]) + 1}: ${detail}`;
       }
       return part
         .replace(/^body\.timezone/, "Time zone")

@@ -1,14 +1,17 @@
 // Knowledge: the business's FAQ entries and short documents; the agent is given the passages that match each message.
-import { api, path, apiError } from "./api.js";
+import { api, apiError, path, type Reply } from "./api.js";
 import { clear, empty, errorBox, h, loading, when } from "./dom.js";
+import type { Page, PageContext } from "./page.js";
+
+type Entry = Reply<"getBusinessesByBusinessIdKnowledge">["items"][number];
 
 // The same limits as the admin API (src/adapters/http/admin/routes/knowledge-routes.ts), for the counter; the server checks them.
-const LIMITS = { title: 200, faq: 2000, document: 8000 };
+const LIMITS: Record<string, number> = { title: 200, faq: 2000, document: 8000 };
 
-export function mountKnowledge(view, { business }) {
+export function mountKnowledge(view: HTMLElement, { business }: PageContext): Page {
   const base = path`/businesses/${business.id}/knowledge`;
   let destroyed = false;
-  let editing = null; // the entry being edited, or null when adding
+  let editing: Entry | null = null; // the entry being edited, or null when adding
 
   const kind = h(
     "select",
@@ -62,7 +65,7 @@ export function mountKnowledge(view, { business }) {
   );
   view.append(root);
 
-  const limit = () => LIMITS[editing?.kind ?? kind.value];
+  const limit = (): number => LIMITS[editing?.kind ?? kind.value] ?? 0;
   let saving = false;
   /** Labels, the counter, and Add/Save usable only when the entry can be saved (the server still checks). */
   function refreshLabels() {
@@ -84,7 +87,7 @@ export function mountKnowledge(view, { business }) {
           : "";
     submit.disabled = saving || missing.length > 0 || over > 0;
   }
-  function fieldProblem(el, box, message) {
+  function fieldProblem(el: HTMLElement, box: HTMLElement, message: string): void {
     box.textContent = message;
     box.hidden = false;
     el.setAttribute("aria-invalid", "true");
@@ -94,7 +97,7 @@ export function mountKnowledge(view, { business }) {
     for (const [el, box] of [
       [title, titleError],
       [body, bodyError],
-    ]) {
+    ] as const) {
       box.hidden = true;
       el.removeAttribute("aria-invalid");
       el.removeAttribute("aria-describedby");
@@ -147,7 +150,7 @@ export function mountKnowledge(view, { business }) {
   async function load() {
     clear(state, loading("Loading the knowledge base…"));
     try {
-      const { items } = await api(base);
+      const { items } = await api<Reply<"getBusinessesByBusinessIdKnowledge">>(base);
       if (destroyed) return;
       clear(
         state,
@@ -160,7 +163,7 @@ export function mountKnowledge(view, { business }) {
     }
   }
 
-  function card(entry) {
+  function card(entry: Entry): HTMLLIElement {
     const error = h("div", { class: "error-box", role: "alert", hidden: true });
     const remove = h("button", { type: "button", class: "link-button danger", dataset: { action: "delete" } }, "Delete");
     remove.addEventListener("click", async () => {
@@ -198,7 +201,7 @@ export function mountKnowledge(view, { business }) {
     );
   }
 
-  function startEdit(entry) {
+  function startEdit(entry: Entry): void {
     editing = entry;
     kind.value = entry.kind;
     kind.disabled = true;
