@@ -10,6 +10,8 @@ describe("web/console/api-types.ts", () => {
     const a = committed.split("\n");
     const b = fresh.split("\n");
     const at = a.findIndex((line, i) => line !== b[i]);
-    expect(at === -1 && a.length === b.length ? "same" : `differs at line ${at + 1}: ${JSON.stringify(a[at])} vs ${JSON.stringify(b[at])}`).toBe("same");
+    expect(at === -1 && a.length === b.length ? "same" : `differs at line ${at + 1}: ${JSON.stringify(a[at])} vs ${JSON.stringify(b[at])}`).toBe(
+      "same",
+    );
   }, 60_000);
 });

@@ -221,10 +221,7 @@ function accountLabel(kind: string): string {
     whatsapp_cloud: "Phone number ID",
     instagram: "Instagram account ID",
   };
-  return (
-    labels[kind] ??
-    "Account"
-  );
+  return labels[kind] ?? "Account";
 }
 
 function details(channel: Channel): HTMLElement[] {

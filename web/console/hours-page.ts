@@ -140,7 +140,11 @@ export function mountHours(view: HTMLElement, { business }: PageContext): Page {
       if (!always.checked && incomplete) return showError(`${DAY_NAMES[incomplete[0]]}: fill in both times of each range, or remove it.`);
       const body: Body<"putBusinessesByBusinessIdHours"> = {
         timezone: zone.value,
-        openingHours: always.checked ? null : Object.fromEntries(Object.entries(rows).map(([key, row]) => [key, row.ranges().map(toApiRange)])) as Body<"putBusinessesByBusinessIdHours">["openingHours"],
+        openingHours: always.checked
+          ? null
+          : (Object.fromEntries(
+              Object.entries(rows).map(([key, row]) => [key, row.ranges().map(toApiRange)]),
+            ) as Body<"putBusinessesByBusinessIdHours">["openingHours"]),
         outsideHours: away.checked ? "away" : "answer",
         awayMessage: message.value.trim() ? message.value : null,
       };
@@ -272,7 +276,10 @@ function readable(message: string, rows: Record<string, DayRow>): string {
       const row = m?.[1] === undefined ? undefined : rows[m[1]];
       if (m && row) {
         row.mark(Number(m[2]));
-        const detail = (m[3] ?? "").replace(/(mon|tue|wed|thu|fri|sat|sun)\[(\d+)\]/g, (_x, d: string, i: string) => `${DAY_NAMES[d]}'s hours ${Number(i) + 1}`);
+        const detail = (m[3] ?? "").replace(
+          /(mon|tue|wed|thu|fri|sat|sun)\[(\d+)\]/g,
+          (_x, d: string, i: string) => `${DAY_NAMES[d]}'s hours ${Number(i) + 1}`,
+        );
         return `${DAY_NAMES[m[1] ?? ""]}, hours ${Number(m[2]) + 1}: ${detail}`;
       }
       return part

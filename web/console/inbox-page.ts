@@ -1,11 +1,15 @@
 // Conversation inbox: filters, a list kept live by the business's event stream (polled every few
 // seconds while the stream is down), and the open conversation beside it.
-import { api, path, apiError } from "./api.js";
+import { api, apiError, path, type Reply } from "./api.js";
 import { channelLabel, clear, clock, empty, errorBox, h, loading, when } from "./dom.js";
 import { mountHandoffsPanel } from "./handoffs-panel.js";
 import { followConversationEvents } from "./live-events.js";
-import { mountTranscript } from "./transcript.js";
+import type { Page, PageContext } from "./page.js";
+import { mountTranscript, type Transcript } from "./transcript.js";
 import { contactName, handoffReason } from "./conversation-words.js";
+
+type ConversationPage = Reply<"getBusinessesByBusinessIdConversations">;
+type ConversationItem = ConversationPage["items"][number];
 
 const POLL_MS = 3000;
 // With the event stream open, polling only guards against a missed event.
@@ -18,14 +22,14 @@ const SEARCH_DEBOUNCE_MS = 300;
 // Kept while the tab is open, so going to a conversation and back keeps the filters.
 const filters = { channelId: "", status: "", unanswered: false, state: "", kind: "customers", q: "" };
 
-const STATE_BADGE = {
+const STATE_BADGE: Record<string, [string, string] | null> = {
   waiting: ["waiting-badge", "waiting for you"],
   handed_off: ["handoff-badge", "handed off"],
   open: ["open-badge", "agent answering"],
   resolved: null,
 };
 
-export function mountInbox(view, { business, param }) {
+export function mountInbox(view: HTMLElement, { business, param }: PageContext): Page {
   const base = path`/businesses/${business.id}`;
   let selectedId = param;
   let destroyed = false;
@@ -33,8 +37,9 @@ export function mountInbox(view, { business, param }) {
   let listBusy = false;
   let listAgain = false; // asked while a load ran (a filter or search changed): one more load after it, with the new query
   let listLoaded = false;
-  let transcript = null;
-  const rows = new Map();
+  let transcript: Transcript | null = null;
+  const rows = new Map<string, HTMLLIElement>();
+  const linkOf = (row: HTMLLIElement) => row.firstChild as HTMLAnchorElement;
 
   const channelFilter = h("select", { id: "filter-channel", "aria-label": "Channel" }, h("option", { value: "" }, "All channels"));
   const statusFilter = h(
@@ -105,7 +110,7 @@ export function mountInbox(view, { business, param }) {
 
   async function loadChannels() {
     try {
-      const { items } = await api(`${base}/channels`);
+      const { items } = await api<Reply<"getBusinessesByBusinessIdChannels">>(`${base}/channels`);
       if (destroyed) return;
       channelFilter.append(...items.map((c) => h("option", { value: c.id }, channelLabel(c))));
       if (items.some((c) => c.id === filters.channelId)) channelFilter.value = filters.channelId;
@@ -115,7 +120,7 @@ export function mountInbox(view, { business, param }) {
     }
   }
 
-  function query() {
+  function query(): string {
     const q = new URLSearchParams({ limit: String(limit) });
     if (filters.channelId) q.set("channelId", filters.channelId);
     if (filters.status) q.set("status", filters.status);
@@ -126,13 +131,13 @@ export function mountInbox(view, { business, param }) {
     return q.toString();
   }
 
-  async function refreshList() {
+  async function refreshList(): Promise<void> {
     if (destroyed) return;
     if (listBusy) return void (listAgain = true);
     listBusy = true;
     listAgain = false;
     try {
-      const page = await api(`${base}/conversations?${query()}`);
+      const page = await api<ConversationPage>(`${base}/conversations?${query()}`);
       if (destroyed) return;
       renderList(page.items);
       more.hidden = !page.nextCursor || limit >= MAX_PAGE;
@@ -152,7 +157,7 @@ export function mountInbox(view, { business, param }) {
     }
   }
 
-  function renderList(items) {
+  function renderList(items: readonly ConversationItem[]): void {
     listLoaded = true;
     const filtered = filters.channelId || filters.status || filters.unanswered || filters.state || filters.q;
     const none = filtered
@@ -166,12 +171,12 @@ export function mountInbox(view, { business, param }) {
     for (const c of items) {
       let row = rows.get(c.id);
       if (!row) rows.set(c.id, (row = h("li", {}, h("a", { class: "conv", href: `#/inbox/${c.id}`, dataset: { id: c.id } }))));
-      fillRow(row.firstChild, c);
+      fillRow(linkOf(row), c);
       list.append(row); // moves existing rows into the new order without recreating them
     }
   }
 
-  function fillRow(link, c) {
+  function fillRow(link: HTMLAnchorElement, c: ConversationItem): void {
     link.classList.toggle("selected", c.id === selectedId);
     link.classList.toggle("paused", c.agentPaused);
     // Read here right now: the transcript marks it read as it shows it.
@@ -210,10 +215,10 @@ export function mountInbox(view, { business, param }) {
     );
   }
 
-  function select(id) {
+  function select(id: string | undefined): void {
     selectedId = id;
     layout.classList.toggle("has-selection", Boolean(id));
-    for (const [rowId, row] of rows) row.firstChild.classList.toggle("selected", rowId === id);
+    for (const [rowId, row] of rows) linkOf(row).classList.toggle("selected", rowId === id);
     transcript?.destroy();
     transcript = null;
     if (!id) {
@@ -240,7 +245,7 @@ export function mountInbox(view, { business, param }) {
   unanswered.addEventListener("change", onFilter);
   stateFilter.addEventListener("change", onFilter);
   kindFilter.addEventListener("change", onFilter);
-  let searchTimer = null;
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(onFilter, SEARCH_DEBOUNCE_MS);
@@ -262,8 +267,8 @@ export function mountInbox(view, { business, param }) {
     if (document.hidden || Date.now() - lastPoll < (streamOpen ? POLL_LIVE_MS : POLL_MS)) return;
     poll();
   }, POLL_MS);
-  let pending = null;
-  let touched = new Set();
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  let touched = new Set<string>();
   const stream = followConversationEvents(base, {
     onOpen(open) {
       streamOpen = open;
@@ -274,7 +279,7 @@ export function mountInbox(view, { business, param }) {
       if (pending) return;
       pending = setTimeout(() => {
         const changed = touched;
-        pending = null;
+        pending = undefined;
         touched = new Set();
         lastPoll = Date.now();
         void refreshList();

@@ -160,7 +160,10 @@ export function mountSettings(view: HTMLElement, { business }: PageContext): Pag
 
 /** The API's problems in the form's words: "body.replyMaxTokens: ..." becomes "Longest reply (tokens): ...". */
 function readable(e: ApiError): string {
-  const labels: Record<string, string> = { ...Object.fromEntries(FIELDS.map((f) => [f.key, f.label])), nonTextReply: "Reply to photos, voice notes and stickers" };
+  const labels: Record<string, string> = {
+    ...Object.fromEntries(FIELDS.map((f) => [f.key, f.label])),
+    nonTextReply: "Reply to photos, voice notes and stickers",
+  };
   const problems = (e.details?.problems ?? []).map((p) => `${labels[p.field.replace(/^body\./, "")] ?? p.field}: ${p.message}`);
   return problems.join("; ") || e.message;
 }

@@ -1,11 +1,20 @@
 // One conversation: its transcript (refreshed by the inbox's poll) and the takeover controls.
-import { api, apiError } from "./api.js";
+import { api, apiError, type PersonaDetail, type Reply } from "./api.js";
 import { channelLabel, clear, errorBox, h, loading, when } from "./dom.js";
 import { contactName } from "./conversation-words.js";
 
+type Conversation = Reply<"getBusinessesByBusinessIdConversationsByConversationId">;
+type MessagePage = Reply<"getBusinessesByBusinessIdConversationsByConversationIdMessages">;
+type Message = MessagePage["items"][number];
+
+export interface Transcript {
+  refresh(): void;
+  destroy(): void;
+}
+
 const RECHECK = 50;
-const AUTHOR = { customer: "Customer", agent: "Agent", human: "Person (staff)" };
-const STATUS = {
+const AUTHOR: Record<string, string> = { customer: "Customer", agent: "Agent", human: "Person (staff)" };
+const STATUS: Record<string, string> = {
   received: "waiting for an answer",
   answered: "",
   skipped: "not answered",
@@ -16,15 +25,15 @@ const STATUS = {
   failed: "not delivered",
 };
 
-const messages = (n) => (n === 1 ? "message" : `${n} messages`);
+const messages = (n: number) => (n === 1 ? "message" : `${n} messages`);
 
 /** Closed after the away message: what waits, and when the agent answers it. */
-function openingText(c) {
+function openingText(c: Conversation): string {
   const one = c.unansweredCount === 1;
-  return `Closed now: the away message went out, and ${one ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${one ? "it" : "them"} when you open, at ${when(c.waitingUntil)}, unless you reply first.`;
+  return `Closed now: the away message went out, and ${one ? "this message waits" : `these ${c.unansweredCount} messages wait`} for you. The agent answers ${one ? "it" : "them"} when you open, at ${when(c.waitingUntil ?? "")}, unless you reply first.`;
 }
 
-function pausedText(c) {
+function pausedText(c: Conversation): string {
   if (c.pausedUntil)
     return `Agent paused: ${c.pausedBy === "owner_phone" ? "the owner wrote from the business phone. " : ""}It answers again after ${when(c.pausedUntil)}, or when you resume it.`;
   const then = c.unansweredCount > 0 ? `; then it answers the ${messages(c.unansweredCount)} waiting` : "";
@@ -32,13 +41,16 @@ function pausedText(c) {
 }
 
 /** Mounts the conversation into pane; returns {refresh, destroy}. onChange: its state changed here (pause, resume, reply). */
-export function mountTranscript(pane, { base, conversationId, onChange }) {
+export function mountTranscript(
+  pane: HTMLElement,
+  { base, conversationId, onChange }: { base: string; conversationId: string; onChange: () => void },
+): Transcript {
   // A creator's fan agent talks with fans: the label follows the live persona's kind.
-  let customerLabel = AUTHOR.customer;
-  api(`${base}/personas`)
+  let customerLabel = AUTHOR.customer ?? "Customer";
+  api<Reply<"getBusinessesByBusinessIdPersonas">>(`${base}/personas`)
     .then((list) => {
       const live = list.items.find((p) => p.activeVersion);
-      return live ? api(`${base}/personas/${encodeURIComponent(live.id)}`) : null;
+      return live ? api<PersonaDetail>(`${base}/personas/${encodeURIComponent(live.id)}`) : null;
     })
     .then((detail) => {
       if (detail?.activeVersion?.persona?.settings.kind !== "fan") return;
@@ -52,8 +64,8 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   let again = false;
   let loaded = false;
   let refreshFrom = 0; // polls fetch the newest RECHECK messages again (their status changes) and anything newer
-  let conversation = null;
-  const bubbles = new Map();
+  let conversation: Conversation | null = null;
+  const bubbles = new Map<string, HTMLDivElement>();
 
   const title = h("h2", { id: "conversation-title" }, "Conversation");
   const rename = h("button", { id: "rename-contact", type: "button", class: "secondary small", title: "Name this contact" }, "Rename");
@@ -111,7 +123,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     state,
   );
 
-  function showConversation(c) {
+  function showConversation(c: Conversation): void {
     conversation = c;
     title.textContent = contactName(c);
     subtitle.textContent = `${channelLabel(c.channel)} · started ${when(c.createdAt)}${c.tryIt ? ` · your Try it chat${c.tryIt === "open" ? ", as if open" : ""}` : ""}`;
@@ -130,7 +142,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
         : "Tip: pause the agent first, so it does not answer the customer's next messages as well.";
   }
 
-  function showMessage(m) {
+  function showMessage(m: Message): void {
     let el = bubbles.get(m.id);
     if (!el) {
       el = h("div", { dataset: { id: m.id, seq: String(m.seq) } });
@@ -149,10 +161,10 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   }
 
   /** Every message after seq, following the API's pages (a long conversation has more than one). */
-  async function messagesSince(seq) {
-    const items = [];
-    for (let after = seq; after !== null; ) {
-      const page = await api(`${url}/messages?after=${after}`);
+  async function messagesSince(seq: number): Promise<Message[]> {
+    const items: Message[] = [];
+    for (let after: number | null = seq; after !== null; ) {
+      const page: MessagePage = await api<MessagePage>(`${url}/messages?after=${after}`);
       items.push(...page.items);
       after = page.nextAfter;
     }
@@ -160,11 +172,15 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
   }
 
   // Erasing deletes the contact, every conversation of theirs and every message, in the database and the queue.
-  async function eraseContact() {
+  async function eraseContact(): Promise<void> {
+    if (!conversation) return;
     eraseConfirm.disabled = true;
     eraseConfirm.textContent = "Erasing…";
     try {
-      const done = await api(`${base}/contacts/${encodeURIComponent(conversation.contact.id)}/erase`, { method: "POST" });
+      const done = await api<Reply<"postBusinessesByBusinessIdContactsByContactIdErase">>(
+        `${base}/contacts/${encodeURIComponent(conversation.contact.id)}/erase`,
+        { method: "POST" },
+      );
       destroyed = true; // the conversation is gone: stop polling it
       title.textContent = "Contact erased";
       subtitle.textContent = "";
@@ -188,13 +204,13 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     }
   }
 
-  async function refresh() {
+  async function refresh(): Promise<void> {
     if (destroyed) return;
     if (busy) return void (again = true); // one more pass once the running one ends, so nothing is missed
     busy = true;
     again = false;
     try {
-      const [c, items] = await Promise.all([api(url), messagesSince(refreshFrom)]);
+      const [c, items] = await Promise.all([api<Conversation>(url), messagesSince(refreshFrom)]);
       if (destroyed) return;
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
       if (!loaded) clear(state, body);
@@ -203,7 +219,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
       for (const m of items) showMessage(m);
       noMessages.hidden = bubbles.size > 0;
       const seqs = [...bubbles.values()].map((el) => Number(el.dataset.seq));
-      refreshFrom = seqs.length > RECHECK ? seqs[seqs.length - RECHECK - 1] : 0;
+      refreshFrom = seqs.length > RECHECK ? (seqs[seqs.length - RECHECK - 1] ?? 0) : 0;
       if (!loaded || (atBottom && bubbles.size > before)) log.scrollTop = log.scrollHeight;
       loaded = true;
       const newest = Math.max(0, ...seqs);
@@ -225,12 +241,14 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     }
   }
 
-  async function setPaused(paused) {
+  async function setPaused(paused: boolean): Promise<void> {
     const button = paused ? pause : resume;
     button.disabled = true;
     button.textContent = paused ? "Pausing…" : "Resuming…";
     try {
-      const updated = await api(`${url}/${paused ? "pause" : "resume"}`, { method: "POST" });
+      const updated = await api<Reply<"postBusinessesByBusinessIdConversationsByConversationIdPause">>(`${url}/${paused ? "pause" : "resume"}`, {
+        method: "POST",
+      });
       if (destroyed) return;
       showConversation(updated);
       onChange();
@@ -243,7 +261,7 @@ export function mountTranscript(pane, { base, conversationId, onChange }) {
     }
   }
 
-  function showError(message) {
+  function showError(message: string): void {
     sendError.hidden = false;
     sendError.textContent = message;
   }
