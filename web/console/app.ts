@@ -11,7 +11,6 @@ import {
   statusOf,
   type Who,
   whoAmI,
-  apiError,
 } from "./api.js";
 import { byId, clear, errorBox, h, loading } from "./dom.js";
 import type { MountPage, Page } from "./page.js";
@@ -179,8 +178,7 @@ loginForm.addEventListener("submit", async (event) => {
   loginError.hidden = true;
   try {
     await signIn(key);
-  } catch (thrown) {
-    const error = apiError(thrown);
+  } catch (error) {
     loginError.hidden = false;
     loginError.textContent = messageOf(error);
   } finally {
@@ -220,8 +218,7 @@ async function start(): Promise<void> {
   clear(boot, loading("Signing in…"));
   try {
     await enter(await whoAmI());
-  } catch (thrown) {
-    const error = apiError(thrown);
+  } catch (error) {
     if (statusOf(error) === 401) return showLogin();
     clear(boot, errorBox(messageOf(error), start));
   }
