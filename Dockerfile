@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY web ./web
 RUN npx prisma generate && npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run stage: the compiled code and production dependencies only. The command is node itself (exec

@@ -1,12 +1,14 @@
 // `npm run build`: the production build the Dockerfile runs. Compiles src/ to dist/ with
-// tsconfig.build.json and copies the files the code reads at run time next to the compiled code
-// (pages, console and docs assets, found through import.meta.url). dist/ sits at the same depth as
-// src/, so paths that leave src/ (prompts/, prisma/migrations/) resolve the same from either.
+// tsconfig.build.json, copies the files the code reads at run time next to the compiled code
+// (pages and docs assets, found through import.meta.url) and bundles the console (web/console) into
+// dist/adapters/http/console/assets/, where console-routes.js serves it from. dist/ sits at the same
+// depth as src/, so paths that leave src/ (prompts/, prisma/migrations/) resolve the same from either.
 import { spawn } from "node:child_process";
 import { cp, readdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildConsole } from "../web/console/build-console.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const src = path.join(root, "src");
@@ -15,7 +17,8 @@ const dist = path.join(root, "dist");
 await rm(dist, { recursive: true, force: true });
 await compile();
 const copied = await copyAssets(src);
-process.stdout.write(`built ${path.relative(root, dist)}/ (${copied} asset files copied)\n`);
+await buildConsole({ outdir: path.join(dist, "adapters", "http", "console", "assets"), mode: "production" });
+process.stdout.write(`built ${path.relative(root, dist)}/ (${copied} asset files copied, console bundled)\n`);
 
 function compile(): Promise<void> {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");

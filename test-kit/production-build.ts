@@ -8,7 +8,7 @@ const ROOT = path.resolve(".");
 const DIST = path.join(ROOT, "dist");
 const STAMP = path.join(DIST, ".build-inputs");
 /** Everything `npm run build` reads: a change to any of it means dist/ is stale. */
-const INPUTS = ["src", "scripts", "tsconfig.json", "tsconfig.build.json", "package.json", "package-lock.json"];
+const INPUTS = ["src", "web", "scripts", "tsconfig.json", "tsconfig.build.json", "package.json", "package-lock.json"];
 const BUILD_TIMEOUT_MS = 240_000;
 
 /**

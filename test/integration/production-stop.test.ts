@@ -215,8 +215,8 @@ describe("gateway, stopped as docker stop stops it", () => {
   it("stops answering, drains the request in flight, ends event streams, logs it and exits 0", async () => {
     const { gateway, url } = await startGateway({ QUEUE_PREFIX: gatewayOnlyPrefix.prefix });
     expect(await healthz(url)).toBe(200);
-    // Pages and assets the build copied next to the compiled code.
-    for (const page of ["/chat/demo", "/console/", "/console/console.css", "/api/admin/docs"])
+    // Pages and assets the build copied next to the compiled code, and the console's bundle (web/console).
+    for (const page of ["/chat/demo", "/console/", "/console/console.css", "/console/app.js", "/console/sw.js", "/api/admin/docs"])
       expect((await fetch(`${url}${page}`)).status, page).toBe(200);
     const sessionId = randomUUID().replaceAll("-", "");
     const first = await fetch(`${url}/api/webchat/demo/messages`, {

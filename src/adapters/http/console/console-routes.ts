@@ -5,11 +5,24 @@ import { fileURLToPath } from "node:url";
 import { PAGE_CSP_DIRECTIVES } from "../page-csp.js";
 import { appIconPng } from "./app-icon.js";
 
-/** Where the console's static files live: plain HTML, CSS and ES modules, no build step. */
-const ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
+/** Where `npm run build` puts the console's bundle (web/console/build-console.ts) in dist/. */
+const BUILT_ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
 
 /**
- * The admin web console under /console: static pages that call the admin API signed in by the
+ * The console's files: dist/'s bundle in production; run from source (tsx, vitest: this file is
+ * .ts), the bundle of web/console as it is now, made at start if missing (esbuild, a dev
+ * dependency, is loaded only then). The builder is named by a computed URL so that tsc's build of
+ * src/ neither follows it nor needs it.
+ */
+async function consoleAssetsDir(): Promise<string> {
+  if (!import.meta.url.endsWith(".ts")) return BUILT_ASSETS_DIR;
+  const builder = new URL("../../../../web/console/build-console.ts", import.meta.url).href;
+  const { developmentConsoleBundle } = (await import(builder)) as { developmentConsoleBundle: () => Promise<string> };
+  return developmentConsoleBundle();
+}
+
+/**
+ * The admin web console under /console: a static page and its bundled script that call the admin API signed in by the
  * session cookie the typed API key was exchanged for. The pages hold no data, so they are public;
  * every API call still needs the sign-in. sw.js (alerts) is served from /console/, its scope.
  * @fastify/static serves the files present at start only (no path from the URL reaches the disk
@@ -22,7 +35,7 @@ export function registerConsoleRoutes(app: FastifyInstance): void {
       referrerPolicy: { policy: "no-referrer" },
     });
     await scope.register(fastifyStatic, {
-      root: ASSETS_DIR,
+      root: await consoleAssetsDir(),
       prefix: "/console/",
       // One route per file found at start, so an unknown name is a plain 404.
       wildcard: false,
