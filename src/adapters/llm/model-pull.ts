@@ -5,11 +5,9 @@
  * renamed to `destination` only once it starts with the GGUF magic and has the size the server
  * announced, so `destination` is either absent or complete.
  */
-import { createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
@@ -199,10 +197,13 @@ async function downloadOnce(ctx: DownloadContext, offset: number): Promise<Downl
       ctx.onProgress?.({ received, total });
     }
   };
+  // Each chunk is written before the next is read, and the file is closed however the loop ends:
+  // an abort or a broken connection keeps every byte counted so far for the resume (a write
+  // stream destroyed by the abort would drop the chunks it still buffered).
+  const out = await open(partPath, start > 0 ? "a" : "w");
   try {
     const body = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
-    const out = createWriteStream(partPath, { flags: start > 0 ? "a" : "w" });
-    await pipeline(body, count, out, signal ? { signal } : {});
+    for await (const chunk of count(body)) await out.write(chunk);
   } catch (err) {
     if (err instanceof NotGgufBody) {
       await rm(partPath, { force: true });
@@ -210,6 +211,8 @@ async function downloadOnce(ctx: DownloadContext, offset: number): Promise<Downl
     }
     if (isFileSystemError(err) && !signal?.aborted) throw err; // e.g. ENOSPC: not a transport problem
     throw transportError(err, ctx, `download of ${url} broke off after ${received} bytes`, true);
+  } finally {
+    await out.close();
   }
   return { total, resumed: start > 0 };
 }
