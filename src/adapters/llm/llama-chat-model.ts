@@ -147,11 +147,14 @@ export class LlamaChatModel implements ChatModel {
 
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     const entry = await this.pool.acquire(options.conversationKey);
+    // The evicted conversation's save: its file may still be written while this turn decodes; the turn ends after it.
+    let evicted: Promise<boolean> | undefined;
     try {
       const { sequence } = entry;
       const tiers = this.kvTiers;
       const key = options.conversationKey;
-      if (tiers && entry.evictedKey !== null && entry.evaluated) await tiers.save(entry.evictedKey, sequence, entry.evaluated);
+      if (tiers && entry.evictedKey !== null && entry.evaluated)
+        ({ saved: evicted } = await tiers.evict(entry.evictedKey, sequence, entry.evaluated));
       let cacheSource: Generation["cacheSource"];
       if (options.fresh) {
         await sequence.clearHistory();
@@ -199,6 +202,7 @@ export class LlamaChatModel implements ChatModel {
       };
     } finally {
       this.pool.release(entry);
+      await evicted;
     }
   }
 
