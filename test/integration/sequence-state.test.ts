@@ -20,7 +20,11 @@ beforeAll(async () => {
   context = await model.createContext({ contextSize: 512, sequences: 2, threads: 1 });
   dir = await mkdtemp(path.join(os.tmpdir(), "sequence-state-test-"));
   // With the project's local build the state is copied in memory; only the prebuilt binary lacks it.
-  if (llama.buildType === "localBuild" && local.dir) expect(canCopyState(context.getSequence())).toBe(true);
+  if (llama.buildType === "localBuild" && local.dir) {
+    const probe = context.getSequence();
+    expect(canCopyState(probe)).toBe(true);
+    probe.dispose();
+  }
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

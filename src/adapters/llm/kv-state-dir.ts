@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LlamaText, type LlamaContextSequence, type Token } from "node-llama-cpp";
@@ -175,6 +176,11 @@ export class KvStateDir {
       await this.discard(claimed);
       return undefined;
     }
+  }
+
+  /** Whether a state is saved for `key` (a quick look: restore may still find it unusable). */
+  has(key: string): boolean {
+    return existsSync(`${this.base(KvStateDir.nameOf(key))}${STATE}`);
   }
 
   /** Deletes whatever is saved for `key` (e.g. when the conversation's messages are erased). */

@@ -2,7 +2,7 @@ import type { LlamaContextSequence } from "node-llama-cpp";
 import { ramTierSize } from "./kv-ram-budget.js";
 import { KvStateDir, type KvStateDirOptions } from "./kv-state-dir.js";
 import type { EvaluatedPrompt } from "./reusable-prompt-tokens.js";
-import { takeState, type StateWriter } from "./sequence-state.js";
+import { fromSequence, takeState, type StateWriter } from "./sequence-state.js";
 
 export interface KvTierOptions {
   /** Host-RAM tier: a directory on tmpfs; `maxBytes` undefined = sized by ramTierSize's rule. */
@@ -80,15 +80,22 @@ export class KvTiers {
 
   /**
    * Saves the conversation `sequence` holds (evicted: another one takes the sequence) into the nearest
-   * tier. Resolves once the sequence may be used again, with the save itself: with the patched
-   * binding the state is copied into memory first and the file is written beside the next decode
-   * (sequence-state.ts); otherwise the file is written before it resolves. Restores and erasures of
-   * `key` wait for the save.
+   * tier. Resolves once the sequence may be used again, with the save itself: with `overlap` and the
+   * patched binding the state is copied into memory first and the file is written beside the next
+   * decode (sequence-state.ts); otherwise the file is written before it resolves. Restores and
+   * erasures of `key` wait for the save.
    */
-  async evict(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<{ readonly saved: Promise<boolean> }> {
+  async evict(
+    key: string,
+    sequence: LlamaContextSequence,
+    evaluated: EvaluatedPrompt,
+    overlap: boolean,
+  ): Promise<{ readonly saved: Promise<boolean> }> {
     const name = KvStateDir.nameOf(key);
     await this.moving.get(name);
-    const taking = takeState(sequence, sequence.contextTokens.length * this.bytesPerToken).catch(() => undefined);
+    const taking = (
+      overlap ? takeState(sequence, sequence.contextTokens.length * this.bytesPerToken) : Promise.resolve(fromSequence(sequence))
+    ).catch(() => undefined);
     const saving = taking.then((state) => (state ? this.saveNearest(key, state, evaluated) : false)).catch(() => false);
     // Known to restore and forget from here: an erasure arriving meanwhile must not miss the file.
     const tracked = saving.then(() => undefined);
@@ -120,6 +127,11 @@ export class KvTiers {
 
   private learn(fileSize: number, tokens: number): void {
     if (tokens > 0) this.bytesPerToken = Math.floor(fileSize / tokens);
+  }
+
+  /** Whether a state is saved for `key` in either tier (a quick look: its restore may still fail). */
+  holds(key: string): boolean {
+    return (this.ram?.has(key) ?? false) || (this.disk?.has(key) ?? false);
   }
 
   async restore(key: string, sequence: LlamaContextSequence): Promise<{ readonly prompt: EvaluatedPrompt; readonly tier: KvTierName } | undefined> {

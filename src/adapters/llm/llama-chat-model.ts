@@ -153,8 +153,12 @@ export class LlamaChatModel implements ChatModel {
       const { sequence } = entry;
       const tiers = this.kvTiers;
       const key = options.conversationKey;
-      if (tiers && entry.evictedKey !== null && entry.evaluated)
-        ({ saved: evicted } = await tiers.evict(entry.evictedKey, sequence, entry.evaluated));
+      if (tiers && entry.evictedKey !== null && entry.evaluated) {
+        // A returning conversation restores next, and a file written meanwhile would slow its restore on a busy
+        // machine (bench section 7): then the evicted one is saved first. Otherwise its file is written beside the decode.
+        const restoresNext = key !== undefined && !options.fresh && tiers.holds(key);
+        ({ saved: evicted } = await tiers.evict(entry.evictedKey, sequence, entry.evaluated, !restoresNext));
+      }
       let cacheSource: Generation["cacheSource"];
       if (options.fresh) {
         await sequence.clearHistory();

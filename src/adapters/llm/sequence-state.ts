@@ -71,7 +71,8 @@ async function copyState(sequence: LlamaContextSequence): Promise<StateWriter> {
   };
 }
 
-function fromSequence(sequence: LlamaContextSequence): StateWriter {
+/** A writer that saves straight from the sequence (saveStateToFile): the sequence is busy until it is written. */
+export function fromSequence(sequence: LlamaContextSequence): StateWriter {
   return {
     tokens: sequence.contextTokens.length,
     inMemory: false,
