@@ -63,8 +63,8 @@ const OTHER_BUSINESS =
  * KV tiers off, with project defaults (host RAM, then disk), and with the disk tier alone;
  * (b) the first turn of a new conversation when another business held the sequence: persona
  * evaluated (tiers off) vs the business's persona prefix loaded (defaults, warm). With a peer,
- * llama-server (one slot, its host-RAM prompt cache at its default) answers the same cases right
- * before project defaults; its TTFT is the same "prompt read plus one token" (n_predict 1, request
+ * llama-server (one slot, its host-RAM prompt cache at its default) answers the same cases,
+ * interleaved with project defaults repetition by repetition (same load for both); its TTFT is the same "prompt read plus one token" (n_predict 1, request
  * sent to answer complete). The turn of B that evicts A is timed as well (maxTokens 1).
  */
 export async function runKvTiers(config: Config, choice: ModelChoice, options: KvTiersOptions): Promise<KvTiersResult> {
@@ -89,96 +89,67 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
   let truncated = false;
   let tiers = "";
   const contextSize = Math.max(config.model.contextSize, options.promptTokens * 2 + 256);
+  // llama-server and project defaults run interleaved, repetition by repetition, so that both meet the
+  // same load (this machine is shared); the other setups run before and after them.
+  const groups = [
+    setups.filter(([s]) => s.startsWith("tiers off")),
+    setups.filter(([s]) => s === PEER_SETUP || s.startsWith("project")),
+    setups.filter(([s]) => s.startsWith("disk")),
+  ];
   try {
-    for (const [setup, kvTiers] of setups) {
-      const model =
-        kvTiers === "peer"
-          ? peerEngine(options.peer!)
-          : ourEngine(await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers }));
-      if (setup.startsWith("project")) tiers = model.description.replace(/^.*saved KV: /, "").replace(/\)$/, "");
+    for (const group of groups) {
+      const engines: Array<{ setup: string; kind: KvTierOptions | undefined | "peer"; model: Engine; r: Figures }> = [];
       try {
-        const conversation = (customer: number) => longConversation(model, options.system, options.promptTokens, customer);
-        const ttft: number[] = [];
-        const evicting: number[] = [];
-        const evictingEvaluated: number[] = [];
-        const evaluated: number[] = [];
-        const sources: Record<string, number> = {};
-        let promptTokens = 0;
+        for (const [setup, kvTiers] of group) {
+          const model =
+            kvTiers === "peer"
+              ? peerEngine(options.peer!)
+              : ourEngine(await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 1, contextSize, kvTiers }));
+          if (setup.startsWith("project")) tiers = model.description.replace(/^.*saved KV: /, "").replace(/\)$/, "");
+          engines.push({ setup, kind: kvTiers, model, r: emptyFigures() });
+        }
         for (let rep = 0; rep < options.repetitions; rep++) {
           if (options.deadline.passed()) {
             truncated = true;
             break;
           }
-          const a = await conversation(rep * 2);
-          const first = await model.generate(a, 8, `${setup}-a-${rep}`);
-          const b = await conversation(rep * 2 + 1);
-          const evictStarted = performance.now();
-          const evictor = await model.generate(b, 1, `${setup}-b-${rep}`);
-          evicting.push(performance.now() - evictStarted);
-          evictingEvaluated.push(evictor.evaluatedTokens);
-          const back: ChatPrompt = {
-            system: a.system,
-            turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }],
-          };
-          const started = performance.now();
-          const g = await model.generate(back, 1, `${setup}-a-${rep}`);
-          ttft.push(performance.now() - started);
-          evaluated.push(g.evaluatedTokens);
-          promptTokens = g.promptTokens;
-          sources[g.cacheSource] = (sources[g.cacheSource] ?? 0) + 1;
+          for (const e of engines) await returningRep(e.model, e.setup, rep, options, e.r);
         }
-        if (ttft.length > 0)
-          returning.push({
-            setup,
-            ttftMs: summarize(ttft),
-            evictingTtftMs: summarize(evicting),
-            evictingEvaluatedTokens: summarize(evictingEvaluated),
-            evaluatedTokens: summarize(evaluated),
-            promptTokens,
-            sources,
-          });
-
-        if (setup.startsWith("disk")) continue;
+        for (const e of engines) {
+          if (e.r.ttft.length > 0)
+            returning.push({
+              setup: e.setup,
+              ttftMs: summarize(e.r.ttft),
+              evictingTtftMs: summarize(e.r.evicting),
+              evictingEvaluatedTokens: summarize(e.r.evictingEvaluated),
+              evaluatedTokens: summarize(e.r.evaluated),
+              promptTokens: e.r.promptTokens,
+              sources: e.r.sources,
+            });
+        }
         // (b) New conversations of the bakery, each after another business held the sequence.
-        const newTtft: number[] = [];
-        const newEvaluated: number[] = [];
-        const newSources: Record<string, number> = {};
-        let newPrompt = 0;
-        let messageTokens = 0;
+        const fresh = engines.filter((e) => !e.setup.startsWith("disk")).map((e) => ({ ...e, r: emptyFigures() }));
         for (let rep = -1; rep < options.repetitions; rep++) {
           if (options.deadline.passed()) {
             truncated = true;
             break;
           }
-          await model.generate(
-            { system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] },
-            4,
-            `${setup}-bikes-${rep}`,
-          );
-          const message: ChatTurn = { role: "user", text: bakeryMessage(rep + 5) };
-          const started = performance.now();
-          const g = await model.generate({ system: options.system, turns: [message] }, 1, `${setup}-new-${rep}`);
-          // The first one only warms the persona prefix (its figures are the cold case of the tiers-off row).
-          if (rep < 0) continue;
-          newTtft.push(performance.now() - started);
-          newEvaluated.push(g.evaluatedTokens);
-          newPrompt = g.promptTokens;
-          messageTokens = await model.countTurnTokens(message);
-          newSources[g.cacheSource] = (newSources[g.cacheSource] ?? 0) + 1;
+          for (const e of fresh) await newConversationRep(e.model, e.setup, rep, options, e.r);
         }
-        if (newTtft.length > 0) {
-          const label = kvTiers === "peer" ? PEER_SETUP : kvTiers ? "persona prefix warm (defaults)" : "persona evaluated (tiers off)";
+        for (const e of fresh) {
+          if (e.r.ttft.length === 0) continue;
+          const label = e.kind === "peer" ? PEER_SETUP : e.kind ? "persona prefix warm (defaults)" : "persona evaluated (tiers off)";
           newConversation.push({
             setup: label,
-            ttftMs: summarize(newTtft),
-            evaluatedTokens: summarize(newEvaluated),
-            promptTokens: newPrompt,
-            messageTokens,
-            sources: newSources,
+            ttftMs: summarize(e.r.ttft),
+            evaluatedTokens: summarize(e.r.evaluated),
+            promptTokens: e.r.promptTokens,
+            messageTokens: e.r.messageTokens,
+            sources: e.r.sources,
           });
         }
       } finally {
-        await model.close();
+        for (const e of engines) await e.model.close();
       }
     }
   } finally {
@@ -186,6 +157,61 @@ export async function runKvTiers(config: Config, choice: ModelChoice, options: K
     await rm(ramRoot, { recursive: true, force: true });
   }
   return { tiers, returning, newConversation, truncated };
+}
+
+interface Figures {
+  ttft: number[];
+  evicting: number[];
+  evictingEvaluated: number[];
+  evaluated: number[];
+  sources: Record<string, number>;
+  promptTokens: number;
+  messageTokens: number;
+}
+
+function emptyFigures(): Figures {
+  return { ttft: [], evicting: [], evictingEvaluated: [], evaluated: [], sources: {}, promptTokens: 0, messageTokens: 0 };
+}
+
+/** (a) A long conversation A, then B's first turn (evicts A, timed), then A returns with a new message (timed). */
+async function returningRep(model: Engine, setup: string, rep: number, options: KvTiersOptions, r: Figures): Promise<void> {
+  const conversation = (customer: number) => longConversation(model, options.system, options.promptTokens, customer);
+  const a = await conversation(rep * 2);
+  const first = await model.generate(a, 8, `${setup}-a-${rep}`);
+  const b = await conversation(rep * 2 + 1);
+  const evictStarted = performance.now();
+  const evictor = await model.generate(b, 1, `${setup}-b-${rep}`);
+  r.evicting.push(performance.now() - evictStarted);
+  r.evictingEvaluated.push(evictor.evaluatedTokens);
+  const back: ChatPrompt = {
+    system: a.system,
+    turns: [...a.turns, { role: "assistant", text: first.text }, { role: "user", text: bakeryMessage(rep + 3) }],
+  };
+  const started = performance.now();
+  const g = await model.generate(back, 1, `${setup}-a-${rep}`);
+  r.ttft.push(performance.now() - started);
+  r.evaluated.push(g.evaluatedTokens);
+  r.promptTokens = g.promptTokens;
+  r.sources[g.cacheSource] = (r.sources[g.cacheSource] ?? 0) + 1;
+}
+
+/** (b) Another business's turn, then a new conversation of the bakery (timed); repetition -1 only warms the persona prefix. */
+async function newConversationRep(model: Engine, setup: string, rep: number, options: KvTiersOptions, r: Figures): Promise<void> {
+  await model.generate(
+    { system: OTHER_BUSINESS, turns: [{ role: "user", text: `Can you fix a flat tyre by Friday? (${rep})` }] },
+    4,
+    `${setup}-bikes-${rep}`,
+  );
+  const message: ChatTurn = { role: "user", text: bakeryMessage(rep + 5) };
+  const started = performance.now();
+  const g = await model.generate({ system: options.system, turns: [message] }, 1, `${setup}-new-${rep}`);
+  // The first one only warms the persona prefix (its figures are the cold case of the tiers-off row).
+  if (rep < 0) return;
+  r.ttft.push(performance.now() - started);
+  r.evaluated.push(g.evaluatedTokens);
+  r.promptTokens = g.promptTokens;
+  r.messageTokens = await model.countTurnTokens(message);
+  r.sources[g.cacheSource] = (r.sources[g.cacheSource] ?? 0) + 1;
 }
 
 export const PEER_SETUP = "llama-server (one slot, host-RAM prompt cache at its default)";

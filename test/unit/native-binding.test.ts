@@ -22,15 +22,16 @@ describe("native binding", () => {
   });
 
   // An upgrade of node-llama-cpp whose addon no longer takes a patch fails here, not in a build log.
-  it("the project's patches apply to the addon node-llama-cpp bundles, and give each context a persistent threadpool", async () => {
-    const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff"));
-    expect(patches).toContain("persistent-threadpool.diff");
+  it("the project's patches apply to the addon node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory", async () => {
+    const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff")).sort();
+    expect(patches).toEqual(["persistent-threadpool.diff", "sequence-state-to-memory.diff"]);
     const llama = join(dir, "llama");
     await cp(join(nodeLlamaCppDir(), "llama", "addon"), join(llama, "addon"), { recursive: true });
     for (const patch of patches) await run("git", ["-C", llama, "apply", "-p1", join(bindingPatchesDir, patch)]);
     const context = await readFile(join(llama, "addon", "AddonContext.cpp"), "utf8");
     expect(context).toContain("llama_attach_threadpool(ctx, created, nullptr)");
     expect(context).toContain("threadpoolFreeFn(threadpool)");
+    expect(context).toContain('InstanceMethod("saveSequenceStateToBuffer", &AddonContext::SaveSequenceStateToBuffer)');
   });
 
   it("the cache key names node-llama-cpp's version and the bundled llama.cpp commit", async () => {

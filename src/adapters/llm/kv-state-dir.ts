@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LlamaText, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import type { EvaluatedPrompt } from "./reusable-prompt-tokens.js";
+import type { StateWriter } from "./sequence-state.js";
 
 export interface KvStateDirOptions {
   /** Directory for the state files; a subdirectory per model fingerprint is created in it. */
@@ -90,14 +92,13 @@ export class KvStateDir {
     await chmod(this.dir, DIR_MODE);
   }
 
-  /** Saves the sequence's state for `key` and returns its size; a failure (undefined) only costs the next turn a re-evaluation. */
-  async save(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<number | undefined> {
+  /** Saves a sequence's state for `key` and returns its size; a failure (undefined) only costs the next turn a re-evaluation. */
+  async save(key: string, state: StateWriter, evaluated: EvaluatedPrompt): Promise<number | undefined> {
     const base = this.base(KvStateDir.nameOf(key));
     const tmp = this.tmpName(base, "tmp");
     try {
       await this.ensureDir();
-      const { fileSize } = await sequence.saveStateToFile(`${tmp}${STATE}`);
-      await chmod(`${tmp}${STATE}`, FILE_MODE);
+      const fileSize = await state.write(`${tmp}${STATE}`, FILE_MODE);
       const sidecar: Sidecar = { fingerprint: this.fingerprint, fileSize, tokens: evaluated.tokens, text: evaluated.text.toJSON() };
       await writeFile(`${tmp}${SIDECAR}`, JSON.stringify(sidecar), { mode: FILE_MODE });
       await this.publish(tmp, base);
@@ -175,6 +176,11 @@ export class KvStateDir {
       await this.discard(claimed);
       return undefined;
     }
+  }
+
+  /** Whether a state is saved for `key` (a quick look: restore may still find it unusable). */
+  has(key: string): boolean {
+    return existsSync(`${this.base(KvStateDir.nameOf(key))}${STATE}`);
   }
 
   /** Deletes whatever is saved for `key` (e.g. when the conversation's messages are erased). */

@@ -2,6 +2,7 @@ import type { LlamaContextSequence } from "node-llama-cpp";
 import { ramTierSize } from "./kv-ram-budget.js";
 import { KvStateDir, type KvStateDirOptions } from "./kv-state-dir.js";
 import type { EvaluatedPrompt } from "./reusable-prompt-tokens.js";
+import { fromSequence, takeState, type StateWriter } from "./sequence-state.js";
 
 export interface KvTierOptions {
   /** Host-RAM tier: a directory on tmpfs; `maxBytes` undefined = sized by ramTierSize's rule. */
@@ -17,8 +18,9 @@ export interface KvTierOptions {
 export type KvTierName = "ram" | "disk";
 
 /**
- * Evicted conversations' KV caches in two tiers: host RAM first (a tmpfs directory: a save is a
- * memory copy, no disk write in the turn), and disk when RAM is full: the RAM tier's oldest pairs
+ * Evicted conversations' KV caches in two tiers: host RAM first (a tmpfs directory: no disk write in
+ * the turn; with the patched binding the state is copied in memory and its file written beside the
+ * next decode, see evict), and disk when RAM is full: the RAM tier's oldest pairs
  * move to disk in the background, never in a turn. A returning conversation restores from the
  * nearest tier; when its pair is being moved by this process, it waits for that move only.
  * Erasure removes a conversation from both tiers. Either tier may be absent.
@@ -76,45 +78,60 @@ export class KvTiers {
     ].join(", ");
   }
 
-  /** Saves an evicted conversation into the nearest tier; the RAM tier's overflow moves to disk in the background. */
-  async save(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<boolean> {
+  /**
+   * Saves the conversation `sequence` holds (evicted: another one takes the sequence) into the nearest
+   * tier. Resolves once the sequence may be used again, with the save itself: with `overlap` and the
+   * patched binding the state is copied into memory first and the file is written beside the next
+   * decode (sequence-state.ts); otherwise the file is written before it resolves. Restores and
+   * erasures of `key` wait for the save.
+   */
+  async evict(
+    key: string,
+    sequence: LlamaContextSequence,
+    evaluated: EvaluatedPrompt,
+    overlap: boolean,
+  ): Promise<{ readonly saved: Promise<boolean> }> {
     const name = KvStateDir.nameOf(key);
     await this.moving.get(name);
-    // Known to forget until written: an erasure arriving meanwhile must not miss the file.
-    const saving = this.saveNearest(key, sequence, evaluated);
-    const tracked = saving.then(
-      () => undefined,
-      () => undefined,
-    );
+    const taking = (
+      overlap ? takeState(sequence, sequence.contextTokens.length * this.bytesPerToken) : Promise.resolve(fromSequence(sequence))
+    ).catch(() => undefined);
+    const saving = taking.then((state) => (state ? this.saveNearest(key, state, evaluated) : false)).catch(() => false);
+    // Known to restore and forget from here: an erasure arriving meanwhile must not miss the file.
+    const tracked = saving.then(() => undefined);
     this.moving.set(name, tracked);
-    try {
-      return await saving;
-    } finally {
+    const saved = saving.finally(() => {
       if (this.moving.get(name) === tracked) this.moving.delete(name);
-    }
+    });
+    if (!(await taking)?.inMemory) await saved;
+    return { saved };
   }
 
-  private async saveNearest(key: string, sequence: LlamaContextSequence, evaluated: EvaluatedPrompt): Promise<boolean> {
+  private async saveNearest(key: string, state: StateWriter, evaluated: EvaluatedPrompt): Promise<boolean> {
     // A state that could never fit the RAM tier goes straight to disk rather than through tmpfs.
-    const fits = sequence.contextTokens.length * this.bytesPerToken <= (this.ram?.maxBytes ?? 0);
-    const inRam = this.ram && fits ? await this.ram.save(key, sequence, evaluated) : undefined;
+    const fits = state.tokens * this.bytesPerToken <= (this.ram?.maxBytes ?? 0);
+    const inRam = this.ram && fits ? await this.ram.save(key, state, evaluated) : undefined;
     if (inRam !== undefined) {
-      this.learn(inRam, sequence);
+      this.learn(inRam, state.tokens);
       // An older copy on disk would be restored only if this one vanished: it is out of date.
       void this.disk?.forget(key).catch(() => undefined);
       this.pruneRamInBackground();
       return true;
     }
-    const onDisk = await this.disk?.save(key, sequence, evaluated);
+    const onDisk = await this.disk?.save(key, state, evaluated);
     if (onDisk === undefined) return false;
-    this.learn(onDisk, sequence);
+    this.learn(onDisk, state.tokens);
     await this.disk!.prune();
     return true;
   }
 
-  private learn(fileSize: number, sequence: LlamaContextSequence): void {
-    const tokens = sequence.contextTokens.length;
+  private learn(fileSize: number, tokens: number): void {
     if (tokens > 0) this.bytesPerToken = Math.floor(fileSize / tokens);
+  }
+
+  /** Whether a state is saved for `key` in either tier (a quick look: its restore may still fail). */
+  holds(key: string): boolean {
+    return (this.ram?.has(key) ?? false) || (this.disk?.has(key) ?? false);
   }
 
   async restore(key: string, sequence: LlamaContextSequence): Promise<{ readonly prompt: EvaluatedPrompt; readonly tier: KvTierName } | undefined> {
