@@ -3,8 +3,8 @@
  * (`LlamaChatModel.generate`, the path section 3 measures) goes at 1 and 4 concurrent
  * conversations on the configured model (the tiny one without MODEL_PATH).
  *   npx tsx bench/support/batching-probe.ts [--rounds N] [--levels 1,4] [--passes 3]
- * Two models are loaded side by side, with and without the decode lockstep
- * (src/adapters/llm/decode-lockstep.ts), and their rounds alternate, so load on the machine hits both.
+ * The model's decode loop is src/adapters/llm/decode-steps.ts: each step decodes every running
+ * conversation's token at once, then samples them.
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/support/batching-probe.ts
  * It times the context's native decodeBatch and sampleToken calls by wrapping them (internal
  * fields of node-llama-cpp 3.21.1), and counts how many tokens each decode carried.
@@ -31,8 +31,7 @@ const config = loadConfig("cli");
 const system = renderSystemPrompt((await loadPersonaTemplate("support-bakery")).persona);
 const choice = await chooseModel(config);
 const models = {
-  lockstep: await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 8, contextSize: 2048, lockstep: true }),
-  free: await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 8, contextSize: 2048, lockstep: false }),
+  steps: await LlamaChatModel.load({ ...config.model, modelPath: choice.path, sequences: 8, contextSize: 2048 }),
 };
 type Timing = { decodeMs: number; decodes: number; batchTokens: number; sampleMs: number; samples: number; samplePhaseMs: number };
 const zero = (): Timing => ({ decodeMs: 0, decodes: 0, batchTokens: 0, sampleMs: 0, samples: 0, samplePhaseMs: 0 });
@@ -75,7 +74,7 @@ const prompt = (n: number) => ({ system, turns: [{ role: "user" as const, text: 
 for (const model of Object.values(models))
   await Promise.all(Array.from({ length: 8 }, (_, i) => model.generate(prompt(i), { maxTokens: 4, conversationKey: key(i) })));
 process.stdout.write(
-  `${models.free.description}; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}; ${maxTokens} tokens per reply\n`,
+  `${models.steps.description}; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}; ${maxTokens} tokens per reply\n`,
 );
 const totals = new Map<string, Timing & { tokens: number; wallMs: number; cpuUs: number }>();
 for (let pass = 0; pass < Number(values.passes); pass++) {
@@ -105,15 +104,14 @@ for (let pass = 0; pass < Number(values.passes); pass++) {
   }
 }
 process.stdout.write(
-  "concurrent  lockstep  tokens/s  tokens  decodes  tokens/decode  ms/decode  ms/sample  sampling phase ms/step  other ms/step  cpu ms/token\n",
+  "concurrent  tokens/s  tokens  decodes  tokens/decode  ms/decode  ms/sample  sampling phase ms/step  other ms/step  cpu ms/token\n",
 );
 for (const [id, t] of totals) {
-  const [c, name] = id.split("|");
+  const [c] = id.split("|");
   const steps = Math.max(1, t.decodes);
   process.stdout.write(
     `${[
       String(c).padEnd(10),
-      (name === "lockstep" ? "yes" : "no").padEnd(8),
       ((t.tokens / t.wallMs) * 1000).toFixed(0).padStart(8),
       String(t.tokens).padStart(6),
       String(t.decodes).padStart(7),

@@ -93,7 +93,7 @@ describe("concurrent generations on one context", () => {
     expect(results[1]!.generatedTokens).toBeLessThanOrEqual(3);
     expect(results[2]!.stopReason).toBe("abort");
     expect(results[3]!.generatedTokens).toBeLessThanOrEqual(17);
-    // The lockstep is free again: a later lone generation does not wait for anyone.
+    // The decode loop is free again: a later lone generation does not wait for anyone.
     const later = await model.generate(prompt(0), { maxTokens: 8, conversationKey: "s0" });
     expect(later.generatedTokens).toBeGreaterThan(0);
   }, 60_000);

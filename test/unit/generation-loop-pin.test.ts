@@ -1,6 +1,7 @@
 import { getLlama, Llama2ChatWrapper, LlamaChat, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
+import { DecodeSteps } from "../../src/adapters/llm/decode-steps.js";
 import { generateOnSequence, REPEAT_PENALTY } from "../../src/adapters/llm/generate-on-sequence.js";
 import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { toChatHistory } from "../../src/adapters/llm/to-chat-history.js";
@@ -69,6 +70,8 @@ describe("the forked generation loop matches node-llama-cpp's LlamaChat", () => 
           maxTokens: MAX_TOKENS,
           ...sampling,
           signal: new AbortController().signal,
+          steps: new DecodeSteps(ours),
+          slot: 0,
           stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
         });
         sequence.dispose();

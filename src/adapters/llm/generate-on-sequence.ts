@@ -1,7 +1,6 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
-import type { DecodeLockstep } from "./decode-lockstep.js";
+import type { DecodeSteps } from "./decode-steps.js";
 import { IncrementalDetokenizer } from "./incremental-detokenizer.js";
-import { slotPriority } from "./sequence-order-strategy.js";
 
 export interface SequenceGenerateOptions {
   readonly maxTokens: number;
@@ -11,10 +10,10 @@ export interface SequenceGenerateOptions {
   /** Plain-text stop triggers of the chat template (Llama 2: "</s>" spelled as text). */
   readonly stopTexts: readonly string[];
   readonly onTextChunk?: ((text: string) => void) | undefined;
-  /** Shared by the generations of one context, so they ask for their next tokens together. */
-  readonly lockstep?: DecodeLockstep | undefined;
+  /** The decode loop of the sequence's context, shared by its generations so each decode carries all of them. */
+  readonly steps: DecodeSteps;
   /** The sequence's id within its context: its tokens take this place in a batch (see sequence-order-strategy.ts). */
-  readonly slot?: number | undefined;
+  readonly slot: number;
 }
 
 export interface SequenceGeneration {
@@ -26,7 +25,7 @@ export interface SequenceGeneration {
 // is ours: node-llama-cpp documents 1.1 as LlamaChat's default but passes none, so the native
 // sampler applies 1.0 (no penalty); 1.1 keeps a 7B chat model out of loops.
 // test/unit/generation-loop-pin.test.ts holds this to LlamaChat's output.
-const REPEAT_PENALTY_TOKENS = 64;
+export const REPEAT_PENALTY_TOKENS = 64;
 export const REPEAT_PENALTY = 1.1;
 
 /** Text that can be handed out now: no half UTF-8 character and no start of a stop trigger at the end. */
@@ -83,7 +82,7 @@ export async function generateOnSequence(
   let searched = 0;
   let emitted = 0;
   let stopReason: SequenceGeneration["stopReason"] = "maxTokens";
-  const tokens = sequence.evaluate(toEvaluate, {
+  const generation = await options.steps.begin(sequence, options.slot, {
     temperature: options.temperature,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     repeatPenalty: {
@@ -91,13 +90,10 @@ export async function generateOnSequence(
       maxPunishTokens: REPEAT_PENALTY_TOKENS,
       penalty: REPEAT_PENALTY,
     },
-    yieldEogToken: true,
-    ...(options.slot !== undefined ? { evaluationPriority: slotPriority(options.slot) } : {}),
   });
-  const lockstep = options.lockstep;
-  let stepping = false;
   try {
-    for await (const token of tokens) {
+    let token = await generation.next(toEvaluate);
+    while (token !== undefined) {
       if (options.signal.aborted) {
         stopReason = "abort";
         break;
@@ -122,17 +118,10 @@ export async function generateOnSequence(
         emitted = settled;
       }
       if (generated.length >= maxTokens) break;
-      if (lockstep) {
-        if (!stepping) {
-          lockstep.join();
-          stepping = true;
-        }
-        const together = lockstep.arrive();
-        if (together) await together;
-      }
+      token = await generation.next([token]);
     }
   } finally {
-    if (stepping) lockstep?.leave();
+    generation.end();
   }
   if (text.length > emitted) options.onTextChunk?.(text.slice(emitted));
   return { text, stopReason };

@@ -4,7 +4,7 @@ import type { ChatPrompt, ChatTurn } from "../../domain/chat-prompt.js";
 import { FatalError } from "../../domain/errors.js";
 import type { ChatModel, GenerateOptions, Generation } from "../../ports/chat-model.js";
 import { checkModelFile } from "./check-model-file.js";
-import { DecodeLockstep } from "./decode-lockstep.js";
+import { DecodeSteps } from "./decode-steps.js";
 import { inSequenceOrder } from "./sequence-order-strategy.js";
 import { PromptFormat } from "./prompt-format.js";
 import { generateOnSequence } from "./generate-on-sequence.js";
@@ -33,8 +33,6 @@ export interface LlamaChatModelOptions {
    * next turn; the business's persona prefix is shared through the same tier (off when undefined).
    */
   readonly kvTiers?: KvTierOptions | undefined;
-  /** Step a context's generations together so each decode carries all of them (default true; false only to measure). */
-  readonly lockstep?: boolean | undefined;
   /** After a trim, shift the kept turns' KV cells instead of reading them again (default true). */
   readonly trimShift?: boolean | undefined;
 }
@@ -48,7 +46,7 @@ export class LlamaChatModel implements ChatModel {
   /** Stale KV files are deleted even when no conversation is evicted for a while: they hold conversation text. */
   private readonly pruning: NodeJS.Timeout | undefined;
   /** One per context: its generations step together, so each decode batches all of them. */
-  private readonly locksteps: readonly DecodeLockstep[];
+  private readonly steps: readonly DecodeSteps[];
   /** The business's persona evaluated once and loaded into a new conversation's sequence (with a KV tier). */
   private readonly personaPrefixes: PersonaPrefixes | undefined;
 
@@ -75,7 +73,7 @@ export class LlamaChatModel implements ChatModel {
       const every = Math.max(1000, Math.min(options.kvTiers.maxAgeMs / 4, 15 * 60_000));
       this.pruning = setInterval(() => void kvTiers.prune().then(() => personaPrefixes?.prune()), every).unref();
     }
-    this.locksteps = contexts.map(() => new DecodeLockstep());
+    this.steps = contexts.map((context) => new DecodeSteps(context));
   }
 
   get controlMarkers(): readonly string[] {
@@ -188,7 +186,7 @@ export class LlamaChatModel implements ChatModel {
         signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
         stopTexts: state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString()),
         onTextChunk: options.onTextChunk,
-        lockstep: this.options.lockstep === false ? undefined : this.locksteps[entry.group],
+        steps: this.steps[entry.group]!,
         slot: entry.slot,
       });
       entry.evaluated = { text: state.contextText, tokens: input };
