@@ -128,7 +128,11 @@ export function entryKey(e: VsEntry, what: string): string {
  */
 export function mergeVs(previous: unknown, run: VsLlamaServer, runSections: readonly number[]): VsLlamaServer {
   const old = isVs(previous) ? previous : { note: VS_NOTE, peerSettings: {}, entries: {} };
-  const kept = Object.fromEntries(Object.entries(old.entries).filter(([, e]) => !runSections.includes(e.section)));
+  // A section measured again replaces its entries model by model: a run on the 2,048-wide model keeps the 1,024-wide figures.
+  const measured = new Set(Object.values(run.entries).map((e) => `${e.section}|${e.model}`));
+  const replaced = (e: { section: number; model: string }) =>
+    runSections.includes(e.section) && (measured.has(`${e.section}|${e.model}`) || !Object.values(run.entries).some((r) => r.section === e.section));
+  const kept = Object.fromEntries(Object.entries(old.entries).filter(([, e]) => !replaced(e)));
   const settings = Object.fromEntries(Object.entries(old.peerSettings).filter(([section]) => !runSections.includes(Number(section))));
   return { note: run.note, peerSettings: { ...settings, ...run.peerSettings }, entries: { ...kept, ...run.entries } };
 }

@@ -77,6 +77,15 @@ describe("bench vsLlamaServer", () => {
     ]);
   });
 
+  it("a section run again on another model keeps the first model's entries: the 2,048-wide run beside the 1,024-wide one", () => {
+    const first = mergeResults({}, run([3], { "3:tokensPerSec:c1:t1:random-1024": speedEntry(common(3), 90, 100, "tok/s") }));
+    const second = mergeResults(first, run([3], { "3:tokensPerSec:c1:t1:random-2048": speedEntry(common(3, "random-2048"), 50, 40, "tok/s") }));
+    expect(Object.keys((second.vsLlamaServer as VsLlamaServer).entries).sort()).toEqual([
+      "3:tokensPerSec:c1:t1:random-1024",
+      "3:tokensPerSec:c1:t1:random-2048",
+    ]);
+  });
+
   it("a file from before the vsLlamaServer entries (section 9's old shape) starts afresh", () => {
     const merged = mergeResults(
       { vsLlamaServer: { note: "old", tiny: { embedded: {} } } },
