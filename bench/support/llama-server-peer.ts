@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { REPEAT_PENALTY, REPEAT_PENALTY_TOKENS } from "../../src/adapters/llm/generate-on-sequence.js";
 
 export interface PeerRequest {
   /** The rendered prompt as text (llama-server tokenizes it), or its token ids. */
@@ -39,6 +40,13 @@ export async function peerComplete(baseUrl: string, request: PeerRequest, starte
       cache_prompt: request.cachePrompt,
       id_slot: request.slot,
       temperature: request.temperature,
+      // The sampling ours does (node-llama-cpp's defaults and our repeat penalty), so both do the
+      // same work per token: llama-server's own defaults are no repeat penalty and min-p 0.05.
+      repeat_penalty: REPEAT_PENALTY,
+      repeat_last_n: REPEAT_PENALTY_TOKENS,
+      top_k: 40,
+      top_p: 0.95,
+      min_p: 0,
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
       stream: true,
     }),
