@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,18 +21,26 @@ describe("native binding", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  // An upgrade of node-llama-cpp whose addon no longer takes a patch fails here, not in a build log.
-  it("the project's patches apply to the addon node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory", async () => {
+  // An upgrade of node-llama-cpp whose addon or llama.cpp no longer takes a patch fails here, not in a build log.
+  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, the repeat penalty by token", async () => {
     const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff")).sort();
-    expect(patches).toEqual(["persistent-threadpool.diff", "sequence-state-to-memory.diff"]);
+    expect(patches).toEqual(["penalties-by-token.diff", "persistent-threadpool.diff", "sequence-state-to-memory.diff"]);
     const llama = join(dir, "llama");
     await cp(join(nodeLlamaCppDir(), "llama", "addon"), join(llama, "addon"), { recursive: true });
+    // The llama.cpp file the penalty patch changes, at the commit node-llama-cpp bundles.
+    const repo = join(dir, "bundle");
+    await run("git", ["init", "-q", repo]);
+    await run("git", ["-C", repo, "fetch", "-q", join(nodeLlamaCppDir(), "llama", "gitRelease.bundle"), "HEAD"]);
+    const sampler = (await run("git", ["-C", repo, "show", "FETCH_HEAD:src/llama-sampler.cpp"], { maxBuffer: 64 << 20 })).stdout;
+    await mkdir(join(llama, "llama.cpp", "src"), { recursive: true });
+    await writeFile(join(llama, "llama.cpp", "src", "llama-sampler.cpp"), sampler);
     for (const patch of patches) await run("git", ["-C", llama, "apply", "-p1", join(bindingPatchesDir, patch)]);
     const context = await readFile(join(llama, "addon", "AddonContext.cpp"), "utf8");
     expect(context).toContain("llama_attach_threadpool(ctx, created, nullptr)");
     expect(context).toContain("threadpoolFreeFn(threadpool)");
     expect(context).toContain('InstanceMethod("saveSequenceStateToBuffer", &AddonContext::SaveSequenceStateToBuffer)');
-  });
+    expect(await readFile(join(llama, "llama.cpp", "src", "llama-sampler.cpp"), "utf8")).toContain("penalize(cur_p->data[token], count)");
+  }, 60_000);
 
   it("the cache key names node-llama-cpp's version and the bundled llama.cpp commit", async () => {
     const { version } = JSON.parse(await readFile(join(nodeLlamaCppDir(), "package.json"), "utf8")) as { version: string };
