@@ -97,6 +97,46 @@ describe("the decode loop (decode-steps.ts)", () => {
     }
   }, 60_000);
 
+  it("samples the same tokens with the patched binding's one job per step as with a decode job and a sampling job", async () => {
+    const generate = async (hideFused: boolean) => {
+      const context = await model.createContext({ contextSize: 512, sequences: 1, threads: 1 });
+      try {
+        if (hideFused) {
+          const internals = context as unknown as { _ctx: object };
+          internals._ctx = new Proxy(internals._ctx, {
+            get: (target, name) =>
+              name === "decodeBatchAndSample" ? undefined : (Reflect.get(target, name) as (...a: unknown[]) => unknown).bind(target),
+          });
+        }
+        const steps = new DecodeSteps(context);
+        const out: string[] = [];
+        for (const [temperature, seed] of [
+          [0, 1],
+          [0.9, 7],
+        ] as const) {
+          const sequence = context.getSequence();
+          const r = await generateOnSequence(sequence, tokens("hi mia!! loved the show, when is the next one?"), {
+            temperature,
+            seed,
+            stopTexts: [],
+            maxTokens: 48,
+            signal: new AbortController().signal,
+            steps,
+            slot: 0,
+          });
+          out.push(r.text);
+          sequence.dispose();
+        }
+        return out;
+      } finally {
+        await context.dispose();
+      }
+    };
+    const twoJobs = await generate(true);
+    expect(twoJobs.every((t) => t.length > 0)).toBe(true);
+    expect(await generate(false)).toEqual(twoJobs);
+  }, 60_000);
+
   it("fails a generation that would overflow its sequence, and lets the sequence go", async () => {
     const context = await model.createContext({ contextSize: 256, sequences: 1, threads: 1 });
     try {

@@ -22,9 +22,9 @@ describe("native binding", () => {
   });
 
   // An upgrade of node-llama-cpp whose addon or llama.cpp no longer takes a patch fails here, not in a build log.
-  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, the repeat penalty by token", async () => {
+  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, decode and sampling in one job, the repeat penalty by token", async () => {
     const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff")).sort();
-    expect(patches).toEqual(["penalties-by-token.diff", "persistent-threadpool.diff", "sequence-state-to-memory.diff"]);
+    expect(patches).toEqual(["decode-and-sample.diff", "penalties-by-token.diff", "persistent-threadpool.diff", "sequence-state-to-memory.diff"]);
     const llama = join(dir, "llama");
     await cp(join(nodeLlamaCppDir(), "llama", "addon"), join(llama, "addon"), { recursive: true });
     // The llama.cpp file the penalty patch changes, at the commit node-llama-cpp bundles.
@@ -39,6 +39,7 @@ describe("native binding", () => {
     expect(context).toContain("llama_attach_threadpool(ctx, created, nullptr)");
     expect(context).toContain("threadpoolFreeFn(threadpool)");
     expect(context).toContain('InstanceMethod("saveSequenceStateToBuffer", &AddonContext::SaveSequenceStateToBuffer)');
+    expect(context).toContain('InstanceMethod("decodeBatchAndSample", &AddonContext::DecodeBatchAndSample)');
     expect(await readFile(join(llama, "llama.cpp", "src", "llama-sampler.cpp"), "utf8")).toContain("penalize(cur_p->data[token], count)");
   }, 60_000);
 

@@ -18,6 +18,10 @@ import { inSequenceOrder, slotPriority } from "./sequence-order-strategy.js";
  * and loading state, node-llama-cpp's own evaluations) keeps working. A step holds the context's
  * lock, the one node-llama-cpp's own decodes take, and its dispose guard.
  *
+ * With the project's binding (patches/binding/decode-and-sample.diff) the decode and the sampling
+ * are one native job on one thread, as in llama-server's loop; with node-llama-cpp's prebuilt
+ * binary they are a decode job and a sampling job per generation, as node-llama-cpp runs them.
+ *
  * A step starts as soon as every running generation has asked for its next token (so a batch
  * holds all of them), or on the next event-loop turn otherwise. Uses node-llama-cpp 3.21.1
  * internals, checked when the steps are created.
@@ -122,7 +126,16 @@ export class DecodeSteps {
       );
       added.push({ request, amount: processAmount, logitIndex: last ? logits[0] : undefined });
     }
-    await native.decodeBatch();
+    const sampling = added.filter((a) => a.logitIndex !== undefined);
+    // With the patched binding one native job decodes and samples (patches/binding/decode-and-sample.diff).
+    let fused: Int32Array | undefined;
+    if (typeof native.decodeBatchAndSample === "function") {
+      for (const { request } of sampling) request.generation.configureSampler();
+      fused = await native.decodeBatchAndSample(
+        Uint32Array.from(sampling.map((a) => a.logitIndex!)),
+        sampling.map((a) => a.request.generation.nativeSampler),
+      );
+    } else await native.decodeBatch();
     const samples: Array<Promise<void>> = [];
     for (const { request, amount, logitIndex } of added) {
       const sequence = request.generation.sequence;
@@ -136,11 +149,18 @@ export class DecodeSteps {
         // The rest of a long prompt goes into the next step.
         request.tokens = request.tokens.slice(amount);
         this.queue.push(request);
-      } else samples.push(request.generation.sample(native, logitIndex).then((token) => void done.push({ request, token })));
+      } else if (fused) done.push({ request, token: sampledToken(fused[sampling.findIndex((a) => a.request === request)]) });
+      else samples.push(request.generation.sample(native, logitIndex).then((token) => void done.push({ request, token })));
     }
     for (const request of requests) if (!added.some((a) => a.request === request)) this.queue.push(request);
     await Promise.all(samples);
   }
+}
+
+/** What node-llama-cpp makes of a sampled token: -1 is a failure, nothing is the end. */
+function sampledToken(token: number | null | undefined): Token | undefined {
+  if (token === -1) throw new Error("Failed to sample next token");
+  return token == null ? undefined : (token as Token);
 }
 
 export interface SamplingOptions {
@@ -180,12 +200,20 @@ export class StepGeneration {
     this.onEnd();
   }
 
+  /** @internal The native sampler, configured by `configureSampler` for the next token. */
+  get nativeSampler(): NativeSampler {
+    return this.sampler;
+  }
+
+  /** @internal node-llama-cpp's configuration for the next token (its repeat penalty follows the tokens so far). */
+  configureSampler(): void {
+    this.sampler.applyConfig(this.sequence._resolveSamplerConfig(this.sampling));
+  }
+
   /** @internal */
   async sample(native: NativeContext, logitIndex: number): Promise<Token | undefined> {
-    this.sampler.applyConfig(this.sequence._resolveSamplerConfig(this.sampling));
-    const token = await native.sampleToken(logitIndex, this.sampler);
-    if (token === -1) throw new Error("Failed to sample next token");
-    return token == null ? undefined : (token as Token);
+    this.configureSampler();
+    return sampledToken(await native.sampleToken(logitIndex, this.sampler));
   }
 }
 
@@ -202,6 +230,8 @@ interface NativeContext {
   addToBatch(sequenceId: number, firstTokenIndex: number, tokens: Uint32Array, logitIndexes: Uint32Array): Uint32Array;
   decodeBatch(): Promise<void>;
   sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number | undefined>;
+  /** The patched binding's decode and sampling in one job: a token per logit index, -1 where none came. */
+  decodeBatchAndSample?(logitIndexes: Uint32Array, samplers: NativeSampler[]): Promise<Int32Array>;
 }
 interface NativeSampler {
   applyConfig(config: object): void;
