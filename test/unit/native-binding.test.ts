@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
@@ -22,18 +22,26 @@ describe("native binding", () => {
   });
 
   // An upgrade of node-llama-cpp whose addon or llama.cpp no longer takes a patch fails here, not in a build log.
-  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, decode and sampling in one job, the repeat penalty by token", async () => {
+  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, decode and sampling in one job, flash attention tiled for small batches, the repeat penalty by token", async () => {
     const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff")).sort();
-    expect(patches).toEqual(["decode-and-sample.diff", "penalties-by-token.diff", "persistent-threadpool.diff", "sequence-state-to-memory.diff"]);
+    expect(patches).toEqual([
+      "decode-and-sample.diff",
+      "flash-attention-small-batches.diff",
+      "penalties-by-token.diff",
+      "persistent-threadpool.diff",
+      "sequence-state-to-memory.diff",
+    ]);
     const llama = join(dir, "llama");
     await cp(join(nodeLlamaCppDir(), "llama", "addon"), join(llama, "addon"), { recursive: true });
     // The llama.cpp file the penalty patch changes, at the commit node-llama-cpp bundles.
     const repo = join(dir, "bundle");
     await run("git", ["init", "-q", repo]);
     await run("git", ["-C", repo, "fetch", "-q", join(nodeLlamaCppDir(), "llama", "gitRelease.bundle"), "HEAD"]);
-    const sampler = (await run("git", ["-C", repo, "show", "FETCH_HEAD:src/llama-sampler.cpp"], { maxBuffer: 64 << 20 })).stdout;
-    await mkdir(join(llama, "llama.cpp", "src"), { recursive: true });
-    await writeFile(join(llama, "llama.cpp", "src", "llama-sampler.cpp"), sampler);
+    for (const file of ["src/llama-sampler.cpp", "ggml/src/ggml-cpu/ops.cpp"]) {
+      const text = (await run("git", ["-C", repo, "show", `FETCH_HEAD:${file}`], { maxBuffer: 64 << 20 })).stdout;
+      await mkdir(dirname(join(llama, "llama.cpp", file)), { recursive: true });
+      await writeFile(join(llama, "llama.cpp", file), text);
+    }
     for (const patch of patches) await run("git", ["-C", llama, "apply", "-p1", join(bindingPatchesDir, patch)]);
     const context = await readFile(join(llama, "addon", "AddonContext.cpp"), "utf8");
     expect(context).toContain("llama_attach_threadpool(ctx, created, nullptr)");
@@ -41,6 +49,7 @@ describe("native binding", () => {
     expect(context).toContain('InstanceMethod("saveSequenceStateToBuffer", &AddonContext::SaveSequenceStateToBuffer)');
     expect(context).toContain('InstanceMethod("decodeBatchAndSample", &AddonContext::DecodeBatchAndSample)');
     expect(await readFile(join(llama, "llama.cpp", "src", "llama-sampler.cpp"), "utf8")).toContain("penalize(cur_p->data[token], count)");
+    expect(await readFile(join(llama, "llama.cpp", "ggml", "src", "ggml-cpu", "ops.cpp"), "utf8")).toContain("neq1 >= Q_TILE_MIN");
   }, 60_000);
 
   it("the cache key names node-llama-cpp's version and the bundled llama.cpp commit", async () => {
