@@ -10,8 +10,8 @@ import { inSequenceOrder, slotPriority } from "./sequence-order-strategy.js";
  * node-llama-cpp's `sequence.evaluate` does the same through its generic machinery (a generator
  * per token, a lock per token, a decode queue dispatched on the next event-loop turn, a sampler
  * configured per token through the same call): on the tiny model that costs ~0.45 ms a token
- * above the decode and the sampling themselves, more than the sampling (bench/README.md, "Per
- * token"). Here a step calls the same native functions directly (`initBatch`, `addToBatch`,
+ * above the decode and the sampling themselves, more than the sampling (bench/README.md, "What
+ * changed this round"). Here a step calls the same native functions directly (`initBatch`, `addToBatch`,
  * `decodeBatch`, `sampleToken`) with the same sampler configuration node-llama-cpp builds
  * (`_resolveSamplerConfig`), and keeps the sequence's own bookkeeping (its tokens, its next index,
  * its token meter) as node-llama-cpp does, so everything else on the sequence (erasing, saving
