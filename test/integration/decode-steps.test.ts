@@ -137,17 +137,20 @@ describe("the decode loop (decode-steps.ts)", () => {
     expect(await generate(false)).toEqual(twoJobs);
   }, 60_000);
 
-  it("fails a generation that would overflow its sequence, and lets the sequence go", async () => {
-    const context = await model.createContext({ contextSize: 256, sequences: 1, threads: 1 });
+  it("fails a generation that would overflow its sequence, alone: the other generation's step goes on, and the sequence is let go", async () => {
+    const context = await model.createContext({ contextSize: 256, sequences: 2, threads: 1 });
     try {
       const steps = new DecodeSteps(context);
-      const sequence = context.getSequence();
-      const generation = await steps.begin(sequence, 0, { temperature: 0 });
-      await expect(generation.next(Array.from({ length: 300 }, () => 100 as Token))).rejects.toThrow(/full/);
-      generation.end();
+      const [full, other] = [context.getSequence(), context.getSequence()];
+      const [overflowing, fine] = await Promise.all([steps.begin(full!, 0, { temperature: 0 }), steps.begin(other!, 1, { temperature: 0 })]);
+      const [a, b] = await Promise.allSettled([overflowing.next(Array.from({ length: 300 }, () => 100 as Token)), fine.next(tokens("Hello there"))]);
+      expect(a.status === "rejected" && String(a.reason)).toMatch(/full/);
+      expect(b.status).toBe("fulfilled");
+      overflowing.end();
+      fine.end();
       // The sequence is free again: node-llama-cpp's own evaluation (it takes the same lock) goes through.
-      await sequence.evaluateWithoutGeneratingNewTokens(tokens("Still usable."));
-      expect(sequence.nextTokenIndex).toBeGreaterThan(0);
+      await full!.evaluateWithoutGeneratingNewTokens(tokens("Still usable."));
+      expect(full!.nextTokenIndex).toBeGreaterThan(0);
     } finally {
       await context.dispose();
     }

@@ -84,7 +84,7 @@ export class DecodeSteps {
   private async step(): Promise<void> {
     const requests = this.queue;
     this.queue = [];
-    const done: Array<{ request: StepRequest; token: Token | undefined }> = [];
+    const done: Done[] = [];
     try {
       await withLock([this.context, "context"], async () => {
         const guard = (this.context as unknown as ContextInternals)._backendContextDisposeGuard.createPreventDisposalHandle();
@@ -98,13 +98,23 @@ export class DecodeSteps {
       for (const request of requests) if (!done.some((d) => d.request === request)) request.reject(error);
       this.queue = this.queue.filter((r) => !requests.includes(r));
     }
-    for (const { request, token } of done) request.resolve(token);
+    for (const d of done) {
+      if ("error" in d) d.request.reject(d.error);
+      else d.request.resolve(d.token);
+    }
     this.stepping = false;
     this.schedule();
   }
 
-  private async decodeAndSample(requests: StepRequest[], done: Array<{ request: StepRequest; token: Token | undefined }>): Promise<void> {
+  private async decodeAndSample(all: StepRequest[], done: Done[]): Promise<void> {
     const native = (this.context as unknown as ContextInternals)._ctx;
+    // A request that would overflow its sequence fails alone; the others' step goes on.
+    const requests = all.filter((request) => {
+      const fits = request.generation.sequence._nextTokenIndex + request.tokens.length <= this.context.contextSize - 1;
+      if (!fits) done.push({ request, error: new Error("decode steps: the sequence is full") });
+      return fits;
+    });
+    if (requests.length === 0) return;
     const plan = inSequenceOrder({
       items: requests.map((request) => ({ tokens: request.tokens, evaluationPriority: slotPriority(request.generation.slot) })) as never,
       size: this.context.batchSize,
@@ -115,7 +125,6 @@ export class DecodeSteps {
     for (const { item, processAmount } of plan) {
       const request = requests.find((r) => r.tokens === item.tokens)!;
       const sequence = request.generation.sequence;
-      if (sequence._nextTokenIndex + processAmount > this.context.contextSize - 1) throw new Error("decode steps: the sequence is full");
       const last = processAmount === request.tokens.length;
       const chunk = Uint32Array.from(request.tokens.slice(0, processAmount));
       const logits = native.addToBatch(
@@ -149,11 +158,27 @@ export class DecodeSteps {
         // The rest of a long prompt goes into the next step.
         request.tokens = request.tokens.slice(amount);
         this.queue.push(request);
-      } else if (fused) done.push({ request, token: sampledToken(fused[sampling.findIndex((a) => a.request === request)]) });
-      else samples.push(request.generation.sample(native, logitIndex).then((token) => void done.push({ request, token })));
+      } else if (fused) done.push(sampled(request, fused[sampling.findIndex((a) => a.request === request)]));
+      else
+        samples.push(
+          request.generation.sample(native, logitIndex).then(
+            (token) => void done.push({ request, token }),
+            (error: unknown) => void done.push({ request, error }),
+          ),
+        );
     }
     for (const request of requests) if (!added.some((a) => a.request === request)) this.queue.push(request);
     await Promise.all(samples);
+  }
+}
+
+type Done = { readonly request: StepRequest; readonly token: Token | undefined } | { readonly request: StepRequest; readonly error: unknown };
+
+function sampled(request: StepRequest, token: number | undefined): Done {
+  try {
+    return { request, token: sampledToken(token) };
+  } catch (error) {
+    return { request, error };
   }
 }
 
