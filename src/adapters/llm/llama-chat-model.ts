@@ -173,7 +173,7 @@ export class LlamaChatModel implements ChatModel {
       const shiftedTokens = options.fresh ? 0 : await this.shiftTrimmedTurns(entry, state.contextText);
       // Counted from here: a persona prefix evaluated for this turn is part of what it evaluated.
       const before = sequence.tokenMeter.getState();
-      const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens);
+      const input = reusablePromptTokens(this.model, state.contextText, entry.evaluated, sequence.contextTokens, this.format.tokenizer);
       if (!options.fresh && cacheSource === undefined && this.personaPrefixes) {
         if ((await this.personaPrefixes.prepare(sequence, prompt.system, input)) === "loaded") cacheSource = "persona";
       }

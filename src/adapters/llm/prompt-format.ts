@@ -1,17 +1,21 @@
-import { getLlama, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type LlamaModel, type Token, type Tokenizer } from "node-llama-cpp";
 import { FatalError } from "../../domain/errors.js";
 import { localBinding } from "./native-binding.js";
 import { checkModelFile } from "./check-model-file.js";
 import type { ChatPrompt, ChatTurn } from "../../domain/chat-prompt.js";
 import { chatTemplateOf, type ChatTemplate } from "./chat-template.js";
+import { memoTokenizer } from "./memo-tokenizer.js";
 import { toChatHistory } from "./to-chat-history.js";
 
 /** A model's chat template and tokenizer: how a prompt is written and how many tokens it takes. */
 export class PromptFormat {
   readonly template: ChatTemplate;
+  /** The model's tokenizer, remembering the segments (persona, earlier turns) every prompt repeats. */
+  readonly tokenizer: Tokenizer;
 
   constructor(private readonly model: LlamaModel) {
     this.template = chatTemplateOf(model);
+    this.tokenizer = memoTokenizer(model.tokenizer);
   }
 
   /** The template's rendering of the prompt, as node-llama-cpp hands it to the engine. */
@@ -29,7 +33,7 @@ export class PromptFormat {
 
   /** The token ids node-llama-cpp would evaluate for the prompt (the bench sends them to llama-server as they are). */
   tokenize(prompt: ChatPrompt): number[] {
-    return this.contextState(prompt).contextText.tokenize(this.model.tokenizer).map(Number);
+    return this.contextState(prompt).contextText.tokenize(this.tokenizer).map(Number);
   }
 
   /**
@@ -38,7 +42,7 @@ export class PromptFormat {
    * prompts that differ only in that message, so it holds for any template).
    */
   systemPrefix(system: string): Token[] {
-    const tokens = (text: string) => this.contextState({ system, turns: [{ role: "user", text }] }).contextText.tokenize(this.model.tokenizer);
+    const tokens = (text: string) => this.contextState({ system, turns: [{ role: "user", text }] }).contextText.tokenize(this.tokenizer);
     const a = tokens("a");
     const b = tokens("b");
     let n = 0;

@@ -1,4 +1,4 @@
-import { LlamaText, type LlamaModel, type Token } from "node-llama-cpp";
+import { LlamaText, type LlamaModel, type Token, type Tokenizer } from "node-llama-cpp";
 
 /** The prompt a sequence was last given: its rendered text and the exact tokens evaluated for it. */
 export interface EvaluatedPrompt {
@@ -35,8 +35,9 @@ export function reusablePromptTokens(
   next: LlamaText,
   last: EvaluatedPrompt | undefined,
   contextTokens: readonly Token[],
+  tokenizer: Tokenizer = model.tokenizer,
 ): Token[] {
-  const whole = () => next.tokenize(model.tokenizer);
+  const whole = () => next.tokenize(tokenizer);
   if (last === undefined || !startsWith(contextTokens, last.tokens)) return whole();
   const previous = last.text.values;
   const values = next.values;
@@ -56,6 +57,6 @@ export function reusablePromptTokens(
       consumed = spelled.length;
     }
   }
-  const rest = LlamaText([reply.slice(consumed), ...values.slice(previous.length + 1)]).tokenize(model.tokenizer, "trimLeadingSpace");
+  const rest = LlamaText([reply.slice(consumed), ...values.slice(previous.length + 1)]).tokenize(tokenizer, "trimLeadingSpace");
   return [...last.tokens, ...generated.slice(0, kept), ...rest];
 }
