@@ -141,6 +141,8 @@ export class KvStateDir {
    * cannot be used (the sequence is then cleared).
    */
   async restore(key: string, sequence: LlamaContextSequence): Promise<EvaluatedPrompt | undefined> {
+    // A new conversation has nothing saved: one look, rather than a failed claim's renames and removals (~0.5 ms a tier).
+    if (!this.has(key)) return undefined;
     const claimed = await this.claim(KvStateDir.nameOf(key), "claimed");
     if (!claimed) return undefined;
     try {
