@@ -256,4 +256,28 @@ describe("shared persona prefix", () => {
     expect(after.evaluatedTokens).toBeGreaterThanOrEqual(after.promptTokens - 1);
     expect(await prefixes()).toHaveLength(known + 1);
   });
+
+  it("a prefix file deleted behind the worker's back (another worker pruned it) is evaluated and saved again, not loaded stale", async () => {
+    const ramDir = path.join(shm, "prefix-deleted");
+    const model = await load({ ram: { dir: ramDir, maxBytes: 2 ** 30 }, disk: undefined, maxAgeMs: 60_000 });
+    const prefixes = async () =>
+      (await readdir(ramDir, { recursive: true }))
+        .filter((e) => e.split(path.sep).includes("prefix") && e.endsWith(".kv"))
+        .map((e) => path.join(ramDir, e));
+    await model.generate(first(SYSTEM, "Do you bake sourdough on Mondays?"), { maxTokens: 4, conversationKey: "deleted-1" });
+    const [file] = await prefixes();
+    await model.generate(OTHER, { maxTokens: 4, conversationKey: "deleted-other" });
+    expect((await model.generate(first(SYSTEM, "Any rye today?"), { maxTokens: 4, conversationKey: "deleted-2" })).cacheSource).toBe("persona");
+    await rm(file!);
+
+    await model.generate(OTHER, { maxTokens: 4, conversationKey: "deleted-other" });
+    const again = await model.generate(first(SYSTEM, "Can I order a birthday cake?"), { maxTokens: 4, conversationKey: "deleted-3" });
+    expect(again.cacheSource).toBeUndefined();
+    expect(again.evaluatedTokens).toBeGreaterThanOrEqual(again.promptTokens - 1);
+    expect(await prefixes()).toContain(file);
+    await model.generate(OTHER, { maxTokens: 4, conversationKey: "deleted-other" });
+    expect((await model.generate(first(SYSTEM, "Do you sell croissants?"), { maxTokens: 4, conversationKey: "deleted-4" })).cacheSource).toBe(
+      "persona",
+    );
+  });
 });

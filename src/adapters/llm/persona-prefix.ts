@@ -28,6 +28,8 @@ const MIN_PREFIX_TOKENS = 32;
 export class PersonaPrefixes {
   private readonly dir: string;
   private readonly bySystem = new LRUCache<string, readonly Token[]>({ max: 256 });
+  /** When this process last saved or loaded each prefix file: a file known fresh is loaded without a stat first. */
+  private readonly usedAt = new LRUCache<string, number>({ max: 1024 });
 
   constructor(
     private readonly options: PersonaPrefixOptions,
@@ -62,27 +64,39 @@ export class PersonaPrefixes {
     if (startsWith(sequence.contextTokens, prefix)) return undefined;
     const file = this.fileOf(prefix);
     await sequence.clearHistory();
-    if (
-      await stat(file).then(
-        (s) => Date.now() - s.mtimeMs <= this.options.maxAgeMs,
-        () => false,
-      )
-    ) {
+    if (await this.fresh(file)) {
       try {
         await sequence.loadStateFromFile(file, { acceptRisk: true });
         if (sequence.contextTokens.length === prefix.length && startsWith(sequence.contextTokens, prefix)) {
-          const now = new Date();
-          await utimes(file, now, now).catch(() => undefined);
+          this.touch(file);
           return "loaded";
         }
       } catch {
-        // A damaged or foreign file: evaluated and written again below.
+        // A damaged, foreign or deleted file: evaluated and written again below.
       }
+      this.usedAt.delete(file);
       await sequence.clearHistory();
     }
     await sequence.evaluateWithoutGeneratingNewTokens([...prefix]);
     await this.save(sequence, file);
     return "saved";
+  }
+
+  /** Whether the file is there and young enough; from memory when this process used it lately (no stat on the turn's way). */
+  private async fresh(file: string): Promise<boolean> {
+    const used = this.usedAt.get(file);
+    if (used !== undefined && Date.now() - used <= this.options.maxAgeMs / 2) return true;
+    return stat(file).then(
+      (s) => Date.now() - s.mtimeMs <= this.options.maxAgeMs,
+      () => false,
+    );
+  }
+
+  /** Marks the file used, so that pruning keeps it: its time is set beside the turn, not before it. */
+  private touch(file: string): void {
+    const now = new Date();
+    this.usedAt.set(file, now.getTime());
+    void utimes(file, now, now).catch(() => undefined);
   }
 
   private async save(sequence: LlamaContextSequence, file: string): Promise<void> {
@@ -92,6 +106,7 @@ export class PersonaPrefixes {
       await sequence.saveStateToFile(tmp);
       await chmod(tmp, 0o600);
       await rename(tmp, file);
+      this.usedAt.set(file, Date.now());
       await this.prune();
     } catch {
       await rm(tmp, { force: true });
