@@ -6,6 +6,7 @@ import { loadBenchModel, type ModelChoice } from "./support/bench-model.js";
 import { measureDecodeOnly, type DecodeOnlyLevel } from "./support/decode-only.js";
 import type { Deadline } from "./support/deadline.js";
 import type { Peer } from "./support/peer-server.js";
+import { settle } from "./support/settle.js";
 import { round, sum } from "./support/stats.js";
 
 export const THROUGHPUT_SEQUENCES = 8;
@@ -37,6 +38,8 @@ export interface ThroughputResult {
   readonly decodeOnly: DecodeOnlyLevel[];
   /** llama-server on the same GGUF and threads, 8 slots, its rounds interleaved with ours (slot i = sequence i). */
   readonly llamaServer?: { readonly settings: string; readonly levels: LevelResult[] };
+  /** Waited, untimed, before the rounds for both processes to go quiet (settle.ts). */
+  readonly settledMs: number;
   readonly truncated: boolean;
 }
 
@@ -46,7 +49,9 @@ export interface ThroughputResult {
  * once more for 4 conversations on sequences 0, 2, 4, 6. Rounds of the levels are interleaved
  * (1, 2, 4, 8, scattered, 1, 2, ...) until each level has run for at least `minSeconds`, so a
  * burst of other work on the machine spreads over all levels. Figure: sum of
- * Generation.generatedTokens / wall time. Every sequence first answers a short warm-up turn, so
+ * Generation.generatedTokens / wall time. Before each round, untimed, both processes are let go
+ * quiet (settle.ts: ggml's workers poll ~100 ms after an engine's last decode, and a round timed in
+ * that tail shares the CPU with it). Every sequence first answers a short warm-up turn, so
  * the persona is already in its KV cache and the measured time is mostly generation. With a
  * peer, llama-server answers the same levels (1, 2, 4, 8 conversations on slots 0..n-1, the same
  * prompts, warmed up the same way), its rounds interleaved with ours. Then the same levels are
@@ -82,6 +87,7 @@ export async function runThroughput(
   // Ours and llama-server alternate level by level, so a burst of other work on the machine meets both.
   const totals = [...levelTotals.flatMap((t, i) => (peerTotals[i] ? [t, peerTotals[i]] : [t])), ...(scatteredTotal ? [scatteredTotal] : [])];
   let truncated = false;
+  let settledMs = 0;
   let systemText: string;
   try {
     systemText = await model.renderPrompt({ system: options.system, turns: [{ role: "user", text: bakeryMessage(0) }] });
@@ -100,6 +106,8 @@ export async function runThroughput(
           truncated = true;
           break;
         }
+        // Untimed: the previous round's engine (either one) stops polling for work first (settle.ts).
+        settledMs += await settle([process.pid, peer?.pid]);
         const run =
           total.peer && peer
             ? await peerRound(peer, options.system, total.slots, pass, options.maxTokens)
@@ -141,6 +149,7 @@ export async function runThroughput(
     scattered: scatteredTotal && scatteredTotal.rounds > 0 ? result(scatteredTotal) : undefined,
     decodeOnly,
     ...(options.peer ? { llamaServer: { settings: options.peer.settings, levels: peerTotals.filter((t) => t.rounds > 0).map(result) } } : {}),
+    settledMs: Math.round(settledMs),
     truncated,
   };
 }

@@ -71,6 +71,11 @@ export class LlamaServer {
     return ["llama-server", ...this.args].join(" ");
   }
 
+  /** The running server's process id (to watch its CPU time), if it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -27,6 +27,8 @@ export interface PeerTurn {
 export interface Peer {
   /** Its command line (model path and banned byte tokens abbreviated) and what its defaults mean here. */
   readonly settings: string;
+  /** Its process, whose CPU time tells when it has gone quiet (settle.ts). */
+  readonly pid: number | undefined;
   /** The prompt's tokens as both engines read them. */
   countPromptTokens(prompt: ChatPrompt): number;
   turn(prompt: ChatPrompt, options: { readonly slot: number; readonly maxTokens: number; readonly cachePrompt?: boolean }): Promise<PeerTurn>;
@@ -71,6 +73,7 @@ export async function startPeer(
     .replace(/( -l \d+-inf)+/, (run) => ` -l <id>-inf for ${run.trim().split(" -l ").length} byte tokens`);
   return {
     settings: `${command} (defaults otherwise: --cache-ram 8192 MiB host-RAM prompt cache, --slot-prompt-similarity 0.1, --cache-reuse 0, unified KV off with explicit --parallel; prompts as token ids)`,
+    pid: server.pid,
     countPromptTokens: (prompt) => vocabulary.format.countPrompt(prompt),
     async turn(prompt, o) {
       const started = performance.now();
