@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { Token, Tokenizer } from "node-llama-cpp";
 
-/** Text of segments remembered, in characters (~4 MB of strings, with their tokens about as much again). */
+/** Text of segments remembered per combination of flags and options (at most four), in characters: ~4 MB of strings each, their tokens about as much again. */
 const MAX_CHARS = 2_000_000;
 
 /**
