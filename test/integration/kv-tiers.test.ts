@@ -1,11 +1,12 @@
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import type { ChatPrompt } from "../../src/domain/chat-prompt.js";
 import { KvStateDir } from "../../src/adapters/llm/kv-state-dir.js";
 import { LlamaChatModel } from "../../src/adapters/llm/llama-chat-model.js";
+import type { PromptFormat } from "../../src/adapters/llm/prompt-format.js";
 import { ensureTinyModel } from "../../src/dev/tiny-model/build-tiny-model.js";
 import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 
@@ -137,7 +138,10 @@ describe("KV tiers: host RAM, then disk", () => {
     const diskSub = path.join(diskDir, path.basename(path.dirname(inRam[0]!)));
     await mkdir(diskSub, { recursive: true });
     for (const f of inRam) await copyFile(f, path.join(diskSub, path.basename(f)));
+    // The prompt segments the model's tokenizer remembers (message text) go as well.
+    const cleared = vi.spyOn((model as unknown as { format: PromptFormat }).format.tokenizer, "clear");
     await model.forget("conversation-erased");
+    expect(cleared).toHaveBeenCalledOnce();
     expect(await pairs(ramDir)).toEqual([]);
     expect(await pairs(diskDir)).toEqual([]);
     const back = await model.generate(

@@ -52,6 +52,18 @@ describe("memoTokenizer", () => {
     expect(calls()).toBe(first + 1);
   });
 
+  it("clear forgets every remembered segment: the next call reaches the model's tokenizer again", () => {
+    const { tokenizer, calls } = counting();
+    const memo = memoTokenizer(tokenizer);
+    memo("My phone number is 555 0100", false);
+    memo("[INST] <<SYS>>\n", true);
+    expect(calls()).toBe(2);
+    memo.clear();
+    expect(memo("My phone number is 555 0100", false)).toEqual(model.tokenize("My phone number is 555 0100", false));
+    expect(memo("[INST] <<SYS>>\n", true)).toEqual(model.tokenize("[INST] <<SYS>>\n", true));
+    expect(calls()).toBe(4);
+  });
+
   it("hands each caller its own array: changing one does not change what the next call gets", () => {
     const memo = memoTokenizer(model.tokenizer);
     const a = memo("We open at eight.");

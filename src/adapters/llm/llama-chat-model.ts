@@ -231,6 +231,8 @@ export class LlamaChatModel implements ChatModel {
   async forget(conversationKey: string): Promise<void> {
     await this.pool.forget(conversationKey);
     await this.kvTiers?.forget(conversationKey);
+    // The remembered prompt segments are not kept by conversation: all go (erasure is rare; they are tokenized again).
+    this.format.tokenizer.clear();
   }
 
   async close(): Promise<void> {

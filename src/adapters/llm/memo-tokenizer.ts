@@ -11,8 +11,14 @@ const MAX_CHARS = 2_000_000;
  * tokenizer spent ~1.4 µs a token on them again each time (0.6-1.5 ms for a 464-token persona,
  * several times per turn: counting, then building the prompt). The same text, flags and options
  * give the same tokens, so a segment seen before costs a lookup. Callers get their own copy.
+ * The segments are conversation text in process memory only; `clear` drops them all (erasure).
  */
-export function memoTokenizer(tokenizer: Tokenizer): Tokenizer {
+export type MemoTokenizer = Tokenizer & {
+  /** Forgets every remembered segment (they hold persona and message text). */
+  clear(): void;
+};
+
+export function memoTokenizer(tokenizer: Tokenizer): MemoTokenizer {
   const caches = new Map<string, LRUCache<string, readonly Token[]>>();
   const cacheFor = (key: string) => {
     let cache = caches.get(key);
@@ -35,5 +41,6 @@ export function memoTokenizer(tokenizer: Tokenizer): Tokenizer {
     detokenize: tokenizer.detokenize,
     isSpecialToken: tokenizer.isSpecialToken,
     isEogToken: tokenizer.isEogToken,
+    clear: () => caches.clear(),
   });
 }

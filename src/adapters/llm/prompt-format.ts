@@ -1,17 +1,17 @@
-import { getLlama, LlamaLogLevel, type LlamaModel, type Token, type Tokenizer } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
 import { FatalError } from "../../domain/errors.js";
 import { localBinding } from "./native-binding.js";
 import { checkModelFile } from "./check-model-file.js";
 import type { ChatPrompt, ChatTurn } from "../../domain/chat-prompt.js";
 import { chatTemplateOf, type ChatTemplate } from "./chat-template.js";
-import { memoTokenizer } from "./memo-tokenizer.js";
+import { memoTokenizer, type MemoTokenizer } from "./memo-tokenizer.js";
 import { toChatHistory } from "./to-chat-history.js";
 
 /** A model's chat template and tokenizer: how a prompt is written and how many tokens it takes. */
 export class PromptFormat {
   readonly template: ChatTemplate;
   /** The model's tokenizer, remembering the segments (persona, earlier turns) every prompt repeats. */
-  readonly tokenizer: Tokenizer;
+  readonly tokenizer: MemoTokenizer;
 
   constructor(private readonly model: LlamaModel) {
     this.template = chatTemplateOf(model);
