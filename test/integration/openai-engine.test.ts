@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FatalError } from "../../src/domain/errors.js";
 import { freePort } from "../../src/dev/free-port.js";
 import { OpenAiChatModel, type OpenAiChatModelOptions } from "../../src/adapters/llm/openai-chat-model.js";
@@ -117,6 +117,23 @@ describe("the OpenAI-compatible engine client on llama-server", () => {
     const turn = { role: "user" as const, text: "And how much is a sourdough loaf today?" };
     const added = (await counter.countPrompt(prompt("Hi", "Hello!", turn.text))) - (await counter.countPrompt(prompt("Hi")));
     expect((await counter.countTurn(turn)) + (await counter.countTurn({ role: "assistant", text: "Hello!" }))).toBeGreaterThanOrEqual(added);
+    // Erasing a contact: the turn texts it keeps with their counts (message text) go, and counts stay the same.
+    const remembered = (counter as unknown as { turnTexts: { size: number } }).turnTexts;
+    expect(remembered.size).toBeGreaterThan(0);
+    const before = await counter.countTurn(turn);
+    await model.forget("any-conversation");
+    expect(remembered.size).toBe(0);
+    expect(await counter.countTurn(turn)).toBe(before);
+    await model.close();
+  });
+
+  it("erasing a contact also drops the prompt text the local vocabulary's tokenizer remembers", async () => {
+    const model = await OpenAiChatModel.connect(options());
+    expect(await model.countPromptTokens(prompt("My number is 555 0100"))).toBe(vocabulary.format.countPrompt(prompt("My number is 555 0100")));
+    const cleared = vi.spyOn(vocabulary.format.tokenizer, "clear");
+    await model.forget("conversation-erased");
+    expect(cleared).toHaveBeenCalledOnce();
+    cleared.mockRestore();
     await model.close();
   });
 

@@ -232,7 +232,7 @@ export class LlamaChatModel implements ChatModel {
     await this.pool.forget(conversationKey);
     await this.kvTiers?.forget(conversationKey);
     // The remembered prompt segments are not kept by conversation: all go (erasure is rare; they are tokenized again).
-    this.format.tokenizer.clear();
+    this.format.forgetRemembered();
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,12 @@ import type { Token, Tokenizer } from "node-llama-cpp";
 /** Text of segments remembered per combination of flags and options (at most four), in characters: ~4 MB of strings each, their tokens about as much again. */
 const MAX_CHARS = 2_000_000;
 
+/** A tokenizer that can forget what it remembered. */
+export type MemoTokenizer = Tokenizer & {
+  /** Forgets every remembered segment (they hold persona and message text). */
+  clear(): void;
+};
+
 /**
  * A model's tokenizer that remembers what it tokenized. node-llama-cpp tokenizes a prompt segment
  * by segment (the text between two special tokens, LlamaText.tokenize), and every turn's prompt
@@ -13,11 +19,6 @@ const MAX_CHARS = 2_000_000;
  * give the same tokens, so a segment seen before costs a lookup. Callers get their own copy.
  * The segments are conversation text in process memory only; `clear` drops them all (erasure).
  */
-export type MemoTokenizer = Tokenizer & {
-  /** Forgets every remembered segment (they hold persona and message text). */
-  clear(): void;
-};
-
 export function memoTokenizer(tokenizer: Tokenizer): MemoTokenizer {
   const caches = new Map<string, LRUCache<string, readonly Token[]>>();
   const cacheFor = (key: string) => {

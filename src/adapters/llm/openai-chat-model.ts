@@ -221,8 +221,12 @@ export class OpenAiChatModel implements ChatModel {
     };
   }
 
-  /** llama-server: drops the conversation's slot cache (the contact was erased). Other engines keep no per-conversation state. */
+  /**
+   * The contact was erased: the counter drops the prompt text it remembers, and on llama-server the
+   * conversation's slot cache goes. Other engines keep no per-conversation state.
+   */
   async forget(conversationKey: string): Promise<void> {
+    this.options.counter.forgetRemembered();
     if (this.options.slots <= 0) return;
     const slot = slotOf(conversationKey, this.options.slots);
     await fetch(`${this.options.baseUrl.replace(/\/+$/, "")}/slots/${slot}?action=erase`, {

@@ -10,6 +10,8 @@ export interface PromptCounter {
   countPrompt(prompt: ChatPrompt): Promise<number>;
   countTurn(turn: ChatTurn): Promise<number>;
   render(prompt: ChatPrompt): Promise<string>;
+  /** Drops the prompt text it keeps to count faster (persona and message text): a contact was erased. */
+  forgetRemembered(): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export function localPromptCounter(format: PromptFormat, close: () => Promise<vo
     countPrompt: async (prompt) => format.countPrompt(prompt),
     countTurn: async (turn) => format.countTurn(turn),
     render: async (prompt) => format.render(prompt),
+    forgetRemembered: () => format.forgetRemembered(),
     close,
   };
 }

@@ -18,6 +18,11 @@ export class PromptFormat {
     this.tokenizer = memoTokenizer(model.tokenizer);
   }
 
+  /** Drops the prompt segments the tokenizer remembers (they hold persona and message text): a contact was erased. */
+  forgetRemembered(): void {
+    this.tokenizer.clear();
+  }
+
   /** The template's rendering of the prompt, as node-llama-cpp hands it to the engine. */
   contextState(prompt: ChatPrompt) {
     return this.template.wrapper.generateContextState({ chatHistory: toChatHistory(prompt) });

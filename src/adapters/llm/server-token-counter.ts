@@ -85,6 +85,11 @@ export class ServerTokenCounter implements PromptCounter {
     return (await this.post<{ prompt: string }>("/detokenize", { model: this.options.model, tokens })).prompt;
   }
 
+  /** Drops the turn texts it keeps with their counts (message text): a contact was erased. */
+  forgetRemembered(): void {
+    this.turnTexts.clear();
+  }
+
   async close(): Promise<void> {}
 
   private async countMessages(messages: readonly Message[]): Promise<number> {
