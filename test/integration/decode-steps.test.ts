@@ -97,6 +97,71 @@ describe("the decode loop (decode-steps.ts)", () => {
     }
   }, 60_000);
 
+  it("reads the prompts of turns that start together in one first step, when the later ones were announced", async () => {
+    const signal = new AbortController().signal;
+    const burst = async (announce: boolean) => {
+      const context = await model.createContext({ contextSize: 512, sequences: 3, threads: 1 });
+      try {
+        // A long bound, so a loaded machine preparing a turn slowly does not decide the test.
+        const steps = new DecodeSteps(context, { newcomerWaitMs: 2_000 });
+        const sequences = [0, 1, 2].map(() => context.getSequence());
+        const batches = spy(context);
+        const announced = [0, 1, 2].map(() => (announce ? steps.expect() : undefined));
+        // Each turn prepares its sequence for a while first (as a turn restores state or erases an old reply), the later ones longer.
+        const replies = await Promise.all(
+          sequences.map(async (sequence, i) => {
+            await new Promise((resolve) => setTimeout(resolve, i));
+            return generateOnSequence(sequence, tokens(`Customer ${i}: is the rye bread ready?`), {
+              ...greedy,
+              maxTokens: 6,
+              signal,
+              steps,
+              slot: i,
+              announced: announced[i],
+            });
+          }),
+        );
+        return { replies, batches };
+      } finally {
+        await context.dispose();
+      }
+    };
+    const together = await burst(true);
+    expect(together.batches[0]!.sequences).toEqual([0, 1, 2]);
+    // Six tokens each, three at a time: six decodes in all, the first one reading all three prompts.
+    expect(together.batches).toHaveLength(6);
+    expect(together.replies.map((r) => r.stopReason)).toEqual(["maxTokens", "maxTokens", "maxTokens"]);
+    // Unannounced, the first prompt is read alone and the others join a later step: more decodes for the same tokens.
+    const apart = await burst(false);
+    expect(apart.batches[0]!.sequences).toEqual([0]);
+    expect(apart.batches.length).toBeGreaterThan(6);
+  }, 60_000);
+
+  it("does not hold a running generation for an announced turn that gives up or is slow", async () => {
+    const context = await model.createContext({ contextSize: 512, sequences: 2, threads: 1 });
+    try {
+      const steps = new DecodeSteps(context);
+      const signal = new AbortController().signal;
+      // Announced and never begun (its turn failed before the call that would end it): the first step goes after a short wait.
+      const lost = steps.expect();
+      const reply = await generateOnSequence(context.getSequence(), tokens("Hi!"), { ...greedy, maxTokens: 4, signal, steps, slot: 0 });
+      expect(reply.stopReason).toBe("maxTokens");
+      lost();
+      lost();
+      // A running generation does not wait for a newcomer at all: its steps go on while the newcomer prepares.
+      const batches = spy(context);
+      const late = steps.expect();
+      const [running] = await Promise.all([
+        generateOnSequence(context.getSequence(), tokens("Hello there"), { ...greedy, maxTokens: 8, signal, steps, slot: 1 }),
+        new Promise((resolve) => setTimeout(resolve, 50)).then(late),
+      ]);
+      expect(running.stopReason).toBe("maxTokens");
+      expect(batches.length).toBe(8);
+    } finally {
+      await context.dispose();
+    }
+  }, 60_000);
+
   it("samples the same tokens with the patched binding's one job per step as with a decode job and a sampling job", async () => {
     let fusedJobs = 0;
     const generate = async (hideFused: boolean) => {

@@ -23,24 +23,50 @@ import { inSequenceOrder, slotPriority } from "./sequence-order-strategy.js";
  * binary they are a decode job and a sampling job per generation, as node-llama-cpp runs them.
  *
  * A step starts as soon as every running generation has asked for its next token (so a batch
- * holds all of them), or on the next event-loop turn otherwise. Uses node-llama-cpp 3.21.1
- * internals, checked when the steps are created.
+ * holds all of them), or on the next event-loop turn otherwise. Turns that start together (a
+ * burst of messages) announce themselves with `expect()` while they prepare their sequence, and
+ * the first step waits for them (at most NEWCOMER_WAIT_MS) so it reads all their prompts at once:
+ * otherwise the first prompt is read alone and every other one a step later, one more decode for
+ * the whole burst. Uses node-llama-cpp 3.21.1 internals, checked when the steps are created.
  */
 export class DecodeSteps {
   private readonly running = new Set<StepGeneration>();
   private queue: StepRequest[] = [];
   private stepping = false;
   private scheduled = false;
+  /** Turns announced by `expect()` that have not begun (nor given up) yet. */
+  private expected = 0;
+  private newcomerWait: NodeJS.Timeout | undefined;
 
-  constructor(private readonly context: LlamaContext) {
+  /** `newcomerWaitMs`: how long a burst's first step waits for announced turns (default NEWCOMER_WAIT_MS). */
+  constructor(
+    private readonly context: LlamaContext,
+    private readonly options: { readonly newcomerWaitMs?: number } = {},
+  ) {
     checkInternals(context);
   }
 
   /**
-   * Starts a generation on `sequence` (whose id in the context is `slot`): the sequence is held
-   * (node-llama-cpp's evaluation lock) until `end`.
+   * Announces a generation that will begin on this context once its turn has prepared the
+   * sequence. Returns the announcement's end: call it when the turn gives up before `begin` (it is
+   * ended by `begin` otherwise; more calls do nothing).
    */
-  async begin(sequence: LlamaContextSequence, slot: number, sampling: SamplingOptions): Promise<StepGeneration> {
+  expect(): () => void {
+    this.expected++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.expected--;
+      this.schedule();
+    };
+  }
+
+  /**
+   * Starts a generation on `sequence` (whose id in the context is `slot`): the sequence is held
+   * (node-llama-cpp's evaluation lock) until `end`. `announced` is what `expect()` returned for it.
+   */
+  async begin(sequence: LlamaContextSequence, slot: number, sampling: SamplingOptions, announced?: () => void): Promise<StepGeneration> {
     const internals = sequence as unknown as SequenceInternals;
     if (typeof internals._resolveSamplerConfig !== "function" || !Array.isArray(internals._contextTokens))
       throw new Error("decode steps: node-llama-cpp's sequence internals changed; see decode-steps.ts");
@@ -55,6 +81,7 @@ export class DecodeSteps {
       this.schedule();
     });
     this.running.add(generation);
+    announced?.();
     return generation;
   }
 
@@ -66,6 +93,11 @@ export class DecodeSteps {
 
   private schedule(): void {
     if (this.stepping || this.queue.length === 0) return;
+    // A burst's first step waits for its announced turns, not long; once a generation has stepped, nothing waits for newcomers.
+    if (this.awaitsNewcomers()) {
+      this.newcomerWait ??= setTimeout(() => this.startStep(), this.options.newcomerWaitMs ?? NEWCOMER_WAIT_MS);
+      return;
+    }
     if (this.queue.length >= this.running.size) {
       this.stepping = true;
       queueMicrotask(() => void this.step());
@@ -73,15 +105,26 @@ export class DecodeSteps {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        if (!this.stepping && this.queue.length > 0) {
-          this.stepping = true;
-          void this.step();
-        }
+        if (!this.awaitsNewcomers()) this.startStep();
       });
     }
   }
 
+  private awaitsNewcomers(): boolean {
+    if (this.expected === 0) return false;
+    for (const generation of this.running) if (generation.stepped) return false;
+    return true;
+  }
+
+  private startStep(): void {
+    if (this.stepping || this.queue.length === 0) return;
+    this.stepping = true;
+    void this.step();
+  }
+
   private async step(): Promise<void> {
+    clearTimeout(this.newcomerWait);
+    this.newcomerWait = undefined;
     const requests = this.queue;
     this.queue = [];
     const done: Done[] = [];
@@ -148,6 +191,7 @@ export class DecodeSteps {
     const samples: Array<Promise<void>> = [];
     for (const { request, amount, logitIndex } of added) {
       const sequence = request.generation.sequence;
+      request.generation.stepped = true;
       const chunk = request.tokens.slice(0, amount);
       sequence._contextTokens = sequence._contextTokens.concat(chunk);
       sequence._nextTokenIndex += amount;
@@ -171,6 +215,13 @@ export class DecodeSteps {
     await Promise.all(samples);
   }
 }
+
+/**
+ * How long the first step of a burst waits for turns still preparing their sequence (restoring a
+ * saved state from disk can take longer; then they join the next step). Measured: the second turn
+ * of a burst asks for its first step ~0.5-2 ms after the first one (bench section 3).
+ */
+const NEWCOMER_WAIT_MS = 5;
 
 type Done = { readonly request: StepRequest; readonly token: Token | undefined } | { readonly request: StepRequest; readonly error: unknown };
 
@@ -197,6 +248,8 @@ export interface SamplingOptions {
 /** One generation on a sequence, driven by `DecodeSteps`. */
 export class StepGeneration {
   private ended = false;
+  /** @internal Some of its tokens have been decoded. */
+  stepped = false;
 
   /** @internal */
   constructor(

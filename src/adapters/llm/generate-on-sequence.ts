@@ -14,6 +14,8 @@ export interface SequenceGenerateOptions {
   readonly steps: DecodeSteps;
   /** The sequence's id within its context: its tokens take this place in a batch (see sequence-order-strategy.ts). */
   readonly slot: number;
+  /** What `steps.expect()` returned when the turn was announced, if it was. */
+  readonly announced?: (() => void) | undefined;
 }
 
 export interface SequenceGeneration {
@@ -82,15 +84,20 @@ export async function generateOnSequence(
   let searched = 0;
   let emitted = 0;
   let stopReason: SequenceGeneration["stopReason"] = "maxTokens";
-  const generation = await options.steps.begin(sequence, options.slot, {
-    temperature: options.temperature,
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    repeatPenalty: {
-      punishTokens: () => generated.slice(-REPEAT_PENALTY_TOKENS).filter((t) => t !== nl),
-      maxPunishTokens: REPEAT_PENALTY_TOKENS,
-      penalty: REPEAT_PENALTY,
+  const generation = await options.steps.begin(
+    sequence,
+    options.slot,
+    {
+      temperature: options.temperature,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      repeatPenalty: {
+        punishTokens: () => generated.slice(-REPEAT_PENALTY_TOKENS).filter((t) => t !== nl),
+        maxPunishTokens: REPEAT_PENALTY_TOKENS,
+        penalty: REPEAT_PENALTY,
+      },
     },
-  });
+    options.announced,
+  );
   try {
     let token = await generation.next(toEvaluate);
     while (token !== undefined) {

@@ -145,6 +145,8 @@ export class LlamaChatModel implements ChatModel {
 
   async generate(prompt: ChatPrompt, options: GenerateOptions): Promise<Generation> {
     const entry = await this.pool.acquire(options.conversationKey);
+    // Turns starting together share their first step: it waits for this one while it prepares the sequence.
+    const announced = this.steps[entry.group]!.expect();
     // The evicted conversation's save: its file may still be written while this turn decodes; the turn ends after it.
     let evicted: Promise<boolean> | undefined;
     try {
@@ -188,6 +190,7 @@ export class LlamaChatModel implements ChatModel {
         onTextChunk: options.onTextChunk,
         steps: this.steps[entry.group]!,
         slot: entry.slot,
+        announced,
       });
       entry.evaluated = { text: state.contextText, tokens: input };
       // A generation cut short by shutdown must not be stored as a (half) reply: the turn is retried elsewhere.
@@ -203,6 +206,7 @@ export class LlamaChatModel implements ChatModel {
         stopReason: result.stopReason,
       };
     } finally {
+      announced();
       this.pool.release(entry);
       await evicted;
     }
