@@ -31,6 +31,7 @@ import {
   evaluatedEntry,
   latencyEntry,
   modelOf,
+  pairedRounds,
   speedEntry,
   VS_NOTE,
   vsTable,
@@ -260,10 +261,9 @@ async function throughput(): Promise<void> {
         const ours = result.levels.find((x) => x.concurrent === l.concurrent);
         if (!ours || l.concurrent > 4) continue;
         const figure = `generation tok/s, ${l.concurrent} concurrent, ${threads} thread${threads > 1 ? "s" : ""}`;
-        addVs(
-          `tokensPerSec:c${l.concurrent}:t${threads}`,
-          speedEntry({ section: 3, figure, ...label, threads, loadavg }, ours.tokensPerSec, l.tokensPerSec, "tok/s"),
-        );
+        const entry = speedEntry({ section: 3, figure, ...label, threads, loadavg }, ours.tokensPerSec, l.tokensPerSec, "tok/s");
+        const paired = pairedRounds(ours.roundTokensPerSec, l.roundTokensPerSec);
+        addVs(`tokensPerSec:c${l.concurrent}:t${threads}`, paired ? { ...entry, pairedRounds: paired } : entry);
       }
     }
   }

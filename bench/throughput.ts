@@ -25,6 +25,8 @@ export interface LevelResult {
   /** Generations that stopped at EOS before maxTokens (the tiny model does, at random). */
   readonly stoppedEarly: number;
   readonly speedupVsOne: number;
+  /** Each round's tokens/s, in the order the rounds ran (ours' round i and llama-server's round i ran one after the other). */
+  readonly roundTokensPerSec: number[];
 }
 
 export interface ThroughputResult {
@@ -72,7 +74,15 @@ export async function runThroughput(
   // Prompts here stay under ~700 tokens; a smaller per-sequence context keeps 8 sequences' KV cache small on a real model.
   const contextSize = Math.min(config.model.contextSize, 2048);
   const model = await loadBenchModel(config, choice, { sequences: THROUGHPUT_SEQUENCES, contextSize });
-  const total = (slots: readonly number[], peer = false) => ({ slots, peer, tokens: 0, wallMs: 0, stoppedEarly: 0, rounds: 0 });
+  const total = (slots: readonly number[], peer = false) => ({
+    slots,
+    peer,
+    tokens: 0,
+    wallMs: 0,
+    stoppedEarly: 0,
+    rounds: 0,
+    perRound: [] as number[],
+  });
   const levelTotals = CONCURRENCY_LEVELS.map((n) => total(Array.from({ length: n }, (_, i) => i)));
   const peerTotals = options.peer
     ? CONCURRENCY_LEVELS.map((n) =>
@@ -113,6 +123,7 @@ export async function runThroughput(
             ? await peerRound(peer, options.system, total.slots, pass, options.maxTokens)
             : await concurrentRound(model, options.system, total.slots, pass, options.maxTokens);
         total.tokens += run.tokens;
+        total.perRound.push(round(run.tokens / (run.wallMs / 1000), 1));
         total.wallMs += run.wallMs;
         total.stoppedEarly += run.stoppedEarly;
         total.rounds++;
@@ -132,6 +143,7 @@ export async function runThroughput(
     tokensPerSec: round(perSec(t), 1),
     stoppedEarly: t.stoppedEarly,
     speedupVsOne: round(perSec(t) / baseOf(t.peer ? peerTotals[0] : levelTotals[0]), 2),
+    roundTokensPerSec: t.perRound,
   });
   const decodeOnly = truncated
     ? []

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import { round } from "./stats.js";
 import { formatTable } from "./table.js";
 
@@ -29,6 +30,13 @@ export interface VsEntry {
   readonly threads: number;
   readonly loadavg: LoadAvg;
   readonly measuredAt: string;
+  /** The machine's CPU model and count, so entries merged from runs on different machines tell so. */
+  readonly cpu?: string;
+  /**
+   * Section 3: ours' round i / llama-server's round i (they ran one after the other), over the rounds
+   * both ran: how far a single pair strays from the ratio of the totals on this machine.
+   */
+  readonly pairedRounds?: { readonly n: number; readonly min: number; readonly median: number; readonly max: number };
   /** Anything else the target needs (e.g. the message + template bound of the warm-persona case). */
   readonly detail?: Record<string, unknown>;
 }
@@ -114,7 +122,21 @@ export function evaluatedEntry(c: Common, ours: number, llamaServer: number, tar
 }
 
 function finish(c: Common, rest: Pick<VsEntry, "ratio" | "ratioIs" | "target" | "met" | "ours" | "llamaServer" | "unit">): VsEntry {
-  return { ...c, ...rest, measuredAt: new Date().toISOString() };
+  return { ...c, ...rest, measuredAt: new Date().toISOString(), cpu: cpuLabel() };
+}
+
+export function cpuLabel(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? "unknown"} x ${cpus.length}`;
+}
+
+/** ours[i] / llamaServer[i] for the rounds both ran, higher is faster for ours; undefined without a pair. */
+export function pairedRounds(ours: readonly number[], llamaServer: readonly number[]): VsEntry["pairedRounds"] {
+  const n = Math.min(ours.length, llamaServer.length);
+  if (n === 0) return undefined;
+  const ratios = Array.from({ length: n }, (_, i) => ours[i]! / llamaServer[i]!).sort((a, b) => a - b);
+  const median = n % 2 === 1 ? ratios[(n - 1) / 2]! : (ratios[n / 2 - 1]! + ratios[n / 2]!) / 2;
+  return { n, min: round(ratios[0]!, 2), median: round(median, 2), max: round(ratios[n - 1]!, 2) };
 }
 
 export function entryKey(e: VsEntry, what: string): string {
@@ -145,7 +167,20 @@ function isVs(x: unknown): x is VsLlamaServer {
 
 export function vsTable(vs: VsLlamaServer): string {
   const rows: Array<Array<string | number>> = [
-    ["section", "figure", "model", "threads", "ours", "llama-server", "unit", "ratio", "target", "met", "load avg (1 min) start/end"],
+    [
+      "section",
+      "figure",
+      "model",
+      "threads",
+      "ours",
+      "llama-server",
+      "unit",
+      "ratio",
+      "paired rounds min-max (n)",
+      "target",
+      "met",
+      "load avg (1 min) start/end",
+    ],
   ];
   const entries = Object.values(vs.entries).sort(
     (a, b) => a.section - b.section || a.figure.localeCompare(b.figure) || a.model.localeCompare(b.model),
@@ -161,10 +196,13 @@ export function vsTable(vs: VsLlamaServer): string {
       round(e.llamaServer, 1),
       e.unit,
       e.ratio,
+      e.pairedRounds ? `${e.pairedRounds.min}-${e.pairedRounds.max} (${e.pairedRounds.n})` : "",
       e.target,
       e.met ? "yes" : "NO",
       load,
     ]);
   }
-  return formatTable(rows);
+  const machines = [...new Set(entries.map((e) => e.cpu ?? "not recorded"))];
+  const table = formatTable(rows);
+  return machines.length > 1 ? `${table}\nmeasured on more than one machine: ${machines.join("; ")} (see each entry's cpu)` : table;
 }

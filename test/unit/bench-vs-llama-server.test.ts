@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { mergeResults } from "../../bench/support/merge-results.js";
-import { evaluatedEntry, latencyEntry, speedEntry, VS_NOTE, type VsEntry, type VsLlamaServer } from "../../bench/support/vs-llama-server.js";
+import {
+  cpuLabel,
+  evaluatedEntry,
+  latencyEntry,
+  pairedRounds,
+  speedEntry,
+  VS_NOTE,
+  vsTable,
+  type VsEntry,
+  type VsLlamaServer,
+} from "../../bench/support/vs-llama-server.js";
 
 const load = { start: "1.00 1.00 1.00 1/100 1", end: "2.00 1.00 1.00 1/100 2" };
 const common = (section: number, model = "random-1024") => ({
@@ -93,5 +103,19 @@ describe("bench vsLlamaServer", () => {
     );
     expect(merged.vsLlamaServer).toMatchObject({ note: VS_NOTE, entries: { "7:returningTtft:random-1024": { section: 7, ratio: 1.17 } } });
     expect((merged.vsLlamaServer as Record<string, unknown>).tiny).toBeUndefined();
+  });
+  it("pairs section 3's rounds as they ran (ours' round i, then llama-server's) over the rounds both ran", () => {
+    expect(pairedRounds([100, 90, 110], [100, 100, 100, 95])).toEqual({ n: 3, min: 0.9, median: 1, max: 1.1 });
+    expect(pairedRounds([100, 80], [100, 100])).toEqual({ n: 2, min: 0.8, median: 0.9, max: 1 });
+    expect(pairedRounds([], [100])).toBeUndefined();
+  });
+
+  it("records the machine of each entry and says so when merged entries come from more than one", () => {
+    const here = speedEntry(common(3), 99, 100, "tok/s");
+    expect(here.cpu).toBe(cpuLabel());
+    const elsewhere: VsEntry = { ...speedEntry(common(1), 100, 100, "tok/s"), cpu: "Another CPU x 64" };
+    const one = vsTable({ note: VS_NOTE, peerSettings: {}, entries: { a: here } });
+    expect(one).not.toMatch(/more than one machine/);
+    expect(vsTable({ note: VS_NOTE, peerSettings: {}, entries: { a: here, b: elsewhere } })).toMatch(/more than one machine: .*Another CPU x 64/);
   });
 });
