@@ -162,6 +162,27 @@ describe("the decode loop (decode-steps.ts)", () => {
     }
   }, 60_000);
 
+  it("keeps the bound when a turn is announced after the step was put off for a begun generation that has not asked yet", async () => {
+    const context = await model.createContext({ contextSize: 512, sequences: 2, threads: 1 });
+    try {
+      const steps = new DecodeSteps(context);
+      const [a, b] = await Promise.all([
+        steps.begin(context.getSequence(), 0, { temperature: 0 }),
+        steps.begin(context.getSequence(), 1, { temperature: 0 }),
+      ]);
+      // One of two asks: the step is put off to the next event-loop turn; then a turn is announced and never comes.
+      const asked = a.next(tokens("Hi!"));
+      const never = steps.expect();
+      const first = await Promise.race([asked.then(() => "stepped"), new Promise((resolve) => setTimeout(resolve, 2_000, "stuck"))]);
+      expect(first).toBe("stepped");
+      never();
+      a.end();
+      b.end();
+    } finally {
+      await context.dispose();
+    }
+  }, 60_000);
+
   it("samples the same tokens with the patched binding's one job per step as with a decode job and a sampling job", async () => {
     let fusedJobs = 0;
     const generate = async (hideFused: boolean) => {

@@ -94,10 +94,7 @@ export class DecodeSteps {
   private schedule(): void {
     if (this.stepping || this.queue.length === 0) return;
     // A burst's first step waits for its announced turns, not long; once a generation has stepped, nothing waits for newcomers.
-    if (this.awaitsNewcomers()) {
-      this.newcomerWait ??= setTimeout(() => this.startStep(), this.options.newcomerWaitMs ?? NEWCOMER_WAIT_MS);
-      return;
-    }
+    if (this.awaitsNewcomers()) return this.waitForNewcomers();
     if (this.queue.length >= this.running.size) {
       this.stepping = true;
       queueMicrotask(() => void this.step());
@@ -105,7 +102,8 @@ export class DecodeSteps {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        if (!this.awaitsNewcomers()) this.startStep();
+        if (this.awaitsNewcomers()) this.waitForNewcomers();
+        else this.startStep();
       });
     }
   }
@@ -114,6 +112,11 @@ export class DecodeSteps {
     if (this.expected === 0) return false;
     for (const generation of this.running) if (generation.stepped) return false;
     return true;
+  }
+
+  /** The step starts when the announced turns have asked, or when the bound has passed, whichever is first. */
+  private waitForNewcomers(): void {
+    this.newcomerWait ??= setTimeout(() => this.startStep(), this.options.newcomerWaitMs ?? NEWCOMER_WAIT_MS);
   }
 
   private startStep(): void {
