@@ -22,10 +22,11 @@ describe("native binding", () => {
   });
 
   // An upgrade of node-llama-cpp whose addon or llama.cpp no longer takes a patch fails here, not in a build log.
-  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, decode and sampling in one job, flash attention tiled for small batches, the repeat penalty by token", async () => {
+  it("the project's patches apply to what node-llama-cpp bundles: a persistent threadpool per context, a sequence's state into memory, decode and sampling in one job, F16 vector tails, flash attention tiled for small batches, the repeat penalty by token", async () => {
     const patches = (await readdir(bindingPatchesDir)).filter((f) => f.endsWith(".diff")).sort();
     expect(patches).toEqual([
       "decode-and-sample.diff",
+      "f16-vector-tails.diff",
       "flash-attention-small-batches.diff",
       "penalties-by-token.diff",
       "persistent-threadpool.diff",
@@ -33,11 +34,11 @@ describe("native binding", () => {
     ]);
     const llama = join(dir, "llama");
     await cp(join(nodeLlamaCppDir(), "llama", "addon"), join(llama, "addon"), { recursive: true });
-    // The llama.cpp file the penalty patch changes, at the commit node-llama-cpp bundles.
+    // The llama.cpp files the patches change, at the commit node-llama-cpp bundles.
     const repo = join(dir, "bundle");
     await run("git", ["init", "-q", repo]);
     await run("git", ["-C", repo, "fetch", "-q", join(nodeLlamaCppDir(), "llama", "gitRelease.bundle"), "HEAD"]);
-    for (const file of ["src/llama-sampler.cpp", "ggml/src/ggml-cpu/ops.cpp"]) {
+    for (const file of ["src/llama-sampler.cpp", "ggml/src/ggml-cpu/ops.cpp", "ggml/src/ggml-cpu/vec.h"]) {
       const text = (await run("git", ["-C", repo, "show", `FETCH_HEAD:${file}`], { maxBuffer: 64 << 20 })).stdout;
       await mkdir(dirname(join(llama, "llama.cpp", file)), { recursive: true });
       await writeFile(join(llama, "llama.cpp", file), text);
@@ -50,6 +51,7 @@ describe("native binding", () => {
     expect(context).toContain('InstanceMethod("decodeBatchAndSample", &AddonContext::DecodeBatchAndSample)');
     expect(await readFile(join(llama, "llama.cpp", "src", "llama-sampler.cpp"), "utf8")).toContain("penalize(cur_p->data[token], count)");
     expect(await readFile(join(llama, "llama.cpp", "ggml", "src", "ggml-cpu", "ops.cpp"), "utf8")).toContain("neq1 >= Q_TILE_MIN");
+    expect(await readFile(join(llama, "llama.cpp", "ggml", "src", "ggml-cpu", "vec.h"), "utf8")).toContain("_mm512_fmadd_ps(x32, v32, y32)");
   }, 60_000);
 
   it("the cache key names node-llama-cpp's version and the bundled llama.cpp commit", async () => {
