@@ -9,10 +9,10 @@ import { MODEL_CACHE_DIR } from "../../test-kit/test-env.js";
 // small batches, F16 vectors after the unrolled steps). Greedy decoding through it must pick the
 // tokens llama.cpp's own server picks, unpatched, from the same source, on heads of the widths the
 // patches change the path for: 64 and 96 (a whole AVX512-FP16 step is 128 halves), and 128.
-const SHAPES: Array<RandomLlamaShape & { readonly head: number }> = [
-  { head: 64, embeddingLength: 256, blockCount: 2, headCount: 4, feedForwardLength: 704 },
-  { head: 96, embeddingLength: 384, blockCount: 2, headCount: 4, feedForwardLength: 1024 },
-  { head: 128, embeddingLength: 512, blockCount: 2, headCount: 4, feedForwardLength: 1408 },
+const SHAPES: RandomLlamaShape[] = [
+  { embeddingLength: 256, blockCount: 2, headCount: 4, feedForwardLength: 704 },
+  { embeddingLength: 384, blockCount: 2, headCount: 4, feedForwardLength: 1024 },
+  { embeddingLength: 512, blockCount: 2, headCount: 4, feedForwardLength: 1408 },
 ];
 const PROMPT = "Hello! Do you bake sourdough on Saturdays, and can I order two loaves for the morning?";
 const STEPS = 24;
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe("the project's native binding against llama-server, greedy", () => {
   for (const shape of SHAPES) {
-    it(`${shape.head}-wide attention heads: the same ${STEPS} tokens, a prompt read in one batch and then one token a step`, async () => {
+    it(`${shape.embeddingLength / shape.headCount}-wide attention heads: the same ${STEPS} tokens, a prompt read in one batch and then one token a step`, async () => {
       const modelPath = await ensureRandomLlama(MODEL_CACHE_DIR, shape);
       const model = await llama.loadModel({ modelPath });
       const prompt = model.tokenize(PROMPT, true);
